@@ -1,0 +1,82 @@
+import type { CdcOutputProvider, CdcStream } from '../surfaces/cdcOutput.js';
+import type { KindDiscipline, StepContext } from './discipline.js';
+import { describeValue, expectMethods, shapeProblems } from './shape.js';
+
+const streamCheck = expectMethods('a CdcStream', 'deliver', 'checkpoint', 'shutdown');
+
+/** Validates a checkpoint LSN returned by a provider. */
+export function lsnCheck(value: unknown): string | undefined {
+  return typeof value === 'bigint' && value >= 0n ? undefined : `expected an LSN (a bigint >= 0), got ${describeValue(value)}`;
+}
+
+async function checkpointOf(stream: CdcStream, context: StepContext): Promise<bigint> {
+  const lsn = await context.call('checkpoint', (signal) => stream.checkpoint({ signal }), { check: lsnCheck });
+  context.noteCheckpoint(lsn);
+  return lsn;
+}
+
+async function startAt(provider: CdcOutputProvider, fromLsn: bigint, context: StepContext, step: string): Promise<CdcStream> {
+  return context.call(step, (signal) => provider.start({ fromLsn, signal }), {
+    check: streamCheck,
+    onLate: (late) => late.shutdown(),
+  });
+}
+
+/**
+ * CDC outputs: `checkpoint()` on the old stream (an LSN), `shutdown()`, then `start({ fromLsn })`
+ * on the new provider. Deliveries are paused meanwhile (the kind is exclusive). If the new start
+ * fails, the old provider is restarted at the same LSN and handed back; undo after success stops
+ * the new stream at its own checkpoint and restarts the old provider there. When the host passes
+ * `params.expectedLsn` (the end of the last batch it delivered), a checkpoint that disagrees is
+ * refused before anything is stopped: it would lose or duplicate batches.
+ */
+export const cdcOutputDiscipline: KindDiscipline<CdcOutputProvider, CdcStream> & { readonly mode: 'checkpointRestart' } = {
+  kind: 'cdcOutput',
+  mode: 'checkpointRestart',
+  description: 'checkpoint() on the old stream (an LSN), shutdown(), then start({ fromLsn }) on the new provider',
+  exclusive: true,
+  keyOf: (provider) => provider.name,
+  validate: (provider) => shapeProblems(provider, { strings: ['name'], methods: ['start'] }),
+  async handoff({ old, oldProvider, next, params }, context) {
+    if (!oldProvider) throw context.fail('checkpoint', 'a CDC handoff needs the old provider, to restart it if the new one fails');
+    const lsn = await checkpointOf(old, context);
+    const expected = params['expectedLsn'];
+    if (typeof expected === 'bigint' && expected !== lsn) {
+      throw context.fail('checkpoint', `checkpoint() returned LSN ${lsn} but batches were delivered through LSN ${expected}; handing off would lose or duplicate batches`);
+    }
+    await context.call('shutdown', (signal) => old.shutdown({ signal }));
+    let stream: CdcStream;
+    try {
+      stream = await startAt(next, lsn, context, 'start');
+    } catch (error) {
+      let restored: CdcStream;
+      try {
+        restored = await startAt(oldProvider, lsn, context, 'restart old');
+      } catch (restartError) {
+        context.markOldLost();
+        throw context.fail(
+          'start',
+          `start({ fromLsn: ${lsn} }) failed on the new provider and restarting the old provider there failed too; ` +
+            `restart '${context.name}' from LSN ${lsn} (no batch after it was written)`,
+          new AggregateError([error, restartError], 'start and restart both failed'),
+        );
+      }
+      context.handBack(restored, lsn);
+      throw error;
+    }
+    return {
+      next: stream,
+      detail: { checkpointLsn: lsn },
+      release: async () => undefined, // the old stream was shut down by the handoff itself
+      undo: async (ctx) => {
+        const at = await checkpointOf(stream, ctx);
+        await ctx.call('shutdown', (signal) => stream.shutdown({ signal }));
+        return startAt(oldProvider, at, ctx, 'restart old');
+      },
+    };
+  },
+  async close(resource, context) {
+    await checkpointOf(resource, context);
+    await context.call('shutdown', (signal) => resource.shutdown({ signal }));
+  },
+};

@@ -1,0 +1,131 @@
+import type { CompatVerdict } from '../compat/verdict.js';
+import type { MaybePromise } from '../util/maybePromise.js';
+
+/**
+ * How a surface kind behaves on reload (one row of the discipline table in the package doc):
+ * - `clean`: nothing is handed over; in-flight work finishes on the old version.
+ * - `persistOpen`: the old resource is persisted and the new provider opens the bytes.
+ * - `checkpointRestart`: the old resource is checkpointed and stopped; the new one resumes there.
+ * - `schemaCompat`: persisted state must round-trip old → new (directly or through a migration).
+ * - `extensionContract`: the declared contract must be unchanged.
+ */
+export type DisciplineMode = 'clean' | 'persistOpen' | 'checkpointRestart' | 'schemaCompat' | 'extensionContract';
+
+/** What a compat check gets besides the two providers. */
+export interface CompatContext {
+  readonly kind: string;
+  readonly key: string;
+  readonly signal: AbortSignal;
+  /** Milliseconds each provider call may take. */
+  readonly timeoutMs: number;
+  /** Extra operation sequences to reach old-version states (from the host or @baton/testing). */
+  readonly samples: readonly (readonly unknown[])[];
+  /** Live resources of the old version the check may read (e.g. live CRDT states) without changing them. */
+  readonly liveResources: readonly LiveResource[];
+  /** Upper bound on the number of states a check visits. */
+  readonly maxStates: number;
+}
+
+/** A named live resource handed to a compat check. */
+export interface LiveResource {
+  readonly name: string;
+  readonly resource: unknown;
+}
+
+/** Options of {@link StepContext.call}. */
+export interface StepCallOptions<T> {
+  /** Validates what the provider returned; returns a description of what is wrong, or undefined. */
+  readonly check?: (value: unknown) => string | undefined;
+  /** Disposes of a value that arrives after the call was abandoned. */
+  readonly onLate?: (value: T) => MaybePromise<unknown>;
+}
+
+/** What a handoff step gets: deadline-bound provider calls and a way to report what it handed back. */
+export interface StepContext {
+  readonly kind: string;
+  /** The resource's name. */
+  readonly name: string;
+  readonly signal: AbortSignal;
+  readonly timeoutMs: number;
+  /**
+   * Runs one provider call under the reload's deadline and abort signal. A throw, a rejection, a
+   * timeout or a value failing `check` becomes a `ReloadError` naming `step`, the kind and the name.
+   */
+  call<T>(step: string, fn: (signal: AbortSignal) => MaybePromise<T>, options?: StepCallOptions<T>): Promise<T>;
+  /** A `HANDOFF_FAILED` error for `step` with `message`. */
+  fail(step: string, message: string, cause?: unknown): Error;
+  /**
+   * Reports, from a handoff that fails after disturbing the old resource, the resource now serving
+   * in its place (e.g. the old CDC provider restarted at the checkpoint), and the checkpoint LSN.
+   */
+  handBack(resource: unknown, checkpointLsn?: bigint): void;
+  /** Records a CDC checkpoint LSN taken during the handoff (reported with any error). */
+  noteCheckpoint(lsn: bigint): void;
+  /**
+   * Reports, from a handoff that fails, that the old resource was disturbed and could not be
+   * restored (e.g. a CDC stream stopped whose restart failed too). The host then stops using it and
+   * the error names it with its checkpoint. Without this (or `handBack`), a failed handoff promises
+   * the old resource is intact.
+   */
+  markOldLost(): void;
+}
+
+/** One live resource to hand from the old version to the new one. */
+export interface HandoffInput<P, R> {
+  readonly name: string;
+  /** The live resource of the old version. */
+  readonly old: R;
+  /** The old version's provider that made `old` (needed to restart it on rollback). */
+  readonly oldProvider: P | undefined;
+  /** The new version's provider. */
+  readonly next: P;
+  /** The compat verdict old → new (carries the migration, if any). */
+  readonly verdict: CompatVerdict;
+  /** Kind-specific parameters (e.g. `location` of a storage, `expectedLsn` of a CDC stream). */
+  readonly params: Readonly<Record<string, unknown>>;
+}
+
+/** A prepared handoff: the new resource exists; the old one still exists until `release`. */
+export interface PreparedHandoff<R> {
+  /** The new version's resource. */
+  readonly next: R;
+  /** Facts for reports (bytes persisted, checkpoint LSN, …). */
+  readonly detail: Readonly<Record<string, unknown>>;
+  /** After commit, once nobody uses the old resource: release it. */
+  release(context: StepContext): Promise<void>;
+  /**
+   * Before commit: undo, and return the resource that serves again (the old one, or its restart).
+   * Throw only when no resource can serve again: a rejection means the resource is lost.
+   */
+  undo(context: StepContext): Promise<R>;
+}
+
+/**
+ * The plug-in point of the reload engine: how one surface kind is validated, checked for compat and
+ * how its live resources are handed from the old version to the new one (prepare + undo).
+ *
+ * The eight built-in kinds come with disciplines; a host adds its own kind by passing another
+ * discipline to the host or dispatcher.
+ */
+export interface KindDiscipline<P = unknown, R = unknown> {
+  readonly kind: string;
+  readonly mode: DisciplineMode;
+  /** One line for docs and `baton inspect`. */
+  readonly description: string;
+  /**
+   * True when live resources of this kind must be quiesced before their handoff: new uses wait at
+   * the plugin's gate and in-flight ones drain. False when the old resource can keep serving until
+   * commit (read-only index handles, storage at a shared location).
+   */
+  readonly exclusive: boolean;
+  /** The provider's registry key (its name or kind). Called after `validate` passed. */
+  keyOf(provider: P): string;
+  /** Problems with an untrusted provider (empty when it fulfils the contract). */
+  validate(provider: unknown): readonly string[];
+  /** Compat old → new, before anything pauses. Absent: always compatible. */
+  checkCompat?(old: P, next: P, context: CompatContext): Promise<CompatVerdict>;
+  /** Hands one live resource over. Absent: the kind has no live resources. */
+  handoff?(input: HandoffInput<P, R>, context: StepContext): Promise<PreparedHandoff<R>>;
+  /** Closes a live resource for good (unload, host close). */
+  close?(resource: R, context: StepContext): Promise<void>;
+}

@@ -1,0 +1,78 @@
+import type { StepCallOptions, StepContext } from '../disciplines/discipline.js';
+import type { ReloadPhase } from '../errors/codes.js';
+import { ReloadError } from '../errors/reloadError.js';
+import { withDeadline } from '../util/deadline.js';
+import type { MaybePromise } from '../util/maybePromise.js';
+
+/**
+ * The {@link StepContext} the dispatcher gives a discipline for one resource: every provider call
+ * runs under the step deadline and the reload's signal, and failures become `ReloadError`s naming
+ * the phase, the kind, the resource and the step. It also records what the handoff handed back.
+ */
+export class StepRecorder implements StepContext {
+  handedBack: { readonly resource: unknown; readonly checkpointLsn: bigint | undefined } | undefined;
+  oldLost = false;
+  readonly checkpoints: bigint[] = [];
+
+  constructor(
+    readonly kind: string,
+    readonly name: string,
+    readonly signal: AbortSignal,
+    readonly timeoutMs: number,
+    readonly phase: ReloadPhase,
+  ) {}
+
+  async call<T>(step: string, fn: (signal: AbortSignal) => MaybePromise<T>, options: StepCallOptions<T> = {}): Promise<T> {
+    let value: T;
+    try {
+      value = await withDeadline(fn, { timeoutMs: this.timeoutMs, signal: this.signal, onLate: options.onLate });
+    } catch (error) {
+      throw this.describeFailure(step, error);
+    }
+    const problem = options.check?.(value);
+    if (problem !== undefined) throw this.fail(step, `${step}() returned an unusable value: ${problem}`);
+    return value;
+  }
+
+  fail(step: string, message: string, cause?: unknown): ReloadError {
+    return new ReloadError({
+      code: 'HANDOFF_FAILED',
+      phase: this.phase,
+      kind: this.kind,
+      key: this.name,
+      step,
+      message: `${this.kind} '${this.name}': ${message}`,
+      cause,
+    });
+  }
+
+  handBack(resource: unknown, checkpointLsn?: bigint): void {
+    this.handedBack = { resource, checkpointLsn };
+  }
+
+  noteCheckpoint(lsn: bigint): void {
+    this.checkpoints.push(lsn);
+  }
+
+  markOldLost(): void {
+    this.oldLost = true;
+  }
+
+  /** The same context for another phase (undo runs in `rollback`, release in `retire`). */
+  forPhase(phase: ReloadPhase, signal: AbortSignal = this.signal): StepRecorder {
+    return new StepRecorder(this.kind, this.name, signal, this.timeoutMs, phase);
+  }
+
+  private describeFailure(step: string, error: unknown): ReloadError {
+    const name = error instanceof Error || error instanceof DOMException ? error.name : '';
+    const context = { phase: this.phase, kind: this.kind, key: this.name, step, cause: error } as const;
+    if (name === 'TimeoutError') {
+      return new ReloadError({ ...context, code: 'STEP_TIMEOUT', message: `${this.kind} '${this.name}': ${step}() did not settle within ${this.timeoutMs} ms` });
+    }
+    if (this.signal.aborted) {
+      return new ReloadError({ ...context, code: 'ABORTED', message: `${this.kind} '${this.name}': ${step}() was abandoned because the reload was aborted` });
+    }
+    const detail = error instanceof Error ? error.message : String(error);
+    return new ReloadError({ ...context, code: 'HANDOFF_FAILED', message: `${this.kind} '${this.name}': ${step}() failed: ${detail}` });
+  }
+}

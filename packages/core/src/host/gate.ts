@@ -1,0 +1,132 @@
+import { ReloadError } from '../errors/reloadError.js';
+import { abortReason } from '../util/deadline.js';
+
+interface Waiter {
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+  readonly since: number;
+  done: boolean;
+}
+
+/** What a gate saw while it was closed. */
+export interface PauseStats {
+  /** Calls that waited. */
+  readonly queued: number;
+  /** Longest wait of a call released so far, in milliseconds. */
+  readonly maxWaitMs: number;
+  /** Milliseconds the gate has been (or was) closed. */
+  readonly closedMs: number;
+}
+
+/**
+ * The gate in front of a plugin's stateful resources. Open: calls pass at once (no allocation).
+ * Closed (during a reload's pause): calls wait in a bounded FIFO queue and are released in order
+ * when it opens again, onto whichever version is then current.
+ */
+export class Gate {
+  #closedAt: number | undefined;
+  #waiters: Waiter[] = [];
+  #head = 0;
+  #queued = 0;
+  #maxWaitMs = 0;
+  #lastClosedMs = 0;
+  #active = 0;
+
+  /** @param limit - Calls that may wait at once; one more fails with `QUEUE_FULL`. */
+  constructor(readonly limit: number, readonly plugin: string) {}
+
+  get isOpen(): boolean {
+    return this.#closedAt === undefined;
+  }
+
+  /** Calls waiting now. */
+  get waiting(): number {
+    return this.#active;
+  }
+
+  /** Closes the gate (idempotent). */
+  close(): void {
+    if (this.#closedAt !== undefined) return;
+    this.#closedAt = performance.now();
+    this.#queued = 0;
+    this.#maxWaitMs = 0;
+  }
+
+  /** Opens the gate and releases every waiting call in arrival order. Returns what the pause saw. */
+  open(): PauseStats {
+    if (this.#closedAt === undefined) return { queued: 0, maxWaitMs: 0, closedMs: this.#lastClosedMs };
+    const now = performance.now();
+    this.#lastClosedMs = now - this.#closedAt;
+    this.#closedAt = undefined;
+    const waiters = this.#waiters;
+    const head = this.#head;
+    this.#waiters = [];
+    this.#head = 0;
+    for (let i = head; i < waiters.length; i++) {
+      const waiter = waiters[i]!;
+      if (waiter.done) continue;
+      waiter.done = true;
+      this.#active--;
+      this.#maxWaitMs = Math.max(this.#maxWaitMs, now - waiter.since);
+      waiter.resolve();
+    }
+    return { queued: this.#queued, maxWaitMs: this.#maxWaitMs, closedMs: this.#lastClosedMs };
+  }
+
+  /**
+   * Waits until the gate opens. Rejects with `QUEUE_FULL` when `limit` calls already wait, and with
+   * `ABORTED` when `signal` aborts first (the call then leaves the queue).
+   */
+  wait(signal?: AbortSignal): Promise<void> {
+    if (this.#closedAt === undefined) return Promise.resolve();
+    if (signal?.aborted) return Promise.reject(this.#aborted(signal));
+    if (this.#active >= this.limit) {
+      return Promise.reject(
+        new ReloadError({
+          code: 'QUEUE_FULL',
+          phase: 'call',
+          plugin: this.plugin,
+          message: `plugin '${this.plugin}' is paused for a reload and ${this.limit} calls already wait; retry shortly`,
+        }),
+      );
+    }
+    this.#compact();
+    return new Promise<void>((resolve, reject) => {
+      let onAbort: (() => void) | undefined;
+      const waiter: Waiter = {
+        resolve: () => {
+          if (onAbort) signal!.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        reject,
+        since: performance.now(),
+        done: false,
+      };
+      if (signal) {
+        onAbort = () => {
+          if (waiter.done) return;
+          waiter.done = true;
+          this.#active--;
+          reject(this.#aborted(signal));
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+      }
+      this.#waiters.push(waiter);
+      this.#active++;
+      this.#queued++;
+    });
+  }
+
+  #aborted(signal: AbortSignal): ReloadError {
+    return new ReloadError({ code: 'ABORTED', phase: 'call', plugin: this.plugin, message: `a call waiting for plugin '${this.plugin}' was aborted`, cause: abortReason(signal) });
+  }
+
+  /** Drops aborted waiters from the front so the queue does not grow without bound. */
+  #compact(): void {
+    while (this.#head < this.#waiters.length && this.#waiters[this.#head]!.done) this.#head++;
+    if (this.#head > 1024 && this.#head * 2 > this.#waiters.length) {
+      this.#waiters = this.#waiters.slice(this.#head);
+      this.#head = 0;
+    }
+  }
+}

@@ -1,0 +1,118 @@
+import type { DependencyContainer } from 'tsyringe';
+import type { CompatSampleSource } from '../dispatch/reloadDispatcher.js';
+import type { DisciplineSet } from '../disciplines/disciplineSet.js';
+import { ReloadError, isReloadError } from '../errors/reloadError.js';
+import { HostEvents } from '../events/hostEvents.js';
+import { withDeadline } from '../util/deadline.js';
+import type { PluginDefinition } from './pluginDefinition.js';
+import type { PluginSlot } from './pluginSlot.js';
+import { PluginVersion } from './pluginVersion.js';
+import { createRegistrar } from './registrar.js';
+import type { StagingRegistrar } from './registrar.js';
+import { createVersionScope, disposeScope } from './scope.js';
+import { SurfaceRegistry } from './surfaceRegistry.js';
+
+/** Host settings with their defaults applied. */
+export interface HostSettings {
+  readonly queueLimit: number;
+  readonly drainTimeoutMs: number;
+  readonly stepTimeoutMs: number;
+  readonly compatTimeoutMs: number;
+  readonly registerTimeoutMs: number;
+  readonly concurrency: number;
+  readonly maxStates: number;
+  readonly samples: CompatSampleSource | undefined;
+}
+
+/** The state a host's public API, its reload pipeline and its job runner share. */
+export class HostCore {
+  readonly registry = new SurfaceRegistry();
+  readonly slots = new Map<string, PluginSlot>();
+  /** Names being loaded right now (reserved so two loads of one name cannot race). */
+  readonly loading = new Set<string>();
+  readonly events = new HostEvents();
+  /** Managed resource names in use, per kind. */
+  readonly resourceNames = new Map<string, Set<string>>();
+  closed = false;
+  #epoch = 0;
+  #reloadId = 0;
+
+  constructor(
+    readonly settings: HostSettings,
+    readonly disciplines: DisciplineSet,
+    readonly container: DependencyContainer,
+  ) {}
+
+  nextReloadId(): number {
+    return ++this.#reloadId;
+  }
+
+  assertOpen(phase: 'load' | 'call' | 'unload' | 'validate'): void {
+    if (this.closed) throw new ReloadError({ code: 'HOST_CLOSED', phase, message: 'the plugin host is closed' });
+  }
+
+  /** The slot of `name`; throws `NOT_LOADED`. */
+  slot(name: string, phase: 'validate' | 'unload' | 'call'): PluginSlot {
+    const slot = this.slots.get(name);
+    if (!slot) {
+      const loaded = [...this.slots.keys()];
+      throw new ReloadError({ code: 'NOT_LOADED', phase, plugin: name, message: `plugin '${name}' is not loaded (loaded: ${loaded.length ? loaded.join(', ') : 'none'})` });
+    }
+    return slot;
+  }
+
+  /** Loaded plugins whose current version depends on `name`. */
+  dependentsOf(name: string): string[] {
+    return [...this.slots.values()].filter((slot) => slot.current.dependsOn.includes(name)).map((slot) => slot.name);
+  }
+
+  /**
+   * Runs a version's `register()` into a fresh scope, invisibly. Rejects with the registrar's own
+   * error (`INVALID_PROVIDER`, `DUPLICATE_SURFACE`, …) or `REGISTRATION_FAILED`, disposing the scope.
+   */
+  async stage(definition: PluginDefinition, signal: AbortSignal | undefined, timeoutMs: number): Promise<PluginVersion> {
+    const info = Object.freeze({ name: definition.name, version: definition.version, epoch: ++this.#epoch });
+    const scope = createVersionScope(this.container, info);
+    let staging: StagingRegistrar | undefined;
+    try {
+      const registrations = await withDeadline(
+        async (deadline) => {
+          staging = createRegistrar(info, this.disciplines, scope, deadline);
+          await definition.register(staging.registrar);
+          return staging.seal();
+        },
+        { timeoutMs, signal },
+      );
+      return new PluginVersion(definition, info, registrations, scope);
+    } catch (error) {
+      staging?.seal(); // a register() that outlived its deadline can add nothing more
+      await disposeScope(scope);
+      throw registrationError(definition, error, timeoutMs, signal);
+    }
+  }
+
+  /** Reserves a managed resource name of `kind`; throws `INVALID_ARGUMENT` when taken. */
+  reserveName(kind: string, name: string): void {
+    if (typeof name !== 'string' || name.length === 0) {
+      throw new ReloadError({ code: 'INVALID_ARGUMENT', phase: 'call', kind, message: 'a managed resource needs a non-empty name' });
+    }
+    let names = this.resourceNames.get(kind);
+    if (!names) this.resourceNames.set(kind, (names = new Set()));
+    if (names.has(name)) throw new ReloadError({ code: 'INVALID_ARGUMENT', phase: 'call', kind, key: name, message: `a ${kind} resource named '${name}' is already open` });
+    names.add(name);
+  }
+
+  releaseName(kind: string, name: string): void {
+    this.resourceNames.get(kind)?.delete(name);
+  }
+}
+
+function registrationError(definition: PluginDefinition, error: unknown, timeoutMs: number, signal: AbortSignal | undefined): ReloadError {
+  const where = `plugin '${definition.name}' ${definition.version}`;
+  if (isReloadError(error)) return error.with({ phase: 'stage', plugin: definition.name });
+  const name = error instanceof Error || error instanceof DOMException ? error.name : '';
+  if (signal?.aborted) return new ReloadError({ code: 'ABORTED', phase: 'stage', plugin: definition.name, message: `${where}: register() was abandoned because the operation was aborted`, cause: error });
+  if (name === 'TimeoutError') return new ReloadError({ code: 'REGISTRATION_FAILED', phase: 'stage', plugin: definition.name, message: `${where}: register() did not settle within ${timeoutMs} ms`, cause: error });
+  const detail = error instanceof Error ? error.message : String(error);
+  return new ReloadError({ code: 'REGISTRATION_FAILED', phase: 'stage', plugin: definition.name, message: `${where}: register() failed: ${detail}`, cause: error });
+}

@@ -1,0 +1,25 @@
+import type { Storage } from '../../surfaces/storage.js';
+import type { CallOptions } from '../../util/maybePromise.js';
+import { ManagedHandle } from './managedHandle.js';
+
+/**
+ * A storage opened through the host. On reload the new version opens the same location; calls that
+ * started on the old storage finish there, and it closes once they have drained.
+ */
+export class ManagedStorage extends ManagedHandle<Storage> {
+  get(key: string, options: CallOptions = {}): Promise<Uint8Array | undefined> {
+    return this.cell.use((storage) => storage.get(key), options.signal);
+  }
+
+  put(key: string, value: Uint8Array, options: CallOptions = {}): Promise<void> {
+    return this.cell.use((storage) => storage.put(key, value), options.signal);
+  }
+
+  delete(key: string, options: CallOptions = {}): Promise<boolean> {
+    return this.cell.use((storage) => storage.delete(key), options.signal);
+  }
+
+  keys(prefix?: string, options: CallOptions = {}): Promise<readonly string[]> {
+    return this.cell.use((storage) => storage.keys(prefix), options.signal);
+  }
+}

@@ -1,0 +1,74 @@
+import type { KindDiscipline } from '../../disciplines/discipline.js';
+import type { ReloadError } from '../../errors/reloadError.js';
+import type { MaybePromise } from '../../util/maybePromise.js';
+import { LeaseCounter } from '../leaseCounter.js';
+import type { PluginSlot } from '../pluginSlot.js';
+import type { PluginVersion } from '../pluginVersion.js';
+
+/** What currently backs a managed resource: the live resource, its provider and its version. */
+export interface Backing<R = unknown> {
+  readonly value: R;
+  readonly provider: unknown;
+  readonly version: PluginVersion;
+  /** Uses of this backing in flight (the old backing is released when they reach zero). */
+  readonly leases: LeaseCounter;
+}
+
+/**
+ * The host-side cell behind a managed handle. Callers keep the handle; a reload swings the cell to
+ * the resource the new version reopened. Every use goes through {@link ResourceCell.use}: exclusive
+ * kinds wait at the plugin's gate during a pause; every kind counts its in-flight uses per backing.
+ */
+export class ResourceCell<R = unknown> {
+  backing: Backing<R>;
+  /** Why the cell no longer serves (closed, or a rollback could not restore it). */
+  fault: ReloadError | undefined;
+
+  constructor(
+    readonly kind: string,
+    readonly name: string,
+    /** Registry key of the provider kind this resource was made by. */
+    readonly key: string,
+    readonly slot: PluginSlot,
+    readonly discipline: KindDiscipline,
+    backing: Omit<Backing<R>, 'leases'>,
+    /** Kind-specific handoff parameters, read when a reload hands the resource over. */
+    readonly handoffParams: () => Readonly<Record<string, unknown>> = () => ({}),
+  ) {
+    this.backing = { ...backing, leases: new LeaseCounter() };
+  }
+
+  /** Runs `fn` on the current backing, after the gate if the kind is exclusive. */
+  async use<T>(fn: (value: R, provider: unknown, version: PluginVersion) => MaybePromise<T>, signal?: AbortSignal): Promise<T> {
+    if (this.fault) return Promise.reject(this.fault);
+    const gated = this.discipline.exclusive;
+    if (gated) {
+      await this.slot.enterGated(signal);
+      const fault = this.fault as ReloadError | undefined; // may have been set while waiting
+      if (fault) {
+        this.slot.gated.release();
+        throw fault;
+      }
+    }
+    const backing = this.backing;
+    backing.leases.acquire();
+    try {
+      return await fn(backing.value, backing.provider, backing.version);
+    } finally {
+      backing.leases.release();
+      if (gated) this.slot.gated.release();
+    }
+  }
+
+  /** Points the cell at a new resource; returns the previous backing (to release once idle). */
+  swap(value: R, provider: unknown, version: PluginVersion): Backing<R> {
+    const previous = this.backing;
+    this.backing = { value, provider, version, leases: new LeaseCounter() };
+    return previous;
+  }
+
+  /** Marks the cell as no longer serving; later uses throw `fault`. */
+  stop(fault: ReloadError): void {
+    this.fault ??= fault;
+  }
+}

@@ -1,0 +1,395 @@
+import 'reflect-metadata';
+import { container as rootContainer } from 'tsyringe';
+import type { DependencyContainer } from 'tsyringe';
+import type { RecordBatch, Table } from 'apache-arrow';
+import { DisciplineSet } from '../disciplines/disciplineSet.js';
+import type { AnyDiscipline } from '../disciplines/disciplineSet.js';
+import { expectMethods } from '../disciplines/shape.js';
+import type { CompatSampleSource } from '../dispatch/reloadDispatcher.js';
+import { ReloadError } from '../errors/reloadError.js';
+import type { HostEventMap, HostListener } from '../events/hostEvents.js';
+import type { PluginStats } from '../events/stats.js';
+import type { CdcOutputProvider, CdcStream } from '../surfaces/cdcOutput.js';
+import type { CrdtKindProvider, CrdtState } from '../surfaces/crdtKind.js';
+import type { IndexHandle, IndexKindProvider } from '../surfaces/indexKind.js';
+import type { Storage, StorageBackendProvider } from '../surfaces/storage.js';
+import type { ProviderOf, SurfaceKind } from '../surfaces/surfaceMap.js';
+import { isPromiseLike } from '../util/maybePromise.js';
+import type { MaybePromise } from '../util/maybePromise.js';
+import { HostCore } from './hostCore.js';
+import { JobRunner } from './jobRunner.js';
+import { closeCell, openCell } from './managed/cellLifecycle.js';
+import type { CellCloser } from './managed/managedHandle.js';
+import { DeliveryCursor, ManagedCdcStream } from './managed/managedCdcStream.js';
+import { ManagedCrdt } from './managed/managedCrdt.js';
+import { ManagedIndex } from './managed/managedIndex.js';
+import { ManagedStorage } from './managed/managedStorage.js';
+import type { PluginDefinition } from './pluginDefinition.js';
+import { planReload } from './reloadPlan.js';
+import { ReloadRun } from './reloadRun.js';
+import type { ReloadOptions, ReloadResult } from './reloadRun.js';
+import type { PluginInfo } from './scope.js';
+import { loadSlot } from './load.js';
+import { unloadSlot } from './unload.js';
+
+/** Settings of a {@link PluginHost}; each has a sensible default. */
+export interface PluginHostOptions {
+  /** Disciplines for the host's own surface kinds (or replacements of built-in ones). */
+  readonly disciplines?: readonly AnyDiscipline[];
+  /** Parent of every version scope: register host services here (default: a child of tsyringe's root container). */
+  readonly container?: DependencyContainer;
+  /** Calls that may wait at one plugin's gate during a pause (default 100 000). */
+  readonly queueLimit?: number;
+  /** Milliseconds in-flight calls may take to drain before a reload gives up (default 5 000). */
+  readonly drainTimeoutMs?: number;
+  /** Milliseconds each provider call of a reload may take (default 30 000). */
+  readonly stepTimeoutMs?: number;
+  /** Milliseconds one compat check may take (default 30 000). */
+  readonly compatTimeoutMs?: number;
+  /** Milliseconds `register()` may take (default 30 000). */
+  readonly registerTimeoutMs?: number;
+  /** Handoffs running at once per plugin (default 64). */
+  readonly concurrency?: number;
+  /** States one compat check visits at most (default 256). */
+  readonly maxStates?: number;
+  /** More operation sequences for compat checks (e.g. from @baton/testing). */
+  readonly samples?: CompatSampleSource;
+  /** Run registered background jobs on their interval (default false: only `runJob`). */
+  readonly runJobs?: boolean;
+}
+
+/** Options of {@link PluginHost.load}. */
+export interface LoadOptions {
+  readonly signal?: AbortSignal;
+  readonly registerTimeoutMs?: number;
+}
+
+/** Options of {@link PluginHost.unload}. */
+export interface UnloadOptions {
+  readonly signal?: AbortSignal;
+  /** Milliseconds in-flight calls on stateful resources may take to drain (default: the host's drain timeout). */
+  readonly drainTimeoutMs?: number;
+}
+
+/** A loaded plugin, as {@link PluginHost.plugins} lists it. */
+export interface PluginSummary {
+  readonly name: string;
+  readonly version: string;
+  readonly epoch: number;
+  readonly dependsOn: readonly string[];
+  readonly surfaces: readonly { readonly kind: string; readonly key: string }[];
+  readonly resources: readonly { readonly kind: string; readonly name: string }[];
+}
+
+/** A lease on one surface: its provider stays usable (its version is not retired) until released. */
+export interface SurfaceLease<P> extends Disposable {
+  readonly provider: P;
+  readonly plugin: PluginInfo;
+  /** Releases the lease (idempotent). `using` releases it too. */
+  release(): void;
+}
+
+/** Options of {@link PluginHost.openIndex}: build from Arrow data, or reopen persisted bytes. */
+export type OpenIndexOptions = {
+  readonly name: string;
+  /** The index kind (registry key of an `indexKind` provider). */
+  readonly kind: string;
+  readonly signal?: AbortSignal;
+} & (
+  | { readonly source: RecordBatch | Table; readonly column: string; readonly params?: Readonly<Record<string, unknown>> }
+  | { readonly bytes: Uint8Array }
+);
+
+/** Options of {@link PluginHost.startCdc}. */
+export interface StartCdcOptions {
+  readonly name: string;
+  /** The CDC output (registry key of a `cdcOutput` provider). */
+  readonly output: string;
+  /** Resume after this checkpoint LSN. */
+  readonly fromLsn?: bigint;
+  readonly signal?: AbortSignal;
+}
+
+/** Options of {@link PluginHost.openCrdt}. */
+export interface OpenCrdtOptions {
+  readonly name: string;
+  /** The CRDT kind (registry key of a `crdtKind` provider). */
+  readonly kind: string;
+  /** Persisted state to restore; absent: the empty state. */
+  readonly bytes?: Uint8Array;
+  readonly signal?: AbortSignal;
+}
+
+/** Options of {@link PluginHost.openStorage}. */
+export interface OpenStorageOptions {
+  readonly name: string;
+  /** The storage backend (registry key of a `storageBackend` provider). */
+  readonly backend: string;
+  readonly location: string;
+  readonly signal?: AbortSignal;
+}
+
+const indexCheck = expectMethods('an IndexHandle', 'probe', 'persist', 'close');
+const streamCheck = expectMethods('a CdcStream', 'deliver', 'checkpoint', 'shutdown');
+const crdtCheck = expectMethods('a CrdtState', 'apply', 'merge', 'value', 'persist');
+const storageCheck = expectMethods('a Storage', 'get', 'put', 'delete', 'keys', 'close');
+
+/**
+ * Hosts plugins and reloads them transactionally while they serve.
+ *
+ * Callers reach clean surfaces through {@link PluginHost.call} (or a {@link SurfaceLease}) and
+ * stateful ones through managed handles ({@link PluginHost.openIndex}, {@link PluginHost.startCdc},
+ * {@link PluginHost.openCrdt}, {@link PluginHost.openStorage}) that keep working across reloads.
+ * {@link PluginHost.reload} runs validate → stage → compat → quiesce → drain → dispatch → commit →
+ * retire; a failure at any step before commit leaves the old version serving with everything
+ * intact, and the caller gets a `ReloadError`.
+ */
+export class PluginHost implements AsyncDisposable {
+  readonly #core: HostCore;
+  readonly #jobs: JobRunner;
+  readonly #closer: CellCloser;
+  readonly #running = new Set<Promise<unknown>>();
+  #closing: Promise<void> | undefined;
+
+  constructor(options: PluginHostOptions = {}) {
+    const positive = (name: string, value: number | undefined, fallback: number): number => {
+      const v = value ?? fallback;
+      if (!(typeof v === 'number' && v > 0)) throw new ReloadError({ code: 'INVALID_ARGUMENT', message: `${name} must be a number > 0 (got ${String(v)})` });
+      return v;
+    };
+    const disciplines = DisciplineSet.builtin().with(...(options.disciplines ?? []));
+    this.#core = new HostCore(
+      {
+        queueLimit: positive('queueLimit', options.queueLimit, 100_000),
+        drainTimeoutMs: positive('drainTimeoutMs', options.drainTimeoutMs, 5_000),
+        stepTimeoutMs: positive('stepTimeoutMs', options.stepTimeoutMs, 30_000),
+        compatTimeoutMs: positive('compatTimeoutMs', options.compatTimeoutMs, 30_000),
+        registerTimeoutMs: positive('registerTimeoutMs', options.registerTimeoutMs, 30_000),
+        concurrency: positive('concurrency', options.concurrency, 64),
+        maxStates: positive('maxStates', options.maxStates, 256),
+        samples: options.samples,
+      },
+      disciplines,
+      options.container ?? rootContainer.createChildContainer(),
+    );
+    this.#jobs = new JobRunner(this.#core, options.runJobs ?? false);
+    this.#closer = (cell) => closeCell(this.#core, cell);
+  }
+
+  /** Adds a listener for a host event; returns the function that removes it. */
+  on<E extends keyof HostEventMap>(event: E, listener: HostListener<E>): () => void {
+    return this.#core.events.on(event, listener);
+  }
+
+  /** Loads a plugin that is not loaded yet. Its surfaces become visible atomically. */
+  load(plugin: PluginDefinition, options: LoadOptions = {}): Promise<PluginInfo> {
+    return this.#track(loadSlot(this.#core, plugin, options).then((info) => (this.#jobs.sync(), info)));
+  }
+
+  /**
+   * Replaces a loaded plugin by `next` (same name) while it serves. Refused with `DEPENDENTS_BLOCK`
+   * when other loaded plugins depend on it (use {@link PluginHost.reloadMany}).
+   */
+  reload(next: PluginDefinition, options: ReloadOptions = {}): Promise<ReloadResult> {
+    return this.reloadMany([next], options);
+  }
+
+  /** Reloads several plugins as one transaction, in dependency order: all commit, or none does. */
+  reloadMany(plugins: readonly PluginDefinition[], options: ReloadOptions = {}): Promise<ReloadResult> {
+    const started = performance.now();
+    let run: ReloadRun;
+    try {
+      run = new ReloadRun(this.#core, planReload(this.#core, plugins), options, started);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#track(run.execute().then((result) => (this.#jobs.sync(), result)));
+  }
+
+  /** Unloads a plugin: refused while others depend on it or its managed resources are open. */
+  unload(name: string, options: UnloadOptions = {}): Promise<void> {
+    try {
+      this.#core.assertOpen('unload');
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#track(unloadSlot(this.#core, name, options).then(() => this.#jobs.sync()));
+  }
+
+  /** The loaded plugins, in load order. */
+  plugins(): PluginSummary[] {
+    return [...this.#core.slots.values()].map((slot) => ({
+      name: slot.name,
+      version: slot.current.version,
+      epoch: slot.current.info.epoch,
+      dependsOn: slot.current.dependsOn,
+      surfaces: [...slot.current.registrations].map(({ kind, key }) => ({ kind, key })),
+      resources: [...slot.resources].map(({ kind, name }) => ({ kind, name })),
+    }));
+  }
+
+  /** Reload statistics of a loaded plugin. */
+  stats(name: string): PluginStats {
+    return this.#core.slot(name, 'call').stats;
+  }
+
+  /** The provider of `kind`/`key` that serves now (no lease: prefer `call` for real work). */
+  lookup<K extends SurfaceKind>(kind: K, key: string): ProviderOf<K> | undefined {
+    return this.#core.registry.lookup(kind, key)?.provider as ProviderOf<K> | undefined;
+  }
+
+  /**
+   * Calls `fn` with the provider of `kind`/`key` that serves now. The call runs entirely on that
+   * version: a reload committing meanwhile retires the old version only after `fn` settles.
+   */
+  call<K extends SurfaceKind, T>(kind: K, key: string, fn: (provider: ProviderOf<K>, plugin: PluginInfo) => MaybePromise<T>): Promise<T> {
+    const entry = this.#core.closed ? undefined : this.#core.registry.lookup(kind, key);
+    if (!entry) return Promise.reject(this.#notFound(kind, key));
+    const leases = entry.version.leases;
+    leases.acquire();
+    let result: MaybePromise<T>;
+    try {
+      result = fn(entry.provider as ProviderOf<K>, entry.version.info);
+    } catch (error) {
+      leases.release();
+      return Promise.reject(error);
+    }
+    if (!isPromiseLike(result)) {
+      leases.release();
+      return Promise.resolve(result);
+    }
+    return Promise.resolve(result).then(
+      (value) => (leases.release(), value),
+      (error: unknown) => {
+        leases.release();
+        throw error;
+      },
+    );
+  }
+
+  /** A lease on `kind`/`key`: keep it while using the provider; release it (or `using`) after. */
+  acquire<K extends SurfaceKind>(kind: K, key: string): SurfaceLease<ProviderOf<K>> {
+    const entry = this.#core.closed ? undefined : this.#core.registry.lookup(kind, key);
+    if (!entry) throw this.#notFound(kind, key);
+    const leases = entry.version.leases;
+    leases.acquire();
+    let released = false;
+    const release = (): void => {
+      if (released) return;
+      released = true;
+      leases.release();
+    };
+    return { provider: entry.provider as ProviderOf<K>, plugin: entry.version.info, release, [Symbol.dispose]: release };
+  }
+
+  /** Builds an index (or reopens persisted bytes) as a managed handle that survives reloads. */
+  async openIndex(options: OpenIndexOptions): Promise<ManagedIndex> {
+    const cell = await openCell<IndexHandle>(this.#core, {
+      kind: 'indexKind',
+      key: options.kind,
+      name: options.name,
+      signal: options.signal,
+      check: indexCheck,
+      make: (provider) => {
+        const p = provider as IndexKindProvider;
+        const signal = options.signal === undefined ? {} : { signal: options.signal };
+        return 'bytes' in options ? p.open(options.bytes, signal) : p.build(options.source, { column: options.column, ...(options.params ? { params: options.params } : {}), ...signal });
+      },
+    });
+    return new ManagedIndex(cell, this.#closer);
+  }
+
+  /** Starts a CDC stream as a managed handle that survives reloads (exactly once at the sink). */
+  async startCdc(options: StartCdcOptions): Promise<ManagedCdcStream> {
+    const cursor = new DeliveryCursor(options.fromLsn);
+    const cell = await openCell<CdcStream>(this.#core, {
+      kind: 'cdcOutput',
+      key: options.output,
+      name: options.name,
+      signal: options.signal,
+      check: streamCheck,
+      make: (provider) => (provider as CdcOutputProvider).start({ ...(options.fromLsn === undefined ? {} : { fromLsn: options.fromLsn }), ...(options.signal ? { signal: options.signal } : {}) }),
+      handoffParams: () => cursor.params(),
+    });
+    return new ManagedCdcStream(cell, this.#closer, cursor);
+  }
+
+  /** Opens a CRDT state (empty, or restored from bytes) as a managed handle that survives reloads. */
+  async openCrdt<Op = unknown, Value = unknown>(options: OpenCrdtOptions): Promise<ManagedCrdt<Op, Value>> {
+    const cell = await openCell<CrdtState<Op, Value>>(this.#core, {
+      kind: 'crdtKind',
+      key: options.kind,
+      name: options.name,
+      signal: options.signal,
+      check: crdtCheck,
+      make: (provider) => {
+        const p = provider as CrdtKindProvider<Op, Value>;
+        return options.bytes === undefined ? p.empty() : p.fromPersisted(options.bytes);
+      },
+    });
+    return new ManagedCrdt<Op, Value>(cell, this.#closer);
+  }
+
+  /** Opens a storage at `location` as a managed handle that survives reloads. */
+  async openStorage(options: OpenStorageOptions): Promise<ManagedStorage> {
+    const cell = await openCell<Storage>(this.#core, {
+      kind: 'storageBackend',
+      key: options.backend,
+      name: options.name,
+      signal: options.signal,
+      check: storageCheck,
+      make: (provider) => (provider as StorageBackendProvider).open({ location: options.location, ...(options.signal ? { signal: options.signal } : {}) }),
+      handoffParams: () => ({ location: options.location }),
+    });
+    return new ManagedStorage(cell, this.#closer);
+  }
+
+  /** Runs one tick of background job `name` now. False when no plugin provides it. */
+  runJob(name: string): Promise<boolean> {
+    return this.#jobs.runOnce(name);
+  }
+
+  /**
+   * Closes the host: waits for running loads and reloads, stops jobs, closes every managed resource
+   * (CDC streams are checkpointed), and unloads every plugin, dependents first. Idempotent.
+   */
+  close(): Promise<void> {
+    return (this.#closing ??= this.#close());
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  async #close(): Promise<void> {
+    await Promise.allSettled([...this.#running]);
+    this.#core.closed = true;
+    await this.#jobs.stop();
+    const errors: unknown[] = [];
+    for (const slot of this.#core.slots.values()) {
+      for (const cell of [...slot.resources]) await closeCell(this.#core, cell).catch((error: unknown) => errors.push(error));
+    }
+    const order = [...this.#core.slots.keys()];
+    for (const name of order.reverse()) await unloadSlot(this.#core, name, { force: true }).catch((error: unknown) => errors.push(error));
+    if (errors.length > 0) {
+      throw new ReloadError({ code: 'HOST_CLOSED', phase: 'unload', message: `the host closed, but ${errors.length} resource(s) or plugin(s) failed to close`, cause: new AggregateError(errors) });
+    }
+  }
+
+  #track<T>(promise: Promise<T>): Promise<T> {
+    this.#running.add(promise);
+    const done = (): void => void this.#running.delete(promise);
+    promise.then(done, done);
+    return promise;
+  }
+
+  #notFound(kind: string, key: string): ReloadError {
+    if (this.#core.closed) return new ReloadError({ code: 'HOST_CLOSED', phase: 'call', kind, key, message: 'the plugin host is closed' });
+    return new ReloadError({ code: 'SURFACE_NOT_FOUND', phase: 'call', kind, key, message: `no loaded plugin provides ${kind} '${key}'` });
+  }
+}
+
+/** Makes a {@link PluginHost}. */
+export function createPluginHost(options: PluginHostOptions = {}): PluginHost {
+  return new PluginHost(options);
+}

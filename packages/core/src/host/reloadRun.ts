@@ -1,0 +1,374 @@
+import type { CompatReport } from '../compat/compatReport.js';
+import { ReloadDispatcher } from '../dispatch/reloadDispatcher.js';
+import type { CompatSampleSource, ReloadKindHandlers } from '../dispatch/reloadDispatcher.js';
+import type { HandoffRecord, ReloadOutcome, UnrestoredResource } from '../dispatch/reloadOutcome.js';
+import type { ResourceBundle } from '../dispatch/resourceBundle.js';
+import type { ReloadPhase } from '../errors/codes.js';
+import { ReloadError, isReloadError, toReloadError } from '../errors/reloadError.js';
+import type { HostEventMap, PluginTransition, ReloadEventBase } from '../events/hostEvents.js';
+import { reduceStats } from '../events/stats.js';
+import { timeoutError, waitWithin } from '../util/deadline.js';
+import type { HostCore } from './hostCore.js';
+import type { Backing } from './managed/resourceCell.js';
+import type { PluginSlot } from './pluginSlot.js';
+import type { PluginVersion } from './pluginVersion.js';
+import type { PlanStep } from './reloadPlan.js';
+import { disposeScope } from './scope.js';
+import { conflictError } from './surfaceRegistry.js';
+
+/** Per-reload settings (each defaults to the host's). */
+export interface ReloadOptions {
+  /** Aborts the reload before commit; it then rolls back with `ABORTED`. */
+  readonly signal?: AbortSignal;
+  /** Milliseconds in-flight calls on stateful resources may take to drain. */
+  readonly drainTimeoutMs?: number;
+  /** Milliseconds each provider call of a handoff may take. */
+  readonly stepTimeoutMs?: number;
+  /** Milliseconds the compat check of one surface may take. */
+  readonly compatTimeoutMs?: number;
+  /** Milliseconds `register()` may take. */
+  readonly registerTimeoutMs?: number;
+  /** Handoffs running at once. */
+  readonly concurrency?: number;
+  /** More operation sequences for compat checks. */
+  readonly samples?: CompatSampleSource;
+}
+
+/** Timings of a successful reload, in milliseconds. */
+export interface ReloadTimings {
+  readonly stageMs: number;
+  readonly compatMs: number;
+  readonly drainMs: number;
+  readonly dispatchMs: number;
+  /** Gate closed → opened: how long calls on stateful resources waited at most. */
+  readonly pauseMs: number;
+  readonly totalMs: number;
+}
+
+/** What the old versions' retirement did. */
+export interface RetireReport {
+  readonly ms: number;
+  /** Old resources or scopes that failed to close (the new versions serve regardless). */
+  readonly errors: readonly unknown[];
+}
+
+/** The result of a committed reload. */
+export interface ReloadResult {
+  readonly reloadId: number;
+  readonly plugins: readonly PluginTransition[];
+  readonly compat: ReadonlyMap<string, CompatReport>;
+  readonly handoffs: readonly HandoffRecord[];
+  readonly timings: ReloadTimings;
+  /** Calls that waited at the gates, and the longest wait in milliseconds. */
+  readonly queued: number;
+  readonly maxQueueWaitMs: number;
+  /** Settles once the old versions' in-flight calls finished and their resources and scopes were released. Never rejects. */
+  readonly retired: Promise<RetireReport>;
+}
+
+const NEVER_ABORTED = new AbortController().signal;
+
+/**
+ * One reload, start to end: stage → compat → quiesce → drain → dispatch → commit → retire, or
+ * rollback from any step before commit. Every phase change, event and stats update happens here.
+ */
+export class ReloadRun {
+  readonly id: number;
+  readonly #core: HostCore;
+  readonly #steps: readonly PlanStep[];
+  readonly #options: ReloadOptions;
+  readonly #signal: AbortSignal;
+  readonly #started: number;
+  #phase: ReloadPhase = 'validate';
+  readonly #staged: PluginVersion[] = [];
+  readonly #reports = new Map<string, CompatReport>();
+  readonly #outcomes: { readonly slot: PluginSlot; readonly outcome: ReloadOutcome }[] = [];
+  readonly #timings = { stageMs: 0, compatMs: 0, drainMs: 0, dispatchMs: 0, pauseMs: 0, totalMs: 0 };
+  #pausedAt: number | undefined;
+  readonly #plugins: readonly PluginTransition[];
+
+  constructor(core: HostCore, steps: readonly PlanStep[], options: ReloadOptions, started: number) {
+    this.#core = core;
+    this.#steps = steps;
+    this.#options = options;
+    this.#signal = options.signal ?? NEVER_ABORTED;
+    this.#started = started;
+    this.id = core.nextReloadId();
+    this.#plugins = steps.map(({ slot, definition }) => ({ name: slot.name, from: slot.current.version, to: definition.version }));
+  }
+
+  /** Runs the reload; resolves when committed, rejects with a `ReloadError` after rolling back. */
+  async execute(): Promise<ReloadResult> {
+    try {
+      this.#emit('started', {});
+      await this.#stage();
+      await this.#checkCompat();
+      this.#quiesce();
+      await this.#drain();
+      await this.#dispatch();
+      return this.#commit();
+    } catch (error) {
+      throw await this.#rollback(error);
+    } finally {
+      for (const { slot } of this.#steps) slot.activity = undefined;
+    }
+  }
+
+  #enter(phase: ReloadPhase): number {
+    if (this.#signal.aborted) throw toReloadError(this.#signal.reason, { code: 'ABORTED', phase: this.#phase });
+    this.#phase = phase;
+    return performance.now();
+  }
+
+  async #stage(): Promise<void> {
+    const t = this.#enter('stage');
+    const names = new Set(this.#steps.map((s) => s.slot.name));
+    const claimed = new Map<string, PluginVersion>();
+    for (const { definition } of this.#steps) {
+      const version = await this.#core.stage(definition, this.#options.signal, this.#options.registerTimeoutMs ?? this.#core.settings.registerTimeoutMs);
+      this.#staged.push(version);
+      const taken = this.#core.registry.conflicts(version.registrations, names)[0];
+      if (taken) throw conflictError(version, taken.kind, taken.key, taken);
+      for (const { kind, key } of version.registrations) {
+        const other = claimed.get(`${kind}\0${key}`);
+        if (other) throw new ReloadError({ code: 'SURFACE_CONFLICT', phase: 'stage', plugin: version.name, kind, key, message: `plugins '${other.name}' and '${version.name}' both register ${kind} '${key}'` });
+        claimed.set(`${kind}\0${key}`, version);
+      }
+    }
+    this.#timings.stageMs = performance.now() - t;
+  }
+
+  async #checkCompat(): Promise<void> {
+    const t = this.#enter('compat');
+    for (const [i, { slot }] of this.#steps.entries()) {
+      const next = this.#staged[i]!;
+      for (const cell of slot.resources) {
+        if (!next.registrations.has(cell.kind, cell.key)) {
+          throw new ReloadError({
+            code: 'RESOURCE_ORPHANED',
+            phase: 'compat',
+            plugin: slot.name,
+            kind: cell.kind,
+            key: cell.key,
+            message: `${slot.name} ${next.version} no longer provides ${cell.kind} '${cell.key}', which live resource '${cell.name}' uses; close it first or keep providing the surface`,
+          });
+        }
+      }
+      this.#reports.set(slot.name, await this.#dispatcher(i).checkCompat());
+    }
+    this.#timings.compatMs = performance.now() - t;
+    this.#emit('compatChecked', { reports: this.#reports, compatMs: this.#timings.compatMs });
+  }
+
+  #quiesce(): void {
+    this.#pausedAt = this.#enter('quiesce');
+    for (const { slot } of this.#steps) slot.gate.close();
+    this.#emit('quiesced', {});
+  }
+
+  async #drain(): Promise<void> {
+    const t = this.#enter('drain');
+    const timeoutMs = this.#options.drainTimeoutMs ?? this.#core.settings.drainTimeoutMs;
+    try {
+      await waitWithin(Promise.all(this.#steps.map(({ slot }) => slot.gated.whenIdle())), timeoutMs, this.#signal);
+    } catch (error) {
+      if (!(error instanceof DOMException && error.name === 'TimeoutError')) throw error;
+      const busy = this.#steps.filter(({ slot }) => slot.gated.count > 0).map(({ slot }) => `'${slot.name}' (${slot.gated.count} in flight)`);
+      throw new ReloadError({ code: 'DRAIN_TIMEOUT', phase: 'drain', plugin: this.#steps[0]!.slot.name, message: `in-flight calls did not drain within ${timeoutMs} ms: ${busy.join(', ')}`, cause: timeoutError(timeoutMs, 'drain') });
+    }
+    this.#timings.drainMs = performance.now() - t;
+    this.#emit('drained', { drainMs: this.#timings.drainMs });
+  }
+
+  async #dispatch(): Promise<void> {
+    const t = this.#enter('dispatch');
+    for (const [i, { slot }] of this.#steps.entries()) {
+      try {
+        this.#outcomes.push({ slot, outcome: await this.#dispatcher(i, this.#reports.get(slot.name)).dispatch() });
+      } catch (error) {
+        if (isReloadError(error)) applyRestored(slot, error.details['restored'] as ResourceBundle | undefined, error.details['unrestored'] as UnrestoredResource[] | undefined, error);
+        throw error;
+      }
+    }
+    this.#timings.dispatchMs = performance.now() - t;
+    this.#emit('dispatched', { dispatchMs: this.#timings.dispatchMs, handoffs: this.#outcomes.flatMap(({ outcome }) => outcome.handoffs) });
+  }
+
+  /** The point of no return: publish, swing managed resources, open the gates. Synchronous. */
+  #commit(): ReloadResult {
+    this.#enter('commit');
+    const names = new Set(this.#steps.map((s) => s.slot.name));
+    this.#core.registry.publish(names, this.#steps.map(({ slot }, i) => ({ version: this.#staged[i]!, slot })));
+    const retiring: PluginVersion[] = [];
+    const oldBackings: Backing[] = [];
+    for (const [i, { slot }] of this.#steps.entries()) {
+      const next = this.#staged[i]!;
+      const outcome = this.#outcomes[i]!.outcome;
+      retiring.push(slot.current);
+      slot.current.state = 'retiring';
+      next.state = 'active';
+      slot.current = next;
+      for (const cell of slot.resources) {
+        oldBackings.push(cell.swap(outcome.resources.get(cell.kind, cell.name), next.registrations.get(cell.kind, cell.key), next));
+      }
+    }
+    const pause = this.#openGates();
+    const handoffs = this.#outcomes.flatMap(({ outcome }) => outcome.handoffs);
+    for (const { slot, outcome } of this.#outcomes) {
+      slot.stats = reduceStats(slot.stats, {
+        type: 'committed',
+        version: slot.current.version,
+        drainMs: this.#timings.drainMs,
+        pauseMs: pause.pauseMs,
+        queued: pause.queued,
+        maxQueueWaitMs: pause.maxQueueWaitMs,
+        handoffs: outcome.handoffs,
+      });
+    }
+    this.#timings.pauseMs = pause.pauseMs;
+    this.#timings.totalMs = performance.now() - this.#started;
+    this.#emit('committed', { pauseMs: pause.pauseMs, queued: pause.queued, maxQueueWaitMs: pause.maxQueueWaitMs });
+    this.#phase = 'retire';
+    return {
+      reloadId: this.id,
+      plugins: this.#transitions(),
+      compat: this.#reports,
+      handoffs,
+      timings: { ...this.#timings },
+      queued: pause.queued,
+      maxQueueWaitMs: pause.maxQueueWaitMs,
+      retired: this.#retire(retiring, oldBackings),
+    };
+  }
+
+  async #retire(retiring: readonly PluginVersion[], oldBackings: readonly Backing[]): Promise<RetireReport> {
+    const t = performance.now();
+    const errors: unknown[] = [];
+    await Promise.all([...retiring.map((v) => v.leases.whenIdle()), ...oldBackings.map((b) => b.leases.whenIdle())]);
+    for (const { outcome } of this.#outcomes) await outcome.release().catch((error: unknown) => errors.push(error));
+    for (const version of retiring) {
+      const error = await disposeScope(version.scope);
+      if (error !== undefined) errors.push(error);
+      version.state = 'retired';
+    }
+    this.#emit('retired', {});
+    return { ms: performance.now() - t, errors };
+  }
+
+  /** Undoes everything before commit and returns the error to throw. */
+  async #rollback(raw: unknown): Promise<ReloadError> {
+    const phase = this.#phase;
+    const aborted = this.#signal.aborted && !isReloadError(raw);
+    const failure = toReloadError(raw, { code: aborted ? 'ABORTED' : 'INTERNAL', phase });
+    const lost: UnrestoredResource[] = [];
+    for (const { slot, outcome } of [...this.#outcomes].reverse()) {
+      try {
+        applyRestored(slot, await outcome.rollback(), undefined, failure);
+      } catch (error) {
+        const details = isReloadError(error) ? error.details : {};
+        const unrestored = (details['unrestored'] as UnrestoredResource[] | undefined) ?? [];
+        applyRestored(slot, details['restored'] as ResourceBundle | undefined, unrestored, toReloadError(error));
+        lost.push(...unrestored);
+      }
+    }
+    if (isReloadError(raw)) lost.push(...((raw.details['unrestored'] as UnrestoredResource[] | undefined) ?? []));
+    const pause = this.#openGates();
+    for (const version of this.#staged) {
+      version.state = 'discarded';
+      await disposeScope(version.scope);
+    }
+    const serving = this.#steps.map(({ slot }) => `${slot.name} ${slot.current.version}`).join(', ');
+    const error = new ReloadError({
+      code: lost.length > 0 ? 'ROLLBACK_FAILED' : failure.code,
+      phase,
+      plugin: this.#steps.map((s) => s.slot.name).join(', '),
+      ...(failure.kind === undefined ? {} : { kind: failure.kind }),
+      ...(failure.key === undefined ? {} : { key: failure.key }),
+      ...(failure.step === undefined ? {} : { step: failure.step }),
+      message: `reload ${this.#transitions().map((p) => `${p.name} ${p.from} → ${p.to}`).join(', ')} failed at ${phase}: ${failure.message}` + (lost.length > 0 ? `; not restored: ${lost.map((u) => `${u.kind} '${u.name}'`).join(', ')}` : ''),
+      stillServing: serving,
+      cause: failure,
+      details: { ...failure.details, unrestored: lost },
+    });
+    for (const { slot } of this.#steps) {
+      slot.stats = reduceStats(slot.stats, { type: 'rolledBack', drainMs: this.#timings.drainMs, pauseMs: pause.pauseMs, queued: pause.queued, maxQueueWaitMs: pause.maxQueueWaitMs, error: { code: error.code, phase, message: error.message } });
+    }
+    this.#emit('rolledBack', { phase, error, pauseMs: pause.pauseMs });
+    return error;
+  }
+
+  #openGates(): { pauseMs: number; queued: number; maxQueueWaitMs: number } {
+    if (this.#pausedAt === undefined) return { pauseMs: 0, queued: 0, maxQueueWaitMs: 0 };
+    let queued = 0;
+    let maxQueueWaitMs = 0;
+    for (const { slot } of this.#steps) {
+      const stats = slot.gate.open();
+      queued += stats.queued;
+      maxQueueWaitMs = Math.max(maxQueueWaitMs, stats.maxWaitMs);
+    }
+    const pauseMs = performance.now() - this.#pausedAt;
+    this.#pausedAt = undefined;
+    return { pauseMs, queued, maxQueueWaitMs };
+  }
+
+  #dispatcher(i: number, compatReport?: CompatReport): ReloadDispatcher {
+    const { slot } = this.#steps[i]!;
+    const next = this.#staged[i]!;
+    const settings = this.#core.settings;
+    const samples = this.#options.samples ?? settings.samples;
+    const handlers: ReloadKindHandlers = {
+      resources: [...slot.resources].map((cell) => ({
+        kind: cell.kind,
+        name: cell.name,
+        old: cell.backing.value,
+        oldProvider: cell.backing.provider,
+        next: next.registrations.get(cell.kind, cell.key),
+        params: cell.handoffParams(),
+      })),
+    };
+    return new ReloadDispatcher(slot.current.registrations, next.registrations, {
+      disciplines: this.#core.disciplines,
+      concurrency: this.#options.concurrency ?? settings.concurrency,
+      stepTimeoutMs: this.#options.stepTimeoutMs ?? settings.stepTimeoutMs,
+      compatTimeoutMs: this.#options.compatTimeoutMs ?? settings.compatTimeoutMs,
+      signal: this.#signal,
+      maxStates: settings.maxStates,
+      ...(samples === undefined ? {} : { samples }),
+      ...(compatReport === undefined ? {} : { compatReport }),
+    }).withHandlers(handlers);
+  }
+
+  #transitions(): readonly PluginTransition[] {
+    return this.#plugins;
+  }
+
+  #emit<E extends Exclude<keyof HostEventMap, 'loaded' | 'unloaded' | 'jobFailed' | 'listenerError'>>(event: E, extra: Omit<HostEventMap[E], keyof ReloadEventBase>): void {
+    if (!this.#core.events.has(event)) return;
+    const base: ReloadEventBase = { reloadId: this.id, plugins: this.#transitions(), elapsedMs: performance.now() - this.#started };
+    this.#core.events.emit(event, { ...base, ...extra } as HostEventMap[E]);
+  }
+}
+
+/** Points cells at what serves again after a failed handoff; stops the ones that were lost. */
+function applyRestored(slot: PluginSlot, restored: ResourceBundle | undefined, unrestored: readonly UnrestoredResource[] | undefined, cause: ReloadError): void {
+  for (const cell of slot.resources) {
+    const lost = unrestored?.find((u) => u.kind === cell.kind && u.name === cell.name);
+    if (lost) {
+      cell.stop(
+        new ReloadError({
+          code: 'ROLLBACK_FAILED',
+          phase: 'rollback',
+          plugin: slot.name,
+          kind: cell.kind,
+          key: cell.name,
+          message: `${cell.kind} '${cell.name}' stopped during a failed reload and could not be restarted` + (lost.checkpointLsn === undefined ? '' : `; restart it from LSN ${lost.checkpointLsn}`),
+          cause,
+          details: lost.checkpointLsn === undefined ? {} : { checkpointLsn: lost.checkpointLsn },
+        }),
+      );
+      continue;
+    }
+    const resource = restored?.get(cell.kind, cell.name);
+    if (resource !== undefined && resource !== cell.backing.value) cell.swap(resource, cell.backing.provider, cell.backing.version);
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * `@baton/core`: hot-reload data-engine plugins without a failed call, without losing index or
+ * CRDT state, and without losing or duplicating a CDC event.
+ *
+ * The discipline table (each built-in surface kind and what a reload does with it) is kept in
+ * `packages/core/README.md` and in {@link disciplineTable}; a test checks they agree and the type of
+ * {@link builtinDisciplines} checks the code agrees with the table.
+ *
+ * @packageDocumentation
+ */
+
+// Errors
+export { ReloadError, isReloadError, toReloadError } from './errors/reloadError.js';
+export { reloadErrorCodes, reloadPhases } from './errors/codes.js';
+export type { ReloadErrorInit } from './errors/reloadError.js';
+export type { ReloadErrorCode, ReloadPhase } from './errors/codes.js';
+
+// Surface contracts
+export { builtinKinds } from './surfaces/surfaceMap.js';
+export type { AggregateFunctionProvider, ScalarFunctionProvider } from './surfaces/functions.js';
+export type { Storage, StorageBackendProvider, StorageOpenOptions } from './surfaces/storage.js';
+export type { BackgroundJobProvider, JobTickContext } from './surfaces/backgroundJob.js';
+export type { IndexBuildOptions, IndexHandle, IndexKindProvider } from './surfaces/indexKind.js';
+export type { CdcBatch, CdcOutputProvider, CdcStartOptions, CdcStream } from './surfaces/cdcOutput.js';
+export type { CrdtKindProvider, CrdtState } from './surfaces/crdtKind.js';
+export type { LogicalTypeProvider } from './surfaces/logicalType.js';
+export type { BuiltinKind, BuiltinResources, BuiltinSurfaces, CustomSurfaces, ProviderOf, SurfaceKind, SurfaceMap } from './surfaces/surfaceMap.js';
+export type { CallOptions, MaybePromise } from './util/maybePromise.js';
+
+// Compat
+export { Compat, isCompatVerdict } from './compat/verdict.js';
+export { CompatReport } from './compat/compatReport.js';
+export { checkCrdtCompat } from './compat/crdtCompat.js';
+export { checkLogicalTypeCompat, extensionContractDiff } from './compat/logicalTypeCompat.js';
+export type { CompatibleAfterMigrationVerdict, CompatibleVerdict, CompatVerdict, IncompatibleVerdict, StateMigration } from './compat/verdict.js';
+export type { CompatEntry, CompatStatus } from './compat/compatReport.js';
+
+// Disciplines
+export { disciplineTable, builtinDisciplines } from './disciplines/disciplineTable.js';
+export { DisciplineSet } from './disciplines/disciplineSet.js';
+export { shapeProblems } from './disciplines/shape.js';
+export type { BuiltinDisciplines } from './disciplines/disciplineTable.js';
+export type { AnyDiscipline } from './disciplines/disciplineSet.js';
+export type { ShapeSpec } from './disciplines/shape.js';
+export type {
+  CompatContext,
+  DisciplineMode,
+  HandoffInput,
+  KindDiscipline,
+  LiveResource,
+  PreparedHandoff,
+  StepCallOptions,
+  StepContext,
+} from './disciplines/discipline.js';
+
+// Dispatch
+export { ReloadDispatcher } from './dispatch/reloadDispatcher.js';
+export { ReloadOutcome } from './dispatch/reloadOutcome.js';
+export { RegistrationSet } from './dispatch/registrationSet.js';
+export { ResourceBundle } from './dispatch/resourceBundle.js';
+export type {
+  CdcHandoff,
+  CompatSampleSource,
+  CrdtHandoff,
+  IndexHandoff,
+  ReloadDispatcherOptions,
+  ReloadKindHandlers,
+  ResourceHandoff,
+  StorageHandoff,
+} from './dispatch/reloadDispatcher.js';
+export type { HandoffRecord, OutcomeState, UnrestoredResource } from './dispatch/reloadOutcome.js';
+export type { Registration } from './dispatch/registrationSet.js';
+
+// Host
+export { PluginHost, createPluginHost } from './host/pluginHost.js';
+export { definePlugin, validatePlugin } from './host/pluginDefinition.js';
+export { PluginInfoToken } from './host/scope.js';
+export { ManagedHandle } from './host/managed/managedHandle.js';
+export { ManagedIndex } from './host/managed/managedIndex.js';
+export { ManagedCdcStream } from './host/managed/managedCdcStream.js';
+export { ManagedCrdt } from './host/managed/managedCrdt.js';
+export { ManagedStorage } from './host/managed/managedStorage.js';
+export type {
+  LoadOptions,
+  OpenCrdtOptions,
+  OpenIndexOptions,
+  OpenStorageOptions,
+  PluginHostOptions,
+  PluginSummary,
+  StartCdcOptions,
+  SurfaceLease,
+  UnloadOptions,
+} from './host/pluginHost.js';
+export type { PluginDefinition } from './host/pluginDefinition.js';
+export type { Registrar } from './host/registrar.js';
+export type { PluginInfo } from './host/scope.js';
+export type { ReloadOptions, ReloadResult, ReloadTimings, RetireReport } from './host/reloadRun.js';
+
+// Events and stats
+export { reduceStats } from './events/stats.js';
+export type { HostEventMap, HostListener, PluginTransition, ReloadEventBase } from './events/hostEvents.js';
+export type { KindHandoffStats, PluginStats } from './events/stats.js';
+
+// Utilities hosts and providers share
+export { withDeadline } from './util/deadline.js';
+export type { DeadlineOptions } from './util/deadline.js';
