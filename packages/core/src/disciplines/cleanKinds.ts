@@ -12,7 +12,7 @@ export type CleanDiscipline<P, R = never> = KindDiscipline<P, R> & { readonly mo
 export const scalarFunctionDiscipline: CleanDiscipline<ScalarFunctionProvider> = {
   kind: 'scalarFunction',
   mode: 'clean',
-  description: 'clean: calls keep going to the old version until commit, then to the new one',
+  description: 'calls keep going to the old version until commit, then to the new one',
   exclusive: false,
   keyOf: (provider) => provider.name,
   validate: (provider) => [
@@ -25,7 +25,7 @@ export const scalarFunctionDiscipline: CleanDiscipline<ScalarFunctionProvider> =
 export const aggregateFunctionDiscipline: CleanDiscipline<AggregateFunctionProvider> = {
   kind: 'aggregateFunction',
   mode: 'clean',
-  description: 'clean: an aggregation that started on the old version finishes there',
+  description: 'an aggregation that started on the old version finishes there',
   exclusive: false,
   keyOf: (provider) => provider.name,
   validate: (provider) => shapeProblems(provider, { strings: ['name'], methods: ['init', 'update', 'merge', 'finish'] }),
@@ -35,7 +35,7 @@ export const aggregateFunctionDiscipline: CleanDiscipline<AggregateFunctionProvi
 export const backgroundJobDiscipline: CleanDiscipline<BackgroundJobProvider> = {
   kind: 'backgroundJob',
   mode: 'clean',
-  description: 'clean: a running tick finishes on the old version; the next tick runs on the new one',
+  description: 'a running tick finishes on the old version; the next tick runs on the new one',
   exclusive: false,
   keyOf: (provider) => provider.name,
   validate: (provider) => shapeProblems(provider, { strings: ['name'], numbers: ['intervalMs'], methods: ['tick'] }),
@@ -50,7 +50,7 @@ const storageCheck = expectMethods('a Storage', 'get', 'put', 'delete', 'keys', 
 export const storageBackendDiscipline: CleanDiscipline<StorageBackendProvider, Storage> = {
   kind: 'storageBackend',
   mode: 'clean',
-  description: 'clean: old storage serves until its in-flight calls drain; the new version opens the same location',
+  description: 'old storage serves until its in-flight calls drain; the new version opens the same location',
   exclusive: false,
   keyOf: (provider) => provider.name,
   validate: (provider) => shapeProblems(provider, { strings: ['name'], methods: ['open'] }),

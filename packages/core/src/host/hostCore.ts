@@ -83,10 +83,10 @@ export class HostCore {
         },
         { timeoutMs, signal },
       );
-      return new PluginVersion(definition, info, registrations, scope);
+      return new PluginVersion(definition, info, registrations, scope, staging!.retireHooks);
     } catch (error) {
       staging?.seal(); // a register() that outlived its deadline can add nothing more
-      await disposeScope(scope);
+      await disposeScope(scope, staging?.retireHooks);
       throw registrationError(definition, error, timeoutMs, signal);
     }
   }

@@ -3,7 +3,6 @@ import type { HostCore } from './hostCore.js';
 import { validatePlugin } from './pluginDefinition.js';
 import { PluginSlot } from './pluginSlot.js';
 import type { PluginInfo } from './scope.js';
-import { disposeScope } from './scope.js';
 import { conflictError } from './surfaceRegistry.js';
 
 /** Options of a load. */
@@ -42,7 +41,7 @@ export async function loadSlot(core: HostCore, raw: unknown, options: LoadSlotOp
       version.state = 'active';
     } catch (error) {
       version.state = 'discarded';
-      await disposeScope(version.scope);
+      await version.dispose();
       throw error;
     }
     core.events.emit('loaded', { plugin: name, version: version.version, epoch: version.info.epoch, ms: performance.now() - started });

@@ -2,6 +2,7 @@ import type { DependencyContainer } from 'tsyringe';
 import type { RegistrationSet } from '../dispatch/registrationSet.js';
 import { LeaseCounter } from './leaseCounter.js';
 import type { PluginDefinition } from './pluginDefinition.js';
+import { disposeScope } from './scope.js';
 import type { PluginInfo } from './scope.js';
 
 /** Lifecycle of one loaded version: staged (invisible) → active → retiring → retired, or discarded. */
@@ -18,7 +19,14 @@ export class PluginVersion {
     readonly info: PluginInfo,
     readonly registrations: RegistrationSet,
     readonly scope: DependencyContainer,
+    /** What `registrar.onRetire` collected. */
+    readonly retireHooks: readonly (() => unknown)[] = [],
   ) {}
+
+  /** Runs the retire hooks and disposes the scope; returns the errors (never throws). */
+  dispose(): Promise<unknown[]> {
+    return disposeScope(this.scope, this.retireHooks);
+  }
 
   get name(): string {
     return this.info.name;

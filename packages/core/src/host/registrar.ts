@@ -11,6 +11,7 @@ import type { IndexKindProvider } from '../surfaces/indexKind.js';
 import type { LogicalTypeProvider } from '../surfaces/logicalType.js';
 import type { StorageBackendProvider } from '../surfaces/storage.js';
 import type { ProviderOf, SurfaceKind } from '../surfaces/surfaceMap.js';
+import type { MaybePromise } from '../util/maybePromise.js';
 import type { PluginInfo } from './scope.js';
 
 /**
@@ -23,6 +24,12 @@ export interface Registrar {
   /** The version's tsyringe child container: resolve host services, register version-scoped ones. */
   readonly scope: DependencyContainer;
   readonly signal: AbortSignal;
+  /**
+   * Runs `hook` when this version retires (after its last in-flight call) or is discarded by a
+   * failed reload: close pools, stop timers. Instances tsyringe constructs in {@link scope} that
+   * have `dispose()` are disposed then too.
+   */
+  onRetire(hook: () => MaybePromise<void>): this;
   /** Registers a provider of any kind; its key comes from the kind's discipline. */
   add<K extends SurfaceKind>(kind: K, provider: ProviderOf<K>): this;
   scalarFunction(provider: ScalarFunctionProvider): this;
@@ -40,11 +47,14 @@ export interface StagingRegistrar {
   readonly registrar: Registrar;
   /** Seals the registrar (later calls fail) and returns what was registered. */
   seal(): RegistrationSet;
+  /** The hooks `onRetire` collected. */
+  readonly retireHooks: readonly (() => MaybePromise<void>)[];
 }
 
 /** Makes the registrar of one plugin version. Every provider is validated by its kind's discipline. */
 export function createRegistrar(plugin: PluginInfo, disciplines: DisciplineSet, scope: DependencyContainer, signal: AbortSignal): StagingRegistrar {
   const registrations: Registration[] = [];
+  const retireHooks: (() => MaybePromise<void>)[] = [];
   let sealed = false;
   const fail = (code: 'UNKNOWN_KIND' | 'INVALID_PROVIDER' | 'DUPLICATE_SURFACE' | 'INVALID_ARGUMENT', kind: string, message: string, key?: string): never => {
     throw new ReloadError({ code, phase: 'stage', plugin: plugin.name, kind, ...(key === undefined ? {} : { key }), message: `plugin '${plugin.name}' ${plugin.version}: ${message}` });
@@ -53,6 +63,11 @@ export function createRegistrar(plugin: PluginInfo, disciplines: DisciplineSet, 
     plugin,
     scope,
     signal,
+    onRetire(hook) {
+      if (typeof hook !== 'function') fail('INVALID_ARGUMENT', 'onRetire', 'onRetire() needs a function');
+      retireHooks.push(hook);
+      return this;
+    },
     add(kind, provider) {
       if (sealed) fail('INVALID_ARGUMENT', kind, `registered ${kind} after register() had settled`);
       const discipline = disciplines.get(kind) ?? fail('UNKNOWN_KIND', kind, `surface kind '${kind}' has no discipline in this host`);
@@ -90,6 +105,7 @@ export function createRegistrar(plugin: PluginInfo, disciplines: DisciplineSet, 
   };
   return {
     registrar,
+    retireHooks,
     seal() {
       sealed = true;
       return RegistrationSet.of(registrations);

@@ -13,7 +13,6 @@ import type { Backing } from './managed/resourceCell.js';
 import type { PluginSlot } from './pluginSlot.js';
 import type { PluginVersion } from './pluginVersion.js';
 import type { PlanStep } from './reloadPlan.js';
-import { disposeScope } from './scope.js';
 import { conflictError } from './surfaceRegistry.js';
 
 /** Per-reload settings (each defaults to the host's). */
@@ -247,8 +246,7 @@ export class ReloadRun {
     await Promise.all([...retiring.map((v) => v.leases.whenIdle()), ...oldBackings.map((b) => b.leases.whenIdle())]);
     for (const { outcome } of this.#outcomes) await outcome.release().catch((error: unknown) => errors.push(error));
     for (const version of retiring) {
-      const error = await disposeScope(version.scope);
-      if (error !== undefined) errors.push(error);
+      errors.push(...(await version.dispose()));
       version.state = 'retired';
     }
     this.#emit('retired', {});
@@ -275,7 +273,7 @@ export class ReloadRun {
     const pause = this.#openGates();
     for (const version of this.#staged) {
       version.state = 'discarded';
-      await disposeScope(version.scope);
+      await version.dispose();
     }
     const serving = this.#steps.map(({ slot }) => `${slot.name} ${slot.current.version}`).join(', ');
     const error = new ReloadError({

@@ -22,12 +22,23 @@ export function createVersionScope(parent: DependencyContainer, info: PluginInfo
   return scope;
 }
 
-/** Disposes a version scope (calls `dispose()` of its disposable instances). Never throws. */
-export async function disposeScope(scope: DependencyContainer): Promise<unknown> {
+/**
+ * Ends a version scope: runs its retire hooks (last registered first), then disposes the container
+ * (its constructed instances with `dispose()`). Never throws: returns the errors, if any.
+ */
+export async function disposeScope(scope: DependencyContainer, hooks: readonly (() => unknown)[] = []): Promise<unknown[]> {
+  const errors: unknown[] = [];
+  for (const hook of [...hooks].reverse()) {
+    try {
+      await hook();
+    } catch (error) {
+      errors.push(error);
+    }
+  }
   try {
     await scope.dispose();
-    return undefined;
   } catch (error) {
-    return error;
+    errors.push(error);
   }
+  return errors;
 }

@@ -1,7 +1,6 @@
 import { ReloadError } from '../errors/reloadError.js';
 import { timeoutError, waitWithin } from '../util/deadline.js';
 import type { HostCore } from './hostCore.js';
-import { disposeScope } from './scope.js';
 
 /** Options of an unload. */
 export interface UnloadSlotOptions {
@@ -53,7 +52,7 @@ export async function unloadSlot(core: HostCore, name: string, options: UnloadSl
   const version = slot.current;
   version.state = 'retiring';
   await version.leases.whenIdle();
-  await disposeScope(version.scope);
+  await version.dispose();
   version.state = 'retired';
   core.events.emit('unloaded', { plugin: name, version: version.version });
 }

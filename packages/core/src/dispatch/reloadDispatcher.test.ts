@@ -1,0 +1,282 @@
+import { describe, expect, it } from 'vitest';
+import { isReloadError } from '../errors/reloadError.js';
+import type { ReloadError } from '../errors/reloadError.js';
+import {
+  MemorySink,
+  batchAt,
+  counterV1,
+  counterV2Lossy,
+  counterV2Migrating,
+  fixtureCdcOutput,
+  fixtureIndexKind,
+  queryBatch,
+  valuesTable,
+} from '../__tests__/fixtures.js';
+import type { FixtureIndexHandle } from '../__tests__/fixtures.js';
+import { RegistrationSet } from './registrationSet.js';
+import { ReloadDispatcher } from './reloadDispatcher.js';
+
+const none = RegistrationSet.empty();
+
+async function rejection(promise: Promise<unknown>): Promise<ReloadError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (isReloadError(error)) return error;
+    throw error;
+  }
+  throw new Error('expected a rejection');
+}
+
+function threeHandles(version = 'v1') {
+  const old = fixtureIndexKind(version);
+  const handles = [0, 1, 2].map((i) => old.build(valuesTable([i, i + 10, i + 20]), { column: 'v' }) as FixtureIndexHandle);
+  return { old, handles };
+}
+
+describe('ReloadDispatcher: index persist → open', () => {
+  it('reopens every handle on the new provider; probes answer as before; old handles close only on release', async () => {
+    const { handles } = threeHandles();
+    const next = fixtureIndexKind('v2');
+    const outcome = await new ReloadDispatcher(none, none)
+      .withHandlers({ indexHandles: handles.map((old, i) => ({ name: `idx${i}`, old, next })) })
+      .dispatch();
+    expect(outcome.indexHandles.size).toBe(3);
+    for (const [i, old] of handles.entries()) {
+      const reopened = outcome.indexHandles.get(`idx${i}`)! as FixtureIndexHandle;
+      expect(reopened.version).toBe('v2');
+      expect(reopened.probe(queryBatch([3, 15]), 2).toArray()).toEqual(old.probe(queryBatch([3, 15]), 2).toArray());
+      expect(old.closed).toBe(false);
+    }
+    expect(outcome.handoffs.map((h) => h.detail['bytes'])).toEqual([28, 28, 28]);
+    await outcome.release();
+    expect(handles.every((h) => h.closed)).toBe(true);
+    expect(outcome.state).toBe('released');
+  });
+
+  it('open failing on the 2nd of 3 handles: new handles closed, old ones never closed, error names the handle', async () => {
+    const { handles } = threeHandles();
+    const next = fixtureIndexKind('v2', { handles: [] }, { open: 'reject', openFailsOnCall: 2 });
+    const error = await rejection(
+      new ReloadDispatcher(none, none, { concurrency: 1 }).withHandlers({ indexHandles: handles.map((old, i) => ({ name: `idx${i}`, old, next })) }).dispatch(),
+    );
+    expect(error).toMatchObject({ code: 'HANDOFF_FAILED', phase: 'dispatch', kind: 'indexKind', key: 'idx1', step: 'open' });
+    expect(error.message).toContain("indexKind 'idx1': open() failed: injected rejection in open");
+    expect(handles.some((h) => h.closed)).toBe(false);
+    expect(next.ledger.handles).toHaveLength(1);
+    expect(next.ledger.handles[0]!.closed).toBe(true);
+    const restored = error.details['restored'] as { indexHandles: ReadonlyMap<string, unknown> };
+    expect([...restored.indexHandles.values()]).toEqual(handles);
+  });
+
+  it.each(['throw', 'reject', 'garbage'] as const)('persist that fails by %s fails the handoff with a typed error', async (fault) => {
+    const old = fixtureIndexKind('v1', { handles: [] }, { persist: fault });
+    const handle = old.build(valuesTable([1, 2]), { column: 'v' });
+    const error = await rejection(new ReloadDispatcher(none, none).withHandlers({ indexHandles: [{ name: 'i', old: handle, next: fixtureIndexKind('v2') }] }).dispatch());
+    expect(error).toMatchObject({ code: 'HANDOFF_FAILED', kind: 'indexKind', key: 'i', step: 'persist' });
+    if (fault === 'garbage') expect(error.message).toContain('expected a Uint8Array');
+  });
+
+  it('an open that hangs times out and a handle it opens late is closed', async () => {
+    const old = fixtureIndexKind('v1');
+    const handle = old.build(valuesTable([1]), { column: 'v' });
+    let finish!: () => void;
+    const late = fixtureIndexKind('v2');
+    const next = { ...late, open: (bytes: Uint8Array) => new Promise<FixtureIndexHandle>((resolve) => (finish = () => resolve(late.open(bytes) as FixtureIndexHandle))) };
+    const error = await rejection(new ReloadDispatcher(none, none, { stepTimeoutMs: 20 }).withHandlers({ indexHandles: [{ name: 'i', old: handle, next }] }).dispatch());
+    expect(error).toMatchObject({ code: 'STEP_TIMEOUT', step: 'open' });
+    finish();
+    await new Promise((r) => setTimeout(r, 5));
+    expect(late.ledger.handles[0]!.closed).toBe(true);
+  });
+});
+
+describe('ReloadDispatcher: CDC checkpoint → shutdown → start', () => {
+  it('resumes the new stream exactly at the checkpoint', async () => {
+    const sink = new MemorySink();
+    const oldProvider = fixtureCdcOutput('v1', sink);
+    const old = await oldProvider.start({});
+    await old.deliver(batchAt(0n, 3));
+    await old.deliver(batchAt(3n, 2));
+    const next = fixtureCdcOutput('v2', sink);
+    const outcome = await new ReloadDispatcher(none, none).withHandlers({ cdcStreams: [{ name: 's', old, oldProvider, next, expectedLsn: 5n }] }).dispatch();
+    const stream = outcome.cdcStreams.get('s')!;
+    await stream.deliver(batchAt(3n, 2)); // a re-delivery is skipped
+    await stream.deliver(batchAt(5n, 1));
+    expect(sink.ranges()).toEqual(['0-3', '3-5', '5-6']);
+    expect(outcome.handoffs[0]!.detail['checkpointLsn']).toBe(5n);
+  });
+
+  it('start failing on the new provider restarts the old provider at the same LSN and hands it back', async () => {
+    const sink = new MemorySink();
+    const oldProvider = fixtureCdcOutput('v1', sink);
+    const old = await oldProvider.start({});
+    await old.deliver(batchAt(0n, 4));
+    const next = fixtureCdcOutput('v2', sink, { start: 'throw' });
+    const error = await rejection(new ReloadDispatcher(none, none).withHandlers({ cdcStreams: [{ name: 's', old, oldProvider, next }] }).dispatch());
+    expect(error).toMatchObject({ code: 'HANDOFF_FAILED', kind: 'cdcOutput', key: 's', step: 'start' });
+    const restored = (error.details['restored'] as { cdcStreams: ReadonlyMap<string, { version: string; position: bigint }> }).cdcStreams.get('s')!;
+    expect(restored).not.toBe(old);
+    expect(restored).toMatchObject({ version: 'v1', position: 4n });
+    expect((error.details['checkpoints'] as Map<string, bigint>).get('s')).toBe(4n);
+    await (restored as unknown as { deliver(b: unknown): Promise<void> }).deliver(batchAt(4n, 1));
+    expect(sink.ranges()).toEqual(['0-4', '4-5']);
+  });
+
+  it('when the old provider cannot restart either, the error says to restart from the checkpoint', async () => {
+    const sink = new MemorySink();
+    const oldProvider = fixtureCdcOutput('v1', sink, { start: 'reject', startFailsOnCall: 2 });
+    const old = await oldProvider.start({});
+    await old.deliver(batchAt(0n, 2));
+    const error = await rejection(new ReloadDispatcher(none, none).withHandlers({ cdcStreams: [{ name: 's', old, oldProvider, next: fixtureCdcOutput('v2', sink, { start: 'reject' }) }] }).dispatch());
+    expect(error.code).toBe('ROLLBACK_FAILED');
+    expect(error.message).toContain('restart from LSN 2');
+    expect(error.details['unrestored']).toMatchObject([{ kind: 'cdcOutput', name: 's', checkpointLsn: 2n }]);
+  });
+
+  it('refuses a checkpoint that disagrees with what was delivered, before stopping anything', async () => {
+    const sink = new MemorySink();
+    const oldProvider = fixtureCdcOutput('v1', sink);
+    const old = await oldProvider.start({});
+    await old.deliver(batchAt(0n, 2));
+    const error = await rejection(new ReloadDispatcher(none, none).withHandlers({ cdcStreams: [{ name: 's', old, oldProvider, next: fixtureCdcOutput('v2', sink), expectedLsn: 9n }] }).dispatch());
+    expect(error).toMatchObject({ code: 'HANDOFF_FAILED', step: 'checkpoint' });
+    expect(oldProvider.streams[0]!.stopped).toBe(false);
+  });
+
+  it('a failing index handoff undoes completed CDC handoffs: the old stream is restarted where the new one stopped', async () => {
+    const sink = new MemorySink();
+    const oldCdc = fixtureCdcOutput('v1', sink);
+    const stream = await oldCdc.start({});
+    await stream.deliver(batchAt(0n, 3));
+    const nextCdc = fixtureCdcOutput('v2', sink);
+    const idx = fixtureIndexKind('v1').build(valuesTable([1]), { column: 'v' });
+    const error = await rejection(
+      new ReloadDispatcher(none, none, { concurrency: 2 })
+        .withHandlers({
+          cdcStreams: [{ name: 's', old: stream, oldProvider: oldCdc, next: nextCdc }],
+          indexHandles: [{ name: 'i', old: idx, next: fixtureIndexKind('v2', { handles: [] }, { open: 'throw' }) }],
+        })
+        .dispatch(),
+    );
+    expect(error).toMatchObject({ code: 'HANDOFF_FAILED', key: 'i' });
+    expect(nextCdc.streams[0]!.stopped).toBe(true);
+    const restored = (error.details['restored'] as { cdcStreams: ReadonlyMap<string, { version: string; position: bigint }> }).cdcStreams.get('s')!;
+    expect(restored).toMatchObject({ version: 'v1', position: 3n });
+  });
+});
+
+describe('ReloadDispatcher: transactions, concurrency, abort', () => {
+  it('runs handoffs in parallel up to the bound', async () => {
+    let running = 0;
+    let peak = 0;
+    const slow = {
+      ...fixtureIndexKind('v2'),
+      async open(bytes: Uint8Array) {
+        running++;
+        peak = Math.max(peak, running);
+        await new Promise((r) => setTimeout(r, 2));
+        running--;
+        return fixtureIndexKind('v2').open(bytes);
+      },
+    };
+    const old = fixtureIndexKind('v1');
+    const indexHandles = Array.from({ length: 12 }, (_, i) => ({ name: `i${i}`, old: old.build(valuesTable([i]), { column: 'v' }), next: slow }));
+    const outcome = await new ReloadDispatcher(none, none, { concurrency: 4 }).withHandlers({ indexHandles }).dispatch();
+    expect(peak).toBe(4);
+    expect(outcome.indexHandles.size).toBe(12);
+  });
+
+  it('rollback() of an outcome undoes every handoff and returns the old resources', async () => {
+    const { handles } = threeHandles();
+    const next = fixtureIndexKind('v2');
+    const outcome = await new ReloadDispatcher(none, none).withHandlers({ indexHandles: handles.map((old, i) => ({ name: `i${i}`, old, next })) }).dispatch();
+    const restored = await outcome.rollback();
+    expect(handles.map((_, i) => restored.indexHandles.get(`i${i}`))).toEqual(handles);
+    expect(next.ledger.handles.every((h) => h.closed)).toBe(true);
+    expect(handles.some((h) => h.closed)).toBe(false);
+    await expect(outcome.release()).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+  });
+
+  it('disposing a prepared outcome rolls it back', async () => {
+    const { handles } = threeHandles();
+    const next = fixtureIndexKind('v2');
+    {
+      await using outcome = await new ReloadDispatcher(none, none).withHandlers({ indexHandles: handles.map((old, i) => ({ name: `i${i}`, old, next })) }).dispatch();
+      expect(outcome.state).toBe('prepared');
+    }
+    expect(next.ledger.handles.every((h) => h.closed)).toBe(true);
+  });
+
+  it('an abort during dispatch undoes completed handoffs with ABORTED', async () => {
+    const controller = new AbortController();
+    const { handles } = threeHandles();
+    const slowNext = { ...fixtureIndexKind('v2'), open: (bytes: Uint8Array, o?: { signal?: AbortSignal }) => new Promise<never>((_, reject) => o?.signal?.addEventListener('abort', () => reject(new Error(`aborted ${bytes.length}`)))) };
+    const pending = new ReloadDispatcher(none, none, { signal: controller.signal }).withHandlers({ indexHandles: handles.map((old, i) => ({ name: `i${i}`, old, next: slowNext })) }).dispatch();
+    setTimeout(() => controller.abort(), 5);
+    const error = await rejection(pending);
+    expect(error.code).toBe('ABORTED');
+    expect(handles.some((h) => h.closed)).toBe(false);
+  });
+
+  it('rejects bad handlers with INVALID_ARGUMENT', () => {
+    const next = fixtureIndexKind('v2');
+    const old = next.build(valuesTable([1]), { column: 'v' });
+    const d = new ReloadDispatcher(none, none);
+    expect(() => d.withHandlers({ indexHandles: [{ name: 'a', old, next }, { name: 'a', old, next }] })).toThrow(/share this name/);
+    expect(() => d.withHandlers({ indexHandles: [{ name: '', old, next }] })).toThrow(/non-empty name/);
+    expect(() => d.withHandlers({ indexHandles: [{ name: 'a', old, next: { kind: 'x' } as never }] })).toThrow(/build\(\)' is missing/);
+    expect(() => d.withHandlers({ resources: [{ kind: 'nope', name: 'a', old, next }] })).toThrow(/no discipline/);
+    expect(() => new ReloadDispatcher(none, none, { concurrency: 0 })).toThrow(/concurrency/);
+  });
+
+  it('dispatch runs once', async () => {
+    const d = new ReloadDispatcher(none, none);
+    await d.dispatch();
+    await expect(d.dispatch()).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+  });
+});
+
+describe('ReloadDispatcher: compat', () => {
+  const ops = [[{ replica: 'a', by: 2 }, { replica: 'b', by: 3 }]];
+  const regs = (crdt: unknown) => RegistrationSet.of([{ kind: 'crdtKind', key: 'counter', provider: crdt }]);
+
+  it('reports added, removed and checked surfaces', async () => {
+    const v1 = counterV1(() => ops);
+    const report = await new ReloadDispatcher(
+      RegistrationSet.of([{ kind: 'crdtKind', key: 'counter', provider: v1 }, { kind: 'indexKind', key: 'gone', provider: fixtureIndexKind('v1') }]),
+      RegistrationSet.of([{ kind: 'crdtKind', key: 'counter', provider: counterV2Migrating() }, { kind: 'indexKind', key: 'new', provider: fixtureIndexKind('v2') }]),
+    ).checkCompat();
+    expect(report.entries.map((e) => `${e.kind}/${e.key}:${e.status}`).sort()).toEqual(['crdtKind/counter:compatibleAfterMigration', 'indexKind/gone:removed', 'indexKind/new:added']);
+    expect(report.toLines().join('\n')).toContain('counter format 1 → 2');
+  });
+
+  it('SCHEMA_INCOMPATIBLE for a v2 that loses state only non-empty states show', async () => {
+    const error = await rejection(new ReloadDispatcher(regs(counterV1(() => ops)), regs(counterV2Lossy())).checkCompat());
+    expect(error).toMatchObject({ code: 'SCHEMA_INCOMPATIBLE', phase: 'compat', kind: 'crdtKind', key: 'counter' });
+    expect(error.message).toContain('value of sample 0 (2 ops) changed across the round trip: 5 → 2');
+  });
+
+  it('migrates live CRDT states during dispatch and checks them in compat first', async () => {
+    const v1 = counterV1();
+    const live = await v1.empty();
+    await live.apply({ replica: 'x', by: 7 });
+    const next = counterV2Migrating();
+    const d = new ReloadDispatcher(regs(v1), regs(next)).withHandlers({ crdtStates: [{ name: 'hits', old: live, oldProvider: v1, next }] });
+    const report = await d.checkCompat();
+    expect(report.verdictFor('crdtKind', 'counter')?.type).toBe('compatibleAfterMigration');
+    const outcome = await d.dispatch();
+    const migrated = outcome.crdtStates.get('hits')!;
+    expect(await migrated.value()).toBe(7);
+    expect(new TextDecoder().decode(await migrated.persist())).toContain('"v":2');
+  });
+
+  it('a compat check that hangs or throws is incompatible, with the reason', async () => {
+    const hanging = { ...counterV2Migrating(), schemaCompatCheck: () => new Promise<never>(() => undefined) };
+    const error = await rejection(new ReloadDispatcher(regs(counterV1(() => ops)), regs(hanging), { compatTimeoutMs: 20 }).checkCompat());
+    expect(error.message).toContain('did not finish within 20 ms');
+    const throwing = { ...counterV2Migrating(), schemaCompatCheck: () => { throw new Error('nope'); } };
+    const error2 = await rejection(new ReloadDispatcher(regs(counterV1(() => ops)), regs(throwing)).checkCompat());
+    expect(error2.message).toContain('the compat check threw: nope');
+  });
+});

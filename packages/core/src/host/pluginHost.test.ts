@@ -1,0 +1,123 @@
+import 'reflect-metadata';
+import { Utf8, vectorFromArray } from 'apache-arrow';
+import { Lifecycle } from 'tsyringe';
+import { describe, expect, it } from 'vitest';
+import { isReloadError } from '../errors/reloadError.js';
+import type { ReloadError } from '../errors/reloadError.js';
+import { batchAt, counterV2Migrating, queryBatch, valuesTable } from '../__tests__/fixtures.js';
+import { bare, sleep, testPlugin, world } from '../__tests__/plugins.js';
+import { createPluginHost } from './pluginHost.js';
+import { PluginInfoToken } from './scope.js';
+import type { PluginInfo } from './scope.js';
+
+async function rejection(promise: Promise<unknown>): Promise<ReloadError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (isReloadError(error)) return error;
+    throw error;
+  }
+  throw new Error('expected a rejection');
+}
+
+const arg = vectorFromArray(['x'], new Utf8());
+const versionOf = async (host: ReturnType<typeof createPluginHost>): Promise<string> =>
+  String((await host.call('scalarFunction', 'version', (f) => f.invoke([arg]))).get(0));
+
+describe('PluginHost: load, call, reload', () => {
+  it('serves the loaded version and switches every surface at commit', async () => {
+    const w = world();
+    await using host = createPluginHost();
+    const info = await host.load(testPlugin('1.0.0', w));
+    expect(info).toMatchObject({ name: 'engine', version: '1.0.0', epoch: 1 });
+    expect(await versionOf(host)).toBe('1.0.0');
+    const result = await host.reload(testPlugin('2.0.0', w));
+    expect(result.plugins).toEqual([{ name: 'engine', from: '1.0.0', to: '2.0.0' }]);
+    expect(await versionOf(host)).toBe('2.0.0');
+    expect(host.plugins()[0]).toMatchObject({ name: 'engine', version: '2.0.0', epoch: 2 });
+    expect(host.plugins()[0]!.surfaces.map((s) => s.kind).sort()).toEqual(['cdcOutput', 'crdtKind', 'indexKind', 'scalarFunction']);
+    await expect(host.call('scalarFunction', 'missing', () => 1)).rejects.toMatchObject({ code: 'SURFACE_NOT_FOUND' });
+  });
+
+  it('lets a call that started on the old version finish there, and retires the old version after it', async () => {
+    const w = world();
+    await using host = createPluginHost();
+    await host.load(testPlugin('1', w, { callDelayMs: 30 }));
+    const slow = versionOf(host);
+    await sleep(5);
+    const result = await host.reload(testPlugin('2', w));
+    let retired = false;
+    void result.retired.then(() => (retired = true));
+    await sleep(1);
+    expect(retired).toBe(false);
+    expect(await slow).toBe('1');
+    await result.retired;
+    expect(retired).toBe(true);
+    expect(w.calls.map((c) => `${c.version}:${c.phase}`)).toEqual(['1:start', '1:end']);
+  });
+
+  it('gives each version its own tsyringe scope, disposed when the version retires', async () => {
+    const disposed: string[] = [];
+    const seen: PluginInfo[] = [];
+    const plugin = (version: string) =>
+      testPlugin(version, world(), {
+        register: (r) => {
+          seen.push(r.scope.resolve<PluginInfo>(PluginInfoToken));
+          expect(r.scope.resolve<string>('hostService')).toBe('from the host');
+          class Cache {
+            dispose(): void {
+              disposed.push(`cache ${version}`);
+            }
+          }
+          r.scope.register('cache', { useClass: Cache }, { lifecycle: Lifecycle.ContainerScoped });
+          r.scope.resolve('cache');
+          r.onRetire(() => void disposed.push(`hook ${version}`));
+        },
+      });
+    const { container } = await import('tsyringe');
+    const parent = container.createChildContainer();
+    parent.register('hostService', { useValue: 'from the host' });
+    await using host = createPluginHost({ container: parent });
+    await host.load(plugin('1'));
+    const result = await host.reload(plugin('2'));
+    await result.retired;
+    expect(seen.map((s) => s.version)).toEqual(['1', '2']);
+    expect(disposed).toEqual(['hook 1', 'cache 1']);
+  });
+
+  it('keeps managed resources working across a reload, backed by the new version', async () => {
+    const w = world();
+    await using host = createPluginHost();
+    await host.load(testPlugin('1', w));
+    const index = await host.openIndex({ name: 'orders', kind: 'nearest', source: valuesTable([1, 5, 9, 13]), column: 'v' });
+    const stream = await host.startCdc({ name: 'feed', output: 'memory', fromLsn: 0n });
+    const counter = await host.openCrdt<{ replica: string; by: number }, number>({ name: 'hits', kind: 'counter' });
+    await stream.deliver(batchAt(0n, 2));
+    await counter.apply({ replica: 'r', by: 4 });
+    const before = await index.probe(queryBatch([6]), 2);
+
+    const result = await host.reload(testPlugin('2', w));
+    expect(result.handoffs.map((h) => `${h.kind}:${h.name}`).sort()).toEqual(['cdcOutput:feed', 'crdtKind:hits', 'indexKind:orders']);
+    expect([index.version, stream.version, counter.version]).toEqual(['2', '2', '2']);
+    expect((await index.probe(queryBatch([6]), 2)).toArray()).toEqual(before.toArray());
+    expect(await stream.deliver(batchAt(0n, 2))).toBe(false); // already delivered: skipped
+    expect(await stream.deliver(batchAt(2n, 3))).toBe(true);
+    expect(w.sink.ranges()).toEqual(['0-2', '2-5']);
+    expect(await counter.value()).toBe(4);
+    await result.retired;
+    expect(w.ledger.handles.filter((h) => h.version === '1').every((h) => h.closed)).toBe(true);
+    expect(w.ledger.handles.filter((h) => h.version === '2').some((h) => h.closed)).toBe(false);
+  });
+
+  it('migrates live CRDT state through the new format', async () => {
+    const w = world();
+    await using host = createPluginHost();
+    await host.load(testPlugin('1', w));
+    const counter = await host.openCrdt<{ replica: string; by: number }, number>({ name: 'hits', kind: 'counter' });
+    await counter.apply({ replica: 'a', by: 2 });
+    await counter.merge(new TextEncoder().encode(JSON.stringify({ k: 'counter', v: 1, c: { b: 5 } })));
+    await host.reload(testPlugin('2', w, { crdt: counterV2Migrating() }));
+    expect(await counter.value()).toBe(7);
+    expect(new TextDecoder().decode(await counter.persist())).toContain('"v":2');
+  });
+});

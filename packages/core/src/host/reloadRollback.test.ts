@@ -1,0 +1,179 @@
+import { Utf8, vectorFromArray } from 'apache-arrow';
+import { describe, expect, it } from 'vitest';
+import { isReloadError } from '../errors/reloadError.js';
+import type { ReloadError } from '../errors/reloadError.js';
+import type { HostEventMap } from '../events/hostEvents.js';
+import { batchAt, counterV2Lossy, queryBatch, valuesTable } from '../__tests__/fixtures.js';
+import { sleep, testPlugin, world } from '../__tests__/plugins.js';
+import type { PluginOptions, World } from '../__tests__/plugins.js';
+import { createPluginHost } from './pluginHost.js';
+import type { PluginHost } from './pluginHost.js';
+
+async function rejection(promise: Promise<unknown>): Promise<ReloadError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (isReloadError(error)) return error;
+    throw error;
+  }
+  throw new Error('expected a rejection');
+}
+
+const arg = vectorFromArray(['x'], new Utf8());
+const versionOf = async (host: PluginHost): Promise<string> => String((await host.call('scalarFunction', 'version', (f) => f.invoke([arg]))).get(0));
+
+/** A host on v1 with one index, one CDC stream (2 batches delivered) and one counter. */
+async function setUp(w: World = world()) {
+  const host = createPluginHost({ drainTimeoutMs: 200, stepTimeoutMs: 200 });
+  await host.load(testPlugin('1', w));
+  const index = await host.openIndex({ name: 'idx', kind: 'nearest', source: valuesTable([1, 2, 3]), column: 'v' });
+  const stream = await host.startCdc({ name: 'feed', output: 'memory', fromLsn: 0n });
+  const counter = await host.openCrdt<{ replica: string; by: number }, number>({ name: 'hits', kind: 'counter' });
+  await stream.deliver(batchAt(0n, 2));
+  await counter.apply({ replica: 'r', by: 3 });
+  const events: (keyof HostEventMap)[] = [];
+  for (const e of ['started', 'compatChecked', 'quiesced', 'drained', 'dispatched', 'committed', 'rolledBack', 'retired'] as const) host.on(e, () => events.push(e));
+  return { host, w, index, stream, counter, events };
+}
+
+/** The old version serves with everything intact, and keeps working. */
+async function expectOldServing(s: Awaited<ReturnType<typeof setUp>>, nextLsn = 2n): Promise<void> {
+  expect(await versionOf(s.host)).toBe('1');
+  expect([s.index.version, s.stream.version, s.counter.version]).toEqual(['1', '1', '1']);
+  expect((await s.index.probe(queryBatch([2]), 1)).getChild('row')!.toArray()).toEqual(Int32Array.from([1]));
+  expect(await s.stream.deliver(batchAt(nextLsn, 1))).toBe(true);
+  expect(await s.counter.value()).toBe(3);
+  const ranges = s.w.sink.ranges();
+  expect(new Set(ranges).size).toBe(ranges.length); // nothing written twice
+  expect(ranges.at(-1)).toBe(`${nextLsn}-${nextLsn + 1n}`);
+}
+
+describe('reload rollback: a failure at any step leaves the old version serving', () => {
+  it('register() throws: REGISTRATION_FAILED at stage, nothing paused', async () => {
+    const s = await setUp();
+    const error = await rejection(s.host.reload(testPlugin('2', s.w, { register: () => { throw new Error('bad config'); } })));
+    expect(error).toMatchObject({ code: 'REGISTRATION_FAILED', phase: 'stage', plugin: 'engine' });
+    expect(error.message).toContain("register() failed: bad config (engine 1 still serves; nothing was lost)");
+    expect(s.events).toEqual(['started', 'rolledBack']);
+    await expectOldServing(s);
+    await s.host.close();
+  });
+
+  it('register() hangs: times out at stage', async () => {
+    const s = await setUp();
+    const error = await rejection(s.host.reload(testPlugin('2', s.w, { register: () => new Promise(() => undefined) }), { registerTimeoutMs: 20 }));
+    expect(error).toMatchObject({ code: 'REGISTRATION_FAILED', phase: 'stage' });
+    expect(error.message).toContain('did not settle within 20 ms');
+    await expectOldServing(s);
+    await s.host.close();
+  });
+
+  it('an invalid provider is refused with INVALID_PROVIDER naming the problem', async () => {
+    const s = await setUp();
+    const error = await rejection(s.host.reload(testPlugin('2', s.w, { register: (r) => void r.scalarFunction({ name: 'broken' } as never) })));
+    expect(error).toMatchObject({ code: 'INVALID_PROVIDER', phase: 'stage', kind: 'scalarFunction' });
+    expect(error.message).toContain("'invoke()' is missing");
+    await expectOldServing(s);
+    await s.host.close();
+  });
+
+  it('an incompatible CRDT is refused at compat, before anything paused', async () => {
+    const s = await setUp();
+    const error = await rejection(s.host.reload(testPlugin('2', s.w, { crdt: counterV2Lossy() })));
+    expect(error).toMatchObject({ code: 'SCHEMA_INCOMPATIBLE', phase: 'compat', kind: 'crdtKind', key: 'counter' });
+    expect(s.events).toEqual(['started', 'rolledBack']);
+    expect(s.host.stats('engine')).toMatchObject({ reloadsFailed: 1, lastPauseMs: 0, lastError: { code: 'SCHEMA_INCOMPATIBLE' } });
+    await expectOldServing(s);
+    await s.host.close();
+  });
+
+  it('a version that drops a surface live resources use is refused with RESOURCE_ORPHANED', async () => {
+    const s = await setUp();
+    const dropping = { ...testPlugin('2', s.w), register: (r: Parameters<ReturnType<typeof testPlugin>['register']>[0]) => void r.scalarFunction(testPluginFunction()) };
+    const error = await rejection(s.host.reload(dropping));
+    expect(error.code).toBe('RESOURCE_ORPHANED');
+    expect(error.message).toMatch(/no longer provides (indexKind 'nearest'|cdcOutput 'memory'|crdtKind 'counter')/);
+    await expectOldServing(s);
+    await s.host.close();
+  });
+
+  it.each<[string, PluginOptions, string]>([
+    ['index open', { index: { open: 'reject' } }, 'open'],
+    ['index persist', { index: { persist: 'throw' } }, 'persist'],
+    ['CDC start', { cdc: { start: 'throw' } }, 'start'],
+  ])('%s fails at dispatch: HANDOFF_FAILED, everything restored', async (_name, faults, step) => {
+    const s = await setUp();
+    const w = s.w;
+    // A persist fault belongs to the old version's handles; open and start faults to the new provider.
+    const oldFaults = faults.index?.persist ? faults.index : undefined;
+    if (oldFaults) Object.assign(w.faults.index, oldFaults);
+    const error = await rejection(s.host.reload(testPlugin('2', w, oldFaults ? {} : faults)));
+    expect(error).toMatchObject({ code: 'HANDOFF_FAILED', phase: 'dispatch', step });
+    expect(s.events).toEqual(['started', 'compatChecked', 'quiesced', 'drained', 'rolledBack']);
+    w.faults.index.persist = undefined;
+    await expectOldServing(s);
+    expect(w.ledger.handles.filter((h) => h.version === '2').every((h) => h.closed)).toBe(true);
+    await s.host.close();
+  });
+
+  it('a provider call that hangs in dispatch times out: STEP_TIMEOUT, the host stays healthy', async () => {
+    const s = await setUp();
+    const started = performance.now();
+    const error = await rejection(s.host.reload(testPlugin('2', s.w, { index: { open: 'hang' } }), { stepTimeoutMs: 30 }));
+    expect(error).toMatchObject({ code: 'STEP_TIMEOUT', step: 'open' });
+    expect(performance.now() - started).toBeLessThan(1_000);
+    await expectOldServing(s);
+    await s.host.reload(testPlugin('3', s.w));
+    expect(await versionOf(s.host)).toBe('3');
+    await s.host.close();
+  });
+
+  it('a stuck delivery aborts the reload at the drain timeout; the next reload succeeds once it completes', async () => {
+    const s = await setUp();
+    const release = s.w.sink.holdNextDelivery();
+    const stream = s.stream;
+    const stuck = stream.deliver(batchAt(2n, 1));
+    await sleep(1);
+    const t = performance.now();
+    const error = await rejection(s.host.reload(testPlugin('2', s.w), { drainTimeoutMs: 40 }));
+    const waited = performance.now() - t;
+    expect(error).toMatchObject({ code: 'DRAIN_TIMEOUT', phase: 'drain' });
+    expect(error.message).toContain("'engine' (1 in flight)");
+    expect(waited).toBeGreaterThanOrEqual(39);
+    expect(await versionOf(s.host)).toBe('1');
+    release();
+    expect(await stuck).toBe(true);
+    await s.host.reload(testPlugin('2', s.w));
+    expect(s.stream.version).toBe('2');
+    expect(await s.stream.deliver(batchAt(3n, 1))).toBe(true);
+    expect(s.w.sink.ranges()).toEqual(['0-2', '2-3', '3-4']);
+    await s.host.close();
+  });
+
+  it('an abort signal rolls back with ABORTED, before or during the reload', async () => {
+    const s = await setUp();
+    const early = new AbortController();
+    early.abort();
+    expect((await rejection(s.host.reload(testPlugin('2', s.w), { signal: early.signal }))).code).toBe('ABORTED');
+    const late = new AbortController();
+    const pending = s.host.reload(testPlugin('2', s.w, { index: { open: 'hang' } }), { signal: late.signal, stepTimeoutMs: 10_000 });
+    setTimeout(() => late.abort(), 20);
+    const error = await rejection(pending);
+    expect(error.code).toBe('ABORTED');
+    await expectOldServing(s);
+    await s.host.close();
+  });
+
+  it('one reload per plugin at a time', async () => {
+    const s = await setUp();
+    const first = s.host.reload(testPlugin('2', s.w, { register: () => sleep(20) }));
+    await expect(s.host.reload(testPlugin('3', s.w))).rejects.toMatchObject({ code: 'RELOAD_IN_PROGRESS' });
+    await first;
+    expect(await versionOf(s.host)).toBe('2');
+    await s.host.close();
+  });
+});
+
+function testPluginFunction() {
+  return { name: 'version', returnType: new Utf8(), invoke: () => vectorFromArray(['2'], new Utf8()) };
+}
