@@ -104,3 +104,7 @@ export type { KindHandoffStats, PluginStats } from './events/stats.js';
 // Utilities hosts and providers share
 export { withDeadline } from './util/deadline.js';
 export type { DeadlineOptions } from './util/deadline.js';
+
+// Durable files (atomic replace, checksummed frames)
+export { frameChecked, readChecked, syncDirectory, unframeChecked, writeChecked, writeFileAtomic } from './durable/atomicFile.js';
+export type { AtomicWriteOptions, ReadCheckedOptions } from './durable/atomicFile.js';

@@ -30,7 +30,7 @@ async function rejection(promise: Promise<unknown>): Promise<ReloadError> {
 
 function threeHandles(version = 'v1') {
   const old = fixtureIndexKind(version);
-  const handles = [0, 1, 2].map((i) => old.build(valuesTable([i, i + 10, i + 20]), { column: 'v' }) as FixtureIndexHandle);
+  const handles = [0, 1, 2].map((i) => old.build(valuesTable([i, i + 10, i + 20]), { column: 'v' }));
   return { old, handles };
 }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { reloadErrorCodes } from './codes.js';
 import { ReloadError, isReloadError, toReloadError } from './reloadError.js';
+import type * as ReloadErrorModule from './reloadError.js';
 
 describe('ReloadError', () => {
   it('carries code, phase, kind, key, plugin, step and cause', () => {
@@ -22,7 +23,7 @@ describe('ReloadError', () => {
   it('is recognised across two copies of the module graph', async () => {
     // A second instance of the same module, as a hot-reload host holding two copies would have.
     const specifier = './reloadError.js?copy=1';
-    const copy = (await import(/* @vite-ignore */ specifier)) as typeof import('./reloadError.js');
+    const copy = (await import(/* @vite-ignore */ specifier)) as typeof ReloadErrorModule;
     expect(copy.ReloadError).not.toBe(ReloadError);
     const foreign = new copy.ReloadError({ code: 'ABORTED' });
     expect(isReloadError(foreign)).toBe(true);

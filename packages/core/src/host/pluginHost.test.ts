@@ -2,23 +2,11 @@ import 'reflect-metadata';
 import { Utf8, vectorFromArray } from 'apache-arrow';
 import { Lifecycle } from 'tsyringe';
 import { describe, expect, it } from 'vitest';
-import { isReloadError } from '../errors/reloadError.js';
-import type { ReloadError } from '../errors/reloadError.js';
 import { batchAt, counterV2Migrating, queryBatch, valuesTable } from '../__tests__/fixtures.js';
-import { bare, sleep, testPlugin, world } from '../__tests__/plugins.js';
+import { sleep, testPlugin, world } from '../__tests__/plugins.js';
 import { createPluginHost } from './pluginHost.js';
 import { PluginInfoToken } from './scope.js';
 import type { PluginInfo } from './scope.js';
-
-async function rejection(promise: Promise<unknown>): Promise<ReloadError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isReloadError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
-}
 
 const arg = vectorFromArray(['x'], new Utf8());
 const versionOf = async (host: ReturnType<typeof createPluginHost>): Promise<string> =>

@@ -1,0 +1,250 @@
+import { Utf8, vectorFromArray } from 'apache-arrow';
+import { describe, expect, it } from 'vitest';
+import { isReloadError } from '../errors/reloadError.js';
+import type { ReloadError } from '../errors/reloadError.js';
+import type { HostEventMap } from '../events/hostEvents.js';
+import type { BackgroundJobProvider } from '../surfaces/backgroundJob.js';
+import type { Storage, StorageBackendProvider } from '../surfaces/storage.js';
+import { batchAt } from '../__tests__/fixtures.js';
+import { bare, sleep, testPlugin, world } from '../__tests__/plugins.js';
+import { definePlugin } from './pluginDefinition.js';
+import { createPluginHost } from './pluginHost.js';
+
+async function rejection(promise: Promise<unknown>): Promise<ReloadError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (isReloadError(error)) return error;
+    throw error;
+  }
+  throw new Error('expected a rejection');
+}
+
+const arg = vectorFromArray(['x'], new Utf8());
+
+describe('dependencies', () => {
+  it('refuses to load a plugin before its dependency, and detects cycles', async () => {
+    await using host = createPluginHost();
+    expect(await rejection(host.load(bare('app', '1', ['base'])))).toMatchObject({ code: 'DEPENDENCY_MISSING', plugin: 'app' });
+    await host.load(bare('base', '1'));
+    await host.load(bare('app', '1', ['base']));
+    const error = await rejection(host.reloadMany([bare('base', '2', ['app']), bare('app', '2', ['base'])]));
+    expect(error.code).toBe('DEPENDENCY_CYCLE');
+    expect(error.message).toMatch(/cycle: (base → app → base|app → base → app)/);
+  });
+
+  it('refuses to reload a plugin alone while others depend on it, naming them; reloadMany reloads all in order', async () => {
+    await using host = createPluginHost();
+    await host.load(bare('base', '1'));
+    await host.load(bare('app', '1', ['base']));
+    await host.load(bare('ui', '1', ['base']));
+    const error = await rejection(host.reload(bare('base', '2')));
+    expect(error).toMatchObject({ code: 'DEPENDENTS_BLOCK', plugin: 'base', details: { dependents: ['app', 'ui'] } });
+    expect(error.message).toContain("'app', 'ui' depend on it");
+    const order: string[] = [];
+    const tracked = (name: string, deps?: string[]) => definePlugin({ ...bare(name, '2', deps), register: (r) => { order.push(name); return bare(name, '2', deps).register(r); } });
+    const result = await host.reloadMany([tracked('ui', ['base']), tracked('app', ['base']), tracked('base')]);
+    expect(order[0]).toBe('base');
+    expect(result.plugins.map((p) => p.name)[0]).toBe('base');
+    expect(host.plugins().map((p) => `${p.name}@${p.version}`)).toEqual(['base@2', 'app@2', 'ui@2']);
+  });
+
+  it('reloadMany is one transaction: if one plugin fails, none changes', async () => {
+    await using host = createPluginHost();
+    await host.load(bare('base', '1'));
+    await host.load(bare('app', '1', ['base']));
+    const broken = definePlugin({ name: 'app', version: '2', dependsOn: ['base'], register: () => { throw new Error('nope'); } });
+    const error = await rejection(host.reloadMany([bare('base', '2'), broken]));
+    expect(error.code).toBe('REGISTRATION_FAILED');
+    expect(error.message).toContain('(base 1, app 1 still serves; nothing was lost)');
+    expect(host.plugins().map((p) => `${p.name}@${p.version}`)).toEqual(['base@1', 'app@1']);
+  });
+
+  it('refuses to unload a plugin others depend on', async () => {
+    await using host = createPluginHost();
+    await host.load(bare('base', '1'));
+    await host.load(bare('app', '1', ['base']));
+    expect(await rejection(host.unload('base'))).toMatchObject({ code: 'DEPENDENTS_BLOCK' });
+    await host.unload('app');
+    await host.unload('base');
+    expect(host.plugins()).toEqual([]);
+  });
+});
+
+describe('validation', () => {
+  it('rejects malformed definitions with INVALID_PLUGIN listing every problem', async () => {
+    await using host = createPluginHost();
+    const error = await rejection(host.load({ name: '', version: 3, register: 'no' } as never));
+    expect(error.code).toBe('INVALID_PLUGIN');
+    expect(error.message).toContain("'name' must be a non-empty string");
+    expect(error.message).toContain("'version' must be a non-empty string");
+    expect(error.message).toContain("'register()' is missing");
+    expect(() => definePlugin({ name: 'a', version: '1', dependsOn: ['a'], register: () => undefined })).toThrow(/must not list the plugin itself/);
+  });
+
+  it('refuses duplicates, conflicts, unknown kinds and reloads of plugins that are not loaded', async () => {
+    await using host = createPluginHost();
+    await host.load(bare('a', '1'));
+    expect((await rejection(host.load(bare('a', '2')))).code).toBe('ALREADY_LOADED');
+    expect((await rejection(host.reload(bare('b', '1')))).code).toBe('NOT_LOADED');
+    const clash = definePlugin({ name: 'b', version: '1', register: (r) => void r.scalarFunction({ ...(host.lookup('scalarFunction', 'a.version')!) }) });
+    expect(await rejection(host.load(clash))).toMatchObject({ code: 'SURFACE_CONFLICT', key: 'a.version' });
+    const twice = definePlugin({ name: 'c', version: '1', register: (r) => { r.scalarFunction(host.lookup('scalarFunction', 'a.version')!); r.scalarFunction(host.lookup('scalarFunction', 'a.version')!); } });
+    expect((await rejection(host.load(twice))).code).toBe('DUPLICATE_SURFACE');
+    const unknown = definePlugin({ name: 'd', version: '1', register: (r) => void r.add('tokenizer', {}) });
+    expect((await rejection(host.load(unknown))).code).toBe('UNKNOWN_KIND');
+    expect(host.plugins().map((p) => p.name)).toEqual(['a']);
+  });
+});
+
+describe('events and stats', () => {
+  it('emits every phase in order with timings, and counts reloads', async () => {
+    const w = world();
+    await using host = createPluginHost();
+    const seen: string[] = [];
+    let committed: HostEventMap['committed'] | undefined;
+    for (const e of ['loaded', 'started', 'compatChecked', 'quiesced', 'drained', 'dispatched', 'committed', 'retired'] as const) host.on(e, () => seen.push(e));
+    host.on('committed', (e) => (committed = e));
+    host.on('started', () => { throw new Error('a listener bug does not break a reload'); });
+    await host.load(testPlugin('1', w));
+    const stream = await host.startCdc({ name: 's', output: 'memory' });
+    await stream.deliver(batchAt(0n, 1));
+    const result = await host.reload(testPlugin('2', w));
+    await result.retired;
+    expect(seen).toEqual(['loaded', 'started', 'compatChecked', 'quiesced', 'drained', 'dispatched', 'committed', 'retired']);
+    expect(committed).toMatchObject({ reloadId: 1, plugins: [{ name: 'engine', from: '1', to: '2' }] });
+    expect(committed!.pauseMs).toBeGreaterThanOrEqual(0);
+    expect(result.timings.totalMs).toBeGreaterThanOrEqual(result.timings.pauseMs);
+    const stats = host.stats('engine');
+    expect(stats).toMatchObject({ version: '2', reloadsOk: 1, reloadsFailed: 0 });
+    expect(stats.handoffs['cdcOutput']).toMatchObject({ count: 1 });
+    expect(stats.maxPauseMs).toBe(result.timings.pauseMs);
+  });
+});
+
+describe('unload and close', () => {
+  it('refuses to unload while managed resources are open; closes them and unloads', async () => {
+    const w = world();
+    const host = createPluginHost();
+    await host.load(testPlugin('1', w));
+    const stream = await host.startCdc({ name: 's', output: 'memory', fromLsn: 0n });
+    await stream.deliver(batchAt(0n, 3));
+    const error = await rejection(host.unload('engine'));
+    expect(error).toMatchObject({ code: 'RESOURCES_OPEN' });
+    expect(error.message).toContain("cdcOutput 's'");
+    await stream.close();
+    expect(stream.finalLsn).toBe(3n);
+    await expect(stream.deliver(batchAt(3n, 1))).rejects.toMatchObject({ code: 'RESOURCE_CLOSED' });
+    await host.unload('engine');
+    await expect(host.call('scalarFunction', 'version', (f) => f.invoke([arg]))).rejects.toMatchObject({ code: 'SURFACE_NOT_FOUND' });
+    await host.close();
+  });
+
+  it('close() checkpoints streams, closes handles, unloads everything; later calls get HOST_CLOSED', async () => {
+    const w = world();
+    const host = createPluginHost();
+    await host.load(testPlugin('1', w));
+    const stream = await host.startCdc({ name: 's', output: 'memory' });
+    await stream.deliver(batchAt(0n, 2));
+    await host.close();
+    expect(w.sink.durable).toBe(2n);
+    expect(host.plugins()).toEqual([]);
+    await expect(host.load(testPlugin('1', w))).rejects.toMatchObject({ code: 'HOST_CLOSED' });
+    await expect(host.call('scalarFunction', 'version', () => 1)).rejects.toMatchObject({ code: 'HOST_CLOSED' });
+    await host.close(); // idempotent
+  });
+
+  it('a full queue answers QUEUE_FULL; an aborted waiter leaves the queue', async () => {
+    const w = world();
+    await using host = createPluginHost({ queueLimit: 1 });
+    await host.load(testPlugin('1', w, { register: () => undefined }));
+    const stream = await host.startCdc({ name: 's', output: 'memory', fromLsn: 0n });
+    const counter = await host.openCrdt<{ replica: string; by: number }, number>({ name: 'c', kind: 'counter' });
+    const release = w.sink.holdNextDelivery();
+    const stuck = stream.deliver(batchAt(0n, 1));
+    await sleep(1);
+    const reload = host.reload(testPlugin('2', w), { drainTimeoutMs: 10_000 });
+    await sleep(5);
+    const controller = new AbortController();
+    const waiting = counter.apply({ replica: 'a', by: 1 }, { signal: controller.signal });
+    await expect(counter.value()).rejects.toMatchObject({ code: 'QUEUE_FULL' });
+    controller.abort();
+    await expect(waiting).rejects.toMatchObject({ code: 'ABORTED' });
+    const queued = counter.apply({ replica: 'a', by: 2 }); // room again
+    release();
+    await stuck;
+    await reload;
+    await queued;
+    expect(await counter.value()).toBe(2);
+    expect(counter.version).toBe('2');
+  });
+});
+
+describe('clean surfaces', () => {
+  it('a storage reopens its location on the new version; the old one closes after its calls', async () => {
+    const data = new Map<string, Map<string, Uint8Array>>();
+    const closed: string[] = [];
+    const backend = (version: string): StorageBackendProvider => ({
+      name: 'mem',
+      open: ({ location }): Storage => {
+        const map = data.get(location) ?? data.set(location, new Map()).get(location)!;
+        return {
+          get: (k) => map.get(k),
+          put: (k, v) => void map.set(k, v),
+          delete: (k) => map.delete(k),
+          keys: (p = '') => [...map.keys()].filter((k) => k.startsWith(p)).sort(),
+          close: () => void closed.push(version),
+        };
+      },
+    });
+    const plugin = (version: string) => definePlugin({ name: 'store', version, register: (r) => void r.storageBackend(backend(version)) });
+    await using host = createPluginHost();
+    await host.load(plugin('1'));
+    const storage = await host.openStorage({ name: 'main', backend: 'mem', location: '/db' });
+    await storage.put('k', new Uint8Array([1]));
+    const result = await host.reload(plugin('2'));
+    expect(storage.version).toBe('2');
+    expect(await storage.get('k')).toEqual(new Uint8Array([1]));
+    await result.retired;
+    expect(closed).toEqual(['1']);
+  });
+
+  it('a running job tick finishes on the old version; the next tick runs on the new one', async () => {
+    const ticks: string[] = [];
+    const job = (version: string, ms: number): BackgroundJobProvider => ({
+      name: 'compact',
+      intervalMs: 1,
+      async tick(ctx) {
+        ticks.push(`${version}:${ctx.tick}:start`);
+        await sleep(ms);
+        ticks.push(`${version}:${ctx.tick}:end`);
+      },
+    });
+    const plugin = (version: string, ms: number) => definePlugin({ name: 'jobs', version, register: (r) => void r.backgroundJob(job(version, ms)) });
+    await using host = createPluginHost();
+    await host.load(plugin('1', 30));
+    const running = host.runJob('compact');
+    await sleep(5);
+    const result = await host.reload(plugin('2', 0));
+    await running;
+    await host.runJob('compact');
+    await result.retired;
+    expect(ticks).toEqual(['1:1:start', '1:1:end', '2:2:start', '2:2:end']);
+    expect(await host.runJob('missing')).toBe(false);
+  });
+
+  it('runs jobs on their interval when asked to, and reports failing ticks', async () => {
+    const failures: unknown[] = [];
+    let ticks = 0;
+    await using host = createPluginHost({ runJobs: true });
+    host.on('jobFailed', (e) => failures.push(e.error));
+    await host.load(definePlugin({ name: 'jobs', version: '1', register: (r) => void r.backgroundJob({ name: 'flaky', intervalMs: 2, tick: () => { ticks++; if (ticks === 2) throw new Error('flake'); } }) }));
+    await sleep(40);
+    expect(ticks).toBeGreaterThan(3);
+    expect(failures).toHaveLength(1);
+    await host.unload('jobs');
+    const after = ticks;
+    await sleep(15);
+    expect(ticks).toBe(after);
+  });
+});
