@@ -108,3 +108,17 @@ export type { DeadlineOptions } from './util/deadline.js';
 // Durable files (atomic replace, checksummed frames)
 export { frameChecked, readChecked, syncDirectory, unframeChecked, writeChecked, writeFileAtomic } from './durable/atomicFile.js';
 export type { AtomicWriteOptions, ReadCheckedOptions } from './durable/atomicFile.js';
+
+// Plugin artifacts: manifest, ed25519 signatures, verification, runtime install, loading
+export { MANIFEST_FILE, SIGNATURE_FILE, parseManifest, serializeManifest } from './loader/manifest.js';
+export { generateSigningKey, keyIdOf, signManifest, trustedKey, verifyManifestSignature } from './loader/signing.js';
+export { verifyPluginDirectory } from './loader/verifyDirectory.js';
+export { installPlugin } from './loader/installRuntime.js';
+export { loadPluginVersion } from './loader/loadPluginVersion.js';
+export { signPluginDirectory } from './loader/signArtifact.js';
+export type { ManifestSurface, PluginManifest } from './loader/manifest.js';
+export type { SignatureDocument, SigningKeyPair, TrustedKey } from './loader/signing.js';
+export type { VerifiedPlugin, VerifyOptions } from './loader/verifyDirectory.js';
+export type { InstalledPlugin } from './loader/installRuntime.js';
+export type { LoadedPluginVersion, LoadPluginVersionOptions } from './loader/loadPluginVersion.js';
+export type { ManifestDraft } from './loader/signArtifact.js';

@@ -1,0 +1,104 @@
+import { pathToFileURL } from 'node:url';
+import { DisciplineSet } from '../disciplines/disciplineSet.js';
+import { ReloadError, isReloadError } from '../errors/reloadError.js';
+import { validatePlugin } from '../host/pluginDefinition.js';
+import type { PluginDefinition } from '../host/pluginDefinition.js';
+import type { Registrar } from '../host/registrar.js';
+import { installPlugin } from './installRuntime.js';
+import type { InstalledPlugin } from './installRuntime.js';
+import type { PluginManifest } from './manifest.js';
+import type { TrustedKey } from './signing.js';
+import { verifyPluginDirectory } from './verifyDirectory.js';
+
+/** Options of {@link loadPluginVersion}. */
+export interface LoadPluginVersionOptions {
+  /** Keys whose signatures are accepted. */
+  readonly trustedKeys: readonly TrustedKey[];
+  /**
+   * Where verified artifacts are copied and imported from (made 0700). Put it where Node's module
+   * resolution finds the host's shared packages (e.g. `<project>/.baton/runtime`), so a plugin shares
+   * `@baton/core` and `apache-arrow` with its host.
+   */
+  readonly runtimeDirectory: string;
+}
+
+/** A verified, installed and imported plugin version, ready for `host.load` or `host.reload`. */
+export interface LoadedPluginVersion {
+  readonly definition: PluginDefinition;
+  readonly manifest: PluginManifest;
+  readonly installed: InstalledPlugin;
+  /** The key that signed the artifact. */
+  readonly keyId: string;
+}
+
+/**
+ * Loads one plugin version from an artifact directory: verifies its signature and every file's hash
+ * (before any of its code runs), copies the verified bytes into a content-addressed runtime
+ * directory, imports the entry module from there, and checks that its default export (or `plugin`
+ * export) is a plugin definition matching the manifest. The returned definition also checks, when
+ * it registers, that it registers exactly the surfaces its manifest declares.
+ *
+ * A tampered or unsigned artifact is refused with `VERIFICATION_FAILED`; nothing is imported.
+ */
+export async function loadPluginVersion(directory: string, options: LoadPluginVersionOptions): Promise<LoadedPluginVersion> {
+  const verified = await verifyPluginDirectory(directory, { trustedKeys: options.trustedKeys });
+  const installed = await installPlugin(verified, options.runtimeDirectory);
+  const { manifest } = verified;
+  let module: Record<string, unknown>;
+  try {
+    module = (await import(pathToFileURL(installed.entryPath).href)) as Record<string, unknown>;
+  } catch (error) {
+    throw new ReloadError({ code: 'INVALID_PLUGIN', phase: 'load', plugin: manifest.name, message: `importing ${manifest.name} ${manifest.version} failed: ${error instanceof Error ? error.message : String(error)}`, cause: error });
+  }
+  let definition: PluginDefinition;
+  try {
+    definition = validatePlugin(module['default'] ?? module['plugin']);
+  } catch (error) {
+    throw isReloadError(error) ? error.with({ plugin: manifest.name, phase: 'load' }) : error;
+  }
+  const mismatch = [
+    definition.name !== manifest.name && `name '${definition.name}' ≠ manifest '${manifest.name}'`,
+    definition.version !== manifest.version && `version '${definition.version}' ≠ manifest '${manifest.version}'`,
+    [...(definition.dependsOn ?? [])].sort().join() !== [...manifest.dependsOn].sort().join() && 'dependsOn differs from the manifest',
+  ].filter(Boolean);
+  if (mismatch.length > 0) throw new ReloadError({ code: 'VERIFICATION_FAILED', phase: 'verify', plugin: manifest.name, message: `the plugin module does not match its manifest: ${mismatch.join('; ')}` });
+  return { definition: checkingSurfaces(definition, manifest), manifest, installed, keyId: verified.keyId };
+}
+
+/** Wraps `register` to fail registration when the surfaces differ from the manifest's. */
+function checkingSurfaces(definition: PluginDefinition, manifest: PluginManifest): PluginDefinition {
+  if (manifest.surfaces.length === 0) return definition;
+  const declared = new Set(manifest.surfaces.map((s) => `${s.kind}/${s.key}`));
+  return Object.freeze({
+    ...definition,
+    async register(registrar: Registrar) {
+      const registered = new Set<string>();
+      const tracking: Registrar = new Proxy(registrar, {
+        get(target, prop, receiver) {
+          if (prop !== 'add') return Reflect.get(target, prop, receiver) as unknown;
+          return (kind: string, provider: never) => {
+            target.add(kind, provider);
+            registered.add(`${kind}/${keyOf(provider, kind)}`);
+            return tracking;
+          };
+        },
+      });
+      await definition.register(tracking);
+      const undeclared = [...registered].filter((s) => !declared.has(s));
+      const absent = [...declared].filter((s) => !registered.has(s));
+      if (undeclared.length > 0 || absent.length > 0) {
+        throw new ReloadError({
+          code: 'REGISTRATION_FAILED',
+          phase: 'stage',
+          plugin: manifest.name,
+          message: `registered surfaces differ from the manifest: ${[...undeclared.map((s) => `undeclared ${s}`), ...absent.map((s) => `missing ${s}`)].join(', ')}`,
+        });
+      }
+    },
+  });
+}
+
+function keyOf(provider: never, kind: string): string {
+  const discipline = DisciplineSet.builtin().get(kind);
+  return discipline && discipline.validate(provider).length === 0 ? discipline.keyOf(provider) : '?';
+}
