@@ -14,7 +14,7 @@ import type { CrdtKindProvider, CrdtState } from '../surfaces/crdtKind.js';
 import type { IndexHandle, IndexKindProvider } from '../surfaces/indexKind.js';
 import type { Storage, StorageBackendProvider } from '../surfaces/storage.js';
 import type { ProviderOf, SurfaceKind } from '../surfaces/surfaceMap.js';
-import { isPromiseLike } from '../util/maybePromise.js';
+import { settleThenRelease } from '../util/settle.js';
 import type { MaybePromise } from '../util/maybePromise.js';
 import { HostCore } from './hostCore.js';
 import { JobRunner } from './jobRunner.js';
@@ -245,26 +245,16 @@ export class PluginHost implements AsyncDisposable {
   call<K extends SurfaceKind, T>(kind: K, key: string, fn: (provider: ProviderOf<K>, plugin: PluginInfo) => MaybePromise<T>): Promise<T> {
     const entry = this.#core.closed ? undefined : this.#core.registry.lookup(kind, key);
     if (!entry) return Promise.reject(this.#notFound(kind, key));
-    const leases = entry.version.leases;
-    leases.acquire();
+    const version = entry.version;
+    version.leases.acquire();
     let result: MaybePromise<T>;
     try {
-      result = fn(entry.provider as ProviderOf<K>, entry.version.info);
+      result = fn(entry.provider as ProviderOf<K>, version.info);
     } catch (error) {
-      leases.release();
+      version.releaseLease();
       return Promise.reject(error);
     }
-    if (!isPromiseLike(result)) {
-      leases.release();
-      return Promise.resolve(result);
-    }
-    return Promise.resolve(result).then(
-      (value) => (leases.release(), value),
-      (error: unknown) => {
-        leases.release();
-        throw error;
-      },
-    );
+    return settleThenRelease(result, version.releaseLease);
   }
 
   /** A lease on `kind`/`key`: keep it while using the provider; release it (or `using`) after. */

@@ -1,6 +1,7 @@
 import type { KindDiscipline } from '../../disciplines/discipline.js';
 import type { ReloadError } from '../../errors/reloadError.js';
 import type { MaybePromise } from '../../util/maybePromise.js';
+import { settleThenRelease } from '../../util/settle.js';
 import { LeaseCounter } from '../leaseCounter.js';
 import type { PluginSlot } from '../pluginSlot.js';
 import type { PluginVersion } from '../pluginVersion.js';
@@ -12,6 +13,26 @@ export interface Backing<R = unknown> {
   readonly version: PluginVersion;
   /** Uses of this backing in flight (the old backing is released when they reach zero). */
   readonly leases: LeaseCounter;
+  /** Releases one use (allocated once per backing, so a call allocates no closure). */
+  readonly release: () => void;
+  /** Releases one use and its gated-operation count. */
+  readonly releaseGated: () => void;
+}
+
+/** Makes a backing for `value` in `slot`. */
+function makeBacking<R>(slot: PluginSlot, value: R, provider: unknown, version: PluginVersion): Backing<R> {
+  const leases = new LeaseCounter();
+  return {
+    value,
+    provider,
+    version,
+    leases,
+    release: () => leases.release(),
+    releaseGated: () => {
+      leases.release();
+      slot.gated.release();
+    },
+  };
 }
 
 /**
@@ -31,39 +52,53 @@ export class ResourceCell<R = unknown> {
     readonly key: string,
     readonly slot: PluginSlot,
     readonly discipline: KindDiscipline,
-    backing: Omit<Backing<R>, 'leases'>,
+    backing: { readonly value: R; readonly provider: unknown; readonly version: PluginVersion },
     /** Kind-specific handoff parameters, read when a reload hands the resource over. */
     readonly handoffParams: () => Readonly<Record<string, unknown>> = () => ({}),
   ) {
-    this.backing = { ...backing, leases: new LeaseCounter() };
+    this.backing = makeBacking(slot, backing.value, backing.provider, backing.version);
   }
 
-  /** Runs `fn` on the current backing, after the gate if the kind is exclusive. */
-  async use<T>(fn: (value: R, provider: unknown, version: PluginVersion) => MaybePromise<T>, signal?: AbortSignal): Promise<T> {
+  /**
+   * Runs `fn` on the current backing. Exclusive kinds wait at the plugin's gate while it is closed;
+   * with the gate open (the common case) nothing is awaited before `fn` runs.
+   */
+  use<T>(fn: (value: R, provider: unknown, version: PluginVersion) => MaybePromise<T>, signal?: AbortSignal): Promise<T> {
     if (this.fault) return Promise.reject(this.fault);
     const gated = this.discipline.exclusive;
-    if (gated) {
-      await this.slot.enterGated(signal);
-      const fault = this.fault as ReloadError | undefined; // may have been set while waiting
-      if (fault) {
-        this.slot.gated.release();
-        throw fault;
-      }
+    if (gated && !this.slot.gate.isOpen) return this.#useAfterGate(fn, signal);
+    if (gated) this.slot.gated.acquire();
+    return this.#run(fn, gated);
+  }
+
+  async #useAfterGate<T>(fn: (value: R, provider: unknown, version: PluginVersion) => MaybePromise<T>, signal?: AbortSignal): Promise<T> {
+    await this.slot.enterGated(signal);
+    const fault = this.fault as ReloadError | undefined; // may have been set while waiting
+    if (fault) {
+      this.slot.gated.release();
+      throw fault;
     }
+    return this.#run(fn, true);
+  }
+
+  #run<T>(fn: (value: R, provider: unknown, version: PluginVersion) => MaybePromise<T>, gated: boolean): Promise<T> {
     const backing = this.backing;
     backing.leases.acquire();
+    const release = gated ? backing.releaseGated : backing.release;
+    let result: MaybePromise<T>;
     try {
-      return await fn(backing.value, backing.provider, backing.version);
-    } finally {
-      backing.leases.release();
-      if (gated) this.slot.gated.release();
+      result = fn(backing.value, backing.provider, backing.version);
+    } catch (error) {
+      release();
+      return Promise.reject(error);
     }
+    return settleThenRelease(result, release);
   }
 
   /** Points the cell at a new resource; returns the previous backing (to release once idle). */
   swap(value: R, provider: unknown, version: PluginVersion): Backing<R> {
     const previous = this.backing;
-    this.backing = { value, provider, version, leases: new LeaseCounter() };
+    this.backing = makeBacking(this.slot, value, provider, version);
     return previous;
   }
 

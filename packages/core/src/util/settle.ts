@@ -1,0 +1,16 @@
+import { isPromiseLike } from './maybePromise.js';
+import type { MaybePromise } from './maybePromise.js';
+
+/**
+ * Returns `result` as a promise and runs `release` once it settles, without putting an extra promise
+ * between the caller and the result (the release reaction is attached beside the caller's).
+ */
+export function settleThenRelease<T>(result: MaybePromise<T>, release: () => void): Promise<T> {
+  if (!isPromiseLike(result)) {
+    release();
+    return Promise.resolve(result);
+  }
+  const promise = result instanceof Promise ? (result as Promise<T>) : Promise.resolve(result);
+  promise.then(release, release);
+  return promise;
+}
