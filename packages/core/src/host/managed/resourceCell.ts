@@ -73,7 +73,7 @@ export class ResourceCell<R = unknown> {
 
   async #useAfterGate<T>(fn: (value: R, provider: unknown, version: PluginVersion) => MaybePromise<T>, signal?: AbortSignal): Promise<T> {
     await this.slot.enterGated(signal);
-    const fault = this.fault as ReloadError | undefined; // may have been set while waiting
+    const fault = this.fault; // may have been set while waiting
     if (fault) {
       this.slot.gated.release();
       throw fault;
