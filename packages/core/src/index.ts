@@ -122,3 +122,4 @@ export type { VerifiedPlugin, VerifyOptions } from './loader/verifyDirectory.js'
 export type { InstalledPlugin } from './loader/installRuntime.js';
 export type { LoadedPluginVersion, LoadPluginVersionOptions } from './loader/loadPluginVersion.js';
 export type { ManifestDraft } from './loader/signArtifact.js';
+export { collectRegistrations } from './loader/collectRegistrations.js';

@@ -1,0 +1,15 @@
+#!/usr/bin/env node
+// The `baton` command. Runs the built CLI when @baton/core is built, else its TypeScript source
+// through tsx (inside the workspace, where tsx is installed).
+import { existsSync } from 'node:fs';
+
+const built = new URL('../dist/cli/main.js', import.meta.url);
+let main;
+if (existsSync(built)) {
+  ({ main } = await import(built.href));
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  ({ main } = await import(new URL('../src/cli/main.ts', import.meta.url).href));
+}
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,49 @@
+import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { main } from './main.js';
+
+async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(argv, (l) => out.push(l), (l) => err.push(l));
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+async function pluginDir(root: string, version: string, jobs: string[]): Promise<string> {
+  const dir = join(root, `p${version}`);
+  await mkdir(dir);
+  await writeFile(join(dir, 'package.json'), '{ "type": "module" }\n');
+  await writeFile(join(dir, 'index.js'), `export default { name: 'demo', version: '${version}', register(r) { ${jobs.map((j) => `r.backgroundJob({ name: '${j}', intervalMs: 5, tick() {} });`).join(' ')} } };\n`);
+  await writeFile(join(dir, 'baton-plugin.json'), JSON.stringify({ name: 'demo', version, entry: 'index.js', surfaces: jobs.map((key) => ({ kind: 'backgroundJob', key })) }));
+  return dir;
+}
+
+describe('baton CLI', () => {
+  it('keygen, sign, verify and inspect with a compat verdict', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'baton-cli-'));
+    const keys = join(root, 'keys');
+    expect((await run('keygen', '--out', keys)).out).toMatch(/key id {6}[0-9a-f]{16}/);
+    expect((await run('keygen', '--out', keys)).err).toContain('refusing to overwrite');
+    const v1 = await pluginDir(root, '1.0.0', ['tick']);
+    const v2 = await pluginDir(root, '2.0.0', ['tick', 'extra']);
+    for (const dir of [v1, v2]) expect((await run('sign', dir, '--key', join(keys, 'baton-signing.key'))).code).toBe(0);
+    const verified = await run('verify', v2, '--trust', join(keys, 'baton-signing.pub'));
+    expect(verified).toMatchObject({ code: 0, out: expect.stringContaining('ok: demo 2.0.0 signed by') });
+    const inspected = await run('inspect', v2, '--against', v1, '--trust', join(keys, 'baton-signing.pub'));
+    expect(inspected.code).toBe(0);
+    expect(inspected.out).toContain("backgroundJob 'extra': added");
+    expect(inspected.out).toContain('verdict: compatible');
+    await writeFile(join(v2, 'index.js'), 'export default {};\n');
+    const tampered = await run('verify', v2, '--trust', join(keys, 'baton-signing.pub'));
+    expect(tampered).toMatchObject({ code: 1, err: expect.stringContaining("VERIFICATION_FAILED: 'index.js' does not match") });
+  });
+
+  it('explains usage errors', async () => {
+    expect((await run()).code).toBe(2);
+    expect((await run('sign', 'x')).err).toContain('sign needs <plugin-dir> and --key');
+    expect((await run('frobnicate')).err).toContain("unknown command 'frobnicate'");
+    expect((await run('--help')).out).toContain('baton keygen');
+  });
+});
