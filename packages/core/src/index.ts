@@ -38,7 +38,7 @@ export type { CompatEntry, CompatStatus } from './compat/compatReport.js';
 // Disciplines
 export { disciplineTable, builtinDisciplines } from './disciplines/disciplineTable.js';
 export { DisciplineSet } from './disciplines/disciplineSet.js';
-export { shapeProblems } from './disciplines/shape.js';
+export { describeValue, shapeProblems } from './disciplines/shape.js';
 export type { BuiltinDisciplines } from './disciplines/disciplineTable.js';
 export type { AnyDiscipline } from './disciplines/disciplineSet.js';
 export type { ShapeSpec } from './disciplines/shape.js';

@@ -51,15 +51,19 @@ export async function syncDirectory(dir: string): Promise<void> {
 }
 
 const FRAME_MAGIC = 0x4e_46_54_42; // "BTFN" little-endian
-const FRAME_HEADER = 12;
+/** 16 bytes, so the payload of a frame read into an aligned buffer stays 8-byte aligned. */
+const FRAME_HEADER = 16;
 
-/** Frames `payload` with a magic number, its length and a CRC-32, so torn or corrupt files are detected. */
+/**
+ * Frames `payload` with a magic number, its length and a CRC-32 (16-byte header, the last 4 bytes
+ * reserved), so torn or corrupt files are detected.
+ */
 export function frameChecked(payload: Uint8Array): Uint8Array {
   const out = new Uint8Array(FRAME_HEADER + payload.byteLength);
   const view = new DataView(out.buffer);
   view.setUint32(0, FRAME_MAGIC, true);
   view.setUint32(4, payload.byteLength, true);
-  view.setUint32(8, crc32(payload), true);
+  view.setUint32(8, payload.byteLength === 0 ? 0 : crc32(payload), true);
   out.set(payload, FRAME_HEADER);
   return out;
 }
@@ -73,7 +77,7 @@ export function unframeChecked(bytes: Uint8Array, what = 'framed data'): Uint8Ar
   const length = view.getUint32(4, true);
   if (length !== bytes.byteLength - FRAME_HEADER) throw corrupt(`length says ${length} bytes but ${bytes.byteLength - FRAME_HEADER} follow (torn write?)`);
   const payload = bytes.subarray(FRAME_HEADER);
-  if (crc32(payload) !== view.getUint32(8, true)) throw corrupt('checksum mismatch (corrupt data)');
+  if ((payload.byteLength === 0 ? 0 : crc32(payload)) !== view.getUint32(8, true) || view.getUint32(12, true) !== 0) throw corrupt('checksum mismatch (corrupt data)');
   return payload;
 }
 

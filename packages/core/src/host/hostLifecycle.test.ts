@@ -47,6 +47,7 @@ describe('dependencies', () => {
     expect(order[0]).toBe('base');
     expect(result.plugins.map((p) => p.name)[0]).toBe('base');
     expect(host.plugins().map((p) => `${p.name}@${p.version}`)).toEqual(['base@2', 'app@2', 'ui@2']);
+    expect(host.providers('scalarFunction').map((p) => `${p.key}@${p.plugin.version}`).sort()).toEqual(['app.version@2', 'base.version@2', 'ui.version@2']);
   });
 
   it('reloadMany is one transaction: if one plugin fails, none changes', async () => {
@@ -148,10 +149,25 @@ describe('unload and close', () => {
     await stream.deliver(batchAt(0n, 2));
     await host.close();
     expect(w.sink.durable).toBe(2n);
+    expect(stream.finalLsn).toBe(2n);
     expect(host.plugins()).toEqual([]);
     await expect(host.load(testPlugin('1', w))).rejects.toMatchObject({ code: 'HOST_CLOSED' });
     await expect(host.call('scalarFunction', 'version', () => 1)).rejects.toMatchObject({ code: 'HOST_CLOSED' });
     await host.close(); // idempotent
+  });
+
+  it('believes a sink that is already ahead of the host: re-deliveries are skipped and reloads proceed', async () => {
+    const w = world();
+    w.sink.durable = 10n; // the sink made [0, 10) durable before a restart; the host resumes from its own, older record
+    await using host = createPluginHost();
+    await host.load(testPlugin('1', w));
+    const stream = await host.startCdc({ name: 's', output: 'memory' });
+    expect(stream.deliveredThrough).toBe(10n);
+    expect(await stream.deliver(batchAt(0n, 4))).toBe(false);
+    expect(await stream.deliver(batchAt(10n, 2))).toBe(true);
+    await host.reload(testPlugin('2', w));
+    expect(await stream.deliver(batchAt(12n, 1))).toBe(true);
+    expect(w.sink.ranges()).toEqual(['10-12', '12-13']);
   });
 
   it('a full queue answers QUEUE_FULL; an aborted waiter leaves the queue', async () => {

@@ -233,6 +233,14 @@ export class PluginHost implements AsyncDisposable {
     return this.#core.slot(name, 'call').stats;
   }
 
+  /**
+   * Every provider of `kind` that serves now, with its key and plugin version (e.g. to rebuild a
+   * logical-type registry after a reload: listen for `committed`, then read this).
+   */
+  providers<K extends SurfaceKind>(kind: K): { readonly key: string; readonly provider: ProviderOf<K>; readonly plugin: PluginInfo }[] {
+    return this.#core.registry.entries(kind).map((entry) => ({ key: entry.key, provider: entry.provider as ProviderOf<K>, plugin: entry.version.info }));
+  }
+
   /** The provider of `kind`/`key` that serves now (no lease: prefer `call` for real work). */
   lookup<K extends SurfaceKind>(kind: K, key: string): ProviderOf<K> | undefined {
     return this.#core.registry.lookup(kind, key)?.provider as ProviderOf<K> | undefined;
@@ -291,14 +299,21 @@ export class PluginHost implements AsyncDisposable {
 
   /** Starts a CDC stream as a managed handle that survives reloads (exactly once at the sink). */
   async startCdc(options: StartCdcOptions): Promise<ManagedCdcStream> {
-    const cursor = new DeliveryCursor(options.fromLsn);
+    const cursor = new DeliveryCursor();
     const cell = await openCell<CdcStream>(this.#core, {
       kind: 'cdcOutput',
       key: options.output,
       name: options.name,
       signal: options.signal,
       check: streamCheck,
-      make: (provider) => (provider as CdcOutputProvider).start({ ...(options.fromLsn === undefined ? {} : { fromLsn: options.fromLsn }), ...(options.signal ? { signal: options.signal } : {}) }),
+      make: async (provider) => {
+        const stream = await (provider as CdcOutputProvider).start({ ...(options.fromLsn === undefined ? {} : { fromLsn: options.fromLsn }), ...(options.signal ? { signal: options.signal } : {}) });
+        if (typeof stream?.checkpoint === 'function') {
+          const lsn = await stream.checkpoint(options.signal ? { signal: options.signal } : {});
+          if (typeof lsn === 'bigint') cursor.deliveredEnd = lsn;
+        }
+        return stream;
+      },
       handoffParams: () => cursor.params(),
     });
     return new ManagedCdcStream(cell, this.#closer, cursor);

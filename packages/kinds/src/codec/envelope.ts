@@ -24,6 +24,8 @@ export interface EnvelopeExpectation {
   readonly versions: readonly number[];
   /** Refuse envelopes larger than this (default {@link DEFAULT_MAX_ENVELOPE_BYTES}). */
   readonly maxBytes?: number;
+  /** Surface kind named in errors (default `crdtKind`). */
+  readonly surface?: string;
 }
 
 /**
@@ -49,7 +51,7 @@ export function encodeEnvelope(kind: string, formatVersion: number, body: unknow
  */
 export function decodeEnvelope(bytes: Uint8Array, expected: EnvelopeExpectation): Envelope {
   const fail = (reason: string, cause?: unknown): ReloadError =>
-    new ReloadError({ code: 'CORRUPT_INPUT', phase: 'decode', kind: 'crdtKind', key: expected.kind, message: `cannot read '${expected.kind}' state: ${reason}`, cause });
+    new ReloadError({ code: 'CORRUPT_INPUT', phase: 'decode', kind: expected.surface ?? 'crdtKind', key: expected.kind, message: `cannot read '${expected.kind}' state: ${reason}`, cause });
   if (!(bytes instanceof Uint8Array)) throw fail('expected bytes (a Uint8Array)');
   const maxBytes = expected.maxBytes ?? DEFAULT_MAX_ENVELOPE_BYTES;
   if (bytes.byteLength < HEADER) throw fail(`${bytes.byteLength} bytes is shorter than the envelope header`);

@@ -75,7 +75,11 @@ export async function closeCell(core: HostCore, cell: ResourceCell): Promise<Clo
     cell.stop(new ReloadError({ code: 'RESOURCE_CLOSED', phase: 'call', plugin: slot.name, kind: cell.kind, key: cell.name, message: `${cell.kind} '${cell.name}' is closed` }));
     await cell.backing.leases.whenIdle();
     const context = new StepRecorder(cell.kind, cell.name, NEVER_ABORTED, core.settings.stepTimeoutMs, 'unload');
-    await cell.discipline.close?.(cell.backing.value, context);
+    try {
+      await cell.discipline.close?.(cell.backing.value, context);
+    } finally {
+      cell.closeCheckpoints = context.checkpoints;
+    }
     return { checkpoints: context.checkpoints };
   } finally {
     detach();

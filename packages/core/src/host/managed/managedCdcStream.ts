@@ -6,14 +6,14 @@ import { ManagedHandle } from './managedHandle.js';
 import type { CellCloser } from './managedHandle.js';
 import type { ResourceCell } from './resourceCell.js';
 
-/** Tracks what a managed stream delivered; the host reads it when handing the stream over. */
+/**
+ * Tracks what a managed stream delivered; the host reads it when handing the stream over. It starts
+ * at the stream's own checkpoint right after `start`, so a sink that is already ahead of the host's
+ * resume point is believed (re-delivered batches are skipped) instead of blocking reloads.
+ */
 export class DeliveryCursor {
-  /** `lsnEnd` of the last delivered batch, or the start LSN; undefined when unknown. */
+  /** `lsnEnd` of the last delivered batch, or the stream's checkpoint at start. */
   deliveredEnd: bigint | undefined;
-
-  constructor(fromLsn: bigint | undefined) {
-    this.deliveredEnd = fromLsn;
-  }
 
   /** The handoff parameters: a checkpoint must equal what was delivered. */
   params(): Readonly<Record<string, unknown>> {
@@ -30,7 +30,6 @@ export class DeliveryCursor {
 export class ManagedCdcStream extends ManagedHandle<CdcStream> {
   readonly #cursor: DeliveryCursor;
   #tail: Promise<unknown> = Promise.resolve();
-  #finalLsn: bigint | undefined;
 
   /** @internal Made by the host. */
   constructor(cell: ResourceCell<CdcStream>, closer: CellCloser, cursor: DeliveryCursor) {
@@ -43,9 +42,9 @@ export class ManagedCdcStream extends ManagedHandle<CdcStream> {
     return this.#cursor.deliveredEnd;
   }
 
-  /** The checkpoint taken when the stream was closed. */
+  /** The checkpoint taken when the stream was closed (by `close()` or by the host's `close()`). */
   get finalLsn(): bigint | undefined {
-    return this.#finalLsn;
+    return this.cell.closeCheckpoints.at(-1);
   }
 
   /**
@@ -84,8 +83,7 @@ export class ManagedCdcStream extends ManagedHandle<CdcStream> {
   /** Waits for pending deliveries, checkpoints, shuts the stream down; the LSN is in {@link finalLsn}. */
   override async close(): Promise<void> {
     await this.#tail.catch(() => undefined);
-    const report = await this.closeWithReport();
-    this.#finalLsn = report.checkpoints.at(-1) ?? this.#finalLsn;
+    await this.closeWithReport();
   }
 
   #enqueue<T>(task: () => Promise<T>): Promise<T> {

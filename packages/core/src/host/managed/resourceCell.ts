@@ -44,6 +44,8 @@ export class ResourceCell<R = unknown> {
   backing: Backing<R>;
   /** Why the cell no longer serves (closed, or a rollback could not restore it). */
   fault: ReloadError | undefined;
+  /** Checkpoint LSNs taken when the cell was closed (CDC streams), however it was closed. */
+  closeCheckpoints: readonly bigint[] = [];
 
   constructor(
     readonly kind: string,

@@ -1,0 +1,92 @@
+import { mkdir, realpath } from 'node:fs/promises';
+import { ReloadError } from '@baton/core';
+import type { CdcOutputProvider, CdcStartOptions } from '@baton/core';
+import { checkLsn, invalidCdc, throwIfAborted } from './batchCheck.js';
+import { FileCdcStream } from './fileCdcStream.js';
+import { claimSink, releaseSink, transferSink } from './sinkOwnership.js';
+import { reconcileSink } from './sinkReconcile.js';
+import type { FileCdcRecovery } from './sinkReconcile.js';
+import { DEFAULT_MAX_RECORD_BYTES } from './sinkRecord.js';
+
+/** Options of {@link fileCdcOutput}. */
+export interface FileCdcOutputOptions {
+  /** The output's name (registry key). */
+  readonly name: string;
+  /** Directory of the sink (created if missing). It holds `changes.bcdc` and `checkpoint.bin`. */
+  readonly directory: string;
+  /**
+   * When the checkpoint is corrupt or missing, or the sink does not match it: `fail` (default) throws
+   * `CORRUPT_INPUT`; `scan` rebuilds the checkpoint from the sink's longest prefix of whole records.
+   */
+  readonly recovery?: FileCdcRecovery;
+  /** Largest Arrow payload of one batch, in bytes (default 256 MiB). */
+  readonly maxBatchBytes?: number;
+  /** Records are buffered in memory up to this many bytes before they are written (default 1 MiB). */
+  readonly bufferBytes?: number;
+}
+
+/** A file CDC output provider. */
+export interface FileCdcOutput extends CdcOutputProvider {
+  /** The sink directory, as configured. */
+  readonly directory: string;
+  start(options: CdcStartOptions): Promise<FileCdcStream>;
+}
+
+const DEFAULT_BUFFER_BYTES = 1024 * 1024;
+
+function positiveInteger(name: string, key: string, value: number | undefined, fallback: number): number {
+  const v = value ?? fallback;
+  if (!Number.isSafeInteger(v) || v <= 0) throw invalidCdc({ key }, `${name} must be a positive integer (got ${String(v)})`);
+  return v;
+}
+
+/**
+ * A CDC output writing batches to files in `directory`: an append-only sink of Arrow IPC stream
+ * records (`changes.bcdc`) and a checksummed, atomically replaced checkpoint (`checkpoint.bin`)
+ * saying how many bytes of the sink are committed and through which LSN.
+ *
+ * Exactly once: `checkpoint()` makes the sink durable before the checkpoint moves; `start` cuts the
+ * sink back to the checkpoint (dropping batches written after it and torn tails) and skips
+ * re-delivered batches that end at or before it. A reload handoff (checkpoint → shutdown → start on
+ * the new version over the same directory) and a crash/restart therefore neither lose nor duplicate
+ * a batch. The latest stream started on a directory fences older ones in this process.
+ */
+export function fileCdcOutput(options: FileCdcOutputOptions): FileCdcOutput {
+  const { name, directory } = options;
+  if (typeof name !== 'string' || name === '') throw invalidCdc({ key: String(name) }, 'name must be a non-empty string');
+  if (typeof directory !== 'string' || directory === '') throw invalidCdc({ key: name }, 'directory must be a non-empty string');
+  const recovery = options.recovery ?? 'fail';
+  if (recovery !== 'fail' && recovery !== 'scan') throw invalidCdc({ key: name }, `recovery must be 'fail' or 'scan' (got ${String(recovery)})`);
+  const maxBatchBytes = positiveInteger('maxBatchBytes', name, options.maxBatchBytes, DEFAULT_MAX_RECORD_BYTES);
+  const bufferBytes = positiveInteger('bufferBytes', name, options.bufferBytes, DEFAULT_BUFFER_BYTES);
+
+  return {
+    name,
+    directory,
+    async start(startOptions: CdcStartOptions = {}): Promise<FileCdcStream> {
+      const fromLsn = startOptions.fromLsn === undefined ? undefined : checkLsn(startOptions.fromLsn, 'fromLsn', { key: name });
+      throwIfAborted(startOptions.signal, { key: name }, 'start');
+      await mkdir(directory, { recursive: true });
+      const resolved = await realpath(directory);
+      // Claim first: an older stream on this sink is fenced and its in-flight I/O has settled.
+      let ready!: (stream: FileCdcStream | undefined) => void;
+      const settled = new Promise<FileCdcStream | undefined>((resolve) => (ready = resolve));
+      const claim = { idle: async () => void (await (await settled)?.idle()) };
+      await claimSink(resolved, claim);
+      try {
+        const { handle, durable } = await reconcileSink({ key: name, directory: resolved, fromLsn, recovery, maxBatchBytes });
+        const stream = new FileCdcStream({ key: name, directory: resolved, handle, durable, maxBatchBytes, bufferBytes });
+        if (!transferSink(resolved, claim, stream)) {
+          await handle.close();
+          throw new ReloadError({ code: 'RESOURCE_CLOSED', phase: 'call', kind: 'cdcOutput', key: name, step: 'start', message: `CDC '${name}': a newer start on ${resolved} took the sink over` });
+        }
+        ready(stream);
+        return stream;
+      } catch (error) {
+        releaseSink(resolved, claim);
+        ready(undefined);
+        throw error;
+      }
+    },
+  };
+}

@@ -1,0 +1,178 @@
+import { ReloadError } from '@baton/core';
+import type { FileHandle } from 'node:fs/promises';
+import type { CallOptions, CdcBatch, CdcStream } from '@baton/core';
+import { checkBatch, invalidCdc, placeBatch, throwIfAborted } from './batchCheck.js';
+import type { CdcErrorContext } from './batchCheck.js';
+import { writeCheckpoint } from './fileCheckpoint.js';
+import type { FileCheckpoint } from './fileCheckpoint.js';
+import { encodeRecord } from './sinkRecord.js';
+import { ownsSink, releaseSink } from './sinkOwnership.js';
+import type { SinkOwner } from './sinkOwnership.js';
+
+/** How a {@link FileCdcStream} is set up (by `fileCdcOutput`'s `start`, after reconciling the sink). */
+export interface FileCdcStreamInit {
+  readonly key: string;
+  readonly directory: string;
+  /** The sink file, open for reading and writing, already truncated to `durable.offset`. */
+  readonly handle: FileHandle;
+  /** The checkpoint on disk, which the sink file agrees with. */
+  readonly durable: FileCheckpoint;
+  readonly maxBatchBytes: number;
+  readonly bufferBytes: number;
+}
+
+type StreamState = { readonly kind: 'open' } | { readonly kind: 'failed'; readonly cause: unknown } | { readonly kind: 'closed' };
+
+/**
+ * A live stream of a file CDC output. `deliver` encodes a batch as a sink record and appends it
+ * (buffered up to `bufferBytes`); `checkpoint` writes the buffer, fsyncs the sink and then
+ * atomically replaces the checkpoint, so the checkpoint never covers bytes that are not durable.
+ * Calls run one at a time in call order.
+ */
+export class FileCdcStream implements CdcStream, SinkOwner {
+  readonly #context: CdcErrorContext;
+  readonly #init: FileCdcStreamInit;
+  /** What the sink holds, buffered bytes included. */
+  #current: FileCheckpoint;
+  /** What the checkpoint file says. */
+  #durable: FileCheckpoint;
+  #written: number;
+  #pending: Uint8Array[] = [];
+  #pendingBytes = 0;
+  #state: StreamState = { kind: 'open' };
+  #tail: Promise<unknown> = Promise.resolve();
+
+  /** @internal Made by `fileCdcOutput().start()`. */
+  constructor(init: FileCdcStreamInit) {
+    this.#init = init;
+    this.#context = { key: init.key };
+    this.#current = init.durable;
+    this.#durable = init.durable;
+    this.#written = init.durable.offset;
+  }
+
+  /** LSN through which the sink holds batches (delivered, not necessarily checkpointed). */
+  get position(): bigint {
+    return this.#current.lsn;
+  }
+
+  /** The last checkpoint persisted by this stream (or found on start). */
+  get durable(): FileCheckpoint {
+    return this.#durable;
+  }
+
+  /** Resolves when every call made so far has settled. */
+  idle(): Promise<void> {
+    return this.#tail.then(() => undefined);
+  }
+
+  /**
+   * Appends a batch to the sink. A batch ending at or before {@link position} is skipped (already
+   * written); one straddling it, a malformed or an oversized one is `INVALID_ARGUMENT`.
+   */
+  deliver(batch: CdcBatch): Promise<void> {
+    return this.#serial('deliver', async () => {
+      checkBatch(batch, this.#context);
+      if (placeBatch(batch, this.#current.lsn, this.#context) === 'skip') return;
+      const record = encodeRecord(batch, this.#init.maxBatchBytes);
+      if (typeof record === 'string') throw invalidCdc(this.#context, `batch [${batch.lsnStart}, ${batch.lsnEnd}) is too large: ${record}`);
+      this.#pending.push(record);
+      this.#pendingBytes += record.byteLength;
+      const { offset, baseLsn } = this.#current;
+      this.#current = { lsn: batch.lsnEnd, offset: offset + record.byteLength, lastRecordOffset: offset, baseLsn };
+      if (this.#pendingBytes >= this.#init.bufferBytes) await this.#flush();
+    });
+  }
+
+  /**
+   * Writes buffered records, fsyncs the sink, then persists the checkpoint atomically. Returns the
+   * LSN through which the sink is complete and durable.
+   */
+  checkpoint(options: CallOptions = {}): Promise<bigint> {
+    return this.#serial('checkpoint', async () => {
+      throwIfAborted(options.signal, this.#context, 'checkpoint');
+      await this.#flush();
+      const target = this.#current;
+      if (target !== this.#durable) {
+        await this.#guard(() => this.#init.handle.datasync());
+        // A failed checkpoint write leaves the old (or the new) checkpoint whole: the stream stays usable.
+        await writeCheckpoint(this.#init.directory, target);
+        this.#durable = target;
+      }
+      return target.lsn;
+    });
+  }
+
+  /**
+   * Stops the stream and closes the sink file. It does not checkpoint (the host checkpoints first):
+   * batches delivered after the last checkpoint are not committed, are cut off by the next start,
+   * and must be delivered again. Idempotent.
+   */
+  shutdown(): Promise<void> {
+    const run = this.#tail.then(async () => {
+      if (this.#state.kind === 'closed') return;
+      this.#state = { kind: 'closed' };
+      this.#pending = [];
+      this.#pendingBytes = 0;
+      releaseSink(this.#init.directory, this);
+      await this.#init.handle.close();
+    });
+    this.#tail = run.catch(() => undefined);
+    return run;
+  }
+
+  #owns(): boolean {
+    return ownsSink(this.#init.directory, this);
+  }
+
+  #serial<T>(step: string, task: () => Promise<T>): Promise<T> {
+    const run = this.#tail.then(() => {
+      this.#checkUsable(step);
+      return task();
+    });
+    this.#tail = run.catch(() => undefined);
+    return run;
+  }
+
+  #checkUsable(step: string): void {
+    const base = { phase: 'call' as const, kind: 'cdcOutput', key: this.#init.key, step };
+    if (this.#state.kind === 'closed') throw new ReloadError({ ...base, code: 'RESOURCE_CLOSED', message: `CDC '${this.#init.key}': ${step} on a stream that was shut down` });
+    if (this.#state.kind === 'failed') {
+      throw new ReloadError({
+        ...base,
+        code: 'INTERNAL',
+        message: `CDC '${this.#init.key}': ${step} on a stream whose sink write failed; start the output again from its checkpoint`,
+        cause: this.#state.cause,
+      });
+    }
+    if (!this.#owns()) {
+      throw new ReloadError({ ...base, code: 'RESOURCE_CLOSED', message: `CDC '${this.#init.key}': a newer stream was started on ${this.#init.directory}; this one is fenced off` });
+    }
+  }
+
+  /** Writes buffered records at the end of what was written. */
+  async #flush(): Promise<void> {
+    if (this.#pendingBytes === 0) return;
+    const chunk = this.#pending.length === 1 ? this.#pending[0]! : Buffer.concat(this.#pending, this.#pendingBytes);
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    await this.#guard(async () => {
+      let done = 0;
+      while (done < chunk.byteLength) {
+        const { bytesWritten } = await this.#init.handle.write(chunk, done, chunk.byteLength - done, this.#written + done);
+        done += bytesWritten;
+      }
+    });
+    this.#written += chunk.byteLength;
+  }
+
+  /** Runs sink I/O; a failure leaves the file in an unknown state, so the stream stops accepting calls. */
+  async #guard(io: () => Promise<void>): Promise<void> {
+    try {
+      await io();
+    } catch (error) {
+      this.#state = { kind: 'failed', cause: error };
+      throw error;
+    }
+  }
+}

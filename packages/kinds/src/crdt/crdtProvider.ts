@@ -1,0 +1,46 @@
+import type { CrdtKindProvider, CrdtState } from '@baton/core';
+import { DEFAULT_MAX_ENVELOPE_BYTES } from '../codec/envelope.js';
+import { describeValue, invalidCrdtArgument } from './crdtErrors.js';
+
+/** Options of every CRDT provider factory of this package (`createGCounter(options)` and friends). */
+export interface CrdtProviderOptions {
+  /**
+   * Largest persisted state `fromPersisted` accepts, in bytes (default 64 MiB), checked before
+   * anything is decoded.
+   */
+  readonly maxBytes?: number;
+}
+
+/**
+ * A CRDT provider of this package. Everything is synchronous (a valid `CrdtKindProvider`, whose
+ * methods may also return promises), and `empty()` / `fromPersisted()` return the concrete state
+ * class, so callers get its extra methods (`clone`, `equals`, …) without a cast.
+ */
+export interface CrdtProvider<State extends CrdtState<Op, Value>, Op, Value> extends CrdtKindProvider<Op, Value> {
+  readonly kind: string;
+  readonly formatVersion: number;
+  /** A new, empty state. */
+  empty(): State;
+  /** Reads bytes persisted by this kind; `CORRUPT_INPUT` for anything else. */
+  fromPersisted(bytes: Uint8Array): State;
+  /** Op sequences reaching representative non-empty states (several replicas, every op type). */
+  samples(): Iterable<readonly Op[]>;
+}
+
+/** The `maxBytes` of `options`, validated (`INVALID_ARGUMENT` when not a positive safe integer). */
+export function resolveMaxBytes(kind: string, options: CrdtProviderOptions | undefined): number {
+  const maxBytes = options?.maxBytes ?? DEFAULT_MAX_ENVELOPE_BYTES;
+  if (!Number.isSafeInteger(maxBytes) || maxBytes <= 0) {
+    throw invalidCrdtArgument(kind, `maxBytes must be a positive safe integer, not ${typeof maxBytes === 'number' ? maxBytes : describeValue(maxBytes)}`);
+  }
+  return maxBytes;
+}
+
+/**
+ * `other` as an instance of `type`, for `merge`: a state of another kind (or another class) is an
+ * `INVALID_ARGUMENT` error. (Hosts merging across versions pass bytes through `fromPersisted`.)
+ */
+export function sameKindState<T>(kind: string, other: unknown, type: abstract new (...args: never[]) => T): T {
+  if (other instanceof type) return other;
+  throw invalidCrdtArgument(kind, `cannot merge ${describeValue(other)} into a ${type.name}: merge needs a state of the same kind (read other versions' bytes with fromPersisted)`);
+}

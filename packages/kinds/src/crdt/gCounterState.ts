@@ -1,0 +1,91 @@
+import type { CrdtState } from '@baton/core';
+import { encodeEnvelope } from '../codec/envelope.js';
+import type { BodyReader } from './bodyReader.js';
+import { sameKindState } from './crdtProvider.js';
+import { OpFields } from './opFields.js';
+import { ReplicaCounts } from './replicaCounts.js';
+
+/** The kind name of the G-Counter. */
+export const G_COUNTER = 'g-counter';
+
+/** A G-Counter operation: replica `replica` (the replica applying it) counts up by `by` (a positive safe integer). */
+export interface GCounterOp {
+  readonly replica: string;
+  readonly by: number;
+}
+
+/** One persisted format of the G-Counter: how counts become an envelope body and back. */
+export interface GCounterFormat {
+  readonly version: number;
+  /** The envelope body of `counts`. */
+  encode(counts: ReplicaCounts): unknown;
+  /** Counts from a body, checked strictly (`CORRUPT_INPUT` through `reader`). */
+  decode(body: unknown, reader: BodyReader): ReplicaCounts;
+}
+
+/**
+ * A grow-only counter: one count per replica, merged by maximum; the value is their sum (a number,
+ * exact up to `Number.MAX_SAFE_INTEGER`). Each replica applies only its own ops (`op.replica` is
+ * the local replica's id); other replicas' increments arrive through `merge`.
+ *
+ * Obtain states from a provider (`gCounter.empty()`, `gCounterV2.fromPersisted(bytes)`); the
+ * state persists in its provider's format version.
+ */
+export class GCounterState implements CrdtState<GCounterOp, number> {
+  readonly #format: GCounterFormat;
+  readonly #counts: ReplicaCounts;
+
+  /** @internal Use a provider. */
+  constructor(format: GCounterFormat, counts = new ReplicaCounts()) {
+    this.#format = format;
+    this.#counts = counts;
+  }
+
+  /** The format version `persist()` writes. */
+  get formatVersion(): number {
+    return this.#format.version;
+  }
+
+  /** Counts `op.by` for `op.replica`. `INVALID_ARGUMENT` for a bad op or a count beyond 2^53 − 1. */
+  apply(op: GCounterOp): void {
+    const fields = new OpFields(G_COUNTER, op);
+    const replica = fields.replica();
+    const by = fields.integer('by', 1, this.#counts.headroom(replica));
+    this.#counts.add(replica, by);
+  }
+
+  /** Takes each replica's larger count (another G-Counter state, of any format version). */
+  merge(other: CrdtState<GCounterOp, number>): void {
+    this.#counts.mergeMax(sameKindState(G_COUNTER, other, GCounterState).#counts);
+  }
+
+  /** The sum of all replicas' counts. */
+  value(): number {
+    return this.#counts.sum();
+  }
+
+  /** The count of one replica (0 when it has none). */
+  count(replica: string): number {
+    return this.#counts.get(replica);
+  }
+
+  /** The replicas with a count, and their counts. */
+  counts(): Map<string, number> {
+    return new Map(this.#counts.entries());
+  }
+
+  /** The state in a `g-counter` envelope of this state's format version. */
+  persist(): Uint8Array {
+    return encodeEnvelope(G_COUNTER, this.#format.version, this.#format.encode(this.#counts));
+  }
+
+  /** True when `other` is a G-Counter with the same count for every replica (format aside). */
+  equals(other: CrdtState<GCounterOp, number>): boolean {
+    return other instanceof GCounterState && other.#counts.equals(this.#counts);
+  }
+
+  /** An independent copy (same format version). */
+  clone(): GCounterState {
+    return new GCounterState(this.#format, this.#counts.clone());
+  }
+}

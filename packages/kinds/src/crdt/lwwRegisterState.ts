@@ -1,0 +1,107 @@
+import type { CrdtState } from '@baton/core';
+import { encodeEnvelope } from '../codec/envelope.js';
+import type { BodyReader } from './bodyReader.js';
+import { sameKindState } from './crdtProvider.js';
+import { OpFields } from './opFields.js';
+import { comparePrimitives, ownPrimitive } from './primitive.js';
+import type { CrdtPrimitive } from './primitive.js';
+
+/** The kind name of the LWW-Register. */
+export const LWW_REGISTER = 'lww-register';
+
+/**
+ * An LWW-Register operation: replica `replica` (the replica applying it) writes `value` at
+ * `timestamp` (a finite number ≥ 0: wall-clock milliseconds or a hybrid logical clock).
+ */
+export interface LwwRegisterOp {
+  readonly replica: string;
+  readonly value: CrdtPrimitive;
+  readonly timestamp: number;
+}
+
+/** The winning write of a register. */
+export interface LwwWrite {
+  readonly value: CrdtPrimitive;
+  readonly timestamp: number;
+  readonly replica: string;
+}
+
+/**
+ * A last-writer-wins register of one {@link CrdtPrimitive}. The write with the greatest timestamp
+ * wins; equal timestamps are broken by the greater replica id (UTF-16 order), and a replica that
+ * wrote twice at the same timestamp by the greater value ({@link comparePrimitives}), so every
+ * replica picks the same winner whatever the order writes arrive in. A write older than the
+ * current one is ignored (it lost). The value is `undefined` until the first write.
+ *
+ * Persisted body (format 1): `[]` when empty, else `[timestamp, replica, value]`.
+ */
+export class LwwRegisterState implements CrdtState<LwwRegisterOp, CrdtPrimitive | undefined> {
+  readonly #formatVersion: number;
+  #write: LwwWrite | undefined;
+
+  /** @internal Use a provider. */
+  constructor(formatVersion: number, write?: LwwWrite) {
+    this.#formatVersion = formatVersion;
+    this.#write = write;
+  }
+
+  /** Writes `op.value` if it beats the current write. `INVALID_ARGUMENT` for a bad op. */
+  apply(op: LwwRegisterOp): void {
+    const fields = new OpFields(LWW_REGISTER, op);
+    const write: LwwWrite = { replica: fields.replica(), timestamp: fields.nonNegative('timestamp'), value: fields.primitive('value') };
+    this.#offer(write);
+  }
+
+  /** Keeps the winner of both registers' writes. */
+  merge(other: CrdtState<LwwRegisterOp, CrdtPrimitive | undefined>): void {
+    const write = sameKindState(LWW_REGISTER, other, LwwRegisterState).#write;
+    if (write !== undefined) this.#offer(write);
+  }
+
+  /** The current value (a copy, for bytes), or `undefined` before the first write. */
+  value(): CrdtPrimitive | undefined {
+    return this.#write === undefined ? undefined : ownPrimitive(this.#write.value);
+  }
+
+  /** The winning write with its timestamp and replica, or `undefined` before the first write. */
+  write(): LwwWrite | undefined {
+    return this.#write === undefined ? undefined : { ...this.#write, value: ownPrimitive(this.#write.value) };
+  }
+
+  /** The state in an `lww-register` envelope. */
+  persist(): Uint8Array {
+    const w = this.#write;
+    return encodeEnvelope(LWW_REGISTER, this.#formatVersion, w === undefined ? [] : [w.timestamp, w.replica, w.value]);
+  }
+
+  /** True when `other` is an LWW-Register holding the same write. */
+  equals(other: CrdtState<LwwRegisterOp, CrdtPrimitive | undefined>): boolean {
+    if (!(other instanceof LwwRegisterState)) return false;
+    const [a, b] = [this.#write, other.#write];
+    return a === undefined || b === undefined ? a === b : compareWrites(a, b) === 0;
+  }
+
+  /** An independent copy. */
+  clone(): LwwRegisterState {
+    return new LwwRegisterState(this.#formatVersion, this.#write);
+  }
+
+  #offer(write: LwwWrite): void {
+    if (this.#write === undefined || compareWrites(write, this.#write) > 0) this.#write = write;
+  }
+}
+
+/** Orders writes by timestamp, then replica id, then value; the greater one wins. */
+export function compareWrites(a: LwwWrite, b: LwwWrite): number {
+  if (a.timestamp !== b.timestamp) return a.timestamp < b.timestamp ? -1 : 1;
+  if (a.replica !== b.replica) return a.replica < b.replica ? -1 : 1;
+  return comparePrimitives(a.value, b.value);
+}
+
+/** The write of a persisted LWW-Register body (`[]` or `[timestamp, replica, value]`), checked strictly. */
+export function decodeLwwRegisterBody(body: unknown, reader: BodyReader): LwwWrite | undefined {
+  const items = reader.array(body, 'the body [timestamp, replica, value]');
+  if (items.length === 0) return undefined;
+  const [timestamp, replica, value] = reader.array(items, 'the body [timestamp, replica, value]', 3);
+  return { timestamp: reader.nonNegative(timestamp, 'timestamp'), replica: reader.replicaId(replica, 'replica'), value: reader.primitive(value, 'value') };
+}

@@ -1,0 +1,239 @@
+import type { CrdtState } from '@baton/core';
+import { encodeEnvelope } from '../codec/envelope.js';
+import { sameKindState } from './crdtProvider.js';
+import { ElementMap } from './elementMap.js';
+import { OpFields } from './opFields.js';
+import { packOrSet, sortEntries, unpackOrSet } from './orSetCodec.js';
+import type { OrSetEntry, PackedOrSet } from './orSetCodec.js';
+import { comparePrimitives, ownPrimitive, primitiveProblem } from './primitive.js';
+import type { CrdtPrimitive } from './primitive.js';
+
+/** The kind name of the OR-Set. */
+export const OR_SET = 'or-set';
+
+/**
+ * An OR-Set operation. `{ replica, add }`: replica `replica` (the replica applying it) adds an
+ * element; `{ remove }`: removes an element as observed here (`replica` may be given, and is then
+ * validated, but a remove creates no metadata).
+ */
+export type OrSetOp = { readonly replica: string; readonly add: CrdtPrimitive } | { readonly replica?: string; readonly remove: CrdtPrimitive };
+
+/**
+ * An add-wins observed-remove set without tombstones (an "optimized OR-Set" / ORSWOT): a dot store
+ * (element → its dots, a dot being (replica, counter)) plus a causal context, the version vector of
+ * every dot this state has seen. An add makes a fresh dot (and drops the adding replica's own
+ * earlier dot of that element, keeping other replicas' dots: exactly the shape concurrent adds
+ * produce); a remove just drops the element's dots, which the context still covers. Merge keeps a
+ * dot that both states hold or that the other state has not seen yet, so a remove wins only over
+ * the adds it observed and a concurrent add wins. Removed elements leave nothing behind.
+ *
+ * The value is the elements, sorted by {@link comparePrimitives}. Each replica applies only its own
+ * adds (`op.replica` is the local replica's id).
+ *
+ * A state read by `fromPersisted` stays in its packed form (see {@link PackedOrSet}) until an op
+ * or a merge needs the element index, so reading, `value()`, `has()` and persisting it again cost
+ * no hashing; the packed form and the bytes of an unchanged state are cached.
+ */
+export class OrSetState implements CrdtState<OrSetOp, CrdtPrimitive[]> {
+  readonly #replicas: string[];
+  readonly #index = new Map<string, number>();
+  readonly #context: number[];
+  /** The element index; `undefined` while only the packed form exists (its replica order is then ours). */
+  #entries: ElementMap<OrSetEntry> | undefined;
+  /** The canonical form of the current state, when known. */
+  #packed: PackedOrSet | undefined;
+  /** The persisted bytes of the current state, when known. */
+  #bytes: Uint8Array | undefined;
+  /** The entries in element order as of the last pack (removed ones have no dots), if tracked. */
+  #sorted: OrSetEntry[] | undefined;
+  /** Entries created since the last pack, while {@link #sorted} is tracked. */
+  #added: OrSetEntry[] = [];
+
+  /** @internal Use a provider. Takes a checked packed form (shared: it is immutable). */
+  constructor(packed?: PackedOrSet) {
+    this.#replicas = packed === undefined ? [] : packed.replicas.slice();
+    this.#context = packed === undefined ? [] : packed.context.slice();
+    this.#packed = packed;
+    this.#entries = packed === undefined ? new ElementMap() : undefined;
+    for (const [i, id] of this.#replicas.entries()) this.#index.set(id, i);
+  }
+
+  /** The number of elements. */
+  get size(): number {
+    return this.#entries?.size ?? this.#packed?.elements.length ?? 0;
+  }
+
+  /** True when `element` is in the set. */
+  has(element: CrdtPrimitive): boolean {
+    if (primitiveProblem(element) !== undefined) return false;
+    if (this.#entries !== undefined) return this.#entries.has(element);
+    const elements = this.#packed?.elements ?? [];
+    let [lo, hi] = [0, elements.length - 1];
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const order = comparePrimitives(elements[mid]!, element === 0 ? 0 : element);
+      if (order === 0) return true;
+      if (order < 0) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return false;
+  }
+
+  /** Adds or removes an element. `INVALID_ARGUMENT` for a bad op (neither or both of add/remove). */
+  apply(op: OrSetOp): void {
+    const fields = new OpFields(OR_SET, op);
+    const adding = fields.has('add');
+    if (adding === fields.has('remove')) throw fields.fail(adding ? 'add/remove' : 'add', adding ? 'an op either adds or removes' : 'an op needs add or remove');
+    if (!adding) {
+      if (fields.has('replica')) fields.replica();
+      const element = fields.primitive('remove');
+      const entries = this.#store();
+      const entry = entries.get(element);
+      if (entry === undefined) return;
+      entry.dots = [];
+      entries.delete(element);
+      this.#changed();
+      return;
+    }
+    const replica = fields.replica();
+    const element = fields.primitive('add');
+    const entries = this.#store();
+    const r = this.#intern(replica);
+    const counter = this.#context[r]! + 1;
+    if (counter > Number.MAX_SAFE_INTEGER) throw fields.fail('replica', `${replica} has made 2^53 − 1 dots`);
+    this.#context[r] = counter;
+    this.#changed();
+    const entry = entries.get(element);
+    if (entry === undefined) {
+      this.#add({ element, dots: [r, counter] });
+      return;
+    }
+    const dots: number[] = [];
+    for (let i = 0; i < entry.dots.length; i += 2) if (entry.dots[i] !== r) dots.push(entry.dots[i]!, entry.dots[i + 1]!);
+    dots.push(r, counter);
+    entry.dots = dots;
+  }
+
+  /** Merges another OR-Set state: keeps the dots both hold and the dots the other has not seen. */
+  merge(other: CrdtState<OrSetOp, CrdtPrimitive[]>): void {
+    const that = sameKindState(OR_SET, other, OrSetState);
+    if (that === this) return;
+    const entries = this.#store();
+    const theirEntries = that.#store();
+    const map = that.#replicas.map((id) => this.#intern(id));
+    const mine = this.#context.slice();
+    const theirs = new Array<number>(mine.length).fill(0);
+    for (const [j, r] of map.entries()) theirs[r] = that.#context[j]!;
+    for (const entry of entries.values()) {
+      const other = theirEntries.get(entry.element)?.dots;
+      const dots: number[] = [];
+      for (let i = 0; i < entry.dots.length; i += 2) {
+        const [r, k] = [entry.dots[i]!, entry.dots[i + 1]!];
+        if (k > theirs[r]! || (other !== undefined && holds(other, map, r, k))) dots.push(r, k);
+      }
+      for (let i = 0; other !== undefined && i < other.length; i += 2) {
+        const [r, k] = [map[other[i]!]!, other[i + 1]!];
+        if (k > mine[r]! && !holds(entry.dots, undefined, r, k)) dots.push(r, k);
+      }
+      entry.dots = dots;
+      if (dots.length === 0) entries.delete(entry.element);
+    }
+    for (const entry of theirEntries.values()) {
+      if (entries.has(entry.element)) continue;
+      const dots: number[] = [];
+      for (let i = 0; i < entry.dots.length; i += 2) {
+        const [r, k] = [map[entry.dots[i]!]!, entry.dots[i + 1]!];
+        if (k > mine[r]!) dots.push(r, k);
+      }
+      if (dots.length > 0) this.#add({ element: entry.element, dots });
+    }
+    for (let r = 0; r < mine.length; r++) this.#context[r] = Math.max(mine[r]!, theirs[r]!);
+    this.#changed();
+  }
+
+  /** The elements, sorted by {@link comparePrimitives} (bytes as copies). */
+  value(): CrdtPrimitive[] {
+    return this.#pack().elements.map(ownPrimitive);
+  }
+
+  /** The state in an `or-set` envelope of format 1 (the canonical {@link PackedOrSet}: equal states, equal bytes). */
+  persist(): Uint8Array {
+    if (this.#bytes === undefined) {
+      const p = this.#pack();
+      this.#bytes = encodeEnvelope(OR_SET, 1, [p.replicas, p.context, p.elements, p.dots]);
+    }
+    return this.#bytes.slice();
+  }
+
+  /** True when `other` is an OR-Set with the same elements, dots and causal context. */
+  equals(other: CrdtState<OrSetOp, CrdtPrimitive[]>): boolean {
+    if (!(other instanceof OrSetState)) return false;
+    const [a, b] = [this.#pack(), other.#pack()];
+    if (a.elements.length !== b.elements.length || Buffer.compare(a.dots, b.dots) !== 0) return false;
+    if (a.replicas.some((id, i) => b.replicas[i] !== id || b.context[i] !== a.context[i])) return false;
+    return a.elements.every((element, i) => comparePrimitives(element, b.elements[i]!) === 0);
+  }
+
+  /** An independent copy. */
+  clone(): OrSetState {
+    const copy = new OrSetState(this.#entries === undefined ? this.#packed : undefined);
+    if (this.#entries === undefined) return copy;
+    copy.#replicas.push(...this.#replicas);
+    copy.#context.push(...this.#context);
+    for (const [i, id] of this.#replicas.entries()) copy.#index.set(id, i);
+    for (const entry of this.#entries.values()) copy.#entries!.set(entry.element, { element: entry.element, dots: entry.dots.slice() });
+    [copy.#packed, copy.#bytes] = [this.#packed, this.#bytes];
+    return copy;
+  }
+
+  /** The element index, unpacked from the packed form on first use. */
+  #store(): ElementMap<OrSetEntry> {
+    if (this.#entries === undefined) {
+      const { entries, sorted } = unpackOrSet(this.#packed!);
+      [this.#entries, this.#sorted, this.#added] = [entries, sorted, []];
+    }
+    return this.#entries;
+  }
+
+  /** The canonical form, re-sorting only the entries added since the last pack. */
+  #pack(): PackedOrSet {
+    if (this.#packed === undefined) {
+      const entries = this.#store();
+      const sorted = sortEntries(this.#sorted, this.#added, () => entries.toArray());
+      [this.#sorted, this.#added] = [sorted, []];
+      this.#packed = packOrSet(this.#replicas, this.#context, sorted);
+    }
+    return this.#packed;
+  }
+
+  /** Indexes a new entry (and remembers it for the next pack, while the sorted order is tracked). */
+  #add(entry: OrSetEntry): void {
+    this.#entries!.set(entry.element, entry);
+    if (this.#sorted === undefined) return;
+    if (this.#added.length * 4 > this.#sorted.length) [this.#sorted, this.#added] = [undefined, []];
+    else this.#added.push(entry);
+  }
+
+  #changed(): void {
+    this.#packed = undefined;
+    this.#bytes = undefined;
+  }
+
+  #intern(id: string): number {
+    let r = this.#index.get(id);
+    if (r === undefined) {
+      r = this.#replicas.push(id) - 1;
+      this.#context.push(0);
+      this.#index.set(id, r);
+    }
+    return r;
+  }
+}
+
+/** True when flat `dots` hold dot (r, k); `map` translates their replica indices first. */
+function holds(dots: readonly number[], map: readonly number[] | undefined, r: number, k: number): boolean {
+  for (let i = 0; i < dots.length; i += 2) {
+    if (dots[i + 1] === k && (map === undefined ? dots[i] : map[dots[i]!]) === r) return true;
+  }
+  return false;
+}

@@ -1,0 +1,54 @@
+import { Compat } from '@baton/core';
+import type { CompatVerdict, CrdtKindProvider } from '@baton/core';
+import { decodeEnvelope } from '../codec/envelope.js';
+import { BodyReader } from './bodyReader.js';
+import { resolveMaxBytes } from './crdtProvider.js';
+import type { CrdtProvider, CrdtProviderOptions } from './crdtProvider.js';
+import { decodePnCounterBody, PN_COUNTER, PnCounterState } from './pnCounterState.js';
+import type { PnCounterOp } from './pnCounterState.js';
+
+/** A PN-Counter provider (`pnCounter` or one made by {@link createPnCounter}). */
+export type PnCounterProvider = CrdtProvider<PnCounterState, PnCounterOp, number>;
+
+/** A PN-Counter provider of format 1 (`[replicaIds, p, n]`). */
+export function createPnCounter(options?: CrdtProviderOptions): PnCounterProvider {
+  const maxBytes = resolveMaxBytes(PN_COUNTER, options);
+  return Object.freeze({
+    kind: PN_COUNTER,
+    formatVersion: 1,
+    empty: () => new PnCounterState(1),
+    fromPersisted(bytes: Uint8Array): PnCounterState {
+      const { body } = decodeEnvelope(bytes, { kind: PN_COUNTER, versions: [1], maxBytes });
+      const { p, n } = decodePnCounterBody(body, new BodyReader(PN_COUNTER));
+      return new PnCounterState(1, p, n);
+    },
+    schemaCompatCheck: (old: CrdtKindProvider): CompatVerdict =>
+      old.kind === PN_COUNTER && old.formatVersion === 1
+        ? Compat.compatible()
+        : Compat.incompatible(`pn-counter v1 cannot read '${old.kind}' format ${String(old.formatVersion)} state`),
+    samples: pnCounterSamples,
+  });
+}
+
+/** The PN-Counter provider of format 1 (`createPnCounter()`). */
+export const pnCounter: PnCounterProvider = createPnCounter();
+
+/** Sample op sequences: increments and decrements over several replicas, positive and negative totals. */
+export function* pnCounterSamples(): Generator<readonly PnCounterOp[]> {
+  yield [
+    { replica: 'a', by: 5 },
+    { replica: 'a', by: -2 },
+  ];
+  yield [
+    { replica: 'a', by: 3 },
+    { replica: 'b', by: -7 },
+    { replica: 'c', by: 2 },
+    { replica: 'b', by: 1 },
+  ];
+  yield [{ replica: 'a', by: -1 }];
+  yield [
+    { replica: 'node-1', by: 2 ** 45 },
+    { replica: 'node-2', by: -(2 ** 44) },
+    { replica: 'node-1', by: -3 },
+  ];
+}

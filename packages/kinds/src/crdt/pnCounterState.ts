@@ -1,0 +1,108 @@
+import type { CrdtState } from '@baton/core';
+import { encodeEnvelope } from '../codec/envelope.js';
+import type { BodyReader } from './bodyReader.js';
+import { sameKindState } from './crdtProvider.js';
+import { OpFields } from './opFields.js';
+import { ReplicaCounts } from './replicaCounts.js';
+
+/** The kind name of the PN-Counter. */
+export const PN_COUNTER = 'pn-counter';
+
+/**
+ * A PN-Counter operation: replica `replica` (the replica applying it) adds `by`, a non-zero safe
+ * integer (negative to count down).
+ */
+export interface PnCounterOp {
+  readonly replica: string;
+  readonly by: number;
+}
+
+/**
+ * A counter that counts up and down: two grow-only halves, P (increments) and N (decrements), each
+ * one count per replica merged by maximum. The value is sum(P) − sum(N), a number exact while the
+ * sums stay within `Number.MAX_SAFE_INTEGER`. Each replica applies only its own ops.
+ *
+ * Persisted body (format 1): `[replicaIds, p, n]`, parallel arrays over every replica with a
+ * count (a missing half is 0; a row with both halves 0 is never written).
+ */
+export class PnCounterState implements CrdtState<PnCounterOp, number> {
+  readonly #formatVersion: number;
+  readonly #p: ReplicaCounts;
+  readonly #n: ReplicaCounts;
+
+  /** @internal Use a provider. */
+  constructor(formatVersion: number, p = new ReplicaCounts(), n = new ReplicaCounts()) {
+    this.#formatVersion = formatVersion;
+    this.#p = p;
+    this.#n = n;
+  }
+
+  /** The format version `persist()` writes. */
+  get formatVersion(): number {
+    return this.#formatVersion;
+  }
+
+  /** Adds `op.by` for `op.replica`. `INVALID_ARGUMENT` for a bad op, `by` = 0 or a half beyond 2^53 − 1. */
+  apply(op: PnCounterOp): void {
+    const fields = new OpFields(PN_COUNTER, op);
+    const replica = fields.replica();
+    const by = fields.integer('by', -this.#n.headroom(replica), this.#p.headroom(replica));
+    if (by === 0) throw fields.fail('by', 'must not be 0');
+    if (by > 0) this.#p.add(replica, by);
+    else this.#n.add(replica, -by);
+  }
+
+  /** Merges both halves by per-replica maximum. */
+  merge(other: CrdtState<PnCounterOp, number>): void {
+    const that = sameKindState(PN_COUNTER, other, PnCounterState);
+    this.#p.mergeMax(that.#p);
+    this.#n.mergeMax(that.#n);
+  }
+
+  /** sum(P) − sum(N). */
+  value(): number {
+    const p = this.#p.sum();
+    const n = this.#n.sum();
+    return p <= Number.MAX_SAFE_INTEGER && n <= Number.MAX_SAFE_INTEGER ? p - n : Number(this.#p.sumBig() - this.#n.sumBig());
+  }
+
+  /** The increments (P) and decrements (N, as positive counts) of one replica. */
+  counts(replica: string): { readonly p: number; readonly n: number } {
+    return { p: this.#p.get(replica), n: this.#n.get(replica) };
+  }
+
+  /** The state in a `pn-counter` envelope. */
+  persist(): Uint8Array {
+    const ids: string[] = [...this.#p.entries()].map(([id]) => id);
+    for (const [id] of this.#n.entries()) if (this.#p.get(id) === 0) ids.push(id);
+    const p = ids.map((id) => this.#p.get(id));
+    const n = ids.map((id) => this.#n.get(id));
+    return encodeEnvelope(PN_COUNTER, this.#formatVersion, [ids, p, n]);
+  }
+
+  /** True when `other` is a PN-Counter with the same P and N counts. */
+  equals(other: CrdtState<PnCounterOp, number>): boolean {
+    return other instanceof PnCounterState && other.#p.equals(this.#p) && other.#n.equals(this.#n);
+  }
+
+  /** An independent copy. */
+  clone(): PnCounterState {
+    return new PnCounterState(this.#formatVersion, this.#p.clone(), this.#n.clone());
+  }
+}
+
+/** The P and N halves of a persisted PN-Counter body `[replicaIds, p, n]`, checked strictly. */
+export function decodePnCounterBody(body: unknown, reader: BodyReader): { p: ReplicaCounts; n: ReplicaCounts } {
+  const [idsPart, pPart, nPart] = reader.array(body, 'the body [replicaIds, p, n]', 3);
+  const ids = reader.replicaIds(idsPart, 'replicaIds');
+  const p = reader.integers(pPart, 'p', ids.length, 0);
+  const n = reader.integers(nPart, 'n', ids.length, 0);
+  const pEntries: [string, number][] = [];
+  const nEntries: [string, number][] = [];
+  for (const [i, id] of ids.entries()) {
+    if (p[i] === 0 && n[i] === 0) throw reader.fail(`replica ${JSON.stringify(id)} has neither increments nor decrements`);
+    if (p[i] !== 0) pEntries.push([id, p[i]!]);
+    if (n[i] !== 0) nEntries.push([id, n[i]!]);
+  }
+  return { p: new ReplicaCounts(pEntries), n: new ReplicaCounts(nEntries) };
+}

@@ -1,0 +1,89 @@
+/**
+ * The value domain of LWW-Register values and OR-Set elements: msgpack-encodable primitives that
+ * survive a persist → fromPersisted round trip unchanged and compare deterministically.
+ *
+ * - `string`: well-formed UTF-16 (no lone surrogates, which UTF-8 cannot carry), at most
+ *   {@link crdtLimits}`.maxStringLength` code units;
+ * - `number`: finite (`NaN` and `±Infinity` are refused; `-0` is stored as `0`);
+ * - `bigint`: in [-2^1024, 2^1024);
+ * - `boolean`;
+ * - `Uint8Array` (a `Buffer` is accepted and copied): at most {@link crdtLimits}`.maxBytesLength` bytes.
+ *
+ * `1`, `1n` and `'1'` are three different values.
+ */
+export type CrdtPrimitive = string | number | bigint | boolean | Uint8Array;
+
+/** Size limits shared by every CRDT kind; ops beyond them are refused, and so are persisted states. */
+export const crdtLimits = Object.freeze({
+  /** Longest replica id, in UTF-16 code units. */
+  maxReplicaIdLength: 256,
+  /** Longest string value or element, in UTF-16 code units. */
+  maxStringLength: 1 << 20,
+  /** Longest byte-string value or element. */
+  maxBytesLength: 1 << 20,
+  /** Bigints lie in [-2^maxBigIntBits, 2^maxBigIntBits). */
+  maxBigIntBits: 1024,
+});
+
+const BIGINT_BOUND = 2n ** BigInt(crdtLimits.maxBigIntBits);
+
+/** True when `s` has no lone surrogate (Node 20 has `String.prototype.isWellFormed`). */
+function isWellFormed(s: string): boolean {
+  return (s as string & { isWellFormed(): boolean }).isWellFormed();
+}
+
+/** Why `value` is not a {@link CrdtPrimitive}, or `undefined` when it is one. */
+export function primitiveProblem(value: unknown): string | undefined {
+  switch (typeof value) {
+    case 'string':
+      if (value.length > crdtLimits.maxStringLength) return `a string of ${value.length} code units exceeds the limit of ${crdtLimits.maxStringLength}`;
+      return isWellFormed(value) ? undefined : 'a string with a lone surrogate cannot be encoded';
+    case 'number':
+      return Number.isFinite(value) ? undefined : `${value} is not a finite number`;
+    case 'bigint':
+      return value >= -BIGINT_BOUND && value < BIGINT_BOUND ? undefined : `a bigint beyond ${crdtLimits.maxBigIntBits} bits`;
+    case 'boolean':
+      return undefined;
+    case 'object':
+      if (value instanceof Uint8Array) {
+        return value.byteLength > crdtLimits.maxBytesLength ? `${value.byteLength} bytes exceed the limit of ${crdtLimits.maxBytesLength}` : undefined;
+      }
+      return `${value === null ? 'null' : (value.constructor?.name ?? 'an object')} is not a CRDT primitive (string, number, bigint, boolean or Uint8Array)`;
+    case 'undefined':
+    case 'function':
+    case 'symbol':
+      return `a ${typeof value} is not a CRDT primitive (string, number, bigint, boolean or Uint8Array)`;
+  }
+}
+
+/** Why `value` is not a replica id (a non-empty well-formed string of bounded length), or `undefined`. */
+export function replicaIdProblem(value: unknown): string | undefined {
+  if (typeof value !== 'string') return `a replica id must be a string, not ${value === null ? 'null' : typeof value}`;
+  if (value.length === 0) return 'a replica id must not be empty';
+  if (value.length > crdtLimits.maxReplicaIdLength) return `a replica id of ${value.length} code units exceeds the limit of ${crdtLimits.maxReplicaIdLength}`;
+  return isWellFormed(value) ? undefined : 'a replica id with a lone surrogate cannot be encoded';
+}
+
+/**
+ * The stored form of a valid primitive: `-0` becomes `0` and bytes are copied into a plain
+ * `Uint8Array` (so later changes to the caller's buffer cannot reach the state).
+ */
+export function ownPrimitive(value: CrdtPrimitive): CrdtPrimitive {
+  if (value instanceof Uint8Array) return new Uint8Array(value);
+  return value === 0 ? 0 : value;
+}
+
+const RANK = { boolean: 0, number: 1, bigint: 2, string: 3, object: 4 } as const;
+
+/**
+ * Total order on primitives: by type (boolean < number < bigint < string < bytes), then by value
+ * (strings by UTF-16 code units, bytes lexicographically then by length).
+ */
+export function comparePrimitives(a: CrdtPrimitive, b: CrdtPrimitive): number {
+  if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
+  const ta = typeof a as keyof typeof RANK;
+  const tb = typeof b as keyof typeof RANK;
+  if (ta !== tb) return RANK[ta] - RANK[tb];
+  if (a instanceof Uint8Array) return Buffer.compare(a, b as Uint8Array);
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,35 @@
+import { Utf8 } from 'apache-arrow';
+import { canonicalJson, jsonValueProblem } from './canonicalJson.js';
+import type { JsonValue } from './canonicalJson.js';
+import { defineLogicalType } from './defineLogicalType.js';
+import type { LogicalType } from './defineLogicalType.js';
+
+/** Longest JSON literal `jsonType.parse()` accepts (16 Mi characters), checked before parsing. */
+export const MAX_JSON_LITERAL_LENGTH = 16 * 1024 * 1024;
+
+/**
+ * `arrow.json`, Arrow's canonical JSON extension type: UTF-8 text (`Utf8`), metadata "" (as Arrow's
+ * other implementations write), encoding version 1. Values are JSON values (see `jsonValueProblem`:
+ * no `undefined`, `NaN`, bigint, class instances, cycles or holes; at most 512 levels deep) and are
+ * stored as their canonical JSON text (RFC 8785: sorted keys, no whitespace; `-0` is stored as `0`),
+ * so equal documents are equal storage values. Reading accepts any JSON text other writers stored.
+ *
+ * In `vectorOf` and `valuesOf`, `null` is a null slot, so a stored JSON `null` document reads back
+ * as `null` too.
+ */
+export const jsonType: LogicalType<JsonValue, Utf8, string> = defineLogicalType({
+  name: 'arrow.json',
+  storageType: new Utf8(),
+  encodingVersion: 1,
+  metadata: '',
+  description: 'a JSON value (null, boolean, finite number, string, array or plain object of JSON values)',
+  maxLiteralLength: MAX_JSON_LITERAL_LENGTH,
+  check: (value) => jsonValueProblem(value),
+  toStorage: (value) => canonicalJson(value),
+  fromStorage(storage) {
+    if (typeof storage !== 'string') throw new Error('expected JSON text');
+    return JSON.parse(storage) as JsonValue;
+  },
+  parse: (literal) => JSON.parse(literal) as JsonValue,
+  format: (value) => canonicalJson(value),
+});

@@ -1,0 +1,23 @@
+import type fc from 'fast-check';
+
+/** Options every property check accepts; passed to `fc.assert`. */
+export interface RunOptions {
+  /** Generated cases (default 100). */
+  readonly numRuns?: number;
+  /** Replays a failure. */
+  readonly seed?: number;
+  /** With `seed`, the shrink path to replay. */
+  readonly path?: string;
+  /** Prints every failing case, not only the shrunk one. */
+  readonly verbose?: boolean;
+}
+
+/** Maps {@link RunOptions} onto fast-check parameters. */
+export function assertParameters(options: RunOptions): fc.Parameters<unknown> {
+  return {
+    numRuns: options.numRuns ?? 100,
+    ...(options.seed === undefined ? {} : { seed: options.seed }),
+    ...(options.path === undefined ? {} : { path: options.path }),
+    ...(options.verbose ? { verbose: 2 } : {}),
+  };
+}
