@@ -41,6 +41,8 @@ export interface HostEventMap {
   rolledBack: ReloadEventBase & { readonly phase: ReloadPhase; readonly error: ReloadError; readonly pauseMs: number };
   /** The old versions were released after their last in-flight call. */
   retired: ReloadEventBase;
+  /** A call that waited at a plugin's gate during a pause was released (once per call). */
+  queueWait: { readonly plugin: string; readonly waitedMs: number };
   /** A background job tick threw; the job keeps its schedule. */
   jobFailed: { readonly plugin: string; readonly job: string; readonly version: string; readonly error: unknown };
   /** A listener threw; Baton carried on. */

@@ -32,8 +32,15 @@ export class Gate {
   #lastClosedMs = 0;
   #active = 0;
 
-  /** @param limit - Calls that may wait at once; one more fails with `QUEUE_FULL`. */
-  constructor(readonly limit: number, readonly plugin: string) {}
+  /**
+   * @param limit - Calls that may wait at once; one more fails with `QUEUE_FULL`.
+   * @param onReleased - Told how long each released call waited (milliseconds).
+   */
+  constructor(
+    readonly limit: number,
+    readonly plugin: string,
+    private readonly onReleased?: (waitedMs: number) => void,
+  ) {}
 
   get isOpen(): boolean {
     return this.#closedAt === undefined;
@@ -67,7 +74,9 @@ export class Gate {
       if (waiter.done) continue;
       waiter.done = true;
       this.#active--;
-      this.#maxWaitMs = Math.max(this.#maxWaitMs, now - waiter.since);
+      const waited = now - waiter.since;
+      this.#maxWaitMs = Math.max(this.#maxWaitMs, waited);
+      this.onReleased?.(waited);
       waiter.resolve();
     }
     return { queued: this.#queued, maxWaitMs: this.#maxWaitMs, closedMs: this.#lastClosedMs };

@@ -181,6 +181,8 @@ describe('unload and close', () => {
     await sleep(1);
     const reload = host.reload(testPlugin('2', w), { drainTimeoutMs: 10_000 });
     await sleep(5);
+    const waits: number[] = [];
+    host.on('queueWait', (e) => waits.push(e.waitedMs));
     const controller = new AbortController();
     const waiting = counter.apply({ replica: 'a', by: 1 }, { signal: controller.signal });
     await expect(counter.value()).rejects.toMatchObject({ code: 'QUEUE_FULL' });
@@ -191,6 +193,7 @@ describe('unload and close', () => {
     await stuck;
     await reload;
     await queued;
+    expect(waits).toHaveLength(1); // the aborted waiter was never released
     expect(await counter.value()).toBe(2);
     expect(counter.version).toBe('2');
   });

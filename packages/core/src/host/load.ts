@@ -35,7 +35,9 @@ export async function loadSlot(core: HostCore, raw: unknown, options: LoadSlotOp
       core.assertOpen('load');
       const taken = core.registry.conflicts(version.registrations, new Set())[0];
       if (taken) throw conflictError(version, taken.kind, taken.key, taken).with({ phase: 'load' });
-      const slot = new PluginSlot(version, core.settings.queueLimit);
+      const slot = new PluginSlot(version, core.settings.queueLimit, (plugin, waitedMs) => {
+        if (core.events.has('queueWait')) core.events.emit('queueWait', { plugin, waitedMs });
+      });
       core.registry.publish(new Set(), [{ version, slot }]);
       core.slots.set(name, slot);
       version.state = 'active';

@@ -24,8 +24,9 @@ export class PluginSlot {
   constructor(
     public current: PluginVersion,
     queueLimit: number,
+    onReleased?: (plugin: string, waitedMs: number) => void,
   ) {
-    this.gate = new Gate(queueLimit, current.name);
+    this.gate = new Gate(queueLimit, current.name, onReleased && ((waitedMs) => onReleased(current.name, waitedMs)));
     this.stats = initialStats(current.name, current.version);
   }
 

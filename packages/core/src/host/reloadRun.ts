@@ -340,7 +340,7 @@ export class ReloadRun {
     return this.#plugins;
   }
 
-  #emit<E extends Exclude<keyof HostEventMap, 'loaded' | 'unloaded' | 'jobFailed' | 'listenerError'>>(event: E, extra: Omit<HostEventMap[E], keyof ReloadEventBase>): void {
+  #emit<E extends Exclude<keyof HostEventMap, 'loaded' | 'unloaded' | 'jobFailed' | 'listenerError' | 'queueWait'>>(event: E, extra: Omit<HostEventMap[E], keyof ReloadEventBase>): void {
     if (!this.#core.events.has(event)) return;
     const base: ReloadEventBase = { reloadId: this.id, plugins: this.#transitions(), elapsedMs: performance.now() - this.#started };
     this.#core.events.emit(event, { ...base, ...extra } as HostEventMap[E]);
