@@ -44,33 +44,45 @@ export const cdcOutputDiscipline: KindDiscipline<CdcOutputProvider, CdcStream> &
     if (typeof expected === 'bigint' && expected !== lsn) {
       throw context.fail('checkpoint', `checkpoint() returned LSN ${lsn} but batches were delivered through LSN ${expected}; handing off would lose or duplicate batches`);
     }
-    await context.call('shutdown', (signal) => old.shutdown({ signal }));
-    let stream: CdcStream;
-    try {
-      stream = await startAt(next, lsn, context, 'start');
-    } catch (error) {
+    const restartOld = async (error: unknown): Promise<never> => {
       let restored: CdcStream;
       try {
-        restored = await startAt(oldProvider, lsn, context, 'restart old');
+        restored = await startAt(oldProvider, lsn, context.undoContext(), 'restart old');
       } catch (restartError) {
         context.markOldLost();
         throw context.fail(
           'start',
-          `start({ fromLsn: ${lsn} }) failed on the new provider and restarting the old provider there failed too; ` +
+          `the handoff failed and restarting the old provider at LSN ${lsn} failed too; ` +
             `restart '${context.name}' from LSN ${lsn} (no batch after it was written)`,
-          new AggregateError([error, restartError], 'start and restart both failed'),
+          new AggregateError([error, restartError], 'handoff and restart both failed'),
         );
       }
       context.handBack(restored, lsn);
       throw error;
+    };
+    // From here the old stream may be stopped (a shutdown that failed or was abandoned may still
+    // have run): any failure restarts the old provider at the checkpoint, which is always safe
+    // because deliveries were drained before it was taken.
+    try {
+      await context.call('shutdown', (signal) => old.shutdown({ signal }));
+    } catch (error) {
+      return restartOld(error);
+    }
+    let stream: CdcStream;
+    try {
+      stream = await startAt(next, lsn, context, 'start');
+    } catch (error) {
+      return restartOld(error);
     }
     return {
       next: stream,
       detail: { checkpointLsn: lsn },
       release: async () => undefined, // the old stream was shut down by the handoff itself
       undo: async (ctx) => {
-        const at = await checkpointOf(stream, ctx);
-        await ctx.call('shutdown', (signal) => stream.shutdown({ signal }));
+        // Nothing was delivered to the new stream (deliveries wait until commit), so the original
+        // checkpoint stands if the new stream cannot give its own.
+        const at = await checkpointOf(stream, ctx).catch(() => lsn);
+        await ctx.call('shutdown', (signal) => stream.shutdown({ signal })).catch(() => undefined);
         return startAt(oldProvider, at, ctx, 'restart old');
       },
     };

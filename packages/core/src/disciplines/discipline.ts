@@ -52,6 +52,11 @@ export interface StepContext {
    * timeout or a value failing `check` becomes a `ReloadError` naming `step`, the kind and the name.
    */
   call<T>(step: string, fn: (signal: AbortSignal) => MaybePromise<T>, options?: StepCallOptions<T>): Promise<T>;
+  /**
+   * A context for undoing this handoff's own partial work (restarting what it stopped): same deadline,
+   * but not cancelled by the reload's abort signal, so a rollback can finish after an abort.
+   */
+  undoContext(): StepContext;
   /** A `HANDOFF_FAILED` error for `step` with `message`. */
   fail(step: string, message: string, cause?: unknown): Error;
   /**

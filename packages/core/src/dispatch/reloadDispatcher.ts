@@ -16,7 +16,7 @@ import type { RegistrationSet } from './registrationSet.js';
 import { ResourceBundle } from './resourceBundle.js';
 import { ReloadOutcome, rollbackFailed, undoAll } from './reloadOutcome.js';
 import type { CompletedHandoff, UnrestoredResource } from './reloadOutcome.js';
-import { StepRecorder } from './stepRecorder.js';
+import { DEFAULT_ROLLBACK_TIMEOUT_MS, StepRecorder } from './stepRecorder.js';
 
 /** One live index handle and the new provider that reopens it. */
 export interface IndexHandoff {
@@ -81,6 +81,8 @@ export interface ReloadDispatcherOptions {
   readonly concurrency?: number;
   /** Milliseconds each provider call of a handoff may take (default 30 000). */
   readonly stepTimeoutMs?: number;
+  /** Milliseconds each undo step of a rollback may take (default 30 000, at least `stepTimeoutMs`). */
+  readonly rollbackTimeoutMs?: number;
   /** Milliseconds the compat check of one surface may take (default 30 000). */
   readonly compatTimeoutMs?: number;
   /** Aborts the compat check or the dispatch; completed handoffs are undone. */
@@ -198,7 +200,8 @@ export class ReloadDispatcher {
     const signal = this.#options.signal ?? NEVER_ABORTED;
     const concurrency = this.#options.concurrency ?? 64;
     const timeoutMs = this.#options.stepTimeoutMs ?? 30_000;
-    const contexts = this.#items.map((item) => new StepRecorder(item.kind, item.name, signal, timeoutMs, 'dispatch'));
+    const rollbackMs = Math.max(timeoutMs, this.#options.rollbackTimeoutMs ?? DEFAULT_ROLLBACK_TIMEOUT_MS);
+    const contexts = this.#items.map((item) => new StepRecorder(item.kind, item.name, signal, timeoutMs, 'dispatch', rollbackMs));
     const results = await mapBounded(this.#items, concurrency, async (item, i): Promise<CompletedHandoff> => {
       signal.throwIfAborted();
       const discipline = this.#disciplines.require(item.kind);

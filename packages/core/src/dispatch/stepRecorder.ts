@@ -4,6 +4,14 @@ import { ReloadError } from '../errors/reloadError.js';
 import { withDeadline } from '../util/deadline.js';
 import type { MaybePromise } from '../util/maybePromise.js';
 
+const NEVER_ABORTED = new AbortController().signal;
+
+/**
+ * Default milliseconds an undo step may take. Undo restores what serves, so it gets more room than a
+ * forward step (a slow restart must not turn a rollback into a lost stream), but it is still bounded.
+ */
+export const DEFAULT_ROLLBACK_TIMEOUT_MS = 30_000;
+
 /**
  * The {@link StepContext} the dispatcher gives a discipline for one resource: every provider call
  * runs under the step deadline and the reload's signal, and failures become `ReloadError`s naming
@@ -20,6 +28,8 @@ export class StepRecorder implements StepContext {
     readonly signal: AbortSignal,
     readonly timeoutMs: number,
     readonly phase: ReloadPhase,
+    /** Milliseconds an undo step (rolling back, restarting what a handoff stopped) may take. */
+    readonly rollbackTimeoutMs: number = Math.max(timeoutMs, DEFAULT_ROLLBACK_TIMEOUT_MS),
   ) {}
 
   async call<T>(step: string, fn: (signal: AbortSignal) => MaybePromise<T>, options: StepCallOptions<T> = {}): Promise<T> {
@@ -58,9 +68,14 @@ export class StepRecorder implements StepContext {
     this.oldLost = true;
   }
 
+  undoContext(): StepRecorder {
+    return this.forPhase('rollback', NEVER_ABORTED);
+  }
+
   /** The same context for another phase (undo runs in `rollback`, release in `retire`). */
   forPhase(phase: ReloadPhase, signal: AbortSignal = this.signal): StepRecorder {
-    return new StepRecorder(this.kind, this.name, signal, this.timeoutMs, phase);
+    const timeoutMs = phase === 'rollback' ? this.rollbackTimeoutMs : this.timeoutMs;
+    return new StepRecorder(this.kind, this.name, signal, timeoutMs, phase, this.rollbackTimeoutMs);
   }
 
   private describeFailure(step: string, error: unknown): ReloadError {

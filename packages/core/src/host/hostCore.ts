@@ -17,6 +17,7 @@ export interface HostSettings {
   readonly queueLimit: number;
   readonly drainTimeoutMs: number;
   readonly stepTimeoutMs: number;
+  readonly rollbackTimeoutMs: number;
   readonly compatTimeoutMs: number;
   readonly registerTimeoutMs: number;
   readonly concurrency: number;

@@ -44,6 +44,8 @@ export interface PluginHostOptions {
   readonly drainTimeoutMs?: number;
   /** Milliseconds each provider call of a reload may take (default 30 000). */
   readonly stepTimeoutMs?: number;
+  /** Milliseconds each undo step of a rollback may take (default 30 000). */
+  readonly rollbackTimeoutMs?: number;
   /** Milliseconds one compat check may take (default 30 000). */
   readonly compatTimeoutMs?: number;
   /** Milliseconds `register()` may take (default 30 000). */
@@ -163,6 +165,7 @@ export class PluginHost implements AsyncDisposable {
         queueLimit: positive('queueLimit', options.queueLimit, 100_000),
         drainTimeoutMs: positive('drainTimeoutMs', options.drainTimeoutMs, 5_000),
         stepTimeoutMs: positive('stepTimeoutMs', options.stepTimeoutMs, 30_000),
+        rollbackTimeoutMs: positive('rollbackTimeoutMs', options.rollbackTimeoutMs, 30_000),
         compatTimeoutMs: positive('compatTimeoutMs', options.compatTimeoutMs, 30_000),
         registerTimeoutMs: positive('registerTimeoutMs', options.registerTimeoutMs, 30_000),
         concurrency: positive('concurrency', options.concurrency, 64),

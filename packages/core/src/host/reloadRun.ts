@@ -328,6 +328,7 @@ export class ReloadRun {
       disciplines: this.#core.disciplines,
       concurrency: this.#options.concurrency ?? settings.concurrency,
       stepTimeoutMs: this.#options.stepTimeoutMs ?? settings.stepTimeoutMs,
+      rollbackTimeoutMs: settings.rollbackTimeoutMs,
       compatTimeoutMs: this.#options.compatTimeoutMs ?? settings.compatTimeoutMs,
       signal: this.#signal,
       maxStates: settings.maxStates,

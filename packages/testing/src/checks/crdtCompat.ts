@@ -2,18 +2,21 @@ import { isDeepStrictEqual } from 'node:util';
 import { Compat, checkCrdtCompat, isCompatVerdict } from '@baton/core';
 import type { CompatVerdict, CrdtKindProvider } from '@baton/core';
 import fc from 'fast-check';
-import { stateOf } from './crdtLaws.js';
+import { replicaPlans, stateOf, stateOfPlan } from '../arbitraries/crdtOps.js';
+import type { OpSource } from '../arbitraries/crdtOps.js';
 import { fail, show } from './describe.js';
 import { assertParameters } from './runOptions.js';
 import type { RunOptions } from './runOptions.js';
 
 /** Options of {@link assertCrdtCompat}. */
 export interface CrdtCompatOptions<OldOp, NewOp> extends RunOptions {
-  /** Operations of the OLD kind: they reach the old states that must survive. */
-  readonly ops: fc.Arbitrary<OldOp>;
+  /** Operations of the OLD kind: they reach the old states that must survive (see {@link OpSource}). */
+  readonly ops: OpSource<OldOp>;
   /** Operations of the NEW kind: migrated states must still merge with new-version states. */
-  readonly newOps?: fc.Arbitrary<NewOp>;
-  /** Operations per state at most (default 16). */
+  readonly newOps?: OpSource<NewOp>;
+  /** Replicas whose merged states are checked (default 3). */
+  readonly replicas?: number;
+  /** Operations per replica at most (default 12). */
   readonly maxOps?: number;
 }
 
@@ -31,16 +34,17 @@ export async function assertCrdtCompat<OldOp, NewOp, V>(
   options: CrdtCompatOptions<OldOp, NewOp>,
 ): Promise<CompatVerdict> {
   const kind = `${oldProvider.kind} (format ${oldProvider.formatVersion ?? '?'} → ${newProvider.formatVersion ?? '?'})`;
-  const declared = newProvider.schemaCompatCheck ? await newProvider.schemaCompatCheck(oldProvider as CrdtKindProvider) : Compat.compatible();
+  const declared = newProvider.schemaCompatCheck ? await newProvider.schemaCompatCheck(oldProvider) : Compat.compatible();
   if (!isCompatVerdict(declared)) fail(`${kind}: schemaCompatCheck() returned ${show(declared)}, not a compat verdict`);
   if (declared.type === 'incompatible') fail(`${kind}: the new version declares itself incompatible: ${declared.reason}`);
-  const opsArb = fc.array(options.ops, { minLength: 1, maxLength: options.maxOps ?? 16 });
-  const newOpsArb = options.newOps ? fc.array(options.newOps, { maxLength: options.maxOps ?? 16 }) : fc.constant([] as NewOp[]);
+  const plans = replicaPlans(options.ops, { replicas: options.replicas ?? 3, maxOps: options.maxOps ?? 12 }).filter((plan) => plan.some((ops) => ops.length > 0));
+  // New-version ops come from other replicas than the old states' (n0, n1, …), as after a rolling upgrade.
+  const newPlans = options.newOps ? replicaPlans(options.newOps, { replicas: 1, maxOps: options.maxOps ?? 12, idPrefix: 'n' }).map(([ops]) => ops ?? []) : fc.constant([] as NewOp[]);
   const samples: OldOp[][] = [];
   await fc.assert(
-    fc.asyncProperty(opsArb, newOpsArb, async (ops, newOps) => {
-      if (samples.length < 64) samples.push(ops);
-      const old = await stateOf(oldProvider, ops);
+    fc.asyncProperty(plans, newPlans, async (ops, newOps) => {
+      if (samples.length < 64 && ops[0]!.length > 0) samples.push(ops[0]!);
+      const old = await stateOfPlan(oldProvider, ops);
       const before = await old.value();
       let bytes = await old.persist();
       if (declared.type === 'compatibleAfterMigration') {
@@ -72,7 +76,7 @@ export async function assertCrdtCompat<OldOp, NewOp, V>(
     }),
     assertParameters(options),
   );
-  const hostVerdict = await checkCrdtCompat(oldProvider as CrdtKindProvider, newProvider as CrdtKindProvider, {
+  const hostVerdict = await checkCrdtCompat(oldProvider, newProvider, {
     kind: 'crdtKind',
     key: oldProvider.kind,
     signal: new AbortController().signal,

@@ -16,6 +16,8 @@ export interface RunOptions {
 export function assertParameters(options: RunOptions): fc.Parameters<unknown> {
   return {
     numRuns: options.numRuns ?? 100,
+    // The readable counterexample of a check is its error message: show it in the report.
+    includeErrorInReport: true,
     ...(options.seed === undefined ? {} : { seed: options.seed }),
     ...(options.path === undefined ? {} : { path: options.path }),
     ...(options.verbose ? { verbose: 2 } : {}),

@@ -15,15 +15,28 @@ import type { FaultSwitch } from './faultSwitch.js';
 
 type Methods<T> = { [K in keyof T]?: T[K] };
 
-/** A proxy of `target` whose listed methods are replaced; everything else passes through. */
+const TARGET = Symbol('the object a fault proxy wraps');
+
+/**
+ * A proxy of `target` whose listed methods are replaced; every other property is read from the
+ * target (methods bound to it). The proxy's own target is a fresh object, so frozen providers can
+ * be wrapped too.
+ */
 function override<T extends object>(target: T, methods: Methods<T>): T {
-  return new Proxy(target, {
-    get(obj, prop, receiver) {
+  return new Proxy(Object.create(null) as T, {
+    get(_shell, prop) {
+      if (prop === TARGET) return target;
       if (Object.hasOwn(methods, prop)) return methods[prop as keyof T];
-      const value: unknown = Reflect.get(obj, prop, receiver);
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(obj) : value;
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
     },
+    has: (_shell, prop) => Object.hasOwn(methods, prop) || Reflect.has(target, prop),
   });
+}
+
+/** The wrapped object behind a fault proxy (or `value` itself). */
+function unwrap<T>(value: T): T {
+  return (typeof value === 'object' && value !== null && (value as { [TARGET]?: T })[TARGET]) || value;
 }
 
 const isObject = (value: unknown): value is object => typeof value === 'object' && value !== null;
@@ -51,7 +64,7 @@ export function withFaults(plugin: PluginDefinition, faults: FaultSwitch): Plugi
       checkpoint: (options) => step('checkpoint', () => s.checkpoint(options)),
       shutdown: (options) => step('shutdown', () => s.shutdown(options)),
     });
-  const state = (s: CrdtState): CrdtState => override(s, { persist: () => step('persist', () => s.persist()) });
+  const state = (s: CrdtState): CrdtState => override(s, { persist: () => step('persist', () => s.persist()), merge: (other) => s.merge(unwrap(other)) });
 
   const wrap = (kind: string, provider: unknown): unknown => {
     switch (kind) {
