@@ -24,7 +24,14 @@ export default tseslint.config(
       '@typescript-eslint/prefer-promise-reject-errors': ['error', { allowThrowingUnknown: true }],
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['@baton/*/src/*', '@baton/*/dist/*', '../../*/src/*'], message: 'Import a package through its index (no deep imports across packages).' }] },
+        {
+          patterns: [
+            {
+              group: ['@baton/*/src/*', '@baton/*/dist/*', '../../*/src/*'],
+              message: 'Import a package through its index (no deep imports across packages).',
+            },
+          ],
+        },
       ],
     },
   },
@@ -41,6 +48,14 @@ export default tseslint.config(
   { files: ['**/*.js', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },
   {
     files: ['**/*.js', '**/*.mjs'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', Buffer: 'readonly', globalThis: 'readonly' } },
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        URL: 'readonly',
+        Buffer: 'readonly',
+        globalThis: 'readonly',
+      },
+    },
   },
 );

@@ -25,7 +25,9 @@ async function main(): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  console.log(`Baton demo: v1 serves ${options.clients} clients; v2 is hot-reloaded mid-load; v3 and a tampered v2 are refused.\n`);
+  console.log(
+    `Baton demo: v1 serves ${options.clients} clients; v2 is hot-reloaded mid-load; v3 and a tampered v2 are refused.\n`,
+  );
   // Plugins are imported from a runtime directory inside the examples package, so their imports of
   // @baton/core and @baton/kinds resolve to the same modules as the host's.
   const run = await runDemo(options, join(examplesDir, 'plugins'), join(examplesDir, '.baton-runtime'));

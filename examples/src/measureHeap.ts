@@ -8,7 +8,14 @@ import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createPluginHost, definePlugin, generateSigningKey, loadPluginVersion, signPluginDirectory, trustedKey } from '@baton/core';
+import {
+  createPluginHost,
+  definePlugin,
+  generateSigningKey,
+  loadPluginVersion,
+  signPluginDirectory,
+  trustedKey,
+} from '@baton/core';
 
 const examplesDir = fileURLToPath(new URL('..', import.meta.url));
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -19,8 +26,14 @@ async function artifact(root: string, version: number, key: string): Promise<str
   const dir = join(root, `v${version}`);
   await cp(join(examplesDir, 'plugins', 'geo-search-v1', 'package.json'), join(dir, 'package.json'));
   const table = JSON.stringify(Array.from({ length: 2000 }, (_, i) => `entry-${version}-${i}`));
-  await writeFile(join(dir, 'index.js'), `const table = ${table};\nexport default { name: 'heap-probe', version: '${version}.0.0', register(r) { r.backgroundJob({ name: 'probe', intervalMs: 1000, tick() { return table.length; } }); } };\n`);
-  await writeFile(join(dir, 'baton-plugin.json'), JSON.stringify({ name: 'heap-probe', version: `${version}.0.0`, entry: 'index.js' }));
+  await writeFile(
+    join(dir, 'index.js'),
+    `const table = ${table};\nexport default { name: 'heap-probe', version: '${version}.0.0', register(r) { r.backgroundJob({ name: 'probe', intervalMs: 1000, tick() { return table.length; } }); } };\n`,
+  );
+  await writeFile(
+    join(dir, 'baton-plugin.json'),
+    JSON.stringify({ name: 'heap-probe', version: `${version}.0.0`, entry: 'index.js' }),
+  );
   await signPluginDirectory(dir, key);
   return dir;
 }
@@ -31,7 +44,13 @@ const runtime = join(examplesDir, '.baton-runtime', 'heap');
 const pair = generateSigningKey();
 const trusted = [trustedKey(pair.publicKeyPem)];
 const host = createPluginHost();
-const load = async (v: number) => (await loadPluginVersion(await artifact(root, v, pair.privateKeyPem), { trustedKeys: trusted, runtimeDirectory: runtime })).definition;
+const load = async (v: number) =>
+  (
+    await loadPluginVersion(await artifact(root, v, pair.privateKeyPem), {
+      trustedKeys: trusted,
+      runtimeDirectory: runtime,
+    })
+  ).definition;
 await host.load(await load(0));
 // Reloads to the same code (no new module): what the reload machinery itself keeps (should be ~0).
 const same = definePlugin({ ...(await load(0)) });
@@ -52,4 +71,11 @@ await host.close();
 await rm(root, { recursive: true, force: true });
 await rm(runtime, { recursive: true, force: true });
 const kib = (bytes: number): number => +(bytes / 1024 / reloads).toFixed(1);
-console.log(JSON.stringify({ reloads, sameCodeGrowthPerReloadKiB: kib(afterSame - start), newCodeGrowthPerReloadKiB: kib(afterNew - afterSame), node: process.version }));
+console.log(
+  JSON.stringify({
+    reloads,
+    sameCodeGrowthPerReloadKiB: kib(afterSame - start),
+    newCodeGrowthPerReloadKiB: kib(afterNew - afterSame),
+    node: process.version,
+  }),
+);

@@ -26,7 +26,14 @@ const TOTAL = MIX.reduce((n, [, w]) => n + w, 0);
  * from a fixed mix, records every call (a failed call is recorded as such, never retried) and
  * updates the expectations of the CRDT values.
  */
-export async function runClients(engine: Engine, recorder: Recorder, count: number, seed: number, signal: AbortSignal, expected: Expectations): Promise<void> {
+export async function runClients(
+  engine: Engine,
+  recorder: Recorder,
+  count: number,
+  seed: number,
+  signal: AbortSignal,
+  expected: Expectations,
+): Promise<void> {
   let nextId = 10_000_000;
   let remoteReplica = 0;
   const client = async (c: number): Promise<void> => {
@@ -78,7 +85,8 @@ export async function runClients(engine: Engine, recorder: Recorder, count: numb
         recorder.record(op, started, true);
       } catch (error) {
         recorder.record(op, started, false);
-        if (recorder.errors.length < 10) recorder.errors.push(`${op}: ${error instanceof Error ? error.message : String(error)}`);
+        if (recorder.errors.length < 10)
+          recorder.errors.push(`${op}: ${error instanceof Error ? error.message : String(error)}`);
       }
     }
   };

@@ -2,10 +2,18 @@ import type { Bucket, Marker } from './recorder.js';
 import type { DemoRun } from './scenario.js';
 
 const BUCKET_MS = 100;
-const escape = (s: string): string => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+const escape = (s: string): string =>
+  s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
 /** An SVG line chart of one series over the run, with the reload markers as vertical lines. */
-function chart(title: string, unit: string, buckets: readonly Bucket[], value: (b: Bucket) => number, markers: readonly Marker[], totalMs: number): string {
+function chart(
+  title: string,
+  unit: string,
+  buckets: readonly Bucket[],
+  value: (b: Bucket) => number,
+  markers: readonly Marker[],
+  totalMs: number,
+): string {
   const width = 880;
   const height = 220;
   const pad = { left: 56, right: 16, top: 28, bottom: 30 };
@@ -14,10 +22,21 @@ function chart(title: string, unit: string, buckets: readonly Bucket[], value: (
   const y = (v: number): number => height - pad.bottom - (v / max) * (height - pad.top - pad.bottom);
   const points = buckets.map((b) => `${x(b.t + BUCKET_MS / 2).toFixed(1)},${y(value(b)).toFixed(1)}`).join(' ');
   const colour = { ok: '#1a7f37', refused: '#cf222e', pause: '#9a6700' } as const;
-  const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => `<text x="${pad.left - 6}" y="${y(f * max) + 4}" text-anchor="end">${(f * max).toFixed(max < 10 ? 1 : 0)}</text><line x1="${pad.left}" x2="${width - pad.right}" y1="${y(f * max)}" y2="${y(f * max)}" class="grid"/>`).join('');
-  const seconds = Array.from({ length: Math.floor(totalMs / 1000) + 1 }, (_, s) => `<text x="${x(s * 1000)}" y="${height - 10}" text-anchor="middle">${s}s</text>`).join('');
+  const ticks = [0, 0.25, 0.5, 0.75, 1]
+    .map(
+      (f) =>
+        `<text x="${pad.left - 6}" y="${y(f * max) + 4}" text-anchor="end">${(f * max).toFixed(max < 10 ? 1 : 0)}</text><line x1="${pad.left}" x2="${width - pad.right}" y1="${y(f * max)}" y2="${y(f * max)}" class="grid"/>`,
+    )
+    .join('');
+  const seconds = Array.from(
+    { length: Math.floor(totalMs / 1000) + 1 },
+    (_, s) => `<text x="${x(s * 1000)}" y="${height - 10}" text-anchor="middle">${s}s</text>`,
+  ).join('');
   const marks = markers
-    .map((m) => `<line x1="${x(m.t)}" x2="${x(m.t)}" y1="${pad.top}" y2="${height - pad.bottom}" stroke="${colour[m.tone]}" stroke-dasharray="${m.tone === 'pause' ? '2 3' : '0'}"><title>${escape(m.label)} at ${(m.t / 1000).toFixed(2)} s</title></line>`)
+    .map(
+      (m) =>
+        `<line x1="${x(m.t)}" x2="${x(m.t)}" y1="${pad.top}" y2="${height - pad.bottom}" stroke="${colour[m.tone]}" stroke-dasharray="${m.tone === 'pause' ? '2 3' : '0'}"><title>${escape(m.label)} at ${(m.t / 1000).toFixed(2)} s</title></line>`,
+    )
     .join('');
   return `<figure><figcaption>${escape(title)} (${unit}, per ${BUCKET_MS} ms)</figcaption><svg viewBox="0 0 ${width} ${height}" role="img" aria-label="${escape(title)}">${ticks}${seconds}${marks}<polyline fill="none" stroke="#0969da" stroke-width="1.6" points="${points}"/></svg></figure>`;
 }
@@ -26,7 +45,10 @@ function chart(title: string, unit: string, buckets: readonly Bucket[], value: (
 export function htmlReport(run: DemoRun, lines: readonly string[]): string {
   const buckets = run.recorder.timeline(BUCKET_MS);
   const total = run.recorder.now();
-  const legend = run.recorder.markers.filter((m) => m.tone !== 'pause').map((m) => `<li class="${m.tone}">${(m.t / 1000).toFixed(2)} s — ${escape(m.label)}</li>`).join('');
+  const legend = run.recorder.markers
+    .filter((m) => m.tone !== 'pause')
+    .map((m) => `<li class="${m.tone}">${(m.t / 1000).toFixed(2)} s — ${escape(m.label)}</li>`)
+    .join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Baton demo report</title>
 <style>

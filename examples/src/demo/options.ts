@@ -50,7 +50,8 @@ export function parseDemoOptions(argv: readonly string[], examplesDir: string): 
   if (values.help) return undefined;
   const number = (name: string, text: string, min: number, max: number): number => {
     const n = Number(text);
-    if (!Number.isFinite(n) || n < min || n > max) throw new RangeError(`--${name} must be a number from ${min} to ${max} (got ${JSON.stringify(text)})`);
+    if (!Number.isFinite(n) || n < min || n > max)
+      throw new RangeError(`--${name} must be a number from ${min} to ${max} (got ${JSON.stringify(text)})`);
     return n;
   };
   return {

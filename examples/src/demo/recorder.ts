@@ -77,8 +77,13 @@ export class Recorder {
   timeline(bucketMs: number): Bucket[] {
     const total = Math.ceil(this.now() / bucketMs);
     const buckets: number[][] = Array.from({ length: total }, () => []);
-    for (let i = 0; i < this.#count; i++) buckets[Math.min(total - 1, Math.floor(this.#end[i]! / bucketMs))]!.push(this.#latency[i]!);
-    return buckets.map((latencies, i) => ({ t: i * bucketMs, calls: latencies.length, p99Ms: percentile(Float64Array.from(latencies), 0.99) }));
+    for (let i = 0; i < this.#count; i++)
+      buckets[Math.min(total - 1, Math.floor(this.#end[i]! / bucketMs))]!.push(this.#latency[i]!);
+    return buckets.map((latencies, i) => ({
+      t: i * bucketMs,
+      calls: latencies.length,
+      p99Ms: percentile(Float64Array.from(latencies), 0.99),
+    }));
   }
 
   #grow(): void {

@@ -12,13 +12,21 @@ const examplesDir = fileURLToPath(new URL('../..', import.meta.url));
 describe('the demo (npm start), shortened', () => {
   it('serves every call, commits v2, refuses v3 and the tampered artifact, and loses nothing', async () => {
     const dataDirectory = await mkdtemp(join(tmpdir(), 'baton-demo-'));
-    const run = await runDemo({ durationSec: 2, clients: 8, dataDirectory, seed: 7, rows: 2000, progress: false }, join(examplesDir, 'plugins'), join(examplesDir, '.baton-runtime'));
+    const run = await runDemo(
+      { durationSec: 2, clients: 8, dataDirectory, seed: 7, rows: 2000, progress: false },
+      join(examplesDir, 'plugins'),
+      join(examplesDir, '.baton-runtime'),
+    );
     const { lines, ok } = textReport(run, join(dataDirectory, 'report.html'));
     expect(lines.filter((l) => l.startsWith('FAIL'))).toEqual([]);
     expect(ok).toBe(true);
     expect(run.recorder.calls).toBeGreaterThan(100);
     expect(run.recorder.failed).toBe(0);
-    expect(run.attempts.map((a) => a.error?.code ?? 'committed')).toEqual(['committed', 'SCHEMA_INCOMPATIBLE', 'VERIFICATION_FAILED']);
+    expect(run.attempts.map((a) => a.error?.code ?? 'committed')).toEqual([
+      'committed',
+      'SCHEMA_INCOMPATIBLE',
+      'VERIFICATION_FAILED',
+    ]);
     expect(run.audit).toMatchObject({ lost: 0, duplicated: 0 });
     expect(run.audit.inSink).toBe(run.audit.committed);
     const html = htmlReport(run, lines);

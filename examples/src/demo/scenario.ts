@@ -46,7 +46,8 @@ export async function runDemo(options: DemoOptions, pluginsDir: string, runtimeD
   await rm(options.dataDirectory, { recursive: true, force: true });
   await mkdir(options.dataDirectory, { recursive: true });
   const artifacts = await prepareArtifacts(pluginsDir, options.dataDirectory);
-  const load = (dir: string) => loadPluginVersion(dir, { trustedKeys: artifacts.trustedKeys, runtimeDirectory: runtimeDir });
+  const load = (dir: string) =>
+    loadPluginVersion(dir, { trustedKeys: artifacts.trustedKeys, runtimeDirectory: runtimeDir });
 
   const random = new Random(options.seed);
   const engine = new Engine({ dataDirectory: options.dataDirectory });
@@ -68,12 +69,18 @@ export async function runDemo(options: DemoOptions, pluginsDir: string, runtimeD
   const stop = new AbortController();
   const durationMs = options.durationSec * 1000;
   const progress = new Progress(options.progress);
-  progress.start(durationMs, performance.now(), () => `${recorder.calls.toLocaleString('en-US')} calls, ${recorder.failed} failed, serving ${engine.host.plugins()[0]?.version ?? '?'}`);
+  progress.start(
+    durationMs,
+    performance.now(),
+    () =>
+      `${recorder.calls.toLocaleString('en-US')} calls, ${recorder.failed} failed, serving ${engine.host.plugins()[0]?.version ?? '?'}`,
+  );
   const clients = runClients(engine, recorder, options.clients, options.seed, stop.signal, expected);
   const checkpoints = setInterval(() => void engine.checkpoint().catch(() => undefined), 250);
 
   const attempts: Attempt[] = [];
-  const at = (fraction: number) => new Promise((r) => setTimeout(r, Math.max(0, fraction * durationMs - recorder.now())));
+  const at = (fraction: number) =>
+    new Promise((r) => setTimeout(r, Math.max(0, fraction * durationMs - recorder.now())));
   const tryReload = async (label: string, artifact: string): Promise<void> => {
     attempt.paused = false;
     attempt.waits = [];
@@ -81,9 +88,18 @@ export async function runDemo(options: DemoOptions, pluginsDir: string, runtimeD
     const atMs = recorder.now();
     try {
       const result = await engine.reload((await load(artifact)).definition);
-      attempts.push({ label, atMs, result, paused: attempt.paused, queueWaitsMs: attempt.waits, ...(attempt.drainMs === undefined ? {} : { drainMs: attempt.drainMs }) });
+      attempts.push({
+        label,
+        atMs,
+        result,
+        paused: attempt.paused,
+        queueWaitsMs: attempt.waits,
+        ...(attempt.drainMs === undefined ? {} : { drainMs: attempt.drainMs }),
+      });
       recorder.mark(`${label}: committed`, 'ok');
-      progress.say(`  ${label}: committed in ${result.timings.totalMs.toFixed(1)} ms (pause ${result.timings.pauseMs.toFixed(1)} ms)`);
+      progress.say(
+        `  ${label}: committed in ${result.timings.totalMs.toFixed(1)} ms (pause ${result.timings.pauseMs.toFixed(1)} ms)`,
+      );
     } catch (error) {
       if (!isReloadError(error)) throw error;
       attempts.push({ label, atMs, error, paused: attempt.paused, queueWaitsMs: attempt.waits });
@@ -105,7 +121,8 @@ export async function runDemo(options: DemoOptions, pluginsDir: string, runtimeD
   progress.stop();
 
   const after = await Promise.all(probeQueries.map((q) => engine.nearest(q, 10)));
-  const columns = (batch: (typeof before)[number]): string => JSON.stringify(['row', 'distance'].map((name) => Array.from(batch.getChild(name)!.toArray() as ArrayLike<number>)));
+  const columns = (batch: (typeof before)[number]): string =>
+    JSON.stringify(['row', 'distance'].map((name) => Array.from(batch.getChild(name)!.toArray() as ArrayLike<number>)));
   const same = (a: (typeof before)[number], b: (typeof before)[number]): boolean => columns(a) === columns(b);
   const probesIdentical = before.filter((b, i) => same(b, after[i]!)).length;
   const crdt = await engine.crdtValues();
@@ -113,5 +130,16 @@ export async function runDemo(options: DemoOptions, pluginsDir: string, runtimeD
   const finalVersion = engine.host.plugins()[0]?.version ?? '?';
   const changeLogFloor = engine.env.changeLog.floorLsn;
   await engine.close();
-  return { options, recorder, attempts, expected, crdt, audit, probesIdentical, probesCompared: before.length, finalVersion, changeLogFloor };
+  return {
+    options,
+    recorder,
+    attempts,
+    expected,
+    crdt,
+    audit,
+    probesIdentical,
+    probesCompared: before.length,
+    finalVersion,
+    changeLogFloor,
+  };
 }

@@ -4,7 +4,16 @@ import { container } from 'tsyringe';
 import { Float64, Utf8, vectorFromArray } from 'apache-arrow';
 import type { RecordBatch, Table } from 'apache-arrow';
 import { createPluginHost } from '@baton/core';
-import type { ManagedCdcStream, ManagedCrdt, ManagedIndex, ManagedStorage, PluginDefinition, PluginHost, ReloadOptions, ReloadResult } from '@baton/core';
+import type {
+  ManagedCdcStream,
+  ManagedCrdt,
+  ManagedIndex,
+  ManagedStorage,
+  PluginDefinition,
+  PluginHost,
+  ReloadOptions,
+  ReloadResult,
+} from '@baton/core';
 import { ChangeLog, MemoryStore, readFileSink } from '@baton/kinds';
 import type { GeoPoint, GCounterOp, LogicalType, OrSetOp } from '@baton/kinds';
 import { placesTable, queryBatch } from './places.js';
@@ -57,7 +66,12 @@ export class Engine {
 
   constructor(readonly options: EngineOptions) {
     this.dim = options.dim ?? 32;
-    this.env = { dataDirectory: options.dataDirectory, store: new MemoryStore(), changeLog: new ChangeLog(), retainFrom: () => this.#durable };
+    this.env = {
+      dataDirectory: options.dataDirectory,
+      store: new MemoryStore(),
+      changeLog: new ChangeLog(),
+      retainFrom: () => this.#durable,
+    };
     const scope = container.createChildContainer();
     scope.register('baton.example.env', { useValue: this.env });
     this.host = createPluginHost({ container: scope, runJobs: true, drainTimeoutMs: options.drainTimeoutMs ?? 2_000 });
@@ -68,7 +82,13 @@ export class Engine {
     await this.host.load(plugin);
     const table = placesTable(places, this.dim, this.geoType());
     this.batches.push(table);
-    this.#index = await this.host.openIndex({ name: 'places.embedding', kind: 'flat-vector', source: table, column: 'embedding', params: { metric: 'cosine' } });
+    this.#index = await this.host.openIndex({
+      name: 'places.embedding',
+      kind: 'flat-vector',
+      source: table,
+      column: 'embedding',
+      params: { metric: 'cosine' },
+    });
     this.#audit = await this.host.startCdc({ name: 'audit', output: 'audit', fromLsn: 0n });
     this.#visits = await this.host.openCrdt<GCounterOp, number>({ name: 'visits', kind: 'g-counter' });
     this.#tags = await this.host.openCrdt<OrSetOp, unknown[]>({ name: 'tags', kind: 'or-set' });
@@ -100,13 +120,17 @@ export class Engine {
 
   /** `lower(names)` through the serving plugin's scalar function. */
   async lower(names: readonly string[]): Promise<string[]> {
-    const out = await this.host.call('scalarFunction', 'lower', (f) => f.invoke([vectorFromArray([...names], new Utf8())]));
+    const out = await this.host.call('scalarFunction', 'lower', (f) =>
+      f.invoke([vectorFromArray([...names], new Utf8())]),
+    );
     return Array.from(out.toArray() as Iterable<string>);
   }
 
   /** `sum(values)` through the serving plugin's aggregate function. */
   sum(values: readonly number[]): Promise<unknown> {
-    return this.host.call('aggregateFunction', 'sum', async (agg) => agg.finish(await agg.update(await agg.init(), [vectorFromArray([...values], new Float64())])));
+    return this.host.call('aggregateFunction', 'sum', async (agg) =>
+      agg.finish(await agg.update(await agg.init(), [vectorFromArray([...values], new Float64())])),
+    );
   }
 
   /** Counts visits at this replica. */
@@ -156,10 +180,17 @@ export class Engine {
     await this.checkpoint();
     const sink = await readFileSink(join(this.options.dataDirectory, 'cdc', 'audit'));
     const seen = new Map<string, number>();
-    for (const b of sink.batches) seen.set(`${b.lsnStart}-${b.lsnEnd}`, (seen.get(`${b.lsnStart}-${b.lsnEnd}`) ?? 0) + 1);
+    for (const b of sink.batches)
+      seen.set(`${b.lsnStart}-${b.lsnEnd}`, (seen.get(`${b.lsnStart}-${b.lsnEnd}`) ?? 0) + 1);
     const lost = this.ledger.filter((range) => !seen.has(range)).length;
     const duplicated = [...seen.values()].reduce((n, count) => n + count - 1, 0);
-    return { committed: this.ledger.length, inSink: sink.batches.length, lost, duplicated, checkpointLsn: sink.checkpointLsn };
+    return {
+      committed: this.ledger.length,
+      inSink: sink.batches.length,
+      lost,
+      duplicated,
+      checkpointLsn: sink.checkpointLsn,
+    };
   }
 
   /** Closes the host (checkpoints the CDC stream, closes the index and storage, unloads). */

@@ -1,4 +1,14 @@
-import { Field, FixedSizeList, Float32, Int32, RecordBatch, Schema, Utf8, makeData, vectorFromArray } from 'apache-arrow';
+import {
+  Field,
+  FixedSizeList,
+  Float32,
+  Int32,
+  RecordBatch,
+  Schema,
+  Utf8,
+  makeData,
+  vectorFromArray,
+} from 'apache-arrow';
 import type { Table } from 'apache-arrow';
 import { extensionField, logicalTable, vectorOf } from '@baton/kinds';
 import type { GeoPoint, LogicalType } from '@baton/kinds';
@@ -12,7 +22,20 @@ export interface Place {
   readonly embedding: Float32Array;
 }
 
-const CITIES = ['Lisbon', 'Porto', 'Nairobi', 'Osaka', 'Quito', 'Tromsø', 'Hanoi', 'Perth', 'Accra', 'Tallinn', 'Lima', 'Dakar'];
+const CITIES = [
+  'Lisbon',
+  'Porto',
+  'Nairobi',
+  'Osaka',
+  'Quito',
+  'Tromsø',
+  'Hanoi',
+  'Perth',
+  'Accra',
+  'Tallinn',
+  'Lima',
+  'Dakar',
+];
 
 /** Makes `count` random places starting at `firstId`. */
 export function randomPlaces(random: Random, firstId: number, count: number, dim: number): Place[] {
@@ -47,8 +70,14 @@ export function placesTable(places: readonly Place[], dim: number, geo: LogicalT
   ]);
   return logicalTable(schema, {
     id: vectorFromArray(Int32Array.from(places, (p) => p.id)),
-    name: vectorFromArray(places.map((p) => p.name), new Utf8()),
-    location: vectorOf(geo, places.map((p) => p.location)),
+    name: vectorFromArray(
+      places.map((p) => p.name),
+      new Utf8(),
+    ),
+    location: vectorOf(
+      geo,
+      places.map((p) => p.location),
+    ),
     embedding: new RecordBatch({ embedding }).getChild('embedding')!,
   });
 }

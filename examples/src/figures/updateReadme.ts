@@ -11,7 +11,11 @@ const examples = fileURLToPath(new URL('../..', import.meta.url));
 const readmePath = fileURLToPath(new URL('../../../README.md', import.meta.url));
 
 function run(script: string, ...args: string[]): string {
-  return execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', '--conditions=@baton/source', script, ...args], { cwd: examples, encoding: 'utf8' });
+  return execFileSync(
+    process.execPath,
+    ['--expose-gc', '--import', 'tsx', '--conditions=@baton/source', script, ...args],
+    { cwd: examples, encoding: 'utf8' },
+  );
 }
 
 /** Replaces the block `name` of `text` with `body`. */
@@ -24,7 +28,12 @@ export function replaceBlock(text: string, name: string, body: string): string {
   return text.slice(0, i + start.length) + '\n' + body.trimEnd() + '\n' + text.slice(j);
 }
 
-const heap = JSON.parse(run('src/measureHeap.ts', '100').trim().split('\n').at(-1)!) as { reloads: number; sameCodeGrowthPerReloadKiB: number; newCodeGrowthPerReloadKiB: number; node: string };
+const heap = JSON.parse(run('src/measureHeap.ts', '100').trim().split('\n').at(-1)!) as {
+  reloads: number;
+  sameCodeGrowthPerReloadKiB: number;
+  newCodeGrowthPerReloadKiB: number;
+  node: string;
+};
 let readme = readFileSync(readmePath, 'utf8');
 readme = replaceBlock(
   readme,

@@ -24,7 +24,15 @@ export type { IndexBuildOptions, IndexHandle, IndexKindProvider } from './surfac
 export type { CdcBatch, CdcOutputProvider, CdcStartOptions, CdcStream } from './surfaces/cdcOutput.js';
 export type { CrdtKindProvider, CrdtState } from './surfaces/crdtKind.js';
 export type { LogicalTypeProvider } from './surfaces/logicalType.js';
-export type { BuiltinKind, BuiltinResources, BuiltinSurfaces, CustomSurfaces, ProviderOf, SurfaceKind, SurfaceMap } from './surfaces/surfaceMap.js';
+export type {
+  BuiltinKind,
+  BuiltinResources,
+  BuiltinSurfaces,
+  CustomSurfaces,
+  ProviderOf,
+  SurfaceKind,
+  SurfaceMap,
+} from './surfaces/surfaceMap.js';
 export type { CallOptions, MaybePromise } from './util/maybePromise.js';
 
 // Compat
@@ -32,7 +40,13 @@ export { Compat, isCompatVerdict } from './compat/verdict.js';
 export { CompatReport } from './compat/compatReport.js';
 export { checkCrdtCompat } from './compat/crdtCompat.js';
 export { checkLogicalTypeCompat, extensionContractDiff } from './compat/logicalTypeCompat.js';
-export type { CompatibleAfterMigrationVerdict, CompatibleVerdict, CompatVerdict, IncompatibleVerdict, StateMigration } from './compat/verdict.js';
+export type {
+  CompatibleAfterMigrationVerdict,
+  CompatibleVerdict,
+  CompatVerdict,
+  IncompatibleVerdict,
+  StateMigration,
+} from './compat/verdict.js';
 export type { CompatEntry, CompatStatus } from './compat/compatReport.js';
 
 // Disciplines
@@ -106,7 +120,14 @@ export { withDeadline } from './util/deadline.js';
 export type { DeadlineOptions } from './util/deadline.js';
 
 // Durable files (atomic replace, checksummed frames)
-export { frameChecked, readChecked, syncDirectory, unframeChecked, writeChecked, writeFileAtomic } from './durable/atomicFile.js';
+export {
+  frameChecked,
+  readChecked,
+  syncDirectory,
+  unframeChecked,
+  writeChecked,
+  writeFileAtomic,
+} from './durable/atomicFile.js';
 export type { AtomicWriteOptions, ReadCheckedOptions } from './durable/atomicFile.js';
 
 // Plugin artifacts: manifest, ed25519 signatures, verification, runtime install, loading

@@ -14,7 +14,14 @@ export type { Envelope, EnvelopeExpectation } from './codec/envelope.js';
 // CRDT kinds: G-Counter (v1, v2), PN-Counter, LWW-Register, OR-Set, and the compat counterexamples
 export { comparePrimitives, crdtLimits } from './crdt/primitive.js';
 export { G_COUNTER, GCounterState } from './crdt/gCounterState.js';
-export { G_COUNTER_V1_TO_V2, createGCounter, createGCounterV2, gCounter, gCounterV2, migrateGCounterV1ToV2 } from './crdt/gCounter.js';
+export {
+  G_COUNTER_V1_TO_V2,
+  createGCounter,
+  createGCounterV2,
+  gCounter,
+  gCounterV2,
+  migrateGCounterV1ToV2,
+} from './crdt/gCounter.js';
 export { PN_COUNTER, PnCounterState } from './crdt/pnCounterState.js';
 export { createPnCounter, pnCounter } from './crdt/pnCounter.js';
 export { LWW_REGISTER, LwwRegisterState, compareWrites } from './crdt/lwwRegisterState.js';
@@ -40,7 +47,13 @@ export { valuesOf, vectorOf } from './logicalType/logicalVector.js';
 export { logicalTable } from './logicalType/logicalTable.js';
 export { LogicalTypeRegistry } from './logicalType/logicalTypeRegistry.js';
 export { logicalFieldsOf } from './logicalType/logicalFields.js';
-export { ENCODING_VERSION_MEMBER, EXTENSION_METADATA_KEY, EXTENSION_NAME_KEY, readTypeMetadata, typeMetadata } from './logicalType/typeMetadata.js';
+export {
+  ENCODING_VERSION_MEMBER,
+  EXTENSION_METADATA_KEY,
+  EXTENSION_NAME_KEY,
+  readTypeMetadata,
+  typeMetadata,
+} from './logicalType/typeMetadata.js';
 export { canonicalJson, jsonValueProblem, MAX_JSON_DEPTH } from './logicalType/canonicalJson.js';
 export { uuidType } from './logicalType/uuidType.js';
 export { jsonType, MAX_JSON_LITERAL_LENGTH } from './logicalType/jsonType.js';
@@ -60,9 +73,19 @@ export { flatVectorIndexKind } from './indexKind/flatVectorKind.js';
 export { FlatVectorIndex, FLAT_VECTOR_FORMAT_VERSION, VECTOR_QUERY_COLUMN } from './indexKind/flatVectorIndex.js';
 export { orderedIndexKind } from './indexKind/orderedKind.js';
 export { OrderedIndex, ORDERED_FORMAT_VERSION } from './indexKind/orderedIndex.js';
-export { DEFAULT_MAX_INDEX_BYTES, DEFAULT_MAX_PROBE_RESULTS, FLAT_VECTOR_KIND, MAX_VECTOR_DIM, ORDERED_KIND } from './indexKind/indexLimits.js';
+export {
+  DEFAULT_MAX_INDEX_BYTES,
+  DEFAULT_MAX_PROBE_RESULTS,
+  FLAT_VECTOR_KIND,
+  MAX_VECTOR_DIM,
+  ORDERED_KIND,
+} from './indexKind/indexLimits.js';
 export { vectorMetrics } from './indexKind/vectorMetric.js';
-export type { FlatVectorBuildParams, FlatVectorIndexKind, FlatVectorIndexKindOptions } from './indexKind/flatVectorKind.js';
+export type {
+  FlatVectorBuildParams,
+  FlatVectorIndexKind,
+  FlatVectorIndexKindOptions,
+} from './indexKind/flatVectorKind.js';
 export type { OrderedIndexKind, OrderedIndexKindOptions } from './indexKind/orderedKind.js';
 export type { VectorMetric } from './indexKind/vectorMetric.js';
 export type { KeyFamily } from './indexKind/orderedKeys.js';

@@ -14,7 +14,12 @@ import type { IndexHandle, IndexKindProvider } from '../surfaces/indexKind.js';
 export type Fault = 'throw' | 'reject' | 'hang' | 'garbage';
 
 /** Runs `ok` unless `fault` says otherwise. */
-export function faulty<T>(fault: Fault | undefined, step: string, ok: () => T | Promise<T>, garbage: unknown = 'garbage'): T | Promise<T> {
+export function faulty<T>(
+  fault: Fault | undefined,
+  step: string,
+  ok: () => T | Promise<T>,
+  garbage: unknown = 'garbage',
+): T | Promise<T> {
   switch (fault) {
     case undefined:
       return ok();
@@ -55,14 +60,20 @@ export class FixtureIndexHandle implements IndexHandle {
     const rows: number[] = [];
     const distances: number[] = [];
     q.forEach((x, qi) => {
-      const order = [...this.values.keys()].sort((a, b) => Math.abs(this.values[a]! - x) - Math.abs(this.values[b]! - x) || a - b);
+      const order = [...this.values.keys()].sort(
+        (a, b) => Math.abs(this.values[a]! - x) - Math.abs(this.values[b]! - x) || a - b,
+      );
       for (const row of order.slice(0, k)) {
         queryRows.push(qi);
         rows.push(row);
         distances.push(Math.abs(this.values[row]! - x));
       }
     });
-    return tableFromArrays({ query: Int32Array.from(queryRows), row: Int32Array.from(rows), distance: Float64Array.from(distances) }).batches[0]!;
+    return tableFromArrays({
+      query: Int32Array.from(queryRows),
+      row: Int32Array.from(rows),
+      distance: Float64Array.from(distances),
+    }).batches[0]!;
   }
 
   persist(): Uint8Array | Promise<Uint8Array> {
@@ -93,7 +104,11 @@ export interface FixtureIndexKind extends IndexKindProvider {
   build(source: RecordBatch | Table, options: { column: string }): FixtureIndexHandle;
 }
 
-export function fixtureIndexKind(version: string, ledger: IndexLedger = { handles: [] }, faults: IndexFaults = {}): FixtureIndexKind {
+export function fixtureIndexKind(
+  version: string,
+  ledger: IndexLedger = { handles: [] },
+  faults: IndexFaults = {},
+): FixtureIndexKind {
   const provider = {
     kind: 'nearest',
     ledger,
@@ -107,9 +122,14 @@ export function fixtureIndexKind(version: string, ledger: IndexLedger = { handle
     },
     open(bytes: Uint8Array): IndexHandle | Promise<IndexHandle> {
       provider.opens++;
-      const fault = faults.openFailsOnCall === undefined || faults.openFailsOnCall === provider.opens ? faults.open : undefined;
+      const fault =
+        faults.openFailsOnCall === undefined || faults.openFailsOnCall === provider.opens ? faults.open : undefined;
       return faulty(fault, 'open', () => {
-        if (bytes.byteLength < 4 || new DataView(bytes.buffer, bytes.byteOffset).getUint32(0, true) !== MAGIC || (bytes.byteLength - 4) % 8 !== 0) {
+        if (
+          bytes.byteLength < 4 ||
+          new DataView(bytes.buffer, bytes.byteOffset).getUint32(0, true) !== MAGIC ||
+          (bytes.byteLength - 4) % 8 !== 0
+        ) {
           throw new Error('not a fixture index');
         }
         const values = new Float64Array(bytes.slice(4).buffer);
@@ -208,14 +228,19 @@ export class FixtureCdcStream implements CdcStream {
   }
 }
 
-export function fixtureCdcOutput(version: string, sink: MemorySink, faults: CdcFaults = {}): CdcOutputProvider & { streams: FixtureCdcStream[]; starts: number } {
+export function fixtureCdcOutput(
+  version: string,
+  sink: MemorySink,
+  faults: CdcFaults = {},
+): CdcOutputProvider & { streams: FixtureCdcStream[]; starts: number } {
   const provider = {
     name: 'memory',
     streams: [] as FixtureCdcStream[],
     starts: 0,
     start(options: { fromLsn?: bigint }): CdcStream | Promise<CdcStream> {
       provider.starts++;
-      const fault = faults.startFailsOnCall === undefined || faults.startFailsOnCall === provider.starts ? faults.start : undefined;
+      const fault =
+        faults.startFailsOnCall === undefined || faults.startFailsOnCall === provider.starts ? faults.start : undefined;
       return faulty(fault, 'start', () => {
         const stream = new FixtureCdcStream(version, sink, options.fromLsn, faults);
         provider.streams.push(stream);
@@ -232,7 +257,12 @@ export function nextBatch(rows = 1, start?: bigint): CdcBatch {
   const lsnStart = start ?? lsn;
   const lsnEnd = lsnStart + BigInt(rows);
   lsn = lsnEnd;
-  return { lsnStart, lsnEnd, mutations: tableFromArrays({ id: Int32Array.from({ length: rows }, (_, i) => Number(lsnStart) + i) }).batches[0]!, commitTimestamp: Date.now() };
+  return {
+    lsnStart,
+    lsnEnd,
+    mutations: tableFromArrays({ id: Int32Array.from({ length: rows }, (_, i) => Number(lsnStart) + i) }).batches[0]!,
+    commitTimestamp: Date.now(),
+  };
 }
 
 export function batchAt(lsnStart: bigint, rows = 1): CdcBatch {
@@ -262,20 +292,30 @@ export class CounterState implements CrdtState<{ replica: string; by: number }, 
     return sum;
   }
   persist(): Uint8Array {
-    const doc = this.format === 1 ? { k: 'counter', v: 1, c: Object.fromEntries(this.counts) } : { k: 'counter', v: 2, e: [...this.counts] };
+    const doc =
+      this.format === 1
+        ? { k: 'counter', v: 1, c: Object.fromEntries(this.counts) }
+        : { k: 'counter', v: 2, e: [...this.counts] };
     return new TextEncoder().encode(JSON.stringify(doc));
   }
 }
 
 function readCounter(bytes: Uint8Array, format: 1 | 2): CounterState {
-  const doc = JSON.parse(new TextDecoder().decode(bytes)) as { k?: string; v?: number; c?: Record<string, number>; e?: [string, number][] };
+  const doc = JSON.parse(new TextDecoder().decode(bytes)) as {
+    k?: string;
+    v?: number;
+    c?: Record<string, number>;
+    e?: [string, number][];
+  };
   if (doc.k !== 'counter') throw new Error(`not a counter (kind ${String(doc.k)})`);
   if (doc.v !== format) throw new Error(`unknown counter format ${String(doc.v)} (this version reads ${format})`);
   return new CounterState(format, new Map(format === 1 ? Object.entries(doc.c ?? {}) : (doc.e ?? [])));
 }
 
 /** Counter v1 (format 1). */
-export function counterV1(samples?: () => Iterable<{ replica: string; by: number }[]>): CrdtKindProvider<{ replica: string; by: number }, number> {
+export function counterV1(
+  samples?: () => Iterable<{ replica: string; by: number }[]>,
+): CrdtKindProvider<{ replica: string; by: number }, number> {
   return {
     kind: 'counter',
     formatVersion: 1,
@@ -294,7 +334,10 @@ export function counterV2Migrating(): CrdtKindProvider<{ replica: string; by: nu
     fromPersisted: (bytes) => readCounter(bytes, 2),
     schemaCompatCheck: (old) =>
       old.formatVersion === 1
-        ? Compat.afterMigration((bytes) => new CounterState(2, readCounter(bytes, 1).counts).persist(), 'counter format 1 → 2')
+        ? Compat.afterMigration(
+            (bytes) => new CounterState(2, readCounter(bytes, 1).counts).persist(),
+            'counter format 1 → 2',
+          )
         : Compat.compatible(),
   };
 }
@@ -315,7 +358,11 @@ export function counterV2Lossy(): CrdtKindProvider<{ replica: string; by: number
 // ---------------------------------------------------------------- functions
 
 /** A scalar function that answers its own version for every row (so a call shows where it ran). */
-export function versionFunction(version: string, log?: { version: string; phase: 'start' | 'end' }[], delayMs = 0): ScalarFunctionProvider {
+export function versionFunction(
+  version: string,
+  log?: { version: string; phase: 'start' | 'end' }[],
+  delayMs = 0,
+): ScalarFunctionProvider {
   return {
     name: 'version',
     returnType: new Utf8(),
@@ -324,7 +371,10 @@ export function versionFunction(version: string, log?: { version: string; phase:
       if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
       log?.push({ version, phase: 'end' });
       const rows = args[0]?.length ?? 1;
-      return vectorFromArray(Array.from({ length: rows }, () => version), new Utf8());
+      return vectorFromArray(
+        Array.from({ length: rows }, () => version),
+        new Utf8(),
+      );
     },
   };
 }

@@ -39,7 +39,15 @@ export function testPlugin(version: string, w: World, options: PluginOptions = {
       r.scalarFunction(versionFunction(version, w.calls, options.callDelayMs));
       r.indexKind(fixtureIndexKind(version, w.ledger, options.index ?? (version === '1' ? w.faults.index : {})));
       r.cdcOutput(fixtureCdcOutput(version, w.sink, options.cdc ?? (version === '1' ? w.faults.cdc : {})));
-      r.crdtKind(options.crdt ?? counterV1(() => [[{ replica: 'a', by: 1 }, { replica: 'b', by: 2 }]]));
+      r.crdtKind(
+        options.crdt ??
+          counterV1(() => [
+            [
+              { replica: 'a', by: 1 },
+              { replica: 'b', by: 2 },
+            ],
+          ]),
+      );
       await options.register?.(r);
     },
   });

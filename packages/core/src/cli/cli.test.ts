@@ -7,7 +7,11 @@ import { main } from './main.js';
 async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await main(argv, (l) => out.push(l), (l) => err.push(l));
+  const code = await main(
+    argv,
+    (l) => out.push(l),
+    (l) => err.push(l),
+  );
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
@@ -15,8 +19,19 @@ async function pluginDir(root: string, version: string, jobs: string[]): Promise
   const dir = join(root, `p${version}`);
   await mkdir(dir);
   await writeFile(join(dir, 'package.json'), '{ "type": "module" }\n');
-  await writeFile(join(dir, 'index.js'), `export default { name: 'demo', version: '${version}', register(r) { ${jobs.map((j) => `r.backgroundJob({ name: '${j}', intervalMs: 5, tick() {} });`).join(' ')} } };\n`);
-  await writeFile(join(dir, 'baton-plugin.json'), JSON.stringify({ name: 'demo', version, entry: 'index.js', surfaces: jobs.map((key) => ({ kind: 'backgroundJob', key })) }));
+  await writeFile(
+    join(dir, 'index.js'),
+    `export default { name: 'demo', version: '${version}', register(r) { ${jobs.map((j) => `r.backgroundJob({ name: '${j}', intervalMs: 5, tick() {} });`).join(' ')} } };\n`,
+  );
+  await writeFile(
+    join(dir, 'baton-plugin.json'),
+    JSON.stringify({
+      name: 'demo',
+      version,
+      entry: 'index.js',
+      surfaces: jobs.map((key) => ({ kind: 'backgroundJob', key })),
+    }),
+  );
   return dir;
 }
 
@@ -37,7 +52,10 @@ describe('baton CLI', () => {
     expect(inspected.out).toContain('verdict: compatible');
     await writeFile(join(v2, 'index.js'), 'export default {};\n');
     const tampered = await run('verify', v2, '--trust', join(keys, 'baton-signing.pub'));
-    expect(tampered).toMatchObject({ code: 1, err: expect.stringContaining("VERIFICATION_FAILED: 'index.js' does not match") });
+    expect(tampered).toMatchObject({
+      code: 1,
+      err: expect.stringContaining("VERIFICATION_FAILED: 'index.js' does not match"),
+    });
   });
 
   it('explains usage errors', async () => {

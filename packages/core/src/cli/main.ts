@@ -13,7 +13,11 @@ usage:
 `;
 
 /** Runs the CLI with `argv` (without node and script); returns the exit code. */
-export async function main(argv: readonly string[], print: (line: string) => void = console.log, printError: (line: string) => void = console.error): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  print: (line: string) => void = console.log,
+  printError: (line: string) => void = console.error,
+): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({
@@ -47,7 +51,8 @@ export async function main(argv: readonly string[], print: (line: string) => voi
         await sign(target, values.key, print);
         return 0;
       case 'verify':
-        if (!target || values.trust.length === 0) throw usage('verify needs <plugin-dir> and at least one --trust <public.pem>');
+        if (!target || values.trust.length === 0)
+          throw usage('verify needs <plugin-dir> and at least one --trust <public.pem>');
         await verify(target, values.trust, print);
         return 0;
       case 'inspect':
@@ -61,7 +66,11 @@ export async function main(argv: readonly string[], print: (line: string) => voi
       printError(`${error.message}\n\n${USAGE}`);
       return 2;
     }
-    printError(isReloadError(error) ? `baton: ${error.code}: ${error.message}` : `baton: ${error instanceof Error ? error.message : String(error)}`);
+    printError(
+      isReloadError(error)
+        ? `baton: ${error.code}: ${error.message}`
+        : `baton: ${error instanceof Error ? error.message : String(error)}`,
+    );
     return 1;
   }
 }

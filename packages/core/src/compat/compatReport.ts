@@ -37,7 +37,12 @@ export class CompatReport {
   toLines(): string[] {
     return this.entries.map((entry) => {
       const verdict = entry.verdict;
-      const why = verdict?.type === 'incompatible' ? `: ${verdict.reason}` : verdict?.type === 'compatibleAfterMigration' ? ` (${verdict.description})` : '';
+      const why =
+        verdict?.type === 'incompatible'
+          ? `: ${verdict.reason}`
+          : verdict?.type === 'compatibleAfterMigration'
+            ? ` (${verdict.description})`
+            : '';
       return `${entry.kind} '${entry.key}': ${entry.status}${why}`;
     });
   }

@@ -20,7 +20,11 @@ interface LabelledState {
  * `value()` must be deeply equal. With no non-empty state to visit, compat is unproven and the
  * verdict is `incompatible`.
  */
-export async function checkCrdtCompat(old: CrdtKindProvider, next: CrdtKindProvider, context: CompatContext): Promise<CompatVerdict> {
+export async function checkCrdtCompat(
+  old: CrdtKindProvider,
+  next: CrdtKindProvider,
+  context: CompatContext,
+): Promise<CompatVerdict> {
   const declared = next.schemaCompatCheck ? await next.schemaCompatCheck(old) : Compat.compatible();
   if (!isCompatVerdict(declared)) {
     return Compat.incompatible(`schemaCompatCheck() of '${next.kind}' returned something that is not a compat verdict`);
@@ -48,7 +52,10 @@ export async function checkCrdtCompat(old: CrdtKindProvider, next: CrdtKindProvi
 }
 
 /** Yields the states to visit, or a reason when a sample cannot be applied to the old kind. */
-async function* reachableStates(old: CrdtKindProvider, context: CompatContext): AsyncGenerator<LabelledState | { reason: string }> {
+async function* reachableStates(
+  old: CrdtKindProvider,
+  context: CompatContext,
+): AsyncGenerator<LabelledState | { reason: string }> {
   const empty = await old.empty();
   const emptyValue: unknown = await empty.value();
   yield { label: 'the empty state', state: empty, reached: false };
@@ -60,7 +67,9 @@ async function* reachableStates(old: CrdtKindProvider, context: CompatContext): 
       try {
         await state.apply(op);
       } catch (error) {
-        yield { reason: `sample ${i} could not be applied to the old '${old.kind}' state at op ${j} (${show(op)}): ${message(error)}` };
+        yield {
+          reason: `sample ${i} could not be applied to the old '${old.kind}' state at op ${j} (${show(op)}): ${message(error)}`,
+        };
         return;
       }
     }
@@ -73,7 +82,11 @@ async function* reachableStates(old: CrdtKindProvider, context: CompatContext): 
   }
 }
 
-async function roundTrip(item: LabelledState, next: CrdtKindProvider, verdict: CompatVerdict): Promise<string | undefined> {
+async function roundTrip(
+  item: LabelledState,
+  next: CrdtKindProvider,
+  verdict: CompatVerdict,
+): Promise<string | undefined> {
   const before: unknown = await item.state.value();
   let bytes: Uint8Array = await item.state.persist();
   if (verdict.type === 'compatibleAfterMigration') {
@@ -90,7 +103,8 @@ async function roundTrip(item: LabelledState, next: CrdtKindProvider, verdict: C
   } catch (error) {
     return `the new version cannot read ${item.label} persisted by the old one: ${message(error)}`;
   }
-  if (!isDeepStrictEqual(before, after)) return `value of ${item.label} changed across the round trip: ${show(before)} → ${show(after)}`;
+  if (!isDeepStrictEqual(before, after))
+    return `value of ${item.label} changed across the round trip: ${show(before)} → ${show(after)}`;
   return undefined;
 }
 

@@ -15,8 +15,10 @@ export function extensionContractDiff(old: LogicalTypeProvider, next: LogicalTyp
   if (!util.compareTypes(old.storageType, next.storageType)) {
     diffs.push(`storage type ${describeType(old)} → ${describeType(next)}`);
   }
-  if (old.encodingVersion !== next.encodingVersion) diffs.push(`encoding version ${old.encodingVersion} → ${next.encodingVersion}`);
-  if (old.metadata !== next.metadata) diffs.push(`metadata ${JSON.stringify(old.metadata)} → ${JSON.stringify(next.metadata)}`);
+  if (old.encodingVersion !== next.encodingVersion)
+    diffs.push(`encoding version ${old.encodingVersion} → ${next.encodingVersion}`);
+  if (old.metadata !== next.metadata)
+    diffs.push(`metadata ${JSON.stringify(old.metadata)} → ${JSON.stringify(next.metadata)}`);
   return diffs;
 }
 
@@ -24,18 +26,27 @@ export function extensionContractDiff(old: LogicalTypeProvider, next: LogicalTyp
  * The default compat check of a logical type: the extension contract must be unchanged (a hard
  * error otherwise); then the new provider's own `compatCheck`, if any, may add restrictions.
  */
-export async function checkLogicalTypeCompat(old: LogicalTypeProvider, next: LogicalTypeProvider, _context: CompatContext): Promise<CompatVerdict> {
+export async function checkLogicalTypeCompat(
+  old: LogicalTypeProvider,
+  next: LogicalTypeProvider,
+  _context: CompatContext,
+): Promise<CompatVerdict> {
   const diffs = extensionContractDiff(old, next);
-  if (diffs.length > 0) return Compat.incompatible(`Arrow extension contract of '${old.name}' changed: ${diffs.join('; ')}`);
+  if (diffs.length > 0)
+    return Compat.incompatible(`Arrow extension contract of '${old.name}' changed: ${diffs.join('; ')}`);
   if (!next.compatCheck) return Compat.compatible();
   const verdict = await next.compatCheck(old);
-  if (!isCompatVerdict(verdict)) return Compat.incompatible(`compatCheck() of '${next.name}' returned something that is not a compat verdict`);
+  if (!isCompatVerdict(verdict))
+    return Compat.incompatible(`compatCheck() of '${next.name}' returned something that is not a compat verdict`);
   return verdict;
 }
 
 function describeType(provider: LogicalTypeProvider): string {
   const type = provider.storageType;
   const name = (t: DataType): string => (t as { toString(): string }).toString();
-  const children = (type.children as Field[] | undefined)?.map((field) => `${field.name}: ${name(field.type as DataType)}${field.nullable ? '?' : ''}`) ?? [];
+  const children =
+    (type.children as Field[] | undefined)?.map(
+      (field) => `${field.name}: ${name(field.type as DataType)}${field.nullable ? '?' : ''}`,
+    ) ?? [];
   return children.length > 0 ? `${name(type)} {${children.join(', ')}}` : name(type);
 }

@@ -6,7 +6,9 @@ const streamCheck = expectMethods('a CdcStream', 'deliver', 'checkpoint', 'shutd
 
 /** Validates a checkpoint LSN returned by a provider. */
 export function lsnCheck(value: unknown): string | undefined {
-  return typeof value === 'bigint' && value >= 0n ? undefined : `expected an LSN (a bigint >= 0), got ${describeValue(value)}`;
+  return typeof value === 'bigint' && value >= 0n
+    ? undefined
+    : `expected an LSN (a bigint >= 0), got ${describeValue(value)}`;
 }
 
 async function checkpointOf(stream: CdcStream, context: StepContext): Promise<bigint> {
@@ -15,7 +17,12 @@ async function checkpointOf(stream: CdcStream, context: StepContext): Promise<bi
   return lsn;
 }
 
-async function startAt(provider: CdcOutputProvider, fromLsn: bigint, context: StepContext, step: string): Promise<CdcStream> {
+async function startAt(
+  provider: CdcOutputProvider,
+  fromLsn: bigint,
+  context: StepContext,
+  step: string,
+): Promise<CdcStream> {
   return context.call(step, (signal) => provider.start({ fromLsn, signal }), {
     check: streamCheck,
     onLate: (late) => late.shutdown(),
@@ -30,7 +37,9 @@ async function startAt(provider: CdcOutputProvider, fromLsn: bigint, context: St
  * `params.expectedLsn` (the end of the last batch it delivered), a checkpoint that disagrees is
  * refused before anything is stopped: it would lose or duplicate batches.
  */
-export const cdcOutputDiscipline: KindDiscipline<CdcOutputProvider, CdcStream> & { readonly mode: 'checkpointRestart' } = {
+export const cdcOutputDiscipline: KindDiscipline<CdcOutputProvider, CdcStream> & {
+  readonly mode: 'checkpointRestart';
+} = {
   kind: 'cdcOutput',
   mode: 'checkpointRestart',
   description: 'checkpoint() on the old stream (an LSN), shutdown(), then start({ fromLsn }) on the new provider',
@@ -38,11 +47,15 @@ export const cdcOutputDiscipline: KindDiscipline<CdcOutputProvider, CdcStream> &
   keyOf: (provider) => provider.name,
   validate: (provider) => shapeProblems(provider, { strings: ['name'], methods: ['start'] }),
   async handoff({ old, oldProvider, next, params }, context) {
-    if (!oldProvider) throw context.fail('checkpoint', 'a CDC handoff needs the old provider, to restart it if the new one fails');
+    if (!oldProvider)
+      throw context.fail('checkpoint', 'a CDC handoff needs the old provider, to restart it if the new one fails');
     const lsn = await checkpointOf(old, context);
     const expected = params['expectedLsn'];
     if (typeof expected === 'bigint' && expected !== lsn) {
-      throw context.fail('checkpoint', `checkpoint() returned LSN ${lsn} but batches were delivered through LSN ${expected}; handing off would lose or duplicate batches`);
+      throw context.fail(
+        'checkpoint',
+        `checkpoint() returned LSN ${lsn} but batches were delivered through LSN ${expected}; handing off would lose or duplicate batches`,
+      );
     }
     const restartOld = async (error: unknown): Promise<never> => {
       let restored: CdcStream;

@@ -17,7 +17,9 @@ export const scalarFunctionDiscipline: CleanDiscipline<ScalarFunctionProvider> =
   keyOf: (provider) => provider.name,
   validate: (provider) => [
     ...shapeProblems(provider, { strings: ['name'], methods: ['invoke'] }),
-    ...(isArrowDataType((provider as Partial<ScalarFunctionProvider> | null)?.returnType) ? [] : ["'returnType' must be an Arrow DataType"]),
+    ...(isArrowDataType((provider as Partial<ScalarFunctionProvider> | null)?.returnType)
+      ? []
+      : ["'returnType' must be an Arrow DataType"]),
   ],
 };
 
@@ -28,7 +30,8 @@ export const aggregateFunctionDiscipline: CleanDiscipline<AggregateFunctionProvi
   description: 'an aggregation that started on the old version finishes there',
   exclusive: false,
   keyOf: (provider) => provider.name,
-  validate: (provider) => shapeProblems(provider, { strings: ['name'], methods: ['init', 'update', 'merge', 'finish'] }),
+  validate: (provider) =>
+    shapeProblems(provider, { strings: ['name'], methods: ['init', 'update', 'merge', 'finish'] }),
 };
 
 /** Background jobs: a running tick finishes on the old version, the next one runs on the new. */

@@ -19,7 +19,11 @@ export const crdtKindDiscipline: KindDiscipline<CrdtKindProvider, CrdtState> & {
   exclusive: true,
   keyOf: (provider) => provider.kind,
   validate: (provider) =>
-    shapeProblems(provider, { strings: ['kind'], methods: ['empty', 'fromPersisted'], optionalMethods: ['schemaCompatCheck', 'samples'] }),
+    shapeProblems(provider, {
+      strings: ['kind'],
+      methods: ['empty', 'fromPersisted'],
+      optionalMethods: ['schemaCompatCheck', 'samples'],
+    }),
   checkCompat: checkCrdtCompat,
   async handoff({ old, next, verdict }, context) {
     if (verdict.type === 'incompatible') throw context.fail('compat', verdict.reason);
@@ -33,7 +37,10 @@ export const crdtKindDiscipline: KindDiscipline<CrdtKindProvider, CrdtState> & {
     const state = await context.call('fromPersisted', () => next.fromPersisted(migrated), { check: stateCheck });
     const after: unknown = await context.call('value', () => state.value());
     if (!isDeepStrictEqual(before, after)) {
-      throw context.fail('verify', `value changed across the handoff: ${inspect(before, { depth: 2 })} → ${inspect(after, { depth: 2 })}`);
+      throw context.fail(
+        'verify',
+        `value changed across the handoff: ${inspect(before, { depth: 2 })} → ${inspect(after, { depth: 2 })}`,
+      );
     }
     return {
       next: state,

@@ -19,7 +19,9 @@ export class DisciplineSet {
     this.#byKind = byKind;
   }
 
-  static readonly #builtin = new DisciplineSet(new Map(builtinKinds.map((kind) => [kind, builtinDisciplines[kind] as KindDiscipline])));
+  static readonly #builtin = new DisciplineSet(
+    new Map(builtinKinds.map((kind) => [kind, builtinDisciplines[kind] as KindDiscipline])),
+  );
 
   /** The eight built-in disciplines. */
   static builtin(): DisciplineSet {
@@ -35,9 +37,14 @@ export class DisciplineSet {
         methods: ['keyOf', 'validate'],
         optionalMethods: ['checkCompat', 'handoff', 'close'],
       });
-      if (typeof (discipline as { exclusive?: unknown }).exclusive !== 'boolean') problems.push("'exclusive' must be a boolean");
+      if (typeof (discipline as { exclusive?: unknown }).exclusive !== 'boolean')
+        problems.push("'exclusive' must be a boolean");
       if (problems.length > 0) {
-        throw new ReloadError({ code: 'INVALID_ARGUMENT', message: `invalid discipline: ${problems.join('; ')}`, kind: String((discipline as { kind?: unknown }).kind) });
+        throw new ReloadError({
+          code: 'INVALID_ARGUMENT',
+          message: `invalid discipline: ${problems.join('; ')}`,
+          kind: String((discipline as { kind?: unknown }).kind),
+        });
       }
       next.set(discipline.kind, discipline as KindDiscipline);
     }
@@ -53,7 +60,11 @@ export class DisciplineSet {
   require(kind: string): KindDiscipline {
     const discipline = this.#byKind.get(kind);
     if (!discipline) {
-      throw new ReloadError({ code: 'UNKNOWN_KIND', kind, message: `no discipline is registered for surface kind '${kind}' (known: ${[...this.#byKind.keys()].join(', ')})` });
+      throw new ReloadError({
+        code: 'UNKNOWN_KIND',
+        kind,
+        message: `no discipline is registered for surface kind '${kind}' (known: ${[...this.#byKind.keys()].join(', ')})`,
+      });
     }
     return discipline;
   }

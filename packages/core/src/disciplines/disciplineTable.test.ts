@@ -10,10 +10,15 @@ function readmeTable(): Map<string, [string, string]> {
   const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
   const section = readme.slice(readme.indexOf('## Discipline table'));
   const rows = section.split('\n').filter((line) => /^\| `/.test(line));
-  return new Map(rows.map((row) => {
-    const [kind, mode, text] = row.split('|').slice(1, 4).map((cell) => cell.trim().replace(/^`|`$/g, ''));
-    return [kind!, [mode!, text!]];
-  }));
+  return new Map(
+    rows.map((row) => {
+      const [kind, mode, text] = row
+        .split('|')
+        .slice(1, 4)
+        .map((cell) => cell.trim().replace(/^`|`$/g, ''));
+      return [kind!, [mode!, text!]];
+    }),
+  );
 }
 
 describe('the discipline table', () => {

@@ -1,6 +1,11 @@
 import type { BuiltinKind, BuiltinResources, BuiltinSurfaces } from '../surfaces/surfaceMap.js';
 import { builtinKinds } from '../surfaces/surfaceMap.js';
-import { aggregateFunctionDiscipline, backgroundJobDiscipline, scalarFunctionDiscipline, storageBackendDiscipline } from './cleanKinds.js';
+import {
+  aggregateFunctionDiscipline,
+  backgroundJobDiscipline,
+  scalarFunctionDiscipline,
+  storageBackendDiscipline,
+} from './cleanKinds.js';
 import { cdcOutputDiscipline } from './cdcOutputDiscipline.js';
 import { crdtKindDiscipline } from './crdtKindDiscipline.js';
 import type { DisciplineMode, KindDiscipline } from './discipline.js';

@@ -13,7 +13,8 @@ const handleCheck = expectMethods('an IndexHandle', 'probe', 'persist', 'close')
 export const indexKindDiscipline: KindDiscipline<IndexKindProvider, IndexHandle> & { readonly mode: 'persistOpen' } = {
   kind: 'indexKind',
   mode: 'persistOpen',
-  description: 'persist() on the old handle, then open(bytes) on the new provider; the old handle stays live until commit',
+  description:
+    'persist() on the old handle, then open(bytes) on the new provider; the old handle stays live until commit',
   exclusive: false,
   keyOf: (provider) => provider.kind,
   validate: (provider) => shapeProblems(provider, { strings: ['kind'], methods: ['build', 'open'] }),

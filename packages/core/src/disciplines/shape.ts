@@ -26,11 +26,13 @@ export function shapeProblems(value: unknown, spec: ShapeSpec): string[] {
   };
   for (const key of spec.strings ?? []) {
     const v = read(key);
-    if (typeof v !== 'string' || v.length === 0) problems.push(`'${key}' must be a non-empty string (got ${describeValue(v)})`);
+    if (typeof v !== 'string' || v.length === 0)
+      problems.push(`'${key}' must be a non-empty string (got ${describeValue(v)})`);
   }
   for (const key of spec.numbers ?? []) {
     const v = read(key);
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) problems.push(`'${key}' must be a finite number >= 0 (got ${describeValue(v)})`);
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
+      problems.push(`'${key}' must be a finite number >= 0 (got ${describeValue(v)})`);
   }
   for (const key of spec.methods ?? []) {
     if (typeof read(key) !== 'function') problems.push(`'${key}()' is missing`);

@@ -58,9 +58,17 @@ describe('ReloadDispatcher: index persist → open', () => {
     const { handles } = threeHandles();
     const next = fixtureIndexKind('v2', { handles: [] }, { open: 'reject', openFailsOnCall: 2 });
     const error = await rejection(
-      new ReloadDispatcher(none, none, { concurrency: 1 }).withHandlers({ indexHandles: handles.map((old, i) => ({ name: `idx${i}`, old, next })) }).dispatch(),
+      new ReloadDispatcher(none, none, { concurrency: 1 })
+        .withHandlers({ indexHandles: handles.map((old, i) => ({ name: `idx${i}`, old, next })) })
+        .dispatch(),
     );
-    expect(error).toMatchObject({ code: 'HANDOFF_FAILED', phase: 'dispatch', kind: 'indexKind', key: 'idx1', step: 'open' });
+    expect(error).toMatchObject({
+      code: 'HANDOFF_FAILED',
+      phase: 'dispatch',
+      kind: 'indexKind',
+      key: 'idx1',
+      step: 'open',
+    });
     expect(error.message).toContain("indexKind 'idx1': open() failed: injected rejection in open");
     expect(handles.some((h) => h.closed)).toBe(false);
     expect(next.ledger.handles).toHaveLength(1);
@@ -69,21 +77,36 @@ describe('ReloadDispatcher: index persist → open', () => {
     expect([...restored.indexHandles.values()]).toEqual(handles);
   });
 
-  it.each(['throw', 'reject', 'garbage'] as const)('persist that fails by %s fails the handoff with a typed error', async (fault) => {
-    const old = fixtureIndexKind('v1', { handles: [] }, { persist: fault });
-    const handle = old.build(valuesTable([1, 2]), { column: 'v' });
-    const error = await rejection(new ReloadDispatcher(none, none).withHandlers({ indexHandles: [{ name: 'i', old: handle, next: fixtureIndexKind('v2') }] }).dispatch());
-    expect(error).toMatchObject({ code: 'HANDOFF_FAILED', kind: 'indexKind', key: 'i', step: 'persist' });
-    if (fault === 'garbage') expect(error.message).toContain('expected a Uint8Array');
-  });
+  it.each(['throw', 'reject', 'garbage'] as const)(
+    'persist that fails by %s fails the handoff with a typed error',
+    async (fault) => {
+      const old = fixtureIndexKind('v1', { handles: [] }, { persist: fault });
+      const handle = old.build(valuesTable([1, 2]), { column: 'v' });
+      const error = await rejection(
+        new ReloadDispatcher(none, none)
+          .withHandlers({ indexHandles: [{ name: 'i', old: handle, next: fixtureIndexKind('v2') }] })
+          .dispatch(),
+      );
+      expect(error).toMatchObject({ code: 'HANDOFF_FAILED', kind: 'indexKind', key: 'i', step: 'persist' });
+      if (fault === 'garbage') expect(error.message).toContain('expected a Uint8Array');
+    },
+  );
 
   it('an open that hangs times out and a handle it opens late is closed', async () => {
     const old = fixtureIndexKind('v1');
     const handle = old.build(valuesTable([1]), { column: 'v' });
     let finish!: () => void;
     const late = fixtureIndexKind('v2');
-    const next = { ...late, open: (bytes: Uint8Array) => new Promise<FixtureIndexHandle>((resolve) => (finish = () => resolve(late.open(bytes) as FixtureIndexHandle))) };
-    const error = await rejection(new ReloadDispatcher(none, none, { stepTimeoutMs: 20 }).withHandlers({ indexHandles: [{ name: 'i', old: handle, next }] }).dispatch());
+    const next = {
+      ...late,
+      open: (bytes: Uint8Array) =>
+        new Promise<FixtureIndexHandle>((resolve) => (finish = () => resolve(late.open(bytes) as FixtureIndexHandle))),
+    };
+    const error = await rejection(
+      new ReloadDispatcher(none, none, { stepTimeoutMs: 20 })
+        .withHandlers({ indexHandles: [{ name: 'i', old: handle, next }] })
+        .dispatch(),
+    );
     expect(error).toMatchObject({ code: 'STEP_TIMEOUT', step: 'open' });
     finish();
     await new Promise((r) => setTimeout(r, 5));
@@ -99,7 +122,9 @@ describe('ReloadDispatcher: CDC checkpoint → shutdown → start', () => {
     await old.deliver(batchAt(0n, 3));
     await old.deliver(batchAt(3n, 2));
     const next = fixtureCdcOutput('v2', sink);
-    const outcome = await new ReloadDispatcher(none, none).withHandlers({ cdcStreams: [{ name: 's', old, oldProvider, next, expectedLsn: 5n }] }).dispatch();
+    const outcome = await new ReloadDispatcher(none, none)
+      .withHandlers({ cdcStreams: [{ name: 's', old, oldProvider, next, expectedLsn: 5n }] })
+      .dispatch();
     const stream = outcome.cdcStreams.get('s')!;
     await stream.deliver(batchAt(3n, 2)); // a re-delivery is skipped
     await stream.deliver(batchAt(5n, 1));
@@ -113,9 +138,13 @@ describe('ReloadDispatcher: CDC checkpoint → shutdown → start', () => {
     const old = await oldProvider.start({});
     await old.deliver(batchAt(0n, 4));
     const next = fixtureCdcOutput('v2', sink, { start: 'throw' });
-    const error = await rejection(new ReloadDispatcher(none, none).withHandlers({ cdcStreams: [{ name: 's', old, oldProvider, next }] }).dispatch());
+    const error = await rejection(
+      new ReloadDispatcher(none, none).withHandlers({ cdcStreams: [{ name: 's', old, oldProvider, next }] }).dispatch(),
+    );
     expect(error).toMatchObject({ code: 'HANDOFF_FAILED', kind: 'cdcOutput', key: 's', step: 'start' });
-    const restored = (error.details['restored'] as { cdcStreams: ReadonlyMap<string, { version: string; position: bigint }> }).cdcStreams.get('s')!;
+    const restored = (
+      error.details['restored'] as { cdcStreams: ReadonlyMap<string, { version: string; position: bigint }> }
+    ).cdcStreams.get('s')!;
     expect(restored).not.toBe(old);
     expect(restored).toMatchObject({ version: 'v1', position: 4n });
     expect((error.details['checkpoints'] as Map<string, bigint>).get('s')).toBe(4n);
@@ -128,7 +157,13 @@ describe('ReloadDispatcher: CDC checkpoint → shutdown → start', () => {
     const oldProvider = fixtureCdcOutput('v1', sink, { start: 'reject', startFailsOnCall: 2 });
     const old = await oldProvider.start({});
     await old.deliver(batchAt(0n, 2));
-    const error = await rejection(new ReloadDispatcher(none, none).withHandlers({ cdcStreams: [{ name: 's', old, oldProvider, next: fixtureCdcOutput('v2', sink, { start: 'reject' }) }] }).dispatch());
+    const error = await rejection(
+      new ReloadDispatcher(none, none)
+        .withHandlers({
+          cdcStreams: [{ name: 's', old, oldProvider, next: fixtureCdcOutput('v2', sink, { start: 'reject' }) }],
+        })
+        .dispatch(),
+    );
     expect(error.code).toBe('ROLLBACK_FAILED');
     expect(error.message).toContain('restart from LSN 2');
     expect(error.details['unrestored']).toMatchObject([{ kind: 'cdcOutput', name: 's', checkpointLsn: 2n }]);
@@ -139,7 +174,13 @@ describe('ReloadDispatcher: CDC checkpoint → shutdown → start', () => {
     const oldProvider = fixtureCdcOutput('v1', sink);
     const old = await oldProvider.start({});
     await old.deliver(batchAt(0n, 2));
-    const error = await rejection(new ReloadDispatcher(none, none).withHandlers({ cdcStreams: [{ name: 's', old, oldProvider, next: fixtureCdcOutput('v2', sink), expectedLsn: 9n }] }).dispatch());
+    const error = await rejection(
+      new ReloadDispatcher(none, none)
+        .withHandlers({
+          cdcStreams: [{ name: 's', old, oldProvider, next: fixtureCdcOutput('v2', sink), expectedLsn: 9n }],
+        })
+        .dispatch(),
+    );
     expect(error).toMatchObject({ code: 'HANDOFF_FAILED', step: 'checkpoint' });
     expect(oldProvider.streams[0]!.stopped).toBe(false);
   });
@@ -161,7 +202,9 @@ describe('ReloadDispatcher: CDC checkpoint → shutdown → start', () => {
     );
     expect(error).toMatchObject({ code: 'HANDOFF_FAILED', key: 'i' });
     expect(nextCdc.streams[0]!.stopped).toBe(true);
-    const restored = (error.details['restored'] as { cdcStreams: ReadonlyMap<string, { version: string; position: bigint }> }).cdcStreams.get('s')!;
+    const restored = (
+      error.details['restored'] as { cdcStreams: ReadonlyMap<string, { version: string; position: bigint }> }
+    ).cdcStreams.get('s')!;
     expect(restored).toMatchObject({ version: 'v1', position: 3n });
   });
 });
@@ -181,8 +224,14 @@ describe('ReloadDispatcher: transactions, concurrency, abort', () => {
       },
     };
     const old = fixtureIndexKind('v1');
-    const indexHandles = Array.from({ length: 12 }, (_, i) => ({ name: `i${i}`, old: old.build(valuesTable([i]), { column: 'v' }), next: slow }));
-    const outcome = await new ReloadDispatcher(none, none, { concurrency: 4 }).withHandlers({ indexHandles }).dispatch();
+    const indexHandles = Array.from({ length: 12 }, (_, i) => ({
+      name: `i${i}`,
+      old: old.build(valuesTable([i]), { column: 'v' }),
+      next: slow,
+    }));
+    const outcome = await new ReloadDispatcher(none, none, { concurrency: 4 })
+      .withHandlers({ indexHandles })
+      .dispatch();
     expect(peak).toBe(4);
     expect(outcome.indexHandles.size).toBe(12);
   });
@@ -190,7 +239,9 @@ describe('ReloadDispatcher: transactions, concurrency, abort', () => {
   it('rollback() of an outcome undoes every handoff and returns the old resources', async () => {
     const { handles } = threeHandles();
     const next = fixtureIndexKind('v2');
-    const outcome = await new ReloadDispatcher(none, none).withHandlers({ indexHandles: handles.map((old, i) => ({ name: `i${i}`, old, next })) }).dispatch();
+    const outcome = await new ReloadDispatcher(none, none)
+      .withHandlers({ indexHandles: handles.map((old, i) => ({ name: `i${i}`, old, next })) })
+      .dispatch();
     const restored = await outcome.rollback();
     expect(handles.map((_, i) => restored.indexHandles.get(`i${i}`))).toEqual(handles);
     expect(next.ledger.handles.every((h) => h.closed)).toBe(true);
@@ -202,7 +253,9 @@ describe('ReloadDispatcher: transactions, concurrency, abort', () => {
     const { handles } = threeHandles();
     const next = fixtureIndexKind('v2');
     {
-      await using outcome = await new ReloadDispatcher(none, none).withHandlers({ indexHandles: handles.map((old, i) => ({ name: `i${i}`, old, next })) }).dispatch();
+      await using outcome = await new ReloadDispatcher(none, none)
+        .withHandlers({ indexHandles: handles.map((old, i) => ({ name: `i${i}`, old, next })) })
+        .dispatch();
       expect(outcome.state).toBe('prepared');
     }
     expect(next.ledger.handles.every((h) => h.closed)).toBe(true);
@@ -211,8 +264,16 @@ describe('ReloadDispatcher: transactions, concurrency, abort', () => {
   it('an abort during dispatch undoes completed handoffs with ABORTED', async () => {
     const controller = new AbortController();
     const { handles } = threeHandles();
-    const slowNext = { ...fixtureIndexKind('v2'), open: (bytes: Uint8Array, o?: { signal?: AbortSignal }) => new Promise<never>((_, reject) => o?.signal?.addEventListener('abort', () => reject(new Error(`aborted ${bytes.length}`)))) };
-    const pending = new ReloadDispatcher(none, none, { signal: controller.signal }).withHandlers({ indexHandles: handles.map((old, i) => ({ name: `i${i}`, old, next: slowNext })) }).dispatch();
+    const slowNext = {
+      ...fixtureIndexKind('v2'),
+      open: (bytes: Uint8Array, o?: { signal?: AbortSignal }) =>
+        new Promise<never>((_, reject) =>
+          o?.signal?.addEventListener('abort', () => reject(new Error(`aborted ${bytes.length}`))),
+        ),
+    };
+    const pending = new ReloadDispatcher(none, none, { signal: controller.signal })
+      .withHandlers({ indexHandles: handles.map((old, i) => ({ name: `i${i}`, old, next: slowNext })) })
+      .dispatch();
     setTimeout(() => controller.abort(), 5);
     const error = await rejection(pending);
     expect(error.code).toBe('ABORTED');
@@ -223,9 +284,18 @@ describe('ReloadDispatcher: transactions, concurrency, abort', () => {
     const next = fixtureIndexKind('v2');
     const old = next.build(valuesTable([1]), { column: 'v' });
     const d = new ReloadDispatcher(none, none);
-    expect(() => d.withHandlers({ indexHandles: [{ name: 'a', old, next }, { name: 'a', old, next }] })).toThrow(/share this name/);
+    expect(() =>
+      d.withHandlers({
+        indexHandles: [
+          { name: 'a', old, next },
+          { name: 'a', old, next },
+        ],
+      }),
+    ).toThrow(/share this name/);
     expect(() => d.withHandlers({ indexHandles: [{ name: '', old, next }] })).toThrow(/non-empty name/);
-    expect(() => d.withHandlers({ indexHandles: [{ name: 'a', old, next: { kind: 'x' } as never }] })).toThrow(/build\(\)' is missing/);
+    expect(() => d.withHandlers({ indexHandles: [{ name: 'a', old, next: { kind: 'x' } as never }] })).toThrow(
+      /build\(\)' is missing/,
+    );
     expect(() => d.withHandlers({ resources: [{ kind: 'nope', name: 'a', old, next }] })).toThrow(/no discipline/);
     expect(() => new ReloadDispatcher(none, none, { concurrency: 0 })).toThrow(/concurrency/);
   });
@@ -238,21 +308,38 @@ describe('ReloadDispatcher: transactions, concurrency, abort', () => {
 });
 
 describe('ReloadDispatcher: compat', () => {
-  const ops = [[{ replica: 'a', by: 2 }, { replica: 'b', by: 3 }]];
+  const ops = [
+    [
+      { replica: 'a', by: 2 },
+      { replica: 'b', by: 3 },
+    ],
+  ];
   const regs = (crdt: unknown) => RegistrationSet.of([{ kind: 'crdtKind', key: 'counter', provider: crdt }]);
 
   it('reports added, removed and checked surfaces', async () => {
     const v1 = counterV1(() => ops);
     const report = await new ReloadDispatcher(
-      RegistrationSet.of([{ kind: 'crdtKind', key: 'counter', provider: v1 }, { kind: 'indexKind', key: 'gone', provider: fixtureIndexKind('v1') }]),
-      RegistrationSet.of([{ kind: 'crdtKind', key: 'counter', provider: counterV2Migrating() }, { kind: 'indexKind', key: 'new', provider: fixtureIndexKind('v2') }]),
+      RegistrationSet.of([
+        { kind: 'crdtKind', key: 'counter', provider: v1 },
+        { kind: 'indexKind', key: 'gone', provider: fixtureIndexKind('v1') },
+      ]),
+      RegistrationSet.of([
+        { kind: 'crdtKind', key: 'counter', provider: counterV2Migrating() },
+        { kind: 'indexKind', key: 'new', provider: fixtureIndexKind('v2') },
+      ]),
     ).checkCompat();
-    expect(report.entries.map((e) => `${e.kind}/${e.key}:${e.status}`).sort()).toEqual(['crdtKind/counter:compatibleAfterMigration', 'indexKind/gone:removed', 'indexKind/new:added']);
+    expect(report.entries.map((e) => `${e.kind}/${e.key}:${e.status}`).sort()).toEqual([
+      'crdtKind/counter:compatibleAfterMigration',
+      'indexKind/gone:removed',
+      'indexKind/new:added',
+    ]);
     expect(report.toLines().join('\n')).toContain('counter format 1 → 2');
   });
 
   it('SCHEMA_INCOMPATIBLE for a v2 that loses state only non-empty states show', async () => {
-    const error = await rejection(new ReloadDispatcher(regs(counterV1(() => ops)), regs(counterV2Lossy())).checkCompat());
+    const error = await rejection(
+      new ReloadDispatcher(regs(counterV1(() => ops)), regs(counterV2Lossy())).checkCompat(),
+    );
     expect(error).toMatchObject({ code: 'SCHEMA_INCOMPATIBLE', phase: 'compat', kind: 'crdtKind', key: 'counter' });
     expect(error.message).toContain('value of sample 0 (2 ops) changed across the round trip: 5 → 2');
   });
@@ -262,7 +349,9 @@ describe('ReloadDispatcher: compat', () => {
     const live = await v1.empty();
     await live.apply({ replica: 'x', by: 7 });
     const next = counterV2Migrating();
-    const d = new ReloadDispatcher(regs(v1), regs(next)).withHandlers({ crdtStates: [{ name: 'hits', old: live, oldProvider: v1, next }] });
+    const d = new ReloadDispatcher(regs(v1), regs(next)).withHandlers({
+      crdtStates: [{ name: 'hits', old: live, oldProvider: v1, next }],
+    });
     const report = await d.checkCompat();
     expect(report.verdictFor('crdtKind', 'counter')?.type).toBe('compatibleAfterMigration');
     const outcome = await d.dispatch();
@@ -273,9 +362,16 @@ describe('ReloadDispatcher: compat', () => {
 
   it('a compat check that hangs or throws is incompatible, with the reason', async () => {
     const hanging = { ...counterV2Migrating(), schemaCompatCheck: () => new Promise<never>(() => undefined) };
-    const error = await rejection(new ReloadDispatcher(regs(counterV1(() => ops)), regs(hanging), { compatTimeoutMs: 20 }).checkCompat());
+    const error = await rejection(
+      new ReloadDispatcher(regs(counterV1(() => ops)), regs(hanging), { compatTimeoutMs: 20 }).checkCompat(),
+    );
     expect(error.message).toContain('did not finish within 20 ms');
-    const throwing = { ...counterV2Migrating(), schemaCompatCheck: () => { throw new Error('nope'); } };
+    const throwing = {
+      ...counterV2Migrating(),
+      schemaCompatCheck: () => {
+        throw new Error('nope');
+      },
+    };
     const error2 = await rejection(new ReloadDispatcher(regs(counterV1(() => ops)), regs(throwing)).checkCompat());
     expect(error2.message).toContain('the compat check threw: nope');
   });

@@ -128,7 +128,12 @@ export class ReloadDispatcher {
   #report: Promise<CompatReport> | undefined;
   #dispatched = false;
 
-  constructor(old: RegistrationSet, next: RegistrationSet, options: ReloadDispatcherOptions = {}, items: readonly Item[] = []) {
+  constructor(
+    old: RegistrationSet,
+    next: RegistrationSet,
+    options: ReloadDispatcherOptions = {},
+    items: readonly Item[] = [],
+  ) {
     this.#old = old;
     this.#next = next;
     this.#options = options;
@@ -136,33 +141,57 @@ export class ReloadDispatcher {
     this.#items = items;
     const concurrency = options.concurrency ?? 64;
     if (!Number.isInteger(concurrency) || concurrency < 1) {
-      throw new ReloadError({ code: 'INVALID_ARGUMENT', message: `concurrency must be an integer >= 1 (got ${concurrency})` });
+      throw new ReloadError({
+        code: 'INVALID_ARGUMENT',
+        message: `concurrency must be an integer >= 1 (got ${concurrency})`,
+      });
     }
   }
 
   /** A dispatcher with these live resources added (names must be unique per kind). */
   withHandlers(handlers: ReloadKindHandlers): ReloadDispatcher {
     const items: Item[] = [...this.#items];
-    const add = (kind: string, name: string, old: unknown, oldProvider: unknown, next: unknown, params: Readonly<Record<string, unknown>> = {}): void => {
-      if (typeof name !== 'string' || name.length === 0) throw invalid(kind, String(name), 'a handoff needs a non-empty name');
-      if (items.some((item) => item.kind === kind && item.name === name)) throw invalid(kind, name, 'two handoffs share this name');
+    const add = (
+      kind: string,
+      name: string,
+      old: unknown,
+      oldProvider: unknown,
+      next: unknown,
+      params: Readonly<Record<string, unknown>> = {},
+    ): void => {
+      if (typeof name !== 'string' || name.length === 0)
+        throw invalid(kind, String(name), 'a handoff needs a non-empty name');
+      if (items.some((item) => item.kind === kind && item.name === name))
+        throw invalid(kind, name, 'two handoffs share this name');
       const discipline = this.#disciplines.require(kind);
       if (!discipline.handoff) throw invalid(kind, name, `surface kind '${kind}' has no live resources to hand over`);
       const problems = discipline.validate(next);
-      if (problems.length > 0) throw invalid(kind, name, `the new provider is not a valid ${kind}: ${problems.join('; ')}`);
+      if (problems.length > 0)
+        throw invalid(kind, name, `the new provider is not a valid ${kind}: ${problems.join('; ')}`);
       items.push({ kind, name, old, oldProvider, next, params });
     };
     for (const h of handlers.indexHandles ?? []) add('indexKind', h.name, h.old, undefined, h.next);
-    for (const h of handlers.cdcStreams ?? []) add('cdcOutput', h.name, h.old, h.oldProvider, h.next, h.expectedLsn === undefined ? {} : { expectedLsn: h.expectedLsn });
+    for (const h of handlers.cdcStreams ?? [])
+      add(
+        'cdcOutput',
+        h.name,
+        h.old,
+        h.oldProvider,
+        h.next,
+        h.expectedLsn === undefined ? {} : { expectedLsn: h.expectedLsn },
+      );
     for (const h of handlers.crdtStates ?? []) add('crdtKind', h.name, h.old, h.oldProvider, h.next);
-    for (const h of handlers.storages ?? []) add('storageBackend', h.name, h.old, undefined, h.next, { location: h.location });
+    for (const h of handlers.storages ?? [])
+      add('storageBackend', h.name, h.old, undefined, h.next, { location: h.location });
     for (const h of handlers.resources ?? []) add(h.kind, h.name, h.old, h.oldProvider, h.next, h.params);
     return new ReloadDispatcher(this.#old, this.#next, this.#options, items);
   }
 
   /** Checks compat of every surface both versions register, and returns the report without throwing. */
   inspectCompat(): Promise<CompatReport> {
-    return (this.#report ??= this.#options.compatReport ? Promise.resolve(this.#options.compatReport) : this.#computeReport());
+    return (this.#report ??= this.#options.compatReport
+      ? Promise.resolve(this.#options.compatReport)
+      : this.#computeReport());
   }
 
   /**
@@ -180,7 +209,10 @@ export class ReloadDispatcher {
         phase: 'compat',
         kind: first.kind,
         key: first.key,
-        message: `incompatible: ${report.toLines().filter((_, i) => report.entries[i]!.status === 'incompatible').join('; ')}`,
+        message: `incompatible: ${report
+          .toLines()
+          .filter((_, i) => report.entries[i]!.status === 'incompatible')
+          .join('; ')}`,
         cause: first.error,
         details: { report },
       }),
@@ -194,14 +226,21 @@ export class ReloadDispatcher {
    * checkpoint LSN taken.
    */
   async dispatch(): Promise<ReloadOutcome> {
-    if (this.#dispatched) throw new ReloadError({ code: 'INVALID_ARGUMENT', phase: 'dispatch', message: 'dispatch() may run once per dispatcher' });
+    if (this.#dispatched)
+      throw new ReloadError({
+        code: 'INVALID_ARGUMENT',
+        phase: 'dispatch',
+        message: 'dispatch() may run once per dispatcher',
+      });
     this.#dispatched = true;
     const report = await this.checkCompat();
     const signal = this.#options.signal ?? NEVER_ABORTED;
     const concurrency = this.#options.concurrency ?? 64;
     const timeoutMs = this.#options.stepTimeoutMs ?? 30_000;
     const rollbackMs = Math.max(timeoutMs, this.#options.rollbackTimeoutMs ?? DEFAULT_ROLLBACK_TIMEOUT_MS);
-    const contexts = this.#items.map((item) => new StepRecorder(item.kind, item.name, signal, timeoutMs, 'dispatch', rollbackMs));
+    const contexts = this.#items.map(
+      (item) => new StepRecorder(item.kind, item.name, signal, timeoutMs, 'dispatch', rollbackMs),
+    );
     const results = await mapBounded(this.#items, concurrency, async (item, i): Promise<CompletedHandoff> => {
       signal.throwIfAborted();
       const discipline = this.#disciplines.require(item.kind);
@@ -219,7 +258,12 @@ export class ReloadDispatcher {
   }
 
   /** Undoes what completed (newest first) and builds the error with what serves again. */
-  async #undoFailed(results: readonly BoundedResult<CompletedHandoff>[], contexts: readonly StepRecorder[], failedAt: number, concurrency: number): Promise<ReloadError> {
+  async #undoFailed(
+    results: readonly BoundedResult<CompletedHandoff>[],
+    contexts: readonly StepRecorder[],
+    failedAt: number,
+    concurrency: number,
+  ): Promise<ReloadError> {
     const completed = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
     const undone = await undoAll([...completed].reverse(), concurrency, NEVER_ABORTED);
     const restored: { kind: string; name: string; resource: unknown }[] = [];
@@ -233,30 +277,58 @@ export class ReloadDispatcher {
       } else if (context.handedBack) {
         restored.push({ kind: item.kind, name: item.name, resource: context.handedBack.resource });
       } else if (result.status === 'rejected' && context.oldLost) {
-        unrestored.push({ kind: item.kind, name: item.name, checkpointLsn: context.checkpoints[0], error: result.reason });
+        unrestored.push({
+          kind: item.kind,
+          name: item.name,
+          checkpointLsn: context.checkpoints[0],
+          error: result.reason,
+        });
       } else {
         restored.push({ kind: item.kind, name: item.name, resource: item.old }); // untouched
       }
     });
     const bundle = new ResourceBundle(restored);
-    const checkpoints = new Map(this.#items.flatMap((item, i) => contexts[i]!.checkpoints.slice(0, 1).map((lsn) => [item.name, lsn] as const)));
+    const checkpoints = new Map(
+      this.#items.flatMap((item, i) => contexts[i]!.checkpoints.slice(0, 1).map((lsn) => [item.name, lsn] as const)),
+    );
     const failure = results[failedAt]!;
     const item = this.#items[failedAt]!;
-    const cause = toReloadError(failure.status === 'rejected' ? failure.reason : undefined, { code: 'HANDOFF_FAILED', phase: 'dispatch', kind: item.kind, key: item.name });
+    const cause = toReloadError(failure.status === 'rejected' ? failure.reason : undefined, {
+      code: 'HANDOFF_FAILED',
+      phase: 'dispatch',
+      kind: item.kind,
+      key: item.name,
+    });
     const details = { restored: bundle, unrestored, checkpoints };
     if (unrestored.length === 0) return cause.with({ details });
     const lost = rollbackFailed(unrestored, bundle);
-    return new ReloadError({ code: 'ROLLBACK_FAILED', phase: 'rollback', kind: item.kind, key: item.name, message: `${cause.message}; then ${lost.message}`, cause, details });
+    return new ReloadError({
+      code: 'ROLLBACK_FAILED',
+      phase: 'rollback',
+      kind: item.kind,
+      key: item.name,
+      message: `${cause.message}; then ${lost.message}`,
+      cause,
+      details,
+    });
   }
 
   async #verdictFor(item: Item, report: CompatReport): Promise<CompatVerdict> {
     const discipline = this.#disciplines.require(item.kind);
     const fromReport = report.verdictFor(item.kind, discipline.keyOf(item.next));
     if (fromReport) return fromReport;
-    if (!discipline.checkCompat || item.oldProvider === undefined || item.oldProvider === item.next) return Compat.compatible();
+    if (!discipline.checkCompat || item.oldProvider === undefined || item.oldProvider === item.next)
+      return Compat.compatible();
     const entry = await this.#checkOne(item.kind, discipline.keyOf(item.next), item.oldProvider, item.next);
     if (entry.verdict?.type === 'incompatible') {
-      throw new ReloadError({ code: 'SCHEMA_INCOMPATIBLE', phase: 'compat', kind: item.kind, key: item.name, message: entry.verdict.reason, cause: entry.error });
+      throw new ReloadError({
+        code: 'SCHEMA_INCOMPATIBLE',
+        phase: 'compat',
+        kind: item.kind,
+        key: item.name,
+        message: entry.verdict.reason,
+        cause: entry.error,
+      });
     }
     return entry.verdict ?? Compat.compatible();
   }
@@ -273,7 +345,9 @@ export class ReloadDispatcher {
         else pairs.push({ kind, key, old, next });
       }
     }
-    const checked = await mapBounded(pairs, this.#options.concurrency ?? 64, ({ kind, key, old, next }) => this.#checkOne(kind, key, old, next));
+    const checked = await mapBounded(pairs, this.#options.concurrency ?? 64, ({ kind, key, old, next }) =>
+      this.#checkOne(kind, key, old, next),
+    );
     for (const result of checked) if (result.status === 'fulfilled') entries.push(result.value);
     const failed = checked.find((r) => r.status === 'rejected');
     if (failed?.status === 'rejected') throw toReloadError(failed.reason, { phase: 'compat' });
@@ -282,7 +356,8 @@ export class ReloadDispatcher {
 
   async #checkOne(kind: string, key: string, old: unknown, next: unknown): Promise<CompatEntry> {
     const discipline = this.#disciplines.require(kind);
-    if (!discipline.checkCompat || old === next) return { kind, key, status: 'compatible', verdict: Compat.compatible() };
+    if (!discipline.checkCompat || old === next)
+      return { kind, key, status: 'compatible', verdict: Compat.compatible() };
     const signal = this.#options.signal ?? NEVER_ABORTED;
     const timeoutMs = this.#options.compatTimeoutMs ?? 30_000;
     const liveResources: LiveResource[] = this.#items
@@ -306,13 +381,20 @@ export class ReloadDispatcher {
     } catch (error) {
       if (signal.aborted) throw toReloadError(error, { code: 'ABORTED', phase: 'compat', kind, key });
       const timedOut = error instanceof DOMException && error.name === 'TimeoutError';
-      const reason = timedOut ? `the compat check did not finish within ${timeoutMs} ms` : `the compat check threw: ${error instanceof Error ? error.message : String(error)}`;
+      const reason = timedOut
+        ? `the compat check did not finish within ${timeoutMs} ms`
+        : `the compat check threw: ${error instanceof Error ? error.message : String(error)}`;
       return { kind, key, status: 'incompatible', verdict: Compat.incompatible(reason), error };
     }
   }
 }
 
 function invalid(kind: string, name: string, message: string): ReloadError {
-  return new ReloadError({ code: 'INVALID_ARGUMENT', phase: 'dispatch', kind, key: name, message: `${kind} '${name}': ${message}` });
+  return new ReloadError({
+    code: 'INVALID_ARGUMENT',
+    phase: 'dispatch',
+    kind,
+    key: name,
+    message: `${kind} '${name}': ${message}`,
+  });
 }
-

@@ -43,10 +43,16 @@ export class ReloadOutcome implements AsyncDisposable {
   #state: OutcomeState = 'prepared';
 
   /** @internal Made by the dispatcher. */
-  constructor(readonly compat: CompatReport, completed: readonly CompletedHandoff[], concurrency: number) {
+  constructor(
+    readonly compat: CompatReport,
+    completed: readonly CompletedHandoff[],
+    concurrency: number,
+  ) {
     this.#completed = completed;
     this.#concurrency = concurrency;
-    this.resources = new ResourceBundle(completed.map(({ kind, name, prepared }) => ({ kind, name, resource: prepared.next })));
+    this.resources = new ResourceBundle(
+      completed.map(({ kind, name, prepared }) => ({ kind, name, resource: prepared.next })),
+    );
     this.handoffs = completed.map(({ kind, name, ms, prepared }) => ({ kind, name, ms, detail: prepared.detail }));
   }
 
@@ -76,7 +82,9 @@ export class ReloadOutcome implements AsyncDisposable {
    */
   async release(signal: AbortSignal = new AbortController().signal): Promise<void> {
     this.#transition('released');
-    const results = await Promise.allSettled(this.#completed.map(({ prepared, context }) => prepared.release(context.forPhase('retire', signal))));
+    const results = await Promise.allSettled(
+      this.#completed.map(({ prepared, context }) => prepared.release(context.forPhase('retire', signal))),
+    );
     const failures = results.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
     if (failures.length > 0) {
       throw new ReloadError({
@@ -106,7 +114,11 @@ export class ReloadOutcome implements AsyncDisposable {
 
   #transition(to: OutcomeState): void {
     if (this.#state !== 'prepared') {
-      throw new ReloadError({ code: 'INVALID_ARGUMENT', phase: to === 'released' ? 'retire' : 'rollback', message: `this outcome was already ${this.#state}` });
+      throw new ReloadError({
+        code: 'INVALID_ARGUMENT',
+        phase: to === 'released' ? 'retire' : 'rollback',
+        message: `this outcome was already ${this.#state}`,
+      });
     }
     this.#state = to;
   }
@@ -128,8 +140,14 @@ export interface UndoResult {
 }
 
 /** Undoes `handoffs` in the given order (up to `concurrency` at once) and collects what serves again. */
-export async function undoAll(handoffs: readonly CompletedHandoff[], concurrency: number, signal: AbortSignal): Promise<UndoResult> {
-  const results = await mapBoundedAll(handoffs, concurrency, (h) => h.prepared.undo(h.context.forPhase('rollback', signal)));
+export async function undoAll(
+  handoffs: readonly CompletedHandoff[],
+  concurrency: number,
+  signal: AbortSignal,
+): Promise<UndoResult> {
+  const results = await mapBoundedAll(handoffs, concurrency, (h) =>
+    h.prepared.undo(h.context.forPhase('rollback', signal)),
+  );
   const restored: { kind: string; name: string; resource: unknown }[] = [];
   const unrestored: UnrestoredResource[] = [];
   results.forEach((result, i) => {
@@ -141,7 +159,11 @@ export async function undoAll(handoffs: readonly CompletedHandoff[], concurrency
 }
 
 /** Like {@link mapBounded}, but never stops early: every item is attempted. */
-async function mapBoundedAll<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<PromiseSettledResult<R>[]> {
+async function mapBoundedAll<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<PromiseSettledResult<R>[]> {
   const settle = (item: T): Promise<PromiseSettledResult<R>> =>
     fn(item).then(
       (value) => ({ status: 'fulfilled', value }),
@@ -149,13 +171,19 @@ async function mapBoundedAll<T, R>(items: readonly T[], limit: number, fn: (item
     );
   const results = await mapBounded(items, limit, settle);
   // settle() never rejects, so mapBounded never skips an item.
-  return results.map((result) => (result.status === 'fulfilled' ? result.value : { status: 'rejected', reason: result.status === 'rejected' ? result.reason : undefined }));
+  return results.map((result) =>
+    result.status === 'fulfilled'
+      ? result.value
+      : { status: 'rejected', reason: result.status === 'rejected' ? result.reason : undefined },
+  );
 }
 
 /** The error for a rollback after which some resources could not be restored. */
 export function rollbackFailed(unrestored: readonly UnrestoredResource[], restored: ResourceBundle): ReloadError {
   const first = unrestored[0]!;
-  const names = unrestored.map((u) => `${u.kind} '${u.name}'${u.checkpointLsn === undefined ? '' : ` (restart from LSN ${u.checkpointLsn})`}`);
+  const names = unrestored.map(
+    (u) => `${u.kind} '${u.name}'${u.checkpointLsn === undefined ? '' : ` (restart from LSN ${u.checkpointLsn})`}`,
+  );
   return new ReloadError({
     code: 'ROLLBACK_FAILED',
     phase: 'rollback',

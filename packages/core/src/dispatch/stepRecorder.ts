@@ -32,7 +32,11 @@ export class StepRecorder implements StepContext {
     readonly rollbackTimeoutMs: number = Math.max(timeoutMs, DEFAULT_ROLLBACK_TIMEOUT_MS),
   ) {}
 
-  async call<T>(step: string, fn: (signal: AbortSignal) => MaybePromise<T>, options: StepCallOptions<T> = {}): Promise<T> {
+  async call<T>(
+    step: string,
+    fn: (signal: AbortSignal) => MaybePromise<T>,
+    options: StepCallOptions<T> = {},
+  ): Promise<T> {
     let value: T;
     try {
       value = await withDeadline(fn, { timeoutMs: this.timeoutMs, signal: this.signal, onLate: options.onLate });
@@ -82,12 +86,24 @@ export class StepRecorder implements StepContext {
     const name = error instanceof Error || error instanceof DOMException ? error.name : '';
     const context = { phase: this.phase, kind: this.kind, key: this.name, step, cause: error } as const;
     if (name === 'TimeoutError') {
-      return new ReloadError({ ...context, code: 'STEP_TIMEOUT', message: `${this.kind} '${this.name}': ${step}() did not settle within ${this.timeoutMs} ms` });
+      return new ReloadError({
+        ...context,
+        code: 'STEP_TIMEOUT',
+        message: `${this.kind} '${this.name}': ${step}() did not settle within ${this.timeoutMs} ms`,
+      });
     }
     if (this.signal.aborted) {
-      return new ReloadError({ ...context, code: 'ABORTED', message: `${this.kind} '${this.name}': ${step}() was abandoned because the reload was aborted` });
+      return new ReloadError({
+        ...context,
+        code: 'ABORTED',
+        message: `${this.kind} '${this.name}': ${step}() was abandoned because the reload was aborted`,
+      });
     }
     const detail = error instanceof Error ? error.message : String(error);
-    return new ReloadError({ ...context, code: 'HANDOFF_FAILED', message: `${this.kind} '${this.name}': ${step}() failed: ${detail}` });
+    return new ReloadError({
+      ...context,
+      code: 'HANDOFF_FAILED',
+      message: `${this.kind} '${this.name}': ${step}() failed: ${detail}`,
+    });
   }
 }

@@ -30,28 +30,43 @@ describe('writeFileAtomic / readChecked', () => {
     const path = join(dir, 'state');
     const framed = frameChecked(new TextEncoder().encode('payload'));
     await writeFile(path, framed.subarray(0, framed.length - 2));
-    await expect(readChecked(path)).rejects.toMatchObject({ code: 'CORRUPT_INPUT', message: expect.stringContaining('torn write') });
+    await expect(readChecked(path)).rejects.toMatchObject({
+      code: 'CORRUPT_INPUT',
+      message: expect.stringContaining('torn write'),
+    });
     const flipped = framed.slice();
     flipped[flipped.length - 1]! ^= 0xff;
     await writeFile(path, flipped);
-    await expect(readChecked(path)).rejects.toMatchObject({ code: 'CORRUPT_INPUT', message: expect.stringContaining('checksum') });
-    await expect(readChecked(path, { maxBytes: 2 })).rejects.toMatchObject({ code: 'CORRUPT_INPUT', message: expect.stringContaining('exceeds the limit') });
+    await expect(readChecked(path)).rejects.toMatchObject({
+      code: 'CORRUPT_INPUT',
+      message: expect.stringContaining('checksum'),
+    });
+    await expect(readChecked(path, { maxBytes: 2 })).rejects.toMatchObject({
+      code: 'CORRUPT_INPUT',
+      message: expect.stringContaining('exceeds the limit'),
+    });
   });
 });
 
-test.prop([fc.uint8Array({ maxLength: 64 })])('unframeChecked of random bytes is a typed error or the exact payload', (bytes) => {
-  try {
-    const payload = unframeChecked(bytes);
-    expect(frameChecked(payload)).toEqual(bytes);
-  } catch (error) {
-    expect(error).toMatchObject({ code: 'CORRUPT_INPUT' });
-  }
-});
+test.prop([fc.uint8Array({ maxLength: 64 })])(
+  'unframeChecked of random bytes is a typed error or the exact payload',
+  (bytes) => {
+    try {
+      const payload = unframeChecked(bytes);
+      expect(frameChecked(payload)).toEqual(bytes);
+    } catch (error) {
+      expect(error).toMatchObject({ code: 'CORRUPT_INPUT' });
+    }
+  },
+);
 
-test.prop([fc.uint8Array({ maxLength: 64 }), fc.nat(), fc.integer({ min: 1, max: 255 })])('any single corrupted byte of a frame is detected', (payload, at, xor) => {
-  const framed = frameChecked(payload);
-  const i = at % framed.length;
-  const bad = framed.slice();
-  bad[i]! ^= xor;
-  expect(() => unframeChecked(bad)).toThrow(expect.objectContaining({ code: 'CORRUPT_INPUT' }) as Error);
-});
+test.prop([fc.uint8Array({ maxLength: 64 }), fc.nat(), fc.integer({ min: 1, max: 255 })])(
+  'any single corrupted byte of a frame is detected',
+  (payload, at, xor) => {
+    const framed = frameChecked(payload);
+    const i = at % framed.length;
+    const bad = framed.slice();
+    bad[i]! ^= xor;
+    expect(() => unframeChecked(bad)).toThrow(expect.objectContaining({ code: 'CORRUPT_INPUT' }) as Error);
+  },
+);

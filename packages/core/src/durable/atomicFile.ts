@@ -70,14 +70,17 @@ export function frameChecked(payload: Uint8Array): Uint8Array {
 
 /** Reads a frame made by {@link frameChecked}; throws `CORRUPT_INPUT` saying what is wrong. */
 export function unframeChecked(bytes: Uint8Array, what = 'framed data'): Uint8Array {
-  const corrupt = (reason: string): ReloadError => new ReloadError({ code: 'CORRUPT_INPUT', phase: 'decode', message: `${what}: ${reason}` });
+  const corrupt = (reason: string): ReloadError =>
+    new ReloadError({ code: 'CORRUPT_INPUT', phase: 'decode', message: `${what}: ${reason}` });
   if (bytes.byteLength < FRAME_HEADER) throw corrupt(`${bytes.byteLength} bytes is shorter than a frame header`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (view.getUint32(0, true) !== FRAME_MAGIC) throw corrupt('bad magic number (not a Baton checked file)');
   const length = view.getUint32(4, true);
-  if (length !== bytes.byteLength - FRAME_HEADER) throw corrupt(`length says ${length} bytes but ${bytes.byteLength - FRAME_HEADER} follow (torn write?)`);
+  if (length !== bytes.byteLength - FRAME_HEADER)
+    throw corrupt(`length says ${length} bytes but ${bytes.byteLength - FRAME_HEADER} follow (torn write?)`);
   const payload = bytes.subarray(FRAME_HEADER);
-  if ((payload.byteLength === 0 ? 0 : crc32(payload)) !== view.getUint32(8, true) || view.getUint32(12, true) !== 0) throw corrupt('checksum mismatch (corrupt data)');
+  if ((payload.byteLength === 0 ? 0 : crc32(payload)) !== view.getUint32(8, true) || view.getUint32(12, true) !== 0)
+    throw corrupt('checksum mismatch (corrupt data)');
   return payload;
 }
 
@@ -106,7 +109,11 @@ export async function readChecked(path: string, options: ReadCheckedOptions = {}
     throw error;
   }
   if (size > maxBytes + FRAME_HEADER) {
-    throw new ReloadError({ code: 'CORRUPT_INPUT', phase: 'decode', message: `${path}: ${size} bytes exceeds the limit of ${maxBytes}` });
+    throw new ReloadError({
+      code: 'CORRUPT_INPUT',
+      phase: 'decode',
+      message: `${path}: ${size} bytes exceeds the limit of ${maxBytes}`,
+    });
   }
   return unframeChecked(new Uint8Array(await readFile(path)), path);
 }

@@ -5,7 +5,10 @@
  * without a change (for example after an in-flight call completes).
  */
 export const reloadErrorCodes = {
-  INVALID_PLUGIN: { retryable: false, meaning: 'The plugin definition is malformed (name, version, dependsOn or register).' },
+  INVALID_PLUGIN: {
+    retryable: false,
+    meaning: 'The plugin definition is malformed (name, version, dependsOn or register).',
+  },
   INVALID_PROVIDER: { retryable: false, meaning: 'A registered provider does not implement its surface contract.' },
   INVALID_ARGUMENT: { retryable: false, meaning: 'An argument passed to a Baton API is invalid.' },
   UNKNOWN_KIND: { retryable: false, meaning: 'No discipline is registered for this surface kind.' },
@@ -16,21 +19,39 @@ export const reloadErrorCodes = {
   NOT_LOADED: { retryable: false, meaning: 'No plugin with this name is loaded.' },
   DEPENDENCY_MISSING: { retryable: false, meaning: 'A plugin depends on a plugin that is not loaded.' },
   DEPENDENCY_CYCLE: { retryable: false, meaning: 'Plugin dependencies form a cycle.' },
-  DEPENDENTS_BLOCK: { retryable: false, meaning: 'Other loaded plugins depend on this one; reload them together (reloadMany) or unload them first.' },
+  DEPENDENTS_BLOCK: {
+    retryable: false,
+    meaning: 'Other loaded plugins depend on this one; reload them together (reloadMany) or unload them first.',
+  },
   RELOAD_IN_PROGRESS: { retryable: true, meaning: 'A reload or unload of this plugin is already running.' },
   REGISTRATION_FAILED: { retryable: false, meaning: "The new version's register() threw, rejected or timed out." },
-  SCHEMA_INCOMPATIBLE: { retryable: false, meaning: 'A compat check between the old and new version failed; nothing was paused.' },
-  RESOURCE_ORPHANED: { retryable: false, meaning: 'The new version no longer provides a surface that live resources use.' },
+  SCHEMA_INCOMPATIBLE: {
+    retryable: false,
+    meaning: 'A compat check between the old and new version failed; nothing was paused.',
+  },
+  RESOURCE_ORPHANED: {
+    retryable: false,
+    meaning: 'The new version no longer provides a surface that live resources use.',
+  },
   RESOURCES_OPEN: { retryable: true, meaning: 'Live resources still use this plugin; close them first.' },
   DRAIN_TIMEOUT: { retryable: true, meaning: 'In-flight calls did not finish within the drain timeout.' },
   QUEUE_FULL: { retryable: true, meaning: 'The bounded queue of calls waiting for a reload is full.' },
   ABORTED: { retryable: true, meaning: 'The operation was aborted through its AbortSignal.' },
   STEP_TIMEOUT: { retryable: true, meaning: 'A provider call made by a reload did not settle within its timeout.' },
-  HANDOFF_FAILED: { retryable: false, meaning: 'A per-resource handoff (persist/open, checkpoint/start, migrate) failed.' },
-  ROLLBACK_FAILED: { retryable: false, meaning: 'Undoing a partial reload failed; the error lists what needs attention.' },
+  HANDOFF_FAILED: {
+    retryable: false,
+    meaning: 'A per-resource handoff (persist/open, checkpoint/start, migrate) failed.',
+  },
+  ROLLBACK_FAILED: {
+    retryable: false,
+    meaning: 'Undoing a partial reload failed; the error lists what needs attention.',
+  },
   RESOURCE_CLOSED: { retryable: false, meaning: 'The managed resource was closed.' },
   HOST_CLOSED: { retryable: false, meaning: 'The plugin host was closed.' },
-  CORRUPT_INPUT: { retryable: false, meaning: 'Bytes or a document could not be decoded (wrong kind, unknown version, truncated, corrupt).' },
+  CORRUPT_INPUT: {
+    retryable: false,
+    meaning: 'Bytes or a document could not be decoded (wrong kind, unknown version, truncated, corrupt).',
+  },
   VERIFICATION_FAILED: { retryable: false, meaning: 'A plugin artifact failed signature or hash verification.' },
   INTERNAL: { retryable: false, meaning: 'An unexpected error; the cause holds the original.' },
 } as const satisfies Record<string, { readonly retryable: boolean; readonly meaning: string }>;
@@ -56,4 +77,13 @@ export type ReloadPhase =
   | 'verify';
 
 /** The reload phases in the order a reload runs them (rollback only on failure). */
-export const reloadPhases = ['validate', 'stage', 'compat', 'quiesce', 'drain', 'dispatch', 'commit', 'retire'] as const satisfies readonly ReloadPhase[];
+export const reloadPhases = [
+  'validate',
+  'stage',
+  'compat',
+  'quiesce',
+  'drain',
+  'dispatch',
+  'commit',
+  'retire',
+] as const satisfies readonly ReloadPhase[];

@@ -6,9 +6,25 @@ import type * as ReloadErrorModule from './reloadError.js';
 describe('ReloadError', () => {
   it('carries code, phase, kind, key, plugin, step and cause', () => {
     const cause = new Error('disk full');
-    const error = new ReloadError({ code: 'HANDOFF_FAILED', phase: 'dispatch', kind: 'indexKind', key: 'orders', plugin: 'geo', step: 'persist', cause });
+    const error = new ReloadError({
+      code: 'HANDOFF_FAILED',
+      phase: 'dispatch',
+      kind: 'indexKind',
+      key: 'orders',
+      plugin: 'geo',
+      step: 'persist',
+      cause,
+    });
     expect(error).toBeInstanceOf(Error);
-    expect(error).toMatchObject({ name: 'ReloadError', code: 'HANDOFF_FAILED', phase: 'dispatch', kind: 'indexKind', key: 'orders', plugin: 'geo', step: 'persist' });
+    expect(error).toMatchObject({
+      name: 'ReloadError',
+      code: 'HANDOFF_FAILED',
+      phase: 'dispatch',
+      kind: 'indexKind',
+      key: 'orders',
+      plugin: 'geo',
+      step: 'persist',
+    });
     expect(error.cause).toBe(cause);
     expect(error.message).toBe(reloadErrorCodes.HANDOFF_FAILED.meaning);
     expect(error.retryable).toBe(false);
@@ -48,9 +64,21 @@ describe('ReloadError', () => {
   });
 
   it('adds context without losing what it has', () => {
-    const inner = new ReloadError({ code: 'HANDOFF_FAILED', kind: 'cdcOutput', key: 's1', message: 'start failed', details: { a: 1 } });
+    const inner = new ReloadError({
+      code: 'HANDOFF_FAILED',
+      kind: 'cdcOutput',
+      key: 's1',
+      message: 'start failed',
+      details: { a: 1 },
+    });
     const outer = inner.with({ plugin: 'cdc', kind: 'other', stillServing: 'cdc 1', details: { b: 2 } });
-    expect(outer).toMatchObject({ code: 'HANDOFF_FAILED', kind: 'cdcOutput', key: 's1', plugin: 'cdc', details: { a: 1, b: 2 } });
+    expect(outer).toMatchObject({
+      code: 'HANDOFF_FAILED',
+      kind: 'cdcOutput',
+      key: 's1',
+      plugin: 'cdc',
+      details: { a: 1, b: 2 },
+    });
     expect(outer.message).toBe('start failed (cdc 1 still serves; nothing was lost)');
     expect(JSON.parse(JSON.stringify(outer))).toMatchObject({ code: 'HANDOFF_FAILED', plugin: 'cdc' });
   });

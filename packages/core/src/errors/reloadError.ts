@@ -109,7 +109,10 @@ export class ReloadError extends Error {
   }
 
   private toInit(): ReloadErrorInit {
-    const init: { -readonly [K in keyof ReloadErrorInit]: ReloadErrorInit[K] } = { code: this.code, details: this.details };
+    const init: { -readonly [K in keyof ReloadErrorInit]: ReloadErrorInit[K] } = {
+      code: this.code,
+      details: this.details,
+    };
     if (this.phase !== undefined) init.phase = this.phase;
     if (this.kind !== undefined) init.kind = this.kind;
     if (this.key !== undefined) init.key = this.key;
@@ -152,7 +155,8 @@ export function isReloadError(value: unknown): value is ReloadError {
 export function toReloadError(value: unknown, context: Partial<ReloadErrorInit> = {}): ReloadError {
   if (isReloadError(value)) return value;
   const name = value instanceof Error || value instanceof DOMException ? value.name : undefined;
-  const code = name === 'AbortError' ? 'ABORTED' : name === 'TimeoutError' ? 'STEP_TIMEOUT' : (context.code ?? 'INTERNAL');
+  const code =
+    name === 'AbortError' ? 'ABORTED' : name === 'TimeoutError' ? 'STEP_TIMEOUT' : (context.code ?? 'INTERNAL');
   const detail = value instanceof Error ? value.message : String(value);
   return new ReloadError({ ...context, code, message: context.message ?? detail, cause: value });
 }

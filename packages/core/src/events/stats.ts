@@ -23,7 +23,8 @@ export interface PluginStats {
   readonly lastQueued: number;
   readonly lastMaxQueueWaitMs: number;
   readonly handoffs: Readonly<Record<string, KindHandoffStats>>;
-  readonly lastError: { readonly code: string; readonly phase: string | undefined; readonly message: string } | undefined;
+  readonly lastError:
+    { readonly code: string; readonly phase: string | undefined; readonly message: string } | undefined;
 }
 
 /** The stats of a freshly loaded plugin. */
@@ -79,7 +80,12 @@ export function reduceStats(stats: PluginStats, event: StatsEvent): PluginStats 
       const handoffs: Record<string, KindHandoffStats> = { ...stats.handoffs };
       for (const { kind, ms } of event.handoffs) {
         const prev = handoffs[kind] ?? { count: 0, totalMs: 0, maxMs: 0, lastMs: 0 };
-        handoffs[kind] = { count: prev.count + 1, totalMs: prev.totalMs + ms, maxMs: Math.max(prev.maxMs, ms), lastMs: ms };
+        handoffs[kind] = {
+          count: prev.count + 1,
+          totalMs: prev.totalMs + ms,
+          maxMs: Math.max(prev.maxMs, ms),
+          lastMs: ms,
+        };
       }
       return { ...stats, ...timing, version: event.version, reloadsOk: stats.reloadsOk + 1, handoffs };
     }

@@ -13,7 +13,12 @@ export function dependencyOrder(names: readonly string[], dependsOn: (name: stri
     if (seen === 'done') return;
     if (seen === 'visiting') {
       const cycle = [...path.slice(path.indexOf(name)), name];
-      throw new ReloadError({ code: 'DEPENDENCY_CYCLE', phase: 'validate', plugin: name, message: `plugin dependencies form a cycle: ${cycle.join(' → ')}` });
+      throw new ReloadError({
+        code: 'DEPENDENCY_CYCLE',
+        phase: 'validate',
+        plugin: name,
+        message: `plugin dependencies form a cycle: ${cycle.join(' → ')}`,
+      });
     }
     state.set(name, 'visiting');
     for (const dep of dependsOn(name)) if (inSet.has(dep)) visit(dep, [...path, name]);

@@ -127,7 +127,13 @@ export class Gate {
   }
 
   #aborted(signal: AbortSignal): ReloadError {
-    return new ReloadError({ code: 'ABORTED', phase: 'call', plugin: this.plugin, message: `a call waiting for plugin '${this.plugin}' was aborted`, cause: abortReason(signal) });
+    return new ReloadError({
+      code: 'ABORTED',
+      phase: 'call',
+      plugin: this.plugin,
+      message: `a call waiting for plugin '${this.plugin}' was aborted`,
+      cause: abortReason(signal),
+    });
   }
 
   /** Drops aborted waiters from the front so the queue does not grow without bound. */

@@ -57,7 +57,12 @@ export class HostCore {
     const slot = this.slots.get(name);
     if (!slot) {
       const loaded = [...this.slots.keys()];
-      throw new ReloadError({ code: 'NOT_LOADED', phase, plugin: name, message: `plugin '${name}' is not loaded (loaded: ${loaded.length ? loaded.join(', ') : 'none'})` });
+      throw new ReloadError({
+        code: 'NOT_LOADED',
+        phase,
+        plugin: name,
+        message: `plugin '${name}' is not loaded (loaded: ${loaded.length ? loaded.join(', ') : 'none'})`,
+      });
     }
     return slot;
   }
@@ -71,7 +76,11 @@ export class HostCore {
    * Runs a version's `register()` into a fresh scope, invisibly. Rejects with the registrar's own
    * error (`INVALID_PROVIDER`, `DUPLICATE_SURFACE`, …) or `REGISTRATION_FAILED`, disposing the scope.
    */
-  async stage(definition: PluginDefinition, signal: AbortSignal | undefined, timeoutMs: number): Promise<PluginVersion> {
+  async stage(
+    definition: PluginDefinition,
+    signal: AbortSignal | undefined,
+    timeoutMs: number,
+  ): Promise<PluginVersion> {
     const info = Object.freeze({ name: definition.name, version: definition.version, epoch: ++this.#epoch });
     const scope = createVersionScope(this.container, info);
     let staging: StagingRegistrar | undefined;
@@ -95,11 +104,23 @@ export class HostCore {
   /** Reserves a managed resource name of `kind`; throws `INVALID_ARGUMENT` when taken. */
   reserveName(kind: string, name: string): void {
     if (typeof name !== 'string' || name.length === 0) {
-      throw new ReloadError({ code: 'INVALID_ARGUMENT', phase: 'call', kind, message: 'a managed resource needs a non-empty name' });
+      throw new ReloadError({
+        code: 'INVALID_ARGUMENT',
+        phase: 'call',
+        kind,
+        message: 'a managed resource needs a non-empty name',
+      });
     }
     let names = this.resourceNames.get(kind);
     if (!names) this.resourceNames.set(kind, (names = new Set()));
-    if (names.has(name)) throw new ReloadError({ code: 'INVALID_ARGUMENT', phase: 'call', kind, key: name, message: `a ${kind} resource named '${name}' is already open` });
+    if (names.has(name))
+      throw new ReloadError({
+        code: 'INVALID_ARGUMENT',
+        phase: 'call',
+        kind,
+        key: name,
+        message: `a ${kind} resource named '${name}' is already open`,
+      });
     names.add(name);
   }
 
@@ -108,12 +129,37 @@ export class HostCore {
   }
 }
 
-function registrationError(definition: PluginDefinition, error: unknown, timeoutMs: number, signal: AbortSignal | undefined): ReloadError {
+function registrationError(
+  definition: PluginDefinition,
+  error: unknown,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+): ReloadError {
   const where = `plugin '${definition.name}' ${definition.version}`;
   if (isReloadError(error)) return error.with({ phase: 'stage', plugin: definition.name });
   const name = error instanceof Error || error instanceof DOMException ? error.name : '';
-  if (signal?.aborted) return new ReloadError({ code: 'ABORTED', phase: 'stage', plugin: definition.name, message: `${where}: register() was abandoned because the operation was aborted`, cause: error });
-  if (name === 'TimeoutError') return new ReloadError({ code: 'REGISTRATION_FAILED', phase: 'stage', plugin: definition.name, message: `${where}: register() did not settle within ${timeoutMs} ms`, cause: error });
+  if (signal?.aborted)
+    return new ReloadError({
+      code: 'ABORTED',
+      phase: 'stage',
+      plugin: definition.name,
+      message: `${where}: register() was abandoned because the operation was aborted`,
+      cause: error,
+    });
+  if (name === 'TimeoutError')
+    return new ReloadError({
+      code: 'REGISTRATION_FAILED',
+      phase: 'stage',
+      plugin: definition.name,
+      message: `${where}: register() did not settle within ${timeoutMs} ms`,
+      cause: error,
+    });
   const detail = error instanceof Error ? error.message : String(error);
-  return new ReloadError({ code: 'REGISTRATION_FAILED', phase: 'stage', plugin: definition.name, message: `${where}: register() failed: ${detail}`, cause: error });
+  return new ReloadError({
+    code: 'REGISTRATION_FAILED',
+    phase: 'stage',
+    plugin: definition.name,
+    message: `${where}: register() failed: ${detail}`,
+    cause: error,
+  });
 }

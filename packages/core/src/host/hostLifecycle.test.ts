@@ -25,7 +25,10 @@ const arg = vectorFromArray(['x'], new Utf8());
 describe('dependencies', () => {
   it('refuses to load a plugin before its dependency, and detects cycles', async () => {
     await using host = createPluginHost();
-    expect(await rejection(host.load(bare('app', '1', ['base'])))).toMatchObject({ code: 'DEPENDENCY_MISSING', plugin: 'app' });
+    expect(await rejection(host.load(bare('app', '1', ['base'])))).toMatchObject({
+      code: 'DEPENDENCY_MISSING',
+      plugin: 'app',
+    });
     await host.load(bare('base', '1'));
     await host.load(bare('app', '1', ['base']));
     const error = await rejection(host.reloadMany([bare('base', '2', ['app']), bare('app', '2', ['base'])]));
@@ -42,19 +45,38 @@ describe('dependencies', () => {
     expect(error).toMatchObject({ code: 'DEPENDENTS_BLOCK', plugin: 'base', details: { dependents: ['app', 'ui'] } });
     expect(error.message).toContain("'app', 'ui' depend on it");
     const order: string[] = [];
-    const tracked = (name: string, deps?: string[]) => definePlugin({ ...bare(name, '2', deps), register: (r) => { order.push(name); return bare(name, '2', deps).register(r); } });
+    const tracked = (name: string, deps?: string[]) =>
+      definePlugin({
+        ...bare(name, '2', deps),
+        register: (r) => {
+          order.push(name);
+          return bare(name, '2', deps).register(r);
+        },
+      });
     const result = await host.reloadMany([tracked('ui', ['base']), tracked('app', ['base']), tracked('base')]);
     expect(order[0]).toBe('base');
     expect(result.plugins.map((p) => p.name)[0]).toBe('base');
     expect(host.plugins().map((p) => `${p.name}@${p.version}`)).toEqual(['base@2', 'app@2', 'ui@2']);
-    expect(host.providers('scalarFunction').map((p) => `${p.key}@${p.plugin.version}`).sort()).toEqual(['app.version@2', 'base.version@2', 'ui.version@2']);
+    expect(
+      host
+        .providers('scalarFunction')
+        .map((p) => `${p.key}@${p.plugin.version}`)
+        .sort(),
+    ).toEqual(['app.version@2', 'base.version@2', 'ui.version@2']);
   });
 
   it('reloadMany is one transaction: if one plugin fails, none changes', async () => {
     await using host = createPluginHost();
     await host.load(bare('base', '1'));
     await host.load(bare('app', '1', ['base']));
-    const broken = definePlugin({ name: 'app', version: '2', dependsOn: ['base'], register: () => { throw new Error('nope'); } });
+    const broken = definePlugin({
+      name: 'app',
+      version: '2',
+      dependsOn: ['base'],
+      register: () => {
+        throw new Error('nope');
+      },
+    });
     const error = await rejection(host.reloadMany([bare('base', '2'), broken]));
     expect(error.code).toBe('REGISTRATION_FAILED');
     expect(error.message).toContain('(base 1, app 1 still serves; nothing was lost)');
@@ -80,7 +102,9 @@ describe('validation', () => {
     expect(error.message).toContain("'name' must be a non-empty string");
     expect(error.message).toContain("'version' must be a non-empty string");
     expect(error.message).toContain("'register()' is missing");
-    expect(() => definePlugin({ name: 'a', version: '1', dependsOn: ['a'], register: () => undefined })).toThrow(/must not list the plugin itself/);
+    expect(() => definePlugin({ name: 'a', version: '1', dependsOn: ['a'], register: () => undefined })).toThrow(
+      /must not list the plugin itself/,
+    );
   });
 
   it('refuses duplicates, conflicts, unknown kinds and reloads of plugins that are not loaded', async () => {
@@ -88,9 +112,20 @@ describe('validation', () => {
     await host.load(bare('a', '1'));
     expect((await rejection(host.load(bare('a', '2')))).code).toBe('ALREADY_LOADED');
     expect((await rejection(host.reload(bare('b', '1')))).code).toBe('NOT_LOADED');
-    const clash = definePlugin({ name: 'b', version: '1', register: (r) => void r.scalarFunction({ ...(host.lookup('scalarFunction', 'a.version')!) }) });
+    const clash = definePlugin({
+      name: 'b',
+      version: '1',
+      register: (r) => void r.scalarFunction({ ...host.lookup('scalarFunction', 'a.version')! }),
+    });
     expect(await rejection(host.load(clash))).toMatchObject({ code: 'SURFACE_CONFLICT', key: 'a.version' });
-    const twice = definePlugin({ name: 'c', version: '1', register: (r) => { r.scalarFunction(host.lookup('scalarFunction', 'a.version')!); r.scalarFunction(host.lookup('scalarFunction', 'a.version')!); } });
+    const twice = definePlugin({
+      name: 'c',
+      version: '1',
+      register: (r) => {
+        r.scalarFunction(host.lookup('scalarFunction', 'a.version')!);
+        r.scalarFunction(host.lookup('scalarFunction', 'a.version')!);
+      },
+    });
     expect((await rejection(host.load(twice))).code).toBe('DUPLICATE_SURFACE');
     const unknown = definePlugin({ name: 'd', version: '1', register: (r) => void r.add('tokenizer', {}) });
     expect((await rejection(host.load(unknown))).code).toBe('UNKNOWN_KIND');
@@ -104,15 +139,36 @@ describe('events and stats', () => {
     await using host = createPluginHost();
     const seen: string[] = [];
     let committed: HostEventMap['committed'] | undefined;
-    for (const e of ['loaded', 'started', 'compatChecked', 'quiesced', 'drained', 'dispatched', 'committed', 'retired'] as const) host.on(e, () => seen.push(e));
+    for (const e of [
+      'loaded',
+      'started',
+      'compatChecked',
+      'quiesced',
+      'drained',
+      'dispatched',
+      'committed',
+      'retired',
+    ] as const)
+      host.on(e, () => seen.push(e));
     host.on('committed', (e) => (committed = e));
-    host.on('started', () => { throw new Error('a listener bug does not break a reload'); });
+    host.on('started', () => {
+      throw new Error('a listener bug does not break a reload');
+    });
     await host.load(testPlugin('1', w));
     const stream = await host.startCdc({ name: 's', output: 'memory' });
     await stream.deliver(batchAt(0n, 1));
     const result = await host.reload(testPlugin('2', w));
     await result.retired;
-    expect(seen).toEqual(['loaded', 'started', 'compatChecked', 'quiesced', 'drained', 'dispatched', 'committed', 'retired']);
+    expect(seen).toEqual([
+      'loaded',
+      'started',
+      'compatChecked',
+      'quiesced',
+      'drained',
+      'dispatched',
+      'committed',
+      'retired',
+    ]);
     expect(committed).toMatchObject({ reloadId: 1, plugins: [{ name: 'engine', from: '1', to: '2' }] });
     expect(committed!.pauseMs).toBeGreaterThanOrEqual(0);
     expect(result.timings.totalMs).toBeGreaterThanOrEqual(result.timings.pauseMs);
@@ -137,7 +193,9 @@ describe('unload and close', () => {
     expect(stream.finalLsn).toBe(3n);
     await expect(stream.deliver(batchAt(3n, 1))).rejects.toMatchObject({ code: 'RESOURCE_CLOSED' });
     await host.unload('engine');
-    await expect(host.call('scalarFunction', 'version', (f) => f.invoke([arg]))).rejects.toMatchObject({ code: 'SURFACE_NOT_FOUND' });
+    await expect(host.call('scalarFunction', 'version', (f) => f.invoke([arg]))).rejects.toMatchObject({
+      code: 'SURFACE_NOT_FOUND',
+    });
     await host.close();
   });
 
@@ -216,7 +274,8 @@ describe('clean surfaces', () => {
         };
       },
     });
-    const plugin = (version: string) => definePlugin({ name: 'store', version, register: (r) => void r.storageBackend(backend(version)) });
+    const plugin = (version: string) =>
+      definePlugin({ name: 'store', version, register: (r) => void r.storageBackend(backend(version)) });
     await using host = createPluginHost();
     await host.load(plugin('1'));
     const storage = await host.openStorage({ name: 'main', backend: 'mem', location: '/db' });
@@ -239,7 +298,8 @@ describe('clean surfaces', () => {
         ticks.push(`${version}:${ctx.tick}:end`);
       },
     });
-    const plugin = (version: string, ms: number) => definePlugin({ name: 'jobs', version, register: (r) => void r.backgroundJob(job(version, ms)) });
+    const plugin = (version: string, ms: number) =>
+      definePlugin({ name: 'jobs', version, register: (r) => void r.backgroundJob(job(version, ms)) });
     await using host = createPluginHost();
     await host.load(plugin('1', 30));
     const running = host.runJob('compact');
@@ -257,7 +317,21 @@ describe('clean surfaces', () => {
     let ticks = 0;
     await using host = createPluginHost({ runJobs: true });
     host.on('jobFailed', (e) => failures.push(e.error));
-    await host.load(definePlugin({ name: 'jobs', version: '1', register: (r) => void r.backgroundJob({ name: 'flaky', intervalMs: 2, tick: () => { ticks++; if (ticks === 2) throw new Error('flake'); } }) }));
+    await host.load(
+      definePlugin({
+        name: 'jobs',
+        version: '1',
+        register: (r) =>
+          void r.backgroundJob({
+            name: 'flaky',
+            intervalMs: 2,
+            tick: () => {
+              ticks++;
+              if (ticks === 2) throw new Error('flake');
+            },
+          }),
+      }),
+    );
     await sleep(40);
     expect(ticks).toBeGreaterThan(3);
     expect(failures).toHaveLength(1);

@@ -87,7 +87,12 @@ export class JobRunner {
     try {
       await provider.tick({ signal, tick, version: entry.version.version });
     } catch (error) {
-      this.#core.events.emit('jobFailed', { plugin: entry.slot.name, job: name, version: entry.version.version, error });
+      this.#core.events.emit('jobFailed', {
+        plugin: entry.slot.name,
+        job: name,
+        version: entry.version.version,
+        error,
+      });
     } finally {
       entry.version.leases.release();
     }

@@ -21,16 +21,30 @@ export async function loadSlot(core: HostCore, raw: unknown, options: LoadSlotOp
   const definition = validatePlugin(raw);
   const { name } = definition;
   if (core.slots.has(name) || core.loading.has(name)) {
-    throw new ReloadError({ code: 'ALREADY_LOADED', phase: 'load', plugin: name, message: `plugin '${name}' is already loaded${core.loading.has(name) ? ' (or loading)' : ''}; use reload to replace it` });
+    throw new ReloadError({
+      code: 'ALREADY_LOADED',
+      phase: 'load',
+      plugin: name,
+      message: `plugin '${name}' is already loaded${core.loading.has(name) ? ' (or loading)' : ''}; use reload to replace it`,
+    });
   }
   for (const dep of definition.dependsOn ?? []) {
     if (!core.slots.has(dep)) {
-      throw new ReloadError({ code: 'DEPENDENCY_MISSING', phase: 'load', plugin: name, message: `plugin '${name}' ${definition.version} depends on '${dep}', which is not loaded; load '${dep}' first` });
+      throw new ReloadError({
+        code: 'DEPENDENCY_MISSING',
+        phase: 'load',
+        plugin: name,
+        message: `plugin '${name}' ${definition.version} depends on '${dep}', which is not loaded; load '${dep}' first`,
+      });
     }
   }
   core.loading.add(name);
   try {
-    const version = await core.stage(definition, options.signal, options.registerTimeoutMs ?? core.settings.registerTimeoutMs);
+    const version = await core.stage(
+      definition,
+      options.signal,
+      options.registerTimeoutMs ?? core.settings.registerTimeoutMs,
+    );
     try {
       core.assertOpen('load');
       const taken = core.registry.conflicts(version.registrations, new Set())[0];
@@ -46,7 +60,12 @@ export async function loadSlot(core: HostCore, raw: unknown, options: LoadSlotOp
       await version.dispose();
       throw error;
     }
-    core.events.emit('loaded', { plugin: name, version: version.version, epoch: version.info.epoch, ms: performance.now() - started });
+    core.events.emit('loaded', {
+      plugin: name,
+      version: version.version,
+      epoch: version.info.epoch,
+      ms: performance.now() - started,
+    });
     return version.info;
   } finally {
     core.loading.delete(name);

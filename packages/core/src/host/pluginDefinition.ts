@@ -28,7 +28,8 @@ export function validatePlugin(value: unknown): PluginDefinition {
   const problems = shapeProblems(value, { strings: ['name', 'version'], methods: ['register'] });
   const candidate = value as Partial<PluginDefinition> | null;
   if (problems.length === 0) {
-    if (!NAME.test(candidate!.name!)) problems.push(`'name' ${JSON.stringify(candidate!.name)} must match ${String(NAME)}`);
+    if (!NAME.test(candidate!.name!))
+      problems.push(`'name' ${JSON.stringify(candidate!.name)} must match ${String(NAME)}`);
     if (candidate!.version!.length > 128) problems.push("'version' must be at most 128 characters");
     const deps: unknown = candidate!.dependsOn;
     if (deps !== undefined && (!Array.isArray(deps) || deps.some((d) => typeof d !== 'string' || !NAME.test(d)))) {
@@ -48,7 +49,12 @@ export function validatePlugin(value: unknown): PluginDefinition {
   }
   const definition = candidate as PluginDefinition;
   const { name, version, dependsOn } = definition;
-  return Object.freeze({ name, version, dependsOn: Object.freeze([...(dependsOn ?? [])]), register: (registrar: Registrar) => definition.register(registrar) });
+  return Object.freeze({
+    name,
+    version,
+    dependsOn: Object.freeze([...(dependsOn ?? [])]),
+    register: (registrar: Registrar) => definition.register(registrar),
+  });
 }
 
 /**

@@ -23,7 +23,12 @@ describe('PluginHost: load, call, reload', () => {
     expect(result.plugins).toEqual([{ name: 'engine', from: '1.0.0', to: '2.0.0' }]);
     expect(await versionOf(host)).toBe('2.0.0');
     expect(host.plugins()[0]).toMatchObject({ name: 'engine', version: '2.0.0', epoch: 2 });
-    expect(host.plugins()[0]!.surfaces.map((s) => s.kind).sort()).toEqual(['cdcOutput', 'crdtKind', 'indexKind', 'scalarFunction']);
+    expect(
+      host
+        .plugins()[0]!
+        .surfaces.map((s) => s.kind)
+        .sort(),
+    ).toEqual(['cdcOutput', 'crdtKind', 'indexKind', 'scalarFunction']);
     await expect(host.call('scalarFunction', 'missing', () => 1)).rejects.toMatchObject({ code: 'SURFACE_NOT_FOUND' });
   });
 
@@ -77,7 +82,12 @@ describe('PluginHost: load, call, reload', () => {
     const w = world();
     await using host = createPluginHost();
     await host.load(testPlugin('1', w));
-    const index = await host.openIndex({ name: 'orders', kind: 'nearest', source: valuesTable([1, 5, 9, 13]), column: 'v' });
+    const index = await host.openIndex({
+      name: 'orders',
+      kind: 'nearest',
+      source: valuesTable([1, 5, 9, 13]),
+      column: 'v',
+    });
     const stream = await host.startCdc({ name: 'feed', output: 'memory', fromLsn: 0n });
     const counter = await host.openCrdt<{ replica: string; by: number }, number>({ name: 'hits', kind: 'counter' });
     await stream.deliver(batchAt(0n, 2));
@@ -85,7 +95,11 @@ describe('PluginHost: load, call, reload', () => {
     const before = await index.probe(queryBatch([6]), 2);
 
     const result = await host.reload(testPlugin('2', w));
-    expect(result.handoffs.map((h) => `${h.kind}:${h.name}`).sort()).toEqual(['cdcOutput:feed', 'crdtKind:hits', 'indexKind:orders']);
+    expect(result.handoffs.map((h) => `${h.kind}:${h.name}`).sort()).toEqual([
+      'cdcOutput:feed',
+      'crdtKind:hits',
+      'indexKind:orders',
+    ]);
     expect([index.version, stream.version, counter.version]).toEqual(['2', '2', '2']);
     expect((await index.probe(queryBatch([6]), 2)).toArray()).toEqual(before.toArray());
     expect(await stream.deliver(batchAt(0n, 2))).toBe(false); // already delivered: skipped

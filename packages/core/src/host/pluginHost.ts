@@ -98,7 +98,11 @@ export type OpenIndexOptions = {
   readonly kind: string;
   readonly signal?: AbortSignal;
 } & (
-  | { readonly source: RecordBatch | Table; readonly column: string; readonly params?: Readonly<Record<string, unknown>> }
+  | {
+      readonly source: RecordBatch | Table;
+      readonly column: string;
+      readonly params?: Readonly<Record<string, unknown>>;
+    }
   | { readonly bytes: Uint8Array }
 );
 
@@ -156,7 +160,8 @@ export class PluginHost implements AsyncDisposable {
   constructor(options: PluginHostOptions = {}) {
     const positive = (name: string, value: number | undefined, fallback: number): number => {
       const v = value ?? fallback;
-      if (!(typeof v === 'number' && v > 0)) throw new ReloadError({ code: 'INVALID_ARGUMENT', message: `${name} must be a number > 0 (got ${String(v)})` });
+      if (!(typeof v === 'number' && v > 0))
+        throw new ReloadError({ code: 'INVALID_ARGUMENT', message: `${name} must be a number > 0 (got ${String(v)})` });
       return v;
     };
     const disciplines = DisciplineSet.builtin().with(...(options.disciplines ?? []));
@@ -240,8 +245,12 @@ export class PluginHost implements AsyncDisposable {
    * Every provider of `kind` that serves now, with its key and plugin version (e.g. to rebuild a
    * logical-type registry after a reload: listen for `committed`, then read this).
    */
-  providers<K extends SurfaceKind>(kind: K): { readonly key: string; readonly provider: ProviderOf<K>; readonly plugin: PluginInfo }[] {
-    return this.#core.registry.entries(kind).map((entry) => ({ key: entry.key, provider: entry.provider as ProviderOf<K>, plugin: entry.version.info }));
+  providers<K extends SurfaceKind>(
+    kind: K,
+  ): { readonly key: string; readonly provider: ProviderOf<K>; readonly plugin: PluginInfo }[] {
+    return this.#core.registry
+      .entries(kind)
+      .map((entry) => ({ key: entry.key, provider: entry.provider as ProviderOf<K>, plugin: entry.version.info }));
   }
 
   /** The provider of `kind`/`key` that serves now (no lease: prefer `call` for real work). */
@@ -253,7 +262,11 @@ export class PluginHost implements AsyncDisposable {
    * Calls `fn` with the provider of `kind`/`key` that serves now. The call runs entirely on that
    * version: a reload committing meanwhile retires the old version only after `fn` settles.
    */
-  call<K extends SurfaceKind, T>(kind: K, key: string, fn: (provider: ProviderOf<K>, plugin: PluginInfo) => MaybePromise<T>): Promise<T> {
+  call<K extends SurfaceKind, T>(
+    kind: K,
+    key: string,
+    fn: (provider: ProviderOf<K>, plugin: PluginInfo) => MaybePromise<T>,
+  ): Promise<T> {
     const entry = this.#core.closed ? undefined : this.#core.registry.lookup(kind, key);
     if (!entry) return Promise.reject(this.#notFound(kind, key));
     const version = entry.version;
@@ -280,7 +293,12 @@ export class PluginHost implements AsyncDisposable {
       released = true;
       leases.release();
     };
-    return { provider: entry.provider as ProviderOf<K>, plugin: entry.version.info, release, [Symbol.dispose]: release };
+    return {
+      provider: entry.provider as ProviderOf<K>,
+      plugin: entry.version.info,
+      release,
+      [Symbol.dispose]: release,
+    };
   }
 
   /** Builds an index (or reopens persisted bytes) as a managed handle that survives reloads. */
@@ -294,7 +312,13 @@ export class PluginHost implements AsyncDisposable {
       make: (provider) => {
         const p = provider as IndexKindProvider;
         const signal = options.signal === undefined ? {} : { signal: options.signal };
-        return 'bytes' in options ? p.open(options.bytes, signal) : p.build(options.source, { column: options.column, ...(options.params ? { params: options.params } : {}), ...signal });
+        return 'bytes' in options
+          ? p.open(options.bytes, signal)
+          : p.build(options.source, {
+              column: options.column,
+              ...(options.params ? { params: options.params } : {}),
+              ...signal,
+            });
       },
     });
     return new ManagedIndex(cell, this.#closer);
@@ -310,7 +334,10 @@ export class PluginHost implements AsyncDisposable {
       signal: options.signal,
       check: streamCheck,
       make: async (provider) => {
-        const stream = await (provider as CdcOutputProvider).start({ ...(options.fromLsn === undefined ? {} : { fromLsn: options.fromLsn }), ...(options.signal ? { signal: options.signal } : {}) });
+        const stream = await (provider as CdcOutputProvider).start({
+          ...(options.fromLsn === undefined ? {} : { fromLsn: options.fromLsn }),
+          ...(options.signal ? { signal: options.signal } : {}),
+        });
         if (typeof stream?.checkpoint === 'function') {
           const lsn = await stream.checkpoint(options.signal ? { signal: options.signal } : {});
           if (typeof lsn === 'bigint') cursor.deliveredEnd = lsn;
@@ -346,7 +373,11 @@ export class PluginHost implements AsyncDisposable {
       name: options.name,
       signal: options.signal,
       check: storageCheck,
-      make: (provider) => (provider as StorageBackendProvider).open({ location: options.location, ...(options.signal ? { signal: options.signal } : {}) }),
+      make: (provider) =>
+        (provider as StorageBackendProvider).open({
+          location: options.location,
+          ...(options.signal ? { signal: options.signal } : {}),
+        }),
       handoffParams: () => ({ location: options.location }),
     });
     return new ManagedStorage(cell, this.#closer);
@@ -375,12 +406,19 @@ export class PluginHost implements AsyncDisposable {
     await this.#jobs.stop();
     const errors: unknown[] = [];
     for (const slot of this.#core.slots.values()) {
-      for (const cell of [...slot.resources]) await closeCell(this.#core, cell).catch((error: unknown) => errors.push(error));
+      for (const cell of [...slot.resources])
+        await closeCell(this.#core, cell).catch((error: unknown) => errors.push(error));
     }
     const order = [...this.#core.slots.keys()];
-    for (const name of order.reverse()) await unloadSlot(this.#core, name, { force: true }).catch((error: unknown) => errors.push(error));
+    for (const name of order.reverse())
+      await unloadSlot(this.#core, name, { force: true }).catch((error: unknown) => errors.push(error));
     if (errors.length > 0) {
-      throw new ReloadError({ code: 'HOST_CLOSED', phase: 'unload', message: `the host closed, but ${errors.length} resource(s) or plugin(s) failed to close`, cause: new AggregateError(errors) });
+      throw new ReloadError({
+        code: 'HOST_CLOSED',
+        phase: 'unload',
+        message: `the host closed, but ${errors.length} resource(s) or plugin(s) failed to close`,
+        cause: new AggregateError(errors),
+      });
     }
   }
 
@@ -392,8 +430,15 @@ export class PluginHost implements AsyncDisposable {
   }
 
   #notFound(kind: string, key: string): ReloadError {
-    if (this.#core.closed) return new ReloadError({ code: 'HOST_CLOSED', phase: 'call', kind, key, message: 'the plugin host is closed' });
-    return new ReloadError({ code: 'SURFACE_NOT_FOUND', phase: 'call', kind, key, message: `no loaded plugin provides ${kind} '${key}'` });
+    if (this.#core.closed)
+      return new ReloadError({ code: 'HOST_CLOSED', phase: 'call', kind, key, message: 'the plugin host is closed' });
+    return new ReloadError({
+      code: 'SURFACE_NOT_FOUND',
+      phase: 'call',
+      kind,
+      key,
+      message: `no loaded plugin provides ${kind} '${key}'`,
+    });
   }
 }
 

@@ -52,12 +52,29 @@ export interface StagingRegistrar {
 }
 
 /** Makes the registrar of one plugin version. Every provider is validated by its kind's discipline. */
-export function createRegistrar(plugin: PluginInfo, disciplines: DisciplineSet, scope: DependencyContainer, signal: AbortSignal): StagingRegistrar {
+export function createRegistrar(
+  plugin: PluginInfo,
+  disciplines: DisciplineSet,
+  scope: DependencyContainer,
+  signal: AbortSignal,
+): StagingRegistrar {
   const registrations: Registration[] = [];
   const retireHooks: (() => MaybePromise<void>)[] = [];
   let sealed = false;
-  const fail = (code: 'UNKNOWN_KIND' | 'INVALID_PROVIDER' | 'DUPLICATE_SURFACE' | 'INVALID_ARGUMENT', kind: string, message: string, key?: string): never => {
-    throw new ReloadError({ code, phase: 'stage', plugin: plugin.name, kind, ...(key === undefined ? {} : { key }), message: `plugin '${plugin.name}' ${plugin.version}: ${message}` });
+  const fail = (
+    code: 'UNKNOWN_KIND' | 'INVALID_PROVIDER' | 'DUPLICATE_SURFACE' | 'INVALID_ARGUMENT',
+    kind: string,
+    message: string,
+    key?: string,
+  ): never => {
+    throw new ReloadError({
+      code,
+      phase: 'stage',
+      plugin: plugin.name,
+      kind,
+      ...(key === undefined ? {} : { key }),
+      message: `plugin '${plugin.name}' ${plugin.version}: ${message}`,
+    });
   };
   const registrar: Registrar = {
     plugin,
@@ -70,11 +87,13 @@ export function createRegistrar(plugin: PluginInfo, disciplines: DisciplineSet, 
     },
     add(kind, provider) {
       if (sealed) fail('INVALID_ARGUMENT', kind, `registered ${kind} after register() had settled`);
-      const discipline = disciplines.get(kind) ?? fail('UNKNOWN_KIND', kind, `surface kind '${kind}' has no discipline in this host`);
+      const discipline =
+        disciplines.get(kind) ?? fail('UNKNOWN_KIND', kind, `surface kind '${kind}' has no discipline in this host`);
       const problems = discipline.validate(provider);
       if (problems.length > 0) fail('INVALID_PROVIDER', kind, `invalid ${kind} provider: ${problems.join('; ')}`);
       const key = discipline.keyOf(provider);
-      if (registrations.some((r) => r.kind === kind && r.key === key)) fail('DUPLICATE_SURFACE', kind, `registered ${kind} '${key}' twice`, key);
+      if (registrations.some((r) => r.kind === kind && r.key === key))
+        fail('DUPLICATE_SURFACE', kind, `registered ${kind} '${key}' twice`, key);
       registrations.push({ kind, key, provider });
       return this;
     },

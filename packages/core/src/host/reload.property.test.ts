@@ -12,7 +12,15 @@ import { isReloadError } from '../errors/reloadError.js';
 import type { CdcBatch, CdcOutputProvider, CdcStream } from '../surfaces/cdcOutput.js';
 import type { CrdtKindProvider, CrdtState } from '../surfaces/crdtKind.js';
 import type { IndexHandle, IndexKindProvider } from '../surfaces/indexKind.js';
-import { counterV1, counterV2Lossy, counterV2Migrating, fixtureCdcOutput, fixtureIndexKind, queryBatch, valuesTable } from '../__tests__/fixtures.js';
+import {
+  counterV1,
+  counterV2Lossy,
+  counterV2Migrating,
+  fixtureCdcOutput,
+  fixtureIndexKind,
+  queryBatch,
+  valuesTable,
+} from '../__tests__/fixtures.js';
 import type { CdcFaults, Fault, IndexFaults } from '../__tests__/fixtures.js';
 import { world } from '../__tests__/plugins.js';
 import type { World } from '../__tests__/plugins.js';
@@ -24,15 +32,27 @@ type Step = 'register' | 'compat' | 'persist' | 'open' | 'checkpoint' | 'shutdow
 
 const faultArb = fc.option(
   fc.oneof(
-    fc.record({ step: fc.constantFrom<Step>('register', 'compat', 'shutdown'), mode: fc.constantFrom<Fault>('throw', 'reject') }),
-    fc.record({ step: fc.constantFrom<Step>('persist', 'open', 'checkpoint', 'start'), mode: fc.constantFrom<Fault>('throw', 'reject', 'garbage') }),
+    fc.record({
+      step: fc.constantFrom<Step>('register', 'compat', 'shutdown'),
+      mode: fc.constantFrom<Fault>('throw', 'reject'),
+    }),
+    fc.record({
+      step: fc.constantFrom<Step>('persist', 'open', 'checkpoint', 'start'),
+      mode: fc.constantFrom<Fault>('throw', 'reject', 'garbage'),
+    }),
   ),
   { nil: undefined },
 );
 const callArb = fc.constantFrom('fn', 'probe', 'deliver', 'apply');
 
 /** A plugin whose every call completes when the scheduler decides; calls check their version is still live. */
-function scheduledPlugin(version: string, w: World, s: Scheduler, retired: Set<string>, faults: { index: IndexFaults; cdc: CdcFaults; register?: Fault; crdt?: CrdtKindProvider }) {
+function scheduledPlugin(
+  version: string,
+  w: World,
+  s: Scheduler,
+  retired: Set<string>,
+  faults: { index: IndexFaults; cdc: CdcFaults; register?: Fault; crdt?: CrdtKindProvider },
+) {
   const live = <A extends unknown[], R>(fn: (...args: A) => R | PromiseLike<R>) =>
     s.scheduleFunction(async (...args: A): Promise<R> => {
       if (retired.has(version)) throw new Error(`call started on retired version ${version}`);
@@ -40,8 +60,16 @@ function scheduledPlugin(version: string, w: World, s: Scheduler, retired: Set<s
       if (retired.has(version)) throw new Error(`call ended on retired version ${version}`);
       return result;
     });
-  const handle = (h: IndexHandle): IndexHandle => ({ probe: live((q: RecordBatch, k: number) => h.probe(q, k)), persist: live(() => h.persist()), close: () => h.close() });
-  const stream = (st: CdcStream): CdcStream => ({ deliver: live((b: CdcBatch) => st.deliver(b)), checkpoint: live(() => st.checkpoint()), shutdown: live(() => st.shutdown()) });
+  const handle = (h: IndexHandle): IndexHandle => ({
+    probe: live((q: RecordBatch, k: number) => h.probe(q, k)),
+    persist: live(() => h.persist()),
+    close: () => h.close(),
+  });
+  const stream = (st: CdcStream): CdcStream => ({
+    deliver: live((b: CdcBatch) => st.deliver(b)),
+    checkpoint: live(() => st.checkpoint()),
+    shutdown: live(() => st.shutdown()),
+  });
   const isObject = (x: unknown): x is object => typeof x === 'object' && x !== null;
   const index = fixtureIndexKind(version, w.ledger, faults.index);
   const cdc = fixtureCdcOutput(version, w.sink, faults.cdc);
@@ -60,22 +88,46 @@ function scheduledPlugin(version: string, w: World, s: Scheduler, retired: Set<s
       return isObject(st) && 'deliver' in st ? stream(st) : st;
     }),
   };
-  const base = faults.crdt ?? counterV1(() => [[{ replica: 'a', by: 1 }, { replica: 'b', by: 2 }]]);
+  const base =
+    faults.crdt ??
+    counterV1(() => [
+      [
+        { replica: 'a', by: 1 },
+        { replica: 'b', by: 2 },
+      ],
+    ]);
   const counter: CrdtKindProvider = {
     ...base,
     empty: async () => wrapState(await base.empty()),
     fromPersisted: async (bytes) => wrapState(await base.fromPersisted(bytes)),
   };
   function wrapState(state: CrdtState): CrdtState {
-    return { apply: live((op: unknown) => state.apply(op)), merge: (o) => state.merge(o), value: () => state.value(), persist: () => state.persist(), inner: state } as CrdtState;
+    return {
+      apply: live((op: unknown) => state.apply(op)),
+      merge: (o) => state.merge(o),
+      value: () => state.value(),
+      persist: () => state.persist(),
+      inner: state,
+    } as CrdtState;
   }
   return definePlugin({
     name: 'engine',
     version,
     async register(r) {
-      if (faults.register) await Promise.resolve(faults.register === 'throw' ? (() => { throw new Error('register fault'); })() : Promise.reject(new Error('register fault')));
+      if (faults.register)
+        await Promise.resolve(
+          faults.register === 'throw'
+            ? (() => {
+                throw new Error('register fault');
+              })()
+            : Promise.reject(new Error('register fault')),
+        );
       r.onRetire(() => void retired.add(version));
-      r.scalarFunction({ name: 'version', returnType: new Utf8(), invoke: live(() => vectorFromArray([version], new Utf8())) });
+      r.scalarFunction({
+        name: 'version',
+        returnType: new Utf8(),
+        invoke: live(() => vectorFromArray([version], new Utf8())),
+      });
       r.indexKind(indexKind);
       r.cdcOutput(cdcOutput);
       r.crdtKind(counter);
@@ -97,7 +149,11 @@ test.prop([fc.scheduler(), fc.array(callArb, { minLength: 1, maxLength: 14 }), f
     const counter = await host.openCrdt<{ replica: string; by: number }, number>({ name: 'hits', kind: 'counter' });
 
     // Faults of the old version's objects are switched on now; the new version's come with it.
-    const newFaults: { index: IndexFaults; cdc: CdcFaults; register?: Fault; crdt?: CrdtKindProvider } = { index: {}, cdc: {}, crdt: counterV2Migrating() };
+    const newFaults: { index: IndexFaults; cdc: CdcFaults; register?: Fault; crdt?: CrdtKindProvider } = {
+      index: {},
+      cdc: {},
+      crdt: counterV2Migrating(),
+    };
     if (fault?.step === 'persist') oldFaults.index.persist = fault.mode;
     if (fault?.step === 'checkpoint') oldFaults.cdc.checkpoint = fault.mode;
     if (fault?.step === 'shutdown') oldFaults.cdc.shutdown = fault.mode;
@@ -109,7 +165,8 @@ test.prop([fc.scheduler(), fc.array(callArb, { minLength: 1, maxLength: 14 }), f
     let lsn = 0n;
     const delivered: string[] = [];
     let applies = 0;
-    const expectedProbe = (q: number) => [...values.keys()].sort((a, b) => Math.abs(values[a]! - q) - Math.abs(values[b]! - q) || a - b)[0];
+    const expectedProbe = (q: number) =>
+      [...values.keys()].sort((a, b) => Math.abs(values[a]! - q) - Math.abs(values[b]! - q) || a - b)[0];
     const run = (kind: string, i: number): Promise<unknown> =>
       s.schedule(Promise.resolve(), `start ${kind} #${i}`).then(async () => {
         switch (kind) {
@@ -124,7 +181,14 @@ test.prop([fc.scheduler(), fc.array(callArb, { minLength: 1, maxLength: 14 }), f
             const start = lsn;
             lsn += 2n;
             delivered.push(`${start}-${start + 2n}`);
-            return expect(await feed.deliver({ lsnStart: start, lsnEnd: start + 2n, mutations: queryBatch([1]), commitTimestamp: 0 })).toBe(true);
+            return expect(
+              await feed.deliver({
+                lsnStart: start,
+                lsnEnd: start + 2n,
+                mutations: queryBatch([1]),
+                commitTimestamp: 0,
+              }),
+            ).toBe(true);
           }
           default:
             applies++;
@@ -132,7 +196,9 @@ test.prop([fc.scheduler(), fc.array(callArb, { minLength: 1, maxLength: 14 }), f
         }
       });
     const pending = calls.map(run);
-    const reload = s.schedule(Promise.resolve(), 'start reload').then(() => host.reload(scheduledPlugin('2', w, s, retired, newFaults)));
+    const reload = s
+      .schedule(Promise.resolve(), 'start reload')
+      .then(() => host.reload(scheduledPlugin('2', w, s, retired, newFaults)));
     const outcome = await s.waitFor(Promise.allSettled([reload, ...pending]));
 
     const failedCalls = outcome.slice(1).flatMap((r) => (r.status === 'rejected' ? [String(r.reason)] : []));

@@ -19,13 +19,22 @@ export interface PlanStep {
 export function planReload(core: HostCore, definitions: readonly unknown[]): PlanStep[] {
   core.assertOpen('validate');
   if (!Array.isArray(definitions) || definitions.length === 0) {
-    throw new ReloadError({ code: 'INVALID_ARGUMENT', phase: 'validate', message: 'a reload needs at least one plugin definition' });
+    throw new ReloadError({
+      code: 'INVALID_ARGUMENT',
+      phase: 'validate',
+      message: 'a reload needs at least one plugin definition',
+    });
   }
   const byName = new Map<string, PluginDefinition>();
   for (const raw of definitions) {
     const definition = validatePlugin(raw);
     if (byName.has(definition.name)) {
-      throw new ReloadError({ code: 'INVALID_ARGUMENT', phase: 'validate', plugin: definition.name, message: `plugin '${definition.name}' appears twice in one reload` });
+      throw new ReloadError({
+        code: 'INVALID_ARGUMENT',
+        phase: 'validate',
+        plugin: definition.name,
+        message: `plugin '${definition.name}' appears twice in one reload`,
+      });
     }
     byName.set(definition.name, definition);
   }
@@ -33,7 +42,12 @@ export function planReload(core: HostCore, definitions: readonly unknown[]): Pla
   for (const name of names) {
     const slot = core.slot(name, 'validate');
     if (slot.activity) {
-      throw new ReloadError({ code: 'RELOAD_IN_PROGRESS', phase: 'validate', plugin: name, message: `plugin '${name}' is already being ${slot.activity === 'reload' ? 'reloaded' : 'unloaded'}; one reload per plugin at a time` });
+      throw new ReloadError({
+        code: 'RELOAD_IN_PROGRESS',
+        phase: 'validate',
+        plugin: name,
+        message: `plugin '${name}' is already being ${slot.activity === 'reload' ? 'reloaded' : 'unloaded'}; one reload per plugin at a time`,
+      });
     }
     const outside = core.dependentsOf(name).filter((d) => !byName.has(d));
     if (outside.length > 0) {
@@ -49,14 +63,23 @@ export function planReload(core: HostCore, definitions: readonly unknown[]): Pla
   for (const definition of byName.values()) {
     for (const dep of definition.dependsOn ?? []) {
       if (!byName.has(dep) && !core.slots.has(dep)) {
-        throw new ReloadError({ code: 'DEPENDENCY_MISSING', phase: 'validate', plugin: definition.name, message: `plugin '${definition.name}' ${definition.version} depends on '${dep}', which is not loaded` });
+        throw new ReloadError({
+          code: 'DEPENDENCY_MISSING',
+          phase: 'validate',
+          plugin: definition.name,
+          message: `plugin '${definition.name}' ${definition.version} depends on '${dep}', which is not loaded`,
+        });
       }
     }
   }
   // The whole graph after the reload must stay acyclic, not only the reloaded part.
-  const after = (name: string): readonly string[] => byName.get(name)?.dependsOn ?? core.slots.get(name)?.current.dependsOn ?? [];
+  const after = (name: string): readonly string[] =>
+    byName.get(name)?.dependsOn ?? core.slots.get(name)?.current.dependsOn ?? [];
   dependencyOrder([...core.slots.keys()], after);
-  const steps = dependencyOrder(names, after).map((name) => ({ slot: core.slots.get(name)!, definition: byName.get(name)! }));
+  const steps = dependencyOrder(names, after).map((name) => ({
+    slot: core.slots.get(name)!,
+    definition: byName.get(name)!,
+  }));
   for (const step of steps) step.slot.activity = 'reload';
   return steps;
 }

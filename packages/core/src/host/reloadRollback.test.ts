@@ -20,7 +20,8 @@ async function rejection(promise: Promise<unknown>): Promise<ReloadError> {
 }
 
 const arg = vectorFromArray(['x'], new Utf8());
-const versionOf = async (host: PluginHost): Promise<string> => String((await host.call('scalarFunction', 'version', (f) => f.invoke([arg]))).get(0));
+const versionOf = async (host: PluginHost): Promise<string> =>
+  String((await host.call('scalarFunction', 'version', (f) => f.invoke([arg]))).get(0));
 
 /** A host on v1 with one index, one CDC stream (2 batches delivered) and one counter. */
 async function setUp(w: World = world()) {
@@ -32,7 +33,17 @@ async function setUp(w: World = world()) {
   await stream.deliver(batchAt(0n, 2));
   await counter.apply({ replica: 'r', by: 3 });
   const events: (keyof HostEventMap)[] = [];
-  for (const e of ['started', 'compatChecked', 'quiesced', 'drained', 'dispatched', 'committed', 'rolledBack', 'retired'] as const) host.on(e, () => events.push(e));
+  for (const e of [
+    'started',
+    'compatChecked',
+    'quiesced',
+    'drained',
+    'dispatched',
+    'committed',
+    'rolledBack',
+    'retired',
+  ] as const)
+    host.on(e, () => events.push(e));
   return { host, w, index, stream, counter, events };
 }
 
@@ -51,9 +62,17 @@ async function expectOldServing(s: Awaited<ReturnType<typeof setUp>>, nextLsn = 
 describe('reload rollback: a failure at any step leaves the old version serving', () => {
   it('register() throws: REGISTRATION_FAILED at stage, nothing paused', async () => {
     const s = await setUp();
-    const error = await rejection(s.host.reload(testPlugin('2', s.w, { register: () => { throw new Error('bad config'); } })));
+    const error = await rejection(
+      s.host.reload(
+        testPlugin('2', s.w, {
+          register: () => {
+            throw new Error('bad config');
+          },
+        }),
+      ),
+    );
     expect(error).toMatchObject({ code: 'REGISTRATION_FAILED', phase: 'stage', plugin: 'engine' });
-    expect(error.message).toContain("register() failed: bad config (engine 1 still serves; nothing was lost)");
+    expect(error.message).toContain('register() failed: bad config (engine 1 still serves; nothing was lost)');
     expect(s.events).toEqual(['started', 'rolledBack']);
     await expectOldServing(s);
     await s.host.close();
@@ -61,7 +80,9 @@ describe('reload rollback: a failure at any step leaves the old version serving'
 
   it('register() hangs: times out at stage', async () => {
     const s = await setUp();
-    const error = await rejection(s.host.reload(testPlugin('2', s.w, { register: () => new Promise(() => undefined) }), { registerTimeoutMs: 20 }));
+    const error = await rejection(
+      s.host.reload(testPlugin('2', s.w, { register: () => new Promise(() => undefined) }), { registerTimeoutMs: 20 }),
+    );
     expect(error).toMatchObject({ code: 'REGISTRATION_FAILED', phase: 'stage' });
     expect(error.message).toContain('did not settle within 20 ms');
     await expectOldServing(s);
@@ -70,7 +91,9 @@ describe('reload rollback: a failure at any step leaves the old version serving'
 
   it('an invalid provider is refused with INVALID_PROVIDER naming the problem', async () => {
     const s = await setUp();
-    const error = await rejection(s.host.reload(testPlugin('2', s.w, { register: (r) => void r.scalarFunction({ name: 'broken' } as never) })));
+    const error = await rejection(
+      s.host.reload(testPlugin('2', s.w, { register: (r) => void r.scalarFunction({ name: 'broken' } as never) })),
+    );
     expect(error).toMatchObject({ code: 'INVALID_PROVIDER', phase: 'stage', kind: 'scalarFunction' });
     expect(error.message).toContain("'invoke()' is missing");
     await expectOldServing(s);
@@ -82,14 +105,22 @@ describe('reload rollback: a failure at any step leaves the old version serving'
     const error = await rejection(s.host.reload(testPlugin('2', s.w, { crdt: counterV2Lossy() })));
     expect(error).toMatchObject({ code: 'SCHEMA_INCOMPATIBLE', phase: 'compat', kind: 'crdtKind', key: 'counter' });
     expect(s.events).toEqual(['started', 'rolledBack']);
-    expect(s.host.stats('engine')).toMatchObject({ reloadsFailed: 1, lastPauseMs: 0, lastError: { code: 'SCHEMA_INCOMPATIBLE' } });
+    expect(s.host.stats('engine')).toMatchObject({
+      reloadsFailed: 1,
+      lastPauseMs: 0,
+      lastError: { code: 'SCHEMA_INCOMPATIBLE' },
+    });
     await expectOldServing(s);
     await s.host.close();
   });
 
   it('a version that drops a surface live resources use is refused with RESOURCE_ORPHANED', async () => {
     const s = await setUp();
-    const dropping = { ...testPlugin('2', s.w), register: (r: Parameters<ReturnType<typeof testPlugin>['register']>[0]) => void r.scalarFunction(testPluginFunction()) };
+    const dropping = {
+      ...testPlugin('2', s.w),
+      register: (r: Parameters<ReturnType<typeof testPlugin>['register']>[0]) =>
+        void r.scalarFunction(testPluginFunction()),
+    };
     const error = await rejection(s.host.reload(dropping));
     expect(error.code).toBe('RESOURCE_ORPHANED');
     expect(error.message).toMatch(/no longer provides (indexKind 'nearest'|cdcOutput 'memory'|crdtKind 'counter')/);
@@ -119,7 +150,9 @@ describe('reload rollback: a failure at any step leaves the old version serving'
   it('a provider call that hangs in dispatch times out: STEP_TIMEOUT, the host stays healthy', async () => {
     const s = await setUp();
     const started = performance.now();
-    const error = await rejection(s.host.reload(testPlugin('2', s.w, { index: { open: 'hang' } }), { stepTimeoutMs: 30 }));
+    const error = await rejection(
+      s.host.reload(testPlugin('2', s.w, { index: { open: 'hang' } }), { stepTimeoutMs: 30 }),
+    );
     expect(error).toMatchObject({ code: 'STEP_TIMEOUT', step: 'open' });
     expect(performance.now() - started).toBeLessThan(1_000);
     await expectOldServing(s);
@@ -156,7 +189,10 @@ describe('reload rollback: a failure at any step leaves the old version serving'
     early.abort();
     expect((await rejection(s.host.reload(testPlugin('2', s.w), { signal: early.signal }))).code).toBe('ABORTED');
     const late = new AbortController();
-    const pending = s.host.reload(testPlugin('2', s.w, { index: { open: 'hang' } }), { signal: late.signal, stepTimeoutMs: 10_000 });
+    const pending = s.host.reload(testPlugin('2', s.w, { index: { open: 'hang' } }), {
+      signal: late.signal,
+      stepTimeoutMs: 10_000,
+    });
     setTimeout(() => late.abort(), 20);
     const error = await rejection(pending);
     expect(error.code).toBe('ABORTED');

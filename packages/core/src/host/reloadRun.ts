@@ -93,7 +93,11 @@ export class ReloadRun {
     this.#signal = options.signal ?? NEVER_ABORTED;
     this.#started = started;
     this.id = core.nextReloadId();
-    this.#plugins = steps.map(({ slot, definition }) => ({ name: slot.name, from: slot.current.version, to: definition.version }));
+    this.#plugins = steps.map(({ slot, definition }) => ({
+      name: slot.name,
+      from: slot.current.version,
+      to: definition.version,
+    }));
   }
 
   /** Runs the reload; resolves when committed, rejects with a `ReloadError` after rolling back. */
@@ -124,13 +128,25 @@ export class ReloadRun {
     const names = new Set(this.#steps.map((s) => s.slot.name));
     const claimed = new Map<string, PluginVersion>();
     for (const { definition } of this.#steps) {
-      const version = await this.#core.stage(definition, this.#options.signal, this.#options.registerTimeoutMs ?? this.#core.settings.registerTimeoutMs);
+      const version = await this.#core.stage(
+        definition,
+        this.#options.signal,
+        this.#options.registerTimeoutMs ?? this.#core.settings.registerTimeoutMs,
+      );
       this.#staged.push(version);
       const taken = this.#core.registry.conflicts(version.registrations, names)[0];
       if (taken) throw conflictError(version, taken.kind, taken.key, taken);
       for (const { kind, key } of version.registrations) {
         const other = claimed.get(`${kind}\0${key}`);
-        if (other) throw new ReloadError({ code: 'SURFACE_CONFLICT', phase: 'stage', plugin: version.name, kind, key, message: `plugins '${other.name}' and '${version.name}' both register ${kind} '${key}'` });
+        if (other)
+          throw new ReloadError({
+            code: 'SURFACE_CONFLICT',
+            phase: 'stage',
+            plugin: version.name,
+            kind,
+            key,
+            message: `plugins '${other.name}' and '${version.name}' both register ${kind} '${key}'`,
+          });
         claimed.set(`${kind}\0${key}`, version);
       }
     }
@@ -172,8 +188,16 @@ export class ReloadRun {
       await waitWithin(Promise.all(this.#steps.map(({ slot }) => slot.gated.whenIdle())), timeoutMs, this.#signal);
     } catch (error) {
       if (!(error instanceof DOMException && error.name === 'TimeoutError')) throw error;
-      const busy = this.#steps.filter(({ slot }) => slot.gated.count > 0).map(({ slot }) => `'${slot.name}' (${slot.gated.count} in flight)`);
-      throw new ReloadError({ code: 'DRAIN_TIMEOUT', phase: 'drain', plugin: this.#steps[0]!.slot.name, message: `in-flight calls did not drain within ${timeoutMs} ms: ${busy.join(', ')}`, cause: timeoutError(timeoutMs, 'drain') });
+      const busy = this.#steps
+        .filter(({ slot }) => slot.gated.count > 0)
+        .map(({ slot }) => `'${slot.name}' (${slot.gated.count} in flight)`);
+      throw new ReloadError({
+        code: 'DRAIN_TIMEOUT',
+        phase: 'drain',
+        plugin: this.#steps[0]!.slot.name,
+        message: `in-flight calls did not drain within ${timeoutMs} ms: ${busy.join(', ')}`,
+        cause: timeoutError(timeoutMs, 'drain'),
+      });
     }
     this.#timings.drainMs = performance.now() - t;
     this.#emit('drained', { drainMs: this.#timings.drainMs });
@@ -185,19 +209,31 @@ export class ReloadRun {
       try {
         this.#outcomes.push({ slot, outcome: await this.#dispatcher(i, this.#reports.get(slot.name)).dispatch() });
       } catch (error) {
-        if (isReloadError(error)) applyRestored(slot, error.details['restored'] as ResourceBundle | undefined, error.details['unrestored'] as UnrestoredResource[] | undefined, error);
+        if (isReloadError(error))
+          applyRestored(
+            slot,
+            error.details['restored'] as ResourceBundle | undefined,
+            error.details['unrestored'] as UnrestoredResource[] | undefined,
+            error,
+          );
         throw error;
       }
     }
     this.#timings.dispatchMs = performance.now() - t;
-    this.#emit('dispatched', { dispatchMs: this.#timings.dispatchMs, handoffs: this.#outcomes.flatMap(({ outcome }) => outcome.handoffs) });
+    this.#emit('dispatched', {
+      dispatchMs: this.#timings.dispatchMs,
+      handoffs: this.#outcomes.flatMap(({ outcome }) => outcome.handoffs),
+    });
   }
 
   /** The point of no return: publish, swing managed resources, open the gates. Synchronous. */
   #commit(): ReloadResult {
     this.#enter('commit');
     const names = new Set(this.#steps.map((s) => s.slot.name));
-    this.#core.registry.publish(names, this.#steps.map(({ slot }, i) => ({ version: this.#staged[i]!, slot })));
+    this.#core.registry.publish(
+      names,
+      this.#steps.map(({ slot }, i) => ({ version: this.#staged[i]!, slot })),
+    );
     const retiring: PluginVersion[] = [];
     const oldBackings: Backing[] = [];
     for (const [i, { slot }] of this.#steps.entries()) {
@@ -208,7 +244,9 @@ export class ReloadRun {
       next.state = 'active';
       slot.current = next;
       for (const cell of slot.resources) {
-        oldBackings.push(cell.swap(outcome.resources.get(cell.kind, cell.name), next.registrations.get(cell.kind, cell.key), next));
+        oldBackings.push(
+          cell.swap(outcome.resources.get(cell.kind, cell.name), next.registrations.get(cell.kind, cell.key), next),
+        );
       }
     }
     const pause = this.#openGates();
@@ -283,13 +321,24 @@ export class ReloadRun {
       ...(failure.kind === undefined ? {} : { kind: failure.kind }),
       ...(failure.key === undefined ? {} : { key: failure.key }),
       ...(failure.step === undefined ? {} : { step: failure.step }),
-      message: `reload ${this.#transitions().map((p) => `${p.name} ${p.from} → ${p.to}`).join(', ')} failed at ${phase}: ${failure.message}` + (lost.length > 0 ? `; not restored: ${lost.map((u) => `${u.kind} '${u.name}'`).join(', ')}` : ''),
+      message:
+        `reload ${this.#transitions()
+          .map((p) => `${p.name} ${p.from} → ${p.to}`)
+          .join(', ')} failed at ${phase}: ${failure.message}` +
+        (lost.length > 0 ? `; not restored: ${lost.map((u) => `${u.kind} '${u.name}'`).join(', ')}` : ''),
       stillServing: serving,
       cause: failure,
       details: { ...failure.details, unrestored: lost },
     });
     for (const { slot } of this.#steps) {
-      slot.stats = reduceStats(slot.stats, { type: 'rolledBack', drainMs: this.#timings.drainMs, pauseMs: pause.pauseMs, queued: pause.queued, maxQueueWaitMs: pause.maxQueueWaitMs, error: { code: error.code, phase, message: error.message } });
+      slot.stats = reduceStats(slot.stats, {
+        type: 'rolledBack',
+        drainMs: this.#timings.drainMs,
+        pauseMs: pause.pauseMs,
+        queued: pause.queued,
+        maxQueueWaitMs: pause.maxQueueWaitMs,
+        error: { code: error.code, phase, message: error.message },
+      });
     }
     this.#emit('rolledBack', { phase, error, pauseMs: pause.pauseMs });
     return error;
@@ -341,15 +390,27 @@ export class ReloadRun {
     return this.#plugins;
   }
 
-  #emit<E extends Exclude<keyof HostEventMap, 'loaded' | 'unloaded' | 'jobFailed' | 'listenerError' | 'queueWait'>>(event: E, extra: Omit<HostEventMap[E], keyof ReloadEventBase>): void {
+  #emit<E extends Exclude<keyof HostEventMap, 'loaded' | 'unloaded' | 'jobFailed' | 'listenerError' | 'queueWait'>>(
+    event: E,
+    extra: Omit<HostEventMap[E], keyof ReloadEventBase>,
+  ): void {
     if (!this.#core.events.has(event)) return;
-    const base: ReloadEventBase = { reloadId: this.id, plugins: this.#transitions(), elapsedMs: performance.now() - this.#started };
+    const base: ReloadEventBase = {
+      reloadId: this.id,
+      plugins: this.#transitions(),
+      elapsedMs: performance.now() - this.#started,
+    };
     this.#core.events.emit(event, { ...base, ...extra } as HostEventMap[E]);
   }
 }
 
 /** Points cells at what serves again after a failed handoff; stops the ones that were lost. */
-function applyRestored(slot: PluginSlot, restored: ResourceBundle | undefined, unrestored: readonly UnrestoredResource[] | undefined, cause: ReloadError): void {
+function applyRestored(
+  slot: PluginSlot,
+  restored: ResourceBundle | undefined,
+  unrestored: readonly UnrestoredResource[] | undefined,
+  cause: ReloadError,
+): void {
   for (const cell of slot.resources) {
     const lost = unrestored?.find((u) => u.kind === cell.kind && u.name === cell.name);
     if (lost) {
@@ -360,7 +421,9 @@ function applyRestored(slot: PluginSlot, restored: ResourceBundle | undefined, u
           plugin: slot.name,
           kind: cell.kind,
           key: cell.name,
-          message: `${cell.kind} '${cell.name}' stopped during a failed reload and could not be restarted` + (lost.checkpointLsn === undefined ? '' : `; restart it from LSN ${lost.checkpointLsn}`),
+          message:
+            `${cell.kind} '${cell.name}' stopped during a failed reload and could not be restarted` +
+            (lost.checkpointLsn === undefined ? '' : `; restart it from LSN ${lost.checkpointLsn}`),
           cause,
           details: lost.checkpointLsn === undefined ? {} : { checkpointLsn: lost.checkpointLsn },
         }),
@@ -368,6 +431,7 @@ function applyRestored(slot: PluginSlot, restored: ResourceBundle | undefined, u
       continue;
     }
     const resource = restored?.get(cell.kind, cell.name);
-    if (resource !== undefined && resource !== cell.backing.value) cell.swap(resource, cell.backing.provider, cell.backing.version);
+    if (resource !== undefined && resource !== cell.backing.value)
+      cell.swap(resource, cell.backing.provider, cell.backing.version);
   }
 }

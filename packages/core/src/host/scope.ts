@@ -26,7 +26,10 @@ export function createVersionScope(parent: DependencyContainer, info: PluginInfo
  * Ends a version scope: runs its retire hooks (last registered first), then disposes the container
  * (its constructed instances with `dispose()`). Never throws: returns the errors, if any.
  */
-export async function disposeScope(scope: DependencyContainer, hooks: readonly (() => unknown)[] = []): Promise<unknown[]> {
+export async function disposeScope(
+  scope: DependencyContainer,
+  hooks: readonly (() => unknown)[] = [],
+): Promise<unknown[]> {
   const errors: unknown[] = [];
   for (const hook of [...hooks].reverse()) {
     try {

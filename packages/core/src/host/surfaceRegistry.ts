@@ -29,7 +29,8 @@ export class SurfaceRegistry {
 
   /** Every entry, optionally of one kind. */
   entries(kind?: string): RegistryEntry[] {
-    const kinds = kind === undefined ? [...this.#table.values()] : [this.#table.get(kind) ?? new Map<string, RegistryEntry>()];
+    const kinds =
+      kind === undefined ? [...this.#table.values()] : [this.#table.get(kind) ?? new Map<string, RegistryEntry>()];
     return kinds.flatMap((keys) => [...keys.values()]);
   }
 
@@ -47,7 +48,10 @@ export class SurfaceRegistry {
    * Publishes the next table: the surfaces of plugins in `remove` are dropped and those of `add`
    * appear, atomically. Throws `SURFACE_CONFLICT` (publishing nothing) if a key is taken.
    */
-  publish(remove: ReadonlySet<string>, add: readonly { readonly version: PluginVersion; readonly slot: PluginSlot }[]): void {
+  publish(
+    remove: ReadonlySet<string>,
+    add: readonly { readonly version: PluginVersion; readonly slot: PluginSlot }[],
+  ): void {
     const next = new Map<string, Map<string, RegistryEntry>>();
     for (const [kind, keys] of this.#table) {
       for (const [key, entry] of keys) {

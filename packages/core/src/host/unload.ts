@@ -18,16 +18,32 @@ export interface UnloadSlotOptions {
 export async function unloadSlot(core: HostCore, name: string, options: UnloadSlotOptions): Promise<void> {
   const slot = core.slot(name, 'unload');
   if (slot.activity) {
-    throw new ReloadError({ code: 'RELOAD_IN_PROGRESS', phase: 'unload', plugin: name, message: `plugin '${name}' is being ${slot.activity === 'reload' ? 'reloaded' : 'unloaded'}; try again when that ends` });
+    throw new ReloadError({
+      code: 'RELOAD_IN_PROGRESS',
+      phase: 'unload',
+      plugin: name,
+      message: `plugin '${name}' is being ${slot.activity === 'reload' ? 'reloaded' : 'unloaded'}; try again when that ends`,
+    });
   }
   const dependents = options.force ? [] : core.dependentsOf(name);
   if (dependents.length > 0) {
-    throw new ReloadError({ code: 'DEPENDENTS_BLOCK', phase: 'unload', plugin: name, message: `plugin '${name}' cannot be unloaded: ${dependents.map((d) => `'${d}'`).join(', ')} depend on it; unload them first`, details: { dependents } });
+    throw new ReloadError({
+      code: 'DEPENDENTS_BLOCK',
+      phase: 'unload',
+      plugin: name,
+      message: `plugin '${name}' cannot be unloaded: ${dependents.map((d) => `'${d}'`).join(', ')} depend on it; unload them first`,
+      details: { dependents },
+    });
   }
   const openResources = (): void => {
     if (slot.resources.size === 0) return;
     const names = [...slot.resources].map((cell) => `${cell.kind} '${cell.name}'`);
-    throw new ReloadError({ code: 'RESOURCES_OPEN', phase: 'unload', plugin: name, message: `plugin '${name}' still backs live resources (${names.join(', ')}); close them first` });
+    throw new ReloadError({
+      code: 'RESOURCES_OPEN',
+      phase: 'unload',
+      plugin: name,
+      message: `plugin '${name}' still backs live resources (${names.join(', ')}); close them first`,
+    });
   };
   openResources();
   slot.activity = 'unload';
@@ -36,7 +52,13 @@ export async function unloadSlot(core: HostCore, name: string, options: UnloadSl
     const timeoutMs = options.drainTimeoutMs ?? core.settings.drainTimeoutMs;
     await waitWithin(slot.gated.whenIdle(), timeoutMs, options.signal).catch((error: unknown) => {
       if (error instanceof DOMException && error.name === 'TimeoutError') {
-        throw new ReloadError({ code: 'DRAIN_TIMEOUT', phase: 'unload', plugin: name, message: `in-flight calls of '${name}' did not drain within ${timeoutMs} ms; it stays loaded`, cause: timeoutError(timeoutMs, 'drain') });
+        throw new ReloadError({
+          code: 'DRAIN_TIMEOUT',
+          phase: 'unload',
+          plugin: name,
+          message: `in-flight calls of '${name}' did not drain within ${timeoutMs} ms; it stays loaded`,
+          cause: timeoutError(timeoutMs, 'drain'),
+        });
       }
       throw error;
     });

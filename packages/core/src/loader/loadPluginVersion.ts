@@ -40,7 +40,10 @@ export interface LoadedPluginVersion {
  *
  * A tampered or unsigned artifact is refused with `VERIFICATION_FAILED`; nothing is imported.
  */
-export async function loadPluginVersion(directory: string, options: LoadPluginVersionOptions): Promise<LoadedPluginVersion> {
+export async function loadPluginVersion(
+  directory: string,
+  options: LoadPluginVersionOptions,
+): Promise<LoadedPluginVersion> {
   const verified = await verifyPluginDirectory(directory, { trustedKeys: options.trustedKeys });
   const installed = await installPlugin(verified, options.runtimeDirectory);
   const { manifest } = verified;
@@ -48,7 +51,13 @@ export async function loadPluginVersion(directory: string, options: LoadPluginVe
   try {
     module = (await import(pathToFileURL(installed.entryPath).href)) as Record<string, unknown>;
   } catch (error) {
-    throw new ReloadError({ code: 'INVALID_PLUGIN', phase: 'load', plugin: manifest.name, message: `importing ${manifest.name} ${manifest.version} failed: ${error instanceof Error ? error.message : String(error)}`, cause: error });
+    throw new ReloadError({
+      code: 'INVALID_PLUGIN',
+      phase: 'load',
+      plugin: manifest.name,
+      message: `importing ${manifest.name} ${manifest.version} failed: ${error instanceof Error ? error.message : String(error)}`,
+      cause: error,
+    });
   }
   let definition: PluginDefinition;
   try {
@@ -59,9 +68,16 @@ export async function loadPluginVersion(directory: string, options: LoadPluginVe
   const mismatch = [
     definition.name !== manifest.name && `name '${definition.name}' ≠ manifest '${manifest.name}'`,
     definition.version !== manifest.version && `version '${definition.version}' ≠ manifest '${manifest.version}'`,
-    [...(definition.dependsOn ?? [])].sort().join() !== [...manifest.dependsOn].sort().join() && 'dependsOn differs from the manifest',
+    [...(definition.dependsOn ?? [])].sort().join() !== [...manifest.dependsOn].sort().join() &&
+      'dependsOn differs from the manifest',
   ].filter(Boolean);
-  if (mismatch.length > 0) throw new ReloadError({ code: 'VERIFICATION_FAILED', phase: 'verify', plugin: manifest.name, message: `the plugin module does not match its manifest: ${mismatch.join('; ')}` });
+  if (mismatch.length > 0)
+    throw new ReloadError({
+      code: 'VERIFICATION_FAILED',
+      phase: 'verify',
+      plugin: manifest.name,
+      message: `the plugin module does not match its manifest: ${mismatch.join('; ')}`,
+    });
   return { definition: checkingSurfaces(definition, manifest), manifest, installed, keyId: verified.keyId };
 }
 

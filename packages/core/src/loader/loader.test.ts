@@ -18,24 +18,39 @@ beforeAll(() => {
 });
 
 /** Writes a self-contained plugin (entry + a relative import) and signs it. */
-async function artifact(version: string, options: { sign?: boolean; surfaces?: { kind: string; key: string }[] } = {}): Promise<string> {
+async function artifact(
+  version: string,
+  options: { sign?: boolean; surfaces?: { kind: string; key: string }[] } = {},
+): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), `baton-plugin-${version}-`));
   await mkdir(join(dir, 'lib'));
-  await writeFile(join(dir, 'lib', 'state.js'), `export const loadedAt = Symbol('module instance of ${version}');\nexport let ticks = 0;\nexport function tick() { ticks++; return ticks; }\n`);
+  await writeFile(
+    join(dir, 'lib', 'state.js'),
+    `export const loadedAt = Symbol('module instance of ${version}');\nexport let ticks = 0;\nexport function tick() { ticks++; return ticks; }\n`,
+  );
   await writeFile(
     join(dir, 'index.js'),
     `import { tick, loadedAt } from './lib/state.js';\n` +
       `export const instance = loadedAt;\n` +
       `export default { name: 'jobs', version: '${version}', register(r) { r.backgroundJob({ name: 'count', intervalMs: 1000, tick() { tick(); } }); } };\n`,
   );
-  if (options.sign !== false) await signPluginDirectory(dir, key.privateKeyPem, { name: 'jobs', version, entry: 'index.js', surfaces: options.surfaces ?? [{ kind: 'backgroundJob', key: 'count' }] });
+  if (options.sign !== false)
+    await signPluginDirectory(dir, key.privateKeyPem, {
+      name: 'jobs',
+      version,
+      entry: 'index.js',
+      surfaces: options.surfaces ?? [{ kind: 'backgroundJob', key: 'count' }],
+    });
   return dir;
 }
 
 describe('plugin artifacts', () => {
   it('verifies, installs into a private content-addressed directory, imports and loads', async () => {
     const runtime = await mkdtemp(join(tmpdir(), 'baton-runtime-'));
-    const loaded = await loadPluginVersion(await artifact('1.0.0'), { trustedKeys: trusted, runtimeDirectory: runtime });
+    const loaded = await loadPluginVersion(await artifact('1.0.0'), {
+      trustedKeys: trusted,
+      runtimeDirectory: runtime,
+    });
     expect(loaded.manifest).toMatchObject({ name: 'jobs', version: '1.0.0', entry: 'index.js' });
     expect(Object.keys(loaded.manifest.files).sort()).toEqual(['index.js', 'lib/state.js']);
     expect(loaded.installed.directory.startsWith(join(runtime, 'jobs', '1.0.0-'))).toBe(true);
@@ -61,34 +76,51 @@ describe('plugin artifacts', () => {
   it('refuses a tampered file, a tampered manifest, an unsigned or foreign-signed artifact', async () => {
     const tamperedFile = await artifact('1.0.0');
     await writeFile(join(tamperedFile, 'lib', 'state.js'), 'globalThis.pwned = true;\n');
-    await expect(verifyPluginDirectory(tamperedFile, { trustedKeys: trusted })).rejects.toMatchObject({ code: 'VERIFICATION_FAILED', message: expect.stringContaining("'lib/state.js' does not match its sha256") });
+    await expect(verifyPluginDirectory(tamperedFile, { trustedKeys: trusted })).rejects.toMatchObject({
+      code: 'VERIFICATION_FAILED',
+      message: expect.stringContaining("'lib/state.js' does not match its sha256"),
+    });
 
     const tamperedManifest = await artifact('1.0.0');
     const manifest = await readFile(join(tamperedManifest, MANIFEST_FILE), 'utf8');
     await writeFile(join(tamperedManifest, MANIFEST_FILE), manifest.replace('"1.0.0"', '"1.0.1"'));
     await expect(verifyPluginDirectory(tamperedManifest, { trustedKeys: trusted })).rejects.toThrow(/does not verify/);
 
-    await expect(verifyPluginDirectory(await artifact('1.0.0', { sign: false }), { trustedKeys: trusted })).rejects.toThrow(/cannot read the manifest/);
+    await expect(
+      verifyPluginDirectory(await artifact('1.0.0', { sign: false }), { trustedKeys: trusted }),
+    ).rejects.toThrow(/cannot read the manifest/);
     const other = trustedKey(generateSigningKey().publicKeyPem);
-    await expect(verifyPluginDirectory(await artifact('1.0.0'), { trustedKeys: [other] })).rejects.toThrow(/not trusted/);
+    await expect(verifyPluginDirectory(await artifact('1.0.0'), { trustedKeys: [other] })).rejects.toThrow(
+      /not trusted/,
+    );
     expect((globalThis as { pwned?: boolean }).pwned).toBeUndefined();
   });
 
   it('refuses extra files, symbolic links and paths that escape the artifact', async () => {
     const extra = await artifact('1.0.0');
     await writeFile(join(extra, 'smuggled.js'), '');
-    await expect(verifyPluginDirectory(extra, { trustedKeys: trusted })).rejects.toThrow(/not in the manifest: smuggled.js/);
+    await expect(verifyPluginDirectory(extra, { trustedKeys: trusted })).rejects.toThrow(
+      /not in the manifest: smuggled.js/,
+    );
     const linked = await artifact('1.0.0');
     await symlink('/etc/passwd', join(linked, 'link.js'));
     await expect(verifyPluginDirectory(linked, { trustedKeys: trusted })).rejects.toThrow(/symbolic link/);
     const escaping = await artifact('1.0.0', { sign: false });
-    await expect(signPluginDirectory(escaping, key.privateKeyPem, { name: 'jobs', version: '1', entry: '../index.js' })).rejects.toMatchObject({ code: 'VERIFICATION_FAILED' });
+    await expect(
+      signPluginDirectory(escaping, key.privateKeyPem, { name: 'jobs', version: '1', entry: '../index.js' }),
+    ).rejects.toMatchObject({ code: 'VERIFICATION_FAILED' });
   });
 
   it('fails registration when the registered surfaces differ from the manifest', async () => {
     const runtime = await mkdtemp(join(tmpdir(), 'baton-runtime-'));
-    const loaded = await loadPluginVersion(await artifact('1.0.0', { surfaces: [{ kind: 'backgroundJob', key: 'other' }] }), { trustedKeys: trusted, runtimeDirectory: runtime });
+    const loaded = await loadPluginVersion(
+      await artifact('1.0.0', { surfaces: [{ kind: 'backgroundJob', key: 'other' }] }),
+      { trustedKeys: trusted, runtimeDirectory: runtime },
+    );
     await using host = createPluginHost();
-    await expect(host.load(loaded.definition)).rejects.toMatchObject({ code: 'REGISTRATION_FAILED', message: expect.stringContaining('undeclared backgroundJob/count, missing backgroundJob/other') });
+    await expect(host.load(loaded.definition)).rejects.toMatchObject({
+      code: 'REGISTRATION_FAILED',
+      message: expect.stringContaining('undeclared backgroundJob/count, missing backgroundJob/other'),
+    });
   });
 });

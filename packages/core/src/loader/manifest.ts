@@ -27,13 +27,23 @@ export interface PluginManifest {
 }
 
 /** Limits checked before anything is read or allocated. */
-export const MANIFEST_LIMITS = { maxManifestBytes: 1024 * 1024, maxFiles: 10_000, maxFileBytes: 64 * 1024 * 1024, maxPathLength: 512 } as const;
+export const MANIFEST_LIMITS = {
+  maxManifestBytes: 1024 * 1024,
+  maxFiles: 10_000,
+  maxFileBytes: 64 * 1024 * 1024,
+  maxPathLength: 512,
+} as const;
 
 const SHA256 = /^[0-9a-f]{64}$/;
 const NAME = /^[A-Za-z0-9@][A-Za-z0-9@._/-]{0,127}$/;
 
 function invalid(message: string, plugin?: string): ReloadError {
-  return new ReloadError({ code: 'VERIFICATION_FAILED', phase: 'verify', ...(plugin === undefined ? {} : { plugin }), message: `invalid plugin manifest: ${message}` });
+  return new ReloadError({
+    code: 'VERIFICATION_FAILED',
+    phase: 'verify',
+    ...(plugin === undefined ? {} : { plugin }),
+    message: `invalid plugin manifest: ${message}`,
+  });
 }
 
 /**
@@ -42,17 +52,20 @@ function invalid(message: string, plugin?: string): ReloadError {
  */
 export function pathProblem(path: string): string | undefined {
   if (typeof path !== 'string' || path.length === 0) return 'an empty path';
-  if (path.length > MANIFEST_LIMITS.maxPathLength) return `a path longer than ${MANIFEST_LIMITS.maxPathLength} characters`;
+  if (path.length > MANIFEST_LIMITS.maxPathLength)
+    return `a path longer than ${MANIFEST_LIMITS.maxPathLength} characters`;
   if (path.includes('\\') || path.includes('\0')) return `'${path}' contains a backslash or NUL`;
   if (path.startsWith('/') || /^[A-Za-z]:/.test(path)) return `'${path}' is absolute`;
-  if (path.split('/').some((segment) => segment === '..' || segment === '.' || segment === '')) return `'${path}' has an empty, '.' or '..' segment`;
+  if (path.split('/').some((segment) => segment === '..' || segment === '.' || segment === ''))
+    return `'${path}' has an empty, '.' or '..' segment`;
   if (path === MANIFEST_FILE || path === SIGNATURE_FILE) return `'${path}' is reserved`;
   return undefined;
 }
 
 /** Parses and validates manifest bytes; throws `VERIFICATION_FAILED` naming every problem. */
 export function parseManifest(bytes: Uint8Array): PluginManifest {
-  if (bytes.byteLength > MANIFEST_LIMITS.maxManifestBytes) throw invalid(`${bytes.byteLength} bytes exceeds ${MANIFEST_LIMITS.maxManifestBytes}`);
+  if (bytes.byteLength > MANIFEST_LIMITS.maxManifestBytes)
+    throw invalid(`${bytes.byteLength} bytes exceeds ${MANIFEST_LIMITS.maxManifestBytes}`);
   let doc: unknown;
   try {
     doc = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
@@ -63,13 +76,25 @@ export function parseManifest(bytes: Uint8Array): PluginManifest {
   const m = doc as Record<string, unknown>;
   const name = typeof m['name'] === 'string' ? m['name'] : undefined;
   const problems: string[] = [];
-  if (m['manifestVersion'] !== 1) problems.push(`manifestVersion must be 1 (got ${JSON.stringify(m['manifestVersion'])})`);
+  if (m['manifestVersion'] !== 1)
+    problems.push(`manifestVersion must be 1 (got ${JSON.stringify(m['manifestVersion'])})`);
   if (name === undefined || !NAME.test(name)) problems.push("'name' must be a plugin name");
-  if (typeof m['version'] !== 'string' || m['version'].length === 0 || m['version'].length > 128) problems.push("'version' must be a non-empty string");
+  if (typeof m['version'] !== 'string' || m['version'].length === 0 || m['version'].length > 128)
+    problems.push("'version' must be a non-empty string");
   const deps = m['dependsOn'] ?? [];
-  if (!Array.isArray(deps) || deps.some((d) => typeof d !== 'string' || !NAME.test(d))) problems.push("'dependsOn' must be an array of plugin names");
+  if (!Array.isArray(deps) || deps.some((d) => typeof d !== 'string' || !NAME.test(d)))
+    problems.push("'dependsOn' must be an array of plugin names");
   const surfaces = m['surfaces'] ?? [];
-  if (!Array.isArray(surfaces) || surfaces.some((s) => typeof s !== 'object' || s === null || typeof (s as ManifestSurface).kind !== 'string' || typeof (s as ManifestSurface).key !== 'string')) {
+  if (
+    !Array.isArray(surfaces) ||
+    surfaces.some(
+      (s) =>
+        typeof s !== 'object' ||
+        s === null ||
+        typeof (s as ManifestSurface).kind !== 'string' ||
+        typeof (s as ManifestSurface).key !== 'string',
+    )
+  ) {
     problems.push("'surfaces' must be an array of { kind, key }");
   }
   const files = m['files'];
@@ -81,9 +106,11 @@ export function parseManifest(bytes: Uint8Array): PluginManifest {
     for (const [path, digest] of entries.slice(0, MANIFEST_LIMITS.maxFiles)) {
       const problem = pathProblem(path);
       if (problem) problems.push(`file ${problem}`);
-      if (typeof digest !== 'string' || !SHA256.test(digest)) problems.push(`file '${path}' needs a lowercase hex sha256`);
+      if (typeof digest !== 'string' || !SHA256.test(digest))
+        problems.push(`file '${path}' needs a lowercase hex sha256`);
     }
-    if (typeof m['entry'] !== 'string' || !Object.hasOwn(files, m['entry'])) problems.push("'entry' must be one of the listed files");
+    if (typeof m['entry'] !== 'string' || !Object.hasOwn(files, m['entry']))
+      problems.push("'entry' must be one of the listed files");
   }
   if (problems.length > 0) throw invalid(problems.join('; '), name);
   return Object.freeze({
@@ -100,6 +127,14 @@ export function parseManifest(bytes: Uint8Array): PluginManifest {
 /** Canonical manifest bytes (sorted file list, stable key order), as `baton sign` writes them. */
 export function serializeManifest(manifest: PluginManifest): Uint8Array {
   const files = Object.fromEntries(Object.entries(manifest.files).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-  const doc = { manifestVersion: 1, name: manifest.name, version: manifest.version, entry: manifest.entry, dependsOn: manifest.dependsOn, surfaces: manifest.surfaces, files };
+  const doc = {
+    manifestVersion: 1,
+    name: manifest.name,
+    version: manifest.version,
+    entry: manifest.entry,
+    dependsOn: manifest.dependsOn,
+    surfaces: manifest.surfaces,
+    files,
+  };
   return new TextEncoder().encode(JSON.stringify(doc, null, 2) + '\n');
 }

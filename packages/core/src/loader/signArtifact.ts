@@ -21,12 +21,18 @@ export interface ManifestDraft {
  * writes the canonical manifest `baton-plugin.json` and its ed25519 signature `baton-plugin.sig`.
  * The draft comes from `draft`, or from the existing manifest when `draft` is absent.
  */
-export async function signPluginDirectory(directory: string, privateKeyPem: string, draft?: ManifestDraft): Promise<PluginManifest> {
+export async function signPluginDirectory(
+  directory: string,
+  privateKeyPem: string,
+  draft?: ManifestDraft,
+): Promise<PluginManifest> {
   const base = draft ?? (await readDraft(directory));
   const files: Record<string, string> = {};
   for (const path of await walk(directory)) {
     if (path === MANIFEST_FILE || path === SIGNATURE_FILE) continue;
-    files[path] = createHash('sha256').update(await readFile(join(directory, ...path.split('/')))).digest('hex');
+    files[path] = createHash('sha256')
+      .update(await readFile(join(directory, ...path.split('/'))))
+      .digest('hex');
   }
   const manifestBytes = serializeManifest({
     manifestVersion: 1,
@@ -40,7 +46,11 @@ export async function signPluginDirectory(directory: string, privateKeyPem: stri
   const manifest = parseManifest(manifestBytes); // validates paths, entry, names
   const signature = signManifest(manifestBytes, privateKeyPem);
   await writeFileAtomic(join(directory, MANIFEST_FILE), manifestBytes, { mode: 0o644 });
-  await writeFileAtomic(join(directory, SIGNATURE_FILE), new TextEncoder().encode(JSON.stringify(signature, null, 2) + '\n'), { mode: 0o644 });
+  await writeFileAtomic(
+    join(directory, SIGNATURE_FILE),
+    new TextEncoder().encode(JSON.stringify(signature, null, 2) + '\n'),
+    { mode: 0o644 },
+  );
   return manifest;
 }
 
@@ -49,13 +59,28 @@ async function readDraft(directory: string): Promise<ManifestDraft> {
   try {
     doc = JSON.parse(await readFile(join(directory, MANIFEST_FILE), 'utf8'));
   } catch (error) {
-    throw new ReloadError({ code: 'INVALID_ARGUMENT', phase: 'verify', message: `${directory} has no readable ${MANIFEST_FILE} to sign (give name, version, entry)`, cause: error });
+    throw new ReloadError({
+      code: 'INVALID_ARGUMENT',
+      phase: 'verify',
+      message: `${directory} has no readable ${MANIFEST_FILE} to sign (give name, version, entry)`,
+      cause: error,
+    });
   }
   const d = doc as Partial<ManifestDraft>;
   if (typeof d.name !== 'string' || typeof d.version !== 'string' || typeof d.entry !== 'string') {
-    throw new ReloadError({ code: 'INVALID_ARGUMENT', phase: 'verify', message: `${MANIFEST_FILE} needs name, version and entry` });
+    throw new ReloadError({
+      code: 'INVALID_ARGUMENT',
+      phase: 'verify',
+      message: `${MANIFEST_FILE} needs name, version and entry`,
+    });
   }
-  return { name: d.name, version: d.version, entry: d.entry, ...(d.dependsOn ? { dependsOn: d.dependsOn } : {}), ...(d.surfaces ? { surfaces: d.surfaces } : {}) };
+  return {
+    name: d.name,
+    version: d.version,
+    entry: d.entry,
+    ...(d.dependsOn ? { dependsOn: d.dependsOn } : {}),
+    ...(d.surfaces ? { surfaces: d.surfaces } : {}),
+  };
 }
 
 async function walk(directory: string): Promise<string[]> {

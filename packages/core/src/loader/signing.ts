@@ -26,7 +26,10 @@ export interface SignatureDocument {
 
 /** The id of a public key: the first 16 hex digits of the sha256 of its SPKI DER encoding. */
 export function keyIdOf(publicKey: KeyObject): string {
-  return createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(publicKey.export({ type: 'spki', format: 'der' }))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 /** Generates an ed25519 key pair for signing plugins. */
@@ -47,35 +50,60 @@ export function trustedKey(publicKey: string | KeyObject): TrustedKey {
   } catch (error) {
     throw new ReloadError({ code: 'INVALID_ARGUMENT', phase: 'verify', message: 'not a PEM public key', cause: error });
   }
-  if (key.asymmetricKeyType !== 'ed25519') throw new ReloadError({ code: 'INVALID_ARGUMENT', phase: 'verify', message: `trusted keys must be ed25519 (got ${String(key.asymmetricKeyType)})` });
+  if (key.asymmetricKeyType !== 'ed25519')
+    throw new ReloadError({
+      code: 'INVALID_ARGUMENT',
+      phase: 'verify',
+      message: `trusted keys must be ed25519 (got ${String(key.asymmetricKeyType)})`,
+    });
   return { keyId: keyIdOf(key), publicKey: key };
 }
 
 /** Signs manifest bytes with a PEM private key; returns the signature document. */
 export function signManifest(manifestBytes: Uint8Array, privateKeyPem: string): SignatureDocument {
   const privateKey = createPrivateKey(privateKeyPem);
-  if (privateKey.asymmetricKeyType !== 'ed25519') throw new ReloadError({ code: 'INVALID_ARGUMENT', phase: 'verify', message: 'signing keys must be ed25519' });
-  return { algorithm: 'ed25519', keyId: keyIdOf(createPublicKey(privateKey)), signature: sign(null, manifestBytes, privateKey).toString('base64') };
+  if (privateKey.asymmetricKeyType !== 'ed25519')
+    throw new ReloadError({ code: 'INVALID_ARGUMENT', phase: 'verify', message: 'signing keys must be ed25519' });
+  return {
+    algorithm: 'ed25519',
+    keyId: keyIdOf(createPublicKey(privateKey)),
+    signature: sign(null, manifestBytes, privateKey).toString('base64'),
+  };
 }
 
 /**
  * Checks `signatureBytes` (a {@link SignatureDocument}) over `manifestBytes` against the trusted
  * keys. Throws `VERIFICATION_FAILED` saying why: malformed, unknown key, or a bad signature.
  */
-export function verifyManifestSignature(manifestBytes: Uint8Array, signatureBytes: Uint8Array, trusted: readonly TrustedKey[]): TrustedKey {
-  const fail = (message: string): ReloadError => new ReloadError({ code: 'VERIFICATION_FAILED', phase: 'verify', message });
+export function verifyManifestSignature(
+  manifestBytes: Uint8Array,
+  signatureBytes: Uint8Array,
+  trusted: readonly TrustedKey[],
+): TrustedKey {
+  const fail = (message: string): ReloadError =>
+    new ReloadError({ code: 'VERIFICATION_FAILED', phase: 'verify', message });
   let doc: Partial<SignatureDocument>;
   try {
     doc = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(signatureBytes)) as Partial<SignatureDocument>;
   } catch {
     throw fail('the signature file is not JSON');
   }
-  if (typeof doc !== 'object' || doc === null || doc.algorithm !== 'ed25519' || typeof doc.keyId !== 'string' || typeof doc.signature !== 'string') {
+  if (
+    typeof doc !== 'object' ||
+    doc === null ||
+    doc.algorithm !== 'ed25519' ||
+    typeof doc.keyId !== 'string' ||
+    typeof doc.signature !== 'string'
+  ) {
     throw fail('the signature file must be { algorithm: "ed25519", keyId, signature }');
   }
   const key = trusted.find((k) => k.keyId === doc.keyId);
-  if (!key) throw fail(`signed by key ${doc.keyId}, which is not trusted (trusted: ${trusted.map((k) => k.keyId).join(', ') || 'none'})`);
+  if (!key)
+    throw fail(
+      `signed by key ${doc.keyId}, which is not trusted (trusted: ${trusted.map((k) => k.keyId).join(', ') || 'none'})`,
+    );
   const signature = Buffer.from(doc.signature, 'base64');
-  if (signature.length !== 64 || !verify(null, manifestBytes, key.publicKey, signature)) throw fail(`the manifest signature does not verify with key ${key.keyId} (tampered manifest?)`);
+  if (signature.length !== 64 || !verify(null, manifestBytes, key.publicKey, signature))
+    throw fail(`the manifest signature does not verify with key ${key.keyId} (tampered manifest?)`);
   return key;
 }

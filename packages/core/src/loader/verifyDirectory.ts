@@ -27,7 +27,12 @@ export interface VerifyOptions {
 }
 
 const fail = (message: string, plugin?: string): ReloadError =>
-  new ReloadError({ code: 'VERIFICATION_FAILED', phase: 'verify', ...(plugin === undefined ? {} : { plugin }), message });
+  new ReloadError({
+    code: 'VERIFICATION_FAILED',
+    phase: 'verify',
+    ...(plugin === undefined ? {} : { plugin }),
+    message,
+  });
 
 /**
  * Verifies a plugin artifact directory before any of its code runs: the manifest's ed25519
@@ -36,8 +41,16 @@ const fail = (message: string, plugin?: string): ReloadError =>
  * reading. Throws `VERIFICATION_FAILED` saying what is wrong.
  */
 export async function verifyPluginDirectory(directory: string, options: VerifyOptions): Promise<VerifiedPlugin> {
-  const manifestBytes = await readLimited(join(directory, MANIFEST_FILE), MANIFEST_LIMITS.maxManifestBytes, 'the manifest');
-  const signatureBytes = await readLimited(join(directory, SIGNATURE_FILE), 64 * 1024, 'the signature (unsigned artifact?)');
+  const manifestBytes = await readLimited(
+    join(directory, MANIFEST_FILE),
+    MANIFEST_LIMITS.maxManifestBytes,
+    'the manifest',
+  );
+  const signatureBytes = await readLimited(
+    join(directory, SIGNATURE_FILE),
+    64 * 1024,
+    'the signature (unsigned artifact?)',
+  );
   const key = verifyManifestSignature(manifestBytes, signatureBytes, options.trustedKeys);
   const manifest = parseManifest(manifestBytes);
   const listed = new Set(Object.keys(manifest.files));
@@ -50,10 +63,17 @@ export async function verifyPluginDirectory(directory: string, options: VerifyOp
   for (const [path, digest] of Object.entries(manifest.files)) {
     const bytes = await readLimited(join(directory, ...path.split('/')), MANIFEST_LIMITS.maxFileBytes, `'${path}'`);
     const actual = createHash('sha256').update(bytes).digest('hex');
-    if (actual !== digest) throw fail(`'${path}' does not match its sha256 in the manifest (tampered file?)`, manifest.name);
+    if (actual !== digest)
+      throw fail(`'${path}' does not match its sha256 in the manifest (tampered file?)`, manifest.name);
     files.set(path, bytes);
   }
-  return { manifest, manifestBytes, keyId: key.keyId, files, digest: createHash('sha256').update(manifestBytes).digest('hex') };
+  return {
+    manifest,
+    manifestBytes,
+    keyId: key.keyId,
+    files,
+    digest: createHash('sha256').update(manifestBytes).digest('hex'),
+  };
 }
 
 /** Every regular file under `directory`, as `/`-separated relative paths; refuses symlinks and special files. */
@@ -79,7 +99,12 @@ async function readLimited(path: string, maxBytes: number, what: string): Promis
   try {
     stats = await lstat(path);
   } catch (error) {
-    throw new ReloadError({ code: 'VERIFICATION_FAILED', phase: 'verify', message: `cannot read ${what}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, cause: error });
+    throw new ReloadError({
+      code: 'VERIFICATION_FAILED',
+      phase: 'verify',
+      message: `cannot read ${what}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+      cause: error,
+    });
   }
   if (!stats.isFile()) throw fail(`${what} is not a regular file`);
   if (stats.size > maxBytes) throw fail(`${what} is ${stats.size} bytes, over the limit of ${maxBytes}`);

@@ -31,14 +31,19 @@ describe('withDeadline', () => {
     const call = withDeadline(() => new Promise(() => undefined), { timeoutMs: 10_000, signal: controller.signal });
     controller.abort();
     await expect(call).rejects.toMatchObject({ name: 'AbortError' });
-    await expect(withDeadline(() => 1, { timeoutMs: 10, signal: controller.signal })).rejects.toMatchObject({ name: 'AbortError' });
+    await expect(withDeadline(() => 1, { timeoutMs: 10, signal: controller.signal })).rejects.toMatchObject({
+      name: 'AbortError',
+    });
   });
 
   it('turns a synchronous throw into a rejection', async () => {
     await expect(
-      withDeadline(() => {
-        throw new Error('sync');
-      }, { timeoutMs: 10 }),
+      withDeadline(
+        () => {
+          throw new Error('sync');
+        },
+        { timeoutMs: 10 },
+      ),
     ).rejects.toThrow('sync');
   });
 });
@@ -55,7 +60,9 @@ describe('mapBounded', () => {
       return n * 2;
     });
     expect(peak).toBe(3);
-    expect(results.map((r) => (r.status === 'fulfilled' ? r.value : null))).toEqual([...Array(20).keys()].map((n) => n * 2));
+    expect(results.map((r) => (r.status === 'fulfilled' ? r.value : null))).toEqual(
+      [...Array(20).keys()].map((n) => n * 2),
+    );
   });
 
   it('starts nothing new after a failure but awaits what runs', async () => {

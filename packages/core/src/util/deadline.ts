@@ -30,7 +30,10 @@ export function abortReason(signal: AbortSignal): unknown {
  * no later than that: a provider that hangs cannot wedge its caller. `fn` should honour the signal;
  * if it does not, its late result is handed to `onLate`.
  */
-export async function withDeadline<T>(fn: (signal: AbortSignal) => MaybePromise<T>, options: DeadlineOptions<T>): Promise<T> {
+export async function withDeadline<T>(
+  fn: (signal: AbortSignal) => MaybePromise<T>,
+  options: DeadlineOptions<T>,
+): Promise<T> {
   const { timeoutMs, signal: parent, onLate } = options;
   if (parent?.aborted) throw abortReason(parent);
   const controller = new AbortController();
@@ -44,12 +47,17 @@ export async function withDeadline<T>(fn: (signal: AbortSignal) => MaybePromise<
   };
   const onParentAbort = (): void => abandon(abortReason(parent!));
   parent?.addEventListener('abort', onParentAbort, { once: true });
-  const timer = Number.isFinite(timeoutMs) ? setTimeout(() => abandon(timeoutError(timeoutMs)), Math.max(0, timeoutMs)) : undefined;
+  const timer = Number.isFinite(timeoutMs)
+    ? setTimeout(() => abandon(timeoutError(timeoutMs)), Math.max(0, timeoutMs))
+    : undefined;
   try {
     const work = Promise.resolve().then(() => fn(controller.signal));
     work.then(
       (value) => {
-        if (settled && onLate) void Promise.resolve().then(() => onLate(value)).catch(() => undefined);
+        if (settled && onLate)
+          void Promise.resolve()
+            .then(() => onLate(value))
+            .catch(() => undefined);
       },
       () => undefined,
     );
@@ -67,7 +75,12 @@ export async function withDeadline<T>(fn: (signal: AbortSignal) => MaybePromise<
  * Waits for `promise` for at most `timeoutMs` or until `signal` aborts. Unlike {@link withDeadline}
  * it starts nothing; it only bounds a wait.
  */
-export async function waitWithin<T>(promise: Promise<T>, timeoutMs: number, signal?: AbortSignal, what?: string): Promise<T> {
+export async function waitWithin<T>(
+  promise: Promise<T>,
+  timeoutMs: number,
+  signal?: AbortSignal,
+  what?: string,
+): Promise<T> {
   return withDeadline(() => promise, { timeoutMs, signal, onLate: undefined }).catch((error: unknown) => {
     if (error instanceof DOMException && error.name === 'TimeoutError' && what) throw timeoutError(timeoutMs, what);
     throw error;

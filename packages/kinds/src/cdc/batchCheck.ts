@@ -44,7 +44,10 @@ export function checkBatch(batch: unknown, context: CdcErrorContext): CdcBatch {
   if (end <= start) throw invalidCdc(context, `a batch needs lsnStart < lsnEnd (got [${start}, ${end}))`);
   if (!isArrowRecordBatch(mutations)) throw invalidCdc(context, 'mutations must be an Arrow RecordBatch');
   if (typeof commitTimestamp !== 'number' || !Number.isFinite(commitTimestamp)) {
-    throw invalidCdc(context, `commitTimestamp must be a finite number of milliseconds (got ${String(commitTimestamp)})`);
+    throw invalidCdc(
+      context,
+      `commitTimestamp must be a finite number of milliseconds (got ${String(commitTimestamp)})`,
+    );
   }
   return batch as CdcBatch;
 }
@@ -60,7 +63,10 @@ export type BatchPlacement = 'write' | 'skip';
 export function placeBatch(batch: CdcBatch, position: bigint, context: CdcErrorContext): BatchPlacement {
   if (batch.lsnEnd <= position) return 'skip';
   if (batch.lsnStart < position) {
-    throw invalidCdc(context, `batch [${batch.lsnStart}, ${batch.lsnEnd}) overlaps what the sink already holds (through ${position})`);
+    throw invalidCdc(
+      context,
+      `batch [${batch.lsnStart}, ${batch.lsnEnd}) overlaps what the sink already holds (through ${position})`,
+    );
   }
   return 'write';
 }
@@ -68,6 +74,14 @@ export function placeBatch(batch: CdcBatch, position: bigint, context: CdcErrorC
 /** Throws the signal's reason as an `ABORTED` error when it is aborted. */
 export function throwIfAborted(signal: AbortSignal | undefined, context: CdcErrorContext, step: string): void {
   if (signal?.aborted) {
-    throw new ReloadError({ code: 'ABORTED', phase: 'call', kind: context.kind ?? 'cdcOutput', key: context.key, step, message: `CDC '${context.key}': ${step} aborted`, cause: signal.reason });
+    throw new ReloadError({
+      code: 'ABORTED',
+      phase: 'call',
+      kind: context.kind ?? 'cdcOutput',
+      key: context.key,
+      step,
+      message: `CDC '${context.key}': ${step} aborted`,
+      cause: signal.reason,
+    });
   }
 }

@@ -7,7 +7,14 @@ import { CdcChannel } from './cdcChannel.js';
 import { CdcPosition } from './cdcPosition.js';
 
 describe('callbackCdcOutput', () => {
-  test.prop([fc.array(fc.nat({ max: 4 }), { minLength: 1, maxLength: 15 }), fc.array(fc.nat(), { minLength: 1, maxLength: 3 }), fc.nat()], { numRuns: 100 })(
+  test.prop(
+    [
+      fc.array(fc.nat({ max: 4 }), { minLength: 1, maxLength: 15 }),
+      fc.array(fc.nat(), { minLength: 1, maxLength: 3 }),
+      fc.nat(),
+    ],
+    { numRuns: 100 },
+  )(
     'exactly once across any number of handoffs to new provider versions sharing one position',
     async (sizes, cutSeeds, replaySeed) => {
       const batches = batchesOf(sizes);
@@ -66,13 +73,21 @@ describe('callbackCdcOutput', () => {
   it('refuses a fromLsn ahead of the consumer and malformed batches', async () => {
     const position = new CdcPosition(5n);
     const output = callbackCdcOutput({ name: 'feed', position, onBatch: () => undefined });
-    await expect(output.start({ fromLsn: 9n })).rejects.toMatchObject(typedError('INVALID_ARGUMENT', 'would lose batches [5, 9)'));
+    await expect(output.start({ fromLsn: 9n })).rejects.toMatchObject(
+      typedError('INVALID_ARGUMENT', 'would lose batches [5, 9)'),
+    );
     const stream = await output.start({});
     await expect(stream.deliver(batchAt(3n, 4))).rejects.toMatchObject(typedError('INVALID_ARGUMENT', 'overlaps'));
-    await expect(stream.deliver({ ...batchAt(5n, 1), commitTimestamp: Infinity })).rejects.toMatchObject(typedError('INVALID_ARGUMENT'));
+    await expect(stream.deliver({ ...batchAt(5n, 1), commitTimestamp: Infinity })).rejects.toMatchObject(
+      typedError('INVALID_ARGUMENT'),
+    );
     expect(() => new CdcPosition(-1n)).toThrow(typedError('INVALID_ARGUMENT'));
-    expect(() => callbackCdcOutput({ name: 'x', position, onBatch: 'no' as never })).toThrow(typedError('INVALID_ARGUMENT'));
-    expect(() => callbackCdcOutput({ name: 'x', position: null as never, onBatch: () => undefined })).toThrow(typedError('INVALID_ARGUMENT'));
+    expect(() => callbackCdcOutput({ name: 'x', position, onBatch: 'no' as never })).toThrow(
+      typedError('INVALID_ARGUMENT'),
+    );
+    expect(() => callbackCdcOutput({ name: 'x', position: null as never, onBatch: () => undefined })).toThrow(
+      typedError('INVALID_ARGUMENT'),
+    );
   });
 
   it('a new start waits for the old stream’s in-flight delivery and fences it', async () => {
@@ -114,7 +129,15 @@ describe('callbackCdcOutput', () => {
 });
 
 describe('CdcChannel behind a callback output', () => {
-  test.prop([fc.array(fc.nat({ max: 3 }), { minLength: 1, maxLength: 30 }), fc.integer({ min: 1, max: 4 }), fc.nat(), fc.nat({ max: 3 })], { numRuns: 60 })(
+  test.prop(
+    [
+      fc.array(fc.nat({ max: 3 }), { minLength: 1, maxLength: 30 }),
+      fc.integer({ min: 1, max: 4 }),
+      fc.nat(),
+      fc.nat({ max: 3 }),
+    ],
+    { numRuns: 60 },
+  )(
     'a slow async-iterator consumer gets every batch once, in order, across a handoff, with at most highWaterMark queued',
     async (sizes, highWaterMark, cutSeed, consumerDelay) => {
       const batches = batchesOf(sizes);
@@ -159,7 +182,9 @@ describe('CdcChannel behind a callback output', () => {
     expect((await iterator.next()).value).toBe(a);
     await waiting;
     expect(pushed).toBe(true);
-    await expect(channel[Symbol.asyncIterator]().next()).rejects.toMatchObject(typedError('INVALID_ARGUMENT', 'one consumer'));
+    await expect(channel[Symbol.asyncIterator]().next()).rejects.toMatchObject(
+      typedError('INVALID_ARGUMENT', 'one consumer'),
+    );
     channel.close();
     expect((await iterator.next()).value).toBe(b);
     expect((await iterator.next()).done).toBe(true);

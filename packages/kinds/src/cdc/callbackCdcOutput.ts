@@ -36,22 +36,35 @@ export function callbackCdcOutput(options: CallbackCdcOutputOptions): CallbackCd
   const { name, position, onBatch, onCheckpoint } = options;
   const context: CdcErrorContext = { key: String(name) };
   if (typeof name !== 'string' || name === '') throw invalidCdc(context, 'name must be a non-empty string');
-  if (typeof position !== 'object' || position === null) throw invalidCdc(context, 'position must be a host-owned CdcPosition');
+  if (typeof position !== 'object' || position === null)
+    throw invalidCdc(context, 'position must be a host-owned CdcPosition');
   if (typeof onBatch !== 'function') throw invalidCdc(context, 'onBatch must be a function');
   return {
     name,
     async start(startOptions: CdcStartOptions = {}): Promise<CdcStream> {
-      const fromLsn = startOptions.fromLsn === undefined ? undefined : checkLsn(startOptions.fromLsn, 'fromLsn', context);
+      const fromLsn =
+        startOptions.fromLsn === undefined ? undefined : checkLsn(startOptions.fromLsn, 'fromLsn', context);
       throwIfAborted(startOptions.signal, context, 'start');
       const stream = new CallbackCdcStream(context, position, onBatch, onCheckpoint);
       const previous = position.owner;
       position.owner = stream; // fence the previous stream, then let its in-flight delivery settle
       await previous?.idle().catch(() => undefined);
-      if (position.owner !== stream) throw new ReloadError({ code: 'RESOURCE_CLOSED', phase: 'call', kind: 'cdcOutput', key: name, step: 'start', message: `CDC '${name}': a newer start took the position over` });
+      if (position.owner !== stream)
+        throw new ReloadError({
+          code: 'RESOURCE_CLOSED',
+          phase: 'call',
+          kind: 'cdcOutput',
+          key: name,
+          step: 'start',
+          message: `CDC '${name}': a newer start took the position over`,
+        });
       const lsn = position.lsn;
       if (lsn !== undefined && fromLsn !== undefined && fromLsn > lsn) {
         position.owner = undefined;
-        throw invalidCdc(context, `start({ fromLsn: ${fromLsn} }) is ahead of what the consumer accepted (through ${lsn}); starting there would lose batches [${lsn}, ${fromLsn})`);
+        throw invalidCdc(
+          context,
+          `start({ fromLsn: ${fromLsn} }) is ahead of what the consumer accepted (through ${lsn}); starting there would lose batches [${lsn}, ${fromLsn})`,
+        );
       }
       position.lsn = lsn ?? fromLsn ?? 0n;
       return stream;
@@ -102,9 +115,20 @@ class CallbackCdcStream implements CdcStream, CdcPositionOwner {
 
   #serial<T>(step: string, task: (lsn: bigint) => Promise<T>): Promise<T> {
     const run = this.#tail.then(() => {
-      const problem = this.#closed ? 'was shut down' : this.position.owner !== this ? 'was fenced off by a newer start' : undefined;
+      const problem = this.#closed
+        ? 'was shut down'
+        : this.position.owner !== this
+          ? 'was fenced off by a newer start'
+          : undefined;
       if (problem !== undefined) {
-        throw new ReloadError({ code: 'RESOURCE_CLOSED', phase: 'call', kind: 'cdcOutput', key: this.context.key, step, message: `CDC '${this.context.key}': ${step} on a stream that ${problem}` });
+        throw new ReloadError({
+          code: 'RESOURCE_CLOSED',
+          phase: 'call',
+          kind: 'cdcOutput',
+          key: this.context.key,
+          step,
+          message: `CDC '${this.context.key}': ${step} on a stream that ${problem}`,
+        });
       }
       return task(this.position.lsn ?? 0n);
     });

@@ -26,7 +26,12 @@ export class CdcChannel implements AsyncIterable<CdcBatch> {
   constructor(options: CdcChannelOptions = {}) {
     const hwm = options.highWaterMark ?? 16;
     if (!(Number.isSafeInteger(hwm) && hwm > 0)) {
-      throw new ReloadError({ code: 'INVALID_ARGUMENT', phase: 'call', kind: 'cdcOutput', message: `CdcChannel: highWaterMark must be a positive integer (got ${String(hwm)})` });
+      throw new ReloadError({
+        code: 'INVALID_ARGUMENT',
+        phase: 'call',
+        kind: 'cdcOutput',
+        message: `CdcChannel: highWaterMark must be a positive integer (got ${String(hwm)})`,
+      });
     }
     this.#highWaterMark = hwm;
   }
@@ -41,7 +46,13 @@ export class CdcChannel implements AsyncIterable<CdcBatch> {
     while (this.size >= this.#highWaterMark && !this.#closed) {
       await new Promise<void>((resolve) => this.#spaceWaiters.push(resolve));
     }
-    if (this.#closed) throw new ReloadError({ code: 'RESOURCE_CLOSED', phase: 'call', kind: 'cdcOutput', message: 'CdcChannel is closed' });
+    if (this.#closed)
+      throw new ReloadError({
+        code: 'RESOURCE_CLOSED',
+        phase: 'call',
+        kind: 'cdcOutput',
+        message: 'CdcChannel is closed',
+      });
     this.#queue.push(batch);
     this.#wakeConsumer();
   }
@@ -55,7 +66,13 @@ export class CdcChannel implements AsyncIterable<CdcBatch> {
 
   /** The one consumer's iteration (a second concurrent iteration is `INVALID_ARGUMENT`). */
   async *[Symbol.asyncIterator](): AsyncGenerator<CdcBatch, void, undefined> {
-    if (this.#iterating) throw new ReloadError({ code: 'INVALID_ARGUMENT', phase: 'call', kind: 'cdcOutput', message: 'CdcChannel has one consumer; it is already being iterated' });
+    if (this.#iterating)
+      throw new ReloadError({
+        code: 'INVALID_ARGUMENT',
+        phase: 'call',
+        kind: 'cdcOutput',
+        message: 'CdcChannel has one consumer; it is already being iterated',
+      });
     this.#iterating = true;
     try {
       for (;;) {

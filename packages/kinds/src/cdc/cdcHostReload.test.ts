@@ -19,7 +19,9 @@ const plugin = (version: string, outputs: readonly CdcOutputProvider[]): PluginD
   });
 
 describe('CDC outputs under a real PluginHost reload', () => {
-  test.prop([fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 10 }), fc.nat(), fc.nat()], { numRuns: 10 })(
+  test.prop([fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 10 }), fc.nat(), fc.nat()], {
+    numRuns: 10,
+  })(
     'a file and a callback output each hold every change-log batch exactly once across reloads, re-fed from the log start',
     async (sizes, reloadSeed, refeedSeed) => {
       await using dir = await tempDir();

@@ -7,7 +7,8 @@ import { ChangeLog } from './changeLog.js';
 const sizes = fc.array(fc.nat({ max: 6 }), { maxLength: 25 });
 
 const mutationsOf = new Map<number, RecordBatch>();
-const rowsOf = (rows: number): RecordBatch => mutationsOf.get(rows) ?? mutationsOf.set(rows, batchAt(0n, rows).mutations).get(rows)!;
+const rowsOf = (rows: number): RecordBatch =>
+  mutationsOf.get(rows) ?? mutationsOf.set(rows, batchAt(0n, rows).mutations).get(rows)!;
 
 function filled(rowCounts: readonly number[], startLsn = 0n): ChangeLog {
   const log = new ChangeLog({ startLsn });
@@ -71,8 +72,12 @@ describe('ChangeLog', () => {
   it('takes batches with their own ranges: contiguous by default, gaps only when allowed', () => {
     const log = new ChangeLog({ name: 'orders' });
     log.append(batchAt(0n, 2));
-    expect(() => log.append(batchAt(1n, 2))).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('overlaps') }));
-    expect(() => log.append(batchAt(5n, 1))).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('gap') }));
+    expect(() => log.append(batchAt(1n, 2))).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('overlaps') }),
+    );
+    expect(() => log.append(batchAt(5n, 1))).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('gap') }),
+    );
     const gappy = new ChangeLog({ gaps: 'allow' });
     gappy.append(batchAt(0n, 2));
     gappy.append(batchAt(10n, 1));
@@ -82,7 +87,10 @@ describe('ChangeLog', () => {
 
   it('rejects malformed input with typed errors and stores frozen copies', () => {
     const log = new ChangeLog();
-    const bad = (value: unknown): void => expect(() => log.append(value as never)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', phase: 'call' }));
+    const bad = (value: unknown): void =>
+      expect(() => log.append(value as never)).toThrow(
+        expect.objectContaining({ code: 'INVALID_ARGUMENT', phase: 'call' }),
+      );
     const good = batchAt(0n, 1);
     bad(null);
     bad({ ...good, lsnStart: 0 });
@@ -91,7 +99,9 @@ describe('ChangeLog', () => {
     bad({ ...good, mutations: {} });
     bad({ ...good, commitTimestamp: Number.NaN });
     bad({ ...good, lsnEnd: 2n ** 64n });
-    expect(() => new ChangeLog({ startLsn: 1 as never })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    expect(() => new ChangeLog({ startLsn: 1 as never })).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+    );
     expect(() => log.readFrom(-1n)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
     expect(() => log.truncateBefore('1' as never)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
     const stored = log.append(good);

@@ -73,12 +73,23 @@ export class ChangeLog {
       batch = checkBatch(input, this.#context);
     }
     if (batch.lsnStart < this.#head) {
-      throw invalidCdc(this.#context, `batch [${batch.lsnStart}, ${batch.lsnEnd}) overlaps the log (head ${this.#head})`);
+      throw invalidCdc(
+        this.#context,
+        `batch [${batch.lsnStart}, ${batch.lsnEnd}) overlaps the log (head ${this.#head})`,
+      );
     }
     if (batch.lsnStart > this.#head && !this.#allowGaps) {
-      throw invalidCdc(this.#context, `batch [${batch.lsnStart}, ${batch.lsnEnd}) leaves a gap after the head ${this.#head} (gaps are not allowed)`);
+      throw invalidCdc(
+        this.#context,
+        `batch [${batch.lsnStart}, ${batch.lsnEnd}) leaves a gap after the head ${this.#head} (gaps are not allowed)`,
+      );
     }
-    const stored = Object.freeze({ lsnStart: batch.lsnStart, lsnEnd: batch.lsnEnd, mutations: batch.mutations, commitTimestamp: batch.commitTimestamp });
+    const stored = Object.freeze({
+      lsnStart: batch.lsnStart,
+      lsnEnd: batch.lsnEnd,
+      mutations: batch.mutations,
+      commitTimestamp: batch.commitTimestamp,
+    });
     this.#batches.push(stored);
     this.#head = stored.lsnEnd;
     for (const wake of [...this.#waiters]) wake();
@@ -117,7 +128,10 @@ export class ChangeLog {
    * Like {@link readFrom}, but keeps waiting for new batches after catching up: a tail of the log.
    * Ends (without an error) when `signal` aborts.
    */
-  async *follow(lsn: bigint = this.#floor, options: { readonly signal?: AbortSignal } = {}): AsyncGenerator<CdcBatch, void, undefined> {
+  async *follow(
+    lsn: bigint = this.#floor,
+    options: { readonly signal?: AbortSignal } = {},
+  ): AsyncGenerator<CdcBatch, void, undefined> {
     let cursor = lsn;
     const { signal } = options;
     while (!signal?.aborted) {
@@ -150,7 +164,10 @@ export class ChangeLog {
 
   #checkReadable(lsn: bigint): void {
     if (lsn < this.#floor) {
-      throw invalidCdc(this.#context, `cannot read from LSN ${lsn}: the log was truncated before ${this.#floor} (those batches are gone)`);
+      throw invalidCdc(
+        this.#context,
+        `cannot read from LSN ${lsn}: the log was truncated before ${this.#floor} (those batches are gone)`,
+      );
     }
   }
 

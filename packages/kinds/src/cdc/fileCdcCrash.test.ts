@@ -22,44 +22,51 @@ describe('fileCdcOutput: crash and restart', () => {
       fc.nat(),
       fc.nat(),
       fc.nat(),
-      fc.oneof(fc.constant({ kind: 'none' as const }), fc.record({ kind: fc.constant('torn' as const), keep: fc.double({ min: 0, max: 1, noNaN: true }) }), fc.record({ kind: fc.constant('garbage' as const), bytes: fc.uint8Array({ minLength: 1, maxLength: 64 }) })),
+      fc.oneof(
+        fc.constant({ kind: 'none' as const }),
+        fc.record({ kind: fc.constant('torn' as const), keep: fc.double({ min: 0, max: 1, noNaN: true }) }),
+        fc.record({ kind: fc.constant('garbage' as const), bytes: fc.uint8Array({ minLength: 1, maxLength: 64 }) }),
+      ),
       fc.constantFrom(1, 400, 1 << 20),
       fc.boolean(),
     ],
     { numRuns: 30 },
-  )('no loss and no duplicate when the process dies after any delivery, with a torn or garbled tail', async (sizes, checkpointSeed, deliveredSeed, replaySeed, damage, bufferBytes, hostKnowsLsn) => {
-    await using dir = await tempDir();
-    const batches = batchesOf(sizes);
-    const delivered = deliveredSeed % (batches.length + 1);
-    const checkpointed = checkpointSeed % (delivered + 1);
-    const output = () => fileCdcOutput({ name: 'feed', directory: dir.path, bufferBytes });
+  )(
+    'no loss and no duplicate when the process dies after any delivery, with a torn or garbled tail',
+    async (sizes, checkpointSeed, deliveredSeed, replaySeed, damage, bufferBytes, hostKnowsLsn) => {
+      await using dir = await tempDir();
+      const batches = batchesOf(sizes);
+      const delivered = deliveredSeed % (batches.length + 1);
+      const checkpointed = checkpointSeed % (delivered + 1);
+      const output = () => fileCdcOutput({ name: 'feed', directory: dir.path, bufferBytes });
 
-    const crashed = await output().start({ fromLsn: 0n });
-    for (const batch of batches.slice(0, checkpointed)) await crashed.deliver(batch);
-    const lsn = await crashed.checkpoint();
-    for (const batch of batches.slice(checkpointed, delivered)) await crashed.deliver(batch); // written (maybe), never checkpointed
-    await crashed.idle();
+      const crashed = await output().start({ fromLsn: 0n });
+      for (const batch of batches.slice(0, checkpointed)) await crashed.deliver(batch);
+      const lsn = await crashed.checkpoint();
+      for (const batch of batches.slice(checkpointed, delivered)) await crashed.deliver(batch); // written (maybe), never checkpointed
+      await crashed.idle();
 
-    const sinkPath = join(dir.path, SINK_FILE);
-    const committed = crashed.durable.offset;
-    const size = (await stat(sinkPath)).size;
-    if (damage.kind === 'torn') await truncate(sinkPath, committed + Math.floor((size - committed) * damage.keep));
-    if (damage.kind === 'garbage') await appendFile(sinkPath, damage.bytes);
+      const sinkPath = join(dir.path, SINK_FILE);
+      const committed = crashed.durable.offset;
+      const size = (await stat(sinkPath)).size;
+      if (damage.kind === 'torn') await truncate(sinkPath, committed + Math.floor((size - committed) * damage.keep));
+      if (damage.kind === 'garbage') await appendFile(sinkPath, damage.bytes);
 
-    // The host restarts from the last checkpoint it knows (or lets the output use its own) and re-delivers from there or earlier.
-    const restarted = await output().start(hostKnowsLsn ? { fromLsn: lsn } : {});
-    await abandon(crashed);
-    expect(await restarted.checkpoint()).toBe(lsn);
-    const replay = replaySeed % (checkpointed + 1);
-    for (const batch of batches.slice(replay)) await restarted.deliver(batch);
-    expect(await restarted.checkpoint()).toBe(endOf(batches, batches.length));
-    await restarted.shutdown();
+      // The host restarts from the last checkpoint it knows (or lets the output use its own) and re-delivers from there or earlier.
+      const restarted = await output().start(hostKnowsLsn ? { fromLsn: lsn } : {});
+      await abandon(crashed);
+      expect(await restarted.checkpoint()).toBe(lsn);
+      const replay = replaySeed % (checkpointed + 1);
+      for (const batch of batches.slice(replay)) await restarted.deliver(batch);
+      expect(await restarted.checkpoint()).toBe(endOf(batches, batches.length));
+      await restarted.shutdown();
 
-    const sink = await readFileSink(dir.path);
-    expect(ranges(sink.batches)).toEqual(ranges(batches));
-    expect(contents(sink.batches)).toEqual(contents(batches));
-    expect(sink.uncommittedBytes).toBe(0);
-  });
+      const sink = await readFileSink(dir.path);
+      expect(ranges(sink.batches)).toEqual(ranges(batches));
+      expect(contents(sink.batches)).toEqual(contents(batches));
+      expect(sink.uncommittedBytes).toBe(0);
+    },
+  );
 
   it('cuts off bytes written after the last checkpoint on start, and readFileSink never shows them', async () => {
     await using dir = await tempDir();
@@ -101,10 +108,14 @@ describe('fileCdcOutput: damaged checkpoint or sink', () => {
         bytes[at % bytes.length]! ^= xor;
         await writeFile(checkpointPath, bytes);
       }
-      await expect(fileCdcOutput({ name: 'feed', directory: dir.path }).start({ fromLsn: lsn })).rejects.toMatchObject(typedError('CORRUPT_INPUT', "recovery: 'scan'"));
+      await expect(fileCdcOutput({ name: 'feed', directory: dir.path }).start({ fromLsn: lsn })).rejects.toMatchObject(
+        typedError('CORRUPT_INPUT', "recovery: 'scan'"),
+      );
       await expect(readFileSink(dir.path)).rejects.toMatchObject(typedError('CORRUPT_INPUT'));
 
-      const recovered = await fileCdcOutput({ name: 'feed', directory: dir.path, recovery: 'scan' }).start({ fromLsn: lsn });
+      const recovered = await fileCdcOutput({ name: 'feed', directory: dir.path, recovery: 'scan' }).start({
+        fromLsn: lsn,
+      });
       expect(await recovered.checkpoint()).toBe(lsn);
       for (const batch of [...batches, batchAt(lsn, 2)]) await recovered.deliver(batch);
       await recovered.checkpoint();
@@ -113,31 +124,38 @@ describe('fileCdcOutput: damaged checkpoint or sink', () => {
     },
   );
 
-  test.prop([fc.nat(), fc.integer({ min: 1, max: 255 })], { numRuns: 25 })('a corrupted committed byte of the sink is detected', async (at, xor) => {
-    await using dir = await tempDir();
-    const lsn = await sinkWith(dir.path, [2, 2, 2]);
-    const sinkPath = join(dir.path, SINK_FILE);
-    const bytes = await readFile(sinkPath);
-    bytes[at % bytes.length]! ^= xor;
-    await writeFile(sinkPath, bytes);
-    await expect(readFileSink(dir.path)).rejects.toMatchObject(typedError('CORRUPT_INPUT'));
-    // Start checks the last committed record; scan recovery keeps the whole prefix and refuses to skip what it lost.
-    const start = fileCdcOutput({ name: 'feed', directory: dir.path, recovery: 'scan' }).start({ fromLsn: lsn });
-    await start.then(
-      (stream) => stream.shutdown(),
-      (error: unknown) => expect(error).toMatchObject(typedError('INVALID_ARGUMENT', 'would lose batches')),
-    );
-  });
+  test.prop([fc.nat(), fc.integer({ min: 1, max: 255 })], { numRuns: 25 })(
+    'a corrupted committed byte of the sink is detected',
+    async (at, xor) => {
+      await using dir = await tempDir();
+      const lsn = await sinkWith(dir.path, [2, 2, 2]);
+      const sinkPath = join(dir.path, SINK_FILE);
+      const bytes = await readFile(sinkPath);
+      bytes[at % bytes.length]! ^= xor;
+      await writeFile(sinkPath, bytes);
+      await expect(readFileSink(dir.path)).rejects.toMatchObject(typedError('CORRUPT_INPUT'));
+      // Start checks the last committed record; scan recovery keeps the whole prefix and refuses to skip what it lost.
+      const start = fileCdcOutput({ name: 'feed', directory: dir.path, recovery: 'scan' }).start({ fromLsn: lsn });
+      await start.then(
+        (stream) => stream.shutdown(),
+        (error: unknown) => expect(error).toMatchObject(typedError('INVALID_ARGUMENT', 'would lose batches')),
+      );
+    },
+  );
 
   it("a sink shorter than its checkpoint is CORRUPT_INPUT; 'scan' then refuses a fromLsn past what survived", async () => {
     await using dir = await tempDir();
     const lsn = await sinkWith(dir.path, [2, 2, 2]);
     const sinkPath = join(dir.path, SINK_FILE);
     await truncate(sinkPath, (await stat(sinkPath)).size - 5);
-    await expect(fileCdcOutput({ name: 'feed', directory: dir.path }).start({ fromLsn: lsn })).rejects.toMatchObject(typedError('CORRUPT_INPUT', 'sink holds'));
+    await expect(fileCdcOutput({ name: 'feed', directory: dir.path }).start({ fromLsn: lsn })).rejects.toMatchObject(
+      typedError('CORRUPT_INPUT', 'sink holds'),
+    );
     await expect(readFileSink(dir.path)).rejects.toMatchObject(typedError('CORRUPT_INPUT'));
     const scan = fileCdcOutput({ name: 'feed', directory: dir.path, recovery: 'scan' });
-    await expect(scan.start({ fromLsn: lsn })).rejects.toMatchObject(typedError('INVALID_ARGUMENT', 'would lose batches [4, 6)'));
+    await expect(scan.start({ fromLsn: lsn })).rejects.toMatchObject(
+      typedError('INVALID_ARGUMENT', 'would lose batches [4, 6)'),
+    );
     const resumed = await scan.start({ fromLsn: 4n });
     expect(await resumed.checkpoint()).toBe(4n);
     await resumed.shutdown();
@@ -147,7 +165,9 @@ describe('fileCdcOutput: damaged checkpoint or sink', () => {
     await using dir = await tempDir();
     await sinkWith(dir.path, [1, 1]);
     await unlink(join(dir.path, CHECKPOINT_FILE));
-    await expect(fileCdcOutput({ name: 'feed', directory: dir.path }).start({ fromLsn: 0n })).rejects.toMatchObject(typedError('CORRUPT_INPUT', 'missing'));
+    await expect(fileCdcOutput({ name: 'feed', directory: dir.path }).start({ fromLsn: 0n })).rejects.toMatchObject(
+      typedError('CORRUPT_INPUT', 'missing'),
+    );
     const recovered = await fileCdcOutput({ name: 'feed', directory: dir.path, recovery: 'scan' }).start({});
     expect(await recovered.checkpoint()).toBe(2n);
     await recovered.shutdown();
@@ -156,7 +176,12 @@ describe('fileCdcOutput: damaged checkpoint or sink', () => {
 
   it('reads an empty or never-started sink', async () => {
     await using dir = await tempDir();
-    expect(await readFileSink(dir.path)).toEqual({ checkpointLsn: undefined, baseLsn: undefined, batches: [], uncommittedBytes: 0 });
+    expect(await readFileSink(dir.path)).toEqual({
+      checkpointLsn: undefined,
+      baseLsn: undefined,
+      batches: [],
+      uncommittedBytes: 0,
+    });
   });
 });
 
@@ -169,18 +194,22 @@ function asRecord(bytes: Uint8Array): SinkRecord | string {
 }
 
 describe('sink records', () => {
-  test.prop([fc.bigInt({ min: 0n, max: 2n ** 64n - 100n }), fc.nat({ max: 20 }), fc.double({ noNaN: true, noDefaultInfinity: true })], { numRuns: 60 })(
-    'round-trip LSNs, timestamp and Arrow rows',
-    (lsnStart, rows, commitTimestamp) => {
-      const batch = { ...batchAt(lsnStart % 1_000_000n, rows), commitTimestamp };
-      const wide = { ...batch, lsnStart, lsnEnd: lsnStart + 7n };
-      const record = encodeRecord(wide, MAX);
-      if (typeof record === 'string') throw new Error(record);
-      const decoded = decodeRecord(asRecord(record) as SinkRecord);
-      expect(typeof decoded).toBe('object');
-      expect(contents([decoded as typeof wide])).toEqual(contents([wide]));
-    },
-  );
+  test.prop(
+    [
+      fc.bigInt({ min: 0n, max: 2n ** 64n - 100n }),
+      fc.nat({ max: 20 }),
+      fc.double({ noNaN: true, noDefaultInfinity: true }),
+    ],
+    { numRuns: 60 },
+  )('round-trip LSNs, timestamp and Arrow rows', (lsnStart, rows, commitTimestamp) => {
+    const batch = { ...batchAt(lsnStart % 1_000_000n, rows), commitTimestamp };
+    const wide = { ...batch, lsnStart, lsnEnd: lsnStart + 7n };
+    const record = encodeRecord(wide, MAX);
+    if (typeof record === 'string') throw new Error(record);
+    const decoded = decodeRecord(asRecord(record) as SinkRecord);
+    expect(typeof decoded).toBe('object');
+    expect(contents([decoded as typeof wide])).toEqual(contents([wide]));
+  });
 
   it('refuses a payload over the limit when encoding and when decoding a header', () => {
     const batch = batchAt(0n, 50);
@@ -197,6 +226,8 @@ describe('sink records', () => {
     const record = encodeRecord(batchAt(0n, 2), MAX) as Uint8Array;
     const header = decodeHeader(record, MAX);
     if (typeof header === 'string') throw new Error(header);
-    expect(decodeRecord({ offset: 0, end: 0, header, payload: new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]) })).toMatch(/not an Arrow IPC stream|record batches/);
+    expect(decodeRecord({ offset: 0, end: 0, header, payload: new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]) })).toMatch(
+      /not an Arrow IPC stream|record batches/,
+    );
   });
 });

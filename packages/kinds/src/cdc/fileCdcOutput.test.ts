@@ -16,33 +16,36 @@ describe('fileCdcOutput: reload handoff', () => {
       fc.constantFrom(1, 300, 1 << 20),
     ],
     { numRuns: 25 },
-  )('exactly once across checkpoint → shutdown → start({ fromLsn }) at any cut, with re-delivery from earlier', async (sizes, cutSeed, replaySeed, midCheckpoints, bufferBytes) => {
-    await using dir = await tempDir();
-    const batches = batchesOf(sizes);
-    const cut = cutSeed % (batches.length + 1);
-    const replay = replaySeed % (cut + 1);
+  )(
+    'exactly once across checkpoint → shutdown → start({ fromLsn }) at any cut, with re-delivery from earlier',
+    async (sizes, cutSeed, replaySeed, midCheckpoints, bufferBytes) => {
+      await using dir = await tempDir();
+      const batches = batchesOf(sizes);
+      const cut = cutSeed % (batches.length + 1);
+      const replay = replaySeed % (cut + 1);
 
-    const old = fileCdcOutput({ name: 'feed', directory: dir.path, bufferBytes });
-    const first = await old.start({ fromLsn: 0n });
-    for (const [i, batch] of batches.slice(0, cut).entries()) {
-      await first.deliver(batch);
-      if (midCheckpoints[i]) expect(await first.checkpoint()).toBe(batch.lsnEnd);
-    }
-    const lsn = await first.checkpoint();
-    expect(lsn).toBe(endOf(batches, cut)); // what the host's discipline checks (expectedLsn)
-    await first.shutdown();
+      const old = fileCdcOutput({ name: 'feed', directory: dir.path, bufferBytes });
+      const first = await old.start({ fromLsn: 0n });
+      for (const [i, batch] of batches.slice(0, cut).entries()) {
+        await first.deliver(batch);
+        if (midCheckpoints[i]) expect(await first.checkpoint()).toBe(batch.lsnEnd);
+      }
+      const lsn = await first.checkpoint();
+      expect(lsn).toBe(endOf(batches, cut)); // what the host's discipline checks (expectedLsn)
+      await first.shutdown();
 
-    const next = fileCdcOutput({ name: 'feed', directory: dir.path, bufferBytes });
-    const second = await next.start({ fromLsn: lsn });
-    for (const batch of batches.slice(replay)) await second.deliver(batch);
-    expect(await second.checkpoint()).toBe(endOf(batches, batches.length));
-    await second.shutdown();
+      const next = fileCdcOutput({ name: 'feed', directory: dir.path, bufferBytes });
+      const second = await next.start({ fromLsn: lsn });
+      for (const batch of batches.slice(replay)) await second.deliver(batch);
+      expect(await second.checkpoint()).toBe(endOf(batches, batches.length));
+      await second.shutdown();
 
-    const sink = await readFileSink(dir.path);
-    expect(ranges(sink.batches)).toEqual(ranges(batches));
-    expect(contents(sink.batches)).toEqual(contents(batches));
-    expect(sink).toMatchObject({ checkpointLsn: endOf(batches, batches.length), baseLsn: 0n, uncommittedBytes: 0 });
-  });
+      const sink = await readFileSink(dir.path);
+      expect(ranges(sink.batches)).toEqual(ranges(batches));
+      expect(contents(sink.batches)).toEqual(contents(batches));
+      expect(sink).toMatchObject({ checkpointLsn: endOf(batches, batches.length), baseLsn: 0n, uncommittedBytes: 0 });
+    },
+  );
 
   it('checkpoint() with nothing delivered returns the start LSN; a new sink may start anywhere', async () => {
     await using dir = await tempDir();
@@ -68,7 +71,9 @@ describe('fileCdcOutput: reload handoff', () => {
     await stream.checkpoint();
     await stream.shutdown();
 
-    await expect(output.start({ fromLsn: 7n })).rejects.toMatchObject(typedError('INVALID_ARGUMENT', 'would lose batches [6, 7)'));
+    await expect(output.start({ fromLsn: 7n })).rejects.toMatchObject(
+      typedError('INVALID_ARGUMENT', 'would lose batches [6, 7)'),
+    );
     const behind = await output.start({ fromLsn: 2n });
     expect(await behind.checkpoint()).toBe(6n);
     for (const batch of batches.slice(1)) await behind.deliver(batch); // skipped: already in the sink
@@ -80,12 +85,20 @@ describe('fileCdcOutput: reload handoff', () => {
 
   it('rejects malformed, overlapping and oversized batches with typed errors, and keeps working', async () => {
     await using dir = await tempDir();
-    const stream = await fileCdcOutput({ name: 'feed', directory: dir.path, maxBatchBytes: 2000 }).start({ fromLsn: 0n });
+    const stream = await fileCdcOutput({ name: 'feed', directory: dir.path, maxBatchBytes: 2000 }).start({
+      fromLsn: 0n,
+    });
     await stream.deliver(batchAt(0n, 4));
     await expect(stream.deliver(batchAt(2n, 4))).rejects.toMatchObject(typedError('INVALID_ARGUMENT', 'overlaps'));
-    await expect(stream.deliver({ ...batchAt(4n, 1), lsnEnd: 4n })).rejects.toMatchObject(typedError('INVALID_ARGUMENT', 'lsnStart < lsnEnd'));
-    await expect(stream.deliver({ ...batchAt(4n, 1), mutations: 'rows' } as never)).rejects.toMatchObject(typedError('INVALID_ARGUMENT', 'RecordBatch'));
-    await expect(stream.deliver({ ...batchAt(4n, 1), lsnStart: 4 } as never)).rejects.toMatchObject(typedError('INVALID_ARGUMENT', 'bigint'));
+    await expect(stream.deliver({ ...batchAt(4n, 1), lsnEnd: 4n })).rejects.toMatchObject(
+      typedError('INVALID_ARGUMENT', 'lsnStart < lsnEnd'),
+    );
+    await expect(stream.deliver({ ...batchAt(4n, 1), mutations: 'rows' } as never)).rejects.toMatchObject(
+      typedError('INVALID_ARGUMENT', 'RecordBatch'),
+    );
+    await expect(stream.deliver({ ...batchAt(4n, 1), lsnStart: 4 } as never)).rejects.toMatchObject(
+      typedError('INVALID_ARGUMENT', 'bigint'),
+    );
     await expect(stream.deliver(batchAt(4n, 200))).rejects.toMatchObject(typedError('INVALID_ARGUMENT', 'too large'));
     await stream.deliver(batchAt(4n, 1));
     expect(await stream.checkpoint()).toBe(5n);
@@ -100,8 +113,12 @@ describe('fileCdcOutput: reload handoff', () => {
   it('validates its options and start arguments', async () => {
     expect(() => fileCdcOutput({ name: '', directory: '/tmp/x' })).toThrow(typedError('INVALID_ARGUMENT'));
     expect(() => fileCdcOutput({ name: 'a', directory: '' })).toThrow(typedError('INVALID_ARGUMENT'));
-    expect(() => fileCdcOutput({ name: 'a', directory: '/tmp/x', bufferBytes: 0 })).toThrow(typedError('INVALID_ARGUMENT', 'bufferBytes'));
-    expect(() => fileCdcOutput({ name: 'a', directory: '/tmp/x', recovery: 'guess' as never })).toThrow(typedError('INVALID_ARGUMENT', 'recovery'));
+    expect(() => fileCdcOutput({ name: 'a', directory: '/tmp/x', bufferBytes: 0 })).toThrow(
+      typedError('INVALID_ARGUMENT', 'bufferBytes'),
+    );
+    expect(() => fileCdcOutput({ name: 'a', directory: '/tmp/x', recovery: 'guess' as never })).toThrow(
+      typedError('INVALID_ARGUMENT', 'recovery'),
+    );
     await using dir = await tempDir();
     const output = fileCdcOutput({ name: 'a', directory: dir.path });
     await expect(output.start({ fromLsn: -1n })).rejects.toMatchObject(typedError('INVALID_ARGUMENT'));
@@ -135,7 +152,7 @@ describe('fileCdcOutput: reload handoff', () => {
     await writeFile(join(dir.path, '.checkpoint.bin.1.abc.tmp'), 'half a checkpoint');
     const again = await output.start({ fromLsn: 2n });
     await again.shutdown();
-    expect((await readFile(join(dir.path, '.checkpoint.bin.1.abc.tmp'), 'utf8'))).toBe('half a checkpoint');
+    expect(await readFile(join(dir.path, '.checkpoint.bin.1.abc.tmp'), 'utf8')).toBe('half a checkpoint');
     expect(ranges((await readFileSink(dir.path)).batches)).toEqual(['0-2']);
   });
 });

@@ -36,7 +36,8 @@ const DEFAULT_BUFFER_BYTES = 1024 * 1024;
 
 function positiveInteger(name: string, key: string, value: number | undefined, fallback: number): number {
   const v = value ?? fallback;
-  if (!Number.isSafeInteger(v) || v <= 0) throw invalidCdc({ key }, `${name} must be a positive integer (got ${String(v)})`);
+  if (!Number.isSafeInteger(v) || v <= 0)
+    throw invalidCdc({ key }, `${name} must be a positive integer (got ${String(v)})`);
   return v;
 }
 
@@ -53,10 +54,13 @@ function positiveInteger(name: string, key: string, value: number | undefined, f
  */
 export function fileCdcOutput(options: FileCdcOutputOptions): FileCdcOutput {
   const { name, directory } = options;
-  if (typeof name !== 'string' || name === '') throw invalidCdc({ key: String(name) }, 'name must be a non-empty string');
-  if (typeof directory !== 'string' || directory === '') throw invalidCdc({ key: name }, 'directory must be a non-empty string');
+  if (typeof name !== 'string' || name === '')
+    throw invalidCdc({ key: String(name) }, 'name must be a non-empty string');
+  if (typeof directory !== 'string' || directory === '')
+    throw invalidCdc({ key: name }, 'directory must be a non-empty string');
   const recovery = options.recovery ?? 'fail';
-  if (recovery !== 'fail' && recovery !== 'scan') throw invalidCdc({ key: name }, `recovery must be 'fail' or 'scan' (got ${String(recovery)})`);
+  if (recovery !== 'fail' && recovery !== 'scan')
+    throw invalidCdc({ key: name }, `recovery must be 'fail' or 'scan' (got ${String(recovery)})`);
   const maxBatchBytes = positiveInteger('maxBatchBytes', name, options.maxBatchBytes, DEFAULT_MAX_RECORD_BYTES);
   const bufferBytes = positiveInteger('bufferBytes', name, options.bufferBytes, DEFAULT_BUFFER_BYTES);
 
@@ -64,7 +68,8 @@ export function fileCdcOutput(options: FileCdcOutputOptions): FileCdcOutput {
     name,
     directory,
     async start(startOptions: CdcStartOptions = {}): Promise<FileCdcStream> {
-      const fromLsn = startOptions.fromLsn === undefined ? undefined : checkLsn(startOptions.fromLsn, 'fromLsn', { key: name });
+      const fromLsn =
+        startOptions.fromLsn === undefined ? undefined : checkLsn(startOptions.fromLsn, 'fromLsn', { key: name });
       throwIfAborted(startOptions.signal, { key: name }, 'start');
       await mkdir(directory, { recursive: true });
       const resolved = await realpath(directory);
@@ -74,11 +79,31 @@ export function fileCdcOutput(options: FileCdcOutputOptions): FileCdcOutput {
       const claim = { idle: async () => void (await (await settled)?.idle()) };
       await claimSink(resolved, claim);
       try {
-        const { handle, durable } = await reconcileSink({ key: name, directory: resolved, fromLsn, recovery, maxBatchBytes });
-        const stream = new FileCdcStream({ key: name, directory: resolved, handle, durable, maxBatchBytes, bufferBytes });
+        const { handle, durable } = await reconcileSink({
+          key: name,
+          directory: resolved,
+          fromLsn,
+          recovery,
+          maxBatchBytes,
+        });
+        const stream = new FileCdcStream({
+          key: name,
+          directory: resolved,
+          handle,
+          durable,
+          maxBatchBytes,
+          bufferBytes,
+        });
         if (!transferSink(resolved, claim, stream)) {
           await handle.close();
-          throw new ReloadError({ code: 'RESOURCE_CLOSED', phase: 'call', kind: 'cdcOutput', key: name, step: 'start', message: `CDC '${name}': a newer start on ${resolved} took the sink over` });
+          throw new ReloadError({
+            code: 'RESOURCE_CLOSED',
+            phase: 'call',
+            kind: 'cdcOutput',
+            key: name,
+            step: 'start',
+            message: `CDC '${name}': a newer start on ${resolved} took the sink over`,
+          });
         }
         ready(stream);
         return stream;

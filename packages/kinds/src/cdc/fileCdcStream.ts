@@ -21,7 +21,8 @@ export interface FileCdcStreamInit {
   readonly bufferBytes: number;
 }
 
-type StreamState = { readonly kind: 'open' } | { readonly kind: 'failed'; readonly cause: unknown } | { readonly kind: 'closed' };
+type StreamState =
+  { readonly kind: 'open' } | { readonly kind: 'failed'; readonly cause: unknown } | { readonly kind: 'closed' };
 
 /**
  * A live stream of a file CDC output. `deliver` encodes a batch as a sink record and appends it
@@ -75,7 +76,8 @@ export class FileCdcStream implements CdcStream, SinkOwner {
       checkBatch(batch, this.#context);
       if (placeBatch(batch, this.#current.lsn, this.#context) === 'skip') return;
       const record = encodeRecord(batch, this.#init.maxBatchBytes);
-      if (typeof record === 'string') throw invalidCdc(this.#context, `batch [${batch.lsnStart}, ${batch.lsnEnd}) is too large: ${record}`);
+      if (typeof record === 'string')
+        throw invalidCdc(this.#context, `batch [${batch.lsnStart}, ${batch.lsnEnd}) is too large: ${record}`);
       this.#pending.push(record);
       this.#pendingBytes += record.byteLength;
       const { offset, baseLsn } = this.#current;
@@ -136,7 +138,12 @@ export class FileCdcStream implements CdcStream, SinkOwner {
 
   #checkUsable(step: string): void {
     const base = { phase: 'call' as const, kind: 'cdcOutput', key: this.#init.key, step };
-    if (this.#state.kind === 'closed') throw new ReloadError({ ...base, code: 'RESOURCE_CLOSED', message: `CDC '${this.#init.key}': ${step} on a stream that was shut down` });
+    if (this.#state.kind === 'closed')
+      throw new ReloadError({
+        ...base,
+        code: 'RESOURCE_CLOSED',
+        message: `CDC '${this.#init.key}': ${step} on a stream that was shut down`,
+      });
     if (this.#state.kind === 'failed') {
       throw new ReloadError({
         ...base,
@@ -146,7 +153,11 @@ export class FileCdcStream implements CdcStream, SinkOwner {
       });
     }
     if (!this.#owns()) {
-      throw new ReloadError({ ...base, code: 'RESOURCE_CLOSED', message: `CDC '${this.#init.key}': a newer stream was started on ${this.#init.directory}; this one is fenced off` });
+      throw new ReloadError({
+        ...base,
+        code: 'RESOURCE_CLOSED',
+        message: `CDC '${this.#init.key}': a newer stream was started on ${this.#init.directory}; this one is fenced off`,
+      });
     }
   }
 
@@ -159,7 +170,12 @@ export class FileCdcStream implements CdcStream, SinkOwner {
     await this.#guard(async () => {
       let done = 0;
       while (done < chunk.byteLength) {
-        const { bytesWritten } = await this.#init.handle.write(chunk, done, chunk.byteLength - done, this.#written + done);
+        const { bytesWritten } = await this.#init.handle.write(
+          chunk,
+          done,
+          chunk.byteLength - done,
+          this.#written + done,
+        );
         done += bytesWritten;
       }
     });

@@ -63,19 +63,24 @@ export async function readCheckpoint(directory: string, key: string): Promise<Fi
     throw corrupt(key, path, 'is not valid msgpack', error);
   }
   if (!Array.isArray(decoded) || decoded[0] !== TAG) throw corrupt(key, path, 'is not a file CDC checkpoint');
-  if (decoded[1] !== FORMAT_VERSION) throw corrupt(key, path, `has unknown format version ${String(decoded[1])} (this reader knows ${FORMAT_VERSION})`);
+  if (decoded[1] !== FORMAT_VERSION)
+    throw corrupt(key, path, `has unknown format version ${String(decoded[1])} (this reader knows ${FORMAT_VERSION})`);
   const [, , lsn, offset, lastRecordOffset, baseLsn] = decoded as unknown[];
   if (!isLsn(lsn) || !isLsn(baseLsn) || !isOffset(offset) || !Number.isSafeInteger(lastRecordOffset)) {
     throw corrupt(key, path, 'has malformed fields');
   }
   const last = lastRecordOffset as number;
   const consistent = baseLsn <= lsn && (last === -1 ? offset === 0 && lsn === baseLsn : last >= 0 && last < offset);
-  if (!consistent) throw corrupt(key, path, `is inconsistent (lsn ${lsn}, base ${baseLsn}, offset ${offset}, last record ${last})`);
+  if (!consistent)
+    throw corrupt(key, path, `is inconsistent (lsn ${lsn}, base ${baseLsn}, offset ${offset}, last record ${last})`);
   return { lsn, offset, lastRecordOffset: last, baseLsn };
 }
 
 /** Writes the checkpoint atomically (temp file, fsync, rename, directory fsync, CRC frame). */
 export async function writeCheckpoint(directory: string, checkpoint: FileCheckpoint): Promise<void> {
   const { lsn, offset, lastRecordOffset, baseLsn } = checkpoint;
-  await writeChecked(join(directory, CHECKPOINT_FILE), pack([TAG, FORMAT_VERSION, lsn, offset, lastRecordOffset, baseLsn]));
+  await writeChecked(
+    join(directory, CHECKPOINT_FILE),
+    pack([TAG, FORMAT_VERSION, lsn, offset, lastRecordOffset, baseLsn]),
+  );
 }

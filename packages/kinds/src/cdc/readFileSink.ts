@@ -41,7 +41,13 @@ export async function readFileSink(directory: string, options: ReadFileSinkOptio
     const size = handle ? (await handle.stat()).size : 0;
     const committed = checkpoint?.offset ?? 0;
     const fail = (message: string): ReloadError =>
-      new ReloadError({ code: 'CORRUPT_INPUT', phase: 'decode', kind: 'cdcOutput', key, message: `file CDC sink ${directory}: ${message}` });
+      new ReloadError({
+        code: 'CORRUPT_INPUT',
+        phase: 'decode',
+        kind: 'cdcOutput',
+        key,
+        message: `file CDC sink ${directory}: ${message}`,
+      });
     if (size < committed) throw fail(`the sink holds ${size} bytes but its checkpoint covers ${committed}`);
     const batches: CdcBatch[] = [];
     if (handle && committed > 0) {
@@ -56,9 +62,16 @@ export async function readFileSink(directory: string, options: ReadFileSinkOptio
       if (step.value.defect !== undefined) throw fail(`committed ${step.value.defect}`);
     }
     if (checkpoint && (batches.at(-1)?.lsnEnd ?? checkpoint.baseLsn) !== checkpoint.lsn) {
-      throw fail(`the committed records end at LSN ${batches.at(-1)?.lsnEnd ?? checkpoint.baseLsn}, the checkpoint says ${checkpoint.lsn}`);
+      throw fail(
+        `the committed records end at LSN ${batches.at(-1)?.lsnEnd ?? checkpoint.baseLsn}, the checkpoint says ${checkpoint.lsn}`,
+      );
     }
-    return { checkpointLsn: checkpoint?.lsn, baseLsn: checkpoint?.baseLsn, batches, uncommittedBytes: size - committed };
+    return {
+      checkpointLsn: checkpoint?.lsn,
+      baseLsn: checkpoint?.baseLsn,
+      batches,
+      uncommittedBytes: size - committed,
+    };
   } finally {
     await handle?.close();
   }

@@ -28,7 +28,14 @@ export interface ReconciledSink {
 }
 
 function corrupt(key: string, message: string, cause?: unknown): ReloadError {
-  return new ReloadError({ code: 'CORRUPT_INPUT', phase: 'decode', kind: 'cdcOutput', key, message: `CDC '${key}': ${message}`, ...(cause === undefined ? {} : { cause }) });
+  return new ReloadError({
+    code: 'CORRUPT_INPUT',
+    phase: 'decode',
+    kind: 'cdcOutput',
+    key,
+    message: `CDC '${key}': ${message}`,
+    ...(cause === undefined ? {} : { cause }),
+  });
 }
 
 /**
@@ -93,12 +100,22 @@ async function reconciled(handle: FileHandle, input: ReconcileInput): Promise<Fi
   } else {
     problem = (cause as Error).message;
   }
-  if (input.recovery === 'fail') throw corrupt(key, `${problem}; start with recovery: 'scan' to rebuild the checkpoint from the sink's whole records`, cause);
+  if (input.recovery === 'fail')
+    throw corrupt(
+      key,
+      `${problem}; start with recovery: 'scan' to rebuild the checkpoint from the sink's whole records`,
+      cause,
+    );
   return rebuild(handle, input, size);
 }
 
 /** Why the sink does not agree with `checkpoint`, or undefined when it does. */
-async function checkpointDefect(handle: FileHandle, checkpoint: FileCheckpoint, size: number, maxBatchBytes: number): Promise<string | undefined> {
+async function checkpointDefect(
+  handle: FileHandle,
+  checkpoint: FileCheckpoint,
+  size: number,
+  maxBatchBytes: number,
+): Promise<string | undefined> {
   if (size < checkpoint.offset) return `the sink holds ${size} bytes, the checkpoint covers ${checkpoint.offset}`;
   if (checkpoint.lastRecordOffset < 0) return undefined;
   const last = await readRecordAt(handle, checkpoint.lastRecordOffset, checkpoint.offset, maxBatchBytes);

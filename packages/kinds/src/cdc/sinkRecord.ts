@@ -45,7 +45,8 @@ export interface SinkRecord {
 /** Encodes a batch as a sink record. Returns a problem string when it exceeds `maxPayloadBytes`. */
 export function encodeRecord(batch: CdcBatch, maxPayloadBytes: number): Uint8Array | string {
   const payload = tableToIPC(new Table(batch.mutations), 'stream');
-  if (payload.byteLength > maxPayloadBytes) return `its Arrow payload of ${payload.byteLength} bytes exceeds the limit of ${maxPayloadBytes}`;
+  if (payload.byteLength > maxPayloadBytes)
+    return `its Arrow payload of ${payload.byteLength} bytes exceeds the limit of ${maxPayloadBytes}`;
   const record = new Uint8Array(RECORD_HEADER_BYTES + payload.byteLength);
   const view = new DataView(record.buffer);
   view.setUint32(0, MAGIC, true);
@@ -60,11 +61,13 @@ export function encodeRecord(batch: CdcBatch, maxPayloadBytes: number): Uint8Arr
 
 /** Reads a header; returns a problem string when it is not a valid header. */
 export function decodeHeader(bytes: Uint8Array, maxPayloadBytes: number): RecordHeader | string {
-  if (bytes.byteLength < RECORD_HEADER_BYTES) return `${bytes.byteLength} bytes is shorter than a record header (torn write)`;
+  if (bytes.byteLength < RECORD_HEADER_BYTES)
+    return `${bytes.byteLength} bytes is shorter than a record header (torn write)`;
   const view = new DataView(bytes.buffer, bytes.byteOffset, RECORD_HEADER_BYTES);
   if (view.getUint32(0, true) !== MAGIC) return 'bad record magic number';
   const payloadBytes = view.getUint32(4, true);
-  if (payloadBytes > maxPayloadBytes) return `record payload of ${payloadBytes} bytes exceeds the limit of ${maxPayloadBytes}`;
+  if (payloadBytes > maxPayloadBytes)
+    return `record payload of ${payloadBytes} bytes exceeds the limit of ${maxPayloadBytes}`;
   const lsnStart = view.getBigUint64(8, true);
   const lsnEnd = view.getBigUint64(16, true);
   if (lsnEnd <= lsnStart) return `record LSN range [${lsnStart}, ${lsnEnd}) is empty`;
@@ -87,8 +90,14 @@ async function readAt(handle: FileHandle, position: number, length: number): Pro
  * Reads the record at `offset`, which must end at or before `limit`. Returns a problem string when
  * the bytes there are torn, corrupt or not a record. Sizes are checked before the payload is read.
  */
-export async function readRecordAt(handle: FileHandle, offset: number, limit: number, maxPayloadBytes: number): Promise<SinkRecord | string> {
-  if (offset + RECORD_HEADER_BYTES > limit) return `record at byte ${offset} is torn (${limit - offset} bytes left, header needs ${RECORD_HEADER_BYTES})`;
+export async function readRecordAt(
+  handle: FileHandle,
+  offset: number,
+  limit: number,
+  maxPayloadBytes: number,
+): Promise<SinkRecord | string> {
+  if (offset + RECORD_HEADER_BYTES > limit)
+    return `record at byte ${offset} is torn (${limit - offset} bytes left, header needs ${RECORD_HEADER_BYTES})`;
   const headerBytes = await readAt(handle, offset, RECORD_HEADER_BYTES);
   const header = decodeHeader(headerBytes, maxPayloadBytes);
   if (typeof header === 'string') return `record at byte ${offset}: ${header}`;
@@ -96,7 +105,8 @@ export async function readRecordAt(handle: FileHandle, offset: number, limit: nu
   if (end > limit) return `record at byte ${offset} is torn (needs ${end - offset} bytes, ${limit - offset} left)`;
   const payload = await readAt(handle, offset + RECORD_HEADER_BYTES, header.payloadBytes);
   if (payload.byteLength !== header.payloadBytes) return `record at byte ${offset} is torn (file ended early)`;
-  if (crc32(payload, crc32(headerBytes.subarray(0, 32))) !== header.crc) return `record at byte ${offset}: checksum mismatch (corrupt or torn)`;
+  if (crc32(payload, crc32(headerBytes.subarray(0, 32))) !== header.crc)
+    return `record at byte ${offset}: checksum mismatch (corrupt or torn)`;
   return { offset, end, header, payload };
 }
 
@@ -111,14 +121,22 @@ export interface ScanEnd {
  * ascend without overlap. Stops at the first defect (torn, corrupt, out-of-order record) and
  * returns where the good prefix ends.
  */
-export async function* scanRecords(handle: FileHandle, from: number, to: number, maxPayloadBytes: number): AsyncGenerator<SinkRecord, ScanEnd, undefined> {
+export async function* scanRecords(
+  handle: FileHandle,
+  from: number,
+  to: number,
+  maxPayloadBytes: number,
+): AsyncGenerator<SinkRecord, ScanEnd, undefined> {
   let offset = from;
   let lastEnd: bigint | undefined;
   while (offset < to) {
     const record = await readRecordAt(handle, offset, to, maxPayloadBytes);
     if (typeof record === 'string') return { end: offset, defect: record };
     if (lastEnd !== undefined && record.header.lsnStart < lastEnd) {
-      return { end: offset, defect: `record at byte ${offset} [${record.header.lsnStart}, ${record.header.lsnEnd}) overlaps the previous one (ending ${lastEnd})` };
+      return {
+        end: offset,
+        defect: `record at byte ${offset} [${record.header.lsnStart}, ${record.header.lsnEnd}) overlaps the previous one (ending ${lastEnd})`,
+      };
     }
     lastEnd = record.header.lsnEnd;
     yield record;
@@ -136,7 +154,8 @@ export function decodeRecord(record: SinkRecord): CdcBatch | string {
     return `record at byte ${record.offset}: payload is not an Arrow IPC stream (${error instanceof Error ? error.message : String(error)})`;
   }
   const [mutations, extra] = table.batches;
-  if (!mutations || extra) return `record at byte ${record.offset}: payload holds ${table.batches.length} record batches, expected 1`;
+  if (!mutations || extra)
+    return `record at byte ${record.offset}: payload holds ${table.batches.length} record batches, expected 1`;
   const { lsnStart, lsnEnd, commitTimestamp } = record.header;
   return { lsnStart, lsnEnd, commitTimestamp, mutations };
 }

@@ -27,10 +27,18 @@ export interface ChangeLogRetentionJobOptions {
 export function changeLogRetentionJob(options: ChangeLogRetentionJobOptions): BackgroundJobProvider {
   const name = options.name ?? 'change-log-retention';
   const intervalMs = options.intervalMs ?? 10_000;
-  const fail = (message: string): ReloadError => new ReloadError({ code: 'INVALID_ARGUMENT', phase: 'call', kind: 'backgroundJob', key: name, message: `job '${name}': ${message}` });
+  const fail = (message: string): ReloadError =>
+    new ReloadError({
+      code: 'INVALID_ARGUMENT',
+      phase: 'call',
+      kind: 'backgroundJob',
+      key: name,
+      message: `job '${name}': ${message}`,
+    });
   if (typeof options.log?.truncateBefore !== 'function') throw fail('log must be a ChangeLog');
   if (typeof options.retainFrom !== 'function') throw fail('retainFrom must be a function');
-  if (!(Number.isFinite(intervalMs) && intervalMs > 0)) throw fail(`intervalMs must be a number > 0 (got ${String(intervalMs)})`);
+  if (!(Number.isFinite(intervalMs) && intervalMs > 0))
+    throw fail(`intervalMs must be a number > 0 (got ${String(intervalMs)})`);
   const { log, retainFrom, onTruncate } = options;
   return {
     name,

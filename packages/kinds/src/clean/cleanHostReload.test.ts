@@ -37,11 +37,18 @@ describe('clean-surface providers under a real PluginHost reload', () => {
     await storage.put('table/users', new Uint8Array([4]));
     expect(await storage.keys('table/')).toEqual(['table/orders', 'table/users']);
     expect(await host.runJob('storage-stats')).toBe(true);
-    expect(reports.map((r) => [r.version, r.keys, r.bytes])).toEqual([['1', 1, 3], ['2', 2, 4]]);
+    expect(reports.map((r) => [r.version, r.keys, r.bytes])).toEqual([
+      ['1', 1, 3],
+      ['2', 2, 4],
+    ]);
 
-    const lowered = await host.call('scalarFunction', 'lower', (f) => f.invoke([vectorFromArray(['ÄB', null], new Utf8())]));
+    const lowered = await host.call('scalarFunction', 'lower', (f) =>
+      f.invoke([vectorFromArray(['ÄB', null], new Utf8())]),
+    );
     expect(lowered.toArray()).toEqual(['äb', null]);
-    const mean = await host.call('aggregateFunction', 'mean', async (agg) => agg.finish(await agg.update(await agg.init(), [vectorFromArray([1, 2, 4], new Float64())])));
+    const mean = await host.call('aggregateFunction', 'mean', async (agg) =>
+      agg.finish(await agg.update(await agg.init(), [vectorFromArray([1, 2, 4], new Float64())])),
+    );
     expect(mean).toBe(7 / 3);
   });
 });

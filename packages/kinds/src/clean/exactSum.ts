@@ -18,7 +18,12 @@ export interface ExactSum {
 }
 
 /** The empty sum. */
-export const EMPTY_SUM: ExactSum = Object.freeze({ partials: Object.freeze<number[]>([]), nan: false, posInf: false, negInf: false });
+export const EMPTY_SUM: ExactSum = Object.freeze({
+  partials: Object.freeze<number[]>([]),
+  nan: false,
+  posInf: false,
+  negInf: false,
+});
 
 /** Mutable working copy used while adding a run of values. */
 export interface SumBuilder {
@@ -35,7 +40,12 @@ export function builderOf(sum: ExactSum): SumBuilder {
 
 /** Freezes a builder back into an {@link ExactSum}. */
 export function freezeSum(builder: SumBuilder): ExactSum {
-  return Object.freeze({ partials: Object.freeze(builder.partials), nan: builder.nan, posInf: builder.posInf, negInf: builder.negInf });
+  return Object.freeze({
+    partials: Object.freeze(builder.partials),
+    nan: builder.nan,
+    posInf: builder.posInf,
+    negInf: builder.negInf,
+  });
 }
 
 /**

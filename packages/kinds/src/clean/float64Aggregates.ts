@@ -21,20 +21,36 @@ const INIT: Float64SumState = Object.freeze({ count: 0, sum: EMPTY_SUM });
 
 function checkState(name: string, state: unknown): Float64SumState {
   const s = state as Partial<Float64SumState> | null;
-  if (typeof s !== 'object' || s === null || !Number.isSafeInteger(s.count) || typeof s.sum !== 'object' || s.sum === null || !Array.isArray(s.sum.partials)) {
+  if (
+    typeof s !== 'object' ||
+    s === null ||
+    !Number.isSafeInteger(s.count) ||
+    typeof s.sum !== 'object' ||
+    s.sum === null ||
+    !Array.isArray(s.sum.partials)
+  ) {
     throw invalidCall('aggregateFunction', name, 'state is not a Float64 sum state (use init())');
   }
   return s as Float64SumState;
 }
 
-function float64Aggregate<Result>(name: string, finish: (state: Float64SumState) => Result): AggregateFunctionProvider<Float64SumState, Result> {
+function float64Aggregate<Result>(
+  name: string,
+  finish: (state: Float64SumState) => Result,
+): AggregateFunctionProvider<Float64SumState, Result> {
   return {
     name,
     returnType: new Float64(),
     init: () => INIT,
     update(state, args) {
       const { count, sum } = checkState(name, state);
-      const input = singleArgument('aggregateFunction', name, args, (type) => DataType.isFloat(type) && type.precision === Precision.DOUBLE, 'a Float64 vector') as Vector<Float64>;
+      const input = singleArgument(
+        'aggregateFunction',
+        name,
+        args,
+        (type) => DataType.isFloat(type) && type.precision === Precision.DOUBLE,
+        'a Float64 vector',
+      ) as Vector<Float64>;
       const builder = builderOf(sum);
       let added = 0;
       for (const chunk of input.data) {
@@ -64,11 +80,17 @@ function float64Aggregate<Result>(name: string, finish: (state: Float64SumState)
  * are none). Partial states merge exactly, so the result does not depend on how rows were split
  * across batches or workers (while the running sum stays within the double range).
  */
-export function sumAggregate(options: Float64AggregateOptions = {}): AggregateFunctionProvider<Float64SumState, number | null> {
+export function sumAggregate(
+  options: Float64AggregateOptions = {},
+): AggregateFunctionProvider<Float64SumState, number | null> {
   return float64Aggregate(options.name ?? 'sum', (state) => (state.count === 0 ? null : roundSum(state.sum)));
 }
 
 /** `mean(Float64) → Float64`: the exact sum (correctly rounded) divided by the count of non-null values; null when none. */
-export function meanAggregate(options: Float64AggregateOptions = {}): AggregateFunctionProvider<Float64SumState, number | null> {
-  return float64Aggregate(options.name ?? 'mean', (state) => (state.count === 0 ? null : roundSum(state.sum) / state.count));
+export function meanAggregate(
+  options: Float64AggregateOptions = {},
+): AggregateFunctionProvider<Float64SumState, number | null> {
+  return float64Aggregate(options.name ?? 'mean', (state) =>
+    state.count === 0 ? null : roundSum(state.sum) / state.count,
+  );
 }

@@ -9,24 +9,43 @@ export function invalidCall(kind: string, name: string, message: string): Reload
 
 /** Throws `ABORTED` when the call's signal is aborted. */
 export function checkSignal(kind: string, name: string, signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new ReloadError({ code: 'ABORTED', phase: 'call', kind, key: name, message: `${name}: call aborted`, cause: signal.reason });
+  if (signal?.aborted)
+    throw new ReloadError({
+      code: 'ABORTED',
+      phase: 'call',
+      kind,
+      key: name,
+      message: `${name}: call aborted`,
+      cause: signal.reason,
+    });
 }
 
 /**
  * Checks a call passes exactly one Arrow vector whose type `accepts`; returns it. `expected` names
  * the accepted type in the error message.
  */
-export function singleArgument(kind: string, name: string, args: readonly Vector[], accepts: (type: DataType) => boolean, expected: string): Vector {
-  if (!Array.isArray(args) || args.length !== 1) throw invalidCall(kind, name, `expects 1 argument, got ${Array.isArray(args) ? args.length : typeof args}`);
+export function singleArgument(
+  kind: string,
+  name: string,
+  args: readonly Vector[],
+  accepts: (type: DataType) => boolean,
+  expected: string,
+): Vector {
+  if (!Array.isArray(args) || args.length !== 1)
+    throw invalidCall(kind, name, `expects 1 argument, got ${Array.isArray(args) ? args.length : typeof args}`);
   const [arg] = args as [unknown];
   if (!isArrowVector(arg)) throw invalidCall(kind, name, 'the argument must be an Arrow Vector');
   const type: DataType = arg.type as DataType;
-  if (!accepts(type)) throw invalidCall(kind, name, `expects ${expected}, got ${(type as { toString(): string }).toString()}`);
+  if (!accepts(type))
+    throw invalidCall(kind, name, `expects ${expected}, got ${(type as { toString(): string }).toString()}`);
   return arg;
 }
 
 /** A validity bitmap (Arrow layout: LSB first) for `valid`, or undefined when every row is valid. */
-export function validityBitmap(length: number, valid: (row: number) => boolean): { bitmap: Uint8Array | undefined; nullCount: number } {
+export function validityBitmap(
+  length: number,
+  valid: (row: number) => boolean,
+): { bitmap: Uint8Array | undefined; nullCount: number } {
   let bitmap: Uint8Array | undefined;
   let nullCount = 0;
   for (let row = 0; row < length; row++) {

@@ -62,7 +62,8 @@ describe('sum / mean over Float64', () => {
     { numRuns: 200 },
   )('merge is associative and commutative in result, with init() as identity', (a, b, c) => {
     for (const agg of [sum, mean]) {
-      const state = (values: number[]) => agg.update(agg.init() as Float64SumState, [column(values)]) as Float64SumState;
+      const state = (values: number[]) =>
+        agg.update(agg.init() as Float64SumState, [column(values)]) as Float64SumState;
       const [sa, sb, sc] = [state(a), state(b), state(c)];
       const merge = (l: Float64SumState, r: Float64SumState) => agg.merge(l, r) as Float64SumState;
       const left = agg.finish(merge(merge(sa, sb), sc));
@@ -79,8 +80,11 @@ describe('sum / mean over Float64', () => {
   it('skips nulls, handles sliced chunks, and follows IEEE for infinities and NaN', () => {
     const values = column([1e16, null, 1, -1e16, 2.5]);
     expect(sum.finish(sum.update(sum.init() as Float64SumState, [values]) as Float64SumState)).toBe(3.5);
-    expect(mean.finish(mean.update(mean.init() as Float64SumState, [values.slice(1)]) as Float64SumState)).toBe(-9999999999999996 / 3); // exact sum -9999999999999996.5 rounds to even, then / 3
-    const fin = (xs: number[]) => sum.finish(sum.update(sum.init() as Float64SumState, [makeVector(Float64Array.from(xs))]) as Float64SumState);
+    expect(mean.finish(mean.update(mean.init() as Float64SumState, [values.slice(1)]) as Float64SumState)).toBe(
+      -9999999999999996 / 3,
+    ); // exact sum -9999999999999996.5 rounds to even, then / 3
+    const fin = (xs: number[]) =>
+      sum.finish(sum.update(sum.init() as Float64SumState, [makeVector(Float64Array.from(xs))]) as Float64SumState);
     expect(fin([Infinity, 1])).toBe(Infinity);
     expect(fin([-Infinity, 1])).toBe(-Infinity);
     expect(fin([Infinity, -Infinity])).toBeNaN();
@@ -92,7 +96,9 @@ describe('sum / mean over Float64', () => {
 
   it('rejects other argument types and foreign states', () => {
     const init = sum.init() as Float64SumState;
-    expect(() => sum.update(init, [vectorFromArray([1], new Int32())])).toThrow(typedError('INVALID_ARGUMENT', 'Float64'));
+    expect(() => sum.update(init, [vectorFromArray([1], new Int32())])).toThrow(
+      typedError('INVALID_ARGUMENT', 'Float64'),
+    );
     expect(() => sum.update(init, [])).toThrow(typedError('INVALID_ARGUMENT', 'expects 1 argument'));
     expect(() => sum.update(init, [[1, 2] as never])).toThrow(typedError('INVALID_ARGUMENT', 'Arrow Vector'));
     expect(() => sum.merge(init, { count: 1 } as never)).toThrow(typedError('INVALID_ARGUMENT', 'state'));
@@ -103,33 +109,53 @@ describe('sum / mean over Float64', () => {
 const listOf = (dimension: number) => new FixedSizeList(dimension, new Field('item', new Float32(), true));
 
 describe('lower / upper', () => {
-  test.prop([fc.array(fc.option(fc.string({ unit: 'grapheme' }), { nil: null }), { maxLength: 30 })], { numRuns: 100 })('map each string and keep nulls', async (values) => {
-    const input = vectorFromArray(values, new Utf8());
-    const lower = await lowerFunction().invoke([input]);
-    const upper = await upperFunction({ name: 'UPPER' }).invoke([input]);
-    expect(lower.type).toBeInstanceOf(Utf8);
-    expect(lower.toArray()).toEqual(values.map((v) => (v === null ? null : v.toLowerCase())));
-    expect(upper.toArray()).toEqual(values.map((v) => (v === null ? null : v.toUpperCase())));
-  });
+  test.prop([fc.array(fc.option(fc.string({ unit: 'grapheme' }), { nil: null }), { maxLength: 30 })], { numRuns: 100 })(
+    'map each string and keep nulls',
+    async (values) => {
+      const input = vectorFromArray(values, new Utf8());
+      const lower = await lowerFunction().invoke([input]);
+      const upper = await upperFunction({ name: 'UPPER' }).invoke([input]);
+      expect(lower.type).toBeInstanceOf(Utf8);
+      expect(lower.toArray()).toEqual(values.map((v) => (v === null ? null : v.toLowerCase())));
+      expect(upper.toArray()).toEqual(values.map((v) => (v === null ? null : v.toUpperCase())));
+    },
+  );
 
   it('declares its types and rejects other arguments', () => {
     const lower = lowerFunction();
     expect(lower).toMatchObject({ name: 'lower', returnType: expect.any(Utf8), argumentTypes: [expect.any(Utf8)] });
     expect(() => lower.invoke([vectorFromArray([1.5], new Float64())])).toThrow(typedError('INVALID_ARGUMENT', 'Utf8'));
     expect(() => lower.invoke([])).toThrow(typedError('INVALID_ARGUMENT'));
-    expect(() => lower.invoke([vectorFromArray(['a'])], { signal: AbortSignal.abort() })).toThrow(typedError('ABORTED'));
+    expect(() => lower.invoke([vectorFromArray(['a'])], { signal: AbortSignal.abort() })).toThrow(
+      typedError('ABORTED'),
+    );
   });
 });
 
 describe('l2norm', () => {
-  const vectors = (dimension: number) => fc.array(fc.option(fc.array(fc.float({ noNaN: true, noDefaultInfinity: true, min: -1e6, max: 1e6 }), { minLength: dimension, maxLength: dimension }), { nil: null }), { maxLength: 20 });
+  const vectors = (dimension: number) =>
+    fc.array(
+      fc.option(
+        fc.array(fc.float({ noNaN: true, noDefaultInfinity: true, min: -1e6, max: 1e6 }), {
+          minLength: dimension,
+          maxLength: dimension,
+        }),
+        { nil: null },
+      ),
+      { maxLength: 20 },
+    );
 
-  test.prop([fc.integer({ min: 1, max: 8 }).chain((d) => fc.tuple(fc.constant(d), vectors(d))), fc.nat()], { numRuns: 100 })(
+  test.prop([fc.integer({ min: 1, max: 8 }).chain((d) => fc.tuple(fc.constant(d), vectors(d))), fc.nat()], {
+    numRuns: 100,
+  })(
     'is the Euclidean norm of each list, null for null lists, over sliced vectors too',
     async ([dimension, rows], sliceSeed) => {
       const input = vectorFromArray(rows, listOf(dimension));
       const from = rows.length === 0 ? 0 : sliceSeed % rows.length;
-      for (const [vector, expected] of [[input, rows], [input.slice(from), rows.slice(from)]] as const) {
+      for (const [vector, expected] of [
+        [input, rows],
+        [input.slice(from), rows.slice(from)],
+      ] as const) {
         const out = await l2NormFunction().invoke([vector]);
         expect(out.type).toBeInstanceOf(Float64);
         expect(out.length).toBe(expected.length);
@@ -150,6 +176,8 @@ describe('l2norm', () => {
     expect((fixed.argumentTypes![0] as FixedSizeList).listSize).toBe(3);
     expect(() => fixed.invoke([input])).toThrow(typedError('INVALID_ARGUMENT', 'FixedSizeList[3]<Float32>'));
     expect(() => l2NormFunction({ dimension: 0 })).toThrow(typedError('INVALID_ARGUMENT', 'dimension'));
-    expect(() => l2NormFunction().invoke([vectorFromArray([[1]], new FixedSizeList(1, new Field('item', new Float64())))])).toThrow(typedError('INVALID_ARGUMENT'));
+    expect(() =>
+      l2NormFunction().invoke([vectorFromArray([[1]], new FixedSizeList(1, new Field('item', new Float64())))]),
+    ).toThrow(typedError('INVALID_ARGUMENT'));
   });
 });

@@ -11,12 +11,18 @@ export interface L2NormOptions {
   readonly dimension?: number;
 }
 
-const isBitSet = (bitmap: Uint8Array | null | undefined, index: number): boolean => !bitmap || bitmap.byteLength === 0 || ((bitmap[index >> 3]! >> (index & 7)) & 1) === 1;
+const isBitSet = (bitmap: Uint8Array | null | undefined, index: number): boolean =>
+  !bitmap || bitmap.byteLength === 0 || ((bitmap[index >> 3]! >> (index & 7)) & 1) === 1;
 
 function isFloat32List(type: DataType, dimension: number | undefined): boolean {
   if (!DataType.isFixedSizeList(type)) return false;
   const child = type.children[0]?.type as DataType | undefined;
-  return child !== undefined && DataType.isFloat(child) && child.precision === Precision.SINGLE && (dimension === undefined || type.listSize === dimension);
+  return (
+    child !== undefined &&
+    DataType.isFloat(child) &&
+    child.precision === Precision.SINGLE &&
+    (dimension === undefined || type.listSize === dimension)
+  );
 }
 
 /**
@@ -26,16 +32,26 @@ function isFloat32List(type: DataType, dimension: number | undefined): boolean {
 export function l2NormFunction(options: L2NormOptions = {}): ScalarFunctionProvider {
   const name = options.name ?? 'l2norm';
   const { dimension } = options;
-  if (dimension !== undefined && !(Number.isSafeInteger(dimension) && dimension > 0)) throw invalidCall('scalarFunction', name, `dimension must be a positive integer (got ${String(dimension)})`);
+  if (dimension !== undefined && !(Number.isSafeInteger(dimension) && dimension > 0))
+    throw invalidCall('scalarFunction', name, `dimension must be a positive integer (got ${String(dimension)})`);
   const returnType = new Float64();
   return {
     name,
-    ...(dimension === undefined ? {} : { argumentTypes: [new FixedSizeList(dimension, new Field('item', new Float32(), true))] }),
+    ...(dimension === undefined
+      ? {}
+      : { argumentTypes: [new FixedSizeList(dimension, new Field('item', new Float32(), true))] }),
     returnType,
     invoke(args: readonly Vector[], callOptions: CallOptions = {}): Vector<Float64> {
       checkSignal('scalarFunction', name, callOptions.signal);
-      const expected = dimension === undefined ? 'a FixedSizeList<Float32> vector' : `a FixedSizeList[${dimension}]<Float32> vector`;
-      const input = singleArgument('scalarFunction', name, args, (type) => isFloat32List(type, dimension), expected) as Vector<FixedSizeList<Float32>>;
+      const expected =
+        dimension === undefined ? 'a FixedSizeList<Float32> vector' : `a FixedSizeList[${dimension}]<Float32> vector`;
+      const input = singleArgument(
+        'scalarFunction',
+        name,
+        args,
+        (type) => isFloat32List(type, dimension),
+        expected,
+      ) as Vector<FixedSizeList<Float32>>;
       const norms = new Float64Array(input.length);
       const valid = new Uint8Array(input.length);
       let row = 0;
@@ -60,7 +76,15 @@ export function l2NormFunction(options: L2NormOptions = {}): ScalarFunctionProvi
         }
       }
       const { bitmap, nullCount } = validityBitmap(input.length, (r) => valid[r] === 1);
-      return makeVector(makeData({ type: returnType, length: input.length, nullCount, data: norms, ...(bitmap ? { nullBitmap: bitmap } : {}) }));
+      return makeVector(
+        makeData({
+          type: returnType,
+          length: input.length,
+          nullCount,
+          data: norms,
+          ...(bitmap ? { nullBitmap: bitmap } : {}),
+        }),
+      );
     },
   };
 }

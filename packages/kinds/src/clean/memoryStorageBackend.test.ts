@@ -33,7 +33,9 @@ describe('memoryStorageBackend', () => {
         } else if (step.op === 'delete') {
           expect(await storage.delete(step.key)).toBe(model.delete(step.key));
         } else {
-          const next = await memoryStorageBackend({ store, name: `memory-v${++version}` }).open({ location: 'db/main' });
+          const next = await memoryStorageBackend({ store, name: `memory-v${++version}` }).open({
+            location: 'db/main',
+          });
           await storage.close();
           storage = next;
         }
@@ -64,6 +66,8 @@ describe('memoryStorageBackend', () => {
     expect(store.drop('x')).toBe(true);
     expect(() => store.location('')).toThrow(typedError('INVALID_ARGUMENT'));
     expect(() => memoryStorageBackend({ store: {} as never })).toThrow(typedError('INVALID_ARGUMENT'));
-    expect(() => memoryStorageBackend({ store }).open({ location: 'y', signal: AbortSignal.abort() })).toThrow(typedError('ABORTED'));
+    expect(() => memoryStorageBackend({ store }).open({ location: 'y', signal: AbortSignal.abort() })).toThrow(
+      typedError('ABORTED'),
+    );
   });
 });

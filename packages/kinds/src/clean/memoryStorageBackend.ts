@@ -27,8 +27,16 @@ const DEFAULT_MAX_KEY_LENGTH = 4096;
 export function memoryStorageBackend(options: MemoryStorageBackendOptions): StorageBackendProvider {
   const name = options.name ?? 'memory';
   const { store } = options;
-  const fail = (message: string): ReloadError => new ReloadError({ code: 'INVALID_ARGUMENT', phase: 'call', kind: 'storageBackend', key: name, message: `storage '${name}': ${message}` });
-  if (typeof store !== 'object' || store === null || typeof store.location !== 'function') throw fail('store must be a host-owned MemoryStore');
+  const fail = (message: string): ReloadError =>
+    new ReloadError({
+      code: 'INVALID_ARGUMENT',
+      phase: 'call',
+      kind: 'storageBackend',
+      key: name,
+      message: `storage '${name}': ${message}`,
+    });
+  if (typeof store !== 'object' || store === null || typeof store.location !== 'function')
+    throw fail('store must be a host-owned MemoryStore');
   const maxValueBytes = options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES;
   const maxKeyLength = options.maxKeyLength ?? DEFAULT_MAX_KEY_LENGTH;
   if (!Number.isSafeInteger(maxValueBytes) || maxValueBytes < 0) throw fail('maxValueBytes must be an integer >= 0');
@@ -36,7 +44,15 @@ export function memoryStorageBackend(options: MemoryStorageBackendOptions): Stor
   return {
     name,
     open(openOptions: StorageOpenOptions): Storage {
-      if (openOptions.signal?.aborted) throw new ReloadError({ code: 'ABORTED', phase: 'call', kind: 'storageBackend', key: name, message: `storage '${name}': open aborted`, cause: openOptions.signal.reason });
+      if (openOptions.signal?.aborted)
+        throw new ReloadError({
+          code: 'ABORTED',
+          phase: 'call',
+          kind: 'storageBackend',
+          key: name,
+          message: `storage '${name}': open aborted`,
+          cause: openOptions.signal.reason,
+        });
       return new MemoryStorage(name, store.location(openOptions.location), maxValueBytes, maxKeyLength, fail);
     },
   };
@@ -61,7 +77,8 @@ class MemoryStorage implements Storage {
   put(key: string, value: Uint8Array): void {
     this.#check(key);
     if (!(value instanceof Uint8Array)) throw this.fail(`put('${key}') needs a Uint8Array value`);
-    if (value.byteLength > this.maxValueBytes) throw this.fail(`put('${key}'): ${value.byteLength} bytes exceeds the limit of ${this.maxValueBytes}`);
+    if (value.byteLength > this.maxValueBytes)
+      throw this.fail(`put('${key}'): ${value.byteLength} bytes exceeds the limit of ${this.maxValueBytes}`);
     if (!this.data.entries.has(key)) this.data.sortedKeys = undefined;
     this.data.entries.set(key, value.slice());
   }
@@ -84,8 +101,19 @@ class MemoryStorage implements Storage {
   }
 
   #check(key: string, prefix = false): void {
-    if (this.#closed) throw new ReloadError({ code: 'RESOURCE_CLOSED', phase: 'call', kind: 'storageBackend', key: this.name, message: `storage '${this.name}' is closed` });
-    if (typeof key !== 'string' || (!prefix && key === '')) throw this.fail(`a ${prefix ? 'prefix' : 'key'} must be a ${prefix ? '' : 'non-empty '}string (got ${typeof key})`);
-    if (key.length > this.maxKeyLength) throw this.fail(`a key of ${key.length} characters exceeds the limit of ${this.maxKeyLength}`);
+    if (this.#closed)
+      throw new ReloadError({
+        code: 'RESOURCE_CLOSED',
+        phase: 'call',
+        kind: 'storageBackend',
+        key: this.name,
+        message: `storage '${this.name}' is closed`,
+      });
+    if (typeof key !== 'string' || (!prefix && key === ''))
+      throw this.fail(
+        `a ${prefix ? 'prefix' : 'key'} must be a ${prefix ? '' : 'non-empty '}string (got ${typeof key})`,
+      );
+    if (key.length > this.maxKeyLength)
+      throw this.fail(`a key of ${key.length} characters exceeds the limit of ${this.maxKeyLength}`);
   }
 }

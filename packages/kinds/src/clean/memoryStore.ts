@@ -33,7 +33,12 @@ export class MemoryStore implements MemoryStoreLike {
   /** The data at `location`, created empty on first use. */
   location(location: string): MemoryLocation {
     if (typeof location !== 'string' || location === '') {
-      throw new ReloadError({ code: 'INVALID_ARGUMENT', phase: 'call', kind: 'storageBackend', message: `a storage location must be a non-empty string (got ${String(location)})` });
+      throw new ReloadError({
+        code: 'INVALID_ARGUMENT',
+        phase: 'call',
+        kind: 'storageBackend',
+        message: `a storage location must be a non-empty string (got ${String(location)})`,
+      });
     }
     let data = this.#locations.get(location);
     if (!data) {

@@ -45,11 +45,20 @@ export function storageStatsJob(options: StorageStatsJobOptions): BackgroundJobP
   const name = options.name ?? 'storage-stats';
   const intervalMs = options.intervalMs ?? 60_000;
   const sliceSize = options.sliceSize ?? 10_000;
-  const fail = (message: string): ReloadError => new ReloadError({ code: 'INVALID_ARGUMENT', phase: 'call', kind: 'backgroundJob', key: name, message: `job '${name}': ${message}` });
+  const fail = (message: string): ReloadError =>
+    new ReloadError({
+      code: 'INVALID_ARGUMENT',
+      phase: 'call',
+      kind: 'backgroundJob',
+      key: name,
+      message: `job '${name}': ${message}`,
+    });
   if (typeof options.store?.location !== 'function') throw fail('store must be a host-owned MemoryStore');
   if (typeof options.onReport !== 'function') throw fail('onReport must be a function');
-  if (!(Number.isFinite(intervalMs) && intervalMs > 0)) throw fail(`intervalMs must be a number > 0 (got ${String(intervalMs)})`);
-  if (!(Number.isSafeInteger(sliceSize) && sliceSize > 0)) throw fail(`sliceSize must be a positive integer (got ${String(sliceSize)})`);
+  if (!(Number.isFinite(intervalMs) && intervalMs > 0))
+    throw fail(`intervalMs must be a number > 0 (got ${String(intervalMs)})`);
+  if (!(Number.isSafeInteger(sliceSize) && sliceSize > 0))
+    throw fail(`sliceSize must be a positive integer (got ${String(sliceSize)})`);
   const { store, onReport } = options;
   return {
     name,
@@ -72,7 +81,10 @@ export function storageStatsJob(options: StorageStatsJobOptions): BackgroundJobP
         locations.push({ location, keys, bytes });
       }
       if (signal.aborted) return;
-      const totals = locations.reduce((sum, l) => ({ keys: sum.keys + l.keys, bytes: sum.bytes + l.bytes }), { keys: 0, bytes: 0 });
+      const totals = locations.reduce((sum, l) => ({ keys: sum.keys + l.keys, bytes: sum.bytes + l.bytes }), {
+        keys: 0,
+        bytes: 0,
+      });
       await onReport({ tick, version, locations, ...totals });
     },
   };

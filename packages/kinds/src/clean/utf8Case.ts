@@ -17,7 +17,13 @@ function caseFunction(name: string, convert: (value: string) => string): ScalarF
     returnType: utf8,
     invoke(args: readonly Vector[], options: CallOptions = {}): Vector<Utf8> {
       checkSignal('scalarFunction', name, options.signal);
-      const input = singleArgument('scalarFunction', name, args, (type) => DataType.isUtf8(type), 'a Utf8 vector') as Vector<Utf8>;
+      const input = singleArgument(
+        'scalarFunction',
+        name,
+        args,
+        (type) => DataType.isUtf8(type),
+        'a Utf8 vector',
+      ) as Vector<Utf8>;
       const out = new Array<string | null>(input.length);
       for (let row = 0; row < input.length; row++) {
         const value = input.get(row);

@@ -6,7 +6,11 @@ const expect1 = { kind: 'g-counter', versions: [1] };
 
 describe('envelope', () => {
   it('round-trips Maps, bigints and bytes', () => {
-    const body = new Map<unknown, unknown>([['r1', 2n ** 70n], ['bytes', new Uint8Array([1, 2, 3])], ['nested', new Map([[1, [true, null]]])]]);
+    const body = new Map<unknown, unknown>([
+      ['r1', 2n ** 70n],
+      ['bytes', new Uint8Array([1, 2, 3])],
+      ['nested', new Map([[1, [true, null]]])],
+    ]);
     const decoded = decodeEnvelope(encodeEnvelope('g-counter', 1, body), expect1);
     expect(decoded).toEqual({ kind: 'g-counter', formatVersion: 1, body });
     expect((decoded.body as Map<string, unknown>).get('bytes')).toBeInstanceOf(Uint8Array);
@@ -14,18 +18,30 @@ describe('envelope', () => {
 
   it('names what is wrong: another kind, an unknown version, truncation, corruption, size', () => {
     const bytes = encodeEnvelope('pn-counter', 2, [1, 2]);
-    expect(() => decodeEnvelope(bytes, expect1)).toThrow("cannot read 'g-counter' state: these bytes hold 'pn-counter' state");
-    expect(() => decodeEnvelope(encodeEnvelope('g-counter', 9, 0), expect1)).toThrow('unknown format version 9 (this reader knows 1)');
-    expect(() => decodeEnvelope(bytes.subarray(0, bytes.length - 1), { kind: 'pn-counter', versions: [2] })).toThrow('truncated');
+    expect(() => decodeEnvelope(bytes, expect1)).toThrow(
+      "cannot read 'g-counter' state: these bytes hold 'pn-counter' state",
+    );
+    expect(() => decodeEnvelope(encodeEnvelope('g-counter', 9, 0), expect1)).toThrow(
+      'unknown format version 9 (this reader knows 1)',
+    );
+    expect(() => decodeEnvelope(bytes.subarray(0, bytes.length - 1), { kind: 'pn-counter', versions: [2] })).toThrow(
+      'truncated',
+    );
     const flipped = bytes.slice();
     flipped[flipped.length - 1]! ^= 1;
     expect(() => decodeEnvelope(flipped, { kind: 'pn-counter', versions: [2] })).toThrow('checksum mismatch');
-    expect(() => decodeEnvelope(bytes, { kind: 'pn-counter', versions: [2], maxBytes: 2 })).toThrow('exceeds the limit');
+    expect(() => decodeEnvelope(bytes, { kind: 'pn-counter', versions: [2], maxBytes: 2 })).toThrow(
+      'exceeds the limit',
+    );
     expect(() => decodeEnvelope(new Uint8Array(3), expect1)).toThrow('shorter than the envelope header');
   });
 
   it('does not let a decoded document pollute prototypes', () => {
-    const evil = encodeEnvelope('g-counter', 1, JSON.parse('{"__proto__": {"polluted": true}, "constructor": {"prototype": {"x": 1}}}'));
+    const evil = encodeEnvelope(
+      'g-counter',
+      1,
+      JSON.parse('{"__proto__": {"polluted": true}, "constructor": {"prototype": {"x": 1}}}'),
+    );
     const { body } = decodeEnvelope(evil, expect1);
     expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
     expect(Object.getPrototypeOf(body)).toBe(Object.prototype);
@@ -40,9 +56,12 @@ test.prop([fc.uint8Array({ maxLength: 200 })])('random bytes give a typed error,
   }
 });
 
-test.prop([fc.jsonValue(), fc.nat(), fc.integer({ min: 1, max: 255 })])('any corrupted byte is detected', (body, at, xor) => {
-  const bytes = encodeEnvelope('g-counter', 1, body);
-  const bad = bytes.slice();
-  bad[at % bad.length]! ^= xor;
-  expect(() => decodeEnvelope(bad, expect1)).toThrow(expect.objectContaining({ code: 'CORRUPT_INPUT' }) as Error);
-});
+test.prop([fc.jsonValue(), fc.nat(), fc.integer({ min: 1, max: 255 })])(
+  'any corrupted byte is detected',
+  (body, at, xor) => {
+    const bytes = encodeEnvelope('g-counter', 1, body);
+    const bad = bytes.slice();
+    bad[at % bad.length]! ^= xor;
+    expect(() => decodeEnvelope(bad, expect1)).toThrow(expect.objectContaining({ code: 'CORRUPT_INPUT' }) as Error);
+  },
+);

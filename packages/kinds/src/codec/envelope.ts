@@ -51,7 +51,14 @@ export function encodeEnvelope(kind: string, formatVersion: number, body: unknow
  */
 export function decodeEnvelope(bytes: Uint8Array, expected: EnvelopeExpectation): Envelope {
   const fail = (reason: string, cause?: unknown): ReloadError =>
-    new ReloadError({ code: 'CORRUPT_INPUT', phase: 'decode', kind: expected.surface ?? 'crdtKind', key: expected.kind, message: `cannot read '${expected.kind}' state: ${reason}`, cause });
+    new ReloadError({
+      code: 'CORRUPT_INPUT',
+      phase: 'decode',
+      kind: expected.surface ?? 'crdtKind',
+      key: expected.kind,
+      message: `cannot read '${expected.kind}' state: ${reason}`,
+      cause,
+    });
   if (!(bytes instanceof Uint8Array)) throw fail('expected bytes (a Uint8Array)');
   const maxBytes = expected.maxBytes ?? DEFAULT_MAX_ENVELOPE_BYTES;
   if (bytes.byteLength < HEADER) throw fail(`${bytes.byteLength} bytes is shorter than the envelope header`);
@@ -60,7 +67,8 @@ export function decodeEnvelope(bytes: Uint8Array, expected: EnvelopeExpectation)
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const length = view.getUint32(9, true);
   if (length > maxBytes) throw fail(`payload of ${length} bytes exceeds the limit of ${maxBytes}`);
-  if (length !== bytes.byteLength - HEADER) throw fail(`length says ${length} bytes but ${bytes.byteLength - HEADER} follow (truncated?)`);
+  if (length !== bytes.byteLength - HEADER)
+    throw fail(`length says ${length} bytes but ${bytes.byteLength - HEADER} follow (truncated?)`);
   const payload = bytes.subarray(HEADER);
   if (crc32(payload) !== view.getUint32(5, true)) throw fail('checksum mismatch (corrupt bytes)');
   let decoded: unknown;
@@ -69,12 +77,18 @@ export function decodeEnvelope(bytes: Uint8Array, expected: EnvelopeExpectation)
   } catch (error) {
     throw fail('payload is not valid msgpack', error);
   }
-  if (!Array.isArray(decoded) || decoded.length !== 3 || typeof decoded[0] !== 'string' || typeof decoded[1] !== 'number') {
+  if (
+    !Array.isArray(decoded) ||
+    decoded.length !== 3 ||
+    typeof decoded[0] !== 'string' ||
+    typeof decoded[1] !== 'number'
+  ) {
     throw fail('payload is not [kind, formatVersion, body]');
   }
   const [kind, formatVersion, body] = decoded as [string, number, unknown];
   if (kind !== expected.kind) throw fail(`these bytes hold '${kind}' state`);
-  if (!expected.versions.includes(formatVersion)) throw fail(`unknown format version ${formatVersion} (this reader knows ${expected.versions.join(', ')})`);
+  if (!expected.versions.includes(formatVersion))
+    throw fail(`unknown format version ${formatVersion} (this reader knows ${expected.versions.join(', ')})`);
   return { kind, formatVersion, body };
 }
 
@@ -82,7 +96,8 @@ export function decodeEnvelope(bytes: Uint8Array, expected: EnvelopeExpectation)
 export function peekEnvelope(bytes: Uint8Array): { kind: string; formatVersion: number } | undefined {
   try {
     const decoded = unpack(bytes.subarray(HEADER));
-    if (Array.isArray(decoded) && typeof decoded[0] === 'string' && typeof decoded[1] === 'number') return { kind: decoded[0], formatVersion: decoded[1] };
+    if (Array.isArray(decoded) && typeof decoded[0] === 'string' && typeof decoded[1] === 'number')
+      return { kind: decoded[0], formatVersion: decoded[1] };
   } catch {
     // not an envelope
   }

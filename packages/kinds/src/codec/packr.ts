@@ -19,7 +19,8 @@ export function unpack(bytes: Uint8Array): unknown {
 }
 
 function normaliseBytes(value: unknown): unknown {
-  if (value instanceof Uint8Array) return Buffer.isBuffer(value) ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength) : value;
+  if (value instanceof Uint8Array)
+    return Buffer.isBuffer(value) ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength) : value;
   if (Array.isArray(value)) return value.map(normaliseBytes);
   if (value instanceof Map) {
     const out = new Map<unknown, unknown>();

@@ -19,7 +19,8 @@ export class BodyReader {
   /** An array; of exactly `length` items when given. */
   array(value: unknown, what: string, length?: number): unknown[] {
     if (!Array.isArray(value)) throw this.fail(`${what} must be an array, not ${describeValue(value)}`);
-    if (length !== undefined && value.length !== length) throw this.fail(`${what} has ${value.length} items where ${length} were expected`);
+    if (length !== undefined && value.length !== length)
+      throw this.fail(`${what} has ${value.length} items where ${length} were expected`);
     return value;
   }
 
@@ -51,14 +52,16 @@ export class BodyReader {
 
   /** A safe integer in [min, max]. */
   integer(value: unknown, what: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
-    if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw this.fail(`${what} must be a safe integer, not ${show(value)}`);
+    if (typeof value !== 'number' || !Number.isSafeInteger(value))
+      throw this.fail(`${what} must be a safe integer, not ${show(value)}`);
     if (value < min || value > max) throw this.fail(`${what} = ${value} is outside [${min}, ${max}]`);
     return value;
   }
 
   /** A finite number ≥ 0. */
   nonNegative(value: unknown, what: string): number {
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw this.fail(`${what} must be a finite number ≥ 0, not ${show(value)}`);
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
+      throw this.fail(`${what} must be a finite number ≥ 0, not ${show(value)}`);
     return value;
   }
 

@@ -19,7 +19,9 @@ describe('lossyPnCounterV2 (a counterexample the compat check must catch)', () =
   it('is caught as incompatible on reachable states (the old provider samples decrements)', async () => {
     const verdict = await checkCrdtCompat(pnCounter, lossyPnCounterV2, compatContext('pn-counter'));
     expect(verdict.type).toBe('incompatible');
-    expect(verdict).toMatchObject({ reason: expect.stringMatching(/value of sample \d+ .* changed across the round trip: 3 → 5/) });
+    expect(verdict).toMatchObject({
+      reason: expect.stringMatching(/value of sample \d+ .* changed across the round trip: 3 → 5/),
+    });
   });
 
   it('is caught on a live state alone, when the old provider has no samples', async () => {
@@ -27,8 +29,15 @@ describe('lossyPnCounterV2 (a counterexample the compat check must catch)', () =
     const live = pnCounter.empty();
     live.apply({ replica: 'a', by: 10 });
     live.apply({ replica: 'b', by: -4 });
-    const verdict = await checkCrdtCompat(withoutSamples, lossyPnCounterV2, compatContext('pn-counter', { liveResources: [{ name: 'balance', resource: live }] }));
-    expect(verdict).toMatchObject({ type: 'incompatible', reason: expect.stringContaining("live state 'balance' changed across the round trip: 6 → 10") });
+    const verdict = await checkCrdtCompat(
+      withoutSamples,
+      lossyPnCounterV2,
+      compatContext('pn-counter', { liveResources: [{ name: 'balance', resource: live }] }),
+    );
+    expect(verdict).toMatchObject({
+      type: 'incompatible',
+      reason: expect.stringContaining("live state 'balance' changed across the round trip: 6 → 10"),
+    });
   });
 
   it('with only the empty state to go on, the check refuses to call it compatible', async () => {

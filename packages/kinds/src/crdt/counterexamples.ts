@@ -39,8 +39,14 @@ export const lossyPnCounterV2: PnCounterProvider = Object.freeze({
  * over a format-1 or format-2 provider its `schemaCompatCheck` answers
  * `Compat.incompatible(reason)`, so a reload to it is refused before anything pauses.
  */
-export const unmigratedGCounterV3: GCounterProvider = gCounterProvider(gCounterFormatV3, [gCounterFormatV3], undefined, (old: CrdtKindProvider) =>
-  old.formatVersion === 3
-    ? Compat.compatible()
-    : Compat.incompatible(`g-counter v3 changes the persisted encoding and ships no migration from format ${String(old.formatVersion)}; reload to a version that migrates`),
+export const unmigratedGCounterV3: GCounterProvider = gCounterProvider(
+  gCounterFormatV3,
+  [gCounterFormatV3],
+  undefined,
+  (old: CrdtKindProvider) =>
+    old.formatVersion === 3
+      ? Compat.compatible()
+      : Compat.incompatible(
+          `g-counter v3 changes the persisted encoding and ships no migration from format ${String(old.formatVersion)}; reload to a version that migrates`,
+        ),
 );

@@ -5,7 +5,14 @@ import { ReloadError } from '@baton/core';
  * op, a merge with a state of another kind, a bad provider option). Nothing was changed.
  */
 export function invalidCrdtArgument(kind: string, message: string, cause?: unknown): ReloadError {
-  return new ReloadError({ code: 'INVALID_ARGUMENT', phase: 'call', kind: 'crdtKind', key: kind, message: `'${kind}': ${message}`, cause });
+  return new ReloadError({
+    code: 'INVALID_ARGUMENT',
+    phase: 'call',
+    kind: 'crdtKind',
+    key: kind,
+    message: `'${kind}': ${message}`,
+    cause,
+  });
 }
 
 /**
@@ -13,7 +20,14 @@ export function invalidCrdtArgument(kind: string, message: string, cause?: unkno
  * state this reader wrote (wrong types, negative counts, mismatched lengths, duplicates…).
  */
 export function corruptCrdtState(kind: string, message: string, cause?: unknown): ReloadError {
-  return new ReloadError({ code: 'CORRUPT_INPUT', phase: 'decode', kind: 'crdtKind', key: kind, message: `cannot read '${kind}' state: ${message}`, cause });
+  return new ReloadError({
+    code: 'CORRUPT_INPUT',
+    phase: 'decode',
+    kind: 'crdtKind',
+    key: kind,
+    message: `cannot read '${kind}' state: ${message}`,
+    cause,
+  });
 }
 
 /** A short description of a value's type for error messages (`null`, `an array`, `a Map`, `a string`…). */

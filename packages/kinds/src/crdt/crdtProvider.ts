@@ -31,7 +31,10 @@ export interface CrdtProvider<State extends CrdtState<Op, Value>, Op, Value> ext
 export function resolveMaxBytes(kind: string, options: CrdtProviderOptions | undefined): number {
   const maxBytes = options?.maxBytes ?? DEFAULT_MAX_ENVELOPE_BYTES;
   if (!Number.isSafeInteger(maxBytes) || maxBytes <= 0) {
-    throw invalidCrdtArgument(kind, `maxBytes must be a positive safe integer, not ${typeof maxBytes === 'number' ? maxBytes : describeValue(maxBytes)}`);
+    throw invalidCrdtArgument(
+      kind,
+      `maxBytes must be a positive safe integer, not ${typeof maxBytes === 'number' ? maxBytes : describeValue(maxBytes)}`,
+    );
   }
   return maxBytes;
 }
@@ -42,5 +45,8 @@ export function resolveMaxBytes(kind: string, options: CrdtProviderOptions | und
  */
 export function sameKindState<T>(kind: string, other: unknown, type: abstract new (...args: never[]) => T): T {
   if (other instanceof type) return other;
-  throw invalidCrdtArgument(kind, `cannot merge ${describeValue(other)} into a ${type.name}: merge needs a state of the same kind (read other versions' bytes with fromPersisted)`);
+  throw invalidCrdtArgument(
+    kind,
+    `cannot merge ${describeValue(other)} into a ${type.name}: merge needs a state of the same kind (read other versions' bytes with fromPersisted)`,
+  );
 }

@@ -54,7 +54,11 @@ describe('CRDT kinds in a plugin host', () => {
     const balance = await host.openCrdt<PnCounterOp, number>({ name: 'balance', kind: 'pn-counter' });
     await balance.apply({ replica: 'a', by: 10 });
     await balance.apply({ replica: 'a', by: -3 });
-    await expect(host.reload(engine('2.0.0', lossyPnCounterV2))).rejects.toMatchObject({ code: 'SCHEMA_INCOMPATIBLE', kind: 'crdtKind', key: 'pn-counter' });
+    await expect(host.reload(engine('2.0.0', lossyPnCounterV2))).rejects.toMatchObject({
+      code: 'SCHEMA_INCOMPATIBLE',
+      kind: 'crdtKind',
+      key: 'pn-counter',
+    });
     expect(await balance.value()).toBe(7);
     expect(host.plugins()[0]).toMatchObject({ version: '1.0.0' });
   });

@@ -5,7 +5,8 @@ import { crdtLawSuite, expectReloadError, REPLICAS, runScenario, scenarioArb } f
 import { createGCounter, gCounter, gCounterV2 } from './gCounter.js';
 import type { GCounterOp } from './gCounterState.js';
 
-const opOf = (replica: string): fc.Arbitrary<GCounterOp> => fc.record({ replica: fc.constant(replica), by: fc.integer({ min: 1, max: 1_000 }) });
+const opOf = (replica: string): fc.Arbitrary<GCounterOp> =>
+  fc.record({ replica: fc.constant(replica), by: fc.integer({ min: 1, max: 1_000 }) });
 
 const badOps = [
   { replica: 'a', by: 0 },
@@ -63,11 +64,24 @@ describe('g-counter semantics', () => {
     const state = gCounter.empty();
     state.apply({ replica: 'a', by: 300 });
     state.apply({ replica: 'b', by: 1 });
-    expect(decodeEnvelope(state.persist(), { kind: 'g-counter', versions: [1] }).body).toEqual(new Map([['a', 300], ['b', 1]]));
+    expect(decodeEnvelope(state.persist(), { kind: 'g-counter', versions: [1] }).body).toEqual(
+      new Map([
+        ['a', 300],
+        ['b', 1],
+      ]),
+    );
     const v2 = gCounterV2.fromPersisted(state.persist());
     expect(v2.formatVersion).toBe(2);
-    expect(decodeEnvelope(v2.persist(), { kind: 'g-counter', versions: [2] }).body).toEqual([['a', 'b'], new Uint8Array([0xac, 0x02, 0x01])]);
-    expect(v2.counts()).toEqual(new Map([['a', 300], ['b', 1]]));
+    expect(decodeEnvelope(v2.persist(), { kind: 'g-counter', versions: [2] }).body).toEqual([
+      ['a', 'b'],
+      new Uint8Array([0xac, 0x02, 0x01]),
+    ]);
+    expect(v2.counts()).toEqual(
+      new Map([
+        ['a', 300],
+        ['b', 1],
+      ]),
+    );
   });
 
   it('v2 reads v1 bytes (merges from replicas still on v1); v1 refuses v2 bytes', () => {
@@ -77,7 +91,9 @@ describe('g-counter semantics', () => {
     v2.apply({ replica: 'b', by: 2 });
     v2.merge(gCounterV2.fromPersisted(v1.persist()));
     expect(v2.value()).toBe(7);
-    expect(expectReloadError(() => gCounter.fromPersisted(v2.persist()), 'CORRUPT_INPUT').message).toContain('unknown format version 2');
+    expect(expectReloadError(() => gCounter.fromPersisted(v2.persist()), 'CORRUPT_INPUT').message).toContain(
+      'unknown format version 2',
+    );
   });
 
   it('checks bodies strictly: zero or negative counts, bad ids, stray bytes', () => {
@@ -92,12 +108,18 @@ describe('g-counter semantics', () => {
     expectReloadError(v2([['a'], new Uint8Array([0])]), 'CORRUPT_INPUT');
     expectReloadError(v2([['a', 'a'], new Uint8Array([1, 1])]), 'CORRUPT_INPUT');
     expectReloadError(v2([['a', 'b'], new Uint8Array([1])]), 'CORRUPT_INPUT');
-    expectReloadError(v2([['a'], new Uint8Array([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01])]), 'CORRUPT_INPUT');
+    expectReloadError(
+      v2([['a'], new Uint8Array([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01])]),
+      'CORRUPT_INPUT',
+    );
     expectReloadError(v2([Array.from({ length: 1000 }, (_, i) => `r${i}`), new Uint8Array(10)]), 'CORRUPT_INPUT');
   });
 
   it('keeps a replica named __proto__ or constructor as plain data', () => {
-    const body = new Map([['__proto__', 2], ['constructor', 3]]);
+    const body = new Map([
+      ['__proto__', 2],
+      ['constructor', 3],
+    ]);
     const state = gCounter.fromPersisted(encodeEnvelope('g-counter', 1, body));
     expect(state.value()).toBe(5);
     expect(state.count('__proto__')).toBe(2);

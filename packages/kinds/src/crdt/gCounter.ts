@@ -20,7 +20,9 @@ export const G_COUNTER_V1_TO_V2 = 'g-counter v1 → v2: the replica → count ma
  */
 export function createGCounter(options?: CrdtProviderOptions): GCounterProvider {
   return gCounterProvider(gCounterFormatV1, [gCounterFormatV1], options, (old) =>
-    old.formatVersion === 1 ? Compat.compatible() : Compat.incompatible(`g-counter v1 cannot read ${describeOld(old)} state (no downgrade migration)`),
+    old.formatVersion === 1
+      ? Compat.compatible()
+      : Compat.incompatible(`g-counter v1 cannot read ${describeOld(old)} state (no downgrade migration)`),
   );
 }
 
@@ -95,5 +97,7 @@ function* gCounterSamples(): Generator<readonly GCounterOp[]> {
 }
 
 function describeOld(old: CrdtKindProvider): string {
-  return old.formatVersion === undefined ? 'g-counter state of an undeclared format version' : `format-${old.formatVersion} g-counter`;
+  return old.formatVersion === undefined
+    ? 'g-counter state of an undeclared format version'
+    : `format-${old.formatVersion} g-counter`;
 }

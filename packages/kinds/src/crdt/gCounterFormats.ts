@@ -9,7 +9,8 @@ export const gCounterFormatV1: GCounterFormat = Object.freeze({
   version: 1,
   encode: (counts: ReplicaCounts): unknown => new Map(counts.entries()),
   decode(body: unknown, reader: BodyReader): ReplicaCounts {
-    if (!(body instanceof Map)) throw reader.fail(`the body must be a map of replica id → count, not ${describeValue(body)}`);
+    if (!(body instanceof Map))
+      throw reader.fail(`the body must be a map of replica id → count, not ${describeValue(body)}`);
     const entries: [string, number][] = [];
     for (const [replica, count] of body as Map<unknown, unknown>) {
       const id = reader.replicaId(replica, 'a replica id');
@@ -37,8 +38,15 @@ export const gCounterFormatV2: GCounterFormat = Object.freeze({
   decode(body: unknown, reader: BodyReader): ReplicaCounts {
     const [idsPart, countsPart] = reader.array(body, 'the body [replicaIds, counts]', 2);
     const ids = reader.replicaIds(idsPart, 'replicaIds');
-    const values = decodeVarints(reader.bytes(countsPart, 'counts'), ids.length, (message) => reader.fail(message), 'counts');
-    return new ReplicaCounts(ids.map((id, i) => [id, reader.integer(values[i], `the count of ${JSON.stringify(id)}`, 1)]));
+    const values = decodeVarints(
+      reader.bytes(countsPart, 'counts'),
+      ids.length,
+      (message) => reader.fail(message),
+      'counts',
+    );
+    return new ReplicaCounts(
+      ids.map((id, i) => [id, reader.integer(values[i], `the count of ${JSON.stringify(id)}`, 1)]),
+    );
   },
 });
 

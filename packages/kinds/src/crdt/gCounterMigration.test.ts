@@ -7,14 +7,19 @@ import { unmigratedGCounterV3 } from './counterexamples.js';
 import { G_COUNTER_V1_TO_V2, gCounter, gCounterV2, migrateGCounterV1ToV2 } from './gCounter.js';
 import type { GCounterOp } from './gCounterState.js';
 
-const opOf = (replica: string): fc.Arbitrary<GCounterOp> => fc.record({ replica: fc.constant(replica), by: fc.integer({ min: 1, max: 2 ** 40 }) });
+const opOf = (replica: string): fc.Arbitrary<GCounterOp> =>
+  fc.record({ replica: fc.constant(replica), by: fc.integer({ min: 1, max: 2 ** 40 }) });
 
 describe('g-counter v1 → v2', () => {
   it('is compatible after migration on samples and live states, and live states migrate with their values', async () => {
     const live = gCounter.empty();
     live.apply({ replica: 'x', by: 41 });
     live.apply({ replica: 'y', by: 1 });
-    const verdict = await checkCrdtCompat(gCounter, gCounterV2, compatContext('g-counter', { liveResources: [{ name: 'hits', resource: live }] }));
+    const verdict = await checkCrdtCompat(
+      gCounter,
+      gCounterV2,
+      compatContext('g-counter', { liveResources: [{ name: 'hits', resource: live }] }),
+    );
     expect(verdict).toMatchObject({ type: 'compatibleAfterMigration', description: G_COUNTER_V1_TO_V2 });
     if (verdict.type !== 'compatibleAfterMigration') return;
     // The host's handoff: persist → migrate → fromPersisted, then writers continue on the new state.
@@ -55,7 +60,9 @@ describe('unmigratedGCounterV3 (honest counterexample)', () => {
       const verdict = await checkCrdtCompat(old, unmigratedGCounterV3, compatContext('g-counter'));
       expect(verdict).toMatchObject({ type: 'incompatible', reason: expect.stringContaining('no migration') });
     }
-    expect(await checkCrdtCompat(unmigratedGCounterV3, unmigratedGCounterV3, compatContext('g-counter'))).toEqual({ type: 'compatible' });
+    expect(await checkCrdtCompat(unmigratedGCounterV3, unmigratedGCounterV3, compatContext('g-counter'))).toEqual({
+      type: 'compatible',
+    });
   });
 
   it('really cannot read older bytes, and round-trips its own', () => {

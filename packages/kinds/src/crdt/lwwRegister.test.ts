@@ -10,7 +10,11 @@ import { elementArb } from './__tests__/elements.js';
 
 // Few timestamps and values, so ties (same timestamp, even same replica) are common.
 const opOf = (replica: string): fc.Arbitrary<LwwRegisterOp> =>
-  fc.record({ replica: fc.constant(replica), value: elementArb, timestamp: fc.oneof(fc.integer({ min: 0, max: 4 }), fc.constantFrom(0.5, 1_700_000_000_000)) });
+  fc.record({
+    replica: fc.constant(replica),
+    value: elementArb,
+    timestamp: fc.oneof(fc.integer({ min: 0, max: 4 }), fc.constantFrom(0.5, 1_700_000_000_000)),
+  });
 
 crdtLawSuite(lwwRegister, opOf, [
   { replica: 'a', value: 1, timestamp: -1 },
@@ -29,13 +33,21 @@ crdtLawSuite(lwwRegister, opOf, [
 ]);
 
 describe('lww-register semantics', () => {
-  test.prop([scenarioArb(opOf)])('every replica ends with the greatest write (timestamp, then replica, then value)', (steps) => {
-    const { replicas } = runScenario(lwwRegister, steps);
-    for (const r of replicas) for (const other of replicas) r.merge(other);
-    const writes: LwwWrite[] = steps.flatMap((step) => ('op' in step ? [{ ...step.op, timestamp: step.op.timestamp }] : []));
-    const winner = writes.reduce<LwwWrite | undefined>((best, w) => (best === undefined || compareWrites(w, best) > 0 ? w : best), undefined);
-    for (const r of replicas) expect(r.value()).toStrictEqual(winner?.value);
-  });
+  test.prop([scenarioArb(opOf)])(
+    'every replica ends with the greatest write (timestamp, then replica, then value)',
+    (steps) => {
+      const { replicas } = runScenario(lwwRegister, steps);
+      for (const r of replicas) for (const other of replicas) r.merge(other);
+      const writes: LwwWrite[] = steps.flatMap((step) =>
+        'op' in step ? [{ ...step.op, timestamp: step.op.timestamp }] : [],
+      );
+      const winner = writes.reduce<LwwWrite | undefined>(
+        (best, w) => (best === undefined || compareWrites(w, best) > 0 ? w : best),
+        undefined,
+      );
+      for (const r of replicas) expect(r.value()).toStrictEqual(winner?.value);
+    },
+  );
 
   it('is undefined until written; a later timestamp wins; a tie goes to the greater replica id', () => {
     const state = lwwRegister.empty();
@@ -70,7 +82,11 @@ describe('lww-register semantics', () => {
     const state = lwwRegister.empty();
     state.apply({ replica: 'a', value: -0, timestamp: 1 });
     expect(Object.is(state.value(), 0)).toBe(true);
-    for (const [t, value] of [[2, 1], [3, 1n], [4, '1']] as const) {
+    for (const [t, value] of [
+      [2, 1],
+      [3, 1n],
+      [4, '1'],
+    ] as const) {
       state.apply({ replica: 'a', value, timestamp: t });
       expect(lwwRegister.fromPersisted(state.persist()).value()).toStrictEqual(value);
     }

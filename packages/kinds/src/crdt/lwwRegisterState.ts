@@ -48,7 +48,11 @@ export class LwwRegisterState implements CrdtState<LwwRegisterOp, CrdtPrimitive 
   /** Writes `op.value` if it beats the current write. `INVALID_ARGUMENT` for a bad op. */
   apply(op: LwwRegisterOp): void {
     const fields = new OpFields(LWW_REGISTER, op);
-    const write: LwwWrite = { replica: fields.replica(), timestamp: fields.nonNegative('timestamp'), value: fields.primitive('value') };
+    const write: LwwWrite = {
+      replica: fields.replica(),
+      timestamp: fields.nonNegative('timestamp'),
+      value: fields.primitive('value'),
+    };
     this.#offer(write);
   }
 
@@ -103,5 +107,9 @@ export function decodeLwwRegisterBody(body: unknown, reader: BodyReader): LwwWri
   const items = reader.array(body, 'the body [timestamp, replica, value]');
   if (items.length === 0) return undefined;
   const [timestamp, replica, value] = reader.array(items, 'the body [timestamp, replica, value]', 3);
-  return { timestamp: reader.nonNegative(timestamp, 'timestamp'), replica: reader.replicaId(replica, 'replica'), value: reader.primitive(value, 'value') };
+  return {
+    timestamp: reader.nonNegative(timestamp, 'timestamp'),
+    replica: reader.replicaId(replica, 'replica'),
+    value: reader.primitive(value, 'value'),
+  };
 }

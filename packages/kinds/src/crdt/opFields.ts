@@ -12,7 +12,8 @@ export class OpFields {
 
   constructor(kind: string, op: unknown) {
     this.#kind = kind;
-    if (typeof op !== 'object' || op === null || Array.isArray(op)) throw invalidCrdtArgument(kind, `an operation must be an object, not ${describeValue(op)}`);
+    if (typeof op !== 'object' || op === null || Array.isArray(op))
+      throw invalidCrdtArgument(kind, `an operation must be an object, not ${describeValue(op)}`);
     this.#op = op as Readonly<Record<string, unknown>>;
   }
 
@@ -41,7 +42,8 @@ export class OpFields {
   /** A safe integer in `field`, within [min, max]. */
   integer(field: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
     const value = this.#op[field];
-    if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw this.fail(field, `must be a safe integer, not ${show(value)}`);
+    if (typeof value !== 'number' || !Number.isSafeInteger(value))
+      throw this.fail(field, `must be a safe integer, not ${show(value)}`);
     if (value < min || value > max) throw this.fail(field, `${value} is outside [${min}, ${max}]`);
     return value === 0 ? 0 : value;
   }
@@ -49,7 +51,8 @@ export class OpFields {
   /** A finite number ≥ 0 in `field` (`-0` as `0`). */
   nonNegative(field: string): number {
     const value = this.#op[field];
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw this.fail(field, `must be a finite number ≥ 0, not ${show(value)}`);
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
+      throw this.fail(field, `must be a finite number ≥ 0, not ${show(value)}`);
     return value === 0 ? 0 : value;
   }
 

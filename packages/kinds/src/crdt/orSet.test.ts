@@ -9,7 +9,10 @@ import { comparePrimitives } from './primitive.js';
 import type { CrdtPrimitive } from './primitive.js';
 
 const opOf = (replica: string): fc.Arbitrary<OrSetOp> =>
-  fc.oneof({ arbitrary: elementArb.map((add) => ({ replica, add })), weight: 2 }, { arbitrary: elementArb.map((remove) => ({ replica, remove })), weight: 1 });
+  fc.oneof(
+    { arbitrary: elementArb.map((add) => ({ replica, add })), weight: 2 },
+    { arbitrary: elementArb.map((remove) => ({ replica, remove })), weight: 1 },
+  );
 
 crdtLawSuite(orSet, opOf, [
   { replica: 'a' },
@@ -131,7 +134,9 @@ describe('or-set semantics', () => {
   it('checks bodies strictly', () => {
     const read = (body: unknown) => () => orSet.fromPersisted(encodeEnvelope('or-set', 1, body));
     const dots = (...n: number[]) => new Uint8Array(n);
-    expect(orSet.fromPersisted(encodeEnvelope('or-set', 1, [['a'], [2], ['x', 'y'], dots(1, 0, 1, 1, 0, 2)])).value()).toEqual(['x', 'y']);
+    expect(
+      orSet.fromPersisted(encodeEnvelope('or-set', 1, [['a'], [2], ['x', 'y'], dots(1, 0, 1, 1, 0, 2)])).value(),
+    ).toEqual(['x', 'y']);
     expectReloadError(read([['a'], [2], ['y', 'x'], dots(1, 0, 1, 1, 0, 2)]), 'CORRUPT_INPUT'); // unsorted elements
     expectReloadError(read([['a'], [2], ['x', 'x'], dots(1, 0, 1, 1, 0, 2)]), 'CORRUPT_INPUT'); // duplicate element
     expectReloadError(read([['b', 'a'], [1, 1], ['x'], dots(1, 0, 1)]), 'CORRUPT_INPUT'); // unsorted replicas

@@ -28,7 +28,11 @@ export interface PackedOrSet {
 }
 
 /** The canonical packed form of a state's replica table, context and entries (sorted by element). */
-export function packOrSet(replicas: readonly string[], context: readonly number[], entries: readonly OrSetEntry[]): PackedOrSet {
+export function packOrSet(
+  replicas: readonly string[],
+  context: readonly number[],
+  entries: readonly OrSetEntry[],
+): PackedOrSet {
   const order = replicas.map((_, i) => i).sort((a, b) => (replicas[a]! < replicas[b]! ? -1 : 1));
   const rank = new Array<number>(replicas.length).fill(0);
   for (const [i, r] of order.entries()) rank[r] = i;
@@ -57,7 +61,12 @@ export function packOrSet(replicas: readonly string[], context: readonly number[
       writer.write(k);
     }
   }
-  return { replicas: order.map((r) => replicas[r]!), context: order.map((r) => context[r]!), elements, dots: writer.bytes };
+  return {
+    replicas: order.map((r) => replicas[r]!),
+    context: order.map((r) => context[r]!),
+    elements,
+    dots: writer.bytes,
+  };
 }
 
 /**
@@ -66,14 +75,20 @@ export function packOrSet(replicas: readonly string[], context: readonly number[
  * `CORRUPT_INPUT`. Byte elements and the dots are copied out of the input.
  */
 export function decodeOrSetBody(body: unknown, reader: BodyReader): PackedOrSet {
-  const [replicasPart, contextPart, elementsPart, dotsPart] = reader.array(body, 'the body [replicas, context, elements, dots]', 4);
+  const [replicasPart, contextPart, elementsPart, dotsPart] = reader.array(
+    body,
+    'the body [replicas, context, elements, dots]',
+    4,
+  );
   const replicas = reader.replicaIds(replicasPart, 'replicas');
-  for (let i = 1; i < replicas.length; i++) if (!(replicas[i - 1]! < replicas[i]!)) throw reader.fail(`replicas are not in increasing order at index ${i}`);
+  for (let i = 1; i < replicas.length; i++)
+    if (!(replicas[i - 1]! < replicas[i]!)) throw reader.fail(`replicas are not in increasing order at index ${i}`);
   const context = reader.integers(contextPart, 'context', replicas.length, 1);
   const elements = reader.array(elementsPart, 'elements') as CrdtPrimitive[];
   const dots = reader.bytes(dotsPart, 'dots');
   // Each element takes at least three one-byte varints (count, replica, counter).
-  if (dots.length < elements.length * 3) throw reader.fail(`dots: ${dots.length} bytes cannot hold the dots of ${elements.length} elements`);
+  if (dots.length < elements.length * 3)
+    throw reader.fail(`dots: ${dots.length} bytes cannot hold the dots of ${elements.length} elements`);
   const varints = new VarintReader(dots, (message) => reader.fail(`dots: ${message}`));
   for (let e = 0; e < elements.length; e++) {
     const value: unknown = elements[e];
@@ -81,15 +96,21 @@ export function decodeOrSetBody(body: unknown, reader: BodyReader): PackedOrSet 
     if (problem !== undefined) throw reader.fail(`elements[${e}]: ${problem}`);
     const element = typeof value === 'string' ? value : ownPrimitive(value as CrdtPrimitive);
     elements[e] = element;
-    if (e > 0 && comparePrimitives(elements[e - 1]!, element) >= 0) throw reader.fail(`elements[${e}] is not greater than the element before it`);
+    if (e > 0 && comparePrimitives(elements[e - 1]!, element) >= 0)
+      throw reader.fail(`elements[${e}] is not greater than the element before it`);
     const count = varints.next();
-    if (count < 1 || count > replicas.length) throw reader.fail(`elements[${e}] has ${count} dots (1..${replicas.length} expected)`);
+    if (count < 1 || count > replicas.length)
+      throw reader.fail(`elements[${e}] has ${count} dots (1..${replicas.length} expected)`);
     let previous = -1;
     for (let d = 0; d < count; d++) {
       const r = varints.next();
       const k = varints.next();
-      if (r <= previous || r >= replicas.length) throw reader.fail(`elements[${e}] has a dot of replica index ${r} (${replicas.length} replicas, increasing)`);
-      if (k < 1 || k > context[r]!) throw reader.fail(`elements[${e}] has dot ${k} of ${JSON.stringify(replicas[r])}, outside its context 1..${context[r]}`);
+      if (r <= previous || r >= replicas.length)
+        throw reader.fail(`elements[${e}] has a dot of replica index ${r} (${replicas.length} replicas, increasing)`);
+      if (k < 1 || k > context[r]!)
+        throw reader.fail(
+          `elements[${e}] has dot ${k} of ${JSON.stringify(replicas[r])}, outside its context 1..${context[r]}`,
+        );
       previous = r;
     }
   }
@@ -119,7 +140,11 @@ export function unpackOrSet(packed: PackedOrSet): { entries: ElementMap<OrSetEnt
  * Entries in element order, reusing the order of a previous pack: `previous` (sorted, entries with
  * no dots are gone) merged with the entries created since, `added`, once sorted.
  */
-export function sortEntries(previous: readonly OrSetEntry[] | undefined, added: readonly OrSetEntry[], all: () => OrSetEntry[]): OrSetEntry[] {
+export function sortEntries(
+  previous: readonly OrSetEntry[] | undefined,
+  added: readonly OrSetEntry[],
+  all: () => OrSetEntry[],
+): OrSetEntry[] {
   const byElement = (a: OrSetEntry, b: OrSetEntry): number => comparePrimitives(a.element, b.element);
   if (previous === undefined || added.length * 4 > previous.length) return all().sort(byElement);
   const fresh = added.filter((entry) => entry.dots.length > 0).sort(byElement);

@@ -16,7 +16,9 @@ export const OR_SET = 'or-set';
  * element; `{ remove }`: removes an element as observed here (`replica` may be given, and is then
  * validated, but a remove creates no metadata).
  */
-export type OrSetOp = { readonly replica: string; readonly add: CrdtPrimitive } | { readonly replica?: string; readonly remove: CrdtPrimitive };
+export type OrSetOp =
+  | { readonly replica: string; readonly add: CrdtPrimitive }
+  | { readonly replica?: string; readonly remove: CrdtPrimitive };
 
 /**
  * An add-wins observed-remove set without tombstones (an "optimized OR-Set" / ORSWOT): a dot store
@@ -83,7 +85,11 @@ export class OrSetState implements CrdtState<OrSetOp, CrdtPrimitive[]> {
   apply(op: OrSetOp): void {
     const fields = new OpFields(OR_SET, op);
     const adding = fields.has('add');
-    if (adding === fields.has('remove')) throw fields.fail(adding ? 'add/remove' : 'add', adding ? 'an op either adds or removes' : 'an op needs add or remove');
+    if (adding === fields.has('remove'))
+      throw fields.fail(
+        adding ? 'add/remove' : 'add',
+        adding ? 'an op either adds or removes' : 'an op needs add or remove',
+      );
     if (!adding) {
       if (fields.has('replica')) fields.replica();
       const element = fields.primitive('remove');
@@ -109,7 +115,8 @@ export class OrSetState implements CrdtState<OrSetOp, CrdtPrimitive[]> {
       return;
     }
     const dots: number[] = [];
-    for (let i = 0; i < entry.dots.length; i += 2) if (entry.dots[i] !== r) dots.push(entry.dots[i]!, entry.dots[i + 1]!);
+    for (let i = 0; i < entry.dots.length; i += 2)
+      if (entry.dots[i] !== r) dots.push(entry.dots[i]!, entry.dots[i + 1]!);
     dots.push(r, counter);
     entry.dots = dots;
   }
@@ -181,7 +188,8 @@ export class OrSetState implements CrdtState<OrSetOp, CrdtPrimitive[]> {
     copy.#replicas.push(...this.#replicas);
     copy.#context.push(...this.#context);
     for (const [i, id] of this.#replicas.entries()) copy.#index.set(id, i);
-    for (const entry of this.#entries.values()) copy.#entries!.set(entry.element, { element: entry.element, dots: entry.dots.slice() });
+    for (const entry of this.#entries.values())
+      copy.#entries!.set(entry.element, { element: entry.element, dots: entry.dots.slice() });
     [copy.#packed, copy.#bytes] = [this.#packed, this.#bytes];
     return copy;
   }

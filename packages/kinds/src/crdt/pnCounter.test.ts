@@ -6,7 +6,10 @@ import { pnCounter } from './pnCounter.js';
 import type { PnCounterOp } from './pnCounterState.js';
 
 const opOf = (replica: string): fc.Arbitrary<PnCounterOp> =>
-  fc.record({ replica: fc.constant(replica), by: fc.oneof(fc.integer({ min: 1, max: 1_000 }), fc.integer({ min: -1_000, max: -1 })) });
+  fc.record({
+    replica: fc.constant(replica),
+    by: fc.oneof(fc.integer({ min: 1, max: 1_000 }), fc.integer({ min: -1_000, max: -1 })),
+  });
 
 crdtLawSuite(pnCounter, opOf, [
   { replica: 'a', by: 0 },
@@ -19,12 +22,15 @@ crdtLawSuite(pnCounter, opOf, [
 ]);
 
 describe('pn-counter semantics', () => {
-  test.prop([scenarioArb(opOf)])('once every replica has merged every other, the value is the sum of every op', (steps) => {
-    const { replicas } = runScenario(pnCounter, steps);
-    for (const r of replicas) for (const other of replicas) r.merge(other);
-    const total = steps.reduce((sum, step) => sum + ('op' in step ? step.op.by : 0), 0);
-    for (const r of replicas) expect(r.value()).toBe(total);
-  });
+  test.prop([scenarioArb(opOf)])(
+    'once every replica has merged every other, the value is the sum of every op',
+    (steps) => {
+      const { replicas } = runScenario(pnCounter, steps);
+      for (const r of replicas) for (const other of replicas) r.merge(other);
+      const total = steps.reduce((sum, step) => sum + ('op' in step ? step.op.by : 0), 0);
+      for (const r of replicas) expect(r.value()).toBe(total);
+    },
+  );
 
   it('counts up and down per replica, below zero too', () => {
     const state = pnCounter.empty();
@@ -34,7 +40,11 @@ describe('pn-counter semantics', () => {
     expect(state.value()).toBe(-4);
     expect(state.counts('a')).toEqual({ p: 2, n: 5 });
     expect(state.counts('b')).toEqual({ p: 0, n: 1 });
-    expect(decodeEnvelope(state.persist(), { kind: 'pn-counter', versions: [1] }).body).toEqual([['a', 'b'], [2, 0], [5, 1]]);
+    expect(decodeEnvelope(state.persist(), { kind: 'pn-counter', versions: [1] }).body).toEqual([
+      ['a', 'b'],
+      [2, 0],
+      [5, 1],
+    ]);
   });
 
   it('refuses a half past 2^53 − 1, in either direction', () => {
@@ -51,9 +61,26 @@ describe('pn-counter semantics', () => {
     expectReloadError(read([['a'], [0], [0]]), 'CORRUPT_INPUT');
     expectReloadError(read([['a'], [-1], [0]]), 'CORRUPT_INPUT');
     expectReloadError(read([['a'], [1], []]), 'CORRUPT_INPUT');
-    expectReloadError(read([['a', 'a'], [1, 1], [0, 0]]), 'CORRUPT_INPUT');
+    expectReloadError(
+      read([
+        ['a', 'a'],
+        [1, 1],
+        [0, 0],
+      ]),
+      'CORRUPT_INPUT',
+    );
     expectReloadError(read([['a'], [1], [0], 'extra']), 'CORRUPT_INPUT');
     expectReloadError(read([['a'], [1n], [0]]), 'CORRUPT_INPUT');
-    expect(pnCounter.fromPersisted(encodeEnvelope('pn-counter', 1, [['a', 'b'], [3, 0], [0, 1]])).value()).toBe(2);
+    expect(
+      pnCounter
+        .fromPersisted(
+          encodeEnvelope('pn-counter', 1, [
+            ['a', 'b'],
+            [3, 0],
+            [0, 1],
+          ]),
+        )
+        .value(),
+    ).toBe(2);
   });
 });

@@ -63,7 +63,9 @@ export class PnCounterState implements CrdtState<PnCounterOp, number> {
   value(): number {
     const p = this.#p.sum();
     const n = this.#n.sum();
-    return p <= Number.MAX_SAFE_INTEGER && n <= Number.MAX_SAFE_INTEGER ? p - n : Number(this.#p.sumBig() - this.#n.sumBig());
+    return p <= Number.MAX_SAFE_INTEGER && n <= Number.MAX_SAFE_INTEGER
+      ? p - n
+      : Number(this.#p.sumBig() - this.#n.sumBig());
   }
 
   /** The increments (P) and decrements (N, as positive counts) of one replica. */
@@ -100,7 +102,8 @@ export function decodePnCounterBody(body: unknown, reader: BodyReader): { p: Rep
   const pEntries: [string, number][] = [];
   const nEntries: [string, number][] = [];
   for (const [i, id] of ids.entries()) {
-    if (p[i] === 0 && n[i] === 0) throw reader.fail(`replica ${JSON.stringify(id)} has neither increments nor decrements`);
+    if (p[i] === 0 && n[i] === 0)
+      throw reader.fail(`replica ${JSON.stringify(id)} has neither increments nor decrements`);
     if (p[i] !== 0) pEntries.push([id, p[i]!]);
     if (n[i] !== 0) nEntries.push([id, n[i]!]);
   }

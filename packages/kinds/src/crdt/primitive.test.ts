@@ -10,7 +10,8 @@ describe('CRDT primitives', () => {
   test.prop([elementArb, elementArb, elementArb])('comparePrimitives is a total order', (a, b, c) => {
     expect(Math.sign(comparePrimitives(a, b)) + Math.sign(comparePrimitives(b, a))).toBe(0);
     expect(comparePrimitives(a, a)).toBe(0);
-    if (comparePrimitives(a, b) <= 0 && comparePrimitives(b, c) <= 0) expect(comparePrimitives(a, c)).toBeLessThanOrEqual(0);
+    if (comparePrimitives(a, b) <= 0 && comparePrimitives(b, c) <= 0)
+      expect(comparePrimitives(a, c)).toBeLessThanOrEqual(0);
   });
 
   test.prop([elementArb])('every valid primitive survives msgpack unchanged, in its stored form', (value) => {
@@ -21,7 +22,18 @@ describe('CRDT primitives', () => {
 
   it('orders types boolean < number < bigint < string < bytes', () => {
     const sorted: CrdtPrimitive[] = [new Uint8Array([0]), 'a', 1n, 1, true, false, new Uint8Array(), '', 0.5, -1n];
-    expect(sorted.sort(comparePrimitives)).toStrictEqual([false, true, 0.5, 1, -1n, 1n, '', 'a', new Uint8Array(), new Uint8Array([0])]);
+    expect(sorted.sort(comparePrimitives)).toStrictEqual([
+      false,
+      true,
+      0.5,
+      1,
+      -1n,
+      1n,
+      '',
+      'a',
+      new Uint8Array(),
+      new Uint8Array([0]),
+    ]);
   });
 
   it('names what is wrong with a value that is not a primitive', () => {
@@ -53,23 +65,26 @@ describe('CRDT primitives', () => {
 });
 
 describe('ElementMap', () => {
-  test.prop([fc.array(fc.tuple(fc.boolean(), elementArb), { maxLength: 40 })])('behaves as a map keyed by value, bytes by content', (ops) => {
-    const map = new ElementMap<CrdtPrimitive>();
-    const model = new Map<unknown, CrdtPrimitive>();
-    const key = (e: CrdtPrimitive) => (e instanceof Uint8Array ? `bytes:${Buffer.from(e).toString('hex')}` : e);
-    for (const [add, e] of ops) {
-      if (add) {
-        map.set(e, e);
-        model.set(key(e), e);
-      } else expect(map.delete(e)).toBe(model.delete(key(e)));
-    }
-    expect(map.size).toBe(model.size);
-    expect(map.toArray().sort(comparePrimitives)).toStrictEqual([...model.values()].sort(comparePrimitives));
-    expect([...map.values()]).toStrictEqual(map.toArray());
-    for (const e of model.values()) {
-      const lookup = e instanceof Uint8Array ? new Uint8Array(e) : e; // another array, same content
-      expect(map.has(lookup)).toBe(true);
-      expect(map.get(lookup)).toBe(e);
-    }
-  });
+  test.prop([fc.array(fc.tuple(fc.boolean(), elementArb), { maxLength: 40 })])(
+    'behaves as a map keyed by value, bytes by content',
+    (ops) => {
+      const map = new ElementMap<CrdtPrimitive>();
+      const model = new Map<unknown, CrdtPrimitive>();
+      const key = (e: CrdtPrimitive) => (e instanceof Uint8Array ? `bytes:${Buffer.from(e).toString('hex')}` : e);
+      for (const [add, e] of ops) {
+        if (add) {
+          map.set(e, e);
+          model.set(key(e), e);
+        } else expect(map.delete(e)).toBe(model.delete(key(e)));
+      }
+      expect(map.size).toBe(model.size);
+      expect(map.toArray().sort(comparePrimitives)).toStrictEqual([...model.values()].sort(comparePrimitives));
+      expect([...map.values()]).toStrictEqual(map.toArray());
+      for (const e of model.values()) {
+        const lookup = e instanceof Uint8Array ? new Uint8Array(e) : e; // another array, same content
+        expect(map.has(lookup)).toBe(true);
+        expect(map.get(lookup)).toBe(e);
+      }
+    },
+  );
 });

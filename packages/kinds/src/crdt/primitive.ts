@@ -36,17 +36,22 @@ function isWellFormed(s: string): boolean {
 export function primitiveProblem(value: unknown): string | undefined {
   switch (typeof value) {
     case 'string':
-      if (value.length > crdtLimits.maxStringLength) return `a string of ${value.length} code units exceeds the limit of ${crdtLimits.maxStringLength}`;
+      if (value.length > crdtLimits.maxStringLength)
+        return `a string of ${value.length} code units exceeds the limit of ${crdtLimits.maxStringLength}`;
       return isWellFormed(value) ? undefined : 'a string with a lone surrogate cannot be encoded';
     case 'number':
       return Number.isFinite(value) ? undefined : `${value} is not a finite number`;
     case 'bigint':
-      return value >= -BIGINT_BOUND && value < BIGINT_BOUND ? undefined : `a bigint beyond ${crdtLimits.maxBigIntBits} bits`;
+      return value >= -BIGINT_BOUND && value < BIGINT_BOUND
+        ? undefined
+        : `a bigint beyond ${crdtLimits.maxBigIntBits} bits`;
     case 'boolean':
       return undefined;
     case 'object':
       if (value instanceof Uint8Array) {
-        return value.byteLength > crdtLimits.maxBytesLength ? `${value.byteLength} bytes exceed the limit of ${crdtLimits.maxBytesLength}` : undefined;
+        return value.byteLength > crdtLimits.maxBytesLength
+          ? `${value.byteLength} bytes exceed the limit of ${crdtLimits.maxBytesLength}`
+          : undefined;
       }
       return `${value === null ? 'null' : (value.constructor?.name ?? 'an object')} is not a CRDT primitive (string, number, bigint, boolean or Uint8Array)`;
     case 'undefined':
@@ -60,7 +65,8 @@ export function primitiveProblem(value: unknown): string | undefined {
 export function replicaIdProblem(value: unknown): string | undefined {
   if (typeof value !== 'string') return `a replica id must be a string, not ${value === null ? 'null' : typeof value}`;
   if (value.length === 0) return 'a replica id must not be empty';
-  if (value.length > crdtLimits.maxReplicaIdLength) return `a replica id of ${value.length} code units exceeds the limit of ${crdtLimits.maxReplicaIdLength}`;
+  if (value.length > crdtLimits.maxReplicaIdLength)
+    return `a replica id of ${value.length} code units exceeds the limit of ${crdtLimits.maxReplicaIdLength}`;
   return isWellFormed(value) ? undefined : 'a replica id with a lone surrogate cannot be encoded';
 }
 

@@ -76,7 +76,8 @@ export class VarintReader {
     let scale = 1;
     for (let n = 0; ; n++) {
       if (this.#at >= bytes.length) throw this.#fail(`the varint at byte ${this.#at - n} is truncated`);
-      if (n === MAX_VARINT_BYTES) throw this.#fail(`the varint at byte ${this.#at - n} is longer than ${MAX_VARINT_BYTES} bytes`);
+      if (n === MAX_VARINT_BYTES)
+        throw this.#fail(`the varint at byte ${this.#at - n} is longer than ${MAX_VARINT_BYTES} bytes`);
       const byte = bytes[this.#at++]!;
       value += (byte & 0x7f) * scale;
       scale *= 0x80;
@@ -85,7 +86,8 @@ export class VarintReader {
         break;
       }
     }
-    if (value > Number.MAX_SAFE_INTEGER) throw this.#fail(`the varint ending at byte ${this.#at - 1} exceeds Number.MAX_SAFE_INTEGER`);
+    if (value > Number.MAX_SAFE_INTEGER)
+      throw this.#fail(`the varint ending at byte ${this.#at - 1} exceeds Number.MAX_SAFE_INTEGER`);
     return value;
   }
 
@@ -99,7 +101,12 @@ export class VarintReader {
  * Decodes exactly `count` varints filling all of `bytes` (errors through `fail`). Nothing is
  * allocated before `count` is known to fit in `bytes`.
  */
-export function decodeVarints(bytes: Uint8Array, count: number, fail: (message: string) => Error, what = 'varints'): number[] {
+export function decodeVarints(
+  bytes: Uint8Array,
+  count: number,
+  fail: (message: string) => Error,
+  what = 'varints',
+): number[] {
   if (count > bytes.length) throw fail(`${count} ${what} cannot fit in ${bytes.length} bytes`);
   const reader = new VarintReader(bytes, (message) => fail(`${what}: ${message}`));
   const values = new Array<number>(count);

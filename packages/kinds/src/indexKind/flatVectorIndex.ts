@@ -89,11 +89,20 @@ export class FlatVectorIndex implements IndexHandle {
     checkK(FLAT_VECTOR_KIND, k);
     const column = queryColumn(query);
     const dim = vectorDim(column, FLAT_VECTOR_KIND, 'probe', true);
-    if (dim !== state.dim) throw invalidIndexArgument(FLAT_VECTOR_KIND, 'probe', `query vectors have dimension ${dim}, the index has ${state.dim}`);
+    if (dim !== state.dim)
+      throw invalidIndexArgument(
+        FLAT_VECTOR_KIND,
+        'probe',
+        `query vectors have dimension ${dim}, the index has ${state.dim}`,
+      );
     const perQuery = k <= 0 ? 0 : Math.min(k, state.count);
     const bound = column.length * perQuery;
     if (bound > state.maxProbeResults) {
-      throw invalidIndexArgument(FLAT_VECTOR_KIND, 'probe', `${column.length} queries × k=${perQuery} could give ${bound} rows, over the limit of ${state.maxProbeResults}`);
+      throw invalidIndexArgument(
+        FLAT_VECTOR_KIND,
+        'probe',
+        `${column.length} queries × k=${perQuery} could give ${bound} rows, over the limit of ${state.maxProbeResults}`,
+      );
     }
     const queries = new Int32Array(bound);
     const rows = new Int32Array(bound);
@@ -169,11 +178,21 @@ function queryColumn(query: RecordBatch): Vector {
   return requireColumn(query, hasVector || sole === undefined ? VECTOR_QUERY_COLUMN : sole, FLAT_VECTOR_KIND, 'probe');
 }
 
-function checkQueryVector(child: Data, values: Float32Array | Float64Array, base: number, dim: number, queryRow: number): void {
+function checkQueryVector(
+  child: Data,
+  values: Float32Array | Float64Array,
+  base: number,
+  dim: number,
+  queryRow: number,
+): void {
   for (let j = 0; j < dim; j++) {
     const x = values[base + j]!;
     if (x - x !== 0 || (child.nullCount !== 0 && !child.getValid(base + j))) {
-      throw invalidIndexArgument(FLAT_VECTOR_KIND, 'probe', `query row ${queryRow} has a null or non-finite component at ${j}`);
+      throw invalidIndexArgument(
+        FLAT_VECTOR_KIND,
+        'probe',
+        `query row ${queryRow} has a null or non-finite component at ${j}`,
+      );
     }
   }
 }

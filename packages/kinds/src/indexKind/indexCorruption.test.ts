@@ -14,17 +14,35 @@ const kinds = [
   {
     name: 'flat-vector',
     open: (bytes: Uint8Array) => flatVectorIndexKind().open(bytes),
-    build: () => flatVectorIndexKind().build(vectorTable([[1, 2], [3, 4], [1, 2], [0, -1]], 2), { column: 'emb', params: { metric: 'cosine' } }),
+    build: () =>
+      flatVectorIndexKind().build(
+        vectorTable(
+          [
+            [1, 2],
+            [3, 4],
+            [1, 2],
+            [0, -1],
+          ],
+          2,
+        ),
+        { column: 'emb', params: { metric: 'cosine' } },
+      ),
   },
   {
     name: 'ordered',
     open: (bytes: Uint8Array) => orderedIndexKind().open(bytes),
-    build: () => orderedIndexKind().build(new Table({ n: vectorFromArray([4, 2, 4, 9], new Int32()) }), { column: 'n' }),
+    build: () =>
+      orderedIndexKind().build(new Table({ n: vectorFromArray([4, 2, 4, 9], new Int32()) }), { column: 'n' }),
   },
 ] as const;
 
 const corrupt = (message?: string): Error =>
-  expect.objectContaining({ code: 'CORRUPT_INPUT', phase: 'decode', kind: 'indexKind', ...(message === undefined ? {} : { message: expect.stringContaining(message) as string }) }) as Error;
+  expect.objectContaining({
+    code: 'CORRUPT_INPUT',
+    phase: 'decode',
+    kind: 'indexKind',
+    ...(message === undefined ? {} : { message: expect.stringContaining(message) as string }),
+  }) as Error;
 
 describe.each(kinds)('$name: open() of bad bytes', (k) => {
   const bytes = k.build().persist();
@@ -33,15 +51,19 @@ describe.each(kinds)('$name: open() of bad bytes', (k) => {
     expect(() => k.open(random)).toThrow(corrupt());
   });
 
-  test.prop([fc.uint8Array({ maxLength: 1024 })], { numRuns: 200 })('random bytes behind a valid frame prefix are CORRUPT_INPUT', (random) => {
-    const forged = new Uint8Array(16 + random.length);
-    forged.set(bytes.subarray(0, 16));
-    forged.set(random, 16);
-    expect(() => k.open(forged)).toThrow(corrupt());
-  });
+  test.prop([fc.uint8Array({ maxLength: 1024 })], { numRuns: 200 })(
+    'random bytes behind a valid frame prefix are CORRUPT_INPUT',
+    (random) => {
+      const forged = new Uint8Array(16 + random.length);
+      forged.set(bytes.subarray(0, 16));
+      forged.set(random, 16);
+      expect(() => k.open(forged)).toThrow(corrupt());
+    },
+  );
 
   it('rejects every truncation', () => {
-    for (let length = 0; length < bytes.length; length++) expect(() => k.open(bytes.slice(0, length))).toThrow(corrupt());
+    for (let length = 0; length < bytes.length; length++)
+      expect(() => k.open(bytes.slice(0, length))).toThrow(corrupt());
   });
 
   it('rejects every single-bit flip', () => {
@@ -57,7 +79,9 @@ describe.each(kinds)('$name: open() of bad bytes', (k) => {
   it('names the problem: another kind, a foreign format, a size limit, not bytes', () => {
     const other = kinds.find((o) => o.name !== k.name)!;
     expect(() => k.open(other.build().persist())).toThrow(corrupt(`these bytes hold a '${other.name}' index`));
-    expect(() => k.open(tableToIPC(new Table({ a: vectorFromArray([1]) }), 'file'))).toThrow(corrupt('bad magic number (not a persisted Baton index)'));
+    expect(() => k.open(tableToIPC(new Table({ a: vectorFromArray([1]) }), 'file'))).toThrow(
+      corrupt('bad magic number (not a persisted Baton index)'),
+    );
     expect(() => k.open('not bytes' as never)).toThrow(corrupt('expected bytes'));
     const small = k.name === 'ordered' ? orderedIndexKind({ maxBytes: 8 }) : flatVectorIndexKind({ maxBytes: 8 });
     expect(() => small.open(new Uint8Array(8 + 1024 * 1024 + 1))).toThrow(corrupt('exceed the limit'));
@@ -89,7 +113,12 @@ describe('open() validates the metadata it is given', () => {
   const dim = 2;
   const vectors = new Float32Array([1, 2, 3, 4]);
   const listType = new FixedSizeList(dim, new Field('item', new Float32(), false));
-  const column = makeData({ type: listType, length: 2, nullCount: 0, child: makeData({ type: new Float32(), length: 4, nullCount: 0, data: vectors }) });
+  const column = makeData({
+    type: listType,
+    length: 2,
+    nullCount: 0,
+    child: makeData({ type: new Float32(), length: 4, nullCount: 0, data: vectors }),
+  });
   const good: Record<string, string> = {
     [META_KIND]: FLAT_VECTOR_KIND,
     [META_FORMAT_VERSION]: '1',

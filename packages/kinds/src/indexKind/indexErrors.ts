@@ -19,19 +19,41 @@ export function corruptIndex(kind: string, reason: string, cause?: unknown): Rel
 
 /** An `INVALID_ARGUMENT` error for a bad build source, build parameter, query batch or `k`. */
 export function invalidIndexArgument(kind: string, step: 'build' | 'probe', reason: string): ReloadError {
-  return new ReloadError({ code: 'INVALID_ARGUMENT', phase: 'call', kind: 'indexKind', key: kind, step, message: `'${kind}' index ${step}: ${reason}` });
+  return new ReloadError({
+    code: 'INVALID_ARGUMENT',
+    phase: 'call',
+    kind: 'indexKind',
+    key: kind,
+    step,
+    message: `'${kind}' index ${step}: ${reason}`,
+  });
 }
 
 /** The `RESOURCE_CLOSED` error every call on a closed index handle throws. */
 export function closedIndex(kind: string, step: string): ReloadError {
-  return new ReloadError({ code: 'RESOURCE_CLOSED', phase: 'call', kind: 'indexKind', key: kind, step, message: `'${kind}' index handle is closed (${step} after close)` });
+  return new ReloadError({
+    code: 'RESOURCE_CLOSED',
+    phase: 'call',
+    kind: 'indexKind',
+    key: kind,
+    step,
+    message: `'${kind}' index handle is closed (${step} after close)`,
+  });
 }
 
 /** Throws an `ABORTED` error when the call's signal was already aborted. */
 export function throwIfAborted(kind: string, step: string, options: CallOptions | undefined): void {
   const signal = options?.signal;
   if (signal?.aborted === true) {
-    throw new ReloadError({ code: 'ABORTED', phase: 'call', kind: 'indexKind', key: kind, step, message: `'${kind}' index ${step} was aborted`, cause: signal.reason });
+    throw new ReloadError({
+      code: 'ABORTED',
+      phase: 'call',
+      kind: 'indexKind',
+      key: kind,
+      step,
+      message: `'${kind}' index ${step} was aborted`,
+      cause: signal.reason,
+    });
   }
 }
 
@@ -42,5 +64,6 @@ export function typeName(type: unknown): string {
 
 /** Checks `k` is an integer (`k <= 0` is allowed and asks for nothing). */
 export function checkK(kind: string, k: number): void {
-  if (typeof k !== 'number' || !Number.isSafeInteger(k)) throw invalidIndexArgument(kind, 'probe', `k must be a safe integer, got ${String(k)}`);
+  if (typeof k !== 'number' || !Number.isSafeInteger(k))
+    throw invalidIndexArgument(kind, 'probe', `k must be a safe integer, got ${String(k)}`);
 }

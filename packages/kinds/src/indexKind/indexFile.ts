@@ -52,10 +52,13 @@ export function readIndexFile(bytes: Uint8Array, spec: IndexFileSpec): IndexFile
   const limit = spec.maxBytes + FRAMING_ALLOWANCE;
   if (bytes.byteLength > limit) throw corruptIndex(kind, `${bytes.byteLength} bytes exceed the limit of ${limit}`);
   const ipc = openFrame(bytes, kind);
-  if (ipc.byteLength < MIN_FILE_BYTES) throw corruptIndex(kind, `${ipc.byteLength} bytes is too short for an Arrow IPC file (truncated?)`);
+  if (ipc.byteLength < MIN_FILE_BYTES)
+    throw corruptIndex(kind, `${ipc.byteLength} bytes is too short for an Arrow IPC file (truncated?)`);
   const end = ipc.byteLength - ARROW_MAGIC.length;
-  if (ARROW_MAGIC.some((b, i) => ipc[i] !== b)) throw corruptIndex(kind, 'bad leading Arrow magic (not an Arrow IPC file)');
-  if (ARROW_MAGIC.some((b, i) => ipc[end + i] !== b)) throw corruptIndex(kind, 'bad trailing Arrow magic (truncated Arrow IPC file?)');
+  if (ARROW_MAGIC.some((b, i) => ipc[i] !== b))
+    throw corruptIndex(kind, 'bad leading Arrow magic (not an Arrow IPC file)');
+  if (ARROW_MAGIC.some((b, i) => ipc[end + i] !== b))
+    throw corruptIndex(kind, 'bad trailing Arrow magic (truncated Arrow IPC file?)');
   // Typed-array views need aligned offsets: unaligned input is copied once (after the size check).
   const input = ipc.byteOffset % spec.align === 0 ? ipc : ipc.slice();
   let schema: Schema;
@@ -66,8 +69,10 @@ export function readIndexFile(bytes: Uint8Array, spec: IndexFileSpec): IndexFile
     reader.open();
     schema = reader.schema;
     checkHeader(schema, spec);
-    if (reader.numDictionaries !== 0) throw corruptIndex(kind, `unexpected ${reader.numDictionaries} dictionary batches`);
-    if (reader.numRecordBatches !== 1) throw corruptIndex(kind, `expected 1 record batch, found ${reader.numRecordBatches}`);
+    if (reader.numDictionaries !== 0)
+      throw corruptIndex(kind, `unexpected ${reader.numDictionaries} dictionary batches`);
+    if (reader.numRecordBatches !== 1)
+      throw corruptIndex(kind, `expected 1 record batch, found ${reader.numRecordBatches}`);
     batch = reader.readRecordBatch(0);
   } catch (error) {
     if (isReloadError(error)) throw error;
@@ -79,17 +84,20 @@ export function readIndexFile(bytes: Uint8Array, spec: IndexFileSpec): IndexFile
 
 function checkHeader(schema: Schema, spec: IndexFileSpec): void {
   const written = schema.metadata.get(META_KIND);
-  if (written === undefined) throw corruptIndex(spec.kind, `no '${META_KIND}' in the schema metadata (not a Baton index file)`);
+  if (written === undefined)
+    throw corruptIndex(spec.kind, `no '${META_KIND}' in the schema metadata (not a Baton index file)`);
   if (written !== spec.kind) throw corruptIndex(spec.kind, `these bytes hold a '${written}' index`);
   const version = metaInt(schema, META_FORMAT_VERSION, Number.MAX_SAFE_INTEGER, spec.kind);
-  if (!spec.versions.includes(version)) throw corruptIndex(spec.kind, `unknown format version ${version} (this reader knows ${spec.versions.join(', ')})`);
+  if (!spec.versions.includes(version))
+    throw corruptIndex(spec.kind, `unknown format version ${version} (this reader knows ${spec.versions.join(', ')})`);
 }
 
 /** Reads a non-negative decimal integer from the schema metadata, at most `max`. */
 export function metaInt(schema: Schema, key: string, max: number, kind: string): number {
   const text = schema.metadata.get(key);
   if (text === undefined) throw corruptIndex(kind, `metadata '${key}' is missing`);
-  if (!/^(0|[1-9][0-9]{0,15})$/.test(text)) throw corruptIndex(kind, `metadata '${key}' is not a non-negative integer: ${JSON.stringify(text.slice(0, 40))}`);
+  if (!/^(0|[1-9][0-9]{0,15})$/.test(text))
+    throw corruptIndex(kind, `metadata '${key}' is not a non-negative integer: ${JSON.stringify(text.slice(0, 40))}`);
   const value = Number(text);
   if (value > max) throw corruptIndex(kind, `metadata '${key}' = ${value} exceeds ${max}`);
   return value;
@@ -109,7 +117,8 @@ export function metaString(schema: Schema, key: string, kind: string): string {
  */
 export function checksum(views: readonly ArrayBufferView[]): number {
   let crc = 0;
-  for (const view of views) if (view.byteLength > 0) crc = crc32(new Uint8Array(view.buffer, view.byteOffset, view.byteLength), crc);
+  for (const view of views)
+    if (view.byteLength > 0) crc = crc32(new Uint8Array(view.buffer, view.byteOffset, view.byteLength), crc);
   return crc;
 }
 
@@ -117,6 +126,7 @@ export function checksum(views: readonly ArrayBufferView[]): number {
 export function verifyChecksum(schema: Schema, views: readonly ArrayBufferView[], kind: string): number {
   const stored = metaInt(schema, META_CRC32, 0xffffffff, kind);
   const actual = checksum(views);
-  if (stored !== actual) throw corruptIndex(kind, `checksum mismatch (stored ${stored}, computed ${actual}): corrupt bytes`);
+  if (stored !== actual)
+    throw corruptIndex(kind, `checksum mismatch (stored ${stored}, computed ${actual}): corrupt bytes`);
   return actual;
 }

@@ -56,13 +56,20 @@ export function fillFrame(out: Uint8Array, frameLength: number, body: BodyRange)
  * Arrow IPC file that follows it, as a view. Every problem is a `CORRUPT_INPUT` error.
  */
 export function openFrame(bytes: Uint8Array, kind: string): Uint8Array {
-  if (bytes.byteLength < MIN_FRAME_BYTES) throw corruptIndex(kind, `${bytes.byteLength} bytes is shorter than the index frame (truncated?)`);
-  if (FRAME_MAGIC.some((b, i) => bytes[i] !== b)) throw corruptIndex(kind, 'bad magic number (not a persisted Baton index)');
+  if (bytes.byteLength < MIN_FRAME_BYTES)
+    throw corruptIndex(kind, `${bytes.byteLength} bytes is shorter than the index frame (truncated?)`);
+  if (FRAME_MAGIC.some((b, i) => bytes[i] !== b))
+    throw corruptIndex(kind, 'bad magic number (not a persisted Baton index)');
   const view = new DataView(bytes.buffer, bytes.byteOffset, MIN_FRAME_BYTES);
   const layout = view.getUint32(4, true);
   if (layout !== FRAME_LAYOUT) throw corruptIndex(kind, `unknown index frame layout ${layout}`);
   const frameLength = view.getUint32(12, true);
-  if (frameLength % 8 !== 0 || frameLength < MIN_FRAME_BYTES || frameLength > MAX_FRAME_BYTES || frameLength > bytes.byteLength) {
+  if (
+    frameLength % 8 !== 0 ||
+    frameLength < MIN_FRAME_BYTES ||
+    frameLength > MAX_FRAME_BYTES ||
+    frameLength > bytes.byteLength
+  ) {
     throw corruptIndex(kind, `bad frame length ${frameLength}`);
   }
   const ipcLength = bytes.byteLength - frameLength;
@@ -72,7 +79,8 @@ export function openFrame(bytes: Uint8Array, kind: string): Uint8Array {
     throw corruptIndex(kind, `body range ${offset}+${length} does not fit ${ipcLength} bytes (truncated?)`);
   }
   const body = { offset: Number(offset), length: Number(length) };
-  if (frameChecksum(bytes, frameLength, body) !== view.getUint32(8, true)) throw corruptIndex(kind, 'metadata checksum mismatch (corrupt or truncated bytes)');
+  if (frameChecksum(bytes, frameLength, body) !== view.getUint32(8, true))
+    throw corruptIndex(kind, 'metadata checksum mismatch (corrupt or truncated bytes)');
   return bytes.subarray(frameLength);
 }
 

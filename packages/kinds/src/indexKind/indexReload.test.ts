@@ -21,9 +21,26 @@ it('keeps both index kinds answering identically across a host reload', async ()
   await using host = createPluginHost();
   await host.load(searchPlugin('1'));
   const rows = [[1, 0, 0], [0, 1, 0], null, [1, 1, 0], [0, 0, 1], [1, 0, 0]];
-  const vectors = await host.openIndex({ name: 'docs', kind: 'flat-vector', source: vectorTable(rows, 3), column: 'emb', params: { metric: 'cosine' } });
-  const ids = await host.openIndex({ name: 'ids', kind: 'ordered', source: new Table({ id: vectorFromArray([7, 3, 7, null, 1, 3], new Int32()) }), column: 'id' });
-  const nearest = queryBatch([[1, 0.5, 0], [0, 0, 2]], 3);
+  const vectors = await host.openIndex({
+    name: 'docs',
+    kind: 'flat-vector',
+    source: vectorTable(rows, 3),
+    column: 'emb',
+    params: { metric: 'cosine' },
+  });
+  const ids = await host.openIndex({
+    name: 'ids',
+    kind: 'ordered',
+    source: new Table({ id: vectorFromArray([7, 3, 7, null, 1, 3], new Int32()) }),
+    column: 'id',
+  });
+  const nearest = queryBatch(
+    [
+      [1, 0.5, 0],
+      [0, 0, 2],
+    ],
+    3,
+  );
   const lookup = equalityBatch(new Int32(), [7, 3, 2]);
   const before = { knn: knnArrays(await vectors.probe(nearest, 3)), ids: matchArrays(await ids.probe(lookup, 5)) };
   expect(before.ids).toEqual({ query: [0, 0, 1, 1], row: [0, 2, 1, 5] });

@@ -27,7 +27,12 @@ class IndexFileWriter extends RecordBatchFileWriter {
  * metadata). The frame length is chosen so the body starts 64-byte aligned in the output. Every
  * buffer is copied exactly once, into the output; nothing else passes over the data.
  */
-export function writeIndexFile(fields: readonly Field[], columns: readonly Data[], length: number, metadata: ReadonlyMap<string, string>): Uint8Array {
+export function writeIndexFile(
+  fields: readonly Field[],
+  columns: readonly Data[],
+  length: number,
+  metadata: ReadonlyMap<string, string>,
+): Uint8Array {
   const schema = new Schema([...fields], new Map(metadata));
   const struct = makeData({ type: new Struct(schema.fields), length, nullCount: 0, children: [...columns] });
   const sink = new ChunkSink();

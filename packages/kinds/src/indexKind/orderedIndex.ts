@@ -64,10 +64,17 @@ export class OrderedIndex implements IndexHandle {
     checkK(ORDERED_KIND, k);
     const ranges = readRanges(query, keys.type, keys.family);
     const limit = Math.max(0, k);
-    const spans = ranges.map((range) => (range === undefined || limit === 0 ? { start: 0, end: 0 } : searchRange(keys, range)));
+    const spans = ranges.map((range) =>
+      range === undefined || limit === 0 ? { start: 0, end: 0 } : searchRange(keys, range),
+    );
     let total = 0;
     for (const span of spans) total += Math.min(limit, span.end - span.start);
-    if (total > maxProbeResults) throw invalidIndexArgument(ORDERED_KIND, 'probe', `the probe matches ${total} rows, over the limit of ${maxProbeResults}`);
+    if (total > maxProbeResults)
+      throw invalidIndexArgument(
+        ORDERED_KIND,
+        'probe',
+        `the probe matches ${total} rows, over the limit of ${maxProbeResults}`,
+      );
     const queries = new Int32Array(total);
     const rows = new Int32Array(total);
     let written = 0;
@@ -91,7 +98,13 @@ export class OrderedIndex implements IndexHandle {
     const { type, count } = keys;
     let keyData: Data;
     if (keys.family === 'utf8') {
-      keyData = makeData({ type: type as Utf8, length: count, nullCount: 0, valueOffsets: keys.offsets!, data: keys.bytes! });
+      keyData = makeData({
+        type: type as Utf8,
+        length: count,
+        nullCount: 0,
+        valueOffsets: keys.offsets!,
+        data: keys.bytes!,
+      });
     } else {
       keyData = makeData({ type, length: count, nullCount: 0, data: keys.values } as Parameters<typeof makeData>[0]);
     }

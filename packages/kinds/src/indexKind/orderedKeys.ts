@@ -40,7 +40,11 @@ export interface SortedKeys {
 /** The family of a supported key type, or `undefined` for an unsupported one. */
 export function keyFamily(type: DataType): KeyFamily | undefined {
   if (DataType.isUtf8(type)) return 'utf8';
-  const numeric = DataType.isInt(type) || (DataType.isFloat(type) && type.precision !== Precision.HALF) || DataType.isTimestamp(type) || DataType.isDate(type);
+  const numeric =
+    DataType.isInt(type) ||
+    (DataType.isFloat(type) && type.precision !== Precision.HALF) ||
+    DataType.isTimestamp(type) ||
+    DataType.isDate(type);
   if (!numeric) return undefined;
   const arrayType = type.ArrayType as unknown;
   return arrayType === BigInt64Array || arrayType === BigUint64Array ? 'bigint' : 'number';

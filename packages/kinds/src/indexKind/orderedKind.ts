@@ -50,18 +50,37 @@ export function orderedIndexKind(options: OrderedIndexKindOptions = {}): Ordered
       const column = requireColumn(source, build.column, ORDERED_KIND, 'build');
       const type = column.type as DataType;
       const family = keyFamily(type);
-      if (family === undefined) throw invalidIndexArgument(ORDERED_KIND, 'build', `cannot index ${typeName(type)} keys (supported: ${SUPPORTED_KEY_TYPES})`);
-      if (column.length > MAX_INDEX_ROWS) throw invalidIndexArgument(ORDERED_KIND, 'build', `${column.length} rows exceed the limit of ${MAX_INDEX_ROWS}`);
+      if (family === undefined)
+        throw invalidIndexArgument(
+          ORDERED_KIND,
+          'build',
+          `cannot index ${typeName(type)} keys (supported: ${SUPPORTED_KEY_TYPES})`,
+        );
+      if (column.length > MAX_INDEX_ROWS)
+        throw invalidIndexArgument(
+          ORDERED_KIND,
+          'build',
+          `${column.length} rows exceed the limit of ${MAX_INDEX_ROWS}`,
+        );
       const bytes = sortedKeyBytes(column, family);
       if (bytes > maxBytes || (family === 'utf8' && bytes > 0x7fffffff)) {
-        throw invalidIndexArgument(ORDERED_KIND, 'build', `the index would hold ${bytes} bytes, over the limit of ${Math.min(maxBytes, family === 'utf8' ? 0x7fffffff : maxBytes)}`);
+        throw invalidIndexArgument(
+          ORDERED_KIND,
+          'build',
+          `the index would hold ${bytes} bytes, over the limit of ${Math.min(maxBytes, family === 'utf8' ? 0x7fffffff : maxBytes)}`,
+        );
       }
       const keys = sortKeys(column, family);
       return new OrderedIndex({ keys, crc32: checksum(orderedChecksumViews(keys)), maxProbeResults });
     },
     open(bytes: Uint8Array, call?: CallOptions): OrderedIndex {
       throwIfAborted(ORDERED_KIND, 'open', call);
-      const { schema, batch } = readIndexFile(bytes, { kind: ORDERED_KIND, versions: [ORDERED_FORMAT_VERSION], maxBytes, align: 8 });
+      const { schema, batch } = readIndexFile(bytes, {
+        kind: ORDERED_KIND,
+        versions: [ORDERED_FORMAT_VERSION],
+        maxBytes,
+        align: 8,
+      });
       const fail = (reason: string): Error => corruptIndex(ORDERED_KIND, reason);
       const count = metaInt(schema, META_ROWS, MAX_INDEX_ROWS, ORDERED_KIND);
       const names = schema.fields.map((f) => f.name).join(',');
@@ -74,29 +93,55 @@ export function orderedIndexKind(options: OrderedIndexKindOptions = {}): Ordered
       const views = orderedChecksumViews(keys);
       const dataBytes = views.reduce((sum, view) => sum + view.byteLength, 0);
       if (dataBytes > maxBytes) throw fail(`the index holds ${dataBytes} bytes, over the limit of ${maxBytes}`);
-      const crc32 = verify ? verifyChecksum(schema, views, ORDERED_KIND) : metaInt(schema, META_CRC32, 0xffffffff, ORDERED_KIND);
+      const crc32 = verify
+        ? verifyChecksum(schema, views, ORDERED_KIND)
+        : metaInt(schema, META_CRC32, 0xffffffff, ORDERED_KIND);
       return new OrderedIndex({ keys, crc32, maxProbeResults });
     },
   };
 }
 
 /** The sorted keys of an opened file: views over the input, after checking types, nulls and sizes. */
-function readKeys(keyData: Data | undefined, rowData: Data | undefined, type: DataType, family: KeyFamily, count: number, fail: (reason: string) => Error): SortedKeys {
+function readKeys(
+  keyData: Data | undefined,
+  rowData: Data | undefined,
+  type: DataType,
+  family: KeyFamily,
+  count: number,
+  fail: (reason: string) => Error,
+): SortedKeys {
   if (keyData === undefined || rowData === undefined) throw fail('a column is missing from the batch');
   if (keyData.length !== count || keyData.nullCount !== 0) throw fail('the key column has nulls or a wrong length');
   const rowType = rowData.type;
   const rowValues: unknown = rowData.values;
-  if (!DataType.isInt(rowType) || rowType.bitWidth !== 32 || rowType.isSigned || rowData.length !== count || rowData.nullCount !== 0 || !(rowValues instanceof Uint32Array) || rowValues.length < count) {
+  if (
+    !DataType.isInt(rowType) ||
+    rowType.bitWidth !== 32 ||
+    rowType.isSigned ||
+    rowData.length !== count ||
+    rowData.nullCount !== 0 ||
+    !(rowValues instanceof Uint32Array) ||
+    rowValues.length < count
+  ) {
     throw fail('the row column is not a non-null Uint32 column of the right length');
   }
   const rowIds = rowValues.subarray(0, count);
   if (family === 'utf8') {
     const offsets: unknown = keyData.valueOffsets;
     const bytes: unknown = keyData.values;
-    if (!(offsets instanceof Int32Array) || offsets.length < count + 1 || !(bytes instanceof Uint8Array)) throw fail('the key column is not valid Utf8');
+    if (!(offsets instanceof Int32Array) || offsets.length < count + 1 || !(bytes instanceof Uint8Array))
+      throw fail('the key column is not valid Utf8');
     const end = offsets[count]!;
     if (offsets[0] !== 0 || end < 0 || end > bytes.length) throw fail('the key offsets do not fit the key bytes');
-    return { type, family, count, values: undefined, offsets: offsets.subarray(0, count + 1), bytes: bytes.subarray(0, end), rowIds };
+    return {
+      type,
+      family,
+      count,
+      values: undefined,
+      offsets: offsets.subarray(0, count + 1),
+      bytes: bytes.subarray(0, end),
+      rowIds,
+    };
   }
   const values: unknown = keyData.values;
   const ArrayType = type.ArrayType as abstract new (...args: never[]) => NumericKeyArray;

@@ -23,8 +23,18 @@ export function readRanges(query: RecordBatch, keyType: DataType, family: KeyFam
   const key = query.getChild('key');
   const lo = query.getChild('lo');
   const hi = query.getChild('hi');
-  if (key !== null && (lo !== null || hi !== null)) throw invalidIndexArgument(ORDERED_KIND, 'probe', "a query has either a 'key' column or 'lo'/'hi' columns, not both");
-  if (key === null && lo === null && hi === null) throw invalidIndexArgument(ORDERED_KIND, 'probe', "the query needs a 'key' column (equality) or 'lo'/'hi' columns (range)");
+  if (key !== null && (lo !== null || hi !== null))
+    throw invalidIndexArgument(
+      ORDERED_KIND,
+      'probe',
+      "a query has either a 'key' column or 'lo'/'hi' columns, not both",
+    );
+  if (key === null && lo === null && hi === null)
+    throw invalidIndexArgument(
+      ORDERED_KIND,
+      'probe',
+      "the query needs a 'key' column (equality) or 'lo'/'hi' columns (range)",
+    );
   const rows = query.numRows;
   if (key !== null) {
     const keys = readBounds(key, 'key', keyType, family);
@@ -36,7 +46,12 @@ export function readRanges(query: RecordBatch, keyType: DataType, family: KeyFam
   const hiInclusive = readFlags(query.getChild('hiInclusive'), 'hiInclusive');
   const ranges: KeyRange[] = [];
   for (let i = 0; i < rows; i++) {
-    ranges.push({ lo: los?.[i] ?? undefined, loInclusive: loInclusive?.[i] ?? true, hi: his?.[i] ?? undefined, hiInclusive: hiInclusive?.[i] ?? true });
+    ranges.push({
+      lo: los?.[i] ?? undefined,
+      loInclusive: loInclusive?.[i] ?? true,
+      hi: his?.[i] ?? undefined,
+      hiInclusive: hiInclusive?.[i] ?? true,
+    });
   }
   return ranges;
 }
@@ -54,7 +69,8 @@ function readBounds(vector: Vector, name: string, keyType: DataType, family: Key
         out.push((data.values as Uint8Array).subarray(offsets[i], offsets[i + 1]));
       } else {
         const value = (data.values as NumericKeyArray)[i]!;
-        if (value !== value) throw invalidIndexArgument(ORDERED_KIND, 'probe', `'${name}' of query row ${out.length} is NaN`);
+        if (value !== value)
+          throw invalidIndexArgument(ORDERED_KIND, 'probe', `'${name}' of query row ${out.length} is NaN`);
         out.push(value);
       }
     }
@@ -65,8 +81,18 @@ function readBounds(vector: Vector, name: string, keyType: DataType, family: Key
 function checkBoundType(type: DataType, name: string, keyType: DataType, family: KeyFamily): void {
   const numeric = DataType.isInt(type) || (DataType.isFloat(type) && type.precision !== Precision.HALF);
   const temporal = DataType.isTimestamp(keyType) || DataType.isDate(keyType);
-  const ok = family === 'utf8' ? DataType.isUtf8(type) : temporal ? DataType.isInt(type) || sameTemporalType(type, keyType) : numeric;
-  if (!ok) throw invalidIndexArgument(ORDERED_KIND, 'probe', `'${name}' has type ${typeName(type)}, which cannot bound keys of type ${typeName(keyType)}`);
+  const ok =
+    family === 'utf8'
+      ? DataType.isUtf8(type)
+      : temporal
+        ? DataType.isInt(type) || sameTemporalType(type, keyType)
+        : numeric;
+  if (!ok)
+    throw invalidIndexArgument(
+      ORDERED_KIND,
+      'probe',
+      `'${name}' has type ${typeName(type)}, which cannot bound keys of type ${typeName(keyType)}`,
+    );
 }
 
 /** Same temporal type id, unit and time zone (an absent time zone equals a null one). */
@@ -78,7 +104,8 @@ function sameTemporalType(a: DataType, b: DataType): boolean {
 
 function readFlags(vector: Vector | null, name: string): (boolean | null)[] | undefined {
   if (vector === null) return undefined;
-  if (!DataType.isBool(vector.type as DataType)) throw invalidIndexArgument(ORDERED_KIND, 'probe', `'${name}' must be a Bool column, got ${typeName(vector.type)}`);
+  if (!DataType.isBool(vector.type as DataType))
+    throw invalidIndexArgument(ORDERED_KIND, 'probe', `'${name}' must be a Bool column, got ${typeName(vector.type)}`);
   const out: (boolean | null)[] = [];
   for (let i = 0; i < vector.length; i++) out.push((vector.get(i) as boolean | null) ?? null);
   return out;

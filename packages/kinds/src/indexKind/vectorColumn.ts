@@ -19,14 +19,16 @@ export interface GatheredVectors {
 export function vectorDim(vector: Vector, kind: string, step: 'build' | 'probe', allowFloat64: boolean): number {
   const type = vector.type as DataType;
   const wanted = allowFloat64 ? 'FixedSizeList<Float32 or Float64>' : 'FixedSizeList<Float32>';
-  if (!DataType.isFixedSizeList(type)) throw invalidIndexArgument(kind, step, `the vector column must be ${wanted}, got ${typeName(type)}`);
+  if (!DataType.isFixedSizeList(type))
+    throw invalidIndexArgument(kind, step, `the vector column must be ${wanted}, got ${typeName(type)}`);
   const child: unknown = type.children[0]?.type;
   const precision = DataType.isFloat(child) ? child.precision : undefined;
   if (precision !== Precision.SINGLE && !(allowFloat64 && precision === Precision.DOUBLE)) {
     throw invalidIndexArgument(kind, step, `the vector column must be ${wanted}, got ${typeName(type)}`);
   }
   const dim = type.listSize;
-  if (!Number.isInteger(dim) || dim < 1 || dim > MAX_VECTOR_DIM) throw invalidIndexArgument(kind, step, `vector dimension ${dim} is outside 1..${MAX_VECTOR_DIM}`);
+  if (!Number.isInteger(dim) || dim < 1 || dim > MAX_VECTOR_DIM)
+    throw invalidIndexArgument(kind, step, `vector dimension ${dim} is outside 1..${MAX_VECTOR_DIM}`);
   return dim;
 }
 
@@ -38,10 +40,12 @@ export function vectorDim(vector: Vector, kind: string, step: 'build' | 'probe',
  */
 export function gatherVectors(vector: Vector, dim: number, maxBytes: number, kind: string): GatheredVectors {
   const rows = vector.length;
-  if (rows > MAX_INDEX_ROWS) throw invalidIndexArgument(kind, 'build', `${rows} rows exceed the limit of ${MAX_INDEX_ROWS}`);
+  if (rows > MAX_INDEX_ROWS)
+    throw invalidIndexArgument(kind, 'build', `${rows} rows exceed the limit of ${MAX_INDEX_ROWS}`);
   const upper = rows - vector.nullCount;
   const bytes = upper * dim * 4 + (upper < rows ? upper * 4 : 0);
-  if (bytes > maxBytes) throw invalidIndexArgument(kind, 'build', `the index would hold ${bytes} bytes, over the limit of ${maxBytes}`);
+  if (bytes > maxBytes)
+    throw invalidIndexArgument(kind, 'build', `the index would hold ${bytes} bytes, over the limit of ${maxBytes}`);
   const vectors = new Float32Array(upper * dim);
   const rowIds = new Uint32Array(upper);
   let count = 0;
@@ -58,7 +62,14 @@ export function gatherVectors(vector: Vector, dim: number, maxBytes: number, kin
   };
 }
 
-function gatherChunk(data: Data<FixedSizeList>, dim: number, out: Float32Array, rowIds: Uint32Array, count: number, firstRow: number): number {
+function gatherChunk(
+  data: Data<FixedSizeList>,
+  dim: number,
+  out: Float32Array,
+  rowIds: Uint32Array,
+  count: number,
+  firstRow: number,
+): number {
   const child = data.children[0];
   if (child === undefined) return count;
   const values = child.values as Float32Array;

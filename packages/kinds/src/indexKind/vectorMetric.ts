@@ -52,7 +52,13 @@ export function vectorNorms(target: ScanTarget): Float64Array {
 }
 
 /** Offers every indexed vector's distance to `query` under `metric` to `top`. */
-export function scanVectors(metric: VectorMetric, target: ScanTarget, query: QueryVector, top: TopK, norms: Float64Array | undefined): void {
+export function scanVectors(
+  metric: VectorMetric,
+  target: ScanTarget,
+  query: QueryVector,
+  top: TopK,
+  norms: Float64Array | undefined,
+): void {
   switch (metric) {
     case 'l2':
       return scanL2(target, query, top, true);

@@ -5,7 +5,9 @@ import type { JsonValue } from './canonicalJson.js';
 
 describe('canonicalJson', () => {
   it('sorts keys by UTF-16 code units and writes no whitespace (RFC 8785)', () => {
-    expect(canonicalJson({ b: [1, { d: true, c: null }], a: 'x', '\u00e9': 1, Z: -0, '10': 2.5e-7 })).toBe('{"10":2.5e-7,"Z":0,"a":"x","b":[1,{"c":null,"d":true}],"é":1}');
+    expect(canonicalJson({ b: [1, { d: true, c: null }], a: 'x', '\u00e9': 1, Z: -0, '10': 2.5e-7 })).toBe(
+      '{"10":2.5e-7,"Z":0,"a":"x","b":[1,{"c":null,"d":true}],"é":1}',
+    );
     expect(canonicalJson('\ud800')).toBe('"\\ud800"');
   });
 
@@ -27,7 +29,13 @@ describe('jsonValueProblem', () => {
     sparse[2] = 3;
     expect(jsonValueProblem(sparse)).toBe('a hole in a sparse array at $[1] is not JSON');
     expect(jsonValueProblem({ [Symbol('s')]: 1 })).toBe('an object with symbol keys is not JSON');
-    expect(jsonValueProblem({ get boom(): never { throw new Error('no') } })).toBe('reading the value at $.boom threw: no');
+    expect(
+      jsonValueProblem({
+        get boom(): never {
+          throw new Error('no');
+        },
+      }),
+    ).toBe('reading the value at $.boom threw: no');
     const cyclic: Record<string, unknown> = {};
     cyclic['self'] = cyclic;
     expect(jsonValueProblem(cyclic)).toBe('a cycle at $.self cannot be stored as JSON');
@@ -48,14 +56,20 @@ describe('jsonValueProblem', () => {
   });
 });
 
-test.prop([fc.jsonValue()], { numRuns: 200 })('canonical text parses back to the value, and is a fixed point', (value) => {
-  expect(jsonValueProblem(value)).toBeUndefined();
-  const text = canonicalJson(value as JsonValue);
-  expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify(value)));
-  expect(canonicalJson(JSON.parse(text) as JsonValue)).toBe(text);
-});
+test.prop([fc.jsonValue()], { numRuns: 200 })(
+  'canonical text parses back to the value, and is a fixed point',
+  (value) => {
+    expect(jsonValueProblem(value)).toBeUndefined();
+    const text = canonicalJson(value as JsonValue);
+    expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify(value)));
+    expect(canonicalJson(JSON.parse(text) as JsonValue)).toBe(text);
+  },
+);
 
-test.prop([fc.dictionary(fc.string(), fc.integer())], { numRuns: 100 })('key order does not change the canonical text', (object) => {
-  const reversed = Object.fromEntries(Object.entries(object).reverse());
-  expect(canonicalJson(reversed)).toBe(canonicalJson(object));
-});
+test.prop([fc.dictionary(fc.string(), fc.integer())], { numRuns: 100 })(
+  'key order does not change the canonical text',
+  (object) => {
+    const reversed = Object.fromEntries(Object.entries(object).reverse());
+    expect(canonicalJson(reversed)).toBe(canonicalJson(object));
+  },
+);

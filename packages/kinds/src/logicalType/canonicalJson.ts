@@ -83,16 +83,29 @@ export function canonicalJson(value: JsonValue): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value);
   if (Array.isArray(value)) {
     let out = '[';
-    for (let i = 0; i < value.length; i++) out += (i > 0 ? ',' : '') + canonicalJson((value as readonly JsonValue[])[i]!);
+    for (let i = 0; i < value.length; i++)
+      out += (i > 0 ? ',' : '') + canonicalJson((value as readonly JsonValue[])[i]!);
     return out + ']';
   }
   const object = value as { readonly [key: string]: JsonValue };
   const keys = Object.keys(object).sort();
   let out = '{';
-  for (let i = 0; i < keys.length; i++) out += (i > 0 ? ',' : '') + JSON.stringify(keys[i]) + ':' + canonicalJson(object[keys[i]!]!);
+  for (let i = 0; i < keys.length; i++)
+    out += (i > 0 ? ',' : '') + JSON.stringify(keys[i]) + ':' + canonicalJson(object[keys[i]!]!);
   return out + '}';
 }
 
 function renderPath(path: readonly (string | number)[]): string {
-  return '$' + path.map((step) => (typeof step === 'number' ? `[${step}]` : /^[A-Za-z_$][\w$]*$/.test(step) ? `.${step}` : `[${JSON.stringify(step)}]`)).join('');
+  return (
+    '$' +
+    path
+      .map((step) =>
+        typeof step === 'number'
+          ? `[${step}]`
+          : /^[A-Za-z_$][\w$]*$/.test(step)
+            ? `.${step}`
+            : `[${JSON.stringify(step)}]`,
+      )
+      .join('')
+  );
 }

@@ -97,7 +97,14 @@ export function defineLogicalType<V, S extends DataType, SV>(spec: LogicalTypeSp
 
   /** A conversion threw on a valid value: a defect of the type, reported as `INTERNAL`. */
   const failed = (step: string, value: unknown, error: unknown): ReloadError =>
-    toReloadError(error, { code: 'INTERNAL', phase: 'call', kind: LOGICAL_TYPE_KIND, key: name, step, message: `${step}() of ${name} failed on the valid value ${describeValue(value)}: ${reasonOf(error)}` });
+    toReloadError(error, {
+      code: 'INTERNAL',
+      phase: 'call',
+      kind: LOGICAL_TYPE_KIND,
+      key: name,
+      step,
+      message: `${step}() of ${name} failed on the valid value ${describeValue(value)}: ${reasonOf(error)}`,
+    });
 
   const type: LogicalType<V, S, SV> = {
     name,
@@ -120,15 +127,28 @@ export function defineLogicalType<V, S extends DataType, SV>(spec: LogicalTypeSp
       try {
         value = spec.fromStorage(storage);
       } catch (error) {
-        throw corruptStorage(name, `cannot read storage value ${describeValue(storage)} as ${name}: ${reasonOf(error)}`, error);
+        throw corruptStorage(
+          name,
+          `cannot read storage value ${describeValue(storage)} as ${name}: ${reasonOf(error)}`,
+          error,
+        );
       }
       const problem = problemOf(value);
-      if (problem !== undefined) throw corruptStorage(name, `storage value ${describeValue(storage)} holds an invalid ${name} value: ${problem}`);
+      if (problem !== undefined)
+        throw corruptStorage(
+          name,
+          `storage value ${describeValue(storage)} holds an invalid ${name} value: ${problem}`,
+        );
       return value;
     },
     parse(literal) {
-      if (typeof literal !== 'string') throw invalidValue(name, `${name} literals must be strings (got ${describeValue(literal)})`);
-      if (literal.length > maxLiteral) throw invalidValue(name, `the ${name} literal of ${literal.length} characters exceeds the limit of ${maxLiteral}`);
+      if (typeof literal !== 'string')
+        throw invalidValue(name, `${name} literals must be strings (got ${describeValue(literal)})`);
+      if (literal.length > maxLiteral)
+        throw invalidValue(
+          name,
+          `the ${name} literal of ${literal.length} characters exceeds the limit of ${maxLiteral}`,
+        );
       let value: V;
       try {
         value = spec.parse(literal);
@@ -136,7 +156,8 @@ export function defineLogicalType<V, S extends DataType, SV>(spec: LogicalTypeSp
         throw invalidValue(name, `cannot parse ${describeValue(literal)} as ${name}: ${reasonOf(error)}`, error);
       }
       const problem = problemOf(value);
-      if (problem !== undefined) throw invalidValue(name, `literal ${describeValue(literal)} is not a valid ${name} value: ${problem}`);
+      if (problem !== undefined)
+        throw invalidValue(name, `literal ${describeValue(literal)} is not a valid ${name} value: ${problem}`);
       return value;
     },
     format: (value) => {
@@ -157,26 +178,35 @@ export function defineLogicalType<V, S extends DataType, SV>(spec: LogicalTypeSp
 
 /** Checks the contract part of a spec and returns its metadata string. */
 function checkContract(spec: LogicalTypeSpec<unknown, DataType, unknown>, name: string): string {
-  if (typeof spec !== 'object' || spec === null) throw invalidValue('', `a logical type spec must be an object (got ${describeValue(spec)})`);
+  if (typeof spec !== 'object' || spec === null)
+    throw invalidValue('', `a logical type spec must be an object (got ${describeValue(spec)})`);
   const problems: string[] = [];
-  if (name === '' || name.length > 256) problems.push(`'name' must be a non-empty string of at most 256 characters (got ${describeValue(spec.name)})`);
-  if (!isArrowDataType(spec.storageType)) problems.push(`'storageType' must be an Arrow DataType (got ${describeValue(spec.storageType)})`);
+  if (name === '' || name.length > 256)
+    problems.push(`'name' must be a non-empty string of at most 256 characters (got ${describeValue(spec.name)})`);
+  if (!isArrowDataType(spec.storageType))
+    problems.push(`'storageType' must be an Arrow DataType (got ${describeValue(spec.storageType)})`);
   const version = spec.encodingVersion;
-  if (!Number.isSafeInteger(version) || version < 1) problems.push(`'encodingVersion' must be a positive integer (got ${describeValue(version)})`);
-  if (typeof spec.description !== 'string' || spec.description === '') problems.push(`'description' must be a non-empty string`);
+  if (!Number.isSafeInteger(version) || version < 1)
+    problems.push(`'encodingVersion' must be a positive integer (got ${describeValue(version)})`);
+  if (typeof spec.description !== 'string' || spec.description === '')
+    problems.push(`'description' must be a non-empty string`);
   for (const method of ['check', 'toStorage', 'fromStorage', 'parse', 'format'] as const) {
     if (typeof spec[method] !== 'function') problems.push(`'${method}()' is missing`);
   }
-  if (spec.compatCheck !== undefined && typeof spec.compatCheck !== 'function') problems.push(`'compatCheck' must be a function when present`);
+  if (spec.compatCheck !== undefined && typeof spec.compatCheck !== 'function')
+    problems.push(`'compatCheck' must be a function when present`);
   const maxLiteral = spec.maxLiteralLength;
-  if (maxLiteral !== undefined && (!Number.isSafeInteger(maxLiteral) || maxLiteral < 1)) problems.push(`'maxLiteralLength' must be a positive integer`);
+  if (maxLiteral !== undefined && (!Number.isSafeInteger(maxLiteral) || maxLiteral < 1))
+    problems.push(`'maxLiteralLength' must be a positive integer`);
   let metadata = '';
   if (spec.metadata !== undefined) {
     if (spec.parameters !== undefined) problems.push(`give either 'metadata' or 'parameters', not both`);
-    if (typeof spec.metadata !== 'string') problems.push(`'metadata' must be a string (got ${describeValue(spec.metadata)})`);
+    if (typeof spec.metadata !== 'string')
+      problems.push(`'metadata' must be a string (got ${describeValue(spec.metadata)})`);
     else metadata = spec.metadata;
     const declared = typeof spec.metadata === 'string' ? readTypeMetadata(spec.metadata)?.encodingVersion : undefined;
-    if (declared !== undefined && declared !== version) problems.push(`'metadata' names encoding version ${declared} but 'encodingVersion' is ${describeValue(version)}`);
+    if (declared !== undefined && declared !== version)
+      problems.push(`'metadata' names encoding version ${declared} but 'encodingVersion' is ${describeValue(version)}`);
   } else if (problems.length === 0) {
     try {
       metadata = typeMetadata(version, spec.parameters);
@@ -184,7 +214,8 @@ function checkContract(spec: LogicalTypeSpec<unknown, DataType, unknown>, name: 
       problems.push(reasonOf(error));
     }
   }
-  if (problems.length > 0) throw invalidValue(name, `invalid logical type ${name === '' ? '' : `'${name}' `}spec: ${problems.join('; ')}`);
+  if (problems.length > 0)
+    throw invalidValue(name, `invalid logical type ${name === '' ? '' : `'${name}' `}spec: ${problems.join('; ')}`);
   return metadata;
 }
 

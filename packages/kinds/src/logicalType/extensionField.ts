@@ -10,11 +10,21 @@ import { EXTENSION_METADATA_KEY, EXTENSION_NAME_KEY } from './typeMetadata.js';
  * metadata string), which survive IPC (stream and file). `metadata` adds other field metadata; it
  * may not set the two extension keys.
  */
-export function extensionField<S extends DataType>(type: LogicalTypeProvider<S>, name: string, nullable = true, metadata?: ReadonlyMap<string, string>): Field<S> {
-  if (typeof name !== 'string' || name === '') throw invalidValue(type.name, `the name of a '${type.name}' field must be a non-empty string`);
+export function extensionField<S extends DataType>(
+  type: LogicalTypeProvider<S>,
+  name: string,
+  nullable = true,
+  metadata?: ReadonlyMap<string, string>,
+): Field<S> {
+  if (typeof name !== 'string' || name === '')
+    throw invalidValue(type.name, `the name of a '${type.name}' field must be a non-empty string`);
   const entries = new Map(metadata ?? []);
   for (const key of [EXTENSION_NAME_KEY, EXTENSION_METADATA_KEY]) {
-    if (entries.has(key)) throw invalidValue(type.name, `field '${name}': the extra metadata may not set '${key}' (it comes from the logical type)`);
+    if (entries.has(key))
+      throw invalidValue(
+        type.name,
+        `field '${name}': the extra metadata may not set '${key}' (it comes from the logical type)`,
+      );
   }
   entries.set(EXTENSION_NAME_KEY, type.name);
   entries.set(EXTENSION_METADATA_KEY, type.metadata);

@@ -37,12 +37,16 @@ export function geoPointFromPair(storage: unknown): GeoPoint {
   const read = (i: number): unknown => (typeof pair.get === 'function' ? pair.get(i) : pair[i]);
   const lon = read(0);
   const lat = read(1);
-  if (typeof lon !== 'number' || typeof lat !== 'number') throw new Error(`expected two numbers (got ${typeof lon} and ${typeof lat}; a null coordinate?)`);
+  if (typeof lon !== 'number' || typeof lat !== 'number')
+    throw new Error(`expected two numbers (got ${typeof lon} and ${typeof lat}; a null coordinate?)`);
   return { lon, lat };
 }
 
 const NUMBER = String.raw`[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?`;
-const WKT_POINT = new RegExp(String.raw`^\s*(?:SRID\s*=\s*(\d{1,9})\s*;\s*)?POINT\s*\(\s*(${NUMBER})\s+(${NUMBER})\s*\)\s*$`, 'i');
+const WKT_POINT = new RegExp(
+  String.raw`^\s*(?:SRID\s*=\s*(\d{1,9})\s*;\s*)?POINT\s*\(\s*(${NUMBER})\s+(${NUMBER})\s*\)\s*$`,
+  'i',
+);
 
 /**
  * Parses a WKT (or EWKT with `SRID=4326;`) point `POINT(lon lat)`, case-insensitive, spaces
@@ -52,12 +56,15 @@ const WKT_POINT = new RegExp(String.raw`^\s*(?:SRID\s*=\s*(\d{1,9})\s*;\s*)?POIN
 export function parseWktPoint(literal: string): GeoPoint {
   const match = WKT_POINT.exec(literal);
   if (match === null) {
-    if (/^\s*(?:SRID\s*=[^;]*;\s*)?POINT\s+EMPTY\s*$/i.test(literal)) throw new Error('POINT EMPTY has no coordinates (use NULL)');
-    if (/^\s*(?:SRID\s*=[^;]*;\s*)?POINT\s*(?:ZM|Z|M)\b/i.test(literal)) throw new Error('only 2D points are supported (no Z or M coordinate)');
+    if (/^\s*(?:SRID\s*=[^;]*;\s*)?POINT\s+EMPTY\s*$/i.test(literal))
+      throw new Error('POINT EMPTY has no coordinates (use NULL)');
+    if (/^\s*(?:SRID\s*=[^;]*;\s*)?POINT\s*(?:ZM|Z|M)\b/i.test(literal))
+      throw new Error('only 2D points are supported (no Z or M coordinate)');
     throw new Error(`expected WKT 'POINT(lon lat)', e.g. 'POINT(13.4 52.52)'`);
   }
   const [, srid, lon, lat] = match;
-  if (srid !== undefined && Number(srid) !== 4326) throw new Error(`only SRID=4326 (WGS 84 longitude/latitude) is supported (got SRID=${srid})`);
+  if (srid !== undefined && Number(srid) !== 4326)
+    throw new Error(`only SRID=4326 (WGS 84 longitude/latitude) is supported (got SRID=${srid})`);
   return { lon: Number(lon), lat: Number(lat) };
 }
 

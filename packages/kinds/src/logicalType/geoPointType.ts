@@ -1,7 +1,14 @@
 import { Field, FixedSizeList, Float64 } from 'apache-arrow';
 import { defineLogicalType } from './defineLogicalType.js';
 import type { LogicalType } from './defineLogicalType.js';
-import { GEO_POINT_CRS, MAX_WKT_POINT_LENGTH, formatWktPoint, geoPointFromPair, geoPointProblem, parseWktPoint } from './geoPoint.js';
+import {
+  GEO_POINT_CRS,
+  MAX_WKT_POINT_LENGTH,
+  formatWktPoint,
+  geoPointFromPair,
+  geoPointProblem,
+  parseWktPoint,
+} from './geoPoint.js';
 import type { GeoPoint } from './geoPoint.js';
 
 /** The storage type of `baton.geo.point` v1: two Float64 per point, longitude first, child field `item`. */
@@ -17,16 +24,18 @@ export function geoPointStorageType(): FixedSizeList<Float64> {
  * `{"crs":"OGC:CRS84","encodingVersion":1}`. Literals are WKT `POINT(lon lat)` (EWKT
  * `SRID=4326;POINT(…)` too); `format()` writes `POINT(lon lat)`.
  */
-export const geoPointType: LogicalType<GeoPoint, FixedSizeList<Float64>, readonly [number, number]> = defineLogicalType({
-  name: 'baton.geo.point',
-  storageType: geoPointStorageType(),
-  encodingVersion: 1,
-  parameters: { crs: GEO_POINT_CRS },
-  description: 'a WGS 84 point { lon, lat } in degrees',
-  maxLiteralLength: MAX_WKT_POINT_LENGTH,
-  check: geoPointProblem,
-  toStorage: (point): readonly [number, number] => [point.lon, point.lat],
-  fromStorage: geoPointFromPair,
-  parse: parseWktPoint,
-  format: formatWktPoint,
-});
+export const geoPointType: LogicalType<GeoPoint, FixedSizeList<Float64>, readonly [number, number]> = defineLogicalType(
+  {
+    name: 'baton.geo.point',
+    storageType: geoPointStorageType(),
+    encodingVersion: 1,
+    parameters: { crs: GEO_POINT_CRS },
+    description: 'a WGS 84 point { lon, lat } in degrees',
+    maxLiteralLength: MAX_WKT_POINT_LENGTH,
+    check: geoPointProblem,
+    toStorage: (point): readonly [number, number] => [point.lon, point.lat],
+    fromStorage: geoPointFromPair,
+    parse: parseWktPoint,
+    format: formatWktPoint,
+  },
+);

@@ -17,7 +17,11 @@ export function geoPointV2StorageType(): Struct<{ lon: Float64; lat: Float64 }> 
  * refused (columns written as pairs would be misread). A new name or a data migration is the way
  * to adopt it.
  */
-export const geoPointV2Type: LogicalType<GeoPoint, Struct<{ lon: Float64; lat: Float64 }>, GeoPoint> = defineLogicalType({
+export const geoPointV2Type: LogicalType<
+  GeoPoint,
+  Struct<{ lon: Float64; lat: Float64 }>,
+  GeoPoint
+> = defineLogicalType({
   name: 'baton.geo.point',
   storageType: geoPointV2StorageType(),
   encodingVersion: 2,
@@ -29,7 +33,8 @@ export const geoPointV2Type: LogicalType<GeoPoint, Struct<{ lon: Float64; lat: F
   fromStorage(storage) {
     if (typeof storage !== 'object' || storage === null) throw new Error('expected a { lon, lat } struct row');
     const { lon, lat } = storage as Partial<Record<'lon' | 'lat', unknown>>;
-    if (typeof lon !== 'number' || typeof lat !== 'number') throw new Error(`expected two numbers (got ${typeof lon} and ${typeof lat}; a null coordinate?)`);
+    if (typeof lon !== 'number' || typeof lat !== 'number')
+      throw new Error(`expected two numbers (got ${typeof lon} and ${typeof lat}; a null coordinate?)`);
     return { lon, lat };
   },
   parse: parseWktPoint,

@@ -1,5 +1,15 @@
 import { fc, test } from '@fast-check/vitest';
-import { Field, Int32, Schema, Struct, makeData, makeVector, tableFromIPC, tableToIPC, vectorFromArray } from 'apache-arrow';
+import {
+  Field,
+  Int32,
+  Schema,
+  Struct,
+  makeData,
+  makeVector,
+  tableFromIPC,
+  tableToIPC,
+  vectorFromArray,
+} from 'apache-arrow';
 import type { Table } from 'apache-arrow';
 import type { Vector } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
@@ -25,18 +35,38 @@ interface Row {
 const row = fc.record({
   id: fc.uuid(),
   doc: fc.option(fc.jsonValue({ maxDepth: 3 }) as fc.Arbitrary<JsonValue>, { nil: null }),
-  at: fc.option(fc.record({ lon: fc.double({ min: -180, max: 180, noNaN: true }), lat: fc.double({ min: -90, max: 90, noNaN: true }) }), { nil: null }),
+  at: fc.option(
+    fc.record({
+      lon: fc.double({ min: -180, max: 180, noNaN: true }),
+      lat: fc.double({ min: -90, max: 90, noNaN: true }),
+    }),
+    { nil: null },
+  ),
 });
 
 function tableOf(rows: readonly Row[]): Table {
   const schema = new Schema(
-    [extensionField(uuidType, 'id', false), extensionField(jsonType, 'doc'), extensionField(geoPointType, 'at'), new Field('n', new Int32(), false)],
+    [
+      extensionField(uuidType, 'id', false),
+      extensionField(jsonType, 'doc'),
+      extensionField(geoPointType, 'at'),
+      new Field('n', new Int32(), false),
+    ],
     new Map([['table', 'places']]),
   );
   return logicalTable(schema, {
-    id: vectorOf(uuidType, rows.map((r) => r.id)),
-    doc: vectorOf(jsonType, rows.map((r) => r.doc)),
-    at: vectorOf(geoPointType, rows.map((r) => r.at)),
+    id: vectorOf(
+      uuidType,
+      rows.map((r) => r.id),
+    ),
+    doc: vectorOf(
+      jsonType,
+      rows.map((r) => r.doc),
+    ),
+    at: vectorOf(
+      geoPointType,
+      rows.map((r) => r.at),
+    ),
     n: vectorFromArray(Int32Array.from(rows, (_, i) => i)),
   });
 }
@@ -75,7 +105,9 @@ describe.each(['stream', 'file'] as const)('Arrow IPC %s format', (format) => {
     const children = [vectorOf(uuidType, ids).data[0]!, vectorOf(geoPointType, [{ lon: 3, lat: 4 }, null]).data[0]!];
     const place = makeVector(makeData({ type: placeType, length: 2, nullCount: 0, children }));
     const schema = new Schema([extensionField(jsonType, 'doc'), new Field('place', placeType, false)]);
-    const back = tableFromIPC(tableToIPC(logicalTable(schema, { doc: vectorOf(jsonType, [[1], { a: 'b' }]), place }), format));
+    const back = tableFromIPC(
+      tableToIPC(logicalTable(schema, { doc: vectorOf(jsonType, [[1], { a: 'b' }]), place }), format),
+    );
     expect(logicalFieldsOf(back.schema, registry).map((f) => [f.path.join('.'), f.indices, f.type.name])).toEqual([
       ['doc', [0], 'arrow.json'],
       ['place.id', [1, 0], 'arrow.uuid'],
@@ -90,7 +122,10 @@ describe.each(['stream', 'file'] as const)('Arrow IPC %s format', (format) => {
   it('is refused by a registry that knows another version of a type', () => {
     const back = tableFromIPC(tableToIPC(tableOf([]), format));
     expect(() => logicalFieldsOf(back.schema, new LogicalTypeRegistry([uuidType, jsonType, geoPointV2Type]))).toThrow(
-      expect.objectContaining({ code: 'CORRUPT_INPUT', details: expect.objectContaining({ problem: 'encodingVersionMismatch', field: 'at' }) }),
+      expect.objectContaining({
+        code: 'CORRUPT_INPUT',
+        details: expect.objectContaining({ problem: 'encodingVersionMismatch', field: 'at' }),
+      }),
     );
   });
 });

@@ -5,7 +5,8 @@ import type { JsonValue } from './canonicalJson.js';
 import { jsonType } from './jsonType.js';
 import { valuesOf, vectorOf } from './logicalVector.js';
 
-const code = (code: string, message: string): Error => expect.objectContaining({ code, key: 'arrow.json', message: expect.stringContaining(message) }) as Error;
+const code = (code: string, message: string): Error =>
+  expect.objectContaining({ code, key: 'arrow.json', message: expect.stringContaining(message) }) as Error;
 /** What a JSON value reads back as: canonical JSON writes -0 as 0. */
 const normalised = (value: unknown): unknown => JSON.parse(JSON.stringify(value));
 
@@ -23,24 +24,41 @@ describe('arrow.json', () => {
 
   it('reads any JSON text another writer stored', () => {
     expect(jsonType.fromStorage('{ "b": 2, "a": 1 }')).toEqual({ b: 2, a: 1 });
-    expect(valuesOf(jsonType, vectorFromArray(['[1, 2]', null, '"s"', 'null'], new Utf8()))).toEqual([[1, 2], null, 's', null]);
+    expect(valuesOf(jsonType, vectorFromArray(['[1, 2]', null, '"s"', 'null'], new Utf8()))).toEqual([
+      [1, 2],
+      null,
+      's',
+      null,
+    ]);
   });
 
   it('rejects values JSON.stringify would silently change', () => {
-    expect(() => jsonType.toStorage({ a: undefined } as never)).toThrow(code('INVALID_ARGUMENT', 'undefined at $.a is not JSON'));
-    expect(() => jsonType.toStorage([Infinity])).toThrow(code('INVALID_ARGUMENT', 'Infinity at $[0] is not a JSON number'));
+    expect(() => jsonType.toStorage({ a: undefined } as never)).toThrow(
+      code('INVALID_ARGUMENT', 'undefined at $.a is not JSON'),
+    );
+    expect(() => jsonType.toStorage([Infinity])).toThrow(
+      code('INVALID_ARGUMENT', 'Infinity at $[0] is not a JSON number'),
+    );
     expect(() => jsonType.toStorage(new Map() as never)).toThrow(code('INVALID_ARGUMENT', 'a Map is not JSON'));
-    expect(() => jsonType.format({ n: 1n } as never)).toThrow(code('INVALID_ARGUMENT', 'the bigint 1n at $.n is not JSON'));
-    expect(() => vectorOf(jsonType, [1, { f: (() => 1) as never }])).toThrow(code('INVALID_ARGUMENT', 'row 1: invalid arrow.json value an object: function at $.f is not JSON'));
+    expect(() => jsonType.format({ n: 1n } as never)).toThrow(
+      code('INVALID_ARGUMENT', 'the bigint 1n at $.n is not JSON'),
+    );
+    expect(() => vectorOf(jsonType, [1, { f: (() => 1) as never }])).toThrow(
+      code('INVALID_ARGUMENT', 'row 1: invalid arrow.json value an object: function at $.f is not JSON'),
+    );
   });
 
   it('rejects bad literals and bad storage with typed errors', () => {
     expect(() => jsonType.parse('{"a":')).toThrow(code('INVALID_ARGUMENT', 'cannot parse "{\\"a\\":" as arrow.json'));
     expect(() => jsonType.parse('')).toThrow(code('INVALID_ARGUMENT', 'cannot parse "" as arrow.json'));
     expect(() => jsonType.parse('[1] 2')).toThrow(code('INVALID_ARGUMENT', 'cannot parse'));
-    expect(() => jsonType.fromStorage('{oops}')).toThrow(code('CORRUPT_INPUT', 'cannot read storage value "{oops}" as arrow.json'));
+    expect(() => jsonType.fromStorage('{oops}')).toThrow(
+      code('CORRUPT_INPUT', 'cannot read storage value "{oops}" as arrow.json'),
+    );
     expect(() => jsonType.fromStorage(7)).toThrow(code('CORRUPT_INPUT', 'expected JSON text'));
-    expect(() => jsonType.fromStorage('['.repeat(600) + ']'.repeat(600))).toThrow(code('CORRUPT_INPUT', 'nested deeper than 512 levels'));
+    expect(() => jsonType.fromStorage('['.repeat(600) + ']'.repeat(600))).toThrow(
+      code('CORRUPT_INPUT', 'nested deeper than 512 levels'),
+    );
   });
 
   it('keeps __proto__ members as data', () => {
@@ -58,7 +76,10 @@ test.prop([fc.jsonValue()], { numRuns: 200 })('values round-trip storage and lit
   expect(jsonType.parse(JSON.stringify(json, null, 2))).toEqual(normalised(json));
 });
 
-test.prop([fc.array(fc.jsonValue({ maxDepth: 3 }), { maxLength: 30 })], { numRuns: 50 })('a column round-trips through vectorOf / valuesOf', (values) => {
-  const vector = vectorOf(jsonType, values as JsonValue[]);
-  expect(valuesOf(jsonType, vector)).toEqual(normalised(values));
-});
+test.prop([fc.array(fc.jsonValue({ maxDepth: 3 }), { maxLength: 30 })], { numRuns: 50 })(
+  'a column round-trips through vectorOf / valuesOf',
+  (values) => {
+    const vector = vectorOf(jsonType, values as JsonValue[]);
+    expect(valuesOf(jsonType, vector)).toEqual(normalised(values));
+  },
+);

@@ -20,9 +20,14 @@ export interface LogicalField {
  * another storage type, another encoding version or other metadata than the registered type throws
  * the `ReloadError` of `LogicalTypeRegistry.resolve`, naming the field's dotted path.
  */
-export function logicalFieldsOf(schema: Schema, registry: LogicalTypeRegistry, options: ResolveOptions = {}): LogicalField[] {
+export function logicalFieldsOf(
+  schema: Schema,
+  registry: LogicalTypeRegistry,
+  options: ResolveOptions = {},
+): LogicalField[] {
   const fields = (schema as Partial<Schema> | null)?.fields;
-  if (!Array.isArray(fields)) throw invalidValue('', `logicalFieldsOf() needs an Arrow Schema (got ${describeValue(schema)})`);
+  if (!Array.isArray(fields))
+    throw invalidValue('', `logicalFieldsOf() needs an Arrow Schema (got ${describeValue(schema)})`);
   const found: LogicalField[] = [];
   const visit = (field: Field, path: readonly string[], indices: readonly number[]): void => {
     const type = registry.resolve(field, options, path.join('.'));

@@ -9,14 +9,32 @@ import { geoPointV2Type } from './geoPointV2Type.js';
 import { jsonType } from './jsonType.js';
 import { uuidType } from './uuidType.js';
 
-const context = (key: string): CompatContext => ({ kind: 'logicalType', key, signal: new AbortController().signal, timeoutMs: 1000, samples: [], liveResources: [], maxStates: 4 });
-const check = (old: LogicalTypeProvider, next: LogicalTypeProvider) => checkLogicalTypeCompat(old, next, context(old.name));
+const context = (key: string): CompatContext => ({
+  kind: 'logicalType',
+  key,
+  signal: new AbortController().signal,
+  timeoutMs: 1000,
+  samples: [],
+  liveResources: [],
+  maxStates: 4,
+});
+const check = (old: LogicalTypeProvider, next: LogicalTypeProvider) =>
+  checkLogicalTypeCompat(old, next, context(old.name));
 
 /** A redeclaration of `type` built from scratch (new objects throughout), with some contract fields changed. */
-function redeclare<V>(type: LogicalType<V, FixedSizeList | FixedSizeBinary, unknown>, changes: { storageType?: FixedSizeList | FixedSizeBinary; encodingVersion?: number; parameters?: Record<string, string> } = {}) {
+function redeclare<V>(
+  type: LogicalType<V, FixedSizeList | FixedSizeBinary, unknown>,
+  changes: {
+    storageType?: FixedSizeList | FixedSizeBinary;
+    encodingVersion?: number;
+    parameters?: Record<string, string>;
+  } = {},
+) {
   const common = {
     name: type.name,
-    storageType: changes.storageType ?? (type.storageType instanceof FixedSizeBinary ? new FixedSizeBinary(16) : geoPointStorageType()),
+    storageType:
+      changes.storageType ??
+      (type.storageType instanceof FixedSizeBinary ? new FixedSizeBinary(16) : geoPointStorageType()),
     encodingVersion: changes.encodingVersion ?? type.encodingVersion,
     description: type.description,
     check: (value: unknown) => (type.isValid(value) ? undefined : 'invalid'),
@@ -35,7 +53,8 @@ const float32Pair = new FixedSizeList(2, new Field('item', new Float32(), true))
 
 describe('the extension contract across a reload (checkLogicalTypeCompat)', () => {
   it('calls an identical redeclaration compatible', async () => {
-    for (const type of [uuidType, jsonType, geoPointType, geoPointV2Type] as LogicalTypeProvider[]) expect(await check(type, type)).toEqual({ type: 'compatible' });
+    for (const type of [uuidType, jsonType, geoPointType, geoPointV2Type] as LogicalTypeProvider[])
+      expect(await check(type, type)).toEqual({ type: 'compatible' });
     const again = redeclare(geoPointType);
     expect(again).not.toBe(geoPointType);
     expect(again.storageType).not.toBe(geoPointType.storageType);
@@ -49,20 +68,31 @@ describe('the extension contract across a reload (checkLogicalTypeCompat)', () =
     expect(verdict.type).toBe('incompatible');
     const reason = (verdict as { reason: string }).reason;
     expect(reason).toContain("Arrow extension contract of 'baton.geo.point' changed");
-    expect(reason).toContain('storage type FixedSizeList[2]<Float64> {item: Float64?} → Struct<{lon:Float64, lat:Float64}> {lon: Float64?, lat: Float64?}');
+    expect(reason).toContain(
+      'storage type FixedSizeList[2]<Float64> {item: Float64?} → Struct<{lon:Float64, lat:Float64}> {lon: Float64?, lat: Float64?}',
+    );
     expect(reason).toContain('encoding version 1 → 2');
-    expect(reason).toContain('metadata "{\\"crs\\":\\"OGC:CRS84\\",\\"encodingVersion\\":1}" → "{\\"crs\\":\\"OGC:CRS84\\",\\"encodingVersion\\":2}"');
+    expect(reason).toContain(
+      'metadata "{\\"crs\\":\\"OGC:CRS84\\",\\"encodingVersion\\":1}" → "{\\"crs\\":\\"OGC:CRS84\\",\\"encodingVersion\\":2}"',
+    );
   });
 
   it('calls a change of the child type alone (Float64 → Float32 pair) incompatible', async () => {
     const next = redeclare(geoPointType, { storageType: float32Pair });
-    expect(extensionContractDiff(geoPointType, next)).toEqual(['storage type FixedSizeList[2]<Float64> {item: Float64?} → FixedSizeList[2]<Float32> {item: Float32?}']);
-    expect(await check(geoPointType, next)).toMatchObject({ type: 'incompatible', reason: expect.stringContaining('FixedSizeList[2]<Float32>') });
+    expect(extensionContractDiff(geoPointType, next)).toEqual([
+      'storage type FixedSizeList[2]<Float64> {item: Float64?} → FixedSizeList[2]<Float32> {item: Float32?}',
+    ]);
+    expect(await check(geoPointType, next)).toMatchObject({
+      type: 'incompatible',
+      reason: expect.stringContaining('FixedSizeList[2]<Float32>'),
+    });
   });
 
   it('calls a metadata change incompatible', async () => {
     const next = redeclare(geoPointType, { parameters: { crs: 'EPSG:4326' } });
-    expect(extensionContractDiff(geoPointType, next)).toEqual(['metadata "{\\"crs\\":\\"OGC:CRS84\\",\\"encodingVersion\\":1}" → "{\\"crs\\":\\"EPSG:4326\\",\\"encodingVersion\\":1}"']);
+    expect(extensionContractDiff(geoPointType, next)).toEqual([
+      'metadata "{\\"crs\\":\\"OGC:CRS84\\",\\"encodingVersion\\":1}" → "{\\"crs\\":\\"EPSG:4326\\",\\"encodingVersion\\":1}"',
+    ]);
     expect((await check(geoPointType, next)).type).toBe('incompatible');
   });
 
@@ -70,13 +100,20 @@ describe('the extension contract across a reload (checkLogicalTypeCompat)', () =
     const next = redeclare(uuidType, { encodingVersion: 2 });
     expect(next.metadata).toBe('');
     expect(extensionContractDiff(uuidType, next)).toEqual(['encoding version 1 → 2']);
-    expect(await check(uuidType, next)).toMatchObject({ type: 'incompatible', reason: expect.stringContaining('encoding version 1 → 2') });
+    expect(await check(uuidType, next)).toMatchObject({
+      type: 'incompatible',
+      reason: expect.stringContaining('encoding version 1 → 2'),
+    });
   });
 });
 
 describe('in a plugin host', () => {
   const plugin = (version: string, geo: LogicalTypeProvider) =>
-    definePlugin({ name: 'geo-engine', version, register: (r) => void r.logicalType(uuidType).logicalType(jsonType).logicalType(geo) });
+    definePlugin({
+      name: 'geo-engine',
+      version,
+      register: (r) => void r.logicalType(uuidType).logicalType(jsonType).logicalType(geo),
+    });
 
   it('reloads onto an identical redeclaration and refuses the v3 that changes the geo point storage', async () => {
     await using host = createPluginHost();
@@ -89,8 +126,15 @@ describe('in a plugin host', () => {
       () => undefined,
       (reason: unknown) => reason,
     );
-    expect(error).toMatchObject({ code: 'SCHEMA_INCOMPATIBLE', phase: 'compat', kind: 'logicalType', key: 'baton.geo.point' });
-    expect((error as Error).message).toContain('storage type FixedSizeList[2]<Float64> {item: Float64?} → Struct<{lon:Float64, lat:Float64}>');
+    expect(error).toMatchObject({
+      code: 'SCHEMA_INCOMPATIBLE',
+      phase: 'compat',
+      kind: 'logicalType',
+      key: 'baton.geo.point',
+    });
+    expect((error as Error).message).toContain(
+      'storage type FixedSizeList[2]<Float64> {item: Float64?} → Struct<{lon:Float64, lat:Float64}>',
+    );
     expect(host.lookup('logicalType', 'baton.geo.point')?.encodingVersion).toBe(1);
     expect(host.lookup('logicalType', 'arrow.uuid')).toBe(uuidType);
   });

@@ -17,16 +17,36 @@ export type LogicalFieldProblem = 'unknownName' | 'storageMismatch' | 'encodingV
 
 /** An `INVALID_ARGUMENT` error about a value or literal given for logical type `name`. */
 export function invalidValue(name: string, message: string, cause?: unknown): ReloadError {
-  return new ReloadError({ code: 'INVALID_ARGUMENT', phase: 'call', kind: LOGICAL_TYPE_KIND, key: name, message, cause });
+  return new ReloadError({
+    code: 'INVALID_ARGUMENT',
+    phase: 'call',
+    kind: LOGICAL_TYPE_KIND,
+    key: name,
+    message,
+    cause,
+  });
 }
 
 /** A `CORRUPT_INPUT` error about a storage value of logical type `name` that cannot be read. */
 export function corruptStorage(name: string, message: string, cause?: unknown): ReloadError {
-  return new ReloadError({ code: 'CORRUPT_INPUT', phase: 'decode', kind: LOGICAL_TYPE_KIND, key: name, message, cause });
+  return new ReloadError({
+    code: 'CORRUPT_INPUT',
+    phase: 'decode',
+    kind: LOGICAL_TYPE_KIND,
+    key: name,
+    message,
+    cause,
+  });
 }
 
 /** The error for a field that does not resolve to a registered logical type (see {@link LogicalFieldProblem}). */
-export function logicalFieldError(problem: LogicalFieldProblem, field: string, extensionName: string, message: string, details: Readonly<Record<string, unknown>> = {}): ReloadError {
+export function logicalFieldError(
+  problem: LogicalFieldProblem,
+  field: string,
+  extensionName: string,
+  message: string,
+  details: Readonly<Record<string, unknown>> = {},
+): ReloadError {
   return new ReloadError({
     code: problem === 'unknownName' ? 'SURFACE_NOT_FOUND' : 'CORRUPT_INPUT',
     phase: 'decode',
@@ -75,7 +95,10 @@ export function describeValue(value: unknown): string {
 
 /** An Arrow type with its children's names, types and nullability, e.g. `FixedSizeList[2]<Float64> {item: Float64?}`. */
 export function describeDataType(type: DataType): string {
-  const children = (type.children as Field[] | undefined)?.map((field) => `${field.name}: ${describeDataType(field.type as DataType)}${field.nullable ? '?' : ''}`) ?? [];
+  const children =
+    (type.children as Field[] | undefined)?.map(
+      (field) => `${field.name}: ${describeDataType(field.type as DataType)}${field.nullable ? '?' : ''}`,
+    ) ?? [];
   const name = (type as { toString(): string }).toString();
   return children.length > 0 ? `${name} {${children.join(', ')}}` : name;
 }

@@ -1,4 +1,15 @@
-import { Field, FixedSizeBinary, FixedSizeList, Float32, Float64, Int32, List, Schema, Struct, Utf8 } from 'apache-arrow';
+import {
+  Field,
+  FixedSizeBinary,
+  FixedSizeList,
+  Float32,
+  Float64,
+  Int32,
+  List,
+  Schema,
+  Struct,
+  Utf8,
+} from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { extensionField, extensionMetadataOf, extensionNameOf } from './extensionField.js';
 import { geoPointType } from './geoPointType.js';
@@ -11,9 +22,23 @@ import { uuidType } from './uuidType.js';
 
 const registry = (): LogicalTypeRegistry => new LogicalTypeRegistry([uuidType, jsonType, geoPointType]);
 const tagged = (name: string, type: Field['type'], extension: string, metadata?: string): Field =>
-  new Field(name, type, true, new Map([[EXTENSION_NAME_KEY, extension], ...(metadata === undefined ? [] : [[EXTENSION_METADATA_KEY, metadata] as [string, string]])]));
+  new Field(
+    name,
+    type,
+    true,
+    new Map([
+      [EXTENSION_NAME_KEY, extension],
+      ...(metadata === undefined ? [] : [[EXTENSION_METADATA_KEY, metadata] as [string, string]]),
+    ]),
+  );
 const problem = (problem: string, code: string, message: string, details: Record<string, unknown> = {}): Error =>
-  expect.objectContaining({ code, phase: 'decode', kind: 'logicalType', message: expect.stringContaining(message), details: expect.objectContaining({ problem, ...details }) }) as Error;
+  expect.objectContaining({
+    code,
+    phase: 'decode',
+    kind: 'logicalType',
+    message: expect.stringContaining(message),
+    details: expect.objectContaining({ problem, ...details }),
+  }) as Error;
 
 describe('extensionField', () => {
   it('carries the storage type and the two extension keys, plus extra metadata', () => {
@@ -27,7 +52,12 @@ describe('extensionField', () => {
   });
 
   it('refuses extra metadata that would override the extension keys, and empty names', () => {
-    expect(() => extensionField(uuidType, 'id', true, new Map([[EXTENSION_NAME_KEY, 'x']]))).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringContaining(`may not set '${EXTENSION_NAME_KEY}'`) }));
+    expect(() => extensionField(uuidType, 'id', true, new Map([[EXTENSION_NAME_KEY, 'x']]))).toThrow(
+      expect.objectContaining({
+        code: 'INVALID_ARGUMENT',
+        message: expect.stringContaining(`may not set '${EXTENSION_NAME_KEY}'`),
+      }),
+    );
     expect(() => extensionField(uuidType, '')).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
   });
 
@@ -47,13 +77,22 @@ describe('LogicalTypeRegistry', () => {
     // Other writers: no metadata entry, "{}", or the document with other key order and spacing.
     expect(r.resolve(tagged('id', new FixedSizeBinary(16), 'arrow.uuid'))).toBe(uuidType);
     expect(r.resolve(tagged('doc', new Utf8(), 'arrow.json', '{}'))).toBe(jsonType);
-    expect(r.resolve(tagged('at', geoPointType.storageType, 'baton.geo.point', '{ "encodingVersion": 1, "crs": "OGC:CRS84" }'))).toBe(geoPointType);
+    expect(
+      r.resolve(
+        tagged('at', geoPointType.storageType, 'baton.geo.point', '{ "encodingVersion": 1, "crs": "OGC:CRS84" }'),
+      ),
+    ).toBe(geoPointType);
   });
 
   it('reports an unknown extension name as SURFACE_NOT_FOUND, or treats it as storage when asked', () => {
     const field = tagged('shape', new Utf8(), 'geoarrow.wkt', '');
     expect(() => registry().resolve(field)).toThrow(
-      problem('unknownName', 'SURFACE_NOT_FOUND', "field 'shape': extension type 'geoarrow.wkt' is not registered (registered: arrow.uuid, arrow.json, baton.geo.point)", { field: 'shape', extensionName: 'geoarrow.wkt' }),
+      problem(
+        'unknownName',
+        'SURFACE_NOT_FOUND',
+        "field 'shape': extension type 'geoarrow.wkt' is not registered (registered: arrow.uuid, arrow.json, baton.geo.point)",
+        { field: 'shape', extensionName: 'geoarrow.wkt' },
+      ),
     );
     expect(registry().resolve(field, { unknown: 'asStorage' })).toBeUndefined();
     expect(() => new LogicalTypeRegistry().resolve(field)).toThrow('(registered: none)');
@@ -62,38 +101,84 @@ describe('LogicalTypeRegistry', () => {
   it('reports a storage mismatch naming both storage types', () => {
     const r = registry();
     expect(() => r.resolve(tagged('id', new FixedSizeBinary(8), 'arrow.uuid', ''))).toThrow(
-      problem('storageMismatch', 'CORRUPT_INPUT', "field 'id': stored as FixedSizeBinary[8]; 'arrow.uuid' is stored as FixedSizeBinary[16]", { expected: 'FixedSizeBinary[16]', actual: 'FixedSizeBinary[8]' }),
+      problem(
+        'storageMismatch',
+        'CORRUPT_INPUT',
+        "field 'id': stored as FixedSizeBinary[8]; 'arrow.uuid' is stored as FixedSizeBinary[16]",
+        { expected: 'FixedSizeBinary[16]', actual: 'FixedSizeBinary[8]' },
+      ),
     );
     // Deep: same list size, other child type, name or nullability.
-    const children: Field[] = [new Field('item', new Float32(), true), new Field('xy', new Float64(), true), new Field('item', new Float64(), false)];
+    const children: Field[] = [
+      new Field('item', new Float32(), true),
+      new Field('xy', new Float64(), true),
+      new Field('item', new Float64(), false),
+    ];
     for (const child of children) {
-      expect(() => r.resolve(tagged('at', new FixedSizeList(2, child), 'baton.geo.point', geoPointType.metadata))).toThrow(problem('storageMismatch', 'CORRUPT_INPUT', "'baton.geo.point' is stored as FixedSizeList[2]<Float64> {item: Float64?}"));
+      expect(() =>
+        r.resolve(tagged('at', new FixedSizeList(2, child), 'baton.geo.point', geoPointType.metadata)),
+      ).toThrow(
+        problem(
+          'storageMismatch',
+          'CORRUPT_INPUT',
+          "'baton.geo.point' is stored as FixedSizeList[2]<Float64> {item: Float64?}",
+        ),
+      );
     }
   });
 
   it('checks the encoding version the field was written with', () => {
     const v2 = extensionField(geoPointV2Type, 'at');
     expect(() => registry().resolve(v2)).toThrow(
-      problem('encodingVersionMismatch', 'CORRUPT_INPUT', "written with encoding version 2 of 'baton.geo.point', but the registered type reads encoding version 1 (stored as Struct", { expected: 1, actual: 2 }),
+      problem(
+        'encodingVersionMismatch',
+        'CORRUPT_INPUT',
+        "written with encoding version 2 of 'baton.geo.point', but the registered type reads encoding version 1 (stored as Struct",
+        { expected: 1, actual: 2 },
+      ),
     );
-    const sameStorage = tagged('at', geoPointType.storageType, 'baton.geo.point', '{"crs":"OGC:CRS84","encodingVersion":3}');
-    expect(() => registry().resolve(sameStorage)).toThrow(problem('encodingVersionMismatch', 'CORRUPT_INPUT', 'encoding version 3'));
+    const sameStorage = tagged(
+      'at',
+      geoPointType.storageType,
+      'baton.geo.point',
+      '{"crs":"OGC:CRS84","encodingVersion":3}',
+    );
+    expect(() => registry().resolve(sameStorage)).toThrow(
+      problem('encodingVersionMismatch', 'CORRUPT_INPUT', 'encoding version 3'),
+    );
     expect(new LogicalTypeRegistry([geoPointV2Type]).resolve(v2)).toBe(geoPointV2Type);
   });
 
   it('reports other metadata differences', () => {
     const r = registry();
-    for (const metadata of ['{"crs":"EPSG:4326","encodingVersion":1}', '{"crs":"OGC:CRS84"}', 'opaque', '[1]', '{"crs":']) {
-      expect(() => r.resolve(tagged('at', geoPointType.storageType, 'baton.geo.point', metadata)), metadata).toThrow(problem('metadataMismatch', 'CORRUPT_INPUT', `extension metadata ${JSON.stringify(metadata)} differs`));
+    for (const metadata of [
+      '{"crs":"EPSG:4326","encodingVersion":1}',
+      '{"crs":"OGC:CRS84"}',
+      'opaque',
+      '[1]',
+      '{"crs":',
+    ]) {
+      expect(() => r.resolve(tagged('at', geoPointType.storageType, 'baton.geo.point', metadata)), metadata).toThrow(
+        problem('metadataMismatch', 'CORRUPT_INPUT', `extension metadata ${JSON.stringify(metadata)} differs`),
+      );
     }
-    expect(() => r.resolve(tagged('id', new FixedSizeBinary(16), 'arrow.uuid', '{"x":1}'))).toThrow(problem('metadataMismatch', 'CORRUPT_INPUT', 'differs'));
-    expect(() => r.resolve(tagged('id', new FixedSizeBinary(16), 'arrow.uuid', 'x'.repeat(100_000)))).toThrow(problem('metadataMismatch', 'CORRUPT_INPUT', 'differs'));
+    expect(() => r.resolve(tagged('id', new FixedSizeBinary(16), 'arrow.uuid', '{"x":1}'))).toThrow(
+      problem('metadataMismatch', 'CORRUPT_INPUT', 'differs'),
+    );
+    expect(() => r.resolve(tagged('id', new FixedSizeBinary(16), 'arrow.uuid', 'x'.repeat(100_000)))).toThrow(
+      problem('metadataMismatch', 'CORRUPT_INPUT', 'differs'),
+    );
   });
 
   it('replaces a type with the same contract and refuses another contract under the same name', () => {
     const r = registry();
     expect(() => r.register(geoPointV2Type)).toThrow(
-      expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/already registered with another extension contract: storage type FixedSizeList.* → Struct.*encoding version 1 → 2/) }),
+      expect.objectContaining({
+        code: 'INVALID_ARGUMENT',
+        message: expect.stringMatching(
+          /already registered with another extension contract: storage type FixedSizeList.* → Struct.*encoding version 1 → 2/,
+        ),
+      }),
     );
     expect(r.get('baton.geo.point')).toBe(geoPointType);
     expect(r.unregister('baton.geo.point')).toBe(true);
@@ -127,10 +212,16 @@ describe('logicalFieldsOf', () => {
 
   it('names the dotted path of a nested field that does not resolve', () => {
     const bad = new Schema([new Field('props', new Struct([tagged('doc', new Utf8(), 'baton.unknown')]))]);
-    expect(() => logicalFieldsOf(bad, registry())).toThrow(problem('unknownName', 'SURFACE_NOT_FOUND', "field 'props.doc'", { field: 'props.doc' }));
+    expect(() => logicalFieldsOf(bad, registry())).toThrow(
+      problem('unknownName', 'SURFACE_NOT_FOUND', "field 'props.doc'", { field: 'props.doc' }),
+    );
     expect(logicalFieldsOf(bad, registry(), { unknown: 'asStorage' })).toEqual([]);
     const mismatch = new Schema([new Field('track', new List(extensionField(geoPointV2Type, 'item')))]);
-    expect(() => logicalFieldsOf(mismatch, registry())).toThrow(problem('encodingVersionMismatch', 'CORRUPT_INPUT', "field 'track.item'"));
-    expect(() => logicalFieldsOf({} as never, registry())).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    expect(() => logicalFieldsOf(mismatch, registry())).toThrow(
+      problem('encodingVersionMismatch', 'CORRUPT_INPUT', "field 'track.item'"),
+    );
+    expect(() => logicalFieldsOf({} as never, registry())).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+    );
   });
 });

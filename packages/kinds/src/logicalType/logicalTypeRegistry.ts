@@ -46,14 +46,22 @@ export class LogicalTypeRegistry {
    * naming the differences), since columns of the registered one would be misread.
    */
   register(type: AnyLogicalType): this {
-    if (typeof type !== 'object' || type === null || typeof type.name !== 'string' || typeof type.fromStorage !== 'function') {
+    if (
+      typeof type !== 'object' ||
+      type === null ||
+      typeof type.name !== 'string' ||
+      typeof type.fromStorage !== 'function'
+    ) {
       throw invalidValue('', `a registry holds logical types made by defineLogicalType (got ${describeValue(type)})`);
     }
     const existing = this.#types.get(type.name);
     if (existing !== undefined && existing !== type) {
       const diffs = extensionContractDiff(existing, type);
       if (diffs.length > 0) {
-        throw invalidValue(type.name, `logical type '${type.name}' is already registered with another extension contract: ${diffs.join('; ')}`);
+        throw invalidValue(
+          type.name,
+          `logical type '${type.name}' is already registered with another extension contract: ${diffs.join('; ')}`,
+        );
       }
     }
     this.#types.set(type.name, type);
@@ -88,17 +96,25 @@ export class LogicalTypeRegistry {
   resolve(field: Field, options: ResolveOptions = {}, path: string = field.name): AnyLogicalType | undefined {
     const name = extensionNameOf(field);
     if (name === undefined) return undefined;
-    const fail = (problem: LogicalFieldProblem, message: string, details?: Readonly<Record<string, unknown>>): never => {
+    const fail = (
+      problem: LogicalFieldProblem,
+      message: string,
+      details?: Readonly<Record<string, unknown>>,
+    ): never => {
       throw logicalFieldError(problem, path, name, message, details);
     };
     const type = this.#types.get(name);
     if (type === undefined) {
       if (options.unknown === 'asStorage') return undefined;
       const known = this.names();
-      return fail('unknownName', `extension type '${name}' is not registered (registered: ${known.length === 0 ? 'none' : known.join(', ')})`);
+      return fail(
+        'unknownName',
+        `extension type '${name}' is not registered (registered: ${known.length === 0 ? 'none' : known.join(', ')})`,
+      );
     }
     const storageMatches = util.compareTypes(field.type as DataType, type.storageType);
-    const storage = (): string => `stored as ${describeDataType(field.type as DataType)}; '${name}' is stored as ${describeDataType(type.storageType)}`;
+    const storage = (): string =>
+      `stored as ${describeDataType(field.type as DataType)}; '${name}' is stored as ${describeDataType(type.storageType)}`;
     const metadata = extensionMetadataOf(field);
     if (metadata === type.metadata && storageMatches) return type;
 
@@ -114,12 +130,19 @@ export class LogicalTypeRegistry {
       );
     }
     if (!storageMatches) {
-      return fail('storageMismatch', storage(), { expected: describeDataType(type.storageType), actual: describeDataType(field.type as DataType) });
+      return fail('storageMismatch', storage(), {
+        expected: describeDataType(type.storageType),
+        actual: describeDataType(field.type as DataType),
+      });
     }
     if (written !== undefined && expected !== undefined && written.canonical === expected.canonical) return type;
-    return fail('metadataMismatch', `extension metadata ${describeValue(metadata)} differs from the registered '${name}' metadata ${describeValue(type.metadata)}`, {
-      expected: type.metadata,
-      actual: metadata.length > 1024 ? `${metadata.slice(0, 1024)}…` : metadata,
-    });
+    return fail(
+      'metadataMismatch',
+      `extension metadata ${describeValue(metadata)} differs from the registered '${name}' metadata ${describeValue(type.metadata)}`,
+      {
+        expected: type.metadata,
+        actual: metadata.length > 1024 ? `${metadata.slice(0, 1024)}…` : metadata,
+      },
+    );
   }
 }

@@ -9,9 +9,15 @@ import { atRow, describeDataType, describeValue, invalidValue, logicalFieldError
  * an `extensionField` of the type in a Schema). `null` and `undefined` are null slots; every other
  * value is validated, and the first invalid one throws `INVALID_ARGUMENT` naming its row.
  */
-export function vectorOf<V, S extends DataType, SV>(type: LogicalType<V, S, SV>, values: Iterable<V | null | undefined>): Vector<S> {
+export function vectorOf<V, S extends DataType, SV>(
+  type: LogicalType<V, S, SV>,
+  values: Iterable<V | null | undefined>,
+): Vector<S> {
   if (values === null || typeof (values as Partial<Iterable<unknown>> | undefined)?.[Symbol.iterator] !== 'function') {
-    throw invalidValue(type.name, `the values of a '${type.name}' column must be iterable (got ${describeValue(values)})`);
+    throw invalidValue(
+      type.name,
+      `the values of a '${type.name}' column must be iterable (got ${describeValue(values)})`,
+    );
   }
   const storage: unknown[] = [];
   for (const value of values) {

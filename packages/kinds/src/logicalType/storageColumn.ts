@@ -11,7 +11,11 @@ export const MAX_UTF8_COLUMN_BYTES = 0x7fff_ffff;
  * Arrow buffers with `makeData` (several times faster than arrow-js's builders; no child nulls under
  * null slots); other types, or values that do not fit that layout, go through `makeBuilder`.
  */
-export function storageVector<S extends DataType>(storageType: S, values: readonly unknown[], typeName = ''): Vector<S> {
+export function storageVector<S extends DataType>(
+  storageType: S,
+  values: readonly unknown[],
+  typeName = '',
+): Vector<S> {
   const data = fastData(storageType, values, typeName);
   if (data !== undefined) return makeVector(data as Data<S>);
   const builder: Builder<S, null> = makeBuilder({ type: storageType, nullValues: [null] });
@@ -21,7 +25,11 @@ export function storageVector<S extends DataType>(storageType: S, values: readon
     return builder.finish().toVector();
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw invalidValue(typeName, `row ${row}: the Arrow builder of ${describeDataType(storageType)} rejects storage value ${describeValue(values[row])}: ${reason}`, error);
+    throw invalidValue(
+      typeName,
+      `row ${row}: the Arrow builder of ${describeDataType(storageType)} rejects storage value ${describeValue(values[row])}: ${reason}`,
+      error,
+    );
   }
 }
 
@@ -62,7 +70,11 @@ function fastData(type: DataType, values: readonly unknown[], typeName: string):
       if (value !== null) {
         if (typeof value !== 'string') return undefined;
         total += Buffer.byteLength(value, 'utf8');
-        if (total > MAX_UTF8_COLUMN_BYTES) throw invalidValue(typeName, `rows 0..${i} already hold ${total} bytes of text, more than a Utf8 column holds (${MAX_UTF8_COLUMN_BYTES}); split the column into batches`);
+        if (total > MAX_UTF8_COLUMN_BYTES)
+          throw invalidValue(
+            typeName,
+            `rows 0..${i} already hold ${total} bytes of text, more than a Utf8 column holds (${MAX_UTF8_COLUMN_BYTES}); split the column into batches`,
+          );
       }
       offsets[i + 1] = total;
     }
@@ -71,12 +83,18 @@ function fastData(type: DataType, values: readonly unknown[], typeName: string):
       const value = values[i];
       if (typeof value === 'string') bytes.write(value, offsets[i]!, 'utf8');
     }
-    return makeData({ type, ...base, valueOffsets: offsets, data: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) });
+    return makeData({
+      type,
+      ...base,
+      valueOffsets: offsets,
+      data: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+    });
   }
   const list = floatList(type);
   if (list !== undefined) {
     const { size, child } = list;
-    const coordinates = child.precision === Precision.DOUBLE ? new Float64Array(size * length) : new Float32Array(size * length);
+    const coordinates =
+      child.precision === Precision.DOUBLE ? new Float64Array(size * length) : new Float32Array(size * length);
     for (let i = 0; i < length; i++) {
       const value = values[i] as ArrayLike<unknown> | null;
       if (value === null) continue;
@@ -125,7 +143,8 @@ function genericReader(data: Data): (index: number) => unknown {
 function floatList(type: DataType): { size: number; child: Float } | undefined {
   if (!DataType.isFixedSizeList(type)) return undefined;
   const child = type.children[0]?.type as DataType | undefined;
-  if (!DataType.isFloat(child) || (child.precision !== Precision.SINGLE && child.precision !== Precision.DOUBLE)) return undefined;
+  if (!DataType.isFloat(child) || (child.precision !== Precision.SINGLE && child.precision !== Precision.DOUBLE))
+    return undefined;
   return { size: type.listSize, child };
 }
 

@@ -32,9 +32,12 @@ export interface TypeMetadataDocument {
  */
 export function typeMetadata(encodingVersion: number, parameters: Readonly<Record<string, JsonValue>> = {}): string {
   if (Object.hasOwn(parameters, ENCODING_VERSION_MEMBER)) {
-    throw badParameters(`'${ENCODING_VERSION_MEMBER}' is reserved in the metadata of a logical type; pass it as the encoding version`);
+    throw badParameters(
+      `'${ENCODING_VERSION_MEMBER}' is reserved in the metadata of a logical type; pass it as the encoding version`,
+    );
   }
-  if (!Number.isSafeInteger(encodingVersion) || encodingVersion < 1) throw badParameters(`the encoding version must be a positive integer (got ${encodingVersion})`);
+  if (!Number.isSafeInteger(encodingVersion) || encodingVersion < 1)
+    throw badParameters(`the encoding version must be a positive integer (got ${encodingVersion})`);
   const problem = jsonValueProblem(parameters, 16);
   if (problem !== undefined) throw badParameters(`the parameters of a logical type must be JSON: ${problem}`);
   return canonicalJson({ ...parameters, [ENCODING_VERSION_MEMBER]: encodingVersion });
@@ -55,10 +58,20 @@ export function readTypeMetadata(metadata: string): TypeMetadataDocument | undef
   } catch {
     return undefined;
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || jsonValueProblem(parsed, 64) !== undefined) return undefined;
+  if (
+    typeof parsed !== 'object' ||
+    parsed === null ||
+    Array.isArray(parsed) ||
+    jsonValueProblem(parsed, 64) !== undefined
+  )
+    return undefined;
   const members = parsed as Readonly<Record<string, JsonValue>>;
   const version = Object.hasOwn(members, ENCODING_VERSION_MEMBER) ? members[ENCODING_VERSION_MEMBER] : undefined;
-  return { members, encodingVersion: typeof version === 'number' ? version : undefined, canonical: canonicalJson(members) };
+  return {
+    members,
+    encodingVersion: typeof version === 'number' ? version : undefined,
+    canonical: canonicalJson(members),
+  };
 }
 
 function badParameters(message: string): ReloadError {

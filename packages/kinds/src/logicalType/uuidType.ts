@@ -9,7 +9,10 @@ const BARE = /^[0-9a-f]{32}$/i;
 const DIGIT_AT = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34] as const;
 const HEX_BYTE = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
 /** The value of a lowercase hex digit by its char code (`value` is checked canonical before use). */
-const DIGIT_VALUE = Uint8Array.from({ length: 128 }, (_, code) => (code >= 0x61 ? code - 0x61 + 10 : code - 0x30) & 0x0f);
+const DIGIT_VALUE = Uint8Array.from(
+  { length: 128 },
+  (_, code) => (code >= 0x61 ? code - 0x61 + 10 : code - 0x30) & 0x0f,
+);
 
 /**
  * `arrow.uuid`, Arrow's canonical UUID extension type: 16 bytes (`FixedSizeBinary(16)`, RFC 9562
@@ -43,14 +46,16 @@ export const uuidType: LogicalType<string, FixedSizeBinary, Uint8Array> = define
     if (!(storage instanceof Uint8Array)) throw new Error('expected 16 bytes');
     if (storage.byteLength !== 16) throw new Error(`expected 16 bytes, got ${storage.byteLength}`);
     let text = '';
-    for (let i = 0; i < 16; i++) text += (i === 4 || i === 6 || i === 8 || i === 10 ? '-' : '') + HEX_BYTE[storage[i]!]!;
+    for (let i = 0; i < 16; i++)
+      text += (i === 4 || i === 6 || i === 8 || i === 10 ? '-' : '') + HEX_BYTE[storage[i]!]!;
     return text;
   },
   parse(literal) {
     let text = literal.trim();
     if (/^urn:uuid:/i.test(text)) text = text.slice(9);
     else if (text.startsWith('{') && text.endsWith('}')) text = text.slice(1, -1);
-    if (BARE.test(text)) text = `${text.slice(0, 8)}-${text.slice(8, 12)}-${text.slice(12, 16)}-${text.slice(16, 20)}-${text.slice(20)}`;
+    if (BARE.test(text))
+      text = `${text.slice(0, 8)}-${text.slice(8, 12)}-${text.slice(12, 16)}-${text.slice(16, 20)}-${text.slice(20)}`;
     if (!HYPHENATED.test(text)) throw new Error('expected a UUID such as "0b0e8c3a-6f1d-4c2e-9a57-3f2b8d1e4c60"');
     return text.toLowerCase();
   },

@@ -19,7 +19,14 @@ export interface CdcBatchOptions {
  * one LSN per row, and mutations as an Arrow RecordBatch with `id` (Int32) and `value` (Float64).
  */
 export function cdcBatches(options: CdcBatchOptions = {}): fc.Arbitrary<CdcBatch[]> {
-  const shapes = fc.array(fc.record({ rows: fc.integer({ min: 1, max: options.maxRows ?? 4 }), gap: options.gaps ? fc.integer({ min: 0, max: 3 }) : fc.constant(0), value: fc.double({ noNaN: true, min: -1e6, max: 1e6 }) }), { maxLength: options.maxBatches ?? 20 });
+  const shapes = fc.array(
+    fc.record({
+      rows: fc.integer({ min: 1, max: options.maxRows ?? 4 }),
+      gap: options.gaps ? fc.integer({ min: 0, max: 3 }) : fc.constant(0),
+      value: fc.double({ noNaN: true, min: -1e6, max: 1e6 }),
+    }),
+    { maxLength: options.maxBatches ?? 20 },
+  );
   return shapes.map((items) => {
     let lsn = options.startLsn ?? 0n;
     return items.map(({ rows, gap, value }, i) => {
@@ -27,7 +34,8 @@ export function cdcBatches(options: CdcBatchOptions = {}): fc.Arbitrary<CdcBatch
       const lsnEnd = lsnStart + BigInt(rows);
       lsn = lsnEnd;
       const ids = Int32Array.from({ length: rows }, (_, r) => Number(lsnStart) + r);
-      const mutations = tableFromArrays({ id: ids, value: Float64Array.from({ length: rows }, (_, r) => value + r) }).batches[0]!;
+      const mutations = tableFromArrays({ id: ids, value: Float64Array.from({ length: rows }, (_, r) => value + r) })
+        .batches[0]!;
       return { lsnStart, lsnEnd, mutations, commitTimestamp: 1_700_000_000_000 + i };
     });
   });
@@ -35,7 +43,9 @@ export function cdcBatches(options: CdcBatchOptions = {}): fc.Arbitrary<CdcBatch
 
 /** A stream of batches and a cut point in it (0..length): where a handoff or crash happens. */
 export function cdcStreamWithCut(options: CdcBatchOptions = {}): fc.Arbitrary<{ batches: CdcBatch[]; cut: number }> {
-  return cdcBatches(options).chain((batches) => fc.record({ batches: fc.constant(batches), cut: fc.integer({ min: 0, max: batches.length }) }));
+  return cdcBatches(options).chain((batches) =>
+    fc.record({ batches: fc.constant(batches), cut: fc.integer({ min: 0, max: batches.length }) }),
+  );
 }
 
 /** `lsnStart-lsnEnd` of each batch, for comparing what reached a sink. */

@@ -29,7 +29,11 @@ export interface ReplicaPlanOptions {
 export function replicaPlans<Op>(source: OpSource<Op>, options: ReplicaPlanOptions = {}): fc.Arbitrary<Op[][]> {
   const replicas = Math.max(1, options.replicas ?? 3);
   const prefix = options.idPrefix ?? 'r';
-  return fc.tuple(...Array.from({ length: replicas }, (_, i) => fc.array(opsOf(source, `${prefix}${i}`), { minLength: options.minOps ?? 0, maxLength: options.maxOps ?? 12 })));
+  return fc.tuple(
+    ...Array.from({ length: replicas }, (_, i) =>
+      fc.array(opsOf(source, `${prefix}${i}`), { minLength: options.minOps ?? 0, maxLength: options.maxOps ?? 12 }),
+    ),
+  );
 }
 
 /** A fresh state of `provider` with `ops` applied in order. */
@@ -40,7 +44,10 @@ export async function stateOf<Op, V>(provider: CrdtKindProvider<Op, V>, ops: rea
 }
 
 /** The state a plan reaches: each replica applies its own ops, then replica 0 merges every other. */
-export async function stateOfPlan<Op, V>(provider: CrdtKindProvider<Op, V>, plan: readonly (readonly Op[])[]): Promise<CrdtState<Op, V>> {
+export async function stateOfPlan<Op, V>(
+  provider: CrdtKindProvider<Op, V>,
+  plan: readonly (readonly Op[])[],
+): Promise<CrdtState<Op, V>> {
   const [first = [], ...rest] = plan;
   const state = await stateOf(provider, first);
   for (const ops of rest) await state.merge(await stateOf(provider, ops));
@@ -61,11 +68,15 @@ export function crdtPrimitives(): fc.Arbitrary<CrdtPrimitive> {
 
 /** Built-in op sources of the reference CRDT kinds of @baton/kinds (ops name their replica). */
 export const referenceOps = {
-  gCounter: (replica: string): fc.Arbitrary<GCounterOp> => fc.record({ replica: fc.constant(replica), by: fc.integer({ min: 1, max: 1000 }) }),
+  gCounter: (replica: string): fc.Arbitrary<GCounterOp> =>
+    fc.record({ replica: fc.constant(replica), by: fc.integer({ min: 1, max: 1000 }) }),
   pnCounter: (replica: string): fc.Arbitrary<PnCounterOp> =>
     fc.record({ replica: fc.constant(replica), by: fc.integer({ min: -1000, max: 1000 }).filter((n) => n !== 0) }),
   lwwRegister: (replica: string): fc.Arbitrary<LwwRegisterOp> =>
     fc.record({ replica: fc.constant(replica), value: crdtPrimitives(), timestamp: fc.integer({ min: 0, max: 20 }) }),
   orSet: (replica: string): fc.Arbitrary<OrSetOp> =>
-    fc.oneof(fc.record({ replica: fc.constant(replica), add: crdtPrimitives() }), fc.record({ replica: fc.constant(replica), remove: crdtPrimitives() })),
+    fc.oneof(
+      fc.record({ replica: fc.constant(replica), add: crdtPrimitives() }),
+      fc.record({ replica: fc.constant(replica), remove: crdtPrimitives() }),
+    ),
 } as const;

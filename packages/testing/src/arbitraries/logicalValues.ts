@@ -12,9 +12,17 @@ export function logicalValues(type: LogicalType): fc.Arbitrary<unknown> {
     case 'arrow.json':
       return fc.jsonValue().filter((v) => v !== null); // a JSON null document is a null slot
     case 'baton.geo.point':
-      return fc.record<GeoPoint>({ lon: fc.double({ min: -180, max: 180, noNaN: true }), lat: fc.double({ min: -90, max: 90, noNaN: true }) });
+      return fc.record<GeoPoint>({
+        lon: fc.double({ min: -180, max: 180, noNaN: true }),
+        lat: fc.double({ min: -90, max: 90, noNaN: true }),
+      });
     default:
-      throw new ReloadError({ code: 'INVALID_ARGUMENT', kind: 'logicalType', key: type.name, message: `no built-in value arbitrary for logical type '${type.name}'; pass one as options.values` });
+      throw new ReloadError({
+        code: 'INVALID_ARGUMENT',
+        kind: 'logicalType',
+        key: type.name,
+        message: `no built-in value arbitrary for logical type '${type.name}'; pass one as options.values`,
+      });
   }
 }
 
@@ -26,7 +34,10 @@ export interface LogicalColumn<V> {
 }
 
 /** Columns of `type` with up to `maxRows` rows, nulls included, from `values` (default {@link logicalValues}). */
-export function logicalColumns<V>(type: LogicalType<V>, options: { readonly values?: fc.Arbitrary<V>; readonly maxRows?: number; readonly name?: string } = {}): fc.Arbitrary<LogicalColumn<V>> {
+export function logicalColumns<V>(
+  type: LogicalType<V>,
+  options: { readonly values?: fc.Arbitrary<V>; readonly maxRows?: number; readonly name?: string } = {},
+): fc.Arbitrary<LogicalColumn<V>> {
   const values = options.values ?? (logicalValues(type as LogicalType) as fc.Arbitrary<V>);
   return fc.array(fc.option(values, { nil: null, freq: 6 }), { maxLength: options.maxRows ?? 30 }).map((rows) => ({
     field: extensionField(type, options.name ?? 'value', true),

@@ -22,7 +22,9 @@ export function vectorBatch(name: string, dim: number, values: Float32Array): Re
 }
 
 function floats(count: number, ties: boolean): fc.Arbitrary<Float32Array> {
-  const value = ties ? fc.constantFrom(-2, -1, -0.5, 0, 0.5, 1, 2) : fc.float({ noNaN: true, noDefaultInfinity: true, min: -100, max: 100 });
+  const value = ties
+    ? fc.constantFrom(-2, -1, -0.5, 0, 0.5, 1, 2)
+    : fc.float({ noNaN: true, noDefaultInfinity: true, min: -100, max: 100 });
   return fc.array(value, { minLength: count, maxLength: count }).map((xs) => Float32Array.from(xs));
 }
 
@@ -30,12 +32,22 @@ function floats(count: number, ties: boolean): fc.Arbitrary<Float32Array> {
 export function vectorTables(options: VectorTableOptions = {}): fc.Arbitrary<{ table: Table; dim: number }> {
   const column = options.column ?? 'embedding';
   const dims = options.dims ?? { min: 1, max: 16 };
-  return fc.record({ dim: fc.integer(dims), rows: fc.integer({ min: 0, max: options.maxRows ?? 200 }) }).chain(({ dim, rows }) =>
-    floats(dim * rows, options.ties ?? true).map((values) => ({ table: new Table(vectorBatch(column, dim, values)), dim })),
-  );
+  return fc
+    .record({ dim: fc.integer(dims), rows: fc.integer({ min: 0, max: options.maxRows ?? 200 }) })
+    .chain(({ dim, rows }) =>
+      floats(dim * rows, options.ties ?? true).map((values) => ({
+        table: new Table(vectorBatch(column, dim, values)),
+        dim,
+      })),
+    );
 }
 
 /** Query batches of `dim`-dimensional vectors in a column named `column` (default `vector`). */
-export function vectorQueries(dim: number, options: { readonly column?: string; readonly maxRows?: number } = {}): fc.Arbitrary<RecordBatch> {
-  return fc.integer({ min: 1, max: options.maxRows ?? 5 }).chain((rows) => floats(rows * dim, false).map((values) => vectorBatch(options.column ?? 'vector', dim, values)));
+export function vectorQueries(
+  dim: number,
+  options: { readonly column?: string; readonly maxRows?: number } = {},
+): fc.Arbitrary<RecordBatch> {
+  return fc
+    .integer({ min: 1, max: options.maxRows ?? 5 })
+    .chain((rows) => floats(rows * dim, false).map((values) => vectorBatch(options.column ?? 'vector', dim, values)));
 }

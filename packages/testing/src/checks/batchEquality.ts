@@ -8,7 +8,8 @@ import { show } from './describe.js';
  */
 export function batchDifference(expected: RecordBatch | Table, actual: RecordBatch | Table): string | undefined {
   const names = (b: RecordBatch | Table): string[] => b.schema.fields.map((f) => `${f.name}: ${String(f.type)}`);
-  if (!isDeepStrictEqual(names(expected), names(actual))) return `schemas differ: ${show(names(expected))} vs ${show(names(actual))}`;
+  if (!isDeepStrictEqual(names(expected), names(actual)))
+    return `schemas differ: ${show(names(expected))} vs ${show(names(actual))}`;
   if (expected.numRows !== actual.numRows) return `row counts differ: ${expected.numRows} vs ${actual.numRows}`;
   for (const field of expected.schema.fields) {
     const a = columnValues(expected, field.name);
@@ -28,7 +29,8 @@ function columnValues(batch: RecordBatch | Table, name: string): unknown[] {
 function normalise(value: unknown): unknown {
   if (value === null || typeof value !== 'object') return value;
   if (ArrayBuffer.isView(value)) return Array.from(value as unknown as ArrayLike<number>);
-  if (typeof (value as { toArray?: unknown }).toArray === 'function') return Array.from((value as { toArray(): ArrayLike<unknown> }).toArray(), normalise);
+  if (typeof (value as { toArray?: unknown }).toArray === 'function')
+    return Array.from((value as { toArray(): ArrayLike<unknown> }).toArray(), normalise);
   if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return (value as { toJSON(): unknown }).toJSON();
   return value;
 }

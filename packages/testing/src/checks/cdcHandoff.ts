@@ -60,7 +60,15 @@ export async function assertCdcHandoff<S>(
         const expectedLsn = cut > 0 ? batches[cut - 1]!.lsnEnd : undefined;
         const where = `handoff after batch ${cut} of ${batches.length}${expectedLsn === undefined ? '' : ` (LSN ${expectedLsn})`}${startFails ? ', the new provider failing to start' : ''}`;
         const dispatcher = new ReloadDispatcher(RegistrationSet.empty(), RegistrationSet.empty()).withHandlers({
-          cdcStreams: [{ name, old: first, oldProvider: old, next: startFails ? failingOnce(next) : next, ...(expectedLsn === undefined ? {} : { expectedLsn }) }],
+          cdcStreams: [
+            {
+              name,
+              old: first,
+              oldProvider: old,
+              next: startFails ? failingOnce(next) : next,
+              ...(expectedLsn === undefined ? {} : { expectedLsn }),
+            },
+          ],
         });
         let current: CdcStream | undefined;
         try {
@@ -69,9 +77,14 @@ export async function assertCdcHandoff<S>(
           current = outcome.cdcStreams.get(name);
           await outcome.release();
         } catch (error) {
-          if (!isReloadError(error) || !startFails) fail(`CDC '${name}': ${where}: the handoff failed`, isReloadError(error) ? `${error.code}: ${error.message}` : show(error));
+          if (!isReloadError(error) || !startFails)
+            fail(
+              `CDC '${name}': ${where}: the handoff failed`,
+              isReloadError(error) ? `${error.code}: ${error.message}` : show(error),
+            );
           current = (error.details['restored'] as ResourceBundle | undefined)?.cdcStreams.get(name);
-          if (!current) fail(`CDC '${name}': ${where}: the old provider was not restarted at the checkpoint`, error.message);
+          if (!current)
+            fail(`CDC '${name}': ${where}: the old provider was not restarted at the checkpoint`, error.message);
         }
         const from = redeliver % (cut + 1);
         for (const batch of batches.slice(from)) await current!.deliver(batch);

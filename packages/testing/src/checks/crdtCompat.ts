@@ -34,12 +34,21 @@ export async function assertCrdtCompat<OldOp, NewOp, V>(
   options: CrdtCompatOptions<OldOp, NewOp>,
 ): Promise<CompatVerdict> {
   const kind = `${oldProvider.kind} (format ${oldProvider.formatVersion ?? '?'} → ${newProvider.formatVersion ?? '?'})`;
-  const declared = newProvider.schemaCompatCheck ? await newProvider.schemaCompatCheck(oldProvider) : Compat.compatible();
+  const declared = newProvider.schemaCompatCheck
+    ? await newProvider.schemaCompatCheck(oldProvider)
+    : Compat.compatible();
   if (!isCompatVerdict(declared)) fail(`${kind}: schemaCompatCheck() returned ${show(declared)}, not a compat verdict`);
-  if (declared.type === 'incompatible') fail(`${kind}: the new version declares itself incompatible: ${declared.reason}`);
-  const plans = replicaPlans(options.ops, { replicas: options.replicas ?? 3, maxOps: options.maxOps ?? 12 }).filter((plan) => plan.some((ops) => ops.length > 0));
+  if (declared.type === 'incompatible')
+    fail(`${kind}: the new version declares itself incompatible: ${declared.reason}`);
+  const plans = replicaPlans(options.ops, { replicas: options.replicas ?? 3, maxOps: options.maxOps ?? 12 }).filter(
+    (plan) => plan.some((ops) => ops.length > 0),
+  );
   // New-version ops come from other replicas than the old states' (n0, n1, …), as after a rolling upgrade.
-  const newPlans = options.newOps ? replicaPlans(options.newOps, { replicas: 1, maxOps: options.maxOps ?? 12, idPrefix: 'n' }).map(([ops]) => ops ?? []) : fc.constant([] as NewOp[]);
+  const newPlans = options.newOps
+    ? replicaPlans(options.newOps, { replicas: 1, maxOps: options.maxOps ?? 12, idPrefix: 'n' }).map(
+        ([ops]) => ops ?? [],
+      )
+    : fc.constant([] as NewOp[]);
   const samples: OldOp[][] = [];
   await fc.assert(
     fc.asyncProperty(plans, newPlans, async (ops, newOps) => {
@@ -51,28 +60,50 @@ export async function assertCrdtCompat<OldOp, NewOp, V>(
         try {
           bytes = await declared.migrate(bytes);
         } catch (error) {
-          fail(`${kind}: migration '${declared.description}' failed`, `old ops ${show(ops)}`, `error: ${String(error)}`);
+          fail(
+            `${kind}: migration '${declared.description}' failed`,
+            `old ops ${show(ops)}`,
+            `error: ${String(error)}`,
+          );
         }
       }
       let migrated;
       try {
         migrated = await newProvider.fromPersisted(bytes);
       } catch (error) {
-        fail(`${kind}: the new version cannot read a state of the old one`, `old ops ${show(ops)}`, `old value ${show(before)}`, `error: ${error instanceof Error ? error.message : String(error)}`);
+        fail(
+          `${kind}: the new version cannot read a state of the old one`,
+          `old ops ${show(ops)}`,
+          `old value ${show(before)}`,
+          `error: ${error instanceof Error ? error.message : String(error)}`,
+        );
       }
       const after = await migrated.value();
-      if (!isDeepStrictEqual(before, after)) fail(`${kind}: value changed across the handoff`, `old ops ${show(ops)}`, `before ${show(before)}`, `after  ${show(after)}`);
+      if (!isDeepStrictEqual(before, after))
+        fail(
+          `${kind}: value changed across the handoff`,
+          `old ops ${show(ops)}`,
+          `before ${show(before)}`,
+          `after  ${show(after)}`,
+        );
       if (!options.newOps) return;
       const fresh = await stateOf(newProvider, newOps);
       const other = await stateOf(newProvider, newOps);
       await migrated.merge(fresh);
       await other.merge(await newProvider.fromPersisted(bytes));
       if (!isDeepStrictEqual(await migrated.value(), await other.value())) {
-        fail(`${kind}: a migrated state does not merge commutatively with new-version states`, `old ops ${show(ops)}`, `new ops ${show(newOps)}`, `merge(migrated, new) = ${show(await migrated.value())}`, `merge(new, migrated) = ${show(await other.value())}`);
+        fail(
+          `${kind}: a migrated state does not merge commutatively with new-version states`,
+          `old ops ${show(ops)}`,
+          `new ops ${show(newOps)}`,
+          `merge(migrated, new) = ${show(await migrated.value())}`,
+          `merge(new, migrated) = ${show(await other.value())}`,
+        );
       }
       const withEmpty = await newProvider.fromPersisted(bytes);
       await withEmpty.merge(await newProvider.empty());
-      if (!isDeepStrictEqual(await withEmpty.value(), after)) fail(`${kind}: merging a migrated state with the new empty state changed it`, `old ops ${show(ops)}`);
+      if (!isDeepStrictEqual(await withEmpty.value(), after))
+        fail(`${kind}: merging a migrated state with the new empty state changed it`, `old ops ${show(ops)}`);
     }),
     assertParameters(options),
   );

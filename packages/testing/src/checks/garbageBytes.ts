@@ -19,15 +19,17 @@ export interface GarbageOptions extends RunOptions {
 export function garbageBytes(options: Pick<GarbageOptions, 'valid' | 'maxBytes'> = {}): fc.Arbitrary<Uint8Array> {
   const random = fc.uint8Array({ maxLength: options.maxBytes ?? 512 });
   if (!options.valid) return random;
-  const mutated = fc.tuple(options.valid, fc.nat(), fc.integer({ min: 1, max: 255 }), fc.constantFrom('truncate', 'flip', 'extend') ).map(([bytes, at, xor, how]) => {
-    if (bytes.length === 0) return bytes;
-    const i = at % bytes.length;
-    if (how === 'truncate') return bytes.slice(0, i);
-    if (how === 'extend') return Uint8Array.from([...bytes, xor]);
-    const copy = bytes.slice();
-    copy[i]! ^= xor;
-    return copy;
-  });
+  const mutated = fc
+    .tuple(options.valid, fc.nat(), fc.integer({ min: 1, max: 255 }), fc.constantFrom('truncate', 'flip', 'extend'))
+    .map(([bytes, at, xor, how]) => {
+      if (bytes.length === 0) return bytes;
+      const i = at % bytes.length;
+      if (how === 'truncate') return bytes.slice(0, i);
+      if (how === 'extend') return Uint8Array.from([...bytes, xor]);
+      const copy = bytes.slice();
+      copy[i]! ^= xor;
+      return copy;
+    });
   return fc.oneof(random, mutated);
 }
 
@@ -36,15 +38,28 @@ export function garbageBytes(options: Pick<GarbageOptions, 'valid' | 'maxBytes'>
  * `ReloadError`, never another exception, a crash or a hang: for random bytes and corrupted valid
  * encodings it must either return or throw a `ReloadError` with one of the allowed codes.
  */
-export async function assertRejectsGarbage(decode: (bytes: Uint8Array) => MaybePromise<unknown>, options: GarbageOptions = {}): Promise<void> {
+export async function assertRejectsGarbage(
+  decode: (bytes: Uint8Array) => MaybePromise<unknown>,
+  options: GarbageOptions = {},
+): Promise<void> {
   const codes = options.codes ?? ['CORRUPT_INPUT', 'INVALID_ARGUMENT'];
   await fc.assert(
     fc.asyncProperty(garbageBytes(options), async (bytes) => {
       try {
         await decode(bytes);
       } catch (error) {
-        if (!isReloadError(error)) fail('a decoder threw something other than a ReloadError on bad bytes', `input (${bytes.length} bytes) ${show(bytes)}`, `threw ${show(error)}`);
-        if (!codes.includes(error.code)) fail(`a decoder rejected bad bytes with code ${error.code}, expected one of ${codes.join(', ')}`, `input ${show(bytes)}`, error.message);
+        if (!isReloadError(error))
+          fail(
+            'a decoder threw something other than a ReloadError on bad bytes',
+            `input (${bytes.length} bytes) ${show(bytes)}`,
+            `threw ${show(error)}`,
+          );
+        if (!codes.includes(error.code))
+          fail(
+            `a decoder rejected bad bytes with code ${error.code}, expected one of ${codes.join(', ')}`,
+            `input ${show(bytes)}`,
+            error.message,
+          );
       }
     }),
     assertParameters(options),

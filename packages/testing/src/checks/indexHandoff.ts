@@ -27,7 +27,13 @@ export async function assertIndexHandoff<S = Table>(
   newProvider: IndexKindProvider,
   options: IndexHandoffOptions<S>,
 ): Promise<void> {
-  const case_ = options.sources.chain((source) => fc.tuple(fc.constant(source), fc.array(options.queries(source), { minLength: 1, maxLength: 4 }), options.k ?? fc.integer({ min: 1, max: 10 })));
+  const case_ = options.sources.chain((source) =>
+    fc.tuple(
+      fc.constant(source),
+      fc.array(options.queries(source), { minLength: 1, maxLength: 4 }),
+      options.k ?? fc.integer({ min: 1, max: 10 }),
+    ),
+  );
   await fc.assert(
     fc.asyncProperty(case_, async ([source, queries, k]) => {
       const old = await buildOld(source);
@@ -39,12 +45,21 @@ export async function assertIndexHandoff<S = Table>(
         try {
           reopened = await newProvider.open(bytes);
         } catch (error) {
-          fail(`${newProvider.kind}: the new version cannot open the persisted index (${bytes.byteLength} bytes)`, `error: ${error instanceof Error ? error.message : String(error)}`);
+          fail(
+            `${newProvider.kind}: the new version cannot open the persisted index (${bytes.byteLength} bytes)`,
+            `error: ${error instanceof Error ? error.message : String(error)}`,
+          );
         }
         for (const [i, query] of queries.entries()) {
           const after = await reopened.probe(query, k);
           const difference = batchDifference(before[i]!, after);
-          if (difference) fail(`${newProvider.kind}: answers changed after persist → open`, `query batch ${i} (${query.numRows} rows), k = ${k}`, difference, `source rows: ${show((source as { numRows?: number }).numRows)}`);
+          if (difference)
+            fail(
+              `${newProvider.kind}: answers changed after persist → open`,
+              `query batch ${i} (${query.numRows} rows), k = ${k}`,
+              difference,
+              `source rows: ${show((source as { numRows?: number }).numRows)}`,
+            );
         }
       } finally {
         await old.close();

@@ -15,7 +15,11 @@ export interface CrdtConformanceOptions<Op> extends RunOptions {
 }
 
 /** Valid persisted states of `provider`, reached by generated plans (for corrupting). */
-export async function persistedSamples<Op, V>(provider: CrdtKindProvider<Op, V>, ops: OpSource<Op>, count = 24): Promise<Uint8Array[]> {
+export async function persistedSamples<Op, V>(
+  provider: CrdtKindProvider<Op, V>,
+  ops: OpSource<Op>,
+  count = 24,
+): Promise<Uint8Array[]> {
   const plans = fc.sample(replicaPlans(ops, { replicas: 2, maxOps: 8 }), { numRuns: count, seed: 42 });
   return Promise.all(plans.map(async (plan) => (await stateOfPlan(provider, plan)).persist()));
 }
@@ -25,16 +29,29 @@ export async function persistedSamples<Op, V>(provider: CrdtKindProvider<Op, V>,
  * own persisted states round-trip (what a reload to the same version does); `fromPersisted` answers
  * random and corrupted bytes with a typed error.
  */
-export function crdtKindConformance<Op, V>(provider: CrdtKindProvider<Op, V>, options: CrdtConformanceOptions<Op>): ConformanceCase[] {
+export function crdtKindConformance<Op, V>(
+  provider: CrdtKindProvider<Op, V>,
+  options: CrdtConformanceOptions<Op>,
+): ConformanceCase[] {
   const kind = provider.kind;
   return [
-    { name: `${kind}: merge is commutative, associative, idempotent; replicas converge`, run: () => assertCrdtLaws(provider, options) },
-    { name: `${kind}: reachable states round-trip through persist / fromPersisted`, run: async () => void (await assertCrdtCompat(provider, provider, { ...options, newOps: options.ops })) },
+    {
+      name: `${kind}: merge is commutative, associative, idempotent; replicas converge`,
+      run: () => assertCrdtLaws(provider, options),
+    },
+    {
+      name: `${kind}: reachable states round-trip through persist / fromPersisted`,
+      run: async () => void (await assertCrdtCompat(provider, provider, { ...options, newOps: options.ops })),
+    },
     {
       name: `${kind}: fromPersisted rejects random and corrupted bytes with a typed error`,
       run: async () => {
         const valid = await persistedSamples(provider, options.ops);
-        await assertRejectsGarbage((bytes) => provider.fromPersisted(bytes), { ...options, valid: fc.constantFrom(...valid), numRuns: options.numRuns ?? 300 });
+        await assertRejectsGarbage((bytes) => provider.fromPersisted(bytes), {
+          ...options,
+          valid: fc.constantFrom(...valid),
+          numRuns: options.numRuns ?? 300,
+        });
       },
     },
   ];

@@ -23,18 +23,33 @@ export interface IndexConformanceOptions<S> extends RunOptions {
  * would: answers must survive persist → open on a fresh provider, and `open` must answer random and
  * corrupted bytes with a typed error.
  */
-export function indexKindConformance<S>(factory: () => IndexKindProvider, options: IndexConformanceOptions<S>): ConformanceCase[] {
+export function indexKindConformance<S>(
+  factory: () => IndexKindProvider,
+  options: IndexConformanceOptions<S>,
+): ConformanceCase[] {
   const kind = factory().kind;
-  const build = (source: S) => factory().build(options.table(source), { column: options.column, ...(options.params ? { params: options.params } : {}) });
+  const build = (source: S) =>
+    factory().build(options.table(source), {
+      column: options.column,
+      ...(options.params ? { params: options.params } : {}),
+    });
   return [
-    { name: `${kind}: probes answer identically after persist → open on a new version`, run: () => assertIndexHandoff(build, factory(), { ...options, sources: options.sources, queries: options.queries }) },
+    {
+      name: `${kind}: probes answer identically after persist → open on a new version`,
+      run: () =>
+        assertIndexHandoff(build, factory(), { ...options, sources: options.sources, queries: options.queries }),
+    },
     {
       name: `${kind}: open rejects random and corrupted bytes with a typed error`,
       run: async () => {
         const samples = fc.sample(options.sources, { numRuns: 12, seed: 7 });
         const valid = await Promise.all(samples.map(async (s) => (await build(s)).persist()));
         const provider = factory();
-        await assertRejectsGarbage((bytes) => provider.open(bytes), { ...options, valid: fc.constantFrom(...valid), numRuns: options.numRuns ?? 300 });
+        await assertRejectsGarbage((bytes) => provider.open(bytes), {
+          ...options,
+          valid: fc.constantFrom(...valid),
+          numRuns: options.numRuns ?? 300,
+        });
       },
     },
   ];

@@ -12,17 +12,33 @@ import type { ConformanceCase } from './conformanceCase.js';
  * loaded version would; a handoff between two of them at any cut point — also when the new one fails
  * to start — leaves every batch in the sink exactly once.
  */
-export function cdcOutputConformance<S>(name: string, factory: (sink: S) => CdcOutputProvider, options: CdcHandoffOptions<S>): ConformanceCase[] {
-  return [{ name: `${name}: exactly once at the sink across a handoff at any cut point`, run: () => assertCdcHandoff(factory, factory, options) }];
+export function cdcOutputConformance<S>(
+  name: string,
+  factory: (sink: S) => CdcOutputProvider,
+  options: CdcHandoffOptions<S>,
+): ConformanceCase[] {
+  return [
+    {
+      name: `${name}: exactly once at the sink across a handoff at any cut point`,
+      run: () => assertCdcHandoff(factory, factory, options),
+    },
+  ];
 }
 
 /**
  * The conformance suite every logical type runs: values survive Arrow IPC with the extension
  * metadata intact, and redeclaring the same contract in a new version is compatible.
  */
-export function logicalTypeConformance<V>(type: LogicalType<V>, redeclared: LogicalTypeProvider, options: RunOptions & { readonly values?: fc.Arbitrary<V> } = {}): ConformanceCase[] {
+export function logicalTypeConformance<V>(
+  type: LogicalType<V>,
+  redeclared: LogicalTypeProvider,
+  options: RunOptions & { readonly values?: fc.Arbitrary<V> } = {},
+): ConformanceCase[] {
   return [
     { name: `${type.name}: values round-trip through Arrow IPC`, run: () => assertLogicalTypeRoundTrip(type, options) },
-    { name: `${type.name}: an unchanged redeclaration is compatible`, run: () => assertLogicalTypeCompat(type, redeclared) },
+    {
+      name: `${type.name}: an unchanged redeclaration is compatible`,
+      run: () => assertLogicalTypeCompat(type, redeclared),
+    },
   ];
 }

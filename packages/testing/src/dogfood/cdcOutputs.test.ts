@@ -10,12 +10,16 @@ import { cdcOutputConformance } from '../conformance/otherConformance.js';
 const tempDir = () => mkdtemp(join(tmpdir(), 'baton-cdc-kit-'));
 
 describe('conformance: fileCdcOutput', () => {
-  for (const c of cdcOutputConformance('fileCdcOutput', (dir: string) => fileCdcOutput({ name: 'audit', directory: dir, bufferBytes: 256 }), {
-    sink: tempDir,
-    read: async (dir) => (await readFileSink(dir)).batches,
-    dispose: (dir) => rm(dir, { recursive: true, force: true }),
-    numRuns: 40,
-  })) {
+  for (const c of cdcOutputConformance(
+    'fileCdcOutput',
+    (dir: string) => fileCdcOutput({ name: 'audit', directory: dir, bufferBytes: 256 }),
+    {
+      sink: tempDir,
+      read: async (dir) => (await readFileSink(dir)).batches,
+      dispose: (dir) => rm(dir, { recursive: true, force: true }),
+      numRuns: 40,
+    },
+  )) {
     it(c.name, c.run, 60_000);
   }
 });
@@ -27,8 +31,13 @@ interface MemorySink {
 }
 
 describe('conformance: callbackCdcOutput', () => {
-  const factory = (sink: MemorySink) => callbackCdcOutput({ name: 'feed', position: sink.position, onBatch: (b) => void sink.written.push(b) });
-  for (const c of cdcOutputConformance('callbackCdcOutput', factory, { sink: () => ({ written: [], position: new CdcPosition(0n) }), read: (sink) => sink.written, numRuns: 80 })) {
+  const factory = (sink: MemorySink) =>
+    callbackCdcOutput({ name: 'feed', position: sink.position, onBatch: (b) => void sink.written.push(b) });
+  for (const c of cdcOutputConformance('callbackCdcOutput', factory, {
+    sink: () => ({ written: [], position: new CdcPosition(0n) }),
+    read: (sink) => sink.written,
+    numRuns: 80,
+  })) {
     it(c.name, c.run, 30_000);
   }
 });
@@ -53,7 +62,11 @@ describe('assertCdcHandoff', () => {
         };
       },
     });
-    const failure = await assertCdcHandoff(broken, broken, { sink: () => ({ written: [], position: new CdcPosition(0n) }), read: (s) => s.written, numRuns: 100 }).then(
+    const failure = await assertCdcHandoff(broken, broken, {
+      sink: () => ({ written: [], position: new CdcPosition(0n) }),
+      read: (s) => s.written,
+      numRuns: 100,
+    }).then(
       () => undefined,
       (e: unknown) => e as Error,
     );

@@ -22,12 +22,19 @@ for (const [provider, ops] of suites) {
 
 describe('assertCrdtCompat', () => {
   it('accepts g-counter v1 → v2 through its declared migration', async () => {
-    const verdict = await assertCrdtCompat(gCounter, gCounterV2, { ops: referenceOps.gCounter, newOps: referenceOps.gCounter, numRuns: 80 });
+    const verdict = await assertCrdtCompat(gCounter, gCounterV2, {
+      ops: referenceOps.gCounter,
+      newOps: referenceOps.gCounter,
+      numRuns: 80,
+    });
     expect(verdict.type).toBe('compatibleAfterMigration');
   });
 
   it('catches a v2 that drops data only non-empty states hold, naming the state and values', async () => {
-    const failure = await assertCrdtCompat(pnCounter, lossyPnCounterV2, { ops: referenceOps.pnCounter, numRuns: 100 }).then(
+    const failure = await assertCrdtCompat(pnCounter, lossyPnCounterV2, {
+      ops: referenceOps.pnCounter,
+      numRuns: 100,
+    }).then(
       () => undefined,
       (error: unknown) => error as Error,
     );
@@ -54,6 +61,8 @@ describe('assertCrdtCompat', () => {
         throw new Error('unused');
       },
     };
-    await expect(assertCrdtLaws(broken, { ops: referenceOps.gCounter, numRuns: 50 })).rejects.toThrow(/log: (merge is not (commutative|associative|idempotent)|replicas did not converge)/);
+    await expect(assertCrdtLaws(broken, { ops: referenceOps.gCounter, numRuns: 50 })).rejects.toThrow(
+      /log: (merge is not (commutative|associative|idempotent)|replicas did not converge)/,
+    );
   });
 });

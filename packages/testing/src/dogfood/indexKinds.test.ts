@@ -12,19 +12,39 @@ const vectorSources = vectorTables({ maxRows: 80 });
 
 describe('conformance: flat-vector', () => {
   for (const metric of ['l2', 'cosine'] as const) {
-    for (const c of indexKindConformance(() => flatVectorIndexKind(), { sources: vectorSources, table: (s) => s.table, column: 'embedding', params: { metric }, queries: (s) => vectorQueries(s.dim), numRuns: 40 })) {
+    for (const c of indexKindConformance(() => flatVectorIndexKind(), {
+      sources: vectorSources,
+      table: (s) => s.table,
+      column: 'embedding',
+      params: { metric },
+      queries: (s) => vectorQueries(s.dim),
+      numRuns: 40,
+    })) {
       it(`${metric}: ${c.name}`, c.run, 60_000);
     }
   }
 });
 
-const orderedSources = fc.array(fc.integer({ min: -20, max: 20 }), { maxLength: 60 }).map((keys) => tableFromArrays({ key: Int32Array.from(keys) }));
+const orderedSources = fc
+  .array(fc.integer({ min: -20, max: 20 }), { maxLength: 60 })
+  .map((keys) => tableFromArrays({ key: Int32Array.from(keys) }));
 const rangeQueries = fc
   .array(fc.tuple(fc.integer({ min: -25, max: 25 }), fc.integer({ min: 0, max: 10 })), { minLength: 1, maxLength: 4 })
-  .map((ranges) => tableFromArrays({ lo: Int32Array.from(ranges, ([lo]) => lo), hi: Int32Array.from(ranges, ([lo, w]) => lo + w) }).batches[0]!);
+  .map(
+    (ranges) =>
+      tableFromArrays({ lo: Int32Array.from(ranges, ([lo]) => lo), hi: Int32Array.from(ranges, ([lo, w]) => lo + w) })
+        .batches[0]!,
+  );
 
 describe('conformance: ordered', () => {
-  for (const c of indexKindConformance(() => orderedIndexKind(), { sources: orderedSources, table: (t) => t, column: 'key', queries: () => rangeQueries, numRuns: 40 })) it(c.name, c.run, 60_000);
+  for (const c of indexKindConformance(() => orderedIndexKind(), {
+    sources: orderedSources,
+    table: (t) => t,
+    column: 'key',
+    queries: () => rangeQueries,
+    numRuns: 40,
+  }))
+    it(c.name, c.run, 60_000);
 });
 
 describe('assertIndexHandoff', () => {
@@ -41,7 +61,8 @@ describe('assertIndexHandoff', () => {
         return {
           async probe(query, k) {
             const answer = handle.probe(query, k + 1);
-            const column = (name: string): number[] => Array.from(answer.getChild(name)!.toArray() as ArrayLike<number>);
+            const column = (name: string): number[] =>
+              Array.from(answer.getChild(name)!.toArray() as ArrayLike<number>);
             const [queries, rows, distances] = [column('query'), column('row'), column('distance')];
             const keep = rows.flatMap((row, i) => (row === lastRow ? [] : [i]));
             const perQuery = (i: number): boolean => keep.filter((j) => queries[j] === queries[i]).indexOf(i) < k;
@@ -57,12 +78,19 @@ describe('assertIndexHandoff', () => {
         } satisfies IndexHandle;
       },
     };
-    const failure = await assertIndexHandoff((s: { table: Table }) => honest.build(s.table, { column: 'embedding' }), broken, {
-      sources: vectorTables({ maxRows: 30, dims: { min: 1, max: 4 } }).filter((s) => s.table.numRows > 1),
-      queries: (s) => vectorQueries(s.dim),
-      k: fc.constant(100),
-      numRuns: 50,
-    }).then(() => undefined, (e: unknown) => e as Error);
+    const failure = await assertIndexHandoff(
+      (s: { table: Table }) => honest.build(s.table, { column: 'embedding' }),
+      broken,
+      {
+        sources: vectorTables({ maxRows: 30, dims: { min: 1, max: 4 } }).filter((s) => s.table.numRows > 1),
+        queries: (s) => vectorQueries(s.dim),
+        k: fc.constant(100),
+        numRuns: 50,
+      },
+    ).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
     expect(failure?.message).toMatch(/flat-vector: answers changed after persist → open/);
     expect(failure?.message).toMatch(/row counts differ|column '(row|distance|query)' differs at row \d+/);
   });

@@ -13,7 +13,9 @@ for (const type of [uuidType, jsonType, geoPointType]) {
 
 describe('logical type checks', () => {
   it('refuse a next version that changes the storage type, naming old and new', async () => {
-    await expect(assertLogicalTypeCompat(geoPointType, geoPointV2Type)).rejects.toThrow(/baton.geo.point': a reload would be refused[\s\S]*storage type FixedSizeList\[2\]<Float64>.*→ Struct/);
+    await expect(assertLogicalTypeCompat(geoPointType, geoPointV2Type)).rejects.toThrow(
+      /baton.geo.point': a reload would be refused[\s\S]*storage type FixedSizeList\[2\]<Float64>.*→ Struct/,
+    );
   });
 
   it('catch a type whose values do not survive storage', async () => {
@@ -29,6 +31,8 @@ describe('logical type checks', () => {
       parse: (s: string) => s,
       format: (v: string) => v,
     });
-    await expect(assertLogicalTypeRoundTrip(lossy, { values: fc.string({ minLength: 4, maxLength: 8 }), numRuns: 30 })).rejects.toThrow(/'example.lossy': value changed through IPC \((stream|file)\) at row \d+/);
+    await expect(
+      assertLogicalTypeRoundTrip(lossy, { values: fc.string({ minLength: 4, maxLength: 8 }), numRuns: 30 }),
+    ).rejects.toThrow(/'example.lossy': value changed through IPC \((stream|file)\) at row \d+/);
   });
 });

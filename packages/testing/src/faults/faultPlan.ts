@@ -10,7 +10,8 @@ import fc from 'fast-check';
  * - `start` (new): the new CDC provider's `start({ fromLsn })`;
  * - `fromPersisted` (new): the new CRDT provider reading migrated state.
  */
-export type FaultStep = 'register' | 'compat' | 'persist' | 'open' | 'checkpoint' | 'shutdown' | 'start' | 'fromPersisted';
+export type FaultStep =
+  'register' | 'compat' | 'persist' | 'open' | 'checkpoint' | 'shutdown' | 'start' | 'fromPersisted';
 
 /**
  * How the step misbehaves: throws synchronously, rejects, hangs forever (ignoring its signal),
@@ -61,5 +62,7 @@ export function faultPlans(options: FaultPlanOptions = {}): fc.Arbitrary<FaultPl
 
 /** Human-readable form of a plan, for counterexamples. */
 export function describeFault(plan: FaultPlan | undefined): string {
-  return plan === undefined ? 'no fault' : `${plan.step} ${plan.mode === 'garbage' ? 'returns garbage' : plan.mode === 'hang' ? 'hangs' : plan.mode + 's'} (${faultStepRole[plan.step]} version)`;
+  return plan === undefined
+    ? 'no fault'
+    : `${plan.step} ${plan.mode === 'garbage' ? 'returns garbage' : plan.mode === 'hang' ? 'hangs' : plan.mode + 's'} (${faultStepRole[plan.step]} version)`;
 }

@@ -8,7 +8,9 @@ describe('FaultSwitch', () => {
     const faults = new FaultSwitch().arm({ step: 'open', mode: 'reject' }, { old: '1', next: '2' });
     expect(faults.run('open', '1', () => 'old opens fine')).toBe('old opens fine'); // open is a step of the new version
     expect(faults.run('persist', '2', () => 'other step')).toBe('other step');
-    await expect(faults.run('open', '2', () => Promise.resolve('never'))).rejects.toThrow('injected fault: open rejects');
+    await expect(faults.run('open', '2', () => Promise.resolve('never'))).rejects.toThrow(
+      'injected fault: open rejects',
+    );
     expect(faults.fired).toEqual({ step: 'open', mode: 'reject' });
     expect(faults.run('open', '2', () => 'second open')).toBe('second open');
   });
@@ -25,7 +27,9 @@ describe('FaultSwitch', () => {
     expect(faults.signal.aborted).toBe(true);
     faults.arm({ step: 'register', mode: 'hang' }, { old: '1', next: '2' });
     const hanging = faults.run('register', '2', () => Promise.resolve(1));
-    expect(await Promise.race([hanging, new Promise((r) => setTimeout(() => r('still hanging'), 10))])).toBe('still hanging');
+    expect(await Promise.race([hanging, new Promise((r) => setTimeout(() => r('still hanging'), 10))])).toBe(
+      'still hanging',
+    );
   });
 
   it('generates only plans that can fail, and describes them', () => {

@@ -58,13 +58,15 @@ export function withFaults(plugin: PluginDefinition, faults: FaultSwitch): Plugi
   const version = plugin.version;
   const step = <T>(name: FaultStep, call: () => T): T => faults.run(name, version, call);
 
-  const handle = (h: IndexHandle): IndexHandle => override(h, { persist: (options) => step('persist', () => h.persist(options)) });
+  const handle = (h: IndexHandle): IndexHandle =>
+    override(h, { persist: (options) => step('persist', () => h.persist(options)) });
   const stream = (s: CdcStream): CdcStream =>
     override(s, {
       checkpoint: (options) => step('checkpoint', () => s.checkpoint(options)),
       shutdown: (options) => step('shutdown', () => s.shutdown(options)),
     });
-  const state = (s: CrdtState): CrdtState => override(s, { persist: () => step('persist', () => s.persist()), merge: (other) => s.merge(unwrap(other)) });
+  const state = (s: CrdtState): CrdtState =>
+    override(s, { persist: () => step('persist', () => s.persist()), merge: (other) => s.merge(unwrap(other)) });
 
   const wrap = (kind: string, provider: unknown): unknown => {
     switch (kind) {
@@ -72,19 +74,33 @@ export function withFaults(plugin: PluginDefinition, faults: FaultSwitch): Plugi
         const p = provider as IndexKindProvider;
         return override(p, {
           build: (source, options) => mapResult(p.build(source, options), handle),
-          open: (bytes, options) => mapResult(step('open', () => p.open(bytes, options)), handle),
+          open: (bytes, options) =>
+            mapResult(
+              step('open', () => p.open(bytes, options)),
+              handle,
+            ),
         });
       }
       case 'cdcOutput': {
         const p = provider as CdcOutputProvider;
-        return override(p, { start: (options) => mapResult(step('start', () => p.start(options)), stream) });
+        return override(p, {
+          start: (options) =>
+            mapResult(
+              step('start', () => p.start(options)),
+              stream,
+            ),
+        });
       }
       case 'crdtKind': {
         const p = provider as CrdtKindProvider;
         const check = p.schemaCompatCheck?.bind(p);
         return override(p, {
           empty: () => mapResult(p.empty(), state),
-          fromPersisted: (bytes) => mapResult(step('fromPersisted', () => p.fromPersisted(bytes)), state),
+          fromPersisted: (bytes) =>
+            mapResult(
+              step('fromPersisted', () => p.fromPersisted(bytes)),
+              state,
+            ),
           ...(check ? { schemaCompatCheck: (old: CrdtKindProvider) => step('compat', () => check(old)) } : {}),
         });
       }

@@ -28,10 +28,27 @@ function engine(version: string, directory: string, cdc?: (directory: string) =>
 
 const vectors = Float32Array.from({ length: 40 * 4 }, (_, i) => Math.sin(i * 1.7));
 const resources: HarnessResources = {
-  index: { kind: 'flat-vector', source: vectorBatch('embedding', 4, vectors), column: 'embedding', queries: [vectorBatch('vector', 4, vectors.slice(0, 8)), vectorBatch('vector', 4, vectors.slice(40, 44))], k: 3 },
+  index: {
+    kind: 'flat-vector',
+    source: vectorBatch('embedding', 4, vectors),
+    column: 'embedding',
+    queries: [vectorBatch('vector', 4, vectors.slice(0, 8)), vectorBatch('vector', 4, vectors.slice(40, 44))],
+    k: 3,
+  },
   cdc: { output: 'audit' },
-  crdt: { kind: 'g-counter', ops: [{ replica: 'h', by: 1 }, { replica: 'h', by: 5 }, { replica: 'h', by: 2 }] },
-  call: { kind: 'scalarFunction', key: 'lower', invoke: (f: { invoke(a: unknown[]): unknown }) => f.invoke([vectorFromArray(['ABC'], new Utf8())]) },
+  crdt: {
+    kind: 'g-counter',
+    ops: [
+      { replica: 'h', by: 1 },
+      { replica: 'h', by: 5 },
+      { replica: 'h', by: 2 },
+    ],
+  },
+  call: {
+    kind: 'scalarFunction',
+    key: 'lower',
+    invoke: (f: { invoke(a: unknown[]): unknown }) => f.invoke([vectorFromArray(['ABC'], new Utf8())]),
+  },
 };
 
 const world = (cdc?: (directory: string) => CdcOutputProvider) => async () => {
@@ -50,7 +67,12 @@ describe('ReloadHarness', () => {
   }, 120_000);
 
   it('a provider call that hangs is bounded by the step timeout', async () => {
-    await new ReloadHarness({ setup: world(), resources, faults: faultPlans({ modes: ['hang'], steps: ['persist', 'open', 'checkpoint', 'start', 'fromPersisted'] }), host: { stepTimeoutMs: 250, compatTimeoutMs: 500 } }).check({ numRuns: 8 });
+    await new ReloadHarness({
+      setup: world(),
+      resources,
+      faults: faultPlans({ modes: ['hang'], steps: ['persist', 'open', 'checkpoint', 'start', 'fromPersisted'] }),
+      host: { stepTimeoutMs: 250, compatTimeoutMs: 500 },
+    }).check({ numRuns: 8 });
   }, 120_000);
 
   it('catches a new CDC output that writes the checkpoint batch again when it resumes', async () => {
@@ -73,15 +95,24 @@ describe('ReloadHarness', () => {
         };
       },
     };
-    const plugin = (version: string) => definePlugin({ name: 'engine', version, register: (r) => void r.cdcOutput(replaying) });
+    const plugin = (version: string) =>
+      definePlugin({ name: 'engine', version, register: (r) => void r.cdcOutput(replaying) });
     const setup = () => {
       sink.written.length = 0;
       sink.position = 0n;
       return { old: plugin('1.0.0'), next: plugin('2.0.0'), readSink: () => sink.written };
     };
-    const failure = await new ReloadHarness({ setup, resources: { cdc: { output: 'audit' } }, faults: fc.constant(undefined), maxCalls: 8 })
+    const failure = await new ReloadHarness({
+      setup,
+      resources: { cdc: { output: 'audit' } },
+      faults: fc.constant(undefined),
+      maxCalls: 8,
+    })
       .check({ numRuns: 60 })
-      .then(() => undefined, (e: unknown) => e as Error);
+      .then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      );
     expect(failure?.message).toMatch(/the CDC sink does not hold every batch exactly once/);
     expect(failure?.message).toMatch(/expected \[[\s\S]*sink {5}\[/);
   }, 60_000);

@@ -1,6 +1,13 @@
 import { isDeepStrictEqual } from 'node:util';
 import { createPluginHost, isReloadError } from '@baton/core';
-import type { CrdtKindProvider, MaybePromise, PluginDefinition, PluginHostOptions, ReloadError, SurfaceKind } from '@baton/core';
+import type {
+  CrdtKindProvider,
+  MaybePromise,
+  PluginDefinition,
+  PluginHostOptions,
+  ReloadError,
+  SurfaceKind,
+} from '@baton/core';
 import type { RecordBatch, Table } from 'apache-arrow';
 import fc from 'fast-check';
 import { lsnRanges } from '../arbitraries/cdcBatches.js';
@@ -27,10 +34,21 @@ export interface HarnessSetup {
 
 /** The live resources the simulated host opens from the old version and uses throughout. */
 export interface HarnessResources {
-  readonly index?: { readonly kind: string; readonly source: Table | RecordBatch; readonly column: string; readonly params?: Readonly<Record<string, unknown>>; readonly queries: readonly RecordBatch[]; readonly k: number };
+  readonly index?: {
+    readonly kind: string;
+    readonly source: Table | RecordBatch;
+    readonly column: string;
+    readonly params?: Readonly<Record<string, unknown>>;
+    readonly queries: readonly RecordBatch[];
+    readonly k: number;
+  };
   readonly cdc?: { readonly output: string };
   readonly crdt?: { readonly kind: string; readonly ops: readonly unknown[] };
-  readonly call?: { readonly kind: SurfaceKind; readonly key: string; readonly invoke: (provider: never) => MaybePromise<unknown> };
+  readonly call?: {
+    readonly kind: SurfaceKind;
+    readonly key: string;
+    readonly invoke: (provider: never) => MaybePromise<unknown>;
+  };
 }
 
 /** Options of a {@link ReloadHarness}. */
@@ -64,8 +82,18 @@ export class ReloadHarness {
   /** Runs generated cases; throws a readable counterexample on the first broken promise. */
   async check(options: RunOptions = {}): Promise<void> {
     const r = this.#options.resources;
-    const calls = harnessCalls({ index: r.index?.queries.length ?? 0, cdc: r.cdc !== undefined, crdt: r.crdt?.ops.length ?? 0, call: r.call !== undefined }, this.#options.maxCalls ?? 16);
-    const faults = this.#options.faults ?? fc.option(faultPlans({ modes: ['throw', 'reject', 'abort', 'garbage'] }), { nil: undefined });
+    const calls = harnessCalls(
+      {
+        index: r.index?.queries.length ?? 0,
+        cdc: r.cdc !== undefined,
+        crdt: r.crdt?.ops.length ?? 0,
+        call: r.call !== undefined,
+      },
+      this.#options.maxCalls ?? 16,
+    );
+    const faults =
+      this.#options.faults ??
+      fc.option(faultPlans({ modes: ['throw', 'reject', 'abort', 'garbage'] }), { nil: undefined });
     await fc.assert(
       fc.asyncProperty(fc.scheduler(), calls, faults, (s, workload, fault) => this.runCase(s, workload, fault)),
       assertParameters({ numRuns: 50, ...options }),
@@ -77,7 +105,12 @@ export class ReloadHarness {
     const setup = await this.#options.setup();
     const faults = new FaultSwitch();
     const retiredAt = new Map<string, number>();
-    const w: { -readonly [K in keyof Workload]: Workload[K] } = { host: createPluginHost({ drainTimeoutMs: 10_000, stepTimeoutMs: 10_000, ...this.#options.host }), versionsSeen: [], retiredAt, sequence: 0 };
+    const w: { -readonly [K in keyof Workload]: Workload[K] } = {
+      host: createPluginHost({ drainTimeoutMs: 10_000, stepTimeoutMs: 10_000, ...this.#options.host }),
+      versionsSeen: [],
+      retiredAt,
+      sequence: 0,
+    };
     const probe = (plugin: PluginDefinition): PluginDefinition => ({
       ...plugin,
       register: async (r) => {
@@ -91,43 +124,73 @@ export class ReloadHarness {
       const { index, cdc, crdt, call } = this.#options.resources;
       let reference: CrdtKindProvider | undefined;
       if (index) {
-        const handle = await w.host.openIndex({ name: 'harness.index', kind: index.kind, source: index.source, column: index.column, ...(index.params ? { params: index.params } : {}) });
+        const handle = await w.host.openIndex({
+          name: 'harness.index',
+          kind: index.kind,
+          source: index.source,
+          column: index.column,
+          ...(index.params ? { params: index.params } : {}),
+        });
         const baseline = await Promise.all(index.queries.map((q) => handle.probe(q, index.k)));
         w.index = { handle, queries: index.queries, k: index.k, baseline };
       }
-      if (cdc) w.cdc = { stream: await s.waitFor(w.host.startCdc({ name: 'harness.cdc', output: cdc.output, fromLsn: 0n })), delivered: [], nextLsn: 0n };
+      if (cdc)
+        w.cdc = {
+          stream: await s.waitFor(w.host.startCdc({ name: 'harness.cdc', output: cdc.output, fromLsn: 0n })),
+          delivered: [],
+          nextLsn: 0n,
+        };
       if (crdt) {
         reference = w.host.lookup('crdtKind', crdt.kind);
-        w.crdt = { state: await w.host.openCrdt({ name: 'harness.crdt', kind: crdt.kind }), ops: crdt.ops, applied: [] };
+        w.crdt = {
+          state: await w.host.openCrdt({ name: 'harness.crdt', kind: crdt.kind }),
+          ops: crdt.ops,
+          applied: [],
+        };
       }
       if (call) w.call = call;
 
       faults.arm(fault, { old: setup.old.version, next: setup.next.version });
-      const running = calls.map((c, i) => s.schedule(Promise.resolve(), `start ${describeCall(c)} #${i}`).then(() => runCall(c, w)));
-      const reload = s.schedule(Promise.resolve(), 'start the reload').then(() => w.host.reload(withFaults(probe(setup.next), faults), { signal: faults.signal }));
+      const running = calls.map((c, i) =>
+        s.schedule(Promise.resolve(), `start ${describeCall(c)} #${i}`).then(() => runCall(c, w)),
+      );
+      const reload = s
+        .schedule(Promise.resolve(), 'start the reload')
+        .then(() => w.host.reload(withFaults(probe(setup.next), faults), { signal: faults.signal }));
       const settled = await s.waitFor(Promise.allSettled([reload, ...running]));
 
-      const failed = settled.slice(1).flatMap((r, i) => (r.status === 'rejected' ? [`${describeCall(calls[i]!)}: ${r.reason instanceof Error ? r.reason.message : show(r.reason)}`] : []));
+      const failed = settled
+        .slice(1)
+        .flatMap((r, i) =>
+          r.status === 'rejected'
+            ? [`${describeCall(calls[i]!)}: ${r.reason instanceof Error ? r.reason.message : show(r.reason)}`]
+            : [],
+        );
       if (failed.length > 0) fail('calls failed during the reload', where, ...failed);
       const outcome = settled[0];
       const fired = faults.fired;
-      if (fired && outcome.status === 'fulfilled') fail(`the fault went unnoticed: ${describeFault(fired)}, yet the reload committed`, where);
+      if (fired && outcome.status === 'fulfilled')
+        fail(`the fault went unnoticed: ${describeFault(fired)}, yet the reload committed`, where);
       if (!fired && outcome.status === 'rejected') fail('a reload without a fault failed', where, show(outcome.reason));
-      if (outcome.status === 'rejected' && !isReloadError(outcome.reason)) fail('a failed reload did not reject with a ReloadError', where, show(outcome.reason));
+      if (outcome.status === 'rejected' && !isReloadError(outcome.reason))
+        fail('a failed reload did not reject with a ReloadError', where, show(outcome.reason));
       if (outcome.status === 'rejected') {
         const error = outcome.reason as ReloadError;
-        if (!error.message.includes(`${setup.old.version} still serves`)) fail('a failed reload did not say the old version still serves', where, error.message);
+        if (!error.message.includes(`${setup.old.version} still serves`))
+          fail('a failed reload did not say the old version still serves', where, error.message);
       }
       const serving = outcome.status === 'fulfilled' ? setup.next.version : setup.old.version;
       const actual = w.host.plugins().find((p) => p.name === setup.old.name)?.version;
       if (actual !== serving) fail(`version ${show(actual)} serves, expected ${serving}`, where);
       for (const handle of [w.index?.handle, w.cdc?.stream, w.crdt?.state]) {
-        if (handle && handle.version !== serving) fail(`managed resource '${handle.name}' is backed by version ${handle.version}, expected ${serving}`, where);
+        if (handle && handle.version !== serving)
+          fail(`managed resource '${handle.name}' is backed by version ${handle.version}, expected ${serving}`, where);
       }
       if (outcome.status === 'fulfilled') await s.waitFor(outcome.value.retired);
       for (const seen of w.versionsSeen) {
         const retired = retiredAt.get(seen.version);
-        if (retired !== undefined && retired < seen.endedAt) fail(`a call on version ${seen.version} was still running when that version retired`, where);
+        if (retired !== undefined && retired < seen.endedAt)
+          fail(`a call on version ${seen.version} was still running when that version retired`, where);
       }
       if (w.index) {
         for (const [i, query] of w.index.queries.entries()) {
@@ -138,7 +201,8 @@ export class ReloadHarness {
       if (w.crdt && reference) {
         const expected = await (await stateOf(reference, w.crdt.applied)).value();
         const actualValue = await w.crdt.state.value();
-        if (!isDeepStrictEqual(expected, actualValue)) fail('CRDT updates were lost', where, `expected ${show(expected)}`, `actual   ${show(actualValue)}`);
+        if (!isDeepStrictEqual(expected, actualValue))
+          fail('CRDT updates were lost', where, `expected ${show(expected)}`, `actual   ${show(actualValue)}`);
       }
       faults.disarm();
       if (w.cdc) {
@@ -146,7 +210,13 @@ export class ReloadHarness {
         await s.waitFor(w.cdc.stream.close());
         const got = lsnRanges((await setup.readSink?.()) ?? []);
         const want = lsnRanges(w.cdc.delivered);
-        if (got.join() !== want.join()) fail('the CDC sink does not hold every batch exactly once', where, `expected ${show(want)}`, `sink     ${show(got)}`);
+        if (got.join() !== want.join())
+          fail(
+            'the CDC sink does not hold every batch exactly once',
+            where,
+            `expected ${show(want)}`,
+            `sink     ${show(got)}`,
+          );
       }
     } finally {
       faults.disarm();

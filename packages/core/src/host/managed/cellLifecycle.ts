@@ -34,16 +34,37 @@ export async function openCell<R>(core: HostCore, spec: OpenSpec<R>): Promise<Re
   try {
     const entry = findEntry(core, spec.kind, spec.key);
     if (entry.slot !== slot) {
-      throw new ReloadError({ code: 'SURFACE_NOT_FOUND', phase: 'call', kind: spec.kind, key: spec.key, message: `${spec.kind} '${spec.key}' changed owner while waiting; retry` });
+      throw new ReloadError({
+        code: 'SURFACE_NOT_FOUND',
+        phase: 'call',
+        kind: spec.kind,
+        key: spec.key,
+        message: `${spec.kind} '${spec.key}' changed owner while waiting; retry`,
+      });
     }
     core.reserveName(spec.kind, spec.name);
     try {
       const value = await spec.make(entry.provider);
       const problem = spec.check(value);
       if (problem !== undefined) {
-        throw new ReloadError({ code: 'INVALID_PROVIDER', phase: 'call', plugin: slot.name, kind: spec.kind, key: spec.key, message: `${spec.kind} '${spec.key}' of ${slot.name} ${entry.version.version}: ${problem}` });
+        throw new ReloadError({
+          code: 'INVALID_PROVIDER',
+          phase: 'call',
+          plugin: slot.name,
+          kind: spec.kind,
+          key: spec.key,
+          message: `${spec.kind} '${spec.key}' of ${slot.name} ${entry.version.version}: ${problem}`,
+        });
       }
-      const cell = new ResourceCell<R>(spec.kind, spec.name, spec.key, slot, discipline, { value, provider: entry.provider, version: entry.version }, spec.handoffParams);
+      const cell = new ResourceCell<R>(
+        spec.kind,
+        spec.name,
+        spec.key,
+        slot,
+        discipline,
+        { value, provider: entry.provider, version: entry.version },
+        spec.handoffParams,
+      );
       slot.resources.add(cell);
       return cell;
     } catch (error) {
@@ -72,7 +93,16 @@ export async function closeCell(core: HostCore, cell: ResourceCell): Promise<Clo
   await slot.enterGated();
   try {
     if (cell.fault) return { checkpoints: [] };
-    cell.stop(new ReloadError({ code: 'RESOURCE_CLOSED', phase: 'call', plugin: slot.name, kind: cell.kind, key: cell.name, message: `${cell.kind} '${cell.name}' is closed` }));
+    cell.stop(
+      new ReloadError({
+        code: 'RESOURCE_CLOSED',
+        phase: 'call',
+        plugin: slot.name,
+        kind: cell.kind,
+        key: cell.name,
+        message: `${cell.kind} '${cell.name}' is closed`,
+      }),
+    );
     await cell.backing.leases.whenIdle();
     const context = new StepRecorder(cell.kind, cell.name, NEVER_ABORTED, core.settings.stepTimeoutMs, 'unload');
     try {
@@ -89,6 +119,13 @@ export async function closeCell(core: HostCore, cell: ResourceCell): Promise<Clo
 
 function findEntry(core: HostCore, kind: string, key: string): NonNullable<ReturnType<HostCore['registry']['lookup']>> {
   const entry = core.registry.lookup(kind, key);
-  if (!entry) throw new ReloadError({ code: 'SURFACE_NOT_FOUND', phase: 'call', kind, key, message: `no loaded plugin provides ${kind} '${key}'` });
+  if (!entry)
+    throw new ReloadError({
+      code: 'SURFACE_NOT_FOUND',
+      phase: 'call',
+      kind,
+      key,
+      message: `no loaded plugin provides ${kind} '${key}'`,
+    });
   return entry;
 }

@@ -54,7 +54,16 @@ export class ManagedCdcStream extends ManagedHandle<CdcStream> {
    */
   deliver(batch: CdcBatch, options: CallOptions = {}): Promise<boolean> {
     const problem = batchProblem(batch);
-    if (problem) return Promise.reject(new ReloadError({ code: 'INVALID_ARGUMENT', phase: 'call', kind: 'cdcOutput', key: this.name, message: `CDC stream '${this.name}': ${problem}` }));
+    if (problem)
+      return Promise.reject(
+        new ReloadError({
+          code: 'INVALID_ARGUMENT',
+          phase: 'call',
+          kind: 'cdcOutput',
+          key: this.name,
+          message: `CDC stream '${this.name}': ${problem}`,
+        }),
+      );
     return this.#enqueue(() =>
       this.cell.use(async (stream) => {
         const end = this.#cursor.deliveredEnd;
@@ -100,6 +109,7 @@ function batchProblem(batch: CdcBatch): string | undefined {
     return `a batch needs bigint LSNs with 0 <= lsnStart < lsnEnd (got ${String(lsnStart)}, ${String(lsnEnd)})`;
   }
   if (!isArrowRecordBatch(mutations)) return 'mutations must be an Arrow RecordBatch';
-  if (typeof commitTimestamp !== 'number' || !Number.isFinite(commitTimestamp)) return 'commitTimestamp must be a finite number';
+  if (typeof commitTimestamp !== 'number' || !Number.isFinite(commitTimestamp))
+    return 'commitTimestamp must be a finite number';
   return undefined;
 }

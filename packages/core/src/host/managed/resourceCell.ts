@@ -65,7 +65,10 @@ export class ResourceCell<R = unknown> {
    * Runs `fn` on the current backing. Exclusive kinds wait at the plugin's gate while it is closed;
    * with the gate open (the common case) nothing is awaited before `fn` runs.
    */
-  use<T>(fn: (value: R, provider: unknown, version: PluginVersion) => MaybePromise<T>, signal?: AbortSignal): Promise<T> {
+  use<T>(
+    fn: (value: R, provider: unknown, version: PluginVersion) => MaybePromise<T>,
+    signal?: AbortSignal,
+  ): Promise<T> {
     if (this.fault) return Promise.reject(this.fault);
     const gated = this.discipline.exclusive;
     if (gated && !this.slot.gate.isOpen) return this.#useAfterGate(fn, signal);
@@ -73,7 +76,10 @@ export class ResourceCell<R = unknown> {
     return this.#run(fn, gated);
   }
 
-  async #useAfterGate<T>(fn: (value: R, provider: unknown, version: PluginVersion) => MaybePromise<T>, signal?: AbortSignal): Promise<T> {
+  async #useAfterGate<T>(
+    fn: (value: R, provider: unknown, version: PluginVersion) => MaybePromise<T>,
+    signal?: AbortSignal,
+  ): Promise<T> {
     await this.slot.enterGated(signal);
     const fault = this.fault; // may have been set while waiting
     if (fault) {

@@ -9,8 +9,16 @@ import { expect } from 'vitest';
 /** A batch covering `[lsnStart, lsnStart + rows)` whose `id` column holds those LSNs. */
 export function batchAt(lsnStart: bigint, rows: number, span: number = rows): CdcBatch {
   const ids = Int32Array.from({ length: rows }, (_, i) => Number(lsnStart) + i);
-  const mutations = tableFromArrays({ id: ids, op: Array.from(ids, (id) => (id % 3 === 0 ? 'delete' : `upsert-${id}`)) }).batches[0]!;
-  return { lsnStart, lsnEnd: lsnStart + BigInt(Math.max(1, span)), mutations, commitTimestamp: 1_700_000_000_000 + Number(lsnStart) };
+  const mutations = tableFromArrays({
+    id: ids,
+    op: Array.from(ids, (id) => (id % 3 === 0 ? 'delete' : `upsert-${id}`)),
+  }).batches[0]!;
+  return {
+    lsnStart,
+    lsnEnd: lsnStart + BigInt(Math.max(1, span)),
+    mutations,
+    commitTimestamp: 1_700_000_000_000 + Number(lsnStart),
+  };
 }
 
 /** Consecutive batches of the given row counts from `start` (a zero-row batch covers one LSN). */
@@ -41,7 +49,9 @@ export function contents(batches: readonly CdcBatch[]): unknown[] {
 }
 
 /** A fresh temporary directory (under the OS temp dir) and its removal. */
-export async function tempDir(prefix = 'baton-cdc-'): Promise<{ readonly path: string; [Symbol.asyncDispose](): Promise<void> }> {
+export async function tempDir(
+  prefix = 'baton-cdc-',
+): Promise<{ readonly path: string; [Symbol.asyncDispose](): Promise<void> }> {
   const path = await mkdtemp(join(tmpdir(), prefix));
   return { path, [Symbol.asyncDispose]: () => rm(path, { recursive: true, force: true }) };
 }

@@ -40,7 +40,10 @@ export interface Run<S> {
 }
 
 /** Runs a scenario: each replica applies only its own ops; syncs are state merges. */
-export function runScenario<Op, Value, S extends TestedState<Op, Value>>(provider: CrdtProvider<S, Op, Value>, steps: readonly Step<Op>[]): Run<S> {
+export function runScenario<Op, Value, S extends TestedState<Op, Value>>(
+  provider: CrdtProvider<S, Op, Value>,
+  steps: readonly Step<Op>[],
+): Run<S> {
   const replicas = REPLICAS.map(() => provider.empty());
   const snapshots: S[] = [];
   for (const step of steps) {
@@ -60,7 +63,10 @@ export function expectSameState<Op, Value>(a: TestedState<Op, Value>, b: TestedS
 }
 
 /** `a ⊔ b` as a new state. */
-export function joined<Op, Value>(a: TestedState<Op, Value>, ...others: TestedState<Op, Value>[]): TestedState<Op, Value> {
+export function joined<Op, Value>(
+  a: TestedState<Op, Value>,
+  ...others: TestedState<Op, Value>[]
+): TestedState<Op, Value> {
   const out = a.clone();
   for (const other of others) out.merge(other);
   return out;
@@ -79,12 +85,27 @@ export function expectReloadError(fn: () => unknown, code: 'CORRUPT_INPUT' | 'IN
 }
 
 /** A compat-check context as a host builds one. */
-export function compatContext(key: string, extra: Partial<Pick<CompatContext, 'samples' | 'liveResources'>> = {}): CompatContext {
-  return { kind: 'crdtKind', key, signal: new AbortController().signal, timeoutMs: 10_000, samples: [], liveResources: [], maxStates: 256, ...extra };
+export function compatContext(
+  key: string,
+  extra: Partial<Pick<CompatContext, 'samples' | 'liveResources'>> = {},
+): CompatContext {
+  return {
+    kind: 'crdtKind',
+    key,
+    signal: new AbortController().signal,
+    timeoutMs: 10_000,
+    samples: [],
+    liveResources: [],
+    maxStates: 256,
+    ...extra,
+  };
 }
 
 /** Bytes are either refused with CORRUPT_INPUT or read into a sound state (which round-trips). */
-export function expectCorruptOrSound<Op, Value, S extends TestedState<Op, Value>>(provider: CrdtProvider<S, Op, Value>, bytes: Uint8Array): void {
+export function expectCorruptOrSound<Op, Value, S extends TestedState<Op, Value>>(
+  provider: CrdtProvider<S, Op, Value>,
+  bytes: Uint8Array,
+): void {
   let state: S;
   try {
     state = provider.fromPersisted(bytes);
@@ -100,7 +121,13 @@ export function expectCorruptOrSound<Op, Value, S extends TestedState<Op, Value>
 /** Every leaf path of a decoded body (array items, map values, bytes of byte strings). */
 function leafPaths(value: unknown, path: (string | number)[] = []): (string | number)[][] {
   if (Array.isArray(value)) return [path, ...value.flatMap((item, i) => leafPaths(item, [...path, i]))];
-  if (value instanceof Map) return [path, ...[...(value as Map<unknown, unknown>).entries()].flatMap(([k, v]) => (typeof k === 'string' ? leafPaths(v, [...path, k]) : []))];
+  if (value instanceof Map)
+    return [
+      path,
+      ...[...(value as Map<unknown, unknown>).entries()].flatMap(([k, v]) =>
+        typeof k === 'string' ? leafPaths(v, [...path, k]) : [],
+      ),
+    ];
   if (value instanceof Uint8Array) return [path, ...Array.from(value, (_, i) => [...path, `#${i}`])];
   return [path];
 }
@@ -111,7 +138,8 @@ export function mutateBody(body: unknown, choice: number, replacement: unknown, 
   if (paths.length === 0) return replacement;
   const path = paths[choice % paths.length]!;
   let parent: unknown = body;
-  for (const key of path.slice(0, -1)) parent = parent instanceof Map ? (parent as Map<unknown, unknown>).get(key) : (parent as unknown[])[key as number];
+  for (const key of path.slice(0, -1))
+    parent = parent instanceof Map ? (parent as Map<unknown, unknown>).get(key) : (parent as unknown[])[key as number];
   const last = path.at(-1)!;
   if (typeof last === 'string' && last.startsWith('#')) (parent as Uint8Array)[Number(last.slice(1))]! ^= xor;
   else if (parent instanceof Map) (parent as Map<unknown, unknown>).set(last, replacement);
@@ -137,7 +165,12 @@ export function crdtLawSuite<Op, Value, S extends TestedState<Op, Value>>(
       const [a] = runScenario(provider, s1).replicas;
       const [, b] = runScenario(provider, s2).replicas;
       const [, , c] = runScenario(provider, s3).replicas;
-      for (const [x, y] of [[a!, b!], [b!, c!], [a!, c!]] as const) expectSameState(joined(x, y), joined(y, x));
+      for (const [x, y] of [
+        [a!, b!],
+        [b!, c!],
+        [a!, c!],
+      ] as const)
+        expectSameState(joined(x, y), joined(y, x));
       expectSameState(joined(joined(a!, b!), c!), joined(a!, joined(b!, c!)));
       for (const x of [a!, b!, c!]) {
         expectSameState(joined(x, x), x);
@@ -148,50 +181,61 @@ export function crdtLawSuite<Op, Value, S extends TestedState<Op, Value>>(
       expectSameState(joined(a!, b!, b!), joined(a!, b!));
     });
 
-    test.prop([scenario, fc.array(fc.array(fc.nat(), { minLength: 1, maxLength: 40 }), { minLength: 2, maxLength: 4 })])(
-      'replicas converge whatever the order and repetition of deliveries',
-      (steps, orders) => {
-        const { replicas, snapshots } = runScenario(provider, steps);
-        const deliveries = [...snapshots, ...replicas];
-        const reference = joined(provider.empty(), ...deliveries);
-        for (const order of orders) {
-          // Every delivery arrives at least once; the order's picks add repeats and reorderings.
-          const picks = [...order.map((i) => i % deliveries.length), ...deliveries.map((_, i) => i).reverse()];
-          const observer = provider.empty();
-          for (const i of picks) observer.merge(deliveries[i]!);
-          expectSameState(observer, reference);
-        }
-        const synced = replicas.map((r) => joined(r, ...replicas));
-        for (const state of synced) expectSameState(state, reference);
-      },
-    );
+    test.prop([
+      scenario,
+      fc.array(fc.array(fc.nat(), { minLength: 1, maxLength: 40 }), { minLength: 2, maxLength: 4 }),
+    ])('replicas converge whatever the order and repetition of deliveries', (steps, orders) => {
+      const { replicas, snapshots } = runScenario(provider, steps);
+      const deliveries = [...snapshots, ...replicas];
+      const reference = joined(provider.empty(), ...deliveries);
+      for (const order of orders) {
+        // Every delivery arrives at least once; the order's picks add repeats and reorderings.
+        const picks = [...order.map((i) => i % deliveries.length), ...deliveries.map((_, i) => i).reverse()];
+        const observer = provider.empty();
+        for (const i of picks) observer.merge(deliveries[i]!);
+        expectSameState(observer, reference);
+      }
+      const synced = replicas.map((r) => joined(r, ...replicas));
+      for (const state of synced) expectSameState(state, reference);
+    });
   });
 
   describe(`${kind}: persistence`, () => {
-    test.prop([scenario, scenario])('persist → fromPersisted round-trips reachable states; merges behave the same after', (s1, s2) => {
-      const others = runScenario(provider, s2).replicas;
-      for (const state of reached(s1)) {
-        const bytes = state.persist();
-        const restored = provider.fromPersisted(bytes);
-        expectSameState(restored, state);
-        expect(restored.persist()).toStrictEqual(bytes);
-        for (const other of others) expectSameState(joined(restored, other), joined(state, other));
-      }
-    });
+    test.prop([scenario, scenario])(
+      'persist → fromPersisted round-trips reachable states; merges behave the same after',
+      (s1, s2) => {
+        const others = runScenario(provider, s2).replicas;
+        for (const state of reached(s1)) {
+          const bytes = state.persist();
+          const restored = provider.fromPersisted(bytes);
+          expectSameState(restored, state);
+          expect(restored.persist()).toStrictEqual(bytes);
+          for (const other of others) expectSameState(joined(restored, other), joined(state, other));
+        }
+      },
+    );
 
     test.prop([fc.uint8Array({ maxLength: 300 })])('random bytes are CORRUPT_INPUT, never a crash', (bytes) => {
       expectReloadError(() => provider.fromPersisted(bytes), 'CORRUPT_INPUT');
     });
 
-    test.prop([scenario, fc.nat(), fc.integer({ min: 1, max: 255 }), fc.nat()])('truncated or flipped bytes are CORRUPT_INPUT', (steps, at, xor, cut) => {
-      const bytes = reached(steps).at(-1)!.persist();
-      const flipped = bytes.slice();
-      flipped[at % flipped.length]! ^= xor;
-      expectReloadError(() => provider.fromPersisted(flipped), 'CORRUPT_INPUT');
-      expectReloadError(() => provider.fromPersisted(bytes.subarray(0, cut % bytes.length)), 'CORRUPT_INPUT');
-    });
+    test.prop([scenario, fc.nat(), fc.integer({ min: 1, max: 255 }), fc.nat()])(
+      'truncated or flipped bytes are CORRUPT_INPUT',
+      (steps, at, xor, cut) => {
+        const bytes = reached(steps).at(-1)!.persist();
+        const flipped = bytes.slice();
+        flipped[at % flipped.length]! ^= xor;
+        expectReloadError(() => provider.fromPersisted(flipped), 'CORRUPT_INPUT');
+        expectReloadError(() => provider.fromPersisted(bytes.subarray(0, cut % bytes.length)), 'CORRUPT_INPUT');
+      },
+    );
 
-    test.prop([scenario, fc.nat(), fc.anything({ withMap: true, withBigInt: true, withTypedArray: true, maxDepth: 2 }), fc.integer({ min: 1, max: 255 })])(
+    test.prop([
+      scenario,
+      fc.nat(),
+      fc.anything({ withMap: true, withBigInt: true, withTypedArray: true, maxDepth: 2 }),
+      fc.integer({ min: 1, max: 255 }),
+    ])(
       'a well-formed envelope with a mutated body is CORRUPT_INPUT or a sound state',
       (steps, choice, replacement, xor) => {
         const bytes = reached(steps).at(-1)!.persist();
@@ -208,26 +252,40 @@ export function crdtLawSuite<Op, Value, S extends TestedState<Op, Value>>(
     );
 
     it('rejects a body that tries to pollute prototypes, and stays harmless', () => {
-      const evil: unknown = JSON.parse('{"__proto__": {"polluted": true}, "constructor": {"prototype": {"polluted": true}}}');
-      expectReloadError(() => provider.fromPersisted(encodeEnvelope(kind, provider.formatVersion, evil)), 'CORRUPT_INPUT');
-      expectReloadError(() => provider.fromPersisted(encodeEnvelope(kind, provider.formatVersion, [evil, evil, evil, evil])), 'CORRUPT_INPUT');
+      const evil: unknown = JSON.parse(
+        '{"__proto__": {"polluted": true}, "constructor": {"prototype": {"polluted": true}}}',
+      );
+      expectReloadError(
+        () => provider.fromPersisted(encodeEnvelope(kind, provider.formatVersion, evil)),
+        'CORRUPT_INPUT',
+      );
+      expectReloadError(
+        () => provider.fromPersisted(encodeEnvelope(kind, provider.formatVersion, [evil, evil, evil, evil])),
+        'CORRUPT_INPUT',
+      );
       expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
       expect((Object.prototype as Record<string, unknown>)['polluted']).toBeUndefined();
     });
 
     it("refuses another kind's bytes and an unknown version", () => {
-      expectReloadError(() => provider.fromPersisted(encodeEnvelope('another-kind', provider.formatVersion, [])), 'CORRUPT_INPUT');
+      expectReloadError(
+        () => provider.fromPersisted(encodeEnvelope('another-kind', provider.formatVersion, [])),
+        'CORRUPT_INPUT',
+      );
       expectReloadError(() => provider.fromPersisted(encodeEnvelope(kind, 99, [])), 'CORRUPT_INPUT');
     });
   });
 
   describe(`${kind}: ops, samples and compat`, () => {
-    test.prop([scenario, fc.constantFrom(...badOps, null, undefined, 42, 'op', [], {})])('a bad op is INVALID_ARGUMENT and changes nothing', (steps, bad) => {
-      const state = reached(steps).at(-1)!;
-      const before = state.clone();
-      expectReloadError(() => state.apply(bad as Op), 'INVALID_ARGUMENT');
-      expectSameState(state, before);
-    });
+    test.prop([scenario, fc.constantFrom(...badOps, null, undefined, 42, 'op', [], {})])(
+      'a bad op is INVALID_ARGUMENT and changes nothing',
+      (steps, bad) => {
+        const state = reached(steps).at(-1)!;
+        const before = state.clone();
+        expectReloadError(() => state.apply(bad as Op), 'INVALID_ARGUMENT');
+        expectSameState(state, before);
+      },
+    );
 
     it('refuses to merge a state of another kind', () => {
       const stranger = { apply() {}, merge() {}, value: () => 0, persist: () => new Uint8Array() } satisfies CrdtState;
@@ -249,7 +307,11 @@ export function crdtLawSuite<Op, Value, S extends TestedState<Op, Value>>(
     it('passes the compat check of a reload to itself, on samples and live states', async () => {
       const live = provider.empty();
       for (const op of [...provider.samples()].flat()) live.apply(op);
-      const verdict = await checkCrdtCompat(provider, provider, compatContext(kind, { liveResources: [{ name: 'live', resource: live }] }));
+      const verdict = await checkCrdtCompat(
+        provider,
+        provider,
+        compatContext(kind, { liveResources: [{ name: 'live', resource: live }] }),
+      );
       expect(verdict).toEqual({ type: 'compatible' });
     });
   });

@@ -32,18 +32,59 @@ export function compareKeys(a: Key, b: Key): number {
 }
 
 const smallInt = fc.integer({ min: -20, max: 20 });
-const float = fc.oneof(fc.constantFrom(-0, 0, 1.5, -1.5, Infinity, -Infinity), fc.double({ min: -10, max: 10, noNaN: true }));
+const float = fc.oneof(
+  fc.constantFrom(-0, 0, 1.5, -1.5, Infinity, -Infinity),
+  fc.double({ min: -10, max: 10, noNaN: true }),
+);
 const bigint = fc.oneof(fc.constantFrom(-(2n ** 63n), 2n ** 63n - 1n, 0n, -1n), fc.bigInt({ min: -5n, max: 5n }));
-const text = fc.oneof(fc.constantFrom('', 'a', 'ab', 'b', 'é', '\u{ffff}', '😀', 'z'), fc.string({ unit: 'grapheme', maxLength: 3 }));
+const text = fc.oneof(
+  fc.constantFrom('', 'a', 'ab', 'b', 'é', '\u{ffff}', '😀', 'z'),
+  fc.string({ unit: 'grapheme', maxLength: 3 }),
+);
 
 /** The key types the property tests cover. */
 export const keySpecs: readonly KeySpec[] = [
-  { name: 'Int32', type: () => new Int32(), boundType: () => new Float64(), key: smallInt, bound: fc.oneof(smallInt, fc.double({ min: -21, max: 21, noNaN: true })), indexed: () => true },
-  { name: 'Uint8', type: () => new Uint8(), boundType: () => new Int32(), key: fc.integer({ min: 0, max: 255 }), bound: fc.integer({ min: -1, max: 256 }), indexed: () => true },
-  { name: 'Float64', type: () => new Float64(), boundType: () => new Float64(), key: fc.oneof(float, fc.constant(NaN)), bound: float, indexed: (k) => k === k },
-  { name: 'Int64', type: () => new Int64(), boundType: () => new Int64(), key: bigint, bound: bigint, indexed: () => true },
+  {
+    name: 'Int32',
+    type: () => new Int32(),
+    boundType: () => new Float64(),
+    key: smallInt,
+    bound: fc.oneof(smallInt, fc.double({ min: -21, max: 21, noNaN: true })),
+    indexed: () => true,
+  },
+  {
+    name: 'Uint8',
+    type: () => new Uint8(),
+    boundType: () => new Int32(),
+    key: fc.integer({ min: 0, max: 255 }),
+    bound: fc.integer({ min: -1, max: 256 }),
+    indexed: () => true,
+  },
+  {
+    name: 'Float64',
+    type: () => new Float64(),
+    boundType: () => new Float64(),
+    key: fc.oneof(float, fc.constant(NaN)),
+    bound: float,
+    indexed: (k) => k === k,
+  },
+  {
+    name: 'Int64',
+    type: () => new Int64(),
+    boundType: () => new Int64(),
+    key: bigint,
+    bound: bigint,
+    indexed: () => true,
+  },
   { name: 'Utf8', type: () => new Utf8(), boundType: () => new Utf8(), key: text, bound: text, indexed: () => true },
-  { name: 'Timestamp', type: () => new TimestampMillisecond(), boundType: () => new TimestampMillisecond(), key: smallInt.map((x) => x * 1000), bound: smallInt.map((x) => x * 1000), indexed: () => true },
+  {
+    name: 'Timestamp',
+    type: () => new TimestampMillisecond(),
+    boundType: () => new TimestampMillisecond(),
+    key: smallInt.map((x) => x * 1000),
+    bound: smallInt.map((x) => x * 1000),
+    indexed: () => true,
+  },
 ];
 
 /** One range lookup (`null` bound: unbounded; `null` flag: the default, inclusive). */
@@ -67,8 +108,17 @@ export function keyCase(spec: KeySpec, maxRows = 300): fc.Arbitrary<KeyCase> {
     const present = keys.filter((k): k is Key => k !== null && spec.indexed(k));
     const bound = present.length === 0 ? spec.bound : fc.oneof(spec.bound, fc.constantFrom(...present));
     const flag = fc.option(fc.boolean(), { freq: 3 });
-    const range = fc.record({ lo: fc.option(bound, { freq: 4 }), hi: fc.option(bound, { freq: 4 }), loInclusive: flag, hiInclusive: flag });
-    return fc.record({ keys: fc.constant(keys), ranges: fc.array(range, { minLength: 1, maxLength: 5 }), equals: fc.array(fc.option(bound, { freq: 6 }), { minLength: 1, maxLength: 5 }) });
+    const range = fc.record({
+      lo: fc.option(bound, { freq: 4 }),
+      hi: fc.option(bound, { freq: 4 }),
+      loInclusive: flag,
+      hiInclusive: flag,
+    });
+    return fc.record({
+      keys: fc.constant(keys),
+      ranges: fc.array(range, { minLength: 1, maxLength: 5 }),
+      equals: fc.array(fc.option(bound, { freq: 6 }), { minLength: 1, maxLength: 5 }),
+    });
   });
 }
 
@@ -80,10 +130,22 @@ export function keyTable(spec: KeySpec, keys: readonly (Key | null)[]): Table {
 /** A range query batch: `lo`, `hi` (of `type`), `loInclusive`, `hiInclusive`. */
 export function rangeBatch(type: DataType, ranges: readonly RangeLookup[]): RecordBatch {
   return new Table({
-    lo: vectorFromArray(ranges.map((r) => r.lo), type),
-    hi: vectorFromArray(ranges.map((r) => r.hi), type),
-    loInclusive: vectorFromArray(ranges.map((r) => r.loInclusive), new Bool()),
-    hiInclusive: vectorFromArray(ranges.map((r) => r.hiInclusive), new Bool()),
+    lo: vectorFromArray(
+      ranges.map((r) => r.lo),
+      type,
+    ),
+    hi: vectorFromArray(
+      ranges.map((r) => r.hi),
+      type,
+    ),
+    loInclusive: vectorFromArray(
+      ranges.map((r) => r.loInclusive),
+      new Bool(),
+    ),
+    hiInclusive: vectorFromArray(
+      ranges.map((r) => r.hiInclusive),
+      new Bool(),
+    ),
   }).batches[0]!;
 }
 
@@ -94,11 +156,19 @@ export function equalityBatch(type: DataType, keys: readonly (Key | null)[]): Re
 
 /** The `query` and `row` columns of a result batch. */
 export function matchArrays(batch: RecordBatch): { query: number[]; row: number[] } {
-  return { query: Array.from(batch.getChild('query')!.toArray() as Int32Array), row: Array.from(batch.getChild('row')!.toArray() as Int32Array) };
+  return {
+    query: Array.from(batch.getChild('query')!.toArray() as Int32Array),
+    row: Array.from(batch.getChild('row')!.toArray() as Int32Array),
+  };
 }
 
 /** Brute force: every indexed key inside each lookup, sorted by (key, row id), first `k`. */
-export function referenceLookup(spec: KeySpec, keys: readonly (Key | null)[], ranges: readonly (RangeLookup | null)[], k: number): { query: number[]; row: number[] } {
+export function referenceLookup(
+  spec: KeySpec,
+  keys: readonly (Key | null)[],
+  ranges: readonly (RangeLookup | null)[],
+  k: number,
+): { query: number[]; row: number[] } {
   const out = { query: [] as number[], row: [] as number[] };
   ranges.forEach((r, qi) => {
     if (r === null || k <= 0) return;
@@ -106,7 +176,8 @@ export function referenceLookup(spec: KeySpec, keys: readonly (Key | null)[], ra
       if (key === null || !spec.indexed(key)) return [];
       const lo = r.lo === null ? 1 : compareKeys(key, r.lo);
       const hi = r.hi === null ? -1 : compareKeys(key, r.hi);
-      const inside = (lo > 0 || (lo === 0 && r.loInclusive !== false)) && (hi < 0 || (hi === 0 && r.hiInclusive !== false));
+      const inside =
+        (lo > 0 || (lo === 0 && r.loInclusive !== false)) && (hi < 0 || (hi === 0 && r.hiInclusive !== false));
       return inside ? [{ key, row }] : [];
     });
     hits.sort((a, b) => compareKeys(a.key, b.key) || a.row - b.row);

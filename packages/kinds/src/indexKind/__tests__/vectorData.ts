@@ -17,8 +17,15 @@ export function vectorTable(rows: readonly Row[], dim: number, column = 'emb'): 
 }
 
 /** A query batch with a `FixedSizeList<Float32|Float64>[dim]` column (default name `vector`). */
-export function queryBatch(rows: readonly Row[], dim: number, options: { column?: string; float64?: boolean } = {}): RecordBatch {
-  const type = new FixedSizeList(dim, new Field('item', options.float64 === true ? new Float64() : new Float32(), true));
+export function queryBatch(
+  rows: readonly Row[],
+  dim: number,
+  options: { column?: string; float64?: boolean } = {},
+): RecordBatch {
+  const type = new FixedSizeList(
+    dim,
+    new Field('item', options.float64 === true ? new Float64() : new Float32(), true),
+  );
   return new Table({ [options.column ?? 'vector']: vectorFromArray(rows, type) }).batches[0]!;
 }
 
@@ -38,16 +45,18 @@ const component = fc.oneof(
 export function vectorCase(maxRows = 300): fc.Arbitrary<VectorCase> {
   return fc.integer({ min: 1, max: 16 }).chain((dim) => {
     const vec = fc.array(component, { minLength: dim, maxLength: dim });
-    return fc.record({
-      dim: fc.constant(dim),
-      pool: fc.array(vec, { minLength: 1, maxLength: 40 }),
-      picks: fc.array(fc.option(fc.nat(), { freq: 12 }), { maxLength: maxRows }),
-      queries: fc.array(fc.option(vec, { freq: 10 }), { minLength: 1, maxLength: 4 }),
-    }).map(({ dim: d, pool, picks, queries }) => ({
-      dim: d,
-      rows: picks.map((p) => (p === null ? null : [...pool[p % pool.length]!])),
-      queries,
-    }));
+    return fc
+      .record({
+        dim: fc.constant(dim),
+        pool: fc.array(vec, { minLength: 1, maxLength: 40 }),
+        picks: fc.array(fc.option(fc.nat(), { freq: 12 }), { maxLength: maxRows }),
+        queries: fc.array(fc.option(vec, { freq: 10 }), { minLength: 1, maxLength: 4 }),
+      })
+      .map(({ dim: d, pool, picks, queries }) => ({
+        dim: d,
+        rows: picks.map((p) => (p === null ? null : [...pool[p % pool.length]!])),
+        queries,
+      }));
   });
 }
 
@@ -96,7 +105,12 @@ export function referenceDistance(metric: VectorMetric, a: readonly number[], b:
 }
 
 /** Brute-force k-NN: every non-null row scored, sorted by (distance, row id), first `k` per query. */
-export function referenceKnn(metric: VectorMetric, rows: readonly Row[], queries: readonly Row[], k: number): KnnResult {
+export function referenceKnn(
+  metric: VectorMetric,
+  rows: readonly Row[],
+  queries: readonly Row[],
+  k: number,
+): KnnResult {
   const out: KnnResult = { query: [], row: [], distance: [] };
   queries.forEach((q, qi) => {
     if (q === null || k <= 0) return;
