@@ -12,6 +12,8 @@ export default defineConfig({
   test: {
     include: ['src/**/*.test.ts'],
     isolate: false,
+    // CI runs every package's suite at once on 2 cores: give property tests room (they bound themselves).
+    testTimeout: 60_000,
     reporters: ['default', 'json'],
     outputFile: { json: 'reports/vitest.json' },
   },
