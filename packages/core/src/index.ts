@@ -94,10 +94,12 @@ export { ManagedIndex } from './host/managed/managedIndex.js';
 export { ManagedCdcStream } from './host/managed/managedCdcStream.js';
 export { ManagedCrdt } from './host/managed/managedCrdt.js';
 export { ManagedStorage } from './host/managed/managedStorage.js';
+export { ManagedResource } from './host/managed/managedResource.js';
 export type {
   LoadOptions,
   OpenCrdtOptions,
   OpenIndexOptions,
+  OpenResourceOptions,
   OpenStorageOptions,
   PluginHostOptions,
   PluginSummary,

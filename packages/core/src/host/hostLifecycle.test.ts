@@ -127,7 +127,7 @@ describe('validation', () => {
       },
     });
     expect((await rejection(host.load(twice))).code).toBe('DUPLICATE_SURFACE');
-    const unknown = definePlugin({ name: 'd', version: '1', register: (r) => void r.add('tokenizer', {}) });
+    const unknown = definePlugin({ name: 'd', version: '1', register: (r) => void r.add('sentiment', {}) });
     expect((await rejection(host.load(unknown))).code).toBe('UNKNOWN_KIND');
     expect(host.plugins().map((p) => p.name)).toEqual(['a']);
   });

@@ -23,6 +23,7 @@ import type { CellCloser } from './managed/managedHandle.js';
 import { DeliveryCursor, ManagedCdcStream } from './managed/managedCdcStream.js';
 import { ManagedCrdt } from './managed/managedCrdt.js';
 import { ManagedIndex } from './managed/managedIndex.js';
+import { ManagedResource } from './managed/managedResource.js';
 import { ManagedStorage } from './managed/managedStorage.js';
 import type { PluginDefinition } from './pluginDefinition.js';
 import { planReload } from './reloadPlan.js';
@@ -123,6 +124,20 @@ export interface OpenCrdtOptions {
   readonly kind: string;
   /** Persisted state to restore; absent: the empty state. */
   readonly bytes?: Uint8Array;
+  readonly signal?: AbortSignal;
+}
+
+/** Options of {@link PluginHost.openResource}: a resource of a host's own surface kind. */
+export interface OpenResourceOptions<K extends SurfaceKind, R> {
+  readonly name: string;
+  /** The surface kind (it needs a discipline with a `handoff`). */
+  readonly kind: K;
+  /** Registry key of the provider that makes the resource. */
+  readonly key: string;
+  /** Makes the resource with the provider that serves now. */
+  readonly make: (provider: ProviderOf<K>) => MaybePromise<R>;
+  /** Handoff parameters the kind's discipline reads (read again at each reload). */
+  readonly params?: () => Readonly<Record<string, unknown>>;
   readonly signal?: AbortSignal;
 }
 
@@ -381,6 +396,32 @@ export class PluginHost implements AsyncDisposable {
       handoffParams: () => ({ location: options.location }),
     });
     return new ManagedStorage(cell, this.#closer);
+  }
+
+  /**
+   * Opens a resource of a host's own surface kind as a managed handle: reloads hand it over with the
+   * kind's discipline (its `handoff`), exactly as they do the built-in kinds.
+   */
+  async openResource<K extends SurfaceKind, R>(options: OpenResourceOptions<K, R>): Promise<ManagedResource<R>> {
+    const discipline = this.#core.disciplines.require(options.kind);
+    if (!discipline.handoff) {
+      throw new ReloadError({
+        code: 'INVALID_ARGUMENT',
+        phase: 'call',
+        kind: options.kind,
+        message: `surface kind '${options.kind}' has no handoff: it has no live resources to manage`,
+      });
+    }
+    const cell = await openCell<R>(this.#core, {
+      kind: options.kind,
+      key: options.key,
+      name: options.name,
+      signal: options.signal,
+      check: (value) => (value === undefined || value === null ? 'make() returned no resource' : undefined),
+      make: (provider) => options.make(provider as ProviderOf<K>),
+      ...(options.params ? { handoffParams: options.params } : {}),
+    });
+    return new ManagedResource<R>(cell, this.#closer);
   }
 
   /** Runs one tick of background job `name` now. False when no plugin provides it. */

@@ -1,0 +1,14 @@
+import type { CallOptions, MaybePromise } from '../../util/maybePromise.js';
+import { ManagedHandle } from './managedHandle.js';
+
+/**
+ * A live resource of a host's own surface kind (one with a custom discipline), managed by the host:
+ * `use` runs a function on whichever resource currently backs it, waiting at the plugin's gate during
+ * a pause when the kind's discipline is exclusive.
+ */
+export class ManagedResource<R> extends ManagedHandle<R> {
+  /** Runs `fn` with the current resource and its provider. */
+  use<T>(fn: (resource: R, provider: unknown) => MaybePromise<T>, options: CallOptions = {}): Promise<T> {
+    return this.cell.use((resource, provider) => fn(resource, provider), options.signal);
+  }
+}
