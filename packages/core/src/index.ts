@@ -87,6 +87,7 @@ export type { Registration } from './dispatch/registrationSet.js';
 
 // Host
 export { PluginHost, createPluginHost } from './host/pluginHost.js';
+export { SurfaceRef } from './host/surfaceRef.js';
 export { definePlugin, validatePlugin } from './host/pluginDefinition.js';
 export { PluginInfoToken } from './host/scope.js';
 export { ManagedHandle } from './host/managed/managedHandle.js';

@@ -31,6 +31,7 @@ import { ReloadRun } from './reloadRun.js';
 import type { ReloadOptions, ReloadResult } from './reloadRun.js';
 import type { PluginInfo } from './scope.js';
 import { loadSlot } from './load.js';
+import { SurfaceRef } from './surfaceRef.js';
 import { unloadSlot } from './unload.js';
 
 /** Settings of a {@link PluginHost}; each has a sensible default. */
@@ -296,6 +297,14 @@ export class PluginHost implements AsyncDisposable {
     return settleThenRelease(result, version.releaseLease);
   }
 
+  /**
+   * A resolved reference to `kind`/`key` for hot paths: `ref.call(fn)` behaves like `host.call` and
+   * re-resolves only after a load, reload or unload.
+   */
+  surface<K extends SurfaceKind>(kind: K, key: string): SurfaceRef<K> {
+    return new SurfaceRef(this.#core, kind, key);
+  }
+
   /** A lease on `kind`/`key`: keep it while using the provider; release it (or `using`) after. */
   acquire<K extends SurfaceKind>(kind: K, key: string): SurfaceLease<ProviderOf<K>> {
     const entry = this.#core.closed ? undefined : this.#core.registry.lookup(kind, key);
@@ -444,6 +453,7 @@ export class PluginHost implements AsyncDisposable {
   async #close(): Promise<void> {
     await Promise.allSettled([...this.#running]);
     this.#core.closed = true;
+    this.#core.registry.generation++; // surface refs re-resolve and see the host closed
     await this.#jobs.stop();
     const errors: unknown[] = [];
     for (const slot of this.#core.slots.values()) {

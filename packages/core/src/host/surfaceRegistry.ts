@@ -21,6 +21,8 @@ type Table = ReadonlyMap<string, ReadonlyMap<string, RegistryEntry>>;
  */
 export class SurfaceRegistry {
   #table: Table = new Map();
+  /** Increases at every publish: a cached lookup is valid while the generation is unchanged. */
+  generation = 0;
 
   /** The entry of `kind`/`key`, or undefined. The hot path of every call. */
   lookup(kind: string, key: string): RegistryEntry | undefined {
@@ -71,6 +73,7 @@ export class SurfaceRegistry {
       }
     }
     this.#table = next;
+    this.generation++;
   }
 }
 

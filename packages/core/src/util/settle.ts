@@ -6,11 +6,16 @@ import type { MaybePromise } from './maybePromise.js';
  * between the caller and the result (the release reaction is attached beside the caller's).
  */
 export function settleThenRelease<T>(result: MaybePromise<T>, release: () => void): Promise<T> {
+  if (result instanceof Promise) {
+    // The common case first: a native promise gets the release reaction and goes back as it is.
+    result.then(release, release);
+    return result as Promise<T>;
+  }
   if (!isPromiseLike(result)) {
     release();
     return Promise.resolve(result);
   }
-  const promise = result instanceof Promise ? (result as Promise<T>) : Promise.resolve(result);
+  const promise = Promise.resolve(result);
   promise.then(release, release);
   return promise;
 }

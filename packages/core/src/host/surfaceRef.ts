@@ -1,0 +1,75 @@
+import { ReloadError } from '../errors/reloadError.js';
+import type { ProviderOf, SurfaceKind } from '../surfaces/surfaceMap.js';
+import type { MaybePromise } from '../util/maybePromise.js';
+import { settleThenRelease } from '../util/settle.js';
+import type { HostCore } from './hostCore.js';
+import type { PluginInfo } from './scope.js';
+import type { RegistryEntry } from './surfaceRegistry.js';
+
+/**
+ * A resolved reference to one surface, for hot paths (an engine resolves its functions once per
+ * query plan). Each call runs on the version that serves when it starts, exactly like
+ * `host.call`, but the registry is consulted again only after a load, reload or unload.
+ */
+export class SurfaceRef<K extends SurfaceKind> {
+  readonly #core: HostCore;
+  #entry: RegistryEntry | undefined;
+  #generation = -1;
+
+  /** @internal Made by `host.surface`. */
+  constructor(
+    core: HostCore,
+    readonly kind: K,
+    readonly key: string,
+  ) {
+    this.#core = core;
+  }
+
+  /** The provider that serves now, or undefined. */
+  get provider(): ProviderOf<K> | undefined {
+    return this.#resolve()?.provider as ProviderOf<K> | undefined;
+  }
+
+  /** Calls `fn` with the provider that serves now; the call runs entirely on that version. */
+  call<T>(fn: (provider: ProviderOf<K>, plugin: PluginInfo) => MaybePromise<T>): Promise<T> {
+    const entry = this.#resolve();
+    if (!entry) return Promise.reject(this.#missing());
+    const version = entry.version;
+    version.leases.acquire();
+    let result: MaybePromise<T>;
+    try {
+      result = fn(entry.provider as ProviderOf<K>, version.info);
+    } catch (error) {
+      version.releaseLease();
+      return Promise.reject(error);
+    }
+    return settleThenRelease(result, version.releaseLease);
+  }
+
+  #resolve(): RegistryEntry | undefined {
+    const registry = this.#core.registry;
+    if (this.#generation !== registry.generation) {
+      this.#entry = this.#core.closed ? undefined : registry.lookup(this.kind, this.key);
+      this.#generation = registry.generation;
+    }
+    return this.#entry;
+  }
+
+  #missing(): ReloadError {
+    if (this.#core.closed)
+      return new ReloadError({
+        code: 'HOST_CLOSED',
+        phase: 'call',
+        kind: this.kind,
+        key: this.key,
+        message: 'the plugin host is closed',
+      });
+    return new ReloadError({
+      code: 'SURFACE_NOT_FOUND',
+      phase: 'call',
+      kind: this.kind,
+      key: this.key,
+      message: `no loaded plugin provides ${this.kind} '${this.key}'`,
+    });
+  }
+}
