@@ -132,6 +132,10 @@ export {
   writeFileAtomic,
 } from './durable/atomicFile.js';
 export type { AtomicWriteOptions, ReadCheckedOptions } from './durable/atomicFile.js';
+export { SnapshotSlots } from './durable/snapshotSlots.js';
+export { fileReloadJournal } from './durable/reloadJournal.js';
+export type { Snapshot, SnapshotSlotsOptions } from './durable/snapshotSlots.js';
+export type { JournalState, ReloadJournal } from './durable/reloadJournal.js';
 
 // Plugin artifacts: manifest, ed25519 signatures, verification, runtime install, loading
 export { MANIFEST_FILE, SIGNATURE_FILE, parseManifest, serializeManifest } from './loader/manifest.js';

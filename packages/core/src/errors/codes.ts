@@ -53,6 +53,7 @@ export const reloadErrorCodes = {
     meaning: 'Bytes or a document could not be decoded (wrong kind, unknown version, truncated, corrupt).',
   },
   VERIFICATION_FAILED: { retryable: false, meaning: 'A plugin artifact failed signature or hash verification.' },
+  JOURNAL_FAILED: { retryable: true, meaning: 'The reload journal could not be written; the change was not made.' },
   INTERNAL: { retryable: false, meaning: 'An unexpected error; the cause holds the original.' },
 } as const satisfies Record<string, { readonly retryable: boolean; readonly meaning: string }>;
 

@@ -2,6 +2,7 @@ import type { DependencyContainer } from 'tsyringe';
 import type { CompatSampleSource } from '../dispatch/reloadDispatcher.js';
 import type { DisciplineSet } from '../disciplines/disciplineSet.js';
 import { ReloadError, isReloadError } from '../errors/reloadError.js';
+import type { JournalState, ReloadJournal } from '../durable/reloadJournal.js';
 import { HostEvents } from '../events/hostEvents.js';
 import { withDeadline } from '../util/deadline.js';
 import type { PluginDefinition } from './pluginDefinition.js';
@@ -35,6 +36,10 @@ export class HostCore {
   /** Managed resource names in use, per kind. */
   readonly resourceNames = new Map<string, Set<string>>();
   closed = false;
+  /** Where committed plugin versions are recorded before they become visible (optional). */
+  journal: ReloadJournal | undefined;
+  #journalState: JournalState | undefined;
+  #journalTail: Promise<unknown> = Promise.resolve();
   #epoch = 0;
   #reloadId = 0;
 
@@ -43,6 +48,43 @@ export class HostCore {
     readonly disciplines: DisciplineSet,
     readonly container: DependencyContainer,
   ) {}
+
+  /**
+   * Records in the journal, durably, that the named plugins now serve these versions (undefined:
+   * unloaded). Writes are serialized and each writes the whole map, so concurrent loads and reloads
+   * of different plugins cannot overwrite each other's record. Rejects with `JOURNAL_FAILED`.
+   */
+  async recordVersions(
+    changes: Readonly<Record<string, string | undefined>>,
+    phase: 'commit' | 'load' | 'unload',
+  ): Promise<void> {
+    const journal = this.journal;
+    if (!journal) return;
+    const write = this.#journalTail.then(async () => {
+      const current = (this.#journalState ??= await journal.read());
+      const plugins: Record<string, string> = { ...current.plugins };
+      for (const [name, version] of Object.entries(changes)) {
+        if (version === undefined) delete plugins[name];
+        else plugins[name] = version;
+      }
+      const next = { plugins, sequence: current.sequence + 1 };
+      await journal.write(next);
+      this.#journalState = next;
+    });
+    this.#journalTail = write.catch(() => undefined);
+    try {
+      await write;
+    } catch (error) {
+      this.#journalState = undefined; // re-read before the next write
+      throw new ReloadError({
+        code: 'JOURNAL_FAILED',
+        phase,
+        plugin: Object.keys(changes).join(', '),
+        message: `the reload journal could not be written: ${error instanceof Error ? error.message : String(error)}`,
+        cause: error,
+      });
+    }
+  }
 
   nextReloadId(): number {
     return ++this.#reloadId;

@@ -49,6 +49,8 @@ export async function loadSlot(core: HostCore, raw: unknown, options: LoadSlotOp
       core.assertOpen('load');
       const taken = core.registry.conflicts(version.registrations, new Set())[0];
       if (taken) throw conflictError(version, taken.kind, taken.key, taken).with({ phase: 'load' });
+      await core.recordVersions({ [name]: version.version }, 'load');
+      core.assertOpen('load');
       const slot = new PluginSlot(version, core.settings.queueLimit, (plugin, waitedMs) => {
         if (core.events.has('queueWait')) core.events.emit('queueWait', { plugin, waitedMs });
       });

@@ -6,6 +6,7 @@ import { DisciplineSet } from '../disciplines/disciplineSet.js';
 import type { AnyDiscipline } from '../disciplines/disciplineSet.js';
 import { expectMethods } from '../disciplines/shape.js';
 import type { CompatSampleSource } from '../dispatch/reloadDispatcher.js';
+import type { ReloadJournal } from '../durable/reloadJournal.js';
 import { ReloadError } from '../errors/reloadError.js';
 import type { HostEventMap, HostListener } from '../events/hostEvents.js';
 import type { PluginStats } from '../events/stats.js';
@@ -60,6 +61,11 @@ export interface PluginHostOptions {
   readonly samples?: CompatSampleSource;
   /** Run registered background jobs on their interval (default false: only `runJob`). */
   readonly runJobs?: boolean;
+  /**
+   * Records, durably and before they become visible, which plugin versions serve (see
+   * `fileReloadJournal`). After a crash, load the versions `journal.read()` names.
+   */
+  readonly journal?: ReloadJournal;
 }
 
 /** Options of {@link PluginHost.load}. */
@@ -196,6 +202,7 @@ export class PluginHost implements AsyncDisposable {
       disciplines,
       options.container ?? rootContainer.createChildContainer(),
     );
+    this.#core.journal = options.journal;
     this.#jobs = new JobRunner(this.#core, options.runJobs ?? false);
     this.#closer = (cell) => closeCell(this.#core, cell);
   }

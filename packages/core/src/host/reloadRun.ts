@@ -109,6 +109,7 @@ export class ReloadRun {
       this.#quiesce();
       await this.#drain();
       await this.#dispatch();
+      await this.#journal();
       return this.#commit();
     } catch (error) {
       throw await this.#rollback(error);
@@ -226,9 +227,17 @@ export class ReloadRun {
     });
   }
 
+  /** Records the new versions in the journal, durably, before they become visible. */
+  async #journal(): Promise<void> {
+    this.#enter('commit');
+    await this.#core.recordVersions(
+      Object.fromEntries(this.#steps.map(({ slot }, i) => [slot.name, this.#staged[i]!.version])),
+      'commit',
+    );
+  }
+
   /** The point of no return: publish, swing managed resources, open the gates. Synchronous. */
   #commit(): ReloadResult {
-    this.#enter('commit');
     const names = new Set(this.#steps.map((s) => s.slot.name));
     this.#core.registry.publish(
       names,

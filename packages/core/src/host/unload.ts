@@ -72,6 +72,7 @@ export async function unloadSlot(core: HostCore, name: string, options: UnloadSl
   }
   slot.gate.open();
   const version = slot.current;
+  await core.recordVersions({ [name]: undefined }, 'unload').catch(() => undefined); // a stale entry only reloads it after a restart
   version.state = 'retiring';
   await version.leases.whenIdle();
   await version.dispose();
