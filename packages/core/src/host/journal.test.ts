@@ -26,6 +26,8 @@ describe('the reload journal', () => {
     await host.unload('b');
     expect(seen.filter((s) => s !== 'committed').at(-1)).toBe('{"a":"2"}');
     expect(await journal.read()).toMatchObject({ plugins: { a: '2' } });
+    await host.close(); // a shutdown is not an unload: a restart loads the same versions
+    expect(await journal.read()).toMatchObject({ plugins: { a: '2' } });
     // The record of a reload precedes its commit event.
     const firstReload = seen.findIndex((s) => s.includes('"a":"2"') || s.includes('"b":"2"'));
     expect(firstReload).toBeLessThan(seen.indexOf('committed'));

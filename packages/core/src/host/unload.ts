@@ -6,7 +6,10 @@ import type { HostCore } from './hostCore.js';
 export interface UnloadSlotOptions {
   readonly signal?: AbortSignal;
   readonly drainTimeoutMs?: number;
-  /** Host shutdown: skip the dependents check (dependents go first anyway). */
+  /**
+   * Host shutdown: skip the dependents check (dependents go first anyway) and leave the journal as it
+   * is — the plugins are to be loaded again when the process restarts.
+   */
   readonly force?: boolean;
 }
 
@@ -72,7 +75,8 @@ export async function unloadSlot(core: HostCore, name: string, options: UnloadSl
   }
   slot.gate.open();
   const version = slot.current;
-  await core.recordVersions({ [name]: undefined }, 'unload').catch(() => undefined); // a stale entry only reloads it after a restart
+  // A stale entry only loads the plugin again after a restart; a shutdown keeps every entry.
+  if (!options.force) await core.recordVersions({ [name]: undefined }, 'unload').catch(() => undefined);
   version.state = 'retiring';
   await version.leases.whenIdle();
   await version.dispose();
