@@ -58,6 +58,7 @@ export type { AnyDiscipline } from './disciplines/disciplineSet.js';
 export type { ShapeSpec } from './disciplines/shape.js';
 export type {
   CompatContext,
+  CompatProgress,
   DisciplineMode,
   HandoffInput,
   KindDiscipline,

@@ -1,5 +1,6 @@
 import { isDeepStrictEqual, inspect } from 'node:util';
 import type { CompatContext } from '../disciplines/discipline.js';
+import { describeValue, shapeProblems } from '../disciplines/shape.js';
 import type { CrdtKindProvider, CrdtState } from '../surfaces/crdtKind.js';
 import { Compat, isCompatVerdict } from './verdict.js';
 import type { CompatVerdict } from './verdict.js';
@@ -25,7 +26,14 @@ export async function checkCrdtCompat(
   next: CrdtKindProvider,
   context: CompatContext,
 ): Promise<CompatVerdict> {
-  const declared = next.schemaCompatCheck ? await next.schemaCompatCheck(old) : Compat.compatible();
+  if (context.progress)
+    Object.assign(context.progress, { step: 'schemaCompatCheck', subject: `the new '${next.kind}'` });
+  let declared: unknown;
+  try {
+    declared = next.schemaCompatCheck ? await next.schemaCompatCheck(old) : Compat.compatible();
+  } catch (error) {
+    return Compat.incompatible(`schemaCompatCheck() of the new '${next.kind}' threw: ${message(error)}`);
+  }
   if (!isCompatVerdict(declared)) {
     return Compat.incompatible(`schemaCompatCheck() of '${next.kind}' returned something that is not a compat verdict`);
   }
@@ -37,7 +45,7 @@ export async function checkCrdtCompat(
     if ('reason' in item) return Compat.incompatible(item.reason);
     if (visited >= context.maxStates) break;
     context.signal.throwIfAborted();
-    const problem = await roundTrip(item, next, declared);
+    const problem = await roundTrip(item, next, declared, context);
     if (problem !== undefined) return Compat.incompatible(`'${next.kind}': ${problem}`);
     visited++;
     if (item.reached) nonEmpty++;
@@ -86,27 +94,46 @@ async function roundTrip(
   item: LabelledState,
   next: CrdtKindProvider,
   verdict: CompatVerdict,
+  context: CompatContext,
 ): Promise<string | undefined> {
-  const before: unknown = await item.state.value();
-  let bytes: Uint8Array = await item.state.persist();
-  if (verdict.type === 'compatibleAfterMigration') {
+  const at = (step: string): void => {
+    if (context.progress) Object.assign(context.progress, { step, subject: item.label });
+  };
+  const call = async <T>(step: string, fn: () => T | PromiseLike<T>): Promise<T> => {
+    at(step);
     try {
-      bytes = await verdict.migrate(bytes);
+      return await fn();
     } catch (error) {
-      return `migration (${verdict.description}) failed on ${item.label}: ${message(error)}`;
+      throw new StepFailure(`${step}() failed on ${item.label}: ${message(error)}`);
     }
-  }
-  let after: unknown;
+  };
   try {
-    const restored = await next.fromPersisted(bytes);
-    after = await restored.value();
+    const before: unknown = await call('value', () => item.state.value());
+    let bytes = await call('persist', () => item.state.persist());
+    if (!(bytes instanceof Uint8Array)) return `persist() of ${item.label} returned ${describeValue(bytes)}, not bytes`;
+    if (verdict.type === 'compatibleAfterMigration') {
+      const persisted = bytes;
+      bytes = await call('migrate', () => verdict.migrate(persisted));
+      if (!(bytes instanceof Uint8Array))
+        return `migrate() (${verdict.description}) of ${item.label} returned ${describeValue(bytes)}, not bytes`;
+    }
+    const migrated = bytes;
+    const restored = await call('fromPersisted', () => next.fromPersisted(migrated));
+    const problems = shapeProblems(restored, { methods: ['apply', 'merge', 'value', 'persist'] });
+    if (problems.length > 0)
+      return `fromPersisted() of the new version returned no CRDT state for ${item.label} (${problems.join('; ')})`;
+    const after: unknown = await call('value', () => restored.value());
+    if (!isDeepStrictEqual(before, after))
+      return `value of ${item.label} changed across the round trip: ${show(before)} → ${show(after)}`;
+    return undefined;
   } catch (error) {
-    return `the new version cannot read ${item.label} persisted by the old one: ${message(error)}`;
+    if (error instanceof StepFailure) return error.message;
+    throw error;
   }
-  if (!isDeepStrictEqual(before, after))
-    return `value of ${item.label} changed across the round trip: ${show(before)} → ${show(after)}`;
-  return undefined;
 }
+
+/** A provider call of the check failed: the reason names the call. */
+class StepFailure extends Error {}
 
 function* take<T>(items: Iterable<T>, count: number): Generator<T> {
   if (count <= 0) return;

@@ -29,13 +29,21 @@ export function extensionContractDiff(old: LogicalTypeProvider, next: LogicalTyp
 export async function checkLogicalTypeCompat(
   old: LogicalTypeProvider,
   next: LogicalTypeProvider,
-  _context: CompatContext,
+  context: CompatContext,
 ): Promise<CompatVerdict> {
   const diffs = extensionContractDiff(old, next);
   if (diffs.length > 0)
     return Compat.incompatible(`Arrow extension contract of '${old.name}' changed: ${diffs.join('; ')}`);
   if (!next.compatCheck) return Compat.compatible();
-  const verdict = await next.compatCheck(old);
+  if (context.progress) Object.assign(context.progress, { step: 'compatCheck', subject: `the new '${next.name}'` });
+  let verdict: unknown;
+  try {
+    verdict = await next.compatCheck(old);
+  } catch (error) {
+    return Compat.incompatible(
+      `compatCheck() of the new '${next.name}' threw: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
   if (!isCompatVerdict(verdict))
     return Compat.incompatible(`compatCheck() of '${next.name}' returned something that is not a compat verdict`);
   return verdict;

@@ -24,6 +24,17 @@ export interface CompatContext {
   readonly liveResources: readonly LiveResource[];
   /** Upper bound on the number of states a check visits. */
   readonly maxStates: number;
+  /**
+   * Where the check is (which provider call, on what): a check updates it as it goes, so a check
+   * that hangs past its deadline is reported with the call it was stuck in.
+   */
+  readonly progress?: CompatProgress;
+}
+
+/** The provider call a compat check is in, and what it is applied to. */
+export interface CompatProgress {
+  step: string;
+  subject: string;
 }
 
 /** A named live resource handed to a compat check. */

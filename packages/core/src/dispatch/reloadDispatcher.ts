@@ -363,6 +363,7 @@ export class ReloadDispatcher {
     const liveResources: LiveResource[] = this.#items
       .filter((item) => item.kind === kind && item.oldProvider === old)
       .map((item) => ({ name: item.name, resource: item.old }));
+    const progress = { step: '', subject: '' };
     try {
       const verdict = await withDeadline(
         (s) =>
@@ -374,6 +375,7 @@ export class ReloadDispatcher {
             samples: [...(this.#options.samples?.(kind, key) ?? [])],
             liveResources,
             maxStates: this.#options.maxStates ?? 256,
+            progress,
           }),
         { timeoutMs, signal },
       );
@@ -381,9 +383,10 @@ export class ReloadDispatcher {
     } catch (error) {
       if (signal.aborted) throw toReloadError(error, { code: 'ABORTED', phase: 'compat', kind, key });
       const timedOut = error instanceof DOMException && error.name === 'TimeoutError';
+      const where = progress.step ? ` (in ${progress.step}() of ${progress.subject})` : '';
       const reason = timedOut
-        ? `the compat check did not finish within ${timeoutMs} ms`
-        : `the compat check threw: ${error instanceof Error ? error.message : String(error)}`;
+        ? `the compat check did not finish within ${timeoutMs} ms${where}`
+        : `the compat check threw${where}: ${error instanceof Error ? error.message : String(error)}`;
       return { kind, key, status: 'incompatible', verdict: Compat.incompatible(reason), error };
     }
   }

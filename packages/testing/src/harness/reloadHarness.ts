@@ -178,6 +178,22 @@ export class ReloadHarness {
         const error = outcome.reason as ReloadError;
         if (!error.message.includes(`${setup.old.version} still serves`))
           fail('a failed reload did not say the old version still serves', where, error.message);
+        // The error names the step that failed and the surface kind (a registration has no kind).
+        // An abort is noticed by whichever step runs next: it must surface as ABORTED.
+        if (fired?.mode === 'abort' && error.code !== 'ABORTED')
+          fail('an aborted reload did not fail with ABORTED', where, `${error.code}: ${error.message}`);
+        const callName =
+          { register: 'register()', compat: 'ompatCheck()' }[fired?.step as string] ?? `${fired?.step}()`;
+        const stepNamed = fired && (error.step === fired.step || error.message.includes(callName));
+        if (fired && fired.mode !== 'abort' && !stepNamed)
+          fail(
+            `the reload error does not name the failed step '${fired.step}'`,
+            where,
+            `${error.code}: ${error.message}`,
+          );
+        if (fired && fired.step !== 'register' && error.kind === undefined && error.code !== 'ABORTED') {
+          fail('the reload error does not name the surface kind', where, `${error.code}: ${error.message}`);
+        }
       }
       const serving = outcome.status === 'fulfilled' ? setup.next.version : setup.old.version;
       const actual = w.host.plugins().find((p) => p.name === setup.old.name)?.version;
