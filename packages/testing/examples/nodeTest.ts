@@ -3,12 +3,12 @@ import { test } from 'node:test';
 import { gCounter, gCounterV2 } from '@baton/kinds';
 import { assertCrdtCompat, assertCrdtLaws, crdtKindConformance, referenceOps } from '@baton/testing';
 
-test('g-counter v2 takes over v1 state', async () => {
+void test('g-counter v2 takes over v1 state', async () => {
   await assertCrdtCompat(gCounter, gCounterV2, { ops: referenceOps.gCounter, numRuns: 30 });
 });
 
-test('pn-counter laws', async () => {
+void test('pn-counter laws', async () => {
   await assertCrdtLaws(gCounterV2, { ops: referenceOps.gCounter, numRuns: 30 });
 });
 
-for (const c of crdtKindConformance(gCounter, { ops: referenceOps.gCounter, numRuns: 20 })) test(c.name, c.run);
+for (const c of crdtKindConformance(gCounter, { ops: referenceOps.gCounter, numRuns: 20 })) void test(c.name, c.run);
