@@ -102,8 +102,11 @@ export function verifyManifestSignature(
     throw fail(
       `signed by key ${doc.keyId}, which is not trusted (trusted: ${trusted.map((k) => k.keyId).join(', ') || 'none'})`,
     );
+  // Canonical base64 of 64 bytes only: Node's decoder would skip stray characters silently.
+  if (!/^[A-Za-z0-9+/]{86}==$/.test(doc.signature))
+    throw fail('the signature is not the base64 of a 64-byte ed25519 signature');
   const signature = Buffer.from(doc.signature, 'base64');
-  if (signature.length !== 64 || !verify(null, manifestBytes, key.publicKey, signature))
+  if (!verify(null, manifestBytes, key.publicKey, signature))
     throw fail(`the manifest signature does not verify with key ${key.keyId} (tampered manifest?)`);
   return key;
 }

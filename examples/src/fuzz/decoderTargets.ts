@@ -1,0 +1,177 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  generateSigningKey,
+  frameChecked,
+  parseManifest,
+  serializeManifest,
+  signManifest,
+  trustedKey,
+  unframeChecked,
+  verifyManifestSignature,
+} from '@baton/core';
+import type { CrdtKindProvider, MaybePromise } from '@baton/core';
+import {
+  CHECKPOINT_FILE,
+  SINK_FILE,
+  decodeEnvelope,
+  fileCdcOutput,
+  flatVectorIndexKind,
+  gCounter,
+  gCounterV2,
+  lwwRegister,
+  orSet,
+  orderedIndexKind,
+  pnCounter,
+  readFileSink,
+} from '@baton/kinds';
+import { persistedSamples, referenceOps, vectorBatch } from '@baton/testing';
+import { tableFromArrays } from 'apache-arrow';
+
+/** One decoder under fuzz: how to feed it bytes, valid inputs to mutate, and the error codes it may answer with. */
+export interface DecoderTarget {
+  readonly name: string;
+  readonly decode: (bytes: Uint8Array) => MaybePromise<unknown>;
+  readonly valid: readonly Uint8Array[];
+  readonly codes: readonly string[];
+  readonly dispose?: () => Promise<void>;
+}
+
+const CORRUPT = ['CORRUPT_INPUT'];
+
+async function crdtTarget(
+  name: string,
+  provider: CrdtKindProvider<never, unknown>,
+  ops: (replica: string) => unknown,
+): Promise<DecoderTarget> {
+  return {
+    name: `${name} fromPersisted`,
+    decode: (b) => provider.fromPersisted(b),
+    valid: await persistedSamples(provider, ops as never, 24),
+    codes: CORRUPT,
+  };
+}
+
+/** Every decoder Baton exposes to bytes it did not write itself. */
+export async function decoderTargets(): Promise<DecoderTarget[]> {
+  const targets: DecoderTarget[] = [
+    await crdtTarget('g-counter v1', gCounter as never, referenceOps.gCounter),
+    await crdtTarget('g-counter v2', gCounterV2 as never, referenceOps.gCounter),
+    await crdtTarget('pn-counter', pnCounter as never, referenceOps.pnCounter),
+    await crdtTarget('lww-register', lwwRegister as never, referenceOps.lwwRegister),
+    await crdtTarget('or-set', orSet as never, referenceOps.orSet),
+  ];
+  const envelopes = targets[4]!.valid;
+  targets.push({
+    name: 'envelope decodeEnvelope',
+    decode: (b) => decodeEnvelope(b, { kind: 'or-set', versions: [1] }),
+    valid: envelopes,
+    codes: CORRUPT,
+  });
+
+  const vectors = Float32Array.from({ length: 64 * 8 }, (_, i) => Math.cos(i));
+  const flat = flatVectorIndexKind();
+  const flatValid = [
+    await flat.build(vectorBatch('v', 8, vectors), { column: 'v' }).persist(),
+    await flat
+      .build(vectorBatch('v', 8, vectors.subarray(0, 16)), { column: 'v', params: { metric: 'cosine' } })
+      .persist(),
+  ];
+  targets.push({
+    name: 'flat-vector index open',
+    decode: (b) => flatVectorIndexKind().open(b),
+    valid: flatValid,
+    codes: CORRUPT,
+  });
+  const ordered = orderedIndexKind();
+  const orderedValid = [
+    await ordered.build(tableFromArrays({ k: Int32Array.from([5, 1, 3, 3]) }), { column: 'k' }).persist(),
+    await ordered.build(tableFromArrays({ k: Float64Array.from([2.5, -1]) }), { column: 'k' }).persist(),
+  ];
+  targets.push({
+    name: 'ordered index open',
+    decode: (b) => orderedIndexKind().open(b),
+    valid: orderedValid,
+    codes: CORRUPT,
+  });
+
+  targets.push({
+    name: 'checked frame (checkpoints, journal, snapshots)',
+    decode: (b) => unframeChecked(b),
+    valid: [
+      frameChecked(new TextEncoder().encode('{"plugins":{"a":"1"},"sequence":3}')),
+      frameChecked(new Uint8Array(64)),
+    ],
+    codes: CORRUPT,
+  });
+
+  const key = generateSigningKey();
+  const manifest = serializeManifest({
+    manifestVersion: 1,
+    name: 'geo',
+    version: '1.0.0',
+    entry: 'index.js',
+    dependsOn: ['base'],
+    surfaces: [{ kind: 'indexKind', key: 'flat-vector' }],
+    files: { 'index.js': 'a'.repeat(64), 'lib/x.js': 'b'.repeat(64) },
+  });
+  targets.push({
+    name: 'plugin manifest parseManifest',
+    decode: (b) => parseManifest(b),
+    valid: [manifest],
+    codes: ['VERIFICATION_FAILED'],
+  });
+  const signature = new TextEncoder().encode(JSON.stringify(signManifest(manifest, key.privateKeyPem)));
+  const trusted = [trustedKey(key.publicKeyPem)];
+  targets.push({
+    name: 'manifest signature verify',
+    decode: (b) => verifyManifestSignature(manifest, b, trusted),
+    valid: [signature],
+    codes: ['VERIFICATION_FAILED'],
+  });
+
+  targets.push(...(await cdcFileTargets()));
+  return targets;
+}
+
+/** The file CDC output's checkpoint and sink, fuzzed on disk (a valid pair is written, one file replaced per input). */
+async function cdcFileTargets(): Promise<DecoderTarget[]> {
+  const dir = await mkdtemp(join(tmpdir(), 'baton-fuzz-cdc-'));
+  const output = fileCdcOutput({ name: 'fuzz', directory: dir });
+  const stream = await output.start({});
+  for (let i = 0n; i < 4n; i++)
+    await stream.deliver({
+      lsnStart: i * 2n,
+      lsnEnd: i * 2n + 2n,
+      mutations: tableFromArrays({ id: Int32Array.from([Number(i), 7]) }).batches[0]!,
+      commitTimestamp: 1,
+    });
+  await stream.checkpoint();
+  await stream.shutdown();
+  const { readFile } = await import('node:fs/promises');
+  const checkpoint = new Uint8Array(await readFile(join(dir, CHECKPOINT_FILE)));
+  const sink = new Uint8Array(await readFile(join(dir, SINK_FILE)));
+  const replacing = (file: string, other: [string, Uint8Array]) => async (bytes: Uint8Array) => {
+    await writeFile(join(dir, file), bytes);
+    await writeFile(join(dir, other[0]), other[1]);
+    return readFileSink(dir);
+  };
+  const dispose = () => rm(dir, { recursive: true, force: true });
+  return [
+    {
+      name: 'file CDC checkpoint',
+      decode: replacing(CHECKPOINT_FILE, [SINK_FILE, sink]),
+      valid: [checkpoint],
+      codes: CORRUPT,
+    },
+    // The two targets share the directory: the last one removes it.
+    {
+      name: 'file CDC sink records',
+      decode: replacing(SINK_FILE, [CHECKPOINT_FILE, checkpoint]),
+      valid: [sink],
+      codes: CORRUPT,
+      dispose,
+    },
+  ];
+}
