@@ -11,7 +11,7 @@ export { crdtPrimitives, opsOf, referenceOps, replicaPlans, stateOf, stateOfPlan
 export { cdcBatches, cdcStreamWithCut, lsnRanges } from './arbitraries/cdcBatches.js';
 export { vectorBatch, vectorQueries, vectorTables } from './arbitraries/vectorTables.js';
 export { logicalColumns, logicalValues } from './arbitraries/logicalValues.js';
-export { faultPlans, describeFault, faultStepRole, faultSteps } from './faults/faultPlan.js';
+export { faultPlans, describeFault, faultStepKinds, faultStepRole, faultSteps } from './faults/faultPlan.js';
 export { garbageBytes } from './checks/garbageBytes.js';
 export type { OpSource, ReplicaPlanOptions } from './arbitraries/crdtOps.js';
 export type { CdcBatchOptions } from './arbitraries/cdcBatches.js';
@@ -48,5 +48,11 @@ export type { IndexConformanceOptions } from './conformance/indexKindConformance
 export { FaultSwitch, GARBAGE } from './faults/faultSwitch.js';
 export { withFaults } from './faults/withFaults.js';
 export { ReloadHarness } from './harness/reloadHarness.js';
-export type { HarnessResources, HarnessSetup, ReloadHarnessOptions } from './harness/reloadHarness.js';
+export type {
+  HarnessCaseResult,
+  HarnessResources,
+  HarnessSetup,
+  ReloadHarnessOptions,
+} from './harness/reloadHarness.js';
+export { harnessCalls } from './harness/workload.js';
 export type { HarnessCall } from './harness/workload.js';

@@ -117,10 +117,25 @@ export class FileCdcStream implements CdcStream, SinkOwner {
       this.#pending = [];
       this.#pendingBytes = 0;
       releaseSink(this.#init.directory, this);
-      await this.#init.handle.close();
+      await this.#closeHandle();
     });
     this.#tail = run.catch(() => undefined);
     return run;
+  }
+
+  /** A newer stream took the sink over: release the file (later calls fail as fenced off). */
+  fenced(): Promise<void> {
+    const run = this.#tail.then(() => this.#closeHandle());
+    this.#tail = run.catch(() => undefined);
+    return run;
+  }
+
+  #handleClosed = false;
+
+  async #closeHandle(): Promise<void> {
+    if (this.#handleClosed) return;
+    this.#handleClosed = true;
+    await this.#init.handle.close();
   }
 
   #owns(): boolean {

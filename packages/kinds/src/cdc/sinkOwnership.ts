@@ -9,6 +9,8 @@
 export interface SinkOwner {
   /** Resolves when the owner's in-flight I/O has settled (a new owner waits for it before touching the file). */
   idle(): Promise<void>;
+  /** Told it was fenced off: it releases its file (a stream whose shutdown never ran must not leak it). */
+  fenced?(): Promise<void>;
 }
 
 const REGISTRY = Symbol.for('@baton/kinds.fileCdcOutput.owners');
@@ -27,7 +29,10 @@ export async function claimSink(path: string, owner: SinkOwner): Promise<void> {
   const owners = registry();
   const previous = owners.get(path);
   owners.set(path, owner);
-  if (previous && previous !== owner) await previous.idle().catch(() => undefined);
+  if (previous && previous !== owner) {
+    await previous.idle().catch(() => undefined);
+    await previous.fenced?.().catch(() => undefined);
+  }
 }
 
 /** True while `owner` owns the sink at `path`. */

@@ -35,7 +35,21 @@ export const faultStepRole: Readonly<Record<FaultStep, 'old' | 'new'>> = {
 export interface FaultPlan {
   readonly step: FaultStep;
   readonly mode: FaultMode;
+  /** Only in providers of this surface kind (e.g. `persist` of an `indexKind` handle, not of a CRDT state). */
+  readonly kind?: string;
 }
+
+/** The surface kinds whose providers run each step. */
+export const faultStepKinds: Readonly<Record<FaultStep, readonly string[]>> = {
+  register: [],
+  compat: ['crdtKind', 'logicalType'],
+  persist: ['indexKind', 'crdtKind'],
+  open: ['indexKind'],
+  checkpoint: ['cdcOutput'],
+  shutdown: ['cdcOutput'],
+  start: ['cdcOutput'],
+  fromPersisted: ['crdtKind'],
+};
 
 /** Steps whose return value is used, so `garbage` is a meaningful fault there. */
 const valueSteps: readonly FaultStep[] = ['compat', 'persist', 'open', 'checkpoint', 'start', 'fromPersisted'];
@@ -62,7 +76,7 @@ export function faultPlans(options: FaultPlanOptions = {}): fc.Arbitrary<FaultPl
 
 /** Human-readable form of a plan, for counterexamples. */
 export function describeFault(plan: FaultPlan | undefined): string {
-  return plan === undefined
-    ? 'no fault'
-    : `${plan.step} ${plan.mode === 'garbage' ? 'returns garbage' : plan.mode === 'hang' ? 'hangs' : plan.mode + 's'} (${faultStepRole[plan.step]} version)`;
+  if (plan === undefined) return 'no fault';
+  const how = plan.mode === 'garbage' ? 'returns garbage' : plan.mode === 'hang' ? 'hangs' : plan.mode + 's';
+  return `${plan.step}${plan.kind ? ` of a ${plan.kind}` : ''} ${how} (${faultStepRole[plan.step]} version)`;
 }

@@ -46,9 +46,10 @@ export class FaultSwitch {
    * Runs `call` as step `step` of plugin version `version`, unless the armed fault is for this step
    * and `version` plays the step's role in the armed reload: then it fires (once) in its mode.
    */
-  run<T>(step: FaultStep, version: string, call: () => T): T {
+  run<T>(step: FaultStep, version: string, call: () => T, kind?: string): T {
     const plan = this.#plan;
     if (!plan || plan.step !== step || !this.#versions) return call();
+    if (plan.kind !== undefined && plan.kind !== kind) return call();
     const role = this.#versions.old === version ? 'old' : this.#versions.next === version ? 'new' : undefined;
     if (faultStepRole[step] !== role) return call();
     this.#plan = undefined;

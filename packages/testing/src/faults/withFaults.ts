@@ -56,17 +56,20 @@ function mapResult<T>(result: MaybePromise<T>, wrap: (value: T) => T): MaybeProm
  */
 export function withFaults(plugin: PluginDefinition, faults: FaultSwitch): PluginDefinition {
   const version = plugin.version;
-  const step = <T>(name: FaultStep, call: () => T): T => faults.run(name, version, call);
+  const step = <T>(name: FaultStep, call: () => T, kind?: string): T => faults.run(name, version, call, kind);
 
   const handle = (h: IndexHandle): IndexHandle =>
-    override(h, { persist: (options) => step('persist', () => h.persist(options)) });
+    override(h, { persist: (options) => step('persist', () => h.persist(options), 'indexKind') });
   const stream = (s: CdcStream): CdcStream =>
     override(s, {
-      checkpoint: (options) => step('checkpoint', () => s.checkpoint(options)),
-      shutdown: (options) => step('shutdown', () => s.shutdown(options)),
+      checkpoint: (options) => step('checkpoint', () => s.checkpoint(options), 'cdcOutput'),
+      shutdown: (options) => step('shutdown', () => s.shutdown(options), 'cdcOutput'),
     });
   const state = (s: CrdtState): CrdtState =>
-    override(s, { persist: () => step('persist', () => s.persist()), merge: (other) => s.merge(unwrap(other)) });
+    override(s, {
+      persist: () => step('persist', () => s.persist(), 'crdtKind'),
+      merge: (other) => s.merge(unwrap(other)),
+    });
 
   const wrap = (kind: string, provider: unknown): unknown => {
     switch (kind) {
@@ -76,7 +79,7 @@ export function withFaults(plugin: PluginDefinition, faults: FaultSwitch): Plugi
           build: (source, options) => mapResult(p.build(source, options), handle),
           open: (bytes, options) =>
             mapResult(
-              step('open', () => p.open(bytes, options)),
+              step('open', () => p.open(bytes, options), 'indexKind'),
               handle,
             ),
         });
@@ -86,7 +89,7 @@ export function withFaults(plugin: PluginDefinition, faults: FaultSwitch): Plugi
         return override(p, {
           start: (options) =>
             mapResult(
-              step('start', () => p.start(options)),
+              step('start', () => p.start(options), 'cdcOutput'),
               stream,
             ),
         });
@@ -98,16 +101,18 @@ export function withFaults(plugin: PluginDefinition, faults: FaultSwitch): Plugi
           empty: () => mapResult(p.empty(), state),
           fromPersisted: (bytes) =>
             mapResult(
-              step('fromPersisted', () => p.fromPersisted(bytes)),
+              step('fromPersisted', () => p.fromPersisted(bytes), 'crdtKind'),
               state,
             ),
-          ...(check ? { schemaCompatCheck: (old: CrdtKindProvider) => step('compat', () => check(old)) } : {}),
+          ...(check
+            ? { schemaCompatCheck: (old: CrdtKindProvider) => step('compat', () => check(old), 'crdtKind') }
+            : {}),
         });
       }
       case 'logicalType': {
         const p = provider as LogicalTypeProvider;
         const check = p.compatCheck?.bind(p);
-        return check ? override(p, { compatCheck: (old) => step('compat', () => check(old)) }) : p;
+        return check ? override(p, { compatCheck: (old) => step('compat', () => check(old), 'logicalType') }) : p;
       }
       default:
         return provider;

@@ -51,6 +51,15 @@ export interface HarnessResources {
   };
 }
 
+/** What one case did: the fault that fired (if any), how the reload ended, the calls it served. */
+export interface HarnessCaseResult {
+  readonly fired: FaultPlan | undefined;
+  readonly outcome: 'committed' | 'rolledBack';
+  /** The error code of a rolled-back reload. */
+  readonly code: string | undefined;
+  readonly calls: number;
+}
+
 /** Options of a {@link ReloadHarness}. */
 export interface ReloadHarnessOptions {
   /** A fresh world per case. */
@@ -95,13 +104,22 @@ export class ReloadHarness {
       this.#options.faults ??
       fc.option(faultPlans({ modes: ['throw', 'reject', 'abort', 'garbage'] }), { nil: undefined });
     await fc.assert(
-      fc.asyncProperty(fc.scheduler(), calls, faults, (s, workload, fault) => this.runCase(s, workload, fault)),
+      fc.asyncProperty(
+        fc.scheduler(),
+        calls,
+        faults,
+        async (s, workload, fault) => void (await this.runCase(s, workload, fault)),
+      ),
       assertParameters({ numRuns: 50, ...options }),
     );
   }
 
-  /** Runs one case: exposed so a failing case can be replayed directly. */
-  async runCase(s: fc.Scheduler, calls: readonly HarnessCall[], fault: FaultPlan | undefined): Promise<void> {
+  /** Runs one case (exposed to replay a failing case, or to run a chosen fault matrix); throws on a broken promise. */
+  async runCase(
+    s: fc.Scheduler,
+    calls: readonly HarnessCall[],
+    fault: FaultPlan | undefined,
+  ): Promise<HarnessCaseResult> {
     const setup = await this.#options.setup();
     const faults = new FaultSwitch();
     const retiredAt = new Map<string, number>();
@@ -234,6 +252,12 @@ export class ReloadHarness {
             `sink     ${show(got)}`,
           );
       }
+      return {
+        fired,
+        outcome: outcome.status === 'fulfilled' ? 'committed' : 'rolledBack',
+        code: outcome.status === 'rejected' ? (outcome.reason as ReloadError).code : undefined,
+        calls: calls.length,
+      };
     } finally {
       faults.disarm();
       await s.waitFor(w.host.close()).catch(() => undefined);

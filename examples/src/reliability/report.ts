@@ -1,0 +1,97 @@
+/**
+ * `npm run reliability [-- --quick]`: runs the reliability trials — SIGKILL crash trials, the fuzzer
+ * over every decoder, the fault matrix, the load trial and the drain-timeout precision — and writes
+ * their figures into the README's reliability section. Exits non-zero if any trial found a problem.
+ * `--quick` runs each with fewer trials (for trying it out; the README should come from a full run).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runCrashTrials } from '../crash/crashTrials.js';
+import { updateReadmeBlock } from '../figures/readmeBlocks.js';
+import { measureDrainPrecision } from './drainPrecision.js';
+import { runFaultMatrix } from './faultMatrix.js';
+import { runLoadTrial } from './loadTrial.js';
+
+const quick = process.argv.includes('--quick');
+const n = (full: number, small: number): number => (quick ? small : full);
+const examplesDir = fileURLToPath(new URL('../..', import.meta.url));
+const scratch = await mkdtemp(join(tmpdir(), 'baton-reliability-'));
+const log = (line: string): void => console.log(line);
+const problems: string[] = [];
+
+log('crash trials …');
+const crash = await runCrashTrials({
+  trials: n(120, 10),
+  dataDir: join(scratch, 'crash'),
+  seed: 20261122,
+  verifyEvery: 10,
+});
+const lastCrash = crash.verifications.at(-1);
+const crashLost = crash.verifications.reduce((s, v) => s + v.lost, 0);
+const crashDup = crash.verifications.reduce((s, v) => s + v.duplicated, 0);
+problems.push(...crash.failures);
+
+log('fuzzing every decoder …');
+const fuzzSummary = join(scratch, 'fuzz.json');
+try {
+  execFileSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      '--conditions=@baton/source',
+      'src/fuzz/fuzz.ts',
+      String(n(100_000, 2_000)),
+      '20261122',
+      fuzzSummary,
+    ],
+    { cwd: examplesDir, stdio: ['ignore', 'inherit', 'inherit'] },
+  );
+} catch {
+  problems.push('the fuzzer reported findings');
+}
+const fuzz = JSON.parse(await readFile(fuzzSummary, 'utf8')) as {
+  decoders: number;
+  inputs: number;
+  findings: string[];
+  results: { maxMs: number }[];
+};
+
+log('fault matrix …');
+const matrix = await runFaultMatrix(n(3, 1));
+problems.push(...matrix.failures);
+
+log('load trial …');
+const load = await runLoadTrial({ callers: n(10_000, 1_000), reloads: n(100, 20) });
+if (load.failedCalls > 0) problems.push(`${load.failedCalls} calls failed under load`);
+if (load.cdcAtSink !== load.cdcDelivered) problems.push('CDC batches lost or duplicated under load');
+
+log('drain timeout precision …');
+const drain = await measureDrainPrecision(n(50, 10));
+if (!drain.recovered || drain.maxOvershootMs > 10)
+  problems.push(`drain timeout overshoot ${drain.maxOvershootMs} ms, recovered ${drain.recovered}`);
+
+const lines = [
+  `| Trial | What ran | Result |`,
+  `|---|---|---|`,
+  `| Crash (SIGKILL) | ${crash.trials} kills of the example engine at random reload phases and operations (${Object.entries(
+    crash.kills,
+  )
+    .map(([at, count]) => `${at} ${count}`)
+    .join(
+      ', ',
+    )}); ${crash.reloadsCommitted} reloads committed, ${crash.reloadsRefused} refused; ${crash.verifications.length} recoveries verified | ${lastCrash?.writes ?? 0} committed CDC batches: lost ${crashLost}, duplicated ${crashDup}; index answers changed ${crash.verifications.reduce((s, v) => s + v.indexMismatches, 0)} times; CRDT values wrong ${crash.verifications.filter((v) => v.visits !== v.expectedVisits).length} times |`,
+  `| Fuzz | ${fuzz.inputs.toLocaleString('en-US')} random and mutated inputs into ${fuzz.decoders} decoders (CRDT envelopes, index bytes, checked frames, CDC checkpoints and sink records, manifests, signatures) | ${fuzz.findings.length} findings: every input gave a value or a typed error; slowest input ${Math.max(...fuzz.results.map((r) => r.maxMs)).toFixed(1)} ms; no prototype changed |`,
+  `| Faults | ${matrix.cases} reloads: every step × kind × way to fail (${matrix.cells.length} cells: throw, reject, hang, abort, garbage), each under generated interleavings of concurrent calls | ${matrix.faultsInjected} faults injected, ${matrix.faultsInjected} reloads rolled back with a ReloadError naming the step and kind; ${matrix.calls} concurrent calls, 0 failed; problems ${matrix.failures.length} |`,
+  `| Load | ${load.callers.toLocaleString('en-US')} concurrent callers through ${load.reloadsCommitted + load.reloadsRefused} consecutive reloads (${load.reloadsRefused} failing by design) | ${load.calls.toLocaleString('en-US')} calls, ${load.failedCalls} failed; CDC ${load.cdcDelivered} delivered, ${load.cdcAtSink} at the sink; heap ${load.heapGrowthKiB} KiB above its baseline after the old versions retired |`,
+  `| Stuck call | a delivery that never completes, ${drain.trials} times, drain timeout ${drain.drainTimeoutMs} ms | the reload gave up ${drain.medianOvershootMs} ms (median) and at most ${drain.maxOvershootMs} ms after the deadline; the next reload succeeded every time: ${drain.recovered} |`,
+  ``,
+  `Produced by \`npm run reliability\`${quick ? ' --quick' : ''} on Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.`,
+];
+if (!quick) updateReadmeBlock('reliability', lines.join('\n'));
+log(lines.join('\n'));
+for (const p of problems) log(`PROBLEM: ${p}`);
+process.exitCode = problems.length === 0 ? 0 : 1;
