@@ -73,8 +73,8 @@ export async function decoderTargets(): Promise<DecoderTarget[]> {
   const vectors = Float32Array.from({ length: 64 * 8 }, (_, i) => Math.cos(i));
   const flat = flatVectorIndexKind();
   const flatValid = [
-    await flat.build(vectorBatch('v', 8, vectors), { column: 'v' }).persist(),
-    await flat
+    flat.build(vectorBatch('v', 8, vectors), { column: 'v' }).persist(),
+    flat
       .build(vectorBatch('v', 8, vectors.subarray(0, 16)), { column: 'v', params: { metric: 'cosine' } })
       .persist(),
   ];
@@ -86,8 +86,8 @@ export async function decoderTargets(): Promise<DecoderTarget[]> {
   });
   const ordered = orderedIndexKind();
   const orderedValid = [
-    await ordered.build(tableFromArrays({ k: Int32Array.from([5, 1, 3, 3]) }), { column: 'k' }).persist(),
-    await ordered.build(tableFromArrays({ k: Float64Array.from([2.5, -1]) }), { column: 'k' }).persist(),
+    ordered.build(tableFromArrays({ k: Int32Array.from([5, 1, 3, 3]) }), { column: 'k' }).persist(),
+    ordered.build(tableFromArrays({ k: Float64Array.from([2.5, -1]) }), { column: 'k' }).persist(),
   ];
   targets.push({
     name: 'ordered index open',
