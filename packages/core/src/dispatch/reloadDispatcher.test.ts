@@ -1,6 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { isReloadError } from '../errors/reloadError.js';
-import type { ReloadError } from '../errors/reloadError.js';
 import {
   MemorySink,
   batchAt,
@@ -15,18 +13,9 @@ import {
 import type { FixtureIndexHandle } from '../__tests__/fixtures.js';
 import { RegistrationSet } from './registrationSet.js';
 import { ReloadDispatcher } from './reloadDispatcher.js';
+import { rejection } from '../__tests__/rejection.js';
 
 const none = RegistrationSet.empty();
-
-async function rejection(promise: Promise<unknown>): Promise<ReloadError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isReloadError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
-}
 
 function threeHandles(version = 'v1') {
   const old = fixtureIndexKind(version);

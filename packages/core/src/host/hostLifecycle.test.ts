@@ -1,7 +1,5 @@
 import { Utf8, vectorFromArray } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import { isReloadError } from '../errors/reloadError.js';
-import type { ReloadError } from '../errors/reloadError.js';
 import type { HostEventMap } from '../events/hostEvents.js';
 import type { BackgroundJobProvider } from '../surfaces/backgroundJob.js';
 import type { Storage, StorageBackendProvider } from '../surfaces/storage.js';
@@ -9,16 +7,7 @@ import { batchAt } from '../__tests__/fixtures.js';
 import { bare, sleep, testPlugin, world } from '../__tests__/plugins.js';
 import { definePlugin } from './pluginDefinition.js';
 import { createPluginHost } from './pluginHost.js';
-
-async function rejection(promise: Promise<unknown>): Promise<ReloadError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isReloadError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
-}
+import { rejection } from '../__tests__/rejection.js';
 
 const arg = vectorFromArray(['x'], new Utf8());
 

@@ -15,7 +15,6 @@ import type { CrdtKindProvider, CrdtState } from '../surfaces/crdtKind.js';
 import type { IndexHandle, IndexKindProvider } from '../surfaces/indexKind.js';
 import type { Storage, StorageBackendProvider } from '../surfaces/storage.js';
 import type { ProviderOf, SurfaceKind } from '../surfaces/surfaceMap.js';
-import { settleThenRelease } from '../util/settle.js';
 import type { MaybePromise } from '../util/maybePromise.js';
 import { HostCore } from './hostCore.js';
 import { JobRunner } from './jobRunner.js';
@@ -32,7 +31,7 @@ import { ReloadRun } from './reloadRun.js';
 import type { ReloadOptions, ReloadResult } from './reloadRun.js';
 import type { PluginInfo } from './scope.js';
 import { loadSlot } from './load.js';
-import { SurfaceRef } from './surfaceRef.js';
+import { SurfaceRef, leasedCall } from './surfaceRef.js';
 import { unloadSlot } from './unload.js';
 
 /** Settings of a {@link PluginHost}; each has a sensible default. */
@@ -291,17 +290,7 @@ export class PluginHost implements AsyncDisposable {
     fn: (provider: ProviderOf<K>, plugin: PluginInfo) => MaybePromise<T>,
   ): Promise<T> {
     const entry = this.#core.closed ? undefined : this.#core.registry.lookup(kind, key);
-    if (!entry) return Promise.reject(this.#notFound(kind, key));
-    const version = entry.version;
-    version.leases.acquire();
-    let result: MaybePromise<T>;
-    try {
-      result = fn(entry.provider as ProviderOf<K>, version.info);
-    } catch (error) {
-      version.releaseLease();
-      return Promise.reject(error);
-    }
-    return settleThenRelease(result, version.releaseLease);
+    return entry ? leasedCall(entry, fn) : Promise.reject(this.#notFound(kind, key));
   }
 
   /**

@@ -1,23 +1,12 @@
 import { Utf8, vectorFromArray } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import { isReloadError } from '../errors/reloadError.js';
-import type { ReloadError } from '../errors/reloadError.js';
 import type { HostEventMap } from '../events/hostEvents.js';
 import { batchAt, counterV2Lossy, queryBatch, valuesTable } from '../__tests__/fixtures.js';
 import { sleep, testPlugin, world } from '../__tests__/plugins.js';
 import type { PluginOptions, World } from '../__tests__/plugins.js';
 import { createPluginHost } from './pluginHost.js';
 import type { PluginHost } from './pluginHost.js';
-
-async function rejection(promise: Promise<unknown>): Promise<ReloadError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isReloadError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
-}
+import { rejection } from '../__tests__/rejection.js';
 
 const arg = vectorFromArray(['x'], new Utf8());
 const versionOf = async (host: PluginHost): Promise<string> =>

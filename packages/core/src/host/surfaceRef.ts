@@ -7,6 +7,26 @@ import type { PluginInfo } from './scope.js';
 import type { RegistryEntry } from './surfaceRegistry.js';
 
 /**
+ * Runs `fn` on `entry`'s provider under a lease on its version: the version retires only after `fn`
+ * settles. The one call path of `host.call` and {@link SurfaceRef.call}.
+ */
+export function leasedCall<P, T>(
+  entry: RegistryEntry,
+  fn: (provider: P, plugin: PluginInfo) => MaybePromise<T>,
+): Promise<T> {
+  const version = entry.version;
+  version.leases.acquire();
+  let result: MaybePromise<T>;
+  try {
+    result = fn(entry.provider as P, version.info);
+  } catch (error) {
+    version.releaseLease();
+    return Promise.reject(error);
+  }
+  return settleThenRelease(result, version.releaseLease);
+}
+
+/**
  * A resolved reference to one surface, for hot paths (an engine resolves its functions once per
  * query plan). Each call runs on the version that serves when it starts, exactly like
  * `host.call`, but the registry is consulted again only after a load, reload or unload.
@@ -33,17 +53,7 @@ export class SurfaceRef<K extends SurfaceKind> {
   /** Calls `fn` with the provider that serves now; the call runs entirely on that version. */
   call<T>(fn: (provider: ProviderOf<K>, plugin: PluginInfo) => MaybePromise<T>): Promise<T> {
     const entry = this.#resolve();
-    if (!entry) return Promise.reject(this.#missing());
-    const version = entry.version;
-    version.leases.acquire();
-    let result: MaybePromise<T>;
-    try {
-      result = fn(entry.provider as ProviderOf<K>, version.info);
-    } catch (error) {
-      version.releaseLease();
-      return Promise.reject(error);
-    }
-    return settleThenRelease(result, version.releaseLease);
+    return entry ? leasedCall(entry, fn) : Promise.reject(this.#missing());
   }
 
   #resolve(): RegistryEntry | undefined {
