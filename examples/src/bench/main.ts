@@ -1,0 +1,96 @@
+/**
+ * `npm run bench`: measures Baton against baselines from the same run, prints every row, and writes
+ * `bench-results.json` and `BENCHMARKS.md` at the repository root. `npm run bench:check` judges the
+ * results against the goals.
+ *
+ * Options (after `--`): `--only 1,5` runs some goals (the others keep their last results);
+ * `--quick` runs smaller sizes and fewer rounds (a smoke test; its figures are not the goals' figures).
+ * Run with `node --expose-gc` (the script does) so runs can collect garbage between timed samples.
+ */
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { benchCallOverhead } from './callOverhead.js';
+import { benchCallsDuringReload } from './callsDuringReload.js';
+import { benchCompatCheck } from './compatCheck.js';
+import { benchCrdtPersist } from './crdtPersist.js';
+import { benchIndexHandoff } from './indexHandoff.js';
+import { machineInfo } from './machine.js';
+import { benchReloadPause } from './reloadPause.js';
+import { markdown, printSection } from './report.js';
+import { mergeResults, readResults, REPORT_PATH, RESULTS_PATH, verdicts, writeResults } from './results.js';
+import type { GoalSection } from './results.js';
+import { benchScaling } from './scaling.js';
+import { collectGarbage } from './stats.js';
+
+const { values } = parseArgs({
+  options: { only: { type: 'string' }, quick: { type: 'boolean', default: false } },
+  allowPositionals: false,
+});
+const quick = values.quick;
+const only = values.only === undefined ? undefined : new Set(values.only.split(',').map((s) => Number(s.trim())));
+
+type Measured = Omit<GoalSection, 'seconds'>;
+const goals: readonly (readonly [number, () => Promise<Measured>])[] = [
+  [1, () => benchCallOverhead(quick ? { rounds: 2, msPerTask: 50 } : { rounds: 5, msPerTask: 150 })],
+  [
+    2,
+    () =>
+      benchIndexHandoff(
+        quick ? { megabytes: 16, rounds: 2, jsonRows: 1024 } : { megabytes: 256, rounds: 5, jsonRows: 8192 },
+      ),
+  ],
+  [
+    3,
+    () =>
+      benchReloadPause(
+        quick
+          ? { streams: [1, 10, 100], indexes: [1, 10, 20], rounds: 2 }
+          : { streams: [1, 10, 100, 1000], indexes: [1, 10, 100, 100], rounds: 5 },
+      ),
+  ],
+  [
+    4,
+    () =>
+      benchCallsDuringReload(quick ? { callers: [1000], windowMs: 300 } : { callers: [1000, 10_000], windowMs: 1000 }),
+  ],
+  [5, () => benchCrdtPersist(quick ? { elements: 2000, rounds: 20 } : { elements: 10_000, rounds: 60 })],
+  [6, () => benchCompatCheck(quick ? { sequences: 40, rounds: 3 } : { sequences: 240, rounds: 15 })],
+  [
+    7,
+    () =>
+      benchScaling(
+        quick
+          ? { megabytes: [1, 4, 16], resources: [1, 10, 100], rounds: 2 }
+          : { megabytes: [1, 4, 16, 64, 256], resources: [1, 10, 100, 1000], rounds: 3 },
+      ),
+  ],
+];
+
+const started = performance.now();
+const date = new Date().toISOString();
+const machine = machineInfo();
+console.log(
+  `Baton benchmarks${quick ? ' (--quick: smoke test)' : ''} — ${machine.cpuModel} × ${machine.cpus}, ` +
+    `${machine.totalMemoryGiB} GiB, Node ${machine.node}`,
+);
+const fresh: GoalSection[] = [];
+for (const [id, run] of goals) {
+  if (only && !only.has(id)) continue;
+  collectGarbage();
+  const t = performance.now();
+  const measured = await run();
+  const section: GoalSection = { ...measured, measuredAt: date, seconds: (performance.now() - t) / 1000 };
+  printSection(section);
+  fresh.push(section);
+}
+const results = mergeResults(only ? readResults() : undefined, fresh, date, machine);
+if (!quick) {
+  writeResults(results);
+  writeFileSync(REPORT_PATH, markdown(results));
+}
+const missed = verdicts(results).filter((v) => !v.pass);
+console.log(
+  `\n${quick ? 'Quick run: nothing written' : `Wrote ${RESULTS_PATH} and ${REPORT_PATH}`} ` +
+    `(${((performance.now() - started) / 1000).toFixed(0)} s). ` +
+    (missed.length === 0 ? 'Every goal row passes.' : `${missed.length} goal row(s) missed; see npm run bench:check.`),
+);
