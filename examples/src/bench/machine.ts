@@ -11,5 +11,16 @@ export function machineInfo(): MachineInfo {
     totalMemoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
     node: process.version,
     v8: process.versions.v8,
+    code: codeUnderTest(),
   };
+}
+
+/**
+ * Which build of `@baton/core` this process imports: `npm run bench` measures the packages as built
+ * (`dist`, plain JavaScript as a host runs it), not the TypeScript source run through tsx, whose
+ * transform adds a helper call to every closure it creates.
+ */
+export function codeUnderTest(): string {
+  const url = import.meta.resolve('@baton/core');
+  return url.includes('/dist/') ? 'packages as built (dist)' : `source (${url.split('/').slice(-2).join('/')})`;
 }

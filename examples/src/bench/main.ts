@@ -6,6 +6,7 @@
  * Options (after `--`): `--only 1,5` runs some goals (the others keep their last results);
  * `--quick` runs smaller sizes and fewer rounds (a smoke test; its figures are not the goals' figures).
  * Run with `node --expose-gc` (the script does) so runs can collect garbage between timed samples.
+ * The script builds the packages first and measures them as built (`dist`), as a host runs them.
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -71,7 +72,7 @@ const date = new Date().toISOString();
 const machine = machineInfo();
 console.log(
   `Baton benchmarks${quick ? ' (--quick: smoke test)' : ''} — ${machine.cpuModel} × ${machine.cpus}, ` +
-    `${machine.totalMemoryGiB} GiB, Node ${machine.node}`,
+    `${machine.totalMemoryGiB} GiB, Node ${machine.node}; ${machine.code}`,
 );
 const fresh: GoalSection[] = [];
 for (const [id, run] of goals) {

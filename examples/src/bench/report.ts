@@ -64,6 +64,7 @@ export function markdown(results: BenchResults): string {
         ['CPU', `${m.cpuModel} × ${m.cpus}`],
         ['Memory', `${m.totalMemoryGiB} GiB`],
         ['Node', `${m.node} (V8 ${m.v8})`],
+        ['Code', m.code ?? 'unrecorded'],
       ],
     ),
     '',

@@ -62,6 +62,8 @@ export interface MachineInfo {
   readonly totalMemoryGiB: number;
   readonly node: string;
   readonly v8: string;
+  /** Which build of the Baton packages ran: `dist` (as built, what a host runs) or `source` (through tsx). */
+  readonly code?: string;
 }
 
 /** Everything `npm run bench` writes to {@link RESULTS_PATH}. */

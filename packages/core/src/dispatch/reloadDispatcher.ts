@@ -151,6 +151,7 @@ export class ReloadDispatcher {
   /** A dispatcher with these live resources added (names must be unique per kind). */
   withHandlers(handlers: ReloadKindHandlers): ReloadDispatcher {
     const items: Item[] = [...this.#items];
+    const taken = new Set(items.map((item) => `${item.kind}\u0000${item.name}`));
     const add = (
       kind: string,
       name: string,
@@ -161,13 +162,14 @@ export class ReloadDispatcher {
     ): void => {
       if (typeof name !== 'string' || name.length === 0)
         throw invalid(kind, String(name), 'a handoff needs a non-empty name');
-      if (items.some((item) => item.kind === kind && item.name === name))
-        throw invalid(kind, name, 'two handoffs share this name');
+      const id = `${kind}\u0000${name}`;
+      if (taken.has(id)) throw invalid(kind, name, 'two handoffs share this name');
       const discipline = this.#disciplines.require(kind);
       if (!discipline.handoff) throw invalid(kind, name, `surface kind '${kind}' has no live resources to hand over`);
       const problems = discipline.validate(next);
       if (problems.length > 0)
         throw invalid(kind, name, `the new provider is not a valid ${kind}: ${problems.join('; ')}`);
+      taken.add(id);
       items.push({ kind, name, old, oldProvider, next, params });
     };
     for (const h of handlers.indexHandles ?? []) add('indexKind', h.name, h.old, undefined, h.next);

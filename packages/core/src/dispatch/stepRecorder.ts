@@ -21,6 +21,8 @@ export class StepRecorder implements StepContext {
   handedBack: { readonly resource: unknown; readonly checkpointLsn: bigint | undefined } | undefined;
   oldLost = false;
   readonly checkpoints: bigint[] = [];
+  /** The signal this resource's steps share until one is abandoned (see {@link StepContext.call}). */
+  #controller: AbortController | undefined;
 
   constructor(
     readonly kind: string,
@@ -38,9 +40,16 @@ export class StepRecorder implements StepContext {
     options: StepCallOptions<T> = {},
   ): Promise<T> {
     let value: T;
+    const controller = (this.#controller ??= new AbortController());
     try {
-      value = await withDeadline(fn, { timeoutMs: this.timeoutMs, signal: this.signal, onLate: options.onLate });
+      value = await withDeadline(fn, {
+        timeoutMs: this.timeoutMs,
+        signal: this.signal,
+        onLate: options.onLate,
+        controller,
+      });
     } catch (error) {
+      if (controller.signal.aborted) this.#controller = undefined;
       throw this.describeFailure(step, error);
     }
     const problem = options.check?.(value);

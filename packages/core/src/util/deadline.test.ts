@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { describe, expect, it, vi } from 'vitest';
 import { withDeadline } from './deadline.js';
 import { mapBounded } from './boundedMap.js';
@@ -34,6 +35,39 @@ describe('withDeadline', () => {
     await expect(withDeadline(() => 1, { timeoutMs: 10, signal: controller.signal })).rejects.toMatchObject({
       name: 'AbortError',
     });
+  });
+
+  it('puts one listener on a parent signal however many calls run under it, and aborts them all', async () => {
+    const controller = new AbortController();
+    const seen: AbortSignal[] = [];
+    const calls = Array.from({ length: 200 }, () =>
+      withDeadline(
+        (signal) => {
+          seen.push(signal);
+          return new Promise(() => undefined);
+        },
+        { timeoutMs: 10_000, signal: controller.signal },
+      ),
+    );
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1);
+    controller.abort(new Error('stop'));
+    const settled = await Promise.allSettled(calls);
+    expect(settled.every((s) => s.status === 'rejected' && (s.reason as Error).message === 'stop')).toBe(true);
+    expect(seen.every((signal) => signal.aborted)).toBe(true);
+  });
+
+  it('forgets a settled call: a later abort of the parent reaches only the calls still running', async () => {
+    const controller = new AbortController();
+    const done = await withDeadline(async (signal) => signal, { timeoutMs: 1000, signal: controller.signal });
+    let finish!: () => void;
+    const running = withDeadline((signal) => new Promise<AbortSignal>((resolve) => (finish = () => resolve(signal))), {
+      timeoutMs: 1000,
+      signal: controller.signal,
+    });
+    controller.abort();
+    await expect(running).rejects.toMatchObject({ name: 'AbortError' });
+    expect(done.aborted).toBe(false);
+    finish();
   });
 
   it('turns a synchronous throw into a rejection', async () => {

@@ -1,4 +1,4 @@
-import { deferred } from './deferred.js';
+import { onAbort } from './abortFanout.js';
 import type { MaybePromise } from './maybePromise.js';
 
 /** Options of {@link withDeadline}. */
@@ -12,6 +12,11 @@ export interface DeadlineOptions<T> {
    * (a handle opened too late is closed rather than leaked). Errors it throws are ignored.
    */
   readonly onLate?: ((value: T) => MaybePromise<unknown>) | undefined;
+  /**
+   * The controller whose signal `fn` gets and which is aborted when the call is abandoned (default:
+   * a new one). Sequential calls may share one until it aborts: a signal costs microseconds to make.
+   */
+  readonly controller?: AbortController | undefined;
 }
 
 /** A `DOMException` named `TimeoutError`, as `AbortSignal.timeout` uses. */
@@ -25,50 +30,70 @@ export function abortReason(signal: AbortSignal): unknown {
   return reason ?? new DOMException('This operation was aborted', 'AbortError');
 }
 
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
 /**
  * Runs `fn` with a signal that aborts at the deadline or when `options.signal` aborts, and settles
  * no later than that: a provider that hangs cannot wedge its caller. `fn` should honour the signal;
  * if it does not, its late result is handed to `onLate`.
+ *
+ * `fn` is called synchronously; a synchronous throw becomes a rejection, and a synchronous result
+ * settles at once (no timer is armed). Many concurrent calls under one parent signal share one
+ * listener on it.
  */
-export async function withDeadline<T>(
-  fn: (signal: AbortSignal) => MaybePromise<T>,
-  options: DeadlineOptions<T>,
-): Promise<T> {
+export function withDeadline<T>(fn: (signal: AbortSignal) => MaybePromise<T>, options: DeadlineOptions<T>): Promise<T> {
   const { timeoutMs, signal: parent, onLate } = options;
-  if (parent?.aborted) throw abortReason(parent);
-  const controller = new AbortController();
-  const abandoned = deferred<never>();
-  let settled = false;
-  const abandon = (reason: unknown): void => {
-    if (settled) return;
-    settled = true;
-    controller.abort(reason);
-    abandoned.reject(reason);
-  };
-  const onParentAbort = (): void => abandon(abortReason(parent!));
-  parent?.addEventListener('abort', onParentAbort, { once: true });
-  const timer = Number.isFinite(timeoutMs)
-    ? setTimeout(() => abandon(timeoutError(timeoutMs)), Math.max(0, timeoutMs))
-    : undefined;
+  if (parent?.aborted) return Promise.reject(abortReason(parent));
+  const controller = options.controller ?? new AbortController();
+  let result: MaybePromise<T>;
   try {
-    const work = Promise.resolve().then(() => fn(controller.signal));
+    result = fn(controller.signal);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  if (!isThenable(result)) return Promise.resolve(result);
+  const work = result;
+  return new Promise<T>((resolve, reject) => {
+    let settled = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let unsubscribe: (() => void) | undefined;
+    const finish = (): void => {
+      settled = true;
+      if (timer !== undefined) clearTimeout(timer);
+      unsubscribe?.();
+    };
+    const abandon = (reason: unknown): void => {
+      if (settled) return;
+      finish();
+      controller.abort(reason);
+      reject(reason);
+    };
+    if (Number.isFinite(timeoutMs)) timer = setTimeout(() => abandon(timeoutError(timeoutMs)), Math.max(0, timeoutMs));
+    if (parent) unsubscribe = onAbort(parent, () => abandon(abortReason(parent)));
     work.then(
       (value) => {
-        if (settled && onLate)
+        if (!settled) {
+          finish();
+          resolve(value);
+        } else if (onLate) {
           void Promise.resolve()
             .then(() => onLate(value))
             .catch(() => undefined);
+        }
       },
-      () => undefined,
+      (error: unknown) => {
+        if (settled) return;
+        finish();
+        reject(error);
+      },
     );
-    const value = await Promise.race([work, abandoned.promise]);
-    settled = true;
-    return value;
-  } finally {
-    settled = true;
-    if (timer !== undefined) clearTimeout(timer);
-    parent?.removeEventListener('abort', onParentAbort);
-  }
+  });
 }
 
 /**
