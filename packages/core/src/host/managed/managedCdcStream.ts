@@ -52,7 +52,7 @@ export class ManagedCdcStream extends ManagedHandle<CdcStream> {
    * skipped as already delivered; rejects with `INVALID_ARGUMENT` on a malformed batch or one that
    * overlaps what was delivered.
    */
-  deliver(batch: CdcBatch, options: CallOptions = {}): Promise<boolean> {
+  deliver(batch: CdcBatch, options?: CallOptions): Promise<boolean> {
     const problem = batchProblem(batch);
     if (problem)
       return Promise.reject(
@@ -80,13 +80,13 @@ export class ManagedCdcStream extends ManagedHandle<CdcStream> {
         await stream.deliver(batch);
         this.#cursor.deliveredEnd = batch.lsnEnd;
         return true;
-      }, options.signal),
+      }, options?.signal),
     );
   }
 
   /** Checkpoints the current stream (after every earlier delivery) and returns the LSN. */
-  checkpoint(options: CallOptions = {}): Promise<bigint> {
-    return this.#enqueue(() => this.cell.use((stream) => stream.checkpoint(options), options.signal));
+  checkpoint(options?: CallOptions): Promise<bigint> {
+    return this.#enqueue(() => this.cell.use((stream) => stream.checkpoint(options), options?.signal));
   }
 
   /** Waits for pending deliveries, checkpoints, shuts the stream down; the LSN is in {@link finalLsn}. */

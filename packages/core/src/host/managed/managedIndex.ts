@@ -9,12 +9,12 @@ import { ManagedHandle } from './managedHandle.js';
  */
 export class ManagedIndex extends ManagedHandle<IndexHandle> {
   /** Answers a batch of queries with up to `k` matches each. */
-  probe(query: RecordBatch, k: number, options: CallOptions = {}): Promise<RecordBatch> {
-    return this.cell.use((handle) => handle.probe(query, k), options.signal);
+  probe(query: RecordBatch, k: number, options?: CallOptions): Promise<RecordBatch> {
+    return this.cell.use((handle) => handle.probe(query, k), options?.signal);
   }
 
   /** Serialises the index as the current version writes it (for snapshots). */
-  persist(options: CallOptions = {}): Promise<Uint8Array> {
-    return this.cell.use((handle) => handle.persist(options), options.signal);
+  persist(options?: CallOptions): Promise<Uint8Array> {
+    return this.cell.use((handle) => handle.persist(options), options?.signal);
   }
 }

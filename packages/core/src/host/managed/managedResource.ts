@@ -8,7 +8,7 @@ import { ManagedHandle } from './managedHandle.js';
  */
 export class ManagedResource<R> extends ManagedHandle<R> {
   /** Runs `fn` with the current resource and its provider. */
-  use<T>(fn: (resource: R, provider: unknown) => MaybePromise<T>, options: CallOptions = {}): Promise<T> {
-    return this.cell.use((resource, provider) => fn(resource, provider), options.signal);
+  use<T>(fn: (resource: R, provider: unknown) => MaybePromise<T>, options?: CallOptions): Promise<T> {
+    return this.cell.use((resource, provider) => fn(resource, provider), options?.signal);
   }
 }

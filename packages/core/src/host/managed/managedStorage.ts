@@ -7,19 +7,19 @@ import { ManagedHandle } from './managedHandle.js';
  * started on the old storage finish there, and it closes once they have drained.
  */
 export class ManagedStorage extends ManagedHandle<Storage> {
-  get(key: string, options: CallOptions = {}): Promise<Uint8Array | undefined> {
-    return this.cell.use((storage) => storage.get(key), options.signal);
+  get(key: string, options?: CallOptions): Promise<Uint8Array | undefined> {
+    return this.cell.use((storage) => storage.get(key), options?.signal);
   }
 
-  put(key: string, value: Uint8Array, options: CallOptions = {}): Promise<void> {
-    return this.cell.use((storage) => storage.put(key, value), options.signal);
+  put(key: string, value: Uint8Array, options?: CallOptions): Promise<void> {
+    return this.cell.use((storage) => storage.put(key, value), options?.signal);
   }
 
-  delete(key: string, options: CallOptions = {}): Promise<boolean> {
-    return this.cell.use((storage) => storage.delete(key), options.signal);
+  delete(key: string, options?: CallOptions): Promise<boolean> {
+    return this.cell.use((storage) => storage.delete(key), options?.signal);
   }
 
-  keys(prefix?: string, options: CallOptions = {}): Promise<readonly string[]> {
-    return this.cell.use((storage) => storage.keys(prefix), options.signal);
+  keys(prefix?: string, options?: CallOptions): Promise<readonly string[]> {
+    return this.cell.use((storage) => storage.keys(prefix), options?.signal);
   }
 }

@@ -63,22 +63,25 @@ export class ResourceCell<R = unknown> {
 
   /**
    * Runs `fn` on the current backing. Exclusive kinds wait at the plugin's gate while it is closed;
-   * with the gate open (the common case) nothing is awaited before `fn` runs.
+   * with the gate open (the common case) nothing is awaited before `fn` runs. `arg` is passed on to
+   * `fn`, so a hot path can use a function made once instead of a closure per call.
    */
-  use<T>(
-    fn: (value: R, provider: unknown, version: PluginVersion) => MaybePromise<T>,
+  use<T, A = undefined>(
+    fn: (value: R, provider: unknown, version: PluginVersion, arg: A) => MaybePromise<T>,
     signal?: AbortSignal,
+    arg?: A,
   ): Promise<T> {
     if (this.fault) return Promise.reject(this.fault);
     const gated = this.discipline.exclusive;
-    if (gated && !this.slot.gate.isOpen) return this.#useAfterGate(fn, signal);
+    if (gated && !this.slot.gate.isOpen) return this.#useAfterGate(fn, signal, arg as A);
     if (gated) this.slot.gated.acquire();
-    return this.#run(fn, gated);
+    return this.#run(fn, gated, arg as A);
   }
 
-  async #useAfterGate<T>(
-    fn: (value: R, provider: unknown, version: PluginVersion) => MaybePromise<T>,
-    signal?: AbortSignal,
+  async #useAfterGate<T, A>(
+    fn: (value: R, provider: unknown, version: PluginVersion, arg: A) => MaybePromise<T>,
+    signal: AbortSignal | undefined,
+    arg: A,
   ): Promise<T> {
     await this.slot.enterGated(signal);
     const fault = this.fault; // may have been set while waiting
@@ -86,16 +89,20 @@ export class ResourceCell<R = unknown> {
       this.slot.gated.release();
       throw fault;
     }
-    return this.#run(fn, true);
+    return this.#run(fn, true, arg);
   }
 
-  #run<T>(fn: (value: R, provider: unknown, version: PluginVersion) => MaybePromise<T>, gated: boolean): Promise<T> {
+  #run<T, A>(
+    fn: (value: R, provider: unknown, version: PluginVersion, arg: A) => MaybePromise<T>,
+    gated: boolean,
+    arg: A,
+  ): Promise<T> {
     const backing = this.backing;
     backing.leases.acquire();
     const release = gated ? backing.releaseGated : backing.release;
     let result: MaybePromise<T>;
     try {
-      result = fn(backing.value, backing.provider, backing.version);
+      result = fn(backing.value, backing.provider, backing.version, arg);
     } catch (error) {
       release();
       return Promise.reject(error);
