@@ -74,9 +74,7 @@ export async function decoderTargets(): Promise<DecoderTarget[]> {
   const flat = flatVectorIndexKind();
   const flatValid = [
     flat.build(vectorBatch('v', 8, vectors), { column: 'v' }).persist(),
-    flat
-      .build(vectorBatch('v', 8, vectors.subarray(0, 16)), { column: 'v', params: { metric: 'cosine' } })
-      .persist(),
+    flat.build(vectorBatch('v', 8, vectors.subarray(0, 16)), { column: 'v', params: { metric: 'cosine' } }).persist(),
   ];
   targets.push({
     name: 'flat-vector index open',
