@@ -1,6 +1,7 @@
-import { orSet } from '@baton/kinds';
-import type { OrSetOp } from '@baton/kinds';
-import { applyPlain, arrayJsonRoundTrip, buildOrSet, fromJson, persistJson, plainOf } from './orSetModel.js';
+import { decodeEnvelope, orSet, OR_SET } from '@baton/kinds';
+import type { OrSetOp, OrSetState } from '@baton/kinds';
+import { applyPlain, arrayJsonRoundTrip, buildOrSet, fromJson, persistJson } from './orSetModel.js';
+import type { PlainOrSet } from './orSetModel.js';
 import type { BenchRow, GoalSection } from './results.js';
 import { interleaved, median } from './stats.js';
 
@@ -19,7 +20,7 @@ export interface CrdtPersistOptions {
  */
 export async function benchCrdtPersist(options: CrdtPersistOptions): Promise<Omit<GoalSection, 'seconds'>> {
   const state = buildOrSet(options.elements);
-  const model = plainOf(state);
+  const model = plainModelOf(state);
   if (model.entries.size !== state.size) throw new Error('the plain model lost elements');
   // Between samples of the "after an op" case: replica-a adds the same element again (a new dot and
   // a new context: the state changes, its size does not).
@@ -88,6 +89,47 @@ export async function benchCrdtPersist(options: CrdtPersistOptions): Promise<Omi
     ],
     measuredAt: new Date().toISOString(),
   };
+}
+
+/**
+ * The plain model of `state` (see `PlainOrSet`), read from its persisted body. `plainOf` reads
+ * format 1; since format 2 the string elements are one UTF-8 byte string with varint byte lengths
+ * (`[replicas, context, scalars, strings, stringLengths, byteStrings, dots]`; this state has only
+ * strings).
+ */
+function plainModelOf(state: OrSetState): PlainOrSet {
+  const { body } = decodeEnvelope(state.persist(), { kind: OR_SET, versions: [2] });
+  const [replicas, context, , utf8, lengths, , dots] = body as [
+    string[],
+    number[],
+    unknown,
+    Uint8Array,
+    Uint8Array,
+    unknown,
+    Uint8Array,
+  ];
+  const varints = (bytes: Uint8Array) => {
+    let at = 0;
+    return (): number => {
+      let value = 0;
+      for (let scale = 1; ; scale *= 128) {
+        const byte = bytes[at++]!;
+        value += (byte & 0x7f) * scale;
+        if (byte < 0x80) return value;
+      }
+    };
+  };
+  const [nextLength, nextDot] = [varints(lengths), varints(dots)];
+  const decoder = new TextDecoder();
+  const entries = new Map<string, number[]>();
+  for (let at = 0; at < utf8.length;) {
+    const length = nextLength();
+    const flat: number[] = [];
+    for (let n = nextDot(); n > 0; n--) flat.push(nextDot(), nextDot());
+    entries.set(decoder.decode(utf8.subarray(at, at + length)), flat);
+    at += length;
+  }
+  return { replicas: [...replicas], context: [...context], entries };
 }
 
 function row(

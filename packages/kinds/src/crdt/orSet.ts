@@ -4,7 +4,7 @@ import { decodeEnvelope } from '../codec/envelope.js';
 import { BodyReader } from './bodyReader.js';
 import { resolveMaxBytes } from './crdtProvider.js';
 import type { CrdtProvider, CrdtProviderOptions } from './crdtProvider.js';
-import { decodeOrSetBody } from './orSetCodec.js';
+import { decodeOrSetBody, OR_SET_FORMAT, OR_SET_READS } from './orSetFormats.js';
 import { OR_SET, OrSetState } from './orSetState.js';
 import type { OrSetOp } from './orSetState.js';
 import type { CrdtPrimitive } from './primitive.js';
@@ -13,29 +13,33 @@ import type { CrdtPrimitive } from './primitive.js';
 export type OrSetProvider = CrdtProvider<OrSetState, OrSetOp, CrdtPrimitive[]>;
 
 /**
- * An add-wins OR-Set provider of format 1: `[replicas, context, elements, dots]` (replica table,
- * causal context, sorted elements, and one varint byte string of dots; no per-element objects).
- * See `PackedOrSet` for the exact layout.
+ * An add-wins OR-Set provider. It writes format 2, `[replicas, context, scalars, strings,
+ * stringLengths, byteStrings, dots]` (replica table, causal context, the sorted elements in columns
+ * — the strings as one UTF-8 byte string — and one varint byte string of dots; no per-element
+ * objects), and reads format 1 (`[replicas, context, elements, dots]`) as well, so it takes over
+ * state persisted by earlier releases directly. See `orSetFormats` for the exact layouts.
  */
 export function createOrSet(options?: CrdtProviderOptions): OrSetProvider {
   const maxBytes = resolveMaxBytes(OR_SET, options);
   return Object.freeze({
     kind: OR_SET,
-    formatVersion: 1,
+    formatVersion: OR_SET_FORMAT,
     empty: () => new OrSetState(),
     fromPersisted(bytes: Uint8Array): OrSetState {
-      const { body } = decodeEnvelope(bytes, { kind: OR_SET, versions: [1], maxBytes });
-      return new OrSetState(decodeOrSetBody(body, new BodyReader(OR_SET)));
+      const { formatVersion, body } = decodeEnvelope(bytes, { kind: OR_SET, versions: OR_SET_READS, maxBytes });
+      return new OrSetState(decodeOrSetBody(formatVersion, body, new BodyReader(OR_SET)));
     },
     schemaCompatCheck: (old: CrdtKindProvider): CompatVerdict =>
-      old.kind === OR_SET && old.formatVersion === 1
+      old.kind === OR_SET && old.formatVersion !== undefined && OR_SET_READS.includes(old.formatVersion)
         ? Compat.compatible()
-        : Compat.incompatible(`or-set v1 cannot read '${old.kind}' format ${String(old.formatVersion)} state`),
+        : Compat.incompatible(
+            `or-set v${OR_SET_FORMAT} cannot read '${old.kind}' format ${String(old.formatVersion)} state`,
+          ),
     samples: orSetSamples,
   });
 }
 
-/** The OR-Set provider of format 1 (`createOrSet()`). */
+/** The OR-Set provider (`createOrSet()`): writes format 2, reads formats 1 and 2. */
 export const orSet: OrSetProvider = createOrSet();
 
 function* orSetSamples(): Generator<readonly OrSetOp[]> {

@@ -3,8 +3,12 @@ import { encodeEnvelope } from '../codec/envelope.js';
 import { sameKindState } from './crdtProvider.js';
 import { ElementMap } from './elementMap.js';
 import { OpFields } from './opFields.js';
-import { packOrSet, sortEntries, unpackOrSet } from './orSetCodec.js';
-import type { OrSetEntry, PackedOrSet } from './orSetCodec.js';
+import { encodeOrSetBody, OR_SET_FORMAT } from './orSetFormats.js';
+import { packOrSet, replicaTable, unpackOrSet } from './orSetPacked.js';
+import type { OrSetEntry, PackedOrSet, ReplicaTable } from './orSetPacked.js';
+import { mergedDots, unseenDots } from './orSetMerge.js';
+import { recordEdit, repackBase, repackOrSet } from './orSetRepack.js';
+import type { RepackBase } from './orSetRepack.js';
 import { comparePrimitives, ownPrimitive, primitiveProblem } from './primitive.js';
 import type { CrdtPrimitive } from './primitive.js';
 
@@ -34,7 +38,9 @@ export type OrSetOp =
  *
  * A state read by `fromPersisted` stays in its packed form (see {@link PackedOrSet}) until an op
  * or a merge needs the element index, so reading, `value()`, `has()` and persisting it again cost
- * no hashing; the packed form and the bytes of an unchanged state are cached.
+ * no hashing; the packed form and the bytes of an unchanged state are cached. A changed state is
+ * re-packed from its last pack: only the entries changed since are placed and encoded, the rest
+ * is copied as bytes (see {@link repackOrSet}).
  */
 export class OrSetState implements CrdtState<OrSetOp, CrdtPrimitive[]> {
   readonly #replicas: string[];
@@ -46,10 +52,8 @@ export class OrSetState implements CrdtState<OrSetOp, CrdtPrimitive[]> {
   #packed: PackedOrSet | undefined;
   /** The persisted bytes of the current state, when known. */
   #bytes: Uint8Array | undefined;
-  /** The entries in element order as of the last pack (removed ones have no dots), if tracked. */
-  #sorted: OrSetEntry[] | undefined;
-  /** Entries created since the last pack, while {@link #sorted} is tracked. */
-  #added: OrSetEntry[] = [];
+  /** The last pack, its entries and the changes since, while tracked (else the next pack starts over). */
+  #base: RepackBase | undefined;
 
   /** @internal Use a provider. Takes a checked packed form (shared: it is immutable). */
   constructor(packed?: PackedOrSet) {
@@ -98,6 +102,7 @@ export class OrSetState implements CrdtState<OrSetOp, CrdtPrimitive[]> {
       if (entry === undefined) return;
       entry.dots = [];
       entries.delete(element);
+      this.#touch(entry);
       this.#changed();
       return;
     }
@@ -119,6 +124,7 @@ export class OrSetState implements CrdtState<OrSetOp, CrdtPrimitive[]> {
       if (entry.dots[i] !== r) dots.push(entry.dots[i]!, entry.dots[i + 1]!);
     dots.push(r, counter);
     entry.dots = dots;
+    this.#touch(entry);
   }
 
   /** Merges another OR-Set state: keeps the dots both hold and the dots the other has not seen. */
@@ -131,27 +137,16 @@ export class OrSetState implements CrdtState<OrSetOp, CrdtPrimitive[]> {
     const mine = this.#context.slice();
     const theirs = new Array<number>(mine.length).fill(0);
     for (const [j, r] of map.entries()) theirs[r] = that.#context[j]!;
+    if (this.#base !== undefined) this.#base.allDots = true;
     for (const entry of entries.values()) {
-      const other = theirEntries.get(entry.element)?.dots;
-      const dots: number[] = [];
-      for (let i = 0; i < entry.dots.length; i += 2) {
-        const [r, k] = [entry.dots[i]!, entry.dots[i + 1]!];
-        if (k > theirs[r]! || (other !== undefined && holds(other, map, r, k))) dots.push(r, k);
-      }
-      for (let i = 0; other !== undefined && i < other.length; i += 2) {
-        const [r, k] = [map[other[i]!]!, other[i + 1]!];
-        if (k > mine[r]! && !holds(entry.dots, undefined, r, k)) dots.push(r, k);
-      }
-      entry.dots = dots;
-      if (dots.length === 0) entries.delete(entry.element);
+      entry.dots = mergedDots(entry.dots, theirEntries.get(entry.element)?.dots, map, mine, theirs);
+      if (entry.dots.length > 0) continue;
+      entries.delete(entry.element);
+      this.#touch(entry);
     }
     for (const entry of theirEntries.values()) {
       if (entries.has(entry.element)) continue;
-      const dots: number[] = [];
-      for (let i = 0; i < entry.dots.length; i += 2) {
-        const [r, k] = [map[entry.dots[i]!]!, entry.dots[i + 1]!];
-        if (k > mine[r]!) dots.push(r, k);
-      }
+      const dots = unseenDots(entry.dots, map, mine);
       if (dots.length > 0) this.#add({ element: entry.element, dots });
     }
     for (let r = 0; r < mine.length; r++) this.#context[r] = Math.max(mine[r]!, theirs[r]!);
@@ -163,12 +158,9 @@ export class OrSetState implements CrdtState<OrSetOp, CrdtPrimitive[]> {
     return this.#pack().elements.map(ownPrimitive);
   }
 
-  /** The state in an `or-set` envelope of format 1 (the canonical {@link PackedOrSet}: equal states, equal bytes). */
+  /** The state in an `or-set` envelope of format 2 (the canonical {@link PackedOrSet}: equal states, equal bytes). */
   persist(): Uint8Array {
-    if (this.#bytes === undefined) {
-      const p = this.#pack();
-      this.#bytes = encodeEnvelope(OR_SET, 1, [p.replicas, p.context, p.elements, p.dots]);
-    }
+    this.#bytes ??= encodeEnvelope(OR_SET, OR_SET_FORMAT, encodeOrSetBody(this.#pack()));
     return this.#bytes.slice();
   }
 
@@ -176,7 +168,7 @@ export class OrSetState implements CrdtState<OrSetOp, CrdtPrimitive[]> {
   equals(other: CrdtState<OrSetOp, CrdtPrimitive[]>): boolean {
     if (!(other instanceof OrSetState)) return false;
     const [a, b] = [this.#pack(), other.#pack()];
-    if (a.elements.length !== b.elements.length || Buffer.compare(a.dots, b.dots) !== 0) return false;
+    if (a.elements.length !== b.elements.length || Buffer.compare(a.dots.bytes, b.dots.bytes) !== 0) return false;
     if (a.replicas.some((id, i) => b.replicas[i] !== id || b.context[i] !== a.context[i])) return false;
     return a.elements.every((element, i) => comparePrimitives(element, b.elements[i]!) === 0);
   }
@@ -197,29 +189,36 @@ export class OrSetState implements CrdtState<OrSetOp, CrdtPrimitive[]> {
   /** The element index, unpacked from the packed form on first use. */
   #store(): ElementMap<OrSetEntry> {
     if (this.#entries === undefined) {
-      const { entries, sorted } = unpackOrSet(this.#packed!);
-      [this.#entries, this.#sorted, this.#added] = [entries, sorted, []];
+      const packed = this.#packed!;
+      const { entries, sorted } = unpackOrSet(packed);
+      this.#entries = entries;
+      this.#base = repackBase(packed, sorted);
     }
     return this.#entries;
   }
 
-  /** The canonical form, re-sorting only the entries added since the last pack. */
+  /** The canonical form: re-packed from the last pack while tracked, else packed from scratch. */
   #pack(): PackedOrSet {
     if (this.#packed === undefined) {
       const entries = this.#store();
-      const sorted = sortEntries(this.#sorted, this.#added, () => entries.toArray());
-      [this.#sorted, this.#added] = [sorted, []];
-      this.#packed = packOrSet(this.#replicas, this.#context, sorted);
+      const table = replicaTable(this.#replicas, this.#context);
+      const { packed, sorted } =
+        this.#base === undefined ? packFromScratch(table, entries.toArray()) : repackOrSet(this.#base, table);
+      this.#packed = packed;
+      this.#base = repackBase(packed, sorted);
     }
     return this.#packed;
   }
 
-  /** Indexes a new entry (and remembers it for the next pack, while the sorted order is tracked). */
+  /** Indexes a new entry. */
   #add(entry: OrSetEntry): void {
     this.#entries!.set(entry.element, entry);
-    if (this.#sorted === undefined) return;
-    if (this.#added.length * 4 > this.#sorted.length) [this.#sorted, this.#added] = [undefined, []];
-    else this.#added.push(entry);
+    this.#touch(entry);
+  }
+
+  /** Records a created, changed or removed entry for the next re-pack (many changes: it starts over). */
+  #touch(entry: OrSetEntry): void {
+    if (this.#base !== undefined && !recordEdit(this.#base, entry)) this.#base = undefined;
   }
 
   #changed(): void {
@@ -238,10 +237,10 @@ export class OrSetState implements CrdtState<OrSetOp, CrdtPrimitive[]> {
   }
 }
 
-/** True when flat `dots` hold dot (r, k); `map` translates their replica indices first. */
-function holds(dots: readonly number[], map: readonly number[] | undefined, r: number, k: number): boolean {
-  for (let i = 0; i < dots.length; i += 2) {
-    if (dots[i + 1] === k && (map === undefined ? dots[i] : map[dots[i]!]) === r) return true;
-  }
-  return false;
+const byElement = (a: OrSetEntry, b: OrSetEntry): number => comparePrimitives(a.element, b.element);
+
+/** The pack of every entry, sorted here. */
+function packFromScratch(table: ReplicaTable, entries: OrSetEntry[]): { packed: PackedOrSet; sorted: OrSetEntry[] } {
+  const sorted = entries.sort(byElement);
+  return { packed: packOrSet(table, sorted), sorted };
 }

@@ -4,7 +4,7 @@
  */
 
 /** Most bytes one varint of a safe integer takes (⌈53 / 7⌉). */
-const MAX_VARINT_BYTES = 8;
+export const MAX_VARINT_BYTES = 8;
 
 /** Encodes non-negative safe integers (the caller guarantees the domain) as concatenated varints. */
 export function encodeVarints(values: readonly number[]): Uint8Array {
@@ -17,12 +17,27 @@ export function encodeVarints(values: readonly number[]): Uint8Array {
 
 /** The number of bytes the varint of `value` (a non-negative safe integer) takes. */
 export function varintSize(value: number): number {
+  if (value < 0x80) return 1;
+  if (value < 0x4000) return 2;
   let size = 1;
   while (value >= 0x80) {
     value = Math.floor(value / 0x80);
     size++;
   }
   return size;
+}
+
+/**
+ * Writes the varint of `value` (a non-negative safe integer) at `out[at]` and returns the offset
+ * after it; `out` must have room for it (at most 8 bytes).
+ */
+export function writeVarint(out: Uint8Array, at: number, value: number): number {
+  while (value >= 0x80) {
+    out[at++] = (value % 0x80) | 0x80;
+    value = Math.floor(value / 0x80);
+  }
+  out[at++] = value;
+  return at;
 }
 
 /** Writes varints into a buffer of a size computed beforehand with {@link varintSize}. */
@@ -71,29 +86,45 @@ export class VarintReader {
 
   /** The next varint; errors name it by its byte offset. */
   next(): number {
-    const bytes = this.#bytes;
-    let value = 0;
-    let scale = 1;
-    for (let n = 0; ; n++) {
-      if (this.#at >= bytes.length) throw this.#fail(`the varint at byte ${this.#at - n} is truncated`);
-      if (n === MAX_VARINT_BYTES)
-        throw this.#fail(`the varint at byte ${this.#at - n} is longer than ${MAX_VARINT_BYTES} bytes`);
-      const byte = bytes[this.#at++]!;
-      value += (byte & 0x7f) * scale;
-      scale *= 0x80;
-      if (byte < 0x80) {
-        if (byte === 0 && n > 0) throw this.#fail(`the varint at byte ${this.#at - n - 1} is overlong`);
-        break;
-      }
-    }
-    if (value > Number.MAX_SAFE_INTEGER)
-      throw this.#fail(`the varint ending at byte ${this.#at - 1} exceeds Number.MAX_SAFE_INTEGER`);
+    const value = readVarint(this.#bytes, this.#at, this.#fail);
+    this.#at += varintSize(value);
     return value;
   }
 
   /** Throws unless every byte has been read. */
   expectEnd(): void {
     if (!this.done) throw this.#fail(`${this.remaining} bytes follow the last varint`);
+  }
+}
+
+/**
+ * The varint at `bytes[at]`, checked: truncated, overlong (so it takes exactly
+ * {@link varintSize}`(value)` bytes) or beyond `Number.MAX_SAFE_INTEGER` throws `fail(message)`.
+ */
+export function readVarint(bytes: Uint8Array, at: number, fail: (message: string) => Error): number {
+  // Values below 2^14 (one or two bytes, the second not 0) are read inline.
+  const first = bytes[at];
+  if (first !== undefined && first < 0x80) return first;
+  const second = bytes[at + 1];
+  if (first !== undefined && second !== undefined && second < 0x80 && second !== 0)
+    return (first & 0x7f) | (second << 7);
+  return readLongVarint(bytes, at, fail);
+}
+
+function readLongVarint(bytes: Uint8Array, at: number, fail: (message: string) => Error): number {
+  let value = 0;
+  let scale = 1;
+  for (let n = 0; ; n++) {
+    if (at + n >= bytes.length) throw fail(`the varint at byte ${at} is truncated`);
+    if (n === MAX_VARINT_BYTES) throw fail(`the varint at byte ${at} is longer than ${MAX_VARINT_BYTES} bytes`);
+    const byte = bytes[at + n]!;
+    value += (byte & 0x7f) * scale;
+    scale *= 0x80;
+    if (byte < 0x80) {
+      if (byte === 0 && n > 0) throw fail(`the varint at byte ${at} is overlong`);
+      if (value > Number.MAX_SAFE_INTEGER) throw fail(`the varint at byte ${at} exceeds Number.MAX_SAFE_INTEGER`);
+      return value;
+    }
   }
 }
 
