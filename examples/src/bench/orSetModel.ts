@@ -1,4 +1,4 @@
-import { decodeEnvelope, orSet, OR_SET } from '@baton/kinds';
+import { orSet } from '@baton/kinds';
 import type { OrSetOp, OrSetState } from '@baton/kinds';
 
 /**
@@ -10,30 +10,6 @@ export interface PlainOrSet {
   readonly replicas: string[];
   readonly context: number[];
   readonly entries: Map<string, number[]>;
-}
-
-/** The plain model of `state`, read from its persisted body (the canonical packed form). */
-export function plainOf(state: OrSetState): PlainOrSet {
-  const { body } = decodeEnvelope(state.persist(), { kind: OR_SET, versions: [1] });
-  const [replicas, context, elements, dots] = body as [string[], number[], string[], Uint8Array];
-  let at = 0;
-  const varint = (): number => {
-    let value = 0;
-    let scale = 1;
-    for (;;) {
-      const byte = dots[at++]!;
-      value += (byte & 0x7f) * scale;
-      if (byte < 0x80) return value;
-      scale *= 128;
-    }
-  };
-  const entries = new Map<string, number[]>();
-  for (const element of elements) {
-    const flat: number[] = [];
-    for (let n = varint(); n > 0; n--) flat.push(varint(), varint());
-    entries.set(element, flat);
-  }
-  return { replicas: [...replicas], context: [...context], entries };
 }
 
 /** Applies an op to the plain model the way the OR-Set applies it (string elements only). */

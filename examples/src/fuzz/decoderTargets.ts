@@ -65,7 +65,7 @@ export async function decoderTargets(): Promise<DecoderTarget[]> {
   const envelopes = targets[4]!.valid;
   targets.push({
     name: 'envelope decodeEnvelope',
-    decode: (b) => decodeEnvelope(b, { kind: 'or-set', versions: [1] }),
+    decode: (b) => decodeEnvelope(b, { kind: 'or-set', versions: [1, 2] }),
     valid: envelopes,
     codes: CORRUPT,
   });
