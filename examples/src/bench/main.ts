@@ -46,7 +46,7 @@ const goals: readonly (readonly [number, () => Promise<Measured>])[] = [
       benchReloadPause(
         quick
           ? { streams: [1, 10, 100], indexes: [1, 10, 20], rounds: 2 }
-          : { streams: [1, 10, 100, 1000], indexes: [1, 10, 100, 100], rounds: 5 },
+          : { streams: [1, 10, 100, 1000, 1000], indexes: [1, 10, 100, 1, 100], rounds: 5 },
       ),
   ],
   [

@@ -92,6 +92,16 @@ export async function benchReloadPause(options: ReloadPauseOptions): Promise<Omi
       ratio: parallel / serial,
       ...(last && streams >= 1000 ? { target: { on: 'ratio', cmp: '<=', value: 0.05 } as const } : {}),
     });
+    const alone = rows.find((r) => r.name === `${streams} CDC streams + 1 index handles`);
+    if (last && alone !== undefined && indexes > 1) {
+      findings.push(
+        `The same ${streams} streams with 1 index handle instead of ${indexes} take ${alone.baton.toFixed(1)} ms ` +
+          `(${alone.ratio.toFixed(3)}× one by one): the ${indexes - 1} more index handoffs (Arrow IPC write, read and ` +
+          `CRC-32 of each index, CPU-bound) add ${(parallel - alone.baton).toFixed(1)} ms in parallel and ` +
+          `${(serial - alone.baseline).toFixed(1)} ms one by one; on one thread, work that computes rather than ` +
+          'waits gains nothing from running side by side.',
+      );
+    }
     if (last) {
       const floor = Math.ceil(streams / 64) * CHECKPOINT_MS;
       findings.push(
