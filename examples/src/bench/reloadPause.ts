@@ -19,6 +19,9 @@ export interface ReloadPauseOptions {
 /** Milliseconds a fake CDC checkpoint takes. */
 export const CHECKPOINT_MS = 1;
 
+/** Untimed rounds of each case before the timed ones. */
+const WARMUP_ROUNDS = 3;
+
 /**
  * Builds the live resources of one reload: `streams` CDC streams (checkpoint 1 ms) and `indexes`
  * small flat-vector handles (256 × 32), each with the new provider that takes it over.
@@ -75,8 +78,10 @@ export async function benchReloadPause(options: ReloadPauseOptions): Promise<Omi
     const prepare = async (): Promise<void> => void (resources = await handoffs(streams, indexes, persisted));
     const run = (concurrency: number) => async () => dispatchOnce(resources!, concurrency);
     const rounds = streams >= 1000 ? options.rounds : options.rounds + 2;
-    // One untimed round of each first: the first dispatch of a process runs cold code.
-    await interleaved({ parallel: { prepare, run: run(64) }, oneByOne: { prepare, run: run(1) } }, 1);
+    // Untimed rounds of each first: the first dispatches of a process run cold code, and the
+    // one-by-one side warms up within its own run (N handoffs in a row) while the parallel side
+    // runs each code path far fewer times per dispatch.
+    await interleaved({ parallel: { prepare, run: run(64) }, oneByOne: { prepare, run: run(1) } }, WARMUP_ROUNDS);
     const times = await interleaved(
       { parallel: { prepare, run: run(64) }, oneByOne: { prepare, run: run(1) } },
       rounds,
@@ -113,7 +118,7 @@ export async function benchReloadPause(options: ReloadPauseOptions): Promise<Omi
   }
   findings.unshift(
     `Time of \`ReloadDispatcher.dispatch()\` from call to outcome (release of the old resources excluded), medians of ` +
-      `${options.rounds}–${options.rounds + 2} interleaved rounds with fresh resources each, after one untimed warm-up round. Each stream's handoff is ` +
+      `${options.rounds}–${options.rounds + 2} interleaved rounds with fresh resources each, after ${WARMUP_ROUNDS} untimed warm-up rounds. Each stream's handoff is ` +
       'checkpoint (1 ms timer) → shutdown → start; each index handle is persist → open.',
   );
   return {
