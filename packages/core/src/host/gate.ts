@@ -1,4 +1,5 @@
 import { ReloadError } from '../errors/reloadError.js';
+import { onAbort } from '../util/abortFanout.js';
 import { abortReason } from '../util/deadline.js';
 
 interface Waiter {
@@ -101,10 +102,10 @@ export class Gate {
     }
     this.#compact();
     return new Promise<void>((resolve, reject) => {
-      let onAbort: (() => void) | undefined;
+      let unsubscribe: (() => void) | undefined;
       const waiter: Waiter = {
         resolve: () => {
-          if (onAbort) signal!.removeEventListener('abort', onAbort);
+          unsubscribe?.();
           resolve();
         },
         reject,
@@ -112,13 +113,12 @@ export class Gate {
         done: false,
       };
       if (signal) {
-        onAbort = () => {
+        unsubscribe = onAbort(signal, () => {
           if (waiter.done) return;
           waiter.done = true;
           this.#active--;
           reject(this.#aborted(signal));
-        };
-        signal.addEventListener('abort', onAbort, { once: true });
+        });
       }
       this.#waiters.push(waiter);
       this.#active++;

@@ -1,4 +1,5 @@
 import { onAbort } from './abortFanout.js';
+import { isPromiseLike } from './maybePromise.js';
 import type { MaybePromise } from './maybePromise.js';
 
 /** Options of {@link withDeadline}. */
@@ -30,14 +31,6 @@ export function abortReason(signal: AbortSignal): unknown {
   return reason ?? new DOMException('This operation was aborted', 'AbortError');
 }
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    (typeof value === 'object' || typeof value === 'function') &&
-    value !== null &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
-}
-
 /**
  * Runs `fn` with a signal that aborts at the deadline or when `options.signal` aborts, and settles
  * no later than that: a provider that hangs cannot wedge its caller. `fn` should honour the signal;
@@ -57,7 +50,7 @@ export function withDeadline<T>(fn: (signal: AbortSignal) => MaybePromise<T>, op
   } catch (error) {
     return Promise.reject(error);
   }
-  if (!isThenable(result)) return Promise.resolve(result);
+  if (!isPromiseLike(result)) return Promise.resolve(result);
   const work = result;
   return new Promise<T>((resolve, reject) => {
     let settled = false;
