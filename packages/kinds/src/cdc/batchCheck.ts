@@ -25,6 +25,18 @@ export function invalidCdc(context: CdcErrorContext, message: string, cause?: un
   });
 }
 
+/** A `RESOURCE_CLOSED` error of a CDC call: the stream was shut down or fenced off by a newer one. */
+export function closedCdc(context: CdcErrorContext, step: string, message: string): ReloadError {
+  return new ReloadError({
+    code: 'RESOURCE_CLOSED',
+    phase: 'call',
+    kind: context.kind ?? 'cdcOutput',
+    key: context.key,
+    step,
+    message: `CDC '${context.key}': ${message}`,
+  });
+}
+
 /** Throws `INVALID_ARGUMENT` unless `value` is an LSN: a bigint in `[0, MAX_LSN]`. */
 export function checkLsn(value: unknown, what: string, context: CdcErrorContext): bigint {
   if (typeof value !== 'bigint') throw invalidCdc(context, `${what} must be a bigint LSN (got ${typeof value})`);

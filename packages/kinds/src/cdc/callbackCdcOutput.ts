@@ -1,6 +1,5 @@
-import { ReloadError } from '@baton/core';
 import type { CallOptions, CdcBatch, CdcOutputProvider, CdcStartOptions, CdcStream, MaybePromise } from '@baton/core';
-import { checkBatch, checkLsn, invalidCdc, placeBatch, throwIfAborted } from './batchCheck.js';
+import { checkBatch, checkLsn, closedCdc, invalidCdc, placeBatch, throwIfAborted } from './batchCheck.js';
 import type { CdcErrorContext } from './batchCheck.js';
 import type { CdcPositionOwner, CdcPositionState } from './cdcPosition.js';
 
@@ -49,15 +48,7 @@ export function callbackCdcOutput(options: CallbackCdcOutputOptions): CallbackCd
       const previous = position.owner;
       position.owner = stream; // fence the previous stream, then let its in-flight delivery settle
       await previous?.idle().catch(() => undefined);
-      if (position.owner !== stream)
-        throw new ReloadError({
-          code: 'RESOURCE_CLOSED',
-          phase: 'call',
-          kind: 'cdcOutput',
-          key: name,
-          step: 'start',
-          message: `CDC '${name}': a newer start took the position over`,
-        });
+      if (position.owner !== stream) throw closedCdc(context, 'start', 'a newer start took the position over');
       const lsn = position.lsn;
       if (lsn !== undefined && fromLsn !== undefined && fromLsn > lsn) {
         position.owner = undefined;
@@ -121,14 +112,7 @@ class CallbackCdcStream implements CdcStream, CdcPositionOwner {
           ? 'was fenced off by a newer start'
           : undefined;
       if (problem !== undefined) {
-        throw new ReloadError({
-          code: 'RESOURCE_CLOSED',
-          phase: 'call',
-          kind: 'cdcOutput',
-          key: this.context.key,
-          step,
-          message: `CDC '${this.context.key}': ${step} on a stream that ${problem}`,
-        });
+        throw closedCdc(this.context, step, `${step} on a stream that ${problem}`);
       }
       return task(this.position.lsn ?? 0n);
     });

@@ -1,7 +1,6 @@
 import { mkdir, realpath } from 'node:fs/promises';
-import { ReloadError } from '@baton/core';
 import type { CdcOutputProvider, CdcStartOptions } from '@baton/core';
-import { checkLsn, invalidCdc, throwIfAborted } from './batchCheck.js';
+import { checkLsn, closedCdc, invalidCdc, throwIfAborted } from './batchCheck.js';
 import { FileCdcStream } from './fileCdcStream.js';
 import { claimSink, releaseSink, transferSink } from './sinkOwnership.js';
 import { reconcileSink } from './sinkReconcile.js';
@@ -96,14 +95,7 @@ export function fileCdcOutput(options: FileCdcOutputOptions): FileCdcOutput {
         });
         if (!transferSink(resolved, claim, stream)) {
           await handle.close();
-          throw new ReloadError({
-            code: 'RESOURCE_CLOSED',
-            phase: 'call',
-            kind: 'cdcOutput',
-            key: name,
-            step: 'start',
-            message: `CDC '${name}': a newer start on ${resolved} took the sink over`,
-          });
+          throw closedCdc({ key: name }, 'start', `a newer start on ${resolved} took the sink over`);
         }
         ready(stream);
         return stream;

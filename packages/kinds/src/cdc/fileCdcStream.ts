@@ -1,7 +1,7 @@
 import { ReloadError } from '@baton/core';
 import type { FileHandle } from 'node:fs/promises';
 import type { CallOptions, CdcBatch, CdcStream } from '@baton/core';
-import { checkBatch, invalidCdc, placeBatch, throwIfAborted } from './batchCheck.js';
+import { checkBatch, closedCdc, invalidCdc, placeBatch, throwIfAborted } from './batchCheck.js';
 import type { CdcErrorContext } from './batchCheck.js';
 import { writeCheckpoint } from './fileCheckpoint.js';
 import type { FileCheckpoint } from './fileCheckpoint.js';
@@ -153,12 +153,7 @@ export class FileCdcStream implements CdcStream, SinkOwner {
 
   #checkUsable(step: string): void {
     const base = { phase: 'call' as const, kind: 'cdcOutput', key: this.#init.key, step };
-    if (this.#state.kind === 'closed')
-      throw new ReloadError({
-        ...base,
-        code: 'RESOURCE_CLOSED',
-        message: `CDC '${this.#init.key}': ${step} on a stream that was shut down`,
-      });
+    if (this.#state.kind === 'closed') throw closedCdc(this.#context, step, `${step} on a stream that was shut down`);
     if (this.#state.kind === 'failed') {
       throw new ReloadError({
         ...base,
@@ -168,11 +163,11 @@ export class FileCdcStream implements CdcStream, SinkOwner {
       });
     }
     if (!this.#owns()) {
-      throw new ReloadError({
-        ...base,
-        code: 'RESOURCE_CLOSED',
-        message: `CDC '${this.#init.key}': a newer stream was started on ${this.#init.directory}; this one is fenced off`,
-      });
+      throw closedCdc(
+        this.#context,
+        step,
+        `a newer stream was started on ${this.#init.directory}; this one is fenced off`,
+      );
     }
   }
 

@@ -1,5 +1,6 @@
-import { ReloadError } from '@baton/core';
+import type { ReloadError } from '@baton/core';
 import type { BackgroundJobProvider, JobTickContext, MaybePromise } from '@baton/core';
+import { checkIntervalMs, invalidJobOption } from './jobOptions.js';
 import type { ChangeLog } from '../cdc/changeLog.js';
 
 /** Options of {@link changeLogRetentionJob}. */
@@ -27,18 +28,10 @@ export interface ChangeLogRetentionJobOptions {
 export function changeLogRetentionJob(options: ChangeLogRetentionJobOptions): BackgroundJobProvider {
   const name = options.name ?? 'change-log-retention';
   const intervalMs = options.intervalMs ?? 10_000;
-  const fail = (message: string): ReloadError =>
-    new ReloadError({
-      code: 'INVALID_ARGUMENT',
-      phase: 'call',
-      kind: 'backgroundJob',
-      key: name,
-      message: `job '${name}': ${message}`,
-    });
+  const fail = (message: string): ReloadError => invalidJobOption(name, message);
   if (typeof options.log?.truncateBefore !== 'function') throw fail('log must be a ChangeLog');
   if (typeof options.retainFrom !== 'function') throw fail('retainFrom must be a function');
-  if (!(Number.isFinite(intervalMs) && intervalMs > 0))
-    throw fail(`intervalMs must be a number > 0 (got ${String(intervalMs)})`);
+  checkIntervalMs(name, intervalMs);
   const { log, retainFrom, onTruncate } = options;
   return {
     name,

@@ -1,6 +1,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { ReloadError } from '@baton/core';
+import type { ReloadError } from '@baton/core';
 import type { BackgroundJobProvider, JobTickContext, MaybePromise } from '@baton/core';
+import { checkIntervalMs, invalidJobOption } from './jobOptions.js';
 import type { MemoryStoreLike } from './memoryStore.js';
 
 /** Size of one storage location. */
@@ -45,18 +46,10 @@ export function storageStatsJob(options: StorageStatsJobOptions): BackgroundJobP
   const name = options.name ?? 'storage-stats';
   const intervalMs = options.intervalMs ?? 60_000;
   const sliceSize = options.sliceSize ?? 10_000;
-  const fail = (message: string): ReloadError =>
-    new ReloadError({
-      code: 'INVALID_ARGUMENT',
-      phase: 'call',
-      kind: 'backgroundJob',
-      key: name,
-      message: `job '${name}': ${message}`,
-    });
+  const fail = (message: string): ReloadError => invalidJobOption(name, message);
   if (typeof options.store?.location !== 'function') throw fail('store must be a host-owned MemoryStore');
   if (typeof options.onReport !== 'function') throw fail('onReport must be a function');
-  if (!(Number.isFinite(intervalMs) && intervalMs > 0))
-    throw fail(`intervalMs must be a number > 0 (got ${String(intervalMs)})`);
+  checkIntervalMs(name, intervalMs);
   if (!(Number.isSafeInteger(sliceSize) && sliceSize > 0))
     throw fail(`sliceSize must be a positive integer (got ${String(sliceSize)})`);
   const { store, onReport } = options;
