@@ -71,11 +71,11 @@ export async function decoderTargets(): Promise<DecoderTarget[]> {
   });
 
   const vectors = Float32Array.from({ length: 64 * 8 }, (_, i) => Math.cos(i));
-  const flat = flatVectorIndexKind();
-  const flatValid = [
+  // Seeds in both formats: format 2 (what persist writes) and format 1 (Arrow IPC, still read).
+  const flatValid = [flatVectorIndexKind(), flatVectorIndexKind({ persistFormat: 1 })].flatMap((flat) => [
     flat.build(vectorBatch('v', 8, vectors), { column: 'v' }).persist(),
     flat.build(vectorBatch('v', 8, vectors.subarray(0, 16)), { column: 'v', params: { metric: 'cosine' } }).persist(),
-  ];
+  ]);
   targets.push({
     name: 'flat-vector index open',
     decode: (b) => flatVectorIndexKind().open(b),

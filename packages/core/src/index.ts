@@ -106,9 +106,9 @@ export type {
   PluginHostOptions,
   PluginSummary,
   StartCdcOptions,
-  SurfaceLease,
   UnloadOptions,
 } from './host/pluginHost.js';
+export type { SurfaceLease } from './host/providerLease.js';
 export type { PluginDefinition } from './host/pluginDefinition.js';
 export type { Registrar } from './host/registrar.js';
 export type { PluginInfo } from './host/scope.js';

@@ -26,6 +26,8 @@ import { ManagedIndex } from './managed/managedIndex.js';
 import { ManagedResource } from './managed/managedResource.js';
 import { ManagedStorage } from './managed/managedStorage.js';
 import type { PluginDefinition } from './pluginDefinition.js';
+import { ProviderLease } from './providerLease.js';
+import type { SurfaceLease } from './providerLease.js';
 import { planReload } from './reloadPlan.js';
 import { ReloadRun } from './reloadRun.js';
 import type { ReloadOptions, ReloadResult } from './reloadRun.js';
@@ -88,14 +90,6 @@ export interface PluginSummary {
   readonly dependsOn: readonly string[];
   readonly surfaces: readonly { readonly kind: string; readonly key: string }[];
   readonly resources: readonly { readonly kind: string; readonly name: string }[];
-}
-
-/** A lease on one surface: its provider stays usable (its version is not retired) until released. */
-export interface SurfaceLease<P> extends Disposable {
-  readonly provider: P;
-  readonly plugin: PluginInfo;
-  /** Releases the lease (idempotent). `using` releases it too. */
-  release(): void;
 }
 
 /** Options of {@link PluginHost.openIndex}: build from Arrow data, or reopen persisted bytes. */
@@ -305,20 +299,7 @@ export class PluginHost implements AsyncDisposable {
   acquire<K extends SurfaceKind>(kind: K, key: string): SurfaceLease<ProviderOf<K>> {
     const entry = this.#core.closed ? undefined : this.#core.registry.lookup(kind, key);
     if (!entry) throw this.#notFound(kind, key);
-    const leases = entry.version.leases;
-    leases.acquire();
-    let released = false;
-    const release = (): void => {
-      if (released) return;
-      released = true;
-      leases.release();
-    };
-    return {
-      provider: entry.provider as ProviderOf<K>,
-      plugin: entry.version.info,
-      release,
-      [Symbol.dispose]: release,
-    };
+    return new ProviderLease(entry);
   }
 
   /** Builds an index (or reopens persisted bytes) as a managed handle that survives reloads. */

@@ -25,4 +25,38 @@ describe('SurfaceRef', () => {
     await host.close();
     await expect(ref.call((f) => f.invoke([arg]))).rejects.toMatchObject({ code: 'HOST_CLOSED' });
   });
+
+  it('leases (SurfaceRef.acquire and host.acquire) keep their version from retiring until released', async () => {
+    const w = world();
+    const host = createPluginHost();
+    const ref = host.surface('scalarFunction', 'version');
+    expect(() => ref.acquire()).toThrow(expect.objectContaining({ code: 'SURFACE_NOT_FOUND' }));
+    expect(() => host.acquire('scalarFunction', 'version')).toThrow(
+      expect.objectContaining({ code: 'SURFACE_NOT_FOUND' }),
+    );
+    await host.load(testPlugin('1', w));
+    const fromRef = ref.acquire();
+    const fromHost = host.acquire('scalarFunction', 'version');
+    expect([fromRef.plugin.version, fromHost.plugin.version]).toEqual(['1', '1']);
+    const result = await host.reload(testPlugin('2', w));
+    let retired = false;
+    void result.retired.then(() => (retired = true));
+    const after = ref.acquire();
+    expect(after.plugin.version).toBe('2');
+    expect(String((await after.provider.invoke([arg])).get(0))).toBe('2');
+    after.release();
+    // The old provider still answers through the leases; the old version waits for both.
+    expect(String((await fromRef.provider.invoke([arg])).get(0))).toBe('1');
+    fromRef.release();
+    fromRef.release(); // idempotent: a second release does not count against the other lease
+    await sleep(5);
+    expect(retired).toBe(false);
+    {
+      using _lease = fromHost; // disposal releases it
+    }
+    await result.retired;
+    expect(retired).toBe(true);
+    await host.close();
+    expect(() => ref.acquire()).toThrow(expect.objectContaining({ code: 'HOST_CLOSED' }));
+  });
 });

@@ -1,10 +1,9 @@
 import type { CallOptions, IndexHandle } from '@baton/core';
-import { Field, FixedSizeList, Float32, makeData, Uint32 } from 'apache-arrow';
-import type { Data, RecordBatch, Vector } from 'apache-arrow';
+import type { Data, FixedSizeList, RecordBatch, Vector } from 'apache-arrow';
+import { writeFlatVectorFormat1 } from './flatVectorFormat1.js';
+import { FLAT_VECTOR_FORMAT_2, writeFlatVectorFormat2 } from './flatVectorFormat2.js';
 import { checkK, closedIndex, invalidIndexArgument, throwIfAborted } from './indexErrors.js';
-import { META_CRC32, META_FORMAT_VERSION, META_KIND, META_ROWS } from './indexFile.js';
 import { FLAT_VECTOR_KIND } from './indexLimits.js';
-import { writeIndexFile } from './indexWriter.js';
 import { resultBatch, vectorResultSchema } from './resultBatch.js';
 import { requireColumn } from './sourceColumn.js';
 import { TopK } from './topK.js';
@@ -12,24 +11,24 @@ import { vectorDim } from './vectorColumn.js';
 import { scanVectors, vectorNorms } from './vectorMetric.js';
 import type { ScanTarget, VectorMetric } from './vectorMetric.js';
 
-/** Format version {@link FlatVectorIndex.persist} writes. */
-export const FLAT_VECTOR_FORMAT_VERSION = 1;
-/** Schema-metadata key holding the metric. */
-export const META_METRIC = 'baton.index.metric';
-/** Schema-metadata key holding the dimension. */
-export const META_DIM = 'baton.index.dim';
-/** Schema-metadata key saying whether row ids are the positions (`dense`) or a `row` column (`sparse`). */
-export const META_ROW_IDS = 'baton.index.rowIds';
+/** Format version {@link FlatVectorIndex.persist} writes by default (`open` reads 1 and 2). */
+export const FLAT_VECTOR_FORMAT_VERSION = FLAT_VECTOR_FORMAT_2;
 /** Name of the query column a probe reads (a batch with a single column may name it anything). */
 export const VECTOR_QUERY_COLUMN = 'vector';
 
-/** Everything a {@link FlatVectorIndex} is made of. */
-export interface FlatVectorIndexState extends ScanTarget {
+/** What a persisted flat vector index holds, in either format. */
+export interface FlatVectorData extends ScanTarget {
   readonly metric: VectorMetric;
   /** CRC-32 of the vector bytes followed by the row-id bytes (as persisted). */
   readonly crc32: number;
+}
+
+/** Everything a {@link FlatVectorIndex} is made of. */
+export interface FlatVectorIndexState extends FlatVectorData {
   /** Refuse probes whose result would exceed this many rows. */
   readonly maxProbeResults: number;
+  /** The format `persist` writes. */
+  readonly persistFormat: 1 | 2;
 }
 
 /**
@@ -129,34 +128,14 @@ export class FlatVectorIndex implements IndexHandle {
   }
 
   /**
-   * Serialises the index as an Arrow IPC file: a `vector` column (`FixedSizeList<Float32>[dim]`,
-   * non-null), a `row` column (Uint32) only when row ids are sparse, and schema metadata
-   * (kind, format version, metric, dim, row count, row-id layout, CRC-32 of the data). The vector
-   * bytes are copied once, into the output.
+   * Serialises the index in its provider's `persistFormat`: format 2 (the default) is a checksummed
+   * header followed by the vectors and row ids as they lie in memory; format 1 is an Arrow IPC file.
+   * Either way the vector bytes are copied once, into the output, and `open` of any provider reads both.
    */
   persist(options?: CallOptions): Uint8Array {
     const state = this.#open('persist');
     throwIfAborted(FLAT_VECTOR_KIND, 'persist', options);
-    const { dim, count, vectors, rowIds } = state;
-    const item = new Field('item', new Float32(), false);
-    const listType = new FixedSizeList(dim, item);
-    const fields: Field[] = [new Field(VECTOR_QUERY_COLUMN, listType, false)];
-    const child = makeData({ type: new Float32(), length: count * dim, nullCount: 0, data: vectors });
-    const columns: Data[] = [makeData({ type: listType, length: count, nullCount: 0, child })];
-    if (rowIds !== undefined) {
-      fields.push(new Field('row', new Uint32(), false));
-      columns.push(makeData({ type: new Uint32(), length: count, nullCount: 0, data: rowIds }));
-    }
-    const metadata = new Map([
-      [META_KIND, FLAT_VECTOR_KIND],
-      [META_FORMAT_VERSION, String(FLAT_VECTOR_FORMAT_VERSION)],
-      [META_METRIC, state.metric],
-      [META_DIM, String(dim)],
-      [META_ROWS, String(count)],
-      [META_ROW_IDS, rowIds === undefined ? 'dense' : 'sparse'],
-      [META_CRC32, String(state.crc32)],
-    ]);
-    return writeIndexFile(fields, columns, count, metadata);
+    return state.persistFormat === 1 ? writeFlatVectorFormat1(state) : writeFlatVectorFormat2(state);
   }
 
   /** Releases the vectors. Idempotent; every later call throws `RESOURCE_CLOSED`. */

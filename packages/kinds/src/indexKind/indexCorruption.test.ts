@@ -2,7 +2,7 @@ import { fc, test } from '@fast-check/vitest';
 import { Field, FixedSizeList, Float32, Int32, makeData, Table, tableToIPC, vectorFromArray } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { flatVectorIndexKind } from './flatVectorKind.js';
-import { META_DIM, META_METRIC, META_ROW_IDS } from './flatVectorIndex.js';
+import { META_DIM, META_METRIC, META_ROW_IDS } from './flatVectorFormat1.js';
 import { FLAT_VECTOR_KIND } from './indexLimits.js';
 import { checksum, META_CRC32, META_FORMAT_VERSION, META_KIND, META_ROWS } from './indexFile.js';
 import { writeIndexFile } from './indexWriter.js';

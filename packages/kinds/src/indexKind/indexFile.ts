@@ -3,7 +3,8 @@ import { isReloadError } from '@baton/core';
 import { RecordBatchReader } from 'apache-arrow';
 import type { RecordBatch, Schema } from 'apache-arrow';
 import { corruptIndex } from './indexErrors.js';
-import { openFrame } from './indexFrame.js';
+import { frameLayout, LAYOUT_RAW, openFrame } from './indexFrame.js';
+import { readRawHeader } from './rawIndexFile.js';
 
 /** Schema-metadata key holding the index kind that wrote the file. */
 export const META_KIND = 'baton.index.kind';
@@ -48,9 +49,11 @@ export interface IndexFile {
  */
 export function readIndexFile(bytes: Uint8Array, spec: IndexFileSpec): IndexFile {
   const { kind } = spec;
-  if (!(bytes instanceof Uint8Array)) throw corruptIndex(kind, 'expected bytes (a Uint8Array)');
-  const limit = spec.maxBytes + FRAMING_ALLOWANCE;
-  if (bytes.byteLength > limit) throw corruptIndex(kind, `${bytes.byteLength} bytes exceed the limit of ${limit}`);
+  checkIndexSize(bytes, spec.maxBytes, kind);
+  if (frameLayout(bytes, kind) === LAYOUT_RAW) {
+    readRawHeader(bytes, kind, spec.versions); // names the kind or version; a raw file never opens here
+    throw corruptIndex(kind, 'a raw (frame layout 2) index where this reader expects an Arrow IPC file');
+  }
   const ipc = openFrame(bytes, kind);
   if (ipc.byteLength < MIN_FILE_BYTES)
     throw corruptIndex(kind, `${ipc.byteLength} bytes is too short for an Arrow IPC file (truncated?)`);
@@ -80,6 +83,16 @@ export function readIndexFile(bytes: Uint8Array, spec: IndexFileSpec): IndexFile
   }
   if (batch === null) throw corruptIndex(kind, 'the record batch could not be read');
   return { schema, batch, formatVersion: metaInt(schema, META_FORMAT_VERSION, Number.MAX_SAFE_INTEGER, kind) };
+}
+
+/**
+ * Checks that `bytes` are bytes and at most `maxBytes` plus the framing allowance, before anything
+ * is parsed or allocated for them (`CORRUPT_INPUT` otherwise).
+ */
+export function checkIndexSize(bytes: Uint8Array, maxBytes: number, kind: string): void {
+  if (!(bytes instanceof Uint8Array)) throw corruptIndex(kind, 'expected bytes (a Uint8Array)');
+  const limit = maxBytes + FRAMING_ALLOWANCE;
+  if (bytes.byteLength > limit) throw corruptIndex(kind, `${bytes.byteLength} bytes exceed the limit of ${limit}`);
 }
 
 function checkHeader(schema: Schema, spec: IndexFileSpec): void {
@@ -124,7 +137,11 @@ export function checksum(views: readonly ArrayBufferView[]): number {
 
 /** Verifies the stored {@link META_CRC32} against the data buffers actually read. */
 export function verifyChecksum(schema: Schema, views: readonly ArrayBufferView[], kind: string): number {
-  const stored = metaInt(schema, META_CRC32, 0xffffffff, kind);
+  return verifyStoredChecksum(metaInt(schema, META_CRC32, 0xffffffff, kind), views, kind);
+}
+
+/** Verifies a stored CRC-32 against the data buffers actually read; returns it. */
+export function verifyStoredChecksum(stored: number, views: readonly ArrayBufferView[], kind: string): number {
   const actual = checksum(views);
   if (stored !== actual)
     throw corruptIndex(kind, `checksum mismatch (stored ${stored}, computed ${actual}): corrupt bytes`);

@@ -8,8 +8,11 @@ const PAGE_ALIGN_FROM = 64 * 1024;
 /** Largest frame: 32 bytes plus up to 4088 bytes of zero padding, so the body can be page aligned. */
 export const MAX_FRAME_BYTES = MIN_FRAME_BYTES + 4088;
 /** "BTIX": the magic a persisted Baton index starts with. */
-const FRAME_MAGIC = [0x42, 0x54, 0x49, 0x58] as const;
-const FRAME_LAYOUT = 1;
+export const FRAME_MAGIC = [0x42, 0x54, 0x49, 0x58] as const;
+/** Frame layout 1: the frame of {@link fillFrame}, then an Arrow IPC file. */
+export const LAYOUT_ARROW_FILE = 1;
+/** Frame layout 2: a fixed header naming the kind, then the raw data (see `rawIndexFile.ts`). */
+export const LAYOUT_RAW = 2;
 /** The checksum covers everything from this frame offset (the fields after the checksum itself). */
 const CHECKED_FROM = 12;
 
@@ -44,7 +47,7 @@ export function fillFrame(out: Uint8Array, frameLength: number, body: BodyRange)
   out.fill(0, 0, frameLength);
   out.set(FRAME_MAGIC, 0);
   const view = new DataView(out.buffer, out.byteOffset, MIN_FRAME_BYTES);
-  view.setUint32(4, FRAME_LAYOUT, true);
+  view.setUint32(4, LAYOUT_ARROW_FILE, true);
   view.setUint32(12, frameLength, true);
   view.setBigUint64(16, BigInt(body.offset), true);
   view.setBigUint64(24, BigInt(body.length), true);
@@ -52,17 +55,30 @@ export function fillFrame(out: Uint8Array, frameLength: number, body: BodyRange)
 }
 
 /**
- * Checks the frame of `bytes` (magic, layout, lengths, CRC-32 of the metadata) and returns the
- * Arrow IPC file that follows it, as a view. Every problem is a `CORRUPT_INPUT` error.
+ * The frame layout of persisted index bytes ({@link LAYOUT_ARROW_FILE} or {@link LAYOUT_RAW}),
+ * after checking that they are bytes, long enough, and start with the magic. Anything else is a
+ * `CORRUPT_INPUT` error.
  */
-export function openFrame(bytes: Uint8Array, kind: string): Uint8Array {
+export function frameLayout(bytes: Uint8Array, kind: string): typeof LAYOUT_ARROW_FILE | typeof LAYOUT_RAW {
+  if (!(bytes instanceof Uint8Array)) throw corruptIndex(kind, 'expected bytes (a Uint8Array)');
   if (bytes.byteLength < MIN_FRAME_BYTES)
     throw corruptIndex(kind, `${bytes.byteLength} bytes is shorter than the index frame (truncated?)`);
   if (FRAME_MAGIC.some((b, i) => bytes[i] !== b))
     throw corruptIndex(kind, 'bad magic number (not a persisted Baton index)');
+  const layout = new DataView(bytes.buffer, bytes.byteOffset, 8).getUint32(4, true);
+  if (layout !== LAYOUT_ARROW_FILE && layout !== LAYOUT_RAW)
+    throw corruptIndex(kind, `unknown index frame layout ${layout}`);
+  return layout;
+}
+
+/**
+ * Checks the layout-1 frame of `bytes` (magic, layout, lengths, CRC-32 of the metadata) and returns
+ * the Arrow IPC file that follows it, as a view. Every problem is a `CORRUPT_INPUT` error.
+ */
+export function openFrame(bytes: Uint8Array, kind: string): Uint8Array {
+  const layout = frameLayout(bytes, kind);
+  if (layout !== LAYOUT_ARROW_FILE) throw corruptIndex(kind, `expected index frame layout 1, got ${layout}`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, MIN_FRAME_BYTES);
-  const layout = view.getUint32(4, true);
-  if (layout !== FRAME_LAYOUT) throw corruptIndex(kind, `unknown index frame layout ${layout}`);
   const frameLength = view.getUint32(12, true);
   if (
     frameLength % 8 !== 0 ||
