@@ -62,8 +62,9 @@ export interface StepContext {
    * Runs one provider call under the reload's deadline and abort signal. A throw, a rejection, a
    * timeout or a value failing `check` becomes a `ReloadError` naming `step`, the kind and the name.
    * `fn` gets the signal that aborts when this call is abandoned (its deadline passed, or the reload
-   * was aborted). The steps of one resource run one after another and share that signal until one
-   * of them is abandoned; the next step then gets a fresh one.
+   * was aborted). Steps share that signal — within one dispatch, the steps of every resource — until
+   * one of them is abandoned: that aborts it for every step still running (the reload is failing, so
+   * they are only work to roll back), and the next step gets a fresh one.
    */
   call<T>(step: string, fn: (signal: AbortSignal) => MaybePromise<T>, options?: StepCallOptions<T>): Promise<T>;
   /**

@@ -11,6 +11,7 @@ import {
   valuesTable,
 } from '../__tests__/fixtures.js';
 import type { FixtureIndexHandle } from '../__tests__/fixtures.js';
+import type { IndexHandle } from '../surfaces/indexKind.js';
 import { RegistrationSet } from './registrationSet.js';
 import { ReloadDispatcher } from './reloadDispatcher.js';
 import { rejection } from '../__tests__/rejection.js';
@@ -267,6 +268,53 @@ describe('ReloadDispatcher: transactions, concurrency, abort', () => {
     const error = await rejection(pending);
     expect(error.code).toBe('ABORTED');
     expect(handles.some((h) => h.closed)).toBe(false);
+  });
+
+  it('a step that times out aborts the steps still running in other handoffs, and the error names it, not them', async () => {
+    const next = fixtureIndexKind('v2');
+    const v1 = fixtureIndexKind('v1');
+    const slow = v1.build(valuesTable([0]), { column: 'v' });
+    const hung = v1.build(valuesTable([1]), { column: 'v' });
+    let openStarted = 0;
+    let abortedAfterMs: number | undefined;
+    const watchful = {
+      ...next,
+      // Starts after 20 ms (when the slow persist below resolves) and waits for its signal.
+      open: (_bytes: Uint8Array, o?: { signal?: AbortSignal }) =>
+        new Promise<never>((_, reject) => {
+          openStarted = performance.now();
+          o?.signal?.addEventListener('abort', () => {
+            abortedAfterMs = performance.now() - openStarted;
+            reject(new Error('open aborted'));
+          });
+        }),
+    };
+    const delayed: IndexHandle = {
+      probe: (query, k) => slow.probe(query, k),
+      close: () => slow.close(),
+      persist: () => new Promise<Uint8Array>((resolve) => setTimeout(() => resolve(slow.persist()), 20)),
+    };
+    const stuck: IndexHandle = {
+      probe: (query, k) => hung.probe(query, k),
+      close: () => hung.close(),
+      persist: () => new Promise<never>(() => undefined), // ignores its signal: times out at 30 ms
+    };
+    const error = await rejection(
+      new ReloadDispatcher(none, none, { stepTimeoutMs: 30 })
+        .withHandlers({
+          indexHandles: [
+            { name: 'first', old: delayed, next: watchful },
+            { name: 'second', old: stuck, next },
+          ],
+        })
+        .dispatch(),
+    );
+    // 'second' timed out first (at 30 ms, before 'first' could: its open started at 20 ms, with a
+    // deadline at 50 ms); that aborted the open of 'first', which was therefore not left running.
+    expect(error).toMatchObject({ code: 'STEP_TIMEOUT', key: 'second', step: 'persist' });
+    expect(abortedAfterMs).toBeDefined();
+    expect(abortedAfterMs!).toBeLessThan(30);
+    expect([slow.closed, hung.closed]).toEqual([false, false]);
   });
 
   it('rejects bad handlers with INVALID_ARGUMENT', () => {

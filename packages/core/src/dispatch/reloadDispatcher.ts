@@ -17,6 +17,7 @@ import { ResourceBundle } from './resourceBundle.js';
 import { ReloadOutcome, rollbackFailed, undoAll } from './reloadOutcome.js';
 import type { CompletedHandoff, UnrestoredResource } from './reloadOutcome.js';
 import { DEFAULT_ROLLBACK_TIMEOUT_MS, StepRecorder } from './stepRecorder.js';
+import { StepSignal } from './stepSignal.js';
 
 /** One live index handle and the new provider that reopens it. */
 export interface IndexHandoff {
@@ -240,13 +241,15 @@ export class ReloadDispatcher {
     const concurrency = this.#options.concurrency ?? 64;
     const timeoutMs = this.#options.stepTimeoutMs ?? 30_000;
     const rollbackMs = Math.max(timeoutMs, this.#options.rollbackTimeoutMs ?? DEFAULT_ROLLBACK_TIMEOUT_MS);
+    const shared = new StepSignal();
     const contexts = this.#items.map(
-      (item) => new StepRecorder(item.kind, item.name, signal, timeoutMs, 'dispatch', rollbackMs),
+      (item) => new StepRecorder(item.kind, item.name, signal, timeoutMs, 'dispatch', rollbackMs, shared),
     );
     const results = await mapBounded(this.#items, concurrency, async (item, i): Promise<CompletedHandoff> => {
       signal.throwIfAborted();
       const discipline = this.#disciplines.require(item.kind);
-      const verdict = await this.#verdictFor(item, report);
+      const known = this.#verdictFor(item, report);
+      const verdict = known instanceof Promise ? await known : known;
       const context = contexts[i]!;
       const started = performance.now();
       const prepared = await discipline.handoff!({ ...item, oldProvider: item.oldProvider, verdict }, context);
@@ -254,7 +257,7 @@ export class ReloadDispatcher {
     });
 
     const completed = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
-    const failedAt = results.findIndex((r) => r.status === 'rejected');
+    const failedAt = results.findIndex((r) => r.status === 'rejected' && r.order === 0);
     if (failedAt < 0) return new ReloadOutcome(report, completed, concurrency);
     throw await this.#undoFailed(results, contexts, failedAt, concurrency);
   }
@@ -315,13 +318,18 @@ export class ReloadDispatcher {
     });
   }
 
-  async #verdictFor(item: Item, report: CompatReport): Promise<CompatVerdict> {
+  /** The verdict for one handoff: from the report, or checked now (synchronous when known). */
+  #verdictFor(item: Item, report: CompatReport): CompatVerdict | Promise<CompatVerdict> {
     const discipline = this.#disciplines.require(item.kind);
     const fromReport = report.verdictFor(item.kind, discipline.keyOf(item.next));
     if (fromReport) return fromReport;
     if (!discipline.checkCompat || item.oldProvider === undefined || item.oldProvider === item.next)
       return Compat.compatible();
-    const entry = await this.#checkOne(item.kind, discipline.keyOf(item.next), item.oldProvider, item.next);
+    return this.#checkVerdict(item, discipline.keyOf(item.next));
+  }
+
+  async #checkVerdict(item: Item, key: string): Promise<CompatVerdict> {
+    const entry = await this.#checkOne(item.kind, key, item.oldProvider, item.next);
     if (entry.verdict?.type === 'incompatible') {
       throw new ReloadError({
         code: 'SCHEMA_INCOMPATIBLE',

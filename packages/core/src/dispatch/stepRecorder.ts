@@ -3,6 +3,7 @@ import type { ReloadPhase } from '../errors/codes.js';
 import { ReloadError } from '../errors/reloadError.js';
 import { withDeadline } from '../util/deadline.js';
 import type { MaybePromise } from '../util/maybePromise.js';
+import { StepSignal } from './stepSignal.js';
 
 const NEVER_ABORTED = new AbortController().signal;
 
@@ -21,8 +22,6 @@ export class StepRecorder implements StepContext {
   handedBack: { readonly resource: unknown; readonly checkpointLsn: bigint | undefined } | undefined;
   oldLost = false;
   readonly checkpoints: bigint[] = [];
-  /** The signal this resource's steps share until one is abandoned (see {@link StepContext.call}). */
-  #controller: AbortController | undefined;
 
   constructor(
     readonly kind: string,
@@ -32,6 +31,11 @@ export class StepRecorder implements StepContext {
     readonly phase: ReloadPhase,
     /** Milliseconds an undo step (rolling back, restarting what a handoff stopped) may take. */
     readonly rollbackTimeoutMs: number = Math.max(timeoutMs, DEFAULT_ROLLBACK_TIMEOUT_MS),
+    /**
+     * The signal these steps share until one is abandoned: by default this recorder's own; the
+     * dispatcher gives every resource of one dispatch the same one (see {@link StepSignal}).
+     */
+    readonly shared: StepSignal = new StepSignal(),
   ) {}
 
   async call<T>(
@@ -40,7 +44,7 @@ export class StepRecorder implements StepContext {
     options: StepCallOptions<T> = {},
   ): Promise<T> {
     let value: T;
-    const controller = (this.#controller ??= new AbortController());
+    const controller = this.shared.current();
     try {
       value = await withDeadline(fn, {
         timeoutMs: this.timeoutMs,
@@ -49,7 +53,7 @@ export class StepRecorder implements StepContext {
         controller,
       });
     } catch (error) {
-      if (controller.signal.aborted) this.#controller = undefined;
+      if (controller.signal.aborted) this.shared.renew(controller);
       throw this.describeFailure(step, error);
     }
     const problem = options.check?.(value);

@@ -1,8 +1,15 @@
 /** How one item of {@link mapBounded} ended. */
 export type BoundedResult<R> =
   | { readonly status: 'fulfilled'; readonly value: R }
-  | { readonly status: 'rejected'; readonly reason: unknown }
+  | {
+      readonly status: 'rejected';
+      readonly reason: unknown;
+      /** 0 for the first item that failed (in time), 1 for the next, … */
+      readonly order: number;
+    }
   | { readonly status: 'skipped' };
+
+const SKIPPED = { status: 'skipped' } as const;
 
 /**
  * Maps `items` through `fn` with at most `limit` calls running at once. After the first failure no
@@ -14,17 +21,16 @@ export async function mapBounded<T, R>(
   limit: number,
   fn: (item: T, index: number) => Promise<R>,
 ): Promise<BoundedResult<R>[]> {
-  const results: BoundedResult<R>[] = items.map(() => ({ status: 'skipped' }));
+  const results: BoundedResult<R>[] = items.map(() => SKIPPED);
   let next = 0;
-  let failed = false;
+  let failures = 0;
   const worker = async (): Promise<void> => {
-    while (!failed && next < items.length) {
+    while (failures === 0 && next < items.length) {
       const index = next++;
       try {
         results[index] = { status: 'fulfilled', value: await fn(items[index]!, index) };
       } catch (reason) {
-        failed = true;
-        results[index] = { status: 'rejected', reason };
+        results[index] = { status: 'rejected', reason, order: failures++ };
       }
     }
   };

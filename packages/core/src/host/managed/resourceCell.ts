@@ -1,7 +1,8 @@
 import type { KindDiscipline } from '../../disciplines/discipline.js';
 import type { ReloadError } from '../../errors/reloadError.js';
 import type { MaybePromise } from '../../util/maybePromise.js';
-import { settleThenRelease } from '../../util/settle.js';
+import { isPromiseLike } from '../../util/maybePromise.js';
+import { RESOLVED_VOID, settleThenRelease } from '../../util/settle.js';
 import { LeaseCounter } from '../leaseCounter.js';
 import type { PluginSlot } from '../pluginSlot.js';
 import type { PluginVersion } from '../pluginVersion.js';
@@ -46,6 +47,8 @@ export class ResourceCell<R = unknown> {
   fault: ReloadError | undefined;
   /** Checkpoint LSNs taken when the cell was closed (CDC streams), however it was closed. */
   closeCheckpoints: readonly bigint[] = [];
+  /** Whether uses wait at the plugin's gate (the discipline's `exclusive`, read once). */
+  readonly #gated: boolean;
 
   constructor(
     readonly kind: string,
@@ -59,23 +62,28 @@ export class ResourceCell<R = unknown> {
     readonly handoffParams: () => Readonly<Record<string, unknown>> = () => ({}),
   ) {
     this.backing = makeBacking(slot, backing.value, backing.provider, backing.version);
+    this.#gated = discipline.exclusive;
   }
 
   /**
    * Runs `fn` on the current backing. Exclusive kinds wait at the plugin's gate while it is closed;
    * with the gate open (the common case) nothing is awaited before `fn` runs. `arg` is passed on to
    * `fn`, so a hot path can use a function made once instead of a closure per call.
+   *
+   * A use that returns a promise is counted (per backing, and for exclusive kinds in the plugin's
+   * gated count) from the moment `fn` returns until the promise settles: what a reload's drain and
+   * the release of an old backing wait for. A use that returns synchronously is not counted: it
+   * starts and ends within one synchronous stretch, in which no drain, swap or close can happen
+   * (each of those is asynchronous), so counting it would change nothing anybody can observe.
    */
   use<T, A = undefined>(
     fn: (value: R, provider: unknown, version: PluginVersion, arg: A) => MaybePromise<T>,
     signal?: AbortSignal,
     arg?: A,
   ): Promise<T> {
-    if (this.fault) return Promise.reject(this.fault);
-    const gated = this.discipline.exclusive;
-    if (gated && !this.slot.gate.isOpen) return this.#useAfterGate(fn, signal, arg as A);
-    if (gated) this.slot.gated.acquire();
-    return this.#run(fn, gated, arg as A);
+    if (this.fault !== undefined) return Promise.reject(this.fault);
+    if (this.#gated && !this.slot.gate.isOpen) return this.#useAfterGate(fn, signal, arg as A);
+    return this.#run(fn, arg as A, false);
   }
 
   async #useAfterGate<T, A>(
@@ -83,31 +91,39 @@ export class ResourceCell<R = unknown> {
     signal: AbortSignal | undefined,
     arg: A,
   ): Promise<T> {
+    // Counted in the gated operations from the turn the gate is found open (a reload closing it
+    // before this resumes waits for it), so the use runs before any later pause.
     await this.slot.enterGated(signal);
     const fault = this.fault; // may have been set while waiting
     if (fault) {
       this.slot.gated.release();
       throw fault;
     }
-    return this.#run(fn, true, arg);
+    return this.#run(fn, arg, true);
   }
 
+  /** Runs `fn`; `entered` says the caller already counted it in the plugin's gated operations. */
   #run<T, A>(
     fn: (value: R, provider: unknown, version: PluginVersion, arg: A) => MaybePromise<T>,
-    gated: boolean,
     arg: A,
+    entered: boolean,
   ): Promise<T> {
     const backing = this.backing;
-    backing.leases.acquire();
-    const release = gated ? backing.releaseGated : backing.release;
     let result: MaybePromise<T>;
     try {
       result = fn(backing.value, backing.provider, backing.version, arg);
     } catch (error) {
-      release();
+      if (entered) this.slot.gated.release();
       return Promise.reject(error);
     }
-    return settleThenRelease(result, release);
+    if (!isPromiseLike(result)) {
+      if (entered) this.slot.gated.release();
+      return result === undefined ? (RESOLVED_VOID as Promise<T>) : Promise.resolve(result);
+    }
+    backing.leases.acquire();
+    if (!this.#gated) return settleThenRelease(result, backing.release);
+    if (!entered) this.slot.gated.acquire();
+    return settleThenRelease(result, backing.releaseGated);
   }
 
   /** Points the cell at a new resource; returns the previous backing (to release once idle). */
