@@ -91,8 +91,8 @@ export async function benchCallOverhead(options: CallOverheadOptions): Promise<O
     rows,
     findings: [
       `Each timed sample runs 1000 sequential awaited calls (100 for lower() and deliver, 10 for probes), interleaved over ${options.rounds} rounds; figures are medians.`,
-      `A held lease costs nothing per call (${ms('heldLeaseNoop')} ns against ${ms('directNoop')} ns): the lease is taken once and ` +
-        'the calls go straight to the provider; the version cannot retire until the lease is released.',
+      `Through a held lease a call takes ${ms('heldLeaseNoop')} ns against ${ms('directNoop')} ns direct: the lease is taken ` +
+        'once and the calls go straight to the provider; the version cannot retire until the lease is released.',
       `A lease per call (acquire, await, release in \`finally\`) adds ${over('leasePerCallNoop', 'directNoop')} ns to a no-op call, of which ` +
         `the caller's own try/finally is ${over('tryFinallyNoop', 'directNoop')} ns without any Baton code.`,
       `SurfaceRef.call adds ${over('refNoop', 'directNoop')} ns to a no-op call; a bare \`p.then(release, release)\` on the same promise, ` +

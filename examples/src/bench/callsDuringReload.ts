@@ -101,7 +101,7 @@ async function runCase(callers: number, windowMs: number): Promise<CaseResult> {
   const t0 = performance.now();
   const running = Array.from({ length: callers }, (_, i) => caller(i));
   // A first reload while warming up: the first reload of a process runs cold code (V8 compiles the
-  // reload path, Arrow's IPC reader and writer, on first use), which is not what a reload costs later.
+  // reload path and the providers' encoders on first use), which is not what a reload costs later.
   await sleep(windowMs * 0.2);
   await nextTurn();
   const cold = await host.reload(benchPlugin('1.1.0', { checkpointMs: CHECKPOINT_MS }));
