@@ -6,9 +6,11 @@ import { median } from './stats.js';
 
 /** Options of {@link benchCallOverhead}. */
 export interface CallOverheadOptions {
-  /** Rounds; each runs every variant once for `msPerTask` (interleaved). */
+  /** Rounds; each runs every variant for `samplesPerRound` timed samples, in alternating order. */
   readonly rounds: number;
-  readonly msPerTask: number;
+  readonly samplesPerRound: number;
+  /** Milliseconds of untimed runs of every variant first. */
+  readonly warmupMs: number;
 }
 
 const GOAL = { on: 'ratio', cmp: '<=', value: 1.2 } as const;
@@ -90,7 +92,7 @@ export async function benchCallOverhead(options: CallOverheadOptions): Promise<O
       'the floor that bounds them.',
     rows,
     findings: [
-      `Each timed sample runs 1000 sequential awaited calls (100 for lower() and deliver, 10 for probes), interleaved over ${options.rounds} rounds; figures are medians.`,
+      `Each timed sample runs 1000 sequential awaited calls (100 for lower() and deliver, 10 for probes), in ${options.rounds} rounds of ${options.samplesPerRound} samples per variant, in alternating order; figures are medians of the rounds' medians.`,
       `Through a held lease a call takes ${ms('heldLeaseNoop')} ns against ${ms('directNoop')} ns direct: the lease is taken ` +
         'once and the calls go straight to the provider; the version cannot retire until the lease is released.',
       `A lease per call (acquire, await, release in \`finally\`) adds ${over('leasePerCallNoop', 'directNoop')} ns to a no-op call, of which ` +
@@ -115,8 +117,15 @@ async function perCall<K extends string>(
 ): Promise<Record<K, number>> {
   const names = Object.keys(variants) as K[];
   const samples = Object.fromEntries(names.map((n) => [n, [] as number[]])) as Record<K, number[]>;
+  // Warm every path up first; then many short rounds, each running every variant for a few samples
+  // in an order that alternates: background work (a collection, a flush) then lands on all alike.
+  await new Bench({ time: options.warmupMs, iterations: 1, warmup: false, throws: true })
+    .add('warm-up', async () => {
+      for (const name of names) await variants[name].run();
+    })
+    .run();
   for (let round = 0; round < options.rounds; round++) {
-    const bench = new Bench({ time: options.msPerTask, warmupTime: round === 0 ? 200 : 20, throws: true });
+    const bench = new Bench({ iterations: options.samplesPerRound, time: 0, warmup: false, throws: true });
     for (const name of round % 2 === 0 ? names : [...names].reverse()) bench.add(name, variants[name].run);
     await bench.run();
     for (const task of bench.tasks) {

@@ -32,7 +32,13 @@ const only = values.only === undefined ? undefined : new Set(values.only.split('
 
 type Measured = Omit<GoalSection, 'seconds'>;
 const goals: readonly (readonly [number, () => Promise<Measured>])[] = [
-  [1, () => benchCallOverhead(quick ? { rounds: 2, msPerTask: 50 } : { rounds: 5, msPerTask: 150 })],
+  [
+    1,
+    () =>
+      benchCallOverhead(
+        quick ? { rounds: 3, samplesPerRound: 3, warmupMs: 100 } : { rounds: 40, samplesPerRound: 5, warmupMs: 1000 },
+      ),
+  ],
   [
     2,
     () =>
