@@ -17,6 +17,8 @@ export interface ScalingOptions {
 
 const DIM = 128;
 const CONCURRENCY = 64;
+/** Untimed reloads of each CDC-stream host before the timed ones. */
+const WARMUP_RELOADS = 2;
 
 /** Reloads the bench plugin to a new version (new providers) and returns the pause in ms. */
 async function reloadPause(host: PluginHost, version: number): Promise<number> {
@@ -80,12 +82,17 @@ export async function benchScaling(options: ScalingOptions): Promise<Omit<GoalSe
   releaseFloats();
 
   const counts: { n: number; pause: number; floor: number }[] = [];
+  let coldPause: { n: number; ms: number } | undefined;
   for (const n of options.resources) {
     const host = createPluginHost();
     await host.load(benchPlugin('1.0.0'));
     const streams: ManagedCdcStream[] = await Promise.all(
       Array.from({ length: n }, (_, i) => host.startCdc({ name: `stream-${i}`, output: BENCH_CDC, fromLsn: 0n })),
     );
+    // Untimed reloads first: the first reloads of a host run colder code (reported apart below).
+    const cold: number[] = [];
+    for (let i = 0; i < WARMUP_RELOADS; i++) cold.push(await reloadPause(host, version++));
+    if (n === Math.max(...options.resources)) coldPause = { n, ms: cold[0]! };
     const pauses: number[] = [];
     const times = await interleaved(
       {
@@ -145,7 +152,11 @@ export async function benchScaling(options: ScalingOptions): Promise<Omit<GoalSe
         `${CONCURRENCY}: ${slope(floorByCount, 'stream')}.`,
       `Each pause is \`ReloadResult.timings.pauseMs\` of a \`PluginHost.reload\` to a new plugin version (fresh ` +
         `providers, so every resource is handed over), after its old version retired; medians of ${options.rounds}–` +
-        `${options.rounds + 2} reloads per point, interleaved with the baseline.`,
+        `${options.rounds + 2} reloads per point, interleaved with the baseline, after ${WARMUP_RELOADS} untimed reloads ` +
+        'for the stream counts.' +
+        (coldPause === undefined
+          ? ''
+          : ` The first reload of the host with ${coldPause.n} streams (cold code) paused for ${coldPause.ms.toFixed(1)} ms.`),
     ],
     measuredAt: new Date().toISOString(),
   };
