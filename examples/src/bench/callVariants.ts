@@ -7,7 +7,7 @@ import { createPluginHost, definePlugin } from '@baton/core';
 import type { CdcStream, CrdtState, IndexHandle, MaybePromise, ScalarFunctionProvider } from '@baton/core';
 import { fileCdcOutput, flatVectorIndexKind, gCounter, lowerFunction } from '@baton/kinds';
 import type { GCounterOp } from '@baton/kinds';
-import { batchAt } from './fakeCdc.js';
+import { batchAt, fakeCdcOutput } from './fakeCdc.js';
 import { queryBatch, VECTOR_COLUMN, vectorTable } from './vectorData.js';
 
 /** A variant: `calls` sequential awaited calls per timed sample (the harness's cost spread over them). */
@@ -38,7 +38,9 @@ export type VariantName =
   | 'directProbe'
   | 'managedProbe'
   | 'directDeliver'
-  | 'managedDeliver';
+  | 'managedDeliver'
+  | 'directDeliverNoop'
+  | 'managedDeliverNoop';
 
 const loop = (calls: number, call: () => unknown): Variant => ({
   calls,
@@ -49,7 +51,7 @@ const loop = (calls: number, call: () => unknown): Variant => ({
 
 /**
  * A host with one plugin providing a no-op async scalar function, `lower()`, a flat vector index
- * kind, the G-Counter and a file CDC output, and every call variant of goal 1: each Baton path
+ * kind, the G-Counter, a file CDC output and one that does nothing, and every call variant of goal 1: each Baton path
  * beside a direct call of the very same provider object, handle or state.
  */
 export async function callVariants(): Promise<CallVariants> {
@@ -65,6 +67,7 @@ export async function callVariants(): Promise<CallVariants> {
   const noArgs: Vector[] = [];
   const directory = mkdtempSync(join(tmpdir(), 'baton-bench-calls-'));
   const cdc = fileCdcOutput({ name: 'sink', directory: join(directory, 'managed') });
+  const noopCdc = fakeCdcOutput('noop-sink', 0);
   // Capture what the host makes, so the direct calls go to the very same objects.
   let handle: IndexHandle | undefined;
   let state: CrdtState<GCounterOp, number> | undefined;
@@ -75,7 +78,7 @@ export async function callVariants(): Promise<CallVariants> {
       name: 'bench-calls',
       version: '1.0.0',
       register(r) {
-        r.scalarFunction(noop).scalarFunction(lower).cdcOutput(cdc);
+        r.scalarFunction(noop).scalarFunction(lower).cdcOutput(cdc).cdcOutput(noopCdc);
         r.indexKind({
           kind: index.kind,
           open: (b, o) => index.open(b, o),
@@ -94,6 +97,8 @@ export async function callVariants(): Promise<CallVariants> {
   const managedCrdt = await host.openCrdt<GCounterOp, number>({ name: 'c', kind: gCounter.kind });
   const managedStream = await host.startCdc({ name: 's', output: 'sink', fromLsn: 0n });
   const directStream: CdcStream = await fileCdcOutput({ name: 'sink', directory: join(directory, 'direct') }).start({});
+  const managedNoopStream = await host.startCdc({ name: 'n', output: 'noop-sink', fromLsn: 0n });
+  const directNoopStream = await noopCdc.start({ fromLsn: 0n });
   if (!handle || !state) throw new Error('the plugin did not build the index or the CRDT state');
   const [directIndex, directState] = [handle, state];
   const query: RecordBatch = queryBatch(1, 64);
@@ -104,7 +109,7 @@ export async function callVariants(): Promise<CallVariants> {
   const invokeLower = (f: ScalarFunctionProvider): MaybePromise<Vector> => f.invoke(names);
   let inFlight = 0;
   const release = (): void => void inFlight--;
-  let [directLsn, managedLsn] = [0n, 0n];
+  let [directLsn, managedLsn, directNoopLsn, managedNoopLsn] = [0n, 0n, 0n, 0n];
 
   const variants: Record<VariantName, Variant> = {
     directNoop: loop(1000, () => noop.invoke(noArgs)),
@@ -160,6 +165,8 @@ export async function callVariants(): Promise<CallVariants> {
     managedProbe: loop(10, () => managedIndex.probe(query, 10)),
     directDeliver: loop(100, () => directStream.deliver(batchAt(directLsn++))),
     managedDeliver: loop(100, () => managedStream.deliver(batchAt(managedLsn++))),
+    directDeliverNoop: loop(1000, () => directNoopStream.deliver(batchAt(directNoopLsn++))),
+    managedDeliverNoop: loop(1000, () => managedNoopStream.deliver(batchAt(managedNoopLsn++))),
   };
   return {
     variants,

@@ -1,7 +1,8 @@
 import { isArrowRecordBatch } from 'apache-arrow';
 import { ReloadError } from '../../errors/reloadError.js';
 import type { CdcBatch, CdcStream } from '../../surfaces/cdcOutput.js';
-import type { CallOptions } from '../../util/maybePromise.js';
+import { isPromiseLike } from '../../util/maybePromise.js';
+import type { CallOptions, MaybePromise } from '../../util/maybePromise.js';
 import { ManagedHandle } from './managedHandle.js';
 import type { CellCloser } from './managedHandle.js';
 import type { ResourceCell } from './resourceCell.js';
@@ -29,7 +30,14 @@ export class DeliveryCursor {
  */
 export class ManagedCdcStream extends ManagedHandle<CdcStream> {
   readonly #cursor: DeliveryCursor;
-  #tail: Promise<unknown> = Promise.resolve();
+  /** Settles after every call made so far (never rejects). */
+  #tail: Promise<unknown> = RESOLVED;
+  /** Calls made and not yet settled; while 0, a new call may run at once without breaking the order. */
+  #pending = 0;
+  readonly #settled = (): void => void this.#pending--;
+  /** One delivery on the current stream (made once per handle: a call allocates no closure). */
+  readonly #deliverOp = (stream: CdcStream, _provider: unknown, _version: unknown, batch: CdcBatch) =>
+    this.#deliverTo(stream, batch);
 
   /** @internal Made by the host. */
   constructor(cell: ResourceCell<CdcStream>, closer: CellCloser, cursor: DeliveryCursor) {
@@ -50,7 +58,8 @@ export class ManagedCdcStream extends ManagedHandle<CdcStream> {
   /**
    * Delivers one batch, after every earlier call. Resolves `true` when written, `false` when
    * skipped as already delivered; rejects with `INVALID_ARGUMENT` on a malformed batch or one that
-   * overlaps what was delivered.
+   * overlaps what was delivered. When nothing earlier is pending, the batch goes to the stream at
+   * once; a stream whose `deliver` is synchronous then costs no promise reaction.
    */
   deliver(batch: CdcBatch, options?: CallOptions): Promise<boolean> {
     const problem = batchProblem(batch);
@@ -64,43 +73,64 @@ export class ManagedCdcStream extends ManagedHandle<CdcStream> {
           message: `CDC stream '${this.name}': ${problem}`,
         }),
       );
-    return this.#enqueue(() =>
-      this.cell.use(async (stream) => {
-        const end = this.#cursor.deliveredEnd;
-        if (end !== undefined && batch.lsnEnd <= end) return false;
-        if (end !== undefined && batch.lsnStart < end) {
-          throw new ReloadError({
-            code: 'INVALID_ARGUMENT',
-            phase: 'call',
-            kind: 'cdcOutput',
-            key: this.name,
-            message: `CDC stream '${this.name}': batch [${batch.lsnStart}, ${batch.lsnEnd}) overlaps what was delivered (through ${end})`,
-          });
-        }
-        await stream.deliver(batch);
-        this.#cursor.deliveredEnd = batch.lsnEnd;
-        return true;
-      }, options?.signal),
-    );
+    const signal = options?.signal;
+    if (this.#pending !== 0) return this.#follow(this.#tail.then(() => this.cell.use(this.#deliverOp, signal, batch)));
+    let result: MaybePromise<boolean>;
+    try {
+      result = this.cell.useMaybe(this.#deliverOp, signal, batch);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (!isPromiseLike(result)) return result ? RESOLVED_TRUE : RESOLVED_FALSE;
+    return this.#follow(Promise.resolve(result));
   }
 
   /** Checkpoints the current stream (after every earlier delivery) and returns the LSN. */
   checkpoint(options?: CallOptions): Promise<bigint> {
-    return this.#enqueue(() => this.cell.use((stream) => stream.checkpoint(options), options?.signal));
+    return this.#follow(this.#tail.then(() => this.cell.use((stream) => stream.checkpoint(options), options?.signal)));
   }
 
   /** Waits for pending deliveries, checkpoints, shuts the stream down; the LSN is in {@link finalLsn}. */
   override async close(): Promise<void> {
-    await this.#tail.catch(() => undefined);
+    await this.#tail;
     await this.closeWithReport();
   }
 
-  #enqueue<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.#tail.then(task, task);
-    this.#tail = run.catch(() => undefined);
+  /** Skips what was delivered, refuses an overlap, delivers, then advances the cursor. */
+  #deliverTo(stream: CdcStream, batch: CdcBatch): MaybePromise<boolean> {
+    const end = this.#cursor.deliveredEnd;
+    if (end !== undefined && batch.lsnEnd <= end) return false;
+    if (end !== undefined && batch.lsnStart < end) {
+      throw new ReloadError({
+        code: 'INVALID_ARGUMENT',
+        phase: 'call',
+        kind: 'cdcOutput',
+        key: this.name,
+        message: `CDC stream '${this.name}': batch [${batch.lsnStart}, ${batch.lsnEnd}) overlaps what was delivered (through ${end})`,
+      });
+    }
+    const written = stream.deliver(batch);
+    if (!isPromiseLike(written)) {
+      this.#cursor.deliveredEnd = batch.lsnEnd;
+      return true;
+    }
+    return Promise.resolve(written).then(() => {
+      this.#cursor.deliveredEnd = batch.lsnEnd;
+      return true;
+    });
+  }
+
+  /** Makes `run` the last call: later calls start after it settles. */
+  #follow<T>(run: Promise<T>): Promise<T> {
+    this.#pending++;
+    this.#tail = run.then(this.#settled, this.#settled);
     return run;
   }
 }
+
+const RESOLVED: Promise<void> = Promise.resolve();
+const RESOLVED_TRUE: Promise<boolean> = Promise.resolve(true);
+const RESOLVED_FALSE: Promise<boolean> = Promise.resolve(false);
 
 function batchProblem(batch: CdcBatch): string | undefined {
   if (typeof batch !== 'object' || batch === null) return 'a batch must be an object';

@@ -81,7 +81,27 @@ export class ResourceCell<R = unknown> {
     signal?: AbortSignal,
     arg?: A,
   ): Promise<T> {
-    if (this.fault !== undefined) return Promise.reject(this.fault);
+    let result: MaybePromise<T>;
+    try {
+      result = this.useMaybe(fn, signal, arg);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (result === undefined) return RESOLVED_VOID as Promise<T>;
+    return result instanceof Promise ? (result as Promise<T>) : Promise.resolve(result);
+  }
+
+  /**
+   * {@link ResourceCell.use} without wrapping a synchronous outcome: returns `fn`'s value itself when
+   * it ran at once and returned one, and throws what it threw. For hot paths that keep their own
+   * order of calls (a CDC stream's deliveries) and need to know whether anything is still running.
+   */
+  useMaybe<T, A = undefined>(
+    fn: (value: R, provider: unknown, version: PluginVersion, arg: A) => MaybePromise<T>,
+    signal?: AbortSignal,
+    arg?: A,
+  ): MaybePromise<T> {
+    if (this.fault !== undefined) throw this.fault;
     if (this.#gated && !this.slot.gate.isOpen) return this.#useAfterGate(fn, signal, arg as A);
     return this.#run(fn, arg as A, false);
   }
@@ -102,23 +122,26 @@ export class ResourceCell<R = unknown> {
     return this.#run(fn, arg, true);
   }
 
-  /** Runs `fn`; `entered` says the caller already counted it in the plugin's gated operations. */
+  /**
+   * Runs `fn`; `entered` says the caller already counted it in the plugin's gated operations. A
+   * synchronous outcome is returned (or thrown) as it is; a promise is counted until it settles.
+   */
   #run<T, A>(
     fn: (value: R, provider: unknown, version: PluginVersion, arg: A) => MaybePromise<T>,
     arg: A,
     entered: boolean,
-  ): Promise<T> {
+  ): MaybePromise<T> {
     const backing = this.backing;
     let result: MaybePromise<T>;
     try {
       result = fn(backing.value, backing.provider, backing.version, arg);
     } catch (error) {
       if (entered) this.slot.gated.release();
-      return Promise.reject(error);
+      throw error;
     }
     if (!isPromiseLike(result)) {
       if (entered) this.slot.gated.release();
-      return result === undefined ? (RESOLVED_VOID as Promise<T>) : Promise.resolve(result);
+      return result;
     }
     backing.leases.acquire();
     if (!this.#gated) return settleThenRelease(result, backing.release);
