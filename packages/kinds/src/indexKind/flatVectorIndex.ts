@@ -27,8 +27,8 @@ export interface FlatVectorData extends ScanTarget {
 export interface FlatVectorIndexState extends FlatVectorData {
   /** Refuse probes whose result would exceed this many rows. */
   readonly maxProbeResults: number;
-  /** The format `persist` writes. */
-  readonly persistFormat: 1 | 2;
+  /** The format `persist` writes (default 2). */
+  readonly persistFormat?: 1 | 2;
 }
 
 /**

@@ -51,10 +51,11 @@ export interface FlatVectorIndexKind extends IndexKindProvider {
  *
  * `build(source, { column, params: { metric } })` copies the column's vectors into one contiguous
  * Float32Array; rows whose vector is null or has a null or non-finite component are not indexed.
- * `persist()` writes an Arrow IPC file; `open(bytes)` validates it (kind, format version, metadata,
- * schema, sizes, CRC-32) and keeps a view over `bytes` when `bytes.byteOffset` is 4-byte aligned
- * (no copy; the caller must not modify `bytes` afterwards), copying once otherwise. Each call makes
- * an independent provider, as a new plugin version would.
+ * `persist()` writes format 2 (a checksummed header, then the vectors and row ids as they lie in
+ * memory) or, with `persistFormat: 1`, an Arrow IPC file; `open(bytes)` reads either, validates it
+ * (kind, format version, header or metadata, sizes, CRC-32) and keeps a view over `bytes` when it is
+ * 4-byte aligned (no copy; the caller must not modify `bytes` afterwards), copying once otherwise.
+ * Each call makes an independent provider, as a new plugin version would.
  */
 export function flatVectorIndexKind(options: FlatVectorIndexKindOptions = {}): FlatVectorIndexKind {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_INDEX_BYTES;
