@@ -2,16 +2,9 @@ import { isDeepStrictEqual, inspect } from 'node:util';
 import type { CompatContext } from '../disciplines/discipline.js';
 import { describeValue, shapeProblems } from '../disciplines/shape.js';
 import type { CrdtKindProvider, CrdtState } from '../surfaces/crdtKind.js';
+import { isPromiseLike } from '../util/maybePromise.js';
 import { Compat, isCompatVerdict } from './verdict.js';
 import type { CompatVerdict } from './verdict.js';
-
-/** A state to check, and how it was reached (for the reason of an incompatible verdict). */
-interface LabelledState {
-  readonly label: string;
-  readonly state: CrdtState;
-  /** False only for the empty state: the one state a check must not stop at. */
-  readonly reached: boolean;
-}
 
 /**
  * The default compat check of a CRDT kind, old → new. Unlike a check of the empty state alone, it
@@ -41,14 +34,44 @@ export async function checkCrdtCompat(
 
   let visited = 0;
   let nonEmpty = 0;
-  for await (const item of reachableStates(old, context)) {
-    if ('reason' in item) return Compat.incompatible(item.reason);
-    if (visited >= context.maxStates) break;
+  const visit = async (label: string, state: CrdtState, reached: boolean): Promise<string | undefined> => {
     context.signal.throwIfAborted();
-    const problem = await roundTrip(item, next, declared, context);
-    if (problem !== undefined) return Compat.incompatible(`'${next.kind}': ${problem}`);
+    const problem = await roundTrip(label, state, next, declared, context);
     visited++;
-    if (item.reached) nonEmpty++;
+    if (reached) nonEmpty++;
+    return problem === undefined ? undefined : `'${next.kind}': ${problem}`;
+  };
+  const empty = await old.empty();
+  let problem = context.maxStates > 0 ? await visit('the empty state', empty, false) : undefined;
+  if (problem !== undefined) return Compat.incompatible(problem);
+  const sequences = [...take(old.samples?.() ?? [], context.maxStates), ...context.samples];
+  for (const [i, ops] of sequences.entries()) {
+    if (visited >= context.maxStates) break;
+    if (ops.length === 0) continue;
+    const state = await old.empty();
+    for (const [j, op] of ops.entries()) {
+      try {
+        const applied = state.apply(op);
+        if (isPromiseLike(applied)) await applied;
+      } catch (error) {
+        return Compat.incompatible(
+          `sample ${i} could not be applied to the old '${old.kind}' state at op ${j} (${show(op)}): ${message(error)}`,
+        );
+      }
+    }
+    problem = await visit(`sample ${i} (${ops.length} ops)`, state, true);
+    if (problem !== undefined) return Compat.incompatible(problem);
+  }
+  if (context.liveResources.length > 0) {
+    const emptyValue: unknown = await empty.value();
+    for (const live of context.liveResources) {
+      if (visited >= context.maxStates) break;
+      const state = live.resource as CrdtState;
+      // A live state whose value is the empty value proves nothing beyond the empty state.
+      const reached = !isDeepStrictEqual(await state.value(), emptyValue);
+      problem = await visit(`live state '${live.name}'`, state, reached);
+      if (problem !== undefined) return Compat.incompatible(problem);
+    }
   }
   if (nonEmpty === 0) {
     return Compat.incompatible(
@@ -59,81 +82,56 @@ export async function checkCrdtCompat(
   return declared;
 }
 
-/** Yields the states to visit, or a reason when a sample cannot be applied to the old kind. */
-async function* reachableStates(
-  old: CrdtKindProvider,
-  context: CompatContext,
-): AsyncGenerator<LabelledState | { reason: string }> {
-  const empty = await old.empty();
-  const emptyValue: unknown = await empty.value();
-  yield { label: 'the empty state', state: empty, reached: false };
-  const sequences = [...take(old.samples?.() ?? [], context.maxStates), ...context.samples];
-  for (const [i, ops] of sequences.entries()) {
-    if (ops.length === 0) continue;
-    const state = await old.empty();
-    for (const [j, op] of ops.entries()) {
-      try {
-        await state.apply(op);
-      } catch (error) {
-        yield {
-          reason: `sample ${i} could not be applied to the old '${old.kind}' state at op ${j} (${show(op)}): ${message(error)}`,
-        };
-        return;
-      }
-    }
-    yield { label: `sample ${i} (${ops.length} ops)`, state, reached: true };
-  }
-  for (const live of context.liveResources) {
-    const state = live.resource as CrdtState;
-    // A live state whose value is the empty value proves nothing beyond the empty state.
-    yield { label: `live state '${live.name}'`, state, reached: !isDeepStrictEqual(await state.value(), emptyValue) };
-  }
-}
-
+/**
+ * Persists `state` with the old version, migrates it if the verdict says so, reads it with the new
+ * provider and compares the values; returns the problem, if any, naming the call that failed. A
+ * synchronous provider method is not awaited (a state costs no turn of the event loop per call).
+ */
 async function roundTrip(
-  item: LabelledState,
+  label: string,
+  state: CrdtState,
   next: CrdtKindProvider,
   verdict: CompatVerdict,
   context: CompatContext,
 ): Promise<string | undefined> {
-  const at = (step: string): void => {
-    if (context.progress) Object.assign(context.progress, { step, subject: item.label });
-  };
-  const call = async <T>(step: string, fn: () => T | PromiseLike<T>): Promise<T> => {
-    at(step);
-    try {
-      return await fn();
-    } catch (error) {
-      throw new StepFailure(`${step}() failed on ${item.label}: ${message(error)}`);
+  const progress = context.progress;
+  let step = '';
+  const run = <T>(name: string, fn: () => T | PromiseLike<T>): T | PromiseLike<T> => {
+    step = name;
+    if (progress) {
+      progress.step = name;
+      progress.subject = label;
     }
+    return fn();
   };
   try {
-    const before: unknown = await call('value', () => item.state.value());
-    let bytes = await call('persist', () => item.state.persist());
-    if (!(bytes instanceof Uint8Array)) return `persist() of ${item.label} returned ${describeValue(bytes)}, not bytes`;
+    const valued = run('value', () => state.value());
+    const before: unknown = isPromiseLike(valued) ? await valued : valued;
+    const persisted = run('persist', () => state.persist());
+    let bytes: unknown = isPromiseLike(persisted) ? await persisted : persisted;
+    if (!(bytes instanceof Uint8Array)) return `persist() of ${label} returned ${describeValue(bytes)}, not bytes`;
     if (verdict.type === 'compatibleAfterMigration') {
-      const persisted = bytes;
-      bytes = await call('migrate', () => verdict.migrate(persisted));
+      const old = bytes;
+      const migrated = run('migrate', () => verdict.migrate(old));
+      bytes = isPromiseLike(migrated) ? await migrated : migrated;
       if (!(bytes instanceof Uint8Array))
-        return `migrate() (${verdict.description}) of ${item.label} returned ${describeValue(bytes)}, not bytes`;
+        return `migrate() (${verdict.description}) of ${label} returned ${describeValue(bytes)}, not bytes`;
     }
-    const migrated = bytes;
-    const restored = await call('fromPersisted', () => next.fromPersisted(migrated));
+    const input = bytes;
+    const read = run('fromPersisted', () => next.fromPersisted(input));
+    const restored = isPromiseLike(read) ? await read : read;
     const problems = shapeProblems(restored, { methods: ['apply', 'merge', 'value', 'persist'] });
     if (problems.length > 0)
-      return `fromPersisted() of the new version returned no CRDT state for ${item.label} (${problems.join('; ')})`;
-    const after: unknown = await call('value', () => restored.value());
+      return `fromPersisted() of the new version returned no CRDT state for ${label} (${problems.join('; ')})`;
+    const revalued = run('value', () => restored.value());
+    const after: unknown = isPromiseLike(revalued) ? await revalued : revalued;
     if (!isDeepStrictEqual(before, after))
-      return `value of ${item.label} changed across the round trip: ${show(before)} → ${show(after)}`;
+      return `value of ${label} changed across the round trip: ${show(before)} → ${show(after)}`;
     return undefined;
   } catch (error) {
-    if (error instanceof StepFailure) return error.message;
-    throw error;
+    return `${step}() failed on ${label}: ${message(error)}`;
   }
 }
-
-/** A provider call of the check failed: the reason names the call. */
-class StepFailure extends Error {}
 
 function* take<T>(items: Iterable<T>, count: number): Generator<T> {
   if (count <= 0) return;
