@@ -4,7 +4,14 @@ import { join } from 'node:path';
 import { Int32, Utf8, vectorFromArray } from 'apache-arrow';
 import type { RecordBatch, Vector } from 'apache-arrow';
 import { createPluginHost, definePlugin } from '@baton/core';
-import type { CdcStream, CrdtState, IndexHandle, MaybePromise, ScalarFunctionProvider } from '@baton/core';
+import type {
+  CdcOutputProvider,
+  CdcStream,
+  CrdtState,
+  IndexHandle,
+  MaybePromise,
+  ScalarFunctionProvider,
+} from '@baton/core';
 import { fileCdcOutput, flatVectorIndexKind, gCounter, lowerFunction } from '@baton/kinds';
 import type { GCounterOp } from '@baton/kinds';
 import { batchAt, fakeCdcOutput } from './fakeCdc.js';
@@ -66,11 +73,21 @@ export async function callVariants(): Promise<CallVariants> {
   ];
   const noArgs: Vector[] = [];
   const directory = mkdtempSync(join(tmpdir(), 'baton-bench-calls-'));
-  const cdc = fileCdcOutput({ name: 'sink', directory: join(directory, 'managed') });
+  const cdc = fileCdcOutput({ name: 'sink', directory });
   const noopCdc = fakeCdcOutput('noop-sink', 0);
   // Capture what the host makes, so the direct calls go to the very same objects.
   let handle: IndexHandle | undefined;
   let state: CrdtState<GCounterOp, number> | undefined;
+  const streams = new Map<string, CdcStream>();
+  /** `provider`, remembering the stream it starts (the direct deliveries go to that stream). */
+  const capture = (provider: CdcOutputProvider): CdcOutputProvider => ({
+    name: provider.name,
+    start: async (options) => {
+      const stream = await provider.start(options);
+      streams.set(provider.name, stream);
+      return stream;
+    },
+  });
   const index = flatVectorIndexKind();
   const host = createPluginHost();
   await host.load(
@@ -78,7 +95,7 @@ export async function callVariants(): Promise<CallVariants> {
       name: 'bench-calls',
       version: '1.0.0',
       register(r) {
-        r.scalarFunction(noop).scalarFunction(lower).cdcOutput(cdc).cdcOutput(noopCdc);
+        r.scalarFunction(noop).scalarFunction(lower).cdcOutput(capture(cdc)).cdcOutput(capture(noopCdc));
         r.indexKind({
           kind: index.kind,
           open: (b, o) => index.open(b, o),
@@ -96,10 +113,10 @@ export async function callVariants(): Promise<CallVariants> {
   });
   const managedCrdt = await host.openCrdt<GCounterOp, number>({ name: 'c', kind: gCounter.kind });
   const managedStream = await host.startCdc({ name: 's', output: 'sink', fromLsn: 0n });
-  const directStream: CdcStream = await fileCdcOutput({ name: 'sink', directory: join(directory, 'direct') }).start({});
   const managedNoopStream = await host.startCdc({ name: 'n', output: 'noop-sink', fromLsn: 0n });
-  const directNoopStream = await noopCdc.start({ fromLsn: 0n });
-  if (!handle || !state) throw new Error('the plugin did not build the index or the CRDT state');
+  const [directStream, directNoopStream] = [streams.get('sink'), streams.get('noop-sink')];
+  if (!handle || !state || !directStream || !directNoopStream)
+    throw new Error('the plugin did not build the index, the CRDT state or the CDC streams');
   const [directIndex, directState] = [handle, state];
   const query: RecordBatch = queryBatch(1, 64);
   const op: GCounterOp = { replica: 'r', by: 1 };
@@ -109,7 +126,9 @@ export async function callVariants(): Promise<CallVariants> {
   const invokeLower = (f: ScalarFunctionProvider): MaybePromise<Vector> => f.invoke(names);
   let inFlight = 0;
   const release = (): void => void inFlight--;
-  let [directLsn, managedLsn, directNoopLsn, managedNoopLsn] = [0n, 0n, 0n, 0n];
+  // One LSN sequence per stream, shared by its direct and managed deliveries (each batch is new to
+  // the stream; the managed handle's cursor only sees its own, which are always ahead of it).
+  let [fileLsn, noopLsn] = [0n, 0n];
 
   const variants: Record<VariantName, Variant> = {
     directNoop: loop(1000, () => noop.invoke(noArgs)),
@@ -163,15 +182,14 @@ export async function callVariants(): Promise<CallVariants> {
     refLower: loop(100, () => lowerRef.call(invokeLower)),
     directProbe: loop(10, () => directIndex.probe(query, 10)),
     managedProbe: loop(10, () => managedIndex.probe(query, 10)),
-    directDeliver: loop(100, () => directStream.deliver(batchAt(directLsn++))),
-    managedDeliver: loop(100, () => managedStream.deliver(batchAt(managedLsn++))),
-    directDeliverNoop: loop(1000, () => directNoopStream.deliver(batchAt(directNoopLsn++))),
-    managedDeliverNoop: loop(1000, () => managedNoopStream.deliver(batchAt(managedNoopLsn++))),
+    directDeliver: loop(400, () => directStream.deliver(batchAt(fileLsn++))),
+    managedDeliver: loop(400, () => managedStream.deliver(batchAt(fileLsn++))),
+    directDeliverNoop: loop(1000, () => directNoopStream.deliver(batchAt(noopLsn++))),
+    managedDeliverNoop: loop(1000, () => managedNoopStream.deliver(batchAt(noopLsn++))),
   };
   return {
     variants,
     close: async () => {
-      await directStream.shutdown();
       await host.close();
       rmSync(directory, { recursive: true, force: true });
     },
