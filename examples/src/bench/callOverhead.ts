@@ -102,8 +102,8 @@ export async function benchCallOverhead(options: CallOverheadOptions): Promise<O
       `Each timed sample runs 1000 sequential awaited calls (100 for lower(), 400 for deliveries to a file, 10 for probes), in ${options.rounds} rounds of ${options.samplesPerRound} samples per variant, in alternating order; figures are medians of the rounds' medians.`,
       `Through a held lease a call takes ${ms('heldLeaseNoop')} ns against ${ms('directNoop')} ns direct: the lease is taken ` +
         'once and the calls go straight to the provider; the version cannot retire until the lease is released.',
-      `A lease per call (acquire, await, release in \`finally\`) adds ${over('leasePerCallNoop', 'directNoop')} ns to a no-op call, of which ` +
-        `the caller's own try/finally is ${over('tryFinallyNoop', 'directNoop')} ns without any Baton code.`,
+      `A lease per call (acquire, await, release in \`finally\`) takes ${ms('leasePerCallNoop')} ns; the same try/finally ` +
+        `without a lease takes ${ms('tryFinallyNoop')} ns, and a direct call ${ms('directNoop')} ns.`,
       `SurfaceRef.call adds ${over('refNoop', 'directNoop')} ns to a no-op call; a bare \`p.then(release, release)\` on the same promise, ` +
         `with no Baton code at all, adds ${over('floorNoop', 'directNoop')} ns (${(ns.floorNoop / ns.directNoop).toFixed(2)}×). That reaction is ` +
         'the least any design can do to learn by itself when an async call has finished (what lets the old version ' +
