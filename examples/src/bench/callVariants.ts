@@ -154,7 +154,7 @@ export async function callVariants(): Promise<CallVariants> {
           try {
             await noop.invoke(noArgs);
           } finally {
-            inFlight = 0;
+            inFlight = 0; // a store, as lease.release() does in the lease-per-call variant
           }
         }
       },

@@ -10,7 +10,7 @@ import {
   metaString,
   readIndexFile,
 } from './indexFile.js';
-import { FLAT_VECTOR_KIND, MAX_INDEX_ROWS, MAX_VECTOR_DIM } from './indexLimits.js';
+import { FLAT_VECTOR_KIND, MAX_INDEX_ROWS, MAX_VECTOR_DIM, VECTOR_QUERY_COLUMN } from './indexLimits.js';
 import { writeIndexFile } from './indexWriter.js';
 import { isVectorMetric } from './vectorMetric.js';
 import type { FlatVectorData } from './flatVectorIndex.js';
@@ -23,8 +23,6 @@ export const META_METRIC = 'baton.index.metric';
 export const META_DIM = 'baton.index.dim';
 /** Schema-metadata key saying whether row ids are the positions (`dense`) or a `row` column (`sparse`). */
 export const META_ROW_IDS = 'baton.index.rowIds';
-/** Name of the vector column in a format-1 file (and of the query column a probe reads). */
-export const VECTOR_COLUMN_NAME = 'vector';
 
 /**
  * Writes format 1: an Arrow IPC file with a `vector` column (`FixedSizeList<Float32>[dim]`,
@@ -36,7 +34,7 @@ export function writeFlatVectorFormat1(index: FlatVectorData): Uint8Array {
   const { dim, count, vectors, rowIds } = index;
   const item = new Field('item', new Float32(), false);
   const listType = new FixedSizeList(dim, item);
-  const fields: Field[] = [new Field(VECTOR_COLUMN_NAME, listType, false)];
+  const fields: Field[] = [new Field(VECTOR_QUERY_COLUMN, listType, false)];
   const child = makeData({ type: new Float32(), length: count * dim, nullCount: 0, data: vectors });
   const columns: Data[] = [makeData({ type: listType, length: count, nullCount: 0, child })];
   if (rowIds !== undefined) {
@@ -80,7 +78,7 @@ export function readFlatVectorFormat1(bytes: Uint8Array, maxBytes: number): Flat
   const dataBytes = count * dim * 4 + (sparse ? count * 4 : 0);
   if (dataBytes > maxBytes) throw fail(`the index holds ${dataBytes} bytes, over the limit of ${maxBytes}`);
   const names = schema.fields.map((f) => f.name).join(',');
-  if (names !== (sparse ? `${VECTOR_COLUMN_NAME},row` : VECTOR_COLUMN_NAME))
+  if (names !== (sparse ? `${VECTOR_QUERY_COLUMN},row` : VECTOR_QUERY_COLUMN))
     throw fail(`unexpected columns [${names}] for a ${layout} index`);
   if (batch.numRows !== count) throw fail(`metadata says ${count} rows, the batch has ${batch.numRows}`);
   const vectors = readVectors(batch.data.children[0], dim, count, fail);

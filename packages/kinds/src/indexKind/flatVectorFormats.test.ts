@@ -1,8 +1,6 @@
 import { crc32 } from 'node:zlib';
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { FLAT_VECTOR_FORMAT_1 } from './flatVectorFormat1.js';
-import { FLAT_VECTOR_FORMAT_2 } from './flatVectorFormat2.js';
 import { flatVectorIndexKind } from './flatVectorKind.js';
 import { vectorMetrics } from './vectorMetric.js';
 import { knnArrays, queryBatch, vectorCase, vectorTable } from './__tests__/vectorData.js';
@@ -40,8 +38,6 @@ describe('flat vector index: persisted formats', () => {
 
   it('writes the version its provider is configured for, and refuses any other', () => {
     const table = vectorTable([[1, 2]], 2);
-    expect(FLAT_VECTOR_FORMAT_1).toBe(1);
-    expect(FLAT_VECTOR_FORMAT_2).toBe(2);
     expect(layoutOf(flatVectorIndexKind().build(table, { column: 'emb' }).persist())).toBe(2);
     expect(layoutOf(flatVectorIndexKind({ persistFormat: 1 }).build(table, { column: 'emb' }).persist())).toBe(1);
     expect(() => flatVectorIndexKind({ persistFormat: 3 as never })).toThrow(

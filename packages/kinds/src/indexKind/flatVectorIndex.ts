@@ -3,7 +3,7 @@ import type { Data, FixedSizeList, RecordBatch, Vector } from 'apache-arrow';
 import { writeFlatVectorFormat1 } from './flatVectorFormat1.js';
 import { FLAT_VECTOR_FORMAT_2, writeFlatVectorFormat2 } from './flatVectorFormat2.js';
 import { checkK, closedIndex, invalidIndexArgument, throwIfAborted } from './indexErrors.js';
-import { FLAT_VECTOR_KIND } from './indexLimits.js';
+import { FLAT_VECTOR_KIND, VECTOR_QUERY_COLUMN } from './indexLimits.js';
 import { resultBatch, vectorResultSchema } from './resultBatch.js';
 import { requireColumn } from './sourceColumn.js';
 import { TopK } from './topK.js';
@@ -13,8 +13,7 @@ import type { ScanTarget, VectorMetric } from './vectorMetric.js';
 
 /** Format version {@link FlatVectorIndex.persist} writes by default (`open` reads 1 and 2). */
 export const FLAT_VECTOR_FORMAT_VERSION = FLAT_VECTOR_FORMAT_2;
-/** Name of the query column a probe reads (a batch with a single column may name it anything). */
-export const VECTOR_QUERY_COLUMN = 'vector';
+export { VECTOR_QUERY_COLUMN } from './indexLimits.js';
 
 /** What a persisted flat vector index holds, in either format. */
 export interface FlatVectorData extends ScanTarget {

@@ -1,5 +1,10 @@
 /** Kind name (registry key) of the flat vector index. */
 export const FLAT_VECTOR_KIND = 'flat-vector';
+/**
+ * Name of the query column a flat-vector probe reads (a batch with a single column may name it
+ * anything), and of the vector column in a format-1 file.
+ */
+export const VECTOR_QUERY_COLUMN = 'vector';
 /** Kind name (registry key) of the ordered index. */
 export const ORDERED_KIND = 'ordered';
 
