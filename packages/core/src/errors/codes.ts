@@ -53,6 +53,29 @@ export const reloadErrorCodes = {
     meaning: 'Bytes or a document could not be decoded (wrong kind, unknown version, truncated, corrupt).',
   },
   VERIFICATION_FAILED: { retryable: false, meaning: 'A plugin artifact failed signature or hash verification.' },
+  UNSAFE_PATH: {
+    retryable: false,
+    meaning:
+      'A directory Baton loads code from or writes state to is owned by another user or writable by others; fix its owner and mode.',
+  },
+  VERSION_ORDER: {
+    retryable: false,
+    meaning:
+      'The new plugin version is not newer than the serving one (semver); pass allowDowngrade or allowSameVersion to mean it.',
+  },
+  DELIVERY_BLOCKED: {
+    retryable: false,
+    meaning:
+      'An earlier delivery on this CDC stream failed; deliver that batch again (or restart from the checkpoint) before later ones.',
+  },
+  LOCKED: {
+    retryable: true,
+    meaning: 'Another live process holds the exclusive lock on this resource (the message names it).',
+  },
+  IO_FAILED: {
+    retryable: false,
+    meaning: 'A file-system operation failed (the message names the path, the cause holds the system error).',
+  },
   JOURNAL_FAILED: { retryable: true, meaning: 'The reload journal could not be written; the change was not made.' },
   INTERNAL: { retryable: false, meaning: 'An unexpected error; the cause holds the original.' },
 } as const satisfies Record<string, { readonly retryable: boolean; readonly meaning: string }>;
