@@ -80,7 +80,7 @@ async function run(world: CrashWorld): Promise<never> {
             : compatible[(compatible.indexOf(current) + 1) % compatible.length]!;
       try {
         await (
-          await world.host.reload(await loadVersion(dataDir, runtimeDir, target))
+          await world.host.reload(await loadVersion(dataDir, runtimeDir, target), { allowDowngrade: true })
         ).retired;
         await world.indexSlots.write(await world.index.persist());
         await snapshotVisits(world);

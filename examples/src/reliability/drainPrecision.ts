@@ -38,7 +38,7 @@ export async function measureDrainPrecision(trials: number, drainTimeoutMs = 50)
           ),
       });
     const host = createPluginHost({ drainTimeoutMs });
-    await host.load(plugin('1'));
+    await host.load(plugin('1.0.0'));
     const feed = await host.startCdc({ name: 'feed', output: 'feed', fromLsn: 0n });
     const stuck = feed.deliver({
       lsnStart: 0n,
@@ -49,14 +49,14 @@ export async function measureDrainPrecision(trials: number, drainTimeoutMs = 50)
     await new Promise((r) => setTimeout(r, 5));
     let drainStart = 0;
     host.on('quiesced', () => (drainStart = performance.now()));
-    const failed = await host.reload(plugin('2')).then(
+    const failed = await host.reload(plugin('2.0.0')).then(
       () => false,
       (error: { code?: string }) => error.code === 'DRAIN_TIMEOUT',
     );
     overshoots.push(performance.now() - drainStart - drainTimeoutMs);
     release();
     await stuck;
-    const next = await host.reload(plugin('2')).then(
+    const next = await host.reload(plugin('2.0.0')).then(
       () => true,
       () => false,
     );

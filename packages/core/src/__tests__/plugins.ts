@@ -37,8 +37,8 @@ export function testPlugin(version: string, w: World, options: PluginOptions = {
     ...(options.dependsOn ? { dependsOn: options.dependsOn } : {}),
     async register(r) {
       r.scalarFunction(versionFunction(version, w.calls, options.callDelayMs));
-      r.indexKind(fixtureIndexKind(version, w.ledger, options.index ?? (version === '1' ? w.faults.index : {})));
-      r.cdcOutput(fixtureCdcOutput(version, w.sink, options.cdc ?? (version === '1' ? w.faults.cdc : {})));
+      r.indexKind(fixtureIndexKind(version, w.ledger, options.index ?? (version === '1.0.0' ? w.faults.index : {})));
+      r.cdcOutput(fixtureCdcOutput(version, w.sink, options.cdc ?? (version === '1.0.0' ? w.faults.cdc : {})));
       r.crdtKind(
         options.crdt ??
           counterV1(() => [

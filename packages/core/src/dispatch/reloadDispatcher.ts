@@ -16,8 +16,11 @@ import type { RegistrationSet } from './registrationSet.js';
 import { ResourceBundle } from './resourceBundle.js';
 import { ReloadOutcome, rollbackFailed, undoAll } from './reloadOutcome.js';
 import type { CompletedHandoff, UnrestoredResource } from './reloadOutcome.js';
-import { DEFAULT_ROLLBACK_TIMEOUT_MS, StepRecorder } from './stepRecorder.js';
+import { StepRecorder } from './stepRecorder.js';
 import { StepSignal } from './stepSignal.js';
+import { checkFunction, checkOptionKeys, checkOverrides, checkSignal } from '../settings/checkSettings.js';
+import { defaultSettings } from '../settings/settingSpecs.js';
+import type { SettingName } from '../settings/settingSpecs.js';
 
 /** One live index handle and the new provider that reopens it. */
 export interface IndexHandoff {
@@ -140,13 +143,7 @@ export class ReloadDispatcher {
     this.#options = options;
     this.#disciplines = options.disciplines ?? DisciplineSet.builtin();
     this.#items = items;
-    const concurrency = options.concurrency ?? 64;
-    if (!Number.isInteger(concurrency) || concurrency < 1) {
-      throw new ReloadError({
-        code: 'INVALID_ARGUMENT',
-        message: `concurrency must be an integer >= 1 (got ${concurrency})`,
-      });
-    }
+    if (items.length === 0) checkDispatcherOptions(options);
   }
 
   /** A dispatcher with these live resources added (names must be unique per kind). */
@@ -238,9 +235,9 @@ export class ReloadDispatcher {
     this.#dispatched = true;
     const report = await this.checkCompat();
     const signal = this.#options.signal ?? NEVER_ABORTED;
-    const concurrency = this.#options.concurrency ?? 64;
-    const timeoutMs = this.#options.stepTimeoutMs ?? 30_000;
-    const rollbackMs = Math.max(timeoutMs, this.#options.rollbackTimeoutMs ?? DEFAULT_ROLLBACK_TIMEOUT_MS);
+    const concurrency = this.#options.concurrency ?? defaultSettings.concurrency;
+    const timeoutMs = this.#options.stepTimeoutMs ?? defaultSettings.stepTimeoutMs;
+    const rollbackMs = Math.max(timeoutMs, this.#options.rollbackTimeoutMs ?? defaultSettings.rollbackTimeoutMs);
     const shared = new StepSignal();
     const contexts = this.#items.map(
       (item) => new StepRecorder(item.kind, item.name, signal, timeoutMs, 'dispatch', rollbackMs, shared),
@@ -355,8 +352,10 @@ export class ReloadDispatcher {
         else pairs.push({ kind, key, old, next });
       }
     }
-    const checked = await mapBounded(pairs, this.#options.concurrency ?? 64, ({ kind, key, old, next }) =>
-      this.#checkOne(kind, key, old, next),
+    const checked = await mapBounded(
+      pairs,
+      this.#options.concurrency ?? defaultSettings.concurrency,
+      ({ kind, key, old, next }) => this.#checkOne(kind, key, old, next),
     );
     for (const result of checked) if (result.status === 'fulfilled') entries.push(result.value);
     const failed = checked.find((r) => r.status === 'rejected');
@@ -369,11 +368,12 @@ export class ReloadDispatcher {
     if (!discipline.checkCompat || old === next)
       return { kind, key, status: 'compatible', verdict: Compat.compatible() };
     const signal = this.#options.signal ?? NEVER_ABORTED;
-    const timeoutMs = this.#options.compatTimeoutMs ?? 30_000;
+    const timeoutMs = this.#options.compatTimeoutMs ?? defaultSettings.compatTimeoutMs;
     const liveResources: LiveResource[] = this.#items
       .filter((item) => item.kind === kind && item.oldProvider === old)
       .map((item) => ({ name: item.name, resource: item.old }));
     const progress = { step: '', subject: '' };
+    const controller = new AbortController();
     try {
       const verdict = await withDeadline(
         (s) =>
@@ -384,15 +384,24 @@ export class ReloadDispatcher {
             timeoutMs,
             samples: [...(this.#options.samples?.(kind, key) ?? [])],
             liveResources,
-            maxStates: this.#options.maxStates ?? 256,
+            maxStates: this.#options.maxStates ?? defaultSettings.maxStates,
             progress,
           }),
-        { timeoutMs, signal },
+        { timeoutMs, signal, controller },
       );
       return { kind, key, status: verdict.type, verdict };
     } catch (error) {
-      if (signal.aborted) throw toReloadError(error, { code: 'ABORTED', phase: 'compat', kind, key });
-      const timedOut = error instanceof DOMException && error.name === 'TimeoutError';
+      if (signal.aborted)
+        throw new ReloadError({
+          code: 'ABORTED',
+          phase: 'compat',
+          kind,
+          key,
+          message: `the compat check of ${kind} '${key}' was abandoned because the reload was aborted`,
+          cause: error,
+        });
+      // Timed out only when the host's deadline fired (not when a provider throws a TimeoutError).
+      const timedOut = controller.signal.aborted && controller.signal.reason === error;
       const where = progress.step ? ` (in ${progress.step}() of ${progress.subject})` : '';
       const reason = timedOut
         ? `the compat check did not finish within ${timeoutMs} ms${where}`
@@ -400,6 +409,23 @@ export class ReloadDispatcher {
       return { kind, key, status: 'incompatible', verdict: Compat.incompatible(reason), error };
     }
   }
+}
+
+const DISPATCHER_NUMBERS = [
+  'concurrency',
+  'stepTimeoutMs',
+  'rollbackTimeoutMs',
+  'compatTimeoutMs',
+  'maxStates',
+] as const satisfies readonly SettingName[];
+const DISPATCHER_KEYS = [...DISPATCHER_NUMBERS, 'disciplines', 'signal', 'samples', 'compatReport'];
+
+/** Checks a dispatcher's options once (keys, numbers against `settingSpecs`, signal, samples). */
+function checkDispatcherOptions(options: ReloadDispatcherOptions): void {
+  checkOptionKeys(options, DISPATCHER_KEYS, 'the dispatcher options');
+  checkOverrides(options as Readonly<Record<string, unknown>>, DISPATCHER_NUMBERS);
+  checkSignal(options.signal);
+  checkFunction('samples', options.samples);
 }
 
 function invalid(kind: string, name: string, message: string): ReloadError {

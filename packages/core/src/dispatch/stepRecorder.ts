@@ -4,6 +4,7 @@ import { ReloadError } from '../errors/reloadError.js';
 import { withDeadline } from '../util/deadline.js';
 import type { MaybePromise } from '../util/maybePromise.js';
 import { StepSignal } from './stepSignal.js';
+import { defaultSettings } from '../settings/settingSpecs.js';
 
 const NEVER_ABORTED = new AbortController().signal;
 
@@ -11,7 +12,7 @@ const NEVER_ABORTED = new AbortController().signal;
  * Default milliseconds an undo step may take. Undo restores what serves, so it gets more room than a
  * forward step (a slow restart must not turn a rollback into a lost stream), but it is still bounded.
  */
-export const DEFAULT_ROLLBACK_TIMEOUT_MS = 30_000;
+const DEFAULT_ROLLBACK_TIMEOUT_MS = defaultSettings.rollbackTimeoutMs;
 
 /**
  * The {@link StepContext} the dispatcher gives a discipline for one resource: every provider call
@@ -53,8 +54,11 @@ export class StepRecorder implements StepContext {
         controller,
       });
     } catch (error) {
+      // Abandoned by the host (deadline or abort) only when the rejection is the abort reason itself:
+      // a provider that throws a TimeoutError of its own does not get the host's retryable code.
+      const abandoned = controller.signal.aborted && controller.signal.reason === error;
       if (controller.signal.aborted) this.shared.renew(controller);
-      throw this.describeFailure(step, error);
+      throw this.describeFailure(step, error, abandoned);
     }
     const problem = options.check?.(value);
     if (problem !== undefined) throw this.fail(step, `${step}() returned an unusable value: ${problem}`);
@@ -95,10 +99,15 @@ export class StepRecorder implements StepContext {
     return new StepRecorder(this.kind, this.name, signal, timeoutMs, phase, this.rollbackTimeoutMs);
   }
 
-  private describeFailure(step: string, error: unknown): ReloadError {
+  /**
+   * The host's error for a failed provider call: `STEP_TIMEOUT` or `ABORTED` when the host abandoned
+   * it, else `HANDOFF_FAILED` — whatever the provider threw (a `ReloadError` of its own included)
+   * is the cause, never the code.
+   */
+  private describeFailure(step: string, error: unknown, abandoned: boolean): ReloadError {
     const name = error instanceof Error || error instanceof DOMException ? error.name : '';
     const context = { phase: this.phase, kind: this.kind, key: this.name, step, cause: error } as const;
-    if (name === 'TimeoutError') {
+    if (abandoned && name === 'TimeoutError') {
       return new ReloadError({
         ...context,
         code: 'STEP_TIMEOUT',

@@ -73,7 +73,7 @@ const plugin = (version: string, vocabulary: string[]) =>
 describe('a host surface kind of its own', () => {
   it('registers, opens managed resources, hands them over on reload and checks compat', async () => {
     await using host = createPluginHost({ disciplines: [tokenizerDiscipline] });
-    await host.load(plugin('1', ['a', 'b']));
+    await host.load(plugin('1.0.0', ['a', 'b']));
     const session = await host.openResource({
       name: 'session-1',
       kind: 'tokenizer',
@@ -81,21 +81,25 @@ describe('a host surface kind of its own', () => {
       make: (t) => t.session(new Uint8Array()),
     });
     expect(await session.use((s) => s.tokenize('a c b'))).toEqual(['a', 'b']);
-    const result = await host.reload(plugin('2', ['a', 'b', 'c']));
+    const result = await host.reload(plugin('2.0.0', ['a', 'b', 'c']));
     expect(result.handoffs).toMatchObject([{ kind: 'tokenizer', name: 'session-1' }]);
-    expect(session.version).toBe('2');
-    expect(await session.use((s) => [s.version, s.tokenize('c'), [...s.seen]])).toEqual(['2', ['c'], ['a', 'b', 'c']]);
-    await expect(host.reload(plugin('3', ['c']))).rejects.toMatchObject({
+    expect(session.version).toBe('2.0.0');
+    expect(await session.use((s) => [s.version, s.tokenize('c'), [...s.seen]])).toEqual([
+      '2.0.0',
+      ['c'],
+      ['a', 'b', 'c'],
+    ]);
+    await expect(host.reload(plugin('3.0.0', ['c']))).rejects.toMatchObject({
       code: 'SCHEMA_INCOMPATIBLE',
       kind: 'tokenizer',
       message: expect.stringContaining('vocabulary lost a, b'),
     });
-    expect(session.version).toBe('2');
+    expect(session.version).toBe('2.0.0');
   });
 
   it('refuses a kind without a discipline, and resources of a kind without handoff', async () => {
     await using host = createPluginHost();
-    await expect(host.load(plugin('1', []))).rejects.toMatchObject({ code: 'UNKNOWN_KIND' });
+    await expect(host.load(plugin('1.0.0', []))).rejects.toMatchObject({ code: 'UNKNOWN_KIND' });
     await expect(
       host.openResource({ name: 'x', kind: 'scalarFunction', key: 'f', make: () => ({}) }),
     ).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });

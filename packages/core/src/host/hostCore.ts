@@ -12,17 +12,10 @@ import { createRegistrar } from './registrar.js';
 import type { StagingRegistrar } from './registrar.js';
 import { createVersionScope, disposeScope } from './scope.js';
 import { SurfaceRegistry } from './surfaceRegistry.js';
+import type { NumericSettings } from '../settings/settingSpecs.js';
 
-/** Host settings with their defaults applied. */
-export interface HostSettings {
-  readonly queueLimit: number;
-  readonly drainTimeoutMs: number;
-  readonly stepTimeoutMs: number;
-  readonly rollbackTimeoutMs: number;
-  readonly compatTimeoutMs: number;
-  readonly registerTimeoutMs: number;
-  readonly concurrency: number;
-  readonly maxStates: number;
+/** Host settings with their defaults applied (numbers checked against `settingSpecs`). */
+export interface HostSettings extends NumericSettings {
   readonly samples: CompatSampleSource | undefined;
 }
 
@@ -126,10 +119,12 @@ export class HostCore {
     const info = Object.freeze({ name: definition.name, version: definition.version, epoch: ++this.#epoch });
     const scope = createVersionScope(this.container, info);
     let staging: StagingRegistrar | undefined;
+    let deadline: AbortSignal | undefined;
     try {
       const registrations = await withDeadline(
-        async (deadline) => {
-          staging = createRegistrar(info, this.disciplines, scope, deadline);
+        async (signal) => {
+          deadline = signal;
+          staging = createRegistrar(info, this.disciplines, scope, signal);
           await definition.register(staging.registrar);
           return staging.seal();
         },
@@ -139,7 +134,13 @@ export class HostCore {
     } catch (error) {
       staging?.seal(); // a register() that outlived its deadline can add nothing more
       await disposeScope(scope, staging?.retireHooks);
-      throw registrationError(definition, error, timeoutMs, signal);
+      // Only the host's own verdicts keep their code: what register() threw itself is the cause.
+      const abandoned = deadline?.aborted === true && deadline.reason === error;
+      throw registrationError(definition, error, timeoutMs, {
+        aborted: abandoned && signal?.aborted === true,
+        timedOut: abandoned && signal?.aborted !== true,
+        hostMade: staging?.raisedHere(error) === true,
+      });
     }
   }
 
@@ -171,37 +172,37 @@ export class HostCore {
   }
 }
 
+/**
+ * The error of a failed `register()`. The host assigns the code: a registrar verdict (an invalid
+ * provider, a duplicate surface…) keeps its own; an abandoned call is `ABORTED` or
+ * `REGISTRATION_FAILED` (timeout); anything the plugin threw — even a `ReloadError` with a code of
+ * its choosing — is `REGISTRATION_FAILED` with the plugin's error as the cause.
+ */
 function registrationError(
   definition: PluginDefinition,
   error: unknown,
   timeoutMs: number,
-  signal: AbortSignal | undefined,
+  how: { readonly aborted: boolean; readonly timedOut: boolean; readonly hostMade: boolean },
 ): ReloadError {
   const where = `plugin '${definition.name}' ${definition.version}`;
-  if (isReloadError(error)) return error.with({ phase: 'stage', plugin: definition.name });
-  const name = error instanceof Error || error instanceof DOMException ? error.name : '';
-  if (signal?.aborted)
+  if (how.hostMade && isReloadError(error)) return error.with({ phase: 'stage', plugin: definition.name });
+  const context = { phase: 'stage', plugin: definition.name, cause: error } as const;
+  if (how.aborted)
     return new ReloadError({
+      ...context,
       code: 'ABORTED',
-      phase: 'stage',
-      plugin: definition.name,
       message: `${where}: register() was abandoned because the operation was aborted`,
-      cause: error,
     });
-  if (name === 'TimeoutError')
+  if (how.timedOut)
     return new ReloadError({
+      ...context,
       code: 'REGISTRATION_FAILED',
-      phase: 'stage',
-      plugin: definition.name,
       message: `${where}: register() did not settle within ${timeoutMs} ms`,
-      cause: error,
     });
   const detail = error instanceof Error ? error.message : String(error);
   return new ReloadError({
+    ...context,
     code: 'REGISTRATION_FAILED',
-    phase: 'stage',
-    plugin: definition.name,
     message: `${where}: register() failed: ${detail}`,
-    cause: error,
   });
 }

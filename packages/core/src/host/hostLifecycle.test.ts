@@ -14,68 +14,68 @@ const arg = vectorFromArray(['x'], new Utf8());
 describe('dependencies', () => {
   it('refuses to load a plugin before its dependency, and detects cycles', async () => {
     await using host = createPluginHost();
-    expect(await rejection(host.load(bare('app', '1', ['base'])))).toMatchObject({
+    expect(await rejection(host.load(bare('app', '1.0.0', ['base'])))).toMatchObject({
       code: 'DEPENDENCY_MISSING',
       plugin: 'app',
     });
-    await host.load(bare('base', '1'));
-    await host.load(bare('app', '1', ['base']));
-    const error = await rejection(host.reloadMany([bare('base', '2', ['app']), bare('app', '2', ['base'])]));
+    await host.load(bare('base', '1.0.0'));
+    await host.load(bare('app', '1.0.0', ['base']));
+    const error = await rejection(host.reloadMany([bare('base', '2.0.0', ['app']), bare('app', '2.0.0', ['base'])]));
     expect(error.code).toBe('DEPENDENCY_CYCLE');
     expect(error.message).toMatch(/cycle: (base → app → base|app → base → app)/);
   });
 
   it('refuses to reload a plugin alone while others depend on it, naming them; reloadMany reloads all in order', async () => {
     await using host = createPluginHost();
-    await host.load(bare('base', '1'));
-    await host.load(bare('app', '1', ['base']));
-    await host.load(bare('ui', '1', ['base']));
-    const error = await rejection(host.reload(bare('base', '2')));
+    await host.load(bare('base', '1.0.0'));
+    await host.load(bare('app', '1.0.0', ['base']));
+    await host.load(bare('ui', '1.0.0', ['base']));
+    const error = await rejection(host.reload(bare('base', '2.0.0')));
     expect(error).toMatchObject({ code: 'DEPENDENTS_BLOCK', plugin: 'base', details: { dependents: ['app', 'ui'] } });
     expect(error.message).toContain("'app', 'ui' depend on it");
     const order: string[] = [];
     const tracked = (name: string, deps?: string[]) =>
       definePlugin({
-        ...bare(name, '2', deps),
+        ...bare(name, '2.0.0', deps),
         register: (r) => {
           order.push(name);
-          return bare(name, '2', deps).register(r);
+          return bare(name, '2.0.0', deps).register(r);
         },
       });
     const result = await host.reloadMany([tracked('ui', ['base']), tracked('app', ['base']), tracked('base')]);
     expect(order[0]).toBe('base');
     expect(result.plugins.map((p) => p.name)[0]).toBe('base');
-    expect(host.plugins().map((p) => `${p.name}@${p.version}`)).toEqual(['base@2', 'app@2', 'ui@2']);
+    expect(host.plugins().map((p) => `${p.name}@${p.version}`)).toEqual(['base@2.0.0', 'app@2.0.0', 'ui@2.0.0']);
     expect(
       host
         .providers('scalarFunction')
         .map((p) => `${p.key}@${p.plugin.version}`)
         .sort(),
-    ).toEqual(['app.version@2', 'base.version@2', 'ui.version@2']);
+    ).toEqual(['app.version@2.0.0', 'base.version@2.0.0', 'ui.version@2.0.0']);
   });
 
   it('reloadMany is one transaction: if one plugin fails, none changes', async () => {
     await using host = createPluginHost();
-    await host.load(bare('base', '1'));
-    await host.load(bare('app', '1', ['base']));
+    await host.load(bare('base', '1.0.0'));
+    await host.load(bare('app', '1.0.0', ['base']));
     const broken = definePlugin({
       name: 'app',
-      version: '2',
+      version: '2.0.0',
       dependsOn: ['base'],
       register: () => {
         throw new Error('nope');
       },
     });
-    const error = await rejection(host.reloadMany([bare('base', '2'), broken]));
+    const error = await rejection(host.reloadMany([bare('base', '2.0.0'), broken]));
     expect(error.code).toBe('REGISTRATION_FAILED');
-    expect(error.message).toContain('(base 1, app 1 still serves; nothing was lost)');
-    expect(host.plugins().map((p) => `${p.name}@${p.version}`)).toEqual(['base@1', 'app@1']);
+    expect(error.message).toContain('(base 1.0.0, app 1.0.0 still serves; nothing was lost)');
+    expect(host.plugins().map((p) => `${p.name}@${p.version}`)).toEqual(['base@1.0.0', 'app@1.0.0']);
   });
 
   it('refuses to unload a plugin others depend on', async () => {
     await using host = createPluginHost();
-    await host.load(bare('base', '1'));
-    await host.load(bare('app', '1', ['base']));
+    await host.load(bare('base', '1.0.0'));
+    await host.load(bare('app', '1.0.0', ['base']));
     expect(await rejection(host.unload('base'))).toMatchObject({ code: 'DEPENDENTS_BLOCK' });
     await host.unload('app');
     await host.unload('base');
@@ -91,32 +91,32 @@ describe('validation', () => {
     expect(error.message).toContain("'name' must be a non-empty string");
     expect(error.message).toContain("'version' must be a non-empty string");
     expect(error.message).toContain("'register()' is missing");
-    expect(() => definePlugin({ name: 'a', version: '1', dependsOn: ['a'], register: () => undefined })).toThrow(
+    expect(() => definePlugin({ name: 'a', version: '1.0.0', dependsOn: ['a'], register: () => undefined })).toThrow(
       /must not list the plugin itself/,
     );
   });
 
   it('refuses duplicates, conflicts, unknown kinds and reloads of plugins that are not loaded', async () => {
     await using host = createPluginHost();
-    await host.load(bare('a', '1'));
-    expect((await rejection(host.load(bare('a', '2')))).code).toBe('ALREADY_LOADED');
-    expect((await rejection(host.reload(bare('b', '1')))).code).toBe('NOT_LOADED');
+    await host.load(bare('a', '1.0.0'));
+    expect((await rejection(host.load(bare('a', '2.0.0')))).code).toBe('ALREADY_LOADED');
+    expect((await rejection(host.reload(bare('b', '1.0.0')))).code).toBe('NOT_LOADED');
     const clash = definePlugin({
       name: 'b',
-      version: '1',
+      version: '1.0.0',
       register: (r) => void r.scalarFunction({ ...host.lookup('scalarFunction', 'a.version')! }),
     });
     expect(await rejection(host.load(clash))).toMatchObject({ code: 'SURFACE_CONFLICT', key: 'a.version' });
     const twice = definePlugin({
       name: 'c',
-      version: '1',
+      version: '1.0.0',
       register: (r) => {
         r.scalarFunction(host.lookup('scalarFunction', 'a.version')!);
         r.scalarFunction(host.lookup('scalarFunction', 'a.version')!);
       },
     });
     expect((await rejection(host.load(twice))).code).toBe('DUPLICATE_SURFACE');
-    const unknown = definePlugin({ name: 'd', version: '1', register: (r) => void r.add('sentiment', {}) });
+    const unknown = definePlugin({ name: 'd', version: '1.0.0', register: (r) => void r.add('sentiment', {}) });
     expect((await rejection(host.load(unknown))).code).toBe('UNKNOWN_KIND');
     expect(host.plugins().map((p) => p.name)).toEqual(['a']);
   });
@@ -143,10 +143,10 @@ describe('events and stats', () => {
     host.on('started', () => {
       throw new Error('a listener bug does not break a reload');
     });
-    await host.load(testPlugin('1', w));
+    await host.load(testPlugin('1.0.0', w));
     const stream = await host.startCdc({ name: 's', output: 'memory' });
     await stream.deliver(batchAt(0n, 1));
-    const result = await host.reload(testPlugin('2', w));
+    const result = await host.reload(testPlugin('2.0.0', w));
     await result.retired;
     expect(seen).toEqual([
       'loaded',
@@ -158,11 +158,11 @@ describe('events and stats', () => {
       'committed',
       'retired',
     ]);
-    expect(committed).toMatchObject({ reloadId: 1, plugins: [{ name: 'engine', from: '1', to: '2' }] });
+    expect(committed).toMatchObject({ reloadId: 1, plugins: [{ name: 'engine', from: '1.0.0', to: '2.0.0' }] });
     expect(committed!.pauseMs).toBeGreaterThanOrEqual(0);
     expect(result.timings.totalMs).toBeGreaterThanOrEqual(result.timings.pauseMs);
     const stats = host.stats('engine');
-    expect(stats).toMatchObject({ version: '2', reloadsOk: 1, reloadsFailed: 0 });
+    expect(stats).toMatchObject({ version: '2.0.0', reloadsOk: 1, reloadsFailed: 0 });
     expect(stats.handoffs['cdcOutput']).toMatchObject({ count: 1 });
     expect(stats.maxPauseMs).toBe(result.timings.pauseMs);
   });
@@ -172,7 +172,7 @@ describe('unload and close', () => {
   it('refuses to unload while managed resources are open; closes them and unloads', async () => {
     const w = world();
     const host = createPluginHost();
-    await host.load(testPlugin('1', w));
+    await host.load(testPlugin('1.0.0', w));
     const stream = await host.startCdc({ name: 's', output: 'memory', fromLsn: 0n });
     await stream.deliver(batchAt(0n, 3));
     const error = await rejection(host.unload('engine'));
@@ -191,14 +191,14 @@ describe('unload and close', () => {
   it('close() checkpoints streams, closes handles, unloads everything; later calls get HOST_CLOSED', async () => {
     const w = world();
     const host = createPluginHost();
-    await host.load(testPlugin('1', w));
+    await host.load(testPlugin('1.0.0', w));
     const stream = await host.startCdc({ name: 's', output: 'memory' });
     await stream.deliver(batchAt(0n, 2));
     await host.close();
     expect(w.sink.durable).toBe(2n);
     expect(stream.finalLsn).toBe(2n);
     expect(host.plugins()).toEqual([]);
-    await expect(host.load(testPlugin('1', w))).rejects.toMatchObject({ code: 'HOST_CLOSED' });
+    await expect(host.load(testPlugin('1.0.0', w))).rejects.toMatchObject({ code: 'HOST_CLOSED' });
     await expect(host.call('scalarFunction', 'version', () => 1)).rejects.toMatchObject({ code: 'HOST_CLOSED' });
     await host.close(); // idempotent
   });
@@ -207,12 +207,12 @@ describe('unload and close', () => {
     const w = world();
     w.sink.durable = 10n; // the sink made [0, 10) durable before a restart; the host resumes from its own, older record
     await using host = createPluginHost();
-    await host.load(testPlugin('1', w));
+    await host.load(testPlugin('1.0.0', w));
     const stream = await host.startCdc({ name: 's', output: 'memory' });
     expect(stream.deliveredThrough).toBe(10n);
     expect(await stream.deliver(batchAt(0n, 4))).toBe(false);
     expect(await stream.deliver(batchAt(10n, 2))).toBe(true);
-    await host.reload(testPlugin('2', w));
+    await host.reload(testPlugin('2.0.0', w));
     expect(await stream.deliver(batchAt(12n, 1))).toBe(true);
     expect(w.sink.ranges()).toEqual(['10-12', '12-13']);
   });
@@ -220,13 +220,13 @@ describe('unload and close', () => {
   it('a full queue answers QUEUE_FULL; an aborted waiter leaves the queue', async () => {
     const w = world();
     await using host = createPluginHost({ queueLimit: 1 });
-    await host.load(testPlugin('1', w, { register: () => undefined }));
+    await host.load(testPlugin('1.0.0', w, { register: () => undefined }));
     const stream = await host.startCdc({ name: 's', output: 'memory', fromLsn: 0n });
     const counter = await host.openCrdt<{ replica: string; by: number }, number>({ name: 'c', kind: 'counter' });
     const release = w.sink.holdNextDelivery();
     const stuck = stream.deliver(batchAt(0n, 1));
     await sleep(1);
-    const reload = host.reload(testPlugin('2', w), { drainTimeoutMs: 10_000 });
+    const reload = host.reload(testPlugin('2.0.0', w), { drainTimeoutMs: 10_000 });
     await sleep(5);
     const waits: number[] = [];
     host.on('queueWait', (e) => waits.push(e.waitedMs));
@@ -242,7 +242,7 @@ describe('unload and close', () => {
     await queued;
     expect(waits).toHaveLength(1); // the aborted waiter was never released
     expect(await counter.value()).toBe(2);
-    expect(counter.version).toBe('2');
+    expect(counter.version).toBe('2.0.0');
   });
 });
 
@@ -266,14 +266,14 @@ describe('clean surfaces', () => {
     const plugin = (version: string) =>
       definePlugin({ name: 'store', version, register: (r) => void r.storageBackend(backend(version)) });
     await using host = createPluginHost();
-    await host.load(plugin('1'));
+    await host.load(plugin('1.0.0'));
     const storage = await host.openStorage({ name: 'main', backend: 'mem', location: '/db' });
     await storage.put('k', new Uint8Array([1]));
-    const result = await host.reload(plugin('2'));
-    expect(storage.version).toBe('2');
+    const result = await host.reload(plugin('2.0.0'));
+    expect(storage.version).toBe('2.0.0');
     expect(await storage.get('k')).toEqual(new Uint8Array([1]));
     await result.retired;
-    expect(closed).toEqual(['1']);
+    expect(closed).toEqual(['1.0.0']);
   });
 
   it('a running job tick finishes on the old version; the next tick runs on the new one', async () => {
@@ -290,14 +290,14 @@ describe('clean surfaces', () => {
     const plugin = (version: string, ms: number) =>
       definePlugin({ name: 'jobs', version, register: (r) => void r.backgroundJob(job(version, ms)) });
     await using host = createPluginHost();
-    await host.load(plugin('1', 30));
+    await host.load(plugin('1.0.0', 30));
     const running = host.runJob('compact');
     await sleep(5);
-    const result = await host.reload(plugin('2', 0));
+    const result = await host.reload(plugin('2.0.0', 0));
     await running;
     await host.runJob('compact');
     await result.retired;
-    expect(ticks).toEqual(['1:1:start', '1:1:end', '2:2:start', '2:2:end']);
+    expect(ticks).toEqual(['1.0.0:1:start', '1.0.0:1:end', '2.0.0:2:start', '2.0.0:2:end']);
     expect(await host.runJob('missing')).toBe(false);
   });
 
@@ -309,7 +309,7 @@ describe('clean surfaces', () => {
     await host.load(
       definePlugin({
         name: 'jobs',
-        version: '1',
+        version: '1.0.0',
         register: (r) =>
           void r.backgroundJob({
             name: 'flaky',

@@ -20,14 +20,14 @@ describe('the reload journal', () => {
     };
     await using host = createPluginHost({ journal: spy });
     host.on('committed', () => seen.push('committed'));
-    await host.load(bare('a', '1'));
-    await host.load(bare('b', '1'));
-    await Promise.all([host.reload(bare('a', '2')), host.reload(bare('b', '2'))]);
+    await host.load(bare('a', '1.0.0'));
+    await host.load(bare('b', '1.0.0'));
+    await Promise.all([host.reload(bare('a', '2.0.0')), host.reload(bare('b', '2.0.0'))]);
     await host.unload('b');
-    expect(seen.filter((s) => s !== 'committed').at(-1)).toBe('{"a":"2"}');
-    expect(await journal.read()).toMatchObject({ plugins: { a: '2' } });
+    expect(seen.filter((s) => s !== 'committed').at(-1)).toBe('{"a":"2.0.0"}');
+    expect(await journal.read()).toMatchObject({ plugins: { a: '2.0.0' } });
     await host.close(); // a shutdown is not an unload: a restart loads the same versions
-    expect(await journal.read()).toMatchObject({ plugins: { a: '2' } });
+    expect(await journal.read()).toMatchObject({ plugins: { a: '2.0.0' } });
     // The record of a reload precedes its commit event.
     const firstReload = seen.findIndex((s) => s.includes('"a":"2"') || s.includes('"b":"2"'));
     expect(firstReload).toBeLessThan(seen.indexOf('committed'));
@@ -44,18 +44,18 @@ describe('the reload journal', () => {
       },
     };
     await using host = createPluginHost({ journal: flaky });
-    await host.load(bare('a', '1'));
+    await host.load(bare('a', '1.0.0'));
     fail = true;
-    await expect(host.reload(bare('a', '2'))).rejects.toMatchObject({
+    await expect(host.reload(bare('a', '2.0.0'))).rejects.toMatchObject({
       code: 'JOURNAL_FAILED',
       phase: 'commit',
       message: expect.stringContaining('disk full'),
     });
-    expect(host.plugins()[0]!.version).toBe('1');
-    await expect(host.load(bare('c', '1'))).rejects.toMatchObject({ code: 'JOURNAL_FAILED' });
+    expect(host.plugins()[0]!.version).toBe('1.0.0');
+    await expect(host.load(bare('c', '1.0.0'))).rejects.toMatchObject({ code: 'JOURNAL_FAILED' });
     expect(host.plugins().map((p) => p.name)).toEqual(['a']);
     fail = false;
-    await host.reload(bare('a', '2'));
-    expect(state.current.plugins).toEqual({ a: '2' });
+    await host.reload(bare('a', '2.0.0'));
+    expect(state.current.plugins).toEqual({ a: '2.0.0' });
   });
 });

@@ -2,12 +2,16 @@ import { shapeProblems } from '../disciplines/shape.js';
 import { ReloadError } from '../errors/reloadError.js';
 import type { MaybePromise } from '../util/maybePromise.js';
 import type { Registrar } from './registrar.js';
+import { semverProblem } from './versionOrder.js';
 
 /** A plugin version: what it is called, what it needs, and how it registers its surfaces. */
 export interface PluginDefinition {
   /** Stable name; a reload replaces the loaded plugin of the same name. */
   readonly name: string;
-  /** This version's label (free form; semver recommended). */
+  /**
+   * This version: a semantic version (`1.4.0`, `2.0.0-rc.1`). A reload must go to a newer one unless
+   * it passes `allowDowngrade` or `allowSameVersion`.
+   */
   readonly version: string;
   /** Names of plugins that must be loaded first; they cannot be reloaded alone while this one is loaded. */
   readonly dependsOn?: readonly string[];
@@ -31,6 +35,10 @@ export function validatePlugin(value: unknown): PluginDefinition {
     if (!NAME.test(candidate!.name!))
       problems.push(`'name' ${JSON.stringify(candidate!.name)} must match ${String(NAME)}`);
     if (candidate!.version!.length > 128) problems.push("'version' must be at most 128 characters");
+    else {
+      const problem = semverProblem(candidate!.version!);
+      if (problem !== undefined) problems.push(problem);
+    }
     const deps: unknown = candidate!.dependsOn;
     if (deps !== undefined && (!Array.isArray(deps) || deps.some((d) => typeof d !== 'string' || !NAME.test(d)))) {
       problems.push("'dependsOn' must be an array of plugin names");

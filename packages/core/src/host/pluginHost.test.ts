@@ -35,18 +35,18 @@ describe('PluginHost: load, call, reload', () => {
   it('lets a call that started on the old version finish there, and retires the old version after it', async () => {
     const w = world();
     await using host = createPluginHost();
-    await host.load(testPlugin('1', w, { callDelayMs: 30 }));
+    await host.load(testPlugin('1.0.0', w, { callDelayMs: 30 }));
     const slow = versionOf(host);
     await sleep(5);
-    const result = await host.reload(testPlugin('2', w));
+    const result = await host.reload(testPlugin('2.0.0', w));
     let retired = false;
     void result.retired.then(() => (retired = true));
     await sleep(1);
     expect(retired).toBe(false);
-    expect(await slow).toBe('1');
+    expect(await slow).toBe('1.0.0');
     await result.retired;
     expect(retired).toBe(true);
-    expect(w.calls.map((c) => `${c.version}:${c.phase}`)).toEqual(['1:start', '1:end']);
+    expect(w.calls.map((c) => `${c.version}:${c.phase}`)).toEqual(['1.0.0:start', '1.0.0:end']);
   });
 
   it('gives each version its own tsyringe scope, disposed when the version retires', async () => {
@@ -71,17 +71,17 @@ describe('PluginHost: load, call, reload', () => {
     const parent = container.createChildContainer();
     parent.register('hostService', { useValue: 'from the host' });
     await using host = createPluginHost({ container: parent });
-    await host.load(plugin('1'));
-    const result = await host.reload(plugin('2'));
+    await host.load(plugin('1.0.0'));
+    const result = await host.reload(plugin('2.0.0'));
     await result.retired;
-    expect(seen.map((s) => s.version)).toEqual(['1', '2']);
-    expect(disposed).toEqual(['hook 1', 'cache 1']);
+    expect(seen.map((s) => s.version)).toEqual(['1.0.0', '2.0.0']);
+    expect(disposed).toEqual(['hook 1.0.0', 'cache 1.0.0']);
   });
 
   it('keeps managed resources working across a reload, backed by the new version', async () => {
     const w = world();
     await using host = createPluginHost();
-    await host.load(testPlugin('1', w));
+    await host.load(testPlugin('1.0.0', w));
     const index = await host.openIndex({
       name: 'orders',
       kind: 'nearest',
@@ -94,31 +94,31 @@ describe('PluginHost: load, call, reload', () => {
     await counter.apply({ replica: 'r', by: 4 });
     const before = await index.probe(queryBatch([6]), 2);
 
-    const result = await host.reload(testPlugin('2', w));
+    const result = await host.reload(testPlugin('2.0.0', w));
     expect(result.handoffs.map((h) => `${h.kind}:${h.name}`).sort()).toEqual([
       'cdcOutput:feed',
       'crdtKind:hits',
       'indexKind:orders',
     ]);
-    expect([index.version, stream.version, counter.version]).toEqual(['2', '2', '2']);
+    expect([index.version, stream.version, counter.version]).toEqual(['2.0.0', '2.0.0', '2.0.0']);
     expect((await index.probe(queryBatch([6]), 2)).toArray()).toEqual(before.toArray());
     expect(await stream.deliver(batchAt(0n, 2))).toBe(false); // already delivered: skipped
     expect(await stream.deliver(batchAt(2n, 3))).toBe(true);
     expect(w.sink.ranges()).toEqual(['0-2', '2-5']);
     expect(await counter.value()).toBe(4);
     await result.retired;
-    expect(w.ledger.handles.filter((h) => h.version === '1').every((h) => h.closed)).toBe(true);
-    expect(w.ledger.handles.filter((h) => h.version === '2').some((h) => h.closed)).toBe(false);
+    expect(w.ledger.handles.filter((h) => h.version === '1.0.0').every((h) => h.closed)).toBe(true);
+    expect(w.ledger.handles.filter((h) => h.version === '2.0.0').some((h) => h.closed)).toBe(false);
   });
 
   it('migrates live CRDT state through the new format', async () => {
     const w = world();
     await using host = createPluginHost();
-    await host.load(testPlugin('1', w));
+    await host.load(testPlugin('1.0.0', w));
     const counter = await host.openCrdt<{ replica: string; by: number }, number>({ name: 'hits', kind: 'counter' });
     await counter.apply({ replica: 'a', by: 2 });
     await counter.merge(new TextEncoder().encode(JSON.stringify({ k: 'counter', v: 1, c: { b: 5 } })));
-    await host.reload(testPlugin('2', w, { crdt: counterV2Migrating() }));
+    await host.reload(testPlugin('2.0.0', w, { crdt: counterV2Migrating() }));
     expect(await counter.value()).toBe(7);
     expect(new TextDecoder().decode(await counter.persist())).toContain('"v":2');
   });

@@ -34,9 +34,18 @@ import type { ReloadOptions, ReloadResult } from './reloadRun.js';
 import type { PluginInfo } from './scope.js';
 import { loadSlot } from './load.js';
 import { SurfaceRef, leasedCall } from './surfaceRef.js';
+import { checkFlag, checkFunction, checkOptionKeys, resolveSettings } from '../settings/checkSettings.js';
+import { checkOperationOptions } from '../settings/operationOptions.js';
+import { settingSpecs } from '../settings/settingSpecs.js';
 import { unloadSlot } from './unload.js';
 
-/** Settings of a {@link PluginHost}; each has a sensible default. */
+const HOST_OPTION_KEYS = [...Object.keys(settingSpecs), 'disciplines', 'container', 'samples', 'runJobs', 'journal'];
+
+/**
+ * Settings of a {@link PluginHost}; each has a sensible default. Numbers are checked once, when the
+ * host is made (finite, whole where they count something, within the range `settingSpecs` gives);
+ * an unknown option is refused with `INVALID_ARGUMENT`, so a misspelt one is never silently ignored.
+ */
 export interface PluginHostOptions {
   /** Disciplines for the host's own surface kinds (or replacements of built-in ones). */
   readonly disciplines?: readonly AnyDiscipline[];
@@ -173,25 +182,12 @@ export class PluginHost implements AsyncDisposable {
   #closing: Promise<void> | undefined;
 
   constructor(options: PluginHostOptions = {}) {
-    const positive = (name: string, value: number | undefined, fallback: number): number => {
-      const v = value ?? fallback;
-      if (!(typeof v === 'number' && v > 0))
-        throw new ReloadError({ code: 'INVALID_ARGUMENT', message: `${name} must be a number > 0 (got ${String(v)})` });
-      return v;
-    };
+    checkOptionKeys(options, HOST_OPTION_KEYS, 'the plugin host options');
+    checkFlag('runJobs', options.runJobs);
+    checkFunction('samples', options.samples);
     const disciplines = DisciplineSet.builtin().with(...(options.disciplines ?? []));
     this.#core = new HostCore(
-      {
-        queueLimit: positive('queueLimit', options.queueLimit, 100_000),
-        drainTimeoutMs: positive('drainTimeoutMs', options.drainTimeoutMs, 5_000),
-        stepTimeoutMs: positive('stepTimeoutMs', options.stepTimeoutMs, 30_000),
-        rollbackTimeoutMs: positive('rollbackTimeoutMs', options.rollbackTimeoutMs, 30_000),
-        compatTimeoutMs: positive('compatTimeoutMs', options.compatTimeoutMs, 30_000),
-        registerTimeoutMs: positive('registerTimeoutMs', options.registerTimeoutMs, 30_000),
-        concurrency: positive('concurrency', options.concurrency, 64),
-        maxStates: positive('maxStates', options.maxStates, 256),
-        samples: options.samples,
-      },
+      { ...resolveSettings(options), samples: options.samples },
       disciplines,
       options.container ?? rootContainer.createChildContainer(),
     );
@@ -207,6 +203,11 @@ export class PluginHost implements AsyncDisposable {
 
   /** Loads a plugin that is not loaded yet. Its surfaces become visible atomically. */
   load(plugin: PluginDefinition, options: LoadOptions = {}): Promise<PluginInfo> {
+    try {
+      checkOperationOptions('load', options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return this.#track(loadSlot(this.#core, plugin, options).then((info) => (this.#jobs.sync(), info)));
   }
 
@@ -223,7 +224,8 @@ export class PluginHost implements AsyncDisposable {
     const started = performance.now();
     let run: ReloadRun;
     try {
-      run = new ReloadRun(this.#core, planReload(this.#core, plugins), options, started);
+      checkOperationOptions('reload', options);
+      run = new ReloadRun(this.#core, planReload(this.#core, plugins, options), options, started);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -233,6 +235,7 @@ export class PluginHost implements AsyncDisposable {
   /** Unloads a plugin: refused while others depend on it or its managed resources are open. */
   unload(name: string, options: UnloadOptions = {}): Promise<void> {
     try {
+      checkOperationOptions('unload', options);
       this.#core.assertOpen('unload');
     } catch (error) {
       return Promise.reject(error);

@@ -49,6 +49,11 @@ export interface StagingRegistrar {
   seal(): RegistrationSet;
   /** The hooks `onRetire` collected. */
   readonly retireHooks: readonly (() => MaybePromise<void>)[];
+  /**
+   * True for an error this registrar threw (a host verdict on what `register()` asked for, whose code
+   * stands); anything else `register()` throws is the plugin's own and gets the host's code.
+   */
+  raisedHere(error: unknown): boolean;
 }
 
 /** Makes the registrar of one plugin version. Every provider is validated by its kind's discipline. */
@@ -61,13 +66,14 @@ export function createRegistrar(
   const registrations: Registration[] = [];
   const retireHooks: (() => MaybePromise<void>)[] = [];
   let sealed = false;
+  const raised = new WeakSet<object>();
   const fail = (
     code: 'UNKNOWN_KIND' | 'INVALID_PROVIDER' | 'DUPLICATE_SURFACE' | 'INVALID_ARGUMENT',
     kind: string,
     message: string,
     key?: string,
   ): never => {
-    throw new ReloadError({
+    const error = new ReloadError({
       code,
       phase: 'stage',
       plugin: plugin.name,
@@ -75,6 +81,8 @@ export function createRegistrar(
       ...(key === undefined ? {} : { key }),
       message: `plugin '${plugin.name}' ${plugin.version}: ${message}`,
     });
+    raised.add(error);
+    throw error;
   };
   const registrar: Registrar = {
     plugin,
@@ -125,6 +133,7 @@ export function createRegistrar(
   return {
     registrar,
     retireHooks,
+    raisedHere: (error) => typeof error === 'object' && error !== null && raised.has(error),
     seal() {
       sealed = true;
       return RegistrationSet.of(registrations);

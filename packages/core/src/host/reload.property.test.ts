@@ -142,7 +142,7 @@ test.prop([fc.scheduler(), fc.array(callArb, { minLength: 1, maxLength: 14 }), f
     const retired = new Set<string>();
     const oldFaults = { index: {} as IndexFaults, cdc: {} as CdcFaults };
     const host = createPluginHost({ stepTimeoutMs: 60_000, drainTimeoutMs: 60_000 });
-    await host.load(scheduledPlugin('1', w, s, retired, oldFaults));
+    await host.load(scheduledPlugin('1.0.0', w, s, retired, oldFaults));
     const values = [3, 8, 1, 12, 5];
     const index = await host.openIndex({ name: 'idx', kind: 'nearest', source: valuesTable(values), column: 'v' });
     const feed = await s.waitFor(host.startCdc({ name: 'feed', output: 'memory', fromLsn: 0n }));
@@ -198,7 +198,7 @@ test.prop([fc.scheduler(), fc.array(callArb, { minLength: 1, maxLength: 14 }), f
     const pending = calls.map(run);
     const reload = s
       .schedule(Promise.resolve(), 'start reload')
-      .then(() => host.reload(scheduledPlugin('2', w, s, retired, newFaults)));
+      .then(() => host.reload(scheduledPlugin('2.0.0', w, s, retired, newFaults)));
     const outcome = await s.waitFor(Promise.allSettled([reload, ...pending]));
 
     const failedCalls = outcome.slice(1).flatMap((r) => (r.status === 'rejected' ? [String(r.reason)] : []));
@@ -208,9 +208,9 @@ test.prop([fc.scheduler(), fc.array(callArb, { minLength: 1, maxLength: 14 }), f
     expect(reloadResult.status).toBe(expectFailure ? 'rejected' : 'fulfilled');
     if (reloadResult.status === 'rejected') {
       expect(isReloadError(reloadResult.reason)).toBe(true);
-      expect((reloadResult.reason as Error).message).toContain('engine 1 still serves');
+      expect((reloadResult.reason as Error).message).toContain('engine 1.0.0 still serves');
     }
-    const serving = expectFailure ? '1' : '2';
+    const serving = expectFailure ? '1.0.0' : '2.0.0';
     expect([index.version, feed.version, counter.version]).toEqual([serving, serving, serving]);
     expect(host.plugins()[0]!.version).toBe(serving);
     expect(w.sink.ranges()).toEqual(delivered);

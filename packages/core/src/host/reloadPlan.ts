@@ -4,6 +4,8 @@ import { dependencyOrder } from './dependencyPlan.js';
 import { validatePlugin } from './pluginDefinition.js';
 import type { PluginDefinition } from './pluginDefinition.js';
 import type { PluginSlot } from './pluginSlot.js';
+import { checkVersionOrder } from './versionOrder.js';
+import type { VersionOrderOptions } from './versionOrder.js';
 
 /** One plugin of a reload: its slot and the version replacing the current one. */
 export interface PlanStep {
@@ -13,10 +15,15 @@ export interface PlanStep {
 
 /**
  * Validates a reload of `definitions` together and orders it (dependencies first). Throws before
- * anything changes: malformed definitions, plugins not loaded, a reload already running, dependents
+ * anything changes: malformed definitions, plugins not loaded, a reload already running, a version
+ * that is not newer (unless `order` allows it), dependents
  * left out of the set, missing dependencies, cycles. On success the slots are marked as reloading.
  */
-export function planReload(core: HostCore, definitions: readonly unknown[]): PlanStep[] {
+export function planReload(
+  core: HostCore,
+  definitions: readonly unknown[],
+  order: VersionOrderOptions = {},
+): PlanStep[] {
   core.assertOpen('validate');
   if (!Array.isArray(definitions) || definitions.length === 0) {
     throw new ReloadError({
@@ -49,6 +56,7 @@ export function planReload(core: HostCore, definitions: readonly unknown[]): Pla
         message: `plugin '${name}' is already being ${slot.activity === 'reload' ? 'reloaded' : 'unloaded'}; one reload per plugin at a time`,
       });
     }
+    checkVersionOrder(name, slot.current.version, byName.get(name)!.version, order);
     const outside = core.dependentsOf(name).filter((d) => !byName.has(d));
     if (outside.length > 0) {
       throw new ReloadError({

@@ -15,7 +15,7 @@ const versionOf = async (host: PluginHost): Promise<string> =>
 /** A host on v1 with one index, one CDC stream (2 batches delivered) and one counter. */
 async function setUp(w: World = world()) {
   const host = createPluginHost({ drainTimeoutMs: 200, stepTimeoutMs: 200 });
-  await host.load(testPlugin('1', w));
+  await host.load(testPlugin('1.0.0', w));
   const index = await host.openIndex({ name: 'idx', kind: 'nearest', source: valuesTable([1, 2, 3]), column: 'v' });
   const stream = await host.startCdc({ name: 'feed', output: 'memory', fromLsn: 0n });
   const counter = await host.openCrdt<{ replica: string; by: number }, number>({ name: 'hits', kind: 'counter' });
@@ -38,8 +38,8 @@ async function setUp(w: World = world()) {
 
 /** The old version serves with everything intact, and keeps working. */
 async function expectOldServing(s: Awaited<ReturnType<typeof setUp>>, nextLsn = 2n): Promise<void> {
-  expect(await versionOf(s.host)).toBe('1');
-  expect([s.index.version, s.stream.version, s.counter.version]).toEqual(['1', '1', '1']);
+  expect(await versionOf(s.host)).toBe('1.0.0');
+  expect([s.index.version, s.stream.version, s.counter.version]).toEqual(['1.0.0', '1.0.0', '1.0.0']);
   expect((await s.index.probe(queryBatch([2]), 1)).getChild('row')!.toArray()).toEqual(Int32Array.from([1]));
   expect(await s.stream.deliver(batchAt(nextLsn, 1))).toBe(true);
   expect(await s.counter.value()).toBe(3);
@@ -53,7 +53,7 @@ describe('reload rollback: a failure at any step leaves the old version serving'
     const s = await setUp();
     const error = await rejection(
       s.host.reload(
-        testPlugin('2', s.w, {
+        testPlugin('2.0.0', s.w, {
           register: () => {
             throw new Error('bad config');
           },
@@ -61,7 +61,7 @@ describe('reload rollback: a failure at any step leaves the old version serving'
       ),
     );
     expect(error).toMatchObject({ code: 'REGISTRATION_FAILED', phase: 'stage', plugin: 'engine' });
-    expect(error.message).toContain('register() failed: bad config (engine 1 still serves; nothing was lost)');
+    expect(error.message).toContain('register() failed: bad config (engine 1.0.0 still serves; nothing was lost)');
     expect(s.events).toEqual(['started', 'rolledBack']);
     await expectOldServing(s);
     await s.host.close();
@@ -70,7 +70,9 @@ describe('reload rollback: a failure at any step leaves the old version serving'
   it('register() hangs: times out at stage', async () => {
     const s = await setUp();
     const error = await rejection(
-      s.host.reload(testPlugin('2', s.w, { register: () => new Promise(() => undefined) }), { registerTimeoutMs: 20 }),
+      s.host.reload(testPlugin('2.0.0', s.w, { register: () => new Promise(() => undefined) }), {
+        registerTimeoutMs: 20,
+      }),
     );
     expect(error).toMatchObject({ code: 'REGISTRATION_FAILED', phase: 'stage' });
     expect(error.message).toContain('did not settle within 20 ms');
@@ -81,7 +83,7 @@ describe('reload rollback: a failure at any step leaves the old version serving'
   it('an invalid provider is refused with INVALID_PROVIDER naming the problem', async () => {
     const s = await setUp();
     const error = await rejection(
-      s.host.reload(testPlugin('2', s.w, { register: (r) => void r.scalarFunction({ name: 'broken' } as never) })),
+      s.host.reload(testPlugin('2.0.0', s.w, { register: (r) => void r.scalarFunction({ name: 'broken' } as never) })),
     );
     expect(error).toMatchObject({ code: 'INVALID_PROVIDER', phase: 'stage', kind: 'scalarFunction' });
     expect(error.message).toContain("'invoke()' is missing");
@@ -91,7 +93,7 @@ describe('reload rollback: a failure at any step leaves the old version serving'
 
   it('an incompatible CRDT is refused at compat, before anything paused', async () => {
     const s = await setUp();
-    const error = await rejection(s.host.reload(testPlugin('2', s.w, { crdt: counterV2Lossy() })));
+    const error = await rejection(s.host.reload(testPlugin('2.0.0', s.w, { crdt: counterV2Lossy() })));
     expect(error).toMatchObject({ code: 'SCHEMA_INCOMPATIBLE', phase: 'compat', kind: 'crdtKind', key: 'counter' });
     expect(s.events).toEqual(['started', 'rolledBack']);
     expect(s.host.stats('engine')).toMatchObject({
@@ -106,7 +108,7 @@ describe('reload rollback: a failure at any step leaves the old version serving'
   it('a version that drops a surface live resources use is refused with RESOURCE_ORPHANED', async () => {
     const s = await setUp();
     const dropping = {
-      ...testPlugin('2', s.w),
+      ...testPlugin('2.0.0', s.w),
       register: (r: Parameters<ReturnType<typeof testPlugin>['register']>[0]) =>
         void r.scalarFunction(testPluginFunction()),
     };
@@ -127,12 +129,12 @@ describe('reload rollback: a failure at any step leaves the old version serving'
     // A persist fault belongs to the old version's handles; open and start faults to the new provider.
     const oldFaults = faults.index?.persist ? faults.index : undefined;
     if (oldFaults) Object.assign(w.faults.index, oldFaults);
-    const error = await rejection(s.host.reload(testPlugin('2', w, oldFaults ? {} : faults)));
+    const error = await rejection(s.host.reload(testPlugin('2.0.0', w, oldFaults ? {} : faults)));
     expect(error).toMatchObject({ code: 'HANDOFF_FAILED', phase: 'dispatch', step });
     expect(s.events).toEqual(['started', 'compatChecked', 'quiesced', 'drained', 'rolledBack']);
     w.faults.index.persist = undefined;
     await expectOldServing(s);
-    expect(w.ledger.handles.filter((h) => h.version === '2').every((h) => h.closed)).toBe(true);
+    expect(w.ledger.handles.filter((h) => h.version === '2.0.0').every((h) => h.closed)).toBe(true);
     await s.host.close();
   });
 
@@ -140,13 +142,13 @@ describe('reload rollback: a failure at any step leaves the old version serving'
     const s = await setUp();
     const started = performance.now();
     const error = await rejection(
-      s.host.reload(testPlugin('2', s.w, { index: { open: 'hang' } }), { stepTimeoutMs: 30 }),
+      s.host.reload(testPlugin('2.0.0', s.w, { index: { open: 'hang' } }), { stepTimeoutMs: 30 }),
     );
     expect(error).toMatchObject({ code: 'STEP_TIMEOUT', step: 'open' });
     expect(performance.now() - started).toBeLessThan(1_000);
     await expectOldServing(s);
-    await s.host.reload(testPlugin('3', s.w));
-    expect(await versionOf(s.host)).toBe('3');
+    await s.host.reload(testPlugin('3.0.0', s.w));
+    expect(await versionOf(s.host)).toBe('3.0.0');
     await s.host.close();
   });
 
@@ -157,16 +159,16 @@ describe('reload rollback: a failure at any step leaves the old version serving'
     const stuck = stream.deliver(batchAt(2n, 1));
     await sleep(1);
     const t = performance.now();
-    const error = await rejection(s.host.reload(testPlugin('2', s.w), { drainTimeoutMs: 40 }));
+    const error = await rejection(s.host.reload(testPlugin('2.0.0', s.w), { drainTimeoutMs: 40 }));
     const waited = performance.now() - t;
     expect(error).toMatchObject({ code: 'DRAIN_TIMEOUT', phase: 'drain' });
     expect(error.message).toContain("'engine' (1 in flight)");
     expect(waited).toBeGreaterThanOrEqual(39);
-    expect(await versionOf(s.host)).toBe('1');
+    expect(await versionOf(s.host)).toBe('1.0.0');
     release();
     expect(await stuck).toBe(true);
-    await s.host.reload(testPlugin('2', s.w));
-    expect(s.stream.version).toBe('2');
+    await s.host.reload(testPlugin('2.0.0', s.w));
+    expect(s.stream.version).toBe('2.0.0');
     expect(await s.stream.deliver(batchAt(3n, 1))).toBe(true);
     expect(s.w.sink.ranges()).toEqual(['0-2', '2-3', '3-4']);
     await s.host.close();
@@ -176,9 +178,9 @@ describe('reload rollback: a failure at any step leaves the old version serving'
     const s = await setUp();
     const early = new AbortController();
     early.abort();
-    expect((await rejection(s.host.reload(testPlugin('2', s.w), { signal: early.signal }))).code).toBe('ABORTED');
+    expect((await rejection(s.host.reload(testPlugin('2.0.0', s.w), { signal: early.signal }))).code).toBe('ABORTED');
     const late = new AbortController();
-    const pending = s.host.reload(testPlugin('2', s.w, { index: { open: 'hang' } }), {
+    const pending = s.host.reload(testPlugin('2.0.0', s.w, { index: { open: 'hang' } }), {
       signal: late.signal,
       stepTimeoutMs: 10_000,
     });
@@ -191,14 +193,14 @@ describe('reload rollback: a failure at any step leaves the old version serving'
 
   it('one reload per plugin at a time', async () => {
     const s = await setUp();
-    const first = s.host.reload(testPlugin('2', s.w, { register: () => sleep(20) }));
-    await expect(s.host.reload(testPlugin('3', s.w))).rejects.toMatchObject({ code: 'RELOAD_IN_PROGRESS' });
+    const first = s.host.reload(testPlugin('2.0.0', s.w, { register: () => sleep(20) }));
+    await expect(s.host.reload(testPlugin('3.0.0', s.w))).rejects.toMatchObject({ code: 'RELOAD_IN_PROGRESS' });
     await first;
-    expect(await versionOf(s.host)).toBe('2');
+    expect(await versionOf(s.host)).toBe('2.0.0');
     await s.host.close();
   });
 });
 
 function testPluginFunction() {
-  return { name: 'version', returnType: new Utf8(), invoke: () => vectorFromArray(['2'], new Utf8()) };
+  return { name: 'version', returnType: new Utf8(), invoke: () => vectorFromArray(['2.0.0'], new Utf8()) };
 }

@@ -31,6 +31,10 @@ export interface ReloadOptions {
   readonly concurrency?: number;
   /** More operation sequences for compat checks. */
   readonly samples?: CompatSampleSource;
+  /** Allow a version older than the serving one (else the reload is refused with `VERSION_ORDER`). */
+  readonly allowDowngrade?: boolean;
+  /** Allow the version that serves (else the reload is refused with `VERSION_ORDER`). */
+  readonly allowSameVersion?: boolean;
 }
 
 /** Timings of a successful reload, in milliseconds. */

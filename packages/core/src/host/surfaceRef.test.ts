@@ -11,15 +11,15 @@ describe('SurfaceRef', () => {
     const host = createPluginHost();
     const ref = host.surface('scalarFunction', 'version');
     await expect(ref.call((f) => f.invoke([arg]))).rejects.toMatchObject({ code: 'SURFACE_NOT_FOUND' });
-    await host.load(testPlugin('1', w, { callDelayMs: 20 }));
-    expect(String((await ref.call((f) => f.invoke([arg]))).get(0))).toBe('1');
+    await host.load(testPlugin('1.0.0', w, { callDelayMs: 20 }));
+    expect(String((await ref.call((f) => f.invoke([arg]))).get(0))).toBe('1.0.0');
     const slow = ref.call((f, plugin) =>
       Promise.resolve(f.invoke([arg])).then((v) => `${plugin.version}:${String(v.get(0))}`),
     );
     await sleep(2);
-    const result = await host.reload(testPlugin('2', w));
-    expect(String((await ref.call((f) => f.invoke([arg]))).get(0))).toBe('2');
-    expect(await slow).toBe('1:1');
+    const result = await host.reload(testPlugin('2.0.0', w));
+    expect(String((await ref.call((f) => f.invoke([arg]))).get(0))).toBe('2.0.0');
+    expect(await slow).toBe('1.0.0:1.0.0');
     await result.retired;
     expect(ref.provider?.name).toBe('version');
     await host.close();
@@ -34,19 +34,19 @@ describe('SurfaceRef', () => {
     expect(() => host.acquire('scalarFunction', 'version')).toThrow(
       expect.objectContaining({ code: 'SURFACE_NOT_FOUND' }),
     );
-    await host.load(testPlugin('1', w));
+    await host.load(testPlugin('1.0.0', w));
     const fromRef = ref.acquire();
     const fromHost = host.acquire('scalarFunction', 'version');
-    expect([fromRef.plugin.version, fromHost.plugin.version]).toEqual(['1', '1']);
-    const result = await host.reload(testPlugin('2', w));
+    expect([fromRef.plugin.version, fromHost.plugin.version]).toEqual(['1.0.0', '1.0.0']);
+    const result = await host.reload(testPlugin('2.0.0', w));
     let retired = false;
     void result.retired.then(() => (retired = true));
     const after = ref.acquire();
-    expect(after.plugin.version).toBe('2');
-    expect(String((await after.provider.invoke([arg])).get(0))).toBe('2');
+    expect(after.plugin.version).toBe('2.0.0');
+    expect(String((await after.provider.invoke([arg])).get(0))).toBe('2.0.0');
     after.release();
     // The old provider still answers through the leases; the old version waits for both.
-    expect(String((await fromRef.provider.invoke([arg])).get(0))).toBe('1');
+    expect(String((await fromRef.provider.invoke([arg])).get(0))).toBe('1.0.0');
     fromRef.release();
     fromRef.release(); // idempotent: a second release does not count against the other lease
     await sleep(5);

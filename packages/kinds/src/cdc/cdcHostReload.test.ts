@@ -35,7 +35,7 @@ describe('CDC outputs under a real PluginHost reload', () => {
       ];
 
       const host = createPluginHost();
-      await host.load(plugin('1', outputs(1 << 20)));
+      await host.load(plugin('1.0.0', outputs(1 << 20)));
       const files = await host.startCdc({ name: 'feed-files', output: 'files', fromLsn: 0n });
       const callback = await host.startCdc({ name: 'feed-callback', output: 'callback', fromLsn: 0n });
       const all = [...log.readFrom(0n)];
@@ -44,9 +44,9 @@ describe('CDC outputs under a real PluginHost reload', () => {
         expect(await files.deliver(batch)).toBe(true);
         expect(await callback.deliver(batch)).toBe(true);
       }
-      const result = await host.reload(plugin('2', outputs(64)));
+      const result = await host.reload(plugin('2.0.0', outputs(64)));
       expect(result.handoffs.map((h) => h.name).sort()).toEqual(['feed-callback', 'feed-files']);
-      expect(files.version).toBe('2');
+      expect(files.version).toBe('2.0.0');
       // The engine re-feeds from some earlier LSN (as after a restart of its pump): nothing is written twice.
       const refeed = BigInt(refeedSeed) % ((files.deliveredThrough ?? 0n) + 1n);
       expect(files.deliveredThrough).toBe(reloadAt === 0 ? 0n : all[reloadAt - 1]!.lsnEnd);

@@ -25,21 +25,21 @@ describe('clean-surface providers under a real PluginHost reload', () => {
         },
       });
     await using host = createPluginHost();
-    await host.load(plugin('1'));
+    await host.load(plugin('1.0.0'));
     const storage = await host.openStorage({ name: 'catalog', backend: 'memory', location: 'db/catalog' });
     await storage.put('table/orders', new Uint8Array([1, 2, 3]));
     expect(await host.runJob('storage-stats')).toBe(true);
 
-    const result = await host.reload(plugin('2'));
+    const result = await host.reload(plugin('2.0.0'));
     await result.retired;
-    expect(storage.version).toBe('2');
+    expect(storage.version).toBe('2.0.0');
     expect(await storage.get('table/orders')).toEqual(new Uint8Array([1, 2, 3]));
     await storage.put('table/users', new Uint8Array([4]));
     expect(await storage.keys('table/')).toEqual(['table/orders', 'table/users']);
     expect(await host.runJob('storage-stats')).toBe(true);
     expect(reports.map((r) => [r.version, r.keys, r.bytes])).toEqual([
-      ['1', 1, 3],
-      ['2', 2, 4],
+      ['1.0.0', 1, 3],
+      ['2.0.0', 2, 4],
     ]);
 
     const lowered = await host.call('scalarFunction', 'lower', (f) =>

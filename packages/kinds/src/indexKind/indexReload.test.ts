@@ -19,7 +19,7 @@ const searchPlugin = (version: string) =>
 
 it('keeps both index kinds answering identically across a host reload', async () => {
   await using host = createPluginHost();
-  await host.load(searchPlugin('1'));
+  await host.load(searchPlugin('1.0.0'));
   const rows = [[1, 0, 0], [0, 1, 0], null, [1, 1, 0], [0, 0, 1], [1, 0, 0]];
   const vectors = await host.openIndex({
     name: 'docs',
@@ -45,9 +45,9 @@ it('keeps both index kinds answering identically across a host reload', async ()
   const before = { knn: knnArrays(await vectors.probe(nearest, 3)), ids: matchArrays(await ids.probe(lookup, 5)) };
   expect(before.ids).toEqual({ query: [0, 0, 1, 1], row: [0, 2, 1, 5] });
 
-  const result = await host.reload(searchPlugin('2'));
+  const result = await host.reload(searchPlugin('2.0.0'));
   expect(result.handoffs.map((h) => `${h.kind}:${h.name}`).sort()).toEqual(['indexKind:docs', 'indexKind:ids']);
-  expect([vectors.version, ids.version]).toEqual(['2', '2']);
+  expect([vectors.version, ids.version]).toEqual(['2.0.0', '2.0.0']);
   expect(knnArrays(await vectors.probe(nearest, 3))).toEqual(before.knn);
   expect(matchArrays(await ids.probe(lookup, 5))).toEqual(before.ids);
   await result.retired;
