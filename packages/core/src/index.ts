@@ -119,6 +119,10 @@ export { reduceStats } from './events/stats.js';
 export type { HostEventMap, HostListener, PluginTransition, ReloadEventBase } from './events/hostEvents.js';
 export type { KindHandoffStats, PluginStats } from './events/stats.js';
 
+// Settings (one table of defaults and ranges, checked wherever a setting enters)
+export { MAX_TIMER_MS, defaultSettings, settingSpecs } from './settings/settingSpecs.js';
+export type { NumericSettings, SettingName, SettingSpec } from './settings/settingSpecs.js';
+
 // Utilities hosts and providers share
 export { withDeadline } from './util/deadline.js';
 export type { DeadlineOptions } from './util/deadline.js';
