@@ -32,6 +32,7 @@ export class Gate {
   #maxWaitMs = 0;
   #lastClosedMs = 0;
   #active = 0;
+  #held = 0;
 
   /**
    * @param limit - Calls that may wait at once; one more fails with `QUEUE_FULL`.
@@ -47,9 +48,25 @@ export class Gate {
     return this.#closedAt === undefined;
   }
 
-  /** Calls waiting now. */
+  /** Calls waiting now: at the gate, and queued inside managed handles behind an earlier call. */
   get waiting(): number {
-    return this.#active;
+    return this.#active + this.#held;
+  }
+
+  /**
+   * Counts one call that a managed handle queues behind an earlier call of its own (a CDC stream
+   * keeps its deliveries in order) as waiting, so the limit holds for every gated call, not only
+   * for the ones at the gate. While the gate is closed and `limit` calls already wait, throws
+   * `QUEUE_FULL` instead. Undo with {@link Gate.unhold} when the call leaves the handle's queue.
+   */
+  hold(): void {
+    if (this.#closedAt !== undefined && this.#active + this.#held >= this.limit) throw this.#full();
+    this.#held++;
+  }
+
+  /** The call counted by {@link Gate.hold} left its handle's queue (it runs, or it failed). */
+  unhold(): void {
+    this.#held--;
   }
 
   /** Closes the gate (idempotent). */
@@ -90,16 +107,7 @@ export class Gate {
   wait(signal?: AbortSignal): Promise<void> {
     if (this.#closedAt === undefined) return Promise.resolve();
     if (signal?.aborted) return Promise.reject(this.#aborted(signal));
-    if (this.#active >= this.limit) {
-      return Promise.reject(
-        new ReloadError({
-          code: 'QUEUE_FULL',
-          phase: 'call',
-          plugin: this.plugin,
-          message: `plugin '${this.plugin}' is paused for a reload and ${this.limit} calls already wait; retry shortly`,
-        }),
-      );
-    }
+    if (this.#active + this.#held >= this.limit) return Promise.reject(this.#full());
     this.#compact();
     return new Promise<void>((resolve, reject) => {
       let unsubscribe: (() => void) | undefined;
@@ -123,6 +131,15 @@ export class Gate {
       this.#waiters.push(waiter);
       this.#active++;
       this.#queued++;
+    });
+  }
+
+  #full(): ReloadError {
+    return new ReloadError({
+      code: 'QUEUE_FULL',
+      phase: 'call',
+      plugin: this.plugin,
+      message: `plugin '${this.plugin}' is paused for a reload and ${this.limit} calls already wait; retry shortly`,
     });
   }
 

@@ -3,6 +3,7 @@ import { ReloadError } from '../../errors/reloadError.js';
 import type { CdcBatch, CdcStream } from '../../surfaces/cdcOutput.js';
 import { isPromiseLike } from '../../util/maybePromise.js';
 import type { CallOptions, MaybePromise } from '../../util/maybePromise.js';
+import { DeliveryGaps } from './deliveryGaps.js';
 import { ManagedHandle } from './managedHandle.js';
 import type { CellCloser } from './managedHandle.js';
 import type { ResourceCell } from './resourceCell.js';
@@ -27,9 +28,15 @@ export class DeliveryCursor {
  * wait at the plugin's gate while the stream is checkpointed and restarted on the new version, then
  * continue there. A batch that ends at or before what was already delivered is skipped (`false`),
  * so re-delivering after a restart never writes a batch twice.
+ *
+ * A delivery that fails (the sink throws, the call is aborted, the queue is full, the batch is
+ * malformed) leaves a gap the stream will not step over: every later batch is refused with
+ * `DELIVERY_BLOCKED` until the failed range is delivered again ({@link ManagedCdcStream.blockedFrom}
+ * says from where), so pipelined deliveries never lose a batch behind a failed one.
  */
 export class ManagedCdcStream extends ManagedHandle<CdcStream> {
   readonly #cursor: DeliveryCursor;
+  readonly #gaps = new DeliveryGaps();
   /** Settles after every call made so far (never rejects). */
   #tail: Promise<unknown> = RESOLVED;
   /** Calls made and not yet settled; while 0, a new call may run at once without breaking the order. */
@@ -50,6 +57,15 @@ export class ManagedCdcStream extends ManagedHandle<CdcStream> {
     return this.#cursor.deliveredEnd;
   }
 
+  /**
+   * After a failed delivery: the LSN from which batches must be delivered again before any later
+   * one is accepted (later ones are refused with `DELIVERY_BLOCKED`); `undefined` when nothing is
+   * missing.
+   */
+  get blockedFrom(): bigint | undefined {
+    return this.#gaps.from;
+  }
+
   /** The checkpoint taken when the stream was closed (by `close()` or by the host's `close()`). */
   get finalLsn(): bigint | undefined {
     return this.cell.closeCheckpoints.at(-1);
@@ -58,26 +74,43 @@ export class ManagedCdcStream extends ManagedHandle<CdcStream> {
   /**
    * Delivers one batch, after every earlier call. Resolves `true` when written, `false` when
    * skipped as already delivered; rejects with `INVALID_ARGUMENT` on a malformed batch or one that
-   * overlaps what was delivered. When nothing earlier is pending, the batch goes to the stream at
-   * once; a stream whose `deliver` is synchronous then costs no promise reaction.
+   * overlaps what was delivered, with `DELIVERY_BLOCKED` while an earlier delivery's range is
+   * missing, and with `QUEUE_FULL` when the plugin is paused and its queue is full (a call waiting
+   * behind earlier deliveries counts). When nothing earlier is pending, the batch goes to the stream
+   * at once; a stream whose `deliver` is synchronous then costs no promise reaction.
    */
   deliver(batch: CdcBatch, options?: CallOptions): Promise<boolean> {
     const problem = batchProblem(batch);
-    if (problem)
-      return Promise.reject(
-        new ReloadError({
-          code: 'INVALID_ARGUMENT',
-          phase: 'call',
-          kind: 'cdcOutput',
-          key: this.name,
-          message: `CDC stream '${this.name}': ${problem}`,
+    if (problem) {
+      const error = new ReloadError({
+        code: 'INVALID_ARGUMENT',
+        phase: 'call',
+        kind: 'cdcOutput',
+        key: this.name,
+        message: `CDC stream '${this.name}': ${problem}`,
+      });
+      this.#gaps.fail(batch, this.#cursor.deliveredEnd, error);
+      return Promise.reject(error);
+    }
+    const signal = options?.signal;
+    if (this.#pending !== 0) {
+      const gate = this.cell.slot.gate;
+      try {
+        gate.hold();
+      } catch (error) {
+        this.#gaps.fail(batch, this.#cursor.deliveredEnd, error);
+        return Promise.reject(error);
+      }
+      return this.#follow(
+        this.#tail.then(() => {
+          gate.unhold();
+          return this.#deliverNow(batch, signal);
         }),
       );
-    const signal = options?.signal;
-    if (this.#pending !== 0) return this.#follow(this.#tail.then(() => this.cell.use(this.#deliverOp, signal, batch)));
+    }
     let result: MaybePromise<boolean>;
     try {
-      result = this.cell.useMaybe(this.#deliverOp, signal, batch);
+      result = this.#deliverNow(batch, signal);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -87,7 +120,18 @@ export class ManagedCdcStream extends ManagedHandle<CdcStream> {
 
   /** Checkpoints the current stream (after every earlier delivery) and returns the LSN. */
   checkpoint(options?: CallOptions): Promise<bigint> {
-    return this.#follow(this.#tail.then(() => this.cell.use((stream) => stream.checkpoint(options), options?.signal)));
+    const gate = this.cell.slot.gate;
+    try {
+      gate.hold();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#follow(
+      this.#tail.then(() => {
+        gate.unhold();
+        return this.cell.use((stream) => stream.checkpoint(options), options?.signal);
+      }),
+    );
   }
 
   /** Waits for pending deliveries, checkpoints, shuts the stream down; the LSN is in {@link finalLsn}. */
@@ -96,28 +140,62 @@ export class ManagedCdcStream extends ManagedHandle<CdcStream> {
     await this.closeWithReport();
   }
 
-  /** Skips what was delivered, refuses an overlap, delivers, then advances the cursor. */
+  /**
+   * Runs one delivery now. With the gate open it reaches the stream at once (a synchronous outcome
+   * stays synchronous); paused, it waits at the gate, and a failure there (queue full, aborted,
+   * closed meanwhile) is recorded as a gap like any other.
+   */
+  #deliverNow(batch: CdcBatch, signal: AbortSignal | undefined): MaybePromise<boolean> {
+    if (!this.cell.slot.gate.isOpen) {
+      return this.cell.use(this.#deliverOp, signal, batch).catch((error: unknown) => {
+        this.#gaps.fail(batch, this.#cursor.deliveredEnd, error);
+        throw error;
+      });
+    }
+    try {
+      return this.cell.useMaybe(this.#deliverOp, signal, batch);
+    } catch (error) {
+      this.#gaps.fail(batch, this.#cursor.deliveredEnd, error);
+      throw error;
+    }
+  }
+
+  /** Skips what was delivered, refuses a gap or an overlap, delivers, then advances the cursor. */
   #deliverTo(stream: CdcStream, batch: CdcBatch): MaybePromise<boolean> {
     const end = this.#cursor.deliveredEnd;
     if (end !== undefined && batch.lsnEnd <= end) return false;
-    if (end !== undefined && batch.lsnStart < end) {
-      throw new ReloadError({
-        code: 'INVALID_ARGUMENT',
-        phase: 'call',
-        kind: 'cdcOutput',
-        key: this.name,
-        message: `CDC stream '${this.name}': batch [${batch.lsnStart}, ${batch.lsnEnd}) overlaps what was delivered (through ${end})`,
-      });
+    let written: MaybePromise<void>;
+    try {
+      this.#gaps.check(batch, this.name);
+      if (end !== undefined && batch.lsnStart < end) {
+        throw new ReloadError({
+          code: 'INVALID_ARGUMENT',
+          phase: 'call',
+          kind: 'cdcOutput',
+          key: this.name,
+          message: `CDC stream '${this.name}': batch [${batch.lsnStart}, ${batch.lsnEnd}) overlaps what was delivered (through ${end})`,
+        });
+      }
+      written = stream.deliver(batch);
+    } catch (error) {
+      this.#gaps.fail(batch, end, error);
+      throw error;
     }
-    const written = stream.deliver(batch);
-    if (!isPromiseLike(written)) {
-      this.#cursor.deliveredEnd = batch.lsnEnd;
-      return true;
-    }
-    return Promise.resolve(written).then(() => {
-      this.#cursor.deliveredEnd = batch.lsnEnd;
-      return true;
-    });
+    if (!isPromiseLike(written)) return this.#advance(batch);
+    return Promise.resolve(written).then(
+      () => this.#advance(batch),
+      (error: unknown) => {
+        this.#gaps.fail(batch, this.#cursor.deliveredEnd, error);
+        throw error;
+      },
+    );
+  }
+
+  /** `batch` reached the sink: the cursor moves past it and the gaps it covered close. */
+  #advance(batch: CdcBatch): true {
+    this.#cursor.deliveredEnd = batch.lsnEnd;
+    this.#gaps.delivered(batch.lsnEnd);
+    return true;
   }
 
   /** Makes `run` the last call: later calls start after it settles. */
