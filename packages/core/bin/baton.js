@@ -12,4 +12,5 @@ if (existsSync(built)) {
   register();
   ({ main } = await import(new URL('../src/cli/main.ts', import.meta.url).href));
 }
-process.exitCode = await main(process.argv.slice(2));
+// Exit once the command is done: a plugin whose register() timed out may still hold timers.
+process.exit(await main(process.argv.slice(2)));

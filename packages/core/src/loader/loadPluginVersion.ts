@@ -1,14 +1,14 @@
-import { pathToFileURL } from 'node:url';
 import { DisciplineSet } from '../disciplines/disciplineSet.js';
 import { ReloadError, isReloadError } from '../errors/reloadError.js';
 import { validatePlugin } from '../host/pluginDefinition.js';
 import type { PluginDefinition } from '../host/pluginDefinition.js';
 import type { Registrar } from '../host/registrar.js';
-import { installPlugin } from './installRuntime.js';
+import { importInstalled } from './importInstalled.js';
 import type { InstalledPlugin } from './installRuntime.js';
 import type { PluginManifest } from './manifest.js';
 import type { TrustedKey } from './signing.js';
 import { verifyPluginDirectory } from './verifyDirectory.js';
+import type { VerifiedPlugin } from './verifyDirectory.js';
 
 /** Options of {@link loadPluginVersion}. */
 export interface LoadPluginVersionOptions {
@@ -17,7 +17,9 @@ export interface LoadPluginVersionOptions {
   /**
    * Where verified artifacts are copied and imported from (made 0700). Put it where Node's module
    * resolution finds the host's shared packages (e.g. `<project>/.baton/runtime`), so a plugin shares
-   * `@baton/core` and `apache-arrow` with its host.
+   * `@baton/core` and `apache-arrow` with its host. It must belong to this user and not be writable
+   * by its group or others, and hold no `node_modules` or `package.json` (else `UNSAFE_PATH`); a
+   * copy found in it is re-checked byte for byte before every import and replaced if it differs.
    */
   readonly runtimeDirectory: string;
 }
@@ -45,20 +47,20 @@ export async function loadPluginVersion(
   options: LoadPluginVersionOptions,
 ): Promise<LoadedPluginVersion> {
   const verified = await verifyPluginDirectory(directory, { trustedKeys: options.trustedKeys });
-  const installed = await installPlugin(verified, options.runtimeDirectory);
+  return importVerifiedPlugin(verified, options.runtimeDirectory);
+}
+
+/**
+ * Installs an already verified artifact under `runtimeDirectory` (re-checking or repairing the copy
+ * there), imports it from that copy and checks it against its manifest, as {@link loadPluginVersion}
+ * does after verifying. For tooling that verified the artifact itself (`baton inspect`).
+ */
+export async function importVerifiedPlugin(
+  verified: VerifiedPlugin,
+  runtimeDirectory: string,
+): Promise<LoadedPluginVersion> {
+  const { installed, module } = await importInstalled(verified, runtimeDirectory);
   const { manifest } = verified;
-  let module: Record<string, unknown>;
-  try {
-    module = (await import(pathToFileURL(installed.entryPath).href)) as Record<string, unknown>;
-  } catch (error) {
-    throw new ReloadError({
-      code: 'INVALID_PLUGIN',
-      phase: 'load',
-      plugin: manifest.name,
-      message: `importing ${manifest.name} ${manifest.version} failed: ${error instanceof Error ? error.message : String(error)}`,
-      cause: error,
-    });
-  }
   let definition: PluginDefinition;
   try {
     definition = validatePlugin(module['default'] ?? module['plugin']);

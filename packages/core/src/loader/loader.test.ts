@@ -108,7 +108,10 @@ describe('plugin artifacts', () => {
     const escaping = await artifact('1.0.0', { sign: false });
     await expect(
       signPluginDirectory(escaping, key.privateKeyPem, { name: 'jobs', version: '1', entry: '../index.js' }),
-    ).rejects.toMatchObject({ code: 'VERIFICATION_FAILED' });
+    ).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: expect.stringContaining("'entry' must be one of the listed files"),
+    });
   });
 
   it('fails registration when the registered surfaces differ from the manifest', async () => {

@@ -26,7 +26,10 @@ export interface PluginManifest {
   readonly files: Readonly<Record<string, string>>;
 }
 
-/** Limits checked before anything is read or allocated. */
+/**
+ * Limits checked before anything is read or allocated. `baton sign` and verification apply the same
+ * ones: a signed artifact always verifies.
+ */
 export const MANIFEST_LIMITS = {
   maxManifestBytes: 1024 * 1024,
   maxFiles: 10_000,
@@ -113,7 +116,7 @@ export function parseManifest(bytes: Uint8Array): PluginManifest {
       problems.push("'entry' must be one of the listed files");
   }
   if (problems.length > 0) throw invalid(problems.join('; '), name);
-  return Object.freeze({
+  const manifest: PluginManifest = Object.freeze({
     manifestVersion: 1,
     name: name!,
     version: m['version'] as string,
@@ -122,6 +125,25 @@ export function parseManifest(bytes: Uint8Array): PluginManifest {
     surfaces: Object.freeze((surfaces as ManifestSurface[]).map(({ kind, key }) => Object.freeze({ kind, key }))),
     files: Object.freeze({ ...(files as Record<string, string>) }),
   });
+  // Only the bytes `baton sign` writes: no duplicate keys (JSON.parse keeps the last), no unknown
+  // fields, no other order, spacing or escaping. What was signed is then exactly what is read.
+  const canonical = serializeManifest(manifest);
+  if (!sameBytes(canonical, bytes))
+    throw invalid(
+      `not in canonical form (${firstDifference(canonical, bytes)}); only the exact bytes 'baton sign' writes are accepted (duplicate or unknown keys, another key order or spacing are refused)`,
+      name,
+    );
+  return manifest;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.byteLength === b.byteLength && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
+}
+
+function firstDifference(canonical: Uint8Array, bytes: Uint8Array): string {
+  let i = 0;
+  while (i < canonical.byteLength && i < bytes.byteLength && canonical[i] === bytes[i]) i++;
+  return `differs from the canonical encoding at byte ${i}`;
 }
 
 /** Canonical manifest bytes (sorted file list, stable key order), as `baton sign` writes them. */

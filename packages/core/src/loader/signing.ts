@@ -42,33 +42,84 @@ export function generateSigningKey(): SigningKeyPair {
   };
 }
 
-/** A trusted key from a PEM public key (or a KeyObject); throws `INVALID_ARGUMENT` if it is not ed25519. */
+/**
+ * A trusted key from a PEM public key (or a public KeyObject). Throws `INVALID_ARGUMENT` when it is
+ * not an ed25519 public key, and in particular when it is a private key: hosts must never hold the
+ * signing key.
+ */
 export function trustedKey(publicKey: string | KeyObject): TrustedKey {
+  const invalid = (message: string, cause?: unknown): ReloadError =>
+    new ReloadError({ code: 'INVALID_ARGUMENT', phase: 'verify', message, ...(cause === undefined ? {} : { cause }) });
+  if (typeof publicKey === 'string' ? isPrivateKeyPem(publicKey) : publicKey.type === 'private')
+    throw invalid(
+      'this is a private (signing) key; trust the public key instead (baton keygen writes it as baton-signing.pub) and keep the private key away from hosts',
+    );
   let key: KeyObject;
   try {
     key = typeof publicKey === 'string' ? createPublicKey(publicKey) : publicKey;
   } catch (error) {
-    throw new ReloadError({ code: 'INVALID_ARGUMENT', phase: 'verify', message: 'not a PEM public key', cause: error });
+    throw invalid('not a PEM public key (expected the -----BEGIN PUBLIC KEY----- file baton keygen writes)', error);
   }
+  if (key.type !== 'public') throw invalid(`a trusted key must be a public key (got a ${key.type} key)`);
   if (key.asymmetricKeyType !== 'ed25519')
-    throw new ReloadError({
-      code: 'INVALID_ARGUMENT',
-      phase: 'verify',
-      message: `trusted keys must be ed25519 (got ${String(key.asymmetricKeyType)})`,
-    });
+    throw invalid(`trusted keys must be ed25519 (got ${String(key.asymmetricKeyType)})`);
   return { keyId: keyIdOf(key), publicKey: key };
+}
+
+/**
+ * The ed25519 private key in `privateKeyPem`. Throws `INVALID_ARGUMENT` saying what it is instead
+ * (a public key, another algorithm, not a key) rather than the decoder's error.
+ */
+export function signingKey(privateKeyPem: string): KeyObject {
+  const invalid = (message: string, cause?: unknown): ReloadError =>
+    new ReloadError({ code: 'INVALID_ARGUMENT', phase: 'verify', message, ...(cause === undefined ? {} : { cause }) });
+  let privateKey: KeyObject;
+  try {
+    privateKey = createPrivateKey(privateKeyPem);
+  } catch (error) {
+    if (isPublicKeyPem(privateKeyPem))
+      throw invalid(
+        'this is a public key; signing needs the private key (baton keygen writes it as baton-signing.key)',
+        error,
+      );
+    throw invalid('not a PEM private key (expected the -----BEGIN PRIVATE KEY----- file baton keygen writes)', error);
+  }
+  if (privateKey.asymmetricKeyType !== 'ed25519')
+    throw invalid(`signing keys must be ed25519 (got ${String(privateKey.asymmetricKeyType)})`);
+  return privateKey;
+}
+
+function isPrivateKeyPem(pem: string): boolean {
+  try {
+    createPrivateKey(pem);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function isPublicKeyPem(pem: string): boolean {
+  try {
+    return createPublicKey(pem).type === 'public';
+  } catch {
+    return false;
+  }
 }
 
 /** Signs manifest bytes with a PEM private key; returns the signature document. */
 export function signManifest(manifestBytes: Uint8Array, privateKeyPem: string): SignatureDocument {
-  const privateKey = createPrivateKey(privateKeyPem);
-  if (privateKey.asymmetricKeyType !== 'ed25519')
-    throw new ReloadError({ code: 'INVALID_ARGUMENT', phase: 'verify', message: 'signing keys must be ed25519' });
+  const privateKey = signingKey(privateKeyPem);
   return {
     algorithm: 'ed25519',
     keyId: keyIdOf(createPublicKey(privateKey)),
     signature: sign(null, manifestBytes, privateKey).toString('base64'),
   };
+}
+
+/** The bytes of a signature document as `baton sign` writes them (the only form verification accepts). */
+export function serializeSignature(doc: SignatureDocument): Uint8Array {
+  const { algorithm, keyId, signature } = doc;
+  return new TextEncoder().encode(JSON.stringify({ algorithm, keyId, signature }, null, 2) + '\n');
 }
 
 /**
@@ -97,6 +148,8 @@ export function verifyManifestSignature(
   ) {
     throw fail('the signature file must be { algorithm: "ed25519", keyId, signature }');
   }
+  if (!Buffer.from(serializeSignature(doc as SignatureDocument)).equals(signatureBytes))
+    throw fail('the signature file is not in the form baton sign writes (extra keys, another order or spacing)');
   const key = trusted.find((k) => k.keyId === doc.keyId);
   if (!key)
     throw fail(

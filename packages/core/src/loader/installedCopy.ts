@@ -1,0 +1,109 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { lstat, mkdir, open, readFile, readdir, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { syncDirectory } from '../durable/atomicFile.js';
+import { errnoOf, fsError } from './fsErrors.js';
+import { currentUid } from './runtimeRoot.js';
+import type { VerifiedPlugin } from './verifyDirectory.js';
+
+/** What is at an installed copy's path, compared with the verified bytes. */
+export type CopyState =
+  { readonly state: 'intact' } | { readonly state: 'absent' } | { readonly state: 'damaged'; readonly reason: string };
+
+/**
+ * Compares the installed copy at `directory` with the verified artifact, byte for byte: a real
+ * directory of this user, mode 0700, holding exactly the verified files and their parent
+ * directories (no links, no special files, nothing extra), each with the verified sha256. Anything
+ * else is `damaged`, with the first difference found; a copy that cannot be read is damaged too.
+ */
+export async function inspectInstalledCopy(directory: string, verified: VerifiedPlugin): Promise<CopyState> {
+  const damaged = (reason: string): CopyState => ({ state: 'damaged', reason });
+  let top;
+  try {
+    top = await lstat(directory);
+  } catch (error) {
+    return errnoOf(error) === 'ENOENT' ? { state: 'absent' } : damaged(`cannot inspect it: ${errnoOf(error)}`);
+  }
+  if (!top.isDirectory()) return damaged('it is not a directory');
+  const uid = currentUid();
+  if (uid !== undefined && top.uid !== uid) return damaged(`it is owned by uid ${top.uid}`);
+  if ((top.mode & 0o777) !== 0o700) return damaged(`its mode is ${(top.mode & 0o777).toString(8)}, not 700`);
+  const expectedDirs = new Set<string>();
+  for (const path of verified.files.keys()) {
+    for (let dir = dirname(path); dir !== '.'; dir = dirname(dir)) expectedDirs.add(dir);
+  }
+  const seen = new Set<string>();
+  const walk = async (dir: string, prefix: string): Promise<string | undefined> => {
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+      const path = prefix + entry.name;
+      if (entry.isDirectory()) {
+        if (!expectedDirs.has(path)) return `unexpected directory '${path}'`;
+        const problem = await walk(join(dir, entry.name), `${path}/`);
+        if (problem) return problem;
+        continue;
+      }
+      if (!entry.isFile()) return `'${path}' is not a regular file`;
+      const expected = verified.files.get(path);
+      if (!expected) return `unexpected file '${path}'`;
+      const full = join(dir, entry.name);
+      if ((await lstat(full)).size !== expected.byteLength) return `'${path}' has another size (torn or rewritten)`;
+      const digest = createHash('sha256')
+        .update(await readFile(full))
+        .digest('hex');
+      if (digest !== verified.manifest.files[path]) return `'${path}' does not match its verified sha256`;
+      seen.add(path);
+    }
+    return undefined;
+  };
+  try {
+    const problem = await walk(directory, '');
+    if (problem) return damaged(problem);
+  } catch (error) {
+    return damaged(`cannot read it: ${errnoOf(error) ?? String(error)}`);
+  }
+  const missing = [...verified.files.keys()].find((path) => !seen.has(path));
+  return missing === undefined ? { state: 'intact' } : damaged(`'${missing}' is missing`);
+}
+
+/**
+ * Writes the verified files into a new staging directory beside `directory` (0700 directories,
+ * 0600 files), fsyncing every file and then every directory, so that once it is renamed into place
+ * a crash cannot leave a torn copy. Returns the staging path; removes it again on failure.
+ */
+export async function writeStaging(directory: string, verified: VerifiedPlugin): Promise<string> {
+  const plugin = verified.manifest.name;
+  const staging = join(
+    dirname(directory),
+    `.${basename(directory)}.${process.pid}.${randomBytes(4).toString('hex')}.staging`,
+  );
+  let target = staging;
+  try {
+    await mkdir(staging, { mode: 0o700 });
+    const dirs = new Set<string>([staging]);
+    for (const [path, bytes] of verified.files) {
+      target = join(staging, ...path.split('/'));
+      const parent = dirname(target);
+      if (!dirs.has(parent)) {
+        await mkdir(parent, { recursive: true, mode: 0o700 });
+        for (let d = parent; d !== staging && !dirs.has(d); d = dirname(d)) dirs.add(d);
+      }
+      const file = await open(target, 'wx', 0o600);
+      try {
+        await file.writeFile(bytes);
+        await file.sync();
+      } finally {
+        await file.close();
+      }
+    }
+    target = staging;
+    // Deepest first, so each directory's entries are durable before its parent's.
+    for (const dir of [...dirs].sort((a, b) => b.length - a.length)) {
+      target = dir;
+      await syncDirectory(dir);
+    }
+  } catch (error) {
+    await rm(staging, { recursive: true, force: true }).catch(() => undefined);
+    throw fsError(error, { doing: 'installing into', path: target, plugin });
+  }
+  return staging;
+}
