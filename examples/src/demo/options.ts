@@ -7,7 +7,7 @@ export interface DemoOptions {
   readonly durationSec: number;
   /** Concurrent clients. */
   readonly clients: number;
-  /** Where the CDC sink, signed artifacts and the HTML report go (emptied first). */
+  /** Where the CDC sink, signed artifacts and the HTML report go (see `prepareDataDirectory`). */
   readonly dataDirectory: string;
   readonly seed: number;
   /** Rows of the initial `places` table. */
@@ -25,7 +25,8 @@ tampered artifact is refused at verification. Prints a report and writes an HTML
 options:
   --duration <seconds>   seconds of load (default 6)
   --clients <n>          concurrent clients (default 32)
-  --data-dir <dir>       data directory, emptied first (default examples/.baton-data)
+  --data-dir <dir>       data directory: new, empty, or one an earlier run made, which is
+                         emptied (anything else is refused) (default examples/.baton-data)
   --seed <n>             random seed (default 42)
   --rows <n>             rows in the initial table and vector index (default 20000)
   --no-progress          no progress bar

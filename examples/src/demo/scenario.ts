@@ -1,4 +1,4 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { prepareDataDirectory } from './dataDirectory.js';
 import { isReloadError, loadPluginVersion } from '@baton/core';
 import type { ReloadError, ReloadResult } from '@baton/core';
 import { Engine } from '../engine/engine.js';
@@ -43,8 +43,7 @@ export interface DemoRun {
  * keep serving on v2. Then check what the sink, the index and the CRDTs hold.
  */
 export async function runDemo(options: DemoOptions, pluginsDir: string, runtimeDir: string): Promise<DemoRun> {
-  await rm(options.dataDirectory, { recursive: true, force: true });
-  await mkdir(options.dataDirectory, { recursive: true });
+  await prepareDataDirectory(options.dataDirectory);
   const artifacts = await prepareArtifacts(pluginsDir, options.dataDirectory);
   const load = (dir: string) =>
     loadPluginVersion(dir, { trustedKeys: artifacts.trustedKeys, runtimeDirectory: runtimeDir });
