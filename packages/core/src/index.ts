@@ -139,8 +139,11 @@ export {
 export type { AtomicWriteOptions, ReadCheckedOptions } from './durable/atomicFile.js';
 export { SnapshotSlots } from './durable/snapshotSlots.js';
 export { fileReloadJournal } from './durable/reloadJournal.js';
-export type { Snapshot, SnapshotSlotsOptions } from './durable/snapshotSlots.js';
-export type { JournalState, ReloadJournal } from './durable/reloadJournal.js';
+export type { DamagedSlot, Snapshot, SnapshotSlotsOptions } from './durable/snapshotSlots.js';
+export type { FileReloadJournalOptions, JournalState, ReloadJournal } from './durable/reloadJournal.js';
+export { errnoCode, ioFailed, withIo } from './durable/ioError.js';
+export type { IoErrorContext } from './durable/ioError.js';
+export { removeStaleTempFiles } from './durable/tempFiles.js';
 
 // Plugin artifacts: manifest, ed25519 signatures, verification, runtime install, loading
 export { MANIFEST_FILE, SIGNATURE_FILE, parseManifest, serializeManifest } from './loader/manifest.js';

@@ -1,40 +1,59 @@
-import { randomBytes } from 'node:crypto';
-import { open, rename, rm, readFile, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { open, rename, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { ReloadError } from '../errors/reloadError.js';
+import { errnoCode, ioFailed } from './ioError.js';
+import type { IoErrorContext } from './ioError.js';
+import { tempFileFor } from './tempFiles.js';
 
 /** Options of {@link writeFileAtomic}. */
 export interface AtomicWriteOptions {
   /** File mode of a new file (default 0o600). */
   readonly mode?: number;
+  /** Phase, surface kind and key reported on an `IO_FAILED` error (default phase `call`). */
+  readonly errorContext?: IoErrorContext;
 }
 
 /**
  * Writes `data` to `path` so that a crash leaves either the old file or the new one, never a torn
- * mix: write a temporary file beside it, fsync it, rename it over `path`, then fsync the directory
- * so the rename itself is durable.
+ * mix: write a temporary file beside it (`.<name>.<pid>.<random>.tmp`), fsync it, rename it over
+ * `path`, then fsync the directory so the rename itself is durable.
+ *
+ * A failing step (`ENOSPC`, `EACCES`, `EISDIR`, …) rejects with `IO_FAILED` naming the step, `path`
+ * and the system error (the `cause`); the temp file is removed and `path` keeps its old content.
+ * A temp file left by a killed process is removed by `removeStaleTempFiles`.
  */
 export async function writeFileAtomic(path: string, data: Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
-  const dir = dirname(path);
-  const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  const file = await open(temp, 'w', options.mode ?? 0o600);
+  const context = options.errorContext ?? {};
+  const { temp, done } = tempFileFor(path);
+  const fail = (step: string, error: unknown): ReloadError =>
+    ioFailed(`atomic write of`, path, error, { ...context, step }).with({ details: { temp, failedStep: step } });
   try {
-    await file.writeFile(data);
-    await file.sync();
-  } catch (error) {
-    await file.close().catch(() => undefined);
-    await rm(temp, { force: true });
-    throw error;
+    let file;
+    try {
+      file = await open(temp, 'wx', options.mode ?? 0o600);
+    } catch (error) {
+      throw fail('create temp file', error);
+    }
+    try {
+      await file.writeFile(data);
+      await file.sync();
+    } catch (error) {
+      await file.close().catch(() => undefined);
+      await rm(temp, { force: true }).catch(() => undefined);
+      throw fail('write temp file', error);
+    }
+    try {
+      await file.close();
+      await rename(temp, path);
+    } catch (error) {
+      await rm(temp, { force: true }).catch(() => undefined);
+      throw fail('rename temp file', error);
+    }
+  } finally {
+    done();
   }
-  await file.close();
-  try {
-    await rename(temp, path);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
-  await syncDirectory(dir);
+  await syncDirectory(dirname(path));
 }
 
 /** fsyncs a directory so renames and creations inside it survive a crash (no-op where unsupported). */
@@ -93,27 +112,56 @@ export async function writeChecked(path: string, payload: Uint8Array, options: A
 export interface ReadCheckedOptions {
   /** Refuse files larger than this many bytes before reading them (default 256 MiB). */
   readonly maxBytes?: number;
+  /** Phase, surface kind and key reported on an `IO_FAILED` error (default phase `decode`). */
+  readonly errorContext?: IoErrorContext;
 }
 
 /**
  * Reads a file written by {@link writeChecked}. Resolves `undefined` when it does not exist; rejects
- * with `CORRUPT_INPUT` when it is too large, torn or corrupt.
+ * with `CORRUPT_INPUT` when it is too large, torn or corrupt, and with `IO_FAILED` (naming the path,
+ * the system error as `cause`) when it cannot be read (`EISDIR`, `EACCES`, …). At most
+ * `maxBytes` plus the frame header are read, even if the file grows while it is read.
  */
 export async function readChecked(path: string, options: ReadCheckedOptions = {}): Promise<Uint8Array | undefined> {
   const maxBytes = options.maxBytes ?? 256 * 1024 * 1024;
-  let size: number;
-  try {
-    size = (await stat(path)).size;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-  if (size > maxBytes + FRAME_HEADER) {
-    throw new ReloadError({
+  const context: IoErrorContext = { phase: 'decode', ...options.errorContext };
+  const tooLarge = (size: number | string): ReloadError =>
+    new ReloadError({
       code: 'CORRUPT_INPUT',
       phase: 'decode',
+      ...(context.kind === undefined ? {} : { kind: context.kind }),
+      ...(context.key === undefined ? {} : { key: context.key }),
       message: `${path}: ${size} bytes exceeds the limit of ${maxBytes}`,
     });
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return undefined;
+    throw ioFailed('open', path, error, context);
   }
-  return unframeChecked(new Uint8Array(await readFile(path)), path);
+  try {
+    const limit = maxBytes + FRAME_HEADER;
+    let bytes: Uint8Array;
+    try {
+      const { size } = await handle.stat();
+      if (!Number.isSafeInteger(size) || size > limit) throw tooLarge(size);
+      // One byte more than the limit: a file that grew since stat is still refused, never read whole.
+      bytes = new Uint8Array(Math.min(size, limit) + 1);
+      let filled = 0;
+      for (;;) {
+        const { bytesRead } = await handle.read(bytes, filled, bytes.byteLength - filled, filled);
+        if (bytesRead === 0) break;
+        filled += bytesRead;
+        if (filled === bytes.byteLength) break;
+      }
+      if (filled > limit) throw tooLarge(`more than ${limit}`);
+      bytes = bytes.subarray(0, filled);
+    } catch (error) {
+      throw error instanceof ReloadError ? error : ioFailed('read', path, error, context);
+    }
+    return unframeChecked(bytes, path);
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
 }

@@ -1,6 +1,7 @@
 import { ReloadError } from '../errors/reloadError.js';
 import type { MaybePromise } from '../util/maybePromise.js';
 import { SnapshotSlots } from './snapshotSlots.js';
+import type { DamagedSlot } from './snapshotSlots.js';
 
 /** What a journal knows: the version of every loaded plugin, as last committed. */
 export interface JournalState {
@@ -22,16 +23,29 @@ export interface ReloadJournal {
   write(state: JournalState): MaybePromise<void>;
 }
 
+/** Options of {@link fileReloadJournal}. */
+export interface FileReloadJournalOptions {
+  /**
+   * Called by `read()` for each journal slot skipped as damaged (torn or corrupt): the record read
+   * is then the previous one, which is right after a crash during a journal write (that reload never
+   * committed) and stale after damage to a committed record. Default: the fallback is taken silently.
+   * Throw from it to refuse to start instead.
+   */
+  readonly onDamaged?: (damage: DamagedSlot) => void;
+}
+
 /**
  * A {@link ReloadJournal} in two checksummed, atomically replaced snapshot slots in `directory`: a
- * torn or corrupt write falls back to the previous record.
+ * torn or corrupt write falls back to the previous record (reported through `onDamaged`). A file
+ * the journal cannot read or write is `IO_FAILED` naming the path.
  */
-export function fileReloadJournal(directory: string): ReloadJournal {
+export function fileReloadJournal(directory: string, options: FileReloadJournalOptions = {}): ReloadJournal {
   const slots = new SnapshotSlots(directory, 'reload-journal', { maxBytes: 1024 * 1024 });
   return {
     async read() {
       const snapshot = await slots.read();
       if (!snapshot) return { plugins: {}, sequence: 0 };
+      for (const damage of snapshot.damaged) options.onDamaged?.(damage);
       let doc: unknown;
       try {
         doc = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(snapshot.payload));
@@ -45,8 +59,9 @@ export function fileReloadJournal(directory: string): ReloadJournal {
       }
       const d = doc as Partial<JournalState> | null;
       const plugins = d?.plugins;
+      const sequence = d?.sequence;
       if (
-        typeof d?.sequence !== 'number' ||
+        !Number.isSafeInteger(sequence) ||
         typeof plugins !== 'object' ||
         plugins === null ||
         Object.values(plugins).some((v) => typeof v !== 'string')
@@ -57,7 +72,7 @@ export function fileReloadJournal(directory: string): ReloadJournal {
           message: `reload journal in ${directory} has an unexpected shape`,
         });
       }
-      return { plugins: Object.fromEntries(Object.entries(plugins)), sequence: d.sequence };
+      return { plugins: Object.fromEntries(Object.entries(plugins)), sequence: sequence as number };
     },
     async write(state) {
       await slots.write(new TextEncoder().encode(JSON.stringify(state)));

@@ -1,7 +1,10 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
+import { frameChecked } from './atomicFile.js';
+import type { DamagedSlot } from './snapshotSlots.js';
 import { fileReloadJournal } from './reloadJournal.js';
 import { SnapshotSlots } from './snapshotSlots.js';
 
@@ -38,6 +41,77 @@ describe('SnapshotSlots', () => {
   });
 });
 
+/** A slot file as Baton frames it, with any generation (what a crafted or restored file can hold). */
+function slotBytes(generation: bigint, payload: string): Uint8Array {
+  const body = text(payload);
+  const framed = new Uint8Array(8 + body.byteLength);
+  new DataView(framed.buffer).setBigUint64(0, generation, true);
+  framed.set(body, 8);
+  return frameChecked(framed);
+}
+
+describe('SnapshotSlots: generations and damage', () => {
+  test.prop([fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), fc.constantFrom('a', 'b'), fc.boolean()], { numRuns: 40 })(
+    'a slot with any generation (up to 2^64 - 1) never hides the writes that follow',
+    async (generation, slot, otherGood) => {
+      const dir = await scratch();
+      await writeFile(join(dir, `s.${slot}`), slotBytes(generation, 'crafted'));
+      if (otherGood) await writeFile(join(dir, `s.${slot === 'a' ? 'b' : 'a'}`), slotBytes(3n, 'good'));
+      const slots = new SnapshotSlots(dir, 's');
+      for (const value of ['one', 'two', 'three']) {
+        await slots.write(text(value));
+        const read = await new SnapshotSlots(dir, 's').read();
+        expect(new TextDecoder().decode(read!.payload)).toBe(value);
+      }
+    },
+  );
+
+  it('reports a skipped newest slot in damaged, and an out-of-range generation as damage', async () => {
+    const dir = await scratch();
+    const slots = new SnapshotSlots(dir, 'idx');
+    await slots.write(text('first'));
+    await slots.write(text('second'));
+    expect((await slots.read())!.damaged).toEqual([]);
+    const newest = await readFile(join(dir, 'idx.b'));
+    newest[newest.length - 1]! ^= 0x55;
+    await writeFile(join(dir, 'idx.b'), newest);
+    const fallback = await new SnapshotSlots(dir, 'idx').read();
+    expect(new TextDecoder().decode(fallback!.payload)).toBe('first');
+    expect(fallback!.damaged).toEqual([
+      { path: join(dir, 'idx.b'), error: expect.objectContaining({ code: 'CORRUPT_INPUT' }) as unknown },
+    ]);
+    await writeFile(join(dir, 'idx.b'), slotBytes(2n ** 64n - 1n, 'max'));
+    const huge = await new SnapshotSlots(dir, 'idx').read();
+    expect(new TextDecoder().decode(huge!.payload)).toBe('first');
+    expect(huge!.damaged[0]!.error.message).toMatch(/generation 18446744073709551615 is outside/);
+  });
+
+  it('a slot that cannot be read is IO_FAILED, not a silent fallback', async () => {
+    const dir = await scratch();
+    const slots = new SnapshotSlots(dir, 'idx');
+    await slots.write(text('first'));
+    await mkdir(join(dir, 'idx.b'));
+    await expect(new SnapshotSlots(dir, 'idx').read()).rejects.toMatchObject({
+      code: 'IO_FAILED',
+      message: expect.stringContaining(join(dir, 'idx.b')),
+      cause: expect.objectContaining({ code: 'EISDIR' }),
+    });
+    await expect(new SnapshotSlots(join(dir, 'idx.a'), 'x').write(text('v'))).rejects.toMatchObject({
+      code: 'IO_FAILED',
+      message: expect.stringContaining(join(dir, 'idx.a')),
+    });
+  });
+
+  it('removes temp files of killed writes on first use, and only those', async () => {
+    const dir = await scratch();
+    const stale = `.idx.a.${4_194_304 + 99}.00112233aabb.tmp`;
+    await writeFile(join(dir, stale), 'half');
+    await writeFile(join(dir, 'notes.txt'), 'keep');
+    expect(await new SnapshotSlots(dir, 'idx').read()).toBeUndefined();
+    expect(await readdir(dir)).toEqual(['notes.txt']);
+  });
+});
+
 describe('fileReloadJournal', () => {
   it('records which versions serve, durably', async () => {
     const dir = await scratch();
@@ -46,5 +120,26 @@ describe('fileReloadJournal', () => {
     await journal.write({ plugins: { geo: '1.0.0' }, sequence: 1 });
     await journal.write({ plugins: { geo: '2.0.0' }, sequence: 2 });
     expect(await fileReloadJournal(dir).read()).toEqual({ plugins: { geo: '2.0.0' }, sequence: 2 });
+  });
+
+  it('reports a damaged record it falls back from, and refuses to read or write through file-system errors', async () => {
+    const dir = await scratch();
+    const journal = fileReloadJournal(dir);
+    await journal.write({ plugins: { geo: '1.0.0' }, sequence: 1 });
+    await journal.write({ plugins: { geo: '2.0.0' }, sequence: 2 });
+    const newest = await readFile(join(dir, 'reload-journal.b'));
+    await writeFile(join(dir, 'reload-journal.b'), newest.subarray(0, 20));
+    const damaged: DamagedSlot[] = [];
+    const reopened = fileReloadJournal(dir, { onDamaged: (d) => damaged.push(d) });
+    expect(await reopened.read()).toEqual({ plugins: { geo: '1.0.0' }, sequence: 1 });
+    expect(damaged.map((d) => d.path)).toEqual([join(dir, 'reload-journal.b')]);
+
+    const blocked = await scratch();
+    await mkdir(join(blocked, 'reload-journal.a'));
+    await expect(fileReloadJournal(blocked).read()).rejects.toMatchObject({ code: 'IO_FAILED' });
+    await expect(fileReloadJournal(blocked).write({ plugins: {}, sequence: 1 })).rejects.toMatchObject({
+      code: 'IO_FAILED',
+      message: expect.stringContaining(join(blocked, 'reload-journal.a')),
+    });
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -57,5 +57,18 @@ describe('the reload journal', () => {
     fail = false;
     await host.reload(bare('a', '2.0.0'));
     expect(state.current.plugins).toEqual({ a: '2.0.0' });
+  });
+
+  it('a journal file the host cannot write fails the load with the IO_FAILED cause naming the path', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'baton-journal-'));
+    await mkdir(join(dir, 'reload-journal.a')); // in the way of the first record
+    await using host = createPluginHost({ journal: fileReloadJournal(dir) });
+    const error: unknown = await host.load(bare('a', '1.0.0')).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'JOURNAL_FAILED' });
+    expect((error as Error).cause).toMatchObject({
+      code: 'IO_FAILED',
+      message: expect.stringContaining(join(dir, 'reload-journal.a')),
+    });
+    expect(host.plugins()).toEqual([]);
   });
 });

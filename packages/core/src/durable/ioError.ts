@@ -1,0 +1,56 @@
+import { ReloadError } from '../errors/reloadError.js';
+import type { ReloadPhase } from '../errors/codes.js';
+
+/** Where a file-system failure is reported: the phase, and the surface kind/key when one applies. */
+export interface IoErrorContext {
+  /** Phase reported on the error (default `call`). */
+  readonly phase?: ReloadPhase;
+  readonly kind?: string;
+  readonly key?: string;
+  readonly step?: string;
+  /** Prefix of the message, e.g. `CDC 'audit': ` (default none). */
+  readonly prefix?: string;
+}
+
+/** The `code` of a Node system error (`ENOSPC`, `EACCES`, …), if `error` is one. */
+export function errnoCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/**
+ * An `IO_FAILED` error for a file-system operation that failed: the message names the operation,
+ * the path and the system error code, `cause` holds the original error and `details` the path and
+ * code. A `ReloadError` passed as `cause` is returned unchanged (it already says what failed).
+ */
+export function ioFailed(operation: string, path: string, cause: unknown, context: IoErrorContext = {}): ReloadError {
+  if (cause instanceof ReloadError) return cause;
+  const errno = errnoCode(cause);
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  const { prefix = '', phase = 'call', ...where } = context;
+  return new ReloadError({
+    code: 'IO_FAILED',
+    phase,
+    ...where,
+    message: `${prefix}${operation} ${path} failed${errno ? ` (${errno})` : ''}: ${reason}`,
+    cause,
+    details: { path, operation, ...(errno ? { errno } : {}) },
+  });
+}
+
+/**
+ * Runs a file-system operation and turns any failure into {@link ioFailed} (a `ReloadError` it
+ * throws passes through unchanged).
+ */
+export async function withIo<T>(
+  operation: string,
+  path: string,
+  io: () => Promise<T>,
+  context: IoErrorContext = {},
+): Promise<T> {
+  try {
+    return await io();
+  } catch (error) {
+    throw ioFailed(operation, path, error, context);
+  }
+}
