@@ -143,7 +143,7 @@ export type { DamagedSlot, Snapshot, SnapshotSlotsOptions } from './durable/snap
 export type { FileReloadJournalOptions, JournalState, ReloadJournal } from './durable/reloadJournal.js';
 export { errnoCode, ioFailed, withIo } from './durable/ioError.js';
 export type { IoErrorContext } from './durable/ioError.js';
-export { removeStaleTempFiles } from './durable/tempFiles.js';
+export { removeStaleTempFiles, tempFileFor } from './durable/tempFiles.js';
 
 // Plugin artifacts: manifest, ed25519 signatures, verification, runtime install, loading
 export { MANIFEST_FILE, SIGNATURE_FILE, parseManifest, serializeManifest } from './loader/manifest.js';

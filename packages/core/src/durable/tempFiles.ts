@@ -20,7 +20,10 @@ function inFlight(): Set<string> {
   return holder[IN_FLIGHT];
 }
 
-/** A fresh temp file path for an atomic write of `path`, registered as in flight until `done` is called. */
+/**
+ * A fresh temp file path beside `path` (`.<name>.<pid>.<12 hex>.tmp`), registered as in flight in
+ * this process until `done` is called, so {@link removeStaleTempFiles} leaves it alone meanwhile.
+ */
 export function tempFileFor(path: string): { readonly temp: string; readonly done: () => void } {
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   inFlight().add(temp);
