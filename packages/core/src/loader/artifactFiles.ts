@@ -1,6 +1,8 @@
-import { lstat, readFile, readdir } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ReloadError } from '../errors/reloadError.js';
+import { mapBounded } from '../util/boundedMap.js';
 import { errnoOf, fsCall, fsError } from './fsErrors.js';
 import { MANIFEST_FILE, MANIFEST_LIMITS, SIGNATURE_FILE } from './manifest.js';
 
@@ -58,7 +60,9 @@ export interface ReadLimitedOptions {
 
 /**
  * Reads one regular file of an artifact, refusing links, special files and files over the limit
- * before reading. A missing file or a failed read is a `ReloadError` naming the path.
+ * before reading. The file is opened without following a link (and without blocking on a FIFO) and
+ * checked through that open handle, so a link swapped in after the listing is refused too. A
+ * missing file or a failed read is a `ReloadError` naming the path.
  */
 export async function readArtifactFile(path: string, options: ReadLimitedOptions): Promise<Uint8Array> {
   const { reader, maxBytes, what, plugin } = options;
@@ -69,13 +73,12 @@ export async function readArtifactFile(path: string, options: ReadLimitedOptions
     plugin,
     code: reader === 'verify' ? 'VERIFICATION_FAILED' : 'IO_FAILED',
   } as const;
-  let size: number;
+  let handle;
   try {
-    const stats = await lstat(path);
-    if (!stats.isFile()) throw refused(reader, `${what} (${path}) is not a regular file`, plugin);
-    size = stats.size;
+    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (error) {
-    if (errnoOf(error) === 'ENOENT' || errnoOf(error) === 'ENOTDIR')
+    const errno = errnoOf(error);
+    if (errno === 'ENOENT' || errno === 'ENOTDIR')
       throw new ReloadError({
         code: reader === 'sign' ? 'INVALID_ARGUMENT' : 'VERIFICATION_FAILED',
         phase: 'verify',
@@ -83,11 +86,33 @@ export async function readArtifactFile(path: string, options: ReadLimitedOptions
         message: `${options.missing ?? `${what} is missing`} (${path})`,
         cause: error,
       });
+    if (errno === 'ELOOP') throw refused(reader, `${what} (${path}) is a symbolic link`, plugin);
     throw fsError(error, context);
   }
-  if (size > maxBytes) throw refused(reader, `${what} is ${size} bytes, over the limit of ${maxBytes}`, plugin);
-  const bytes = await fsCall(context, () => readFile(path));
-  if (bytes.byteLength > maxBytes)
-    throw refused(reader, `${what} is ${bytes.byteLength} bytes, over the limit of ${maxBytes}`, plugin);
-  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  try {
+    const stats = await fsCall(context, () => handle.stat());
+    if (!stats.isFile()) throw refused(reader, `${what} (${path}) is not a regular file`, plugin);
+    if (stats.size > maxBytes)
+      throw refused(reader, `${what} is ${stats.size} bytes, over the limit of ${maxBytes}`, plugin);
+    const bytes = await fsCall(context, () => handle.readFile());
+    if (bytes.byteLength > maxBytes)
+      throw refused(reader, `${what} is ${bytes.byteLength} bytes, over the limit of ${maxBytes}`, plugin);
+    return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
+}
+
+/** How many files are read at once: small artifacts of many files verify several times faster. */
+const READ_CONCURRENCY = 16;
+
+/**
+ * Runs `fn` over `paths` with bounded concurrency and returns the results in order; rejects with the
+ * first failure (in time), after every started call has settled.
+ */
+export async function forEachFile<R>(paths: readonly string[], fn: (path: string) => Promise<R>): Promise<R[]> {
+  const results = await mapBounded(paths, READ_CONCURRENCY, fn);
+  const failed = results.find((r) => r.status === 'rejected' && r.order === 0);
+  if (failed?.status === 'rejected') throw failed.reason;
+  return results.map((r) => (r as { value: R }).value);
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { ReloadError, isReloadError } from '../errors/reloadError.js';
-import { listArtifactFiles, readArtifactFile } from './artifactFiles.js';
+import { forEachFile, listArtifactFiles, readArtifactFile } from './artifactFiles.js';
 import { MANIFEST_FILE, MANIFEST_LIMITS, parseManifest, serializeManifest } from './manifest.js';
 import type { ManifestSurface, PluginManifest } from './manifest.js';
 import { entryPointProblems } from './packageEntryPoints.js';
@@ -34,17 +34,17 @@ const invalid = (message: string, cause?: unknown): ReloadError =>
  */
 export async function snapshotArtifact(directory: string, draft?: ManifestDraft): Promise<ArtifactSnapshot> {
   const base = draft ?? (await readDraft(directory));
-  const files = new Map<string, Uint8Array>();
-  const digests: Record<string, string> = {};
-  for (const path of await listArtifactFiles(directory, 'sign')) {
-    const bytes = await readArtifactFile(join(directory, ...path.split('/')), {
+  const paths = await listArtifactFiles(directory, 'sign');
+  const contents = await forEachFile(paths, (path) =>
+    readArtifactFile(join(directory, ...path.split('/')), {
       reader: 'sign',
       maxBytes: MANIFEST_LIMITS.maxFileBytes,
       what: `'${path}'`,
-    });
-    files.set(path, bytes);
-    digests[path] = createHash('sha256').update(bytes).digest('hex');
-  }
+    }),
+  );
+  const files = new Map(paths.map((path, i) => [path, contents[i]!]));
+  const digests: Record<string, string> = {};
+  for (const [path, bytes] of files) digests[path] = createHash('sha256').update(bytes).digest('hex');
   const manifestBytes = serializeManifest({
     manifestVersion: 1,
     name: base.name,

@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { lstat, mkdir, open, readFile, readdir, rm } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { syncDirectory } from '../durable/atomicFile.js';
+import { forEachFile, readArtifactFile } from './artifactFiles.js';
 import { errnoOf, fsError } from './fsErrors.js';
 import { currentUid } from './runtimeRoot.js';
 import type { VerifiedPlugin } from './verifyDirectory.js';
@@ -32,7 +33,7 @@ export async function inspectInstalledCopy(directory: string, verified: Verified
   for (const path of verified.files.keys()) {
     for (let dir = dirname(path); dir !== '.'; dir = dirname(dir)) expectedDirs.add(dir);
   }
-  const seen = new Set<string>();
+  const found: string[] = [];
   const walk = async (dir: string, prefix: string): Promise<string | undefined> => {
     for (const entry of await readdir(dir, { withFileTypes: true })) {
       const path = prefix + entry.name;
@@ -40,18 +41,9 @@ export async function inspectInstalledCopy(directory: string, verified: Verified
         if (!expectedDirs.has(path)) return `unexpected directory '${path}'`;
         const problem = await walk(join(dir, entry.name), `${path}/`);
         if (problem) return problem;
-        continue;
-      }
-      if (!entry.isFile()) return `'${path}' is not a regular file`;
-      const expected = verified.files.get(path);
-      if (!expected) return `unexpected file '${path}'`;
-      const full = join(dir, entry.name);
-      if ((await lstat(full)).size !== expected.byteLength) return `'${path}' has another size (torn or rewritten)`;
-      const digest = createHash('sha256')
-        .update(await readFile(full))
-        .digest('hex');
-      if (digest !== verified.manifest.files[path]) return `'${path}' does not match its verified sha256`;
-      seen.add(path);
+      } else if (!entry.isFile()) return `'${path}' is not a regular file`;
+      else if (!verified.files.has(path)) return `unexpected file '${path}'`;
+      else found.push(path);
     }
     return undefined;
   };
@@ -61,8 +53,28 @@ export async function inspectInstalledCopy(directory: string, verified: Verified
   } catch (error) {
     return damaged(`cannot read it: ${errnoOf(error) ?? String(error)}`);
   }
-  const missing = [...verified.files.keys()].find((path) => !seen.has(path));
-  return missing === undefined ? { state: 'intact' } : damaged(`'${missing}' is missing`);
+  if (found.length !== verified.files.size) {
+    const present = new Set(found);
+    return damaged(`'${[...verified.files.keys()].find((path) => !present.has(path))}' is missing`);
+  }
+  const problems = await forEachFile(found, async (path) => {
+    const expected = verified.files.get(path)!;
+    let bytes: Uint8Array;
+    try {
+      bytes = await readArtifactFile(join(directory, ...path.split('/')), {
+        reader: 'verify',
+        maxBytes: expected.byteLength,
+        what: `'${path}'`,
+      });
+    } catch (error) {
+      return `'${path}' cannot be read as the verified file (${error instanceof Error ? error.message : String(error)})`;
+    }
+    if (bytes.byteLength !== expected.byteLength) return `'${path}' has another size (torn or rewritten)`;
+    const digest = createHash('sha256').update(bytes).digest('hex');
+    return digest === verified.manifest.files[path] ? undefined : `'${path}' does not match its verified sha256`;
+  });
+  const problem = problems.find((p) => p !== undefined);
+  return problem === undefined ? { state: 'intact' } : damaged(problem);
 }
 
 /**

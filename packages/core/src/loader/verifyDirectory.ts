@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { ReloadError } from '../errors/reloadError.js';
-import { listArtifactFiles, readArtifactFile } from './artifactFiles.js';
+import { forEachFile, listArtifactFiles, readArtifactFile } from './artifactFiles.js';
 import { MANIFEST_FILE, MANIFEST_LIMITS, SIGNATURE_FILE, parseManifest } from './manifest.js';
 import type { PluginManifest } from './manifest.js';
 import { entryPointProblems } from './packageEntryPoints.js';
@@ -65,19 +65,19 @@ export async function verifyPluginDirectory(directory: string, options: VerifyOp
   const presentSet = new Set(present);
   const missing = [...listed].filter((path) => !presentSet.has(path));
   if (missing.length > 0) throw fail(`files missing: ${missing.slice(0, 5).join(', ')}`, manifest.name);
-  const files = new Map<string, Uint8Array>();
-  for (const [path, digest] of Object.entries(manifest.files)) {
+  const paths = Object.keys(manifest.files);
+  const contents = await forEachFile(paths, async (path) => {
     const bytes = await readArtifactFile(join(directory, ...path.split('/')), {
       reader: 'verify',
       maxBytes: MANIFEST_LIMITS.maxFileBytes,
       what: `'${path}'`,
       plugin: manifest.name,
     });
-    const actual = createHash('sha256').update(bytes).digest('hex');
-    if (actual !== digest)
+    if (createHash('sha256').update(bytes).digest('hex') !== manifest.files[path])
       throw fail(`'${path}' does not match its sha256 in the manifest (tampered file?)`, manifest.name);
-    files.set(path, bytes);
-  }
+    return bytes;
+  });
+  const files = new Map(paths.map((path, i) => [path, contents[i]!]));
   const escapes = entryPointProblems(files);
   if (escapes.length > 0) throw fail(escapes.join('; '), manifest.name);
   return {
