@@ -35,7 +35,9 @@ async function startAt(
  * fails, the old provider is restarted at the same LSN and handed back; undo after success stops
  * the new stream at its own checkpoint and restarts the old provider there. When the host passes
  * `params.expectedLsn` (the end of the last batch it delivered), a checkpoint that disagrees is
- * refused before anything is stopped: it would lose or duplicate batches.
+ * refused before anything is stopped: it would lose or duplicate batches. `params.maxLsn` widens
+ * that to what a delivery whose outcome is unknown (it failed after the write, say) may have
+ * written: the new stream skips those batches when they are delivered again.
  */
 export const cdcOutputDiscipline: KindDiscipline<CdcOutputProvider, CdcStream> & {
   readonly mode: 'checkpointRestart';
@@ -51,10 +53,13 @@ export const cdcOutputDiscipline: KindDiscipline<CdcOutputProvider, CdcStream> &
       throw context.fail('checkpoint', 'a CDC handoff needs the old provider, to restart it if the new one fails');
     const lsn = await checkpointOf(old, context);
     const expected = params['expectedLsn'];
-    if (typeof expected === 'bigint' && expected !== lsn) {
+    const max = typeof params['maxLsn'] === 'bigint' ? params['maxLsn'] : expected;
+    if (typeof expected === 'bigint' && (lsn < expected || lsn > (max as bigint))) {
+      const through =
+        max === expected ? `${expected}` : `${expected} (a failed delivery may have reached ${max as bigint})`;
       throw context.fail(
         'checkpoint',
-        `checkpoint() returned LSN ${lsn} but batches were delivered through LSN ${expected}; handing off would lose or duplicate batches`,
+        `checkpoint() returned LSN ${lsn} but batches were delivered through LSN ${through}; handing off would lose or duplicate batches`,
       );
     }
     const restartOld = async (error: unknown): Promise<never> => {

@@ -28,7 +28,11 @@ export interface CdcStartOptions extends CallOptions {
 
 /** A live CDC stream writing batches to its sink. */
 export interface CdcStream {
-  /** Writes one batch. Called in LSN order, one at a time. */
+  /**
+   * Writes one batch. Called in LSN order, one at a time. After a `deliver` that failed, the same
+   * batch may be delivered again: a batch ending at or before what the sink already holds must be
+   * skipped, never written twice (a write may have landed before the failure was reported).
+   */
   deliver(batch: CdcBatch): MaybePromise<void>;
   /**
    * Makes everything delivered so far durable and returns the LSN through which the sink is

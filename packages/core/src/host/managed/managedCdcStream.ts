@@ -16,10 +16,23 @@ import type { ResourceCell } from './resourceCell.js';
 export class DeliveryCursor {
   /** `lsnEnd` of the last delivered batch, or the stream's checkpoint at start. */
   deliveredEnd: bigint | undefined;
+  /**
+   * The furthest `lsnEnd` of a batch the stream was asked to write whose `deliver` then failed: the
+   * sink may hold it (the write happened, the acknowledgement was lost) or not.
+   */
+  uncertainEnd: bigint | undefined;
 
-  /** The handoff parameters: a checkpoint must equal what was delivered. */
+  /**
+   * The handoff parameters: a checkpoint must equal what was delivered, or lie within what a failed
+   * delivery may have written (`maxLsn`).
+   */
   params(): Readonly<Record<string, unknown>> {
-    return this.deliveredEnd === undefined ? {} : { expectedLsn: this.deliveredEnd };
+    const delivered = this.deliveredEnd;
+    if (delivered === undefined) return {};
+    const uncertain = this.uncertainEnd;
+    return uncertain !== undefined && uncertain > delivered
+      ? { expectedLsn: delivered, maxLsn: uncertain }
+      : { expectedLsn: delivered };
   }
 }
 
@@ -164,7 +177,6 @@ export class ManagedCdcStream extends ManagedHandle<CdcStream> {
   #deliverTo(stream: CdcStream, batch: CdcBatch): MaybePromise<boolean> {
     const end = this.#cursor.deliveredEnd;
     if (end !== undefined && batch.lsnEnd <= end) return false;
-    let written: MaybePromise<void>;
     try {
       this.#gaps.check(batch, this.name);
       if (end !== undefined && batch.lsnStart < end) {
@@ -176,8 +188,15 @@ export class ManagedCdcStream extends ManagedHandle<CdcStream> {
           message: `CDC stream '${this.name}': batch [${batch.lsnStart}, ${batch.lsnEnd}) overlaps what was delivered (through ${end})`,
         });
       }
+    } catch (error) {
+      this.#gaps.fail(batch, end, error);
+      throw error;
+    }
+    let written: MaybePromise<void>;
+    try {
       written = stream.deliver(batch);
     } catch (error) {
+      this.#uncertain(batch);
       this.#gaps.fail(batch, end, error);
       throw error;
     }
@@ -185,10 +204,17 @@ export class ManagedCdcStream extends ManagedHandle<CdcStream> {
     return Promise.resolve(written).then(
       () => this.#advance(batch),
       (error: unknown) => {
+        this.#uncertain(batch);
         this.#gaps.fail(batch, this.#cursor.deliveredEnd, error);
         throw error;
       },
     );
+  }
+
+  /** The stream's `deliver` failed for `batch`: the sink may or may not hold it. */
+  #uncertain(batch: CdcBatch): void {
+    const cursor = this.#cursor;
+    if (cursor.uncertainEnd === undefined || batch.lsnEnd > cursor.uncertainEnd) cursor.uncertainEnd = batch.lsnEnd;
   }
 
   /** `batch` reached the sink: the cursor moves past it and the gaps it covered close. */
