@@ -1,18 +1,33 @@
 import { crc32 } from 'node:zlib';
 import { ReloadError } from '@baton/core';
-import { pack, unpack } from './packr.js';
+import { bodySchema } from './bodySchema.js';
+import type { BodySchema } from './bodySchema.js';
+import { checkMsgpack } from './msgpackCheck.js';
+import { ARRAY, INT, MsgpackHead, STR } from './msgpackHead.js';
+import { countMapEntries, pack, packr } from './packr.js';
 
 const MAGIC = [0x42, 0x54, 0x4e, 0x45] as const; // "BTNE"
 const LAYOUT = 1;
 const HEADER = 13; // magic(4) layout(1) crc32(4) length(4)
+/** Longest kind name an envelope header may hold, in UTF-8 bytes. */
+const MAX_KIND_BYTES = 256;
 
-/** Default upper bound on a persisted envelope (64 MiB), checked before anything is allocated. */
+/**
+ * Default upper bound on a persisted envelope (64 MiB), checked before anything is allocated. The
+ * CRDT kinds of this package decode a body of `n` bytes within `CRDT_BYTES_PER_INPUT_BYTE × n` bytes
+ * of memory (see `crdtLimits`), so the largest default envelope fits in a default Node heap.
+ */
 export const DEFAULT_MAX_ENVELOPE_BYTES = 64 * 1024 * 1024;
 
 /** What a decoded envelope holds. */
 export interface Envelope {
   readonly kind: string;
   readonly formatVersion: number;
+  /**
+   * The body, as msgpackr decodes it (Maps stay Maps, 64-bit integers and bigints are bigints).
+   * Byte strings in it are views of a private copy of the input: later changes to the input
+   * cannot reach them.
+   */
   readonly body: unknown;
 }
 
@@ -22,6 +37,12 @@ export interface EnvelopeExpectation {
   readonly kind: string;
   /** Format versions this reader understands. */
   readonly versions: readonly number[];
+  /**
+   * The schema of the body of each format version, checked on the bytes before anything is
+   * decoded (see {@link BodySchema}). A version without one is checked as `bodySchema.any()`:
+   * bounded nesting, and a decoded size estimated within a fixed factor of the input.
+   */
+  readonly bodies?: Readonly<Record<number, BodySchema>>;
   /** Refuse envelopes larger than this (default {@link DEFAULT_MAX_ENVELOPE_BYTES}). */
   readonly maxBytes?: number;
   /** Surface kind named in errors (default `crdtKind`). */
@@ -45,9 +66,14 @@ export function encodeEnvelope(kind: string, formatVersion: number, body: unknow
 }
 
 /**
- * Decodes an envelope and checks it is of the expected kind and a known version. Every problem —
- * truncated, oversized, corrupt, another kind, an unknown version — is a `CORRUPT_INPUT`
- * `ReloadError` naming the kind and what was wrong.
+ * Decodes an envelope and checks it is of the expected kind, a known version, and that its body
+ * matches the version's schema. The work and memory are bounded by the input size before anything
+ * is allocated for it: the length is checked against `maxBytes`, the payload is copied once (so
+ * every check and the decoding read the same bytes, whatever happens to the input meanwhile), its
+ * CRC-32 checked, and its header and body checked on the bytes; only a body that passed is handed
+ * to msgpackr, and a map that decoded to fewer entries than it declares (a duplicate key) is
+ * refused. Every problem — truncated, oversized, corrupt, another kind, an unknown version, a body
+ * of the wrong shape — is a `CORRUPT_INPUT` `ReloadError` naming the kind and what was wrong.
  */
 export function decodeEnvelope(bytes: Uint8Array, expected: EnvelopeExpectation): Envelope {
   const fail = (reason: string, cause?: unknown): ReloadError =>
@@ -66,40 +92,64 @@ export function decodeEnvelope(bytes: Uint8Array, expected: EnvelopeExpectation)
   if (bytes[4] !== LAYOUT) throw fail(`unknown envelope layout ${bytes[4]}`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const length = view.getUint32(9, true);
+  const storedCrc = view.getUint32(5, true);
   if (length > maxBytes) throw fail(`payload of ${length} bytes exceeds the limit of ${maxBytes}`);
   if (length !== bytes.byteLength - HEADER)
     throw fail(`length says ${length} bytes but ${bytes.byteLength - HEADER} follow (truncated?)`);
-  const payload = bytes.subarray(HEADER);
-  if (crc32(payload) !== view.getUint32(5, true)) throw fail('checksum mismatch (corrupt bytes)');
-  let decoded: unknown;
-  try {
-    decoded = unpack(payload);
-  } catch (error) {
-    throw fail('payload is not valid msgpack', error);
-  }
-  if (
-    !Array.isArray(decoded) ||
-    decoded.length !== 3 ||
-    typeof decoded[0] !== 'string' ||
-    typeof decoded[1] !== 'number'
-  ) {
-    throw fail('payload is not [kind, formatVersion, body]');
-  }
-  const [kind, formatVersion, body] = decoded as [string, number, unknown];
-  if (kind !== expected.kind) throw fail(`these bytes hold '${kind}' state`);
+  const payload = new Uint8Array(length);
+  payload.set(bytes.subarray(HEADER));
+  if (crc32(payload) !== storedCrc) throw fail('checksum mismatch (corrupt bytes)');
+  const header = readHeader(payload, fail);
+  if (header.kind !== expected.kind) throw fail(`these bytes hold '${header.kind}' state`);
+  const formatVersion = header.formatVersion;
   if (!expected.versions.includes(formatVersion))
     throw fail(`unknown format version ${formatVersion} (this reader knows ${expected.versions.join(', ')})`);
-  return { kind, formatVersion, body };
+  const schema = expected.bodies?.[formatVersion] ?? bodySchema.any();
+  const { mapEntries } = checkMsgpack(payload, header.bodyAt, length, schema, fail);
+  let body: unknown;
+  try {
+    body = packr.unpack(payload, { start: header.bodyAt });
+  } catch (error) {
+    throw fail('the body is not valid msgpack', error);
+  }
+  if (mapEntries > 0 && countMapEntries(body) !== mapEntries) throw fail('a map of the body has a key twice');
+  return { kind: header.kind, formatVersion, body };
 }
 
 /** Reads the kind and format version of an envelope without checking them against expectations. */
 export function peekEnvelope(bytes: Uint8Array): { kind: string; formatVersion: number } | undefined {
+  if (!(bytes instanceof Uint8Array) || bytes.byteLength < HEADER) return undefined;
   try {
-    const decoded = unpack(bytes.subarray(HEADER));
-    if (Array.isArray(decoded) && typeof decoded[0] === 'string' && typeof decoded[1] === 'number')
-      return { kind: decoded[0], formatVersion: decoded[1] };
+    const { kind, formatVersion } = readHeader(bytes.subarray(HEADER), (message) => new Error(message));
+    return { kind, formatVersion };
   } catch {
-    // not an envelope
+    return undefined; // not an envelope
   }
-  return undefined;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The `[kind, formatVersion, …` at the start of a payload, and where the body starts. */
+function readHeader(
+  payload: Uint8Array,
+  fail: (message: string) => Error,
+): { kind: string; formatVersion: number; bodyAt: number } {
+  const head = new MsgpackHead(payload, 0, payload.byteLength, (message) =>
+    fail(`payload is not [kind, formatVersion, body]: ${message}`),
+  );
+  const wrong = (): Error => fail('payload is not [kind, formatVersion, body]');
+  head.next();
+  if (!head.is(ARRAY) || head.length !== 3) throw wrong();
+  head.next();
+  if (!head.is(STR) || head.length > MAX_KIND_BYTES) throw wrong();
+  let kind: string;
+  try {
+    kind = utf8.decode(payload.subarray(head.at, head.at + head.length));
+  } catch {
+    throw wrong();
+  }
+  head.skipPayload();
+  head.next();
+  if (!head.is(INT)) throw wrong();
+  return { kind, formatVersion: head.int, bodyAt: head.at };
 }

@@ -1,4 +1,7 @@
+import { ReloadError } from '@baton/core';
 import { Packr } from 'msgpackr';
+import { bodySchema } from './bodySchema.js';
+import { checkMsgpack } from './msgpackCheck.js';
 
 /**
  * The one msgpackr configuration of @baton/kinds: Maps stay Maps, bigints of any size and 64-bit
@@ -13,19 +16,40 @@ export function pack(value: unknown): Uint8Array {
   return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
 }
 
-/** Decodes bytes made by {@link pack}; a Buffer inside comes back as a plain Uint8Array view. */
+/**
+ * Decodes bytes made by {@link pack}. The bytes are first checked as `bodySchema.any()` (no
+ * extension but bigints, nesting at most `ANY_MAX_DEPTH` levels, declared counts within the bytes
+ * left, a decoded size estimated within `ANY_BYTES_PER_INPUT_BYTE` bytes per input byte), so
+ * decoding hostile bytes takes memory bounded by their size; a map with a key twice is refused.
+ * Byte strings come back as plain `Uint8Array` views of `bytes`. Anything else is a `CORRUPT_INPUT`
+ * `ReloadError` (phase `decode`).
+ */
 export function unpack(bytes: Uint8Array): unknown {
-  return normaliseBytes(packr.unpack(bytes));
+  const fail = (message: string, cause?: unknown): ReloadError =>
+    new ReloadError({ code: 'CORRUPT_INPUT', phase: 'decode', message: `cannot unpack msgpack: ${message}`, cause });
+  if (!(bytes instanceof Uint8Array)) throw fail('expected bytes (a Uint8Array)');
+  const { mapEntries } = checkMsgpack(bytes, 0, bytes.byteLength, bodySchema.any(), fail, 'value');
+  // A plain Uint8Array view, so byte strings decode as plain views too (of a Buffer they would be Buffers).
+  const source = Buffer.isBuffer(bytes) ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : bytes;
+  let value: unknown;
+  try {
+    value = packr.unpack(source);
+  } catch (error) {
+    throw fail(error instanceof Error ? error.message : String(error), error);
+  }
+  if (mapEntries > 0 && countMapEntries(value) !== mapEntries) throw fail('a map has a key twice');
+  return value;
 }
 
-function normaliseBytes(value: unknown): unknown {
-  if (value instanceof Uint8Array)
-    return Buffer.isBuffer(value) ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength) : value;
-  if (Array.isArray(value)) return value.map(normaliseBytes);
-  if (value instanceof Map) {
-    const out = new Map<unknown, unknown>();
-    for (const [k, v] of value) out.set(normaliseBytes(k), normaliseBytes(v));
-    return out;
+/** The entries of every Map in a decoded msgpack value, nested ones included. */
+export function countMapEntries(value: unknown): number {
+  if (Array.isArray(value)) {
+    let count = 0;
+    for (const item of value as unknown[]) count += countMapEntries(item);
+    return count;
   }
-  return value;
+  if (!(value instanceof Map)) return 0;
+  let count = value.size;
+  for (const [key, item] of value as Map<unknown, unknown>) count += countMapEntries(key) + countMapEntries(item);
+  return count;
 }

@@ -80,6 +80,14 @@ export class BodyReader {
   }
 }
 
+/**
+ * True when `value` is a safe integer in [min, max]: the check the decoders' loops make per item
+ * before asking a {@link BodyReader} for the error (whose message is built only on failure).
+ */
+export function isIntegerIn(value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): value is number {
+  return Number.isSafeInteger(value) && (value as number) >= min && (value as number) <= max;
+}
+
 function show(value: unknown): string {
   return typeof value === 'number' ? String(value) : describeValue(value);
 }

@@ -7,7 +7,7 @@ import { gCounterProvider } from './gCounter.js';
 import { gCounterFormatV3 } from './gCounterFormats.js';
 import type { PnCounterProvider } from './pnCounter.js';
 import { pnCounterSamples } from './pnCounter.js';
-import { decodePnCounterBody, PN_COUNTER, PnCounterState } from './pnCounterState.js';
+import { decodePnCounterBody, PN_COUNTER, PN_COUNTER_BODY, PnCounterState } from './pnCounterState.js';
 
 /**
  * COUNTEREXAMPLE — not for production. A "PN-Counter v2" (format 2) that claims to take over v1
@@ -24,7 +24,11 @@ export const lossyPnCounterV2: PnCounterProvider = Object.freeze({
   formatVersion: 2,
   empty: () => new PnCounterState(2),
   fromPersisted(bytes: Uint8Array): PnCounterState {
-    const { body } = decodeEnvelope(bytes, { kind: PN_COUNTER, versions: [1, 2] });
+    const { body } = decodeEnvelope(bytes, {
+      kind: PN_COUNTER,
+      versions: [1, 2],
+      bodies: { 1: PN_COUNTER_BODY, 2: PN_COUNTER_BODY },
+    });
     const { p } = decodePnCounterBody(body, new BodyReader(PN_COUNTER));
     return new PnCounterState(2, p);
   },

@@ -43,7 +43,7 @@ export function createGCounterV2(options?: CrdtProviderOptions): GCounterProvide
 
 /** Rewrites g-counter format-1 bytes as format-2 bytes (`CORRUPT_INPUT` for anything else). */
 export function migrateGCounterV1ToV2(bytes: Uint8Array): Uint8Array {
-  const { body } = decodeEnvelope(bytes, { kind: G_COUNTER, versions: [1] });
+  const { body } = decodeEnvelope(bytes, { kind: G_COUNTER, versions: [1], bodies: { 1: gCounterFormatV1.body } });
   const counts = gCounterFormatV1.decode(body, new BodyReader(G_COUNTER));
   return encodeEnvelope(G_COUNTER, 2, gCounterFormatV2.encode(counts));
 }
@@ -66,12 +66,13 @@ export function gCounterProvider(
 ): GCounterProvider {
   const maxBytes = resolveMaxBytes(G_COUNTER, options);
   const versions = reads.map((format) => format.version);
+  const bodies = Object.fromEntries(reads.map((format) => [format.version, format.body]));
   return Object.freeze({
     kind: G_COUNTER,
     formatVersion: write.version,
     empty: () => new GCounterState(write),
     fromPersisted(bytes: Uint8Array): GCounterState {
-      const { formatVersion, body } = decodeEnvelope(bytes, { kind: G_COUNTER, versions, maxBytes });
+      const { formatVersion, body } = decodeEnvelope(bytes, { kind: G_COUNTER, versions, bodies, maxBytes });
       const format = reads.find((f) => f.version === formatVersion) ?? write;
       return new GCounterState(write, format.decode(body, new BodyReader(G_COUNTER)));
     },

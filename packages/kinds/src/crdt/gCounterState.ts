@@ -1,5 +1,6 @@
 import type { CrdtState } from '@baton/core';
 import { encodeEnvelope } from '../codec/envelope.js';
+import type { BodySchema } from '../codec/bodySchema.js';
 import type { BodyReader } from './bodyReader.js';
 import { sameKindState } from './crdtProvider.js';
 import { OpFields } from './opFields.js';
@@ -17,9 +18,11 @@ export interface GCounterOp {
 /** One persisted format of the G-Counter: how counts become an envelope body and back. */
 export interface GCounterFormat {
   readonly version: number;
+  /** What a body of this format may hold, checked on the bytes before it is decoded. */
+  readonly body: BodySchema;
   /** The envelope body of `counts`. */
   encode(counts: ReplicaCounts): unknown;
-  /** Counts from a body, checked strictly (`CORRUPT_INPUT` through `reader`). */
+  /** Counts from a body, checked strictly (`CORRUPT_INPUT` through `reader`); takes the body over. */
   decode(body: unknown, reader: BodyReader): ReplicaCounts;
 }
 

@@ -4,7 +4,7 @@ import { decodeEnvelope } from '../codec/envelope.js';
 import { BodyReader } from './bodyReader.js';
 import { resolveMaxBytes } from './crdtProvider.js';
 import type { CrdtProvider, CrdtProviderOptions } from './crdtProvider.js';
-import { decodeLwwRegisterBody, LWW_REGISTER, LwwRegisterState } from './lwwRegisterState.js';
+import { decodeLwwRegisterBody, LWW_REGISTER, LWW_REGISTER_BODY, LwwRegisterState } from './lwwRegisterState.js';
 import type { LwwRegisterOp } from './lwwRegisterState.js';
 import type { CrdtPrimitive } from './primitive.js';
 
@@ -19,7 +19,12 @@ export function createLwwRegister(options?: CrdtProviderOptions): LwwRegisterPro
     formatVersion: 1,
     empty: () => new LwwRegisterState(1),
     fromPersisted(bytes: Uint8Array): LwwRegisterState {
-      const { body } = decodeEnvelope(bytes, { kind: LWW_REGISTER, versions: [1], maxBytes });
+      const { body } = decodeEnvelope(bytes, {
+        kind: LWW_REGISTER,
+        versions: [1],
+        bodies: { 1: LWW_REGISTER_BODY },
+        maxBytes,
+      });
       return new LwwRegisterState(1, decodeLwwRegisterBody(body, new BodyReader(LWW_REGISTER)));
     },
     schemaCompatCheck: (old: CrdtKindProvider): CompatVerdict =>

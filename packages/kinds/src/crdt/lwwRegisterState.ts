@@ -1,6 +1,9 @@
 import type { CrdtState } from '@baton/core';
 import { encodeEnvelope } from '../codec/envelope.js';
+import { bodySchema } from '../codec/bodySchema.js';
+import type { BodySchema } from '../codec/bodySchema.js';
 import type { BodyReader } from './bodyReader.js';
+import { numberSchema, primitiveSchema, replicaIdSchema } from './crdtSchemas.js';
 import { sameKindState } from './crdtProvider.js';
 import { OpFields } from './opFields.js';
 import { comparePrimitives, ownPrimitive } from './primitive.js';
@@ -101,6 +104,9 @@ export function compareWrites(a: LwwWrite, b: LwwWrite): number {
   if (a.replica !== b.replica) return a.replica < b.replica ? -1 : 1;
   return comparePrimitives(a.value, b.value);
 }
+
+/** What an LWW-Register body (format 1) may hold: `[]` or `[timestamp, replica, value]`. */
+export const LWW_REGISTER_BODY: BodySchema = bodySchema.tupleOrEmpty(numberSchema, replicaIdSchema, primitiveSchema);
 
 /** The write of a persisted LWW-Register body (`[]` or `[timestamp, replica, value]`), checked strictly. */
 export function decodeLwwRegisterBody(body: unknown, reader: BodyReader): LwwWrite | undefined {

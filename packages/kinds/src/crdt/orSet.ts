@@ -4,7 +4,7 @@ import { decodeEnvelope } from '../codec/envelope.js';
 import { BodyReader } from './bodyReader.js';
 import { resolveMaxBytes } from './crdtProvider.js';
 import type { CrdtProvider, CrdtProviderOptions } from './crdtProvider.js';
-import { decodeOrSetBody, OR_SET_FORMAT, OR_SET_READS } from './orSetFormats.js';
+import { decodeOrSetBody, OR_SET_BODIES, OR_SET_FORMAT, OR_SET_READS } from './orSetFormats.js';
 import { OR_SET, OrSetState } from './orSetState.js';
 import type { OrSetOp } from './orSetState.js';
 import type { CrdtPrimitive } from './primitive.js';
@@ -26,7 +26,12 @@ export function createOrSet(options?: CrdtProviderOptions): OrSetProvider {
     formatVersion: OR_SET_FORMAT,
     empty: () => new OrSetState(),
     fromPersisted(bytes: Uint8Array): OrSetState {
-      const { formatVersion, body } = decodeEnvelope(bytes, { kind: OR_SET, versions: OR_SET_READS, maxBytes });
+      const { formatVersion, body } = decodeEnvelope(bytes, {
+        kind: OR_SET,
+        versions: OR_SET_READS,
+        bodies: OR_SET_BODIES,
+        maxBytes,
+      });
       return new OrSetState(decodeOrSetBody(formatVersion, body, new BodyReader(OR_SET)));
     },
     schemaCompatCheck: (old: CrdtKindProvider): CompatVerdict =>

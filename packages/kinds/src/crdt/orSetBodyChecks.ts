@@ -4,25 +4,36 @@
  */
 import type { BodyReader } from './bodyReader.js';
 import type { ByteColumn } from './byteColumn.js';
-import { comparePrimitives, ownPrimitive, primitiveProblem } from './primitive.js';
+import { comparePrimitives, primitiveProblem, replicaIdProblem } from './primitive.js';
 import type { CrdtPrimitive } from './primitive.js';
 import { readVarint, varintSize } from './varint.js';
 
-/** The replica table (ids in strictly increasing order) and the causal context parallel to it (all ≥ 1). */
+/**
+ * The replica table (valid ids in strictly increasing order, hence distinct) and the causal
+ * context parallel to it (all ≥ 1), checked in place.
+ */
 export function readReplicaTable(
   replicasPart: unknown,
   contextPart: unknown,
   reader: BodyReader,
 ): { replicas: string[]; context: number[] } {
-  const replicas = reader.replicaIds(replicasPart, 'replicas');
-  for (let i = 1; i < replicas.length; i++)
-    if (!(replicas[i - 1]! < replicas[i]!)) throw reader.fail(`replicas are not in increasing order at index ${i}`);
-  return { replicas, context: reader.integers(contextPart, 'context', replicas.length, 1) };
+  const replicas = reader.array(replicasPart, 'replicas');
+  for (let i = 0; i < replicas.length; i++) {
+    const id = replicas[i];
+    if (replicaIdProblem(id) !== undefined) reader.replicaId(id, `replicas[${i}]`);
+    if (i > 0 && !((replicas[i - 1] as string) < (id as string)))
+      throw reader.fail(`replicas are not in increasing order at index ${i}`);
+  }
+  return {
+    replicas: replicas as string[],
+    context: reader.integers(contextPart, 'context', replicas.length, 1),
+  };
 }
 
 /**
- * The elements of `part`, checked and in their stored form (bytes copied out of the input): each a
- * valid primitive accepted by `accept` (else the problem it names), in strictly increasing order.
+ * The elements of `part`, checked in place and in their stored form: each a valid primitive
+ * accepted by `accept` (else the problem it names), in strictly increasing order. Byte strings
+ * are kept as they are (the body is the caller's own); `-0` becomes `0`.
  */
 export function readElements(
   part: unknown,
@@ -35,7 +46,7 @@ export function readElements(
     const value: unknown = elements[e];
     const problem = primitiveProblem(value) ?? accept(value as CrdtPrimitive);
     if (problem !== undefined) throw reader.fail(`${what}[${e}]: ${problem}`);
-    const element = typeof value === 'string' ? value : ownPrimitive(value as CrdtPrimitive);
+    const element = value === 0 ? 0 : (value as CrdtPrimitive);
     elements[e] = element;
     if (e > 0 && comparePrimitives(elements[e - 1]!, element) >= 0)
       throw reader.fail(`${what}[${e}] is not greater than the element before it`);
@@ -49,7 +60,7 @@ export const MIN_DOT_BYTES_PER_ELEMENT = 3;
 /**
  * Checks the dots of `count` elements (see `PackedOrSet`): per element 1..replicas dots, replica
  * indices strictly increasing, every counter within the context, no byte left over. Returns them
- * as a column of one item per element (the bytes copied out of the input).
+ * as a column of one item per element (over `dots` itself, the caller's own bytes).
  */
 export function readDots(
   dots: Uint8Array,
@@ -85,5 +96,5 @@ export function readDots(
     offsets[e + 1] = at;
   }
   if (at !== dots.length) throw fail(`${dots.length - at} bytes follow the last varint`);
-  return { bytes: dots.slice(), offsets };
+  return { bytes: dots, offsets };
 }

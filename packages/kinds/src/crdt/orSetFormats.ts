@@ -11,9 +11,19 @@
  *
  * Both are canonical: equal states give equal bodies.
  */
+import { bodySchema } from '../codec/bodySchema.js';
+import type { BodySchema } from '../codec/bodySchema.js';
 import type { BodyReader } from './bodyReader.js';
 import { itemCount } from './byteColumn.js';
 import { describeValue } from './crdtErrors.js';
+import {
+  columnSchema,
+  numbersSchema,
+  replicaIdsSchema,
+  sortedBytesSchema,
+  sortedPrimitivesSchema,
+  sortedScalarsSchema,
+} from './crdtSchemas.js';
 import { MIN_DOT_BYTES_PER_ELEMENT, readDots, readElements, readReplicaTable } from './orSetBodyChecks.js';
 import { stringRange } from './orSetPacked.js';
 import type { PackedOrSet } from './orSetPacked.js';
@@ -26,6 +36,20 @@ export const OR_SET_FORMAT = 2;
 
 /** The format versions the OR-Set reads. */
 export const OR_SET_READS: readonly number[] = [1, 2];
+
+/** What a body of each format may hold, checked on the bytes before it is decoded. */
+export const OR_SET_BODIES: Readonly<Record<number, BodySchema>> = Object.freeze({
+  1: bodySchema.tuple(replicaIdsSchema, numbersSchema, sortedPrimitivesSchema, columnSchema),
+  2: bodySchema.tuple(
+    replicaIdsSchema,
+    numbersSchema,
+    sortedScalarsSchema,
+    columnSchema,
+    columnSchema,
+    sortedBytesSchema,
+    columnSchema,
+  ),
+});
 
 /** The format-2 body of a packed OR-Set. */
 export function encodeOrSetBody(packed: PackedOrSet): unknown[] {
@@ -44,7 +68,9 @@ export function encodeOrSetBody(packed: PackedOrSet): unknown[] {
 /**
  * A persisted body of `formatVersion` (1 or 2), checked strictly and in one pass: everything
  * {@link PackedOrSet} promises, every dot within the context, no byte left over. Anything else is
- * `CORRUPT_INPUT`. Bytes are copied out of the input.
+ * `CORRUPT_INPUT`. The body must be the caller's own (as `decodeEnvelope` returns it: its byte
+ * strings are views of a private copy of the input): its arrays and byte strings become the
+ * packed form without a copy.
  */
 export function decodeOrSetBody(formatVersion: number, body: unknown, reader: BodyReader): PackedOrSet {
   return formatVersion === 1 ? decodeFormat1(body, reader) : decodeFormat2(body, reader);

@@ -4,7 +4,7 @@ import { decodeEnvelope } from '../codec/envelope.js';
 import { BodyReader } from './bodyReader.js';
 import { resolveMaxBytes } from './crdtProvider.js';
 import type { CrdtProvider, CrdtProviderOptions } from './crdtProvider.js';
-import { decodePnCounterBody, PN_COUNTER, PnCounterState } from './pnCounterState.js';
+import { decodePnCounterBody, PN_COUNTER, PN_COUNTER_BODY, PnCounterState } from './pnCounterState.js';
 import type { PnCounterOp } from './pnCounterState.js';
 
 /** A PN-Counter provider (`pnCounter` or one made by {@link createPnCounter}). */
@@ -18,7 +18,12 @@ export function createPnCounter(options?: CrdtProviderOptions): PnCounterProvide
     formatVersion: 1,
     empty: () => new PnCounterState(1),
     fromPersisted(bytes: Uint8Array): PnCounterState {
-      const { body } = decodeEnvelope(bytes, { kind: PN_COUNTER, versions: [1], maxBytes });
+      const { body } = decodeEnvelope(bytes, {
+        kind: PN_COUNTER,
+        versions: [1],
+        bodies: { 1: PN_COUNTER_BODY },
+        maxBytes,
+      });
       const { p, n } = decodePnCounterBody(body, new BodyReader(PN_COUNTER));
       return new PnCounterState(1, p, n);
     },

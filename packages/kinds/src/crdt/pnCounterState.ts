@@ -1,8 +1,13 @@
 import type { CrdtState } from '@baton/core';
 import { encodeEnvelope } from '../codec/envelope.js';
+import { bodySchema } from '../codec/bodySchema.js';
+import type { BodySchema } from '../codec/bodySchema.js';
 import type { BodyReader } from './bodyReader.js';
+import { isIntegerIn } from './bodyReader.js';
+import { numbersSchema, replicaIdsSchema } from './crdtSchemas.js';
 import { sameKindState } from './crdtProvider.js';
 import { OpFields } from './opFields.js';
+import { replicaIdProblem } from './primitive.js';
 import { ReplicaCounts } from './replicaCounts.js';
 
 /** The kind name of the PN-Counter. */
@@ -93,19 +98,33 @@ export class PnCounterState implements CrdtState<PnCounterOp, number> {
   }
 }
 
-/** The P and N halves of a persisted PN-Counter body `[replicaIds, p, n]`, checked strictly. */
+/** What a PN-Counter body (format 1) may hold: `[replicaIds, p, n]`. */
+export const PN_COUNTER_BODY: BodySchema = bodySchema.tuple(replicaIdsSchema, numbersSchema, numbersSchema);
+
+/**
+ * The P and N halves of a persisted PN-Counter body `[replicaIds, p, n]`, checked strictly and
+ * built straight into the maps the state keeps.
+ */
 export function decodePnCounterBody(body: unknown, reader: BodyReader): { p: ReplicaCounts; n: ReplicaCounts } {
   const [idsPart, pPart, nPart] = reader.array(body, 'the body [replicaIds, p, n]', 3);
-  const ids = reader.replicaIds(idsPart, 'replicaIds');
-  const p = reader.integers(pPart, 'p', ids.length, 0);
-  const n = reader.integers(nPart, 'n', ids.length, 0);
-  const pEntries: [string, number][] = [];
-  const nEntries: [string, number][] = [];
-  for (const [i, id] of ids.entries()) {
-    if (p[i] === 0 && n[i] === 0)
+  const ids = reader.array(idsPart, 'replicaIds');
+  const p = reader.array(pPart, 'p', ids.length);
+  const n = reader.array(nPart, 'n', ids.length);
+  const pCounts = new Map<string, number>();
+  const nCounts = new Map<string, number>();
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i] as string;
+    if (replicaIdProblem(id) !== undefined) reader.replicaId(id, `replicaIds[${i}]`);
+    const up = p[i];
+    const down = n[i];
+    if (!isIntegerIn(up, 0)) reader.integer(up, `p[${i}]`, 0);
+    if (!isIntegerIn(down, 0)) reader.integer(down, `n[${i}]`, 0);
+    if (up === 0 && down === 0)
       throw reader.fail(`replica ${JSON.stringify(id)} has neither increments nor decrements`);
-    if (p[i] !== 0) pEntries.push([id, p[i]!]);
-    if (n[i] !== 0) nEntries.push([id, n[i]!]);
+    if (pCounts.has(id) || nCounts.has(id))
+      throw reader.fail(`replicaIds[${i}]: replica id ${JSON.stringify(id)} appears twice`);
+    if (up !== 0) pCounts.set(id, up as number);
+    if (down !== 0) nCounts.set(id, down as number);
   }
-  return { p: new ReplicaCounts(pEntries), n: new ReplicaCounts(nEntries) };
+  return { p: ReplicaCounts.adopt(pCounts), n: ReplicaCounts.adopt(nCounts) };
 }

@@ -4,11 +4,21 @@
  * the maximum per replica, which is commutative, associative and idempotent.
  */
 export class ReplicaCounts {
-  readonly #counts: Map<string, number>;
+  #counts: Map<string, number>;
 
   /** Counts from trusted, already validated entries (positive safe integers, distinct replicas). */
   constructor(entries?: Iterable<readonly [string, number]>) {
     this.#counts = new Map(entries);
+  }
+
+  /**
+   * Counts held in `counts` itself (validated: positive safe integers), which the caller hands over:
+   * a decoder's fresh map becomes the state without a copy.
+   */
+  static adopt(counts: Map<string, number>): ReplicaCounts {
+    const adopted = new ReplicaCounts();
+    adopted.#counts = counts;
+    return adopted;
   }
 
   /** The number of replicas with a count. */

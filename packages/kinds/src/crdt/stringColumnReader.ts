@@ -14,7 +14,7 @@ const MAX_STRING_BYTES = 3 * crdtLimits.maxStringLength;
  * most `maxCount` valid UTF-8 strings of at most `crdtLimits.maxStringLength` code units, in
  * strictly increasing UTF-16 order (no duplicates). Anything else throws the error `fail(message)`
  * returns. Returns the strings (decoded `decodeBytes` bytes at a time; tests pass a small number)
- * and the column (its bytes copied out of the input).
+ * and the column, over `utf8` and `lengths` themselves (the caller's own bytes, not copied).
  */
 export function readStringColumn(
   utf8: Uint8Array,
@@ -58,7 +58,7 @@ export function readStringColumn(
   const strings = decodeStrings(utf8, offsets, decodeBytes, fail);
   for (const k of undecided)
     if (!(strings[k - 1]! < strings[k]!)) throw fail(`strings[${k}] is not greater than the string before it`);
-  return { strings, column: { bytes: utf8.slice(), offsets, lengths: lengths.slice() } };
+  return { strings, column: { bytes: utf8, offsets, lengths } };
 }
 
 /** Strict UTF-8 (a byte order mark is kept as a character, like any other). */

@@ -1,0 +1,172 @@
+/**
+ * Schemas of msgpack documents (envelope bodies), checked on the bytes by `checkMsgpack` before
+ * anything is decoded. A schema says exactly what a body may hold, so a structure the kind cannot
+ * contain — another type, a deeper nesting, more items than the bytes left can hold, a string or
+ * byte string over its limit, an extension other than bigints — is refused before msgpackr
+ * allocates anything for it.
+ */
+
+/** A text string whose UTF-8 takes `minBytes..maxBytes` bytes. */
+export interface StrSchema {
+  readonly type: 'str';
+  readonly minBytes: number;
+  readonly maxBytes: number;
+}
+
+/** A number: a msgpack integer of at most 32 bits or a float (64-bit integers decode as bigints). */
+export interface NumberSchema {
+  readonly type: 'number';
+}
+
+/** `true` or `false`. */
+export interface BoolSchema {
+  readonly type: 'bool';
+}
+
+/** A byte string of at most `maxBytes` bytes. */
+export interface BinSchema {
+  readonly type: 'bin';
+  readonly maxBytes: number;
+}
+
+/** A bigint: a msgpack 64-bit integer, or msgpackr's bigint extension (type 0x42) of 1..`maxBytes` bytes. */
+export interface BigIntSchema {
+  readonly type: 'bigint';
+  readonly maxBytes: number;
+}
+
+/** One of several leaf schemas, chosen by the msgpack type of the value (at most one option per type). */
+export interface OneOfSchema {
+  readonly type: 'oneOf';
+  readonly options: readonly (StrSchema | NumberSchema | BoolSchema | BinSchema | BigIntSchema)[];
+  /** Names the union in errors (e.g. `a CRDT primitive`). */
+  readonly description: string;
+}
+
+/** An array of exactly `items.length` values, item `i` of schema `items[i]` (or empty, when `orEmpty`). */
+export interface TupleSchema {
+  readonly type: 'tuple';
+  readonly items: readonly BodySchema[];
+  readonly orEmpty?: boolean;
+}
+
+/**
+ * An array of at most `maxItems` values of schema `item`. With `increasingBins`, every byte
+ * string of the list is greater (bytewise, then longer) than the byte string before it.
+ */
+export interface ListSchema {
+  readonly type: 'list';
+  readonly item: BodySchema;
+  readonly maxItems: number;
+  readonly increasingBins?: boolean;
+}
+
+/** A map of at most `maxEntries` entries `key → value`, with no key twice. */
+export interface MapSchema {
+  readonly type: 'map';
+  readonly key: BodySchema;
+  readonly value: BodySchema;
+  readonly maxEntries: number;
+}
+
+/**
+ * Any msgpack value (no extension but bigints), nested at most {@link ANY_MAX_DEPTH} levels, whose
+ * decoded form is estimated to take at most {@link ANY_BYTES_PER_INPUT_BYTE} bytes of memory per
+ * input byte (plus {@link ANY_ALLOWANCE_BYTES}). What a reader without a schema gets.
+ */
+export interface AnySchema {
+  readonly type: 'any';
+}
+
+/** A schema of a msgpack document (see the module comment). */
+export type BodySchema =
+  | StrSchema
+  | NumberSchema
+  | BoolSchema
+  | BinSchema
+  | BigIntSchema
+  | OneOfSchema
+  | TupleSchema
+  | ListSchema
+  | MapSchema
+  | AnySchema;
+
+/** Deepest nesting of arrays and maps an {@link AnySchema} value may have. */
+export const ANY_MAX_DEPTH = 64;
+
+/** Memory the decoded form of an {@link AnySchema} value may take per input byte, as estimated on the bytes. */
+export const ANY_BYTES_PER_INPUT_BYTE = 16;
+
+/** Estimated decoded memory every {@link AnySchema} value may take whatever its size (small documents always pass). */
+export const ANY_ALLOWANCE_BYTES = 64 * 1024;
+
+/** Largest bigint extension payload msgpackr writes for a bigint of `bits` bits (two's complement, 64-bit words). */
+export function bigintExtensionBytes(bits: number): number {
+  return 8 * Math.ceil((bits + 1) / 64);
+}
+
+/** Builders of {@link BodySchema}s. */
+export const bodySchema = Object.freeze({
+  str: (minBytes: number, maxBytes: number): StrSchema => ({ type: 'str', minBytes, maxBytes }),
+  number: (): NumberSchema => NUMBER,
+  bool: (): BoolSchema => BOOL,
+  bin: (maxBytes: number): BinSchema => ({ type: 'bin', maxBytes }),
+  bigint: (maxBytes: number): BigIntSchema => ({ type: 'bigint', maxBytes }),
+  oneOf: (description: string, ...options: OneOfSchema['options']): OneOfSchema => ({
+    type: 'oneOf',
+    options,
+    description,
+  }),
+  tuple: (...items: BodySchema[]): TupleSchema => ({ type: 'tuple', items }),
+  tupleOrEmpty: (...items: BodySchema[]): TupleSchema => ({ type: 'tuple', items, orEmpty: true }),
+  list: (item: BodySchema, maxItems: number, options: { increasingBins?: boolean } = {}): ListSchema => ({
+    type: 'list',
+    item,
+    maxItems,
+    ...(options.increasingBins === true ? { increasingBins: true } : {}),
+  }),
+  map: (key: BodySchema, value: BodySchema, maxEntries: number): MapSchema => ({
+    type: 'map',
+    key,
+    value,
+    maxEntries,
+  }),
+  any: (): AnySchema => ANY,
+});
+
+const NUMBER: NumberSchema = Object.freeze({ type: 'number' });
+const BOOL: BoolSchema = Object.freeze({ type: 'bool' });
+const ANY: AnySchema = Object.freeze({ type: 'any' });
+
+const minSizes = new WeakMap<BodySchema, number>();
+
+/** The fewest bytes a value of `schema` takes in msgpack (a lower bound: counts are checked against it). */
+export function minEncodedSize(schema: BodySchema): number {
+  let size = minSizes.get(schema);
+  if (size !== undefined) return size;
+  switch (schema.type) {
+    case 'str':
+      size = 1 + schema.minBytes;
+      break;
+    case 'bin':
+      size = 2;
+      break;
+    case 'bigint':
+      size = 3; // fixext 1
+      break;
+    case 'oneOf':
+      size = Math.min(...schema.options.map(minEncodedSize));
+      break;
+    case 'tuple':
+      size = schema.orEmpty === true ? 1 : schema.items.reduce((sum, item) => sum + minEncodedSize(item), 1);
+      break;
+    case 'number':
+    case 'bool':
+    case 'list':
+    case 'map':
+    case 'any':
+      size = 1;
+  }
+  minSizes.set(schema, size);
+  return size;
+}
