@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { syncDirectory } from '../durable/atomicFile.js';
 import { ReloadError } from '../errors/reloadError.js';
 import { errnoOf, fsError } from './fsErrors.js';
 import { inspectInstalledCopy, writeStaging } from './installedCopy.js';
+import { sideName, sweepLeftovers } from './runtimeLeftovers.js';
 import { preparePrivateDirectory, prepareRuntimeRoot } from './runtimeRoot.js';
 import type { VerifiedPlugin } from './verifyDirectory.js';
 
@@ -44,6 +44,7 @@ export async function installPlugin(verified: VerifiedPlugin, runtimeRoot: strin
   const root = await prepareRuntimeRoot(runtimeRoot, plugin);
   const parent = join(root, manifest.name.replace(/[^A-Za-z0-9._-]/g, '_'));
   await preparePrivateDirectory(parent, plugin);
+  await sweepLeftovers(parent);
   const safeVersion = manifest.version.replace(/[^A-Za-z0-9._-]/g, '_');
   const directory = join(parent, `${safeVersion}-${verified.digest.slice(0, 16)}`);
   const entryPath = join(directory, ...manifest.entry.split('/'));
@@ -76,10 +77,7 @@ export async function installPlugin(verified: VerifiedPlugin, runtimeRoot: strin
 
 /** Renames a damaged copy out of the way; `undefined` when another process already moved it. */
 async function moveAside(directory: string, plugin: string): Promise<string | undefined> {
-  const aside = join(
-    dirname(directory),
-    `.${basename(directory)}.${process.pid}.${randomBytes(4).toString('hex')}.damaged`,
-  );
+  const aside = sideName(directory, 'damaged');
   try {
     await rename(directory, aside);
     return aside;

@@ -1,9 +1,10 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { lstat, mkdir, open, readdir, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { syncDirectory } from '../durable/atomicFile.js';
 import { forEachFile, readArtifactFile } from './artifactFiles.js';
 import { errnoOf, fsError } from './fsErrors.js';
+import { sideName } from './runtimeLeftovers.js';
 import { currentUid } from './runtimeRoot.js';
 import type { VerifiedPlugin } from './verifyDirectory.js';
 
@@ -80,14 +81,16 @@ export async function inspectInstalledCopy(directory: string, verified: Verified
 /**
  * Writes the verified files into a new staging directory beside `directory` (0700 directories,
  * 0600 files), fsyncing every file and then every directory, so that once it is renamed into place
- * a crash cannot leave a torn copy. Returns the staging path; removes it again on failure.
+ * a crash cannot leave a torn copy. Returns the staging path; removes it again on failure. With
+ * `kind: 'private'` the directory is a copy this process imports from itself.
  */
-export async function writeStaging(directory: string, verified: VerifiedPlugin): Promise<string> {
+export async function writeStaging(
+  directory: string,
+  verified: VerifiedPlugin,
+  kind: 'staging' | 'private' = 'staging',
+): Promise<string> {
   const plugin = verified.manifest.name;
-  const staging = join(
-    dirname(directory),
-    `.${basename(directory)}.${process.pid}.${randomBytes(4).toString('hex')}.staging`,
-  );
+  const staging = sideName(directory, kind);
   let target = staging;
   try {
     await mkdir(staging, { mode: 0o700 });

@@ -7,6 +7,7 @@ import { loadPluginVersion } from './loadPluginVersion.js';
 import { verifyPluginDirectory } from './verifyDirectory.js';
 import type { VerifiedPlugin } from './verifyDirectory.js';
 import {
+  importDuringRepairInChild,
   jobsArtifact,
   jobsPluginFiles,
   loadInChild,
@@ -132,6 +133,23 @@ describe('the runtime directory is never trusted', () => {
       expect(await runtimeEntries(runtime)).toEqual([directory.split('/').at(-1)]);
     }
   });
+
+  it.each(['dir', 'load'] as const)(
+    'a copy moved aside (%s) between the check and the import: the verified code runs from a private copy, swept later',
+    async (mode) => {
+      const artifact = await jobsArtifact('1.0.0', `verified-${mode}`);
+      const runtime = await tempDir('runtime');
+      const child = await importDuringRepairInChild(artifact, runtime, mode);
+      expect(child).toMatchObject({ origin: `verified-${mode}` });
+      expect(child.directory).toMatch(/\/\.1\.0\.0-[0-9a-f]{16}\.\d+\.[0-9a-f]{8}\.private$/);
+      // The private copy belonged to a process that has ended: the next install removes it.
+      const verified = await verifyPluginDirectory(artifact, { trustedKeys: testTrusted });
+      const installed = await installPlugin(verified, runtime);
+      const left = (await runtimeEntries(runtime)).filter((name) => name.endsWith('.private'));
+      expect(left).toEqual([]);
+      expect(await tree(installed.directory)).toEqual(verifiedTree(verified));
+    },
+  );
 
   it('processes that load while others repair the same copy all run the verified code', async () => {
     const artifact = await jobsArtifact('1.0.0', 'verified-race');

@@ -55,6 +55,7 @@ export async function jobsArtifact(version = '1.0.0', origin = 'verified'): Prom
 
 const packageRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const loadScript = fileURLToPath(new URL('./loadInChild.ts', import.meta.url));
+const raceScript = fileURLToPath(new URL('./importRaceChild.ts', import.meta.url));
 
 /** What {@link loadInChild} reports: the `origin` export of the imported module, and the install. */
 export interface ChildLoad {
@@ -71,12 +72,21 @@ export interface ChildLoad {
 export async function loadInChild(
   artifact: string,
   runtime: string,
-  options: { uid?: number } = {},
+  options: { uid?: number; script?: string; args?: string[] } = {},
 ): Promise<ChildLoad> {
   const { stdout } = await promisify(execFile)(
     process.execPath,
-    ['--import', 'tsx', loadScript, artifact, runtime, testKey.publicKeyPem],
+    ['--import', 'tsx', options.script ?? loadScript, artifact, runtime, testKey.publicKeyPem, ...(options.args ?? [])],
     { cwd: packageRoot, ...(options.uid === undefined ? {} : { uid: options.uid, gid: options.uid }) },
   );
   return JSON.parse(stdout.trim().split('\n').at(-1)!) as ChildLoad;
+}
+
+/**
+ * Imports `artifact` in a second process while the shared copy is moved aside between the check of
+ * the copy and the import (`dir`), or a file of it between Node's resolution and its read (`load`),
+ * as a concurrent repair does.
+ */
+export function importDuringRepairInChild(artifact: string, runtime: string, mode: 'dir' | 'load'): Promise<ChildLoad> {
+  return loadInChild(artifact, runtime, { script: raceScript, args: [mode] });
 }
