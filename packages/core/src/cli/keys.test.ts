@@ -1,7 +1,9 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createPrivateKey } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { jobsPluginFiles, tempDir, writeTree } from '../loader/__tests__/artifactKit.js';
+import { signManifest, trustedKey } from '../loader/signing.js';
 import { main } from './main.js';
 
 async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -79,5 +81,14 @@ describe('key files on the command line', () => {
       expect(result.code).toBe(1);
       expect(result.err).toContain(message);
     }
+  });
+
+  it('the library refuses the same mix-ups: a private KeyObject or PEM as trusted key, a public PEM as signing key', async () => {
+    const { key, pub } = await setup();
+    const [privatePem, publicPem] = await Promise.all([readFile(key, 'utf8'), readFile(pub, 'utf8')]);
+    expect(() => trustedKey(privatePem)).toThrow(/this is a private \(signing\) key/);
+    expect(() => trustedKey(createPrivateKey(privatePem))).toThrow(/this is a private \(signing\) key/);
+    expect(() => signManifest(new Uint8Array(1), publicPem)).toThrow(/this is a public key/);
+    expect(trustedKey(publicPem).keyId).toMatch(/^[0-9a-f]{16}$/);
   });
 });

@@ -42,7 +42,7 @@ export async function installPlugin(verified: VerifiedPlugin, runtimeRoot: strin
   const { manifest } = verified;
   const plugin = manifest.name;
   const root = await prepareRuntimeRoot(runtimeRoot, plugin);
-  const parent = join(root, manifest.name.replace(/[^A-Za-z0-9._-]/g, '_'));
+  const parent = join(root, folderName(manifest.name));
   await preparePrivateDirectory(parent, plugin);
   await sweepLeftovers(parent);
   const safeVersion = manifest.version.replace(/[^A-Za-z0-9._-]/g, '_');
@@ -97,4 +97,13 @@ async function renameInto(staging: string, directory: string, plugin: string): P
     if (code === 'ENOTEMPTY' || code === 'EEXIST' || code === 'ENOTDIR' || code === 'EISDIR') return false;
     throw fsError(error, { doing: `renaming ${staging} into place at`, path: directory, plugin });
   }
+}
+
+/**
+ * The folder of a plugin in the runtime root: its name with unsafe characters replaced, and never
+ * a name Node's module resolution gives a meaning to (the root refuses those).
+ */
+function folderName(name: string): string {
+  const safe = name.replace(/[^A-Za-z0-9._-]/g, '_');
+  return /^(node_modules|package\.json)$/i.test(safe) ? `_${safe}` : safe;
 }

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { installPlugin } from './installRuntime.js';
 import { loadPluginVersion } from './loadPluginVersion.js';
 import { verifyPluginDirectory } from './verifyDirectory.js';
-import { jobsArtifact, tempDir, testTrusted } from './__tests__/artifactKit.js';
+import { signPluginDirectory } from './signArtifact.js';
+import { jobsArtifact, jobsPluginFiles, tempDir, testKey, testTrusted, writeTree } from './__tests__/artifactKit.js';
 
 /** Another user's uid: these tests run as root here, which may chown to anyone. */
 const OTHER_UID = 4242;
@@ -93,5 +94,19 @@ describe('the runtime root must be private to this user (like ssh StrictModes)',
     await chmod(root, 0o755);
     await installPlugin(await verified(), root);
     expect((await stat(root)).mode & 0o777).toBe(0o700);
+  });
+
+  it('a plugin named node_modules gets a folder that cannot steer resolution, and the root stays usable', async () => {
+    const root = await tempDir('runtime');
+    const dir = await tempDir('artifact');
+    await writeTree(dir, jobsPluginFiles('1.0.0'));
+    await signPluginDirectory(dir, testKey.privateKeyPem, {
+      name: 'node_modules',
+      version: '1.0.0',
+      entry: 'index.js',
+    });
+    const odd = await installPlugin(await verifyPluginDirectory(dir, { trustedKeys: testTrusted }), root);
+    expect(odd.directory.startsWith(join(root, '_node_modules') + '/')).toBe(true);
+    expect((await installPlugin(await verified(), root)).directory.startsWith(join(root, 'jobs') + '/')).toBe(true);
   });
 });
