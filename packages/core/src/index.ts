@@ -159,3 +159,4 @@ export type { InstalledPlugin } from './loader/installRuntime.js';
 export type { LoadedPluginVersion, LoadPluginVersionOptions } from './loader/loadPluginVersion.js';
 export type { ManifestDraft } from './loader/signArtifact.js';
 export { collectRegistrations } from './loader/collectRegistrations.js';
+export type { CollectRegistrationsOptions } from './loader/collectRegistrations.js';
