@@ -29,7 +29,8 @@ export async function inspectInstalledCopy(directory: string, verified: Verified
   if (!top.isDirectory()) return damaged('it is not a directory');
   const uid = currentUid();
   if (uid !== undefined && top.uid !== uid) return damaged(`it is owned by uid ${top.uid}`);
-  if ((top.mode & 0o777) !== 0o700) return damaged(`its mode is ${(top.mode & 0o777).toString(8)}, not 700`);
+  if (uid !== undefined && (top.mode & 0o777) !== 0o700)
+    return damaged(`its mode is ${(top.mode & 0o777).toString(8)}, not 700`);
   const expectedDirs = new Set<string>();
   for (const path of verified.files.keys()) {
     for (let dir = dirname(path); dir !== '.'; dir = dirname(dir)) expectedDirs.add(dir);
