@@ -1,4 +1,4 @@
-import { lstat, mkdir, readFile, readdir, symlink, truncate, writeFile } from 'node:fs/promises';
+import { chmod, chown, lstat, mkdir, readFile, readdir, symlink, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -111,6 +111,8 @@ describe('the runtime directory is never trusted', () => {
       [() => writeFile(join(directory, 'lib', 'extra.js'), ''), "unexpected file 'lib/extra.js'"],
       [() => mkdir(join(directory, 'node_modules')), "unexpected directory 'node_modules'"],
       [() => writeFile(join(directory, 'index.js'), ''), "'index.js' has another size"],
+      [() => chmod(directory, 0o777), 'its mode is 777, not 700'],
+      ...(process.getuid?.() === 0 ? ([[() => chown(directory, 4242, 4242), 'it is owned by uid 4242']] as const) : []),
     ] as const) {
       await damage();
       const again = await installPlugin(verified, runtime);
