@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { createPluginHost, definePlugin } from '@baton/core';
 import type { CdcBatch, CdcOutputProvider, PluginDefinition } from '@baton/core';
 import { fc, test } from '@fast-check/vitest';
@@ -8,6 +10,7 @@ import { CdcPosition } from './cdcPosition.js';
 import { ChangeLog } from './changeLog.js';
 import { fileCdcOutput } from './fileCdcOutput.js';
 import { readFileSink } from './readFileSink.js';
+import { LOCK_FILE } from './sinkLock.js';
 
 const plugin = (version: string, outputs: readonly CdcOutputProvider[]): PluginDefinition =>
   definePlugin({
@@ -38,6 +41,7 @@ describe('CDC outputs under a real PluginHost reload', () => {
       await host.load(plugin('1.0.0', outputs(1 << 20)));
       const files = await host.startCdc({ name: 'feed-files', output: 'files', fromLsn: 0n });
       const callback = await host.startCdc({ name: 'feed-callback', output: 'callback', fromLsn: 0n });
+      const lockRecord = await readFile(join(dir.path, LOCK_FILE), 'utf8');
       const all = [...log.readFrom(0n)];
       const reloadAt = reloadSeed % (all.length + 1);
       for (const batch of all.slice(0, reloadAt)) {
@@ -47,6 +51,8 @@ describe('CDC outputs under a real PluginHost reload', () => {
       const result = await host.reload(plugin('2.0.0', outputs(64)));
       expect(result.handoffs.map((h) => h.name).sort()).toEqual(['feed-callback', 'feed-files']);
       expect(files.version).toBe('2.0.0');
+      // The reload's shutdown → start handoff kept this process's lock: no other process could take the sink.
+      expect(await readFile(join(dir.path, LOCK_FILE), 'utf8')).toBe(lockRecord);
       // The engine re-feeds from some earlier LSN (as after a restart of its pump): nothing is written twice.
       const refeed = BigInt(refeedSeed) % ((files.deliveredThrough ?? 0n) + 1n);
       expect(files.deliveredThrough).toBe(reloadAt === 0 ? 0n : all[reloadAt - 1]!.lsnEnd);

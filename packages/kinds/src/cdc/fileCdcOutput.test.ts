@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
@@ -142,17 +142,21 @@ describe('fileCdcOutput: reload handoff', () => {
     expect(ranges((await readFileSink(dir.path)).batches)).toEqual(['0-1', '1-2']);
   });
 
-  it('leaves stray temp files of an interrupted checkpoint alone', async () => {
+  it('removes the temp files of checkpoint writes killed with their process on start, and nothing else', async () => {
     await using dir = await tempDir();
     const output = fileCdcOutput({ name: 'feed', directory: dir.path });
     const stream = await output.start({ fromLsn: 0n });
     await stream.deliver(batchAt(0n, 2));
     await stream.checkpoint();
     await stream.shutdown();
-    await writeFile(join(dir.path, '.checkpoint.bin.1.abc.tmp'), 'half a checkpoint');
+    const killed = `.checkpoint.bin.${4_194_304 + 7}.0123456789ab.tmp`; // a pid no process has
+    const foreign = ['.checkpoint.bin.1.abc.tmp', 'notes.txt', `.changes.bcdc.${4_194_304 + 7}.0123456789ab.tmp`];
+    for (const name of [killed, ...foreign]) await writeFile(join(dir.path, name), 'half a checkpoint');
     const again = await output.start({ fromLsn: 2n });
     await again.shutdown();
-    expect(await readFile(join(dir.path, '.checkpoint.bin.1.abc.tmp'), 'utf8')).toBe('half a checkpoint');
+    const left = await readdir(dir.path);
+    expect(left).not.toContain(killed);
+    for (const name of foreign) expect(await readFile(join(dir.path, name), 'utf8')).toBe('half a checkpoint');
     expect(ranges((await readFileSink(dir.path)).batches)).toEqual(['0-2']);
   });
 });

@@ -1,7 +1,12 @@
 import { mkdir, realpath } from 'node:fs/promises';
+import { join } from 'node:path';
+import { removeStaleTempFiles, withIo } from '@baton/core';
 import type { CdcOutputProvider, CdcStartOptions } from '@baton/core';
 import { checkLsn, closedCdc, invalidCdc, throwIfAborted } from './batchCheck.js';
+import { CHECKPOINT_FILE } from './fileCheckpoint.js';
 import { FileCdcStream } from './fileCdcStream.js';
+import { beginSinkStart, holdSinkLock } from './sinkLock.js';
+import type { SinkLease } from './sinkLock.js';
 import { claimSink, releaseSink, transferSink } from './sinkOwnership.js';
 import { reconcileSink } from './sinkReconcile.js';
 import type { FileCdcRecovery } from './sinkReconcile.js';
@@ -42,14 +47,22 @@ function positiveInteger(name: string, key: string, value: number | undefined, f
 
 /**
  * A CDC output writing batches to files in `directory`: an append-only sink of Arrow IPC stream
- * records (`changes.bcdc`) and a checksummed, atomically replaced checkpoint (`checkpoint.bin`)
- * saying how many bytes of the sink are committed and through which LSN.
+ * records and commit markers (`changes.bcdc`), a checksummed, atomically replaced checkpoint
+ * (`checkpoint.bin`) saying how many bytes of the sink are committed and through which LSN, and a
+ * lock file (`sink.lock`).
  *
- * Exactly once: `checkpoint()` makes the sink durable before the checkpoint moves; `start` cuts the
- * sink back to the checkpoint (dropping batches written after it and torn tails) and skips
- * re-delivered batches that end at or before it. A reload handoff (checkpoint → shutdown → start on
- * the new version over the same directory) and a crash/restart therefore neither lose nor duplicate
- * a batch. The latest stream started on a directory fences older ones in this process.
+ * Exactly once: `checkpoint()` makes the sink durable before the checkpoint moves; `start` checks
+ * the committed chain of records, cuts the sink back to the checkpoint (dropping batches written
+ * after it and torn tails) and skips re-delivered batches that end at or before it. A reload
+ * handoff (checkpoint → shutdown → start on the new version over the same directory) and a
+ * crash/restart therefore neither lose nor duplicate a batch.
+ *
+ * One writer: the latest stream started on a directory fences older ones in this process, and the
+ * process holds an exclusive lock on the directory against other processes from the first start
+ * until its last stream there is shut down (across reload handoffs). A `start` in a second process
+ * is `LOCKED` (retryable) naming the holder's pid, host and since when; the lock of a process that
+ * died (same host: pid gone or reused, checked with its start time) is taken over. A holder on
+ * another host cannot be checked: remove its lock file by hand once that host is gone.
  */
 export function fileCdcOutput(options: FileCdcOutputOptions): FileCdcOutput {
   const { name, directory } = options;
@@ -70,39 +83,55 @@ export function fileCdcOutput(options: FileCdcOutputOptions): FileCdcOutput {
       const fromLsn =
         startOptions.fromLsn === undefined ? undefined : checkLsn(startOptions.fromLsn, 'fromLsn', { key: name });
       throwIfAborted(startOptions.signal, { key: name }, 'start');
-      await mkdir(directory, { recursive: true });
-      const resolved = await realpath(directory);
-      // Claim first: an older stream on this sink is fenced and its in-flight I/O has settled.
-      let ready!: (stream: FileCdcStream | undefined) => void;
-      const settled = new Promise<FileCdcStream | undefined>((resolve) => (ready = resolve));
-      const claim = { idle: async () => void (await (await settled)?.idle()) };
-      await claimSink(resolved, claim);
+      const io = { kind: 'cdcOutput', key: name, step: 'start', prefix: `CDC '${name}': ` };
+      // Synchronously, before anything is awaited: the lock a shutdown just let go of stays held.
+      const started = beginSinkStart(name);
+      let lease: SinkLease | undefined;
       try {
-        const { handle, durable } = await reconcileSink({
-          key: name,
-          directory: resolved,
-          fromLsn,
-          recovery,
-          maxBatchBytes,
-        });
-        const stream = new FileCdcStream({
-          key: name,
-          directory: resolved,
-          handle,
-          durable,
-          maxBatchBytes,
-          bufferBytes,
-        });
-        if (!transferSink(resolved, claim, stream)) {
-          await handle.close();
-          throw closedCdc({ key: name }, 'start', `a newer start on ${resolved} took the sink over`);
+        await withIo('create directory', directory, () => mkdir(directory, { recursive: true }), io);
+        const resolved = await withIo('resolve directory', directory, () => realpath(directory), io);
+        lease = await holdSinkLock(resolved, name);
+        throwIfAborted(startOptions.signal, { key: name }, 'start');
+        // Claim first: an older stream on this sink is fenced and its in-flight I/O has settled.
+        let ready!: (stream: FileCdcStream | undefined) => void;
+        const settled = new Promise<FileCdcStream | undefined>((resolve) => (ready = resolve));
+        const claim = { idle: async () => void (await (await settled)?.idle()) };
+        await claimSink(resolved, claim);
+        try {
+          await removeStaleTempFiles(join(resolved, CHECKPOINT_FILE), io);
+          const { handle, durable } = await reconcileSink({
+            key: name,
+            directory: resolved,
+            fromLsn,
+            recovery,
+            maxBatchBytes,
+            validated: lease.validated,
+          });
+          lease.validated = durable;
+          const stream = new FileCdcStream({
+            key: name,
+            directory: resolved,
+            handle,
+            durable,
+            maxBatchBytes,
+            bufferBytes,
+            lease,
+          });
+          if (!transferSink(resolved, claim, stream)) {
+            await handle.close();
+            throw closedCdc({ key: name }, 'start', `a newer start on ${resolved} took the sink over`);
+          }
+          lease = undefined; // the stream releases it
+          ready(stream);
+          return stream;
+        } catch (error) {
+          releaseSink(resolved, claim);
+          ready(undefined);
+          throw error;
         }
-        ready(stream);
-        return stream;
-      } catch (error) {
-        releaseSink(resolved, claim);
-        ready(undefined);
-        throw error;
+      } finally {
+        lease?.release();
+        started();
       }
     },
   };

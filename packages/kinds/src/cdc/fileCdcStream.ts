@@ -1,11 +1,14 @@
-import { ReloadError } from '@baton/core';
+import { join } from 'node:path';
+import { ioFailed, ReloadError } from '@baton/core';
 import type { FileHandle } from 'node:fs/promises';
 import type { CallOptions, CdcBatch, CdcStream } from '@baton/core';
 import { checkBatch, closedCdc, invalidCdc, placeBatch, throwIfAborted } from './batchCheck.js';
 import type { CdcErrorContext } from './batchCheck.js';
-import { writeCheckpoint } from './fileCheckpoint.js';
+import { SINK_FILE, writeCheckpoint } from './fileCheckpoint.js';
 import type { FileCheckpoint } from './fileCheckpoint.js';
-import { encodeRecord } from './sinkRecord.js';
+import { afterBatch, afterMarker, markerAt } from './sinkChain.js';
+import type { SinkLease } from './sinkLock.js';
+import { encodeMarker, encodeRecord } from './sinkRecord.js';
 import { ownsSink, releaseSink } from './sinkOwnership.js';
 import type { SinkOwner } from './sinkOwnership.js';
 
@@ -19,6 +22,8 @@ export interface FileCdcStreamInit {
   readonly durable: FileCheckpoint;
   readonly maxBatchBytes: number;
   readonly bufferBytes: number;
+  /** This stream's share of the process's lock on the sink (released on shutdown or when fenced). */
+  readonly lease: SinkLease;
 }
 
 type StreamState =
@@ -26,9 +31,11 @@ type StreamState =
 
 /**
  * A live stream of a file CDC output. `deliver` encodes a batch as a sink record and appends it
- * (buffered up to `bufferBytes`); `checkpoint` writes the buffer, fsyncs the sink and then
- * atomically replaces the checkpoint, so the checkpoint never covers bytes that are not durable.
- * Calls run one at a time in call order.
+ * (buffered up to `bufferBytes`); `checkpoint` appends a commit marker, writes the buffer, fsyncs
+ * the sink and then atomically replaces the checkpoint, so the checkpoint never covers bytes that
+ * are not durable. Calls run one at a time in call order. A failed write or sync of the sink or
+ * the checkpoint is `IO_FAILED` naming the file (the system error as `cause`), and the stream then
+ * refuses further calls: start the output again, which resumes from what is committed.
  */
 export class FileCdcStream implements CdcStream, SinkOwner {
   readonly #context: CdcErrorContext;
@@ -50,7 +57,10 @@ export class FileCdcStream implements CdcStream, SinkOwner {
     this.#current = init.durable;
     this.#durable = init.durable;
     this.#written = init.durable.offset;
+    this.#sinkPath = join(init.directory, SINK_FILE);
   }
+
+  readonly #sinkPath: string;
 
   /** LSN through which the sink holds batches (delivered, not necessarily checkpointed). */
   get position(): bigint {
@@ -78,30 +88,35 @@ export class FileCdcStream implements CdcStream, SinkOwner {
       const record = encodeRecord(batch, this.#init.maxBatchBytes);
       if (typeof record === 'string')
         throw invalidCdc(this.#context, `batch [${batch.lsnStart}, ${batch.lsnEnd}) is too large: ${record}`);
-      this.#pending.push(record);
-      this.#pendingBytes += record.byteLength;
-      const { offset, baseLsn } = this.#current;
-      this.#current = { lsn: batch.lsnEnd, offset: offset + record.byteLength, lastRecordOffset: offset, baseLsn };
+      this.#append(record);
+      const crc = new DataView(record.buffer, record.byteOffset).getUint32(32, true);
+      this.#current = afterBatch(this.#current, record.byteLength, batch.lsnEnd, crc);
       if (this.#pendingBytes >= this.#init.bufferBytes) await this.#flush();
     });
   }
 
   /**
-   * Writes buffered records, fsyncs the sink, then persists the checkpoint atomically. Returns the
-   * LSN through which the sink is complete and durable.
+   * Appends a commit marker, writes buffered records, fsyncs the sink, then persists the checkpoint
+   * atomically. Returns the LSN through which the sink is complete and durable.
    */
   checkpoint(options: CallOptions = {}): Promise<bigint> {
     return this.#serial('checkpoint', async () => {
       throwIfAborted(options.signal, this.#context, 'checkpoint');
-      await this.#flush();
-      const target = this.#current;
-      if (target !== this.#durable) {
-        await this.#guard(() => this.#init.handle.datasync());
-        // A failed checkpoint write leaves the old (or the new) checkpoint whole: the stream stays usable.
-        await writeCheckpoint(this.#init.directory, target);
+      if (this.#current !== this.#durable) {
+        this.#append(encodeMarker(markerAt(this.#current)));
+        this.#current = afterMarker(this.#current);
+        const target = this.#current;
+        await this.#flush();
+        await this.#guard('sync', this.#sinkPath, () => this.#init.handle.datasync());
+        // The marker is durable from here: a failed checkpoint write stops the stream, and the next
+        // start rolls the checkpoint forward to the marker (never two markers past the checkpoint).
+        await this.#guard('checkpoint', this.#init.directory, () =>
+          writeCheckpoint(this.#init.directory, this.#init.key, target),
+        );
         this.#durable = target;
+        this.#init.lease.validated = target;
       }
-      return target.lsn;
+      return this.#current.lsn;
     });
   }
 
@@ -117,7 +132,11 @@ export class FileCdcStream implements CdcStream, SinkOwner {
       this.#pending = [];
       this.#pendingBytes = 0;
       releaseSink(this.#init.directory, this);
-      await this.#closeHandle();
+      try {
+        await this.#closeHandle();
+      } finally {
+        this.#init.lease.release();
+      }
     });
     this.#tail = run.catch(() => undefined);
     return run;
@@ -125,7 +144,13 @@ export class FileCdcStream implements CdcStream, SinkOwner {
 
   /** A newer stream took the sink over: release the file (later calls fail as fenced off). */
   fenced(): Promise<void> {
-    const run = this.#tail.then(() => this.#closeHandle());
+    const run = this.#tail.then(async () => {
+      try {
+        await this.#closeHandle();
+      } finally {
+        this.#init.lease.release();
+      }
+    });
     this.#tail = run.catch(() => undefined);
     return run;
   }
@@ -155,11 +180,12 @@ export class FileCdcStream implements CdcStream, SinkOwner {
     const base = { phase: 'call' as const, kind: 'cdcOutput', key: this.#init.key, step };
     if (this.#state.kind === 'closed') throw closedCdc(this.#context, step, `${step} on a stream that was shut down`);
     if (this.#state.kind === 'failed') {
+      const cause = this.#state.cause;
       throw new ReloadError({
         ...base,
-        code: 'INTERNAL',
-        message: `CDC '${this.#init.key}': ${step} on a stream whose sink write failed; start the output again from its checkpoint`,
-        cause: this.#state.cause,
+        code: cause instanceof ReloadError ? cause.code : 'INTERNAL',
+        message: `CDC '${this.#init.key}': ${step} on a stream whose sink write failed (${cause instanceof Error ? cause.message : String(cause)}); start the output again from its checkpoint`,
+        cause,
       });
     }
     if (!this.#owns()) {
@@ -171,13 +197,18 @@ export class FileCdcStream implements CdcStream, SinkOwner {
     }
   }
 
+  #append(record: Uint8Array): void {
+    this.#pending.push(record);
+    this.#pendingBytes += record.byteLength;
+  }
+
   /** Writes buffered records at the end of what was written. */
   async #flush(): Promise<void> {
     if (this.#pendingBytes === 0) return;
     const chunk = this.#pending.length === 1 ? this.#pending[0]! : Buffer.concat(this.#pending, this.#pendingBytes);
     this.#pending = [];
     this.#pendingBytes = 0;
-    await this.#guard(async () => {
+    await this.#guard('write', this.#sinkPath, async () => {
       let done = 0;
       while (done < chunk.byteLength) {
         const { bytesWritten } = await this.#init.handle.write(
@@ -192,13 +223,21 @@ export class FileCdcStream implements CdcStream, SinkOwner {
     this.#written += chunk.byteLength;
   }
 
-  /** Runs sink I/O; a failure leaves the file in an unknown state, so the stream stops accepting calls. */
-  async #guard(io: () => Promise<void>): Promise<void> {
+  /**
+   * Runs sink or checkpoint I/O; a failure (`IO_FAILED` naming `path`) leaves the files in an
+   * unknown state, so the stream stops accepting calls.
+   */
+  async #guard(operation: string, path: string, io: () => Promise<void>): Promise<void> {
     try {
       await io();
     } catch (error) {
-      this.#state = { kind: 'failed', cause: error };
-      throw error;
+      const failure = ioFailed(operation, path, error, {
+        kind: 'cdcOutput',
+        key: this.#init.key,
+        prefix: `CDC '${this.#init.key}': `,
+      });
+      this.#state = { kind: 'failed', cause: failure };
+      throw failure;
     }
   }
 }

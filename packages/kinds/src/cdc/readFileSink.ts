@@ -1,9 +1,11 @@
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ReloadError } from '@baton/core';
-import type { CdcBatch } from '@baton/core';
+import { errnoCode, ioFailed, ReloadError } from '@baton/core';
+import type { CdcBatch, IoErrorContext } from '@baton/core';
+import type { FileHandle } from 'node:fs/promises';
 import { readCheckpoint, SINK_FILE } from './fileCheckpoint.js';
-import { decodeRecord, DEFAULT_MAX_RECORD_BYTES, scanRecords } from './sinkRecord.js';
+import { chainStart, checkpointMismatch, scanChain } from './sinkChain.js';
+import { decodeRecord, DEFAULT_MAX_RECORD_BYTES } from './sinkRecord.js';
 
 /** What a file CDC sink holds. */
 export interface FileSinkContents {
@@ -23,48 +25,76 @@ export interface ReadFileSinkOptions {
   readonly maxBatchBytes?: number;
 }
 
+/** The size of the sink file; `IO_FAILED` when it cannot be read or is not a regular file. */
+async function sinkSize(handle: FileHandle, path: string, io: IoErrorContext): Promise<number> {
+  let stats;
+  try {
+    stats = await handle.stat();
+  } catch (error) {
+    throw ioFailed('stat sink', path, error, io);
+  }
+  if (!stats.isFile()) {
+    const code = stats.isDirectory() ? 'EISDIR' : 'EINVAL';
+    throw ioFailed('read sink', path, Object.assign(new Error(`${path} is not a regular file`), { code }), io);
+  }
+  return stats.size;
+}
+
 /**
  * Reads the committed batches of the file CDC sink in `directory` (what `checkpoint()` made
- * durable), decoding each record's Arrow payload. It only reads, so it may run while a stream
- * writes. Rejects with `CORRUPT_INPUT` when the checkpoint or a committed record is damaged.
+ * durable), decoding each record's Arrow payload. It only reads (and takes no lock), so it may run
+ * while a stream writes. Rejects with `CORRUPT_INPUT` when the checkpoint or a committed record is
+ * damaged, when the committed records do not form the chain the checkpoint describes (an overlap,
+ * a record missing, extra, replaced or moved), or when a record's Arrow payload declares lengths
+ * its bytes do not back; with `IO_FAILED` when a file cannot be read. Work and memory are linear in
+ * the committed size: every length is checked against the bytes present before anything is
+ * allocated for it.
  */
 export async function readFileSink(directory: string, options: ReadFileSinkOptions = {}): Promise<FileSinkContents> {
   const key = directory;
+  const path = join(directory, SINK_FILE);
+  const io = { kind: 'cdcOutput', key, phase: 'decode' as const };
   const checkpoint = await readCheckpoint(directory, key);
   let handle;
   try {
-    handle = await open(join(directory, SINK_FILE), 'r');
+    handle = await open(path, 'r');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    if (errnoCode(error) !== 'ENOENT') throw ioFailed('open sink', path, error, io);
   }
+  const fail = (message: string): ReloadError =>
+    new ReloadError({
+      code: 'CORRUPT_INPUT',
+      phase: 'decode',
+      kind: 'cdcOutput',
+      key,
+      message: `file CDC sink ${directory}: ${message}`,
+    });
   try {
-    const size = handle ? (await handle.stat()).size : 0;
+    const size = handle ? await sinkSize(handle, path, io) : 0;
     const committed = checkpoint?.offset ?? 0;
-    const fail = (message: string): ReloadError =>
-      new ReloadError({
-        code: 'CORRUPT_INPUT',
-        phase: 'decode',
-        kind: 'cdcOutput',
-        key,
-        message: `file CDC sink ${directory}: ${message}`,
-      });
     if (size < committed) throw fail(`the sink holds ${size} bytes but its checkpoint covers ${committed}`);
     const batches: CdcBatch[] = [];
-    if (handle && committed > 0) {
-      const scan = scanRecords(handle, 0, committed, options.maxBatchBytes ?? DEFAULT_MAX_RECORD_BYTES);
-      let step = await scan.next();
-      while (!step.done) {
-        const batch = decodeRecord(step.value);
-        if (typeof batch === 'string') throw fail(batch);
-        batches.push(batch);
-        step = await scan.next();
-      }
-      if (step.value.defect !== undefined) throw fail(`committed ${step.value.defect}`);
-    }
-    if (checkpoint && (batches.at(-1)?.lsnEnd ?? checkpoint.baseLsn) !== checkpoint.lsn) {
-      throw fail(
-        `the committed records end at LSN ${batches.at(-1)?.lsnEnd ?? checkpoint.baseLsn}, the checkpoint says ${checkpoint.lsn}`,
-      );
+    if (handle && checkpoint && committed > 0) {
+      let problem: string | undefined;
+      const scan = await scanChain(
+        handle,
+        chainStart(checkpoint.baseLsn),
+        committed,
+        options.maxBatchBytes ?? DEFAULT_MAX_RECORD_BYTES,
+        (record) => {
+          if (problem !== undefined) return;
+          // The scan's payload is a view into its read window: decode a copy the batch may keep.
+          const batch = decodeRecord({ ...record, payload: record.payload.slice() });
+          if (typeof batch === 'string') problem = batch;
+          else batches.push(batch);
+        },
+      ).catch((error: unknown) => Promise.reject(ioFailed('read sink', path, error, io)));
+      if (problem !== undefined) throw fail(problem);
+      if (scan.defect !== undefined) throw fail(`committed ${scan.defect}`);
+      const mismatch = checkpointMismatch(scan.end, checkpoint);
+      if (mismatch !== undefined) throw fail(mismatch);
+    } else if (checkpoint && checkpoint.lsn !== checkpoint.baseLsn) {
+      throw fail(`the sink holds no committed record, the checkpoint says LSN ${checkpoint.lsn}`);
     }
     return {
       checkpointLsn: checkpoint?.lsn,

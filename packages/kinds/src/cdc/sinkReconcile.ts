@@ -1,12 +1,12 @@
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ReloadError } from '@baton/core';
+import { ReloadError, withIo } from '@baton/core';
 import type { FileHandle } from 'node:fs/promises';
 import { invalidCdc } from './batchCheck.js';
-import { readCheckpoint, SINK_FILE, writeCheckpoint } from './fileCheckpoint.js';
-import type { FileCheckpoint } from './fileCheckpoint.js';
-import { readRecordAt, scanRecords } from './sinkRecord.js';
+import { describePosition, readCheckpoint, SINK_FILE, writeCheckpoint } from './fileCheckpoint.js';
+import type { FileCheckpoint, StoredCheckpoint } from './fileCheckpoint.js';
+import { chainStart, checkpointMismatch, scanChain } from './sinkChain.js';
 
 /** What to do when the checkpoint and the sink cannot be reconciled as they are. */
 export type FileCdcRecovery = 'fail' | 'scan';
@@ -19,6 +19,8 @@ export interface ReconcileInput {
   readonly fromLsn: bigint | undefined;
   readonly recovery: FileCdcRecovery;
   readonly maxBatchBytes: number;
+  /** A checkpoint this process validated or wrote while it held the sink's lock since (skips the scan when it is the one on disk). */
+  readonly validated: FileCheckpoint | undefined;
 }
 
 /** The reconciled sink: its file (truncated to the checkpoint) and the checkpoint. */
@@ -38,24 +40,44 @@ function corrupt(key: string, message: string, cause?: unknown): ReloadError {
   });
 }
 
+const sameState = (a: FileCheckpoint, b: FileCheckpoint): boolean =>
+  a.lsn === b.lsn &&
+  a.offset === b.offset &&
+  a.lastRecordOffset === b.lastRecordOffset &&
+  a.baseLsn === b.baseLsn &&
+  a.generation === b.generation &&
+  a.records === b.records &&
+  a.digest === b.digest;
+
 /**
- * Brings the sink file back to what the checkpoint says is durable, then checks `fromLsn` against it.
+ * Brings the sink file back to what is committed, then checks `fromLsn` against it.
  *
  * - No checkpoint and an empty (or missing) sink: a new sink starting at `fromLsn ?? 0n`.
- * - A checkpoint: bytes after its offset (written after the last checkpoint, or torn by a crash) are
- *   cut off; the last committed record must be where the checkpoint says, whole and ending at its LSN.
+ * - A checkpoint: the chain of committed records before its offset is checked whole (see
+ *   `sinkChain.ts`: ascending, non-overlapping batches, every commit marker and the checkpoint
+ *   agreeing with the records before them); a mismatch is `CORRUPT_INPUT` naming the record. This
+ *   reads the committed part once per process: a start in a process that holds the sink's lock
+ *   since it validated or wrote the checkpoint on disk (a reload's handoff) skips it.
+ * - Bytes after the checkpoint's offset: batches never acknowledged, or a torn tail, are cut off.
+ *   A commit marker among them means a later checkpoint committed them: the one right after the
+ *   checkpoint's generation is what a crash between syncing the sink and replacing the checkpoint
+ *   leaves, and the checkpoint rolls forward to it; a later one means the checkpoint is older than
+ *   the sink (restored from a backup): `CORRUPT_INPUT` naming both positions, nothing is cut (with
+ *   recovery `scan`, the checkpoint rolls forward to the sink's last commit).
  * - Anything else (corrupt or missing checkpoint over a non-empty sink, a sink shorter than its
- *   checkpoint): `CORRUPT_INPUT` with recovery `fail`; with `scan`, the longest prefix of whole records
- *   becomes the new checkpoint (the host re-delivers from its own resume point, and batches the sink
- *   already holds are skipped, so nothing is written twice).
+ *   checkpoint, a broken chain): `CORRUPT_INPUT` with recovery `fail`; with `scan`, the longest
+ *   valid chain of whole records becomes the new checkpoint (the host re-delivers from its own
+ *   resume point, and batches the sink already holds are skipped, so nothing is written twice).
  *
  * `fromLsn` ahead of the reconciled LSN would lose batches: `INVALID_ARGUMENT`. Behind it, the stream
- * starts at the reconciled LSN and skips re-delivered batches.
+ * starts at the reconciled LSN and skips re-delivered batches. File-system failures are `IO_FAILED`.
  */
 export async function reconcileSink(input: ReconcileInput): Promise<ReconciledSink> {
-  const handle = await open(join(input.directory, SINK_FILE), constants.O_RDWR | constants.O_CREAT, 0o600);
+  const path = join(input.directory, SINK_FILE);
+  const io = { kind: 'cdcOutput', key: input.key, step: 'start', prefix: `CDC '${input.key}': ` };
+  const handle = await withIo('open sink', path, () => open(path, constants.O_RDWR | constants.O_CREAT, 0o600), io);
   try {
-    const durable = await reconciled(handle, input);
+    const durable = await withIo('reconcile sink', path, () => reconciled(handle, input), io);
     if (input.fromLsn !== undefined && input.fromLsn > durable.lsn) {
       throw invalidCdc(
         { key: input.key },
@@ -72,7 +94,7 @@ export async function reconcileSink(input: ReconcileInput): Promise<ReconciledSi
 
 async function reconciled(handle: FileHandle, input: ReconcileInput): Promise<FileCheckpoint> {
   const { key, directory } = input;
-  let checkpoint: FileCheckpoint | undefined;
+  let checkpoint: StoredCheckpoint | undefined;
   let problem: string;
   let cause: unknown;
   try {
@@ -83,17 +105,13 @@ async function reconciled(handle: FileHandle, input: ReconcileInput): Promise<Fi
   }
   const size = (await handle.stat()).size;
   if (checkpoint) {
-    const defect = await checkpointDefect(handle, checkpoint, size, input.maxBatchBytes);
-    if (defect === undefined) {
-      if (size > checkpoint.offset) await cut(handle, checkpoint.offset);
-      return checkpoint;
-    }
+    const defect = await committedDefect(handle, checkpoint, size, input);
+    if (defect === undefined) return settleTail(handle, input, checkpoint, size);
     problem = `the sink does not match its checkpoint (${defect})`;
   } else if (cause === undefined) {
     if (size === 0) {
-      const base = input.fromLsn ?? 0n;
-      const fresh: FileCheckpoint = { lsn: base, offset: 0, lastRecordOffset: -1, baseLsn: base };
-      await writeCheckpoint(directory, fresh);
+      const fresh = chainStart(input.fromLsn ?? 0n);
+      await writeCheckpoint(directory, key, fresh);
       return fresh;
     }
     problem = `the checkpoint is missing but the sink holds ${size} bytes`;
@@ -109,41 +127,62 @@ async function reconciled(handle: FileHandle, input: ReconcileInput): Promise<Fi
   return rebuild(handle, input, size);
 }
 
-/** Why the sink does not agree with `checkpoint`, or undefined when it does. */
-async function checkpointDefect(
+/** Why the committed part of the sink does not agree with `checkpoint`, or undefined when it does. */
+async function committedDefect(
   handle: FileHandle,
-  checkpoint: FileCheckpoint,
+  checkpoint: StoredCheckpoint,
   size: number,
-  maxBatchBytes: number,
+  input: ReconcileInput,
 ): Promise<string | undefined> {
   if (size < checkpoint.offset) return `the sink holds ${size} bytes, the checkpoint covers ${checkpoint.offset}`;
-  if (checkpoint.lastRecordOffset < 0) return undefined;
-  const last = await readRecordAt(handle, checkpoint.lastRecordOffset, checkpoint.offset, maxBatchBytes);
-  if (typeof last === 'string') return `last committed ${last}`;
-  if (last.end !== checkpoint.offset || last.header.lsnEnd !== checkpoint.lsn) {
-    return `the last committed record [${last.header.lsnStart}, ${last.header.lsnEnd}) ends at byte ${last.end}, the checkpoint says LSN ${checkpoint.lsn} at byte ${checkpoint.offset}`;
-  }
-  return undefined;
+  if (input.validated && sameState(input.validated, checkpoint)) return undefined;
+  const scan = await scanChain(handle, chainStart(checkpoint.baseLsn), checkpoint.offset, input.maxBatchBytes);
+  if (scan.defect !== undefined) return `committed ${scan.defect}`;
+  return checkpointMismatch(scan.end, checkpoint);
 }
 
-/** Recovery `scan`: the longest prefix of whole, ascending records becomes the checkpoint. */
-async function rebuild(handle: FileHandle, input: ReconcileInput, size: number): Promise<FileCheckpoint> {
-  const scan = scanRecords(handle, 0, size, input.maxBatchBytes);
-  let first: bigint | undefined;
-  let lastRecordOffset = -1;
-  let lsn: bigint | undefined;
-  let step = await scan.next();
-  while (!step.done) {
-    first ??= step.value.header.lsnStart;
-    lastRecordOffset = step.value.offset;
-    lsn = step.value.header.lsnEnd;
-    step = await scan.next();
+/** Cuts the bytes after the checkpoint, or rolls it forward to a commit marker found there. */
+async function settleTail(
+  handle: FileHandle,
+  input: ReconcileInput,
+  checkpoint: StoredCheckpoint,
+  size: number,
+): Promise<FileCheckpoint> {
+  const { format: _format, ...committed } = checkpoint;
+  if (size === committed.offset) {
+    if (checkpoint.format === 1) await writeCheckpoint(input.directory, input.key, committed);
+    return committed;
   }
-  const offset = step.value.end;
+  const tail = await scanChain(handle, committed, size, input.maxBatchBytes);
+  const later = tail.committed;
+  if (later && later.generation > committed.generation + 1 && input.recovery === 'fail') {
+    throw corrupt(
+      input.key,
+      `the checkpoint is older than the sink: it says ${describePosition(committed)}, but the sink holds commits ` +
+        `through ${describePosition(later)} (a checkpoint restored from an older copy?). Nothing was cut; ` +
+        `start with recovery: 'scan' to adopt the sink's commits`,
+    );
+  }
+  const target = later ?? committed;
+  await cut(handle, target.offset);
+  if (later || checkpoint.format === 1) await writeCheckpoint(input.directory, input.key, target);
+  return target;
+}
+
+/** Recovery `scan`: the longest valid chain of whole records becomes the checkpoint. */
+async function rebuild(handle: FileHandle, input: ReconcileInput, size: number): Promise<FileCheckpoint> {
+  let first: bigint | undefined;
+  const scan = await scanChain(handle, chainStart(0n), size, input.maxBatchBytes, (record) => {
+    first ??= record.header.lsnStart;
+  });
   const baseLsn = first ?? input.fromLsn ?? 0n;
-  const checkpoint: FileCheckpoint = { lsn: lsn ?? baseLsn, offset, lastRecordOffset, baseLsn };
-  if (size > offset) await cut(handle, offset);
-  await writeCheckpoint(input.directory, checkpoint);
+  const checkpoint: FileCheckpoint = {
+    ...scan.end,
+    baseLsn,
+    lsn: scan.end.lastRecordOffset < 0 ? baseLsn : scan.end.lsn,
+  };
+  if (size > checkpoint.offset) await cut(handle, checkpoint.offset);
+  await writeCheckpoint(input.directory, input.key, checkpoint);
   return checkpoint;
 }
 

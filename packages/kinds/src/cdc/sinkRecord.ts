@@ -1,30 +1,40 @@
 import { crc32 } from 'node:zlib';
-import { Table, tableFromIPC, tableToIPC } from 'apache-arrow';
-import type { FileHandle } from 'node:fs/promises';
+import { Table, tableToIPC } from 'apache-arrow';
 import type { CdcBatch } from '@baton/core';
+import { checkArrowPayload, MAX_ROWS_PER_PAYLOAD_BYTE } from './arrowPayloadCheck.js';
 
 /**
- * One record of a file CDC sink: a 36-byte little-endian header, then the batch's mutations as an
- * Arrow IPC stream (schema + one record batch + end-of-stream marker).
+ * One record of a file CDC sink: a 36-byte little-endian header, then a payload.
  *
  * ```
- * offset 0  u32  magic "BCDC"
+ * offset 0  u32  magic: "BCDC" (a batch) or "BCMK" (a commit marker)
  *        4  u32  payload length
- *        8  u64  lsnStart
- *       16  u64  lsnEnd (exclusive)
- *       24  f64  commitTimestamp (ms)
+ *        8  u64  lsnStart (marker: the committed LSN)
+ *       16  u64  lsnEnd, exclusive (marker: the committed LSN)
+ *       24  f64  commitTimestamp (ms; marker: when the checkpoint was taken)
  *       32  u32  CRC-32 of bytes 0..32 and the payload
  * ```
+ *
+ * A batch's payload is its mutations as an Arrow IPC stream (schema, dictionaries, one record
+ * batch, end-of-stream). A commit marker, appended by every `checkpoint()` before the sink is
+ * synced, has a 32-byte payload: u64 generation (1, 2, 3, … per checkpoint), u64 its own byte
+ * offset, u64 the number of batch records before it, u32 the running digest of their CRCs, u32 0.
+ * Sinks written before commit markers existed hold batch records only, and stay readable.
  */
 export const RECORD_HEADER_BYTES = 36;
+
+/** Payload bytes of a commit marker. */
+export const MARKER_PAYLOAD_BYTES = 32;
 
 /** Default upper bound on one record's Arrow payload (256 MiB), checked before allocating. */
 export const DEFAULT_MAX_RECORD_BYTES = 256 * 1024 * 1024;
 
 const MAGIC = 0x43_44_43_42; // "BCDC" as little-endian bytes
+const MARKER_MAGIC = 0x4b_4d_43_42; // "BCMK"
 
 /** A record header read back from a sink. */
 export interface RecordHeader {
+  readonly kind: 'batch' | 'marker';
   readonly lsnStart: bigint;
   readonly lsnEnd: bigint;
   readonly commitTimestamp: number;
@@ -42,21 +52,55 @@ export interface SinkRecord {
   readonly payload: Uint8Array;
 }
 
-/** Encodes a batch as a sink record. Returns a problem string when it exceeds `maxPayloadBytes`. */
+/** What a commit marker says: the sink's chain state just before it (see `sinkChain.ts`). */
+export interface CommitMarker {
+  readonly generation: number;
+  /** Byte offset at which the marker itself was written. */
+  readonly offset: number;
+  /** Batch records before the marker. */
+  readonly records: number;
+  /** Running CRC-32 over the CRCs of those records. */
+  readonly digest: number;
+  /** LSN through which the sink is complete at the marker. */
+  readonly lsn: bigint;
+}
+
+function frame(magic: number, payload: Uint8Array, lsnStart: bigint, lsnEnd: bigint, timestamp: number): Uint8Array {
+  const record = new Uint8Array(RECORD_HEADER_BYTES + payload.byteLength);
+  const view = new DataView(record.buffer);
+  view.setUint32(0, magic, true);
+  view.setUint32(4, payload.byteLength, true);
+  view.setBigUint64(8, lsnStart, true);
+  view.setBigUint64(16, lsnEnd, true);
+  view.setFloat64(24, timestamp, true);
+  record.set(payload, RECORD_HEADER_BYTES);
+  view.setUint32(32, crc32(payload, crc32(record.subarray(0, 32))), true);
+  return record;
+}
+
+/**
+ * Encodes a batch as a sink record. Returns a problem string when its payload exceeds
+ * `maxPayloadBytes`, or when it has more rows than its payload can back (a batch of only `Null`
+ * columns, which no reader could tell from a forged row count).
+ */
 export function encodeRecord(batch: CdcBatch, maxPayloadBytes: number): Uint8Array | string {
   const payload = tableToIPC(new Table(batch.mutations), 'stream');
   if (payload.byteLength > maxPayloadBytes)
     return `its Arrow payload of ${payload.byteLength} bytes exceeds the limit of ${maxPayloadBytes}`;
-  const record = new Uint8Array(RECORD_HEADER_BYTES + payload.byteLength);
-  const view = new DataView(record.buffer);
-  view.setUint32(0, MAGIC, true);
-  view.setUint32(4, payload.byteLength, true);
-  view.setBigUint64(8, batch.lsnStart, true);
-  view.setBigUint64(16, batch.lsnEnd, true);
-  view.setFloat64(24, batch.commitTimestamp, true);
-  record.set(payload, RECORD_HEADER_BYTES);
-  view.setUint32(32, crc32(payload, crc32(record.subarray(0, 32))), true);
-  return record;
+  if (batch.mutations.numRows > payload.byteLength * MAX_ROWS_PER_PAYLOAD_BYTE)
+    return `its ${batch.mutations.numRows} rows are not backed by data (${payload.byteLength} bytes of Arrow payload)`;
+  return frame(MAGIC, payload, batch.lsnStart, batch.lsnEnd, batch.commitTimestamp);
+}
+
+/** Encodes a commit marker record. */
+export function encodeMarker(marker: CommitMarker): Uint8Array {
+  const payload = new Uint8Array(MARKER_PAYLOAD_BYTES);
+  const view = new DataView(payload.buffer);
+  view.setBigUint64(0, BigInt(marker.generation), true);
+  view.setBigUint64(8, BigInt(marker.offset), true);
+  view.setBigUint64(16, BigInt(marker.records), true);
+  view.setUint32(24, marker.digest, true);
+  return frame(MARKER_MAGIC, payload, marker.lsn, marker.lsn, Date.now());
 }
 
 /** Reads a header; returns a problem string when it is not a valid header. */
@@ -64,98 +108,48 @@ export function decodeHeader(bytes: Uint8Array, maxPayloadBytes: number): Record
   if (bytes.byteLength < RECORD_HEADER_BYTES)
     return `${bytes.byteLength} bytes is shorter than a record header (torn write)`;
   const view = new DataView(bytes.buffer, bytes.byteOffset, RECORD_HEADER_BYTES);
-  if (view.getUint32(0, true) !== MAGIC) return 'bad record magic number';
+  const magic = view.getUint32(0, true);
+  if (magic !== MAGIC && magic !== MARKER_MAGIC) return 'bad record magic number';
+  const kind = magic === MAGIC ? 'batch' : 'marker';
   const payloadBytes = view.getUint32(4, true);
+  if (kind === 'marker' && payloadBytes !== MARKER_PAYLOAD_BYTES)
+    return `commit marker payload of ${payloadBytes} bytes (expected ${MARKER_PAYLOAD_BYTES})`;
   if (payloadBytes > maxPayloadBytes)
     return `record payload of ${payloadBytes} bytes exceeds the limit of ${maxPayloadBytes}`;
   const lsnStart = view.getBigUint64(8, true);
   const lsnEnd = view.getBigUint64(16, true);
-  if (lsnEnd <= lsnStart) return `record LSN range [${lsnStart}, ${lsnEnd}) is empty`;
-  return { lsnStart, lsnEnd, commitTimestamp: view.getFloat64(24, true), payloadBytes, crc: view.getUint32(32, true) };
+  if (kind === 'batch' && lsnEnd <= lsnStart) return `record LSN range [${lsnStart}, ${lsnEnd}) is empty`;
+  if (kind === 'marker' && lsnEnd !== lsnStart) return `commit marker LSNs ${lsnStart} and ${lsnEnd} differ`;
+  const commitTimestamp = view.getFloat64(24, true);
+  return { kind, lsnStart, lsnEnd, commitTimestamp, payloadBytes, crc: view.getUint32(32, true) };
 }
 
-/** Reads exactly `length` bytes at `position` (fewer only at end of file). */
-async function readAt(handle: FileHandle, position: number, length: number): Promise<Uint8Array> {
-  const buffer = new Uint8Array(length);
-  let filled = 0;
-  while (filled < length) {
-    const { bytesRead } = await handle.read(buffer, filled, length - filled, position + filled);
-    if (bytesRead === 0) break;
-    filled += bytesRead;
-  }
-  return filled === length ? buffer : buffer.subarray(0, filled);
+/** True when `payload` matches the CRC of the header bytes it was read with. */
+export function checksumMatches(headerBytes: Uint8Array, payload: Uint8Array, crc: number): boolean {
+  return crc32(payload, crc32(headerBytes.subarray(0, 32))) === crc;
 }
 
-/**
- * Reads the record at `offset`, which must end at or before `limit`. Returns a problem string when
- * the bytes there are torn, corrupt or not a record. Sizes are checked before the payload is read.
- */
-export async function readRecordAt(
-  handle: FileHandle,
-  offset: number,
-  limit: number,
-  maxPayloadBytes: number,
-): Promise<SinkRecord | string> {
-  if (offset + RECORD_HEADER_BYTES > limit)
-    return `record at byte ${offset} is torn (${limit - offset} bytes left, header needs ${RECORD_HEADER_BYTES})`;
-  const headerBytes = await readAt(handle, offset, RECORD_HEADER_BYTES);
-  const header = decodeHeader(headerBytes, maxPayloadBytes);
-  if (typeof header === 'string') return `record at byte ${offset}: ${header}`;
-  const end = offset + RECORD_HEADER_BYTES + header.payloadBytes;
-  if (end > limit) return `record at byte ${offset} is torn (needs ${end - offset} bytes, ${limit - offset} left)`;
-  const payload = await readAt(handle, offset + RECORD_HEADER_BYTES, header.payloadBytes);
-  if (payload.byteLength !== header.payloadBytes) return `record at byte ${offset} is torn (file ended early)`;
-  if (crc32(payload, crc32(headerBytes.subarray(0, 32))) !== header.crc)
-    return `record at byte ${offset}: checksum mismatch (corrupt or torn)`;
-  return { offset, end, header, payload };
-}
-
-/** What a scan stopped at: the end of the last good record and, if the scan hit one, the defect. */
-export interface ScanEnd {
-  readonly end: number;
-  readonly defect?: string;
+/** Reads a commit marker's payload; returns a problem string when it is malformed. */
+export function decodeMarker(record: SinkRecord): CommitMarker | string {
+  const view = new DataView(record.payload.buffer, record.payload.byteOffset, MARKER_PAYLOAD_BYTES);
+  const field = (at: number): number | undefined => {
+    const value = view.getBigUint64(at, true);
+    return value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : undefined;
+  };
+  const [generation, offset, records] = [field(0), field(8), field(16)];
+  if (generation === undefined || offset === undefined || records === undefined || view.getUint32(28, true) !== 0)
+    return `commit marker at byte ${record.offset} has out-of-range fields`;
+  return { generation, offset, records, digest: view.getUint32(24, true), lsn: record.header.lsnEnd };
 }
 
 /**
- * Yields the records of a sink from `from` up to `to`, in order, checking that their LSN ranges
- * ascend without overlap. Stops at the first defect (torn, corrupt, out-of-order record) and
- * returns where the good prefix ends.
+ * Decodes a batch record into a batch. The Arrow payload is checked before Arrow decodes it (see
+ * `arrowPayloadCheck.ts`): every length it declares must be backed by bytes that are present, so a
+ * forged row or buffer count is a problem string, never a huge allocation.
  */
-export async function* scanRecords(
-  handle: FileHandle,
-  from: number,
-  to: number,
-  maxPayloadBytes: number,
-): AsyncGenerator<SinkRecord, ScanEnd, undefined> {
-  let offset = from;
-  let lastEnd: bigint | undefined;
-  while (offset < to) {
-    const record = await readRecordAt(handle, offset, to, maxPayloadBytes);
-    if (typeof record === 'string') return { end: offset, defect: record };
-    if (lastEnd !== undefined && record.header.lsnStart < lastEnd) {
-      return {
-        end: offset,
-        defect: `record at byte ${offset} [${record.header.lsnStart}, ${record.header.lsnEnd}) overlaps the previous one (ending ${lastEnd})`,
-      };
-    }
-    lastEnd = record.header.lsnEnd;
-    yield record;
-    offset = record.end;
-  }
-  return { end: offset };
-}
-
-/** Decodes a record into a batch; returns a problem string when its payload is not one Arrow batch. */
 export function decodeRecord(record: SinkRecord): CdcBatch | string {
-  let table: Table;
-  try {
-    table = tableFromIPC(record.payload);
-  } catch (error) {
-    return `record at byte ${record.offset}: payload is not an Arrow IPC stream (${error instanceof Error ? error.message : String(error)})`;
-  }
-  const [mutations, extra] = table.batches;
-  if (!mutations || extra)
-    return `record at byte ${record.offset}: payload holds ${table.batches.length} record batches, expected 1`;
+  const checked = checkArrowPayload(record.payload);
+  if (typeof checked === 'string') return `record at byte ${record.offset}: ${checked}`;
   const { lsnStart, lsnEnd, commitTimestamp } = record.header;
-  return { lsnStart, lsnEnd, commitTimestamp, mutations };
+  return { lsnStart, lsnEnd, commitTimestamp, mutations: checked };
 }

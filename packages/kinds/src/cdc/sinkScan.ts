@@ -1,0 +1,90 @@
+import type { FileHandle } from 'node:fs/promises';
+import { checksumMatches, decodeHeader, RECORD_HEADER_BYTES } from './sinkRecord.js';
+import type { SinkRecord } from './sinkRecord.js';
+
+/** What a scan stopped at: the end of the last whole record and, if the scan hit one, the defect. */
+export interface ScanEnd {
+  readonly end: number;
+  readonly defect?: string;
+}
+
+/** Bytes read from the sink at once: records smaller than this cost no system call of their own. */
+const WINDOW_BYTES = 1024 * 1024;
+
+async function fill(handle: FileHandle, buffer: Uint8Array, position: number): Promise<number> {
+  let filled = 0;
+  while (filled < buffer.byteLength) {
+    const { bytesRead } = await handle.read(buffer, filled, buffer.byteLength - filled, position + filled);
+    if (bytesRead === 0) break;
+    filled += bytesRead;
+  }
+  return filled;
+}
+
+/** Reads a file through a window, so a scan of many small records reads it in large sequential chunks. */
+class WindowReader {
+  readonly #window: Uint8Array;
+  #start = 0;
+  #filled = 0;
+
+  constructor(
+    readonly handle: FileHandle,
+    windowBytes: number,
+  ) {
+    this.#window = new Uint8Array(windowBytes);
+  }
+
+  /** `length` bytes at `position` (fewer at end of file): a view valid until the next call. */
+  async read(position: number, length: number): Promise<Uint8Array> {
+    const offset = position - this.#start;
+    if (offset >= 0 && offset + length <= this.#filled) return this.#window.subarray(offset, offset + length);
+    if (length > this.#window.byteLength) {
+      const buffer = new Uint8Array(length);
+      return buffer.subarray(0, await fill(this.handle, buffer, position));
+    }
+    this.#start = position;
+    this.#filled = await fill(this.handle, this.#window, position);
+    return this.#window.subarray(0, Math.min(length, this.#filled));
+  }
+}
+
+/**
+ * Yields the whole, checksummed records of a sink from `from` up to `to`, in order, and returns
+ * where the good prefix ends: at `to`, or at the first torn, corrupt or foreign record (its
+ * `defect` says which). Sizes are checked against `to` and `maxPayloadBytes` before any payload is
+ * read. Each record's `payload` is a view valid until the next step: copy it to keep it.
+ */
+export async function* scanRecords(
+  handle: FileHandle,
+  from: number,
+  to: number,
+  maxPayloadBytes: number,
+): AsyncGenerator<SinkRecord, ScanEnd, undefined> {
+  const reader = new WindowReader(handle, Math.max(RECORD_HEADER_BYTES, Math.min(WINDOW_BYTES, to - from)));
+  let offset = from;
+  while (offset < to) {
+    if (offset + RECORD_HEADER_BYTES > to)
+      return {
+        end: offset,
+        defect: `record at byte ${offset} is torn (${to - offset} bytes left, header needs ${RECORD_HEADER_BYTES})`,
+      };
+    // The header is copied: the payload read may move the window.
+    const headerBytes = (await reader.read(offset, RECORD_HEADER_BYTES)).slice();
+    const header = decodeHeader(headerBytes, maxPayloadBytes);
+    if (typeof header === 'string') return { end: offset, defect: `record at byte ${offset}: ${header}` };
+    const end = offset + RECORD_HEADER_BYTES + header.payloadBytes;
+    if (end > to)
+      return {
+        end: offset,
+        defect: `record at byte ${offset} is torn (needs ${end - offset} bytes, ${to - offset} left)`,
+      };
+    const payload = await reader.read(offset + RECORD_HEADER_BYTES, header.payloadBytes);
+    if (payload.byteLength !== header.payloadBytes)
+      return { end: offset, defect: `record at byte ${offset} is torn (file ended early)` };
+    if (!checksumMatches(headerBytes, payload, header.crc))
+      return { end: offset, defect: `record at byte ${offset}: checksum mismatch (corrupt or torn)` };
+    yield { offset, end, header, payload };
+    offset = end;
+  }
+  return { end: offset };
+}
