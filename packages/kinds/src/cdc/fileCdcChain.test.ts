@@ -2,6 +2,7 @@ import { copyFile, open, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { frameChecked, unframeChecked } from '@baton/core';
 import type { CdcBatch } from '@baton/core';
+import { tableFromArrays } from 'apache-arrow';
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { pack, unpack } from '../codec/packr.js';
@@ -12,26 +13,33 @@ import { readFileSink } from './readFileSink.js';
 import { craftSink } from './__tests__/sinkCraft.js';
 import { encodeRecord } from './sinkRecord.js';
 
-/** One write a writer made: bytes at an offset of the sink, or a whole new checkpoint file. */
+/** One write a writer made: bytes at an offset of the sink, a cut of the sink, or a whole new checkpoint file. */
 type Write =
   | { readonly file: 'sink'; readonly offset: number; readonly bytes: Buffer }
+  | { readonly file: 'truncate'; readonly length: number }
   | { readonly file: 'checkpoint'; readonly bytes: Buffer };
 
 /** Runs a real stream over `batches` (checkpointing where asked) and records every write it made to its files. */
-async function recordWrites(batches: readonly CdcBatch[], checkpointAfter: readonly boolean[]): Promise<Write[]> {
-  await using dir = await tempDir();
+async function recordWrites(
+  dir: string,
+  batches: readonly CdcBatch[],
+  checkpointAfter: readonly boolean[],
+  afterEachWrite?: (writes: readonly Write[]) => Promise<void>,
+): Promise<Write[]> {
   const writes: Write[] = [];
-  let sinkLength = 0;
-  let checkpoint: Buffer = Buffer.alloc(0);
+  let sinkLength = (await readFile(join(dir, SINK_FILE)).catch(() => Buffer.alloc(0))).length;
+  let checkpoint: Buffer = await readFile(join(dir, CHECKPOINT_FILE)).catch(() => Buffer.alloc(0));
   const capture = async (): Promise<void> => {
-    const sink = await readFile(join(dir.path, SINK_FILE));
+    const sink = await readFile(join(dir, SINK_FILE));
     if (sink.length > sinkLength) writes.push({ file: 'sink', offset: sinkLength, bytes: sink.subarray(sinkLength) });
+    if (sink.length < sinkLength) writes.push({ file: 'truncate', length: sink.length });
     sinkLength = sink.length;
-    const next = await readFile(join(dir.path, CHECKPOINT_FILE));
+    const next = await readFile(join(dir, CHECKPOINT_FILE));
     if (!next.equals(checkpoint)) writes.push({ file: 'checkpoint', bytes: next });
     checkpoint = next;
+    await afterEachWrite?.(writes);
   };
-  const stream = await fileCdcOutput({ name: 'feed', directory: dir.path, bufferBytes: 1 }).start({ fromLsn: 0n });
+  const stream = await fileCdcOutput({ name: 'feed', directory: dir, bufferBytes: 1 }).start({});
   await capture();
   for (const [i, batch] of batches.entries()) {
     await stream.deliver(batch);
@@ -47,17 +55,33 @@ async function recordWrites(batches: readonly CdcBatch[], checkpointAfter: reado
   return writes;
 }
 
-/** Applies writes the way two processes with their own file handles would: each at its own offset. */
+/** Applies writes the way processes with their own file handles would: each at its own offset. */
 async function applyWrites(dir: string, writes: readonly Write[]): Promise<void> {
   const sink = await open(join(dir, SINK_FILE), 'a+');
   try {
     for (const write of writes) {
       if (write.file === 'sink') await sink.write(write.bytes, 0, write.bytes.length, write.offset);
+      else if (write.file === 'truncate') await sink.truncate(write.length);
       else await writeFile(join(dir, CHECKPOINT_FILE), write.bytes);
     }
   } finally {
     await sink.close();
   }
+}
+
+/** Batches of two rows (ids = their first two LSNs) covering the given LSN spans: every record has the same size. */
+function spanBatches(spans: readonly number[], start = 0n): CdcBatch[] {
+  let lsn = start;
+  return spans.map((span) => {
+    const batch = {
+      lsnStart: lsn,
+      lsnEnd: lsn + BigInt(span),
+      mutations: tableFromArrays({ id: Int32Array.from([Number(lsn), Number(lsn) + 1]) }).batches[0]!,
+      commitTimestamp: 1,
+    };
+    lsn = batch.lsnEnd;
+    return batch;
+  });
 }
 
 const isPrefixOf = (held: readonly CdcBatch[], of: readonly CdcBatch[]): boolean =>
@@ -66,22 +90,38 @@ const isPrefixOf = (held: readonly CdcBatch[], of: readonly CdcBatch[]): boolean
 describe('fileCdcOutput: the chain of committed records', () => {
   test.prop(
     [
-      fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 2, maxLength: 7 }),
-      fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 2, maxLength: 7 }),
+      fc.array(fc.integer({ min: 2, max: 4 }), { minLength: 2, maxLength: 7 }),
+      fc.array(fc.integer({ min: 2, max: 4 }), { minLength: 1, maxLength: 7 }),
       fc.array(fc.boolean(), { maxLength: 7 }),
       fc.array(fc.boolean(), { maxLength: 7 }),
+      fc.nat(),
       fc.array(fc.boolean(), { minLength: 40, maxLength: 40 }),
       fc.nat(),
     ],
-    { numRuns: 40 },
+    { numRuns: 80 },
   )(
-    'two writers with different batch boundaries on one sink: a start refuses it, or it holds exactly what one of them committed',
-    async (sizesA, sizesB, checkpointsA, checkpointsB, order, crashSeed) => {
-      const [a, b] = [batchesOf(sizesA), batchesOf(sizesB)];
-      const [writesA, writesB] = await Promise.all([recordWrites(a, checkpointsA), recordWrites(b, checkpointsB)]);
-      // Interleave the two writers' writes, and let the machine stop anywhere.
-      const merged: Write[] = [];
-      const [queueA, queueB] = [[...writesA], [...writesB]];
+    'a second process on the sink of a running one (a rolling restart without the lock): a start refuses the sink, or it holds exactly what one of them committed',
+    async (spansA, spansB, checkpointsA, checkpointsB, joinSeed, order, crashSeed) => {
+      // Writer A runs; writer B starts from the files as A left them after some write (B's start
+      // reconciles them), re-fed from the checkpoint it found. Both then write at their own offsets.
+      await using dirA = await tempDir();
+      await using dirB = await tempDir();
+      const a = spanBatches(spansA);
+      let joinAt = -1;
+      let bStart: bigint | undefined;
+      const writesA = await recordWrites(dirA.path, a, checkpointsA, async (writes) => {
+        if (bStart !== undefined || writes.length < 1 + (joinSeed % (2 * a.length + 2))) return;
+        joinAt = writes.length;
+        await copyFile(join(dirA.path, SINK_FILE), join(dirB.path, SINK_FILE));
+        await copyFile(join(dirA.path, CHECKPOINT_FILE), join(dirB.path, CHECKPOINT_FILE));
+        bStart = (await readFileSink(dirB.path)).checkpointLsn ?? 0n;
+      });
+      if (bStart === undefined) return; // A finished before B joined
+      const b = [...a.filter((batch) => batch.lsnEnd <= bStart!), ...spanBatches(spansB, bStart)];
+      const writesB = await recordWrites(dirB.path, b.slice(a.filter((x) => x.lsnEnd <= bStart!).length), checkpointsB);
+      // The shared sink: A's writes up to the join, then A's and B's interleaved; the machine may stop anywhere.
+      const merged: Write[] = writesA.slice(0, joinAt);
+      const [queueA, queueB] = [writesA.slice(joinAt), [...writesB]];
       for (let i = 0; queueA.length + queueB.length > 0; i++) {
         const fromA = queueB.length === 0 || (queueA.length > 0 && order[i % order.length]!);
         merged.push((fromA ? queueA : queueB).shift()!);
@@ -106,7 +146,7 @@ describe('fileCdcOutput: the chain of committed records', () => {
       );
       expect(sink.batches.at(-1)?.lsnEnd ?? 0n).toBe(lsn);
       expect(contents(sink.batches)).toEqual(
-        contents(batchesOf(sink.batches.map((x) => Number(x.lsnEnd - x.lsnStart)))),
+        contents(spanBatches(sink.batches.map((x) => Number(x.lsnEnd - x.lsnStart)))),
       );
     },
   );
