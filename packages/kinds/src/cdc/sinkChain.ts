@@ -22,15 +22,17 @@ export function chainStart(baseLsn: bigint): FileCheckpoint {
 }
 
 const crcBytes = new Uint8Array(4);
+const crcView = new DataView(crcBytes.buffer);
 
 /** The state after a batch record of `byteLength` bytes with CRC `crc`, ending at LSN `lsnEnd`, written at `state.offset`. */
 export function afterBatch(state: FileCheckpoint, byteLength: number, lsnEnd: bigint, crc: number): FileCheckpoint {
-  new DataView(crcBytes.buffer).setUint32(0, crc, true);
+  crcView.setUint32(0, crc, true);
   return {
-    ...state,
     lsn: lsnEnd,
     offset: state.offset + byteLength,
     lastRecordOffset: state.offset,
+    baseLsn: state.baseLsn,
+    generation: state.generation,
     records: state.records + 1,
     digest: crc32(crcBytes, state.digest),
   };
@@ -107,17 +109,15 @@ export async function scanChain(
 ): Promise<ChainScan> {
   let state = start;
   let committed: FileCheckpoint | undefined;
-  const records = scanRecords(handle, start.offset, to, maxPayloadBytes);
-  let step = await records.next();
-  while (!step.done) {
-    const next = follow(state, step.value);
-    if (typeof next === 'string') return { end: state, committed, defect: next };
-    if (step.value.header.kind === 'batch') onBatch?.(step.value);
+  const scan = await scanRecords(handle, start.offset, to, maxPayloadBytes, (record) => {
+    const next = follow(state, record);
+    if (typeof next === 'string') return next;
+    if (record.header.kind === 'batch') onBatch?.(record);
     else committed = next;
     state = next;
-    step = await records.next();
-  }
-  return { end: state, committed, ...(step.value.defect === undefined ? {} : { defect: step.value.defect }) };
+    return undefined;
+  });
+  return { end: state, committed, ...(scan.defect === undefined ? {} : { defect: scan.defect }) };
 }
 
 /** Why the chain state `state` reached at `checkpoint.offset` does not match the checkpoint, or undefined. */

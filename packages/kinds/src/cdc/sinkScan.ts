@@ -34,6 +34,12 @@ class WindowReader {
     this.#window = new Uint8Array(windowBytes);
   }
 
+  /** `length` bytes at `position` if the window holds them (no system call), else undefined. */
+  peek(position: number, length: number): Uint8Array | undefined {
+    const offset = position - this.#start;
+    return offset >= 0 && offset + length <= this.#filled ? this.#window.subarray(offset, offset + length) : undefined;
+  }
+
   /** `length` bytes at `position` (fewer at end of file): a view valid until the next call. */
   async read(position: number, length: number): Promise<Uint8Array> {
     const offset = position - this.#start;
@@ -49,17 +55,19 @@ class WindowReader {
 }
 
 /**
- * Yields the whole, checksummed records of a sink from `from` up to `to`, in order, and returns
- * where the good prefix ends: at `to`, or at the first torn, corrupt or foreign record (its
- * `defect` says which). Sizes are checked against `to` and `maxPayloadBytes` before any payload is
- * read. Each record's `payload` is a view valid until the next step: copy it to keep it.
+ * Visits the whole, checksummed records of a sink from `from` up to `to`, in order, and returns
+ * where the good prefix ends: at `to`, at the first torn, corrupt or foreign record (its `defect`
+ * says which), or where `visit` returned a problem (that `defect`). Sizes are checked against `to`
+ * and `maxPayloadBytes` before any payload is read. Each record's `payload` is a view valid during
+ * the call only: copy it to keep it. Records within the read window cost no await.
  */
-export async function* scanRecords(
+export async function scanRecords(
   handle: FileHandle,
   from: number,
   to: number,
   maxPayloadBytes: number,
-): AsyncGenerator<SinkRecord, ScanEnd, undefined> {
+  visit: (record: SinkRecord) => string | undefined,
+): Promise<ScanEnd> {
   const reader = new WindowReader(handle, Math.max(RECORD_HEADER_BYTES, Math.min(WINDOW_BYTES, to - from)));
   let offset = from;
   while (offset < to) {
@@ -68,8 +76,9 @@ export async function* scanRecords(
         end: offset,
         defect: `record at byte ${offset} is torn (${to - offset} bytes left, header needs ${RECORD_HEADER_BYTES})`,
       };
-    // The header is copied: the payload read may move the window.
-    const headerBytes = (await reader.read(offset, RECORD_HEADER_BYTES)).slice();
+    // The header is copied when the payload read may move the window.
+    const headerBytes =
+      reader.peek(offset, RECORD_HEADER_BYTES) ?? (await reader.read(offset, RECORD_HEADER_BYTES)).slice();
     const header = decodeHeader(headerBytes, maxPayloadBytes);
     if (typeof header === 'string') return { end: offset, defect: `record at byte ${offset}: ${header}` };
     const end = offset + RECORD_HEADER_BYTES + header.payloadBytes;
@@ -78,12 +87,20 @@ export async function* scanRecords(
         end: offset,
         defect: `record at byte ${offset} is torn (needs ${end - offset} bytes, ${to - offset} left)`,
       };
-    const payload = await reader.read(offset + RECORD_HEADER_BYTES, header.payloadBytes);
-    if (payload.byteLength !== header.payloadBytes)
-      return { end: offset, defect: `record at byte ${offset} is torn (file ended early)` };
-    if (!checksumMatches(headerBytes, payload, header.crc))
+    const at = offset + RECORD_HEADER_BYTES;
+    let payload = reader.peek(at, header.payloadBytes);
+    if (payload === undefined) {
+      const stable = headerBytes.slice(); // the read below may refill the window the header is in
+      payload = await reader.read(at, header.payloadBytes);
+      if (payload.byteLength !== header.payloadBytes)
+        return { end: offset, defect: `record at byte ${offset} is torn (file ended early)` };
+      if (!checksumMatches(stable, payload, header.crc))
+        return { end: offset, defect: `record at byte ${offset}: checksum mismatch (corrupt or torn)` };
+    } else if (!checksumMatches(headerBytes, payload, header.crc)) {
       return { end: offset, defect: `record at byte ${offset}: checksum mismatch (corrupt or torn)` };
-    yield { offset, end, header, payload };
+    }
+    const problem = visit({ offset, end, header, payload });
+    if (problem !== undefined) return { end: offset, defect: problem };
     offset = end;
   }
   return { end: offset };
