@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { batchAt, ranges, tempDir, typedError } from './__tests__/cdcFixtures.js';
 import { SinkProcess } from './__tests__/sinkProcesses.js';
 import type { ChildReply } from './__tests__/sinkProcesses.js';
+import { CHECKPOINT_FILE, SINK_FILE } from './fileCheckpoint.js';
 import { fileCdcOutput } from './fileCdcOutput.js';
 import { acquireLockFile, releaseLockFile } from './lockFile.js';
 import { decodeLockOwner, encodeLockOwner, newLockOwner } from './lockOwner.js';
@@ -142,6 +143,19 @@ describe('fileCdcOutput: the lock within one process', () => {
     await writeFile(lockFile, '{"pid": "garbage"');
     await expect(output.start({})).rejects.toMatchObject(typedError('LOCKED', 'unreadable lock file'));
     expect(await readFile(lockFile, 'utf8')).toBe('{"pid": "garbage"'); // never removed by us
+  });
+
+  it('a takeover removes what killed takers left: an obsolete ticket and their temp files', async () => {
+    await using dir = await tempDir();
+    const path = join(dir.path, LOCK_FILE);
+    const [stale, oldTaker] = [await deadOwner(), await deadOwner()];
+    await writeFile(path, encodeLockOwner(stale));
+    const leftovers = [`${LOCK_FILE}.takeover-${'0'.repeat(32)}`, `.${LOCK_FILE}.${DEAD_PID}.00aa11bb22cc.tmp`];
+    for (const name of leftovers) await writeFile(join(dir.path, name), encodeLockOwner(oldTaker));
+    await writeFile(join(dir.path, 'unrelated.tmp'), 'x');
+    const stream = await fileCdcOutput({ name: 'feed', directory: dir.path }).start({});
+    expect((await readdir(dir.path)).sort()).toEqual([CHECKPOINT_FILE, SINK_FILE, LOCK_FILE, 'unrelated.tmp'].sort());
+    await stream.shutdown();
   });
 
   test.prop([fc.integer({ min: 2, max: 8 }), fc.boolean(), fc.boolean()], { numRuns: 30 })(

@@ -19,8 +19,10 @@ export interface FileCdcOutputOptions {
   /** Directory of the sink (created if missing). It holds `changes.bcdc` and `checkpoint.bin`. */
   readonly directory: string;
   /**
-   * When the checkpoint is corrupt or missing, or the sink does not match it: `fail` (default) throws
-   * `CORRUPT_INPUT`; `scan` rebuilds the checkpoint from the sink's longest prefix of whole records.
+   * When the checkpoint is corrupt or missing, the sink does not match it, or the checkpoint is
+   * older than commits the sink holds (restored from a backup): `fail` (default) throws
+   * `CORRUPT_INPUT` naming what does not match; `scan` rebuilds the checkpoint from the sink's
+   * longest valid chain of whole records (or adopts the sink's last commit).
    */
   readonly recovery?: FileCdcRecovery;
   /** Largest Arrow payload of one batch, in bytes (default 256 MiB). */

@@ -1,8 +1,9 @@
 import { readFileSync, unlinkSync } from 'node:fs';
-import { link, open, unlink, writeFile } from 'node:fs/promises';
+import { link, open, readdir, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { errnoCode, ioFailed, ReloadError, tempFileFor } from '@baton/core';
+import { errnoCode, ioFailed, ReloadError, removeStaleTempFiles, tempFileFor } from '@baton/core';
 import { decodeLockOwner, describeOwner, encodeLockOwner, ownerState } from './lockOwner.js';
 import type { LockOwner, OwnerState } from './lockOwner.js';
 
@@ -151,7 +152,10 @@ export async function acquireLockFile(path: string, me: LockOwner, options: Lock
   const stateOf = options.stateOf ?? ownerState;
   const attempts = options.attempts ?? 20;
   for (let attempt = 0; attempt < attempts; attempt++) {
-    if (await createExclusive(path, me, options.key)) return;
+    if (await createExclusive(path, me, options.key)) {
+      await removeLeftovers(path, me, options.key);
+      return;
+    }
     const holder = await readOwner(path, options.key);
     if (holder === 'missing') continue; // released meanwhile
     if (holder === 'malformed') throw refuse(options, path, holder);
@@ -160,6 +164,23 @@ export async function acquireLockFile(path: string, me: LockOwner, options: Lock
     await removeStale(path, holder, me, options, 0);
   }
   throw locked(options, path, `could not be locked after ${attempts} attempts (contended)`);
+}
+
+/**
+ * Once `me` holds the lock: removes what takers killed mid-protocol left beside it. A takeover
+ * ticket only matters while the lock file holds the token it names, so every ticket naming another
+ * token is obsolete (a taker still working on one finds the lock taken and gives up); temp files
+ * of dead writers go as everywhere (`removeStaleTempFiles`).
+ */
+async function removeLeftovers(path: string, me: LockOwner, key: string): Promise<void> {
+  const dir = dirname(path);
+  const tickets = `${basename(path)}.takeover-`;
+  const names = await readdir(dir).catch(() => [] as string[]);
+  for (const name of names) {
+    if (name.startsWith(tickets) && !name.startsWith(`${tickets}${me.token}`))
+      await unlink(join(dir, name)).catch(() => undefined);
+  }
+  await removeStaleTempFiles(path, { kind: 'cdcOutput', key, step: 'start' });
 }
 
 /** Gives the lock at `path` up if `me` holds it (a lock someone else holds is left alone). */
