@@ -158,9 +158,9 @@ describe('fileCdcOutput: the lock within one process', () => {
     await stream.shutdown();
   });
 
-  test.prop([fc.integer({ min: 2, max: 8 }), fc.boolean(), fc.boolean()], { numRuns: 30 })(
-    'concurrent takers of one stale lock (simulated processes): exactly one holds it',
-    async (takers, staleTicket, deadTakerOfTicket) => {
+  test.prop([fc.integer({ min: 2, max: 8 }), fc.boolean(), fc.boolean(), fc.boolean()], { numRuns: 40 })(
+    'concurrent takers of one stale lock (simulated processes), with or without hard links: exactly one holds it',
+    async (takers, staleTicket, deadTakerOfTicket, hardLinks) => {
       await using dir = await tempDir();
       await mkdir(dir.path, { recursive: true });
       const path = join(dir.path, LOCK_FILE);
@@ -186,7 +186,7 @@ describe('fileCdcOutput: the lock within one process', () => {
       const stateOf = (owner: LockOwner) =>
         Promise.resolve(dead.has(owner.token) ? ('dead' as const) : ('alive' as const));
       const results = await Promise.allSettled(
-        owners.map((owner) => acquireLockFile(path, owner, { key: 'feed', what: 'the sink', stateOf })),
+        owners.map((owner) => acquireLockFile(path, owner, { key: 'feed', what: 'the sink', stateOf, hardLinks })),
       );
       const won = results.flatMap((r, i) => (r.status === 'fulfilled' ? [owners[i]!] : []));
       expect(won).toHaveLength(1);

@@ -12,7 +12,9 @@ import type { LockOwner, OwnerState } from './lockOwner.js';
  * a process holds the lock and holds its {@link LockOwner} record.
  *
  * - **Take**: the record is written to a temp file, then hard-linked to the lock path. `link`
- *   fails if the path exists, atomically, and a reader never sees a half-written record.
+ *   fails if the path exists, atomically, and a reader never sees a half-written record. (On a
+ *   file system without hard links the record is written in place with `O_EXCL`; readers give an
+ *   empty record a moment before they call it unreadable.)
  * - **Held by a live process** (or one on another host, which cannot be checked): `LOCKED`.
  * - **Held by a dead process**: the taker first creates the ticket `<lock>.takeover-<token of the
  *   dead holding>` the same way. Only the ticket's creator may delete the lock file, and only while
@@ -29,6 +31,11 @@ export interface LockFileOptions {
   readonly stateOf?: (owner: LockOwner) => Promise<OwnerState>;
   /** Attempts before giving up on a contended lock (default 20). */
   readonly attempts?: number;
+  /**
+   * `false`: write records in place with `O_EXCL`, as on a file system without hard links (default:
+   * hard-link a complete record, falling back to that when `link` is not supported).
+   */
+  readonly hardLinks?: boolean;
 }
 
 const MAX_TAKEOVER_DEPTH = 4;
@@ -54,20 +61,44 @@ async function readOwner(path: string, key: string): Promise<Read> {
   }
 }
 
+/** Errors of a file system that has no hard links (then the record is written in place). */
+const NO_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV']);
+
 /** Creates `path` holding `owner`'s record if it does not exist; false if it does. */
-async function createExclusive(path: string, owner: LockOwner, key: string): Promise<boolean> {
+async function createExclusive(path: string, owner: LockOwner, key: string, hardLinks = true): Promise<boolean> {
   const { temp, done } = tempFileFor(path);
+  const fail = (error: unknown): ReloadError =>
+    ioFailed('create lock file', path, error, { kind: 'cdcOutput', key, step: 'start' });
   try {
+    if (!hardLinks) throw Object.assign(new Error('hard links not used'), { code: 'ENOTSUP' });
     await writeFile(temp, encodeLockOwner(owner), { flag: 'wx', mode: 0o644 });
     await link(temp, path);
     return true;
   } catch (error) {
     if (errnoCode(error) === 'EEXIST') return false;
-    throw ioFailed('create lock file', path, error, { kind: 'cdcOutput', key, step: 'start' });
+    if (!NO_LINKS.has(errnoCode(error) ?? '')) throw fail(error);
+    // No hard links here: O_EXCL create, then the record (a reader may see it empty for a moment).
+    try {
+      await writeFile(path, encodeLockOwner(owner), { flag: 'wx', mode: 0o644 });
+      return true;
+    } catch (inPlace) {
+      if (errnoCode(inPlace) === 'EEXIST') return false;
+      throw fail(inPlace);
+    }
   } finally {
     await unlink(temp).catch(() => undefined);
     done();
   }
+}
+
+/** Reads the holder of `path`, giving a record being written in place (no hard links) a moment to appear. */
+async function readHolder(path: string, key: string): Promise<Read> {
+  let holder = await readOwner(path, key);
+  for (let wait = 1; holder === 'malformed' && wait <= 64; wait *= 4) {
+    await delay(wait);
+    holder = await readOwner(path, key);
+  }
+  return holder;
 }
 
 async function removeIfHeldBy(path: string, token: string, key: string): Promise<void> {
@@ -119,7 +150,7 @@ async function removeStale(
   const stateOf = options.stateOf ?? ownerState;
   const ticket = `${path}.takeover-${stale.token}`;
   for (let attempt = 0; attempt < (options.attempts ?? 20); attempt++) {
-    if (await createExclusive(ticket, me, options.key)) {
+    if (await createExclusive(ticket, me, options.key, options.hardLinks)) {
       try {
         await removeIfHeldBy(path, stale.token, options.key); // the ticket makes this check-then-remove exclusive
       } finally {
@@ -129,7 +160,7 @@ async function removeStale(
     }
     const current = await readOwner(path, options.key);
     if (typeof current !== 'object' || current.token !== stale.token) return; // another taker finished
-    const taker = await readOwner(ticket, options.key);
+    const taker = await readHolder(ticket, options.key);
     if (taker === 'missing') continue;
     if (taker === 'malformed') throw refuse(options, ticket, taker);
     const state = await stateOf(taker);
@@ -152,11 +183,11 @@ export async function acquireLockFile(path: string, me: LockOwner, options: Lock
   const stateOf = options.stateOf ?? ownerState;
   const attempts = options.attempts ?? 20;
   for (let attempt = 0; attempt < attempts; attempt++) {
-    if (await createExclusive(path, me, options.key)) {
+    if (await createExclusive(path, me, options.key, options.hardLinks)) {
       await removeLeftovers(path, me, options.key);
       return;
     }
-    const holder = await readOwner(path, options.key);
+    const holder = await readHolder(path, options.key);
     if (holder === 'missing') continue; // released meanwhile
     if (holder === 'malformed') throw refuse(options, path, holder);
     const state = await stateOf(holder);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, readlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { errnoCode } from '@baton/core';
 
@@ -17,6 +17,8 @@ export interface LockOwner {
   readonly token: string;
   readonly boot?: string;
   readonly start?: string;
+  /** The pid namespace (Linux: `/proc/self/ns/pid`), so a holder in another container is not judged by a pid of ours. */
+  readonly ns?: string;
 }
 
 /** What is known of a lock holder: running, gone, or on another host (cannot be checked from here). */
@@ -33,14 +35,16 @@ async function procStat(pid: number | 'self'): Promise<{ state: string; start: s
   return state && start && /^\d+$/.test(start) ? { state, start } : undefined;
 }
 
-let self: Promise<{ boot?: string; start?: string }> | undefined;
+type Identity = Pick<LockOwner, 'boot' | 'start' | 'ns'>;
+let self: Promise<Identity> | undefined;
 
-/** This process's boot id and start time (cached; absent where `/proc` is not available). */
-function selfIdentity(): Promise<{ boot?: string; start?: string }> {
+/** This process's boot id, start time and pid namespace (cached; absent where `/proc` is not available). */
+function selfIdentity(): Promise<Identity> {
   self ??= (async () => {
     const boot = (await readText('/proc/sys/kernel/random/boot_id'))?.trim();
     const start = (await procStat('self'))?.start;
-    return { ...(boot ? { boot } : {}), ...(start ? { start } : {}) };
+    const ns = await readlink('/proc/self/ns/pid').catch(() => undefined);
+    return { ...(boot ? { boot } : {}), ...(start ? { start } : {}), ...(ns ? { ns } : {}) };
   })();
   return self;
 }
@@ -57,15 +61,17 @@ export async function newLockOwner(): Promise<LockOwner> {
 }
 
 /**
- * Whether the holder `owner` still runs. Another host: `unknown`. Same host: `dead` when the
- * machine rebooted since (boot id), when no process has the pid, when that process is a zombie,
- * or when its start time differs (the pid was reused); otherwise `alive` (a pid that exists but
- * belongs to another user counts as alive). Without `/proc` only the pid is checked.
+ * Whether the holder `owner` still runs. Another host, or another pid namespace on this one (a
+ * container sharing the directory): `unknown`. Same host: `dead` when the machine rebooted since
+ * (boot id), when no process has the pid, when that process is a zombie, or when its start time
+ * differs (the pid was reused); otherwise `alive` (a pid that exists but belongs to another user
+ * counts as alive). Without `/proc` only the pid is checked.
  */
 export async function ownerState(owner: LockOwner): Promise<OwnerState> {
   if (owner.host !== hostname()) return 'unknown';
   const mine = await selfIdentity();
   if (owner.boot !== undefined && mine.boot !== undefined && owner.boot !== mine.boot) return 'dead';
+  if (owner.ns !== undefined && mine.ns !== undefined && owner.ns !== mine.ns) return 'unknown';
   try {
     process.kill(owner.pid, 0);
   } catch (error) {
@@ -108,7 +114,8 @@ export function decodeLockOwner(text: string): LockOwner | undefined {
     typeof o.token === 'string' &&
     /^[0-9a-f]{32}$/.test(o.token) &&
     optionalText(o.boot) &&
-    optionalText(o.start);
+    optionalText(o.start) &&
+    optionalText(o.ns);
   return valid ? (o as LockOwner) : undefined;
 }
 
