@@ -235,3 +235,44 @@ describe('fileCdcOutput: a checkpoint older than the sink', () => {
     expect(ranges((await readFileSink(dir.path)).batches)).toEqual(['0-2', '2-4', '4-6', '6-7']);
   });
 });
+
+describe('fileCdcOutput: sinks written before commit markers (checkpoint format 1)', () => {
+  /** A sink as the previous format wrote it: batch records only, a 6-field checkpoint. */
+  async function legacySink(dir: string, batches: readonly CdcBatch[], tail?: CdcBatch): Promise<void> {
+    const records = batches.map((b) => encodeRecord(b, 1 << 20) as Uint8Array);
+    const offset = records.reduce((n, r) => n + r.byteLength, 0);
+    const extra = tail ? [encodeRecord(tail, 1 << 20) as Uint8Array] : [];
+    await writeFile(join(dir, SINK_FILE), Buffer.concat([...records, ...extra]));
+    const last = offset - records.at(-1)!.byteLength;
+    const fields = ['baton.fileCdc.checkpoint', 1, batches.at(-1)!.lsnEnd, offset, last, 0n];
+    await writeFile(join(dir, CHECKPOINT_FILE), frameChecked(pack(fields)));
+  }
+
+  it('are read and resumed; a start leaves the old checkpoint as it is until batches are checkpointed', async () => {
+    await using dir = await tempDir();
+    const batches = batchesOf([2, 1, 3]);
+    await legacySink(dir.path, batches, batchAt(6n, 1));
+    expect(ranges((await readFileSink(dir.path)).batches)).toEqual(['0-2', '2-3', '3-6']);
+    const legacyCheckpoint = await readFile(join(dir.path, CHECKPOINT_FILE));
+
+    const output = fileCdcOutput({ name: 'feed', directory: dir.path });
+    const first = await output.start({ fromLsn: 6n }); // the uncommitted 6-7 is cut
+    expect(await first.checkpoint()).toBe(6n);
+    await first.shutdown();
+    // What a rolled-back reload needs: code of the previous format can still restart here.
+    expect(await readFile(join(dir.path, CHECKPOINT_FILE))).toEqual(legacyCheckpoint);
+
+    const second = await output.start({ fromLsn: 6n });
+    await second.deliver(batchAt(6n, 2));
+    await second.checkpoint();
+    await second.shutdown();
+    const format = (
+      unpack(unframeChecked(new Uint8Array(await readFile(join(dir.path, CHECKPOINT_FILE))))) as unknown[]
+    )[1];
+    expect(format).toBe(2);
+    const third = await output.start({}); // the chain now runs through old records and the first marker
+    expect(third.durable).toMatchObject({ generation: 1, records: 4, lsn: 8n });
+    await third.shutdown();
+    expect(ranges((await readFileSink(dir.path)).batches)).toEqual(['0-2', '2-3', '3-6', '6-8']);
+  });
+});

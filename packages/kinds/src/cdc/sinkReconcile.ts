@@ -40,14 +40,13 @@ function corrupt(key: string, message: string, cause?: unknown): ReloadError {
   });
 }
 
-const sameState = (a: FileCheckpoint, b: FileCheckpoint): boolean =>
+/** Whether two states agree (`positionsOnly`: a format-1 checkpoint, which has no chain fields). */
+const sameState = (a: FileCheckpoint, b: FileCheckpoint, positionsOnly: boolean): boolean =>
   a.lsn === b.lsn &&
   a.offset === b.offset &&
   a.lastRecordOffset === b.lastRecordOffset &&
   a.baseLsn === b.baseLsn &&
-  a.generation === b.generation &&
-  a.records === b.records &&
-  a.digest === b.digest;
+  (positionsOnly || (a.generation === b.generation && a.records === b.records && a.digest === b.digest));
 
 /**
  * Brings the sink file back to what is committed, then checks `fromLsn` against it.
@@ -105,9 +104,9 @@ async function reconciled(handle: FileHandle, input: ReconcileInput): Promise<Fi
   }
   const size = (await handle.stat()).size;
   if (checkpoint) {
-    const defect = await committedDefect(handle, checkpoint, size, input);
-    if (defect === undefined) return settleTail(handle, input, checkpoint, size);
-    problem = `the sink does not match its checkpoint (${defect})`;
+    const checked = await checkCommitted(handle, checkpoint, size, input);
+    if (typeof checked !== 'string') return settleTail(handle, input, checked, size);
+    problem = `the sink does not match its checkpoint (${checked})`;
   } else if (cause === undefined) {
     if (size === 0) {
       const fresh = chainStart(input.fromLsn ?? 0n);
@@ -127,32 +126,37 @@ async function reconciled(handle: FileHandle, input: ReconcileInput): Promise<Fi
   return rebuild(handle, input, size);
 }
 
-/** Why the committed part of the sink does not agree with `checkpoint`, or undefined when it does. */
-async function committedDefect(
+/**
+ * The chain state of the committed part of the sink (the checkpoint, with the chain fields a
+ * format-1 checkpoint lacks), or why it does not agree with `checkpoint`.
+ */
+async function checkCommitted(
   handle: FileHandle,
   checkpoint: StoredCheckpoint,
   size: number,
   input: ReconcileInput,
-): Promise<string | undefined> {
+): Promise<FileCheckpoint | string> {
   if (size < checkpoint.offset) return `the sink holds ${size} bytes, the checkpoint covers ${checkpoint.offset}`;
-  if (input.validated && sameState(input.validated, checkpoint)) return undefined;
+  const cached = input.validated;
+  if (cached && sameState(cached, checkpoint, checkpoint.format === 1)) return cached;
   const scan = await scanChain(handle, chainStart(checkpoint.baseLsn), checkpoint.offset, input.maxBatchBytes);
   if (scan.defect !== undefined) return `committed ${scan.defect}`;
-  return checkpointMismatch(scan.end, checkpoint);
+  return checkpointMismatch(scan.end, checkpoint) ?? scan.end;
 }
 
-/** Cuts the bytes after the checkpoint, or rolls it forward to a commit marker found there. */
+/**
+ * Cuts the bytes after the committed part, or rolls the checkpoint forward to a commit marker
+ * found there. A format-1 checkpoint is left as it is unless it rolls forward, so code that
+ * predates commit markers can still restart on the sink (a reload rolled back) until the new
+ * code checkpoints batches.
+ */
 async function settleTail(
   handle: FileHandle,
   input: ReconcileInput,
-  checkpoint: StoredCheckpoint,
+  committed: FileCheckpoint,
   size: number,
 ): Promise<FileCheckpoint> {
-  const { format: _format, ...committed } = checkpoint;
-  if (size === committed.offset) {
-    if (checkpoint.format === 1) await writeCheckpoint(input.directory, input.key, committed);
-    return committed;
-  }
+  if (size === committed.offset) return committed;
   const tail = await scanChain(handle, committed, size, input.maxBatchBytes);
   const later = tail.committed;
   if (later && later.generation > committed.generation + 1 && input.recovery === 'fail') {
@@ -165,7 +169,7 @@ async function settleTail(
   }
   const target = later ?? committed;
   await cut(handle, target.offset);
-  if (later || checkpoint.format === 1) await writeCheckpoint(input.directory, input.key, target);
+  if (later) await writeCheckpoint(input.directory, input.key, target);
   return target;
 }
 
