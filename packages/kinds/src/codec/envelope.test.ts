@@ -1,6 +1,9 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
+import { gCounter } from '../crdt/gCounter.js';
+import { bodySchema } from './bodySchema.js';
 import { decodeEnvelope, encodeEnvelope } from './envelope.js';
+import { craftedEnvelope } from './__tests__/craftedEnvelope.js';
 
 const expect1 = { kind: 'g-counter', versions: [1] };
 
@@ -34,6 +37,38 @@ describe('envelope', () => {
       'exceeds the limit',
     );
     expect(() => decodeEnvelope(new Uint8Array(3), expect1)).toThrow('shorter than the envelope header');
+  });
+
+  it('refuses a map with a key twice ({r1: 5, r1: 7}), which msgpackr alone would read as {r1: 7}', () => {
+    const duplicate = craftedEnvelope('g-counter', 1, [0x82, 0xa2, 0x72, 0x31, 5, 0xa2, 0x72, 0x31, 7]);
+    expect(() => decodeEnvelope(duplicate, expect1)).toThrow('a map of the body has a key twice');
+    expect(() => gCounter.fromPersisted(duplicate)).toThrow(
+      expect.objectContaining({
+        code: 'CORRUPT_INPUT',
+        message: expect.stringContaining('key twice') as string,
+      }) as Error,
+    );
+    const nested = craftedEnvelope('g-counter', 1, [0x91, 0x82, 1, 2, 1, 3]); // [{1: 2, 1: 3}]
+    expect(() => decodeEnvelope(nested, expect1)).toThrow('key twice');
+  });
+
+  it('checks the body against the schema of its version before decoding it', () => {
+    const bodies = { 1: bodySchema.list(bodySchema.str(1, 8), 10) };
+    expect(decodeEnvelope(encodeEnvelope('g-counter', 1, ['a', 'b']), { ...expect1, bodies }).body).toEqual(['a', 'b']);
+    expect(() => decodeEnvelope(encodeEnvelope('g-counter', 1, ['a', 1000]), { ...expect1, bodies })).toThrow(
+      "cannot read 'g-counter' state: body[1]: an integer where a string was expected",
+    );
+    expect(() => decodeEnvelope(encodeEnvelope('g-counter', 1, ['abc', '']), { ...expect1, bodies })).toThrow(
+      'body[1]: a string of 0 bytes (1..8 expected)',
+    );
+  });
+
+  it('copies the payload: byte strings of the body are not views of the input', () => {
+    const bytes = encodeEnvelope('g-counter', 1, [new Uint8Array([1, 2, 3])]);
+    const { body } = decodeEnvelope(bytes, expect1);
+    bytes.fill(0);
+    expect(body).toEqual([new Uint8Array([1, 2, 3])]);
+    expect((body as Uint8Array[])[0]!.buffer).not.toBe(bytes.buffer);
   });
 
   it('refuses msgpackr records (plain objects): a decoded document cannot pollute prototypes', () => {

@@ -13,11 +13,14 @@ const HEADER = 13; // magic(4) layout(1) crc32(4) length(4)
 const MAX_KIND_BYTES = 256;
 
 /**
- * Default upper bound on a persisted envelope (64 MiB), checked before anything is allocated. The
- * CRDT kinds of this package decode a body of `n` bytes within `CRDT_BYTES_PER_INPUT_BYTE × n` bytes
- * of memory (see `crdtLimits`), so the largest default envelope fits in a default Node heap.
+ * Default upper bound on a persisted envelope (16 MiB), checked before anything is allocated. The
+ * CRDT kinds of this package read `n` bytes within `crdtLimits.memoryPerInputByte × n` bytes of
+ * memory (40 × 16 MiB = 640 MiB; twice that to merge them into a live state), which fits Node's
+ * default heap on a machine with 4 GiB of memory or more (V8 sizes it from the machine's memory: a
+ * quarter of it, up to 4 GiB). Raise it with a provider's `maxBytes` for larger states and a larger
+ * heap. (It was 64 MiB: 40 × 64 MiB does not fit a default heap below 16 GiB of memory.)
  */
-export const DEFAULT_MAX_ENVELOPE_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_MAX_ENVELOPE_BYTES = 16 * 1024 * 1024;
 
 /** What a decoded envelope holds. */
 export interface Envelope {

@@ -5,8 +5,9 @@ import { describeValue, invalidCrdtArgument } from './crdtErrors.js';
 /** Options of every CRDT provider factory of this package (`createGCounter(options)` and friends). */
 export interface CrdtProviderOptions {
   /**
-   * Largest persisted state `fromPersisted` accepts, in bytes (default 64 MiB), checked before
-   * anything is decoded.
+   * Largest persisted state `fromPersisted` accepts, in bytes (default
+   * `DEFAULT_MAX_ENVELOPE_BYTES`, 16 MiB), checked before anything is decoded. Reading `n` bytes
+   * takes at most `crdtLimits.memoryPerInputByte × n` bytes of memory.
    */
   readonly maxBytes?: number;
 }

@@ -4,7 +4,8 @@ import { ElementMap } from './elementMap.js';
 import type { CrdtPrimitive } from './primitive.js';
 import { encodeStrings } from './stringColumn.js';
 import type { StringColumn } from './stringColumn.js';
-import { VarintReader, writeVarint } from './varint.js';
+import { comparePrimitives } from './primitive.js';
+import { readVarint, VarintReader, varintSize, writeVarint } from './varint.js';
 
 /** One element of an OR-Set and its dots, flat `[replicaIndex, counter, …]`, at most one dot per replica. */
 export interface OrSetEntry {
@@ -112,6 +113,39 @@ export function unpackOrSet(packed: PackedOrSet): { entries: ElementMap<OrSetEnt
     sorted[e] = entry;
   }
   return { entries, sorted };
+}
+
+/** The index of `element` (a valid primitive, `-0` as `0`) among the packed elements, or -1 (binary search). */
+export function packedIndexOf(packed: PackedOrSet, element: CrdtPrimitive): number {
+  const elements = packed.elements;
+  let [lo, hi] = [0, elements.length - 1];
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const order = comparePrimitives(elements[mid]!, element);
+    if (order === 0) return mid;
+    if (order < 0) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
+/**
+ * The dots of element `e` of a packed OR-Set, flat `[replicaIndex, counter, …]` in its replica
+ * order, written into `out` (reused by the caller: nothing is allocated per element).
+ */
+export function packedDots(packed: PackedOrSet, e: number, out: number[]): number[] {
+  const { bytes, offsets } = packed.dots;
+  const fail = (message: string): Error => new Error(`a packed or-set is corrupt: ${message}`);
+  let at = offsets[e]!;
+  const count = readVarint(bytes, at, fail);
+  at += varintSize(count);
+  out.length = 2 * count;
+  for (let i = 0; i < out.length; i++) {
+    const value = readVarint(bytes, at, fail);
+    at += varintSize(value);
+    out[i] = value;
+  }
+  return out;
 }
 
 /**

@@ -4,7 +4,7 @@ import { sameKindState } from './crdtProvider.js';
 import { ElementMap } from './elementMap.js';
 import { OpFields } from './opFields.js';
 import { encodeOrSetBody, OR_SET_FORMAT } from './orSetFormats.js';
-import { packOrSet, replicaTable, unpackOrSet } from './orSetPacked.js';
+import { packedDots, packedIndexOf, packOrSet, replicaTable, unpackOrSet } from './orSetPacked.js';
 import type { OrSetEntry, PackedOrSet, ReplicaTable } from './orSetPacked.js';
 import { mergedDots, unseenDots } from './orSetMerge.js';
 import { recordEdit, repackBase, repackOrSet } from './orSetRepack.js';
@@ -73,16 +73,7 @@ export class OrSetState implements CrdtState<OrSetOp, CrdtPrimitive[]> {
   has(element: CrdtPrimitive): boolean {
     if (primitiveProblem(element) !== undefined) return false;
     if (this.#entries !== undefined) return this.#entries.has(element);
-    const elements = this.#packed?.elements ?? [];
-    let [lo, hi] = [0, elements.length - 1];
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      const order = comparePrimitives(elements[mid]!, element === 0 ? 0 : element);
-      if (order === 0) return true;
-      if (order < 0) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    return false;
+    return this.#packed !== undefined && packedIndexOf(this.#packed, element === 0 ? 0 : element) >= 0;
   }
 
   /** Adds or removes an element. `INVALID_ARGUMENT` for a bad op (neither or both of add/remove). */
@@ -127,28 +118,42 @@ export class OrSetState implements CrdtState<OrSetOp, CrdtPrimitive[]> {
     this.#touch(entry);
   }
 
-  /** Merges another OR-Set state: keeps the dots both hold and the dots the other has not seen. */
+  /**
+   * Merges another OR-Set state: keeps the dots both hold and the dots the other has not seen. A
+   * state still in its packed form (read by `fromPersisted`) is read as it is, not indexed; merged
+   * into an empty state, it becomes that state's packed form itself.
+   */
   merge(other: CrdtState<OrSetOp, CrdtPrimitive[]>): void {
     const that = sameKindState(OR_SET, other, OrSetState);
     if (that === this) return;
+    if (this.#replicas.length === 0 && that.#entries === undefined) return this.#adopt(that);
     const entries = this.#store();
-    const theirEntries = that.#store();
+    const theirEntries = that.#entries;
+    const packed = that.#packed!;
+    const scratch: number[] = [];
+    const theirDots = (element: CrdtPrimitive): readonly number[] | undefined => {
+      if (theirEntries !== undefined) return theirEntries.get(element)?.dots;
+      const e = packedIndexOf(packed, element);
+      return e < 0 ? undefined : packedDots(packed, e, scratch);
+    };
     const map = that.#replicas.map((id) => this.#intern(id));
     const mine = this.#context.slice();
     const theirs = new Array<number>(mine.length).fill(0);
     for (const [j, r] of map.entries()) theirs[r] = that.#context[j]!;
     if (this.#base !== undefined) this.#base.allDots = true;
     for (const entry of entries.values()) {
-      entry.dots = mergedDots(entry.dots, theirEntries.get(entry.element)?.dots, map, mine, theirs);
+      entry.dots = mergedDots(entry.dots, theirDots(entry.element), map, mine, theirs);
       if (entry.dots.length > 0) continue;
       entries.delete(entry.element);
       this.#touch(entry);
     }
-    for (const entry of theirEntries.values()) {
-      if (entries.has(entry.element)) continue;
-      const dots = unseenDots(entry.dots, map, mine);
-      if (dots.length > 0) this.#add({ element: entry.element, dots });
-    }
+    const offer = (element: CrdtPrimitive, dots: readonly number[]): void => {
+      if (entries.has(element)) return;
+      const unseen = unseenDots(dots, map, mine);
+      if (unseen.length > 0) this.#add({ element, dots: unseen });
+    };
+    if (theirEntries !== undefined) for (const entry of theirEntries.values()) offer(entry.element, entry.dots);
+    else for (let e = 0; e < packed.elements.length; e++) offer(packed.elements[e]!, packedDots(packed, e, scratch));
     for (let r = 0; r < mine.length; r++) this.#context[r] = Math.max(mine[r]!, theirs[r]!);
     this.#changed();
   }
@@ -219,6 +224,13 @@ export class OrSetState implements CrdtState<OrSetOp, CrdtPrimitive[]> {
   /** Records a created, changed or removed entry for the next re-pack (many changes: it starts over). */
   #touch(entry: OrSetEntry): void {
     if (this.#base !== undefined && !recordEdit(this.#base, entry)) this.#base = undefined;
+  }
+
+  /** Becomes `that`, a state in its packed form (this one is empty: no replica, no element). */
+  #adopt(that: OrSetState): void {
+    for (const id of that.#replicas) this.#intern(id);
+    that.#context.forEach((count, r) => (this.#context[r] = count));
+    [this.#entries, this.#packed, this.#bytes, this.#base] = [undefined, that.#packed, that.#bytes, undefined];
   }
 
   #changed(): void {

@@ -2,6 +2,7 @@ import { crc32 } from 'node:zlib';
 import { isReloadError } from '@baton/core';
 import { RecordBatchReader } from 'apache-arrow';
 import type { RecordBatch, Schema } from 'apache-arrow';
+import { checkArrowFile } from './arrowFileCheck.js';
 import { corruptIndex } from './indexErrors.js';
 import { frameLayout, LAYOUT_RAW, openFrame } from './indexFrame.js';
 import { readRawHeader } from './rawIndexFile.js';
@@ -42,8 +43,10 @@ export interface IndexFile {
 }
 
 /**
- * Reads an index written by `writeIndexFile`: checks size, the frame, kind and format
- * version, and that it holds exactly one record batch and no dictionaries. Buffers of the batch are
+ * Reads an index written by `writeIndexFile`: checks size, the frame, then the Arrow metadata on the
+ * bytes (`checkArrowFile`: declared lengths and row counts against the bytes present, only what an
+ * index holds) before Arrow reads or allocates anything, then kind and format version, and that it
+ * holds exactly one record batch and no dictionaries. Buffers of the batch are
  * views over `bytes` (zero-copy) when `bytes.byteOffset` is aligned; otherwise `bytes` is copied once.
  * Every failure is a `CORRUPT_INPUT` `ReloadError` naming the kind.
  */
@@ -64,6 +67,7 @@ export function readIndexFile(bytes: Uint8Array, spec: IndexFileSpec): IndexFile
     throw corruptIndex(kind, 'bad trailing Arrow magic (truncated Arrow IPC file?)');
   // Typed-array views need aligned offsets: unaligned input is copied once (after the size check).
   const input = ipc.byteOffset % spec.align === 0 ? ipc : ipc.slice();
+  checkArrowFile(input, kind);
   let schema: Schema;
   let batch: RecordBatch | null;
   try {

@@ -1,3 +1,6 @@
+import type { ReloadError } from '@baton/core';
+import { describeValue, invalidValue } from './logicalTypeErrors.js';
+
 /** A point on the WGS 84 ellipsoid in degrees: longitude in [-180, 180], latitude in [-90, 90]. */
 export interface GeoPoint {
   readonly lon: number;
@@ -6,6 +9,9 @@ export interface GeoPoint {
 
 /** The coordinate reference system of `baton.geo.point` values (longitude first, WGS 84 degrees). */
 export const GEO_POINT_CRS = 'OGC:CRS84';
+
+/** The name of the geo point logical types (`parseWktPoint` errors name it). */
+const GEO_POINT_TYPE_NAME = 'baton.geo.point';
 
 /** Longest WKT literal a geo point type parses. */
 export const MAX_WKT_POINT_LENGTH = 256;
@@ -49,22 +55,27 @@ const WKT_POINT = new RegExp(
 );
 
 /**
- * Parses a WKT (or EWKT with `SRID=4326;`) point `POINT(lon lat)`, case-insensitive, spaces
- * allowed. Throws, naming what is wrong, on anything else (`POINT EMPTY`, `POINT Z`, other SRIDs).
- * Ranges are not checked here.
+ * Parses a WKT (or EWKT with `SRID=4326;`) point `POINT(lon lat)` of at most
+ * {@link MAX_WKT_POINT_LENGTH} characters, case-insensitive, spaces allowed. Anything else
+ * (`POINT EMPTY`, `POINT Z`, other SRIDs, not a string) is an `INVALID_ARGUMENT` `ReloadError`
+ * naming what is wrong. Ranges are not checked here.
  */
 export function parseWktPoint(literal: string): GeoPoint {
+  const fail = (message: string): ReloadError => invalidValue(GEO_POINT_TYPE_NAME, `WKT point: ${message}`);
+  if (typeof literal !== 'string') throw fail(`expected a string, not ${describeValue(literal)}`);
+  if (literal.length > MAX_WKT_POINT_LENGTH)
+    throw fail(`a literal of ${literal.length} characters exceeds the limit of ${MAX_WKT_POINT_LENGTH}`);
   const match = WKT_POINT.exec(literal);
   if (match === null) {
     if (/^\s*(?:SRID\s*=[^;]*;\s*)?POINT\s+EMPTY\s*$/i.test(literal))
-      throw new Error('POINT EMPTY has no coordinates (use NULL)');
+      throw fail('POINT EMPTY has no coordinates (use NULL)');
     if (/^\s*(?:SRID\s*=[^;]*;\s*)?POINT\s*(?:ZM|Z|M)\b/i.test(literal))
-      throw new Error('only 2D points are supported (no Z or M coordinate)');
-    throw new Error(`expected WKT 'POINT(lon lat)', e.g. 'POINT(13.4 52.52)'`);
+      throw fail('only 2D points are supported (no Z or M coordinate)');
+    throw fail(`expected WKT 'POINT(lon lat)', e.g. 'POINT(13.4 52.52)'`);
   }
   const [, srid, lon, lat] = match;
   if (srid !== undefined && Number(srid) !== 4326)
-    throw new Error(`only SRID=4326 (WGS 84 longitude/latitude) is supported (got SRID=${srid})`);
+    throw fail(`only SRID=4326 (WGS 84 longitude/latitude) is supported (got SRID=${srid})`);
   return { lon: Number(lon), lat: Number(lat) };
 }
 

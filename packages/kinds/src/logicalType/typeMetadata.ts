@@ -47,9 +47,11 @@ export function typeMetadata(encodingVersion: number, parameters: Readonly<Recor
  * Reads an `ARROW:extension:metadata` string as a document: the empty string is the empty document
  * (Arrow's canonical extension types `arrow.uuid` and `arrow.json` write "" and readers may write
  * `{}`), a JSON object is its members. Anything else (not JSON, not an object, too long) is an opaque
- * string and gives `undefined`; such metadata only matches itself.
+ * string and gives `undefined`; such metadata only matches itself. Not a string: `INVALID_ARGUMENT`.
  */
 export function readTypeMetadata(metadata: string): TypeMetadataDocument | undefined {
+  if (typeof metadata !== 'string')
+    throw badParameters(`extension metadata must be a string, not ${metadata === null ? 'null' : typeof metadata}`);
   if (metadata === '') return { members: {}, encodingVersion: undefined, canonical: '{}' };
   if (metadata.length > MAX_METADATA_LENGTH || !metadata.trimStart().startsWith('{')) return undefined;
   let parsed: unknown;

@@ -215,6 +215,34 @@ export function crdtLawSuite<Op, Value, S extends TestedState<Op, Value>>(
       },
     );
 
+    test.prop([
+      scenario,
+      scenario,
+      fc.array(fc.nat(), { maxLength: 4 }),
+      fc.array(opOf(REPLICAS[0]), { maxLength: 4 }),
+    ])(
+      'merging a state read from bytes equals merging the state; into an empty state too; both evolve apart after',
+      (s1, s2, later, ops) => {
+        const ours = reached(s1);
+        const theirs = reached(s2);
+        for (const [i, other] of theirs.entries()) {
+          const state = ours[i % ours.length]!;
+          const read = (): S => provider.fromPersisted(other.persist());
+          expectSameState(joined(state, read()), joined(state, other));
+          const fresh = provider.empty();
+          const source = read();
+          fresh.merge(source);
+          expectSameState(fresh, other);
+          // The merged state and the state it was read from change independently afterwards.
+          const expected = other.clone();
+          for (const pick of later) [fresh, expected].forEach((s) => s.merge(ours[pick % ours.length]!));
+          for (const op of ops) [fresh, expected].forEach((s) => s.apply(op));
+          expectSameState(source, other);
+          expectSameState(fresh, expected);
+        }
+      },
+    );
+
     test.prop([fc.uint8Array({ maxLength: 300 })])('random bytes are CORRUPT_INPUT, never a crash', (bytes) => {
       expectReloadError(() => provider.fromPersisted(bytes), 'CORRUPT_INPUT');
     });
