@@ -4,7 +4,7 @@ import { frameChecked, unframeChecked } from '@baton/core';
 import type { CdcBatch } from '@baton/core';
 import { tableFromArrays } from 'apache-arrow';
 import { fc, test } from '@fast-check/vitest';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { pack, unpack } from '../codec/packr.js';
 import { batchAt, batchesOf, contents, ranges, tempDir, typedError } from './__tests__/cdcFixtures.js';
 import { CHECKPOINT_FILE, SINK_FILE } from './fileCheckpoint.js';
@@ -88,6 +88,13 @@ const isPrefixOf = (held: readonly CdcBatch[], of: readonly CdcBatch[]): boolean
   held.length <= of.length && ranges(held).join() === ranges(of.slice(0, held.length)).join();
 
 describe('fileCdcOutput: the chain of committed records', () => {
+  const outcomes = { refused: 0, accepted: 0 };
+  afterAll(() => {
+    console.log(
+      `two writers on one sink (no lock): ${outcomes.refused + outcomes.accepted} interleavings, ` +
+        `${outcomes.refused} refused with CORRUPT_INPUT, ${outcomes.accepted} accepted holding exactly one writer's committed prefix`,
+    );
+  });
   test.prop(
     [
       fc.array(fc.integer({ min: 2, max: 4 }), { minLength: 2, maxLength: 7 }),
@@ -134,6 +141,7 @@ describe('fileCdcOutput: the chain of committed records', () => {
         .catch((error: unknown) => error);
       if (!('checkpoint' in (started as object))) {
         expect(started).toMatchObject(typedError('CORRUPT_INPUT'));
+        outcomes.refused++;
         return;
       }
       const stream = started as Awaited<ReturnType<ReturnType<typeof fileCdcOutput>['start']>>;
@@ -145,6 +153,7 @@ describe('fileCdcOutput: the chain of committed records', () => {
         true,
       );
       expect(sink.batches.at(-1)?.lsnEnd ?? 0n).toBe(lsn);
+      outcomes.accepted++;
       expect(contents(sink.batches)).toEqual(
         contents(spanBatches(sink.batches.map((x) => Number(x.lsnEnd - x.lsnStart)))),
       );
