@@ -1,5 +1,6 @@
-import { Type, UnionMode } from 'apache-arrow';
+import { UnionMode } from 'apache-arrow';
 import type { DataType, Dictionary, Field, FixedSizeList, Union } from 'apache-arrow';
+import { childrenOf, fixedWidth, typeName } from './arrowTypes.js';
 
 /** What an Arrow IPC record batch message declares (arrow-js's decoded header). */
 export interface BatchLayout {
@@ -16,42 +17,11 @@ class Invalid extends Error {}
 
 const bytesFor = (bits: number): number => Math.ceil(bits / 8);
 
-/** The name of a type's id (`Int`, `Utf8`, `Dictionary`, …): a plain string to switch on. */
-const typeName = (type: DataType): string => Type[type.typeId] ?? `type ${type.typeId}`;
-
-/** The child fields of a nested type. */
-const childrenOf = (type: DataType): readonly Field<DataType>[] => type.children as Field<DataType>[];
-
-/** Bytes per value of the fixed-width types, or a problem. */
-function fixedWidth(type: DataType): number {
-  const t = type as DataType & { bitWidth?: number; precision?: number; unit?: number; byteWidth?: number };
-  switch (typeName(type)) {
-    case 'Int':
-      if ([8, 16, 32, 64].includes(t.bitWidth!)) return t.bitWidth! / 8;
-      break;
-    case 'Float':
-      if (t.precision === 0 || t.precision === 1 || t.precision === 2) return 2 ** (t.precision + 1);
-      break;
-    case 'Decimal':
-      if ([32, 64, 128, 256].includes(t.bitWidth!)) return t.bitWidth! / 8;
-      break;
-    case 'Date':
-      if (t.unit === 0 || t.unit === 1) return t.unit === 0 ? 4 : 8;
-      break;
-    case 'Time':
-      if (t.bitWidth === 32 || t.bitWidth === 64) return t.bitWidth / 8;
-      break;
-    case 'Timestamp':
-    case 'Duration':
-      return 8;
-    case 'Interval':
-      if (t.unit === 0 || t.unit === 1 || t.unit === 2) return [4, 8, 16][t.unit]!;
-      break;
-    case 'FixedSizeBinary':
-      if (Number.isSafeInteger(t.byteWidth) && t.byteWidth! >= 1 && t.byteWidth! <= 2 ** 20) return t.byteWidth!;
-      break;
-  }
-  throw new Invalid(`unsupported parameters of a ${typeName(type)} column`);
+/** Bytes per value of a fixed-width type, or `Invalid`. */
+function widthOf(type: DataType): number {
+  const width = fixedWidth(type);
+  if (width === undefined) throw new Invalid(`unsupported parameters of a ${typeName(type)} column`);
+  return width;
 }
 
 const isValid = (bitmap: Uint8Array | undefined, i: number): boolean =>
@@ -184,7 +154,7 @@ class LayoutChecker {
         return length;
       default:
         this.#validity(node, what);
-        this.#nextBuffer(`${what} values`, length * fixedWidth(type));
+        this.#nextBuffer(`${what} values`, length * widthOf(type));
         return length;
     }
   }
@@ -214,6 +184,9 @@ class LayoutChecker {
   }
 
   #union(type: Union, length: number, what: string): void {
+    // arrow-js reads any mode but Sparse as dense: only the two real modes are accepted.
+    if (type.mode !== UnionMode.Sparse && type.mode !== UnionMode.Dense)
+      throw new Invalid(`${what}: union mode ${String(type.mode)}`);
     const typeIds = this.#nextBuffer(`${what} type ids`, length);
     const dense = type.mode === UnionMode.Dense;
     const offsets = dense ? this.#nextBuffer(`${what} offsets`, length * 4) : undefined;
@@ -236,7 +209,7 @@ class LayoutChecker {
     // arrow-js sends no dictionary for a column without values: then no valid row may point into it.
     const size = this.dictionaryLengths.get(type.id) ?? 0;
     const validity = this.#validity(node, what);
-    const width = fixedWidth(type.indices);
+    const width = widthOf(type.indices);
     const indices = this.#nextBuffer(`${what} indices`, node.length * width);
     const view = new DataView(indices.buffer, indices.byteOffset, indices.byteLength);
     const signed = type.indices.isSigned;
