@@ -40,29 +40,39 @@ export interface DecoderTarget {
 
 const CORRUPT = ['CORRUPT_INPUT'];
 
-async function crdtTarget(
+async function crdtTargets(
   name: string,
   provider: CrdtKindProvider<never, unknown>,
   ops: (replica: string) => unknown,
-): Promise<DecoderTarget> {
-  return {
-    name: `${name} fromPersisted`,
-    decode: (b) => provider.fromPersisted(b),
-    valid: await persistedSamples(provider, ops as never, 24),
-    codes: CORRUPT,
-  };
+): Promise<DecoderTarget[]> {
+  const valid = await persistedSamples(provider, ops as never, 24);
+  return [
+    { name: `${name} fromPersisted`, decode: (b) => provider.fromPersisted(b), valid, codes: CORRUPT },
+    {
+      // What `ManagedCrdt.merge(bytes)` does with another replica's bytes: read them, merge them into
+      // the live state (here a non-empty one, read from a sample).
+      name: `${name} merge(bytes)`,
+      decode: async (b) => {
+        const state = await provider.fromPersisted(valid.at(-1)!);
+        await state.merge(await provider.fromPersisted(b));
+        return state;
+      },
+      valid,
+      codes: CORRUPT,
+    },
+  ];
 }
 
 /** Every decoder Baton exposes to bytes it did not write itself. */
 export async function decoderTargets(): Promise<DecoderTarget[]> {
   const targets: DecoderTarget[] = [
-    await crdtTarget('g-counter v1', gCounter as never, referenceOps.gCounter),
-    await crdtTarget('g-counter v2', gCounterV2 as never, referenceOps.gCounter),
-    await crdtTarget('pn-counter', pnCounter as never, referenceOps.pnCounter),
-    await crdtTarget('lww-register', lwwRegister as never, referenceOps.lwwRegister),
-    await crdtTarget('or-set', orSet as never, referenceOps.orSet),
+    ...(await crdtTargets('g-counter v1', gCounter as never, referenceOps.gCounter)),
+    ...(await crdtTargets('g-counter v2', gCounterV2 as never, referenceOps.gCounter)),
+    ...(await crdtTargets('pn-counter', pnCounter as never, referenceOps.pnCounter)),
+    ...(await crdtTargets('lww-register', lwwRegister as never, referenceOps.lwwRegister)),
+    ...(await crdtTargets('or-set', orSet as never, referenceOps.orSet)),
   ];
-  const envelopes = targets[4]!.valid;
+  const envelopes = targets.find((t) => t.name === 'or-set fromPersisted')!.valid;
   targets.push({
     name: 'envelope decodeEnvelope',
     decode: (b) => decodeEnvelope(b, { kind: 'or-set', versions: [1, 2] }),
@@ -120,7 +130,9 @@ export async function decoderTargets(): Promise<DecoderTarget[]> {
     valid: [manifest],
     codes: ['VERIFICATION_FAILED'],
   });
-  const signature = new TextEncoder().encode(JSON.stringify(signManifest(manifest, key.privateKeyPem)));
+  // The exact form `baton sign` writes (the verifier refuses any other spacing or key order).
+  const { algorithm, keyId, signature: sig } = signManifest(manifest, key.privateKeyPem);
+  const signature = new TextEncoder().encode(`${JSON.stringify({ algorithm, keyId, signature: sig }, null, 2)}\n`);
   const trusted = [trustedKey(key.publicKeyPem)];
   targets.push({
     name: 'manifest signature verify',

@@ -1,20 +1,24 @@
 /**
- * `npm run fuzz [-- <inputs per decoder> [seed]]`: feeds every decoder Baton exposes (CRDT
- * envelopes, index bytes, checked frames, file CDC checkpoints and sink records, plugin manifests and
- * signatures) at least 100 000 random and mutated inputs each, one child process per decoder watched
- * for hangs. Exits non-zero on any finding; writes a summary to `fuzz-summary.json` in the temp dir
- * given as third argument (for the reliability report).
+ * `npm run fuzz [-- <inputs per decoder> [seed] [summary file] [amplification bytes]]`: feeds every
+ * decoder Baton exposes (CRDT envelopes and merges, index bytes, checked frames, file CDC
+ * checkpoints and sink records, plugin manifests and signatures) at least 100 000 random and
+ * mutated inputs each, one child process per decoder watched for hangs; then decodes each crafted
+ * high-amplification input (`amplificationInputs.ts`, 12 MiB each by default) in a child process of
+ * its own and reports the peak memory per input byte. Exits non-zero on any finding; writes a
+ * summary to the file given as third argument (for the reliability report).
  */
 import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_AMPLIFICATION_BYTES, runAmplification } from './amplification.js';
 import { decoderTargets } from './decoderTargets.js';
 import type { FuzzResult } from './fuzzTarget.js';
 
 const inputs = Number(process.argv[2] ?? 100_000);
 const seed = Number(process.argv[3] ?? Date.now() % 1_000_000);
 const summaryPath = process.argv[4];
+const amplificationBytes = Number(process.argv[5] ?? DEFAULT_AMPLIFICATION_BYTES);
 const HANG_MS = 30_000;
 
 function fuzzInChild(name: string): Promise<FuzzResult> {
@@ -72,13 +76,30 @@ const total = results.reduce((n, r) => n + r.inputs, 0);
 console.log(
   `${results.length} decoders, ${total} inputs (seed ${seed}), ${results.reduce((n, r) => n + r.findings.length, 0)} findings`,
 );
+
+const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+console.log(`\ncrafted high-amplification inputs of ${mib(amplificationBytes)}, each in a child process:`);
+const amplification = await runAmplification({
+  bytes: amplificationBytes,
+  onResult: (r) =>
+    console.log(
+      `${r.limit !== undefined && r.bytesPerInputByte > r.limit ? 'FINDING' : 'ok     '}  ${`${r.target} ← ${r.input}`.padEnd(88)} ${r.outcome.padEnd(20)} ${String(r.ms).padStart(8)} ms  ${r.bytesPerInputByte.toFixed(2).padStart(6)} B/B${r.limit === undefined ? ' (measured only)' : ` (limit ${r.limit})`}`,
+    ),
+});
+for (const f of amplification.findings) console.log(`  amplification: ${f}`);
+const { worst, worstMeasured, worstRefused } = amplification;
+console.log(
+  `worst memory per input byte: ${worst.bytesPerInputByte} (${worst.target} ← ${worst.input}); refused inputs at most ${worstRefused.bytesPerInputByte}; measured only: ${worstMeasured.bytesPerInputByte} (${worstMeasured.target})`,
+);
+
+const findings = [...results.flatMap((r) => r.findings), ...amplification.findings.map((f) => `amplification: ${f}`)];
 if (summaryPath)
   await writeFile(
     summaryPath,
     JSON.stringify(
-      { seed, decoders: results.length, inputs: total, findings: results.flatMap((r) => r.findings), results },
-      null,
+      { seed, decoders: results.length, inputs: total, findings, results, amplification },
+      (_, value: unknown) => (value === undefined ? null : value),
       2,
     ),
   );
-process.exitCode = results.some((r) => r.findings.length > 0) ? 1 : 0;
+process.exitCode = findings.length > 0 ? 1 : 0;

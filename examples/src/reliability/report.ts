@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCrashTrials } from '../crash/crashTrials.js';
 import { updateReadmeBlock } from '../figures/readmeBlocks.js';
+import { fuzzRows } from '../fuzz/fuzzRows.js';
+import type { FuzzSummary } from '../fuzz/fuzzRows.js';
 import { measureDrainPrecision } from './drainPrecision.js';
 import { runFaultMatrix } from './faultMatrix.js';
 import { runLoadTrial } from './loadTrial.js';
@@ -47,18 +49,14 @@ try {
       String(n(100_000, 2_000)),
       '20261122',
       fuzzSummary,
+      String(n(12, 4) * 1024 * 1024),
     ],
     { cwd: examplesDir, stdio: ['ignore', 'inherit', 'inherit'] },
   );
 } catch {
   problems.push('the fuzzer reported findings');
 }
-const fuzz = JSON.parse(await readFile(fuzzSummary, 'utf8')) as {
-  decoders: number;
-  inputs: number;
-  findings: string[];
-  results: { maxMs: number }[];
-};
+const fuzz = JSON.parse(await readFile(fuzzSummary, 'utf8')) as FuzzSummary;
 
 log('fault matrix …');
 const matrix = await runFaultMatrix(n(3, 1));
@@ -89,7 +87,7 @@ const lines = [
     .join(
       ', ',
     )}); ${crash.reloadsCommitted} reloads committed, ${crash.reloadsRefused} refused; ${crash.verifications.length} recoveries verified | ${lastCrash?.writes ?? 0} committed CDC batches: lost ${crashLost}, duplicated ${crashDup}; index answers changed ${crash.verifications.reduce((s, v) => s + v.indexMismatches, 0)} times; CRDT values wrong ${crash.verifications.filter((v) => v.visits !== v.expectedVisits).length} times |`,
-  `| Fuzz | ${fuzz.inputs.toLocaleString('en-US')} random and mutated inputs into ${fuzz.decoders} decoders (CRDT envelopes, index bytes, checked frames, CDC checkpoints and sink records, manifests, signatures) | ${fuzz.findings.length} findings: every input gave a value or a typed error; slowest input ${Math.max(...fuzz.results.map((r) => r.maxMs)).toFixed(1)} ms; no prototype changed |`,
+  ...fuzzRows(fuzz),
   `| Faults | ${matrix.cases} reloads: every step × kind × way to fail (${matrix.cells.length} cells: throw, reject, hang, abort, garbage), each under generated interleavings of concurrent calls | ${matrix.faultsInjected} faults injected, ${rolledBack} reloads rolled back with a ReloadError naming the step and kind; ${matrix.calls} concurrent calls, 0 failed; problems ${matrix.failures.length} |`,
   `| Load | ${load.callers.toLocaleString('en-US')} concurrent callers through ${load.reloadsCommitted + load.reloadsRefused} consecutive reloads (${load.reloadsRefused} failing by design) | ${load.calls.toLocaleString('en-US')} calls, ${load.failedCalls} failed; CDC ${load.cdcDelivered} delivered, ${load.cdcAtSink} at the sink; heap ${load.heapGrowthKiB} KiB above its baseline after the old versions retired |`,
   `| Stuck call | a delivery that never completes, ${drain.trials} times, drain timeout ${drain.drainTimeoutMs} ms | the reload gave up ${drain.medianOvershootMs} ms (median) and at most ${drain.maxOvershootMs} ms after the deadline; the next reload succeeded every time: ${drain.recovered} |`,

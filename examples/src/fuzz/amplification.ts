@@ -1,0 +1,126 @@
+/**
+ * Decodes every crafted amplification input (see `amplificationInputs.ts`) in a child process of
+ * its own and reports, per input, the outcome and the peak memory per input byte. A finding is a
+ * crash (out of memory, a signal), an untyped error, a valid state refused or a hostile one
+ * accepted, or a factor above `maxBytesPerInputByte`.
+ */
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { crdtLimits } from '@baton/kinds';
+import { amplificationInputs } from './amplificationInputs.js';
+import type { AmplificationResult } from './measureOne.js';
+
+/** One input's result, with its factor and the limit it was held to (`undefined`: measured only). */
+export type AmplificationRow = AmplificationResult & {
+  readonly bytesPerInputByte: number;
+  readonly limit: number | undefined;
+};
+
+/** The worst factor of a set of results, and the input it was. */
+export interface Worst {
+  readonly input: string;
+  readonly target: string;
+  readonly bytesPerInputByte: number;
+}
+
+/** What the amplification run found. */
+export interface AmplificationSummary {
+  readonly bytes: number;
+  readonly results: readonly AmplificationRow[];
+  /** The largest peak memory per input byte over the decoders bounded here, and the input it was. */
+  readonly worst: Worst;
+  /** The same over the decoders only measured here (the loader's JSON). */
+  readonly worstMeasured: Worst;
+  /** The worst over hostile inputs (those that must be refused). */
+  readonly worstRefused: Worst;
+  readonly findings: readonly string[];
+}
+
+/** Options of {@link runAmplification}. */
+export interface AmplificationOptions {
+  /** Size of each crafted input, in bytes (default 16 MiB). */
+  readonly bytes?: number;
+  /**
+   * A factor above this is a finding (default `crdtLimits.memoryPerInputByte`; twice that for a
+   * merge, which holds the state read and the merged one).
+   */
+  readonly maxBytesPerInputByte?: number;
+  /** Heap limit of each child, in MB (default: Node's). */
+  readonly maxOldSpaceMb?: number;
+  readonly onResult?: (result: AmplificationSummary['results'][number]) => void;
+}
+
+/** Size of each crafted input by default: 12 MiB, under the default envelope limit (16 MiB). */
+export const DEFAULT_AMPLIFICATION_BYTES = 12 * 1024 * 1024;
+
+const child = fileURLToPath(new URL('./measureOne.ts', import.meta.url));
+
+function measure(
+  index: number,
+  bytes: number,
+  maxOldSpaceMb: number | undefined,
+): Promise<AmplificationResult | string> {
+  const args = [
+    '--expose-gc',
+    ...(maxOldSpaceMb === undefined ? [] : [`--max-old-space-size=${maxOldSpaceMb}`]),
+    ...process.execArgv.filter((a) => !a.startsWith('--max-old-space-size')),
+    child,
+    String(index),
+    String(bytes),
+  ];
+  return new Promise((resolve) => {
+    execFile(process.execPath, args, { timeout: 120_000, maxBuffer: 1 << 20 }, (error, stdout, stderr) => {
+      const line = stdout.split('\n').find((l) => l.startsWith('result '));
+      if (line !== undefined) return resolve(JSON.parse(line.slice(7)) as AmplificationResult);
+      const oom = /heap out of memory|Allocation failed/i.test(stderr);
+      resolve(
+        oom
+          ? 'the process ran out of memory'
+          : `the process failed (${error?.message.split('\n')[0] ?? 'no result'}): ${stderr.split('\n').slice(-3).join(' ')}`,
+      );
+    });
+  });
+}
+
+/** Runs every crafted input (one child process each, one after the other). */
+export async function runAmplification(options: AmplificationOptions = {}): Promise<AmplificationSummary> {
+  const size = options.bytes ?? DEFAULT_AMPLIFICATION_BYTES;
+  const factor = options.maxBytesPerInputByte ?? crdtLimits.memoryPerInputByte;
+  const results: AmplificationRow[] = [];
+  const findings: string[] = [];
+  for (const [i, input] of amplificationInputs.entries()) {
+    const measured = await measure(i, size, options.maxOldSpaceMb);
+    const label = `${input.target} ← ${input.name}`;
+    if (typeof measured === 'string') {
+      findings.push(`${label}: ${measured}`);
+      continue;
+    }
+    const limit = input.bounded === false ? undefined : input.target.endsWith('merge(bytes)') ? 2 * factor : factor;
+    const result = { ...measured, bytesPerInputByte: +(measured.peakBytes / measured.bytes).toFixed(2), limit };
+    results.push(result);
+    options.onResult?.(result);
+    if (result.outcome.startsWith('untyped')) findings.push(`${label}: ${result.outcome}`);
+    else if (input.expect === 'value' && result.outcome !== 'value')
+      findings.push(`${label}: a valid state was refused (${result.outcome})`);
+    else if (input.expect === 'error' && result.outcome === 'value') findings.push(`${label}: accepted`);
+    if (limit !== undefined && result.bytesPerInputByte > limit)
+      findings.push(`${label}: ${result.bytesPerInputByte} bytes of memory per input byte (limit ${limit})`);
+  }
+  return {
+    bytes: size,
+    results,
+    worst: worstOf(results.filter((r) => r.limit !== undefined)),
+    worstMeasured: worstOf(results.filter((r) => r.limit === undefined)),
+    worstRefused: worstOf(results.filter((r) => r.limit !== undefined && r.expect === 'error')),
+    findings,
+  };
+}
+
+function worstOf(results: readonly AmplificationRow[]): Worst {
+  const worst = results.reduce<Worst>((w, r) => (r.bytesPerInputByte > w.bytesPerInputByte ? r : w), {
+    input: 'none',
+    target: 'none',
+    bytesPerInputByte: 0,
+  });
+  return { input: worst.input, target: worst.target, bytesPerInputByte: worst.bytesPerInputByte };
+}

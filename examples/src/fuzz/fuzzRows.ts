@@ -1,0 +1,29 @@
+/**
+ * The README reliability rows of a fuzz run (`npm run reliability` writes them): the random and
+ * mutated inputs, and the crafted high-amplification inputs with the worst memory per input byte.
+ */
+import { crdtLimits } from '@baton/kinds';
+import type { AmplificationSummary } from './amplification.js';
+
+/** What `fuzz.ts` writes to its summary file. */
+export interface FuzzSummary {
+  readonly decoders: number;
+  readonly inputs: number;
+  readonly findings: readonly string[];
+  readonly results: readonly { readonly maxMs: number }[];
+  readonly amplification: AmplificationSummary;
+}
+
+/** The `Fuzz` and `Amplification` rows of the reliability table. */
+export function fuzzRows(fuzz: FuzzSummary): string[] {
+  const amp = fuzz.amplification;
+  const refused = amp.results.filter((r) => r.expect === 'error' && r.limit !== undefined);
+  const valid = amp.results.filter((r) => r.expect === 'value' && r.limit !== undefined);
+  const slowest = Math.max(...amp.results.filter((r) => r.limit !== undefined).map((r) => r.ms));
+  const ampFindings = amp.findings.length;
+  const f = crdtLimits.memoryPerInputByte;
+  return [
+    `| Fuzz | ${fuzz.inputs.toLocaleString('en-US')} random and mutated inputs into ${fuzz.decoders} decoders (CRDT envelopes and merges, index bytes, checked frames, CDC checkpoints and sink records, manifests, signatures) | ${fuzz.findings.length - ampFindings} findings: every input gave a value or a typed error; slowest input ${Math.max(...fuzz.results.map((r) => r.maxMs)).toFixed(1)} ms; no prototype changed |`,
+    `| Amplification | ${amp.results.length} crafted inputs of ${(amp.bytes / 2 ** 20).toFixed(0)} MiB, each decoded in a child process: ${refused.length} hostile (valid checksums with absurd declared counts, a million levels of nesting, empty maps, arrays and byte strings by the million, duplicate keys, msgpackr records, patched Arrow row, field and node counts) and ${valid.length} valid states of the smallest items, read and merged | ${ampFindings} findings; every hostile input a typed error, at most ${amp.worstRefused.bytesPerInputByte.toFixed(2)} bytes of memory per input byte; worst ${amp.worst.bytesPerInputByte.toFixed(1)} bytes per input byte (${amp.worst.target}, ${amp.worst.input.replace(/^valid: /, '')}), limit ${f} (${2 * f} for a merge); slowest ${(slowest / 1000).toFixed(1)} s; the loader's JSON, measured only: ${amp.worstMeasured.bytesPerInputByte.toFixed(1)} |`,
+  ];
+}
