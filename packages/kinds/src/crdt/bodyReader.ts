@@ -30,19 +30,6 @@ export class BodyReader {
     return value;
   }
 
-  /** An array of distinct valid replica ids. */
-  replicaIds(value: unknown, what: string, length?: number): string[] {
-    const ids = this.array(value, what, length);
-    const seen = new Set<unknown>();
-    for (const [i, id] of ids.entries()) {
-      const problem = replicaIdProblem(id);
-      if (problem !== undefined) throw this.fail(`${what}[${i}]: ${problem}`);
-      if (seen.has(id)) throw this.fail(`${what}[${i}]: replica id ${JSON.stringify(id)} appears twice`);
-      seen.add(id);
-    }
-    return ids as string[];
-  }
-
   /** An array of `length` safe integers, each in [min, max]. */
   integers(value: unknown, what: string, length: number, min: number, max = Number.MAX_SAFE_INTEGER): number[] {
     const items = this.array(value, what, length);

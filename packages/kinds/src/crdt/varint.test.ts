@@ -1,15 +1,23 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { decodeVarints, encodeVarints, VarintReader } from './varint.js';
+import { encodeVarints, VarintReader } from './varint.js';
 
 const fail = (message: string) => new Error(message);
+
+/** Exactly `count` varints filling all of `bytes`. */
+function decodeVarints(bytes: Uint8Array, count: number): number[] {
+  const reader = new VarintReader(bytes, fail);
+  const values = Array.from({ length: count }, () => reader.next());
+  reader.expectEnd();
+  return values;
+}
 
 describe('varints', () => {
   test.prop([fc.array(fc.oneof(fc.nat(300), fc.maxSafeNat()), { maxLength: 50 })])(
     'round-trip safe integers',
     (values) => {
       const bytes = encodeVarints(values);
-      expect(decodeVarints(bytes, values.length, fail)).toEqual(values);
+      expect(decodeVarints(bytes, values.length)).toEqual(values);
       expect(bytes.length).toBeLessThanOrEqual(values.length * 8);
     },
   );
@@ -19,15 +27,14 @@ describe('varints', () => {
     expect(encodeVarints([Number.MAX_SAFE_INTEGER]).length).toBe(8);
   });
 
-  it('refuses truncated, overlong, oversized and trailing input, before allocating for a large count', () => {
-    expect(() => decodeVarints(new Uint8Array([0x80]), 1, fail)).toThrow('truncated');
-    expect(() => decodeVarints(new Uint8Array([0x80, 0x00]), 1, fail)).toThrow('overlong');
-    expect(() => decodeVarints(new Uint8Array(9).fill(0xff), 1, fail)).toThrow('longer than 8 bytes');
-    expect(() => decodeVarints(new Uint8Array([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f]), 1, fail)).toThrow(
+  it('refuses truncated, overlong, oversized and trailing input', () => {
+    expect(() => decodeVarints(new Uint8Array([0x80]), 1)).toThrow('truncated');
+    expect(() => decodeVarints(new Uint8Array([0x80, 0x00]), 1)).toThrow('overlong');
+    expect(() => decodeVarints(new Uint8Array(9).fill(0xff), 1)).toThrow('longer than 8 bytes');
+    expect(() => decodeVarints(new Uint8Array([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f]), 1)).toThrow(
       'MAX_SAFE_INTEGER',
     );
-    expect(() => decodeVarints(new Uint8Array([1, 2]), 1, fail)).toThrow('1 bytes follow');
-    expect(() => decodeVarints(new Uint8Array(4), 2 ** 31, fail)).toThrow('cannot fit');
+    expect(() => decodeVarints(new Uint8Array([1, 2]), 1)).toThrow('1 bytes follow');
   });
 
   test.prop([fc.uint8Array({ maxLength: 40 })])(

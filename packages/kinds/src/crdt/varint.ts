@@ -127,21 +127,3 @@ function readLongVarint(bytes: Uint8Array, at: number, fail: (message: string) =
     }
   }
 }
-
-/**
- * Decodes exactly `count` varints filling all of `bytes` (errors through `fail`). Nothing is
- * allocated before `count` is known to fit in `bytes`.
- */
-export function decodeVarints(
-  bytes: Uint8Array,
-  count: number,
-  fail: (message: string) => Error,
-  what = 'varints',
-): number[] {
-  if (count > bytes.length) throw fail(`${count} ${what} cannot fit in ${bytes.length} bytes`);
-  const reader = new VarintReader(bytes, (message) => fail(`${what}: ${message}`));
-  const values = new Array<number>(count);
-  for (let i = 0; i < count; i++) values[i] = reader.next();
-  reader.expectEnd();
-  return values;
-}
