@@ -209,6 +209,21 @@ export const amplificationInputs: readonly AmplificationInput[] = [
     build: emptyObjects,
   },
   {
+    name: 'valid: JSON of empty objects',
+    target: 'arrow.json parse',
+    expect: 'value',
+    build: emptyObjects,
+  },
+  {
+    name: 'valid: JSON nested 500 levels deep, repeated',
+    target: 'arrow.json parse',
+    expect: 'value',
+    build: (size) => {
+      const one = `${'['.repeat(500)}${']'.repeat(500)}`;
+      return new TextEncoder().encode(`[${Array.from({ length: Math.floor(size / 1001) }, () => one).join(',')}]`);
+    },
+  },
+  {
     name: 'valid: a frame of the given size',
     target: 'checked frame (checkpoints, journal, snapshots)',
     expect: 'value',

@@ -20,6 +20,8 @@ import {
   flatVectorIndexKind,
   gCounter,
   gCounterV2,
+  geoPointType,
+  jsonType,
   lwwRegister,
   orSet,
   orderedIndexKind,
@@ -139,6 +141,21 @@ export async function decoderTargets(): Promise<DecoderTarget[]> {
     decode: (b) => verifyManifestSignature(manifest, b, trusted),
     valid: [signature],
     codes: ['VERIFICATION_FAILED'],
+  });
+
+  // Logical-type literals (SQL or user text) as UTF-8 bytes.
+  const text = new TextDecoder();
+  targets.push({
+    name: 'arrow.json parse',
+    decode: (b) => jsonType.parse(text.decode(b)),
+    valid: ['{"a":[1,2.5,"x"],"b":null}', '[true,{"c":{}}]', '"text"'].map((t) => new TextEncoder().encode(t)),
+    codes: ['INVALID_ARGUMENT'],
+  });
+  targets.push({
+    name: 'baton.geo.point parse',
+    decode: (b) => geoPointType.parse(text.decode(b)),
+    valid: ['POINT(13.4 52.52)', 'SRID=4326;POINT(-0.1 51.5)'].map((t) => new TextEncoder().encode(t)),
+    codes: ['INVALID_ARGUMENT'],
   });
 
   targets.push(...(await cdcFileTargets()));
