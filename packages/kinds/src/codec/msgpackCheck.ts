@@ -59,7 +59,11 @@ export function checkMsgpack(
 
 class Checker {
   readonly head: MsgpackHead;
-  readonly #path: (string | number)[] = [];
+  /**
+   * Where the value being checked is: `i ≥ 0` for item `i` of an array, `-1 - 2k` for the key and
+   * `-2 - 2k` for the value of map entry `k` (numbers, so tracking the path allocates nothing).
+   */
+  readonly #path: number[] = [];
   readonly #root: string;
   readonly #fail: (message: string) => Error;
   mapEntries = 0;
@@ -192,9 +196,9 @@ class Checker {
     this.#fits(length, schema.maxEntries, minEncodedSize(schema.key) + minEncodedSize(schema.value), 'entries');
     this.mapEntries += length;
     for (let i = 0; i < length; i++) {
-      this.#path.push(`key ${i}`);
+      this.#path.push(-1 - 2 * i);
       this.value(schema.key);
-      this.#path[this.#path.length - 1] = `value ${i}`;
+      this.#path[this.#path.length - 1] = -2 - 2 * i;
       this.value(schema.value);
       this.#path.pop();
     }
@@ -239,7 +243,7 @@ class Checker {
     if (map) this.mapEntries += length;
     const values = map ? 2 * length : length;
     for (let i = 0; i < values; i++) {
-      this.#path.push(map ? `${i % 2 === 0 ? 'key' : 'value'} ${i >> 1}` : i);
+      this.#path.push(map ? -1 - i : i);
       head.next();
       this.#any(depth + 1);
       this.#path.pop();
@@ -255,7 +259,9 @@ class Checker {
   }
 
   #error(message: string): Error {
-    const path = this.#path.map((p) => (typeof p === 'number' ? `[${p}]` : ` (${p})`)).join('');
+    const path = this.#path
+      .map((p) => (p >= 0 ? `[${p}]` : ` (${p % 2 === 0 ? 'value' : 'key'} ${(-1 - p) >> 1})`))
+      .join('');
     return this.#fail(`${this.#root}${path}: ${message}`);
   }
 }
