@@ -28,11 +28,13 @@ export const crdtLimits = Object.freeze({
    * bytes takes at most `F × n` bytes of memory". Bytes that are not a state of the kind are refused
    * on the bytes, before anything is decoded, for about one byte per input byte (the private copy
    * of the payload); a state is decoded straight into the tables it keeps. The worst input is a
-   * valid PN-Counter of a million replicas with 1–3 character ids (both halves counted): measured
-   * 34 bytes of resident memory per input byte at 16 MiB (the state itself is 18; the rest is
-   * garbage of growing maps not yet collected; `npm run fuzz` reports the figure per decoder). A
-   * merge of such bytes into a live state (`ManagedCrdt.merge(bytes)`) holds the state read and the
-   * merged one: about twice this. `DEFAULT_MAX_ENVELOPE_BYTES` × this fits Node's default heap.
+   * valid PN-Counter of a million replicas with 1–3 character ids, both halves counted: 29 bytes of
+   * resident memory per input byte at 12 MiB, 34 at 16 MiB (the state itself is 18; the rest is
+   * garbage of growing maps not yet collected). A merge of such bytes into a live state
+   * (`ManagedCrdt.merge(bytes)`) holds the state read and the merged one: at most twice this
+   * (measured 58 for an OR-Set of 1–3 byte elements, whose merged entries are indexed). `npm run
+   * fuzz` measures every decoder on crafted inputs. `DEFAULT_MAX_ENVELOPE_BYTES` × this fits
+   * Node's default heap.
    */
   memoryPerInputByte: 40,
 });
