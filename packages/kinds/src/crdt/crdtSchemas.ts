@@ -19,11 +19,17 @@ export const replicaIdSchema = bodySchema.str(1, utf8Bytes(crdtLimits.maxReplica
 /** A count, a timestamp or a context entry: a msgpack number (the decoder checks the range). */
 export const numberSchema = bodySchema.number();
 
-/** Replica ids, at most one per state entry. */
-export const replicaIdsSchema = bodySchema.list(replicaIdSchema, MAX_STATE_ENTRIES);
+/**
+ * Most items a list of a state can hold: two tables' worth (a PN-Counter's replicas are those of
+ * its two halves; an OR-Set's elements those of its plain and its byte-string index).
+ */
+export const MAX_LIST_ITEMS = 2 * MAX_STATE_ENTRIES;
 
-/** Numbers parallel to a table of replicas. */
-export const numbersSchema = bodySchema.list(numberSchema, MAX_STATE_ENTRIES);
+/** Replica ids. */
+export const replicaIdsSchema = bodySchema.list(replicaIdSchema, MAX_LIST_ITEMS);
+
+/** Numbers parallel to a list of replicas. */
+export const numbersSchema = bodySchema.list(numberSchema, MAX_LIST_ITEMS);
 
 /** A byte string of varints or UTF-8 (a column): as long as an envelope can be. */
 export const columnSchema: BinSchema = bodySchema.bin(0xffff_ffff);
@@ -51,7 +57,7 @@ export const scalarSchema: BodySchema = bodySchema.oneOf(
 );
 
 /** Sorted distinct primitives (an OR-Set's elements): byte strings must increase. */
-export const sortedPrimitivesSchema = bodySchema.list(primitiveSchema, MAX_STATE_ENTRIES, { increasingBins: true });
+export const sortedPrimitivesSchema = bodySchema.list(primitiveSchema, MAX_LIST_ITEMS, { increasingBins: true });
 
 /** Sorted distinct byte strings. */
 export const sortedBytesSchema = bodySchema.list(bytesSchema, MAX_STATE_ENTRIES, { increasingBins: true });

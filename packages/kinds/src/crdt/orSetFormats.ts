@@ -18,6 +18,7 @@ import { itemCount } from './byteColumn.js';
 import { describeValue } from './crdtErrors.js';
 import {
   columnSchema,
+  MAX_STATE_ENTRIES,
   numbersSchema,
   replicaIdsSchema,
   sortedBytesSchema,
@@ -98,6 +99,7 @@ function decodeFormat2(body: unknown, reader: BodyReader): PackedOrSet {
     Math.max(0, Math.floor(dots.length / MIN_DOT_BYTES_PER_ELEMENT) - scalars.length - byteStrings.length),
     (message) => reader.fail(message),
   );
+  checkIndexSizes(scalars.length + strings.length, byteStrings.length, reader);
   const elements: CrdtPrimitive[] =
     scalars.length === 0 && byteStrings.length === 0 ? strings : [...scalars, ...strings, ...byteStrings];
   return {
@@ -120,6 +122,7 @@ function decodeFormat1(body: unknown, reader: BodyReader): PackedOrSet {
   const dots = reader.bytes(dotsPart, 'dots');
   const elements = readElements(elementsPart, 'elements', reader);
   const [first, end] = stringRange(elements);
+  checkIndexSizes(end, elements.length - end, reader);
   return {
     replicas,
     context,
@@ -128,4 +131,12 @@ function decodeFormat1(body: unknown, reader: BodyReader): PackedOrSet {
     strings: encodeStrings(elements.slice(first, end) as string[]),
     dots: readDots(dots, elements.length, replicas, context, reader),
   };
+}
+
+/** A state indexes plain elements and byte strings in a `Map` each: at most 2^24 of either. */
+function checkIndexSizes(plain: number, bytes: number, reader: BodyReader): void {
+  if (plain > MAX_STATE_ENTRIES || bytes > MAX_STATE_ENTRIES)
+    throw reader.fail(
+      `${plain} plain elements and ${bytes} byte strings: a state holds at most ${MAX_STATE_ENTRIES} of either`,
+    );
 }

@@ -4,7 +4,7 @@ import { bodySchema } from '../codec/bodySchema.js';
 import type { BodySchema } from '../codec/bodySchema.js';
 import type { BodyReader } from './bodyReader.js';
 import { isIntegerIn } from './bodyReader.js';
-import { numbersSchema, replicaIdsSchema } from './crdtSchemas.js';
+import { MAX_STATE_ENTRIES, numbersSchema, replicaIdsSchema } from './crdtSchemas.js';
 import { sameKindState } from './crdtProvider.js';
 import { OpFields } from './opFields.js';
 import { replicaIdProblem } from './primitive.js';
@@ -123,6 +123,8 @@ export function decodePnCounterBody(body: unknown, reader: BodyReader): { p: Rep
       throw reader.fail(`replica ${JSON.stringify(id)} has neither increments nor decrements`);
     if (pCounts.has(id) || nCounts.has(id))
       throw reader.fail(`replicaIds[${i}]: replica id ${JSON.stringify(id)} appears twice`);
+    if (pCounts.size === MAX_STATE_ENTRIES || nCounts.size === MAX_STATE_ENTRIES)
+      throw reader.fail(`more than ${MAX_STATE_ENTRIES} replicas in a half`);
     if (up !== 0) pCounts.set(id, up as number);
     if (down !== 0) nCounts.set(id, down as number);
   }
