@@ -13,12 +13,14 @@ const HEADER = 13; // magic(4) layout(1) crc32(4) length(4)
 const MAX_KIND_BYTES = 256;
 
 /**
- * Default upper bound on a persisted envelope (16 MiB), checked before anything is allocated. The
- * CRDT kinds of this package read `n` bytes within `crdtLimits.memoryPerInputByte × n` bytes of
- * memory (40 × 16 MiB = 640 MiB; twice that to merge them into a live state), which fits Node's
- * default heap on a machine with 4 GiB of memory or more (V8 sizes it from the machine's memory: a
- * quarter of it, up to 4 GiB). Raise it with a provider's `maxBytes` for larger states and a larger
- * heap. (It was 64 MiB: 40 × 64 MiB does not fit a default heap below 16 GiB of memory.)
+ * Default upper bound on a persisted envelope (16 MiB), checked before anything is allocated.
+ * Reading `n` bytes of a CRDT kind of this package peaks at `crdtLimits.memoryPerInputByte × n`
+ * bytes of resident memory, garbage included (48 × 16 MiB = 768 MiB), and needs a heap of about 25
+ * bytes per input byte (35 to merge them into a live state: 400 and 560 MiB here), which fits
+ * Node's default heap on a machine with 4 GiB of memory or more (V8 sizes it from the machine's
+ * memory: a quarter of it, up to 4 GiB). Raise it with a provider's `maxBytes` for larger states
+ * and a larger heap. (It was 64 MiB: merging that much needs a 2.2 GiB heap, more than Node's default
+ * below 16 GiB of memory.)
  */
 export const DEFAULT_MAX_ENVELOPE_BYTES = 16 * 1024 * 1024;
 
