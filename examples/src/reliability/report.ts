@@ -49,7 +49,7 @@ try {
       String(n(100_000, 2_000)),
       '20261122',
       fuzzSummary,
-      String(n(12, 4) * 1024 * 1024),
+      String(n(12, 8) * 1024 * 1024),
     ],
     { cwd: examplesDir, stdio: ['ignore', 'inherit', 'inherit'] },
   );
