@@ -10,6 +10,8 @@
 export { pack, packr, unpack } from './codec/packr.js';
 export { DEFAULT_MAX_ENVELOPE_BYTES, decodeEnvelope, encodeEnvelope, peekEnvelope } from './codec/envelope.js';
 export type { Envelope, EnvelopeExpectation } from './codec/envelope.js';
+export { bodySchema } from './codec/bodySchema.js';
+export type { BodySchema } from './codec/bodySchema.js';
 
 // CRDT kinds: G-Counter (v1, v2), PN-Counter, LWW-Register, OR-Set, and the compat counterexamples
 export { comparePrimitives, crdtLimits } from './crdt/primitive.js';
