@@ -86,7 +86,7 @@ export async function runTamperTrial(options: { rounds: number; processes: numbe
             cwd: examplesDir,
           }).then(
             ({ stdout }) => JSON.parse(stdout.trim().split('\n').at(-1)!) as Record<string, unknown>,
-            (error: unknown) => ({ error: String(error) }),
+            (error: unknown): Record<string, unknown> => ({ error: String(error) }),
           ),
         ),
       );
