@@ -1,6 +1,8 @@
 /**
  * `npm run reliability [-- --quick]`: runs the reliability trials — SIGKILL crash trials, the fuzzer
- * over every decoder, the fault matrix, the load trial and the drain-timeout precision — and writes
+ * over every decoder (and its crafted amplification inputs), the fault matrix, the load trial, the
+ * drain-timeout precision, pipelined deliveries with sink failures, runtime tampering and a second
+ * process on one sink — and writes
  * their figures into the README's reliability section. Exits non-zero if any trial found a problem.
  * `--quick` runs each with fewer trials (for trying it out; the README should come from a full run).
  */
@@ -16,6 +18,9 @@ import type { FuzzSummary } from '../fuzz/fuzzRows.js';
 import { measureDrainPrecision } from './drainPrecision.js';
 import { runFaultMatrix } from './faultMatrix.js';
 import { runLoadTrial } from './loadTrial.js';
+import { runPipelinedTrial } from './pipelinedTrial.js';
+import { runSecondProcessTrial } from './secondProcessTrial.js';
+import { runTamperTrial } from './tamperTrial.js';
 
 const quick = process.argv.includes('--quick');
 const n = (full: number, small: number): number => (quick ? small : full);
@@ -77,6 +82,18 @@ const drain = await measureDrainPrecision(n(50, 10));
 if (!drain.recovered || drain.maxOvershootMs > 10)
   problems.push(`drain timeout overshoot ${drain.maxOvershootMs} ms, recovered ${drain.recovered}`);
 
+log('pipelined deliveries with sink failures …');
+const pipelined = await runPipelinedTrial({ trials: n(200, 20), batches: 200, seed: 20261204 });
+problems.push(...pipelined.failures);
+
+log('runtime tampering …');
+const tamper = await runTamperTrial({ rounds: n(12, 4), processes: n(6, 3) });
+problems.push(...tamper.failures);
+
+log('second process on one sink …');
+const second = await runSecondProcessTrial({ rounds: n(10, 3), racers: n(4, 3), seed: 20261204 });
+problems.push(...second.failures);
+
 const lines = [
   `| Trial | What ran | Result |`,
   `|---|---|---|`,
@@ -90,6 +107,15 @@ const lines = [
   ...fuzzRows(fuzz),
   `| Faults | ${matrix.cases} reloads: every step × kind × way to fail (${matrix.cells.length} cells: throw, reject, hang, abort, garbage), each under generated interleavings of concurrent calls | ${matrix.faultsInjected} faults injected, ${rolledBack} reloads rolled back with a ReloadError naming the step and kind; ${matrix.calls} concurrent calls, 0 failed; problems ${matrix.failures.length} |`,
   `| Load | ${load.callers.toLocaleString('en-US')} concurrent callers through ${load.reloadsCommitted + load.reloadsRefused} consecutive reloads (${load.reloadsRefused} failing by design) | ${load.calls.toLocaleString('en-US')} calls, ${load.failedCalls} failed; CDC ${load.cdcDelivered} delivered, ${load.cdcAtSink} at the sink; heap ${load.heapGrowthKiB} KiB above its baseline after the old versions retired |`,
+  `| Pipelined failures | an engine pipelining ${pipelined.batches} deliveries (up to 16 in flight) into a real file sink whose writes fail now and then — before the write, or after it with the acknowledgement lost — with a reload in the middle, ${pipelined.trials} times; after a failure it resends from the first batch that did not land | ${pipelined.calls.toLocaleString('en-US')} delivery calls, ${pipelined.injected} failures injected, ${pipelined.blocked} later deliveries refused with DELIVERY_BLOCKED, ${pipelined.reloads} reloads; batches lost ${pipelined.lost}, duplicated ${pipelined.duplicated} |`,
+  `| Runtime tampering | ${tamper.rounds} rounds: the installed copy of a signed plugin damaged (${Object.entries(
+    tamper.damage,
+  )
+    .map(([how, count]) => `${how} ${count}`)
+    .join(
+      ', ',
+    )}: index.js rewritten with hostile code or truncated, the predictable directory pre-created with hostile content or made a symbolic link to one), then ${tamper.processes} processes load the signed artifact at once | ${tamper.loads} loads: hostile code ran ${tamper.hostileRuns} times, ${tamper.failedLoads} loads failed; ${tamper.repairs} found the copy damaged and replaced it from the verified bytes; ${tamper.leftovers} leftovers |`,
+  `| Second process | ${second.rounds} rolling restarts of an engine process over one file CDC sink (each writes the log in batches of its own sizes): a second process starts while the holder lives; the holder is SIGKILLed (${second.killed} times) or shut down; then ${second.racers} processes race for the sink | ${second.refusedWhileHeld} of ${second.rounds} second processes refused with LOCKED naming the holder (${second.admittedWhileHeld} admitted); ${second.racesWithOneWinner} of ${second.rounds} races had exactly one winner; ${second.lsns} LSNs at the sink: lost ${second.lost}, duplicated ${second.duplicated} |`,
   `| Stuck call | a delivery that never completes, ${drain.trials} times, drain timeout ${drain.drainTimeoutMs} ms | the reload gave up ${drain.medianOvershootMs} ms (median) and at most ${drain.maxOvershootMs} ms after the deadline; the next reload succeeded every time: ${drain.recovered} |`,
   ``,
   `Produced by \`npm run reliability\`${quick ? ' --quick' : ''} on Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.`,
