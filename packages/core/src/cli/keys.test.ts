@@ -4,18 +4,9 @@ import { createPrivateKey } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { jobsPluginFiles, tempDir, writeTree } from '../loader/__tests__/artifactKit.js';
 import { signManifest, trustedKey } from '../loader/signing.js';
-import { main } from './main.js';
+import { runCli } from './__tests__/runCli.js';
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(
-    argv,
-    (l) => out.push(l),
-    (l) => err.push(l),
-  );
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const run = runCli;
 
 async function setup(): Promise<{ root: string; key: string; pub: string; plugin: string }> {
   const root = await tempDir('keys');
