@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { generateSigningKey, signPluginDirectory } from '@baton/core';
-import { Random } from '../engine/random.js';
+import { Random, pluginsDirectory } from '@baton/examples/engine';
 
-const examplesDir = fileURLToPath(new URL('../..', import.meta.url));
+const instrumentsDir = fileURLToPath(new URL('../..', import.meta.url));
 
 /** What a node reported after recovering. */
 export interface VerifyResult {
@@ -54,7 +54,7 @@ export async function prepareCrashArtifacts(dataDir: string): Promise<void> {
   for (const version of versions) {
     const source = version === '1.0.0' ? 'geo-search-v1' : version === '3.0.0' ? 'geo-search-v3' : 'geo-search-v2';
     const dir = join(root, version);
-    await cp(join(examplesDir, 'plugins', source), dir, { recursive: true });
+    await cp(join(pluginsDirectory, source), dir, { recursive: true });
     for (const file of ['index.js', 'baton-plugin.json']) {
       const path = join(dir, file);
       await writeFile(path, (await readFile(path, 'utf8')).replace(/(['"])\d\.0\.0\1/, `$1${version}$1`));
@@ -66,18 +66,22 @@ export async function prepareCrashArtifacts(dataDir: string): Promise<void> {
 }
 
 /**
- * How to run a node: the compiled JavaScript when the examples are built and the build is newer than
- * the node's sources (it starts several times faster), else the TypeScript source through tsx.
+ * How to run a node: the compiled JavaScript when the instruments and the example engine are built and
+ * both builds are newer than the node's sources (it starts several times faster), else the TypeScript source through tsx.
  */
 function nodeCommand(): string[] {
-  const built = join(examplesDir, 'dist', 'crash', 'crashNode.js');
-  const sources = ['crash', 'engine'].flatMap((dir) =>
-    readdirSync(join(examplesDir, 'src', dir)).map((f) => join(examplesDir, 'src', dir, f)),
-  );
-  const fresh = existsSync(built) && sources.every((file) => statSync(file).mtimeMs <= statSync(built).mtimeMs);
+  const built = join(instrumentsDir, 'dist', 'crash', 'crashNode.js');
+  const examplesDir = join(pluginsDirectory, '..');
+  const builtEngine = join(examplesDir, 'dist', 'engine', 'index.js');
+  const files = (dir: string): string[] => readdirSync(dir).map((f) => join(dir, f));
+  const sources = [...files(join(instrumentsDir, 'src', 'crash')), ...files(join(examplesDir, 'src', 'engine'))];
+  const fresh =
+    existsSync(built) &&
+    existsSync(builtEngine) &&
+    sources.every((file) => statSync(file).mtimeMs <= Math.min(statSync(built).mtimeMs, statSync(builtEngine).mtimeMs));
   return fresh
     ? [built]
-    : ['--import', 'tsx', '--conditions=@baton/source', join(examplesDir, 'src', 'crash', 'crashNode.ts')];
+    : ['--import', 'tsx', '--conditions=@baton/source', join(instrumentsDir, 'src', 'crash', 'crashNode.ts')];
 }
 
 interface NodeRun {
@@ -91,7 +95,7 @@ interface NodeRun {
 function runNode(args: string[], killWhen?: (line: string) => boolean, timeoutMs = 20_000): Promise<NodeRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...nodeCommand(), ...args], {
-      cwd: examplesDir,
+      cwd: instrumentsDir,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const lines: string[] = [];
@@ -125,7 +129,7 @@ function runNode(args: string[], killWhen?: (line: string) => boolean, timeoutMs
 export async function runCrashTrials(options: CrashTrialOptions): Promise<CrashReport> {
   await rm(options.dataDir, { recursive: true, force: true });
   await prepareCrashArtifacts(options.dataDir);
-  const runtime = join(examplesDir, '.baton-runtime', 'crash');
+  const runtime = join(instrumentsDir, '.baton-runtime', 'crash');
   const base = ['--data', options.dataDir, '--runtime', runtime, '--seed', String(options.seed)];
   const random = new Random(options.seed);
   const kills: Record<string, number> = {};

@@ -6,7 +6,7 @@
 // With `hold`, it keeps the stream open after the last batch until stdin closes.
 import { fileCdcOutput } from '@baton/kinds';
 import { tableFromArrays } from 'apache-arrow';
-import { Random } from '../engine/random.js';
+import { Random } from '@baton/examples/engine';
 
 const [dir, end, seed, hold] = process.argv.slice(2) as [string, string, string, string | undefined];
 const say = (line: Record<string, unknown>): void =>

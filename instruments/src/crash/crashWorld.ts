@@ -14,8 +14,7 @@ import {
 import type { ManagedCdcStream, ManagedCrdt, ManagedIndex, PluginHost } from '@baton/core';
 import { ChangeLog, MemoryStore, pack, unpack } from '@baton/kinds';
 import type { GCounterOp } from '@baton/kinds';
-import { placesTable, queryBatch, randomPlaces } from '../engine/places.js';
-import { Random } from '../engine/random.js';
+import { Random, placesTable, queryBatch, randomPlaces } from '@baton/examples/engine';
 import { WriteAheadLog } from './writeAheadLog.js';
 
 /** The durable state of a crash-test node, recovered at every start. */

@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { readFileSink } from '@baton/kinds';
 
-const examplesDir = fileURLToPath(new URL('../..', import.meta.url));
+const instrumentsDir = fileURLToPath(new URL('../..', import.meta.url));
 const script = fileURLToPath(new URL('./sinkWriter.ts', import.meta.url));
 
 /** What the second-process trial saw. */
@@ -46,7 +46,7 @@ class Writer {
     this.child = spawn(
       process.execPath,
       ['--import', 'tsx', '--conditions=@baton/source', script, dir, String(end), String(seed), hold ? 'hold' : ''],
-      { cwd: examplesDir, stdio: ['pipe', 'pipe', 'inherit'] },
+      { cwd: instrumentsDir, stdio: ['pipe', 'pipe', 'inherit'] },
     );
     this.exited = new Promise((resolve) => this.child.once('exit', () => resolve()));
     createInterface({ input: this.child.stdout! }).on('line', (line) => {

@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { generateSigningKey, installPlugin, signPluginDirectory, trustedKey, verifyPluginDirectory } from '@baton/core';
 
 const run = promisify(execFile);
-const examplesDir = fileURLToPath(new URL('../..', import.meta.url));
+const instrumentsDir = fileURLToPath(new URL('../..', import.meta.url));
 const child = fileURLToPath(new URL('./tamperChild.ts', import.meta.url));
 
 /** What the runtime-tampering trial saw. */
@@ -83,7 +83,7 @@ export async function runTamperTrial(options: { rounds: number; processes: numbe
       const loads = await Promise.all(
         Array.from({ length: options.processes }, () =>
           run(process.execPath, ['--import', 'tsx', '--conditions=@baton/source', child, artifact, runtime, keyFile], {
-            cwd: examplesDir,
+            cwd: instrumentsDir,
           }).then(
             ({ stdout }) => JSON.parse(stdout.trim().split('\n').at(-1)!) as Record<string, unknown>,
             (error: unknown): Record<string, unknown> => ({ error: String(error) }),

@@ -2,7 +2,7 @@
  * Measures what Node's unkillable ESM cache costs a host: reloads a plugin 100 times, each time to a
  * new artifact (new code, new URL, as a real upgrade is), and reports heap growth per reload after
  * forced garbage collection. Node cannot unload an ES module (nodejs/node#49442): every version's
- * module graph stays. Run: `npm run heap --workspace examples` (needs --expose-gc, which the script sets).
+ * module graph stays. Run: `npm run heap --workspace instruments` (needs --expose-gc, which the script sets).
  */
 import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -16,15 +16,16 @@ import {
   signPluginDirectory,
   trustedKey,
 } from '@baton/core';
+import { pluginsDirectory } from '@baton/examples/engine';
 
-const examplesDir = fileURLToPath(new URL('..', import.meta.url));
+const instrumentsDir = fileURLToPath(new URL('..', import.meta.url));
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with node --expose-gc');
 
 /** A plugin artifact with enough code to be realistic: a job whose module holds a 50 KB table. */
 async function artifact(root: string, version: number, key: string): Promise<string> {
   const dir = join(root, `v${version}`);
-  await cp(join(examplesDir, 'plugins', 'geo-search-v1', 'package.json'), join(dir, 'package.json'));
+  await cp(join(pluginsDirectory, 'geo-search-v1', 'package.json'), join(dir, 'package.json'));
   const table = JSON.stringify(Array.from({ length: 2000 }, (_, i) => `entry-${version}-${i}`));
   await writeFile(
     join(dir, 'index.js'),
@@ -40,7 +41,7 @@ async function artifact(root: string, version: number, key: string): Promise<str
 
 const reloads = Number(process.argv[2] ?? 100);
 const root = await mkdtemp(join(tmpdir(), 'baton-heap-'));
-const runtime = join(examplesDir, '.baton-runtime', 'heap');
+const runtime = join(instrumentsDir, '.baton-runtime', 'heap');
 const pair = generateSigningKey();
 const trusted = [trustedKey(pair.publicKeyPem)];
 const host = createPluginHost();

@@ -5,7 +5,7 @@ import { createPluginHost, definePlugin, isReloadError } from '@baton/core';
 import type { CdcBatch, CdcOutputProvider, CdcStream, PluginDefinition } from '@baton/core';
 import { fileCdcOutput, readFileSink } from '@baton/kinds';
 import { tableFromArrays } from 'apache-arrow';
-import { Random } from '../engine/random.js';
+import { Random } from '@baton/examples/engine';
 
 /** What the pipelined-delivery trial saw. */
 export interface PipelinedTrialResult {

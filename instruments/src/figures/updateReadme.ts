@@ -7,13 +7,13 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { updateReadmeBlock } from './readmeBlocks.js';
 
-const examples = fileURLToPath(new URL('../..', import.meta.url));
+const instruments = fileURLToPath(new URL('../..', import.meta.url));
 
 function run(script: string, ...args: string[]): string {
   return execFileSync(
     process.execPath,
     ['--expose-gc', '--import', 'tsx', '--conditions=@baton/source', script, ...args],
-    { cwd: examples, encoding: 'utf8' },
+    { cwd: instruments, encoding: 'utf8' },
   );
 }
 

@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { isReloadError } from '@baton/core';
 import { readFileSink } from '@baton/kinds';
 import { tableFromArrays } from 'apache-arrow';
-import { Random } from '../engine/random.js';
+import { Random } from '@baton/examples/engine';
 import { artifactsOf, loadVersion, probeAnswers, recover, snapshotVisits } from './crashWorld.js';
 import type { CrashWorld } from './crashWorld.js';
 

@@ -24,7 +24,7 @@ import { runTamperTrial } from './tamperTrial.js';
 
 const quick = process.argv.includes('--quick');
 const n = (full: number, small: number): number => (quick ? small : full);
-const examplesDir = fileURLToPath(new URL('../..', import.meta.url));
+const instrumentsDir = fileURLToPath(new URL('../..', import.meta.url));
 const scratch = await mkdtemp(join(tmpdir(), 'baton-reliability-'));
 const log = (line: string): void => console.log(line);
 const problems: string[] = [];
@@ -56,7 +56,7 @@ try {
       fuzzSummary,
       String(n(12, 8) * 1024 * 1024),
     ],
-    { cwd: examplesDir, stdio: ['ignore', 'inherit', 'inherit'] },
+    { cwd: instrumentsDir, stdio: ['ignore', 'inherit', 'inherit'] },
   );
 } catch {
   problems.push('the fuzzer reported findings');
