@@ -1,7 +1,11 @@
 import { getEventListeners } from 'node:events';
+import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it, vi } from 'vitest';
+import { nextTurn } from '../__tests__/latches.js';
 import { withDeadline } from './deadline.js';
 import { mapBounded } from './boundedMap.js';
+import { deferred } from './deferred.js';
+import type { Deferred } from './deferred.js';
 
 describe('withDeadline', () => {
   it('returns the value of a call that settles in time', async () => {
@@ -12,7 +16,8 @@ describe('withDeadline', () => {
   it('abandons a call that hangs, aborts its signal and disposes of a late value', async () => {
     let seen: AbortSignal | undefined;
     let finish!: (v: string) => void;
-    const onLate = vi.fn();
+    const disposed = deferred();
+    const onLate = vi.fn(() => disposed.resolve());
     const call = withDeadline(
       (signal) => {
         seen = signal;
@@ -23,7 +28,7 @@ describe('withDeadline', () => {
     await expect(call).rejects.toMatchObject({ name: 'TimeoutError' });
     expect(seen?.aborted).toBe(true);
     finish('late handle');
-    await new Promise((r) => setTimeout(r, 5));
+    await disposed.promise;
     expect(onLate).toHaveBeenCalledWith('late handle');
   });
 
@@ -83,30 +88,42 @@ describe('withDeadline', () => {
 });
 
 describe('mapBounded', () => {
-  it('never runs more than the limit at once and keeps order', async () => {
-    let running = 0;
-    let peak = 0;
-    const results = await mapBounded([...Array(20).keys()], 3, async (n) => {
-      running++;
-      peak = Math.max(peak, running);
-      await new Promise((r) => setTimeout(r, 1));
-      running--;
-      return n * 2;
-    });
-    expect(peak).toBe(3);
-    expect(results.map((r) => (r.status === 'fulfilled' ? r.value : null))).toEqual(
-      [...Array(20).keys()].map((n) => n * 2),
-    );
-  });
+  test.prop([fc.scheduler()], { numRuns: 50 })(
+    'never runs more than the limit at once and keeps order, whatever order the calls finish in',
+    async (s) => {
+      let running = 0;
+      let peak = 0;
+      const results = mapBounded([...Array(20).keys()], 3, async (n) => {
+        running++;
+        peak = Math.max(peak, running);
+        await s.schedule(Promise.resolve(), `call ${n}`); // the scheduler decides when each call finishes
+        running--;
+        return n * 2;
+      });
+      await s.waitFor(results);
+      expect(peak).toBe(3);
+      expect((await results).map((r) => (r.status === 'fulfilled' ? r.value : null))).toEqual(
+        [...Array(20).keys()].map((n) => n * 2),
+      );
+    },
+  );
 
   it('starts nothing new after a failure but awaits what runs', async () => {
     const started: number[] = [];
-    const results = await mapBounded([0, 1, 2, 3, 4, 5], 2, async (n) => {
+    const calls = new Map<number, Deferred<number>>();
+    const pending = mapBounded([0, 1, 2, 3, 4, 5], 2, (n) => {
       started.push(n);
-      await new Promise((r) => setTimeout(r, n === 1 ? 1 : 5));
-      if (n === 1) throw new Error('one');
-      return n;
+      const call = deferred<number>();
+      calls.set(n, call);
+      return call.promise;
     });
+    await nextTurn();
+    expect(started).toEqual([0, 1]);
+    calls.get(1)!.reject(new Error('one')); // 1 fails while 0 still runs
+    await nextTurn();
+    expect(started).toEqual([0, 1]);
+    calls.get(0)!.resolve(0);
+    const results = await pending;
     expect(results[0]).toEqual({ status: 'fulfilled', value: 0 });
     expect(results[1]).toMatchObject({ status: 'rejected' });
     expect(results.filter((r) => r.status === 'skipped').length).toBeGreaterThan(0);
