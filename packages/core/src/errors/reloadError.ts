@@ -30,6 +30,8 @@ export interface ReloadErrorInit {
   readonly details?: Readonly<Record<string, unknown>>;
 }
 
+const LOCKED_FIELDS = ['code', 'phase', 'kind', 'key', 'plugin', 'step', 'stillServing', 'details'] as const;
+
 /**
  * The one error class of Baton. Every failure has a {@link ReloadErrorCode}, the {@link ReloadPhase}
  * it happened in, the surface `kind` and `key` when one is involved, and the original `cause`.
@@ -59,7 +61,10 @@ export class ReloadError extends Error {
     this.plugin = init.plugin;
     this.step = init.step;
     this.stillServing = init.stillServing;
-    this.details = init.details ?? {};
+    this.details = Object.freeze({ ...init.details });
+    // What the host decided cannot be changed by whoever catches the error (a plugin that catches a
+    // registrar's verdict and rewrites its code before rethrowing it, say).
+    for (const field of LOCKED_FIELDS) Object.defineProperty(this, field, { writable: false, configurable: false });
   }
 
   /** Whether retrying the same operation unchanged may succeed (see {@link reloadErrorCodes}). */

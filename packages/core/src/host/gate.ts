@@ -101,13 +101,14 @@ export class Gate {
   }
 
   /**
-   * Waits until the gate opens. Rejects with `QUEUE_FULL` when `limit` calls already wait, and with
-   * `ABORTED` when `signal` aborts first (the call then leaves the queue).
+   * Waits until the gate opens. Rejects with `QUEUE_FULL` when `limit` calls already wait (unless
+   * `admitted`: a call a handle accepted earlier, counted by {@link Gate.hold}, keeps its place and is
+   * never refused), and with `ABORTED` when `signal` aborts first (the call then leaves the queue).
    */
-  wait(signal?: AbortSignal): Promise<void> {
+  wait(signal?: AbortSignal, admitted = false): Promise<void> {
     if (this.#closedAt === undefined) return Promise.resolve();
     if (signal?.aborted) return Promise.reject(this.#aborted(signal));
-    if (this.#active + this.#held >= this.limit) return Promise.reject(this.#full());
+    if (!admitted && this.#active + this.#held >= this.limit) return Promise.reject(this.#full());
     this.#compact();
     return new Promise<void>((resolve, reject) => {
       let unsubscribe: (() => void) | undefined;

@@ -49,6 +49,82 @@ describe('the host, not a plugin, assigns error codes', () => {
     }
   });
 
+  it("a plugin cannot rewrite the code of the registrar's verdict it caught", async () => {
+    await using host = createPluginHost();
+    const rewriting = definePlugin({
+      name: 'p',
+      version: '1.0.0',
+      register: (r) => {
+        try {
+          r.crdtKind(counterV1()).crdtKind(counterV1());
+        } catch (error) {
+          (error as { code: string }).code = 'UNSAFE_PATH';
+          throw error;
+        }
+      },
+    });
+    const error = await rejection(host.load(rewriting));
+    expect(error.code).not.toBe('UNSAFE_PATH');
+    expect(['DUPLICATE_SURFACE', 'REGISTRATION_FAILED']).toContain(error.code);
+    const fields = new ReloadError({ code: 'HANDOFF_FAILED', phase: 'dispatch', details: { a: 1 } });
+    expect(() => Object.assign(fields, { code: 'DRAIN_TIMEOUT' })).toThrow(TypeError);
+    expect(() => ((fields.details as Record<string, unknown>)['a'] = 2)).toThrow(TypeError);
+    expect(fields).toMatchObject({ code: 'HANDOFF_FAILED', phase: 'dispatch', details: { a: 1 } });
+  });
+
+  it('an already aborted signal makes load and unload ABORTED ReloadErrors', async () => {
+    await using host = createPluginHost();
+    const aborted = AbortSignal.abort();
+    expect(await rejection(host.load(bare('p', '1.0.0'), { signal: aborted }))).toMatchObject({ code: 'ABORTED' });
+    await host.load(bare('p', '1.0.0'));
+    expect(await rejection(host.unload('p', { signal: aborted }))).toMatchObject({ code: 'ABORTED', phase: 'unload' });
+    expect(host.plugins().map((p) => p.name)).toEqual(['p']);
+  });
+
+  it("a provider's own errors on opens and calls reach the caller typed: its codes stand, others are PROVIDER_FAILED", async () => {
+    for (const [thrown, code] of [
+      [new TypeError('oops'), 'PROVIDER_FAILED'],
+      [new RangeError('oops'), 'PROVIDER_FAILED'],
+      [new DOMException('fake', 'TimeoutError'), 'PROVIDER_FAILED'],
+      [new ReloadError({ code: 'QUEUE_FULL' }), 'PROVIDER_FAILED'],
+      [new ReloadError({ code: 'CORRUPT_INPUT' }), 'CORRUPT_INPUT'],
+      [new ReloadError({ code: 'INVALID_ARGUMENT' }), 'INVALID_ARGUMENT'],
+    ] as const) {
+      const crdt = { ...counterV1() };
+      const state = crdt.empty();
+      const broken = {
+        ...crdt,
+        empty: () => {
+          throw thrown;
+        },
+        fromPersisted: () => Promise.reject(thrown),
+      };
+      const working = {
+        ...crdt,
+        empty: () =>
+          Object.assign(Object.create(state) as typeof state, {
+            apply: () => {
+              throw thrown;
+            },
+            value: () => Promise.reject(thrown),
+          }),
+      };
+      await using host = createPluginHost();
+      await host.load(definePlugin({ name: 'a', version: '1.0.0', register: (r) => void r.crdtKind(broken) }));
+      const onOpen = await rejection(host.openCrdt({ name: 'x', kind: 'counter' }));
+      expect(onOpen, String(thrown)).toMatchObject({ code, ...(code === 'PROVIDER_FAILED' ? { step: 'empty' } : {}) });
+      const onBytes = await rejection(host.openCrdt({ name: 'x', kind: 'counter', bytes: new Uint8Array(4) }));
+      expect(onBytes).toMatchObject({ code });
+      await host.unload('a');
+      await host.load(definePlugin({ name: 'b', version: '1.0.0', register: (r) => void r.crdtKind(working) }));
+      const counter = await host.openCrdt({ name: 'y', kind: 'counter' });
+      expect(await rejection(counter.apply({ replica: 'r', by: 1 }))).toMatchObject({ code });
+      expect(await rejection(counter.value())).toMatchObject({ code });
+      if (code === 'PROVIDER_FAILED') expect((await rejection(counter.value())).cause).toBe(thrown);
+      await counter.close();
+    }
+  });
+
   it("keeps the registrar's own verdicts (they are the host's)", async () => {
     await using host = createPluginHost();
     const twice = definePlugin({

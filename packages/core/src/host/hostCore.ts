@@ -4,7 +4,7 @@ import type { DisciplineSet } from '../disciplines/disciplineSet.js';
 import { ReloadError, isReloadError } from '../errors/reloadError.js';
 import type { JournalState, ReloadJournal } from '../durable/reloadJournal.js';
 import { HostEvents } from '../events/hostEvents.js';
-import { withDeadline } from '../util/deadline.js';
+import { abortReason, withDeadline } from '../util/deadline.js';
 import type { PluginDefinition } from './pluginDefinition.js';
 import type { PluginSlot } from './pluginSlot.js';
 import { PluginVersion } from './pluginVersion.js';
@@ -116,6 +116,12 @@ export class HostCore {
     signal: AbortSignal | undefined,
     timeoutMs: number,
   ): Promise<PluginVersion> {
+    if (signal?.aborted)
+      throw registrationError(definition, abortReason(signal), timeoutMs, {
+        aborted: true,
+        timedOut: false,
+        hostMade: false,
+      });
     const info = Object.freeze({ name: definition.name, version: definition.version, epoch: ++this.#epoch });
     const scope = createVersionScope(this.container, info);
     let staging: StagingRegistrar | undefined;

@@ -313,6 +313,7 @@ export class PluginHost implements AsyncDisposable {
       name: options.name,
       signal: options.signal,
       check: indexCheck,
+      step: 'bytes' in options ? 'open' : 'build',
       make: (provider) => {
         const p = provider as IndexKindProvider;
         const signal = options.signal === undefined ? {} : { signal: options.signal };
@@ -337,6 +338,7 @@ export class PluginHost implements AsyncDisposable {
       name: options.name,
       signal: options.signal,
       check: streamCheck,
+      step: 'start',
       make: async (provider) => {
         const stream = await (provider as CdcOutputProvider).start({
           ...(options.fromLsn === undefined ? {} : { fromLsn: options.fromLsn }),
@@ -361,6 +363,7 @@ export class PluginHost implements AsyncDisposable {
       name: options.name,
       signal: options.signal,
       check: crdtCheck,
+      step: options.bytes === undefined ? 'empty' : 'fromPersisted',
       make: (provider) => {
         const p = provider as CrdtKindProvider<Op, Value>;
         return options.bytes === undefined ? p.empty() : p.fromPersisted(options.bytes);
@@ -377,6 +380,7 @@ export class PluginHost implements AsyncDisposable {
       name: options.name,
       signal: options.signal,
       check: storageCheck,
+      step: 'open',
       make: (provider) =>
         (provider as StorageBackendProvider).open({
           location: options.location,

@@ -35,11 +35,12 @@ export class PluginSlot {
   }
 
   /**
-   * Enters a gated operation: waits while the gate is closed, then counts it in {@link gated}.
+   * Enters a gated operation: waits while the gate is closed (`admitted`: a call accepted before,
+   * which the queue limit does not refuse), then counts it in {@link gated}.
    * The caller must call `gated.release()` when done.
    */
-  async enterGated(signal?: AbortSignal): Promise<void> {
-    while (!this.gate.isOpen) await this.gate.wait(signal);
+  async enterGated(signal?: AbortSignal, admitted = false): Promise<void> {
+    while (!this.gate.isOpen) await this.gate.wait(signal, admitted);
     this.gated.acquire();
   }
 }

@@ -63,7 +63,13 @@ export async function unloadSlot(core: HostCore, name: string, options: UnloadSl
           cause: timeoutError(timeoutMs, 'drain'),
         });
       }
-      throw error;
+      throw new ReloadError({
+        code: 'ABORTED',
+        phase: 'unload',
+        plugin: name,
+        message: `the unload of '${name}' was aborted; it stays loaded`,
+        cause: error,
+      });
     });
     openResources();
     core.registry.publish(new Set([name]), []);

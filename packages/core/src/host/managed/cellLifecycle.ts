@@ -4,6 +4,7 @@ import type { MaybePromise } from '../../util/maybePromise.js';
 import type { HostCore } from '../hostCore.js';
 import type { CloseReport } from './managedHandle.js';
 import { ResourceCell } from './resourceCell.js';
+import { providerError } from './providerError.js';
 
 const NEVER_ABORTED = new AbortController().signal;
 
@@ -17,6 +18,11 @@ export interface OpenSpec<R> {
   readonly signal: AbortSignal | undefined;
   /** Makes the resource with the current provider. */
   readonly make: (provider: unknown) => MaybePromise<R>;
+  /**
+   * The provider method `make` calls (`open`, `start`, …): its errors then reach the caller through
+   * `providerError`. Absent when `make` is the caller's own function (`openResource`).
+   */
+  readonly step?: string;
   /** Problems with what `make` returned (undefined when fine). */
   readonly check: (value: unknown) => string | undefined;
   readonly handoffParams?: () => Readonly<Record<string, unknown>>;
@@ -44,7 +50,14 @@ export async function openCell<R>(core: HostCore, spec: OpenSpec<R>): Promise<Re
     }
     core.reserveName(spec.kind, spec.name);
     try {
-      const value = await spec.make(entry.provider);
+      let value: R;
+      try {
+        value = await spec.make(entry.provider);
+      } catch (error) {
+        if (spec.step === undefined) throw error;
+        const site = { kind: spec.kind, name: spec.name, plugin: slot.name, version: entry.version.version };
+        throw providerError(site, spec.step, error);
+      }
       const problem = spec.check(value);
       if (problem !== undefined) {
         throw new ReloadError({

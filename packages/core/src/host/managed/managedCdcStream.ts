@@ -4,6 +4,7 @@ import type { CdcBatch, CdcStream } from '../../surfaces/cdcOutput.js';
 import { isPromiseLike } from '../../util/maybePromise.js';
 import type { CallOptions, MaybePromise } from '../../util/maybePromise.js';
 import { DeliveryGaps } from './deliveryGaps.js';
+import { providerError } from './providerError.js';
 import { ManagedHandle } from './managedHandle.js';
 import type { CellCloser } from './managedHandle.js';
 import type { ResourceCell } from './resourceCell.js';
@@ -117,13 +118,13 @@ export class ManagedCdcStream extends ManagedHandle<CdcStream> {
       return this.#follow(
         this.#tail.then(() => {
           gate.unhold();
-          return this.#deliverNow(batch, signal);
+          return this.#deliverNow(batch, signal, true);
         }),
       );
     }
     let result: MaybePromise<boolean>;
     try {
-      result = this.#deliverNow(batch, signal);
+      result = this.#deliverNow(batch, signal, false);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -142,7 +143,7 @@ export class ManagedCdcStream extends ManagedHandle<CdcStream> {
     return this.#follow(
       this.#tail.then(() => {
         gate.unhold();
-        return this.cell.use((stream) => stream.checkpoint(options), options?.signal);
+        return this.cell.use((stream) => stream.checkpoint(options), options?.signal, undefined, 'checkpoint', true);
       }),
     );
   }
@@ -155,12 +156,26 @@ export class ManagedCdcStream extends ManagedHandle<CdcStream> {
 
   /**
    * Runs one delivery now. With the gate open it reaches the stream at once (a synchronous outcome
-   * stays synchronous); paused, it waits at the gate, and a failure there (queue full, aborted,
-   * closed meanwhile) is recorded as a gap like any other.
+   * stays synchronous); paused, it waits at the gate (`admitted`: accepted earlier, so a full queue
+   * does not refuse it), and a failure there (aborted, closed meanwhile) is recorded as a gap like
+   * any other. A delivery whose signal aborted while it waited never reaches the stream.
    */
-  #deliverNow(batch: CdcBatch, signal: AbortSignal | undefined): MaybePromise<boolean> {
+  #deliverNow(batch: CdcBatch, signal: AbortSignal | undefined, admitted: boolean): MaybePromise<boolean> {
+    if (signal?.aborted) {
+      // Aborted while it waited behind earlier deliveries: it never reaches the stream.
+      const error = new ReloadError({
+        code: 'ABORTED',
+        phase: 'call',
+        kind: 'cdcOutput',
+        key: this.name,
+        message: `a delivery to CDC stream '${this.name}' was aborted before it reached the stream`,
+        cause: signal.reason,
+      });
+      this.#gaps.fail(batch, this.#cursor.deliveredEnd, error);
+      throw error;
+    }
     if (!this.cell.slot.gate.isOpen) {
-      return this.cell.use(this.#deliverOp, signal, batch).catch((error: unknown) => {
+      return this.cell.use(this.#deliverOp, signal, batch, undefined, admitted).catch((error: unknown) => {
         this.#gaps.fail(batch, this.#cursor.deliveredEnd, error);
         throw error;
       });
@@ -196,18 +211,29 @@ export class ManagedCdcStream extends ManagedHandle<CdcStream> {
     try {
       written = stream.deliver(batch);
     } catch (error) {
-      this.#uncertain(batch);
-      this.#gaps.fail(batch, end, error);
-      throw error;
+      throw this.#failed(batch, error);
     }
     if (!isPromiseLike(written)) return this.#advance(batch);
     return Promise.resolve(written).then(
       () => this.#advance(batch),
       (error: unknown) => {
-        this.#uncertain(batch);
-        this.#gaps.fail(batch, this.#cursor.deliveredEnd, error);
-        throw error;
+        throw this.#failed(batch, error);
       },
+    );
+  }
+
+  /**
+   * The stream's `deliver` failed for `batch`: the sink may or may not hold it, and its range is
+   * missing until it is delivered again. Returns the caller's error (the host assigns its code).
+   */
+  #failed(batch: CdcBatch, error: unknown): ReloadError {
+    this.#uncertain(batch);
+    this.#gaps.fail(batch, this.#cursor.deliveredEnd, error);
+    const backing = this.cell.backing;
+    return providerError(
+      { kind: 'cdcOutput', name: this.name, plugin: backing.version.name, version: backing.version.version },
+      'deliver',
+      error,
     );
   }
 

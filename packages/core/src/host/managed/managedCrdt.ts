@@ -13,7 +13,7 @@ const applyOp = (state: CrdtState, _provider: unknown, _version: unknown, op: un
 export class ManagedCrdt<Op = unknown, Value = unknown> extends ManagedHandle<CrdtState<Op, Value>> {
   /** Applies one local operation. */
   apply(op: Op, options?: CallOptions): Promise<void> {
-    return this.cell.use(applyOp, options?.signal, op);
+    return this.cell.use(applyOp, options?.signal, op, 'apply');
   }
 
   /**
@@ -24,19 +24,24 @@ export class ManagedCrdt<Op = unknown, Value = unknown> extends ManagedHandle<Cr
     // Read the other state first: holding this state's lease while waiting for the other's could
     // deadlock against a reload that pauses both.
     const bytes = other instanceof Uint8Array ? other : await other.persist(options);
-    await this.cell.use(async (state, provider) => {
-      const incoming = await (provider as CrdtKindProvider<Op, Value>).fromPersisted(bytes);
-      await state.merge(incoming);
-    }, options?.signal);
+    await this.cell.use(
+      async (state, provider) => {
+        const incoming = await (provider as CrdtKindProvider<Op, Value>).fromPersisted(bytes);
+        await state.merge(incoming);
+      },
+      options?.signal,
+      undefined,
+      'merge',
+    );
   }
 
   /** The observable value. */
   value(options?: CallOptions): Promise<Value> {
-    return this.cell.use((state) => state.value(), options?.signal);
+    return this.cell.use((state) => state.value(), options?.signal, undefined, 'value');
   }
 
   /** The state's bytes in the current version's format. */
   persist(options?: CallOptions): Promise<Uint8Array> {
-    return this.cell.use((state) => state.persist(), options?.signal);
+    return this.cell.use((state) => state.persist(), options?.signal, undefined, 'persist');
   }
 }

@@ -10,11 +10,11 @@ import { ManagedHandle } from './managedHandle.js';
 export class ManagedIndex extends ManagedHandle<IndexHandle> {
   /** Answers a batch of queries with up to `k` matches each. */
   probe(query: RecordBatch, k: number, options?: CallOptions): Promise<RecordBatch> {
-    return this.cell.use((handle) => handle.probe(query, k), options?.signal);
+    return this.cell.use((handle) => handle.probe(query, k), options?.signal, undefined, 'probe');
   }
 
   /** Serialises the index as the current version writes it (for snapshots). */
   persist(options?: CallOptions): Promise<Uint8Array> {
-    return this.cell.use((handle) => handle.persist(options), options?.signal);
+    return this.cell.use((handle) => handle.persist(options), options?.signal, undefined, 'persist');
   }
 }

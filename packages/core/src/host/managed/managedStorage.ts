@@ -8,18 +8,18 @@ import { ManagedHandle } from './managedHandle.js';
  */
 export class ManagedStorage extends ManagedHandle<Storage> {
   get(key: string, options?: CallOptions): Promise<Uint8Array | undefined> {
-    return this.cell.use((storage) => storage.get(key), options?.signal);
+    return this.cell.use((storage) => storage.get(key), options?.signal, undefined, 'get');
   }
 
   put(key: string, value: Uint8Array, options?: CallOptions): Promise<void> {
-    return this.cell.use((storage) => storage.put(key, value), options?.signal);
+    return this.cell.use((storage) => storage.put(key, value), options?.signal, undefined, 'put');
   }
 
   delete(key: string, options?: CallOptions): Promise<boolean> {
-    return this.cell.use((storage) => storage.delete(key), options?.signal);
+    return this.cell.use((storage) => storage.delete(key), options?.signal, undefined, 'delete');
   }
 
   keys(prefix?: string, options?: CallOptions): Promise<readonly string[]> {
-    return this.cell.use((storage) => storage.keys(prefix), options?.signal);
+    return this.cell.use((storage) => storage.keys(prefix), options?.signal, undefined, 'keys');
   }
 }

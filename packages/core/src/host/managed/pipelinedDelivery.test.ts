@@ -65,7 +65,10 @@ describe('a pipelined delivery that fails leaves no gap', () => {
     // The engine fires 0–9 without awaiting each one.
     const results = await Promise.allSettled(range(10).map((lsn) => feed.deliver(batchAt(lsn))));
     expect(results.slice(0, 5).map((r) => r.status)).toEqual(Array(5).fill('fulfilled'));
-    expect(results[5]).toMatchObject({ status: 'rejected', reason: { message: 'sink hiccup at 5' } });
+    expect(results[5]).toMatchObject({
+      status: 'rejected',
+      reason: { code: 'PROVIDER_FAILED', step: 'deliver', cause: { message: 'sink hiccup at 5' } },
+    });
     for (const r of results.slice(6))
       expect(r).toMatchObject({ status: 'rejected', reason: { code: 'DELIVERY_BLOCKED' } });
     expect(sink).toEqual(range(5));
@@ -226,5 +229,69 @@ describe('every gated call counts against the queue limit', () => {
     expect(sink).toEqual(range(limit + 1));
     expect(feed.blockedFrom).toBe(BigInt(limit + 1));
     expect(await feed.deliver(batchAt(BigInt(limit + 1)))).toBe(true);
+  });
+});
+
+describe('calls accepted before a pause are never refused by it', () => {
+  it('pipelined deliveries queued behind a slow sink all land across a reload; only new ones meet the limit', async () => {
+    const sink: Sink = [];
+    let release!: () => void;
+    const slow = new Promise<void>((resolve) => (release = resolve));
+    await using host = createPluginHost({ queueLimit: 8, drainTimeoutMs: 60_000 });
+    const out = () =>
+      output(
+        sink,
+        () => false,
+        (b) => (b.lsnStart === 0n ? slow : Promise.resolve()),
+      );
+    await host.load(plugin('1.0.0', out()));
+    const feed = await host.startCdc({ name: 'feed', output: 'out', fromLsn: 0n });
+    const accepted = range(100).map((lsn) => feed.deliver(batchAt(lsn)));
+    const paused = new Promise<void>((resolve) => host.on('quiesced', () => resolve()));
+    const reload = host.reload(plugin('2.0.0', out()));
+    await paused;
+    const during = range(120)
+      .slice(100)
+      .map((lsn) => feed.deliver(batchAt(lsn)));
+    const refused = await Promise.allSettled(during);
+    expect(refused.every((r) => r.status === 'rejected' && (r.reason as { code?: string }).code === 'QUEUE_FULL')).toBe(
+      true,
+    );
+    release();
+    expect(await Promise.all(accepted)).toEqual(Array(100).fill(true));
+    await reload;
+    expect(sink).toEqual(range(100));
+    expect(feed.blockedFrom).toBe(100n);
+    for (const lsn of range(120).slice(100)) expect(await feed.deliver(batchAt(lsn))).toBe(true);
+    expect(sink).toEqual(range(120));
+  });
+
+  it('a delivery whose signal aborts while it waits behind an earlier one never reaches the sink', async () => {
+    const sink: Sink = [];
+    let release!: () => void;
+    const slow = new Promise<void>((resolve) => (release = resolve));
+    await using host = createPluginHost();
+    await host.load(
+      plugin(
+        '1.0.0',
+        output(
+          sink,
+          () => false,
+          (b) => (b.lsnStart === 0n ? slow : Promise.resolve()),
+        ),
+      ),
+    );
+    const feed = await host.startCdc({ name: 'feed', output: 'out', fromLsn: 0n });
+    const controller = new AbortController();
+    const first = feed.deliver(batchAt(0n));
+    const second = feed.deliver(batchAt(1n), { signal: controller.signal });
+    const third = feed.deliver(batchAt(2n));
+    controller.abort();
+    release();
+    expect(await first).toBe(true);
+    await expect(second).rejects.toMatchObject({ code: 'ABORTED' });
+    await expect(third).rejects.toMatchObject({ code: 'DELIVERY_BLOCKED' });
+    expect(sink).toEqual([0n]);
+    expect(feed.blockedFrom).toBe(1n);
   });
 });

@@ -4,6 +4,8 @@ import type { MaybePromise } from '../../util/maybePromise.js';
 import { isPromiseLike } from '../../util/maybePromise.js';
 import { RESOLVED_VOID, settleThenRelease } from '../../util/settle.js';
 import { LeaseCounter } from '../leaseCounter.js';
+import { providerError } from './providerError.js';
+import type { ProviderCallSite } from './providerError.js';
 import type { PluginSlot } from '../pluginSlot.js';
 import type { PluginVersion } from '../pluginVersion.js';
 
@@ -75,15 +77,23 @@ export class ResourceCell<R = unknown> {
    * the release of an old backing wait for. A use that returns synchronously is not counted: it
    * starts and ends within one synchronous stretch, in which no drain, swap or close can happen
    * (each of those is asynchronous), so counting it would change nothing anybody can observe.
+   *
+   * With `step`, `fn` is a call of the provider's own code on the caller's behalf (`probe`, `apply`,
+   * …): what it throws or rejects with reaches the caller through {@link providerError} (the host
+   * assigns the code). Without it, `fn` is the caller's own function and its errors pass unchanged.
+   * `admitted`: the call was accepted earlier (a handle queued it and counted it at the gate), so a
+   * full queue does not refuse it now.
    */
   use<T, A = undefined>(
     fn: (value: R, provider: unknown, version: PluginVersion, arg: A) => MaybePromise<T>,
     signal?: AbortSignal,
     arg?: A,
+    step?: string,
+    admitted = false,
   ): Promise<T> {
     let result: MaybePromise<T>;
     try {
-      result = this.useMaybe(fn, signal, arg);
+      result = this.useMaybe(fn, signal, arg, step, admitted);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -100,26 +110,30 @@ export class ResourceCell<R = unknown> {
     fn: (value: R, provider: unknown, version: PluginVersion, arg: A) => MaybePromise<T>,
     signal?: AbortSignal,
     arg?: A,
+    step?: string,
+    admitted = false,
   ): MaybePromise<T> {
     if (this.fault !== undefined) throw this.fault;
-    if (this.#gated && !this.slot.gate.isOpen) return this.#useAfterGate(fn, signal, arg as A);
-    return this.#run(fn, arg as A, false);
+    if (this.#gated && !this.slot.gate.isOpen) return this.#useAfterGate(fn, signal, arg as A, step, admitted);
+    return this.#run(fn, arg as A, false, step);
   }
 
   async #useAfterGate<T, A>(
     fn: (value: R, provider: unknown, version: PluginVersion, arg: A) => MaybePromise<T>,
     signal: AbortSignal | undefined,
     arg: A,
+    step: string | undefined,
+    admitted: boolean,
   ): Promise<T> {
     // Counted in the gated operations from the turn the gate is found open (a reload closing it
     // before this resumes waits for it), so the use runs before any later pause.
-    await this.slot.enterGated(signal);
+    await this.slot.enterGated(signal, admitted);
     const fault = this.fault; // may have been set while waiting
     if (fault) {
       this.slot.gated.release();
       throw fault;
     }
-    return this.#run(fn, arg, true);
+    return this.#run(fn, arg, true, step);
   }
 
   /**
@@ -130,6 +144,7 @@ export class ResourceCell<R = unknown> {
     fn: (value: R, provider: unknown, version: PluginVersion, arg: A) => MaybePromise<T>,
     arg: A,
     entered: boolean,
+    step: string | undefined,
   ): MaybePromise<T> {
     const backing = this.backing;
     let result: MaybePromise<T>;
@@ -137,16 +152,27 @@ export class ResourceCell<R = unknown> {
       result = fn(backing.value, backing.provider, backing.version, arg);
     } catch (error) {
       if (entered) this.slot.gated.release();
-      throw error;
+      throw step === undefined ? error : providerError(this.#site(backing), step, error);
     }
     if (!isPromiseLike(result)) {
       if (entered) this.slot.gated.release();
       return result;
     }
+    if (step !== undefined) {
+      const site = this.#site(backing);
+      result = Promise.resolve(result).then(undefined, (error: unknown) => {
+        throw providerError(site, step, error);
+      });
+    }
     backing.leases.acquire();
     if (!this.#gated) return settleThenRelease(result, backing.release);
     if (!entered) this.slot.gated.acquire();
     return settleThenRelease(result, backing.releaseGated);
+  }
+
+  /** Where a provider call on `backing` happens, for {@link providerError}. */
+  #site(backing: Backing<R>): ProviderCallSite {
+    return { kind: this.kind, name: this.name, plugin: this.slot.name, version: backing.version.version };
   }
 
   /** Points the cell at a new resource; returns the previous backing (to release once idle). */
