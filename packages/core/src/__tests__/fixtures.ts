@@ -9,28 +9,41 @@ import type { CdcBatch, CdcOutputProvider, CdcStream } from '../surfaces/cdcOutp
 import type { CrdtKindProvider, CrdtState } from '../surfaces/crdtKind.js';
 import type { ScalarFunctionProvider } from '../surfaces/functions.js';
 import type { IndexHandle, IndexKindProvider } from '../surfaces/indexKind.js';
+import { deferred } from '../util/deferred.js';
 
-/** How an injected fault behaves. */
+/**
+ * How an injected fault behaves: the modes of `FaultMode` in @baton/testing that need no reload
+ * signal. Core's own tests cannot import @baton/testing (it depends on @baton/core), so this is the
+ * same small helper as its `injectFault`, with the same modes and messages.
+ */
 export type Fault = 'throw' | 'reject' | 'hang' | 'garbage';
 
-/** Runs `ok` unless `fault` says otherwise. */
+/** The value a `garbage` fault returns: of no type any step expects. */
+export const GARBAGE: unique symbol = Symbol('garbage returned by an injected fault');
+
+/**
+ * Runs `ok` as step `step` unless `fault` says otherwise: `throw` throws, `reject` returns a
+ * rejected promise, `hang` a promise that never settles (it ignores any signal), `garbage` returns
+ * {@link GARBAGE}. `onFault` is told first, so a test can act while the step hangs.
+ */
 export function faulty<T>(
   fault: Fault | undefined,
   step: string,
   ok: () => T | Promise<T>,
-  garbage: unknown = 'garbage',
+  onFault?: (step: string) => void,
 ): T | Promise<T> {
+  if (fault !== undefined) onFault?.(step);
   switch (fault) {
     case undefined:
       return ok();
     case 'throw':
-      throw new Error(`injected throw in ${step}`);
+      throw new Error(`injected fault: ${step} throws`);
     case 'reject':
-      return Promise.reject(new Error(`injected rejection in ${step}`));
+      return Promise.reject(new Error(`injected fault: ${step} rejects`));
     case 'hang':
       return new Promise<T>(() => undefined);
     case 'garbage':
-      return garbage as T;
+      return GARBAGE as T;
   }
 }
 
@@ -77,12 +90,17 @@ export class FixtureIndexHandle implements IndexHandle {
   }
 
   persist(): Uint8Array | Promise<Uint8Array> {
-    return faulty(this.faults.persist, 'persist', () => {
-      const out = new Uint8Array(4 + this.values.byteLength);
-      new DataView(out.buffer).setUint32(0, MAGIC, true);
-      out.set(new Uint8Array(this.values.buffer, this.values.byteOffset, this.values.byteLength), 4);
-      return out;
-    });
+    return faulty(
+      this.faults.persist,
+      'persist',
+      () => {
+        const out = new Uint8Array(4 + this.values.byteLength);
+        new DataView(out.buffer).setUint32(0, MAGIC, true);
+        out.set(new Uint8Array(this.values.buffer, this.values.byteOffset, this.values.byteLength), 4);
+        return out;
+      },
+      this.faults.onFault,
+    );
   }
 
   close(): void {
@@ -96,6 +114,8 @@ export interface IndexFaults {
   open?: Fault | undefined;
   /** Fail `open` only on the n-th call (1-based). */
   openFailsOnCall?: number | undefined;
+  /** Told when one of these faults fires, before it acts (a latch for a test that acts while a step hangs). */
+  onFault?: ((step: string) => void) | undefined;
 }
 
 export interface FixtureIndexKind extends IndexKindProvider {
@@ -124,19 +144,24 @@ export function fixtureIndexKind(
       provider.opens++;
       const fault =
         faults.openFailsOnCall === undefined || faults.openFailsOnCall === provider.opens ? faults.open : undefined;
-      return faulty(fault, 'open', () => {
-        if (
-          bytes.byteLength < 4 ||
-          new DataView(bytes.buffer, bytes.byteOffset).getUint32(0, true) !== MAGIC ||
-          (bytes.byteLength - 4) % 8 !== 0
-        ) {
-          throw new Error('not a fixture index');
-        }
-        const values = new Float64Array(bytes.slice(4).buffer);
-        const handle = new FixtureIndexHandle(version, values, faults);
-        ledger.handles.push(handle);
-        return handle;
-      });
+      return faulty(
+        fault,
+        'open',
+        () => {
+          if (
+            bytes.byteLength < 4 ||
+            new DataView(bytes.buffer, bytes.byteOffset).getUint32(0, true) !== MAGIC ||
+            (bytes.byteLength - 4) % 8 !== 0
+          ) {
+            throw new Error('not a fixture index');
+          }
+          const values = new Float64Array(bytes.slice(4).buffer);
+          const handle = new FixtureIndexHandle(version, values, faults);
+          ledger.handles.push(handle);
+          return handle;
+        },
+        faults.onFault,
+      );
     },
   };
   return provider;
@@ -158,18 +183,26 @@ export class MemorySink {
   /** Checkpointed position: everything before it is durable. */
   durable = 0n;
   #hold: Promise<void> | undefined;
+  #reached = deferred();
 
   /** Makes the next delivery wait until the returned function is called (a stuck call). */
   holdNextDelivery(): () => void {
-    let release!: () => void;
-    this.#hold = new Promise<void>((resolve) => (release = resolve));
-    return release;
+    const hold = deferred();
+    this.#hold = hold.promise;
+    this.#reached = deferred();
+    return () => hold.resolve();
+  }
+
+  /** Settles once a delivery reached the hold of {@link holdNextDelivery}: it is stuck in the stream now. */
+  get held(): Promise<void> {
+    return this.#reached.promise;
   }
 
   /** @internal */
   takeHold(): Promise<void> | undefined {
     const hold = this.#hold;
     this.#hold = undefined;
+    if (hold) this.#reached.resolve();
     return hold;
   }
 
@@ -187,6 +220,8 @@ export interface CdcFaults {
   /** Fail `start` only on the n-th call (1-based). */
   startFailsOnCall?: number | undefined;
   deliver?: Fault | undefined;
+  /** Told when one of these faults fires, before it acts (a latch for a test that acts while a step hangs). */
+  onFault?: ((step: string) => void) | undefined;
 }
 
 export class FixtureCdcStream implements CdcStream {
@@ -206,25 +241,40 @@ export class FixtureCdcStream implements CdcStream {
     if (this.stopped) throw new Error(`deliver on a stopped ${this.version} stream`);
     const hold = this.sink.takeHold();
     if (hold) return hold.then(() => this.deliver(batch));
-    return faulty(this.faults.deliver, 'deliver', () => {
-      if (batch.lsnEnd <= this.position) return; // already durable: exactly once
-      this.sink.batches.push(batch);
-      this.position = batch.lsnEnd;
-      this.delivered++;
-    });
+    return faulty(
+      this.faults.deliver,
+      'deliver',
+      () => {
+        if (batch.lsnEnd <= this.position) return; // already durable: exactly once
+        this.sink.batches.push(batch);
+        this.position = batch.lsnEnd;
+        this.delivered++;
+      },
+      this.faults.onFault,
+    );
   }
 
   checkpoint(): bigint | Promise<bigint> {
-    return faulty(this.faults.checkpoint, 'checkpoint', () => {
-      this.sink.durable = this.position;
-      return this.position;
-    });
+    return faulty(
+      this.faults.checkpoint,
+      'checkpoint',
+      () => {
+        this.sink.durable = this.position;
+        return this.position;
+      },
+      this.faults.onFault,
+    );
   }
 
   shutdown(): void | Promise<void> {
-    return faulty(this.faults.shutdown, 'shutdown', () => {
-      this.stopped = true;
-    });
+    return faulty(
+      this.faults.shutdown,
+      'shutdown',
+      () => {
+        this.stopped = true;
+      },
+      this.faults.onFault,
+    );
   }
 }
 
@@ -241,11 +291,16 @@ export function fixtureCdcOutput(
       provider.starts++;
       const fault =
         faults.startFailsOnCall === undefined || faults.startFailsOnCall === provider.starts ? faults.start : undefined;
-      return faulty(fault, 'start', () => {
-        const stream = new FixtureCdcStream(version, sink, options.fromLsn, faults);
-        provider.streams.push(stream);
-        return stream;
-      });
+      return faulty(
+        fault,
+        'start',
+        () => {
+          const stream = new FixtureCdcStream(version, sink, options.fromLsn, faults);
+          provider.streams.push(stream);
+          return stream;
+        },
+        faults.onFault,
+      );
     },
   };
   return provider;
@@ -357,18 +412,23 @@ export function counterV2Lossy(): CrdtKindProvider<{ replica: string; by: number
 
 // ---------------------------------------------------------------- functions
 
-/** A scalar function that answers its own version for every row (so a call shows where it ran). */
+/**
+ * A scalar function that answers its own version for every row (so a call shows where it ran).
+ * With `hold`, each call awaits what `hold()` returns between its start and its end: a latch the
+ * test releases when it wants the call to finish.
+ */
 export function versionFunction(
   version: string,
   log?: { version: string; phase: 'start' | 'end' }[],
-  delayMs = 0,
+  hold?: () => Promise<void> | undefined,
 ): ScalarFunctionProvider {
   return {
     name: 'version',
     returnType: new Utf8(),
     async invoke(args: readonly Vector[]) {
       log?.push({ version, phase: 'start' });
-      if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
+      const held = hold?.();
+      if (held) await held;
       log?.push({ version, phase: 'end' });
       const rows = args[0]?.length ?? 1;
       return vectorFromArray(

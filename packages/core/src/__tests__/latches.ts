@@ -6,6 +6,8 @@
 import { vi } from 'vitest';
 import type { HostEventMap } from '../events/hostEvents.js';
 import type { PluginHost } from '../host/pluginHost.js';
+import { deferred } from '../util/deferred.js';
+import type { Deferred } from '../util/deferred.js';
 
 /**
  * Settles after one turn of the event loop, once every microtask queued before it has run. Not a
@@ -69,5 +71,35 @@ export function fakeClock(): FakeClock {
       }
     },
     [Symbol.dispose]: () => void vi.useRealTimers(),
+  };
+}
+
+/** The next call {@link CallHolds.holdNext} holds back. */
+export interface HeldCall {
+  /** Settles once a call took the hold: it has started and waits. */
+  readonly entered: Promise<void>;
+  /** Lets the held call finish. */
+  release(): void;
+}
+
+/**
+ * Holds calls back on request (pass `take` as `holdCalls` of the test plugin): after `holdNext()`,
+ * the next call that starts waits until the test releases it; other calls run through.
+ */
+export class CallHolds {
+  #next: { readonly entered: Deferred<void>; readonly gate: Deferred<void> } | undefined;
+
+  holdNext(): HeldCall {
+    const next = { entered: deferred(), gate: deferred() };
+    this.#next = next;
+    return { entered: next.entered.promise, release: () => next.gate.resolve() };
+  }
+
+  /** What a starting call awaits: the pending hold (taken once), or nothing. */
+  readonly take = (): Promise<void> | undefined => {
+    const next = this.#next;
+    this.#next = undefined;
+    next?.entered.resolve();
+    return next?.gate.promise;
   };
 }

@@ -21,7 +21,11 @@ export function world(): World {
 export interface PluginOptions {
   readonly index?: IndexFaults;
   readonly cdc?: CdcFaults;
-  readonly callDelayMs?: number;
+  /**
+   * Each call of the scalar function awaits what this returns (when it returns a promise) between
+   * its start and its end: a latch the test releases (see `versionFunction`).
+   */
+  readonly holdCalls?: () => Promise<void> | undefined;
   /** Replaces the counter CRDT of format 1. */
   readonly crdt?: CrdtKindProvider;
   readonly register?: (r: Registrar) => void | Promise<void>;
@@ -36,7 +40,7 @@ export function testPlugin(version: string, w: World, options: PluginOptions = {
     version,
     ...(options.dependsOn ? { dependsOn: options.dependsOn } : {}),
     async register(r) {
-      r.scalarFunction(versionFunction(version, w.calls, options.callDelayMs));
+      r.scalarFunction(versionFunction(version, w.calls, options.holdCalls));
       r.indexKind(fixtureIndexKind(version, w.ledger, options.index ?? (version === '1.0.0' ? w.faults.index : {})));
       r.cdcOutput(fixtureCdcOutput(version, w.sink, options.cdc ?? (version === '1.0.0' ? w.faults.cdc : {})));
       r.crdtKind(
@@ -64,6 +68,3 @@ export function bare(name: string, version: string, dependsOn?: readonly string[
     },
   });
 }
-
-/** Resolves after `ms` milliseconds. */
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -14,7 +14,10 @@ import type { FixtureIndexHandle } from '../__tests__/fixtures.js';
 import type { IndexHandle } from '../surfaces/indexKind.js';
 import { RegistrationSet } from './registrationSet.js';
 import { ReloadDispatcher } from './reloadDispatcher.js';
+import { fakeClock, isPending } from '../__tests__/latches.js';
 import { rejection } from '../__tests__/rejection.js';
+import { deferred } from '../util/deferred.js';
+import type { Deferred } from '../util/deferred.js';
 
 const none = RegistrationSet.empty();
 
@@ -59,7 +62,7 @@ describe('ReloadDispatcher: index persist → open', () => {
       key: 'idx1',
       step: 'open',
     });
-    expect(error.message).toContain("indexKind 'idx1': open() failed: injected rejection in open");
+    expect(error.message).toContain("indexKind 'idx1': open() failed: injected fault: open rejects");
     expect(handles.some((h) => h.closed)).toBe(false);
     expect(next.ledger.handles).toHaveLength(1);
     expect(next.ledger.handles[0]!.closed).toBe(true);
@@ -87,10 +90,20 @@ describe('ReloadDispatcher: index persist → open', () => {
     const handle = old.build(valuesTable([1]), { column: 'v' });
     let finish!: () => void;
     const late = fixtureIndexKind('v2');
+    const closed = deferred();
+    const lateHandle = (bytes: Uint8Array): FixtureIndexHandle => {
+      const handle = late.open(bytes) as FixtureIndexHandle;
+      const close = handle.close.bind(handle);
+      handle.close = () => {
+        close();
+        closed.resolve();
+      };
+      return handle;
+    };
     const next = {
       ...late,
       open: (bytes: Uint8Array) =>
-        new Promise<FixtureIndexHandle>((resolve) => (finish = () => resolve(late.open(bytes) as FixtureIndexHandle))),
+        new Promise<FixtureIndexHandle>((resolve) => (finish = () => resolve(lateHandle(bytes)))),
     };
     const error = await rejection(
       new ReloadDispatcher(none, none, { stepTimeoutMs: 20 })
@@ -99,7 +112,7 @@ describe('ReloadDispatcher: index persist → open', () => {
     );
     expect(error).toMatchObject({ code: 'STEP_TIMEOUT', step: 'open' });
     finish();
-    await new Promise((r) => setTimeout(r, 5));
+    await closed.promise; // the late handle is closed, or the test times out
     expect(late.ledger.handles[0]!.closed).toBe(true);
   });
 });
@@ -203,12 +216,15 @@ describe('ReloadDispatcher: transactions, concurrency, abort', () => {
   it('runs handoffs in parallel up to the bound', async () => {
     let running = 0;
     let peak = 0;
+    const held: Deferred<void>[] = [];
     const slow = {
       ...fixtureIndexKind('v2'),
       async open(bytes: Uint8Array) {
         running++;
         peak = Math.max(peak, running);
-        await new Promise((r) => setTimeout(r, 2));
+        const hold = deferred();
+        held.push(hold);
+        await hold.promise; // finishes when the test releases it
         running--;
         return fixtureIndexKind('v2').open(bytes);
       },
@@ -219,9 +235,13 @@ describe('ReloadDispatcher: transactions, concurrency, abort', () => {
       old: old.build(valuesTable([i]), { column: 'v' }),
       next: slow,
     }));
-    const outcome = await new ReloadDispatcher(none, none, { concurrency: 4 })
-      .withHandlers({ indexHandles })
-      .dispatch();
+    const dispatching = new ReloadDispatcher(none, none, { concurrency: 4 }).withHandlers({ indexHandles }).dispatch();
+    // Each round: let every handoff that can start start, then release the opens that are running.
+    while (await isPending(dispatching)) {
+      if (held.length === 0) throw new Error('the dispatch waits, but on no open the test holds');
+      for (const hold of held.splice(0)) hold.resolve();
+    }
+    const outcome = await dispatching;
     expect(peak).toBe(4);
     expect(outcome.indexHandles.size).toBe(12);
   });
@@ -254,17 +274,21 @@ describe('ReloadDispatcher: transactions, concurrency, abort', () => {
   it('an abort during dispatch undoes completed handoffs with ABORTED', async () => {
     const controller = new AbortController();
     const { handles } = threeHandles();
+    let opening = 0;
+    const allOpening = deferred();
     const slowNext = {
       ...fixtureIndexKind('v2'),
       open: (bytes: Uint8Array, o?: { signal?: AbortSignal }) =>
-        new Promise<never>((_, reject) =>
-          o?.signal?.addEventListener('abort', () => reject(new Error(`aborted ${bytes.length}`))),
-        ),
+        new Promise<never>((_, reject) => {
+          o?.signal?.addEventListener('abort', () => reject(new Error(`aborted ${bytes.length}`)));
+          if (++opening === handles.length) allOpening.resolve();
+        }),
     };
     const pending = new ReloadDispatcher(none, none, { signal: controller.signal })
       .withHandlers({ indexHandles: handles.map((old, i) => ({ name: `i${i}`, old, next: slowNext })) })
       .dispatch();
-    setTimeout(() => controller.abort(), 5);
+    await allOpening.promise; // every handoff is in its open
+    controller.abort();
     const error = await rejection(pending);
     expect(error.code).toBe('ABORTED');
     expect(handles.some((h) => h.closed)).toBe(false);
@@ -275,31 +299,35 @@ describe('ReloadDispatcher: transactions, concurrency, abort', () => {
     const v1 = fixtureIndexKind('v1');
     const slow = v1.build(valuesTable([0]), { column: 'v' });
     const hung = v1.build(valuesTable([1]), { column: 'v' });
+    using clock = fakeClock(); // the step deadlines fire when the test advances the clock
     let openStarted = 0;
     let abortedAfterMs: number | undefined;
+    const opening = deferred();
     const watchful = {
       ...next,
-      // Starts after 20 ms (when the slow persist below resolves) and waits for its signal.
+      // Starts when the persist of 'first' resolves (at 20 ms, below) and waits for its signal.
       open: (_bytes: Uint8Array, o?: { signal?: AbortSignal }) =>
         new Promise<never>((_, reject) => {
-          openStarted = performance.now();
+          openStarted = clock.now();
           o?.signal?.addEventListener('abort', () => {
-            abortedAfterMs = performance.now() - openStarted;
+            abortedAfterMs = clock.now() - openStarted;
             reject(new Error('open aborted'));
           });
+          opening.resolve();
         }),
     };
+    const persisted = deferred<Uint8Array>();
     const delayed: IndexHandle = {
       probe: (query, k) => slow.probe(query, k),
       close: () => slow.close(),
-      persist: () => new Promise<Uint8Array>((resolve) => setTimeout(() => resolve(slow.persist()), 20)),
+      persist: () => persisted.promise, // resolved by the test at 20 ms
     };
     const stuck: IndexHandle = {
       probe: (query, k) => hung.probe(query, k),
       close: () => hung.close(),
       persist: () => new Promise<never>(() => undefined), // ignores its signal: times out at 30 ms
     };
-    const error = await rejection(
+    const dispatching = rejection(
       new ReloadDispatcher(none, none, { stepTimeoutMs: 30 })
         .withHandlers({
           indexHandles: [
@@ -309,6 +337,11 @@ describe('ReloadDispatcher: transactions, concurrency, abort', () => {
         })
         .dispatch(),
     );
+    await clock.advance(20);
+    persisted.resolve(slow.persist() as Uint8Array);
+    await opening.promise; // the open of 'first' runs from 20 ms, with a deadline at 50 ms
+    await clock.advance(10); // 30 ms: the persist of 'second' times out
+    const error = await dispatching;
     // 'second' timed out first (at 30 ms, before 'first' could: its open started at 20 ms, with a
     // deadline at 50 ms); that aborted the open of 'first', which was therefore not left running.
     expect(error).toMatchObject({ code: 'STEP_TIMEOUT', key: 'second', step: 'persist' });

@@ -4,7 +4,9 @@ import type { HostEventMap } from '../events/hostEvents.js';
 import type { BackgroundJobProvider } from '../surfaces/backgroundJob.js';
 import type { Storage, StorageBackendProvider } from '../surfaces/storage.js';
 import { batchAt } from '../__tests__/fixtures.js';
-import { bare, sleep, testPlugin, world } from '../__tests__/plugins.js';
+import { fakeClock, nextEvent } from '../__tests__/latches.js';
+import { bare, testPlugin, world } from '../__tests__/plugins.js';
+import { deferred } from '../util/deferred.js';
 import { definePlugin } from './pluginDefinition.js';
 import { createPluginHost } from './pluginHost.js';
 import { rejection } from '../__tests__/rejection.js';
@@ -223,11 +225,13 @@ describe('unload and close', () => {
     await host.load(testPlugin('1.0.0', w, { register: () => undefined }));
     const stream = await host.startCdc({ name: 's', output: 'memory', fromLsn: 0n });
     const counter = await host.openCrdt<{ replica: string; by: number }, number>({ name: 'c', kind: 'counter' });
+    using _clock = fakeClock(); // the drain deadline cannot pass while the test works
     const release = w.sink.holdNextDelivery();
     const stuck = stream.deliver(batchAt(0n, 1));
-    await sleep(1);
+    await w.sink.held; // the delivery is in flight: the reload has to drain it
+    const quiesced = nextEvent(host, 'quiesced');
     const reload = host.reload(testPlugin('2.0.0', w), { drainTimeoutMs: 10_000 });
-    await sleep(5);
+    await quiesced; // the gate is closed: new calls wait in its queue
     const waits: number[] = [];
     host.on('queueWait', (e) => waits.push(e.waitedMs));
     const controller = new AbortController();
@@ -278,22 +282,26 @@ describe('clean surfaces', () => {
 
   it('a running job tick finishes on the old version; the next tick runs on the new one', async () => {
     const ticks: string[] = [];
-    const job = (version: string, ms: number): BackgroundJobProvider => ({
+    const entered = deferred();
+    const gate = deferred();
+    const job = (version: string, hold?: Promise<void>): BackgroundJobProvider => ({
       name: 'compact',
       intervalMs: 1,
       async tick(ctx) {
         ticks.push(`${version}:${ctx.tick}:start`);
-        await sleep(ms);
+        entered.resolve();
+        await hold;
         ticks.push(`${version}:${ctx.tick}:end`);
       },
     });
-    const plugin = (version: string, ms: number) =>
-      definePlugin({ name: 'jobs', version, register: (r) => void r.backgroundJob(job(version, ms)) });
+    const plugin = (version: string, hold?: Promise<void>) =>
+      definePlugin({ name: 'jobs', version, register: (r) => void r.backgroundJob(job(version, hold)) });
     await using host = createPluginHost();
-    await host.load(plugin('1.0.0', 30));
+    await host.load(plugin('1.0.0', gate.promise));
     const running = host.runJob('compact');
-    await sleep(5);
-    const result = await host.reload(plugin('2.0.0', 0));
+    await entered.promise; // the tick runs on 1.0.0 until the test releases it
+    const result = await host.reload(plugin('2.0.0'));
+    gate.resolve();
     await running;
     await host.runJob('compact');
     await result.retired;
@@ -304,6 +312,7 @@ describe('clean surfaces', () => {
   it('runs jobs on their interval when asked to, and reports failing ticks', async () => {
     const failures: unknown[] = [];
     let ticks = 0;
+    using clock = fakeClock(); // the job's interval elapses when the test advances the clock
     await using host = createPluginHost({ runJobs: true });
     host.on('jobFailed', (e) => failures.push(e.error));
     await host.load(
@@ -321,12 +330,12 @@ describe('clean surfaces', () => {
           }),
       }),
     );
-    await sleep(40);
+    await clock.advance(40);
     expect(ticks).toBeGreaterThan(3);
     expect(failures).toHaveLength(1);
     await host.unload('jobs');
     const after = ticks;
-    await sleep(15);
+    await clock.advance(15);
     expect(ticks).toBe(after);
   });
 });

@@ -3,7 +3,8 @@ import { Utf8, vectorFromArray } from 'apache-arrow';
 import { Lifecycle } from 'tsyringe';
 import { describe, expect, it } from 'vitest';
 import { batchAt, counterV2Migrating, queryBatch, valuesTable } from '../__tests__/fixtures.js';
-import { sleep, testPlugin, world } from '../__tests__/plugins.js';
+import { CallHolds, isPending } from '../__tests__/latches.js';
+import { testPlugin, world } from '../__tests__/plugins.js';
 import { createPluginHost } from './pluginHost.js';
 import { PluginInfoToken } from './scope.js';
 import type { PluginInfo } from './scope.js';
@@ -35,14 +36,17 @@ describe('PluginHost: load, call, reload', () => {
   it('lets a call that started on the old version finish there, and retires the old version after it', async () => {
     const w = world();
     await using host = createPluginHost();
-    await host.load(testPlugin('1.0.0', w, { callDelayMs: 30 }));
+    const holds = new CallHolds();
+    await host.load(testPlugin('1.0.0', w, { holdCalls: holds.take }));
+    const held = holds.holdNext();
     const slow = versionOf(host);
-    await sleep(5);
+    await held.entered; // the call runs on 1.0.0 until the test releases it
     const result = await host.reload(testPlugin('2.0.0', w));
     let retired = false;
     void result.retired.then(() => (retired = true));
-    await sleep(1);
+    expect(await isPending(result.retired)).toBe(true);
     expect(retired).toBe(false);
+    held.release();
     expect(await slow).toBe('1.0.0');
     await result.retired;
     expect(retired).toBe(true);

@@ -2,11 +2,13 @@ import { Utf8, vectorFromArray } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import type { HostEventMap } from '../events/hostEvents.js';
 import { batchAt, counterV2Lossy, queryBatch, valuesTable } from '../__tests__/fixtures.js';
-import { sleep, testPlugin, world } from '../__tests__/plugins.js';
+import { fakeClock, isPending, nextEvent } from '../__tests__/latches.js';
+import { testPlugin, world } from '../__tests__/plugins.js';
 import type { PluginOptions, World } from '../__tests__/plugins.js';
 import { createPluginHost } from './pluginHost.js';
 import type { PluginHost } from './pluginHost.js';
 import { rejection } from '../__tests__/rejection.js';
+import { deferred } from '../util/deferred.js';
 
 const arg = vectorFromArray(['x'], new Utf8());
 const versionOf = async (host: PluginHost): Promise<string> =>
@@ -140,12 +142,15 @@ describe('reload rollback: a failure at any step leaves the old version serving'
 
   it('a provider call that hangs in dispatch times out: STEP_TIMEOUT, the host stays healthy', async () => {
     const s = await setUp();
-    const started = performance.now();
-    const error = await rejection(
+    using clock = fakeClock(); // deadlines pass only as the test advances the clock, timer by timer
+    const started = clock.now();
+    const reload = rejection(
       s.host.reload(testPlugin('2.0.0', s.w, { index: { open: 'hang' } }), { stepTimeoutMs: 30 }),
     );
+    await clock.runUntilSettled(reload);
+    const error = await reload;
     expect(error).toMatchObject({ code: 'STEP_TIMEOUT', step: 'open' });
-    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(clock.now() - started).toBeLessThan(1_000);
     await expectOldServing(s);
     await s.host.reload(testPlugin('3.0.0', s.w));
     expect(await versionOf(s.host)).toBe('3.0.0');
@@ -157,10 +162,17 @@ describe('reload rollback: a failure at any step leaves the old version serving'
     const release = s.w.sink.holdNextDelivery();
     const stream = s.stream;
     const stuck = stream.deliver(batchAt(2n, 1));
-    await sleep(1);
-    const t = performance.now();
-    const error = await rejection(s.host.reload(testPlugin('2.0.0', s.w), { drainTimeoutMs: 40 }));
-    const waited = performance.now() - t;
+    await s.w.sink.held; // the delivery is in flight: the reload has to drain it
+    using clock = fakeClock(); // the drain deadline passes only as the test advances the clock
+    const t = clock.now();
+    const quiesced = nextEvent(s.host, 'quiesced');
+    const reload = rejection(s.host.reload(testPlugin('2.0.0', s.w), { drainTimeoutMs: 40 }));
+    await quiesced; // draining from here, with a deadline 40 ms away
+    await clock.advance(39);
+    expect(await isPending(reload)).toBe(true);
+    await clock.advance(1);
+    const error = await reload;
+    const waited = clock.now() - t;
     expect(error).toMatchObject({ code: 'DRAIN_TIMEOUT', phase: 'drain' });
     expect(error.message).toContain("'engine' (1 in flight)");
     expect(waited).toBeGreaterThanOrEqual(39);
@@ -180,11 +192,13 @@ describe('reload rollback: a failure at any step leaves the old version serving'
     early.abort();
     expect((await rejection(s.host.reload(testPlugin('2.0.0', s.w), { signal: early.signal }))).code).toBe('ABORTED');
     const late = new AbortController();
-    const pending = s.host.reload(testPlugin('2.0.0', s.w, { index: { open: 'hang' } }), {
-      signal: late.signal,
-      stepTimeoutMs: 10_000,
-    });
-    setTimeout(() => late.abort(), 20);
+    const hanging = deferred();
+    const pending = s.host.reload(
+      testPlugin('2.0.0', s.w, { index: { open: 'hang', onFault: () => hanging.resolve() } }),
+      { signal: late.signal, stepTimeoutMs: 10_000 },
+    );
+    await hanging.promise; // the reload is in dispatch, its open hanging
+    late.abort();
     const error = await rejection(pending);
     expect(error.code).toBe('ABORTED');
     await expectOldServing(s);
@@ -193,8 +207,10 @@ describe('reload rollback: a failure at any step leaves the old version serving'
 
   it('one reload per plugin at a time', async () => {
     const s = await setUp();
-    const first = s.host.reload(testPlugin('2.0.0', s.w, { register: () => sleep(20) }));
+    const registering = deferred();
+    const first = s.host.reload(testPlugin('2.0.0', s.w, { register: () => registering.promise }));
     await expect(s.host.reload(testPlugin('3.0.0', s.w))).rejects.toMatchObject({ code: 'RELOAD_IN_PROGRESS' });
+    registering.resolve();
     await first;
     expect(await versionOf(s.host)).toBe('2.0.0');
     await s.host.close();

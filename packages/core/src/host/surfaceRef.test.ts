@@ -1,6 +1,7 @@
 import { Utf8, vectorFromArray } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import { sleep, testPlugin, world } from '../__tests__/plugins.js';
+import { CallHolds, isPending } from '../__tests__/latches.js';
+import { testPlugin, world } from '../__tests__/plugins.js';
 import { createPluginHost } from './pluginHost.js';
 
 const arg = vectorFromArray(['x'], new Utf8());
@@ -11,14 +12,17 @@ describe('SurfaceRef', () => {
     const host = createPluginHost();
     const ref = host.surface('scalarFunction', 'version');
     await expect(ref.call((f) => f.invoke([arg]))).rejects.toMatchObject({ code: 'SURFACE_NOT_FOUND' });
-    await host.load(testPlugin('1.0.0', w, { callDelayMs: 20 }));
+    const holds = new CallHolds();
+    await host.load(testPlugin('1.0.0', w, { holdCalls: holds.take }));
     expect(String((await ref.call((f) => f.invoke([arg]))).get(0))).toBe('1.0.0');
+    const held = holds.holdNext();
     const slow = ref.call((f, plugin) =>
       Promise.resolve(f.invoke([arg])).then((v) => `${plugin.version}:${String(v.get(0))}`),
     );
-    await sleep(2);
-    const result = await host.reload(testPlugin('2.0.0', w));
+    await held.entered;
+    const result = await host.reload(testPlugin('2.0.0', w)); // while the slow call runs on 1.0.0
     expect(String((await ref.call((f) => f.invoke([arg]))).get(0))).toBe('2.0.0');
+    held.release();
     expect(await slow).toBe('1.0.0:1.0.0');
     await result.retired;
     expect(ref.provider?.name).toBe('version');
@@ -49,7 +53,7 @@ describe('SurfaceRef', () => {
     expect(String((await fromRef.provider.invoke([arg])).get(0))).toBe('1.0.0');
     fromRef.release();
     fromRef.release(); // idempotent: a second release does not count against the other lease
-    await sleep(5);
+    expect(await isPending(result.retired)).toBe(true);
     expect(retired).toBe(false);
     {
       using _lease = fromHost; // disposal releases it
