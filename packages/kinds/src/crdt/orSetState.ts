@@ -6,7 +6,7 @@ import { OpFields } from './opFields.js';
 import { encodeOrSetBody, OR_SET_FORMAT } from './orSetFormats.js';
 import { packedDots, packedIndexOf, packOrSet, replicaTable, unpackOrSet } from './orSetPacked.js';
 import type { OrSetEntry, PackedOrSet, ReplicaTable } from './orSetPacked.js';
-import { mergedDots, unseenDots } from './orSetMerge.js';
+import { DotIndex, mergedDots, unseenDots } from './orSetMerge.js';
 import { recordEdit, repackBase, repackOrSet } from './orSetRepack.js';
 import type { RepackBase } from './orSetRepack.js';
 import { comparePrimitives, ownPrimitive, primitiveProblem } from './primitive.js';
@@ -141,8 +141,9 @@ export class OrSetState implements CrdtState<OrSetOp, CrdtPrimitive[]> {
     const theirs = new Array<number>(mine.length).fill(0);
     for (const [j, r] of map.entries()) theirs[r] = that.#context[j]!;
     if (this.#base !== undefined) this.#base.allDots = true;
+    const index = new DotIndex(mine.length);
     for (const entry of entries.values()) {
-      entry.dots = mergedDots(entry.dots, theirDots(entry.element), map, mine, theirs);
+      entry.dots = mergedDots(entry.dots, theirDots(entry.element), map, mine, theirs, index);
       if (entry.dots.length > 0) continue;
       entries.delete(entry.element);
       this.#touch(entry);
