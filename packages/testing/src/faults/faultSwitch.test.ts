@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { FaultSwitch, GARBAGE } from './faultSwitch.js';
 import { describeFault, faultPlans } from './faultPlan.js';
@@ -26,10 +27,11 @@ describe('FaultSwitch', () => {
     expect(faults.run('start', '2', () => 'started')).toBe('started');
     expect(faults.signal.aborted).toBe(true);
     faults.arm({ step: 'register', mode: 'hang' }, { old: '1', next: '2' });
-    const hanging = faults.run('register', '2', () => Promise.resolve(1));
-    expect(await Promise.race([hanging, new Promise((r) => setTimeout(() => r('still hanging'), 10))])).toBe(
-      'still hanging',
-    );
+    let called = false;
+    const hanging = faults.run('register', '2', () => ((called = true), Promise.resolve(1)));
+    // Once every microtask queued so far has run (one turn of the event loop), it has not settled.
+    expect(await Promise.race([hanging, setImmediate('still hanging')])).toBe('still hanging');
+    expect(called).toBe(false);
   });
 
   it('generates only plans that can fail, and describes them', () => {
