@@ -138,12 +138,23 @@ export class ReloadDispatcher {
     options: ReloadDispatcherOptions = {},
     items: readonly Item[] = [],
   ) {
+    if (items.length === 0) {
+      for (const [which, set] of [
+        ['old', old],
+        ['next', next],
+      ] as const)
+        if (!hasMethods(set, 'get', 'keys', 'kinds'))
+          throw new ReloadError({
+            code: 'INVALID_ARGUMENT',
+            message: `the ${which} registrations must be a RegistrationSet (RegistrationSet.of([...]) or collectRegistrations(plugin))`,
+          });
+      options = checkDispatcherOptions(options);
+    }
     this.#old = old;
     this.#next = next;
     this.#options = options;
     this.#disciplines = options.disciplines ?? DisciplineSet.builtin();
     this.#items = items;
-    if (items.length === 0) checkDispatcherOptions(options);
   }
 
   /** A dispatcher with these live resources added (names must be unique per kind). */
@@ -421,11 +432,29 @@ const DISPATCHER_NUMBERS = [
 const DISPATCHER_KEYS = [...DISPATCHER_NUMBERS, 'disciplines', 'signal', 'samples', 'compatReport'];
 
 /** Checks a dispatcher's options once (keys, numbers against `settingSpecs`, signal, samples). */
-function checkDispatcherOptions(options: ReloadDispatcherOptions): void {
+function checkDispatcherOptions(options: ReloadDispatcherOptions): ReloadDispatcherOptions {
   checkOptionKeys(options, DISPATCHER_KEYS, 'the dispatcher options');
-  checkOverrides(options as Readonly<Record<string, unknown>>, DISPATCHER_NUMBERS);
-  checkSignal(options.signal);
-  checkFunction('samples', options.samples);
+  const copy: ReloadDispatcherOptions = Object.freeze({ ...options });
+  checkOverrides(copy as Readonly<Record<string, unknown>>, DISPATCHER_NUMBERS);
+  checkSignal(copy.signal);
+  checkFunction('samples', copy.samples);
+  if (copy.disciplines !== undefined && !hasMethods(copy.disciplines, 'get', 'require', 'kinds'))
+    throw new ReloadError({ code: 'INVALID_ARGUMENT', message: 'disciplines must be a DisciplineSet' });
+  if (copy.compatReport !== undefined && !hasMethods(copy.compatReport, 'verdictFor', 'toLines'))
+    throw new ReloadError({
+      code: 'INVALID_ARGUMENT',
+      message: 'compatReport must be a CompatReport (from checkCompat)',
+    });
+  return copy;
+}
+
+/** True when `value` is an object with these methods (a structural check: it holds across copies of the package). */
+function hasMethods(value: unknown, ...methods: string[]): boolean {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    methods.every((m) => typeof (value as Record<string, unknown>)[m] === 'function')
+  );
 }
 
 function invalid(kind: string, name: string, message: string): ReloadError {

@@ -34,12 +34,10 @@ import type { ReloadOptions, ReloadResult } from './reloadRun.js';
 import type { PluginInfo } from './scope.js';
 import { loadSlot } from './load.js';
 import { SurfaceRef, leasedCall } from './surfaceRef.js';
-import { checkFlag, checkFunction, checkOptionKeys, resolveSettings } from '../settings/checkSettings.js';
+import { checkHostOptions } from '../settings/hostOptions.js';
+import { checkOpenOptions } from '../settings/openOptions.js';
 import { checkOperationOptions } from '../settings/operationOptions.js';
-import { settingSpecs } from '../settings/settingSpecs.js';
 import { unloadSlot } from './unload.js';
-
-const HOST_OPTION_KEYS = [...Object.keys(settingSpecs), 'disciplines', 'container', 'samples', 'runJobs', 'journal'];
 
 /**
  * Settings of a {@link PluginHost}; each has a sensible default. Numbers are checked once, when the
@@ -182,17 +180,15 @@ export class PluginHost implements AsyncDisposable {
   #closing: Promise<void> | undefined;
 
   constructor(options: PluginHostOptions = {}) {
-    checkOptionKeys(options, HOST_OPTION_KEYS, 'the plugin host options');
-    checkFlag('runJobs', options.runJobs);
-    checkFunction('samples', options.samples);
-    const disciplines = DisciplineSet.builtin().with(...(options.disciplines ?? []));
+    const { options: checked, settings } = checkHostOptions(options);
+    const disciplines = DisciplineSet.builtin().with(...(checked.disciplines ?? []));
     this.#core = new HostCore(
-      { ...resolveSettings(options), samples: options.samples },
+      { ...settings, samples: checked.samples },
       disciplines,
-      options.container ?? rootContainer.createChildContainer(),
+      checked.container ?? rootContainer.createChildContainer(),
     );
-    this.#core.journal = options.journal;
-    this.#jobs = new JobRunner(this.#core, options.runJobs ?? false);
+    this.#core.journal = checked.journal;
+    this.#jobs = new JobRunner(this.#core, checked.runJobs ?? false);
     this.#closer = (cell) => closeCell(this.#core, cell);
   }
 
@@ -203,12 +199,13 @@ export class PluginHost implements AsyncDisposable {
 
   /** Loads a plugin that is not loaded yet. Its surfaces become visible atomically. */
   load(plugin: PluginDefinition, options: LoadOptions = {}): Promise<PluginInfo> {
+    let checked: LoadOptions;
     try {
-      checkOperationOptions('load', options);
+      checked = checkOperationOptions('load', options);
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.#track(loadSlot(this.#core, plugin, options).then((info) => (this.#jobs.sync(), info)));
+    return this.#track(loadSlot(this.#core, plugin, checked).then((info) => (this.#jobs.sync(), info)));
   }
 
   /**
@@ -224,8 +221,8 @@ export class PluginHost implements AsyncDisposable {
     const started = performance.now();
     let run: ReloadRun;
     try {
-      checkOperationOptions('reload', options);
-      run = new ReloadRun(this.#core, planReload(this.#core, plugins, options), options, started);
+      const checked = checkOperationOptions('reload', options);
+      run = new ReloadRun(this.#core, planReload(this.#core, plugins, checked), checked, started);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -234,13 +231,14 @@ export class PluginHost implements AsyncDisposable {
 
   /** Unloads a plugin: refused while others depend on it or its managed resources are open. */
   unload(name: string, options: UnloadOptions = {}): Promise<void> {
+    let checked: UnloadOptions;
     try {
-      checkOperationOptions('unload', options);
+      checked = checkOperationOptions('unload', options);
       this.#core.assertOpen('unload');
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.#track(unloadSlot(this.#core, name, options).then(() => this.#jobs.sync()));
+    return this.#track(unloadSlot(this.#core, name, checked).then(() => this.#jobs.sync()));
   }
 
   /** The loaded plugins, in load order. */
@@ -306,7 +304,8 @@ export class PluginHost implements AsyncDisposable {
   }
 
   /** Builds an index (or reopens persisted bytes) as a managed handle that survives reloads. */
-  async openIndex(options: OpenIndexOptions): Promise<ManagedIndex> {
+  async openIndex(raw: OpenIndexOptions): Promise<ManagedIndex> {
+    const options = checkOpenOptions('openIndex', raw);
     const cell = await openCell<IndexHandle>(this.#core, {
       kind: 'indexKind',
       key: options.kind,
@@ -330,7 +329,8 @@ export class PluginHost implements AsyncDisposable {
   }
 
   /** Starts a CDC stream as a managed handle that survives reloads (exactly once at the sink). */
-  async startCdc(options: StartCdcOptions): Promise<ManagedCdcStream> {
+  async startCdc(raw: StartCdcOptions): Promise<ManagedCdcStream> {
+    const options = checkOpenOptions('startCdc', raw);
     const cursor = new DeliveryCursor();
     const cell = await openCell<CdcStream>(this.#core, {
       kind: 'cdcOutput',
@@ -356,7 +356,8 @@ export class PluginHost implements AsyncDisposable {
   }
 
   /** Opens a CRDT state (empty, or restored from bytes) as a managed handle that survives reloads. */
-  async openCrdt<Op = unknown, Value = unknown>(options: OpenCrdtOptions): Promise<ManagedCrdt<Op, Value>> {
+  async openCrdt<Op = unknown, Value = unknown>(raw: OpenCrdtOptions): Promise<ManagedCrdt<Op, Value>> {
+    const options = checkOpenOptions('openCrdt', raw);
     const cell = await openCell<CrdtState<Op, Value>>(this.#core, {
       kind: 'crdtKind',
       key: options.kind,
@@ -373,7 +374,8 @@ export class PluginHost implements AsyncDisposable {
   }
 
   /** Opens a storage at `location` as a managed handle that survives reloads. */
-  async openStorage(options: OpenStorageOptions): Promise<ManagedStorage> {
+  async openStorage(raw: OpenStorageOptions): Promise<ManagedStorage> {
+    const options = checkOpenOptions('openStorage', raw);
     const cell = await openCell<Storage>(this.#core, {
       kind: 'storageBackend',
       key: options.backend,
@@ -395,7 +397,8 @@ export class PluginHost implements AsyncDisposable {
    * Opens a resource of a host's own surface kind as a managed handle: reloads hand it over with the
    * kind's discipline (its `handoff`), exactly as they do the built-in kinds.
    */
-  async openResource<K extends SurfaceKind, R>(options: OpenResourceOptions<K, R>): Promise<ManagedResource<R>> {
+  async openResource<K extends SurfaceKind, R>(raw: OpenResourceOptions<K, R>): Promise<ManagedResource<R>> {
+    const options = checkOpenOptions('openResource', raw);
     const discipline = this.#core.disciplines.require(options.kind);
     if (!discipline.handoff) {
       throw new ReloadError({
