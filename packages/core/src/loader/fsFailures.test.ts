@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { chmod, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { isReloadError } from '../errors/reloadError.js';
 import { installPlugin } from './installRuntime.js';
 import { loadPluginVersion } from './loadPluginVersion.js';
@@ -13,6 +13,8 @@ import {
   jobsArtifact,
   jobsPluginFiles,
   loadInChild,
+  removeRuntimeDirs,
+  runtimeDir,
   tempDir,
   testKey,
   testTrusted,
@@ -35,6 +37,7 @@ async function canMountTmpfs(): Promise<boolean> {
   }
 }
 const mountable = await canMountTmpfs();
+afterAll(removeRuntimeDirs);
 
 /** Expects a ReloadError with `code` whose message names `path` and whose cause is the system error `errno`. */
 async function expectFsError(promise: Promise<unknown>, code: string, path: string, errno: readonly string[]) {
@@ -50,7 +53,7 @@ async function expectFsError(promise: Promise<unknown>, code: string, path: stri
 describe('file-system failures are ReloadErrors naming the path and the cause', () => {
   it('a runtime directory that is a file, or below a file (EEXIST, ENOTDIR)', async () => {
     const verified = await verifyPluginDirectory(await jobsArtifact(), { trustedKeys: testTrusted });
-    const file = join(await tempDir('fs'), 'file');
+    const file = join(await runtimeDir('fs'), 'file');
     await writeFile(file, '');
     await expectFsError(installPlugin(verified, file), 'IO_FAILED', file, ['EEXIST', 'ENOTDIR']);
     await expectFsError(installPlugin(verified, join(file, 'sub')), 'IO_FAILED', join(file, 'sub'), ['ENOTDIR']);
@@ -72,7 +75,7 @@ describe('file-system failures are ReloadErrors naming the path and the cause', 
     const artifact = await jobsArtifact();
     await chmod(artifact, 0o755);
     await chmod(join(artifact, 'lib'), 0o755);
-    const closed = await tempDir('closed');
+    const closed = await runtimeDir('closed');
     await chmod(closed, 0o755); // others may enter but not create
     const denied = await loadInChild(artifact, join(closed, 'runtime'), { uid: NOBODY });
     expect(denied.error).toMatchObject({
@@ -82,7 +85,7 @@ describe('file-system failures are ReloadErrors naming the path and the cause', 
     expect(denied.error?.message).toContain('EACCES');
 
     await chmod(join(artifact, 'lib', 'state.js'), 0o600);
-    const unreadable = await loadInChild(artifact, await tempDir('runtime'), { uid: NOBODY });
+    const unreadable = await loadInChild(artifact, await runtimeDir('runtime'), { uid: NOBODY });
     expect(unreadable.error).toMatchObject({
       code: 'VERIFICATION_FAILED',
       message: expect.stringContaining(`reading 'lib/state.js' at ${join(artifact, 'lib', 'state.js')} failed: EACCES`),
@@ -90,7 +93,7 @@ describe('file-system failures are ReloadErrors naming the path and the cause', 
   });
 
   it.skipIf(!mountable)('a full file system while installing (ENOSPC) leaves no staging directory behind', async () => {
-    const runtime = await tempDir('full');
+    const runtime = await runtimeDir('full');
     await promisify(execFile)('mount', ['-t', 'tmpfs', '-o', 'size=64k,mode=0700', 'tmpfs', runtime]);
     try {
       const artifact = await tempDir('big-artifact');

@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPluginHost } from '../host/pluginHost.js';
 import { MANIFEST_FILE } from './manifest.js';
 import { generateSigningKey, trustedKey } from './signing.js';
@@ -9,9 +9,11 @@ import type { SigningKeyPair, TrustedKey } from './signing.js';
 import { signPluginDirectory } from './signArtifact.js';
 import { loadPluginVersion } from './loadPluginVersion.js';
 import { verifyPluginDirectory } from './verifyDirectory.js';
+import { removeRuntimeDirs, runtimeDir } from './__tests__/artifactKit.js';
 
 let key: SigningKeyPair;
 let trusted: TrustedKey[];
+afterAll(removeRuntimeDirs);
 beforeAll(() => {
   key = generateSigningKey();
   trusted = [trustedKey(key.publicKeyPem)];
@@ -46,7 +48,7 @@ async function artifact(
 
 describe('plugin artifacts', () => {
   it('verifies, installs into a private content-addressed directory, imports and loads', async () => {
-    const runtime = await mkdtemp(join(tmpdir(), 'baton-runtime-'));
+    const runtime = await runtimeDir('runtime');
     const loaded = await loadPluginVersion(await artifact('1.0.0'), {
       trustedKeys: trusted,
       runtimeDirectory: runtime,
@@ -62,7 +64,7 @@ describe('plugin artifacts', () => {
   });
 
   it('gives every version a fresh module graph, relative imports included', async () => {
-    const runtime = await mkdtemp(join(tmpdir(), 'baton-runtime-'));
+    const runtime = await runtimeDir('runtime');
     const a = await loadPluginVersion(await artifact('1.0.0'), { trustedKeys: trusted, runtimeDirectory: runtime });
     const b = await loadPluginVersion(await artifact('2.0.0'), { trustedKeys: trusted, runtimeDirectory: runtime });
     const modA = (await import(a.installed.entryPath)) as { instance: symbol };
@@ -115,7 +117,7 @@ describe('plugin artifacts', () => {
   });
 
   it('fails registration when the registered surfaces differ from the manifest', async () => {
-    const runtime = await mkdtemp(join(tmpdir(), 'baton-runtime-'));
+    const runtime = await runtimeDir('runtime');
     const loaded = await loadPluginVersion(
       await artifact('1.0.0', { surfaces: [{ kind: 'backgroundJob', key: 'other' }] }),
       { trustedKeys: trusted, runtimeDirectory: runtime },

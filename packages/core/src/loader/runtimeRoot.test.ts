@@ -1,15 +1,26 @@
 import { chmod, chown, mkdir, readdir, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { installPlugin } from './installRuntime.js';
 import { loadPluginVersion } from './loadPluginVersion.js';
 import { verifyPluginDirectory } from './verifyDirectory.js';
 import { signPluginDirectory } from './signArtifact.js';
-import { jobsArtifact, jobsPluginFiles, tempDir, testKey, testTrusted, writeTree } from './__tests__/artifactKit.js';
+import {
+  jobsArtifact,
+  jobsPluginFiles,
+  removeRuntimeDirs,
+  runtimeDir,
+  tempDir,
+  testKey,
+  testTrusted,
+  writeTree,
+} from './__tests__/artifactKit.js';
 
 /** Another user's uid: these tests run as root here, which may chown to anyone. */
 const OTHER_UID = 4242;
 const runsAsRoot = process.getuid?.() === 0;
+
+afterAll(removeRuntimeDirs);
 
 async function verified() {
   return verifyPluginDirectory(await jobsArtifact(), { trustedKeys: testTrusted });
@@ -17,7 +28,7 @@ async function verified() {
 
 describe('the runtime root must be private to this user (like ssh StrictModes)', () => {
   it.skipIf(!runsAsRoot)('refuses a root another user created first, and installs nothing in it', async () => {
-    const root = join(await tempDir('shared'), 'runtime');
+    const root = join(await runtimeDir('shared'), 'runtime');
     await mkdir(root, { mode: 0o700 });
     await chown(root, OTHER_UID, OTHER_UID);
     await expect(installPlugin(await verified(), root)).rejects.toMatchObject({
@@ -32,7 +43,7 @@ describe('the runtime root must be private to this user (like ssh StrictModes)',
   });
 
   it.skipIf(!runsAsRoot)('refuses a plugin folder inside the root that another user owns', async () => {
-    const root = await tempDir('runtime');
+    const root = await runtimeDir('runtime');
     await mkdir(join(root, 'jobs'), { mode: 0o700 });
     await chown(join(root, 'jobs'), OTHER_UID, OTHER_UID);
     await expect(installPlugin(await verified(), root)).rejects.toMatchObject({
@@ -42,16 +53,16 @@ describe('the runtime root must be private to this user (like ssh StrictModes)',
   });
 
   it.skipIf(!runsAsRoot)('refuses a symbolic link to another user’s directory as the root', async () => {
-    const foreign = await tempDir('foreign');
+    const foreign = await runtimeDir('foreign');
     await chown(foreign, OTHER_UID, OTHER_UID);
-    const root = join(await tempDir('link'), 'runtime');
+    const root = join(await runtimeDir('link'), 'runtime');
     await symlink(foreign, root);
     await expect(installPlugin(await verified(), root)).rejects.toMatchObject({ code: 'UNSAFE_PATH' });
   });
 
   it('refuses a root writable by its group or by others, and does not quietly chmod it', async () => {
     for (const mode of [0o770, 0o707, 0o777, 0o1777]) {
-      const root = await tempDir('runtime');
+      const root = await runtimeDir('runtime');
       await chmod(root, mode);
       await expect(
         loadPluginVersion(await jobsArtifact(), { trustedKeys: testTrusted, runtimeDirectory: root }),
@@ -66,7 +77,7 @@ describe('the runtime root must be private to this user (like ssh StrictModes)',
 
   it('refuses a node_modules or package.json in the root: they would steer every plugin’s imports', async () => {
     for (const entry of ['node_modules', 'package.json']) {
-      const root = await tempDir('runtime');
+      const root = await runtimeDir('runtime');
       if (entry === 'node_modules') await mkdir(join(root, entry));
       else await writeFile(join(root, entry), '{ "imports": { "#x": "/tmp/evil.js" } }');
       await expect(installPlugin(await verified(), root)).rejects.toMatchObject({
@@ -77,7 +88,7 @@ describe('the runtime root must be private to this user (like ssh StrictModes)',
   });
 
   it('creates a missing root and its parents 0700, owned by this user, and accepts its own root later', async () => {
-    const base = await tempDir('fresh');
+    const base = await runtimeDir('fresh');
     const root = join(base, 'a', 'b', 'runtime');
     const plugin = await verified();
     const installed = await installPlugin(plugin, root);
@@ -89,15 +100,17 @@ describe('the runtime root must be private to this user (like ssh StrictModes)',
     expect((await installPlugin(plugin, root)).directory).toBe(installed.directory);
   });
 
-  it('makes a root this user owns, not writable by others, private (0755 → 0700)', async () => {
-    const root = await tempDir('runtime');
+  it('accepts a root this user owns that others may read but not write (0755), and leaves its mode alone', async () => {
+    // Baton never changes the mode of a directory it did not create (it used to make this 0700).
+    const root = await runtimeDir('runtime');
     await chmod(root, 0o755);
-    await installPlugin(await verified(), root);
-    expect((await stat(root)).mode & 0o777).toBe(0o700);
+    const installed = await installPlugin(await verified(), root);
+    expect((await stat(root)).mode & 0o7777).toBe(0o755);
+    expect((await stat(installed.directory)).mode & 0o777).toBe(0o700);
   });
 
   it('a plugin named node_modules gets a folder that cannot steer resolution, and the root stays usable', async () => {
-    const root = await tempDir('runtime');
+    const root = await runtimeDir('runtime');
     const dir = await tempDir('artifact');
     await writeTree(dir, jobsPluginFiles('1.0.0'));
     await signPluginDirectory(dir, testKey.privateKeyPem, {

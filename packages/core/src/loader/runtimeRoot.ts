@@ -1,43 +1,53 @@
-import { chmod, lstat, mkdir, realpath } from 'node:fs/promises';
-import type { Stats } from 'node:fs';
+import { lstat, mkdir } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { syncDirectory } from '../durable/atomicFile.js';
 import { ReloadError } from '../errors/reloadError.js';
 import { errnoOf, fsCall, fsError } from './fsErrors.js';
+import { walkPathChain } from './pathChain.js';
+
+export { currentUid } from './pathChain.js';
 
 /** Entries that would take part in Node's module resolution of every plugin below them. */
 const RESOLUTION_ENTRIES = ['node_modules', 'package.json'] as const;
 
-/** The uid the runtime directories must belong to (`undefined` where the platform has no uids). */
-export function currentUid(): number | undefined {
-  return typeof process.getuid === 'function' ? process.getuid() : undefined;
-}
-
 /**
- * Creates (0700) or checks the runtime root and returns its real path. Like ssh's StrictModes, it
- * refuses with `UNSAFE_PATH` a root, or a parent this call created, that is not a directory, is
- * owned by another user, or is writable by its group or others: whoever can write there can swap
- * the code Baton imports. It also refuses a `node_modules` or `package.json` in the root, which
- * would steer the module resolution of every plugin. A root that passes is made 0700.
+ * Creates (0700) or checks the runtime root and returns its real path, with ssh's StrictModes rule
+ * for the whole path: every directory from `/` down to the root, and every symbolic link on the way,
+ * must belong to root or this process's user, and no directory may be writable by its group or by
+ * others (a sticky, world-writable directory such as `/tmp` included: Node's module resolution reads
+ * `node_modules` and `package.json` in every ancestor). Else `UNSAFE_PATH`, naming the component,
+ * its owner and mode, and the fix. The existing part of the path is checked before anything is
+ * created; missing directories are then created 0700 and the whole path checked again. It also
+ * refuses a `node_modules` or `package.json` in the root. Baton never changes the mode of a
+ * directory it did not create.
  */
 export async function prepareRuntimeRoot(root: string, plugin?: string): Promise<string> {
-  const first = await fsCall({ doing: 'creating the runtime directory', path: root, plugin }, () =>
-    mkdir(root, { recursive: true, mode: 0o700 }),
-  );
-  const real = await fsCall({ doing: 'resolving the runtime directory', path: root, plugin }, () => realpath(root));
-  const checked = [real, ...createdChain(first, root)];
-  for (const path of checked) await checkPrivateDirectory(path, plugin);
-  if (first !== undefined) {
-    for (const path of createdChain(first, root)) await syncDirectory(dirname(path)); // the new entries are durable
+  const subject = { root, plugin };
+  const before = await walkPathChain(root, subject);
+  let created: string | undefined;
+  if (before.stoppedAt !== undefined) {
+    created = await fsCall({ doing: 'creating the runtime directory', path: root, plugin }, () =>
+      mkdir(before.real, { recursive: true, mode: 0o700 }),
+    );
   }
-  await makePrivate(real, plugin);
-  await refuseResolutionEntries(real, plugin);
-  return real;
+  const after = await walkPathChain(root, subject);
+  if (after.stoppedAt !== undefined)
+    throw fsError(Object.assign(new Error(`${after.stoppedAt} vanished`), { code: 'ENOENT' }), {
+      doing: 'creating the runtime directory',
+      path: root,
+      plugin,
+    });
+  if (created !== undefined) {
+    for (const path of createdChain(created, before.real)) await syncDirectory(dirname(path)); // the new entries are durable
+  }
+  await refuseResolutionEntries(after.real, plugin);
+  return after.real;
 }
 
 /**
- * Creates (0700) or checks one directory inside the runtime root with the same rules, and refuses a
- * `node_modules` or `package.json` in it.
+ * Creates (0700) or checks one directory inside the (checked) runtime root with the same rules: a
+ * real directory of this user or root, not writable by its group or others, holding no
+ * `node_modules` or `package.json`.
  */
 export async function preparePrivateDirectory(path: string, plugin?: string): Promise<void> {
   try {
@@ -46,49 +56,26 @@ export async function preparePrivateDirectory(path: string, plugin?: string): Pr
   } catch (error) {
     if (errnoOf(error) !== 'EEXIST') throw fsError(error, { doing: 'creating the directory', path, plugin });
   }
-  await checkPrivateDirectory(path, plugin);
-  await makePrivate(path, plugin);
+  const stats = await fsCall({ doing: 'checking', path, plugin }, () => lstat(path));
+  if (stats.isSymbolicLink() || !stats.isDirectory())
+    throw new ReloadError({
+      code: 'UNSAFE_PATH',
+      phase: 'load',
+      ...(plugin === undefined ? {} : { plugin }),
+      message: `refusing the runtime directory ${path}: it is not a directory; whoever put it there can redirect the plugin code Baton imports. Fix: remove it`,
+      details: { path },
+    });
+  // The root above it passed, so only the entry itself is left to check.
+  await walkPathChain(path, { root: path, plugin });
   await refuseResolutionEntries(path, plugin);
 }
 
 /** The directories `mkdir -p root` created, from `first` down to `root`. */
-function createdChain(first: string | undefined, root: string): string[] {
-  if (first === undefined) return [];
+function createdChain(first: string, root: string): string[] {
   const parts = relative(first, root).split(sep).filter(Boolean);
   const out = [first];
   for (const part of parts) out.push(join(out.at(-1)!, part));
   return out;
-}
-
-async function checkPrivateDirectory(path: string, plugin?: string): Promise<void> {
-  const stats: Stats = await fsCall({ doing: 'checking', path, plugin }, () => lstat(path));
-  const unsafe = (why: string, fix: string): ReloadError =>
-    new ReloadError({
-      code: 'UNSAFE_PATH',
-      phase: 'load',
-      ...(plugin === undefined ? {} : { plugin }),
-      message: `refusing the runtime directory ${path}: ${why}; whoever can write there can replace the plugin code Baton imports (${fix})`,
-      details: { path, uid: stats.uid, mode: stats.mode & 0o7777 },
-    });
-  if (stats.isSymbolicLink() || !stats.isDirectory())
-    throw unsafe('it is not a directory', 'remove it or choose another path');
-  const uid = currentUid();
-  if (uid === undefined) return;
-  if (stats.uid !== uid)
-    throw unsafe(
-      `it is owned by uid ${stats.uid}, not by this process's user (uid ${uid})`,
-      'use a directory this user owns, or chown it',
-    );
-  if ((stats.mode & 0o022) !== 0)
-    throw unsafe(
-      `it is writable by its group or others (mode ${(stats.mode & 0o777).toString(8).padStart(4, '0')})`,
-      `run chmod go-w ${path}, or choose another path`,
-    );
-}
-
-async function makePrivate(path: string, plugin?: string): Promise<void> {
-  const stats = await fsCall({ doing: 'checking', path, plugin }, () => lstat(path));
-  if ((stats.mode & 0o777) !== 0o700) await fsCall({ doing: 'chmod 0700', path, plugin }, () => chmod(path, 0o700));
 }
 
 async function refuseResolutionEntries(directory: string, plugin?: string): Promise<void> {
@@ -106,7 +93,7 @@ async function refuseResolutionEntries(directory: string, plugin?: string): Prom
         code: 'UNSAFE_PATH',
         phase: 'load',
         ...(plugin === undefined ? {} : { plugin }),
-        message: `refusing the runtime directory ${directory}: it holds ${name}, which would take part in resolving the imports of every plugin installed below it; remove it (the runtime directory holds only installed artifacts)`,
+        message: `refusing the runtime directory ${directory}: it holds ${name}, which would take part in resolving the imports of every plugin installed below it. Fix: remove it (the runtime directory holds only installed artifacts)`,
         details: { path },
       });
   }

@@ -1,7 +1,7 @@
 import { chmod, chown, lstat, mkdir, readFile, readdir, symlink, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { installPlugin } from './installRuntime.js';
 import { loadPluginVersion } from './loadPluginVersion.js';
 import { verifyPluginDirectory } from './verifyDirectory.js';
@@ -11,7 +11,8 @@ import {
   jobsArtifact,
   jobsPluginFiles,
   loadInChild,
-  tempDir,
+  removeRuntimeDirs,
+  runtimeDir,
   testTrusted,
   writeTree,
 } from './__tests__/artifactKit.js';
@@ -38,10 +39,12 @@ const verifiedTree = (verified: VerifiedPlugin): Record<string, string> =>
 /** The directory names in the plugin's runtime folder (copies, staging and damaged leftovers). */
 const runtimeEntries = async (runtime: string): Promise<string[]> => (await readdir(join(runtime, 'jobs'))).sort();
 
+afterAll(removeRuntimeDirs);
+
 describe('the runtime directory is never trusted', () => {
   it('a rewritten installed index.js does not run in the next process: the copy is re-checked and repaired', async () => {
     const artifact = await jobsArtifact();
-    const runtime = await tempDir('runtime');
+    const runtime = await runtimeDir('runtime');
     const verified = await verifyPluginDirectory(artifact, { trustedKeys: testTrusted });
     const installed = await installPlugin(verified, runtime);
     await writeFile(installed.entryPath, HOSTILE_INDEX);
@@ -55,7 +58,7 @@ describe('the runtime directory is never trusted', () => {
 
   it('a pre-created directory at the predictable path with hostile content is replaced before import', async () => {
     const artifact = await jobsArtifact('1.0.0', 'verified-precreated');
-    const runtime = await tempDir('runtime');
+    const runtime = await runtimeDir('runtime');
     const verified = await verifyPluginDirectory(artifact, { trustedKeys: testTrusted });
     const predictable = join(runtime, 'jobs', `1.0.0-${verified.digest.slice(0, 16)}`);
     await writeTree(predictable, { ...jobsPluginFiles('1.0.0', 'hostile'), 'index.js': HOSTILE_INDEX, 'extra.js': '' });
@@ -72,8 +75,8 @@ describe('the runtime directory is never trusted', () => {
 
   it('a predictable path that is a symbolic link to someone else’s directory is replaced, the target untouched', async () => {
     const artifact = await jobsArtifact('1.0.0', 'verified-link');
-    const runtime = await tempDir('runtime');
-    const hostile = await tempDir('hostile');
+    const runtime = await runtimeDir('runtime');
+    const hostile = await runtimeDir('hostile');
     await writeTree(hostile, { ...jobsPluginFiles('1.0.0', 'hostile'), 'index.js': HOSTILE_INDEX });
     const verified = await verifyPluginDirectory(artifact, { trustedKeys: testTrusted });
     await mkdir(join(runtime, 'jobs'), { mode: 0o700 });
@@ -90,7 +93,7 @@ describe('the runtime directory is never trusted', () => {
 
   it('a torn install (a file truncated in the installed copy) is repaired on the next load instead of failing forever', async () => {
     const artifact = await jobsArtifact('1.0.0', 'verified-torn');
-    const runtime = await tempDir('runtime');
+    const runtime = await runtimeDir('runtime');
     const verified = await verifyPluginDirectory(artifact, { trustedKeys: testTrusted });
     const installed = await installPlugin(verified, runtime);
     await truncate(join(installed.directory, 'lib', 'state.js'), 20);
@@ -104,7 +107,7 @@ describe('the runtime directory is never trusted', () => {
 
   it('a missing file, an extra file or an extra directory in the copy counts as damage', async () => {
     const artifact = await jobsArtifact();
-    const runtime = await tempDir('runtime');
+    const runtime = await runtimeDir('runtime');
     const verified = await verifyPluginDirectory(artifact, { trustedKeys: testTrusted });
     const { directory } = await installPlugin(verified, runtime);
     for (const [damage, reason] of [
@@ -124,7 +127,7 @@ describe('the runtime directory is never trusted', () => {
 
   it('concurrent repairs in one process converge on one intact copy and leave nothing behind', async () => {
     const artifact = await jobsArtifact();
-    const runtime = await tempDir('runtime');
+    const runtime = await runtimeDir('runtime');
     const verified = await verifyPluginDirectory(artifact, { trustedKeys: testTrusted });
     const { directory } = await installPlugin(verified, runtime);
     for (let round = 0; round < 5; round++) {
@@ -140,7 +143,7 @@ describe('the runtime directory is never trusted', () => {
     'a copy moved aside (%s) between the check and the import: the verified code runs from a private copy, swept later',
     async (mode) => {
       const artifact = await jobsArtifact('1.0.0', `verified-${mode}`);
-      const runtime = await tempDir('runtime');
+      const runtime = await runtimeDir('runtime');
       const child = await importDuringRepairInChild(artifact, runtime, mode);
       expect(child).toMatchObject({ origin: `verified-${mode}` });
       expect(child.directory).toMatch(/\/\.1\.0\.0-[0-9a-f]{16}\.\d+\.[0-9a-f]{8}\.private$/);
@@ -155,7 +158,7 @@ describe('the runtime directory is never trusted', () => {
 
   it('processes that load while others repair the same copy all run the verified code', async () => {
     const artifact = await jobsArtifact('1.0.0', 'verified-race');
-    const runtime = await tempDir('runtime');
+    const runtime = await runtimeDir('runtime');
     const verified = await verifyPluginDirectory(artifact, { trustedKeys: testTrusted });
     const { directory } = await installPlugin(verified, runtime);
     await writeFile(join(directory, 'index.js'), HOSTILE_INDEX);

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,9 +11,31 @@ import { generateSigningKey, trustedKey } from '../signing.js';
 export const testKey = generateSigningKey();
 export const testTrusted = [trustedKey(testKey.publicKeyPem)];
 
-/** A fresh temporary directory. */
+/** A fresh temporary directory (under the system's temporary directory: not for runtime directories). */
 export function tempDir(prefix: string): Promise<string> {
   return mkdtemp(join(tmpdir(), `baton-${prefix}-`));
+}
+
+/**
+ * Where the tests' runtime directories live: a gitignored folder of this package (made 0700), since
+ * a runtime directory under a shared directory such as /tmp is refused (`UNSAFE_PATH`).
+ */
+export const runtimeBase = fileURLToPath(new URL('../../../.baton-runtime/tests/', import.meta.url));
+
+/** A fresh directory (0700) in {@link runtimeBase}, for runtime directories and what surrounds them. */
+export async function runtimeDir(prefix: string): Promise<string> {
+  await mkdir(runtimeBase, { recursive: true, mode: 0o700 });
+  const dir = await mkdtemp(join(runtimeBase, `${prefix}-`));
+  madeRuntimeDirs.add(dir);
+  return dir;
+}
+
+const madeRuntimeDirs = new Set<string>();
+
+/** Removes the directories {@link runtimeDir} made in this process (call it in `afterAll`). */
+export async function removeRuntimeDirs(): Promise<void> {
+  for (const dir of madeRuntimeDirs) await rm(dir, { recursive: true, force: true });
+  madeRuntimeDirs.clear();
 }
 
 /** Writes `files` (path → text) under `dir`. */
