@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -60,5 +60,16 @@ describe("the demo's --data-dir never deletes what the demo did not make", () =>
     await symlink(join(root, 'file'), join(dir, DEMO_MARKER));
     await expect(prepareDataDirectory(dir)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     expect((await readdir(dir)).sort()).toEqual([DEMO_MARKER, 'keep']);
+  });
+
+  it('refuses a marker that is a hard link to another file, and leaves that file as it was', async () => {
+    await writeFile(join(root, 'precious.txt'), 'mine');
+    const dir = join(root, 'hard');
+    await mkdir(dir);
+    await link(join(root, 'precious.txt'), join(dir, DEMO_MARKER));
+    await writeFile(join(dir, 'other'), 'x');
+    await expect(prepareDataDirectory(dir)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    expect(await readFile(join(root, 'precious.txt'), 'utf8')).toBe('mine');
+    expect((await readdir(dir)).sort()).toEqual([DEMO_MARKER, 'other']);
   });
 });

@@ -10,8 +10,8 @@ const MARKER_TEXT = 'Made by the Baton demo (npm start). The demo empties this d
 /**
  * Makes `directory` ready for a demo run without deleting anything the demo did not make: an absent
  * directory is created, an empty one is used, one holding the demo's marker file is emptied (the
- * marker stays). Anything else — a non-empty directory without the marker, a file, a symbolic link
- * as the marker — is refused with `INVALID_ARGUMENT` and left as it is.
+ * marker stays). Anything else — a non-empty directory without the marker, a file, a symbolic or
+ * hard link as the marker — is refused with `INVALID_ARGUMENT` and left as it is.
  */
 export async function prepareDataDirectory(directory: string): Promise<void> {
   const refuse = (why: string): ReloadError =>
@@ -31,9 +31,12 @@ export async function prepareDataDirectory(directory: string): Promise<void> {
   }
   if (entries.length > 0) {
     if (!entries.includes(DEMO_MARKER)) throw refuse(`it holds ${entries.length} entries the demo did not make`);
-    if (!(await lstat(join(directory, DEMO_MARKER))).isFile()) throw refuse(`${DEMO_MARKER} is not a regular file`);
+    const marker = await lstat(join(directory, DEMO_MARKER));
+    // A hard link would make the marker someone else's file too (and writing it would change theirs).
+    if (!marker.isFile() || marker.nlink !== 1) throw refuse(`${DEMO_MARKER} is not a regular file of its own`);
     for (const entry of entries)
       if (entry !== DEMO_MARKER) await rm(join(directory, entry), { recursive: true, force: true });
+    return;
   }
-  await writeFile(join(directory, DEMO_MARKER), MARKER_TEXT);
+  await writeFile(join(directory, DEMO_MARKER), MARKER_TEXT, { flag: 'wx' });
 }
