@@ -11,7 +11,7 @@
 
 // Errors
 export { ReloadError, isReloadError, toReloadError } from './errors/reloadError.js';
-export { reloadErrorCodes, reloadPhases } from './errors/codes.js';
+export { isProviderCode, reloadErrorCodes, reloadPhases } from './errors/codes.js';
 export type { ReloadErrorInit } from './errors/reloadError.js';
 export type { ReloadErrorCode, ReloadPhase } from './errors/codes.js';
 
