@@ -3,7 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { definePlugin } from '@baton/core';
 import type { CdcBatch, CdcOutputProvider, PluginDefinition } from '@baton/core';
-import { fileCdcOutput, flatVectorIndexKind, gCounter, gCounterV2, lowerFunction, readFileSink } from '@baton/kinds';
+import {
+  CdcPosition,
+  callbackCdcOutput,
+  fileCdcOutput,
+  flatVectorIndexKind,
+  gCounter,
+  gCounterV2,
+  lowerFunction,
+  readFileSink,
+} from '@baton/kinds';
 import { Utf8, vectorFromArray } from 'apache-arrow';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -61,6 +70,18 @@ const world = (cdc?: (directory: string) => CdcOutputProvider) => async () => {
   };
 };
 
+/**
+ * The same engine with its CDC output writing to memory: every step but the hanging one settles in
+ * the turn of the event loop it started in, before any timer can fire, so only the hang meets the
+ * short step timeout, however slow the machine (with the file sink, a slow fsync could too).
+ */
+const inMemory = () => {
+  const written: CdcBatch[] = [];
+  const position = new CdcPosition();
+  const cdc = () => callbackCdcOutput({ name: 'audit', position, onBatch: (batch) => void written.push(batch) });
+  return { old: engine('1.0.0', '', cdc), next: engine('2.0.0', '', cdc), readSink: () => written };
+};
+
 describe('ReloadHarness', () => {
   it('a real plugin survives reloads under any interleaving and any injected fault', async () => {
     await new ReloadHarness({ setup: world(), resources }).check({ numRuns: 60 });
@@ -68,7 +89,7 @@ describe('ReloadHarness', () => {
 
   it('a provider call that hangs is bounded by the step timeout', async () => {
     await new ReloadHarness({
-      setup: world(),
+      setup: inMemory,
       resources,
       faults: faultPlans({ modes: ['hang'], steps: ['persist', 'open', 'checkpoint', 'start', 'fromPersisted'] }),
       host: { stepTimeoutMs: 250, compatTimeoutMs: 500 },
