@@ -42,6 +42,10 @@ const DAMAGE = ['rewrite', 'truncate', 'precreate', 'symlink'] as const;
  */
 export async function runTamperTrial(options: { rounds: number; processes: number }): Promise<TamperTrialResult> {
   const root = await mkdtemp(join(tmpdir(), 'baton-tamper-'));
+  // The runtime directory lives in a folder of this workspace: one under /tmp is refused (UNSAFE_PATH).
+  const runtimeParent = join(instrumentsDir, '.baton-runtime');
+  await mkdir(runtimeParent, { recursive: true, mode: 0o700 });
+  const runtimeHome = await mkdtemp(join(runtimeParent, 'tamper-'));
   const result = { loads: 0, hostileRuns: 0, failedLoads: 0, repairs: 0, leftovers: 0 };
   const damage: Record<string, number> = {};
   const failures: string[] = [];
@@ -57,7 +61,7 @@ export async function runTamperTrial(options: { rounds: number; processes: numbe
     await signPluginDirectory(artifact, key.privateKeyPem, { name: 'tamper', version: '1.0.0', entry: 'index.js' });
     const keyFile = join(root, 'trust.pub');
     await writeFile(keyFile, key.publicKeyPem);
-    const runtime = join(root, 'runtime');
+    const runtime = join(runtimeHome, 'runtime');
     const verified = await verifyPluginDirectory(artifact, { trustedKeys: [trustedKey(key.publicKeyPem)] });
     const { directory } = await installPlugin(verified, runtime);
     const hostileDir = join(root, 'hostile');
@@ -104,6 +108,7 @@ export async function runTamperTrial(options: { rounds: number; processes: numbe
     }
   } finally {
     await rm(root, { recursive: true, force: true });
+    await rm(runtimeHome, { recursive: true, force: true });
   }
   if (result.hostileRuns > 0) failures.push(`hostile code ran ${result.hostileRuns} times`);
   if (result.leftovers > 0) failures.push(`${result.leftovers} leftover entries in the runtime folder`);
