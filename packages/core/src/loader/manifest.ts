@@ -1,4 +1,5 @@
 import { ReloadError } from '../errors/reloadError.js';
+import { semverProblem } from '../host/versionOrder.js';
 
 /** The manifest file of a plugin artifact directory. */
 export const MANIFEST_FILE = 'baton-plugin.json';
@@ -83,7 +84,11 @@ export function parseManifest(bytes: Uint8Array): PluginManifest {
     problems.push(`manifestVersion must be 1 (got ${JSON.stringify(m['manifestVersion'])})`);
   if (name === undefined || !NAME.test(name)) problems.push("'name' must be a plugin name");
   if (typeof m['version'] !== 'string' || m['version'].length === 0 || m['version'].length > 128)
-    problems.push("'version' must be a non-empty string");
+    problems.push("'version' must be a non-empty string of at most 128 characters");
+  else {
+    const problem = semverProblem(m['version']);
+    if (problem !== undefined) problems.push(problem);
+  }
   const deps = m['dependsOn'] ?? [];
   if (!Array.isArray(deps) || deps.some((d) => typeof d !== 'string' || !NAME.test(d)))
     problems.push("'dependsOn' must be an array of plugin names");

@@ -1,15 +1,26 @@
 import { createHash } from 'node:crypto';
-import { mkdir, open, readFile, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fc, test } from '@fast-check/vitest';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { MANIFEST_FILE, MANIFEST_LIMITS, SIGNATURE_FILE, parseManifest, serializeManifest } from './manifest.js';
 import type { PluginManifest } from './manifest.js';
 import { entryPointProblems } from './packageEntryPoints.js';
 import { signPluginDirectory } from './signArtifact.js';
 import { serializeSignature, signManifest } from './signing.js';
 import { verifyPluginDirectory } from './verifyDirectory.js';
-import { jobsPluginFiles, tempDir, testKey, testTrusted, writeTree } from './__tests__/artifactKit.js';
+import { loadPluginVersion } from './loadPluginVersion.js';
+import {
+  jobsPluginFiles,
+  removeRuntimeDirs,
+  runtimeDir,
+  tempDir,
+  testKey,
+  testTrusted,
+  writeTree,
+} from './__tests__/artifactKit.js';
+
+afterAll(removeRuntimeDirs);
 
 const sha256 = (text: string | Uint8Array): string => createHash('sha256').update(text).digest('hex');
 const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
@@ -170,6 +181,18 @@ describe('package.json entry points stay inside the artifact', () => {
     [{ imports: { '#x': '/etc/passwd' } }, 'imports'],
     [{ imports: { '#x': '../../../x.js' } }, 'imports'],
     [{ imports: { '#x': 'node:fs' } }, 'imports'],
+    // A "bare package name" with a subpath that climbs out: Node resolves dep, then the subpath from it.
+    [{ imports: { '#e': 'dep/../../../outside.mjs' } }, 'imports'],
+    [{ imports: { '#e': '@s/d/../../../outside.mjs' } }, 'imports'],
+    [{ imports: { '#e': 'dep/%2e%2e/%2E%2E/outside.mjs' } }, 'imports'],
+    [{ imports: { '#e': 'dep/a%2f..%2f..%2fx.mjs' } }, 'imports'],
+    [{ imports: { '#e': 'dep/./x.mjs' } }, 'imports'],
+    [{ imports: { '#e': 'dep//x.mjs' } }, 'imports'],
+    [{ imports: { '#e': 'dep/%zz' } }, 'imports'],
+    [{ imports: { '#e/*': 'dep/*/../../x.mjs' } }, 'imports'],
+    [{ imports: { '#e': '.dep/x.mjs' } }, 'imports'],
+    [{ imports: { '#e': '@scope' } }, 'imports'],
+    [{ imports: { '#e': 'de%70/x.mjs' } }, 'imports'],
   ])('refuses %j', (fields, field) => {
     expect(entryPointProblems(pkg(fields))).toEqual([expect.stringContaining(`'node_modules/dep/package.json'`)]);
     expect(entryPointProblems(pkg(fields))[0]).toContain(field === 'main' ? '"main"' : `"${field}"`);
@@ -181,6 +204,7 @@ describe('package.json entry points stay inside the artifact', () => {
     [{ main: '../dep2/index.js' }], // another package inside the artifact
     [{ exports: { '.': { import: './index.js', require: './index.cjs' }, './sub/*': './lib/*.js' } }],
     [{ imports: { '#x': './lib/x.js', '#y': 'other-dep', '#z/*': '@scope/pkg/*' } }],
+    [{ imports: { '#y': 'dep/lib/x.mjs', '#z': '@scope/pkg/lib/x%20y.mjs', '#w': 'JSONStream' } }],
     [{ name: 'dep', version: '1.0.0', type: 'module' }],
   ])('accepts %j', (fields) => {
     expect(entryPointProblems(pkg(fields))).toEqual([]);
@@ -230,3 +254,90 @@ describe('package.json entry points stay inside the artifact', () => {
     });
   });
 });
+
+describe('an imports target cannot climb out of the artifact through a package', () => {
+  it('sign and verify refuse "dep/../../../outside.mjs", before any code runs', async () => {
+    const dir = await tempDir('imports-climb');
+    await writeTree(dir, {
+      ...jobsPluginFiles('1.0.0'),
+      'package.json': JSON.stringify({ type: 'module', imports: { '#e': 'dep/../../../outside.mjs' } }),
+      'node_modules/dep/package.json': '{}',
+      'node_modules/dep/index.js': '',
+      'index.js': `import '#e';\nglobalThis.__climbRan = true;\nexport default { name: 'jobs', version: '1.0.0', register() {} };\n`,
+    });
+    await expect(
+      signPluginDirectory(dir, testKey.privateKeyPem, { name: 'jobs', version: '1.0.0', entry: 'index.js' }),
+    ).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: expect.stringContaining(
+        `"imports" target "dep/../../../outside.mjs" must start with './' or be a bare package name`,
+      ),
+    });
+    await signRaw(dir, await rawManifest(dir, { version: '1.0.0' }));
+    await expect(verifyPluginDirectory(dir, { trustedKeys: testTrusted })).rejects.toMatchObject({
+      code: 'VERIFICATION_FAILED',
+      message: expect.stringContaining("its subpath has an empty, '.' or '..' segment"),
+    });
+    expect((globalThis as { __climbRan?: boolean }).__climbRan).toBeUndefined();
+  });
+});
+
+describe('manifest versions are semantic versions', () => {
+  it('sign refuses a version like "banana"; verify and load refuse one signed anyway, before any code runs', async () => {
+    const dir = await tempDir('banana');
+    await writeTree(dir, {
+      ...jobsPluginFiles('1.0.0'),
+      'index.js': `globalThis.__bananaRan = true;\nexport default { name: 'jobs', version: 'banana', register() {} };\n`,
+    });
+    await expect(
+      signPluginDirectory(dir, testKey.privateKeyPem, { name: 'jobs', version: 'banana', entry: 'index.js' }),
+    ).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: expect.stringContaining(`'version' "banana" is not a semantic version`),
+    });
+    await signRaw(dir, await rawManifest(dir, { version: 'banana' }));
+    await expect(verifyPluginDirectory(dir, { trustedKeys: testTrusted })).rejects.toMatchObject({
+      code: 'VERIFICATION_FAILED',
+      message: expect.stringContaining(`'version' "banana" is not a semantic version`),
+    });
+    const runtime = await runtimeDir('banana');
+    await expect(loadPluginVersion(dir, { trustedKeys: testTrusted, runtimeDirectory: runtime })).rejects.toMatchObject(
+      { code: 'VERIFICATION_FAILED' },
+    );
+    expect((globalThis as { __bananaRan?: boolean }).__bananaRan).toBeUndefined();
+    expect(() =>
+      parseManifest(
+        serializeManifest({
+          manifestVersion: 1,
+          name: 'jobs',
+          version: '1.0',
+          entry: 'index.js',
+          dependsOn: [],
+          surfaces: [],
+          files: { 'index.js': sha256('') },
+        }),
+      ),
+    ).toThrow(/is not a semantic version/);
+  });
+});
+
+/** The canonical manifest of every file in `dir` (what an older signer without today's checks wrote). */
+async function rawManifest(dir: string, fields: { version: string }): Promise<string> {
+  const paths = (await readdir(dir, { recursive: true, withFileTypes: true }))
+    .filter((entry) => entry.isFile() && entry.name !== MANIFEST_FILE && entry.name !== SIGNATURE_FILE)
+    .map((entry) => join(entry.parentPath, entry.name).slice(dir.length + 1));
+  const files = Object.fromEntries(
+    await Promise.all(paths.map(async (p) => [p, sha256(await readFile(join(dir, p)))] as const)),
+  );
+  return new TextDecoder().decode(
+    serializeManifest({
+      manifestVersion: 1,
+      name: 'jobs',
+      version: fields.version,
+      entry: 'index.js',
+      dependsOn: [],
+      surfaces: [],
+      files,
+    }),
+  );
+}

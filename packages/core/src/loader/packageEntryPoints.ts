@@ -13,8 +13,9 @@ import { posix } from 'node:path';
  *   CommonJS resolver reads it (a POSIX path);
  * - every target in `exports` must start with `./` and resolve inside the artifact;
  * - every target in `imports` must either start with `./` and resolve inside the artifact, or be a
- *   bare package name, which Node then resolves like any bare import: first in the artifact's own
- *   `node_modules`, then in the host's packages above the runtime directory.
+ *   bare package specifier — a valid package name, then optionally a subpath with no empty, `.` or
+ *   `..` segment (percent-decoded) — which Node then resolves like any bare import: first in the
+ *   artifact's own `node_modules`, then in the host's packages above the runtime directory.
  *
  * Specifiers written in code are not analysed: JavaScript can compute them, so no static scan of the
  * source is sound. They are part of the signed code itself (a signed `import('/abs/path')` is the
@@ -76,16 +77,36 @@ function targetProblem(dir: string, target: string, allowBare: boolean): string 
     // A pattern's `*` is replaced by the importer's subpath, which Node refuses to contain `..`.
     return staysInside(dir, target.replaceAll('*', 'x')) ? undefined : 'resolves outside the artifact';
   }
-  if (allowBare && isBarePackage(target)) return undefined;
-  return allowBare
-    ? "must start with './' or be a bare package name"
-    : "must start with './' (a path inside the package)";
+  if (!allowBare) return "must start with './' (a path inside the package)";
+  const problem = bareProblem(target.replaceAll('*', 'x'));
+  return problem === undefined ? undefined : `must start with './' or be a bare package name (${problem})`;
 }
 
-/** A bare package specifier (`dep`, `dep/sub`, `@scope/dep`): not relative, absolute or a URL. */
-function isBarePackage(target: string): boolean {
-  if (target === '' || target.startsWith('.') || target.startsWith('/') || target.includes('\\')) return false;
-  return !URL.canParse(target);
+/** A package name as npm allows it (`dep`, `@scope/dep`; no leading `.` or `_`, no `%`). */
+const PACKAGE_NAME = /^(?:@[A-Za-z0-9~-][A-Za-z0-9._~-]*\/)?[A-Za-z0-9~-][A-Za-z0-9._~-]*$/;
+
+/**
+ * Why `target` is not a bare package specifier Node resolves inside a package: a valid package name,
+ * then optionally a subpath whose segments (percent-decoded, as the resolver decodes them) are not
+ * empty, `.` or `..` — `dep/../../outside.js` would name a file outside the artifact.
+ */
+function bareProblem(target: string): string | undefined {
+  if (target.includes('\\')) return 'it contains a backslash';
+  const parts = target.split('/');
+  const nameLength = target.startsWith('@') ? 2 : 1;
+  const name = parts.slice(0, nameLength).join('/');
+  if (parts.length < nameLength || !PACKAGE_NAME.test(name)) return `${JSON.stringify(name)} is not a package name`;
+  for (const segment of parts.slice(nameLength)) {
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(segment);
+    } catch {
+      return `its subpath segment ${JSON.stringify(segment)} is not valid percent-encoding`;
+    }
+    if (decoded === '' || decoded === '.' || decoded === '..' || /[/\\]/.test(decoded))
+      return `its subpath has an empty, '.' or '..' segment`;
+  }
+  return undefined;
 }
 
 /**
