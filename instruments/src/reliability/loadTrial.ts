@@ -1,8 +1,9 @@
-import { Compat, createPluginHost, definePlugin, isReloadError } from '@baton/core';
+import { createPluginHost, definePlugin, isReloadError } from '@baton/core';
 import type { PluginDefinition } from '@baton/core';
 import { CdcPosition, callbackCdcOutput, flatVectorIndexKind, gCounter, lowerFunction } from '@baton/kinds';
 import { Utf8, tableFromArrays, vectorFromArray } from 'apache-arrow';
-import { vectorBatch } from '@baton/testing';
+import { FaultSwitch, vectorBatch, withFaults } from '@baton/testing';
+import type { FaultPlan } from '@baton/testing';
 import { settledHeap } from './heap.js';
 
 /** Options of {@link runLoadTrial}. */
@@ -27,41 +28,26 @@ export interface LoadTrialResult {
   readonly errors: readonly string[];
 }
 
-type Failure = 'none' | 'register' | 'compat' | 'open';
+/** The faults the failing reloads are built with, in turn (injected by @baton/testing's fault kit). */
+const failures: readonly FaultPlan[] = [
+  { step: 'register', mode: 'throw' },
+  { step: 'compat', mode: 'throw', kind: 'crdtKind' },
+  { step: 'open', mode: 'reject', kind: 'indexKind' },
+];
 
-/** A version of the load plugin, or one built to fail at a given step. */
-function version(n: number, fail: Failure, sink: { batches: number; position: CdcPosition }): PluginDefinition {
-  const index = flatVectorIndexKind();
-  return definePlugin({
+/** Version `1.n.0` of the load plugin; `faults` makes it fail at the step armed for its reload. */
+function version(n: number, sink: { batches: number; position: CdcPosition }, faults: FaultSwitch): PluginDefinition {
+  const plugin = definePlugin({
     name: 'load',
     version: `1.${n}.0`,
     register(r) {
-      if (fail === 'register') throw new Error('this version is built to fail in register()');
       r.scalarFunction(lowerFunction());
-      r.indexKind(
-        fail === 'open'
-          ? {
-              ...index,
-              kind: index.kind,
-              build: index.build.bind(index),
-              open: () => Promise.reject(new Error('this version cannot open indexes')),
-            }
-          : index,
-      );
+      r.indexKind(flatVectorIndexKind());
       r.cdcOutput(callbackCdcOutput({ name: 'feed', position: sink.position, onBatch: () => void sink.batches++ }));
-      r.crdtKind(
-        fail === 'compat'
-          ? {
-              ...gCounter,
-              kind: gCounter.kind,
-              empty: gCounter.empty.bind(gCounter),
-              fromPersisted: gCounter.fromPersisted.bind(gCounter),
-              schemaCompatCheck: () => Compat.incompatible('built to be incompatible'),
-            }
-          : gCounter,
-      );
+      r.crdtKind(gCounter);
     },
   });
+  return withFaults(plugin, faults);
 }
 
 /**
@@ -72,8 +58,10 @@ function version(n: number, fail: Failure, sink: { batches: number; position: Cd
  */
 export async function runLoadTrial(options: LoadTrialOptions): Promise<LoadTrialResult> {
   const sink = { batches: 0, position: new CdcPosition(0n) };
+  const faults = new FaultSwitch();
   const host = createPluginHost({ queueLimit: options.callers * 2, drainTimeoutMs: 30_000 });
-  await host.load(version(0, 'none', sink));
+  await host.load(version(0, sink, faults));
+  let serving = '1.0.0';
   const vectors = Float32Array.from({ length: 200 * 8 }, (_, i) => Math.sin(i));
   const index = await host.openIndex({
     name: 'vectors',
@@ -134,14 +122,18 @@ export async function runLoadTrial(options: LoadTrialOptions): Promise<LoadTrial
     for (let r = 0; r < reloads; r++) {
       n++;
       const every = options.failEvery ?? 5;
-      const fail: Failure = n % every === 0 ? (['register', 'compat', 'open'] as const)[(n / every) % 3]! : 'none';
+      const fail = n % every === 0 ? failures[(n / every) % failures.length] : undefined;
+      const next = version(n, sink, faults);
+      faults.arm(fail, { old: serving, next: next.version });
       try {
         await (
-          await host.reload(version(n, fail, sink))
+          await host.reload(next)
         ).retired;
+        serving = next.version;
         committed++;
       } catch (error) {
-        if (!isReloadError(error) || fail === 'none') errors.push(`reload ${n}: ${String(error)}`);
+        if (!isReloadError(error) || fail === undefined || faults.fired === undefined)
+          errors.push(`reload ${n}: ${String(error)}`);
         refused++;
       }
     }

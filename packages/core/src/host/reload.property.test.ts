@@ -16,6 +16,7 @@ import {
   counterV1,
   counterV2Lossy,
   counterV2Migrating,
+  faulty,
   fixtureCdcOutput,
   fixtureIndexKind,
   queryBatch,
@@ -114,14 +115,7 @@ function scheduledPlugin(
     name: 'engine',
     version,
     async register(r) {
-      if (faults.register)
-        await Promise.resolve(
-          faults.register === 'throw'
-            ? (() => {
-                throw new Error('register fault');
-              })()
-            : Promise.reject(new Error('register fault')),
-        );
+      await faulty(faults.register, 'register', () => undefined);
       r.onRetire(() => void retired.add(version));
       r.scalarFunction({
         name: 'version',
