@@ -117,6 +117,7 @@ export type { ReloadOptions, ReloadResult, ReloadTimings, RetireReport } from '.
 // Events and stats
 export { reduceStats } from './events/stats.js';
 export type { HostEventMap, HostListener, PluginTransition, ReloadEventBase } from './events/hostEvents.js';
+export { reloadEventNames, type ReloadEventName } from './events/reloadEventNames.js';
 export type { KindHandoffStats, PluginStats } from './events/stats.js';
 
 // Settings (one table of defaults and ranges, checked wherever a setting enters)
