@@ -4,6 +4,7 @@ import { ReloadError, isReloadError } from '../errors/reloadError.js';
 import { forEachFile, listArtifactFiles, readArtifactFile } from './artifactFiles.js';
 import { MANIFEST_FILE, MANIFEST_LIMITS, parseManifest, serializeManifest } from './manifest.js';
 import type { ManifestSurface, PluginManifest } from './manifest.js';
+import { ArgumentChecks } from './argumentChecks.js';
 import { entryPointProblems } from './packageEntryPoints.js';
 import type { ManifestDraft } from './signArtifact.js';
 
@@ -34,6 +35,10 @@ const invalid = (message: string, cause?: unknown): ReloadError =>
  */
 export async function snapshotArtifact(directory: string, draft?: ManifestDraft): Promise<ArtifactSnapshot> {
   const base = draft ?? (await readDraft(directory));
+  new ArgumentChecks('baton sign', 'verify').draft(
+    draft === undefined ? `the manifest of ${directory}` : 'draft',
+    base,
+  );
   const paths = await listArtifactFiles(directory, 'sign');
   const contents = await forEachFile(paths, (path) =>
     readArtifactFile(join(directory, ...path.split('/')), {

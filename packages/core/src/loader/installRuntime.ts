@@ -2,6 +2,7 @@ import { rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { syncDirectory } from '../durable/atomicFile.js';
 import { ReloadError } from '../errors/reloadError.js';
+import { ArgumentChecks } from './argumentChecks.js';
 import { errnoOf, fsError } from './fsErrors.js';
 import { inspectInstalledCopy, writeStaging } from './installedCopy.js';
 import { sideName, sweepLeftovers } from './runtimeLeftovers.js';
@@ -39,6 +40,9 @@ const MAX_ATTEMPTS = 5;
  * or repair the same copy converge on one intact copy. File-system failures are `IO_FAILED`.
  */
 export async function installPlugin(verified: VerifiedPlugin, runtimeRoot: string): Promise<InstalledPlugin> {
+  const check = new ArgumentChecks('installPlugin', 'load');
+  check.verifiedPlugin('verified', verified);
+  check.string('runtimeRoot', runtimeRoot);
   const { manifest } = verified;
   const plugin = manifest.name;
   const root = await prepareRuntimeRoot(runtimeRoot, plugin);

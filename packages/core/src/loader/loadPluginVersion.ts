@@ -3,6 +3,7 @@ import { ReloadError, isReloadError } from '../errors/reloadError.js';
 import { validatePlugin } from '../host/pluginDefinition.js';
 import type { PluginDefinition } from '../host/pluginDefinition.js';
 import type { Registrar } from '../host/registrar.js';
+import { ArgumentChecks } from './argumentChecks.js';
 import { importInstalled } from './importInstalled.js';
 import type { InstalledPlugin } from './installRuntime.js';
 import type { PluginManifest } from './manifest.js';
@@ -46,6 +47,11 @@ export async function loadPluginVersion(
   directory: string,
   options: LoadPluginVersionOptions,
 ): Promise<LoadedPluginVersion> {
+  const check = new ArgumentChecks('loadPluginVersion', 'load');
+  check.string('directory', directory);
+  const o = check.object('options', options);
+  check.trustedKeys('options.trustedKeys', o['trustedKeys']);
+  check.string('options.runtimeDirectory', o['runtimeDirectory']);
   const verified = await verifyPluginDirectory(directory, { trustedKeys: options.trustedKeys });
   return importVerifiedPlugin(verified, options.runtimeDirectory);
 }
@@ -59,6 +65,9 @@ export async function importVerifiedPlugin(
   verified: VerifiedPlugin,
   runtimeDirectory: string,
 ): Promise<LoadedPluginVersion> {
+  const check = new ArgumentChecks('importVerifiedPlugin', 'load');
+  check.verifiedPlugin('verified', verified);
+  check.string('runtimeDirectory', runtimeDirectory);
   const { installed, module } = await importInstalled(verified, runtimeDirectory);
   const { manifest } = verified;
   let definition: PluginDefinition;

@@ -1,5 +1,6 @@
 import { ReloadError } from '../errors/reloadError.js';
 import { semverProblem } from '../host/versionOrder.js';
+import { ArgumentChecks } from './argumentChecks.js';
 
 /** The manifest file of a plugin artifact directory. */
 export const MANIFEST_FILE = 'baton-plugin.json';
@@ -68,6 +69,7 @@ export function pathProblem(path: string): string | undefined {
 
 /** Parses and validates manifest bytes; throws `VERIFICATION_FAILED` naming every problem. */
 export function parseManifest(bytes: Uint8Array): PluginManifest {
+  new ArgumentChecks('parseManifest', 'verify').bytes('bytes', bytes);
   if (bytes.byteLength > MANIFEST_LIMITS.maxManifestBytes)
     throw invalid(`${bytes.byteLength} bytes exceeds ${MANIFEST_LIMITS.maxManifestBytes}`);
   let doc: unknown;
@@ -153,6 +155,7 @@ function firstDifference(canonical: Uint8Array, bytes: Uint8Array): string {
 
 /** Canonical manifest bytes (sorted file list, stable key order), as `baton sign` writes them. */
 export function serializeManifest(manifest: PluginManifest): Uint8Array {
+  checkManifestShape(manifest);
   const files = Object.fromEntries(Object.entries(manifest.files).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   const doc = {
     manifestVersion: 1,
@@ -164,4 +167,27 @@ export function serializeManifest(manifest: PluginManifest): Uint8Array {
     files,
   };
   return new TextEncoder().encode(JSON.stringify(doc, null, 2) + '\n');
+}
+
+/** Refuses (`INVALID_ARGUMENT`) a value {@link serializeManifest} cannot encode as a manifest. */
+function checkManifestShape(manifest: unknown): void {
+  const check = new ArgumentChecks('serializeManifest', 'verify');
+  const m = check.object('manifest', manifest);
+  for (const field of ['name', 'version', 'entry'] as const) check.string(`manifest.${field}`, m[field]);
+  check.strings('manifest.dependsOn', m['dependsOn']);
+  const surfaces = m['surfaces'];
+  if (
+    !Array.isArray(surfaces) ||
+    !surfaces.every(
+      (s: unknown) =>
+        typeof s === 'object' &&
+        s !== null &&
+        typeof (s as ManifestSurface).kind === 'string' &&
+        typeof (s as ManifestSurface).key === 'string',
+    )
+  )
+    throw check.invalid('manifest.surfaces', 'an array of { kind, key } strings', surfaces);
+  const files = check.object('manifest.files', m['files']);
+  if (!Object.values(files).every((digest) => typeof digest === 'string'))
+    throw check.invalid('manifest.files', 'an object mapping paths to sha256 hex strings', files);
 }

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { writeFileAtomic } from '../durable/atomicFile.js';
 import { snapshotArtifact } from './artifactSnapshot.js';
+import { ArgumentChecks } from './argumentChecks.js';
 import { fsCall } from './fsErrors.js';
 import { MANIFEST_FILE, SIGNATURE_FILE } from './manifest.js';
 import type { ManifestSurface, PluginManifest } from './manifest.js';
@@ -29,6 +30,10 @@ export async function signPluginDirectory(
   privateKeyPem: string,
   draft?: ManifestDraft,
 ): Promise<PluginManifest> {
+  const check = new ArgumentChecks('signPluginDirectory', 'verify');
+  check.string('directory', directory);
+  check.string('privateKeyPem', privateKeyPem);
+  if (draft !== undefined) check.draft('draft', draft);
   const snapshot = await snapshotArtifact(directory, draft);
   const signature = signManifest(snapshot.manifestBytes, privateKeyPem);
   for (const [file, bytes] of [

@@ -1,6 +1,14 @@
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
-import type { KeyObject } from 'node:crypto';
+import {
+  KeyObject,
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  sign,
+  verify,
+} from 'node:crypto';
 import { ReloadError } from '../errors/reloadError.js';
+import { ArgumentChecks } from './argumentChecks.js';
 
 /** A public key a host trusts to sign plugins, with its id. */
 export interface TrustedKey {
@@ -26,6 +34,8 @@ export interface SignatureDocument {
 
 /** The id of a public key: the first 16 hex digits of the sha256 of its SPKI DER encoding. */
 export function keyIdOf(publicKey: KeyObject): string {
+  if (!(publicKey instanceof KeyObject) || publicKey.type !== 'public')
+    throw new ArgumentChecks('keyIdOf', 'verify').invalid('publicKey', 'a public KeyObject', publicKey);
   return createHash('sha256')
     .update(publicKey.export({ type: 'spki', format: 'der' }))
     .digest('hex')
@@ -50,6 +60,8 @@ export function generateSigningKey(): SigningKeyPair {
 export function trustedKey(publicKey: string | KeyObject): TrustedKey {
   const invalid = (message: string, cause?: unknown): ReloadError =>
     new ReloadError({ code: 'INVALID_ARGUMENT', phase: 'verify', message, ...(cause === undefined ? {} : { cause }) });
+  if (typeof publicKey !== 'string' && !(publicKey instanceof KeyObject))
+    throw new ArgumentChecks('trustedKey', 'verify').invalid('publicKey', 'a PEM string or a KeyObject', publicKey);
   if (typeof publicKey === 'string' ? isPrivateKeyPem(publicKey) : publicKey.type === 'private')
     throw invalid(
       'this is a private (signing) key; trust the public key instead (baton keygen writes it as baton-signing.pub) and keep the private key away from hosts',
@@ -71,6 +83,8 @@ export function trustedKey(publicKey: string | KeyObject): TrustedKey {
  * (a public key, another algorithm, not a key) rather than the decoder's error.
  */
 export function signingKey(privateKeyPem: string): KeyObject {
+  if (typeof privateKeyPem !== 'string')
+    throw new ArgumentChecks('signingKey', 'verify').invalid('privateKeyPem', 'a PEM string', privateKeyPem);
   const invalid = (message: string, cause?: unknown): ReloadError =>
     new ReloadError({ code: 'INVALID_ARGUMENT', phase: 'verify', message, ...(cause === undefined ? {} : { cause }) });
   let privateKey: KeyObject;
@@ -108,6 +122,9 @@ function isPublicKeyPem(pem: string): boolean {
 
 /** Signs manifest bytes with a PEM private key; returns the signature document. */
 export function signManifest(manifestBytes: Uint8Array, privateKeyPem: string): SignatureDocument {
+  const check = new ArgumentChecks('signManifest', 'verify');
+  check.bytes('manifestBytes', manifestBytes);
+  check.string('privateKeyPem', privateKeyPem);
   const privateKey = signingKey(privateKeyPem);
   return {
     algorithm: 'ed25519',
@@ -118,6 +135,7 @@ export function signManifest(manifestBytes: Uint8Array, privateKeyPem: string): 
 
 /** The bytes of a signature document as `baton sign` writes them (the only form verification accepts). */
 export function serializeSignature(doc: SignatureDocument): Uint8Array {
+  new ArgumentChecks('serializeSignature', 'verify').object('doc', doc);
   const { algorithm, keyId, signature } = doc;
   return new TextEncoder().encode(JSON.stringify({ algorithm, keyId, signature }, null, 2) + '\n');
 }
@@ -131,6 +149,10 @@ export function verifyManifestSignature(
   signatureBytes: Uint8Array,
   trusted: readonly TrustedKey[],
 ): TrustedKey {
+  const check = new ArgumentChecks('verifyManifestSignature', 'verify');
+  check.bytes('manifestBytes', manifestBytes);
+  check.bytes('signatureBytes', signatureBytes);
+  check.trustedKeys('trusted', trusted);
   const fail = (message: string): ReloadError =>
     new ReloadError({ code: 'VERIFICATION_FAILED', phase: 'verify', message });
   let doc: Partial<SignatureDocument>;

@@ -6,6 +6,7 @@ import { MANIFEST_FILE, MANIFEST_LIMITS, SIGNATURE_FILE, parseManifest } from '.
 import type { PluginManifest } from './manifest.js';
 import { entryPointProblems } from './packageEntryPoints.js';
 import { verifyManifestSignature } from './signing.js';
+import { ArgumentChecks } from './argumentChecks.js';
 import type { TrustedKey } from './signing.js';
 
 /** A plugin artifact whose signature and every file hash were checked, with the verified bytes. */
@@ -44,6 +45,9 @@ const fail = (message: string, plugin?: string): ReloadError =>
  * the path and the system error as cause when a file cannot be read).
  */
 export async function verifyPluginDirectory(directory: string, options: VerifyOptions): Promise<VerifiedPlugin> {
+  const check = new ArgumentChecks('verifyPluginDirectory', 'verify');
+  check.string('directory', directory);
+  check.trustedKeys('options.trustedKeys', check.object('options', options)['trustedKeys']);
   const manifestBytes = await readArtifactFile(join(directory, MANIFEST_FILE), {
     reader: 'verify',
     maxBytes: MANIFEST_LIMITS.maxManifestBytes,
