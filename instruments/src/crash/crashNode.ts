@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { isReloadError } from '@baton/core';
+import { isReloadError, reloadEventNames } from '@baton/core';
 import { readFileSink } from '@baton/kinds';
 import { tableFromArrays } from 'apache-arrow';
 import { Random } from '@baton/examples/engine';
@@ -31,16 +31,7 @@ async function run(world: CrashWorld): Promise<never> {
   const random = new Random(seed * 1_000_003 + Date.now());
   const { versions } = await artifactsOf(dataDir);
   const compatible = versions.filter((v) => v.startsWith('2.'));
-  for (const event of [
-    'started',
-    'compatChecked',
-    'quiesced',
-    'drained',
-    'dispatched',
-    'committed',
-    'rolledBack',
-  ] as const)
-    world.host.on(event, () => say(`phase ${event}`));
+  for (const event of reloadEventNames) world.host.on(event, () => say(`phase ${event}`));
   let nextId = 1_000_000 + Number(world.changeLog.headLsn);
   say('ready');
   for (;;) {

@@ -4,7 +4,7 @@ import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { generateSigningKey, signPluginDirectory } from '@baton/core';
+import { generateSigningKey, reloadEventNames, signPluginDirectory } from '@baton/core';
 import { Random, pluginsDirectory } from '@baton/examples/engine';
 
 const instrumentsDir = fileURLToPath(new URL('../..', import.meta.url));
@@ -43,7 +43,8 @@ export interface CrashReport {
   readonly failures: readonly string[];
 }
 
-const PHASES = ['started', 'compatChecked', 'quiesced', 'drained', 'dispatched', 'committed', 'rolledBack'] as const;
+/** The reload events a node prints (`phase <name>`): the points a trial may kill it at. */
+const PHASES = reloadEventNames;
 
 /** Signs v1, a v2 that migrates g-counter, compatible 2.0.x versions and an incompatible v3. */
 export async function prepareCrashArtifacts(dataDir: string): Promise<void> {

@@ -1,6 +1,7 @@
 import { Utf8, vectorFromArray } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import type { HostEventMap } from '../events/hostEvents.js';
+import { reloadEventNames } from '../events/reloadEventNames.js';
 import type { BackgroundJobProvider } from '../surfaces/backgroundJob.js';
 import type { Storage, StorageBackendProvider } from '../surfaces/storage.js';
 import { batchAt } from '../__tests__/fixtures.js';
@@ -130,17 +131,7 @@ describe('events and stats', () => {
     await using host = createPluginHost();
     const seen: string[] = [];
     let committed: HostEventMap['committed'] | undefined;
-    for (const e of [
-      'loaded',
-      'started',
-      'compatChecked',
-      'quiesced',
-      'drained',
-      'dispatched',
-      'committed',
-      'retired',
-    ] as const)
-      host.on(e, () => seen.push(e));
+    for (const e of ['loaded', ...reloadEventNames] as const) host.on(e, () => seen.push(e));
     host.on('committed', (e) => (committed = e));
     host.on('started', () => {
       throw new Error('a listener bug does not break a reload');

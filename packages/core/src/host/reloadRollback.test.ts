@@ -1,6 +1,7 @@
 import { Utf8, vectorFromArray } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import type { HostEventMap } from '../events/hostEvents.js';
+import { reloadEventNames } from '../events/reloadEventNames.js';
 import { batchAt, counterV2Lossy, queryBatch, valuesTable } from '../__tests__/fixtures.js';
 import { fakeClock, isPending, nextEvent } from '../__tests__/latches.js';
 import { testPlugin, world } from '../__tests__/plugins.js';
@@ -24,17 +25,7 @@ async function setUp(w: World = world()) {
   await stream.deliver(batchAt(0n, 2));
   await counter.apply({ replica: 'r', by: 3 });
   const events: (keyof HostEventMap)[] = [];
-  for (const e of [
-    'started',
-    'compatChecked',
-    'quiesced',
-    'drained',
-    'dispatched',
-    'committed',
-    'rolledBack',
-    'retired',
-  ] as const)
-    host.on(e, () => events.push(e));
+  for (const e of reloadEventNames) host.on(e, () => events.push(e));
   return { host, w, index, stream, counter, events };
 }
 
