@@ -5,6 +5,7 @@
  * byte string over its limit, an extension other than bigints — is refused before msgpackr
  * allocates anything for it.
  */
+import { checkedSchema, describeArgument, invalidSchema, requireBodySchema, schemaLength } from './bodySchemaCheck.js';
 
 /** A text string whose UTF-8 takes `minBytes..maxBytes` bytes. */
 export interface StrSchema {
@@ -105,38 +106,49 @@ export function bigintExtensionBytes(bits: number): number {
   return 8 * Math.ceil((bits + 1) / 64);
 }
 
-/** Builders of {@link BodySchema}s. */
+/**
+ * Builders of {@link BodySchema}s. Each checks its arguments (`INVALID_ARGUMENT` for a length or
+ * count that is not a non-negative safe integer, an item that is not a schema, a `oneOf` of anything but leaf
+ * schemas of distinct types).
+ */
 export const bodySchema = Object.freeze({
-  str: (minBytes: number, maxBytes: number): StrSchema => ({ type: 'str', minBytes, maxBytes }),
+  str: (minBytes: number, maxBytes: number): StrSchema => {
+    const [min, max] = [schemaLength(minBytes, 'str minBytes'), schemaLength(maxBytes, 'str maxBytes')];
+    if (min > max) throw invalidSchema(`str: minBytes ${min} exceeds maxBytes ${max}`);
+    return checkedSchema({ type: 'str', minBytes: min, maxBytes: max });
+  },
   number: (): NumberSchema => NUMBER,
   bool: (): BoolSchema => BOOL,
-  bin: (maxBytes: number): BinSchema => ({ type: 'bin', maxBytes }),
-  bigint: (maxBytes: number): BigIntSchema => ({ type: 'bigint', maxBytes }),
-  oneOf: (description: string, ...options: OneOfSchema['options']): OneOfSchema => ({
-    type: 'oneOf',
-    options,
-    description,
-  }),
-  tuple: (...items: BodySchema[]): TupleSchema => ({ type: 'tuple', items }),
-  tupleOrEmpty: (...items: BodySchema[]): TupleSchema => ({ type: 'tuple', items, orEmpty: true }),
-  list: (item: BodySchema, maxItems: number, options: { increasingBins?: boolean } = {}): ListSchema => ({
-    type: 'list',
-    item,
-    maxItems,
-    ...(options.increasingBins === true ? { increasingBins: true } : {}),
-  }),
-  map: (key: BodySchema, value: BodySchema, maxEntries: number): MapSchema => ({
-    type: 'map',
-    key,
-    value,
-    maxEntries,
-  }),
+  bin: (maxBytes: number): BinSchema =>
+    checkedSchema({ type: 'bin', maxBytes: schemaLength(maxBytes, 'bin maxBytes') }),
+  bigint: (maxBytes: number): BigIntSchema =>
+    checkedSchema({ type: 'bigint', maxBytes: schemaLength(maxBytes, 'bigint maxBytes') }),
+  oneOf: (description: string, ...options: OneOfSchema['options']): OneOfSchema =>
+    checkedSchema(requireBodySchema({ type: 'oneOf', options, description }, 'oneOf') as OneOfSchema),
+  tuple: (...items: BodySchema[]): TupleSchema =>
+    checkedSchema(requireBodySchema({ type: 'tuple', items }, 'tuple') as TupleSchema),
+  tupleOrEmpty: (...items: BodySchema[]): TupleSchema =>
+    checkedSchema(requireBodySchema({ type: 'tuple', items, orEmpty: true }, 'tupleOrEmpty') as TupleSchema),
+  list: (item: BodySchema, maxItems: number, options: { increasingBins?: boolean } = {}): ListSchema => {
+    if (typeof options !== 'object' || options === null)
+      throw invalidSchema(`list options must be an object, not ${describeArgument(options)}`);
+    const increasingBins: unknown = options.increasingBins;
+    return checkedSchema(
+      requireBodySchema(
+        { type: 'list', item, maxItems, ...(increasingBins === undefined ? {} : { increasingBins }) },
+        'list',
+      ) as ListSchema,
+    );
+  },
+  map: (key: BodySchema, value: BodySchema, maxEntries: number): MapSchema =>
+    checkedSchema(requireBodySchema({ type: 'map', key, value, maxEntries }, 'map') as MapSchema),
   any: (): AnySchema => ANY,
 });
 
 const NUMBER: NumberSchema = Object.freeze({ type: 'number' });
 const BOOL: BoolSchema = Object.freeze({ type: 'bool' });
 const ANY: AnySchema = Object.freeze({ type: 'any' });
+for (const leaf of [NUMBER, BOOL, ANY]) checkedSchema(leaf);
 
 const minSizes = new WeakMap<BodySchema, number>();
 

@@ -2,6 +2,7 @@ import { crc32 } from 'node:zlib';
 import { ReloadError } from '@baton/core';
 import { bodySchema } from './bodySchema.js';
 import type { BodySchema } from './bodySchema.js';
+import { bodyOf, checkEnvelopeHeader, checkExpectation, MAX_KIND_BYTES } from './envelopeArguments.js';
 import { checkMsgpack } from './msgpackCheck.js';
 import { ARRAY, INT, MsgpackHead, STR } from './msgpackHead.js';
 import { countMapEntries, pack, packr } from './packr.js';
@@ -9,8 +10,6 @@ import { countMapEntries, pack, packr } from './packr.js';
 const MAGIC = [0x42, 0x54, 0x4e, 0x45] as const; // "BTNE"
 const LAYOUT = 1;
 const HEADER = 13; // magic(4) layout(1) crc32(4) length(4)
-/** Longest kind name an envelope header may hold, in UTF-8 bytes. */
-const MAX_KIND_BYTES = 256;
 
 /**
  * Default upper bound on a persisted envelope (16 MiB), checked before anything is allocated.
@@ -56,9 +55,12 @@ export interface EnvelopeExpectation {
 
 /**
  * Encodes persisted state as a versioned envelope: the magic `BTNE`, a layout byte, a CRC-32 and
- * the length of the payload, then msgpack of `[kind, formatVersion, body]`.
+ * the length of the payload, then msgpack of `[kind, formatVersion, body]`. A kind that is not a
+ * well-formed string of at most 256 UTF-8 bytes, a format version that is not an integer in
+ * [0, 2^32 − 1], or a body msgpack cannot encode is an `INVALID_ARGUMENT` `ReloadError`.
  */
 export function encodeEnvelope(kind: string, formatVersion: number, body: unknown): Uint8Array {
+  checkEnvelopeHeader(kind, formatVersion);
   const payload = pack([kind, formatVersion, body]);
   const out = new Uint8Array(HEADER + payload.byteLength);
   out.set(MAGIC, 0);
@@ -78,9 +80,12 @@ export function encodeEnvelope(kind: string, formatVersion: number, body: unknow
  * CRC-32 checked, and its header and body checked on the bytes; only a body that passed is handed
  * to msgpackr, and a map that decoded to fewer entries than it declares (a duplicate key) is
  * refused. Every problem — truncated, oversized, corrupt, another kind, an unknown version, a body
- * of the wrong shape — is a `CORRUPT_INPUT` `ReloadError` naming the kind and what was wrong.
+ * of the wrong shape — is a `CORRUPT_INPUT` `ReloadError` naming the kind and what was wrong. A
+ * wrong `expected` (not an object, a kind that is not a string, versions that are not an array of
+ * integers, a schema that is not one) is `INVALID_ARGUMENT`.
  */
 export function decodeEnvelope(bytes: Uint8Array, expected: EnvelopeExpectation): Envelope {
+  checkExpectation(expected);
   const fail = (reason: string, cause?: unknown): ReloadError =>
     new ReloadError({
       code: 'CORRUPT_INPUT',
@@ -109,7 +114,7 @@ export function decodeEnvelope(bytes: Uint8Array, expected: EnvelopeExpectation)
   const formatVersion = header.formatVersion;
   if (!expected.versions.includes(formatVersion))
     throw fail(`unknown format version ${formatVersion} (this reader knows ${expected.versions.join(', ')})`);
-  const schema = expected.bodies?.[formatVersion] ?? bodySchema.any();
+  const schema = bodyOf(expected.bodies, formatVersion) ?? bodySchema.any();
   const { mapEntries } = checkMsgpack(payload, header.bodyAt, length, schema, fail);
   let body: unknown;
   try {

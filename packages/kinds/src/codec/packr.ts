@@ -1,6 +1,7 @@
 import { ReloadError } from '@baton/core';
 import { Packr } from 'msgpackr';
 import { bodySchema } from './bodySchema.js';
+import { isDetached } from './envelopeArguments.js';
 import { checkMsgpack } from './msgpackCheck.js';
 
 /**
@@ -10,9 +11,22 @@ import { checkMsgpack } from './msgpackCheck.js';
  */
 export const packr = new Packr({ mapsAsObjects: false, useBigIntExtension: true, int64AsType: 'bigint' });
 
-/** Encodes a value with {@link packr}. */
+/**
+ * Encodes a value with {@link packr}. A value msgpack cannot hold (a symbol, a cycle, bytes whose
+ * buffer is detached) is an `INVALID_ARGUMENT` `ReloadError`.
+ */
 export function pack(value: unknown): Uint8Array {
-  const buffer = packr.pack(value);
+  let buffer: Buffer;
+  try {
+    buffer = packr.pack(value);
+  } catch (error) {
+    throw new ReloadError({
+      code: 'INVALID_ARGUMENT',
+      phase: 'call',
+      message: `cannot pack the value as msgpack: ${error instanceof Error ? error.message : String(error)}`,
+      cause: error,
+    });
+  }
   return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
 }
 
@@ -28,6 +42,7 @@ export function unpack(bytes: Uint8Array): unknown {
   const fail = (message: string, cause?: unknown): ReloadError =>
     new ReloadError({ code: 'CORRUPT_INPUT', phase: 'decode', message: `cannot unpack msgpack: ${message}`, cause });
   if (!(bytes instanceof Uint8Array)) throw fail('expected bytes (a Uint8Array)');
+  if (isDetached(bytes)) throw fail("the bytes' buffer is detached (transferred away)");
   const { mapEntries } = checkMsgpack(bytes, 0, bytes.byteLength, bodySchema.any(), fail, 'value');
   // A plain Uint8Array view, so byte strings decode as plain views too (of a Buffer they would be Buffers).
   const source = Buffer.isBuffer(bytes) ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : bytes;

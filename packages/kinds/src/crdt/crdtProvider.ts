@@ -28,8 +28,13 @@ export interface CrdtProvider<State extends CrdtState<Op, Value>, Op, Value> ext
   samples(): Iterable<readonly Op[]>;
 }
 
-/** The `maxBytes` of `options`, validated (`INVALID_ARGUMENT` when not a positive safe integer). */
+/**
+ * The `maxBytes` of `options`, validated (`INVALID_ARGUMENT` when `options` is neither undefined
+ * nor an object, or `maxBytes` is not a positive safe integer).
+ */
 export function resolveMaxBytes(kind: string, options: CrdtProviderOptions | undefined): number {
+  if (options !== undefined && (typeof options !== 'object' || options === null))
+    throw invalidCrdtArgument(kind, `options must be an object, not ${describeValue(options)}`);
   const maxBytes = options?.maxBytes ?? DEFAULT_MAX_ENVELOPE_BYTES;
   if (!Number.isSafeInteger(maxBytes) || maxBytes <= 0) {
     throw invalidCrdtArgument(
@@ -38,6 +43,24 @@ export function resolveMaxBytes(kind: string, options: CrdtProviderOptions | und
     );
   }
   return maxBytes;
+}
+
+/**
+ * `old`, the provider a compat check is asked about, when it is one: an object whose `kind` is a
+ * string and whose `formatVersion` is a number or absent (`INVALID_ARGUMENT` otherwise).
+ */
+export function oldProvider(kind: string, old: unknown): CrdtKindProvider {
+  const fields = typeof old === 'object' && old !== null ? (old as Partial<Record<string, unknown>>) : undefined;
+  if (
+    fields === undefined ||
+    typeof fields['kind'] !== 'string' ||
+    (fields['formatVersion'] !== undefined && typeof fields['formatVersion'] !== 'number')
+  )
+    throw invalidCrdtArgument(
+      kind,
+      `a compat check needs the old provider ({ kind, formatVersion }), not ${describeValue(old)}`,
+    );
+  return old as CrdtKindProvider;
 }
 
 /**

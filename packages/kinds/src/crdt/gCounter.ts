@@ -2,7 +2,7 @@ import { Compat } from '@baton/core';
 import type { CompatVerdict, CrdtKindProvider } from '@baton/core';
 import { decodeEnvelope, encodeEnvelope } from '../codec/envelope.js';
 import { BodyReader } from './bodyReader.js';
-import { resolveMaxBytes } from './crdtProvider.js';
+import { oldProvider, resolveMaxBytes } from './crdtProvider.js';
 import type { CrdtProvider, CrdtProviderOptions } from './crdtProvider.js';
 import { gCounterFormatV1, gCounterFormatV2 } from './gCounterFormats.js';
 import { G_COUNTER, GCounterState } from './gCounterState.js';
@@ -76,8 +76,12 @@ export function gCounterProvider(
       const format = reads.find((f) => f.version === formatVersion) ?? write;
       return new GCounterState(write, format.decode(body, new BodyReader(G_COUNTER)));
     },
-    schemaCompatCheck: (old: CrdtKindProvider): CompatVerdict =>
-      old.kind === G_COUNTER ? compat(old) : Compat.incompatible(`g-counter cannot take over '${old.kind}' state`),
+    schemaCompatCheck(old: CrdtKindProvider): CompatVerdict {
+      oldProvider(G_COUNTER, old);
+      return old.kind === G_COUNTER
+        ? compat(old)
+        : Compat.incompatible(`g-counter cannot take over '${old.kind}' state`);
+    },
     samples: gCounterSamples,
   });
 }

@@ -3,6 +3,8 @@ import { encodeEnvelope } from '../codec/envelope.js';
 import type { BodySchema } from '../codec/bodySchema.js';
 import type { BodyReader } from './bodyReader.js';
 import { sameKindState } from './crdtProvider.js';
+import { isFormatVersion } from '../codec/envelopeArguments.js';
+import { invalidCrdtArgument } from './crdtErrors.js';
 import { OpFields } from './opFields.js';
 import { ReplicaCounts } from './replicaCounts.js';
 
@@ -38,8 +40,10 @@ export class GCounterState implements CrdtState<GCounterOp, number> {
   readonly #format: GCounterFormat;
   readonly #counts: ReplicaCounts;
 
-  /** @internal Use a provider. */
+  /** @internal Use a provider (`INVALID_ARGUMENT` for arguments a provider would not pass). */
   constructor(format: GCounterFormat, counts = new ReplicaCounts()) {
+    if (!isGCounterFormat(format) || !(counts instanceof ReplicaCounts))
+      throw invalidCrdtArgument(G_COUNTER, 'a GCounterState is made by a provider (gCounter.empty(), fromPersisted)');
     this.#format = format;
     this.#counts = counts;
   }
@@ -91,4 +95,15 @@ export class GCounterState implements CrdtState<GCounterOp, number> {
   clone(): GCounterState {
     return new GCounterState(this.#format, this.#counts.clone());
   }
+}
+
+/** True when `value` has the shape of a {@link GCounterFormat}. */
+function isGCounterFormat(value: unknown): value is GCounterFormat {
+  const format = typeof value === 'object' && value !== null ? (value as Partial<Record<string, unknown>>) : undefined;
+  return (
+    format !== undefined &&
+    isFormatVersion(format['version']) &&
+    typeof format['encode'] === 'function' &&
+    typeof format['decode'] === 'function'
+  );
 }

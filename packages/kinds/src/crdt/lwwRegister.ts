@@ -2,7 +2,7 @@ import { Compat } from '@baton/core';
 import type { CompatVerdict, CrdtKindProvider } from '@baton/core';
 import { decodeEnvelope } from '../codec/envelope.js';
 import { BodyReader } from './bodyReader.js';
-import { resolveMaxBytes } from './crdtProvider.js';
+import { oldProvider, resolveMaxBytes } from './crdtProvider.js';
 import type { CrdtProvider, CrdtProviderOptions } from './crdtProvider.js';
 import { decodeLwwRegisterBody, LWW_REGISTER, LWW_REGISTER_BODY, LwwRegisterState } from './lwwRegisterState.js';
 import type { LwwRegisterOp } from './lwwRegisterState.js';
@@ -27,10 +27,12 @@ export function createLwwRegister(options?: CrdtProviderOptions): LwwRegisterPro
       });
       return new LwwRegisterState(1, decodeLwwRegisterBody(body, new BodyReader(LWW_REGISTER)));
     },
-    schemaCompatCheck: (old: CrdtKindProvider): CompatVerdict =>
-      old.kind === LWW_REGISTER && old.formatVersion === 1
+    schemaCompatCheck(old: CrdtKindProvider): CompatVerdict {
+      oldProvider(LWW_REGISTER, old);
+      return old.kind === LWW_REGISTER && old.formatVersion === 1
         ? Compat.compatible()
-        : Compat.incompatible(`lww-register v1 cannot read '${old.kind}' format ${String(old.formatVersion)} state`),
+        : Compat.incompatible(`lww-register v1 cannot read '${old.kind}' format ${String(old.formatVersion)} state`);
+    },
     samples: lwwRegisterSamples,
   });
 }

@@ -6,7 +6,9 @@ import type { BodyReader } from './bodyReader.js';
 import { numberSchema, primitiveSchema, replicaIdSchema } from './crdtSchemas.js';
 import { sameKindState } from './crdtProvider.js';
 import { OpFields } from './opFields.js';
-import { comparePrimitives, ownPrimitive } from './primitive.js';
+import { isFormatVersion } from '../codec/envelopeArguments.js';
+import { describeValue, invalidCrdtArgument } from './crdtErrors.js';
+import { comparePrimitives, ownPrimitive, primitiveProblem, replicaIdProblem } from './primitive.js';
 import type { CrdtPrimitive } from './primitive.js';
 
 /** The kind name of the LWW-Register. */
@@ -42,8 +44,14 @@ export class LwwRegisterState implements CrdtState<LwwRegisterOp, CrdtPrimitive 
   readonly #formatVersion: number;
   #write: LwwWrite | undefined;
 
-  /** @internal Use a provider. */
+  /** @internal Use a provider (`INVALID_ARGUMENT` for a format version or write that is not one). */
   constructor(formatVersion: number, write?: LwwWrite) {
+    if (!isFormatVersion(formatVersion))
+      throw invalidCrdtArgument(
+        LWW_REGISTER,
+        `${describeValue(formatVersion)} is not a format version (use a provider)`,
+      );
+    if (write !== undefined) checkWrite(write, 'the write');
     this.#formatVersion = formatVersion;
     this.#write = write;
   }
@@ -85,24 +93,50 @@ export class LwwRegisterState implements CrdtState<LwwRegisterOp, CrdtPrimitive 
   equals(other: CrdtState<LwwRegisterOp, CrdtPrimitive | undefined>): boolean {
     if (!(other instanceof LwwRegisterState)) return false;
     const [a, b] = [this.#write, other.#write];
-    return a === undefined || b === undefined ? a === b : compareWrites(a, b) === 0;
+    return a === undefined || b === undefined ? a === b : orderWrites(a, b) === 0;
   }
 
   /** An independent copy. */
   clone(): LwwRegisterState {
-    return new LwwRegisterState(this.#formatVersion, this.#write);
+    const copy = new LwwRegisterState(this.#formatVersion);
+    copy.#write = this.#write;
+    return copy;
   }
 
   #offer(write: LwwWrite): void {
-    if (this.#write === undefined || compareWrites(write, this.#write) > 0) this.#write = write;
+    if (this.#write === undefined || orderWrites(write, this.#write) > 0) this.#write = write;
   }
 }
 
-/** Orders writes by timestamp, then replica id, then value; the greater one wins. */
+/**
+ * Orders writes by timestamp, then replica id, then value; the greater one wins. Each must be a
+ * write (`{ value, timestamp, replica }`: a CRDT primitive, a finite number ≥ 0, a replica id),
+ * else `INVALID_ARGUMENT`.
+ */
 export function compareWrites(a: LwwWrite, b: LwwWrite): number {
+  checkWrite(a, 'the first write');
+  checkWrite(b, 'the second write');
+  return orderWrites(a, b);
+}
+
+/** {@link compareWrites} of writes known to be valid. */
+function orderWrites(a: LwwWrite, b: LwwWrite): number {
   if (a.timestamp !== b.timestamp) return a.timestamp < b.timestamp ? -1 : 1;
   if (a.replica !== b.replica) return a.replica < b.replica ? -1 : 1;
   return comparePrimitives(a.value, b.value);
+}
+
+/** Checks that `write` is a {@link LwwWrite} (`INVALID_ARGUMENT` naming `what` otherwise). */
+function checkWrite(write: unknown, what: string): asserts write is LwwWrite {
+  const fields = typeof write === 'object' && write !== null ? (write as Partial<Record<string, unknown>>) : undefined;
+  const timestamp = fields?.['timestamp'];
+  const problem =
+    fields === undefined
+      ? `${describeValue(write)} is not a write { value, timestamp, replica }`
+      : typeof timestamp !== 'number' || !Number.isFinite(timestamp) || timestamp < 0
+        ? `timestamp: ${describeValue(timestamp)} is not a finite number ≥ 0`
+        : (replicaIdProblem(fields['replica']) ?? primitiveProblem(fields['value']));
+  if (problem !== undefined) throw invalidCrdtArgument(LWW_REGISTER, `${what}: ${problem}`);
 }
 
 /** What an LWW-Register body (format 1) may hold: `[]` or `[timestamp, replica, value]`. */

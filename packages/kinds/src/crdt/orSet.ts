@@ -2,7 +2,7 @@ import { Compat } from '@baton/core';
 import type { CompatVerdict, CrdtKindProvider } from '@baton/core';
 import { decodeEnvelope } from '../codec/envelope.js';
 import { BodyReader } from './bodyReader.js';
-import { resolveMaxBytes } from './crdtProvider.js';
+import { oldProvider, resolveMaxBytes } from './crdtProvider.js';
 import type { CrdtProvider, CrdtProviderOptions } from './crdtProvider.js';
 import { decodeOrSetBody, OR_SET_BODIES, OR_SET_FORMAT, OR_SET_READS } from './orSetFormats.js';
 import { OR_SET, OrSetState } from './orSetState.js';
@@ -34,12 +34,14 @@ export function createOrSet(options?: CrdtProviderOptions): OrSetProvider {
       });
       return new OrSetState(decodeOrSetBody(formatVersion, body, new BodyReader(OR_SET)));
     },
-    schemaCompatCheck: (old: CrdtKindProvider): CompatVerdict =>
-      old.kind === OR_SET && old.formatVersion !== undefined && OR_SET_READS.includes(old.formatVersion)
+    schemaCompatCheck(old: CrdtKindProvider): CompatVerdict {
+      oldProvider(OR_SET, old);
+      return old.kind === OR_SET && old.formatVersion !== undefined && OR_SET_READS.includes(old.formatVersion)
         ? Compat.compatible()
         : Compat.incompatible(
             `or-set v${OR_SET_FORMAT} cannot read '${old.kind}' format ${String(old.formatVersion)} state`,
-          ),
+          );
+    },
     samples: orSetSamples,
   });
 }

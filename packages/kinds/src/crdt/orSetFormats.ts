@@ -26,7 +26,7 @@ import {
   sortedScalarsSchema,
 } from './crdtSchemas.js';
 import { MIN_DOT_BYTES_PER_ELEMENT, readDots, readElements, readReplicaTable } from './orSetBodyChecks.js';
-import { stringRange } from './orSetPacked.js';
+import { recordPacked, stringRange } from './orSetPacked.js';
 import type { PackedOrSet } from './orSetPacked.js';
 import type { CrdtPrimitive } from './primitive.js';
 import { encodeStrings } from './stringColumn.js';
@@ -74,7 +74,7 @@ export function encodeOrSetBody(packed: PackedOrSet): unknown[] {
  * packed form without a copy.
  */
 export function decodeOrSetBody(formatVersion: number, body: unknown, reader: BodyReader): PackedOrSet {
-  return formatVersion === 1 ? decodeFormat1(body, reader) : decodeFormat2(body, reader);
+  return recordPacked(formatVersion === 1 ? decodeFormat1(body, reader) : decodeFormat2(body, reader));
 }
 
 function decodeFormat2(body: unknown, reader: BodyReader): PackedOrSet {

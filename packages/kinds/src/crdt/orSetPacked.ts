@@ -33,6 +33,20 @@ export interface PackedOrSet {
   readonly dots: ByteColumn;
 }
 
+/** The packed forms made here, by a format's decoder or by a re-pack (what a state may be built on). */
+const packedForms = new WeakSet<PackedOrSet>();
+
+/** Records `packed` as a packed form built by this package (checked, or packed from live entries). */
+export function recordPacked(packed: PackedOrSet): PackedOrSet {
+  packedForms.add(packed);
+  return packed;
+}
+
+/** True when `value` is a packed form built by this package. */
+export function isPackedOrSet(value: unknown): value is PackedOrSet {
+  return typeof value === 'object' && value !== null && packedForms.has(value as PackedOrSet);
+}
+
 /** A state's replicas in persisted order, and `rank[i]`: where the replica interned as `i` goes. */
 export interface ReplicaTable {
   readonly replicas: readonly string[];
@@ -52,14 +66,14 @@ export function replicaTable(ids: readonly string[], context: readonly number[])
 export function packOrSet(table: ReplicaTable, sorted: readonly OrSetEntry[]): PackedOrSet {
   const elements = sorted.map((entry) => entry.element);
   const [firstString, end] = stringRange(elements);
-  return {
+  return recordPacked({
     replicas: table.replicas,
     context: table.context,
     elements,
     firstString,
     strings: encodeStrings(elements.slice(firstString, end) as string[]),
     dots: encodeDots(sorted, table.rank),
-  };
+  });
 }
 
 /** The dots column of entries (see {@link PackedOrSet}), `rank` mapping their replica indices. */

@@ -1,5 +1,5 @@
 import { ByteColumnBuilder, ByteColumnWriter, itemCount } from './byteColumn.js';
-import { encodeDots, writeDots } from './orSetPacked.js';
+import { encodeDots, recordPacked, writeDots } from './orSetPacked.js';
 import type { OrSetEntry, PackedOrSet, ReplicaTable } from './orSetPacked.js';
 import { comparePrimitives } from './primitive.js';
 import type { CrdtPrimitive } from './primitive.js';
@@ -91,14 +91,14 @@ export function repackOrSet(
   strings.keep(Math.max(from, firstString) - firstString, stringsEnd - firstString);
   const next = spliceEntries(sorted, packed.elements, changes);
   return {
-    packed: {
+    packed: recordPacked({
       replicas: table.replicas,
       context: table.context,
       elements: next.elements,
       firstString: scalars,
       strings: withLengths(strings.build(), packed.strings),
       dots: allDots ? encodeDots(next.sorted, table.rank) : dots.build(),
-    },
+    }),
     sorted: next.sorted,
   };
 }

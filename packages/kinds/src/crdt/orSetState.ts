@@ -1,10 +1,11 @@
 import type { CrdtState } from '@baton/core';
 import { encodeEnvelope } from '../codec/envelope.js';
 import { sameKindState } from './crdtProvider.js';
+import { invalidCrdtArgument } from './crdtErrors.js';
 import { ElementMap } from './elementMap.js';
 import { OpFields } from './opFields.js';
 import { encodeOrSetBody, OR_SET_FORMAT } from './orSetFormats.js';
-import { packedDots, packedIndexOf, packOrSet, replicaTable, unpackOrSet } from './orSetPacked.js';
+import { isPackedOrSet, packedDots, packedIndexOf, packOrSet, replicaTable, unpackOrSet } from './orSetPacked.js';
 import type { OrSetEntry, PackedOrSet, ReplicaTable } from './orSetPacked.js';
 import { DotIndex, mergedDots, unseenDots } from './orSetMerge.js';
 import { recordEdit, repackBase, repackOrSet } from './orSetRepack.js';
@@ -55,8 +56,13 @@ export class OrSetState implements CrdtState<OrSetOp, CrdtPrimitive[]> {
   /** The last pack, its entries and the changes since, while tracked (else the next pack starts over). */
   #base: RepackBase | undefined;
 
-  /** @internal Use a provider. Takes a checked packed form (shared: it is immutable). */
+  /**
+   * @internal Use a provider. Takes a checked packed form (shared: it is immutable), one a format's
+   * decoder or a pack made (`INVALID_ARGUMENT` for anything else).
+   */
   constructor(packed?: PackedOrSet) {
+    if (packed !== undefined && !isPackedOrSet(packed))
+      throw invalidCrdtArgument(OR_SET, 'an OrSetState is made by a provider (orSet.empty(), orSet.fromPersisted)');
     this.#replicas = packed === undefined ? [] : packed.replicas.slice();
     this.#context = packed === undefined ? [] : packed.context.slice();
     this.#packed = packed;

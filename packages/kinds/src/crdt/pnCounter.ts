@@ -2,7 +2,7 @@ import { Compat } from '@baton/core';
 import type { CompatVerdict, CrdtKindProvider } from '@baton/core';
 import { decodeEnvelope } from '../codec/envelope.js';
 import { BodyReader } from './bodyReader.js';
-import { resolveMaxBytes } from './crdtProvider.js';
+import { oldProvider, resolveMaxBytes } from './crdtProvider.js';
 import type { CrdtProvider, CrdtProviderOptions } from './crdtProvider.js';
 import { decodePnCounterBody, PN_COUNTER, PN_COUNTER_BODY, PnCounterState } from './pnCounterState.js';
 import type { PnCounterOp } from './pnCounterState.js';
@@ -27,10 +27,12 @@ export function createPnCounter(options?: CrdtProviderOptions): PnCounterProvide
       const { p, n } = decodePnCounterBody(body, new BodyReader(PN_COUNTER));
       return new PnCounterState(1, p, n);
     },
-    schemaCompatCheck: (old: CrdtKindProvider): CompatVerdict =>
-      old.kind === PN_COUNTER && old.formatVersion === 1
+    schemaCompatCheck(old: CrdtKindProvider): CompatVerdict {
+      oldProvider(PN_COUNTER, old);
+      return old.kind === PN_COUNTER && old.formatVersion === 1
         ? Compat.compatible()
-        : Compat.incompatible(`pn-counter v1 cannot read '${old.kind}' format ${String(old.formatVersion)} state`),
+        : Compat.incompatible(`pn-counter v1 cannot read '${old.kind}' format ${String(old.formatVersion)} state`);
+    },
     samples: pnCounterSamples,
   });
 }

@@ -6,6 +6,8 @@ import type { BodyReader } from './bodyReader.js';
 import { isIntegerIn } from './bodyReader.js';
 import { MAX_STATE_ENTRIES, numbersSchema, replicaIdsSchema } from './crdtSchemas.js';
 import { sameKindState } from './crdtProvider.js';
+import { isFormatVersion } from '../codec/envelopeArguments.js';
+import { invalidCrdtArgument } from './crdtErrors.js';
 import { OpFields } from './opFields.js';
 import { replicaIdProblem } from './primitive.js';
 import { ReplicaCounts } from './replicaCounts.js';
@@ -35,8 +37,13 @@ export class PnCounterState implements CrdtState<PnCounterOp, number> {
   readonly #p: ReplicaCounts;
   readonly #n: ReplicaCounts;
 
-  /** @internal Use a provider. */
+  /** @internal Use a provider (`INVALID_ARGUMENT` for arguments a provider would not pass). */
   constructor(formatVersion: number, p = new ReplicaCounts(), n = new ReplicaCounts()) {
+    if (!isFormatVersion(formatVersion) || !(p instanceof ReplicaCounts) || !(n instanceof ReplicaCounts))
+      throw invalidCrdtArgument(
+        PN_COUNTER,
+        'a PnCounterState is made by a provider (pnCounter.empty(), fromPersisted)',
+      );
     this.#formatVersion = formatVersion;
     this.#p = p;
     this.#n = n;

@@ -1,3 +1,6 @@
+import { isDetached } from '../codec/envelopeArguments.js';
+import { describeValue, invalidCrdtArgument } from './crdtErrors.js';
+
 /**
  * The value domain of LWW-Register values and OR-Set elements: msgpack-encodable primitives that
  * survive a persist → fromPersisted round trip unchanged and compare deterministically.
@@ -64,6 +67,7 @@ export function primitiveProblem(value: unknown): string | undefined {
       return undefined;
     case 'object':
       if (value instanceof Uint8Array) {
+        if (isDetached(value)) return 'bytes whose buffer is detached (transferred away) cannot be stored';
         return value.byteLength > crdtLimits.maxBytesLength
           ? `${value.byteLength} bytes exceed the limit of ${crdtLimits.maxBytesLength}`
           : undefined;
@@ -98,13 +102,24 @@ const RANK = { boolean: 0, number: 1, bigint: 2, string: 3, object: 4 } as const
 
 /**
  * Total order on primitives: by type (boolean < number < bigint < string < bytes), then by value
- * (strings by UTF-16 code units, bytes lexicographically then by length).
+ * (strings by UTF-16 code units, bytes lexicographically then by length). A value of another type
+ * is `INVALID_ARGUMENT` (only the type is checked here, not the limits of {@link primitiveProblem}).
  */
 export function comparePrimitives(a: CrdtPrimitive, b: CrdtPrimitive): number {
   if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
   const ta = typeof a as keyof typeof RANK;
   const tb = typeof b as keyof typeof RANK;
+  if (!isPrimitiveType(a, ta) || !isPrimitiveType(b, tb))
+    throw invalidCrdtArgument(
+      'primitive',
+      `comparePrimitives compares CRDT primitives, not ${describeValue(isPrimitiveType(a, ta) ? b : a)}`,
+    );
   if (ta !== tb) return RANK[ta] - RANK[tb];
   if (a instanceof Uint8Array) return Buffer.compare(a, b as Uint8Array);
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** True when `value`, of `typeof` `type`, is of a {@link CrdtPrimitive} type. */
+function isPrimitiveType(value: unknown, type: string): boolean {
+  return Object.hasOwn(RANK, type) && (type !== 'object' || value instanceof Uint8Array);
 }
