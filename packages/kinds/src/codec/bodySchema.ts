@@ -5,7 +5,8 @@
  * byte string over its limit, an extension other than bigints — is refused before msgpackr
  * allocates anything for it.
  */
-import { checkedSchema, describeArgument, invalidSchema, requireBodySchema, schemaLength } from './bodySchemaCheck.js';
+import { checkedSchema, invalidSchema, requireBodySchema, schemaLength } from './bodySchemaCheck.js';
+import { describeArgument } from './describeArgument.js';
 
 /** A text string whose UTF-8 takes `minBytes..maxBytes` bytes. */
 export interface StrSchema {

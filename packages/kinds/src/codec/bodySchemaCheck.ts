@@ -5,6 +5,7 @@
  */
 import { ReloadError } from '@baton/core';
 import type { BodySchema } from './bodySchema.js';
+import { describeArgument } from './describeArgument.js';
 
 /** Deepest nesting of tuples, lists and maps a schema may have. */
 export const MAX_SCHEMA_DEPTH = 64;
@@ -15,30 +16,6 @@ const checked = new WeakSet<object>();
 /** The `INVALID_ARGUMENT` error of a wrong schema or schema builder argument. */
 export function invalidSchema(message: string): ReloadError {
   return new ReloadError({ code: 'INVALID_ARGUMENT', phase: 'call', message: `body schema: ${message}` });
-}
-
-/** A short description of a wrong value for messages (never throws). */
-export function describeArgument(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  switch (typeof value) {
-    case 'number':
-    case 'boolean':
-    case 'undefined':
-      return String(value);
-    case 'bigint':
-      return `${value}n`;
-    case 'string':
-      return value.length > 40 ? `a string of ${value.length} characters` : JSON.stringify(value);
-    case 'object': {
-      const name = (Object.getPrototypeOf(value) as { constructor?: { name?: unknown } } | null)?.constructor?.name;
-      return typeof name === 'string' && name !== 'Object' ? `a ${name}` : 'an object';
-    }
-    case 'symbol':
-    case 'function':
-      break;
-  }
-  return `a ${typeof value}`;
 }
 
 /** Why `value` is not a count or byte length a schema may name, or `undefined`. */

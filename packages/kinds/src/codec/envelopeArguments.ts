@@ -5,7 +5,8 @@
  */
 import { ReloadError } from '@baton/core';
 import type { BodySchema } from './bodySchema.js';
-import { describeArgument, requireBodySchema } from './bodySchemaCheck.js';
+import { requireBodySchema } from './bodySchemaCheck.js';
+import { describeArgument } from './describeArgument.js';
 import type { EnvelopeExpectation } from './envelope.js';
 
 /** Largest format version an envelope header holds (a msgpack integer of at most 32 bits). */

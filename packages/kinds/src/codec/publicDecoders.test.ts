@@ -1,7 +1,8 @@
 /**
  * Every export of @baton/kinds that decodes or parses answers bad input with a `ReloadError`
  * (`CORRUPT_INPUT` for bytes and storage, `INVALID_ARGUMENT` for literals and arguments), never a
- * plain `Error` — one row per export.
+ * plain `Error` — one row per export. Wrong-typed arguments (not bytes, not an object…) of every
+ * export are the table of `publicArguments.test.ts`.
  */
 import { isReloadError } from '@baton/core';
 import type { Schema } from 'apache-arrow';

@@ -2,6 +2,7 @@ import type { CallOptions, IndexHandle } from '@baton/core';
 import type { Data, FixedSizeList, RecordBatch, Vector } from 'apache-arrow';
 import { writeFlatVectorFormat1 } from './flatVectorFormat1.js';
 import { FLAT_VECTOR_FORMAT_2, writeFlatVectorFormat2 } from './flatVectorFormat2.js';
+import { checkHandleState, isFlatVectorState } from './indexArguments.js';
 import { checkK, closedIndex, invalidIndexArgument, throwIfAborted } from './indexErrors.js';
 import { FLAT_VECTOR_KIND, VECTOR_QUERY_COLUMN } from './indexLimits.js';
 import { resultBatch, vectorResultSchema } from './resultBatch.js';
@@ -41,8 +42,9 @@ export class FlatVectorIndex implements IndexHandle {
   #state: FlatVectorIndexState | undefined;
   #norms: Float64Array | undefined;
 
-  /** An index over `state` (used by the provider's build and open). */
+  /** An index over `state` (used by the provider's build and open; a state they would not make is `INVALID_ARGUMENT`). */
   constructor(state: FlatVectorIndexState) {
+    checkHandleState(FLAT_VECTOR_KIND, 'FlatVectorIndex', isFlatVectorState(state));
     this.#state = state;
   }
 

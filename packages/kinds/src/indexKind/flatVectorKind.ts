@@ -6,7 +6,9 @@ import { FlatVectorIndex } from './flatVectorIndex.js';
 import { invalidIndexArgument, throwIfAborted } from './indexErrors.js';
 import { checkIndexSize, checksum, verifyStoredChecksum } from './indexFile.js';
 import { frameLayout, LAYOUT_RAW } from './indexFrame.js';
-import { DEFAULT_MAX_INDEX_BYTES, DEFAULT_MAX_PROBE_RESULTS, FLAT_VECTOR_KIND } from './indexLimits.js';
+import { describeArgument } from '../codec/describeArgument.js';
+import { checkBuildOptions, indexOptions, invalidIndexOption } from './indexArguments.js';
+import { FLAT_VECTOR_KIND } from './indexLimits.js';
 import { requireColumn } from './sourceColumn.js';
 import { gatherVectors, vectorDim } from './vectorColumn.js';
 import { isVectorMetric, vectorMetrics } from './vectorMetric.js';
@@ -55,22 +57,19 @@ export interface FlatVectorIndexKind extends IndexKindProvider {
  * memory) or, with `persistFormat: 1`, an Arrow IPC file; `open(bytes)` reads either, validates it
  * (kind, format version, header or metadata, sizes, CRC-32) and keeps a view over `bytes` when it is
  * 4-byte aligned (no copy; the caller must not modify `bytes` afterwards), copying once otherwise.
- * Each call makes an independent provider, as a new plugin version would.
+ * Each call makes an independent provider, as a new plugin version would. Wrong options (not an
+ * object, a limit that is not a safe integer, a `persistFormat` other than 1 or 2) are
+ * `INVALID_ARGUMENT`.
  */
-export function flatVectorIndexKind(options: FlatVectorIndexKindOptions = {}): FlatVectorIndexKind {
-  const maxBytes = options.maxBytes ?? DEFAULT_MAX_INDEX_BYTES;
-  const maxProbeResults = options.maxProbeResults ?? DEFAULT_MAX_PROBE_RESULTS;
-  const verify = options.verifyChecksum ?? true;
-  const persistFormat = options.persistFormat ?? 2;
+export function flatVectorIndexKind(options?: FlatVectorIndexKindOptions): FlatVectorIndexKind {
+  const { maxBytes, maxProbeResults, verify, given } = indexOptions(FLAT_VECTOR_KIND, options);
+  const persistFormat = given['persistFormat'] ?? 2;
   if (persistFormat !== 1 && persistFormat !== 2)
-    throw invalidIndexArgument(
-      FLAT_VECTOR_KIND,
-      'build',
-      `persistFormat must be 1 or 2 (got ${String(persistFormat)})`,
-    );
+    throw invalidIndexOption(FLAT_VECTOR_KIND, `persistFormat must be 1 or 2, not ${describeArgument(persistFormat)}`);
   return {
     kind: FLAT_VECTOR_KIND,
     build(source: RecordBatch | Table, build: IndexBuildOptions): FlatVectorIndex {
+      checkBuildOptions(FLAT_VECTOR_KIND, build);
       throwIfAborted(FLAT_VECTOR_KIND, 'build', build);
       const metric = buildMetric(build.params);
       const column = requireColumn(source, build.column, FLAT_VECTOR_KIND, 'build');

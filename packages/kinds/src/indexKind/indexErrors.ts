@@ -1,5 +1,6 @@
 import { ReloadError } from '@baton/core';
 import type { CallOptions } from '@baton/core';
+import { describeArgument } from '../codec/describeArgument.js';
 
 /**
  * A `CORRUPT_INPUT` error for bytes an index kind cannot open (wrong kind, unknown format version,
@@ -65,5 +66,5 @@ export function typeName(type: unknown): string {
 /** Checks `k` is an integer (`k <= 0` is allowed and asks for nothing). */
 export function checkK(kind: string, k: number): void {
   if (typeof k !== 'number' || !Number.isSafeInteger(k))
-    throw invalidIndexArgument(kind, 'probe', `k must be a safe integer, got ${String(k)}`);
+    throw invalidIndexArgument(kind, 'probe', `k must be a safe integer, got ${describeArgument(k)}`);
 }

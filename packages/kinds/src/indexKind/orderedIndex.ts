@@ -1,6 +1,7 @@
 import type { CallOptions, IndexHandle } from '@baton/core';
 import { Field, makeData, Uint32 } from 'apache-arrow';
 import type { Data, DataType, RecordBatch, Utf8 } from 'apache-arrow';
+import { checkHandleState, isOrderedState } from './indexArguments.js';
 import { checkK, closedIndex, invalidIndexArgument, throwIfAborted } from './indexErrors.js';
 import { META_CRC32, META_FORMAT_VERSION, META_KIND, META_ROWS } from './indexFile.js';
 import { writeIndexFile } from './indexWriter.js';
@@ -30,8 +31,9 @@ export interface OrderedIndexState {
 export class OrderedIndex implements IndexHandle {
   #state: OrderedIndexState | undefined;
 
-  /** An index over `state` (used by the provider's build and open). */
+  /** An index over `state` (used by the provider's build and open; a state they would not make is `INVALID_ARGUMENT`). */
   constructor(state: OrderedIndexState) {
+    checkHandleState(ORDERED_KIND, 'OrderedIndex', isOrderedState(state));
     this.#state = state;
   }
 

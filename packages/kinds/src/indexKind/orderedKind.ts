@@ -3,7 +3,8 @@ import { DataType } from 'apache-arrow';
 import type { Data, RecordBatch, Table } from 'apache-arrow';
 import { corruptIndex, invalidIndexArgument, throwIfAborted, typeName } from './indexErrors.js';
 import { checksum, META_CRC32, META_ROWS, metaInt, readIndexFile, verifyChecksum } from './indexFile.js';
-import { DEFAULT_MAX_INDEX_BYTES, DEFAULT_MAX_PROBE_RESULTS, MAX_INDEX_ROWS, ORDERED_KIND } from './indexLimits.js';
+import { checkBuildOptions, indexOptions } from './indexArguments.js';
+import { MAX_INDEX_ROWS, ORDERED_KIND } from './indexLimits.js';
 import { ORDERED_FORMAT_VERSION, OrderedIndex, orderedChecksumViews } from './orderedIndex.js';
 import { keyFamily, sortedKeyBytes, sortKeys, SUPPORTED_KEY_TYPES } from './orderedKeys.js';
 import type { KeyFamily, NumericKeyArray, SortedKeys } from './orderedKeys.js';
@@ -33,15 +34,15 @@ export interface OrderedIndexKind extends IndexKindProvider {
  * writes an Arrow IPC file; `open(bytes)` validates it (kind, format version, schema, sizes,
  * CRC-32) and keeps views over `bytes` when `bytes.byteOffset` is 8-byte aligned (no copy; the
  * caller must not modify `bytes` afterwards), copying once otherwise. Each call makes an
- * independent provider, as a new plugin version would.
+ * independent provider, as a new plugin version would. Wrong options (not an object, a limit that
+ * is not a safe integer) are `INVALID_ARGUMENT`.
  */
-export function orderedIndexKind(options: OrderedIndexKindOptions = {}): OrderedIndexKind {
-  const maxBytes = options.maxBytes ?? DEFAULT_MAX_INDEX_BYTES;
-  const maxProbeResults = options.maxProbeResults ?? DEFAULT_MAX_PROBE_RESULTS;
-  const verify = options.verifyChecksum ?? true;
+export function orderedIndexKind(options?: OrderedIndexKindOptions): OrderedIndexKind {
+  const { maxBytes, maxProbeResults, verify } = indexOptions(ORDERED_KIND, options);
   return {
     kind: ORDERED_KIND,
     build(source: RecordBatch | Table, build: IndexBuildOptions): OrderedIndex {
+      checkBuildOptions(ORDERED_KIND, build);
       throwIfAborted(ORDERED_KIND, 'build', build);
       const params = build.params ?? {};
       if (typeof params !== 'object' || params === null || Object.keys(params).length > 0) {

@@ -1,3 +1,5 @@
+import { describeValue, invalidValue } from './logicalTypeErrors.js';
+
 /** A JSON value as `JSON.parse` returns it. */
 export type JsonValue = null | boolean | number | string | readonly JsonValue[] | { readonly [key: string]: JsonValue };
 
@@ -9,9 +11,15 @@ export const MAX_JSON_DEPTH = 512;
  * boolean, a finite number, a string, a dense array or a plain object (prototype `Object.prototype`
  * or `null`, no symbol keys, no `undefined` members) of JSON values, without cycles, nested at most
  * `maxDepth` levels. Unlike `JSON.stringify`, nothing is silently dropped or converted (`undefined`
- * members, `toJSON`, `NaN`), so a stored value reads back equal.
+ * members, `toJSON`, `NaN`), so a stored value reads back equal. A `maxDepth` that is not a
+ * non-negative integer is `INVALID_ARGUMENT`.
  */
 export function jsonValueProblem(value: unknown, maxDepth = MAX_JSON_DEPTH): string | undefined {
+  if (!Number.isSafeInteger(maxDepth) || maxDepth < 0)
+    throw invalidValue(
+      '',
+      `jsonValueProblem(): maxDepth must be a non-negative integer (got ${describeValue(maxDepth)})`,
+    );
   const path: (string | number)[] = [];
   const ancestors = new Set<object>();
   const at = (): string => (path.length === 0 ? '' : ` at ${renderPath(path)}`);
@@ -77,21 +85,29 @@ export function jsonValueProblem(value: unknown, maxDepth = MAX_JSON_DEPTH): str
 /**
  * The canonical JSON text of a JSON value (RFC 8785, JSON Canonicalization Scheme): object keys
  * sorted by UTF-16 code units, no whitespace, numbers and strings as ECMAScript serialises them
- * (so `-0` is written `0`). Equal values give equal text. `value` must pass {@link jsonValueProblem}.
+ * (so `-0` is written `0`). Equal values give equal text. A value that is not JSON (see
+ * {@link jsonValueProblem}: a bigint, `undefined`, a cycle, a class instance…) is `INVALID_ARGUMENT`.
  */
 export function canonicalJson(value: JsonValue): string {
+  const problem = jsonValueProblem(value);
+  if (problem !== undefined) throw invalidValue('', `canonicalJson(): ${problem}`);
+  return canonicalJsonOf(value);
+}
+
+/** {@link canonicalJson} of a value known to pass {@link jsonValueProblem}. */
+export function canonicalJsonOf(value: JsonValue): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value);
   if (Array.isArray(value)) {
     let out = '[';
     for (let i = 0; i < value.length; i++)
-      out += (i > 0 ? ',' : '') + canonicalJson((value as readonly JsonValue[])[i]!);
+      out += (i > 0 ? ',' : '') + canonicalJsonOf((value as readonly JsonValue[])[i]!);
     return out + ']';
   }
   const object = value as { readonly [key: string]: JsonValue };
   const keys = Object.keys(object).sort();
   let out = '{';
   for (let i = 0; i < keys.length; i++)
-    out += (i > 0 ? ',' : '') + JSON.stringify(keys[i]) + ':' + canonicalJson(object[keys[i]!]!);
+    out += (i > 0 ? ',' : '') + JSON.stringify(keys[i]) + ':' + canonicalJsonOf(object[keys[i]!]!);
   return out + '}';
 }
 

@@ -79,8 +79,14 @@ export function parseWktPoint(literal: string): GeoPoint {
   return { lon: Number(lon), lat: Number(lat) };
 }
 
-/** The WKT of a point, `POINT(lon lat)`, numbers in shortest round-trip form (`-0` kept). */
+/**
+ * The WKT of a point, `POINT(lon lat)`, numbers in shortest round-trip form (`-0` kept). Anything
+ * but a valid point (see {@link geoPointProblem}) is `INVALID_ARGUMENT`.
+ */
 export function formatWktPoint(point: GeoPoint): string {
+  const problem = geoPointProblem(point);
+  if (problem !== undefined)
+    throw invalidValue(GEO_POINT_TYPE_NAME, `formatWktPoint(): ${describeValue(point)} is not a point: ${problem}`);
   return `POINT(${formatNumber(point.lon)} ${formatNumber(point.lat)})`;
 }
 

@@ -1,5 +1,5 @@
 import { Utf8 } from 'apache-arrow';
-import { canonicalJson, jsonValueProblem } from './canonicalJson.js';
+import { canonicalJsonOf, jsonValueProblem } from './canonicalJson.js';
 import type { JsonValue } from './canonicalJson.js';
 import { defineLogicalType } from './defineLogicalType.js';
 import type { LogicalType } from './defineLogicalType.js';
@@ -25,11 +25,11 @@ export const jsonType: LogicalType<JsonValue, Utf8, string> = defineLogicalType(
   description: 'a JSON value (null, boolean, finite number, string, array or plain object of JSON values)',
   maxLiteralLength: MAX_JSON_LITERAL_LENGTH,
   check: (value) => jsonValueProblem(value),
-  toStorage: (value) => canonicalJson(value),
+  toStorage: (value) => canonicalJsonOf(value),
   fromStorage(storage) {
     if (typeof storage !== 'string') throw new Error('expected JSON text');
     return JSON.parse(storage) as JsonValue;
   },
   parse: (literal) => JSON.parse(literal) as JsonValue,
-  format: (value) => canonicalJson(value),
+  format: (value) => canonicalJsonOf(value),
 });

@@ -93,12 +93,28 @@ export function describeValue(value: unknown): string {
   return 'a value';
 }
 
-/** An Arrow type with its children's names, types and nullability, e.g. `FixedSizeList[2]<Float64> {item: Float64?}`. */
-export function describeDataType(type: DataType): string {
-  const children =
-    (type.children as Field[] | undefined)?.map(
-      (field) => `${field.name}: ${describeDataType(field.type as DataType)}${field.nullable ? '?' : ''}`,
-    ) ?? [];
+/** Levels of children {@link describeDataType} spells out (a deeper type is cut short: `…`). */
+const DESCRIBED_LEVELS = 3;
+
+/** Longest description {@link describeDataType} gives, in characters. */
+const DESCRIBED_LENGTH = 1024;
+
+/**
+ * An Arrow type with its children's names, types and nullability, e.g. `FixedSizeList[2]<Float64>
+ * {item: Float64?}`: at most {@link DESCRIBED_LEVELS} levels and {@link DESCRIBED_LENGTH}
+ * characters, so describing a type nested thousands of levels deep costs no more than a few.
+ */
+export function describeDataType(type: DataType, levels = DESCRIBED_LEVELS): string {
   const name = (type as { toString(): string }).toString();
-  return children.length > 0 ? `${name} {${children.join(', ')}}` : name;
+  const fields = (type.children as Field[] | null | undefined) ?? [];
+  let out = name.length > DESCRIBED_LENGTH ? `${name.slice(0, DESCRIBED_LENGTH)}…` : name;
+  if (fields.length === 0) return out;
+  if (levels === 0) return `${out} {…}`;
+  const children = fields
+    .slice(0, 16)
+    .map(
+      (field) => `${field.name}: ${describeDataType(field.type as DataType, levels - 1)}${field.nullable ? '?' : ''}`,
+    );
+  out = `${out} {${children.join(', ')}${fields.length > 16 ? ', …' : ''}}`;
+  return out.length > DESCRIBED_LENGTH ? `${out.slice(0, DESCRIBED_LENGTH)}…` : out;
 }

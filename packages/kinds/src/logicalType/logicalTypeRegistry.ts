@@ -3,6 +3,7 @@ import { util } from 'apache-arrow';
 import type { DataType, Field } from 'apache-arrow';
 import type { AnyLogicalType } from './defineLogicalType.js';
 import { extensionMetadataOf, extensionNameOf } from './extensionField.js';
+import { optionsObject, requireField } from './logicalArguments.js';
 import { describeDataType, describeValue, invalidValue, logicalFieldError } from './logicalTypeErrors.js';
 import type { LogicalFieldProblem } from './logicalTypeErrors.js';
 import { readTypeMetadata } from './typeMetadata.js';
@@ -35,9 +36,15 @@ export interface ResolveOptions {
 export class LogicalTypeRegistry {
   readonly #types = new Map<string, AnyLogicalType>();
 
-  /** A registry holding `types`. */
+  /** A registry holding `types` (an iterable of logical types; anything else is `INVALID_ARGUMENT`). */
   constructor(types: Iterable<AnyLogicalType> = []) {
-    for (const type of types) this.register(type);
+    let list: unknown[];
+    try {
+      list = [...types];
+    } catch (error) {
+      throw invalidValue('', `a registry is made of an iterable of logical types (got ${describeValue(types)})`, error);
+    }
+    for (const type of list) this.register(type as AnyLogicalType);
   }
 
   /**
@@ -91,58 +98,78 @@ export class LogicalTypeRegistry {
   /**
    * The logical type of `field`: `undefined` for a field without `ARROW:extension:name` (or an
    * unknown one under `unknown: 'asStorage'`). Throws a `ReloadError` whose `details.problem` says
-   * why the field does not resolve (see `LogicalFieldProblem`); `path` names the field in messages.
+   * why the field does not resolve (see `LogicalFieldProblem`); `path` (default: the field's name)
+   * names the field in messages. A `field` that is not an Arrow Field, or wrong `options` or `path`,
+   * is `INVALID_ARGUMENT`.
    */
-  resolve(field: Field, options: ResolveOptions = {}, path: string = field.name): AnyLogicalType | undefined {
-    const name = extensionNameOf(field);
-    if (name === undefined) return undefined;
-    const fail = (
-      problem: LogicalFieldProblem,
-      message: string,
-      details?: Readonly<Record<string, unknown>>,
-    ): never => {
-      throw logicalFieldError(problem, path, name, message, details);
-    };
-    const type = this.#types.get(name);
-    if (type === undefined) {
-      if (options.unknown === 'asStorage') return undefined;
-      const known = this.names();
-      return fail(
-        'unknownName',
-        `extension type '${name}' is not registered (registered: ${known.length === 0 ? 'none' : known.join(', ')})`,
+  resolve(field: Field, options: ResolveOptions = {}, path?: string): AnyLogicalType | undefined {
+    requireField(field, 'resolve()');
+    const { unknown } = optionsObject(options, 'resolve()');
+    if (unknown !== undefined && unknown !== 'error' && unknown !== 'asStorage')
+      throw invalidValue(
+        '',
+        `resolve(): options.unknown must be 'error' or 'asStorage' (got ${describeValue(unknown)})`,
       );
-    }
-    const storageMatches = util.compareTypes(field.type as DataType, type.storageType);
-    const storage = (): string =>
-      `stored as ${describeDataType(field.type as DataType)}; '${name}' is stored as ${describeDataType(type.storageType)}`;
-    const metadata = extensionMetadataOf(field);
-    if (metadata === type.metadata && storageMatches) return type;
+    if (path !== undefined && typeof path !== 'string')
+      throw invalidValue('', `resolve(): the path must be a string (got ${describeValue(path)})`);
+    return resolveField(this, field, unknown, path ?? field.name);
+  }
+}
 
-    const written = readTypeMetadata(metadata);
-    const expected = readTypeMetadata(type.metadata);
-    const writtenVersion = written?.encodingVersion;
-    if (writtenVersion !== undefined && writtenVersion !== type.encodingVersion) {
-      return fail(
-        'encodingVersionMismatch',
-        `written with encoding version ${writtenVersion} of '${name}', but the registered type reads encoding version ${type.encodingVersion}` +
-          (storageMatches ? '' : ` (${storage()})`),
-        { expected: type.encodingVersion, actual: writtenVersion },
-      );
-    }
-    if (!storageMatches) {
-      return fail('storageMismatch', storage(), {
-        expected: describeDataType(type.storageType),
-        actual: describeDataType(field.type as DataType),
-      });
-    }
-    if (written !== undefined && expected !== undefined && written.canonical === expected.canonical) return type;
+/**
+ * {@link LogicalTypeRegistry.resolve} of checked arguments, through the registry's public methods
+ * only (`logicalFieldsOf` calls it for each field of a schema).
+ */
+export function resolveField(
+  registry: LogicalTypeRegistry,
+  field: Field,
+  unknown: UnknownExtensionPolicy | undefined,
+  path: string,
+): AnyLogicalType | undefined {
+  const name = extensionNameOf(field);
+  if (name === undefined) return undefined;
+  const fail = (problem: LogicalFieldProblem, message: string, details?: Readonly<Record<string, unknown>>): never => {
+    throw logicalFieldError(problem, path, name, message, details);
+  };
+  const type = registry.get(name);
+  if (type === undefined) {
+    if (unknown === 'asStorage') return undefined;
+    const known = registry.names();
     return fail(
-      'metadataMismatch',
-      `extension metadata ${describeValue(metadata)} differs from the registered '${name}' metadata ${describeValue(type.metadata)}`,
-      {
-        expected: type.metadata,
-        actual: metadata.length > 1024 ? `${metadata.slice(0, 1024)}…` : metadata,
-      },
+      'unknownName',
+      `extension type '${name}' is not registered (registered: ${known.length === 0 ? 'none' : known.join(', ')})`,
     );
   }
+  const storageMatches = util.compareTypes(field.type as DataType, type.storageType);
+  const storage = (): string =>
+    `stored as ${describeDataType(field.type as DataType)}; '${name}' is stored as ${describeDataType(type.storageType)}`;
+  const metadata = extensionMetadataOf(field);
+  if (metadata === type.metadata && storageMatches) return type;
+
+  const written = readTypeMetadata(metadata);
+  const expected = readTypeMetadata(type.metadata);
+  const writtenVersion = written?.encodingVersion;
+  if (writtenVersion !== undefined && writtenVersion !== type.encodingVersion) {
+    return fail(
+      'encodingVersionMismatch',
+      `written with encoding version ${writtenVersion} of '${name}', but the registered type reads encoding version ${type.encodingVersion}` +
+        (storageMatches ? '' : ` (${storage()})`),
+      { expected: type.encodingVersion, actual: writtenVersion },
+    );
+  }
+  if (!storageMatches) {
+    return fail('storageMismatch', storage(), {
+      expected: describeDataType(type.storageType),
+      actual: describeDataType(field.type as DataType),
+    });
+  }
+  if (written !== undefined && expected !== undefined && written.canonical === expected.canonical) return type;
+  return fail(
+    'metadataMismatch',
+    `extension metadata ${describeValue(metadata)} differs from the registered '${name}' metadata ${describeValue(type.metadata)}`,
+    {
+      expected: type.metadata,
+      actual: metadata.length > 1024 ? `${metadata.slice(0, 1024)}…` : metadata,
+    },
+  );
 }

@@ -1,5 +1,6 @@
 import { ReloadError } from '@baton/core';
-import { canonicalJson, jsonValueProblem } from './canonicalJson.js';
+import { canonicalJsonOf, jsonValueProblem } from './canonicalJson.js';
+import { describeValue } from './logicalTypeErrors.js';
 import type { JsonValue } from './canonicalJson.js';
 
 /** Field metadata key holding a logical type's name (Arrow extension type convention). */
@@ -31,16 +32,18 @@ export interface TypeMetadataDocument {
  * which encoding version wrote a column before reading a value.
  */
 export function typeMetadata(encodingVersion: number, parameters: Readonly<Record<string, JsonValue>> = {}): string {
+  if (typeof parameters !== 'object' || parameters === null || Array.isArray(parameters))
+    throw badParameters(`the parameters of a logical type must be a plain object (got ${describeValue(parameters)})`);
   if (Object.hasOwn(parameters, ENCODING_VERSION_MEMBER)) {
     throw badParameters(
       `'${ENCODING_VERSION_MEMBER}' is reserved in the metadata of a logical type; pass it as the encoding version`,
     );
   }
   if (!Number.isSafeInteger(encodingVersion) || encodingVersion < 1)
-    throw badParameters(`the encoding version must be a positive integer (got ${encodingVersion})`);
+    throw badParameters(`the encoding version must be a positive integer (got ${describeValue(encodingVersion)})`);
   const problem = jsonValueProblem(parameters, 16);
   if (problem !== undefined) throw badParameters(`the parameters of a logical type must be JSON: ${problem}`);
-  return canonicalJson({ ...parameters, [ENCODING_VERSION_MEMBER]: encodingVersion });
+  return canonicalJsonOf({ ...parameters, [ENCODING_VERSION_MEMBER]: encodingVersion });
 }
 
 /**
@@ -72,7 +75,7 @@ export function readTypeMetadata(metadata: string): TypeMetadataDocument | undef
   return {
     members,
     encodingVersion: typeof version === 'number' ? version : undefined,
-    canonical: canonicalJson(members),
+    canonical: canonicalJsonOf(members),
   };
 }
 

@@ -1,0 +1,85 @@
+/** The index-kind exports of @baton/kinds and their methods, as rows of the wrong-argument table. */
+import { tableFromArrays } from 'apache-arrow';
+import type { ArgumentRow } from '../../codec/__tests__/wrongArguments.js';
+import { BYTES } from '../../codec/__tests__/wrongArguments.js';
+import { FlatVectorIndex, flatVectorIndexKind, OrderedIndex, orderedIndexKind } from '../../index.js';
+import { keyFamily, sortKeys } from '../orderedKeys.js';
+import { queryBatch, vectorTable } from './vectorData.js';
+
+const vectors = vectorTable(
+  [
+    [1, 0],
+    [0, 1],
+  ],
+  2,
+);
+const flat = flatVectorIndexKind();
+const flatIndex = (): FlatVectorIndex => flat.build(vectors, { column: 'emb', params: { metric: 'l2' } });
+const keys = tableFromArrays({ k: Int32Array.from([3, 1, 2]) });
+const ordered = orderedIndexKind();
+const orderedIndex = (): OrderedIndex => ordered.build(keys, { column: 'k' });
+const keyQuery = tableFromArrays({ key: Int32Array.from([2]) }).batches[0]!;
+
+/** The state a flat vector index is made of (what its provider passes the constructor). */
+const flatState = {
+  metric: 'l2',
+  dim: 1,
+  count: 1,
+  vectors: Float32Array.of(1),
+  rowIds: undefined,
+  crc32: 0,
+  maxProbeResults: 10,
+};
+
+export const indexArgumentRows: readonly ArgumentRow[] = [
+  {
+    name: 'flatVectorIndexKind',
+    args: [{ maxBytes: 1 << 20, maxProbeResults: 100, verifyChecksum: true, persistFormat: 2 }],
+    call: (options) => flatVectorIndexKind(options as never),
+  },
+  {
+    name: 'orderedIndexKind',
+    args: [{ maxBytes: 1 << 20, maxProbeResults: 100, verifyChecksum: false }],
+    call: (options) => orderedIndexKind(options as never),
+  },
+  {
+    name: 'flatVectorIndexKind().build',
+    args: [vectors, { column: 'emb', params: { metric: 'cosine' } }],
+    call: (source, options) => flat.build(source as never, options as never),
+  },
+  {
+    name: 'flatVectorIndexKind().open',
+    args: [flatIndex().persist(), {}],
+    codes: [BYTES],
+    call: (bytes, options) => flat.open(bytes as Uint8Array, options as never),
+  },
+  {
+    name: 'FlatVectorIndex.probe',
+    args: [queryBatch([[1, 0]], 2), 1],
+    call: (query, k) => flatIndex().probe(query as never, k as number),
+  },
+  { name: 'FlatVectorIndex.persist', args: [{}], call: (options) => flatIndex().persist(options as never) },
+  { name: 'new FlatVectorIndex', args: [flatState], call: (state) => new FlatVectorIndex(state as never).persist() },
+  {
+    name: 'orderedIndexKind().build',
+    args: [keys, { column: 'k' }],
+    call: (source, options) => ordered.build(source as never, options as never),
+  },
+  {
+    name: 'orderedIndexKind().open',
+    args: [orderedIndex().persist(), {}],
+    codes: [BYTES],
+    call: (bytes, options) => ordered.open(bytes as Uint8Array, options as never),
+  },
+  {
+    name: 'OrderedIndex.probe',
+    args: [keyQuery, 5],
+    call: (query, k) => orderedIndex().probe(query as never, k as number),
+  },
+  { name: 'OrderedIndex.persist', args: [{}], call: (options) => orderedIndex().persist(options as never) },
+  {
+    name: 'new OrderedIndex',
+    args: [{ keys: sortKeys(keys.getChild('k')!, keyFamily(keys.getChild('k')!.type)!), crc32: 0, maxProbeResults: 1 }],
+    call: (state) => new OrderedIndex(state as never).size,
+  },
+];
