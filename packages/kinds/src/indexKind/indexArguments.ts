@@ -72,7 +72,7 @@ export function checkHandleState(kind: string, handle: string, ok: boolean): voi
 }
 
 const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
-const isUint32 = (value: unknown): boolean => isCount(value) && (value) <= 0xffff_ffff;
+const isUint32 = (value: unknown): boolean => isCount(value) && value <= 0xffff_ffff;
 const isView = <T extends ArrayBufferView>(value: unknown, type: abstract new (...args: never[]) => T): value is T =>
   value instanceof type && !isDetached(value);
 
