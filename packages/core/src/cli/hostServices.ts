@@ -1,4 +1,3 @@
-import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { DependencyContainer } from 'tsyringe';
 import { ReloadError } from '../errors/reloadError.js';
@@ -18,39 +17,52 @@ export interface HostServicesContext {
  */
 export type RegisterHostServices = (container: DependencyContainer, context: HostServicesContext) => unknown;
 
+function failure(path: string, message: string, cause?: unknown): ReloadError {
+  return new ReloadError({
+    code: 'INVALID_ARGUMENT',
+    phase: 'stage',
+    message: `--services ${path}: ${message}`,
+    ...(cause === undefined ? {} : { cause }),
+  });
+}
+
 /**
- * Imports the `--services` module at `path` (relative to the current directory) and runs its default
- * export on `container`, bounded by `timeoutMs`. A module that cannot be imported, has no function
- * as its default export, or throws is a `ReloadError` (`INVALID_ARGUMENT`) naming it.
+ * Imports the `--services` module at the absolute `path` and returns its default export. A module
+ * that cannot be imported or whose default export is not a function is a `ReloadError`
+ * (`INVALID_ARGUMENT`) naming it. (`baton inspect` runs this in its child process, bounded there.)
  */
-export async function registerHostServices(
+export async function importHostServices(path: string): Promise<RegisterHostServices> {
+  let module: { default?: unknown };
+  try {
+    module = (await import(pathToFileURL(path).href)) as { default?: unknown };
+  } catch (error) {
+    throw failure(path, `cannot import it: ${error instanceof Error ? error.message : String(error)}`, error);
+  }
+  const register = module.default;
+  if (typeof register !== 'function')
+    throw failure(
+      path,
+      'its default export must be a function (container, { directory, signal }) that registers host services',
+    );
+  return register as RegisterHostServices;
+}
+
+/**
+ * Runs a `--services` module's default export on `container`, bounded by `timeoutMs` (its signal
+ * aborts then). A throw, a rejection or the timeout is `INVALID_ARGUMENT` naming the module.
+ */
+export async function runHostServices(
   path: string,
+  register: RegisterHostServices,
   container: DependencyContainer,
   context: Omit<HostServicesContext, 'signal'>,
   timeoutMs: number,
 ): Promise<void> {
-  const fail = (message: string, cause?: unknown): ReloadError =>
-    new ReloadError({
-      code: 'INVALID_ARGUMENT',
-      phase: 'stage',
-      message: `--services ${path}: ${message}`,
-      ...(cause === undefined ? {} : { cause }),
-    });
-  let module: { default?: unknown };
   try {
-    module = (await import(pathToFileURL(resolve(path)).href)) as { default?: unknown };
+    await withDeadline((signal) => register(container, { ...context, signal }), { timeoutMs });
   } catch (error) {
-    throw fail(`cannot import it: ${error instanceof Error ? error.message : String(error)}`, error);
-  }
-  const register = module.default;
-  if (typeof register !== 'function')
-    throw fail('its default export must be a function (container, { directory, signal }) that registers host services');
-  try {
-    await withDeadline((signal) => (register as RegisterHostServices)(container, { ...context, signal }), {
-      timeoutMs,
-    });
-  } catch (error) {
-    throw fail(
+    throw failure(
+      path,
       `registering the host services failed: ${error instanceof Error ? error.message : String(error)}`,
       error,
     );

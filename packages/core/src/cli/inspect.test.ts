@@ -1,20 +1,38 @@
-import { cp, readdir, stat, writeFile } from 'node:fs/promises';
+import { cp, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
-import { tempDir, writeTree } from '../loader/__tests__/artifactKit.js';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { removeRuntimeDirs, runtimeDir, tempDir, writeTree } from '../loader/__tests__/artifactKit.js';
 import { runCli } from './__tests__/runCli.js';
 
 const run = runCli;
 
-/** What plugin modules of these tests record when they run. */
+afterAll(removeRuntimeDirs);
+
+/** What plugin modules of these tests record when they run (in inspect's child process: in a file). */
 interface Marks {
   ran?: string[];
   urls?: string[];
   swapped?: boolean;
 }
-const marks = (): Marks => ((globalThis as { __inspectMarks?: Marks }).__inspectMarks ??= {});
-afterEach(() => void delete (globalThis as { __inspectMarks?: Marks }).__inspectMarks);
+let marksFile = '';
+beforeEach(async () => {
+  marksFile = join(await tempDir('marks'), 'marks.jsonl');
+});
+/** Appends `mark` (JS source of a JSON-able value) to the marks file: a statement for plugin code. */
+const markCode = (mark: string): string =>
+  `(await import('node:fs')).appendFileSync(${JSON.stringify(marksFile)}, JSON.stringify(${mark}) + '\\n');`;
+const marks = async (): Promise<Marks> => {
+  const text = await readFile(marksFile, 'utf8').catch(() => '');
+  const out: Marks = {};
+  for (const line of text.split('\n').filter(Boolean)) {
+    const mark = JSON.parse(line) as { ran?: string; url?: string; swapped?: boolean };
+    if (mark.ran !== undefined) (out.ran ??= []).push(mark.ran);
+    if (mark.url !== undefined) (out.urls ??= []).push(mark.url);
+    if (mark.swapped) out.swapped = true;
+  }
+  return out;
+};
 
 /** A plugin directory `demo` <version> with one background job; `register` is the body of register(r). */
 async function plugin(root: string, version: string, register = '', top = ''): Promise<string> {
@@ -22,8 +40,7 @@ async function plugin(root: string, version: string, register = '', top = ''): P
   await writeTree(dir, {
     'package.json': '{ "type": "module" }\n',
     'index.js':
-      `const m = (globalThis.__inspectMarks ??= {});\n` +
-      `(m.ran ??= []).push('${version}'); (m.urls ??= []).push(import.meta.url);\n${top}\n` +
+      `${markCode(`{ ran: '${version}', url: import.meta.url }`)}\n${top}\n` +
       `export default { name: 'demo', version: '${version}', async register(r) { ${register}; r.backgroundJob({ name: 'tick', intervalMs: 5, tick() {} }); } };\n`,
     'baton-plugin.json': JSON.stringify({
       name: 'demo',
@@ -49,7 +66,7 @@ describe('baton inspect', () => {
     const [v1, v2] = [await plugin(root, '1.0.0'), await plugin(root, '2.0.0')];
     const result = await run('inspect', v2, '--against', v1);
     expect(result).toMatchObject({ code: 2, err: expect.stringContaining('give --trust <public.pem>') });
-    expect(marks().ran).toBeUndefined();
+    expect((await marks()).ran).toBeUndefined();
   });
 
   it('refuses an unsigned artifact given --trust, before any of its code runs', async () => {
@@ -60,16 +77,16 @@ describe('baton inspect', () => {
     const v2 = await plugin(root, '2.0.0');
     const result = await run('inspect', v2, '--against', v1, '--trust', pub);
     expect(result).toMatchObject({ code: 1, err: expect.stringContaining('VERIFICATION_FAILED') });
-    expect(marks().ran).toBeUndefined();
+    expect((await marks()).ran).toBeUndefined();
   });
 
   it('imports the verified bytes from a private temporary copy: a file swapped after verification does not run', async () => {
     const root = await tempDir('inspect');
-    const runtime = await tempDir('inspect-runtime');
+    const runtime = await runtimeDir('inspect-runtime');
     const { key, pub } = await keys(root);
     const v2 = await plugin(root, '2.0.0');
     // v1's register() (which runs after both artifacts were verified) swaps v2's code on disk.
-    const swapped = `globalThis.__inspectMarks.swapped = true; export default { name: 'demo', version: '2.0.0', register() {} };`;
+    const swapped = `${markCode('{ swapped: true }')} export default { name: 'demo', version: '2.0.0', register() {} };`;
     const v1 = await plugin(
       root,
       '1.0.0',
@@ -79,9 +96,9 @@ describe('baton inspect', () => {
 
     const result = await run('inspect', v2, '--against', v1, '--trust', pub, '--runtime', runtime);
     expect(result).toMatchObject({ code: 0, out: expect.stringContaining('verdict: compatible') });
-    expect(marks().swapped).toBeUndefined();
-    expect(marks().ran).toEqual(['1.0.0', '2.0.0']);
-    for (const url of marks().urls!) {
+    expect((await marks()).swapped).toBeUndefined();
+    expect((await marks()).ran).toEqual(['1.0.0', '2.0.0']);
+    for (const url of (await marks()).urls!) {
       const path = fileURLToPath(url);
       expect(path.startsWith(join(runtime, '.baton-inspect-'))).toBe(true); // never the artifact directory
     }
@@ -90,18 +107,18 @@ describe('baton inspect', () => {
 
   it('--unsigned inspects directories that are not signed yet, still from a private copy', async () => {
     const root = await tempDir('inspect');
-    const runtime = await tempDir('inspect-runtime');
+    const runtime = await runtimeDir('inspect-runtime');
     const [v1, v2] = [await plugin(root, '1.0.0'), await plugin(root, '2.0.0')];
     const result = await run('inspect', v2, '--against', v1, '--unsigned', '--runtime', runtime);
     expect(result).toMatchObject({ code: 0, out: expect.stringContaining('NOT VERIFIED (--unsigned)') });
     expect(result.out).toContain('verdict: compatible');
-    expect(fileURLToPath(marks().urls![0]!).startsWith(runtime)).toBe(true);
+    expect(fileURLToPath((await marks()).urls![0]!).startsWith(runtime)).toBe(true);
     expect(await leftovers(runtime)).toEqual([]);
   });
 
   it('bounds register() by --timeout', { timeout: 15_000 }, async () => {
     const root = await tempDir('inspect');
-    const runtime = await tempDir('inspect-runtime');
+    const runtime = await runtimeDir('inspect-runtime');
     const [v1, v2] = [await plugin(root, '1.0.0'), await plugin(root, '2.0.0', 'await new Promise(() => {})')];
     const result = await run('inspect', v2, '--against', v1, '--unsigned', '--timeout', '100', '--runtime', runtime);
     expect(result).toMatchObject({

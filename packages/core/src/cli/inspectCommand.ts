@@ -1,21 +1,16 @@
-import 'reflect-metadata';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { container as rootContainer } from 'tsyringe';
-import { ReloadDispatcher } from '../dispatch/reloadDispatcher.js';
-import type { RegistrationSet } from '../dispatch/registrationSet.js';
-import { ReloadError, isReloadError } from '../errors/reloadError.js';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ReloadError } from '../errors/reloadError.js';
 import { snapshotArtifact } from '../loader/artifactSnapshot.js';
-import { collectRegistrations } from '../loader/collectRegistrations.js';
 import { fsCall } from '../loader/fsErrors.js';
-import { importVerifiedPlugin } from '../loader/loadPluginVersion.js';
+import { isAlive } from '../loader/runtimeLeftovers.js';
 import { verifyPluginDirectory } from '../loader/verifyDirectory.js';
 import type { VerifiedPlugin } from '../loader/verifyDirectory.js';
 import type { Print } from './cliCommands.js';
-import { registerHostServices } from './hostServices.js';
+import { runInspectChild } from './inspectProcess.js';
 import { loadTrustedKey } from './keyFiles.js';
 
-/** Options of {@link inspect}. */
+/** Options of {@link inspect}. Paths are absolute. */
 export interface InspectOptions {
   /** The artifact of the version to compare against (the one that serves now). */
   readonly against?: string | undefined;
@@ -23,20 +18,29 @@ export interface InspectOptions {
   readonly trust: readonly string[];
   /** Skip verification: read the directories as they are (code you trust, before signing). */
   readonly unsigned: boolean;
-  /** A module whose default export registers host services on the container (see `registerHostServices`). */
+  /** A module whose default export registers host services on the container (see `runHostServices`). */
   readonly services?: string | undefined;
-  /** Milliseconds each `register()` (and the services module) may take. */
+  /** Milliseconds each step that runs plugin code (or the services module) may take. */
   readonly timeoutMs: number;
-  /** Where the private temporary runtime directory is made (default: the current directory). */
-  readonly runtimeParent?: string | undefined;
+  /** Where the private temporary runtime directory is made. */
+  readonly runtimeParent: string;
 }
+
+/** The signals that stop an inspection cleanly (the child killed, the runtime directory removed). */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+
+/** A temporary runtime directory of `baton inspect`, named after the process that made it. */
+const TEMP_NAME = /^\.baton-inspect-(\d+)-[A-Za-z0-9]{6}$/;
 
 /**
  * `baton inspect <dir> [--against <dir>]`: the manifest's surfaces and, with `--against`, the compat
  * verdict of every surface from that version to this one. Both artifacts are verified first (unless
- * `unsigned`); the verdict needs their code, which is imported from a copy of the verified bytes in
- * a private temporary runtime directory (removed afterwards), never from the artifact directories.
- * Host services come from the `services` module; `register()` is bounded by `timeoutMs`.
+ * `unsigned`), in this process, before any of their code runs. The verdict needs their code: it runs
+ * in a child process ({@link runInspectChild}) that imports a copy of the verified bytes from a
+ * private temporary runtime directory, and that is killed when a step exceeds `timeoutMs`, when it
+ * misbehaves, or on SIGINT/SIGTERM (then this rejects with `ABORTED`, `details.signal` naming the
+ * signal). The directory is removed afterwards in every case; ones left by a process that was killed
+ * outright (SIGKILL) are removed by the next inspect in the same place.
  */
 export async function inspect(directory: string, options: InspectOptions, print: Print): Promise<boolean> {
   const keys = await Promise.all(options.trust.map(loadTrustedKey));
@@ -55,58 +59,56 @@ export async function inspect(directory: string, options: InspectOptions, print:
   for (const s of manifest.surfaces) print(`  ${s.kind.padEnd(18)} ${s.key}`);
   if (options.against === undefined) return true;
   const previous = await read(options.against);
-  const parent = resolve(options.runtimeParent ?? '.');
-  const runtime = await fsCall({ doing: 'creating a temporary runtime directory in', path: parent }, () =>
-    mkdtemp(join(parent, '.baton-inspect-')),
-  );
-  try {
-    const services = rootContainer.createChildContainer();
-    if (options.services !== undefined) {
-      const scratch = join(runtime, 'services');
-      await fsCall({ doing: 'creating', path: scratch }, () => mkdir(scratch, { mode: 0o700 }));
-      await registerHostServices(options.services, services, { directory: scratch }, options.timeoutMs);
-    }
-    // Both copies are installed before any plugin code runs: nothing either runs can change the other.
-    const plugins = join(runtime, 'plugins');
-    const [oldLoaded, newLoaded] = [
-      await importVerifiedPlugin(previous, plugins),
-      await importVerifiedPlugin(next, plugins),
-    ];
-    const collect = (definition: typeof oldLoaded.definition): Promise<RegistrationSet> =>
-      collectRegistrations(definition, [], { container: services, timeoutMs: options.timeoutMs }).catch(
-        (error: unknown) => {
-          throw explainMissingService(error, options.services);
-        },
+
+  const interrupt = new AbortController();
+  const stops = STOP_SIGNALS.map((name) => {
+    const stop = (): void =>
+      interrupt.abort(
+        new ReloadError({
+          code: 'ABORTED',
+          phase: 'stage',
+          message: `inspect was interrupted by ${name}: its plugin process was stopped and its temporary runtime directory removed`,
+          details: { signal: name },
+        }),
       );
-    const report = await new ReloadDispatcher(
-      await collect(oldLoaded.definition),
-      await collect(newLoaded.definition),
-    ).inspectCompat();
-    print(`compat ${previous.manifest.version} → ${manifest.version}:`);
-    for (const line of report.toLines()) print(`  ${line}`);
-    print(
-      report.compatible
-        ? 'verdict: compatible (a reload can proceed)'
-        : `verdict: INCOMPATIBLE (${report.incompatible.length} surface(s) block a reload)`,
+    process.on(name, stop);
+    return () => process.off(name, stop);
+  });
+  let outcome;
+  try {
+    await sweepLeftovers(options.runtimeParent);
+    const runtime = await fsCall(
+      { doing: 'creating a temporary runtime directory in', path: options.runtimeParent },
+      () => mkdtemp(join(options.runtimeParent, `.baton-inspect-${process.pid}-`)),
     );
-    return report.compatible;
+    try {
+      outcome = await runInspectChild(
+        { previous, next, services: options.services, timeoutMs: options.timeoutMs, runtime },
+        interrupt.signal,
+      );
+    } finally {
+      await rm(runtime, { recursive: true, force: true }).catch(() => undefined);
+    }
   } finally {
-    await rm(runtime, { recursive: true, force: true }).catch(() => undefined);
+    for (const off of stops) off();
   }
+  if (interrupt.signal.aborted) throw interrupt.signal.reason;
+  print(`compat ${previous.manifest.version} → ${manifest.version}:`);
+  for (const line of outcome.lines) print(`  ${line}`);
+  print(
+    outcome.incompatible === 0
+      ? 'verdict: compatible (a reload can proceed)'
+      : `verdict: INCOMPATIBLE (${outcome.incompatible} surface(s) block a reload)`,
+  );
+  return outcome.incompatible === 0;
 }
 
-/** Adds how to supply a host service to tsyringe's "unregistered dependency token" error. */
-function explainMissingService(error: unknown, services: string | undefined): unknown {
-  const text = error instanceof Error ? `${error.message} ${String((error.cause as Error | undefined)?.message)}` : '';
-  const token = /unregistered dependency token: "?([^"\n]+)"?/.exec(text)?.[1];
-  if (token === undefined || !isReloadError(error)) return error;
-  return new ReloadError({
-    code: error.code,
-    phase: 'stage',
-    ...(error.plugin === undefined ? {} : { plugin: error.plugin }),
-    message: `${error.message}. The plugin resolves the host service '${token}', which ${
-      services === undefined ? 'no --services module registers' : `${services} does not register`
-    }: pass --services <module> whose default export registers it (see baton --help)`,
-    cause: error.cause ?? error,
-  });
+/** Removes temporary runtime directories in `parent` left by inspect processes that no longer run. */
+async function sweepLeftovers(parent: string): Promise<void> {
+  const names = await readdir(parent).catch(() => [] as string[]);
+  for (const name of names) {
+    const match = TEMP_NAME.exec(name);
+    if (match && !isAlive(Number(match[1])))
+      await rm(join(parent, name), { recursive: true, force: true }).catch(() => undefined);
+  }
 }

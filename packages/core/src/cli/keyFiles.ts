@@ -1,4 +1,6 @@
-import { lstat, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import type { Stats } from 'node:fs';
+import { lstat, mkdir, open, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ReloadError, isReloadError } from '../errors/reloadError.js';
 import { errnoOf, fsCall, fsError } from '../loader/fsErrors.js';
@@ -6,39 +8,56 @@ import { generateSigningKey, signingKey, trustedKey } from '../loader/signing.js
 import type { SigningKeyPair, TrustedKey } from '../loader/signing.js';
 
 /** Key files are a few hundred bytes; anything much larger is the wrong file. */
-const MAX_KEY_BYTES = 64 * 1024;
+export const MAX_KEY_BYTES = 64 * 1024;
 
 /**
- * Reads a PEM key file named on the command line (`--key`, `--trust`). A missing file, a directory
- * or an unreadable file is a `ReloadError` naming the option and the path.
+ * Reads a PEM key file named on the command line (`--key`, `--trust`). The name may be a symbolic
+ * link (secret stores mount keys that way), but what it opens must be a regular file: the file is
+ * opened without blocking (a FIFO cannot hang the command), checked through the open handle (a
+ * device such as /dev/zero, a directory or a socket is refused), its size is checked before
+ * anything is read, and at most {@link MAX_KEY_BYTES} + 1 bytes are ever read. Every refusal is a
+ * `ReloadError` (`INVALID_ARGUMENT`) naming the option and the path.
  */
 export async function readKeyFile(path: string, option: '--key' | '--trust'): Promise<string> {
-  const stats = await lstat(path).catch((error: unknown) => {
-    throw errnoOf(error) === 'ENOENT'
-      ? new ReloadError({
-          code: 'INVALID_ARGUMENT',
-          phase: 'verify',
-          message: `${option} ${path}: no such file`,
-          cause: error,
-        })
-      : fsError(error, { doing: `reading the ${option} key`, path, phase: 'verify' });
-  });
-  if (!stats.isFile() && !stats.isSymbolicLink())
-    throw new ReloadError({
+  const refuse = (message: string, cause?: unknown): ReloadError =>
+    new ReloadError({
       code: 'INVALID_ARGUMENT',
       phase: 'verify',
-      message: `${option} ${path} is not a file (give the PEM key file itself)`,
+      message: `${option} ${path}${message}`,
+      ...(cause === undefined ? {} : { cause }),
     });
-  const text = await fsCall({ doing: `reading the ${option} key`, path, phase: 'verify' }, () =>
-    readFile(path, 'utf8'),
-  );
-  if (text.length > MAX_KEY_BYTES)
-    throw new ReloadError({
-      code: 'INVALID_ARGUMENT',
-      phase: 'verify',
-      message: `${option} ${path} is ${text.length} bytes: not a PEM key file`,
-    });
-  return text;
+  const context = { doing: `reading the ${option} key`, path, phase: 'verify' } as const;
+  let handle;
+  try {
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (error) {
+    if (errnoOf(error) === 'ENOENT') throw refuse(': no such file', error);
+    throw fsError(error, context);
+  }
+  try {
+    const stats = await fsCall(context, () => handle.stat());
+    if (!stats.isFile()) throw refuse(` is not a file but ${fileType(stats)} (give the PEM key file itself)`);
+    if (stats.size > MAX_KEY_BYTES) throw refuse(` is ${stats.size} bytes: not a PEM key file`);
+    const buffer = Buffer.alloc(MAX_KEY_BYTES + 1);
+    let length = 0;
+    for (;;) {
+      const { bytesRead } = await fsCall(context, () => handle.read(buffer, length, buffer.length - length, null));
+      if (bytesRead === 0) break;
+      length += bytesRead;
+      if (length > MAX_KEY_BYTES) throw refuse(` is over ${MAX_KEY_BYTES} bytes: not a PEM key file`);
+    }
+    return buffer.toString('utf8', 0, length);
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
+}
+
+function fileType(stats: Stats): string {
+  if (stats.isDirectory()) return 'a directory';
+  if (stats.isFIFO()) return 'a FIFO';
+  if (stats.isCharacterDevice() || stats.isBlockDevice()) return 'a device';
+  if (stats.isSocket()) return 'a socket';
+  return 'not a regular file';
 }
 
 /**

@@ -36,7 +36,8 @@ export async function sweepLeftovers(parent: string): Promise<void> {
   }
 }
 
-function isAlive(pid: number): boolean {
+/** Whether the process `pid` runs (as any user). */
+export function isAlive(pid: number): boolean {
   if (pid === process.pid) return true;
   try {
     process.kill(pid, 0);
