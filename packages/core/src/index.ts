@@ -145,6 +145,8 @@ export type { FileReloadJournalOptions, JournalState, ReloadJournal } from './du
 export { errnoCode, ioFailed, withIo } from './durable/ioError.js';
 export type { IoErrorContext } from './durable/ioError.js';
 export { removeStaleTempFiles, tempFileFor } from './durable/tempFiles.js';
+export { openRegularFile, openRegularFileIfExists } from './durable/regularFile.js';
+export type { OpenedRegularFile, OpenRegularFileOptions } from './durable/regularFile.js';
 
 // Plugin artifacts: manifest, ed25519 signatures, verification, runtime install, loading
 export { MANIFEST_FILE, SIGNATURE_FILE, parseManifest, serializeManifest } from './loader/manifest.js';

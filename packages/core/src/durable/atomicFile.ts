@@ -1,9 +1,19 @@
+import { constants } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { ReloadError } from '../errors/reloadError.js';
-import { errnoCode, ioFailed } from './ioError.js';
+import {
+  checkBytesArg,
+  checkErrorContextArg,
+  checkIntegerOption,
+  checkOptionsArg,
+  checkPathArg,
+  checkStringArg,
+} from './durableArgs.js';
+import { ioFailed } from './ioError.js';
 import type { IoErrorContext } from './ioError.js';
+import { openRegularFileIfExists } from './regularFile.js';
 import { tempFileFor } from './tempFiles.js';
 
 /** Options of {@link writeFileAtomic}. */
@@ -21,9 +31,25 @@ export interface AtomicWriteOptions {
  *
  * A failing step (`ENOSPC`, `EACCES`, `EISDIR`, …) rejects with `IO_FAILED` naming the step, `path`
  * and the system error (the `cause`); the temp file is removed and `path` keeps its old content.
- * A temp file left by a killed process is removed by `removeStaleTempFiles`.
+ * A temp file left by a killed process is removed by `removeStaleTempFiles`. A wrong-typed argument
+ * or an unknown option is `INVALID_ARGUMENT`.
  */
 export async function writeFileAtomic(path: string, data: Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
+  checkWriteArgs('writeFileAtomic', path, data, options);
+  await writeAtomic(path, data, options);
+}
+
+const WRITE_OPTIONS = ['mode', 'errorContext'] as const;
+
+function checkWriteArgs(name: string, path: unknown, data: unknown, options: unknown): void {
+  checkPathArg(`${name}: path`, path);
+  checkBytesArg(`${name}: data`, data);
+  const { mode, errorContext } = checkOptionsArg<AtomicWriteOptions>(`${name} options`, options, WRITE_OPTIONS);
+  checkIntegerOption(`${name}: mode`, mode, 0, 0o7777);
+  checkErrorContextArg(`${name}: errorContext`, errorContext);
+}
+
+async function writeAtomic(path: string, data: Uint8Array, options: AtomicWriteOptions): Promise<void> {
   const context = options.errorContext ?? {};
   const { temp, done } = tempFileFor(path);
   const fail = (step: string, error: unknown): ReloadError =>
@@ -56,11 +82,13 @@ export async function writeFileAtomic(path: string, data: Uint8Array, options: A
   await syncDirectory(dirname(path));
 }
 
-/** fsyncs a directory so renames and creations inside it survive a crash (no-op where unsupported). */
+/** fsyncs a directory so renames and creations inside it survive a crash (no-op where unsupported or not a directory). */
 export async function syncDirectory(dir: string): Promise<void> {
+  checkPathArg('syncDirectory: dir', dir);
   let handle;
   try {
-    handle = await open(dir, 'r');
+    // Never blocks (a FIFO planted there) and opens nothing but a directory.
+    handle = await open(dir, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_DIRECTORY ?? 0));
     await handle.sync();
   } catch {
     // Some platforms cannot fsync a directory; the rename is then as durable as the OS makes it.
@@ -78,6 +106,13 @@ const FRAME_HEADER = 16;
  * reserved), so torn or corrupt files are detected.
  */
 export function frameChecked(payload: Uint8Array): Uint8Array {
+  checkBytesArg('frameChecked: payload', payload);
+  if (payload.byteLength > 0xffff_ffff)
+    throw new ReloadError({
+      code: 'INVALID_ARGUMENT',
+      phase: 'call',
+      message: `frameChecked: a payload of ${payload.byteLength} bytes exceeds the 4 GiB a frame can hold`,
+    });
   const out = new Uint8Array(FRAME_HEADER + payload.byteLength);
   const view = new DataView(out.buffer);
   view.setUint32(0, FRAME_MAGIC, true);
@@ -87,8 +122,13 @@ export function frameChecked(payload: Uint8Array): Uint8Array {
   return out;
 }
 
-/** Reads a frame made by {@link frameChecked}; throws `CORRUPT_INPUT` saying what is wrong. */
+/**
+ * Reads a frame made by {@link frameChecked}; throws `CORRUPT_INPUT` saying what is wrong, and
+ * `INVALID_ARGUMENT` when `bytes` is not a `Uint8Array`.
+ */
 export function unframeChecked(bytes: Uint8Array, what = 'framed data'): Uint8Array {
+  checkBytesArg('unframeChecked: bytes', bytes);
+  checkStringArg('unframeChecked: what', what);
   const corrupt = (reason: string): ReloadError =>
     new ReloadError({ code: 'CORRUPT_INPUT', phase: 'decode', message: `${what}: ${reason}` });
   if (bytes.byteLength < FRAME_HEADER) throw corrupt(`${bytes.byteLength} bytes is shorter than a frame header`);
@@ -105,8 +145,11 @@ export function unframeChecked(bytes: Uint8Array, what = 'framed data'): Uint8Ar
 
 /** Writes `payload` atomically with a checksum frame (see {@link readChecked}). */
 export async function writeChecked(path: string, payload: Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
-  await writeFileAtomic(path, frameChecked(payload), options);
+  checkWriteArgs('writeChecked', path, payload, options);
+  await writeAtomic(path, frameChecked(payload), options);
 }
+
+const READ_OPTIONS = ['maxBytes', 'errorContext'] as const;
 
 /** Options of {@link readChecked}. */
 export interface ReadCheckedOptions {
@@ -119,12 +162,20 @@ export interface ReadCheckedOptions {
 /**
  * Reads a file written by {@link writeChecked}. Resolves `undefined` when it does not exist; rejects
  * with `CORRUPT_INPUT` when it is too large, torn or corrupt, and with `IO_FAILED` (naming the path,
- * the system error as `cause`) when it cannot be read (`EISDIR`, `EACCES`, …). At most
- * `maxBytes` plus the frame header are read, even if the file grows while it is read.
+ * the system error as `cause`) when it cannot be read (`EISDIR`, `EACCES`, …) or is not a regular
+ * file: it is opened without blocking and without following a symbolic link, and a FIFO, socket,
+ * device or link planted at `path` is refused before anything is read (see `openRegularFile`). At
+ * most `maxBytes` plus the frame header are read, even if the file grows while it is read.
  */
 export async function readChecked(path: string, options: ReadCheckedOptions = {}): Promise<Uint8Array | undefined> {
-  const maxBytes = options.maxBytes ?? 256 * 1024 * 1024;
-  const context: IoErrorContext = { phase: 'decode', ...options.errorContext };
+  checkPathArg('readChecked: path', path);
+  const checked = checkOptionsArg<ReadCheckedOptions>('readChecked options', options, READ_OPTIONS);
+  checkIntegerOption('readChecked: maxBytes', checked.maxBytes, 0);
+  const maxBytes = checked.maxBytes ?? 256 * 1024 * 1024;
+  const context: IoErrorContext = {
+    phase: 'decode',
+    ...checkErrorContextArg('readChecked: errorContext', checked.errorContext),
+  };
   const tooLarge = (size: number | string): ReloadError =>
     new ReloadError({
       code: 'CORRUPT_INPUT',
@@ -133,18 +184,13 @@ export async function readChecked(path: string, options: ReadCheckedOptions = {}
       ...(context.key === undefined ? {} : { key: context.key }),
       message: `${path}: ${size} bytes exceeds the limit of ${maxBytes}`,
     });
-  let handle;
-  try {
-    handle = await open(path, 'r');
-  } catch (error) {
-    if (errnoCode(error) === 'ENOENT') return undefined;
-    throw ioFailed('open', path, error, context);
-  }
+  const opened = await openRegularFileIfExists(path, { errorContext: context });
+  if (opened === undefined) return undefined;
+  const { handle, size } = opened;
   try {
     const limit = maxBytes + FRAME_HEADER;
     let bytes: Uint8Array;
     try {
-      const { size } = await handle.stat();
       if (!Number.isSafeInteger(size) || size > limit) throw tooLarge(size);
       // One byte more than the limit: a file that grew since stat is still refused, never read whole.
       bytes = new Uint8Array(Math.min(size, limit) + 1);

@@ -1,5 +1,6 @@
 import { ReloadError } from '../errors/reloadError.js';
 import type { ReloadPhase } from '../errors/codes.js';
+import { checkErrorContextArg, checkFunctionArg, checkStringArg } from './durableArgs.js';
 
 /** Where a file-system failure is reported: the phase, and the surface kind/key when one applies. */
 export interface IoErrorContext {
@@ -22,8 +23,12 @@ export function errnoCode(error: unknown): string | undefined {
  * An `IO_FAILED` error for a file-system operation that failed: the message names the operation,
  * the path and the system error code, `cause` holds the original error and `details` the path and
  * code. A `ReloadError` passed as `cause` is returned unchanged (it already says what failed).
+ * `operation` and `path` must be strings and `context` an {@link IoErrorContext} (else `INVALID_ARGUMENT`).
  */
 export function ioFailed(operation: string, path: string, cause: unknown, context: IoErrorContext = {}): ReloadError {
+  checkStringArg('ioFailed: operation', operation);
+  checkStringArg('ioFailed: path', path);
+  checkErrorContextArg('ioFailed: context', context);
   if (cause instanceof ReloadError) return cause;
   const errno = errnoCode(cause);
   const reason = cause instanceof Error ? cause.message : String(cause);
@@ -40,7 +45,7 @@ export function ioFailed(operation: string, path: string, cause: unknown, contex
 
 /**
  * Runs a file-system operation and turns any failure into {@link ioFailed} (a `ReloadError` it
- * throws passes through unchanged).
+ * throws passes through unchanged). `io` must be a function (else `INVALID_ARGUMENT`).
  */
 export async function withIo<T>(
   operation: string,
@@ -48,6 +53,10 @@ export async function withIo<T>(
   io: () => Promise<T>,
   context: IoErrorContext = {},
 ): Promise<T> {
+  checkStringArg('withIo: operation', operation);
+  checkStringArg('withIo: path', path);
+  checkFunctionArg('withIo: io', io);
+  checkErrorContextArg('withIo: context', context);
   try {
     return await io();
   } catch (error) {

@@ -1,5 +1,6 @@
 import { ReloadError } from '../errors/reloadError.js';
 import type { MaybePromise } from '../util/maybePromise.js';
+import { checkFunctionArg, checkOptionsArg, checkPathArg } from './durableArgs.js';
 import { SnapshotSlots } from './snapshotSlots.js';
 import type { DamagedSlot } from './snapshotSlots.js';
 
@@ -37,9 +38,13 @@ export interface FileReloadJournalOptions {
 /**
  * A {@link ReloadJournal} in two checksummed, atomically replaced snapshot slots in `directory`: a
  * torn or corrupt write falls back to the previous record (reported through `onDamaged`). A file
- * the journal cannot read or write is `IO_FAILED` naming the path.
+ * the journal cannot read or write is `IO_FAILED` naming the path. A wrong-typed argument, an
+ * unknown option or a `write` of something other than a {@link JournalState} is `INVALID_ARGUMENT`.
  */
 export function fileReloadJournal(directory: string, options: FileReloadJournalOptions = {}): ReloadJournal {
+  checkPathArg('fileReloadJournal: directory', directory);
+  options = checkOptionsArg<FileReloadJournalOptions>('fileReloadJournal options', options, ['onDamaged']);
+  if (options.onDamaged !== undefined) checkFunctionArg('fileReloadJournal: onDamaged', options.onDamaged);
   const slots = new SnapshotSlots(directory, 'reload-journal', { maxBytes: 1024 * 1024 });
   return {
     async read() {
@@ -57,25 +62,38 @@ export function fileReloadJournal(directory: string, options: FileReloadJournalO
           cause: error,
         });
       }
-      const d = doc as Partial<JournalState> | null;
-      const plugins = d?.plugins;
-      const sequence = d?.sequence;
-      if (
-        !Number.isSafeInteger(sequence) ||
-        typeof plugins !== 'object' ||
-        plugins === null ||
-        Object.values(plugins).some((v) => typeof v !== 'string')
-      ) {
+      if (!isJournalState(doc)) {
         throw new ReloadError({
           code: 'CORRUPT_INPUT',
           phase: 'decode',
           message: `reload journal in ${directory} has an unexpected shape`,
         });
       }
-      return { plugins: Object.fromEntries(Object.entries(plugins)), sequence: sequence as number };
+      return { plugins: Object.fromEntries(Object.entries(doc.plugins)), sequence: doc.sequence };
     },
     async write(state) {
+      if (!isJournalState(state))
+        throw new ReloadError({
+          code: 'INVALID_ARGUMENT',
+          phase: 'call',
+          message: `reload journal in ${directory}: write takes { plugins: { name: version }, sequence: whole number }`,
+        });
       await slots.write(new TextEncoder().encode(JSON.stringify(state)));
     },
   };
+}
+
+/** True when `value` has the shape of a {@link JournalState}. */
+function isJournalState(value: unknown): value is JournalState {
+  const d = value as Partial<JournalState> | null;
+  const plugins = d?.plugins;
+  return (
+    typeof d === 'object' &&
+    d !== null &&
+    Number.isSafeInteger(d.sequence) &&
+    typeof plugins === 'object' &&
+    plugins !== null &&
+    !Array.isArray(plugins) &&
+    Object.values(plugins).every((v) => typeof v === 'string')
+  );
 }

@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ReloadError } from '../errors/reloadError.js';
 import { readChecked, writeChecked } from './atomicFile.js';
+import { checkBytesArg, checkIntegerOption, checkOptionsArg, checkPathArg, checkStringArg } from './durableArgs.js';
 import { withIo } from './ioError.js';
 import { removeStaleTempFiles } from './tempFiles.js';
 
@@ -53,21 +54,34 @@ interface Found {
  *
  * Generations are unsigned 64-bit on disk; one above 2^53 - 1 (no writer gets there) or 0 marks
  * the slot damaged, so a crafted huge generation cannot hide later writes. File-system failures
- * are `IO_FAILED` (never a fallback); stale temp files of killed writes are removed on first use.
+ * are `IO_FAILED` (never a fallback), and so is a slot path holding anything but a regular file (a
+ * FIFO, a device, a symbolic link: never opened in a way that blocks, see `readChecked`); stale
+ * temp files of killed writes are removed on first use.
  */
 export class SnapshotSlots {
   /** The newest good snapshot's slot and generation (undefined until read or written). */
   #newest: { readonly slot: Slot | undefined; readonly generation: number } | undefined;
   #cleaned = false;
 
+  readonly #options: SnapshotSlotsOptions;
+
+  /**
+   * Slots `<directory>/<name>.a` and `.b`. A `name` other than letters, digits, `.`, `_` and `-`, a
+   * wrong-typed argument or an unknown option is `INVALID_ARGUMENT`.
+   */
   constructor(
     readonly directory: string,
     readonly name: string,
-    private readonly options: SnapshotSlotsOptions = {},
+    options: SnapshotSlotsOptions = {},
   ) {
+    checkPathArg('SnapshotSlots: directory', directory);
+    checkStringArg('SnapshotSlots: name', name);
+    this.#options = checkOptionsArg<SnapshotSlotsOptions>('SnapshotSlots options', options, ['maxBytes']);
+    checkIntegerOption('SnapshotSlots: maxBytes', this.#options.maxBytes, 0);
     if (!/^[A-Za-z0-9._-]+$/.test(name))
       throw new ReloadError({
         code: 'INVALID_ARGUMENT',
+        phase: 'call',
         message: `snapshot name '${name}' may use letters, digits, '.', '_' and '-' only`,
       });
   }
@@ -117,6 +131,7 @@ export class SnapshotSlots {
    * generation. `IO_FAILED` when the file system refuses the write (the previous snapshot stays).
    */
   async write(payload: Uint8Array): Promise<number> {
+    checkBytesArg(`snapshot '${this.name}': write payload`, payload);
     if (this.#newest === undefined) {
       try {
         await this.read();
@@ -141,7 +156,7 @@ export class SnapshotSlots {
 
   async #readSlot(slot: Slot): Promise<Found | undefined> {
     const path = this.#path(slot);
-    const { maxBytes } = this.options;
+    const { maxBytes } = this.#options;
     const framed = await readChecked(path, maxBytes === undefined ? {} : { maxBytes: maxBytes + GENERATION_BYTES });
     if (framed === undefined) return undefined;
     if (framed.byteLength < GENERATION_BYTES) throw this.#corrupt(`${path}: no generation`);

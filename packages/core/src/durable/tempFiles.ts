@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readdir, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { checkErrorContextArg, checkPathArg } from './durableArgs.js';
 import { errnoCode, ioFailed, withIo } from './ioError.js';
 import type { IoErrorContext } from './ioError.js';
 
@@ -25,6 +26,7 @@ function inFlight(): Set<string> {
  * this process until `done` is called, so {@link removeStaleTempFiles} leaves it alone meanwhile.
  */
 export function tempFileFor(path: string): { readonly temp: string; readonly done: () => void } {
+  checkPathArg('tempFileFor: path', path);
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   inFlight().add(temp);
   return { temp, done: () => void inFlight().delete(temp) };
@@ -53,6 +55,8 @@ function processRuns(pid: number): boolean {
  * host writes the same file.
  */
 export async function removeStaleTempFiles(path: string, context: IoErrorContext = {}): Promise<string[]> {
+  checkPathArg('removeStaleTempFiles: path', path);
+  checkErrorContextArg('removeStaleTempFiles: context', context);
   const dir = dirname(path);
   const pattern = new RegExp(`^\\.${escapeRegExp(basename(path))}\\.(\\d{1,10})\\.[0-9a-f]{12}\\.tmp$`);
   let names: string[];
