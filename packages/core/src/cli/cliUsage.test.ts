@@ -33,6 +33,8 @@ describe('usage errors (exit 2)', () => {
       [['verify', plugin, '--trust', pub, '--timeout', '5'], '--timeout is not an option of verify'],
       [['keygen', '--trust', pub, '--key', key], '--key, --trust are not options of keygen'],
       [['verify', plugin, '--trust', pub, '--unsigned'], '--unsigned is not an option of verify'],
+      [['keygen', '--out', ''], 'an empty path was given'],
+      [['verify', '', '--trust', pub], 'an empty path was given'],
     ] as const) {
       const result = await runCli(...argv);
       expect(result.code, argv.join(' ')).toBe(2);

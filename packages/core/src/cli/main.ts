@@ -93,7 +93,10 @@ export async function main(
     return command === undefined && !values.help ? 2 : 0;
   }
   const base = userDirectory(env);
-  const path = (value: string): string => resolve(base, value);
+  const path = (value: string): string => {
+    if (value === '') throw usage('an empty path was given (for the current directory, write .)');
+    return resolve(base, value);
+  };
   try {
     if (!Object.hasOwn(COMMANDS, command)) throw usage(`unknown command '${command}'`);
     checkShape(command as Command, rest, values);
