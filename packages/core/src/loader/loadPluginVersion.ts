@@ -16,11 +16,13 @@ export interface LoadPluginVersionOptions {
   /** Keys whose signatures are accepted. */
   readonly trustedKeys: readonly TrustedKey[];
   /**
-   * Where verified artifacts are copied and imported from (made 0700). Put it where Node's module
-   * resolution finds the host's shared packages (e.g. `<project>/.baton/runtime`), so a plugin shares
-   * `@baton/core` and `apache-arrow` with its host. It must belong to this user and not be writable
-   * by its group or others, and hold no `node_modules` or `package.json` (else `UNSAFE_PATH`); a
-   * copy found in it is re-checked byte for byte before every import and replaced if it differs.
+   * Where verified artifacts are copied and imported from (created 0700 if missing). Put it where
+   * Node's module resolution finds the host's shared packages (e.g. `<project>/.baton/runtime`), so a
+   * plugin shares `@baton/core` and `apache-arrow` with its host. Every directory on its path, and
+   * every symbolic link followed, must belong to root or this user, and no directory on it may be
+   * writable by its group or others (so not under `/tmp`); it may hold no `node_modules` or
+   * `package.json` (else `UNSAFE_PATH`). A copy found in it is re-checked byte for byte before every
+   * import and replaced if it differs.
    */
   readonly runtimeDirectory: string;
 }
