@@ -174,4 +174,17 @@ describe('or-set merge of an element held by many replicas', () => {
     live.merge(removed);
     expect(live.value()).toStrictEqual(['x']);
   });
+
+  it('clones a merged state of 200 000 replicas (spreading them into push() overflowed the stack)', () => {
+    const live = orSet.empty();
+    live.apply({ replica: 'local', add: 'x' });
+    live.merge(orSet.fromPersisted(oneElementOfEveryReplica(200_000, 1)));
+    const copy = live.clone();
+    expect(copy.equals(live)).toBe(true);
+    copy.apply({ replica: 'local', add: 'y' });
+    expect([live.value(), copy.value()]).toStrictEqual([
+      [0, 'x'],
+      [0, 'x', 'y'],
+    ]);
+  });
 });

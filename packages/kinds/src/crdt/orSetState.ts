@@ -45,7 +45,8 @@ export type OrSetOp =
  */
 export class OrSetState implements CrdtState<OrSetOp, CrdtPrimitive[]> {
   readonly #replicas: string[];
-  readonly #index = new Map<string, number>();
+  /** Replica id → index in `#replicas`; built on first use (a state only read and merged never needs it). */
+  #index: Map<string, number> | undefined;
   readonly #context: number[];
   /** The element index; `undefined` while only the packed form exists (its replica order is then ours). */
   #entries: ElementMap<OrSetEntry> | undefined;
@@ -67,7 +68,6 @@ export class OrSetState implements CrdtState<OrSetOp, CrdtPrimitive[]> {
     this.#context = packed === undefined ? [] : packed.context.slice();
     this.#packed = packed;
     this.#entries = packed === undefined ? new ElementMap() : undefined;
-    for (const [i, id] of this.#replicas.entries()) this.#index.set(id, i);
   }
 
   /** The number of elements. */
@@ -189,9 +189,11 @@ export class OrSetState implements CrdtState<OrSetOp, CrdtPrimitive[]> {
   clone(): OrSetState {
     const copy = new OrSetState(this.#entries === undefined ? this.#packed : undefined);
     if (this.#entries === undefined) return copy;
-    copy.#replicas.push(...this.#replicas);
-    copy.#context.push(...this.#context);
-    for (const [i, id] of this.#replicas.entries()) copy.#index.set(id, i);
+    // Element by element: spreading a large array into push() overflows the stack.
+    for (const [i, id] of this.#replicas.entries()) {
+      copy.#replicas.push(id);
+      copy.#context.push(this.#context[i]!);
+    }
     for (const entry of this.#entries.values())
       copy.#entries!.set(entry.element, { element: entry.element, dots: entry.dots.slice() });
     [copy.#packed, copy.#bytes] = [this.#packed, this.#bytes];
@@ -246,11 +248,16 @@ export class OrSetState implements CrdtState<OrSetOp, CrdtPrimitive[]> {
   }
 
   #intern(id: string): number {
-    let r = this.#index.get(id);
+    let index = this.#index;
+    if (index === undefined) {
+      index = this.#index = new Map();
+      for (const [i, known] of this.#replicas.entries()) index.set(known, i);
+    }
+    let r = index.get(id);
     if (r === undefined) {
       r = this.#replicas.push(id) - 1;
       this.#context.push(0);
-      this.#index.set(id, r);
+      index.set(id, r);
     }
     return r;
   }
