@@ -11,15 +11,18 @@ import { readFileSink } from './readFileSink.js';
 
 const systemError = (code: string): Error => Object.assign(new Error(`${code}: simulated`), { code });
 
-/** Makes the next `FileHandle.writeFile` in this process reject with `error` (the checkpoint's temp file write). */
-async function failNextHandleWriteFile(dir: string, error: Error): Promise<void> {
+/**
+ * Makes the next `FileHandle.<method>` call in this process reject with `error` (`writeFile`: the
+ * checkpoint's temp file write; `write`: a write of the sink).
+ */
+async function failNextHandleCall(dir: string, method: 'write' | 'writeFile', error: Error): Promise<void> {
   const probe = await open(join(dir, '.probe'), 'w');
-  const proto = Object.getPrototypeOf(probe) as { writeFile: (...args: unknown[]) => Promise<void> };
+  const proto = Object.getPrototypeOf(probe) as Record<typeof method, (...args: unknown[]) => Promise<unknown>>;
   await probe.close();
   await rm(join(dir, '.probe'));
-  const original = proto.writeFile;
-  proto.writeFile = function () {
-    proto.writeFile = original;
+  const original = proto[method];
+  proto[method] = function () {
+    proto[method] = original;
     return Promise.reject(error);
   };
 }
@@ -56,25 +59,34 @@ describe('fileCdcOutput: file-system failures are IO_FAILED with the path and th
     });
   });
 
+  it('a full disk under the sink (ENOSPC): the write fails typed, and so does every later call', async () => {
+    await using dir = await tempDir();
+    const stream = await fileCdcOutput({ name: 'feed', directory: dir.path, bufferBytes: 1 }).start({ fromLsn: 0n });
+    await failNextHandleCall(dir.path, 'write', systemError('ENOSPC'));
+    const error: unknown = await stream.deliver(batchAt(0n, 2)).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: 'IO_FAILED',
+      key: 'feed',
+      message: expect.stringContaining(join(dir.path, SINK_FILE)),
+    });
+    expect((error as Error).message).toContain('ENOSPC');
+    expect((error as Error).cause).toMatchObject({ code: 'ENOSPC' });
+    await expect(stream.checkpoint()).rejects.toMatchObject({
+      code: 'IO_FAILED',
+      message: expect.stringContaining('ENOSPC'),
+    });
+    await stream.shutdown();
+  });
+
   it.skipIf(!existsSync('/dev/full'))(
-    'a full disk under the sink (ENOSPC): the write fails typed, and so does every later call',
+    'a sink that is a symbolic link (to /dev/full) is refused, never written through',
     async () => {
       await using dir = await tempDir();
       await symlink('/dev/full', join(dir.path, SINK_FILE));
-      const stream = await fileCdcOutput({ name: 'feed', directory: dir.path, bufferBytes: 1 }).start({ fromLsn: 0n });
-      const error: unknown = await stream.deliver(batchAt(0n, 2)).catch((e: unknown) => e);
-      expect(error).toMatchObject({
+      await expect(fileCdcOutput({ name: 'feed', directory: dir.path }).start({ fromLsn: 0n })).rejects.toMatchObject({
         code: 'IO_FAILED',
-        key: 'feed',
-        message: expect.stringContaining(join(dir.path, SINK_FILE)),
+        message: expect.stringContaining(`${join(dir.path, SINK_FILE)} is a symbolic link to /dev/full`),
       });
-      expect((error as Error).message).toContain('ENOSPC');
-      expect((error as Error).cause).toMatchObject({ code: 'ENOSPC' });
-      await expect(stream.checkpoint()).rejects.toMatchObject({
-        code: 'IO_FAILED',
-        message: expect.stringContaining('ENOSPC'),
-      });
-      await stream.shutdown();
     },
   );
 
@@ -86,7 +98,7 @@ describe('fileCdcOutput: file-system failures are IO_FAILED with the path and th
     await stream.deliver(batches[0]!);
     await stream.checkpoint();
     await stream.deliver(batches[1]!);
-    await failNextHandleWriteFile(dir.path, systemError('ENOSPC'));
+    await failNextHandleCall(dir.path, 'writeFile', systemError('ENOSPC'));
     await expect(stream.checkpoint()).rejects.toMatchObject({
       code: 'IO_FAILED',
       message: expect.stringContaining(join(dir.path, CHECKPOINT_FILE)),

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { removeStaleTempFiles, withIo } from '@baton/core';
 import type { CdcOutputProvider, CdcStartOptions } from '@baton/core';
 import { checkLsn, closedCdc, invalidCdc, throwIfAborted } from './batchCheck.js';
+import { checkCallOptions, checkCdcOptions, checkDirectoryArg, checkPositiveInteger } from './cdcArgs.js';
 import { CHECKPOINT_FILE } from './fileCheckpoint.js';
 import { FileCdcStream } from './fileCdcStream.js';
 import { beginSinkStart, holdSinkLock } from './sinkLock.js';
@@ -25,7 +26,10 @@ export interface FileCdcOutputOptions {
    * longest valid chain of whole records (or adopts the sink's last commit).
    */
   readonly recovery?: FileCdcRecovery;
-  /** Largest Arrow payload of one batch, in bytes (default 256 MiB). */
+  /**
+   * Largest Arrow payload of one batch `deliver` writes, in bytes (default 256 MiB). It does not
+   * decide what a start keeps: records already in the sink are checksummed whatever their size.
+   */
   readonly maxBatchBytes?: number;
   /** Records are buffered in memory up to this many bytes before they are written (default 1 MiB). */
   readonly bufferBytes?: number;
@@ -39,13 +43,7 @@ export interface FileCdcOutput extends CdcOutputProvider {
 }
 
 const DEFAULT_BUFFER_BYTES = 1024 * 1024;
-
-function positiveInteger(name: string, key: string, value: number | undefined, fallback: number): number {
-  const v = value ?? fallback;
-  if (!Number.isSafeInteger(v) || v <= 0)
-    throw invalidCdc({ key }, `${name} must be a positive integer (got ${String(v)})`);
-  return v;
-}
+const OPTIONS = ['name', 'directory', 'recovery', 'maxBatchBytes', 'bufferBytes'] as const;
 
 /**
  * A CDC output writing batches to files in `directory`: an append-only sink of Arrow IPC stream
@@ -65,26 +63,36 @@ function positiveInteger(name: string, key: string, value: number | undefined, f
  * is `LOCKED` (retryable) naming the holder's pid, host and since when; the lock of a process that
  * died (same host: pid gone or reused, checked with its start time) is taken over. A holder on
  * another host cannot be checked: remove its lock file by hand once that host is gone.
+ *
+ * A wrong-typed option, an unknown one (`maxBatchByte`), or a wrong-typed `start` argument is
+ * `INVALID_ARGUMENT`. A `start` honours its `signal` (`ABORTED`) while it waits for the lock and
+ * between its steps; a start that fails for any reason leaves the lock to whoever holds it next.
  */
 export function fileCdcOutput(options: FileCdcOutputOptions): FileCdcOutput {
-  const { name, directory } = options;
-  if (typeof name !== 'string' || name === '')
-    throw invalidCdc({ key: String(name) }, 'name must be a non-empty string');
-  if (typeof directory !== 'string' || directory === '')
-    throw invalidCdc({ key: name }, 'directory must be a non-empty string');
-  const recovery = options.recovery ?? 'fail';
+  const unnamed = { key: String((options as { name?: unknown } | null | undefined)?.name) };
+  if (options === undefined) throw invalidCdc(unnamed, 'fileCdcOutput needs options { name, directory }');
+  const checked = checkCdcOptions<FileCdcOutputOptions>(options, OPTIONS, 'fileCdcOutput options', unnamed);
+  const { name } = checked;
+  if (typeof name !== 'string' || name === '') throw invalidCdc(unnamed, 'name must be a non-empty string');
+  const directory = checkDirectoryArg(checked.directory, { key: name }, 'fileCdcOutput');
+  const recovery = checked.recovery ?? 'fail';
   if (recovery !== 'fail' && recovery !== 'scan')
     throw invalidCdc({ key: name }, `recovery must be 'fail' or 'scan' (got ${String(recovery)})`);
-  const maxBatchBytes = positiveInteger('maxBatchBytes', name, options.maxBatchBytes, DEFAULT_MAX_RECORD_BYTES);
-  const bufferBytes = positiveInteger('bufferBytes', name, options.bufferBytes, DEFAULT_BUFFER_BYTES);
+  const maxBatchBytes = checkPositiveInteger('maxBatchBytes', checked.maxBatchBytes, DEFAULT_MAX_RECORD_BYTES, {
+    key: name,
+  });
+  const bufferBytes = checkPositiveInteger('bufferBytes', checked.bufferBytes, DEFAULT_BUFFER_BYTES, { key: name });
 
   return {
     name,
     directory,
-    async start(startOptions: CdcStartOptions = {}): Promise<FileCdcStream> {
+    async start(args: CdcStartOptions = {}): Promise<FileCdcStream> {
+      const startOptions = checkCallOptions<CdcStartOptions>(args, 'start options', { key: name });
       const fromLsn =
         startOptions.fromLsn === undefined ? undefined : checkLsn(startOptions.fromLsn, 'fromLsn', { key: name });
-      throwIfAborted(startOptions.signal, { key: name }, 'start');
+      const { signal } = startOptions;
+      const poll = (): void => throwIfAborted(signal, { key: name }, 'start');
+      poll();
       const io = { kind: 'cdcOutput', key: name, step: 'start', prefix: `CDC '${name}': ` };
       // Synchronously, before anything is awaited: the lock a shutdown just let go of stays held.
       const started = beginSinkStart(name);
@@ -92,8 +100,8 @@ export function fileCdcOutput(options: FileCdcOutputOptions): FileCdcOutput {
       try {
         await withIo('create directory', directory, () => mkdir(directory, { recursive: true }), io);
         const resolved = await withIo('resolve directory', directory, () => realpath(directory), io);
-        lease = await holdSinkLock(resolved, name);
-        throwIfAborted(startOptions.signal, { key: name }, 'start');
+        lease = await holdSinkLock(resolved, name, signal);
+        poll();
         // Claim first: an older stream on this sink is fenced and its in-flight I/O has settled.
         let ready!: (stream: FileCdcStream | undefined) => void;
         const settled = new Promise<FileCdcStream | undefined>((resolve) => (ready = resolve));
@@ -101,13 +109,13 @@ export function fileCdcOutput(options: FileCdcOutputOptions): FileCdcOutput {
         await claimSink(resolved, claim);
         try {
           await removeStaleTempFiles(join(resolved, CHECKPOINT_FILE), io);
-          const { handle, durable } = await reconcileSink({
+          const { handle, durable, salvaged } = await reconcileSink({
             key: name,
             directory: resolved,
             fromLsn,
             recovery,
-            maxBatchBytes,
             validated: lease.validated,
+            poll,
           });
           lease.validated = durable;
           const stream = new FileCdcStream({
@@ -118,6 +126,7 @@ export function fileCdcOutput(options: FileCdcOutputOptions): FileCdcOutput {
             maxBatchBytes,
             bufferBytes,
             lease,
+            salvaged,
           });
           if (!transferSink(resolved, claim, stream)) {
             await handle.close();

@@ -3,6 +3,7 @@ import { ioFailed, ReloadError } from '@baton/core';
 import type { FileHandle } from 'node:fs/promises';
 import type { CallOptions, CdcBatch, CdcStream } from '@baton/core';
 import { checkBatch, closedCdc, invalidCdc, placeBatch, throwIfAborted } from './batchCheck.js';
+import { checkCallOptions } from './cdcArgs.js';
 import type { CdcErrorContext } from './batchCheck.js';
 import { SINK_FILE, writeCheckpoint } from './fileCheckpoint.js';
 import type { FileCheckpoint } from './fileCheckpoint.js';
@@ -24,6 +25,8 @@ export interface FileCdcStreamInit {
   readonly bufferBytes: number;
   /** This stream's share of the process's lock on the sink (released on shutdown or when fenced). */
   readonly lease: SinkLease;
+  /** The file the start saved cut bytes to (recovery `scan`), if it did. */
+  readonly salvaged: string | undefined;
 }
 
 type StreamState =
@@ -72,6 +75,16 @@ export class FileCdcStream implements CdcStream, SinkOwner {
     return this.#durable;
   }
 
+  /**
+   * Path of the file this stream's start saved bytes to before cutting them from the sink, or
+   * undefined. Only recovery `scan` does that, for bytes that are not provably uncommitted: commits
+   * after a damaged record, or the tail of a sink whose checkpoint was lost. Inspect or repair them
+   * by hand; the sink continues from what is provably committed.
+   */
+  get salvaged(): string | undefined {
+    return this.#init.salvaged;
+  }
+
   /** Resolves when every call made so far has settled. */
   idle(): Promise<void> {
     return this.#tail.then(() => undefined);
@@ -79,7 +92,9 @@ export class FileCdcStream implements CdcStream, SinkOwner {
 
   /**
    * Appends a batch to the sink. A batch ending at or before {@link position} is skipped (already
-   * written); one straddling it, a malformed or an oversized one is `INVALID_ARGUMENT`.
+   * written); one straddling it, a malformed or an oversized one, and one whose encoded payload
+   * `readFileSink` would refuse (a `RecordBatch` whose lengths its buffers do not back) is
+   * `INVALID_ARGUMENT` naming the problem: nothing is written and the stream stays usable.
    */
   deliver(batch: CdcBatch): Promise<void> {
     return this.#serial('deliver', async () => {
@@ -87,7 +102,7 @@ export class FileCdcStream implements CdcStream, SinkOwner {
       if (placeBatch(batch, this.#current.lsn, this.#context) === 'skip') return;
       const record = encodeRecord(batch, this.#init.maxBatchBytes);
       if (typeof record === 'string')
-        throw invalidCdc(this.#context, `batch [${batch.lsnStart}, ${batch.lsnEnd}) is too large: ${record}`);
+        throw invalidCdc(this.#context, `batch [${batch.lsnStart}, ${batch.lsnEnd}) cannot be written: ${record}`);
       this.#append(record);
       const crc = new DataView(record.buffer, record.byteOffset).getUint32(32, true);
       this.#current = afterBatch(this.#current, record.byteLength, batch.lsnEnd, crc);
@@ -101,7 +116,8 @@ export class FileCdcStream implements CdcStream, SinkOwner {
    */
   checkpoint(options: CallOptions = {}): Promise<bigint> {
     return this.#serial('checkpoint', async () => {
-      throwIfAborted(options.signal, this.#context, 'checkpoint');
+      const { signal } = checkCallOptions<CallOptions>(options, 'checkpoint options', this.#context);
+      throwIfAborted(signal, this.#context, 'checkpoint');
       if (this.#current !== this.#durable) {
         this.#append(encodeMarker(markerAt(this.#current)));
         this.#current = afterMarker(this.#current);
@@ -123,10 +139,11 @@ export class FileCdcStream implements CdcStream, SinkOwner {
   /**
    * Stops the stream and closes the sink file. It does not checkpoint (the host checkpoints first):
    * batches delivered after the last checkpoint are not committed, are cut off by the next start,
-   * and must be delivered again. Idempotent.
+   * and must be delivered again. Idempotent. Wrong-typed `options` are `INVALID_ARGUMENT`.
    */
-  shutdown(): Promise<void> {
+  shutdown(options: CallOptions = {}): Promise<void> {
     const run = this.#tail.then(async () => {
+      checkCallOptions<CallOptions>(options, 'shutdown options', this.#context);
       if (this.#state.kind === 'closed') return;
       this.#state = { kind: 'closed' };
       this.#pending = [];

@@ -1,9 +1,16 @@
-import { readFileSync, unlinkSync } from 'node:fs';
-import { link, open, readdir, unlink, writeFile } from 'node:fs/promises';
+import { closeSync, constants, fstatSync, openSync, readSync, unlinkSync } from 'node:fs';
+import { link, readdir, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { errnoCode, ioFailed, ReloadError, removeStaleTempFiles, tempFileFor } from '@baton/core';
+import {
+  errnoCode,
+  ioFailed,
+  openRegularFileIfExists,
+  ReloadError,
+  removeStaleTempFiles,
+  tempFileFor,
+} from '@baton/core';
 import { decodeLockOwner, describeOwner, encodeLockOwner, ownerState } from './lockOwner.js';
 import type { LockOwner, OwnerState } from './lockOwner.js';
 
@@ -42,14 +49,18 @@ const MAX_TAKEOVER_DEPTH = 4;
 
 type Read = LockOwner | 'missing' | 'malformed';
 
+/**
+ * The record in the lock file at `path`. The file is opened without blocking or following a link
+ * and must be a regular file: a FIFO, a directory, a symbolic link (dangling or not) planted there
+ * is `IO_FAILED` saying what it is, never an open that hangs or a lock reported as contended.
+ */
 async function readOwner(path: string, key: string): Promise<Read> {
-  let handle;
-  try {
-    handle = await open(path, 'r');
-  } catch (error) {
-    if (errnoCode(error) === 'ENOENT') return 'missing';
-    throw ioFailed('open lock file', path, error, { kind: 'cdcOutput', key, step: 'start' });
-  }
+  const opened = await openRegularFileIfExists(path, {
+    operation: 'open lock file',
+    errorContext: { kind: 'cdcOutput', key, step: 'start', prefix: `CDC '${key}': ` },
+  });
+  if (opened === undefined) return 'missing';
+  const { handle } = opened;
   try {
     const buffer = new Uint8Array(2048); // a record is at most 1 KiB: never read more
     const { bytesRead } = await handle.read(buffer, 0, buffer.byteLength, 0);
@@ -219,11 +230,21 @@ export async function releaseLockFile(path: string, me: LockOwner, key: string):
   await removeIfHeldBy(path, me.token, key);
 }
 
-/** {@link releaseLockFile}, synchronously (for `process.on('exit')`); errors are ignored. */
+/**
+ * {@link releaseLockFile}, synchronously (for `process.on('exit')`); errors are ignored. The file is
+ * opened without blocking or following a link, and only a regular file is read.
+ */
 export function releaseLockFileSync(path: string, me: LockOwner): void {
+  let fd: number | undefined;
   try {
-    if (decodeLockOwner(readFileSync(path, 'utf8').slice(0, 2048))?.token === me.token) unlinkSync(path);
+    fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOFOLLOW ?? 0));
+    if (!fstatSync(fd).isFile()) return;
+    const buffer = new Uint8Array(2048);
+    const bytesRead = readSync(fd, buffer, 0, buffer.byteLength, 0);
+    if (decodeLockOwner(new TextDecoder().decode(buffer.subarray(0, bytesRead)))?.token === me.token) unlinkSync(path);
   } catch {
     // The process is exiting; a lock left behind is taken over as stale by the next process.
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }

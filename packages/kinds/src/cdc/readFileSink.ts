@@ -1,8 +1,7 @@
-import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { errnoCode, ioFailed, ReloadError } from '@baton/core';
-import type { CdcBatch, IoErrorContext } from '@baton/core';
-import type { FileHandle } from 'node:fs/promises';
+import { ioFailed, openRegularFileIfExists, ReloadError } from '@baton/core';
+import type { CdcBatch } from '@baton/core';
+import { checkCdcOptions, checkDirectoryArg, checkPositiveInteger } from './cdcArgs.js';
 import { readCheckpoint, SINK_FILE } from './fileCheckpoint.js';
 import { chainStart, checkpointMismatch, scanChain } from './sinkChain.js';
 import { decodeRecord, DEFAULT_MAX_RECORD_BYTES } from './sinkRecord.js';
@@ -25,42 +24,30 @@ export interface ReadFileSinkOptions {
   readonly maxBatchBytes?: number;
 }
 
-/** The size of the sink file; `IO_FAILED` when it cannot be read or is not a regular file. */
-async function sinkSize(handle: FileHandle, path: string, io: IoErrorContext): Promise<number> {
-  let stats;
-  try {
-    stats = await handle.stat();
-  } catch (error) {
-    throw ioFailed('stat sink', path, error, io);
-  }
-  if (!stats.isFile()) {
-    const code = stats.isDirectory() ? 'EISDIR' : 'EINVAL';
-    throw ioFailed('read sink', path, Object.assign(new Error(`${path} is not a regular file`), { code }), io);
-  }
-  return stats.size;
-}
-
 /**
  * Reads the committed batches of the file CDC sink in `directory` (what `checkpoint()` made
  * durable), decoding each record's Arrow payload. It only reads (and takes no lock), so it may run
  * while a stream writes. Rejects with `CORRUPT_INPUT` when the checkpoint or a committed record is
  * damaged, when the committed records do not form the chain the checkpoint describes (an overlap,
  * a record missing, extra, replaced or moved), or when a record's Arrow payload declares lengths
- * its bytes do not back; with `IO_FAILED` when a file cannot be read. Work and memory are linear in
- * the committed size: every length is checked against the bytes present before anything is
- * allocated for it.
+ * its bytes do not back; with `IO_FAILED` when a file cannot be read or is not a regular file (a
+ * FIFO, a device or a symbolic link is never opened in a way that blocks or follows it). Work and
+ * memory are linear in the committed size: every length is checked against the bytes present
+ * before anything is allocated for it. A committed record larger than `maxBatchBytes` is
+ * `CORRUPT_INPUT` naming the limit (read it with a larger one). A wrong-typed argument or an
+ * unknown option is `INVALID_ARGUMENT`.
  */
 export async function readFileSink(directory: string, options: ReadFileSinkOptions = {}): Promise<FileSinkContents> {
+  const context = { key: String(directory) };
+  checkDirectoryArg(directory, context, 'readFileSink');
+  const checked = checkCdcOptions<ReadFileSinkOptions>(options, ['maxBatchBytes'], 'readFileSink options', context);
+  const maxBatchBytes = checkPositiveInteger('maxBatchBytes', checked.maxBatchBytes, DEFAULT_MAX_RECORD_BYTES, context);
   const key = directory;
   const path = join(directory, SINK_FILE);
   const io = { kind: 'cdcOutput', key, phase: 'decode' as const };
   const checkpoint = await readCheckpoint(directory, key);
-  let handle;
-  try {
-    handle = await open(path, 'r');
-  } catch (error) {
-    if (errnoCode(error) !== 'ENOENT') throw ioFailed('open sink', path, error, io);
-  }
+  const opened = await openRegularFileIfExists(path, { operation: 'open sink', errorContext: io });
+  const handle = opened?.handle;
   const fail = (message: string): ReloadError =>
     new ReloadError({
       code: 'CORRUPT_INPUT',
@@ -70,7 +57,7 @@ export async function readFileSink(directory: string, options: ReadFileSinkOptio
       message: `file CDC sink ${directory}: ${message}`,
     });
   try {
-    const size = handle ? await sinkSize(handle, path, io) : 0;
+    const size = opened?.size ?? 0;
     const committed = checkpoint?.offset ?? 0;
     if (size < committed) throw fail(`the sink holds ${size} bytes but its checkpoint covers ${committed}`);
     const batches: CdcBatch[] = [];
@@ -80,11 +67,11 @@ export async function readFileSink(directory: string, options: ReadFileSinkOptio
         handle,
         chainStart(checkpoint.baseLsn),
         committed,
-        options.maxBatchBytes ?? DEFAULT_MAX_RECORD_BYTES,
+        { maxPayloadBytes: maxBatchBytes },
         (record) => {
           if (problem !== undefined) return;
           // The scan's payload is a view into its read window: decode a copy the batch may keep.
-          const batch = decodeRecord({ ...record, payload: record.payload.slice() });
+          const batch = decodeRecord({ ...record, payload: record.payload!.slice() });
           if (typeof batch === 'string') problem = batch;
           else batches.push(batch);
         },

@@ -3,8 +3,9 @@ import type { FileHandle } from 'node:fs/promises';
 import { describePosition } from './fileCheckpoint.js';
 import type { FileCheckpoint, StoredCheckpoint } from './fileCheckpoint.js';
 import { decodeMarker, MARKER_PAYLOAD_BYTES, RECORD_HEADER_BYTES } from './sinkRecord.js';
-import type { CommitMarker, SinkRecord } from './sinkRecord.js';
+import type { CommitMarker, ScannedRecord } from './sinkRecord.js';
 import { scanRecords } from './sinkScan.js';
+import type { ScanOptions } from './sinkScan.js';
 
 /**
  * The chain of a sink's records. A sink is valid when, from its first byte, every batch record
@@ -54,10 +55,10 @@ export function afterMarker(state: FileCheckpoint): FileCheckpoint {
   };
 }
 
-const range = (record: SinkRecord): string => `[${record.header.lsnStart}, ${record.header.lsnEnd})`;
+const range = (record: ScannedRecord): string => `[${record.header.lsnStart}, ${record.header.lsnEnd})`;
 
 /** The state after `record` (which starts at `state.offset`), or why it does not continue the chain. */
-export function follow(state: FileCheckpoint, record: SinkRecord): FileCheckpoint | string {
+export function follow(state: FileCheckpoint, record: ScannedRecord): FileCheckpoint | string {
   const at = `record at byte ${record.offset}`;
   if (record.header.kind === 'batch') {
     if (record.header.lsnStart < state.lsn) {
@@ -97,19 +98,20 @@ export interface ChainScan {
 
 /**
  * Follows the chain from `start` through the records in `[start.offset, to)`. `onBatch` sees each
- * batch record that continues the chain (its payload is a view valid during the call). Linear in
- * the bytes scanned: every record is read once, in large sequential reads, and checksummed.
+ * batch record that continues the chain (its payload is a view valid during the call, undefined
+ * when `options.batchPayloads` is false and it was checksummed in chunks). Linear in the bytes
+ * scanned: every record is read once, in large sequential reads, and checksummed.
  */
 export async function scanChain(
   handle: FileHandle,
   start: FileCheckpoint,
   to: number,
-  maxPayloadBytes: number,
-  onBatch?: (record: SinkRecord) => void,
+  options: ScanOptions,
+  onBatch?: (record: ScannedRecord) => void,
 ): Promise<ChainScan> {
   let state = start;
   let committed: FileCheckpoint | undefined;
-  const scan = await scanRecords(handle, start.offset, to, maxPayloadBytes, (record) => {
+  const scan = await scanRecords(handle, start.offset, to, options, (record) => {
     const next = follow(state, record);
     if (typeof next === 'string') return next;
     if (record.header.kind === 'batch') onBatch?.(record);

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { throwIfAborted } from './batchCheck.js';
 import { acquireLockFile, releaseLockFile, releaseLockFileSync } from './lockFile.js';
 import { newLockOwner } from './lockOwner.js';
 import type { LockOwner } from './lockOwner.js';
@@ -96,19 +97,51 @@ function settle(reg: LockRegistry, directory: string, entry: LockEntry, key: str
   reg.releasing.set(directory, done);
 }
 
+/** `promise`, or `ABORTED` as soon as `signal` aborts (the promise itself goes on). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined, key: string): Promise<T> {
+  if (!signal) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => {
+      try {
+        throwIfAborted(signal, { key }, 'start');
+      } catch (error) {
+        reject(error);
+      }
+    };
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
 /**
  * Takes a share of this process's lock on the sink in `directory` (a real path), taking the lock
  * file first if this process does not hold it yet. Rejects with `LOCKED` naming the holder when
- * another live process holds the sink.
+ * another live process holds the sink, and with `ABORTED` as soon as `signal` aborts: the share is
+ * then given back (a lock file taken meanwhile is released once nobody in the process uses it).
  */
-export async function holdSinkLock(directory: string, key: string): Promise<SinkLease> {
+export async function holdSinkLock(directory: string, key: string, signal?: AbortSignal): Promise<SinkLease> {
   const reg = registry();
   const entry = reg.entries.get(directory) ?? openEntry(reg, directory, key);
   entry.count++;
   try {
-    await entry.ready;
+    await untilAborted(entry.ready, signal, key);
   } catch (error) {
     entry.count--;
+    if (entry.count === 0)
+      entry.ready.then(
+        () => setImmediate(() => settle(reg, directory, entry, key)),
+        () => undefined,
+      );
     throw error;
   }
   let released = false;

@@ -52,6 +52,14 @@ export interface SinkRecord {
   readonly payload: Uint8Array;
 }
 
+/**
+ * A record as a scan visits it: a batch payload the scan only checksummed in chunks (see
+ * `ScanOptions.batchPayloads`) is undefined. A commit marker's payload is always there.
+ */
+export interface ScannedRecord extends Omit<SinkRecord, 'payload'> {
+  readonly payload: Uint8Array | undefined;
+}
+
 /** What a commit marker says: the sink's chain state just before it (see `sinkChain.ts`). */
 export interface CommitMarker {
   readonly generation: number;
@@ -79,16 +87,26 @@ function frame(magic: number, payload: Uint8Array, lsnStart: bigint, lsnEnd: big
 }
 
 /**
- * Encodes a batch as a sink record. Returns a problem string when its payload exceeds
- * `maxPayloadBytes`, or when it has more rows than its payload can back (a batch of only `Null`
- * columns, which no reader could tell from a forged row count).
+ * Encodes a batch as a sink record. Returns a problem string when arrow-js cannot encode its
+ * mutations, when its payload exceeds `maxPayloadBytes`, when it has more rows than its payload can
+ * back (a batch of only `Null` columns, which no reader could tell from a forged row count), or
+ * when the encoded payload fails the check {@link decodeRecord} runs (`checkArrowPayload`): a
+ * `RecordBatch` whose declared lengths its buffers do not back encodes without complaint, and
+ * would make every reader refuse the committed sink. So every record this returns is readable.
  */
 export function encodeRecord(batch: CdcBatch, maxPayloadBytes: number): Uint8Array | string {
-  const payload = tableToIPC(new Table(batch.mutations), 'stream');
+  let payload: Uint8Array;
+  try {
+    payload = tableToIPC(new Table(batch.mutations), 'stream');
+  } catch (error) {
+    return `its mutations cannot be encoded as Arrow IPC (${error instanceof Error ? error.message : String(error)})`;
+  }
   if (payload.byteLength > maxPayloadBytes)
-    return `its Arrow payload of ${payload.byteLength} bytes exceeds the limit of ${maxPayloadBytes}`;
+    return `it is too large: its Arrow payload of ${payload.byteLength} bytes exceeds the limit of ${maxPayloadBytes}`;
   if (batch.mutations.numRows > payload.byteLength * MAX_ROWS_PER_PAYLOAD_BYTE)
     return `its ${batch.mutations.numRows} rows are not backed by data (${payload.byteLength} bytes of Arrow payload)`;
+  const readable = checkArrowPayload(payload);
+  if (typeof readable === 'string') return `its encoded Arrow payload would not be readable back: ${readable}`;
   return frame(MAGIC, payload, batch.lsnStart, batch.lsnEnd, batch.commitTimestamp);
 }
 
@@ -130,7 +148,9 @@ export function checksumMatches(headerBytes: Uint8Array, payload: Uint8Array, cr
 }
 
 /** Reads a commit marker's payload; returns a problem string when it is malformed. */
-export function decodeMarker(record: SinkRecord): CommitMarker | string {
+export function decodeMarker(record: ScannedRecord): CommitMarker | string {
+  if (record.payload?.byteLength !== MARKER_PAYLOAD_BYTES)
+    return `commit marker at byte ${record.offset} has no ${MARKER_PAYLOAD_BYTES}-byte payload`;
   const view = new DataView(record.payload.buffer, record.payload.byteOffset, MARKER_PAYLOAD_BYTES);
   const field = (at: number): number | undefined => {
     const value = view.getBigUint64(at, true);

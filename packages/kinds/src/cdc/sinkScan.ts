@@ -1,6 +1,7 @@
+import { crc32 } from 'node:zlib';
 import type { FileHandle } from 'node:fs/promises';
 import { checksumMatches, decodeHeader, RECORD_HEADER_BYTES } from './sinkRecord.js';
-import type { SinkRecord } from './sinkRecord.js';
+import type { ScannedRecord } from './sinkRecord.js';
 
 /** What a scan stopped at: the end of the last whole record and, if the scan hit one, the defect. */
 export interface ScanEnd {
@@ -54,23 +55,44 @@ class WindowReader {
   }
 }
 
+/** How {@link scanRecords} reads. */
+export interface ScanOptions {
+  /**
+   * Batch payloads larger than this are a defect, found before anything is read for them (default:
+   * no limit but the file: the size a header declares must fit before `to`).
+   */
+  readonly maxPayloadBytes?: number;
+  /**
+   * Whether `visit` needs batch payloads (default true). Without, a payload larger than the read
+   * window is checksummed in window-sized chunks and never held whole (the record's `payload` is
+   * then undefined), so a scan of the chain needs memory of one window whatever the record sizes.
+   * Commit marker payloads are always there.
+   */
+  readonly batchPayloads?: boolean;
+  /** Called before each record; throw from it to stop the scan (an aborted signal). */
+  readonly poll?: () => void;
+}
+
 /**
  * Visits the whole, checksummed records of a sink from `from` up to `to`, in order, and returns
  * where the good prefix ends: at `to`, at the first torn, corrupt or foreign record (its `defect`
  * says which), or where `visit` returned a problem (that `defect`). Sizes are checked against `to`
- * and `maxPayloadBytes` before any payload is read. Each record's `payload` is a view valid during
- * the call only: copy it to keep it. Records within the read window cost no await.
+ * (and `maxPayloadBytes`) before any payload is read. Each record's `payload` is a view valid
+ * during the call only: copy it to keep it. Records within the read window cost no await.
  */
 export async function scanRecords(
   handle: FileHandle,
   from: number,
   to: number,
-  maxPayloadBytes: number,
-  visit: (record: SinkRecord) => string | undefined,
+  options: ScanOptions,
+  visit: (record: ScannedRecord) => string | undefined,
 ): Promise<ScanEnd> {
-  const reader = new WindowReader(handle, Math.max(RECORD_HEADER_BYTES, Math.min(WINDOW_BYTES, to - from)));
+  const maxPayloadBytes = options.maxPayloadBytes ?? Number.MAX_SAFE_INTEGER;
+  const windowBytes = Math.max(RECORD_HEADER_BYTES, Math.min(WINDOW_BYTES, to - from));
+  const reader = new WindowReader(handle, windowBytes);
   let offset = from;
   while (offset < to) {
+    options.poll?.();
     if (offset + RECORD_HEADER_BYTES > to)
       return {
         end: offset,
@@ -89,19 +111,42 @@ export async function scanRecords(
       };
     const at = offset + RECORD_HEADER_BYTES;
     let payload = reader.peek(at, header.payloadBytes);
-    if (payload === undefined) {
-      const stable = headerBytes.slice(); // the read below may refill the window the header is in
-      payload = await reader.read(at, header.payloadBytes);
-      if (payload.byteLength !== header.payloadBytes)
-        return { end: offset, defect: `record at byte ${offset} is torn (file ended early)` };
-      if (!checksumMatches(stable, payload, header.crc))
-        return { end: offset, defect: `record at byte ${offset}: checksum mismatch (corrupt or torn)` };
-    } else if (!checksumMatches(headerBytes, payload, header.crc)) {
-      return { end: offset, defect: `record at byte ${offset}: checksum mismatch (corrupt or torn)` };
+    let intact: boolean;
+    if (payload !== undefined) {
+      intact = checksumMatches(headerBytes, payload, header.crc);
+    } else {
+      const stable = headerBytes.slice(); // the reads below may refill the window the header is in
+      if (header.kind === 'batch' && options.batchPayloads === false && header.payloadBytes > windowBytes) {
+        intact = (await streamedCrc(reader, stable, at, header.payloadBytes, windowBytes)) === header.crc;
+      } else {
+        payload = await reader.read(at, header.payloadBytes);
+        if (payload.byteLength !== header.payloadBytes)
+          return { end: offset, defect: `record at byte ${offset} is torn (file ended early)` };
+        intact = checksumMatches(stable, payload, header.crc);
+      }
     }
+    if (!intact) return { end: offset, defect: `record at byte ${offset}: checksum mismatch (corrupt or torn)` };
     const problem = visit({ offset, end, header, payload });
     if (problem !== undefined) return { end: offset, defect: problem };
     offset = end;
   }
   return { end: offset };
+}
+
+/** The CRC of a record whose payload is read in window-sized chunks (-1 when the file ends early). */
+async function streamedCrc(
+  reader: WindowReader,
+  headerBytes: Uint8Array,
+  at: number,
+  payloadBytes: number,
+  windowBytes: number,
+): Promise<number> {
+  let crc = crc32(headerBytes.subarray(0, 32));
+  for (let done = 0; done < payloadBytes;) {
+    const chunk = await reader.read(at + done, Math.min(windowBytes, payloadBytes - done));
+    if (chunk.byteLength === 0) return -1;
+    crc = crc32(chunk, crc);
+    done += chunk.byteLength;
+  }
+  return crc;
 }
