@@ -1,20 +1,33 @@
 /**
  * Decodes every crafted amplification input (see `amplificationInputs.ts`) in a child process of
- * its own and reports, per input, the outcome and the peak memory per input byte. A finding is a
- * crash (out of memory, a signal), an untyped error, a valid state refused or a hostile one
- * accepted, or a factor above `maxBytesPerInputByte`.
+ * its own and reports, per input, the outcome, the peak memory and the time per input byte. A
+ * finding is a crash (out of memory, a signal, no result within the child's 120 s), an untyped
+ * error, a valid state refused or a hostile one accepted, a factor above `maxBytesPerInputByte`,
+ * or — for the CPU inputs, decoded at a quarter of the size too — a time per input byte that grows
+ * more than {@link MAX_TIME_GROWTH}-fold when the input grows 4-fold (linear work keeps it flat,
+ * quadratic work quadruples it).
  */
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { crdtLimits } from '@baton/kinds';
 import { amplificationInputs } from './amplificationInputs.js';
+import type { AmplificationInput } from './amplificationInputs.js';
 import type { AmplificationResult } from './measureOne.js';
 
 /** One input's result, with its factor and the limit it was held to (`undefined`: measured only). */
 export type AmplificationRow = AmplificationResult & {
   readonly bytesPerInputByte: number;
   readonly limit: number | undefined;
+  /** Decode time per input byte, in nanoseconds. */
+  readonly nsPerInputByte: number;
+  /** CPU inputs: the time per input byte at a quarter of the size, and how much it grew from there. */
+  readonly quarter?: { readonly bytes: number; readonly nsPerInputByte: number; readonly growth: number };
 };
+
+/** Most a CPU input's time per input byte may grow when the input grows 4-fold (quadratic work: 4). */
+export const MAX_TIME_GROWTH = 2.5;
+
+const nsPerByte = (result: AmplificationResult): number => +((result.ms * 1e6) / result.bytes).toFixed(1);
 
 /** The worst factor of a set of results, and the input it was. */
 export interface Worst {
@@ -48,6 +61,8 @@ export interface AmplificationOptions {
   /** Heap limit of each child, in MB (default: Node's). */
   readonly maxOldSpaceMb?: number;
   readonly onResult?: (result: AmplificationSummary['results'][number]) => void;
+  /** Runs only the inputs this accepts (default: every input). */
+  readonly only?: (input: AmplificationInput) => boolean;
 }
 
 /** Size of each crafted input by default: 12 MiB, under the default envelope limit (16 MiB). */
@@ -89,14 +104,34 @@ export async function runAmplification(options: AmplificationOptions = {}): Prom
   const results: AmplificationRow[] = [];
   const findings: string[] = [];
   for (const [i, input] of amplificationInputs.entries()) {
+    if (options.only?.(input) === false) continue;
     const measured = await measure(i, size, options.maxOldSpaceMb);
     const label = `${input.target} ← ${input.name}`;
     if (typeof measured === 'string') {
       findings.push(`${label}: ${measured}`);
       continue;
     }
-    const limit = input.bounded === false ? undefined : input.target.endsWith('merge(bytes)') ? 2 * factor : factor;
-    const result = { ...measured, bytesPerInputByte: +(measured.peakBytes / measured.bytes).toFixed(2), limit };
+    const limit = input.bounded === false ? undefined : input.target.includes('merge(bytes)') ? 2 * factor : factor;
+    let quarter: AmplificationRow['quarter'];
+    if (input.cpu === true) {
+      const small = await measure(i, Math.floor(size / 4), options.maxOldSpaceMb);
+      if (typeof small === 'string') findings.push(`${label} (a quarter of the size): ${small}`);
+      else {
+        const growth = +(nsPerByte(measured) / Math.max(nsPerByte(small), 1e-3)).toFixed(2);
+        quarter = { bytes: small.bytes, nsPerInputByte: nsPerByte(small), growth };
+        if (growth > MAX_TIME_GROWTH)
+          findings.push(
+            `${label}: ${nsPerByte(measured)} ns per input byte at ${measured.bytes} bytes, ${quarter.nsPerInputByte} at ${small.bytes}: the time grows ${growth}-fold for 4-fold input (limit ${MAX_TIME_GROWTH})`,
+          );
+      }
+    }
+    const result: AmplificationRow = {
+      ...measured,
+      bytesPerInputByte: +(measured.peakBytes / measured.bytes).toFixed(2),
+      limit,
+      nsPerInputByte: nsPerByte(measured),
+      ...(quarter === undefined ? {} : { quarter }),
+    };
     results.push(result);
     options.onResult?.(result);
     if (result.outcome.startsWith('untyped')) findings.push(`${label}: ${result.outcome}`);

@@ -8,6 +8,7 @@
 import { frameChecked } from '@baton/core';
 import { crdtLimits } from '@baton/kinds';
 import { craftedEnvelope, MsgpackBytes, shortId } from './craftedBytes.js';
+import { cpuInputs } from './cpuInputs.js';
 import { craftedIndexInputs } from './craftedIndexes.js';
 
 /** One crafted input: the decoder target it is fed to, and how to build it at about `size` bytes. */
@@ -23,6 +24,11 @@ export interface AmplificationInput {
    * never a finding.
    */
   readonly bounded?: false;
+  /**
+   * True for an input that attacks time (see `cpuInputs.ts`): decoded at a quarter of the size too,
+   * and a finding when its time per input byte grows with the size (a super-linear decoder).
+   */
+  readonly cpu?: true;
 }
 
 /** A valid state of `kind`, fed to its `fromPersisted` and to a merge into an empty state. */
@@ -193,6 +199,7 @@ export const amplificationInputs: readonly AmplificationInput[] = [
     ),
   ),
   ...craftedIndexInputs,
+  ...cpuInputs,
   // JSON and framed bytes (the loader's and the durable files' decoders: measured, not owned here).
   {
     name: 'JSON of empty objects (1 MiB, the manifest limit)',

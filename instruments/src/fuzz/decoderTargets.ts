@@ -30,6 +30,7 @@ import {
 } from '@baton/kinds';
 import { persistedSamples, referenceOps, vectorBatch } from '@baton/testing';
 import { tableFromArrays } from 'apache-arrow';
+import { OR_SET_MERGE_TWICE } from './cpuInputs.js';
 
 /** One decoder under fuzz: how to feed it bytes, valid inputs to mutate, and the error codes it may answer with. */
 export interface DecoderTarget {
@@ -75,6 +76,18 @@ export async function decoderTargets(): Promise<DecoderTarget[]> {
     ...(await crdtTargets('or-set', orSet as never, referenceOps.orSet)),
   ];
   const envelopes = targets.find((t) => t.name === 'or-set fromPersisted')!.valid;
+  targets.push({
+    // A replica re-sending its state: the second merge meets every element and dot on both sides.
+    name: OR_SET_MERGE_TWICE,
+    decode: (b) => {
+      const state = orSet.fromPersisted(envelopes.at(-1)!);
+      state.merge(orSet.fromPersisted(b));
+      state.merge(orSet.fromPersisted(b));
+      return state;
+    },
+    valid: envelopes,
+    codes: CORRUPT,
+  });
   targets.push({
     name: 'envelope decodeEnvelope',
     decode: (b) => decodeEnvelope(b, { kind: 'or-set', versions: [1, 2] }),

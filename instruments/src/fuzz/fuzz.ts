@@ -4,14 +4,15 @@
  * checkpoints and sink records, plugin manifests and signatures) at least 100 000 random and
  * mutated inputs each, one child process per decoder watched for hangs; then decodes each crafted
  * high-amplification input (`amplificationInputs.ts`, 12 MiB each by default) in a child process of
- * its own and reports the peak memory per input byte. Exits non-zero on any finding; writes a
+ * its own and reports the peak memory and the time per input byte (CPU inputs at two sizes, to find
+ * time that grows faster than the input). Exits non-zero on any finding; writes a
  * summary to the file given as third argument (for the reliability report).
  */
 import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_AMPLIFICATION_BYTES, runAmplification } from './amplification.js';
+import { DEFAULT_AMPLIFICATION_BYTES, MAX_TIME_GROWTH, runAmplification } from './amplification.js';
 import { decoderTargets } from './decoderTargets.js';
 import type { FuzzResult } from './fuzzTarget.js';
 
@@ -83,7 +84,7 @@ const amplification = await runAmplification({
   bytes: amplificationBytes,
   onResult: (r) =>
     console.log(
-      `${r.limit !== undefined && r.bytesPerInputByte > r.limit ? 'FINDING' : 'ok     '}  ${`${r.target} ← ${r.input}`.padEnd(88)} ${r.outcome.padEnd(20)} ${String(r.ms).padStart(8)} ms  ${r.bytesPerInputByte.toFixed(2).padStart(6)} B/B${r.limit === undefined ? ' (measured only)' : ` (limit ${r.limit})`}`,
+      `${(r.limit !== undefined && r.bytesPerInputByte > r.limit) || (r.quarter?.growth ?? 0) > MAX_TIME_GROWTH ? 'FINDING' : 'ok     '}  ${`${r.target} ← ${r.input}`.padEnd(88)} ${r.outcome.padEnd(20)} ${String(r.ms).padStart(8)} ms ${r.nsPerInputByte.toFixed(0).padStart(6)} ns/B  ${r.bytesPerInputByte.toFixed(2).padStart(6)} B/B${r.limit === undefined ? ' (measured only)' : ` (limit ${r.limit})`}${r.quarter === undefined ? '' : `  time per byte ×${r.quarter.growth} from ${mib(r.quarter.bytes)} (limit ×${MAX_TIME_GROWTH})`}`,
     ),
 });
 for (const f of amplification.findings) console.log(`  amplification: ${f}`);
