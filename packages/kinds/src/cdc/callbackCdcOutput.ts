@@ -1,6 +1,7 @@
 import type { CallOptions, CdcBatch, CdcOutputProvider, CdcStartOptions, CdcStream, MaybePromise } from '@baton/core';
 import { checkBatch, checkLsn, closedCdc, invalidCdc, placeBatch, throwIfAborted } from './batchCheck.js';
 import type { CdcErrorContext } from './batchCheck.js';
+import { checkCallOptions, checkCdcOptions, checkFunctionArg } from './cdcArgs.js';
 import type { CdcPositionOwner, CdcPositionState } from './cdcPosition.js';
 
 /** Options of {@link callbackCdcOutput}. */
@@ -29,18 +30,28 @@ export interface CallbackCdcOutput extends CdcOutputProvider {
  * a file: the CDC contract is not tied to files. The position advances as soon as `onBatch`
  * resolves, so a reload handoff (checkpoint → shutdown → start on the new version with the same
  * position) re-delivers nothing and skips nothing; a new start waits for the previous stream's
- * in-flight delivery and fences it.
+ * in-flight delivery and fences it. A wrong-typed option, an unknown one, or a wrong-typed call
+ * argument is `INVALID_ARGUMENT`.
  */
 export function callbackCdcOutput(options: CallbackCdcOutputOptions): CallbackCdcOutput {
-  const { name, position, onBatch, onCheckpoint } = options;
+  const unnamed = { key: String((options as { name?: unknown } | null | undefined)?.name) };
+  if (options === undefined) throw invalidCdc(unnamed, 'callbackCdcOutput needs options { name, position, onBatch }');
+  const { name, position, onBatch, onCheckpoint } = checkCdcOptions<CallbackCdcOutputOptions>(
+    options,
+    ['name', 'position', 'onBatch', 'onCheckpoint'],
+    'callbackCdcOutput options',
+    unnamed,
+  );
   const context: CdcErrorContext = { key: String(name) };
   if (typeof name !== 'string' || name === '') throw invalidCdc(context, 'name must be a non-empty string');
   if (typeof position !== 'object' || position === null)
     throw invalidCdc(context, 'position must be a host-owned CdcPosition');
   if (typeof onBatch !== 'function') throw invalidCdc(context, 'onBatch must be a function');
+  checkFunctionArg(onCheckpoint, 'onCheckpoint', context);
   return {
     name,
-    async start(startOptions: CdcStartOptions = {}): Promise<CdcStream> {
+    async start(args: CdcStartOptions = {}): Promise<CdcStream> {
+      const startOptions = checkCallOptions<CdcStartOptions>(args, 'start options', context);
       const fromLsn =
         startOptions.fromLsn === undefined ? undefined : checkLsn(startOptions.fromLsn, 'fromLsn', context);
       throwIfAborted(startOptions.signal, context, 'start');
@@ -89,14 +100,16 @@ class CallbackCdcStream implements CdcStream, CdcPositionOwner {
 
   checkpoint(options: CallOptions = {}): Promise<bigint> {
     return this.#serial('checkpoint', async (lsn) => {
-      throwIfAborted(options.signal, this.context, 'checkpoint');
-      await this.onCheckpoint?.(lsn, options);
+      const checked = checkCallOptions<CallOptions>(options, 'checkpoint options', this.context);
+      throwIfAborted(checked.signal, this.context, 'checkpoint');
+      await this.onCheckpoint?.(lsn, checked);
       return lsn;
     });
   }
 
-  shutdown(): Promise<void> {
+  shutdown(options: CallOptions = {}): Promise<void> {
     const run = this.#tail.then(() => {
+      checkCallOptions<CallOptions>(options, 'shutdown options', this.context);
       this.#closed = true;
       if (this.position.owner === this) this.position.owner = undefined;
     });

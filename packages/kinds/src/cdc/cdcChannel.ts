@@ -1,11 +1,15 @@
 import { ReloadError } from '@baton/core';
 import type { CdcBatch } from '@baton/core';
+import { checkBatch } from './batchCheck.js';
+import { checkCdcOptions } from './cdcArgs.js';
 
 /** Options of a {@link CdcChannel}. */
 export interface CdcChannelOptions {
   /** Batches buffered before `push` waits for the consumer (default 16). */
   readonly highWaterMark?: number;
 }
+
+const CONTEXT = { key: 'CdcChannel' };
 
 /**
  * A host-owned, bounded queue of CDC batches read by one async-iterator consumer. Used as the
@@ -23,8 +27,10 @@ export class CdcChannel implements AsyncIterable<CdcBatch> {
   readonly #spaceWaiters: (() => void)[] = [];
   #itemWaiter: (() => void) | undefined;
 
+  /** `INVALID_ARGUMENT` for options that are not `{ highWaterMark?: positive integer }`. */
   constructor(options: CdcChannelOptions = {}) {
-    const hwm = options.highWaterMark ?? 16;
+    const checked = checkCdcOptions<CdcChannelOptions>(options, ['highWaterMark'], 'CdcChannel options', CONTEXT);
+    const hwm = checked.highWaterMark ?? 16;
     if (!(Number.isSafeInteger(hwm) && hwm > 0)) {
       throw new ReloadError({
         code: 'INVALID_ARGUMENT',
@@ -41,8 +47,12 @@ export class CdcChannel implements AsyncIterable<CdcBatch> {
     return this.#queue.length - this.#head;
   }
 
-  /** Queues a batch, waiting while the channel is full. Rejects with `RESOURCE_CLOSED` once closed. */
+  /**
+   * Queues a batch, waiting while the channel is full. Rejects with `RESOURCE_CLOSED` once closed,
+   * and with `INVALID_ARGUMENT` for something that is not a batch.
+   */
   async push(batch: CdcBatch): Promise<void> {
+    checkBatch(batch, CONTEXT);
     while (this.size >= this.#highWaterMark && !this.#closed) {
       await new Promise<void>((resolve) => this.#spaceWaiters.push(resolve));
     }

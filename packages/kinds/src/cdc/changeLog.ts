@@ -3,6 +3,7 @@ import type { RecordBatch } from 'apache-arrow';
 import type { CdcBatch } from '@baton/core';
 import { checkBatch, checkLsn, invalidCdc, MAX_LSN } from './batchCheck.js';
 import type { CdcErrorContext } from './batchCheck.js';
+import { checkCdcOptions, checkSignalArg } from './cdcArgs.js';
 
 /** Options of a {@link ChangeLog}. */
 export interface ChangeLogOptions {
@@ -32,12 +33,24 @@ export class ChangeLog {
   #floor: bigint;
   readonly #waiters = new Set<() => void>();
 
+  /** `INVALID_ARGUMENT` for a wrong-typed or unknown option. */
   constructor(options: ChangeLogOptions = {}) {
-    this.#context = { key: options.name ?? 'changeLog', kind: 'changeLog' };
-    const start = checkLsn(options.startLsn ?? 0n, 'startLsn', this.#context);
+    const unnamed = { key: 'changeLog', kind: 'changeLog' };
+    const checked = checkCdcOptions<ChangeLogOptions>(
+      options,
+      ['name', 'startLsn', 'gaps'],
+      'ChangeLog options',
+      unnamed,
+    );
+    if (checked.name !== undefined && (typeof checked.name !== 'string' || checked.name === ''))
+      throw invalidCdc(unnamed, `name must be a non-empty string (got ${typeof checked.name})`);
+    this.#context = { key: checked.name ?? 'changeLog', kind: 'changeLog' };
+    const start = checkLsn(checked.startLsn ?? 0n, 'startLsn', this.#context);
+    if (checked.gaps !== undefined && checked.gaps !== 'allow' && checked.gaps !== 'reject')
+      throw invalidCdc(this.#context, `gaps must be 'allow' or 'reject' (got ${String(checked.gaps)})`);
     this.#head = start;
     this.#floor = start;
-    this.#allowGaps = options.gaps === 'allow';
+    this.#allowGaps = checked.gaps === 'allow';
   }
 
   /** The end of the last appended batch (or the start LSN): where the next batch starts. */
@@ -132,8 +145,9 @@ export class ChangeLog {
     lsn: bigint = this.#floor,
     options: { readonly signal?: AbortSignal } = {},
   ): AsyncGenerator<CdcBatch, void, undefined> {
-    let cursor = lsn;
-    const { signal } = options;
+    let cursor = checkLsn(lsn, 'follow LSN', this.#context);
+    const checked = checkCdcOptions<{ signal?: AbortSignal }>(options, ['signal'], 'follow options', this.#context);
+    const signal = checkSignalArg(checked.signal, 'follow: signal', this.#context);
     while (!signal?.aborted) {
       for (const batch of this.readFrom(cursor)) {
         cursor = batch.lsnEnd;
