@@ -28,7 +28,7 @@ afterAll(async () => {
 });
 
 const output = (extra: Record<string, unknown> = {}) =>
-  fileCdcOutput({ name: 'feed', directory: join(dir, 'other'), ...extra } as never);
+  fileCdcOutput({ name: 'feed', directory: join(dir, 'other'), ...extra });
 const cast = (value: unknown) => value as never;
 
 /** [what, a call with a wrong argument]: each must throw or reject with INVALID_ARGUMENT. */
