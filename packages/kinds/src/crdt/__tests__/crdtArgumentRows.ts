@@ -31,6 +31,14 @@ import { ReplicaCounts } from '../replicaCounts.js';
 
 type AnyProvider = CrdtProvider<never, unknown, unknown>;
 
+/** The state class of each provider's kind. */
+const stateClasses: Record<string, string> = {
+  'g-counter': 'GCounterState',
+  'pn-counter': 'PnCounterState',
+  'lww-register': 'LwwRegisterState',
+  'or-set': 'OrSetState',
+};
+
 const providers: Record<string, AnyProvider> = {
   gCounter: gCounter as unknown as AnyProvider,
   gCounterV2: gCounterV2 as unknown as AnyProvider,
@@ -72,9 +80,21 @@ const providerRows = Object.entries(providers).flatMap(([name, provider]): Argum
     args: [provider],
     call: (old) => provider.schemaCompatCheck?.(old as AnyProvider),
   },
-  { name: `${name} state.apply`, args: [ops[provider.kind]], call: (op) => stateOf(provider).apply(op) },
-  { name: `${name} state.merge`, args: [provider.empty()], call: (other) => stateOf(provider).merge(other) },
-  { name: `${name} state.equals`, args: [provider.empty()], call: (other) => stateOf(provider).equals(other) },
+  {
+    name: `${stateClasses[provider.kind]}.apply (${name})`,
+    args: [ops[provider.kind]],
+    call: (op) => stateOf(provider).apply(op),
+  },
+  {
+    name: `${stateClasses[provider.kind]}.merge (${name})`,
+    args: [provider.empty()],
+    call: (other) => stateOf(provider).merge(other),
+  },
+  {
+    name: `${stateClasses[provider.kind]}.equals (${name})`,
+    args: [provider.empty()],
+    call: (other) => stateOf(provider).equals(other),
+  },
 ]);
 
 /** A packed OR-Set as its decoder makes it. */
