@@ -20,10 +20,12 @@ export interface FileCdcOutputOptions {
   /** Directory of the sink (created if missing). It holds `changes.bcdc` and `checkpoint.bin`. */
   readonly directory: string;
   /**
-   * When the checkpoint is corrupt or missing, the sink does not match it, or the checkpoint is
-   * older than commits the sink holds (restored from a backup): `fail` (default) throws
-   * `CORRUPT_INPUT` naming what does not match; `scan` rebuilds the checkpoint from the sink's
-   * longest valid chain of whole records (or adopts the sink's last commit).
+   * When the checkpoint is corrupt or missing, the sink does not match it, the checkpoint is older
+   * than commits the sink holds (restored from a backup), or a damaged record lies before a commit
+   * marker: `fail` (default) throws `CORRUPT_INPUT` naming what does not match, and changes
+   * nothing; `scan` rebuilds the checkpoint from the sink's longest valid chain of whole records (or
+   * adopts the sink's last provable commit), saving bytes it cuts that are not provably uncommitted
+   * to a file beside the sink first (`FileCdcStream.salvaged`).
    */
   readonly recovery?: FileCdcRecovery;
   /**
@@ -53,7 +55,8 @@ const OPTIONS = ['name', 'directory', 'recovery', 'maxBatchBytes', 'bufferBytes'
  *
  * Exactly once: `checkpoint()` makes the sink durable before the checkpoint moves; `start` checks
  * the committed chain of records, cuts the sink back to the checkpoint (dropping batches written
- * after it and torn tails) and skips re-delivered batches that end at or before it. A reload
+ * after it and torn tails, once no commit marker among them proves them committed; every refusal
+ * comes before any byte is changed) and skips re-delivered batches that end at or before it. A reload
  * handoff (checkpoint → shutdown → start on the new version over the same directory) and a
  * crash/restart therefore neither lose nor duplicate a batch.
  *
@@ -67,6 +70,8 @@ const OPTIONS = ['name', 'directory', 'recovery', 'maxBatchBytes', 'bufferBytes'
  * A wrong-typed option, an unknown one (`maxBatchByte`), or a wrong-typed `start` argument is
  * `INVALID_ARGUMENT`. A `start` honours its `signal` (`ABORTED`) while it waits for the lock and
  * between its steps; a start that fails for any reason leaves the lock to whoever holds it next.
+ * Every state file is opened without blocking or following a symbolic link and must be a regular
+ * file: a FIFO, device, directory or link planted as one is `IO_FAILED` naming it.
  */
 export function fileCdcOutput(options: FileCdcOutputOptions): FileCdcOutput {
   const unnamed = { key: String((options as { name?: unknown } | null | undefined)?.name) };
