@@ -31,10 +31,13 @@ export function formatMode(mode: number): string {
 /**
  * Walks `path` from `/` the way the kernel resolves it, checking every directory it passes through
  * and every symbolic link it follows, like ssh's StrictModes: each must belong to root or to this
- * process's user, and no directory may be writable by its group or by others — sticky or not, since
- * Node's module resolution reads `node_modules` and `package.json` in every ancestor of the code it
- * imports, and anyone who can create entries there steers it. Throws `UNSAFE_PATH` naming the first
- * unsafe component, why, and how to fix it; a component that cannot be inspected is `IO_FAILED`.
+ * process's user, and no directory may be writable by its group or by others — except a sticky
+ * shared directory such as /tmp above the runtime directory, where others cannot replace this user's
+ * entries; then, since Node's module resolution reads `node_modules` and `package.json` in every
+ * ancestor of the code it imports (and anyone who can create entries there steers it), a project of
+ * this user's (`node_modules` and `package.json`) must lie between it and the runtime directory.
+ * Throws `UNSAFE_PATH` naming the first unsafe component, why, and how to fix it; a component that
+ * cannot be inspected is `IO_FAILED`.
  *
  * Once every component passed, nobody but root and this user can change what the path resolves
  * to, so using the path afterwards is as safe as the check.
@@ -42,7 +45,10 @@ export function formatMode(mode: number): string {
 export async function walkPathChain(path: string, subject: ChainSubject): Promise<PathChain> {
   const pending = components(resolve(path));
   let current: string = sep;
-  await checkComponent(current, await inspect(current, subject), subject);
+  const boundary = new ProjectBoundary(subject);
+  const top = await inspect(current, subject);
+  await checkComponent(current, top, subject);
+  await boundary.visit(current, top);
   let links = 0;
   while (pending.length > 0) {
     const name = pending.shift()!;
@@ -56,7 +62,10 @@ export async function walkPathChain(path: string, subject: ChainSubject): Promis
     try {
       stats = await lstat(next);
     } catch (error) {
-      if (errnoOf(error) === 'ENOENT') return { real: join(next, ...pending), stoppedAt: next };
+      if (errnoOf(error) === 'ENOENT') {
+        boundary.check();
+        return { real: join(next, ...pending), stoppedAt: next };
+      }
       throw fsError(error, { doing: `checking ${next}, on the path of`, path: subject.root, plugin: subject.plugin });
     }
     if (stats.isSymbolicLink()) {
@@ -80,11 +89,71 @@ export async function walkPathChain(path: string, subject: ChainSubject): Promis
       if (isAbsolute(target)) current = sep;
       continue;
     }
-    if (!stats.isDirectory()) return { real: join(next, ...pending), stoppedAt: next };
+    if (!stats.isDirectory()) {
+      boundary.check();
+      return { real: join(next, ...pending), stoppedAt: next };
+    }
     await checkComponent(next, stats, subject);
+    await boundary.visit(next, stats);
     current = next;
   }
+  boundary.check();
   return { real: current };
+}
+
+/**
+ * Tracks the shared sticky directories (such as /tmp) a walk passes, and whether a project lies
+ * between the last one and the runtime directory. Node resolves a plugin's bare imports through the
+ * nearest `node_modules` and reads `type` and `imports` from the nearest `package.json`, searching
+ * every ancestor: below a shared directory, another user could create those in it. A directory of
+ * this user's below it that holds both (a project checked out under /tmp, say) ends the search there.
+ */
+class ProjectBoundary {
+  #shared: { readonly path: string; readonly stats: Stats } | undefined;
+  #modules = false;
+  #manifest = false;
+
+  constructor(private readonly subject: ChainSubject) {}
+
+  /** Notes a directory of the path (already checked): a shared one starts a new search. */
+  async visit(path: string, stats: Stats): Promise<void> {
+    if (isShared(stats)) {
+      this.#shared = { path, stats };
+      this.#modules = false;
+      this.#manifest = false;
+      return;
+    }
+    if (this.#shared === undefined) return;
+    this.#modules ||= await isEntry(join(path, 'node_modules'), 'directory');
+    this.#manifest ||= await isEntry(join(path, 'package.json'), 'file');
+  }
+
+  /** Throws `UNSAFE_PATH` when the runtime directory lies below a shared directory with no project in between. */
+  check(): void {
+    const shared = this.#shared;
+    if (shared === undefined || (this.#modules && this.#manifest)) return;
+    throw unsafe(
+      this.subject,
+      shared.path,
+      shared.stats,
+      `it lies below ${shared.path}, a shared directory (mode ${formatMode(shared.stats.mode)}) where another user can create node_modules or package.json, which Node reads when resolving the imports of every plugin below it, and no project (a directory of this user's with node_modules and package.json) lies in between`,
+      `choose a runtime directory inside your project (e.g. <project>/.baton/runtime) or outside ${shared.path}`,
+    );
+  }
+}
+
+/** A sticky directory others may write to (/tmp): they can add entries but not replace this user's. */
+function isShared(stats: Stats): boolean {
+  return (stats.mode & 0o1000) !== 0 && (stats.mode & 0o002) !== 0;
+}
+
+async function isEntry(path: string, kind: 'directory' | 'file'): Promise<boolean> {
+  try {
+    const stats = await lstat(path);
+    return kind === 'directory' ? stats.isDirectory() || stats.isSymbolicLink() : stats.isFile();
+  } catch {
+    return false;
+  }
 }
 
 /** Whose path is walked, for messages. */
@@ -110,7 +179,10 @@ async function checkComponent(path: string, stats: Stats, subject: ChainSubject)
   const what = resolve(subject.root) === path ? undefined : 'a directory on its path';
   checkOwner(path, stats, subject, what);
   if (currentUid() === undefined || (stats.mode & 0o022) === 0) return;
-  const shared = (stats.mode & 0o1000) !== 0 && (stats.mode & 0o002) !== 0;
+  // A sticky shared directory (/tmp) may be on the path, but not be the runtime directory itself:
+  // others cannot replace this user's entries there, and ProjectBoundary sees to module resolution.
+  if (isShared(stats) && what !== undefined) return;
+  const shared = isShared(stats);
   throw unsafe(
     subject,
     path,

@@ -1,4 +1,4 @@
-import { chmod, chown, lchown, mkdir, readdir, realpath, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, chown, lchown, mkdir, readdir, realpath, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -51,7 +51,7 @@ describe('every component of the runtime directory’s path is checked (ssh Stri
     expect(await readdir(parent)).toEqual([]);
   });
 
-  it('refuses a parent writable by its group or others, sticky or not, naming its exact mode', async () => {
+  it('refuses a parent writable by its group or others (sticky: unless a project lies between), naming its exact mode', async () => {
     for (const mode of [0o777, 0o770, 0o1777]) {
       const parent = join(await runtimeDir('parent'), 'shared');
       await mkdir(parent);
@@ -64,10 +64,14 @@ describe('every component of the runtime directory’s path is checked (ssh Stri
           loadPluginVersion(await jobsArtifact(), { trustedKeys: testTrusted, runtimeDirectory: root }),
         );
         expect(error).toMatchObject({ code: 'UNSAFE_PATH', details: { path: parent, mode } });
-        expect(error.message).toContain(
-          `${parent}, a directory on its path, is writable by its group or others (mode ${text}`,
-        );
-        if (mode === 0o1777) expect(error.message).toContain('a shared directory such as /tmp');
+        if (mode === 0o1777)
+          expect(error.message).toContain(
+            `it lies below ${parent}, a shared directory (mode 1777) where another user can create node_modules or package.json`,
+          );
+        else
+          expect(error.message).toContain(
+            `${parent}, a directory on its path, is writable by its group or others (mode ${text}`,
+          );
         expect(await readdir(parent)).toEqual(existing ? ['rt-true'] : []);
         if (existing) expect(await readdir(root)).toEqual([]);
       }
@@ -90,10 +94,31 @@ describe('every component of the runtime directory’s path is checked (ssh Stri
       const root = join(await tempDir('runtime-in-tmp'), 'runtime');
       const error = await refusal(installPlugin(await verified(), root));
       expect(error.code).toBe('UNSAFE_PATH');
-      expect(error.message).toContain('is writable by its group or others');
-      expect(error.message).toContain('choose a runtime directory outside');
+      expect(error.message).toContain('a shared directory (mode 1777)');
+      expect(error.message).toContain('choose a runtime directory inside your project');
     },
   );
+
+  it('accepts a runtime directory inside a project that lies below a shared sticky directory (a checkout under /tmp)', async () => {
+    const shared = join(await runtimeDir('shared-sticky'), 'tmp');
+    await mkdir(shared);
+    await chmod(shared, 0o1777);
+    const project = join(shared, 'checkout');
+    await mkdir(join(project, 'node_modules'), { recursive: true, mode: 0o755 });
+    await chmod(project, 0o755);
+    await writeFile(join(project, 'package.json'), '{"private":true}\n');
+    // Another user may create entries in the shared directory itself; resolution ends in the project.
+    await mkdir(join(shared, 'node_modules'));
+    const root = join(project, '.baton', 'runtime');
+    const loaded = await loadPluginVersion(await jobsArtifact(), { trustedKeys: testTrusted, runtimeDirectory: root });
+    expect(loaded.installed.directory.startsWith(root)).toBe(true);
+    // Without the project's node_modules, the same layout is refused.
+    await rm(join(project, 'node_modules'), { recursive: true });
+    const error = await refusal(
+      loadPluginVersion(await jobsArtifact('1.0.0', 'second'), { trustedKeys: testTrusted, runtimeDirectory: root }),
+    );
+    expect(error).toMatchObject({ code: 'UNSAFE_PATH', details: { path: shared } });
+  });
 
   it.skipIf(!runsAsRoot)(
     'refuses a runtime root that is another user’s symbolic link, and never touches the directory it points at',
