@@ -30,6 +30,7 @@ export type {
   BuiltinSurfaces,
   CustomSurfaces,
   ProviderOf,
+  ResourceOf,
   SurfaceKind,
   SurfaceMap,
 } from './surfaces/surfaceMap.js';
@@ -53,7 +54,12 @@ export type { CompatEntry, CompatStatus } from './compat/compatReport.js';
 export { disciplineTable, builtinDisciplines } from './disciplines/disciplineTable.js';
 export { DisciplineSet } from './disciplines/disciplineSet.js';
 export { describeValue, shapeProblems } from './disciplines/shape.js';
-export type { BuiltinDisciplines } from './disciplines/disciplineTable.js';
+export type { BuiltinDisciplines, BuiltinOpenRequests } from './disciplines/disciplineTable.js';
+export type { OpenContext, OpenedResource } from './disciplines/openTypes.js';
+export type { IndexOpenRequest } from './disciplines/indexKindDiscipline.js';
+export type { CdcOpenRequest } from './disciplines/cdcOutputDiscipline.js';
+export type { CrdtOpenRequest } from './disciplines/crdtKindDiscipline.js';
+export type { StorageOpenRequest } from './disciplines/cleanKinds.js';
 export type { AnyDiscipline } from './disciplines/disciplineSet.js';
 export type { ShapeSpec } from './disciplines/shape.js';
 export type {
@@ -73,17 +79,11 @@ export { ReloadDispatcher } from './dispatch/reloadDispatcher.js';
 export { ReloadOutcome } from './dispatch/reloadOutcome.js';
 export { RegistrationSet } from './dispatch/registrationSet.js';
 export { ResourceBundle } from './dispatch/resourceBundle.js';
-export type {
-  CdcHandoff,
-  CompatSampleSource,
-  CrdtHandoff,
-  IndexHandoff,
-  ReloadDispatcherOptions,
-  ReloadKindHandlers,
-  ResourceHandoff,
-  StorageHandoff,
-} from './dispatch/reloadDispatcher.js';
-export type { HandoffRecord, OutcomeState, UnrestoredResource } from './dispatch/reloadOutcome.js';
+export type { DispatchResult } from './dispatch/reloadDispatcher.js';
+export type { CompatSampleSource, ReloadDispatcherOptions } from './dispatch/dispatcherOptions.js';
+export type { HandoffParams, ResourceHandoff } from './dispatch/resourceHandoff.js';
+export type { RollbackReport, UnrestoredResource } from './dispatch/rollback.js';
+export type { HandoffRecord, OutcomeState } from './dispatch/reloadOutcome.js';
 export type { Registration } from './dispatch/registrationSet.js';
 
 // Host

@@ -29,9 +29,14 @@ async function startAt(
   });
 }
 
+/** How a CDC stream is started: after a checkpoint LSN, or from the output's own checkpoint. */
+export interface CdcOpenRequest {
+  readonly fromLsn?: bigint;
+}
+
 /**
  * CDC outputs: `checkpoint()` on the old stream (an LSN), `shutdown()`, then `start({ fromLsn })`
- * on the new provider. Deliveries are paused meanwhile (the kind is exclusive). If the new start
+ * on the new provider. Deliveries are paused meanwhile (the kind pauses callers). If the new start
  * fails, the old provider is restarted at the same LSN and handed back; undo after success stops
  * the new stream at its own checkpoint and restarts the old provider there. When the host passes
  * `params.expectedLsn` (the end of the last batch it delivered), a checkpoint that disagrees is
@@ -39,15 +44,27 @@ async function startAt(
  * that to what a delivery whose outcome is unknown (it failed after the write, say) may have
  * written: the new stream skips those batches when they are delivered again.
  */
-export const cdcOutputDiscipline: KindDiscipline<CdcOutputProvider, CdcStream> & {
+export const cdcOutputDiscipline: KindDiscipline<CdcOutputProvider, CdcStream, CdcOpenRequest> & {
   readonly mode: 'checkpointRestart';
+  readonly pausesCallers: true;
 } = {
   kind: 'cdcOutput',
   mode: 'checkpointRestart',
   description: 'checkpoint() on the old stream (an LSN), shutdown(), then start({ fromLsn }) on the new provider',
-  exclusive: true,
+  pausesCallers: true,
   keyOf: (provider) => provider.name,
   validate: (provider) => shapeProblems(provider, { strings: ['name'], methods: ['start'] }),
+  checkResource: streamCheck,
+  /** Starts the stream and reads its first checkpoint (`detail.checkpointLsn`): nothing before it is delivered. */
+  async open(provider, request, context) {
+    const signal = context.signal === undefined ? {} : { signal: context.signal };
+    const stream = await context.call('start', () =>
+      provider.start({ ...(request.fromLsn === undefined ? {} : { fromLsn: request.fromLsn }), ...signal }),
+    );
+    if (typeof stream?.checkpoint !== 'function') return { resource: stream };
+    const lsn = await context.call('checkpoint', () => stream.checkpoint(signal));
+    return { resource: stream, detail: typeof lsn === 'bigint' ? { checkpointLsn: lsn } : {} };
+  },
   async handoff({ old, oldProvider, next, params }, context) {
     if (!oldProvider)
       throw context.fail('checkpoint', 'a CDC handoff needs the old provider, to restart it if the new one fails');

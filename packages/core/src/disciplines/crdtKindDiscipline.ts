@@ -6,17 +6,25 @@ import { expectBytes, expectMethods, shapeProblems } from './shape.js';
 
 const stateCheck = expectMethods('a CrdtState', 'apply', 'merge', 'value', 'persist');
 
+/** How a CRDT state is opened: restored from persisted bytes, or empty. */
+export interface CrdtOpenRequest {
+  readonly bytes?: Uint8Array;
+}
+
 /**
  * CRDT kinds: reachable states of the old version must round-trip into the new one (checked before
  * anything pauses; incompatible is a hard error). Live states move by persist → migrate (when the
  * verdict carries a migration) → `fromPersisted` while their writers wait, and their `value()` must
  * be unchanged. Undo keeps the old state, which was never modified.
  */
-export const crdtKindDiscipline: KindDiscipline<CrdtKindProvider, CrdtState> & { readonly mode: 'schemaCompat' } = {
+export const crdtKindDiscipline: KindDiscipline<CrdtKindProvider, CrdtState, CrdtOpenRequest> & {
+  readonly mode: 'schemaCompat';
+  readonly pausesCallers: true;
+} = {
   kind: 'crdtKind',
   mode: 'schemaCompat',
   description: 'schema-compat check old→new before anything is paused; incompatible is a hard error',
-  exclusive: true,
+  pausesCallers: true,
   keyOf: (provider) => provider.kind,
   validate: (provider) =>
     shapeProblems(provider, {
@@ -24,6 +32,15 @@ export const crdtKindDiscipline: KindDiscipline<CrdtKindProvider, CrdtState> & {
       methods: ['empty', 'fromPersisted'],
       optionalMethods: ['schemaCompatCheck', 'samples'],
     }),
+  checkResource: stateCheck,
+  async open(provider, request, context) {
+    const bytes = request.bytes;
+    const resource =
+      bytes === undefined
+        ? await context.call('empty', () => provider.empty())
+        : await context.call('fromPersisted', () => provider.fromPersisted(bytes));
+    return { resource };
+  },
   checkCompat: checkCrdtCompat,
   async handoff({ old, next, verdict }, context) {
     if (verdict.type === 'incompatible') throw context.fail('compat', verdict.reason);

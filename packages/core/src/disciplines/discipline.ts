@@ -1,15 +1,19 @@
 import type { CompatVerdict } from '../compat/verdict.js';
 import type { MaybePromise } from '../util/maybePromise.js';
+import type { OpenContext, OpenedResource } from './openTypes.js';
 
 /**
  * How a surface kind behaves on reload (one row of the discipline table in the package doc):
  * - `clean`: nothing is handed over; in-flight work finishes on the old version.
+ * - `reopen`: the new provider reopens the same place (a storage location) while the old resource
+ *   keeps serving; the old one is closed once its in-flight calls drained.
  * - `persistOpen`: the old resource is persisted and the new provider opens the bytes.
  * - `checkpointRestart`: the old resource is checkpointed and stopped; the new one resumes there.
  * - `schemaCompat`: persisted state must round-trip old → new (directly or through a migration).
  * - `extensionContract`: the declared contract must be unchanged.
  */
-export type DisciplineMode = 'clean' | 'persistOpen' | 'checkpointRestart' | 'schemaCompat' | 'extensionContract';
+export type DisciplineMode =
+  'clean' | 'reopen' | 'persistOpen' | 'checkpointRestart' | 'schemaCompat' | 'extensionContract';
 
 /** What a compat check gets besides the two providers. */
 export interface CompatContext {
@@ -121,13 +125,16 @@ export interface PreparedHandoff<R> {
 }
 
 /**
- * The plug-in point of the reload engine: how one surface kind is validated, checked for compat and
- * how its live resources are handed from the old version to the new one (prepare + undo).
+ * Everything the host and the dispatcher know about one surface kind, in one place: how a provider
+ * is validated and keyed, how its live resources are opened and shape-checked, how compat old → new
+ * is checked, how a live resource is handed from the old version to the new one (prepare, then
+ * release or undo), and how it is closed for good.
  *
  * The eight built-in kinds come with disciplines; a host adds its own kind by passing another
- * discipline to the host or dispatcher.
+ * discipline to the host (`disciplines` option) or the dispatcher — no other code changes.
+ * `Q` is the request `open` takes (what a caller passes to make one resource).
  */
-export interface KindDiscipline<P = unknown, R = unknown> {
+export interface KindDiscipline<P = unknown, R = unknown, Q = Readonly<Record<string, unknown>>> {
   readonly kind: string;
   readonly mode: DisciplineMode;
   /** One line for docs and `baton inspect`. */
@@ -137,11 +144,21 @@ export interface KindDiscipline<P = unknown, R = unknown> {
    * the plugin's gate and in-flight ones drain. False when the old resource can keep serving until
    * commit (read-only index handles, storage at a shared location).
    */
-  readonly exclusive: boolean;
+  readonly pausesCallers: boolean;
   /** The provider's registry key (its name or kind). Called after `validate` passed. */
   keyOf(provider: P): string;
   /** Problems with an untrusted provider (empty when it fulfils the contract). */
   validate(provider: unknown): readonly string[];
+  /**
+   * Problems with a live resource a provider made (undefined when it is one). The host checks what
+   * `open` returns with it, and handoffs check what the new provider returns.
+   */
+  checkResource?(resource: unknown): string | undefined;
+  /**
+   * Makes one live resource with the provider that serves now, from the caller's request (checked
+   * by the caller). Absent: resources of this kind are made by the caller's own function.
+   */
+  open?(provider: P, request: Q, context: OpenContext): Promise<OpenedResource<R>>;
   /** Compat old → new, before anything pauses. Absent: always compatible. */
   checkCompat?(old: P, next: P, context: CompatContext): Promise<CompatVerdict>;
   /** Hands one live resource over. Absent: the kind has no live resources. */

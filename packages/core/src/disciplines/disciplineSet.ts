@@ -35,10 +35,10 @@ export class DisciplineSet {
       const problems = shapeProblems(discipline, {
         strings: ['kind', 'mode', 'description'],
         methods: ['keyOf', 'validate'],
-        optionalMethods: ['checkCompat', 'handoff', 'close'],
+        optionalMethods: ['checkResource', 'open', 'checkCompat', 'handoff', 'close'],
       });
-      if (typeof (discipline as { exclusive?: unknown }).exclusive !== 'boolean')
-        problems.push("'exclusive' must be a boolean");
+      if (typeof (discipline as { pausesCallers?: unknown }).pausesCallers !== 'boolean')
+        problems.push("'pausesCallers' must be a boolean");
       if (problems.length > 0) {
         throw new ReloadError({
           code: 'INVALID_ARGUMENT',

@@ -5,18 +5,18 @@ import { builtinDisciplines, disciplineTable } from './disciplineTable.js';
 import type { BuiltinDisciplines } from './disciplineTable.js';
 import { indexKindDiscipline } from './indexKindDiscipline.js';
 
-/** The discipline table of the package doc, as `kind → [mode, text]`. */
-function readmeTable(): Map<string, [string, string]> {
+/** The discipline table of the package doc, as `kind → [mode, pauses, text]`. */
+function readmeTable(): Map<string, [string, string, string]> {
   const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
   const section = readme.slice(readme.indexOf('## Discipline table'));
   const rows = section.split('\n').filter((line) => /^\| `/.test(line));
   return new Map(
     rows.map((row) => {
-      const [kind, mode, text] = row
+      const [kind, mode, pauses, text] = row
         .split('|')
-        .slice(1, 4)
+        .slice(1, 5)
         .map((cell) => cell.trim().replace(/^`|`$/g, ''));
-      return [kind!, [mode!, text!]];
+      return [kind!, [mode!, pauses!, text!]];
     }),
   );
 }
@@ -26,9 +26,11 @@ describe('the discipline table', () => {
     const doc = readmeTable();
     expect([...doc.keys()]).toEqual([...builtinKinds]);
     for (const kind of builtinKinds) {
-      const [mode, text] = doc.get(kind)!;
-      expect(mode, kind).toBe(disciplineTable[kind]);
-      expect(builtinDisciplines[kind].mode, kind).toBe(disciplineTable[kind]);
+      const [mode, pauses, text] = doc.get(kind)!;
+      expect(mode, kind).toBe(disciplineTable[kind].mode);
+      expect(pauses, kind).toBe(disciplineTable[kind].pausesCallers ? 'yes' : 'no');
+      expect(builtinDisciplines[kind].mode, kind).toBe(disciplineTable[kind].mode);
+      expect(builtinDisciplines[kind].pausesCallers, kind).toBe(disciplineTable[kind].pausesCallers);
       expect(text.replaceAll('`', ''), kind).toBe(builtinDisciplines[kind].description);
       expect(builtinDisciplines[kind].kind).toBe(kind);
     }
@@ -37,7 +39,7 @@ describe('the discipline table', () => {
   it('only the stateful kinds hand resources over, and only CDC and CRDT pause their callers', () => {
     const withHandoff = builtinKinds.filter((kind) => builtinDisciplines[kind].handoff !== undefined);
     expect(withHandoff).toEqual(['storageBackend', 'indexKind', 'cdcOutput', 'crdtKind']);
-    expect(builtinKinds.filter((kind) => builtinDisciplines[kind].exclusive)).toEqual(['cdcOutput', 'crdtKind']);
+    expect(builtinKinds.filter((kind) => builtinDisciplines[kind].pausesCallers)).toEqual(['cdcOutput', 'crdtKind']);
   });
 
   it('is enforced by the compiler', () => {
@@ -46,5 +48,8 @@ describe('the discipline table', () => {
     // @ts-expect-error mode 'clean' is not the table's 'persistOpen'
     const wrong: BuiltinDisciplines['indexKind'] = { ...indexKindDiscipline, kind: 'indexKind', mode: 'clean' };
     expect(wrong.mode).toBe('clean');
+    // @ts-expect-error pausesCallers true is not the table's false
+    const pausing: BuiltinDisciplines['indexKind'] = { ...indexKindDiscipline, kind: 'indexKind', pausesCallers: true };
+    expect(pausing.pausesCallers).toBe(true);
   });
 });

@@ -6,35 +6,55 @@ import {
   scalarFunctionDiscipline,
   storageBackendDiscipline,
 } from './cleanKinds.js';
+import type { StorageOpenRequest } from './cleanKinds.js';
 import { cdcOutputDiscipline } from './cdcOutputDiscipline.js';
+import type { CdcOpenRequest } from './cdcOutputDiscipline.js';
 import { crdtKindDiscipline } from './crdtKindDiscipline.js';
+import type { CrdtOpenRequest } from './crdtKindDiscipline.js';
 import type { DisciplineMode, KindDiscipline } from './discipline.js';
 import { indexKindDiscipline } from './indexKindDiscipline.js';
+import type { IndexOpenRequest } from './indexKindDiscipline.js';
 import { logicalTypeDiscipline } from './logicalTypeDiscipline.js';
 
 /**
- * The discipline table: the reload mode of every built-in surface kind. The package doc
- * (packages/core/README.md) shows the same table; a test compares the two, and the type of
- * {@link builtinDisciplines} makes the compiler reject a discipline whose mode disagrees.
+ * The discipline table: the reload mode of every built-in surface kind, and whether its live
+ * resources pause their callers during a reload. The package doc (packages/core/README.md) shows the
+ * same table; a test compares the two, and the type of {@link builtinDisciplines} makes the
+ * compiler reject a discipline whose mode or pause flag disagrees.
  */
 export const disciplineTable = {
-  scalarFunction: 'clean',
-  aggregateFunction: 'clean',
-  storageBackend: 'clean',
-  indexKind: 'persistOpen',
-  backgroundJob: 'clean',
-  cdcOutput: 'checkpointRestart',
-  crdtKind: 'schemaCompat',
-  logicalType: 'extensionContract',
-} as const satisfies { readonly [K in BuiltinKind]: DisciplineMode };
+  scalarFunction: { mode: 'clean', pausesCallers: false },
+  aggregateFunction: { mode: 'clean', pausesCallers: false },
+  storageBackend: { mode: 'reopen', pausesCallers: false },
+  indexKind: { mode: 'persistOpen', pausesCallers: false },
+  backgroundJob: { mode: 'clean', pausesCallers: false },
+  cdcOutput: { mode: 'checkpointRestart', pausesCallers: true },
+  crdtKind: { mode: 'schemaCompat', pausesCallers: true },
+  logicalType: { mode: 'extensionContract', pausesCallers: false },
+} as const satisfies {
+  readonly [K in BuiltinKind]: { readonly mode: DisciplineMode; readonly pausesCallers: boolean };
+};
 
-type ResourceOf<K extends BuiltinKind> = K extends keyof BuiltinResources ? BuiltinResources[K] : never;
+type LiveResourceOf<K extends BuiltinKind> = K extends keyof BuiltinResources ? BuiltinResources[K] : never;
+
+/** The request each stateful built-in kind's `open` takes. */
+export interface BuiltinOpenRequests {
+  indexKind: IndexOpenRequest;
+  cdcOutput: CdcOpenRequest;
+  crdtKind: CrdtOpenRequest;
+  storageBackend: StorageOpenRequest;
+}
+
+type RequestOf<K extends BuiltinKind> = K extends keyof BuiltinOpenRequests
+  ? BuiltinOpenRequests[K]
+  : Readonly<Record<string, unknown>>;
 
 /** The built-in disciplines, each typed with its provider, its resource and its mode from the table. */
 export type BuiltinDisciplines = {
-  readonly [K in BuiltinKind]: KindDiscipline<BuiltinSurfaces[K], ResourceOf<K>> & {
+  readonly [K in BuiltinKind]: KindDiscipline<BuiltinSurfaces[K], LiveResourceOf<K>, RequestOf<K>> & {
     readonly kind: K;
-    readonly mode: (typeof disciplineTable)[K];
+    readonly mode: (typeof disciplineTable)[K]['mode'];
+    readonly pausesCallers: (typeof disciplineTable)[K]['pausesCallers'];
   };
 };
 

@@ -10,11 +10,12 @@ import { describeValue, shapeProblems } from './shape.js';
  */
 export const logicalTypeDiscipline: KindDiscipline<LogicalTypeProvider, never> & {
   readonly mode: 'extensionContract';
+  readonly pausesCallers: false;
 } = {
   kind: 'logicalType',
   mode: 'extensionContract',
   description: 'Arrow extension contract unchanged (name, storage type, encoding version, metadata); else hard error',
-  exclusive: false,
+  pausesCallers: false,
   keyOf: (provider) => provider.name,
   validate: (provider) => {
     const problems = shapeProblems(provider, {

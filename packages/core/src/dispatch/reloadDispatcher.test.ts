@@ -14,12 +14,41 @@ import type { FixtureIndexHandle } from '../__tests__/fixtures.js';
 import type { IndexHandle } from '../surfaces/indexKind.js';
 import { RegistrationSet } from './registrationSet.js';
 import { ReloadDispatcher } from './reloadDispatcher.js';
+import type { DispatchResult } from './reloadDispatcher.js';
+import type { ReloadOutcome } from './reloadOutcome.js';
+import type { ResourceHandoff } from './resourceHandoff.js';
 import { fakeClock, isPending } from '../__tests__/latches.js';
 import { rejection } from '../__tests__/rejection.js';
 import { deferred } from '../util/deferred.js';
 import type { Deferred } from '../util/deferred.js';
 
 const none = RegistrationSet.empty();
+
+/** The outcome of a dispatch that must succeed. */
+async function succeeded(result: Promise<DispatchResult>): Promise<ReloadOutcome> {
+  const settled = await result;
+  if (!settled.ok) throw settled.error;
+  return settled.outcome;
+}
+
+/** The error and rollback report of a dispatch that must fail. */
+async function failed(result: Promise<DispatchResult>) {
+  const settled = await result;
+  if (settled.ok) throw new Error('expected the dispatch to fail');
+  return settled;
+}
+
+/** The error of a dispatch that must fail. */
+async function dispatchError(result: Promise<DispatchResult>) {
+  return (await failed(result)).error;
+}
+
+/** Index handoffs (the typed form of a built-in kind's handoff). */
+function indexHandoffs(
+  entries: readonly { name: string; old: IndexHandle; next: ResourceHandoff<'indexKind'>['next'] }[],
+): ResourceHandoff<'indexKind'>[] {
+  return entries.map((e) => ({ kind: 'indexKind', ...e }));
+}
 
 function threeHandles(version = 'v1') {
   const old = fixtureIndexKind(version);
@@ -31,12 +60,14 @@ describe('ReloadDispatcher: index persist → open', () => {
   it('reopens every handle on the new provider; probes answer as before; old handles close only on release', async () => {
     const { handles } = threeHandles();
     const next = fixtureIndexKind('v2');
-    const outcome = await new ReloadDispatcher(none, none)
-      .withHandlers({ indexHandles: handles.map((old, i) => ({ name: `idx${i}`, old, next })) })
-      .dispatch();
-    expect(outcome.indexHandles.size).toBe(3);
+    const outcome = await succeeded(
+      new ReloadDispatcher(none, none, {
+        handoffs: indexHandoffs(handles.map((old, i) => ({ name: `idx${i}`, old, next }))),
+      }).dispatch(),
+    );
+    expect(outcome.resources.byKind('indexKind').size).toBe(3);
     for (const [i, old] of handles.entries()) {
-      const reopened = outcome.indexHandles.get(`idx${i}`)! as FixtureIndexHandle;
+      const reopened = outcome.resources.get('indexKind', `idx${i}`)! as FixtureIndexHandle;
       expect(reopened.version).toBe('v2');
       expect(reopened.probe(queryBatch([3, 15]), 2).toArray()).toEqual(old.probe(queryBatch([3, 15]), 2).toArray());
       expect(old.closed).toBe(false);
@@ -50,10 +81,11 @@ describe('ReloadDispatcher: index persist → open', () => {
   it('open failing on the 2nd of 3 handles: new handles closed, old ones never closed, error names the handle', async () => {
     const { handles } = threeHandles();
     const next = fixtureIndexKind('v2', { handles: [] }, { open: 'reject', openFailsOnCall: 2 });
-    const error = await rejection(
-      new ReloadDispatcher(none, none, { concurrency: 1 })
-        .withHandlers({ indexHandles: handles.map((old, i) => ({ name: `idx${i}`, old, next })) })
-        .dispatch(),
+    const { error, rollback } = await failed(
+      new ReloadDispatcher(none, none, {
+        concurrency: 1,
+        handoffs: indexHandoffs(handles.map((old, i) => ({ name: `idx${i}`, old, next }))),
+      }).dispatch(),
     );
     expect(error).toMatchObject({
       code: 'HANDOFF_FAILED',
@@ -66,8 +98,7 @@ describe('ReloadDispatcher: index persist → open', () => {
     expect(handles.some((h) => h.closed)).toBe(false);
     expect(next.ledger.handles).toHaveLength(1);
     expect(next.ledger.handles[0]!.closed).toBe(true);
-    const restored = error.details['restored'] as { indexHandles: ReadonlyMap<string, unknown> };
-    expect([...restored.indexHandles.values()]).toEqual(handles);
+    expect([...rollback.restored.byKind('indexKind').values()]).toEqual(handles);
   });
 
   it.each(['throw', 'reject', 'garbage'] as const)(
@@ -75,10 +106,10 @@ describe('ReloadDispatcher: index persist → open', () => {
     async (fault) => {
       const old = fixtureIndexKind('v1', { handles: [] }, { persist: fault });
       const handle = old.build(valuesTable([1, 2]), { column: 'v' });
-      const error = await rejection(
-        new ReloadDispatcher(none, none)
-          .withHandlers({ indexHandles: [{ name: 'i', old: handle, next: fixtureIndexKind('v2') }] })
-          .dispatch(),
+      const error = await dispatchError(
+        new ReloadDispatcher(none, none, {
+          handoffs: indexHandoffs([{ name: 'i', old: handle, next: fixtureIndexKind('v2') }]),
+        }).dispatch(),
       );
       expect(error).toMatchObject({ code: 'HANDOFF_FAILED', kind: 'indexKind', key: 'i', step: 'persist' });
       if (fault === 'garbage') expect(error.message).toContain('expected a Uint8Array');
@@ -105,10 +136,11 @@ describe('ReloadDispatcher: index persist → open', () => {
       open: (bytes: Uint8Array) =>
         new Promise<FixtureIndexHandle>((resolve) => (finish = () => resolve(lateHandle(bytes)))),
     };
-    const error = await rejection(
-      new ReloadDispatcher(none, none, { stepTimeoutMs: 20 })
-        .withHandlers({ indexHandles: [{ name: 'i', old: handle, next }] })
-        .dispatch(),
+    const error = await dispatchError(
+      new ReloadDispatcher(none, none, {
+        stepTimeoutMs: 20,
+        handoffs: indexHandoffs([{ name: 'i', old: handle, next }]),
+      }).dispatch(),
     );
     expect(error).toMatchObject({ code: 'STEP_TIMEOUT', step: 'open' });
     finish();
@@ -125,10 +157,12 @@ describe('ReloadDispatcher: CDC checkpoint → shutdown → start', () => {
     await old.deliver(batchAt(0n, 3));
     await old.deliver(batchAt(3n, 2));
     const next = fixtureCdcOutput('v2', sink);
-    const outcome = await new ReloadDispatcher(none, none)
-      .withHandlers({ cdcStreams: [{ name: 's', old, oldProvider, next, expectedLsn: 5n }] })
-      .dispatch();
-    const stream = outcome.cdcStreams.get('s')!;
+    const outcome = await succeeded(
+      new ReloadDispatcher(none, none, {
+        handoffs: [{ kind: 'cdcOutput', name: 's', old, oldProvider, next, params: { expectedLsn: 5n } }],
+      }).dispatch(),
+    );
+    const stream = outcome.resources.get('cdcOutput', 's')!;
     await stream.deliver(batchAt(3n, 2)); // a re-delivery is skipped
     await stream.deliver(batchAt(5n, 1));
     expect(sink.ranges()).toEqual(['0-3', '3-5', '5-6']);
@@ -141,17 +175,17 @@ describe('ReloadDispatcher: CDC checkpoint → shutdown → start', () => {
     const old = await oldProvider.start({});
     await old.deliver(batchAt(0n, 4));
     const next = fixtureCdcOutput('v2', sink, { start: 'throw' });
-    const error = await rejection(
-      new ReloadDispatcher(none, none).withHandlers({ cdcStreams: [{ name: 's', old, oldProvider, next }] }).dispatch(),
+    const { error, rollback } = await failed(
+      new ReloadDispatcher(none, none, {
+        handoffs: [{ kind: 'cdcOutput', name: 's', old, oldProvider, next }],
+      }).dispatch(),
     );
     expect(error).toMatchObject({ code: 'HANDOFF_FAILED', kind: 'cdcOutput', key: 's', step: 'start' });
-    const restored = (
-      error.details['restored'] as { cdcStreams: ReadonlyMap<string, { version: string; position: bigint }> }
-    ).cdcStreams.get('s')!;
+    const restored = rollback.restored.get('cdcOutput', 's')!;
     expect(restored).not.toBe(old);
     expect(restored).toMatchObject({ version: 'v1', position: 4n });
-    expect((error.details['checkpoints'] as Map<string, bigint>).get('s')).toBe(4n);
-    await (restored as unknown as { deliver(b: unknown): Promise<void> }).deliver(batchAt(4n, 1));
+    expect(rollback.checkpoints.get('s')).toBe(4n);
+    await restored.deliver(batchAt(4n, 1));
     expect(sink.ranges()).toEqual(['0-4', '4-5']);
   });
 
@@ -160,16 +194,16 @@ describe('ReloadDispatcher: CDC checkpoint → shutdown → start', () => {
     const oldProvider = fixtureCdcOutput('v1', sink, { start: 'reject', startFailsOnCall: 2 });
     const old = await oldProvider.start({});
     await old.deliver(batchAt(0n, 2));
-    const error = await rejection(
-      new ReloadDispatcher(none, none)
-        .withHandlers({
-          cdcStreams: [{ name: 's', old, oldProvider, next: fixtureCdcOutput('v2', sink, { start: 'reject' }) }],
-        })
-        .dispatch(),
+    const { error, rollback } = await failed(
+      new ReloadDispatcher(none, none, {
+        handoffs: [
+          { kind: 'cdcOutput', name: 's', old, oldProvider, next: fixtureCdcOutput('v2', sink, { start: 'reject' }) },
+        ],
+      }).dispatch(),
     );
     expect(error.code).toBe('ROLLBACK_FAILED');
     expect(error.message).toContain('restart from LSN 2');
-    expect(error.details['unrestored']).toMatchObject([{ kind: 'cdcOutput', name: 's', checkpointLsn: 2n }]);
+    expect(rollback.unrestored).toMatchObject([{ kind: 'cdcOutput', name: 's', checkpointLsn: 2n }]);
   });
 
   it('refuses a checkpoint that disagrees with what was delivered, before stopping anything', async () => {
@@ -177,12 +211,19 @@ describe('ReloadDispatcher: CDC checkpoint → shutdown → start', () => {
     const oldProvider = fixtureCdcOutput('v1', sink);
     const old = await oldProvider.start({});
     await old.deliver(batchAt(0n, 2));
-    const error = await rejection(
-      new ReloadDispatcher(none, none)
-        .withHandlers({
-          cdcStreams: [{ name: 's', old, oldProvider, next: fixtureCdcOutput('v2', sink), expectedLsn: 9n }],
-        })
-        .dispatch(),
+    const { error } = await failed(
+      new ReloadDispatcher(none, none, {
+        handoffs: [
+          {
+            kind: 'cdcOutput',
+            name: 's',
+            old,
+            oldProvider,
+            next: fixtureCdcOutput('v2', sink),
+            params: { expectedLsn: 9n },
+          },
+        ],
+      }).dispatch(),
     );
     expect(error).toMatchObject({ code: 'HANDOFF_FAILED', step: 'checkpoint' });
     expect(oldProvider.streams[0]!.stopped).toBe(false);
@@ -195,19 +236,18 @@ describe('ReloadDispatcher: CDC checkpoint → shutdown → start', () => {
     await stream.deliver(batchAt(0n, 3));
     const nextCdc = fixtureCdcOutput('v2', sink);
     const idx = fixtureIndexKind('v1').build(valuesTable([1]), { column: 'v' });
-    const error = await rejection(
-      new ReloadDispatcher(none, none, { concurrency: 2 })
-        .withHandlers({
-          cdcStreams: [{ name: 's', old: stream, oldProvider: oldCdc, next: nextCdc }],
-          indexHandles: [{ name: 'i', old: idx, next: fixtureIndexKind('v2', { handles: [] }, { open: 'throw' }) }],
-        })
-        .dispatch(),
+    const { error, rollback } = await failed(
+      new ReloadDispatcher(none, none, {
+        concurrency: 2,
+        handoffs: [
+          { kind: 'cdcOutput', name: 's', old: stream, oldProvider: oldCdc, next: nextCdc },
+          { kind: 'indexKind', name: 'i', old: idx, next: fixtureIndexKind('v2', { handles: [] }, { open: 'throw' }) },
+        ],
+      }).dispatch(),
     );
     expect(error).toMatchObject({ code: 'HANDOFF_FAILED', key: 'i' });
     expect(nextCdc.streams[0]!.stopped).toBe(true);
-    const restored = (
-      error.details['restored'] as { cdcStreams: ReadonlyMap<string, { version: string; position: bigint }> }
-    ).cdcStreams.get('s')!;
+    const restored = rollback.restored.get('cdcOutput', 's')!;
     expect(restored).toMatchObject({ version: 'v1', position: 3n });
   });
 });
@@ -235,25 +275,31 @@ describe('ReloadDispatcher: transactions, concurrency, abort', () => {
       old: old.build(valuesTable([i]), { column: 'v' }),
       next: slow,
     }));
-    const dispatching = new ReloadDispatcher(none, none, { concurrency: 4 }).withHandlers({ indexHandles }).dispatch();
+    const dispatching = new ReloadDispatcher(none, none, {
+      concurrency: 4,
+      handoffs: indexHandoffs(indexHandles),
+    }).dispatch();
     // Each round: let every handoff that can start start, then release the opens that are running.
     while (await isPending(dispatching)) {
       if (held.length === 0) throw new Error('the dispatch waits, but on no open the test holds');
       for (const hold of held.splice(0)) hold.resolve();
     }
-    const outcome = await dispatching;
+    const outcome = await succeeded(dispatching);
     expect(peak).toBe(4);
-    expect(outcome.indexHandles.size).toBe(12);
+    expect(outcome.resources.byKind('indexKind').size).toBe(12);
   });
 
   it('rollback() of an outcome undoes every handoff and returns the old resources', async () => {
     const { handles } = threeHandles();
     const next = fixtureIndexKind('v2');
-    const outcome = await new ReloadDispatcher(none, none)
-      .withHandlers({ indexHandles: handles.map((old, i) => ({ name: `i${i}`, old, next })) })
-      .dispatch();
-    const restored = await outcome.rollback();
-    expect(handles.map((_, i) => restored.indexHandles.get(`i${i}`))).toEqual(handles);
+    const outcome = await succeeded(
+      new ReloadDispatcher(none, none, {
+        handoffs: indexHandoffs(handles.map((old, i) => ({ name: `i${i}`, old, next }))),
+      }).dispatch(),
+    );
+    const { restored, unrestored, error } = await outcome.rollback();
+    expect([unrestored, error]).toEqual([[], undefined]);
+    expect(handles.map((_, i) => restored.get('indexKind', `i${i}`))).toEqual(handles);
     expect(next.ledger.handles.every((h) => h.closed)).toBe(true);
     expect(handles.some((h) => h.closed)).toBe(false);
     await expect(outcome.release()).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
@@ -263,9 +309,11 @@ describe('ReloadDispatcher: transactions, concurrency, abort', () => {
     const { handles } = threeHandles();
     const next = fixtureIndexKind('v2');
     {
-      await using outcome = await new ReloadDispatcher(none, none)
-        .withHandlers({ indexHandles: handles.map((old, i) => ({ name: `i${i}`, old, next })) })
-        .dispatch();
+      await using outcome = await succeeded(
+        new ReloadDispatcher(none, none, {
+          handoffs: indexHandoffs(handles.map((old, i) => ({ name: `i${i}`, old, next }))),
+        }).dispatch(),
+      );
       expect(outcome.state).toBe('prepared');
     }
     expect(next.ledger.handles.every((h) => h.closed)).toBe(true);
@@ -284,12 +332,13 @@ describe('ReloadDispatcher: transactions, concurrency, abort', () => {
           if (++opening === handles.length) allOpening.resolve();
         }),
     };
-    const pending = new ReloadDispatcher(none, none, { signal: controller.signal })
-      .withHandlers({ indexHandles: handles.map((old, i) => ({ name: `i${i}`, old, next: slowNext })) })
-      .dispatch();
+    const pending = new ReloadDispatcher(none, none, {
+      signal: controller.signal,
+      handoffs: indexHandoffs(handles.map((old, i) => ({ name: `i${i}`, old, next: slowNext }))),
+    }).dispatch();
     await allOpening.promise; // every handoff is in its open
     controller.abort();
-    const error = await rejection(pending);
+    const error = await dispatchError(pending);
     expect(error.code).toBe('ABORTED');
     expect(handles.some((h) => h.closed)).toBe(false);
   });
@@ -327,15 +376,14 @@ describe('ReloadDispatcher: transactions, concurrency, abort', () => {
       close: () => hung.close(),
       persist: () => new Promise<never>(() => undefined), // ignores its signal: times out at 30 ms
     };
-    const dispatching = rejection(
-      new ReloadDispatcher(none, none, { stepTimeoutMs: 30 })
-        .withHandlers({
-          indexHandles: [
-            { name: 'first', old: delayed, next: watchful },
-            { name: 'second', old: stuck, next },
-          ],
-        })
-        .dispatch(),
+    const dispatching = dispatchError(
+      new ReloadDispatcher(none, none, {
+        stepTimeoutMs: 30,
+        handoffs: indexHandoffs([
+          { name: 'first', old: delayed, next: watchful },
+          { name: 'second', old: stuck, next },
+        ]),
+      }).dispatch(),
     );
     await clock.advance(20);
     persisted.resolve(slow.persist() as Uint8Array);
@@ -350,23 +398,21 @@ describe('ReloadDispatcher: transactions, concurrency, abort', () => {
     expect([slow.closed, hung.closed]).toEqual([false, false]);
   });
 
-  it('rejects bad handlers with INVALID_ARGUMENT', () => {
+  it('rejects bad handoffs with INVALID_ARGUMENT', () => {
     const next = fixtureIndexKind('v2');
     const old = next.build(valuesTable([1]), { column: 'v' });
-    const d = new ReloadDispatcher(none, none);
+    const d = (handoffs: readonly ResourceHandoff[]) => new ReloadDispatcher(none, none, { handoffs });
     expect(() =>
-      d.withHandlers({
-        indexHandles: [
+      d(
+        indexHandoffs([
           { name: 'a', old, next },
           { name: 'a', old, next },
-        ],
-      }),
+        ]),
+      ),
     ).toThrow(/share this name/);
-    expect(() => d.withHandlers({ indexHandles: [{ name: '', old, next }] })).toThrow(/non-empty name/);
-    expect(() => d.withHandlers({ indexHandles: [{ name: 'a', old, next: { kind: 'x' } as never }] })).toThrow(
-      /build\(\)' is missing/,
-    );
-    expect(() => d.withHandlers({ resources: [{ kind: 'nope', name: 'a', old, next }] })).toThrow(/no discipline/);
+    expect(() => d(indexHandoffs([{ name: '', old, next }]))).toThrow(/non-empty name/);
+    expect(() => d(indexHandoffs([{ name: 'a', old, next: { kind: 'x' } as never }]))).toThrow(/build\(\)' is missing/);
+    expect(() => d([{ kind: 'nope', name: 'a', old, next }])).toThrow(/no discipline/);
     expect(() => new ReloadDispatcher(none, none, { concurrency: 0 })).toThrow(/concurrency/);
   });
 
@@ -419,13 +465,13 @@ describe('ReloadDispatcher: compat', () => {
     const live = await v1.empty();
     await live.apply({ replica: 'x', by: 7 });
     const next = counterV2Migrating();
-    const d = new ReloadDispatcher(regs(v1), regs(next)).withHandlers({
-      crdtStates: [{ name: 'hits', old: live, oldProvider: v1, next }],
+    const d = new ReloadDispatcher(regs(v1), regs(next), {
+      handoffs: [{ kind: 'crdtKind', name: 'hits', old: live, oldProvider: v1, next }],
     });
     const report = await d.checkCompat();
     expect(report.verdictFor('crdtKind', 'counter')?.type).toBe('compatibleAfterMigration');
-    const outcome = await d.dispatch();
-    const migrated = outcome.crdtStates.get('hits')!;
+    const outcome = await succeeded(d.dispatch());
+    const migrated = outcome.resources.get('crdtKind', 'hits')!;
     expect(await migrated.value()).toBe(7);
     expect(new TextDecoder().decode(await migrated.persist())).toContain('"v":2');
   });

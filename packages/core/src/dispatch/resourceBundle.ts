@@ -1,13 +1,11 @@
-import type { CdcStream } from '../surfaces/cdcOutput.js';
-import type { CrdtState } from '../surfaces/crdtKind.js';
-import type { IndexHandle } from '../surfaces/indexKind.js';
-import type { Storage } from '../surfaces/storage.js';
+import type { ResourceOf, SurfaceKind } from '../surfaces/surfaceMap.js';
 
 const EMPTY: ReadonlyMap<string, unknown> = new Map<string, unknown>();
 
 /**
- * Live resources by kind and name: what a dispatch reopened (in a {@link ReloadOutcome}) or handed
- * back after a failure (in a `ReloadError`'s `details.restored`).
+ * Live resources by surface kind and name: what a dispatch reopened (a {@link ReloadOutcome}'s
+ * `resources`) or what serves again after a rollback (a `RollbackReport`'s `restored`). Typed by
+ * kind: `bundle.byKind('cdcOutput')` is a map of `CdcStream`s.
  */
 export class ResourceBundle {
   readonly #byKind: ReadonlyMap<string, ReadonlyMap<string, unknown>>;
@@ -23,33 +21,18 @@ export class ResourceBundle {
   }
 
   /** Resources of `kind` by name. */
-  byKind<R = unknown>(kind: string): ReadonlyMap<string, R> {
-    return (this.#byKind.get(kind) ?? EMPTY) as ReadonlyMap<string, R>;
+  byKind<K extends SurfaceKind>(kind: K): ReadonlyMap<string, ResourceOf<K>> {
+    return (this.#byKind.get(kind) ?? EMPTY) as ReadonlyMap<string, ResourceOf<K>>;
   }
 
   /** The resource `name` of `kind`, or undefined. */
-  get<R = unknown>(kind: string, name: string): R | undefined {
-    return this.#byKind.get(kind)?.get(name) as R | undefined;
+  get<K extends SurfaceKind>(kind: K, name: string): ResourceOf<K> | undefined {
+    return this.#byKind.get(kind)?.get(name) as ResourceOf<K> | undefined;
   }
 
-  /** Index handles by name. */
-  get indexHandles(): ReadonlyMap<string, IndexHandle> {
-    return this.byKind('indexKind');
-  }
-
-  /** CDC streams by name. */
-  get cdcStreams(): ReadonlyMap<string, CdcStream> {
-    return this.byKind('cdcOutput');
-  }
-
-  /** CRDT states by name. */
-  get crdtStates(): ReadonlyMap<string, CrdtState> {
-    return this.byKind('crdtKind');
-  }
-
-  /** Storages by name. */
-  get storages(): ReadonlyMap<string, Storage> {
-    return this.byKind('storageBackend');
+  /** Every resource, with its kind and name. */
+  *entries(): IterableIterator<{ readonly kind: string; readonly name: string; readonly resource: unknown }> {
+    for (const [kind, names] of this.#byKind) for (const [name, resource] of names) yield { kind, name, resource };
   }
 
   /** Number of resources. */

@@ -28,7 +28,7 @@ const tokenizerDiscipline: KindDiscipline<Tokenizer, TokenizerSession> = {
   kind: 'tokenizer',
   mode: 'persistOpen',
   description: 'save() the old session, open it on the new tokenizer; the vocabulary may only grow',
-  exclusive: true,
+  pausesCallers: true,
   keyOf: (t) => t.name,
   validate: (t) => shapeProblems(t, { strings: ['name'], methods: ['session'] }),
   async checkCompat(old, next) {

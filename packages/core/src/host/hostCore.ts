@@ -1,5 +1,5 @@
 import type { DependencyContainer } from 'tsyringe';
-import type { CompatSampleSource } from '../dispatch/reloadDispatcher.js';
+import type { CompatSampleSource } from '../dispatch/dispatcherOptions.js';
 import type { DisciplineSet } from '../disciplines/disciplineSet.js';
 import { ReloadError, isReloadError } from '../errors/reloadError.js';
 import type { JournalState, ReloadJournal } from '../durable/reloadJournal.js';
@@ -19,18 +19,31 @@ export interface HostSettings extends NumericSettings {
   readonly samples: CompatSampleSource | undefined;
 }
 
-/** The state a host's public API, its reload pipeline and its job runner share. */
+/** Every change of a host's own state: {@link HostCore.apply} is the one place it happens. */
+export type HostChange =
+  | { readonly type: 'loadStarted'; readonly name: string }
+  | { readonly type: 'loadEnded'; readonly name: string }
+  | { readonly type: 'slotAdded'; readonly slot: PluginSlot }
+  | { readonly type: 'slotRemoved'; readonly name: string }
+  | { readonly type: 'nameReserved'; readonly kind: string; readonly name: string }
+  | { readonly type: 'nameReleased'; readonly kind: string; readonly name: string }
+  | { readonly type: 'closed' };
+
+/**
+ * The state a host's public API, its reload pipeline and its job runner share. Others read it
+ * through read-only views; every change goes through {@link HostCore.apply}, the way TanStack
+ * query-core routes a query's changes through one `#dispatch`. (Versions and slots own their own
+ * transitions: `PluginVersion.transition`, `PluginSlot.commit`/`begin`/`end`/`record`.)
+ */
 export class HostCore {
   readonly registry = new SurfaceRegistry();
-  readonly slots = new Map<string, PluginSlot>();
-  /** Names being loaded right now (reserved so two loads of one name cannot race). */
-  readonly loading = new Set<string>();
   readonly events = new HostEvents();
+  readonly #slots = new Map<string, PluginSlot>();
+  /** Names being loaded right now (reserved so two loads of one name cannot race). */
+  readonly #loading = new Set<string>();
   /** Managed resource names in use, per kind. */
-  readonly resourceNames = new Map<string, Set<string>>();
-  closed = false;
-  /** Where committed plugin versions are recorded before they become visible (optional). */
-  journal: ReloadJournal | undefined;
+  readonly #resourceNames = new Map<string, Set<string>>();
+  #closed = false;
   #journalState: JournalState | undefined;
   #journalTail: Promise<unknown> = Promise.resolve();
   #epoch = 0;
@@ -40,7 +53,55 @@ export class HostCore {
     readonly settings: HostSettings,
     readonly disciplines: DisciplineSet,
     readonly container: DependencyContainer,
+    /** Where committed plugin versions are recorded before they become visible (optional). */
+    readonly journal: ReloadJournal | undefined,
   ) {}
+
+  /** The loaded plugins by name, in load order. */
+  get slots(): ReadonlyMap<string, PluginSlot> {
+    return this.#slots;
+  }
+
+  /** Names being loaded right now. */
+  get loading(): ReadonlySet<string> {
+    return this.#loading;
+  }
+
+  /** True once the host closed. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Applies one change to the host's state — the only place it changes. */
+  apply(change: HostChange): void {
+    switch (change.type) {
+      case 'loadStarted':
+        this.#loading.add(change.name);
+        return;
+      case 'loadEnded':
+        this.#loading.delete(change.name);
+        return;
+      case 'slotAdded':
+        this.#slots.set(change.slot.name, change.slot);
+        return;
+      case 'slotRemoved':
+        this.#slots.delete(change.name);
+        return;
+      case 'nameReserved': {
+        let names = this.#resourceNames.get(change.kind);
+        if (!names) this.#resourceNames.set(change.kind, (names = new Set()));
+        names.add(change.name);
+        return;
+      }
+      case 'nameReleased':
+        this.#resourceNames.get(change.kind)?.delete(change.name);
+        return;
+      case 'closed':
+        this.#closed = true;
+        this.registry.invalidate(); // surface refs re-resolve and see the host closed
+        return;
+    }
+  }
 
   /**
    * Records in the journal, durably, that the named plugins now serve these versions (undefined:
@@ -84,14 +145,14 @@ export class HostCore {
   }
 
   assertOpen(phase: 'load' | 'call' | 'unload' | 'validate'): void {
-    if (this.closed) throw new ReloadError({ code: 'HOST_CLOSED', phase, message: 'the plugin host is closed' });
+    if (this.#closed) throw new ReloadError({ code: 'HOST_CLOSED', phase, message: 'the plugin host is closed' });
   }
 
   /** The slot of `name`; throws `NOT_LOADED`. */
   slot(name: string, phase: 'validate' | 'unload' | 'call'): PluginSlot {
-    const slot = this.slots.get(name);
+    const slot = this.#slots.get(name);
     if (!slot) {
-      const loaded = [...this.slots.keys()];
+      const loaded = [...this.#slots.keys()];
       throw new ReloadError({
         code: 'NOT_LOADED',
         phase,
@@ -104,7 +165,7 @@ export class HostCore {
 
   /** Loaded plugins whose current version depends on `name`. */
   dependentsOf(name: string): string[] {
-    return [...this.slots.values()].filter((slot) => slot.current.dependsOn.includes(name)).map((slot) => slot.name);
+    return [...this.#slots.values()].filter((slot) => slot.current.dependsOn.includes(name)).map((slot) => slot.name);
   }
 
   /**
@@ -160,9 +221,7 @@ export class HostCore {
         message: 'a managed resource needs a non-empty name',
       });
     }
-    let names = this.resourceNames.get(kind);
-    if (!names) this.resourceNames.set(kind, (names = new Set()));
-    if (names.has(name))
+    if (this.#resourceNames.get(kind)?.has(name))
       throw new ReloadError({
         code: 'INVALID_ARGUMENT',
         phase: 'call',
@@ -170,11 +229,11 @@ export class HostCore {
         key: name,
         message: `a ${kind} resource named '${name}' is already open`,
       });
-    names.add(name);
+    this.apply({ type: 'nameReserved', kind, name });
   }
 
   releaseName(kind: string, name: string): void {
-    this.resourceNames.get(kind)?.delete(name);
+    this.apply({ type: 'nameReleased', kind, name });
   }
 }
 

@@ -38,7 +38,7 @@ export async function loadSlot(core: HostCore, raw: unknown, options: LoadSlotOp
       });
     }
   }
-  core.loading.add(name);
+  core.apply({ type: 'loadStarted', name });
   try {
     const version = await core.stage(
       definition,
@@ -55,11 +55,10 @@ export async function loadSlot(core: HostCore, raw: unknown, options: LoadSlotOp
         if (core.events.has('queueWait')) core.events.emit('queueWait', { plugin, waitedMs });
       });
       core.registry.publish(new Set(), [{ version, slot }]);
-      core.slots.set(name, slot);
-      version.state = 'active';
+      version.transition('active');
+      core.apply({ type: 'slotAdded', slot });
     } catch (error) {
-      version.state = 'discarded';
-      await version.dispose();
+      await version.discard();
       throw error;
     }
     core.events.emit('loaded', {
@@ -70,6 +69,6 @@ export async function loadSlot(core: HostCore, raw: unknown, options: LoadSlotOp
     });
     return version.info;
   } finally {
-    core.loading.delete(name);
+    core.apply({ type: 'loadEnded', name });
   }
 }

@@ -4,21 +4,21 @@ import type { DependencyContainer } from 'tsyringe';
 import type { RecordBatch, Table } from 'apache-arrow';
 import { DisciplineSet } from '../disciplines/disciplineSet.js';
 import type { AnyDiscipline } from '../disciplines/disciplineSet.js';
-import { expectMethods } from '../disciplines/shape.js';
-import type { CompatSampleSource } from '../dispatch/reloadDispatcher.js';
+import type { CompatSampleSource } from '../dispatch/dispatcherOptions.js';
 import type { ReloadJournal } from '../durable/reloadJournal.js';
 import { ReloadError } from '../errors/reloadError.js';
 import type { HostEventMap, HostListener } from '../events/hostEvents.js';
 import type { PluginStats } from '../events/stats.js';
-import type { CdcOutputProvider, CdcStream } from '../surfaces/cdcOutput.js';
-import type { CrdtKindProvider, CrdtState } from '../surfaces/crdtKind.js';
-import type { IndexHandle, IndexKindProvider } from '../surfaces/indexKind.js';
-import type { Storage, StorageBackendProvider } from '../surfaces/storage.js';
+import type { CdcStream } from '../surfaces/cdcOutput.js';
+import type { CrdtState } from '../surfaces/crdtKind.js';
+import type { IndexHandle } from '../surfaces/indexKind.js';
+import type { Storage } from '../surfaces/storage.js';
 import type { ProviderOf, SurfaceKind } from '../surfaces/surfaceMap.js';
 import type { MaybePromise } from '../util/maybePromise.js';
 import { HostCore } from './hostCore.js';
 import { JobRunner } from './jobRunner.js';
 import { closeCell, openCell } from './managed/cellLifecycle.js';
+import type { OpenedCell } from './managed/cellLifecycle.js';
 import type { CellCloser } from './managed/managedHandle.js';
 import { DeliveryCursor, ManagedCdcStream } from './managed/managedCdcStream.js';
 import { ManagedCrdt } from './managed/managedCrdt.js';
@@ -134,15 +134,17 @@ export interface OpenCrdtOptions {
   readonly signal?: AbortSignal;
 }
 
-/** Options of {@link PluginHost.openResource}: a resource of a host's own surface kind. */
+/** Options of {@link PluginHost.openResource}: a resource of any kind whose discipline hands resources over. */
 export interface OpenResourceOptions<K extends SurfaceKind, R> {
   readonly name: string;
   /** The surface kind (it needs a discipline with a `handoff`). */
   readonly kind: K;
   /** Registry key of the provider that makes the resource. */
   readonly key: string;
-  /** Makes the resource with the provider that serves now. */
-  readonly make: (provider: ProviderOf<K>) => MaybePromise<R>;
+  /** What the kind's discipline `open` gets (when `make` is absent). */
+  readonly request?: Readonly<Record<string, unknown>>;
+  /** Makes the resource with the provider that serves now (instead of the discipline's `open`). */
+  readonly make?: (provider: ProviderOf<K>) => MaybePromise<R>;
   /** Handoff parameters the kind's discipline reads (read again at each reload). */
   readonly params?: () => Readonly<Record<string, unknown>>;
   readonly signal?: AbortSignal;
@@ -156,11 +158,6 @@ export interface OpenStorageOptions {
   readonly location: string;
   readonly signal?: AbortSignal;
 }
-
-const indexCheck = expectMethods('an IndexHandle', 'probe', 'persist', 'close');
-const streamCheck = expectMethods('a CdcStream', 'deliver', 'checkpoint', 'shutdown');
-const crdtCheck = expectMethods('a CrdtState', 'apply', 'merge', 'value', 'persist');
-const storageCheck = expectMethods('a Storage', 'get', 'put', 'delete', 'keys', 'close');
 
 /**
  * Hosts plugins and reloads them transactionally while they serve.
@@ -186,8 +183,8 @@ export class PluginHost implements AsyncDisposable {
       { ...settings, samples: checked.samples },
       disciplines,
       checked.container ?? rootContainer.createChildContainer(),
+      checked.journal,
     );
-    this.#core.journal = checked.journal;
     this.#jobs = new JobRunner(this.#core, checked.runJobs ?? false);
     this.#closer = (cell) => closeCell(this.#core, cell);
   }
@@ -305,97 +302,42 @@ export class PluginHost implements AsyncDisposable {
 
   /** Builds an index (or reopens persisted bytes) as a managed handle that survives reloads. */
   async openIndex(raw: OpenIndexOptions): Promise<ManagedIndex> {
-    const options = checkOpenOptions('openIndex', raw);
-    const cell = await openCell<IndexHandle>(this.#core, {
-      kind: 'indexKind',
-      key: options.kind,
-      name: options.name,
-      signal: options.signal,
-      check: indexCheck,
-      step: 'bytes' in options ? 'open' : 'build',
-      make: (provider) => {
-        const p = provider as IndexKindProvider;
-        const signal = options.signal === undefined ? {} : { signal: options.signal };
-        return 'bytes' in options
-          ? p.open(options.bytes, signal)
-          : p.build(options.source, {
-              column: options.column,
-              ...(options.params ? { params: options.params } : {}),
-              ...signal,
-            });
-      },
-    });
+    const { name, kind, signal, ...request } = checkOpenOptions('openIndex', raw);
+    const { cell } = await this.#open<IndexHandle>('indexKind', kind, name, signal, request);
     return new ManagedIndex(cell, this.#closer);
   }
 
   /** Starts a CDC stream as a managed handle that survives reloads (exactly once at the sink). */
   async startCdc(raw: StartCdcOptions): Promise<ManagedCdcStream> {
-    const options = checkOpenOptions('startCdc', raw);
+    const { name, output, signal, ...request } = checkOpenOptions('startCdc', raw);
     const cursor = new DeliveryCursor();
-    const cell = await openCell<CdcStream>(this.#core, {
-      kind: 'cdcOutput',
-      key: options.output,
-      name: options.name,
-      signal: options.signal,
-      check: streamCheck,
-      step: 'start',
-      make: async (provider) => {
-        const stream = await (provider as CdcOutputProvider).start({
-          ...(options.fromLsn === undefined ? {} : { fromLsn: options.fromLsn }),
-          ...(options.signal ? { signal: options.signal } : {}),
-        });
-        if (typeof stream?.checkpoint === 'function') {
-          const lsn = await stream.checkpoint(options.signal ? { signal: options.signal } : {});
-          if (typeof lsn === 'bigint') cursor.deliveredEnd = lsn;
-        }
-        return stream;
-      },
-      handoffParams: () => cursor.params(),
-    });
+    const { cell, detail } = await this.#open<CdcStream>('cdcOutput', output, name, signal, request, () =>
+      cursor.params(),
+    );
+    const start = detail['checkpointLsn'];
+    if (typeof start === 'bigint') cursor.deliveredEnd = start;
     return new ManagedCdcStream(cell, this.#closer, cursor);
   }
 
   /** Opens a CRDT state (empty, or restored from bytes) as a managed handle that survives reloads. */
   async openCrdt<Op = unknown, Value = unknown>(raw: OpenCrdtOptions): Promise<ManagedCrdt<Op, Value>> {
-    const options = checkOpenOptions('openCrdt', raw);
-    const cell = await openCell<CrdtState<Op, Value>>(this.#core, {
-      kind: 'crdtKind',
-      key: options.kind,
-      name: options.name,
-      signal: options.signal,
-      check: crdtCheck,
-      step: options.bytes === undefined ? 'empty' : 'fromPersisted',
-      make: (provider) => {
-        const p = provider as CrdtKindProvider<Op, Value>;
-        return options.bytes === undefined ? p.empty() : p.fromPersisted(options.bytes);
-      },
-    });
+    const { name, kind, signal, ...request } = checkOpenOptions('openCrdt', raw);
+    const { cell } = await this.#open<CrdtState<Op, Value>>('crdtKind', kind, name, signal, request);
     return new ManagedCrdt<Op, Value>(cell, this.#closer);
   }
 
   /** Opens a storage at `location` as a managed handle that survives reloads. */
   async openStorage(raw: OpenStorageOptions): Promise<ManagedStorage> {
-    const options = checkOpenOptions('openStorage', raw);
-    const cell = await openCell<Storage>(this.#core, {
-      kind: 'storageBackend',
-      key: options.backend,
-      name: options.name,
-      signal: options.signal,
-      check: storageCheck,
-      step: 'open',
-      make: (provider) =>
-        (provider as StorageBackendProvider).open({
-          location: options.location,
-          ...(options.signal ? { signal: options.signal } : {}),
-        }),
-      handoffParams: () => ({ location: options.location }),
-    });
+    const { name, backend, signal, ...request } = checkOpenOptions('openStorage', raw);
+    const { cell } = await this.#open<Storage>('storageBackend', backend, name, signal, request);
     return new ManagedStorage(cell, this.#closer);
   }
 
   /**
-   * Opens a resource of a host's own surface kind as a managed handle: reloads hand it over with the
-   * kind's discipline (its `handoff`), exactly as they do the built-in kinds.
+   * Opens a resource of any surface kind with a discipline that hands resources over — a host's own
+   * kind as much as a built-in one — as a managed handle: its discipline's `open` makes it from
+   * `request` (or the caller's `make` does), and reloads hand it over with the discipline's
+   * `handoff`, exactly as they do the built-in kinds.
    */
   async openResource<K extends SurfaceKind, R>(raw: OpenResourceOptions<K, R>): Promise<ManagedResource<R>> {
     const options = checkOpenOptions('openResource', raw);
@@ -408,16 +350,36 @@ export class PluginHost implements AsyncDisposable {
         message: `surface kind '${options.kind}' has no handoff: it has no live resources to manage`,
       });
     }
-    const cell = await openCell<R>(this.#core, {
+    const make = options.make;
+    const { cell } = await openCell<R>(this.#core, {
       kind: options.kind,
       key: options.key,
       name: options.name,
       signal: options.signal,
-      check: (value) => (value === undefined || value === null ? 'make() returned no resource' : undefined),
-      make: (provider) => options.make(provider as ProviderOf<K>),
+      request: options.request ?? {},
+      ...(make ? { make: (provider: unknown) => make(provider as ProviderOf<K>) } : {}),
       ...(options.params ? { handoffParams: options.params } : {}),
     });
     return new ManagedResource<R>(cell, this.#closer);
+  }
+
+  /** The one open every typed wrapper goes through: the kind's discipline makes the resource. */
+  #open<R>(
+    kind: string,
+    key: string,
+    name: string,
+    signal: AbortSignal | undefined,
+    request: unknown,
+    handoffParams?: () => Readonly<Record<string, unknown>>,
+  ): Promise<OpenedCell<R>> {
+    return openCell<R>(this.#core, {
+      kind,
+      key,
+      name,
+      signal,
+      request,
+      ...(handoffParams ? { handoffParams } : {}),
+    });
   }
 
   /** Runs one tick of background job `name` now. False when no plugin provides it. */
@@ -439,8 +401,7 @@ export class PluginHost implements AsyncDisposable {
 
   async #close(): Promise<void> {
     await Promise.allSettled([...this.#running]);
-    this.#core.closed = true;
-    this.#core.registry.generation++; // surface refs re-resolve and see the host closed
+    this.#core.apply({ type: 'closed' });
     await this.#jobs.stop();
     const errors: unknown[] = [];
     for (const slot of this.#core.slots.values()) {

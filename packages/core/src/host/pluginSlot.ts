@@ -1,5 +1,7 @@
-import { initialStats } from '../events/stats.js';
-import type { PluginStats } from '../events/stats.js';
+import type { RollbackReport } from '../dispatch/rollback.js';
+import { ReloadError } from '../errors/reloadError.js';
+import { initialStats, reduceStats } from '../events/stats.js';
+import type { PluginStats, StatsEvent } from '../events/stats.js';
 import { Gate } from './gate.js';
 import { LeaseCounter } from './leaseCounter.js';
 import type { ResourceCell } from './managed/resourceCell.js';
@@ -15,23 +17,85 @@ export type SlotActivity = 'reload' | 'unload' | undefined;
  */
 export class PluginSlot {
   readonly gate: Gate;
-  /** Gated operations in flight: uses of exclusive resources, resource creation and closing. */
+  /** Gated operations in flight: uses of resources whose kind pauses callers, resource creation and closing. */
   readonly gated = new LeaseCounter();
-  readonly resources = new Set<ResourceCell>();
-  activity: SlotActivity;
-  stats: PluginStats;
+  readonly #resources = new Set<ResourceCell>();
+  #current: PluginVersion;
+  #activity: SlotActivity;
+  #stats: PluginStats;
 
-  constructor(
-    public current: PluginVersion,
-    queueLimit: number,
-    onReleased?: (plugin: string, waitedMs: number) => void,
-  ) {
+  /** Makes the slot of a staged version (it becomes active when the load publishes it). */
+  constructor(current: PluginVersion, queueLimit: number, onReleased?: (plugin: string, waitedMs: number) => void) {
+    this.#current = current;
     this.gate = new Gate(queueLimit, current.name, onReleased && ((waitedMs) => onReleased(current.name, waitedMs)));
-    this.stats = initialStats(current.name, current.version);
+    this.#stats = initialStats(current.name, current.version);
   }
 
   get name(): string {
-    return this.current.name;
+    return this.#current.name;
+  }
+
+  /** The version that serves now. */
+  get current(): PluginVersion {
+    return this.#current;
+  }
+
+  /** The live resources its providers made (managed handles' cells). */
+  get resources(): ReadonlySet<ResourceCell> {
+    return this.#resources;
+  }
+
+  /** Attaches a managed resource made by this plugin's provider. */
+  attach(cell: ResourceCell): void {
+    this.#resources.add(cell);
+  }
+
+  /** Detaches a managed resource that closed. */
+  detach(cell: ResourceCell): void {
+    this.#resources.delete(cell);
+  }
+
+  /** What the slot is doing besides serving (a reload or an unload), if anything. */
+  get activity(): SlotActivity {
+    return this.#activity;
+  }
+
+  /** Reload statistics. */
+  get stats(): PluginStats {
+    return this.#stats;
+  }
+
+  /** Marks the slot busy with a reload or an unload (one at a time: the caller checked `activity`). */
+  begin(activity: 'reload' | 'unload'): void {
+    if (this.#activity !== undefined)
+      throw new ReloadError({
+        code: 'INTERNAL',
+        plugin: this.name,
+        message: `plugin '${this.name}' is already busy with a ${this.#activity}`,
+      });
+    this.#activity = activity;
+  }
+
+  /** Marks the slot idle again. */
+  end(): void {
+    this.#activity = undefined;
+  }
+
+  /**
+   * Makes `next` the version that serves: the current one starts retiring. Returns the retiring
+   * version (retire it once its calls finished).
+   */
+  commit(next: PluginVersion): PluginVersion {
+    const previous = this.#current;
+    previous.transition('retiring');
+    next.transition('active');
+    this.#current = next;
+    return previous;
+  }
+
+  /** Folds one reload event into the statistics. */
+  record(event: StatsEvent): void {
+    this.#stats = reduceStats(this.#stats, event);
   }
 
   /**
@@ -42,5 +106,35 @@ export class PluginSlot {
   async enterGated(signal?: AbortSignal, admitted = false): Promise<void> {
     while (!this.gate.isOpen) await this.gate.wait(signal, admitted);
     this.gated.acquire();
+  }
+
+  /**
+   * After a rollback: points each managed resource at what serves again, and stops the ones the
+   * rollback lost (their uses then fail with `ROLLBACK_FAILED`, naming the checkpoint to restart from).
+   */
+  reattach(report: RollbackReport, cause: ReloadError): void {
+    for (const cell of this.resources) {
+      const lost = report.unrestored.find((u) => u.kind === cell.kind && u.name === cell.name);
+      if (lost) {
+        cell.stop(
+          new ReloadError({
+            code: 'ROLLBACK_FAILED',
+            phase: 'rollback',
+            plugin: this.name,
+            kind: cell.kind,
+            key: cell.name,
+            message:
+              `${cell.kind} '${cell.name}' stopped during a failed reload and could not be restarted` +
+              (lost.checkpointLsn === undefined ? '' : `; restart it from LSN ${lost.checkpointLsn}`),
+            cause,
+            details: lost.checkpointLsn === undefined ? {} : { checkpointLsn: lost.checkpointLsn },
+          }),
+        );
+        continue;
+      }
+      const resource = report.restored.get(cell.kind, cell.name);
+      if (resource !== undefined && resource !== cell.backing.value)
+        cell.swap(resource, cell.backing.provider, cell.backing.version);
+    }
   }
 }

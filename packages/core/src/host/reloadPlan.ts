@@ -88,6 +88,6 @@ export function planReload(
     slot: core.slots.get(name)!,
     definition: byName.get(name)!,
   }));
-  for (const step of steps) step.slot.activity = 'reload';
+  for (const step of steps) step.slot.begin('reload');
   return steps;
 }

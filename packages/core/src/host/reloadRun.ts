@@ -1,12 +1,11 @@
 import type { CompatReport } from '../compat/compatReport.js';
+import type { CompatSampleSource } from '../dispatch/dispatcherOptions.js';
 import { ReloadDispatcher } from '../dispatch/reloadDispatcher.js';
-import type { CompatSampleSource, ReloadKindHandlers } from '../dispatch/reloadDispatcher.js';
-import type { HandoffRecord, ReloadOutcome, UnrestoredResource } from '../dispatch/reloadOutcome.js';
-import type { ResourceBundle } from '../dispatch/resourceBundle.js';
+import type { HandoffRecord, ReloadOutcome } from '../dispatch/reloadOutcome.js';
+import type { UnrestoredResource } from '../dispatch/rollback.js';
 import type { ReloadPhase } from '../errors/codes.js';
 import { ReloadError, isReloadError, toReloadError } from '../errors/reloadError.js';
 import type { HostEventMap, PluginTransition, ReloadEventBase } from '../events/hostEvents.js';
-import { reduceStats } from '../events/stats.js';
 import { timeoutError, waitWithin } from '../util/deadline.js';
 import type { HostCore } from './hostCore.js';
 import type { Backing } from './managed/resourceCell.js';
@@ -85,6 +84,10 @@ export class ReloadRun {
   #phase: ReloadPhase = 'validate';
   readonly #staged: PluginVersion[] = [];
   readonly #reports = new Map<string, CompatReport>();
+  /** One dispatcher per plugin of this reload, built after staging: it checks compat, then dispatches. */
+  readonly #dispatchers: ReloadDispatcher[] = [];
+  /** Resources a failed dispatch lost (its rollback could not restore them). */
+  readonly #lost: UnrestoredResource[] = [];
   readonly #outcomes: { readonly slot: PluginSlot; readonly outcome: ReloadOutcome }[] = [];
   readonly #timings = { stageMs: 0, compatMs: 0, drainMs: 0, dispatchMs: 0, pauseMs: 0, totalMs: 0 };
   #pausedAt: number | undefined;
@@ -118,7 +121,7 @@ export class ReloadRun {
     } catch (error) {
       throw await this.#rollback(error);
     } finally {
-      for (const { slot } of this.#steps) slot.activity = undefined;
+      for (const { slot } of this.#steps) slot.end();
     }
   }
 
@@ -174,7 +177,9 @@ export class ReloadRun {
           });
         }
       }
-      this.#reports.set(slot.name, await this.#dispatcher(i).checkCompat());
+      const dispatcher = this.#dispatcher(i);
+      this.#dispatchers.push(dispatcher);
+      this.#reports.set(slot.name, await dispatcher.checkCompat());
     }
     this.#timings.compatMs = performance.now() - t;
     this.#emit('compatChecked', { reports: this.#reports, compatMs: this.#timings.compatMs });
@@ -211,18 +216,13 @@ export class ReloadRun {
   async #dispatch(): Promise<void> {
     const t = this.#enter('dispatch');
     for (const [i, { slot }] of this.#steps.entries()) {
-      try {
-        this.#outcomes.push({ slot, outcome: await this.#dispatcher(i, this.#reports.get(slot.name)).dispatch() });
-      } catch (error) {
-        if (isReloadError(error))
-          applyRestored(
-            slot,
-            error.details['restored'] as ResourceBundle | undefined,
-            error.details['unrestored'] as UnrestoredResource[] | undefined,
-            error,
-          );
-        throw error;
+      const result = await this.#dispatchers[i]!.dispatch();
+      if (!result.ok) {
+        slot.reattach(result.rollback, result.error);
+        this.#lost.push(...result.rollback.unrestored);
+        throw result.error;
       }
+      this.#outcomes.push({ slot, outcome: result.outcome });
     }
     this.#timings.dispatchMs = performance.now() - t;
     this.#emit('dispatched', {
@@ -252,10 +252,7 @@ export class ReloadRun {
     for (const [i, { slot }] of this.#steps.entries()) {
       const next = this.#staged[i]!;
       const outcome = this.#outcomes[i]!.outcome;
-      retiring.push(slot.current);
-      slot.current.state = 'retiring';
-      next.state = 'active';
-      slot.current = next;
+      retiring.push(slot.commit(next));
       for (const cell of slot.resources) {
         oldBackings.push(
           cell.swap(outcome.resources.get(cell.kind, cell.name), next.registrations.get(cell.kind, cell.key), next),
@@ -265,7 +262,7 @@ export class ReloadRun {
     const pause = this.#openGates();
     const handoffs = this.#outcomes.flatMap(({ outcome }) => outcome.handoffs);
     for (const { slot, outcome } of this.#outcomes) {
-      slot.stats = reduceStats(slot.stats, {
+      slot.record({
         type: 'committed',
         version: slot.current.version,
         drainMs: this.#timings.drainMs,
@@ -296,10 +293,7 @@ export class ReloadRun {
     const errors: unknown[] = [];
     await Promise.all([...retiring.map((v) => v.leases.whenIdle()), ...oldBackings.map((b) => b.leases.whenIdle())]);
     for (const { outcome } of this.#outcomes) await outcome.release().catch((error: unknown) => errors.push(error));
-    for (const version of retiring) {
-      errors.push(...(await version.dispose()));
-      version.state = 'retired';
-    }
+    for (const version of retiring) errors.push(...(await version.retire()));
     this.#emit('retired', {});
     return { ms: performance.now() - t, errors };
   }
@@ -311,21 +305,13 @@ export class ReloadRun {
     const failure = toReloadError(raw, { code: aborted ? 'ABORTED' : 'INTERNAL', phase });
     const lost: UnrestoredResource[] = [];
     for (const { slot, outcome } of [...this.#outcomes].reverse()) {
-      try {
-        applyRestored(slot, await outcome.rollback(), undefined, failure);
-      } catch (error) {
-        const details = isReloadError(error) ? error.details : {};
-        const unrestored = (details['unrestored'] as UnrestoredResource[] | undefined) ?? [];
-        applyRestored(slot, details['restored'] as ResourceBundle | undefined, unrestored, toReloadError(error));
-        lost.push(...unrestored);
-      }
+      const report = await outcome.rollback();
+      slot.reattach(report, report.error ?? failure);
+      lost.push(...report.unrestored);
     }
-    if (isReloadError(raw)) lost.push(...((raw.details['unrestored'] as UnrestoredResource[] | undefined) ?? []));
+    lost.push(...this.#lost);
     const pause = this.#openGates();
-    for (const version of this.#staged) {
-      version.state = 'discarded';
-      await version.dispose();
-    }
+    for (const version of this.#staged) await version.discard();
     const serving = this.#steps.map(({ slot }) => `${slot.name} ${slot.current.version}`).join(', ');
     const error = new ReloadError({
       code: lost.length > 0 ? 'ROLLBACK_FAILED' : failure.code,
@@ -341,10 +327,10 @@ export class ReloadRun {
         (lost.length > 0 ? `; not restored: ${lost.map((u) => `${u.kind} '${u.name}'`).join(', ')}` : ''),
       stillServing: serving,
       cause: failure,
-      details: { ...failure.details, unrestored: lost },
+      details: failure.details,
     });
     for (const { slot } of this.#steps) {
-      slot.stats = reduceStats(slot.stats, {
+      slot.record({
         type: 'rolledBack',
         drainMs: this.#timings.drainMs,
         pauseMs: pause.pauseMs,
@@ -371,22 +357,21 @@ export class ReloadRun {
     return { pauseMs, queued, maxQueueWaitMs };
   }
 
-  #dispatcher(i: number, compatReport?: CompatReport): ReloadDispatcher {
+  /** The dispatcher of the `i`th plugin: its live resources, their handoff parameters read at dispatch. */
+  #dispatcher(i: number): ReloadDispatcher {
     const { slot } = this.#steps[i]!;
     const next = this.#staged[i]!;
     const settings = this.#core.settings;
     const samples = this.#options.samples ?? settings.samples;
-    const handlers: ReloadKindHandlers = {
-      resources: [...slot.resources].map((cell) => ({
+    return new ReloadDispatcher(slot.current.registrations, next.registrations, {
+      handoffs: [...slot.resources].map((cell) => ({
         kind: cell.kind,
         name: cell.name,
         old: cell.backing.value,
         oldProvider: cell.backing.provider,
         next: next.registrations.get(cell.kind, cell.key),
-        params: cell.handoffParams(),
+        params: () => cell.handoffParams(),
       })),
-    };
-    return new ReloadDispatcher(slot.current.registrations, next.registrations, {
       disciplines: this.#core.disciplines,
       concurrency: this.#options.concurrency ?? settings.concurrency,
       stepTimeoutMs: this.#options.stepTimeoutMs ?? settings.stepTimeoutMs,
@@ -395,8 +380,7 @@ export class ReloadRun {
       signal: this.#signal,
       maxStates: settings.maxStates,
       ...(samples === undefined ? {} : { samples }),
-      ...(compatReport === undefined ? {} : { compatReport }),
-    }).withHandlers(handlers);
+    });
   }
 
   #transitions(): readonly PluginTransition[] {
@@ -414,37 +398,5 @@ export class ReloadRun {
       elapsedMs: performance.now() - this.#started,
     };
     this.#core.events.emit(event, { ...base, ...extra } as HostEventMap[E]);
-  }
-}
-
-/** Points cells at what serves again after a failed handoff; stops the ones that were lost. */
-function applyRestored(
-  slot: PluginSlot,
-  restored: ResourceBundle | undefined,
-  unrestored: readonly UnrestoredResource[] | undefined,
-  cause: ReloadError,
-): void {
-  for (const cell of slot.resources) {
-    const lost = unrestored?.find((u) => u.kind === cell.kind && u.name === cell.name);
-    if (lost) {
-      cell.stop(
-        new ReloadError({
-          code: 'ROLLBACK_FAILED',
-          phase: 'rollback',
-          plugin: slot.name,
-          kind: cell.kind,
-          key: cell.name,
-          message:
-            `${cell.kind} '${cell.name}' stopped during a failed reload and could not be restarted` +
-            (lost.checkpointLsn === undefined ? '' : `; restart it from LSN ${lost.checkpointLsn}`),
-          cause,
-          details: lost.checkpointLsn === undefined ? {} : { checkpointLsn: lost.checkpointLsn },
-        }),
-      );
-      continue;
-    }
-    const resource = restored?.get(cell.kind, cell.name);
-    if (resource !== undefined && resource !== cell.backing.value)
-      cell.swap(resource, cell.backing.provider, cell.backing.version);
   }
 }

@@ -21,8 +21,17 @@ type Table = ReadonlyMap<string, ReadonlyMap<string, RegistryEntry>>;
  */
 export class SurfaceRegistry {
   #table: Table = new Map();
-  /** Increases at every publish: a cached lookup is valid while the generation is unchanged. */
-  generation = 0;
+  #generation = 0;
+
+  /** Increases at every publish (and when the host closes): a cached lookup is valid while it is unchanged. */
+  get generation(): number {
+    return this.#generation;
+  }
+
+  /** Makes every cached lookup stale (the host closed: refs must re-resolve and see it). */
+  invalidate(): void {
+    this.#generation++;
+  }
 
   /** The entry of `kind`/`key`, or undefined. The hot path of every call. */
   lookup(kind: string, key: string): RegistryEntry | undefined {
@@ -73,7 +82,7 @@ export class SurfaceRegistry {
       }
     }
     this.#table = next;
-    this.generation++;
+    this.#generation++;
   }
 }
 

@@ -49,7 +49,7 @@ export async function unloadSlot(core: HostCore, name: string, options: UnloadSl
     });
   };
   openResources();
-  slot.activity = 'unload';
+  slot.begin('unload');
   slot.gate.close();
   try {
     const timeoutMs = options.drainTimeoutMs ?? core.settings.drainTimeoutMs;
@@ -73,19 +73,16 @@ export async function unloadSlot(core: HostCore, name: string, options: UnloadSl
     });
     openResources();
     core.registry.publish(new Set([name]), []);
-    core.slots.delete(name);
+    core.apply({ type: 'slotRemoved', name });
   } catch (error) {
     slot.gate.open();
-    slot.activity = undefined;
+    slot.end();
     throw error;
   }
   slot.gate.open();
   const version = slot.current;
   // A stale entry only loads the plugin again after a restart; a shutdown keeps every entry.
   if (!options.force) await core.recordVersions({ [name]: undefined }, 'unload').catch(() => undefined);
-  version.state = 'retiring';
-  await version.leases.whenIdle();
-  await version.dispose();
-  version.state = 'retired';
+  await version.retire();
   core.events.emit('unloaded', { plugin: name, version: version.version });
 }

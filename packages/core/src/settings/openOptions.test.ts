@@ -25,7 +25,8 @@ describe('every option of the host is checked where it enters, not only the numb
       ['source', () => host.openIndex({ name: 'i', kind: 'nearest', source: [1, 2], column: 'v' } as never)],
       ['column', () => host.openIndex({ name: 'i', kind: 'nearest', source: valuesTable([1]) } as never)],
       ['location', () => host.openStorage({ name: 's', backend: 'mem' } as never)],
-      ['make', () => host.openResource({ name: 'r', kind: 'x', key: 'k' } as never)],
+      ['make', () => host.openResource({ name: 'r', kind: 'x', key: 'k', make: 5 } as never)],
+      ['request', () => host.openResource({ name: 'r', kind: 'x', key: 'k', request: 'bytes' } as never)],
       ['object', () => host.openCrdt(null as never)],
     ];
     for (const [option, open] of cases) {
@@ -53,12 +54,12 @@ describe('every option of the host is checked where it enters, not only the numb
     }
   });
 
-  it('refuses a dispatcher without registration sets or with a report that is not one', () => {
+  it('refuses a dispatcher without registration sets or with handoffs that are not a list', () => {
     expect(() => new ReloadDispatcher(null as never, null as never)).toThrow(
       expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
     );
-    expect(() => new ReloadDispatcher(none, none, { compatReport: {} as never })).toThrow(
-      expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('compatReport') }),
+    expect(() => new ReloadDispatcher(none, none, { handoffs: {} as never })).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('handoffs') }),
     );
   });
 

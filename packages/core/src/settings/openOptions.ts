@@ -27,8 +27,8 @@ const shapes = {
     optional: { signal: 'signal' },
   },
   openResource: {
-    required: { ...base, kind: 'string', key: 'string', make: 'function' },
-    optional: { params: 'function', signal: 'signal' },
+    required: { ...base, kind: 'string', key: 'string' },
+    optional: { make: 'function', request: 'record', params: 'function', signal: 'signal' },
   },
 } as const satisfies Record<string, OpenShape>;
 

@@ -51,6 +51,9 @@ export interface BuiltinResources {
   storageBackend: Storage;
 }
 
+/** The live resource type of `K` (`unknown` for a host's own kind). */
+export type ResourceOf<K extends string> = K extends keyof BuiltinResources ? BuiltinResources[K] : unknown;
+
 /** The built-in kinds in the order the discipline table lists them. */
 export const builtinKinds = [
   'scalarFunction',

@@ -1,178 +1,114 @@
-import type { CallOptions, IndexHandle } from '@baton/core';
-import type { Data, FixedSizeList, RecordBatch, Vector } from 'apache-arrow';
-import { writeFlatVectorFormat1 } from './flatVectorFormat1.js';
-import { FLAT_VECTOR_FORMAT_2, writeFlatVectorFormat2 } from './flatVectorFormat2.js';
-import { checkHandleState, isFlatVectorState } from './indexArguments.js';
-import { checkK, closedIndex, invalidIndexArgument, throwIfAborted } from './indexErrors.js';
-import { FLAT_VECTOR_KIND, VECTOR_QUERY_COLUMN } from './indexLimits.js';
-import { resultBatch, vectorResultSchema } from './resultBatch.js';
+import type { CallOptions, IndexBuildOptions, IndexKindProvider } from '@baton/core';
+import type { RecordBatch, Table } from 'apache-arrow';
+import { readFlatVectorFormat1 } from './flatVectorFormat1.js';
+import { readFlatVectorFormat2 } from './flatVectorFormat2.js';
+import { FlatVectorIndex } from './flatVectorIndex.js';
+import { invalidIndexArgument, throwIfAborted } from './indexErrors.js';
+import { checkIndexSize, checksum, verifyStoredChecksum } from './indexFile.js';
+import { frameLayout, LAYOUT_RAW } from './indexFrame.js';
+import { describeArgument } from '../codec/describeArgument.js';
+import { checkBuildOptions, indexOptions, invalidIndexOption } from './indexArguments.js';
+import { FLAT_VECTOR_KIND } from './indexLimits.js';
 import { requireColumn } from './sourceColumn.js';
-import { TopK } from './topK.js';
-import { vectorDim } from './vectorColumn.js';
-import { scanVectors, vectorNorms } from './vectorMetric.js';
-import type { ScanTarget, VectorMetric } from './vectorMetric.js';
+import { gatherVectors, vectorDim } from './vectorColumn.js';
+import { isVectorMetric, vectorMetrics } from './vectorMetric.js';
+import type { VectorMetric } from './vectorMetric.js';
 
-/** Format version {@link FlatVectorIndex.persist} writes by default (`open` reads 1 and 2). */
-export const FLAT_VECTOR_FORMAT_VERSION = FLAT_VECTOR_FORMAT_2;
-export { VECTOR_QUERY_COLUMN } from './indexLimits.js';
-
-/** What a persisted flat vector index holds, in either format. */
-export interface FlatVectorData extends ScanTarget {
-  readonly metric: VectorMetric;
-  /** CRC-32 of the vector bytes followed by the row-id bytes (as persisted). */
-  readonly crc32: number;
-}
-
-/** Everything a {@link FlatVectorIndex} is made of. */
-export interface FlatVectorIndexState extends FlatVectorData {
-  /** Refuse probes whose result would exceed this many rows. */
-  readonly maxProbeResults: number;
-  /** The format `persist` writes (default 2). */
+/** Limits and checks of a flat vector index provider. */
+export interface FlatVectorIndexKindOptions {
+  /** Largest index data (vectors + row ids) `build` and `open` accept, checked before allocating. */
+  readonly maxBytes?: number;
+  /** Largest result a probe may produce (queries × k), checked before allocating. */
+  readonly maxProbeResults?: number;
+  /**
+   * Verify the CRC-32 of the vector data on `open` (default true). One native pass over the
+   * bytes; turn it off only when the bytes were already verified (e.g. read with `readChecked`).
+   */
+  readonly verifyChecksum?: boolean;
+  /**
+   * The format `persist` writes: 2 (default; a checksummed header and the raw vectors) or 1 (an
+   * Arrow IPC file, what versions before format 2 read). `open` reads both whatever this says;
+   * write 1 only while a version that reads nothing else may still take the index over.
+   */
   readonly persistFormat?: 1 | 2;
 }
 
+/** Build parameters of the flat vector index (`IndexBuildOptions.params`). */
+export interface FlatVectorBuildParams {
+  /** Distance metric (default `l2`). */
+  readonly metric?: VectorMetric;
+}
+
+/** The flat vector index provider: an {@link IndexKindProvider} whose handles are {@link FlatVectorIndex}. */
+export interface FlatVectorIndexKind extends IndexKindProvider {
+  readonly kind: typeof FLAT_VECTOR_KIND;
+  build(source: RecordBatch | Table, options: IndexBuildOptions): FlatVectorIndex;
+  open(bytes: Uint8Array, options?: CallOptions): FlatVectorIndex;
+}
+
 /**
- * An open flat (exact, brute-force) k-NN index over float32 vectors, held in one contiguous
- * row-major Float32Array. Each probe scans every vector once per query row, keeping the best `k`
- * in a bounded heap. For `cosine`, the vector norms are computed once, on the first probe (so
- * `open` does no per-vector work), and cached. Read-only: probes never change what later probes
- * answer. Made by {@link flatVectorIndexKind}.
+ * The flat vector index kind (`flat-vector`): exact k-nearest-neighbour search over a
+ * `FixedSizeList<Float32>[dim]` column by full scan with a bounded heap, metrics `l2`, `l2sq`,
+ * `cosine` and `dot` (see {@link vectorMetrics}).
+ *
+ * `build(source, { column, params: { metric } })` copies the column's vectors into one contiguous
+ * Float32Array; rows whose vector is null or has a null or non-finite component are not indexed.
+ * `persist()` writes format 2 (a checksummed header, then the vectors and row ids as they lie in
+ * memory) or, with `persistFormat: 1`, an Arrow IPC file; `open(bytes)` reads either, validates it
+ * (kind, format version, header or metadata, sizes, CRC-32) and keeps a view over `bytes` when it is
+ * 4-byte aligned (no copy; the caller must not modify `bytes` afterwards), copying once otherwise.
+ * Each call makes an independent provider, as a new plugin version would. Wrong options (not an
+ * object, a limit that is not a safe integer, a `persistFormat` other than 1 or 2) are
+ * `INVALID_ARGUMENT`.
  */
-export class FlatVectorIndex implements IndexHandle {
-  #state: FlatVectorIndexState | undefined;
-  #norms: Float64Array | undefined;
-
-  /** An index over `state` (used by the provider's build and open; a state they would not make is `INVALID_ARGUMENT`). */
-  constructor(state: FlatVectorIndexState) {
-    checkHandleState(FLAT_VECTOR_KIND, 'FlatVectorIndex', isFlatVectorState(state));
-    this.#state = state;
-  }
-
-  /** The distance metric. */
-  get metric(): VectorMetric {
-    return this.#open('metric').metric;
-  }
-
-  /** The vector dimension. */
-  get dim(): number {
-    return this.#open('dim').dim;
-  }
-
-  /** How many vectors are indexed (source rows with a null or non-finite vector are not). */
-  get size(): number {
-    return this.#open('size').count;
-  }
-
-  /**
-   * The indexed vectors, row-major (`size * dim` floats). Read-only by contract: do not write to it.
-   * After `open` of aligned bytes this is a view over the input's ArrayBuffer (no copy was made).
-   */
-  get vectors(): Float32Array {
-    return this.#open('vectors').vectors;
-  }
-
-  /** Source row id of each indexed vector, or `undefined` when it is the vector's position. */
-  get rowIds(): Uint32Array | undefined {
-    return this.#open('rowIds').rowIds;
-  }
-
-  /**
-   * For each row of the query batch's `vector` column (`FixedSizeList<Float32|Float64>[dim]`; a
-   * batch with a single column may name it anything), the `k` nearest indexed rows: columns
-   * `query` (Int32, the query row), `row` (Int32, the source row id) and `distance` (Float32),
-   * ordered by query row, then ascending distance, then row id. `k <= 0` gives no rows; `k` above
-   * the index size gives every row. A null query vector matches nothing; a query vector with a
-   * null or non-finite component, or of another dimension, is `INVALID_ARGUMENT`.
-   */
-  probe(query: RecordBatch, k: number): RecordBatch {
-    const state = this.#open('probe');
-    checkK(FLAT_VECTOR_KIND, k);
-    const column = queryColumn(query);
-    const dim = vectorDim(column, FLAT_VECTOR_KIND, 'probe', true);
-    if (dim !== state.dim)
-      throw invalidIndexArgument(
-        FLAT_VECTOR_KIND,
-        'probe',
-        `query vectors have dimension ${dim}, the index has ${state.dim}`,
-      );
-    const perQuery = k <= 0 ? 0 : Math.min(k, state.count);
-    const bound = column.length * perQuery;
-    if (bound > state.maxProbeResults) {
-      throw invalidIndexArgument(
-        FLAT_VECTOR_KIND,
-        'probe',
-        `${column.length} queries × k=${perQuery} could give ${bound} rows, over the limit of ${state.maxProbeResults}`,
-      );
-    }
-    const queries = new Int32Array(bound);
-    const rows = new Int32Array(bound);
-    const distances = new Float32Array(bound);
-    let written = 0;
-    if (perQuery > 0) {
-      if (state.metric === 'cosine') this.#norms ??= vectorNorms(state);
-      const top = new TopK(perQuery);
-      let queryRow = 0;
-      for (const data of column.data as Data<FixedSizeList>[]) {
-        const child = data.children[0];
-        const values = child?.values as Float32Array | Float64Array | undefined;
-        for (let i = 0; i < data.length; i++, queryRow++) {
-          if (child === undefined || values === undefined || !data.getValid(i)) continue;
-          checkQueryVector(child, values, i * dim, dim, queryRow);
-          scanVectors(state.metric, state, { values, offset: i * dim }, top, this.#norms);
-          const count = top.drainSorted(rows, distances, written);
-          queries.fill(queryRow, written, written + count);
-          written += count;
-        }
-      }
-    }
-    return resultBatch(vectorResultSchema, [queries, rows, distances], written);
-  }
-
-  /**
-   * Serialises the index in its provider's `persistFormat`: format 2 (the default) is a checksummed
-   * header followed by the vectors and row ids as they lie in memory; format 1 is an Arrow IPC file.
-   * Either way the vector bytes are copied once, into the output, and `open` of any provider reads both.
-   */
-  persist(options?: CallOptions): Uint8Array {
-    const state = this.#open('persist');
-    throwIfAborted(FLAT_VECTOR_KIND, 'persist', options);
-    return state.persistFormat === 1 ? writeFlatVectorFormat1(state) : writeFlatVectorFormat2(state);
-  }
-
-  /** Releases the vectors. Idempotent; every later call throws `RESOURCE_CLOSED`. */
-  close(): void {
-    this.#state = undefined;
-    this.#norms = undefined;
-  }
-
-  #open(step: string): FlatVectorIndexState {
-    if (this.#state === undefined) throw closedIndex(FLAT_VECTOR_KIND, step);
-    return this.#state;
-  }
+export function flatVectorIndexKind(options?: FlatVectorIndexKindOptions): FlatVectorIndexKind {
+  const { maxBytes, maxProbeResults, verify, given } = indexOptions(FLAT_VECTOR_KIND, options);
+  const persistFormat = given['persistFormat'] ?? 2;
+  if (persistFormat !== 1 && persistFormat !== 2)
+    throw invalidIndexOption(FLAT_VECTOR_KIND, `persistFormat must be 1 or 2, not ${describeArgument(persistFormat)}`);
+  return {
+    kind: FLAT_VECTOR_KIND,
+    build(source: RecordBatch | Table, build: IndexBuildOptions): FlatVectorIndex {
+      checkBuildOptions(FLAT_VECTOR_KIND, build);
+      throwIfAborted(FLAT_VECTOR_KIND, 'build', build);
+      const metric = buildMetric(build.params);
+      const column = requireColumn(source, build.column, FLAT_VECTOR_KIND, 'build');
+      const dim = vectorDim(column, FLAT_VECTOR_KIND, 'build', false);
+      const gathered = gatherVectors(column, dim, maxBytes, FLAT_VECTOR_KIND);
+      const views = gathered.rowIds === undefined ? [gathered.vectors] : [gathered.vectors, gathered.rowIds];
+      return new FlatVectorIndex({ ...gathered, metric, crc32: checksum(views), maxProbeResults, persistFormat });
+    },
+    open(bytes: Uint8Array, call?: CallOptions): FlatVectorIndex {
+      throwIfAborted(FLAT_VECTOR_KIND, 'open', call);
+      checkIndexSize(bytes, maxBytes, FLAT_VECTOR_KIND);
+      const data =
+        frameLayout(bytes, FLAT_VECTOR_KIND) === LAYOUT_RAW
+          ? readFlatVectorFormat2(bytes, maxBytes)
+          : readFlatVectorFormat1(bytes, maxBytes);
+      if (verify)
+        verifyStoredChecksum(
+          data.crc32,
+          data.rowIds === undefined ? [data.vectors] : [data.vectors, data.rowIds],
+          FLAT_VECTOR_KIND,
+        );
+      return new FlatVectorIndex({ ...data, maxProbeResults, persistFormat });
+    },
+  };
 }
 
-function queryColumn(query: RecordBatch): Vector {
-  const fields = (query as Partial<RecordBatch> | null)?.schema?.fields;
-  const sole = fields?.length === 1 ? fields[0]!.name : undefined;
-  const hasVector = fields?.some((f) => f.name === VECTOR_QUERY_COLUMN) === true;
-  return requireColumn(query, hasVector || sole === undefined ? VECTOR_QUERY_COLUMN : sole, FLAT_VECTOR_KIND, 'probe');
-}
-
-function checkQueryVector(
-  child: Data,
-  values: Float32Array | Float64Array,
-  base: number,
-  dim: number,
-  queryRow: number,
-): void {
-  for (let j = 0; j < dim; j++) {
-    const x = values[base + j]!;
-    if (x - x !== 0 || (child.nullCount !== 0 && !child.getValid(base + j))) {
-      throw invalidIndexArgument(
-        FLAT_VECTOR_KIND,
-        'probe',
-        `query row ${queryRow} has a null or non-finite component at ${j}`,
-      );
-    }
-  }
+function buildMetric(params: Readonly<Record<string, unknown>> | undefined): VectorMetric {
+  if (params === undefined) return 'l2';
+  if (typeof params !== 'object' || params === null)
+    throw invalidIndexArgument(FLAT_VECTOR_KIND, 'build', 'params must be an object');
+  const unknown = Object.keys(params).filter((key) => key !== 'metric');
+  if (unknown.length > 0)
+    throw invalidIndexArgument(FLAT_VECTOR_KIND, 'build', `unknown params ${unknown.join(', ')} (known: metric)`);
+  const metric = params['metric'] ?? 'l2';
+  if (!isVectorMetric(metric))
+    throw invalidIndexArgument(
+      FLAT_VECTOR_KIND,
+      'build',
+      `unknown metric ${JSON.stringify(metric)} (known: ${vectorMetrics.join(', ')})`,
+    );
+  return metric;
 }

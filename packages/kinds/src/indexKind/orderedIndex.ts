@@ -1,139 +1,151 @@
-import type { CallOptions, IndexHandle } from '@baton/core';
-import { Field, makeData, Uint32 } from 'apache-arrow';
-import type { Data, DataType, RecordBatch, Utf8 } from 'apache-arrow';
-import { checkHandleState, isOrderedState } from './indexArguments.js';
-import { checkK, closedIndex, invalidIndexArgument, throwIfAborted } from './indexErrors.js';
-import { META_CRC32, META_FORMAT_VERSION, META_KIND, META_ROWS } from './indexFile.js';
-import { writeIndexFile } from './indexWriter.js';
-import type { SortedKeys } from './orderedKeys.js';
-import { ORDERED_KIND } from './indexLimits.js';
-import { readRanges } from './orderedQuery.js';
-import { searchRange } from './orderedSearch.js';
-import { orderedResultSchema, resultBatch } from './resultBatch.js';
+import type { CallOptions, IndexBuildOptions, IndexKindProvider } from '@baton/core';
+import { DataType } from 'apache-arrow';
+import type { Data, RecordBatch, Table } from 'apache-arrow';
+import { corruptIndex, invalidIndexArgument, throwIfAborted, typeName } from './indexErrors.js';
+import { checksum, META_CRC32, META_ROWS, metaInt, readIndexFile, verifyChecksum } from './indexFile.js';
+import { checkBuildOptions, indexOptions } from './indexArguments.js';
+import { MAX_INDEX_ROWS, ORDERED_KIND } from './indexLimits.js';
+import { ORDERED_FORMAT_VERSION, OrderedIndex, orderedChecksumViews } from './orderedIndex.js';
+import { keyFamily, sortedKeyBytes, sortKeys, SUPPORTED_KEY_TYPES } from './orderedKeys.js';
+import type { KeyFamily, NumericKeyArray, SortedKeys } from './orderedKeys.js';
+import { requireColumn } from './sourceColumn.js';
 
-/** Format version {@link OrderedIndex.persist} writes. */
-export const ORDERED_FORMAT_VERSION = 1;
+/** Limits and checks of an ordered index provider. */
+export interface OrderedIndexKindOptions {
+  /** Largest index data (keys + offsets + row ids) `build` and `open` accept, checked before allocating. */
+  readonly maxBytes?: number;
+  /** Largest result a probe may produce, checked before allocating. */
+  readonly maxProbeResults?: number;
+  /** Verify the CRC-32 of the key and row data on `open` (default true). */
+  readonly verifyChecksum?: boolean;
+}
 
-/** Everything an {@link OrderedIndex} is made of. */
-export interface OrderedIndexState {
-  readonly keys: SortedKeys;
-  /** CRC-32 of the key buffers followed by the row-id bytes (as persisted). */
-  readonly crc32: number;
-  /** Refuse probes whose result would exceed this many rows. */
-  readonly maxProbeResults: number;
+/** The ordered index provider: an {@link IndexKindProvider} whose handles are {@link OrderedIndex}. */
+export interface OrderedIndexKind extends IndexKindProvider {
+  readonly kind: typeof ORDERED_KIND;
+  build(source: RecordBatch | Table, options: IndexBuildOptions): OrderedIndex;
+  open(bytes: Uint8Array, options?: CallOptions): OrderedIndex;
 }
 
 /**
- * An open ordered index over a scalar column: keys sorted once (ascending, ties by row id) in typed
- * arrays, answering equality and range lookups by binary search. Read-only: probes never change it.
- * See {@link orderedIndexKind} and {@link readRanges} for the query format.
+ * The ordered index kind (`ordered`): equality and range lookups over a scalar column of type
+ * Int8..Int64, Uint8..Uint64, Float32/64, Utf8, Timestamp or Date. `build(source, { column })`
+ * (no params) sorts the non-null, non-NaN keys once by key then row id into typed arrays. `persist()`
+ * writes an Arrow IPC file; `open(bytes)` validates it (kind, format version, schema, sizes,
+ * CRC-32) and keeps views over `bytes` when `bytes.byteOffset` is 8-byte aligned (no copy; the
+ * caller must not modify `bytes` afterwards), copying once otherwise. Each call makes an
+ * independent provider, as a new plugin version would. Wrong options (not an object, a limit that
+ * is not a safe integer) are `INVALID_ARGUMENT`.
  */
-export class OrderedIndex implements IndexHandle {
-  #state: OrderedIndexState | undefined;
-
-  /** An index over `state` (used by the provider's build and open; a state they would not make is `INVALID_ARGUMENT`). */
-  constructor(state: OrderedIndexState) {
-    checkHandleState(ORDERED_KIND, 'OrderedIndex', isOrderedState(state));
-    this.#state = state;
-  }
-
-  /** The Arrow type of the indexed keys. */
-  get keyType(): DataType {
-    return this.#open('keyType').keys.type;
-  }
-
-  /** How many rows are indexed (rows with a null or NaN key are not). */
-  get size(): number {
-    return this.#open('size').keys.count;
-  }
-
-  /**
-   * Row ids in key order (ties by row id), `size` long. Read-only by contract. After `open` of
-   * aligned bytes this is a view over the input's ArrayBuffer (no copy was made).
-   */
-  get rowIds(): Uint32Array {
-    return this.#open('rowIds').keys.rowIds;
-  }
-
-  /**
-   * For each query row (see {@link readRanges}: a `key` column, or `lo`/`hi` with optional
-   * `loInclusive`/`hiInclusive`), up to `k` matching rows: columns `query` (Int32, the query row)
-   * and `row` (Int32, the source row id), ordered by query row, then key, then row id. `k <= 0`
-   * gives no rows.
-   */
-  probe(query: RecordBatch, k: number): RecordBatch {
-    const { keys, maxProbeResults } = this.#open('probe');
-    checkK(ORDERED_KIND, k);
-    const ranges = readRanges(query, keys.type, keys.family);
-    const limit = Math.max(0, k);
-    const spans = ranges.map((range) =>
-      range === undefined || limit === 0 ? { start: 0, end: 0 } : searchRange(keys, range),
-    );
-    let total = 0;
-    for (const span of spans) total += Math.min(limit, span.end - span.start);
-    if (total > maxProbeResults)
-      throw invalidIndexArgument(
-        ORDERED_KIND,
-        'probe',
-        `the probe matches ${total} rows, over the limit of ${maxProbeResults}`,
-      );
-    const queries = new Int32Array(total);
-    const rows = new Int32Array(total);
-    let written = 0;
-    spans.forEach(({ start, end }, queryRow) => {
-      const count = Math.min(limit, end - start);
-      rows.set(keys.rowIds.subarray(start, start + count), written);
-      queries.fill(queryRow, written, written + count);
-      written += count;
-    });
-    return resultBatch(orderedResultSchema, [queries, rows], total);
-  }
-
-  /**
-   * Serialises the index as an Arrow IPC file: a `key` column of the key type and a `row` column
-   * (Uint32), both non-null and in key order, plus schema metadata (kind, format version, row count,
-   * CRC-32 of the data). The key and row buffers are copied once, into the output.
-   */
-  persist(options?: CallOptions): Uint8Array {
-    const { keys, crc32 } = this.#open('persist');
-    throwIfAborted(ORDERED_KIND, 'persist', options);
-    const { type, count } = keys;
-    let keyData: Data;
-    if (keys.family === 'utf8') {
-      keyData = makeData({
-        type: type as Utf8,
-        length: count,
-        nullCount: 0,
-        valueOffsets: keys.offsets!,
-        data: keys.bytes!,
+export function orderedIndexKind(options?: OrderedIndexKindOptions): OrderedIndexKind {
+  const { maxBytes, maxProbeResults, verify } = indexOptions(ORDERED_KIND, options);
+  return {
+    kind: ORDERED_KIND,
+    build(source: RecordBatch | Table, build: IndexBuildOptions): OrderedIndex {
+      checkBuildOptions(ORDERED_KIND, build);
+      throwIfAborted(ORDERED_KIND, 'build', build);
+      const params = build.params ?? {};
+      if (typeof params !== 'object' || params === null || Object.keys(params).length > 0) {
+        throw invalidIndexArgument(ORDERED_KIND, 'build', 'the ordered index takes no params');
+      }
+      const column = requireColumn(source, build.column, ORDERED_KIND, 'build');
+      const type = column.type as DataType;
+      const family = keyFamily(type);
+      if (family === undefined)
+        throw invalidIndexArgument(
+          ORDERED_KIND,
+          'build',
+          `cannot index ${typeName(type)} keys (supported: ${SUPPORTED_KEY_TYPES})`,
+        );
+      if (column.length > MAX_INDEX_ROWS)
+        throw invalidIndexArgument(
+          ORDERED_KIND,
+          'build',
+          `${column.length} rows exceed the limit of ${MAX_INDEX_ROWS}`,
+        );
+      const bytes = sortedKeyBytes(column, family);
+      if (bytes > maxBytes || (family === 'utf8' && bytes > 0x7fffffff)) {
+        throw invalidIndexArgument(
+          ORDERED_KIND,
+          'build',
+          `the index would hold ${bytes} bytes, over the limit of ${Math.min(maxBytes, family === 'utf8' ? 0x7fffffff : maxBytes)}`,
+        );
+      }
+      const keys = sortKeys(column, family);
+      return new OrderedIndex({ keys, crc32: checksum(orderedChecksumViews(keys)), maxProbeResults });
+    },
+    open(bytes: Uint8Array, call?: CallOptions): OrderedIndex {
+      throwIfAborted(ORDERED_KIND, 'open', call);
+      const { schema, batch } = readIndexFile(bytes, {
+        kind: ORDERED_KIND,
+        versions: [ORDERED_FORMAT_VERSION],
+        maxBytes,
+        align: 8,
       });
-    } else {
-      keyData = makeData({ type, length: count, nullCount: 0, data: keys.values } as Parameters<typeof makeData>[0]);
-    }
-    const fields = [new Field('key', type, false), new Field('row', new Uint32(), false)];
-    const rowData = makeData({ type: new Uint32(), length: count, nullCount: 0, data: keys.rowIds });
-    const metadata = new Map([
-      [META_KIND, ORDERED_KIND],
-      [META_FORMAT_VERSION, String(ORDERED_FORMAT_VERSION)],
-      [META_ROWS, String(count)],
-      [META_CRC32, String(crc32)],
-    ]);
-    return writeIndexFile(fields, [keyData, rowData], count, metadata);
-  }
-
-  /** Releases the keys. Idempotent; every later call throws `RESOURCE_CLOSED`. */
-  close(): void {
-    this.#state = undefined;
-  }
-
-  #open(step: string): OrderedIndexState {
-    if (this.#state === undefined) throw closedIndex(ORDERED_KIND, step);
-    return this.#state;
-  }
+      const fail = (reason: string): Error => corruptIndex(ORDERED_KIND, reason);
+      const count = metaInt(schema, META_ROWS, MAX_INDEX_ROWS, ORDERED_KIND);
+      const names = schema.fields.map((f) => f.name).join(',');
+      if (names !== 'key,row') throw fail(`unexpected columns [${names}]`);
+      const type = schema.fields[0]!.type as DataType;
+      const family = keyFamily(type);
+      if (family === undefined) throw fail(`unsupported key type ${typeName(type)}`);
+      if (batch.numRows !== count) throw fail(`metadata says ${count} rows, the batch has ${batch.numRows}`);
+      const keys = readKeys(batch.data.children[0], batch.data.children[1], type, family, count, fail);
+      const views = orderedChecksumViews(keys);
+      const dataBytes = views.reduce((sum, view) => sum + view.byteLength, 0);
+      if (dataBytes > maxBytes) throw fail(`the index holds ${dataBytes} bytes, over the limit of ${maxBytes}`);
+      const crc32 = verify
+        ? verifyChecksum(schema, views, ORDERED_KIND)
+        : metaInt(schema, META_CRC32, 0xffffffff, ORDERED_KIND);
+      return new OrderedIndex({ keys, crc32, maxProbeResults });
+    },
+  };
 }
 
-/** The buffers whose CRC-32 a persisted ordered index carries, in order. */
-export function orderedChecksumViews(keys: SortedKeys): ArrayBufferView[] {
-  if (keys.family === 'utf8') return [keys.offsets!, keys.bytes!, keys.rowIds];
-  return [keys.values!, keys.rowIds];
+/** The sorted keys of an opened file: views over the input, after checking types, nulls and sizes. */
+function readKeys(
+  keyData: Data | undefined,
+  rowData: Data | undefined,
+  type: DataType,
+  family: KeyFamily,
+  count: number,
+  fail: (reason: string) => Error,
+): SortedKeys {
+  if (keyData === undefined || rowData === undefined) throw fail('a column is missing from the batch');
+  if (keyData.length !== count || keyData.nullCount !== 0) throw fail('the key column has nulls or a wrong length');
+  const rowType = rowData.type;
+  const rowValues: unknown = rowData.values;
+  if (
+    !DataType.isInt(rowType) ||
+    rowType.bitWidth !== 32 ||
+    rowType.isSigned ||
+    rowData.length !== count ||
+    rowData.nullCount !== 0 ||
+    !(rowValues instanceof Uint32Array) ||
+    rowValues.length < count
+  ) {
+    throw fail('the row column is not a non-null Uint32 column of the right length');
+  }
+  const rowIds = rowValues.subarray(0, count);
+  if (family === 'utf8') {
+    const offsets: unknown = keyData.valueOffsets;
+    const bytes: unknown = keyData.values;
+    if (!(offsets instanceof Int32Array) || offsets.length < count + 1 || !(bytes instanceof Uint8Array))
+      throw fail('the key column is not valid Utf8');
+    const end = offsets[count]!;
+    if (offsets[0] !== 0 || end < 0 || end > bytes.length) throw fail('the key offsets do not fit the key bytes');
+    return {
+      type,
+      family,
+      count,
+      values: undefined,
+      offsets: offsets.subarray(0, count + 1),
+      bytes: bytes.subarray(0, end),
+      rowIds,
+    };
+  }
+  const values: unknown = keyData.values;
+  const ArrayType = type.ArrayType as abstract new (...args: never[]) => NumericKeyArray;
+  if (!(values instanceof ArrayType) || values.length < count) throw fail(`the key data is shorter than ${count} keys`);
+  return { type, family, count, values: values.subarray(0, count), offsets: undefined, bytes: undefined, rowIds };
 }

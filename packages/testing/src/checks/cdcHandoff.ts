@@ -1,5 +1,5 @@
-import { RegistrationSet, ReloadDispatcher, isReloadError } from '@baton/core';
-import type { CdcBatch, CdcOutputProvider, CdcStream, MaybePromise, ResourceBundle } from '@baton/core';
+import { RegistrationSet, ReloadDispatcher } from '@baton/core';
+import type { CdcBatch, CdcOutputProvider, CdcStream, MaybePromise } from '@baton/core';
 import fc from 'fast-check';
 import { cdcStreamWithCut, lsnRanges } from '../arbitraries/cdcBatches.js';
 import type { CdcBatchOptions } from '../arbitraries/cdcBatches.js';
@@ -59,30 +59,28 @@ export async function assertCdcHandoff<S>(
         for (const batch of batches.slice(0, cut)) await first.deliver(batch);
         const expectedLsn = cut > 0 ? batches[cut - 1]!.lsnEnd : undefined;
         const where = `handoff after batch ${cut} of ${batches.length}${expectedLsn === undefined ? '' : ` (LSN ${expectedLsn})`}${startFails ? ', the new provider failing to start' : ''}`;
-        const dispatcher = new ReloadDispatcher(RegistrationSet.empty(), RegistrationSet.empty()).withHandlers({
-          cdcStreams: [
+        const dispatcher = new ReloadDispatcher(RegistrationSet.empty(), RegistrationSet.empty(), {
+          handoffs: [
             {
+              kind: 'cdcOutput',
               name,
               old: first,
               oldProvider: old,
               next: startFails ? failingOnce(next) : next,
-              ...(expectedLsn === undefined ? {} : { expectedLsn }),
+              params: expectedLsn === undefined ? {} : { expectedLsn },
             },
           ],
         });
         let current: CdcStream | undefined;
-        try {
-          const outcome = await dispatcher.dispatch();
+        const result = await dispatcher.dispatch();
+        if (result.ok) {
           if (startFails) fail(`CDC '${name}': ${where}: the handoff succeeded although start failed`);
-          current = outcome.cdcStreams.get(name);
-          await outcome.release();
-        } catch (error) {
-          if (!isReloadError(error) || !startFails)
-            fail(
-              `CDC '${name}': ${where}: the handoff failed`,
-              isReloadError(error) ? `${error.code}: ${error.message}` : show(error),
-            );
-          current = (error.details['restored'] as ResourceBundle | undefined)?.cdcStreams.get(name);
+          current = result.outcome.resources.get('cdcOutput', name);
+          await result.outcome.release();
+        } else {
+          const { error, rollback } = result;
+          if (!startFails) fail(`CDC '${name}': ${where}: the handoff failed`, `${error.code}: ${error.message}`);
+          current = rollback.restored.get('cdcOutput', name);
           if (!current)
             fail(`CDC '${name}': ${where}: the old provider was not restarted at the checkpoint`, error.message);
         }

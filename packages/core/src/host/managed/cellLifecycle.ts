@@ -1,5 +1,6 @@
 import { ReloadError } from '../../errors/reloadError.js';
 import { StepRecorder } from '../../dispatch/stepRecorder.js';
+import type { OpenedResource } from '../../disciplines/openTypes.js';
 import type { MaybePromise } from '../../util/maybePromise.js';
 import type { HostCore } from '../hostCore.js';
 import type { CloseReport } from './managedHandle.js';
@@ -8,7 +9,7 @@ import { providerError } from './providerError.js';
 
 const NEVER_ABORTED = new AbortController().signal;
 
-/** How to make one managed resource. */
+/** How to make one managed resource: with the kind's discipline (`request`) or the caller's `make`. */
 export interface OpenSpec<R> {
   readonly kind: string;
   /** Registry key of the provider (index kind, CDC output name, …). */
@@ -16,25 +17,40 @@ export interface OpenSpec<R> {
   /** Unique name of the resource within its kind. */
   readonly name: string;
   readonly signal: AbortSignal | undefined;
-  /** Makes the resource with the current provider. */
-  readonly make: (provider: unknown) => MaybePromise<R>;
+  /** The request the discipline's `open` gets (when `make` is absent). */
+  readonly request?: unknown;
   /**
-   * The provider method `make` calls (`open`, `start`, …): its errors then reach the caller through
-   * `providerError`. Absent when `make` is the caller's own function (`openResource`).
+   * Makes the resource with the caller's own function instead (a host kind without `open`): what it
+   * throws passes unchanged.
    */
-  readonly step?: string;
-  /** Problems with what `make` returned (undefined when fine). */
-  readonly check: (value: unknown) => string | undefined;
+  readonly make?: (provider: unknown) => MaybePromise<R>;
+  /** Handoff parameters the caller keeps up to date (read at each reload), besides the discipline's. */
   readonly handoffParams?: () => Readonly<Record<string, unknown>>;
 }
 
+/** A resource made by {@link openCell}, and what its discipline reported about it. */
+export interface OpenedCell<R> {
+  readonly cell: ResourceCell<R>;
+  readonly detail: Readonly<Record<string, unknown>>;
+}
+
 /**
- * Makes a managed resource: waits at the owning plugin's gate (a resource cannot appear in the middle
- * of a reload's handoff), makes it with the provider that serves now, and attaches it to the plugin.
+ * Makes a managed resource — the one way every kind is opened: waits at the owning plugin's gate (a
+ * resource cannot appear in the middle of a reload's handoff), makes it with the provider that
+ * serves now through the kind's discipline, checks it with the discipline's `checkResource`, and
+ * attaches it to the plugin.
  */
-export async function openCell<R>(core: HostCore, spec: OpenSpec<R>): Promise<ResourceCell<R>> {
+export async function openCell<R>(core: HostCore, spec: OpenSpec<R>): Promise<OpenedCell<R>> {
   core.assertOpen('call');
   const discipline = core.disciplines.require(spec.kind);
+  if (!spec.make && !discipline.open) {
+    throw new ReloadError({
+      code: 'INVALID_ARGUMENT',
+      phase: 'call',
+      kind: spec.kind,
+      message: `surface kind '${spec.kind}' has no open() in its discipline: pass make`,
+    });
+  }
   const slot = findEntry(core, spec.kind, spec.key).slot;
   await slot.enterGated(spec.signal);
   try {
@@ -50,15 +66,27 @@ export async function openCell<R>(core: HostCore, spec: OpenSpec<R>): Promise<Re
     }
     core.reserveName(spec.kind, spec.name);
     try {
-      let value: R;
-      try {
-        value = await spec.make(entry.provider);
-      } catch (error) {
-        if (spec.step === undefined) throw error;
-        const site = { kind: spec.kind, name: spec.name, plugin: slot.name, version: entry.version.version };
-        throw providerError(site, spec.step, error);
-      }
-      const problem = spec.check(value);
+      const site = { kind: spec.kind, name: spec.name, plugin: slot.name, version: entry.version.version };
+      const opened: OpenedResource<R> = spec.make
+        ? { resource: await spec.make(entry.provider) }
+        : ((await discipline.open!(entry.provider, spec.request as Readonly<Record<string, unknown>>, {
+            kind: spec.kind,
+            name: spec.name,
+            signal: spec.signal,
+            call: async (step, fn) => {
+              try {
+                return await fn();
+              } catch (error) {
+                throw providerError(site, step, error);
+              }
+            },
+          })) as OpenedResource<R>);
+      const value = opened.resource;
+      const problem = discipline.checkResource
+        ? discipline.checkResource(value)
+        : value === undefined || value === null
+          ? 'no resource was made'
+          : undefined;
       if (problem !== undefined) {
         throw new ReloadError({
           code: 'INVALID_PROVIDER',
@@ -69,6 +97,8 @@ export async function openCell<R>(core: HostCore, spec: OpenSpec<R>): Promise<Re
           message: `${spec.kind} '${spec.key}' of ${slot.name} ${entry.version.version}: ${problem}`,
         });
       }
+      const fixed = opened.params ?? {};
+      const dynamic = spec.handoffParams;
       const cell = new ResourceCell<R>(
         spec.kind,
         spec.name,
@@ -76,10 +106,10 @@ export async function openCell<R>(core: HostCore, spec: OpenSpec<R>): Promise<Re
         slot,
         discipline,
         { value, provider: entry.provider, version: entry.version },
-        spec.handoffParams,
+        dynamic ? () => ({ ...fixed, ...dynamic() }) : () => fixed,
       );
-      slot.resources.add(cell);
-      return cell;
+      slot.attach(cell as ResourceCell);
+      return { cell, detail: opened.detail ?? {} };
     } catch (error) {
       core.releaseName(spec.kind, spec.name);
       throw error;
@@ -96,7 +126,7 @@ export async function openCell<R>(core: HostCore, spec: OpenSpec<R>): Promise<Re
 export async function closeCell(core: HostCore, cell: ResourceCell): Promise<CloseReport> {
   const slot = cell.slot;
   const detach = (): void => {
-    slot.resources.delete(cell);
+    slot.detach(cell);
     core.releaseName(cell.kind, cell.name);
   };
   if (cell.fault) {

@@ -4,7 +4,7 @@ import { ManagedHandle } from './managedHandle.js';
 /**
  * A live resource of a host's own surface kind (one with a custom discipline), managed by the host:
  * `use` runs a function on whichever resource currently backs it, waiting at the plugin's gate during
- * a pause when the kind's discipline is exclusive.
+ * a pause when the kind's discipline pauses callers.
  */
 export class ManagedResource<R> extends ManagedHandle<R> {
   /** Runs `fn` with the current resource and its provider. */

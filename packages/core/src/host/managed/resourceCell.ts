@@ -40,7 +40,7 @@ function makeBacking<R>(slot: PluginSlot, value: R, provider: unknown, version: 
 
 /**
  * The host-side cell behind a managed handle. Callers keep the handle; a reload swings the cell to
- * the resource the new version reopened. Every use goes through {@link ResourceCell.use}: exclusive
+ * the resource the new version reopened. Every use goes through {@link ResourceCell.use}: kinds that pause callers
  * kinds wait at the plugin's gate during a pause; every kind counts its in-flight uses per backing.
  */
 export class ResourceCell<R = unknown> {
@@ -49,7 +49,7 @@ export class ResourceCell<R = unknown> {
   fault: ReloadError | undefined;
   /** Checkpoint LSNs taken when the cell was closed (CDC streams), however it was closed. */
   closeCheckpoints: readonly bigint[] = [];
-  /** Whether uses wait at the plugin's gate (the discipline's `exclusive`, read once). */
+  /** Whether uses wait at the plugin's gate (the discipline's `pausesCallers`, read once). */
   readonly #gated: boolean;
 
   constructor(
@@ -64,7 +64,7 @@ export class ResourceCell<R = unknown> {
     readonly handoffParams: () => Readonly<Record<string, unknown>> = () => ({}),
   ) {
     this.backing = makeBacking(slot, backing.value, backing.provider, backing.version);
-    this.#gated = discipline.exclusive;
+    this.#gated = discipline.pausesCallers;
   }
 
   /**
@@ -72,7 +72,7 @@ export class ResourceCell<R = unknown> {
    * with the gate open (the common case) nothing is awaited before `fn` runs. `arg` is passed on to
    * `fn`, so a hot path can use a function made once instead of a closure per call.
    *
-   * A use that returns a promise is counted (per backing, and for exclusive kinds in the plugin's
+   * A use that returns a promise is counted (per backing, and for kinds that pause callers in the plugin's
    * gated count) from the moment `fn` returns until the promise settles: what a reload's drain and
    * the release of an old backing wait for. A use that returns synchronously is not counted: it
    * starts and ends within one synchronous stretch, in which no drain, swap or close can happen
