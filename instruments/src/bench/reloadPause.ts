@@ -1,5 +1,5 @@
 import { RegistrationSet, ReloadDispatcher } from '@baton/core';
-import type { CdcHandoff, IndexHandoff } from '@baton/core';
+import type { ResourceHandoff } from '@baton/core';
 import { flatVectorIndexKind } from '@baton/kinds';
 import { fakeCdcOutput } from './fakeCdc.js';
 import type { FakeCdcStream } from './fakeCdc.js';
@@ -26,38 +26,45 @@ const WARMUP_ROUNDS = 3;
  * Builds the live resources of one reload: `streams` CDC streams (checkpoint 1 ms) and `indexes`
  * small flat-vector handles (256 × 32), each with the new provider that takes it over.
  */
-async function handoffs(
-  streams: number,
-  indexes: number,
-  persisted: Uint8Array,
-): Promise<{ cdcStreams: CdcHandoff[]; indexHandles: IndexHandoff[] }> {
+async function handoffs(streams: number, indexes: number, persisted: Uint8Array): Promise<ResourceHandoff[]> {
   const oldCdc = fakeCdcOutput('bench-cdc', CHECKPOINT_MS);
   const nextCdc = fakeCdcOutput('bench-cdc', CHECKPOINT_MS);
   const oldIndex = flatVectorIndexKind();
   const nextIndex = flatVectorIndexKind();
-  const cdcStreams: CdcHandoff[] = [];
+  const list: ResourceHandoff[] = [];
   for (let i = 0; i < streams; i++) {
     const old = (await oldCdc.start({ fromLsn: BigInt(i) })) as FakeCdcStream;
-    cdcStreams.push({ name: `stream-${i}`, old, oldProvider: oldCdc, next: nextCdc, expectedLsn: old.position });
+    list.push({
+      kind: 'cdcOutput',
+      name: `stream-${i}`,
+      old,
+      oldProvider: oldCdc,
+      next: nextCdc,
+      params: { expectedLsn: old.position },
+    });
   }
-  const indexHandles = Array.from({ length: indexes }, (_, i) => ({
-    name: `index-${i}`,
-    old: oldIndex.open(persisted.slice()),
-    next: nextIndex,
-  }));
-  return { cdcStreams, indexHandles };
+  for (let i = 0; i < indexes; i++)
+    list.push({
+      kind: 'indexKind',
+      name: `index-${i}`,
+      old: oldIndex.open(persisted.slice()),
+      next: nextIndex,
+    });
+  return list;
 }
 
 /** Dispatches one reload's handoffs with `concurrency`; returns the milliseconds dispatch took. */
 async function dispatchOnce(resources: Awaited<ReturnType<typeof handoffs>>, concurrency: number): Promise<number> {
   const dispatcher = new ReloadDispatcher(RegistrationSet.empty(), RegistrationSet.empty(), {
     concurrency,
-  }).withHandlers(resources);
+    handoffs: resources,
+  });
   const t = performance.now();
-  const outcome = await dispatcher.dispatch();
+  const result = await dispatcher.dispatch();
   const ms = performance.now() - t;
-  if (outcome.resources.size !== resources.cdcStreams.length + resources.indexHandles.length)
-    throw new Error('the dispatch did not hand every resource over');
+  if (!result.ok) throw result.error;
+  const outcome = result.outcome;
+  if (outcome.resources.size !== resources.length) throw new Error('the dispatch did not hand every resource over');
   await outcome.release();
   return ms;
 }
