@@ -1,6 +1,6 @@
 import { ReloadError } from '../errors/reloadError.js';
 import { checkOptionKeys } from '../settings/checkSettings.js';
-import type { IoErrorContext } from './ioError.js';
+import type { IoErrorContext } from './ioErrorContext.js';
 
 /**
  * Argument checks of the durable-file exports: a wrong-typed argument is `INVALID_ARGUMENT` naming

@@ -1,17 +1,8 @@
 import { ReloadError } from '../errors/reloadError.js';
-import type { ReloadPhase } from '../errors/codes.js';
 import { checkErrorContextArg, checkFunctionArg, checkStringArg } from './durableArgs.js';
+import type { IoErrorContext } from './ioErrorContext.js';
 
-/** Where a file-system failure is reported: the phase, and the surface kind/key when one applies. */
-export interface IoErrorContext {
-  /** Phase reported on the error (default `call`). */
-  readonly phase?: ReloadPhase;
-  readonly kind?: string;
-  readonly key?: string;
-  readonly step?: string;
-  /** Prefix of the message, e.g. `CDC 'audit': ` (default none). */
-  readonly prefix?: string;
-}
+export type { IoErrorContext } from './ioErrorContext.js';
 
 /** The `code` of a Node system error (`ENOSPC`, `EACCES`, …), if `error` is one. */
 export function errnoCode(error: unknown): string | undefined {

@@ -51,8 +51,8 @@ export class PluginSlot {
   }
 
   /** Detaches a managed resource that closed. */
-  detach(cell: ResourceCell): void {
-    this.#resources.delete(cell);
+  detach(cell: unknown): void {
+    this.#resources.delete(cell as ResourceCell);
   }
 
   /** What the slot is doing besides serving (a reload or an unload), if anything. */

@@ -6,7 +6,7 @@ import { MANIFEST_FILE, MANIFEST_LIMITS, parseManifest, serializeManifest } from
 import type { ManifestSurface, PluginManifest } from './manifest.js';
 import { ArgumentChecks } from './argumentChecks.js';
 import { entryPointProblems } from './packageEntryPoints.js';
-import type { ManifestDraft } from './signArtifact.js';
+import type { ManifestDraft } from './manifestDraft.js';
 
 /** An artifact directory read once: the manifest its files make, and their bytes. */
 export interface ArtifactSnapshot {

@@ -6,15 +6,9 @@ import { fsCall } from './fsErrors.js';
 import { MANIFEST_FILE, SIGNATURE_FILE } from './manifest.js';
 import type { ManifestSurface, PluginManifest } from './manifest.js';
 import { serializeSignature, signManifest } from './signing.js';
+import type { ManifestDraft } from './manifestDraft.js';
 
-/** What the author declares; `files` are computed by {@link signPluginDirectory}. */
-export interface ManifestDraft {
-  readonly name: string;
-  readonly version: string;
-  readonly entry: string;
-  readonly dependsOn?: readonly string[];
-  readonly surfaces?: readonly ManifestSurface[];
-}
+export type { ManifestDraft } from './manifestDraft.js';
 
 /**
  * Signs a plugin artifact directory: hashes every file in it (except the manifest and signature),

@@ -6,7 +6,7 @@ import { RESOLVED_VOID, settleThenRelease } from '../../util/settle.js';
 import { LeaseCounter } from '../leaseCounter.js';
 import { providerError } from './providerError.js';
 import type { ProviderCallSite } from './providerError.js';
-import type { PluginSlot } from '../pluginSlot.js';
+import type { CellOwner } from './cellOwner.js';
 import type { PluginVersion } from '../pluginVersion.js';
 
 /** What currently backs a managed resource: the live resource, its provider and its version. */
@@ -23,7 +23,7 @@ export interface Backing<R = unknown> {
 }
 
 /** Makes a backing for `value` in `slot`. */
-function makeBacking<R>(slot: PluginSlot, value: R, provider: unknown, version: PluginVersion): Backing<R> {
+function makeBacking<R>(slot: CellOwner, value: R, provider: unknown, version: PluginVersion): Backing<R> {
   const leases = new LeaseCounter();
   return {
     value,
@@ -57,7 +57,7 @@ export class ResourceCell<R = unknown> {
     readonly name: string,
     /** Registry key of the provider kind this resource was made by. */
     readonly key: string,
-    readonly slot: PluginSlot,
+    readonly slot: CellOwner,
     readonly discipline: KindDiscipline,
     backing: { readonly value: R; readonly provider: unknown; readonly version: PluginVersion },
     /** Kind-specific handoff parameters, read when a reload hands the resource over. */
