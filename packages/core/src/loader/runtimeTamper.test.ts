@@ -166,6 +166,12 @@ describe('the runtime directory is never trusted', () => {
     expect(children.map((child) => child.origin ?? child.error)).toEqual(Array(4).fill('verified-race'));
     expect(children.some((child) => child.repaired?.includes("'index.js'"))).toBe(true);
     expect(await tree(directory)).toEqual(verifiedTree(verified));
+    // A child that lost the race may have imported a private copy (the shared one was replaced under
+    // its import); the children have ended, so the next install sweeps such side directories.
+    expect((await runtimeEntries(runtime)).filter((name) => !name.startsWith('.'))).toEqual([
+      directory.split('/').at(-1),
+    ]);
+    await installPlugin(verified, runtime);
     expect(await runtimeEntries(runtime)).toEqual([directory.split('/').at(-1)]);
   });
 });
