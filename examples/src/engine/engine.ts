@@ -97,7 +97,7 @@ export class Engine {
 
   /** The geo point logical type the serving plugin registers. */
   geoType(): LogicalType<GeoPoint> {
-    const type = this.host.lookup('logicalType', 'baton.geo.point');
+    const type = this.host.unleasedProvider('logicalType', 'baton.geo.point');
     if (!type) throw new Error('no plugin provides the baton.geo.point logical type');
     return type as LogicalType<GeoPoint>;
   }

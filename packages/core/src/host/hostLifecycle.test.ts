@@ -51,7 +51,7 @@ describe('dependencies', () => {
     expect(host.plugins().map((p) => `${p.name}@${p.version}`)).toEqual(['base@2.0.0', 'app@2.0.0', 'ui@2.0.0']);
     expect(
       host
-        .providers('scalarFunction')
+        .unleasedProviders('scalarFunction')
         .map((p) => `${p.key}@${p.plugin.version}`)
         .sort(),
     ).toEqual(['app.version@2.0.0', 'base.version@2.0.0', 'ui.version@2.0.0']);
@@ -107,15 +107,15 @@ describe('validation', () => {
     const clash = definePlugin({
       name: 'b',
       version: '1.0.0',
-      register: (r) => void r.scalarFunction({ ...host.lookup('scalarFunction', 'a.version')! }),
+      register: (r) => void r.scalarFunction({ ...host.unleasedProvider('scalarFunction', 'a.version')! }),
     });
     expect(await rejection(host.load(clash))).toMatchObject({ code: 'SURFACE_CONFLICT', key: 'a.version' });
     const twice = definePlugin({
       name: 'c',
       version: '1.0.0',
       register: (r) => {
-        r.scalarFunction(host.lookup('scalarFunction', 'a.version')!);
-        r.scalarFunction(host.lookup('scalarFunction', 'a.version')!);
+        r.scalarFunction(host.unleasedProvider('scalarFunction', 'a.version')!);
+        r.scalarFunction(host.unleasedProvider('scalarFunction', 'a.version')!);
       },
     });
     expect((await rejection(host.load(twice))).code).toBe('DUPLICATE_SURFACE');

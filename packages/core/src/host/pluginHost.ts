@@ -257,9 +257,10 @@ export class PluginHost implements AsyncDisposable {
 
   /**
    * Every provider of `kind` that serves now, with its key and plugin version (e.g. to rebuild a
-   * logical-type registry after a reload: listen for `committed`, then read this).
+   * logical-type registry after a reload: listen for `committed`, then read this). No lease is taken:
+   * a provider's version may retire while you hold it, so read declarations, don't make calls.
    */
-  providers<K extends SurfaceKind>(
+  unleasedProviders<K extends SurfaceKind>(
     kind: K,
   ): { readonly key: string; readonly provider: ProviderOf<K>; readonly plugin: PluginInfo }[] {
     return this.#core.registry
@@ -267,8 +268,11 @@ export class PluginHost implements AsyncDisposable {
       .map((entry) => ({ key: entry.key, provider: entry.provider as ProviderOf<K>, plugin: entry.version.info }));
   }
 
-  /** The provider of `kind`/`key` that serves now (no lease: prefer `call` for real work). */
-  lookup<K extends SurfaceKind>(kind: K, key: string): ProviderOf<K> | undefined {
+  /**
+   * The provider of `kind`/`key` that serves now, without a lease: its version may retire while you
+   * hold it. For declarations (a logical type's contract); make calls with `call` or `acquire`.
+   */
+  unleasedProvider<K extends SurfaceKind>(kind: K, key: string): ProviderOf<K> | undefined {
     return this.#core.registry.lookup(kind, key)?.provider as ProviderOf<K> | undefined;
   }
 

@@ -25,7 +25,7 @@ describe('SurfaceRef', () => {
     held.release();
     expect(await slow).toBe('1.0.0:1.0.0');
     await result.retired;
-    expect(ref.provider?.name).toBe('version');
+    expect(ref.unleasedProvider?.name).toBe('version');
     await host.close();
     await expect(ref.call((f) => f.invoke([arg]))).rejects.toMatchObject({ code: 'HOST_CLOSED' });
   });

@@ -47,8 +47,11 @@ export class SurfaceRef<K extends SurfaceKind> {
     this.#core = core;
   }
 
-  /** The provider that serves now, or undefined. */
-  get provider(): ProviderOf<K> | undefined {
+  /**
+   * The provider that serves now, or undefined — without a lease: its version may retire while you
+   * use it. For inspection only; make calls with {@link SurfaceRef.call} or {@link SurfaceRef.acquire}.
+   */
+  get unleasedProvider(): ProviderOf<K> | undefined {
     return this.#resolve()?.provider as ProviderOf<K> | undefined;
   }
 

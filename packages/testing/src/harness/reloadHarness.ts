@@ -159,7 +159,7 @@ export class ReloadHarness {
           nextLsn: 0n,
         };
       if (crdt) {
-        reference = w.host.lookup('crdtKind', crdt.kind);
+        reference = w.host.unleasedProvider('crdtKind', crdt.kind);
         w.crdt = {
           state: await w.host.openCrdt({ name: 'harness.crdt', kind: crdt.kind }),
           ops: crdt.ops,

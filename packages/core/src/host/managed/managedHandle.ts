@@ -1,3 +1,4 @@
+import type { PluginInfo } from '../scope.js';
 import type { ResourceCell } from './resourceCell.js';
 
 /** What closing a cell reported (CDC streams report their final checkpoint). */
@@ -28,17 +29,17 @@ export abstract class ManagedHandle<R> implements AsyncDisposable {
     return this.#cell.name;
   }
 
-  /** The provider key this resource was made by (an index kind, a CDC output name, …). */
-  get provider(): string {
+  /** The registry key of the provider this resource is made by (an index kind, a CDC output name, …). */
+  get key(): string {
     return this.#cell.key;
   }
 
-  /** The plugin that owns the provider. */
-  get plugin(): string {
-    return this.#cell.slot.name;
+  /** The plugin version backing the resource now (name, version, epoch), as on a lease. */
+  get plugin(): PluginInfo {
+    return this.#cell.backing.version.info;
   }
 
-  /** The plugin version currently backing the resource. */
+  /** The version of the plugin backing the resource now (`plugin.version`). */
   get version(): string {
     return this.#cell.backing.version.version;
   }
