@@ -1,11 +1,17 @@
 import 'reflect-metadata';
+import type {
+  LoadOptions,
+  OpenCrdtOptions,
+  OpenIndexOptions,
+  OpenResourceOptions,
+  OpenStorageOptions,
+  PluginHostOptions,
+  PluginSummary,
+  StartCdcOptions,
+  UnloadOptions,
+} from './hostApiTypes.js';
 import { container as rootContainer } from 'tsyringe';
-import type { DependencyContainer } from 'tsyringe';
-import type { RecordBatch, Table } from 'apache-arrow';
 import { DisciplineSet } from '../disciplines/disciplineSet.js';
-import type { AnyDiscipline } from '../disciplines/disciplineSet.js';
-import type { CompatSampleSource } from '../dispatch/dispatcherOptions.js';
-import type { ReloadJournal } from '../durable/reloadJournal.js';
 import { ReloadError } from '../errors/reloadError.js';
 import type { HostEventMap, HostListener } from '../events/hostEvents.js';
 import type { PluginStats } from '../events/stats.js';
@@ -40,132 +46,12 @@ import { checkOperationOptions } from '../settings/operationOptions.js';
 import { unloadSlot } from './unload.js';
 
 /**
- * Settings of a {@link PluginHost}; each has a sensible default. Numbers are checked once, when the
- * host is made (finite, whole where they count something, within the range `settingSpecs` gives);
- * an unknown option is refused with `INVALID_ARGUMENT`, so a misspelt one is never silently ignored.
- */
-export interface PluginHostOptions {
-  /** Disciplines for the host's own surface kinds (or replacements of built-in ones). */
-  readonly disciplines?: readonly AnyDiscipline[];
-  /** Parent of every version scope: register host services here (default: a child of tsyringe's root container). */
-  readonly container?: DependencyContainer;
-  /** Calls that may wait at one plugin's gate during a pause (default 100 000). */
-  readonly queueLimit?: number;
-  /** Milliseconds in-flight calls may take to drain before a reload gives up (default 5 000). */
-  readonly drainTimeoutMs?: number;
-  /** Milliseconds each provider call of a reload may take (default 30 000). */
-  readonly stepTimeoutMs?: number;
-  /** Milliseconds each undo step of a rollback may take (default 30 000). */
-  readonly rollbackTimeoutMs?: number;
-  /** Milliseconds one compat check may take (default 30 000). */
-  readonly compatTimeoutMs?: number;
-  /** Milliseconds `register()` may take (default 30 000). */
-  readonly registerTimeoutMs?: number;
-  /** Handoffs running at once per plugin (default 64). */
-  readonly concurrency?: number;
-  /** States one compat check visits at most (default 256). */
-  readonly maxStates?: number;
-  /** More operation sequences for compat checks (e.g. from @baton/testing). */
-  readonly samples?: CompatSampleSource;
-  /** Run registered background jobs on their interval (default false: only `runJob`). */
-  readonly runJobs?: boolean;
-  /**
-   * Records, durably and before they become visible, which plugin versions serve (see
-   * `fileReloadJournal`). After a crash, load the versions `journal.read()` names.
-   */
-  readonly journal?: ReloadJournal;
-}
-
-/** Options of {@link PluginHost.load}. */
-export interface LoadOptions {
-  readonly signal?: AbortSignal;
-  readonly registerTimeoutMs?: number;
-}
-
-/** Options of {@link PluginHost.unload}. */
-export interface UnloadOptions {
-  readonly signal?: AbortSignal;
-  /** Milliseconds in-flight calls on stateful resources may take to drain (default: the host's drain timeout). */
-  readonly drainTimeoutMs?: number;
-}
-
-/** A loaded plugin, as {@link PluginHost.plugins} lists it. */
-export interface PluginSummary {
-  readonly name: string;
-  readonly version: string;
-  readonly epoch: number;
-  readonly dependsOn: readonly string[];
-  readonly surfaces: readonly { readonly kind: string; readonly key: string }[];
-  readonly resources: readonly { readonly kind: string; readonly name: string }[];
-}
-
-/** Options of {@link PluginHost.openIndex}: build from Arrow data, or reopen persisted bytes. */
-export type OpenIndexOptions = {
-  readonly name: string;
-  /** The index kind (registry key of an `indexKind` provider). */
-  readonly kind: string;
-  readonly signal?: AbortSignal;
-} & (
-  | {
-      readonly source: RecordBatch | Table;
-      readonly column: string;
-      readonly params?: Readonly<Record<string, unknown>>;
-    }
-  | { readonly bytes: Uint8Array }
-);
-
-/** Options of {@link PluginHost.startCdc}. */
-export interface StartCdcOptions {
-  readonly name: string;
-  /** The CDC output (registry key of a `cdcOutput` provider). */
-  readonly output: string;
-  /** Resume after this checkpoint LSN. */
-  readonly fromLsn?: bigint;
-  readonly signal?: AbortSignal;
-}
-
-/** Options of {@link PluginHost.openCrdt}. */
-export interface OpenCrdtOptions {
-  readonly name: string;
-  /** The CRDT kind (registry key of a `crdtKind` provider). */
-  readonly kind: string;
-  /** Persisted state to restore; absent: the empty state. */
-  readonly bytes?: Uint8Array;
-  readonly signal?: AbortSignal;
-}
-
-/** Options of {@link PluginHost.openResource}: a resource of any kind whose discipline hands resources over. */
-export interface OpenResourceOptions<K extends SurfaceKind, R> {
-  readonly name: string;
-  /** The surface kind (it needs a discipline with a `handoff`). */
-  readonly kind: K;
-  /** Registry key of the provider that makes the resource. */
-  readonly key: string;
-  /** What the kind's discipline `open` gets (when `make` is absent). */
-  readonly request?: Readonly<Record<string, unknown>>;
-  /** Makes the resource with the provider that serves now (instead of the discipline's `open`). */
-  readonly make?: (provider: ProviderOf<K>) => MaybePromise<R>;
-  /** Handoff parameters the kind's discipline reads (read again at each reload). */
-  readonly params?: () => Readonly<Record<string, unknown>>;
-  readonly signal?: AbortSignal;
-}
-
-/** Options of {@link PluginHost.openStorage}. */
-export interface OpenStorageOptions {
-  readonly name: string;
-  /** The storage backend (registry key of a `storageBackend` provider). */
-  readonly backend: string;
-  readonly location: string;
-  readonly signal?: AbortSignal;
-}
-
-/**
  * Hosts plugins and reloads them transactionally while they serve.
  *
  * Callers reach clean surfaces through {@link PluginHost.call} (or a {@link SurfaceLease}) and
  * stateful ones through managed handles ({@link PluginHost.openIndex}, {@link PluginHost.startCdc},
  * {@link PluginHost.openCrdt}, {@link PluginHost.openStorage}) that keep working across reloads.
- * {@link PluginHost.reload} runs validate → stage → compat → quiesce → drain → dispatch → commit →
+ * {@link PluginHost.reload} runs validate → stage → compat → quiesce → drain → dispatch → journal → commit →
  * retire; a failure at any step before commit leaves the old version serving with everything
  * intact, and the caller gets a `ReloadError`.
  */
@@ -449,3 +335,15 @@ export class PluginHost implements AsyncDisposable {
 export function createPluginHost(options: PluginHostOptions = {}): PluginHost {
   return new PluginHost(options);
 }
+
+export type {
+  LoadOptions,
+  OpenCrdtOptions,
+  OpenIndexOptions,
+  OpenResourceOptions,
+  OpenStorageOptions,
+  PluginHostOptions,
+  PluginSummary,
+  StartCdcOptions,
+  UnloadOptions,
+} from './hostApiTypes.js';

@@ -1,7 +1,6 @@
 import type { CompatReport } from '../compat/compatReport.js';
-import type { CompatSampleSource } from '../dispatch/dispatcherOptions.js';
 import { ReloadDispatcher } from '../dispatch/reloadDispatcher.js';
-import type { HandoffRecord, ReloadOutcome } from '../dispatch/reloadOutcome.js';
+import type { ReloadOutcome } from '../dispatch/reloadOutcome.js';
 import type { UnrestoredResource } from '../dispatch/rollback.js';
 import type { ReloadPhase } from '../errors/codes.js';
 import { ReloadError, isReloadError, toReloadError } from '../errors/reloadError.js';
@@ -13,65 +12,12 @@ import type { PluginSlot } from './pluginSlot.js';
 import type { PluginVersion } from './pluginVersion.js';
 import type { PlanStep } from './reloadPlan.js';
 import { conflictError } from './surfaceRegistry.js';
-
-/** Per-reload settings (each defaults to the host's). */
-export interface ReloadOptions {
-  /** Aborts the reload before commit; it then rolls back with `ABORTED`. */
-  readonly signal?: AbortSignal;
-  /** Milliseconds in-flight calls on stateful resources may take to drain. */
-  readonly drainTimeoutMs?: number;
-  /** Milliseconds each provider call of a handoff may take. */
-  readonly stepTimeoutMs?: number;
-  /** Milliseconds the compat check of one surface may take. */
-  readonly compatTimeoutMs?: number;
-  /** Milliseconds `register()` may take. */
-  readonly registerTimeoutMs?: number;
-  /** Handoffs running at once. */
-  readonly concurrency?: number;
-  /** More operation sequences for compat checks. */
-  readonly samples?: CompatSampleSource;
-  /** Allow a version older than the serving one (else the reload is refused with `VERSION_ORDER`). */
-  readonly allowDowngrade?: boolean;
-  /** Allow the version that serves (else the reload is refused with `VERSION_ORDER`). */
-  readonly allowSameVersion?: boolean;
-}
-
-/** Timings of a successful reload, in milliseconds. */
-export interface ReloadTimings {
-  readonly stageMs: number;
-  readonly compatMs: number;
-  readonly drainMs: number;
-  readonly dispatchMs: number;
-  /** Gate closed → opened: how long calls on stateful resources waited at most. */
-  readonly pauseMs: number;
-  readonly totalMs: number;
-}
-
-/** What the old versions' retirement did. */
-export interface RetireReport {
-  readonly ms: number;
-  /** Old resources or scopes that failed to close (the new versions serve regardless). */
-  readonly errors: readonly unknown[];
-}
-
-/** The result of a committed reload. */
-export interface ReloadResult {
-  readonly reloadId: number;
-  readonly plugins: readonly PluginTransition[];
-  readonly compat: ReadonlyMap<string, CompatReport>;
-  readonly handoffs: readonly HandoffRecord[];
-  readonly timings: ReloadTimings;
-  /** Calls that waited at the gates, and the longest wait in milliseconds. */
-  readonly queued: number;
-  readonly maxQueueWaitMs: number;
-  /** Settles once the old versions' in-flight calls finished and their resources and scopes were released. Never rejects. */
-  readonly retired: Promise<RetireReport>;
-}
+import type { ReloadOptions, ReloadResult, RetireReport } from './reloadTypes.js';
 
 const NEVER_ABORTED = new AbortController().signal;
 
 /**
- * One reload, start to end: stage → compat → quiesce → drain → dispatch → commit → retire, or
+ * One reload, start to end: stage → compat → quiesce → drain → dispatch → journal → commit → retire, or
  * rollback from any step before commit. Every phase change, event and stats update happens here.
  */
 export class ReloadRun {
@@ -400,3 +346,5 @@ export class ReloadRun {
     this.#core.events.emit(event, { ...base, ...extra } as HostEventMap[E]);
   }
 }
+
+export type { ReloadOptions, ReloadResult, ReloadTimings, RetireReport } from './reloadTypes.js';
