@@ -14,6 +14,12 @@ export interface DemoOptions {
   readonly rows: number;
   /** Print a progress bar (default: when stdout is a terminal). */
   readonly progress: boolean;
+  /**
+   * Calls each phase of the schedule (before each reload attempt, and before the end) waits for at
+   * least, besides its share of the duration (default 0). Tests set it so that a slow machine still
+   * exercises every phase under load, without depending on how many calls fit into some seconds.
+   */
+  readonly minCallsPerPhase?: number;
 }
 
 export const HELP = `npm start -- [options]

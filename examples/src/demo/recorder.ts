@@ -29,6 +29,8 @@ export class Recorder {
   #op = new Uint8Array(1 << 16);
   #ok = new Uint8Array(1 << 16);
   #count = 0;
+  /** Waiters for a call count, by the count they wait for. */
+  #waiters: { readonly calls: number; readonly resolve: () => void }[] = [];
 
   /** Milliseconds since the run started. */
   now(): number {
@@ -43,6 +45,20 @@ export class Recorder {
     this.#latency[i] = end - startedMs;
     this.#op[i] = OPS.indexOf(op);
     this.#ok[i] = ok ? 1 : 0;
+    if (this.#waiters.length > 0 && this.#waiters[0]!.calls <= this.#count) this.#wake();
+  }
+
+  /** Resolves once `calls` calls have been recorded. */
+  whenCalls(calls: number): Promise<void> {
+    if (this.#count >= calls) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.#waiters.push({ calls, resolve });
+      this.#waiters.sort((a, b) => a.calls - b.calls);
+    });
+  }
+
+  #wake(): void {
+    while (this.#waiters.length > 0 && this.#waiters[0]!.calls <= this.#count) this.#waiters.shift()!.resolve();
   }
 
   mark(label: string, tone: Marker['tone']): void {

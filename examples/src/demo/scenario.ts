@@ -78,8 +78,12 @@ export async function runDemo(options: DemoOptions, pluginsDir: string, runtimeD
   const checkpoints = setInterval(() => void engine.checkpoint().catch(() => undefined), 250);
 
   const attempts: Attempt[] = [];
-  const at = (fraction: number) =>
-    new Promise((r) => setTimeout(r, Math.max(0, fraction * durationMs - recorder.now())));
+  let phaseCalls = 0;
+  const at = async (fraction: number): Promise<void> => {
+    await new Promise((r) => setTimeout(r, Math.max(0, fraction * durationMs - recorder.now())));
+    phaseCalls += options.minCallsPerPhase ?? 0;
+    await recorder.whenCalls(phaseCalls);
+  };
   const tryReload = async (label: string, artifact: string): Promise<void> => {
     attempt.paused = false;
     attempt.waits = [];
