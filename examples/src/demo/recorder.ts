@@ -1,5 +1,5 @@
 /** The operations demo clients perform. */
-export const OPS = ['write', 'probe', 'lower', 'sum', 'visit', 'merge', 'tag', 'note'] as const;
+const OPS = ['write', 'probe', 'lower', 'sum', 'visit', 'merge', 'tag', 'note'] as const;
 export type Op = (typeof OPS)[number];
 
 /** A moment worth marking on the timeline. */

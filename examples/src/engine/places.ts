@@ -48,7 +48,7 @@ export function randomPlaces(random: Random, firstId: number, count: number, dim
 }
 
 /** An Arrow FixedSizeList<Float32>[dim] vector from row-major floats. */
-export function embeddingVector(values: Float32Array, dim: number) {
+function embeddingVector(values: Float32Array, dim: number) {
   const type = new FixedSizeList(dim, new Field('item', new Float32(), false));
   const child = makeData({ type: new Float32(), length: values.length, data: values });
   return makeData({ type, length: values.length / dim, nullCount: 0, child });

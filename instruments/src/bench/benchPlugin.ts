@@ -20,7 +20,7 @@ export interface BenchPluginOptions {
  * `echo(x) → x`, asynchronous: a scalar function whose cost is the call itself, so a bench of calls
  * through the host measures the host.
  */
-export function echoFunction(): ScalarFunctionProvider {
+function echoFunction(): ScalarFunctionProvider {
   return {
     name: 'echo',
     returnType: new Int32(),

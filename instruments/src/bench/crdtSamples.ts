@@ -1,7 +1,7 @@
 import type { CrdtPrimitive, GCounterOp, LwwRegisterOp, OrSetOp, PnCounterOp } from '@baton/kinds';
 
 /** A small deterministic pseudo-random generator (mulberry32), so every run checks the same states. */
-export function seededRandom(seed: number): () => number {
+function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

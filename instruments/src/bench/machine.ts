@@ -20,7 +20,7 @@ export function machineInfo(): MachineInfo {
  * (`dist`, plain JavaScript as a host runs it), not the TypeScript source run through tsx, whose
  * transform adds a helper call to every closure it creates.
  */
-export function codeUnderTest(): string {
+function codeUnderTest(): string {
   const url = import.meta.resolve('@baton/core');
   return url.includes('/dist/') ? 'packages as built (dist)' : `source (${url.split('/').slice(-2).join('/')})`;
 }

@@ -17,7 +17,7 @@ export interface ReloadPauseOptions {
 }
 
 /** Milliseconds a fake CDC checkpoint takes. */
-export const CHECKPOINT_MS = 1;
+const CHECKPOINT_MS = 1;
 
 /** Untimed rounds of each case before the timed ones. */
 const WARMUP_ROUNDS = 3;

@@ -4,7 +4,7 @@ import type { BenchResults, BenchRow, GoalSection } from './results.js';
 const HEADER = ['Row', 'Baton', 'Baseline', 'Ratio', 'Goal', 'Pass'] as const;
 
 /** The cells of one row, as printed and as written to BENCHMARKS.md. */
-export function rowCells(row: BenchRow): string[] {
+function rowCells(row: BenchRow): string[] {
   const value = row.target === undefined ? undefined : row.target.on === 'ratio' ? row.ratio : row.baton;
   const pass = row.target === undefined || value === undefined ? '—' : meets(value, row.target) ? 'yes' : '**no**';
   return [

@@ -4,7 +4,7 @@ export function median(values: readonly number[]): number {
 }
 
 /** The `q`-quantile of `values` (0 ≤ q ≤ 1), linearly interpolated; NaN when empty. */
-export function quantile(values: readonly number[], q: number): number {
+function quantile(values: readonly number[], q: number): number {
   if (values.length === 0) return Number.NaN;
   const sorted = Float64Array.from(values).sort();
   return sortedQuantile(sorted, q);

@@ -47,7 +47,7 @@ export interface CrashReport {
 const PHASES = reloadEventNames;
 
 /** Signs v1, a v2 that migrates g-counter, compatible 2.0.x versions and an incompatible v3. */
-export async function prepareCrashArtifacts(dataDir: string): Promise<void> {
+async function prepareCrashArtifacts(dataDir: string): Promise<void> {
   const root = join(dataDir, 'artifacts');
   await mkdir(root, { recursive: true });
   const key = generateSigningKey();

@@ -35,7 +35,7 @@ export interface CrashWorld {
   durableLsn: bigint | undefined;
 }
 
-export const DIM = 16;
+const DIM = 16;
 const PROBES = 12;
 
 /** Where the signed artifacts of each version are, and the key that trusts them. */

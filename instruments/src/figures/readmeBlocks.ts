@@ -2,10 +2,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /** The repository's README. */
-export const readmePath = fileURLToPath(new URL('../../../README.md', import.meta.url));
+const readmePath = fileURLToPath(new URL('../../../README.md', import.meta.url));
 
 /** Replaces the generated block `name` (between `<!-- figures:NAME:start -->` and `…:end -->`) of `text`. */
-export function replaceBlock(text: string, name: string, body: string): string {
+function replaceBlock(text: string, name: string, body: string): string {
   const start = `<!-- figures:${name}:start -->`;
   const end = `<!-- figures:${name}:end -->`;
   const i = text.indexOf(start);

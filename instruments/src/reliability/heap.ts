@@ -2,7 +2,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
 /** A full garbage collection, available without `--expose-gc`. */
-export const collectGarbage: () => void = (() => {
+const collectGarbage: () => void = (() => {
   const exposed = (globalThis as { gc?: () => void }).gc;
   if (exposed) return exposed;
   setFlagsFromString('--expose-gc');
