@@ -5,7 +5,7 @@ import { definePlugin } from '@baton/core';
 import {
   changeLogRetentionJob,
   fileCdcOutput,
-  flatVectorIndexKind,
+  flatVectorIndex,
   gCounter,
   geoPointType,
   l2NormFunction,
@@ -24,11 +24,11 @@ export default definePlugin({
     r.scalarFunction(lowerFunction());
     r.scalarFunction(l2NormFunction());
     r.aggregateFunction(sumAggregate());
-    r.indexKind(flatVectorIndexKind());
+    r.indexKind(flatVectorIndex());
     r.cdcOutput(fileCdcOutput({ name: 'audit', directory: join(env.dataDirectory, 'cdc', 'audit') }));
-    r.crdtKind(gCounter);
-    r.crdtKind(orSet);
-    r.logicalType(geoPointType);
+    r.crdtKind(gCounter());
+    r.crdtKind(orSet());
+    r.logicalType(geoPointType());
     r.storageBackend(memoryStorageBackend({ store: env.store }));
     r.backgroundJob(changeLogRetentionJob({ log: env.changeLog, retainFrom: env.retainFrom, intervalMs: 200 }));
   },

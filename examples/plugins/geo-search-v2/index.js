@@ -6,14 +6,14 @@ import { definePlugin } from '@baton/core';
 import {
   changeLogRetentionJob,
   fileCdcOutput,
-  flatVectorIndexKind,
-  gCounterV2,
+  flatVectorIndex,
+  gCounter,
   geoPointType,
   l2NormFunction,
   lowerFunction,
   memoryStorageBackend,
   orSet,
-  orderedIndexKind,
+  orderedIndex,
   sumAggregate,
   upperFunction,
 } from '@baton/kinds';
@@ -27,12 +27,12 @@ export default definePlugin({
     r.scalarFunction(upperFunction());
     r.scalarFunction(l2NormFunction());
     r.aggregateFunction(sumAggregate());
-    r.indexKind(flatVectorIndexKind({ maxProbeResults: 1 << 25 }));
-    r.indexKind(orderedIndexKind());
+    r.indexKind(flatVectorIndex({ maxProbeResults: 1 << 25 }));
+    r.indexKind(orderedIndex());
     r.cdcOutput(fileCdcOutput({ name: 'audit', directory: join(env.dataDirectory, 'cdc', 'audit') }));
-    r.crdtKind(gCounterV2);
-    r.crdtKind(orSet);
-    r.logicalType(geoPointType);
+    r.crdtKind(gCounter({ format: 2 }));
+    r.crdtKind(orSet());
+    r.logicalType(geoPointType());
     r.storageBackend(memoryStorageBackend({ store: env.store }));
     r.backgroundJob(changeLogRetentionJob({ log: env.changeLog, retainFrom: env.retainFrom, intervalMs: 200 }));
   },

@@ -1,22 +1,23 @@
 // geo-search 3.0.0, INCOMPATIBLE: the geo point logical type changes its storage type
 // (FixedSizeList<Float64>[2] → Struct<lon, lat>) and g-counter changes its encoding without a
-// migration. A reload to it is refused before anything pauses; 2.0.0 keeps serving.
+// migration (a deliberately broken provider from @baton/testing). A reload to it is refused before
+// anything pauses; 2.0.0 keeps serving.
 import { join } from 'node:path';
 import { definePlugin } from '@baton/core';
 import {
   changeLogRetentionJob,
   fileCdcOutput,
-  flatVectorIndexKind,
-  unmigratedGCounterV3,
-  geoPointV2Type,
+  flatVectorIndex,
+  geoPointType,
   l2NormFunction,
   lowerFunction,
   memoryStorageBackend,
   orSet,
-  orderedIndexKind,
+  orderedIndex,
   sumAggregate,
   upperFunction,
 } from '@baton/kinds';
+import { brokenCrdts } from '@baton/testing';
 
 export default definePlugin({
   name: 'geo-search',
@@ -27,12 +28,12 @@ export default definePlugin({
     r.scalarFunction(upperFunction());
     r.scalarFunction(l2NormFunction());
     r.aggregateFunction(sumAggregate());
-    r.indexKind(flatVectorIndexKind({ maxProbeResults: 1 << 25 }));
-    r.indexKind(orderedIndexKind());
+    r.indexKind(flatVectorIndex({ maxProbeResults: 1 << 25 }));
+    r.indexKind(orderedIndex());
     r.cdcOutput(fileCdcOutput({ name: 'audit', directory: join(env.dataDirectory, 'cdc', 'audit') }));
-    r.crdtKind(unmigratedGCounterV3);
-    r.crdtKind(orSet);
-    r.logicalType(geoPointV2Type);
+    r.crdtKind(brokenCrdts.unmigratedGCounter());
+    r.crdtKind(orSet());
+    r.logicalType(geoPointType({ version: 2 }));
     r.storageBackend(memoryStorageBackend({ store: env.store }));
     r.backgroundJob(changeLogRetentionJob({ log: env.changeLog, retainFrom: env.retainFrom, intervalMs: 200 }));
   },

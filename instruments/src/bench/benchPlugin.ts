@@ -2,7 +2,7 @@ import { Int32 } from 'apache-arrow';
 import type { Vector } from 'apache-arrow';
 import { definePlugin } from '@baton/core';
 import type { PluginDefinition, ScalarFunctionProvider } from '@baton/core';
-import { createGCounter, flatVectorIndexKind } from '@baton/kinds';
+import { gCounter, flatVectorIndex } from '@baton/kinds';
 import { fakeCdcOutput } from './fakeCdc.js';
 
 /** Name of the bench plugin. */
@@ -45,9 +45,9 @@ export function benchPlugin(version: string, options: BenchPluginOptions = {}): 
     version,
     register(r) {
       r.scalarFunction(echoFunction());
-      r.crdtKind(createGCounter());
+      r.crdtKind(gCounter());
       r.cdcOutput(fakeCdcOutput(BENCH_CDC, checkpointMs));
-      r.indexKind(flatVectorIndexKind());
+      r.indexKind(flatVectorIndex());
     },
   });
 }

@@ -12,7 +12,7 @@ import type {
   MaybePromise,
   ScalarFunctionProvider,
 } from '@baton/core';
-import { fileCdcOutput, flatVectorIndexKind, gCounter, lowerFunction } from '@baton/kinds';
+import { fileCdcOutput, flatVectorIndex, gCounter, lowerFunction } from '@baton/kinds';
 import type { GCounterOp } from '@baton/kinds';
 import { batchAt, fakeCdcOutput } from './fakeCdc.js';
 import { queryBatch, VECTOR_COLUMN, vectorTable } from './vectorData.js';
@@ -88,7 +88,7 @@ export async function callVariants(): Promise<CallVariants> {
       return stream;
     },
   });
-  const index = flatVectorIndexKind();
+  const index = flatVectorIndex();
   const host = createPluginHost();
   await host.load(
     definePlugin({
@@ -101,7 +101,7 @@ export async function callVariants(): Promise<CallVariants> {
           open: (b, o) => index.open(b, o),
           build: (s, o) => (handle = index.build(s, o)),
         });
-        r.crdtKind({ ...gCounter, empty: () => (state = gCounter.empty()) });
+        r.crdtKind({ ...gCounter(), empty: () => (state = gCounter().empty()) });
       },
     }),
   );
@@ -111,7 +111,7 @@ export async function callVariants(): Promise<CallVariants> {
     source: vectorTable(1024, 64),
     column: VECTOR_COLUMN,
   });
-  const managedCrdt = await host.openCrdt<GCounterOp, number>({ name: 'c', kind: gCounter.kind });
+  const managedCrdt = await host.openCrdt<GCounterOp, number>({ name: 'c', kind: gCounter().kind });
   const managedStream = await host.startCdc({ name: 's', output: 'sink', fromLsn: 0n });
   const managedNoopStream = await host.startCdc({ name: 'n', output: 'noop-sink', fromLsn: 0n });
   const [directStream, directNoopStream] = [streams.get('sink'), streams.get('noop-sink')];

@@ -1,17 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { checkCrdtCompat } from '@baton/core';
 import type { CompatContext, CompatVerdict, CrdtKindProvider } from '@baton/core';
-import {
-  createGCounter,
-  createLwwRegister,
-  createOrSet,
-  createPnCounter,
-  gCounter,
-  gCounterV2,
-  lwwRegister,
-  orSet,
-  pnCounter,
-} from '@baton/kinds';
+import { gCounter, lwwRegister, orSet, pnCounter } from '@baton/kinds';
 import { generatedSamples, opGenerators } from './crdtSamples.js';
 import type { BenchRow, GoalSection } from './results.js';
 import { interleaved, median } from './stats.js';
@@ -57,32 +47,32 @@ export async function benchCompatCheck(options: CompatCheckOptions): Promise<Omi
   const pairs: Pair[] = [
     {
       name: 'g-counter → g-counter',
-      old: gCounter,
-      next: createGCounter(),
+      old: gCounter(),
+      next: gCounter(),
       samples: generatedSamples(opGenerators.gCounter, options.sequences, 24, 1),
     },
     {
       name: 'g-counter v1 → v2 (migration)',
-      old: gCounter,
-      next: gCounterV2,
+      old: gCounter(),
+      next: gCounter({ format: 2 }),
       samples: generatedSamples(opGenerators.gCounter, options.sequences, 24, 2),
     },
     {
       name: 'pn-counter',
-      old: pnCounter,
-      next: createPnCounter(),
+      old: pnCounter(),
+      next: pnCounter(),
       samples: generatedSamples(opGenerators.pnCounter, options.sequences, 24, 3),
     },
     {
       name: 'lww-register',
-      old: lwwRegister,
-      next: createLwwRegister(),
+      old: lwwRegister(),
+      next: lwwRegister(),
       samples: generatedSamples(opGenerators.lwwRegister, options.sequences, 24, 4),
     },
     {
       name: 'or-set',
-      old: orSet,
-      next: createOrSet(),
+      old: orSet(),
+      next: orSet(),
       samples: generatedSamples(opGenerators.orSet, options.sequences, 24, 5),
     },
   ];

@@ -1,5 +1,6 @@
-import { decodeEnvelope, orSet, OR_SET } from '@baton/kinds';
+import { orSet, OR_SET } from '@baton/kinds';
 import type { OrSetOp, OrSetState } from '@baton/kinds';
+import { decodeEnvelope } from '@baton/kinds/codec';
 import { applyPlain, arrayJsonRoundTrip, buildOrSet, fromJson, persistJson } from './orSetModel.js';
 import type { PlainOrSet } from './orSetModel.js';
 import type { BenchRow, GoalSection } from './results.js';
@@ -39,11 +40,11 @@ export async function benchCrdtPersist(options: CrdtPersistOptions): Promise<Omi
     {
       unchanged: {
         prepare: () => state.persist(),
-        run: () => void (checksum += orSet.fromPersisted(state.persist()).size),
+        run: () => void (checksum += orSet().fromPersisted(state.persist()).size),
       },
       afterOp: {
         prepare: () => state.apply(nextOp()),
-        run: () => void (checksum += orSet.fromPersisted(state.persist()).size),
+        run: () => void (checksum += orSet().fromPersisted(state.persist()).size),
       },
       json: {
         prepare: () => applyPlain(model, nextPlainOp()),
@@ -53,7 +54,7 @@ export async function benchCrdtPersist(options: CrdtPersistOptions): Promise<Omi
       persistAfterOp: { prepare: () => state.apply(nextOp()), run: () => void (checksum += state.persist().length) },
       fromPersisted: {
         prepare: () => state.persist(),
-        run: () => void (checksum += orSet.fromPersisted(state.persist()).size),
+        run: () => void (checksum += orSet().fromPersisted(state.persist()).size),
       },
     },
     options.rounds,

@@ -1,5 +1,5 @@
-import { flatVectorIndexKind } from '@baton/kinds';
-import type { FlatVectorIndex } from '@baton/kinds';
+import { flatVectorIndex } from '@baton/kinds';
+import type { FlatVectorIndexHandle } from '@baton/kinds';
 import type { BenchRow, GoalSection } from './results.js';
 import { collectGarbage, interleaved, median } from './stats.js';
 import { releaseFloats, rowsFor, VECTOR_COLUMN, vectorTable } from './vectorData.js';
@@ -30,11 +30,11 @@ function jsonRoundTrip(vectors: Float32Array, dim: number): Float32Array {
  */
 export async function benchIndexHandoff(options: IndexHandoffOptions): Promise<Omit<GoalSection, 'seconds'>> {
   const rows = rowsFor(options.megabytes, DIM);
-  const handle = flatVectorIndexKind().build(vectorTable(rows, DIM), { column: VECTOR_COLUMN });
+  const handle = flatVectorIndex().build(vectorTable(rows, DIM), { column: VECTOR_COLUMN });
   releaseFloats(); // the index holds its own copy
   const persistedBytes = handle.persist().byteLength;
   let bytes: Uint8Array | undefined;
-  let reopened: FlatVectorIndex | undefined;
+  let reopened: FlatVectorIndexHandle | undefined;
   let _copy: Uint8Array | undefined; // keeps the copy alive until the next prepare, as `reopened` does
   const source = new Uint8Array(handle.vectors.buffer, handle.vectors.byteOffset, handle.vectors.byteLength);
   const phases = { persist: [] as number[], open: [] as number[] };
@@ -50,7 +50,7 @@ export async function benchIndexHandoff(options: IndexHandoffOptions): Promise<O
           const t = performance.now();
           bytes = handle.persist();
           const t1 = performance.now();
-          reopened = flatVectorIndexKind().open(bytes);
+          reopened = flatVectorIndex().open(bytes);
           phases.persist.push(t1 - t);
           phases.open.push(performance.now() - t1);
           reopenedRows += reopened.size;
@@ -120,7 +120,7 @@ export async function benchIndexHandoff(options: IndexHandoffOptions): Promise<O
       'Also report the factor against a JSON round trip of the same index.',
     ratioOf: 'Baton / baseline (time)',
     appliesTo:
-      'the first row: `persist()` on the old handle and `open(bytes)` on a new `flatVectorIndexKind()` (default ' +
+      'the first row: `persist()` on the old handle and `open(bytes)` on a new `flatVectorIndex()` (default ' +
       'options, so the CRC-32 of the data is verified), against `new Uint8Array(bytes)` of the same byte count. Both ' +
       'write into freshly allocated memory, so both pay the same page faults.',
     rows: rowsOut,

@@ -56,7 +56,7 @@ export function arrayJsonRoundTrip(model: PlainOrSet): unknown {
  */
 export function buildOrSet(count: number): OrSetState {
   const replicas = ['replica-a', 'replica-b', 'replica-c', 'replica-d'];
-  const states = replicas.map(() => orSet.empty());
+  const states = replicas.map(() => orSet().empty());
   for (let i = 0; i < count; i++) {
     const element = `element-${String(i).padStart(6, '0')}`;
     const r = i % replicas.length;

@@ -1,6 +1,6 @@
 import { RegistrationSet, ReloadDispatcher } from '@baton/core';
 import type { ResourceHandoff } from '@baton/core';
-import { flatVectorIndexKind } from '@baton/kinds';
+import { flatVectorIndex } from '@baton/kinds';
 import { fakeCdcOutput } from './fakeCdc.js';
 import type { FakeCdcStream } from './fakeCdc.js';
 import type { BenchRow, GoalSection } from './results.js';
@@ -29,8 +29,8 @@ const WARMUP_ROUNDS = 3;
 async function handoffs(streams: number, indexes: number, persisted: Uint8Array): Promise<ResourceHandoff[]> {
   const oldCdc = fakeCdcOutput('bench-cdc', CHECKPOINT_MS);
   const nextCdc = fakeCdcOutput('bench-cdc', CHECKPOINT_MS);
-  const oldIndex = flatVectorIndexKind();
-  const nextIndex = flatVectorIndexKind();
+  const oldIndex = flatVectorIndex();
+  const nextIndex = flatVectorIndex();
   const list: ResourceHandoff[] = [];
   for (let i = 0; i < streams; i++) {
     const old = (await oldCdc.start({ fromLsn: BigInt(i) })) as FakeCdcStream;
@@ -76,7 +76,7 @@ async function dispatchOnce(resources: Awaited<ReturnType<typeof handoffs>>, con
  * streams whose checkpoint takes 1 ms plus some index handles.
  */
 export async function benchReloadPause(options: ReloadPauseOptions): Promise<Omit<GoalSection, 'seconds'>> {
-  const persisted = flatVectorIndexKind().build(vectorTable(256, 32), { column: VECTOR_COLUMN }).persist();
+  const persisted = flatVectorIndex().build(vectorTable(256, 32), { column: VECTOR_COLUMN }).persist();
   const rows: BenchRow[] = [];
   const findings: string[] = [];
   for (const [i, streams] of options.streams.entries()) {

@@ -12,8 +12,9 @@ import {
   writeFileAtomic,
 } from '@baton/core';
 import type { ManagedCdcStream, ManagedCrdt, ManagedIndex, PluginHost } from '@baton/core';
-import { ChangeLog, MemoryStore, pack, unpack } from '@baton/kinds';
+import { ChangeLog, MemoryStore } from '@baton/kinds';
 import type { GCounterOp } from '@baton/kinds';
+import { pack, unpack } from '@baton/kinds/codec';
 import { Random, placesTable, queryBatch, randomPlaces } from '@baton/examples/engine';
 import { WriteAheadLog } from './writeAheadLog.js';
 
@@ -100,7 +101,7 @@ export async function recover(dataDir: string, runtimeDir: string, seed: number)
     const table = placesTable(
       randomPlaces(new Random(seed), 0, 3000, DIM),
       DIM,
-      host.lookup('logicalType', 'baton.geo.point') as never,
+      host.unleasedProvider('logicalType', 'baton.geo.point') as never,
     );
     index = await host.openIndex({
       name: 'places',

@@ -1,7 +1,7 @@
 import { open, readFile } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
-import { pack, unpack } from '@baton/kinds';
+import { pack, unpack } from '@baton/kinds/codec';
 
 const HEADER = 8; // payload length (u32) + CRC-32 of the payload (u32)
 const MAX_RECORD = 16 * 1024 * 1024;

@@ -4,7 +4,7 @@
  * frame checksum recomputed, so only the decoders' own checks stand between the input and Arrow.
  */
 import { crc32 } from 'node:zlib';
-import { flatVectorIndexKind, orderedIndexKind } from '@baton/kinds';
+import { flatVectorIndex, orderedIndex } from '@baton/kinds';
 import { vectorBatch } from '@baton/testing';
 import { tableFromArrays } from 'apache-arrow';
 import type { AmplificationInput } from './amplificationInputs.js';
@@ -58,7 +58,7 @@ function patchIndex(bytes: Uint8Array, patch: (footer: Flat, message: Flat) => v
 
 /** A format-1 flat-vector index of about `size` bytes (dimension 16). */
 const flatV1 = (size: number): Uint8Array =>
-  flatVectorIndexKind({ persistFormat: 1 })
+  flatVectorIndex({ format: 1 })
     .build(
       vectorBatch(
         'v',
@@ -73,7 +73,7 @@ const flatV1 = (size: number): Uint8Array =>
 
 /** An ordered index of Int32 keys of about `size` bytes. */
 const ordered = (size: number): Uint8Array =>
-  orderedIndexKind()
+  orderedIndex()
     .build(tableFromArrays({ k: Int32Array.from({ length: Math.max(1, Math.floor(size / 8)) }, (_, i) => i) }), {
       column: 'k',
     })
@@ -132,7 +132,7 @@ export const craftedIndexInputs: readonly AmplificationInput[] = [
     target: FLAT,
     expect: 'value',
     build: (size) =>
-      flatVectorIndexKind()
+      flatVectorIndex()
         .build(
           vectorBatch(
             'v',

@@ -13,21 +13,19 @@ import {
 } from '@baton/core';
 import type { CrdtKindProvider, MaybePromise } from '@baton/core';
 import {
-  CHECKPOINT_FILE,
-  SINK_FILE,
-  decodeEnvelope,
   fileCdcOutput,
-  flatVectorIndexKind,
+  flatVectorIndex,
   gCounter,
-  gCounterV2,
   geoPointType,
   jsonType,
   lwwRegister,
   orSet,
-  orderedIndexKind,
+  orderedIndex,
   pnCounter,
   readFileSink,
 } from '@baton/kinds';
+import { CHECKPOINT_FILE, SINK_FILE } from '@baton/kinds/cdc';
+import { decodeEnvelope } from '@baton/kinds/codec';
 import { persistedSamples, referenceOps, vectorBatch } from '@baton/testing';
 import { tableFromArrays } from 'apache-arrow';
 import { OR_SET_MERGE_TWICE } from './cpuInputs.js';
@@ -69,20 +67,20 @@ async function crdtTargets(
 /** Every decoder Baton exposes to bytes it did not write itself. */
 export async function decoderTargets(): Promise<DecoderTarget[]> {
   const targets: DecoderTarget[] = [
-    ...(await crdtTargets('g-counter v1', gCounter as never, referenceOps.gCounter)),
-    ...(await crdtTargets('g-counter v2', gCounterV2 as never, referenceOps.gCounter)),
-    ...(await crdtTargets('pn-counter', pnCounter as never, referenceOps.pnCounter)),
-    ...(await crdtTargets('lww-register', lwwRegister as never, referenceOps.lwwRegister)),
-    ...(await crdtTargets('or-set', orSet as never, referenceOps.orSet)),
+    ...(await crdtTargets('g-counter v1', gCounter() as never, referenceOps.gCounter)),
+    ...(await crdtTargets('g-counter v2', gCounter({ format: 2 }) as never, referenceOps.gCounter)),
+    ...(await crdtTargets('pn-counter', pnCounter() as never, referenceOps.pnCounter)),
+    ...(await crdtTargets('lww-register', lwwRegister() as never, referenceOps.lwwRegister)),
+    ...(await crdtTargets('or-set', orSet() as never, referenceOps.orSet)),
   ];
   const envelopes = targets.find((t) => t.name === 'or-set fromPersisted')!.valid;
   targets.push({
     // A replica re-sending its state: the second merge meets every element and dot on both sides.
     name: OR_SET_MERGE_TWICE,
     decode: (b) => {
-      const state = orSet.fromPersisted(envelopes.at(-1)!);
-      state.merge(orSet.fromPersisted(b));
-      state.merge(orSet.fromPersisted(b));
+      const state = orSet().fromPersisted(envelopes.at(-1)!);
+      state.merge(orSet().fromPersisted(b));
+      state.merge(orSet().fromPersisted(b));
       return state;
     },
     valid: envelopes,
@@ -97,24 +95,24 @@ export async function decoderTargets(): Promise<DecoderTarget[]> {
 
   const vectors = Float32Array.from({ length: 64 * 8 }, (_, i) => Math.cos(i));
   // Seeds in both formats: format 2 (what persist writes) and format 1 (Arrow IPC, still read).
-  const flatValid = [flatVectorIndexKind(), flatVectorIndexKind({ persistFormat: 1 })].flatMap((flat) => [
+  const flatValid = [flatVectorIndex(), flatVectorIndex({ format: 1 })].flatMap((flat) => [
     flat.build(vectorBatch('v', 8, vectors), { column: 'v' }).persist(),
     flat.build(vectorBatch('v', 8, vectors.subarray(0, 16)), { column: 'v', params: { metric: 'cosine' } }).persist(),
   ]);
   targets.push({
     name: 'flat-vector index open',
-    decode: (b) => flatVectorIndexKind().open(b),
+    decode: (b) => flatVectorIndex().open(b),
     valid: flatValid,
     codes: CORRUPT,
   });
-  const ordered = orderedIndexKind();
+  const ordered = orderedIndex();
   const orderedValid = [
     ordered.build(tableFromArrays({ k: Int32Array.from([5, 1, 3, 3]) }), { column: 'k' }).persist(),
     ordered.build(tableFromArrays({ k: Float64Array.from([2.5, -1]) }), { column: 'k' }).persist(),
   ];
   targets.push({
     name: 'ordered index open',
-    decode: (b) => orderedIndexKind().open(b),
+    decode: (b) => orderedIndex().open(b),
     valid: orderedValid,
     codes: CORRUPT,
   });
@@ -160,13 +158,13 @@ export async function decoderTargets(): Promise<DecoderTarget[]> {
   const text = new TextDecoder();
   targets.push({
     name: 'arrow.json parse',
-    decode: (b) => jsonType.parse(text.decode(b)),
+    decode: (b) => jsonType().parse(text.decode(b)),
     valid: ['{"a":[1,2.5,"x"],"b":null}', '[true,{"c":{}}]', '"text"'].map((t) => new TextEncoder().encode(t)),
     codes: ['INVALID_ARGUMENT'],
   });
   targets.push({
     name: 'baton.geo.point parse',
-    decode: (b) => geoPointType.parse(text.decode(b)),
+    decode: (b) => geoPointType().parse(text.decode(b)),
     valid: ['POINT(13.4 52.52)', 'SRID=4326;POINT(-0.1 51.5)'].map((t) => new TextEncoder().encode(t)),
     codes: ['INVALID_ARGUMENT'],
   });

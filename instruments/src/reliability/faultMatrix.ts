@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { definePlugin } from '@baton/core';
 import type { PluginDefinition } from '@baton/core';
-import { fileCdcOutput, flatVectorIndexKind, gCounter, gCounterV2, lowerFunction, readFileSink } from '@baton/kinds';
+import { fileCdcOutput, flatVectorIndex, gCounter, lowerFunction, readFileSink } from '@baton/kinds';
 import { ReloadHarness, describeFault, faultStepKinds, faultSteps, harnessCalls, vectorBatch } from '@baton/testing';
 import type { FaultMode, FaultPlan, HarnessResources } from '@baton/testing';
 import { Utf8, vectorFromArray } from 'apache-arrow';
@@ -32,9 +32,9 @@ function plugin(version: string, directory: string): PluginDefinition {
     version,
     register(r) {
       r.scalarFunction(lowerFunction());
-      r.indexKind(flatVectorIndexKind());
+      r.indexKind(flatVectorIndex());
       r.cdcOutput(fileCdcOutput({ name: 'audit', directory, bufferBytes: 128 }));
-      r.crdtKind(version === '1.0.0' ? gCounter : gCounterV2);
+      r.crdtKind(version === '1.0.0' ? gCounter() : gCounter({ format: 2 }));
     },
   });
 }

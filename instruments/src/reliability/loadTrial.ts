@@ -1,6 +1,6 @@
 import { createPluginHost, definePlugin, isReloadError } from '@baton/core';
 import type { PluginDefinition } from '@baton/core';
-import { CdcPosition, callbackCdcOutput, flatVectorIndexKind, gCounter, lowerFunction } from '@baton/kinds';
+import { CdcPosition, callbackCdcOutput, flatVectorIndex, gCounter, lowerFunction } from '@baton/kinds';
 import { Utf8, tableFromArrays, vectorFromArray } from 'apache-arrow';
 import { FaultSwitch, vectorBatch, withFaults } from '@baton/testing';
 import type { FaultPlan } from '@baton/testing';
@@ -42,9 +42,9 @@ function version(n: number, sink: { batches: number; position: CdcPosition }, fa
     version: `1.${n}.0`,
     register(r) {
       r.scalarFunction(lowerFunction());
-      r.indexKind(flatVectorIndexKind());
+      r.indexKind(flatVectorIndex());
       r.cdcOutput(callbackCdcOutput({ name: 'feed', position: sink.position, onBatch: () => void sink.batches++ }));
-      r.crdtKind(gCounter);
+      r.crdtKind(gCounter());
     },
   });
   return withFaults(plugin, faults);

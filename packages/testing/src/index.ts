@@ -44,6 +44,11 @@ export type { ConformanceCase } from './conformance/conformanceCase.js';
 export type { CrdtConformanceOptions } from './conformance/crdtKindConformance.js';
 export type { IndexConformanceOptions } from './conformance/indexKindConformance.js';
 
+// Deliberately broken providers (counterexamples for compat checks; never for production)
+export { brokenCrdts } from './counterexamples/brokenCrdts.js';
+export type { LossyPnCounterState } from './counterexamples/lossyPnCounter.js';
+export type { UnmigratedGCounterState } from './counterexamples/unmigratedGCounter.js';
+
 // Fault injection and the reload harness
 export { FaultSwitch, GARBAGE } from './faults/faultSwitch.js';
 export { withFaults } from './faults/withFaults.js';

@@ -4,7 +4,7 @@
  * so a wrong schema is an `INVALID_ARGUMENT` error, never a `TypeError` deep in a decode.
  */
 import { ReloadError } from '@baton/core';
-import type { BodySchema } from './bodySchema.js';
+import type { BodySchema } from './bodySchemaTypes.js';
 import { describeArgument } from './describeArgument.js';
 
 /** Deepest nesting of tuples, lists and maps a schema may have. */

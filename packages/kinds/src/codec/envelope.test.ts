@@ -42,7 +42,7 @@ describe('envelope', () => {
   it('refuses a map with a key twice ({r1: 5, r1: 7}), which msgpackr alone would read as {r1: 7}', () => {
     const duplicate = craftedEnvelope('g-counter', 1, [0x82, 0xa2, 0x72, 0x31, 5, 0xa2, 0x72, 0x31, 7]);
     expect(() => decodeEnvelope(duplicate, expect1)).toThrow('a map of the body has a key twice');
-    expect(() => gCounter.fromPersisted(duplicate)).toThrow(
+    expect(() => gCounter().fromPersisted(duplicate)).toThrow(
       expect.objectContaining({
         code: 'CORRUPT_INPUT',
         message: expect.stringContaining('key twice') as string,

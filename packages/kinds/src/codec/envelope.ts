@@ -1,7 +1,7 @@
 import { crc32 } from 'node:zlib';
 import { ReloadError } from '@baton/core';
 import { bodySchema } from './bodySchema.js';
-import type { BodySchema } from './bodySchema.js';
+import type { Envelope, EnvelopeExpectation } from './envelopeTypes.js';
 import { bodyOf, checkEnvelopeHeader, checkExpectation, MAX_KIND_BYTES } from './envelopeArguments.js';
 import { checkMsgpack } from './msgpackCheck.js';
 import { ARRAY, INT, MsgpackHead, STR } from './msgpackHead.js';
@@ -23,35 +23,7 @@ const HEADER = 13; // magic(4) layout(1) crc32(4) length(4)
  */
 export const DEFAULT_MAX_ENVELOPE_BYTES = 16 * 1024 * 1024;
 
-/** What a decoded envelope holds. */
-export interface Envelope {
-  readonly kind: string;
-  readonly formatVersion: number;
-  /**
-   * The body, as msgpackr decodes it (Maps stay Maps, 64-bit integers and bigints are bigints).
-   * Byte strings in it are views of a private copy of the input: later changes to the input
-   * cannot reach them.
-   */
-  readonly body: unknown;
-}
-
-/** What a reader accepts. */
-export interface EnvelopeExpectation {
-  /** The kind the bytes must be of. */
-  readonly kind: string;
-  /** Format versions this reader understands. */
-  readonly versions: readonly number[];
-  /**
-   * The schema of the body of each format version, checked on the bytes before anything is
-   * decoded (see {@link BodySchema}). A version without one is checked as `bodySchema.any()`:
-   * bounded nesting, and a decoded size estimated within a fixed factor of the input.
-   */
-  readonly bodies?: Readonly<Record<number, BodySchema>>;
-  /** Refuse envelopes larger than this (default {@link DEFAULT_MAX_ENVELOPE_BYTES}). */
-  readonly maxBytes?: number;
-  /** Surface kind named in errors (default `crdtKind`). */
-  readonly surface?: string;
-}
+export type { Envelope, EnvelopeExpectation } from './envelopeTypes.js';
 
 /**
  * Encodes persisted state as a versioned envelope: the magic `BTNE`, a layout byte, a CRC-32 and

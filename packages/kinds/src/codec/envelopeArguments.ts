@@ -4,10 +4,10 @@
  * naming it; bad bytes stay the decoders' `CORRUPT_INPUT`.
  */
 import { ReloadError } from '@baton/core';
-import type { BodySchema } from './bodySchema.js';
+import type { BodySchema } from './bodySchemaTypes.js';
 import { requireBodySchema } from './bodySchemaCheck.js';
 import { describeArgument } from './describeArgument.js';
-import type { EnvelopeExpectation } from './envelope.js';
+import type { EnvelopeExpectation } from './envelopeTypes.js';
 
 /** Largest format version an envelope header holds (a msgpack integer of at most 32 bits). */
 export const MAX_FORMAT_VERSION = 0xffff_ffff;

@@ -8,36 +8,25 @@ import { isReloadError } from '@baton/core';
 import type { Schema } from 'apache-arrow';
 import { Field, Float64, vectorFromArray } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
+import { decodeEnvelope, peekEnvelope, unpack } from '../codec.js';
+import { migrateGCounterV1ToV2 } from '../crdt/gCounter.js';
 import {
-  createGCounter,
-  createGCounterV2,
-  createLwwRegister,
-  createOrSet,
-  createPnCounter,
-  decodeEnvelope,
-  extensionField,
-  flatVectorIndexKind,
   gCounter,
-  gCounterV2,
+  lwwRegister,
+  orSet,
+  pnCounter,
+  extensionField,
+  flatVectorIndex,
   geoPointType,
-  geoPointV2Type,
   jsonType,
   logicalFieldsOf,
   LogicalTypeRegistry,
-  lossyPnCounterV2,
-  lwwRegister,
-  migrateGCounterV1ToV2,
-  orderedIndexKind,
-  orSet,
-  parseWktPoint,
-  peekEnvelope,
-  pnCounter,
-  readTypeMetadata,
-  unmigratedGCounterV3,
-  unpack,
+  orderedIndex,
   uuidType,
   valuesOf,
 } from '../index.js';
+import { parseWktPoint } from '../logicalType/geoPoint.js';
+import { readTypeMetadata } from '../logicalType/typeMetadata.js';
 import { craftedEnvelope, listOfEmptyMaps } from './__tests__/craftedEnvelope.js';
 
 /** One export: the inputs it must refuse and the code it must refuse them with. */
@@ -59,18 +48,16 @@ const badBytes = (kind: string): unknown[] => [
 ];
 
 const crdtRows = Object.entries({
-  gCounter,
-  gCounterV2,
-  pnCounter,
-  lwwRegister,
-  orSet,
-  lossyPnCounterV2,
-  unmigratedGCounterV3,
-  'createGCounter()': createGCounter(),
-  'createGCounterV2()': createGCounterV2(),
-  'createPnCounter()': createPnCounter(),
-  'createLwwRegister()': createLwwRegister(),
-  'createOrSet()': createOrSet(),
+  'gCounter()': gCounter(),
+  'gCounter({ format: 2 })': gCounter({ format: 2 }),
+  'pnCounter()': pnCounter(),
+  'lwwRegister()': lwwRegister(),
+  'orSet()': orSet(),
+  'gCounter({ maxBytes })': gCounter({ maxBytes: 1 << 20 }),
+  'gCounter({ format: 2, maxBytes })': gCounter({ format: 2, maxBytes: 1 << 20 }),
+  'pnCounter({ maxBytes })': pnCounter({ maxBytes: 1 << 20 }),
+  'lwwRegister({ maxBytes })': lwwRegister({ maxBytes: 1 << 20 }),
+  'orSet({ maxBytes })': orSet({ maxBytes: 1 << 20 }),
 }).map(([name, provider]): Row => ({
   name: `${name}.fromPersisted`,
   code: 'CORRUPT_INPUT',
@@ -100,16 +87,16 @@ const rows: Row[] = [
     call: (b) => migrateGCounterV1ToV2(b as Uint8Array),
   },
   {
-    name: 'flatVectorIndexKind().open',
+    name: 'flatVectorIndex().open',
     code: 'CORRUPT_INPUT',
     bad: badBytes('flat-vector'),
-    call: (b) => flatVectorIndexKind().open(b as Uint8Array),
+    call: (b) => flatVectorIndex().open(b as Uint8Array),
   },
   {
-    name: 'orderedIndexKind().open',
+    name: 'orderedIndex().open',
     code: 'CORRUPT_INPUT',
     bad: badBytes('ordered'),
-    call: (b) => orderedIndexKind().open(b as Uint8Array),
+    call: (b) => orderedIndex().open(b as Uint8Array),
   },
   {
     name: 'parseWktPoint',
@@ -131,7 +118,7 @@ const rows: Row[] = [
     bad: [42, null, {}],
     call: (m) => readTypeMetadata(m as string),
   },
-  ...[geoPointType, geoPointV2Type, uuidType, jsonType].flatMap((type): Row[] => [
+  ...[geoPointType(), geoPointType({ version: 2 }), uuidType(), jsonType()].flatMap((type): Row[] => [
     {
       name: `${type.name}.parse`,
       code: 'INVALID_ARGUMENT',
@@ -149,13 +136,13 @@ const rows: Row[] = [
     name: 'valuesOf',
     code: 'CORRUPT_INPUT',
     bad: [vectorFromArray([1.5, 2.5]), vectorFromArray(['a', 'b'])],
-    call: (vector) => valuesOf(uuidType, vector as never),
+    call: (vector) => valuesOf(uuidType(), vector as never),
   },
   {
     name: 'LogicalTypeRegistry.resolve',
     code: 'CORRUPT_INPUT',
     bad: [
-      extensionField(geoPointType, 'p').clone({ type: new Float64() }),
+      extensionField(geoPointType(), 'p').clone({ type: new Float64() }),
       new Field(
         'p',
         new Float64(),
@@ -166,7 +153,7 @@ const rows: Row[] = [
         ]),
       ),
     ],
-    call: (field) => new LogicalTypeRegistry([geoPointType]).resolve(field as Field),
+    call: (field) => new LogicalTypeRegistry([geoPointType()]).resolve(field as Field),
   },
   {
     name: 'logicalFieldsOf',

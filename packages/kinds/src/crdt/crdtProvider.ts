@@ -2,7 +2,7 @@ import type { CrdtKindProvider, CrdtState } from '@baton/core';
 import { DEFAULT_MAX_ENVELOPE_BYTES } from '../codec/envelope.js';
 import { describeValue, invalidCrdtArgument } from './crdtErrors.js';
 
-/** Options of every CRDT provider factory of this package (`createGCounter(options)` and friends). */
+/** Options of every CRDT provider factory of this package (`pnCounter(options)` and the others). */
 export interface CrdtProviderOptions {
   /**
    * Largest persisted state `fromPersisted` accepts, in bytes (default
@@ -29,20 +29,33 @@ export interface CrdtProvider<State extends CrdtState<Op, Value>, Op, Value> ext
 }
 
 /**
- * The `maxBytes` of `options`, validated (`INVALID_ARGUMENT` when `options` is neither undefined
- * nor an object, or `maxBytes` is not a positive safe integer).
+ * The options of a CRDT provider factory, checked: undefined or an object holding only `maxBytes`
+ * and the kind's own `extra` options; `maxBytes` a positive safe integer (default
+ * `DEFAULT_MAX_ENVELOPE_BYTES`). `INVALID_ARGUMENT` otherwise. Returns `maxBytes` and the options.
  */
-export function resolveMaxBytes(kind: string, options: CrdtProviderOptions | undefined): number {
+export function crdtOptions(
+  kind: string,
+  options: unknown,
+  extra: readonly string[] = [],
+): { readonly maxBytes: number; readonly given: Readonly<Record<string, unknown>> } {
   if (options !== undefined && (typeof options !== 'object' || options === null))
     throw invalidCrdtArgument(kind, `options must be an object, not ${describeValue(options)}`);
-  const maxBytes = options?.maxBytes ?? DEFAULT_MAX_ENVELOPE_BYTES;
-  if (!Number.isSafeInteger(maxBytes) || maxBytes <= 0) {
+  const given = (options ?? {}) as Readonly<Record<string, unknown>>;
+  const known = ['maxBytes', ...extra];
+  const unknown = Object.keys(given).filter((key) => !known.includes(key));
+  if (unknown.length > 0)
+    throw invalidCrdtArgument(
+      kind,
+      `unknown option(s) ${unknown.map((key) => `'${key}'`).join(', ')} (known: ${known.join(', ')})`,
+    );
+  const maxBytes = given['maxBytes'] ?? DEFAULT_MAX_ENVELOPE_BYTES;
+  if (!Number.isSafeInteger(maxBytes) || (maxBytes as number) <= 0) {
     throw invalidCrdtArgument(
       kind,
       `maxBytes must be a positive safe integer, not ${typeof maxBytes === 'number' ? maxBytes : describeValue(maxBytes)}`,
     );
   }
-  return maxBytes;
+  return { maxBytes: maxBytes as number, given };
 }
 
 /**

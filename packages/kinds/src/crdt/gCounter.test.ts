@@ -2,7 +2,7 @@ import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { decodeEnvelope, encodeEnvelope } from '../codec/envelope.js';
 import { crdtLawSuite, expectReloadError, REPLICAS, runScenario, scenarioArb } from './__tests__/crdtHarness.js';
-import { createGCounter, gCounter, gCounterV2 } from './gCounter.js';
+import { gCounter } from './gCounter.js';
 import type { GCounterOp } from './gCounterState.js';
 
 const opOf = (replica: string): fc.Arbitrary<GCounterOp> =>
@@ -23,12 +23,12 @@ const badOps = [
   { replica: '\uD800', by: 1 },
 ];
 
-crdtLawSuite(gCounter, opOf, badOps);
-crdtLawSuite(gCounterV2, opOf, badOps);
+crdtLawSuite(gCounter(), opOf, badOps);
+crdtLawSuite(gCounter({ format: 2 }), opOf, badOps);
 
 describe('g-counter semantics', () => {
   test.prop([scenarioArb(opOf)])('once every replica has merged every other, each counts every increment', (steps) => {
-    const { replicas } = runScenario(gCounter, steps);
+    const { replicas } = runScenario(gCounter(), steps);
     for (const r of replicas) for (const other of replicas) r.merge(other);
     const total = steps.reduce((sum, step) => sum + ('op' in step ? step.op.by : 0), 0);
     for (const r of replicas) expect(r.value()).toBe(total);
@@ -39,7 +39,7 @@ describe('g-counter semantics', () => {
   });
 
   it('refuses to count a replica past 2^53 − 1 and keeps its count', () => {
-    const state = gCounter.empty();
+    const state = gCounter().empty();
     state.apply({ replica: 'a', by: Number.MAX_SAFE_INTEGER - 1 });
     state.apply({ replica: 'a', by: 1 });
     expectReloadError(() => state.apply({ replica: 'a', by: 1 }), 'INVALID_ARGUMENT');
@@ -48,12 +48,12 @@ describe('g-counter semantics', () => {
 
   it('sums beyond 2^53 deterministically, whatever the merge order', () => {
     const parts = ['a', 'b', 'c', 'd'].map((replica, i) => {
-      const s = gCounter.empty();
+      const s = gCounter().empty();
       s.apply({ replica, by: Number.MAX_SAFE_INTEGER - i });
       return s;
     });
-    const forward = gCounter.empty();
-    const backward = gCounter.empty();
+    const forward = gCounter().empty();
+    const backward = gCounter().empty();
     for (const p of parts) forward.merge(p);
     for (const p of [...parts].reverse()) backward.merge(p);
     expect(forward.value()).toBe(backward.value());
@@ -61,7 +61,7 @@ describe('g-counter semantics', () => {
   });
 
   it('persists format 1 as a replica → count map and format 2 as [ids, varint counts]', () => {
-    const state = gCounter.empty();
+    const state = gCounter().empty();
     state.apply({ replica: 'a', by: 300 });
     state.apply({ replica: 'b', by: 1 });
     expect(decodeEnvelope(state.persist(), { kind: 'g-counter', versions: [1] }).body).toEqual(
@@ -70,7 +70,7 @@ describe('g-counter semantics', () => {
         ['b', 1],
       ]),
     );
-    const v2 = gCounterV2.fromPersisted(state.persist());
+    const v2 = gCounter({ format: 2 }).fromPersisted(state.persist());
     expect(v2.formatVersion).toBe(2);
     expect(decodeEnvelope(v2.persist(), { kind: 'g-counter', versions: [2] }).body).toEqual([
       ['a', 'b'],
@@ -85,20 +85,20 @@ describe('g-counter semantics', () => {
   });
 
   it('v2 reads v1 bytes (merges from replicas still on v1); v1 refuses v2 bytes', () => {
-    const v1 = gCounter.empty();
+    const v1 = gCounter().empty();
     v1.apply({ replica: 'a', by: 5 });
-    const v2 = gCounterV2.empty();
+    const v2 = gCounter({ format: 2 }).empty();
     v2.apply({ replica: 'b', by: 2 });
-    v2.merge(gCounterV2.fromPersisted(v1.persist()));
+    v2.merge(gCounter({ format: 2 }).fromPersisted(v1.persist()));
     expect(v2.value()).toBe(7);
-    expect(expectReloadError(() => gCounter.fromPersisted(v2.persist()), 'CORRUPT_INPUT').message).toContain(
+    expect(expectReloadError(() => gCounter().fromPersisted(v2.persist()), 'CORRUPT_INPUT').message).toContain(
       'unknown format version 2',
     );
   });
 
   it('checks bodies strictly: zero or negative counts, bad ids, stray bytes', () => {
-    const v1 = (body: unknown) => () => gCounter.fromPersisted(encodeEnvelope('g-counter', 1, body));
-    const v2 = (body: unknown) => () => gCounterV2.fromPersisted(encodeEnvelope('g-counter', 2, body));
+    const v1 = (body: unknown) => () => gCounter().fromPersisted(encodeEnvelope('g-counter', 1, body));
+    const v2 = (body: unknown) => () => gCounter({ format: 2 }).fromPersisted(encodeEnvelope('g-counter', 2, body));
     expectReloadError(v1(new Map([['a', 0]])), 'CORRUPT_INPUT');
     expectReloadError(v1(new Map([['a', -3]])), 'CORRUPT_INPUT');
     expectReloadError(v1(new Map([['', 3]])), 'CORRUPT_INPUT');
@@ -120,17 +120,17 @@ describe('g-counter semantics', () => {
       ['__proto__', 2],
       ['constructor', 3],
     ]);
-    const state = gCounter.fromPersisted(encodeEnvelope('g-counter', 1, body));
+    const state = gCounter().fromPersisted(encodeEnvelope('g-counter', 1, body));
     expect(state.value()).toBe(5);
     expect(state.count('__proto__')).toBe(2);
     expect(({} as Record<string, unknown>)['constructor']).toBe(Object);
   });
 
   it('honours maxBytes and validates it', () => {
-    const state = gCounter.empty();
+    const state = gCounter().empty();
     state.apply({ replica: 'a-rather-long-replica-id', by: 1 });
-    expectReloadError(() => createGCounter({ maxBytes: 16 }).fromPersisted(state.persist()), 'CORRUPT_INPUT');
-    expectReloadError(() => createGCounter({ maxBytes: -1 }), 'INVALID_ARGUMENT');
-    expect(createGCounter({ maxBytes: 1024 }).fromPersisted(state.persist()).value()).toBe(1);
+    expectReloadError(() => gCounter({ maxBytes: 16 }).fromPersisted(state.persist()), 'CORRUPT_INPUT');
+    expectReloadError(() => gCounter({ maxBytes: -1 }), 'INVALID_ARGUMENT');
+    expect(gCounter({ maxBytes: 1024 }).fromPersisted(state.persist()).value()).toBe(1);
   });
 });

@@ -1,14 +1,7 @@
 import { bodySchema } from '../codec/bodySchema.js';
 import type { BodyReader } from './bodyReader.js';
 import { isIntegerIn } from './bodyReader.js';
-import {
-  columnSchema,
-  MAX_STATE_ENTRIES,
-  numberSchema,
-  numbersSchema,
-  replicaIdSchema,
-  replicaIdsSchema,
-} from './crdtSchemas.js';
+import { columnSchema, MAX_STATE_ENTRIES, numberSchema, replicaIdSchema, replicaIdsSchema } from './crdtSchemas.js';
 import { describeValue } from './crdtErrors.js';
 import type { GCounterFormat } from './gCounterState.js';
 import { replicaIdProblem } from './primitive.js';
@@ -63,26 +56,6 @@ export const gCounterFormatV2: GCounterFormat = Object.freeze({
       () => varints.next(),
       () => varints.expectEnd(),
     );
-  },
-});
-
-/**
- * g-counter format 3 (used only by {@link unmigratedGCounterV3}): `[replicaIds, counts]` with the
- * counts a plain msgpack integer array.
- */
-export const gCounterFormatV3: GCounterFormat = Object.freeze({
-  version: 3,
-  body: bodySchema.tuple(replicaIdsSchema, numbersSchema),
-  encode(counts: ReplicaCounts): unknown {
-    const entries = [...counts.entries()];
-    return [entries.map(([id]) => id), entries.map(([, count]) => count)];
-  },
-  decode(body: unknown, reader: BodyReader): ReplicaCounts {
-    const [idsPart, countsPart] = reader.array(body, 'the body [replicaIds, counts]', 2);
-    const ids = reader.array(idsPart, 'replicaIds');
-    const values = reader.array(countsPart, 'counts', ids.length);
-    let i = 0;
-    return readCounts(ids, reader, () => values[i++]);
   },
 });
 

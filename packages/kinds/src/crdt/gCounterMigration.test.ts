@@ -3,8 +3,7 @@ import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { peekEnvelope } from '../codec/envelope.js';
 import { compatContext, expectReloadError, runScenario, scenarioArb } from './__tests__/crdtHarness.js';
-import { unmigratedGCounterV3 } from './counterexamples.js';
-import { G_COUNTER_V1_TO_V2, gCounter, gCounterV2, migrateGCounterV1ToV2 } from './gCounter.js';
+import { G_COUNTER_V1_TO_V2, gCounter, migrateGCounterV1ToV2 } from './gCounter.js';
 import type { GCounterOp } from './gCounterState.js';
 
 const opOf = (replica: string): fc.Arbitrary<GCounterOp> =>
@@ -12,18 +11,18 @@ const opOf = (replica: string): fc.Arbitrary<GCounterOp> =>
 
 describe('g-counter v1 → v2', () => {
   it('is compatible after migration on samples and live states, and live states migrate with their values', async () => {
-    const live = gCounter.empty();
+    const live = gCounter().empty();
     live.apply({ replica: 'x', by: 41 });
     live.apply({ replica: 'y', by: 1 });
     const verdict = await checkCrdtCompat(
-      gCounter,
-      gCounterV2,
+      gCounter(),
+      gCounter({ format: 2 }),
       compatContext('g-counter', { liveResources: [{ name: 'hits', resource: live }] }),
     );
     expect(verdict).toMatchObject({ type: 'compatibleAfterMigration', description: G_COUNTER_V1_TO_V2 });
     if (verdict.type !== 'compatibleAfterMigration') return;
     // The host's handoff: persist → migrate → fromPersisted, then writers continue on the new state.
-    const moved = gCounterV2.fromPersisted(await verdict.migrate(live.persist()));
+    const moved = gCounter({ format: 2 }).fromPersisted(await verdict.migrate(live.persist()));
     expect(moved.value()).toBe(42);
     expect(moved.equals(live)).toBe(true);
     expect(peekEnvelope(moved.persist())).toEqual({ kind: 'g-counter', formatVersion: 2 });
@@ -32,45 +31,26 @@ describe('g-counter v1 → v2', () => {
   });
 
   test.prop([scenarioArb(opOf)])('migration preserves every reachable state', (steps) => {
-    for (const state of runScenario(gCounter, steps).replicas) {
+    for (const state of runScenario(gCounter(), steps).replicas) {
       const migrated = migrateGCounterV1ToV2(state.persist());
       expect(peekEnvelope(migrated)).toEqual({ kind: 'g-counter', formatVersion: 2 });
-      const read = gCounterV2.fromPersisted(migrated);
+      const read = gCounter({ format: 2 }).fromPersisted(migrated);
       expect(read.value()).toBe(state.value());
       expect(read.counts()).toEqual(state.counts());
     }
   });
 
   it('a migration is refused on anything but v1 bytes', () => {
-    expectReloadError(() => migrateGCounterV1ToV2(gCounterV2.empty().persist()), 'CORRUPT_INPUT');
+    expectReloadError(() => migrateGCounterV1ToV2(gCounter({ format: 2 }).empty().persist()), 'CORRUPT_INPUT');
     expectReloadError(() => migrateGCounterV1ToV2(new Uint8Array([1, 2, 3])), 'CORRUPT_INPUT');
   });
 
   it('v2 → v2 is compatible; v2 → v1 (a downgrade) is not', async () => {
-    expect(await checkCrdtCompat(gCounterV2, gCounterV2, compatContext('g-counter'))).toEqual({ type: 'compatible' });
-    expect(await checkCrdtCompat(gCounter, gCounter, compatContext('g-counter'))).toEqual({ type: 'compatible' });
-    const down = await checkCrdtCompat(gCounterV2, gCounter, compatContext('g-counter'));
+    expect(await checkCrdtCompat(gCounter({ format: 2 }), gCounter({ format: 2 }), compatContext('g-counter'))).toEqual(
+      { type: 'compatible' },
+    );
+    expect(await checkCrdtCompat(gCounter(), gCounter(), compatContext('g-counter'))).toEqual({ type: 'compatible' });
+    const down = await checkCrdtCompat(gCounter({ format: 2 }), gCounter(), compatContext('g-counter'));
     expect(down).toMatchObject({ type: 'incompatible', reason: expect.stringContaining('no downgrade') });
-  });
-});
-
-describe('unmigratedGCounterV3 (honest counterexample)', () => {
-  it('declares itself incompatible with v1 and v2 state, and compatible with its own', async () => {
-    for (const old of [gCounter, gCounterV2]) {
-      const verdict = await checkCrdtCompat(old, unmigratedGCounterV3, compatContext('g-counter'));
-      expect(verdict).toMatchObject({ type: 'incompatible', reason: expect.stringContaining('no migration') });
-    }
-    expect(await checkCrdtCompat(unmigratedGCounterV3, unmigratedGCounterV3, compatContext('g-counter'))).toEqual({
-      type: 'compatible',
-    });
-  });
-
-  it('really cannot read older bytes, and round-trips its own', () => {
-    const v2 = gCounterV2.empty();
-    v2.apply({ replica: 'a', by: 2 });
-    expectReloadError(() => unmigratedGCounterV3.fromPersisted(v2.persist()), 'CORRUPT_INPUT');
-    const v3 = unmigratedGCounterV3.empty();
-    v3.merge(v2);
-    expect(unmigratedGCounterV3.fromPersisted(v3.persist()).value()).toBe(2);
   });
 });

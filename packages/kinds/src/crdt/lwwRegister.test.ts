@@ -16,7 +16,7 @@ const opOf = (replica: string): fc.Arbitrary<LwwRegisterOp> =>
     timestamp: fc.oneof(fc.integer({ min: 0, max: 4 }), fc.constantFrom(0.5, 1_700_000_000_000)),
   });
 
-crdtLawSuite(lwwRegister, opOf, [
+crdtLawSuite(lwwRegister(), opOf, [
   { replica: 'a', value: 1, timestamp: -1 },
   { replica: 'a', value: 1, timestamp: Number.POSITIVE_INFINITY },
   { replica: 'a', value: 1, timestamp: '1' },
@@ -36,7 +36,7 @@ describe('lww-register semantics', () => {
   test.prop([scenarioArb(opOf)])(
     'every replica ends with the greatest write (timestamp, then replica, then value)',
     (steps) => {
-      const { replicas } = runScenario(lwwRegister, steps);
+      const { replicas } = runScenario(lwwRegister(), steps);
       for (const r of replicas) for (const other of replicas) r.merge(other);
       const writes: LwwWrite[] = steps.flatMap((step) =>
         'op' in step ? [{ ...step.op, timestamp: step.op.timestamp }] : [],
@@ -50,7 +50,7 @@ describe('lww-register semantics', () => {
   );
 
   it('is undefined until written; a later timestamp wins; a tie goes to the greater replica id', () => {
-    const state = lwwRegister.empty();
+    const state = lwwRegister().empty();
     expect(state.value()).toBeUndefined();
     state.apply({ replica: 'b', value: 'b at 5', timestamp: 5 });
     state.apply({ replica: 'a', value: 'a at 4', timestamp: 4 });
@@ -63,23 +63,23 @@ describe('lww-register semantics', () => {
 
   it('owns its bytes: changing the input or the returned value does not change the state', () => {
     const input = new Uint8Array([1, 2, 3]);
-    const state = lwwRegister.empty();
+    const state = lwwRegister().empty();
     state.apply({ replica: 'a', value: input, timestamp: 1 });
     input[0] = 9;
     (state.value() as Uint8Array)[1] = 9;
     expect(state.value()).toStrictEqual(new Uint8Array([1, 2, 3]));
     const bytes = state.persist();
-    const restored = lwwRegister.fromPersisted(bytes);
+    const restored = lwwRegister().fromPersisted(bytes);
     bytes.fill(0);
     expect(restored.value()).toStrictEqual(new Uint8Array([1, 2, 3]));
     // A Buffer is stored as a plain Uint8Array, so the value is the same before and after a reload.
     state.apply({ replica: 'a', value: Buffer.from([4]), timestamp: 2 });
     expect(Buffer.isBuffer(state.value())).toBe(false);
-    expect(isDeepStrictEqual(lwwRegister.fromPersisted(state.persist()).value(), state.value())).toBe(true);
+    expect(isDeepStrictEqual(lwwRegister().fromPersisted(state.persist()).value(), state.value())).toBe(true);
   });
 
   it('keeps 1, 1n and "1" apart and stores -0 as 0', () => {
-    const state = lwwRegister.empty();
+    const state = lwwRegister().empty();
     state.apply({ replica: 'a', value: -0, timestamp: 1 });
     expect(Object.is(state.value(), 0)).toBe(true);
     for (const [t, value] of [
@@ -88,18 +88,22 @@ describe('lww-register semantics', () => {
       [4, '1'],
     ] as const) {
       state.apply({ replica: 'a', value, timestamp: t });
-      expect(lwwRegister.fromPersisted(state.persist()).value()).toStrictEqual(value);
+      expect(lwwRegister().fromPersisted(state.persist()).value()).toStrictEqual(value);
     }
   });
 
   it('checks bodies strictly', () => {
-    const read = (body: unknown) => () => lwwRegister.fromPersisted(encodeEnvelope('lww-register', 1, body));
+    const read = (body: unknown) => () => lwwRegister().fromPersisted(encodeEnvelope('lww-register', 1, body));
     expectReloadError(read([1, 'a']), 'CORRUPT_INPUT');
     expectReloadError(read([-1, 'a', 1]), 'CORRUPT_INPUT');
     expectReloadError(read([1, '', 1]), 'CORRUPT_INPUT');
     expectReloadError(read([1, 'a', null]), 'CORRUPT_INPUT');
     expectReloadError(read([1, 'a', new Map()]), 'CORRUPT_INPUT');
     expectReloadError(read(null), 'CORRUPT_INPUT');
-    expect(lwwRegister.fromPersisted(encodeEnvelope('lww-register', 1, [])).value()).toBeUndefined();
+    expect(
+      lwwRegister()
+        .fromPersisted(encodeEnvelope('lww-register', 1, []))
+        .value(),
+    ).toBeUndefined();
   });
 });

@@ -2,18 +2,23 @@ import { Compat } from '@baton/core';
 import type { CompatVerdict, CrdtKindProvider } from '@baton/core';
 import { decodeEnvelope } from '../codec/envelope.js';
 import { BodyReader } from './bodyReader.js';
-import { oldProvider, resolveMaxBytes } from './crdtProvider.js';
+import { crdtOptions, oldProvider } from './crdtProvider.js';
 import type { CrdtProvider, CrdtProviderOptions } from './crdtProvider.js';
 import { decodeLwwRegisterBody, LWW_REGISTER, LWW_REGISTER_BODY, LwwRegisterState } from './lwwRegisterState.js';
 import type { LwwRegisterOp } from './lwwRegisterState.js';
 import type { CrdtPrimitive } from './primitive.js';
 
-/** An LWW-Register provider (`lwwRegister` or one made by {@link createLwwRegister}). */
+/** An LWW-Register provider (made by {@link lwwRegister}). */
 export type LwwRegisterProvider = CrdtProvider<LwwRegisterState, LwwRegisterOp, CrdtPrimitive | undefined>;
 
-/** An LWW-Register provider of format 1 (`[]` or `[timestamp, replica, value]`). */
-export function createLwwRegister(options?: CrdtProviderOptions): LwwRegisterProvider {
-  const maxBytes = resolveMaxBytes(LWW_REGISTER, options);
+/**
+ * The LWW-Register kind (`lww-register`): the last write wins (greatest timestamp, then replica id,
+ * then value), persisted in format 1 (`[]` or `[timestamp, replica, value]`). `options.maxBytes` is
+ * the largest state `fromPersisted` accepts. Each call makes a new provider; wrong options are
+ * `INVALID_ARGUMENT`.
+ */
+export function lwwRegister(options?: CrdtProviderOptions): LwwRegisterProvider {
+  const { maxBytes } = crdtOptions(LWW_REGISTER, options);
   return Object.freeze({
     kind: LWW_REGISTER,
     formatVersion: 1,
@@ -36,9 +41,6 @@ export function createLwwRegister(options?: CrdtProviderOptions): LwwRegisterPro
     samples: lwwRegisterSamples,
   });
 }
-
-/** The LWW-Register provider of format 1 (`createLwwRegister()`). */
-export const lwwRegister: LwwRegisterProvider = createLwwRegister();
 
 function* lwwRegisterSamples(): Generator<readonly LwwRegisterOp[]> {
   yield [{ replica: 'a', value: 'hello', timestamp: 1 }];

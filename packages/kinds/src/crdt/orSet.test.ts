@@ -14,7 +14,7 @@ const opOf = (replica: string): fc.Arbitrary<OrSetOp> =>
     { arbitrary: elementArb.map((remove) => ({ replica, remove })), weight: 1 },
   );
 
-crdtLawSuite(orSet, opOf, [
+crdtLawSuite(orSet(), opOf, [
   { replica: 'a' },
   { replica: 'a', add: 1, remove: 1 },
   { add: 1 },
@@ -37,7 +37,7 @@ describe('or-set semantics', () => {
   test.prop([fc.array(fc.tuple(fc.constantFrom('a', 'b', 'c'), opOf('a')), { maxLength: 60 })])(
     'a state applying ops one after the other behaves as a set',
     (ops) => {
-      const state = orSet.empty();
+      const state = orSet().empty();
       const model = new Map<unknown, CrdtPrimitive>();
       for (const [replica, op] of ops) {
         state.apply({ ...op, replica });
@@ -51,9 +51,9 @@ describe('or-set semantics', () => {
   );
 
   it('lets a concurrent add win over a remove, and a remove win over the adds it saw', () => {
-    const a = orSet.empty();
+    const a = orSet().empty();
     a.apply({ replica: 'a', add: 'x' });
-    const b = orSet.fromPersisted(a.persist());
+    const b = orSet().fromPersisted(a.persist());
     b.apply({ replica: 'b', remove: 'x' });
     a.apply({ replica: 'a', add: 'x' }); // concurrent with b's remove
     expect(joined(a, b).value()).toEqual(['x']);
@@ -64,11 +64,11 @@ describe('or-set semantics', () => {
   });
 
   it('keeps an element added by two replicas until a remove has seen both adds', () => {
-    const a = orSet.empty();
-    const b = orSet.empty();
+    const a = orSet().empty();
+    const b = orSet().empty();
     a.apply({ replica: 'a', add: 'x' });
     b.apply({ replica: 'b', add: 'x' });
-    const sawA = joined(orSet.empty(), a);
+    const sawA = joined(orSet().empty(), a);
     sawA.apply({ remove: 'x' });
     expect(joined(a, b, sawA).value()).toEqual(['x']);
     const sawBoth = joined(a, b);
@@ -77,7 +77,7 @@ describe('or-set semantics', () => {
   });
 
   it('leaves no tombstones: removed elements cost nothing in the persisted state', () => {
-    const state = orSet.empty();
+    const state = orSet().empty();
     for (let i = 0; i < 2_000; i++) state.apply({ replica: 'a', add: `element-${i}` });
     for (let i = 0; i < 2_000; i++) state.apply({ replica: 'a', remove: `element-${i}` });
     expect(state.value()).toEqual([]);
@@ -86,8 +86,8 @@ describe('or-set semantics', () => {
   });
 
   it('persists equal states to equal bytes, whatever their history', () => {
-    const a = orSet.empty();
-    const b = orSet.empty();
+    const a = orSet().empty();
+    const b = orSet().empty();
     for (const op of aAdds('z', 3, true, new Uint8Array([7]))) a.apply(op);
     for (const e of ['m', 'a', 2n]) b.apply({ replica: 'b', add: e });
     b.apply({ replica: 'b', remove: 'a' });
@@ -107,9 +107,9 @@ describe('or-set semantics', () => {
   });
 
   it('round-trips 10k elements; a read state answers has() and takes ops and merges', () => {
-    const state = orSet.empty();
+    const state = orSet().empty();
     for (let i = 0; i < 10_000; i++) state.apply({ replica: ['a', 'b', 'c'][i % 3]!, add: i % 2 ? `e${i}` : i });
-    const restored = orSet.fromPersisted(state.persist());
+    const restored = orSet().fromPersisted(state.persist());
     expect(restored.size).toBe(10_000);
     expect(restored.has('e9999')).toBe(true);
     expect(restored.has(9998)).toBe(true);
@@ -126,7 +126,7 @@ describe('or-set semantics', () => {
   });
 
   it('keeps 1, 1n, "1" and byte strings apart, and compares bytes by content', () => {
-    const state = orSet.empty();
+    const state = orSet().empty();
     for (const op of aAdds(1, 1n, '1', new Uint8Array([1]), new Uint8Array([1]), -0)) state.apply(op);
     expect(state.value()).toStrictEqual([0, 1, 1n, '1', new Uint8Array([1])]);
     state.apply({ remove: Buffer.from([1]) });
@@ -135,10 +135,12 @@ describe('or-set semantics', () => {
   });
 
   it('checks format-1 bodies strictly', () => {
-    const read = (body: unknown) => () => orSet.fromPersisted(encodeEnvelope('or-set', 1, body));
+    const read = (body: unknown) => () => orSet().fromPersisted(encodeEnvelope('or-set', 1, body));
     const dots = (...n: number[]) => new Uint8Array(n);
     expect(
-      orSet.fromPersisted(encodeEnvelope('or-set', 1, [['a'], [2], ['x', 'y'], dots(1, 0, 1, 1, 0, 2)])).value(),
+      orSet()
+        .fromPersisted(encodeEnvelope('or-set', 1, [['a'], [2], ['x', 'y'], dots(1, 0, 1, 1, 0, 2)]))
+        .value(),
     ).toEqual(['x', 'y']);
     expectReloadError(read([['a'], [2], ['y', 'x'], dots(1, 0, 1, 1, 0, 2)]), 'CORRUPT_INPUT'); // unsorted elements
     expectReloadError(read([['a'], [2], ['x', 'x'], dots(1, 0, 1, 1, 0, 2)]), 'CORRUPT_INPUT'); // duplicate element

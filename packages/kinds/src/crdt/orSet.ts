@@ -2,25 +2,27 @@ import { Compat } from '@baton/core';
 import type { CompatVerdict, CrdtKindProvider } from '@baton/core';
 import { decodeEnvelope } from '../codec/envelope.js';
 import { BodyReader } from './bodyReader.js';
-import { oldProvider, resolveMaxBytes } from './crdtProvider.js';
+import { crdtOptions, oldProvider } from './crdtProvider.js';
 import type { CrdtProvider, CrdtProviderOptions } from './crdtProvider.js';
 import { decodeOrSetBody, OR_SET_BODIES, OR_SET_FORMAT, OR_SET_READS } from './orSetFormats.js';
 import { OR_SET, OrSetState } from './orSetState.js';
 import type { OrSetOp } from './orSetState.js';
 import type { CrdtPrimitive } from './primitive.js';
 
-/** An OR-Set provider (`orSet` or one made by {@link createOrSet}). */
+/** An OR-Set provider (made by {@link orSet}). */
 export type OrSetProvider = CrdtProvider<OrSetState, OrSetOp, CrdtPrimitive[]>;
 
 /**
- * An add-wins OR-Set provider. It writes format 2, `[replicas, context, scalars, strings,
+ * The OR-Set kind (`or-set`): an add-wins observed-remove set. Its provider writes format 2, `[replicas, context, scalars, strings,
  * stringLengths, byteStrings, dots]` (replica table, causal context, the sorted elements in columns
  * — the strings as one UTF-8 byte string — and one varint byte string of dots; no per-element
  * objects), and reads format 1 (`[replicas, context, elements, dots]`) as well, so it takes over
  * state persisted by earlier releases directly. See `orSetFormats` for the exact layouts.
+ * `options.maxBytes` is the largest state `fromPersisted` accepts. Each call makes a new provider;
+ * wrong options are `INVALID_ARGUMENT`.
  */
-export function createOrSet(options?: CrdtProviderOptions): OrSetProvider {
-  const maxBytes = resolveMaxBytes(OR_SET, options);
+export function orSet(options?: CrdtProviderOptions): OrSetProvider {
+  const { maxBytes } = crdtOptions(OR_SET, options);
   return Object.freeze({
     kind: OR_SET,
     formatVersion: OR_SET_FORMAT,
@@ -45,9 +47,6 @@ export function createOrSet(options?: CrdtProviderOptions): OrSetProvider {
     samples: orSetSamples,
   });
 }
-
-/** The OR-Set provider (`createOrSet()`): writes format 2, reads formats 1 and 2. */
-export const orSet: OrSetProvider = createOrSet();
 
 function* orSetSamples(): Generator<readonly OrSetOp[]> {
   yield [{ replica: 'a', add: 'x' }];

@@ -33,9 +33,9 @@ describe('or-set formats', () => {
   it('reads bytes of the previous release (format 1) and persists them in format 2', () => {
     const bytes = new Uint8Array(Buffer.from(FORMAT_1_FIXTURE, 'base64'));
     expect(peekEnvelope(bytes)).toEqual({ kind: 'or-set', formatVersion: 1 });
-    const state = orSet.fromPersisted(bytes);
+    const state = orSet().fromPersisted(bytes);
     expect(state.value()).toStrictEqual([true, -2.5, 1, 1n, 2n ** 80n, '', '1', 'é𝄞', new Uint8Array([1, 2])]);
-    const again = orSet.fromPersisted(state.persist());
+    const again = orSet().fromPersisted(state.persist());
     expect(peekEnvelope(state.persist())).toEqual({ kind: 'or-set', formatVersion: 2 });
     expectSameState(again, state);
     expect(toFormat1(state.persist())).toStrictEqual(bytes);
@@ -48,9 +48,9 @@ describe('or-set formats', () => {
   test.prop([scenarioArb(opOf), scenarioArb(opOf)])(
     'format-1 bytes of reachable states read as the same state, and merge the same',
     (steps, others) => {
-      const [other] = runScenario(orSet, others).replicas;
-      for (const state of runScenario(orSet, steps).replicas) {
-        const read = orSet.fromPersisted(toFormat1(state.persist()));
+      const [other] = runScenario(orSet(), others).replicas;
+      for (const state of runScenario(orSet(), steps).replicas) {
+        const read = orSet().fromPersisted(toFormat1(state.persist()));
         expectSameState(read, state);
         expect(read.persist()).toStrictEqual(state.persist());
         expectSameState(read.clone(), state);
@@ -63,14 +63,14 @@ describe('or-set formats', () => {
 
   it('takes over format-1 state on reload: compatible, samples and live states', async () => {
     const live = await orSetFormat1.empty();
-    for (const op of [...orSet.samples()].flat()) await live.apply(op);
+    for (const op of [...orSet().samples()].flat()) await live.apply(op);
     const verdict = await checkCrdtCompat(
       orSetFormat1,
-      orSet,
+      orSet(),
       compatContext('or-set', { liveResources: [{ name: 'tags', resource: live }] }),
     );
     expect(verdict).toEqual({ type: 'compatible' });
-    const unknown = await checkCrdtCompat({ ...orSetFormat1, formatVersion: 3 }, orSet, compatContext('or-set'));
+    const unknown = await checkCrdtCompat({ ...orSetFormat1, formatVersion: 3 }, orSet(), compatContext('or-set'));
     expect(unknown).toMatchObject({ type: 'incompatible' });
   });
 
@@ -83,7 +83,7 @@ describe('or-set formats', () => {
     await tags.apply({ replica: 'a', add: 'red' });
     await tags.apply({ replica: 'a', add: 7n });
     expect(peekEnvelope(await tags.persist())).toEqual({ kind: 'or-set', formatVersion: 1 });
-    await host.reload(engine('2.0.0', orSet));
+    await host.reload(engine('2.0.0', orSet()));
     expect(await tags.value()).toEqual([7n, 'red']);
     expect(peekEnvelope(await tags.persist())).toEqual({ kind: 'or-set', formatVersion: 2 });
     await tags.apply({ replica: 'b', add: 'blue' });
@@ -94,12 +94,14 @@ describe('or-set formats', () => {
     const read =
       (...body: unknown[]) =>
       () =>
-        orSet.fromPersisted(encodeEnvelope('or-set', 2, body));
+        orSet().fromPersisted(encodeEnvelope('or-set', 2, body));
     const bytes = (...n: number[]) => new Uint8Array(n);
     const text = (s: string) => new TextEncoder().encode(s);
     const dots3 = bytes(1, 0, 1, 1, 0, 2, 1, 0, 3);
     expect(
-      orSet.fromPersisted(encodeEnvelope('or-set', 2, [['a'], [3], [1], text('xy'), bytes(1, 1), [], dots3])).value(),
+      orSet()
+        .fromPersisted(encodeEnvelope('or-set', 2, [['a'], [3], [1], text('xy'), bytes(1, 1), [], dots3]))
+        .value(),
     ).toEqual([1, 'x', 'y']);
     const corrupt: [string, () => unknown][] = [
       ['unsorted strings', read(['a'], [3], [1], text('yx'), bytes(1, 1), [], dots3)],

@@ -157,28 +157,28 @@ describe('or-set merge of an element held by many replicas', () => {
   it('keeps the newer dots, once each, and a remove that saw them all wins', () => {
     const replicas = 5000;
     const [older, newer] = [oneElementOfEveryReplica(replicas, 1), oneElementOfEveryReplica(replicas, 2)];
-    const live = orSet.empty();
+    const live = orSet().empty();
     live.apply({ replica: 'local', add: 'x' });
-    live.merge(orSet.fromPersisted(older));
-    live.merge(orSet.fromPersisted(older));
-    live.merge(orSet.fromPersisted(newer));
-    const expected = orSet.fromPersisted(newer);
-    const local = orSet.empty();
+    live.merge(orSet().fromPersisted(older));
+    live.merge(orSet().fromPersisted(older));
+    live.merge(orSet().fromPersisted(newer));
+    const expected = orSet().fromPersisted(newer);
+    const local = orSet().empty();
     local.apply({ replica: 'local', add: 'x' });
     expected.merge(local);
     expect(live.equals(expected)).toBe(true);
     expect(live.value()).toStrictEqual([0, 'x']);
     // Removing the element on a replica that saw every dot removes it everywhere that merges it.
-    const removed = orSet.fromPersisted(newer);
+    const removed = orSet().fromPersisted(newer);
     removed.apply({ remove: 0 });
     live.merge(removed);
     expect(live.value()).toStrictEqual(['x']);
   });
 
   it('clones a merged state of 200 000 replicas (spreading them into push() overflowed the stack)', () => {
-    const live = orSet.empty();
+    const live = orSet().empty();
     live.apply({ replica: 'local', add: 'x' });
-    live.merge(orSet.fromPersisted(oneElementOfEveryReplica(200_000, 1)));
+    live.merge(orSet().fromPersisted(oneElementOfEveryReplica(200_000, 1)));
     const copy = live.clone();
     expect(copy.equals(live)).toBe(true);
     copy.apply({ replica: 'local', add: 'y' });

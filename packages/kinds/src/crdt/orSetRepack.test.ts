@@ -28,7 +28,7 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
 
 /** A state holding `base-0` … `base-{n-1}` over replicas m and n, persisted (so later packs start from it). */
 function baseState(n: number, persist: boolean): OrSetState {
-  const state = orSet.empty();
+  const state = orSet().empty();
   for (let i = 0; i < n; i++) state.apply({ replica: i % 3 ? 'm' : 'n', add: `base-${i}` });
   for (const add of [true, 7, 3n, new Uint8Array([9])] as CrdtPrimitive[]) state.apply({ replica: 'n', add });
   if (persist) state.persist();
@@ -36,7 +36,7 @@ function baseState(n: number, persist: boolean): OrSetState {
 }
 
 function others(): OrSetState[] {
-  const a = orSet.empty();
+  const a = orSet().empty();
   for (const add of ['base-1', 'base-50', 'other', 12, new Uint8Array([1])] as CrdtPrimitive[])
     a.apply({ replica: 'b', add });
   const b = baseState(30, false);
@@ -65,14 +65,14 @@ describe('or-set re-pack', () => {
       const fresh = run(steps, false);
       expect(repacked.persist()).toStrictEqual(fresh.persist());
       expectSameState(repacked, fresh);
-      expectSameState(orSet.fromPersisted(repacked.persist()), fresh);
+      expectSameState(orSet().fromPersisted(repacked.persist()), fresh);
     },
   );
 
   test.prop([fc.array(stepArb, { maxLength: 40 })])(
     'a state read from bytes re-packs its changes exactly too',
     (steps) => {
-      const read = orSet.fromPersisted(baseState(60, true).persist());
+      const read = orSet().fromPersisted(baseState(60, true).persist());
       const fresh = baseState(60, false);
       for (const step of steps) {
         if (!('op' in step)) continue;
@@ -106,6 +106,6 @@ describe('or-set re-pack', () => {
     expect(state.has('base-4')).toBe(true);
     expect(state.has('brand-new')).toBe(false);
     expect(state.has(7)).toBe(false);
-    expect(orSet.fromPersisted(state.persist()).value()).toStrictEqual(state.value());
+    expect(orSet().fromPersisted(state.persist()).value()).toStrictEqual(state.value());
   });
 });

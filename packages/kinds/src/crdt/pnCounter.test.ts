@@ -11,7 +11,7 @@ const opOf = (replica: string): fc.Arbitrary<PnCounterOp> =>
     by: fc.oneof(fc.integer({ min: 1, max: 1_000 }), fc.integer({ min: -1_000, max: -1 })),
   });
 
-crdtLawSuite(pnCounter, opOf, [
+crdtLawSuite(pnCounter(), opOf, [
   { replica: 'a', by: 0 },
   { replica: 'a', by: -0.5 },
   { replica: 'a', by: 2 ** 53 },
@@ -25,7 +25,7 @@ describe('pn-counter semantics', () => {
   test.prop([scenarioArb(opOf)])(
     'once every replica has merged every other, the value is the sum of every op',
     (steps) => {
-      const { replicas } = runScenario(pnCounter, steps);
+      const { replicas } = runScenario(pnCounter(), steps);
       for (const r of replicas) for (const other of replicas) r.merge(other);
       const total = steps.reduce((sum, step) => sum + ('op' in step ? step.op.by : 0), 0);
       for (const r of replicas) expect(r.value()).toBe(total);
@@ -33,7 +33,7 @@ describe('pn-counter semantics', () => {
   );
 
   it('counts up and down per replica, below zero too', () => {
-    const state = pnCounter.empty();
+    const state = pnCounter().empty();
     state.apply({ replica: 'a', by: 2 });
     state.apply({ replica: 'a', by: -5 });
     state.apply({ replica: 'b', by: -1 });
@@ -48,7 +48,7 @@ describe('pn-counter semantics', () => {
   });
 
   it('refuses a half past 2^53 − 1, in either direction', () => {
-    const state = pnCounter.empty();
+    const state = pnCounter().empty();
     state.apply({ replica: 'a', by: Number.MAX_SAFE_INTEGER });
     state.apply({ replica: 'a', by: -Number.MAX_SAFE_INTEGER });
     expectReloadError(() => state.apply({ replica: 'a', by: 1 }), 'INVALID_ARGUMENT');
@@ -57,7 +57,7 @@ describe('pn-counter semantics', () => {
   });
 
   it('checks bodies strictly', () => {
-    const read = (body: unknown) => () => pnCounter.fromPersisted(encodeEnvelope('pn-counter', 1, body));
+    const read = (body: unknown) => () => pnCounter().fromPersisted(encodeEnvelope('pn-counter', 1, body));
     expectReloadError(read([['a'], [0], [0]]), 'CORRUPT_INPUT');
     expectReloadError(read([['a'], [-1], [0]]), 'CORRUPT_INPUT');
     expectReloadError(read([['a'], [1], []]), 'CORRUPT_INPUT');
@@ -72,7 +72,7 @@ describe('pn-counter semantics', () => {
     expectReloadError(read([['a'], [1], [0], 'extra']), 'CORRUPT_INPUT');
     expectReloadError(read([['a'], [1n], [0]]), 'CORRUPT_INPUT');
     expect(
-      pnCounter
+      pnCounter()
         .fromPersisted(
           encodeEnvelope('pn-counter', 1, [
             ['a', 'b'],

@@ -2,17 +2,21 @@ import { Compat } from '@baton/core';
 import type { CompatVerdict, CrdtKindProvider } from '@baton/core';
 import { decodeEnvelope } from '../codec/envelope.js';
 import { BodyReader } from './bodyReader.js';
-import { oldProvider, resolveMaxBytes } from './crdtProvider.js';
+import { crdtOptions, oldProvider } from './crdtProvider.js';
 import type { CrdtProvider, CrdtProviderOptions } from './crdtProvider.js';
 import { decodePnCounterBody, PN_COUNTER, PN_COUNTER_BODY, PnCounterState } from './pnCounterState.js';
 import type { PnCounterOp } from './pnCounterState.js';
 
-/** A PN-Counter provider (`pnCounter` or one made by {@link createPnCounter}). */
+/** A PN-Counter provider (made by {@link pnCounter}). */
 export type PnCounterProvider = CrdtProvider<PnCounterState, PnCounterOp, number>;
 
-/** A PN-Counter provider of format 1 (`[replicaIds, p, n]`). */
-export function createPnCounter(options?: CrdtProviderOptions): PnCounterProvider {
-  const maxBytes = resolveMaxBytes(PN_COUNTER, options);
+/**
+ * The PN-Counter kind (`pn-counter`): a counter that counts up and down, persisted in format 1
+ * (`[replicaIds, p, n]`). `options.maxBytes` is the largest state `fromPersisted` accepts. Each call
+ * makes a new provider; wrong options are `INVALID_ARGUMENT`.
+ */
+export function pnCounter(options?: CrdtProviderOptions): PnCounterProvider {
+  const { maxBytes } = crdtOptions(PN_COUNTER, options);
   return Object.freeze({
     kind: PN_COUNTER,
     formatVersion: 1,
@@ -37,11 +41,8 @@ export function createPnCounter(options?: CrdtProviderOptions): PnCounterProvide
   });
 }
 
-/** The PN-Counter provider of format 1 (`createPnCounter()`). */
-export const pnCounter: PnCounterProvider = createPnCounter();
-
 /** Sample op sequences: increments and decrements over several replicas, positive and negative totals. */
-export function* pnCounterSamples(): Generator<readonly PnCounterOp[]> {
+function* pnCounterSamples(): Generator<readonly PnCounterOp[]> {
   yield [
     { replica: 'a', by: 5 },
     { replica: 'a', by: -2 },

@@ -2,13 +2,13 @@ import { fc, test } from '@fast-check/vitest';
 import { Int32, Table, Utf8, vectorFromArray } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { isReloadError } from '@baton/core';
-import { flatVectorIndexKind } from './flatVectorKind.js';
-import { orderedIndexKind } from './orderedKind.js';
+import { flatVectorIndex } from './flatVectorIndex.js';
+import { orderedIndex } from './orderedIndex.js';
 import { patchIndex, reframe } from './__tests__/arrowPatch.js';
 import type { IndexParts } from './__tests__/arrowPatch.js';
 import { vectorTable } from './__tests__/vectorData.js';
 
-const flat = flatVectorIndexKind({ persistFormat: 1 });
+const flat = flatVectorIndex({ format: 1 });
 const vectors = flat
   .build(
     vectorTable(
@@ -18,15 +18,15 @@ const vectors = flat
     { column: 'emb' },
   )
   .persist();
-const keys = orderedIndexKind()
+const keys = orderedIndex()
   .build(new Table({ k: vectorFromArray(['b', 'a', 'c', 'a'], new Utf8()) }), { column: 'k' })
   .persist();
-const ints = orderedIndexKind()
+const ints = orderedIndex()
   .build(new Table({ k: vectorFromArray([5, 1, 3], new Int32()) }), { column: 'k' })
   .persist();
 
-const openFlat = (bytes: Uint8Array) => flatVectorIndexKind().open(bytes);
-const openOrdered = (bytes: Uint8Array) => orderedIndexKind().open(bytes);
+const openFlat = (bytes: Uint8Array) => flatVectorIndex().open(bytes);
+const openOrdered = (bytes: Uint8Array) => orderedIndex().open(bytes);
 const refused = (open: () => unknown, message: string) =>
   expect(open).toThrow(
     expect.objectContaining({

@@ -13,7 +13,7 @@ import {
 import { FLAT_VECTOR_KIND, MAX_INDEX_ROWS, MAX_VECTOR_DIM, VECTOR_QUERY_COLUMN } from './indexLimits.js';
 import { writeIndexFile } from './indexWriter.js';
 import { isVectorMetric } from './vectorMetric.js';
-import type { FlatVectorData } from './flatVectorIndex.js';
+import type { FlatVectorData } from './flatVectorData.js';
 
 /** Format 1 of the flat vector index: a BTIX frame (layout 1) and an Arrow IPC file. */
 export const FLAT_VECTOR_FORMAT_1 = 1;
@@ -28,7 +28,7 @@ export const META_ROW_IDS = 'baton.index.rowIds';
  * Writes format 1: an Arrow IPC file with a `vector` column (`FixedSizeList<Float32>[dim]`,
  * non-null), a `row` column (Uint32) only when row ids are sparse, and schema metadata (kind, format
  * version, metric, dim, row count, row-id layout, CRC-32 of the data). Still written on request
- * (`persistFormat: 1`), for a fleet where older versions that read only format 1 may take over.
+ * (`flatVectorIndex({ format: 1 })`), for a fleet where older versions that read only format 1 may take over.
  */
 export function writeFlatVectorFormat1(index: FlatVectorData): Uint8Array {
   const { dim, count, vectors, rowIds } = index;

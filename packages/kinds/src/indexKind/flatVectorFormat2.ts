@@ -1,7 +1,7 @@
 import { corruptIndex } from './indexErrors.js';
 import { FLAT_VECTOR_KIND, MAX_INDEX_ROWS, MAX_VECTOR_DIM } from './indexLimits.js';
 import { RAW_FIELDS_AT, readRawHeader, writeRawIndex } from './rawIndexFile.js';
-import type { FlatVectorData } from './flatVectorIndex.js';
+import type { FlatVectorData } from './flatVectorData.js';
 import type { VectorMetric } from './vectorMetric.js';
 
 /** Format 2 of the flat vector index (the default): a raw header and the vectors as they lie in memory. */

@@ -1,7 +1,7 @@
 import { crc32 } from 'node:zlib';
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { flatVectorIndexKind } from './flatVectorKind.js';
+import { flatVectorIndex } from './flatVectorIndex.js';
 import { vectorMetrics } from './vectorMetric.js';
 import { knnArrays, queryBatch, vectorCase, vectorTable } from './__tests__/vectorData.js';
 
@@ -19,37 +19,37 @@ describe('flat vector index: persisted formats', () => {
   test.prop([vectorCase(80), fc.constantFrom(...vectorMetrics), fc.integer({ min: 1, max: 90 })], { numRuns: 60 })(
     'a format-1 index (written by an older version) opens on a format-2 provider and answers identically',
     (data, metric, k) => {
-      const v1 = flatVectorIndexKind({ persistFormat: 1 }).build(vectorTable(data.rows, data.dim), {
+      const v1 = flatVectorIndex({ format: 1 }).build(vectorTable(data.rows, data.dim), {
         column: 'emb',
         params: { metric },
       });
       const format1 = v1.persist();
       expect(layoutOf(format1)).toBe(1);
-      const reopened = flatVectorIndexKind().open(format1);
+      const reopened = flatVectorIndex().open(format1);
       const query = queryBatch(data.queries, data.dim);
       expect(knnArrays(reopened.probe(query, k))).toEqual(knnArrays(v1.probe(query, k)));
       const format2 = reopened.persist();
       expect(layoutOf(format2)).toBe(2);
       // Both formats hold the same index: each reopens to the same bytes in the other format.
-      expect(flatVectorIndexKind({ persistFormat: 1 }).open(format2).persist()).toEqual(format1);
-      expect(flatVectorIndexKind().open(format2).persist()).toEqual(format2);
+      expect(flatVectorIndex({ format: 1 }).open(format2).persist()).toEqual(format1);
+      expect(flatVectorIndex().open(format2).persist()).toEqual(format2);
     },
   );
 
   it('writes the version its provider is configured for, and refuses any other', () => {
     const table = vectorTable([[1, 2]], 2);
-    expect(layoutOf(flatVectorIndexKind().build(table, { column: 'emb' }).persist())).toBe(2);
-    expect(layoutOf(flatVectorIndexKind({ persistFormat: 1 }).build(table, { column: 'emb' }).persist())).toBe(1);
-    expect(() => flatVectorIndexKind({ persistFormat: 3 as never })).toThrow(
+    expect(layoutOf(flatVectorIndex().build(table, { column: 'emb' }).persist())).toBe(2);
+    expect(layoutOf(flatVectorIndex({ format: 1 }).build(table, { column: 'emb' }).persist())).toBe(1);
+    expect(() => flatVectorIndex({ format: 3 as never })).toThrow(
       expect.objectContaining({
         code: 'INVALID_ARGUMENT',
-        message: expect.stringContaining('persistFormat') as string,
+        message: expect.stringContaining('format must be 1 or 2') as string,
       }),
     );
   });
 
   it('format 2 is the header and then the vectors and row ids exactly as they lie in memory', () => {
-    const index = flatVectorIndexKind().build(vectorTable([[1, 2], null, [3, 4]], 2), { column: 'emb' });
+    const index = flatVectorIndex().build(vectorTable([[1, 2], null, [3, 4]], 2), { column: 'emb' });
     const bytes = index.persist();
     expect(bytes.byteLength).toBe(64 + 4 * 4 + 2 * 4);
     expect(Array.from(new Float32Array(bytes.buffer, 64, 4))).toEqual([1, 2, 3, 4]);
@@ -60,10 +60,10 @@ describe('flat vector index: persisted formats', () => {
 
   it('puts data of 64 KiB or more at a page boundary, and reopens it as a view', () => {
     const rows = Array.from({ length: 1024 }, (_, i) => Array.from({ length: 16 }, (_, j) => i - j));
-    const index = flatVectorIndexKind().build(vectorTable(rows, 16), { column: 'emb' });
+    const index = flatVectorIndex().build(vectorTable(rows, 16), { column: 'emb' });
     const bytes = index.persist();
     expect(bytes.byteLength).toBe(4096 + 1024 * 16 * 4);
-    const reopened = flatVectorIndexKind().open(bytes);
+    const reopened = flatVectorIndex().open(bytes);
     expect(reopened.vectors.buffer).toBe(bytes.buffer);
     expect(reopened.vectors.byteOffset).toBe(4096);
     expect(reopened.persist()).toEqual(bytes);
@@ -71,7 +71,7 @@ describe('flat vector index: persisted formats', () => {
 });
 
 describe('format 2: open() checks every header field', () => {
-  const good = flatVectorIndexKind()
+  const good = flatVectorIndex()
     .build(
       vectorTable(
         [
@@ -95,7 +95,7 @@ describe('format 2: open() checks every header field', () => {
   };
 
   it('accepts the unpatched header', () => {
-    expect(flatVectorIndexKind().open(patched(() => undefined)).metric).toBe('dot');
+    expect(flatVectorIndex().open(patched(() => undefined)).metric).toBe('dot');
   });
 
   it.each([
@@ -112,20 +112,20 @@ describe('format 2: open() checks every header field', () => {
     ['row ids', (v: DataView) => v.setUint8(61, 2), 'unknown row-id layout code 2'],
     ['padding', (v: DataView) => v.setUint8(63, 1), 'reserved header bytes are not zero'],
   ])('rejects a wrong %s', (_field, edit, message) => {
-    expect(() => flatVectorIndexKind().open(patched(edit))).toThrow(corrupt(message));
+    expect(() => flatVectorIndex().open(patched(edit))).toThrow(corrupt(message));
   });
 
   it('rejects a header checksum that does not match, trailing bytes and a body that is too short', () => {
     const flipped = good.slice();
     flipped[20]! ^= 1;
-    expect(() => flatVectorIndexKind().open(flipped)).toThrow(corrupt('header checksum mismatch'));
-    expect(() => flatVectorIndexKind().open(patched(() => undefined, 4))).toThrow(
+    expect(() => flatVectorIndex().open(flipped)).toThrow(corrupt('header checksum mismatch'));
+    expect(() => flatVectorIndex().open(patched(() => undefined, 4))).toThrow(
       corrupt('4 unexpected bytes after the data'),
     );
-    expect(() => flatVectorIndexKind().open(good.subarray(0, good.byteLength - 4))).toThrow(corrupt('truncated'));
+    expect(() => flatVectorIndex().open(good.subarray(0, good.byteLength - 4))).toThrow(corrupt('truncated'));
   });
 
   it('an index over more data than the limit is refused before it is read', () => {
-    expect(() => flatVectorIndexKind({ maxBytes: 15 }).open(good)).toThrow(corrupt('over the limit of 15'));
+    expect(() => flatVectorIndex({ maxBytes: 15 }).open(good)).toThrow(corrupt('over the limit of 15'));
   });
 });

@@ -1,7 +1,7 @@
 import { fc, test } from '@fast-check/vitest';
 import { Table } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import { flatVectorIndexKind } from './flatVectorKind.js';
+import { flatVectorIndex } from './flatVectorIndex.js';
 import { vectorMetrics } from './vectorMetric.js';
 import { knnArrays, queryBatch, referenceKnn, vectorCase, vectorTable } from './__tests__/vectorData.js';
 
@@ -11,7 +11,7 @@ describe('flat vector index: exact k-NN', () => {
   test.prop([vectorCase(), metric, fc.integer({ min: -2, max: 320 })], { numRuns: 120 })(
     'equals a brute-force reference',
     (data, m, k) => {
-      const index = flatVectorIndexKind().build(vectorTable(data.rows, data.dim), {
+      const index = flatVectorIndex().build(vectorTable(data.rows, data.dim), {
         column: 'emb',
         params: { metric: m },
       });
@@ -27,12 +27,12 @@ describe('flat vector index: exact k-NN', () => {
   test.prop([vectorCase(120), metric, fc.integer({ min: 1, max: 130 })], { numRuns: 60 })(
     'a new provider instance answers identically after persist → open',
     (data, m, k) => {
-      const old = flatVectorIndexKind().build(vectorTable(data.rows, data.dim), {
+      const old = flatVectorIndex().build(vectorTable(data.rows, data.dim), {
         column: 'emb',
         params: { metric: m },
       });
       const bytes = old.persist();
-      const reopened = flatVectorIndexKind().open(bytes);
+      const reopened = flatVectorIndex().open(bytes);
       const query = queryBatch(data.queries, data.dim);
       expect(knnArrays(reopened.probe(query, k))).toEqual(knnArrays(old.probe(query, k)));
       expect([reopened.metric, reopened.dim, reopened.size]).toEqual([m, data.dim, old.size]);
@@ -43,7 +43,7 @@ describe('flat vector index: exact k-NN', () => {
 
   it('orders ties by row id and reports source row ids around null and non-finite rows', () => {
     const rows = [[1, 1], null, [0, 0], [1, 1], [NaN, 0], [0, Infinity], [1, 1]];
-    const index = flatVectorIndexKind().build(vectorTable(rows, 2), { column: 'emb', params: { metric: 'l2sq' } });
+    const index = flatVectorIndex().build(vectorTable(rows, 2), { column: 'emb', params: { metric: 'l2sq' } });
     expect(index.size).toBe(4);
     expect(Array.from(index.rowIds!)).toEqual([0, 2, 3, 6]);
     expect(knnArrays(index.probe(queryBatch([[1, 1]], 2), 10))).toEqual({
@@ -56,13 +56,13 @@ describe('flat vector index: exact k-NN', () => {
   it('builds from a table of several record batches, in source row order', () => {
     const a = vectorTable([[3], [1]], 1);
     const b = vectorTable([null, [2]], 1);
-    const index = flatVectorIndexKind().build(a.concat(b), { column: 'emb' });
+    const index = flatVectorIndex().build(a.concat(b), { column: 'emb' });
     expect(knnArrays(index.probe(queryBatch([[0]], 1), 5))).toEqual({
       query: [0, 0, 0],
       row: [1, 3, 0],
       distance: [1, 2, 3],
     });
-    const sliced = flatVectorIndexKind().build(a.concat(b).slice(1), { column: 'emb' });
+    const sliced = flatVectorIndex().build(a.concat(b).slice(1), { column: 'emb' });
     const query = new Table({
       vector: queryBatch([[9], [0], [2.5]], 1)
         .getChild('vector')!
@@ -76,7 +76,7 @@ describe('flat vector index: exact k-NN', () => {
   });
 
   it('handles k <= 0, k above the size, an empty index, null queries and Float64 or renamed query columns', () => {
-    const kind = flatVectorIndexKind();
+    const kind = flatVectorIndex();
     const index = kind.build(
       vectorTable(
         [
@@ -95,7 +95,7 @@ describe('flat vector index: exact k-NN', () => {
     const empty = kind.build(vectorTable([], 3), { column: 'emb' });
     expect(empty.size).toBe(0);
     expect(empty.probe(queryBatch([[1, 2, 3]], 3), 4).numRows).toBe(0);
-    const reopened = flatVectorIndexKind().open(empty.persist());
+    const reopened = flatVectorIndex().open(empty.persist());
     expect(reopened.size).toBe(0);
     expect(reopened.probe(queryBatch([[1, 2, 3]], 3), 4).schema.fields.map((f) => f.name)).toEqual([
       'query',
@@ -105,19 +105,19 @@ describe('flat vector index: exact k-NN', () => {
   });
 
   it('reopens unaligned bytes with one copy and the same answers', () => {
-    const index = flatVectorIndexKind().build(vectorTable([[1, 2, 3], [4, 5, 6], null], 3), { column: 'emb' });
+    const index = flatVectorIndex().build(vectorTable([[1, 2, 3], [4, 5, 6], null], 3), { column: 'emb' });
     const bytes = index.persist();
     const shifted = new Uint8Array(bytes.byteLength + 1);
     shifted.set(bytes, 1);
     const unaligned = shifted.subarray(1);
-    const reopened = flatVectorIndexKind().open(unaligned);
+    const reopened = flatVectorIndex().open(unaligned);
     expect(reopened.vectors.buffer === unaligned.buffer).toBe(false);
     const q = queryBatch([[4, 5, 5]], 3);
     expect(knnArrays(reopened.probe(q, 3))).toEqual(knnArrays(index.probe(q, 3)));
   });
 
   it('rejects bad arguments with INVALID_ARGUMENT', () => {
-    const kind = flatVectorIndexKind({ maxProbeResults: 10 });
+    const kind = flatVectorIndex({ maxProbeResults: 10 });
     const table = vectorTable([[1, 2]], 2);
     const index = kind.build(table, { column: 'emb' });
     const invalid = (message: string): Error =>
@@ -135,7 +135,7 @@ describe('flat vector index: exact k-NN', () => {
     expect(() => kind.build(queryBatch([[1]], 1, { float64: true }), { column: 'vector' })).toThrow(
       invalid('must be FixedSizeList<Float32>'),
     );
-    expect(() => flatVectorIndexKind({ maxBytes: 4 }).build(table, { column: 'emb' })).toThrow(
+    expect(() => flatVectorIndex({ maxBytes: 4 }).build(table, { column: 'emb' })).toThrow(
       invalid('over the limit of 4'),
     );
     expect(() => index.probe(queryBatch([[1, 2, 3]], 3), 1)).toThrow(
@@ -157,7 +157,7 @@ describe('flat vector index: exact k-NN', () => {
   });
 
   it('refuses calls on a closed handle with RESOURCE_CLOSED, and aborted calls with ABORTED', () => {
-    const index = flatVectorIndexKind().build(vectorTable([[1]], 1), { column: 'emb' });
+    const index = flatVectorIndex().build(vectorTable([[1]], 1), { column: 'emb' });
     const controller = new AbortController();
     controller.abort();
     expect(() => index.persist({ signal: controller.signal })).toThrow(expect.objectContaining({ code: 'ABORTED' }));

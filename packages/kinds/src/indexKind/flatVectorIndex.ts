@@ -2,7 +2,7 @@ import type { CallOptions, IndexBuildOptions, IndexKindProvider } from '@baton/c
 import type { RecordBatch, Table } from 'apache-arrow';
 import { readFlatVectorFormat1 } from './flatVectorFormat1.js';
 import { readFlatVectorFormat2 } from './flatVectorFormat2.js';
-import { FlatVectorIndex } from './flatVectorIndex.js';
+import { FlatVectorIndexHandle } from './flatVectorIndexHandle.js';
 import { invalidIndexArgument, throwIfAborted } from './indexErrors.js';
 import { checkIndexSize, checksum, verifyStoredChecksum } from './indexFile.js';
 import { frameLayout, LAYOUT_RAW } from './indexFrame.js';
@@ -14,8 +14,8 @@ import { gatherVectors, vectorDim } from './vectorColumn.js';
 import { isVectorMetric, vectorMetrics } from './vectorMetric.js';
 import type { VectorMetric } from './vectorMetric.js';
 
-/** Limits and checks of a flat vector index provider. */
-export interface FlatVectorIndexKindOptions {
+/** Options of {@link flatVectorIndex}: limits, checks and the persisted format. */
+export interface FlatVectorIndexOptions {
   /** Largest index data (vectors + row ids) `build` and `open` accept, checked before allocating. */
   readonly maxBytes?: number;
   /** Largest result a probe may produce (queries × k), checked before allocating. */
@@ -30,7 +30,7 @@ export interface FlatVectorIndexKindOptions {
    * Arrow IPC file, what versions before format 2 read). `open` reads both whatever this says;
    * write 1 only while a version that reads nothing else may still take the index over.
    */
-  readonly persistFormat?: 1 | 2;
+  readonly format?: 1 | 2;
 }
 
 /** Build parameters of the flat vector index (`IndexBuildOptions.params`). */
@@ -39,36 +39,36 @@ export interface FlatVectorBuildParams {
   readonly metric?: VectorMetric;
 }
 
-/** The flat vector index provider: an {@link IndexKindProvider} whose handles are {@link FlatVectorIndex}. */
-export interface FlatVectorIndexKind extends IndexKindProvider {
+/** The flat vector index provider: an {@link IndexKindProvider} whose handles are {@link FlatVectorIndexHandle}. */
+export interface FlatVectorIndexProvider extends IndexKindProvider {
   readonly kind: typeof FLAT_VECTOR_KIND;
-  build(source: RecordBatch | Table, options: IndexBuildOptions): FlatVectorIndex;
-  open(bytes: Uint8Array, options?: CallOptions): FlatVectorIndex;
+  build(source: RecordBatch | Table, options: IndexBuildOptions): FlatVectorIndexHandle;
+  open(bytes: Uint8Array, options?: CallOptions): FlatVectorIndexHandle;
 }
 
 /**
  * The flat vector index kind (`flat-vector`): exact k-nearest-neighbour search over a
  * `FixedSizeList<Float32>[dim]` column by full scan with a bounded heap, metrics `l2`, `l2sq`,
- * `cosine` and `dot` (see {@link vectorMetrics}).
+ * `cosine` and `dot` (see {@link VectorMetric}).
  *
  * `build(source, { column, params: { metric } })` copies the column's vectors into one contiguous
  * Float32Array; rows whose vector is null or has a null or non-finite component are not indexed.
  * `persist()` writes format 2 (a checksummed header, then the vectors and row ids as they lie in
- * memory) or, with `persistFormat: 1`, an Arrow IPC file; `open(bytes)` reads either, validates it
+ * memory) or, with `format: 1`, an Arrow IPC file; `open(bytes)` reads either, validates it
  * (kind, format version, header or metadata, sizes, CRC-32) and keeps a view over `bytes` when it is
  * 4-byte aligned (no copy; the caller must not modify `bytes` afterwards), copying once otherwise.
  * Each call makes an independent provider, as a new plugin version would. Wrong options (not an
- * object, a limit that is not a safe integer, a `persistFormat` other than 1 or 2) are
+ * object, an unknown one, a limit that is not a safe integer, a `format` other than 1 or 2) are
  * `INVALID_ARGUMENT`.
  */
-export function flatVectorIndexKind(options?: FlatVectorIndexKindOptions): FlatVectorIndexKind {
-  const { maxBytes, maxProbeResults, verify, given } = indexOptions(FLAT_VECTOR_KIND, options);
-  const persistFormat = given['persistFormat'] ?? 2;
+export function flatVectorIndex(options?: FlatVectorIndexOptions): FlatVectorIndexProvider {
+  const { maxBytes, maxProbeResults, verify, given } = indexOptions(FLAT_VECTOR_KIND, options, ['format']);
+  const persistFormat = given['format'] ?? 2;
   if (persistFormat !== 1 && persistFormat !== 2)
-    throw invalidIndexOption(FLAT_VECTOR_KIND, `persistFormat must be 1 or 2, not ${describeArgument(persistFormat)}`);
+    throw invalidIndexOption(FLAT_VECTOR_KIND, `format must be 1 or 2, not ${describeArgument(persistFormat)}`);
   return {
     kind: FLAT_VECTOR_KIND,
-    build(source: RecordBatch | Table, build: IndexBuildOptions): FlatVectorIndex {
+    build(source: RecordBatch | Table, build: IndexBuildOptions): FlatVectorIndexHandle {
       checkBuildOptions(FLAT_VECTOR_KIND, build);
       throwIfAborted(FLAT_VECTOR_KIND, 'build', build);
       const metric = buildMetric(build.params);
@@ -76,9 +76,9 @@ export function flatVectorIndexKind(options?: FlatVectorIndexKindOptions): FlatV
       const dim = vectorDim(column, FLAT_VECTOR_KIND, 'build', false);
       const gathered = gatherVectors(column, dim, maxBytes, FLAT_VECTOR_KIND);
       const views = gathered.rowIds === undefined ? [gathered.vectors] : [gathered.vectors, gathered.rowIds];
-      return new FlatVectorIndex({ ...gathered, metric, crc32: checksum(views), maxProbeResults, persistFormat });
+      return new FlatVectorIndexHandle({ ...gathered, metric, crc32: checksum(views), maxProbeResults, persistFormat });
     },
-    open(bytes: Uint8Array, call?: CallOptions): FlatVectorIndex {
+    open(bytes: Uint8Array, call?: CallOptions): FlatVectorIndexHandle {
       throwIfAborted(FLAT_VECTOR_KIND, 'open', call);
       checkIndexSize(bytes, maxBytes, FLAT_VECTOR_KIND);
       const data =
@@ -91,7 +91,7 @@ export function flatVectorIndexKind(options?: FlatVectorIndexKindOptions): FlatV
           data.rowIds === undefined ? [data.vectors] : [data.vectors, data.rowIds],
           FLAT_VECTOR_KIND,
         );
-      return new FlatVectorIndex({ ...data, maxProbeResults, persistFormat });
+      return new FlatVectorIndexHandle({ ...data, maxProbeResults, persistFormat });
     },
   };
 }

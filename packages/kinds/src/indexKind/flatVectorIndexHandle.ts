@@ -1,7 +1,8 @@
 import type { CallOptions, IndexHandle } from '@baton/core';
 import type { Data, FixedSizeList, RecordBatch, Vector } from 'apache-arrow';
 import { writeFlatVectorFormat1 } from './flatVectorFormat1.js';
-import { FLAT_VECTOR_FORMAT_2, writeFlatVectorFormat2 } from './flatVectorFormat2.js';
+import { writeFlatVectorFormat2 } from './flatVectorFormat2.js';
+import type { FlatVectorIndexState } from './flatVectorData.js';
 import { checkHandleState, isFlatVectorState } from './indexArguments.js';
 import { checkK, closedIndex, invalidIndexArgument, throwIfAborted } from './indexErrors.js';
 import { FLAT_VECTOR_KIND, VECTOR_QUERY_COLUMN } from './indexLimits.js';
@@ -10,41 +11,25 @@ import { requireColumn } from './sourceColumn.js';
 import { TopK } from './topK.js';
 import { vectorDim } from './vectorColumn.js';
 import { scanVectors, vectorNorms } from './vectorMetric.js';
-import type { ScanTarget, VectorMetric } from './vectorMetric.js';
-
-/** Format version {@link FlatVectorIndex.persist} writes by default (`open` reads 1 and 2). */
-export const FLAT_VECTOR_FORMAT_VERSION = FLAT_VECTOR_FORMAT_2;
-export { VECTOR_QUERY_COLUMN } from './indexLimits.js';
-
-/** What a persisted flat vector index holds, in either format. */
-export interface FlatVectorData extends ScanTarget {
-  readonly metric: VectorMetric;
-  /** CRC-32 of the vector bytes followed by the row-id bytes (as persisted). */
-  readonly crc32: number;
-}
-
-/** Everything a {@link FlatVectorIndex} is made of. */
-export interface FlatVectorIndexState extends FlatVectorData {
-  /** Refuse probes whose result would exceed this many rows. */
-  readonly maxProbeResults: number;
-  /** The format `persist` writes (default 2). */
-  readonly persistFormat?: 1 | 2;
-}
+import type { VectorMetric } from './vectorMetric.js';
 
 /**
  * An open flat (exact, brute-force) k-NN index over float32 vectors, held in one contiguous
  * row-major Float32Array. Each probe scans every vector once per query row, keeping the best `k`
  * in a bounded heap. For `cosine`, the vector norms are computed once, on the first probe (so
  * `open` does no per-vector work), and cached. Read-only: probes never change what later probes
- * answer. Made by {@link flatVectorIndexKind}.
+ * answer. Made by {@link flatVectorIndex}.
  */
-export class FlatVectorIndex implements IndexHandle {
+export class FlatVectorIndexHandle implements IndexHandle {
   #state: FlatVectorIndexState | undefined;
   #norms: Float64Array | undefined;
 
-  /** An index over `state` (used by the provider's build and open; a state they would not make is `INVALID_ARGUMENT`). */
+  /**
+   * An index over `state` (used by the provider's build and open; a state they would not make is `INVALID_ARGUMENT`).
+   * @internal Use a provider (`flatVectorIndex().build`, `open`).
+   */
   constructor(state: FlatVectorIndexState) {
-    checkHandleState(FLAT_VECTOR_KIND, 'FlatVectorIndex', isFlatVectorState(state));
+    checkHandleState(FLAT_VECTOR_KIND, 'FlatVectorIndexHandle', isFlatVectorState(state));
     this.#state = state;
   }
 
@@ -129,7 +114,7 @@ export class FlatVectorIndex implements IndexHandle {
   }
 
   /**
-   * Serialises the index in its provider's `persistFormat`: format 2 (the default) is a checksummed
+   * Serialises the index in its provider's `format`: format 2 (the default) is a checksummed
    * header followed by the vectors and row ids as they lie in memory; format 1 is an Arrow IPC file.
    * Either way the vector bytes are copied once, into the output, and `open` of any provider reads both.
    */

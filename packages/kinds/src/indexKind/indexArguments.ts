@@ -6,9 +6,9 @@ import { ReloadError } from '@baton/core';
 import { isArrowDataType } from 'apache-arrow';
 import { describeArgument } from '../codec/describeArgument.js';
 import { isDetached } from '../codec/envelopeArguments.js';
-import type { FlatVectorIndexState } from './flatVectorIndex.js';
+import type { FlatVectorIndexState } from './flatVectorData.js';
 import { DEFAULT_MAX_INDEX_BYTES, DEFAULT_MAX_PROBE_RESULTS, MAX_VECTOR_DIM } from './indexLimits.js';
-import type { OrderedIndexState } from './orderedIndex.js';
+import type { OrderedIndexState } from './orderedIndexState.js';
 import { keyFamily } from './orderedKeys.js';
 import type { NumericKeyArray } from './orderedKeys.js';
 import { isVectorMetric } from './vectorMetric.js';
@@ -32,17 +32,26 @@ export interface IndexLimits {
 }
 
 /**
- * The options of a provider factory (`flatVectorIndexKind(options)`), checked: undefined or an
- * object; `maxBytes` a positive safe integer, `maxProbeResults` a non-negative one,
- * `verifyChecksum` a boolean, each optional. Returns them and the object (for kind-specific ones).
+ * The options of a provider factory (`flatVectorIndex(options)`), checked: undefined or an
+ * object holding only these and the kind's own `extra` options; `maxBytes` a positive safe
+ * integer, `maxProbeResults` a non-negative one, `verifyChecksum` a boolean, each optional.
+ * Returns them and the object (for kind-specific ones).
  */
 export function indexOptions(
   kind: string,
   options: unknown,
+  extra: readonly string[] = [],
 ): IndexLimits & { readonly given: Record<string, unknown> } {
   if (options !== undefined && (typeof options !== 'object' || options === null))
     throw invalidIndexOption(kind, `options must be an object, not ${describeArgument(options)}`);
   const given = (options ?? {}) as Record<string, unknown>;
+  const known = ['maxBytes', 'maxProbeResults', 'verifyChecksum', ...extra];
+  const unknown = Object.keys(given).filter((key) => !known.includes(key));
+  if (unknown.length > 0)
+    throw invalidIndexOption(
+      kind,
+      `unknown option(s) ${unknown.map((key) => `'${key}'`).join(', ')} (known: ${known.join(', ')})`,
+    );
   const integer = (name: string, fallback: number, min: number): number => {
     const value = given[name] ?? fallback;
     if (!Number.isSafeInteger(value) || (value as number) < min)
@@ -76,7 +85,7 @@ const isUint32 = (value: unknown): boolean => isCount(value) && value <= 0xffff_
 const isView = <T extends ArrayBufferView>(value: unknown, type: abstract new (...args: never[]) => T): value is T =>
   value instanceof type && !isDetached(value);
 
-/** True when `state` is what a flat vector provider hands {@link FlatVectorIndex}'s constructor. */
+/** True when `state` is what a flat vector provider hands {@link FlatVectorIndexHandle}'s constructor. */
 export function isFlatVectorState(state: unknown): state is FlatVectorIndexState {
   if (typeof state !== 'object' || state === null) return false;
   const { metric, dim, count, vectors, rowIds, crc32, maxProbeResults, persistFormat } = state as Record<
@@ -98,7 +107,7 @@ export function isFlatVectorState(state: unknown): state is FlatVectorIndexState
   );
 }
 
-/** True when `state` is what an ordered provider hands {@link OrderedIndex}'s constructor. */
+/** True when `state` is what an ordered provider hands {@link OrderedIndexHandle}'s constructor. */
 export function isOrderedState(state: unknown): state is OrderedIndexState {
   if (typeof state !== 'object' || state === null) return false;
   const { keys, crc32, maxProbeResults } = state as Record<string, unknown>;

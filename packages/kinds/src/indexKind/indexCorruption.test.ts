@@ -1,21 +1,21 @@
 import { fc, test } from '@fast-check/vitest';
 import { Field, FixedSizeList, Float32, Int32, makeData, Table, tableToIPC, vectorFromArray } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import { flatVectorIndexKind } from './flatVectorKind.js';
+import { flatVectorIndex } from './flatVectorIndex.js';
 import { META_DIM, META_METRIC, META_ROW_IDS } from './flatVectorFormat1.js';
 import { FLAT_VECTOR_KIND } from './indexLimits.js';
 import { checksum, META_CRC32, META_FORMAT_VERSION, META_KIND, META_ROWS } from './indexFile.js';
 import { writeIndexFile } from './indexWriter.js';
-import { orderedIndexKind } from './orderedKind.js';
+import { orderedIndex } from './orderedIndex.js';
 import { knnArrays, queryBatch, vectorCase, vectorTable } from './__tests__/vectorData.js';
 
 /** The two kinds, each with a small index whose body has no padding (so every byte matters). */
 const kinds = [
   {
     name: 'flat-vector',
-    open: (bytes: Uint8Array) => flatVectorIndexKind().open(bytes),
+    open: (bytes: Uint8Array) => flatVectorIndex().open(bytes),
     build: () =>
-      flatVectorIndexKind().build(
+      flatVectorIndex().build(
         vectorTable(
           [
             [1, 2],
@@ -30,9 +30,8 @@ const kinds = [
   },
   {
     name: 'ordered',
-    open: (bytes: Uint8Array) => orderedIndexKind().open(bytes),
-    build: () =>
-      orderedIndexKind().build(new Table({ n: vectorFromArray([4, 2, 4, 9], new Int32()) }), { column: 'n' }),
+    open: (bytes: Uint8Array) => orderedIndex().open(bytes),
+    build: () => orderedIndex().build(new Table({ n: vectorFromArray([4, 2, 4, 9], new Int32()) }), { column: 'n' }),
   },
 ] as const;
 
@@ -83,7 +82,7 @@ describe.each(kinds)('$name: open() of bad bytes', (k) => {
       corrupt('bad magic number (not a persisted Baton index)'),
     );
     expect(() => k.open('not bytes' as never)).toThrow(corrupt('expected bytes'));
-    const small = k.name === 'ordered' ? orderedIndexKind({ maxBytes: 8 }) : flatVectorIndexKind({ maxBytes: 8 });
+    const small = k.name === 'ordered' ? orderedIndex({ maxBytes: 8 }) : flatVectorIndex({ maxBytes: 8 });
     expect(() => small.open(new Uint8Array(8 + 1024 * 1024 + 1))).toThrow(corrupt('exceed the limit'));
     expect(() => small.open(bytes)).toThrow(corrupt('over the limit of 8'));
   });
@@ -92,13 +91,13 @@ describe.each(kinds)('$name: open() of bad bytes', (k) => {
 test.prop([vectorCase(60), fc.nat(), fc.integer({ min: 0, max: 7 })], { numRuns: 150 })(
   'a bit flip anywhere in any flat index is CORRUPT_INPUT, or lands in padding and changes nothing',
   (data, at, bit) => {
-    const index = flatVectorIndexKind().build(vectorTable(data.rows, data.dim), { column: 'emb' });
+    const index = flatVectorIndex().build(vectorTable(data.rows, data.dim), { column: 'emb' });
     const bytes = index.persist();
     const flipped = bytes.slice();
     flipped[at % bytes.length]! ^= 1 << bit;
     let reopened;
     try {
-      reopened = flatVectorIndexKind().open(flipped);
+      reopened = flatVectorIndex().open(flipped);
     } catch (error) {
       expect(error).toEqual(corrupt());
       return;
@@ -134,7 +133,7 @@ describe('open() validates the metadata it is given', () => {
   };
 
   it('accepts the crafted reference file', () => {
-    expect(Array.from(flatVectorIndexKind().open(craft({})).vectors)).toEqual([1, 2, 3, 4]);
+    expect(Array.from(flatVectorIndex().open(craft({})).vectors)).toEqual([1, 2, 3, 4]);
   });
 
   it.each([
@@ -151,12 +150,12 @@ describe('open() validates the metadata it is given', () => {
     [{ [META_ROW_IDS]: 'zigzag' }, 'unknown row-id layout "zigzag"'],
     [{ [META_CRC32]: '1' }, 'checksum mismatch'],
   ])('rejects %o', (overrides, message) => {
-    expect(() => flatVectorIndexKind().open(craft(overrides))).toThrow(corrupt(message));
+    expect(() => flatVectorIndex().open(craft(overrides))).toThrow(corrupt(message));
   });
 
   it('skips only the data checksum when told the bytes were verified elsewhere', () => {
     const bytes = craft({ [META_CRC32]: '1' });
-    expect(flatVectorIndexKind({ verifyChecksum: false }).open(bytes).size).toBe(2);
-    expect(() => flatVectorIndexKind({ verifyChecksum: false }).open(craft({ [META_DIM]: '3' }))).toThrow(corrupt());
+    expect(flatVectorIndex({ verifyChecksum: false }).open(bytes).size).toBe(2);
+    expect(() => flatVectorIndex({ verifyChecksum: false }).open(craft({ [META_DIM]: '3' }))).toThrow(corrupt());
   });
 });

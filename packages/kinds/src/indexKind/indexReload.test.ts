@@ -1,8 +1,8 @@
 import { createPluginHost, definePlugin } from '@baton/core';
 import { Int32, Table, vectorFromArray } from 'apache-arrow';
 import { expect, it } from 'vitest';
-import { flatVectorIndexKind } from './flatVectorKind.js';
-import { orderedIndexKind } from './orderedKind.js';
+import { flatVectorIndex } from './flatVectorIndex.js';
+import { orderedIndex } from './orderedIndex.js';
 import { equalityBatch, matchArrays } from './__tests__/keyData.js';
 import { knnArrays, queryBatch, vectorTable } from './__tests__/vectorData.js';
 
@@ -12,8 +12,8 @@ const searchPlugin = (version: string) =>
     name: 'search',
     version,
     register(r) {
-      r.indexKind(flatVectorIndexKind());
-      r.indexKind(orderedIndexKind());
+      r.indexKind(flatVectorIndex());
+      r.indexKind(orderedIndex());
     },
   });
 

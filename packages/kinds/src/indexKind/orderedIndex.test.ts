@@ -13,7 +13,7 @@ import {
 } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { typeName } from './indexErrors.js';
-import { orderedIndexKind } from './orderedKind.js';
+import { orderedIndex } from './orderedIndex.js';
 import {
   equalityBatch,
   equalityRanges,
@@ -29,7 +29,7 @@ describe.each(keySpecs)('ordered index over $name keys', (spec) => {
   test.prop([keyCase(spec), fc.integer({ min: -1, max: 310 })], { numRuns: 40 })(
     'range and equality lookups equal a brute-force filter',
     (data, k) => {
-      const index = orderedIndexKind().build(keyTable(spec, data.keys), { column: 'k' });
+      const index = orderedIndex().build(keyTable(spec, data.keys), { column: 'k' });
       const ranges = matchArrays(index.probe(rangeBatch(spec.boundType(), data.ranges), k));
       expect(ranges).toEqual(referenceLookup(spec, data.keys, data.ranges, k));
       const equals = matchArrays(index.probe(equalityBatch(spec.boundType(), data.equals), k));
@@ -40,9 +40,9 @@ describe.each(keySpecs)('ordered index over $name keys', (spec) => {
   test.prop([keyCase(spec, 120), fc.integer({ min: 1, max: 130 })], { numRuns: 25 })(
     'a new provider instance answers identically after persist → open',
     (data, k) => {
-      const old = orderedIndexKind().build(keyTable(spec, data.keys), { column: 'k' });
+      const old = orderedIndex().build(keyTable(spec, data.keys), { column: 'k' });
       const bytes = old.persist();
-      const reopened = orderedIndexKind().open(bytes);
+      const reopened = orderedIndex().open(bytes);
       for (const query of [rangeBatch(spec.boundType(), data.ranges), equalityBatch(spec.boundType(), data.equals)]) {
         expect(matchArrays(reopened.probe(query, k))).toEqual(matchArrays(old.probe(query, k)));
       }
@@ -57,14 +57,14 @@ describe('ordered index', () => {
   const strings = ['b', null, 'a', '😀', 'b', '\u{ffff}', 'ab'];
 
   it('orders strings by UTF-8 bytes (code points), ties by row id, and skips nulls', () => {
-    const index = orderedIndexKind().build(new Table({ s: vectorFromArray(strings, new Utf8()) }), { column: 's' });
+    const index = orderedIndex().build(new Table({ s: vectorFromArray(strings, new Utf8()) }), { column: 's' });
     expect(index.size).toBe(6);
     expect(Array.from(index.rowIds)).toEqual([2, 6, 0, 4, 5, 3]);
     expect(matchArrays(index.probe(equalityBatch(new Utf8(), ['b', null, 'zz']), 10))).toEqual({
       query: [0, 0],
       row: [0, 4],
     });
-    const sliced = orderedIndexKind().build(new Table({ s: vectorFromArray(strings, new Utf8()).slice(2) }), {
+    const sliced = orderedIndex().build(new Table({ s: vectorFromArray(strings, new Utf8()).slice(2) }), {
       column: 's',
     });
     const query = new Table({ key: vectorFromArray(['x', 'b', 'ab'], new Utf8()).slice(1) }).batches[0]!;
@@ -72,7 +72,7 @@ describe('ordered index', () => {
   });
 
   it('treats null bounds as unbounded, honours exclusive flags and caps each query at k', () => {
-    const index = orderedIndexKind().build(new Table({ n: vectorFromArray([5, 1, 3, 3, 9], new Int32()) }), {
+    const index = orderedIndex().build(new Table({ n: vectorFromArray([5, 1, 3, 3, 9], new Int32()) }), {
       column: 'n',
     });
     const query = new Table({
@@ -88,7 +88,7 @@ describe('ordered index', () => {
   });
 
   it('bounds a Timestamp index with the same type or raw Int values, and rejects other units', () => {
-    const index = orderedIndexKind().build(
+    const index = orderedIndex().build(
       new Table({ t: vectorFromArray([3000, 1000, 2000], new TimestampMillisecond()) }),
       { column: 't' },
     );
@@ -103,7 +103,7 @@ describe('ordered index', () => {
   });
 
   it('rejects bad builds and queries with INVALID_ARGUMENT', () => {
-    const kind = orderedIndexKind({ maxProbeResults: 3 });
+    const kind = orderedIndex({ maxProbeResults: 3 });
     const invalid = (message: string): Error =>
       expect.objectContaining({
         code: 'INVALID_ARGUMENT',
@@ -113,7 +113,7 @@ describe('ordered index', () => {
     expect(() => kind.build(half, { column: 'h' })).toThrow(invalid('cannot index Float16 keys'));
     expect(() => kind.build(half, { column: 'h', params: { x: 1 } })).toThrow(invalid('takes no params'));
     expect(() =>
-      orderedIndexKind({ maxBytes: 7 }).build(new Table({ n: vectorFromArray([1], new Int32()) }), { column: 'n' }),
+      orderedIndex({ maxBytes: 7 }).build(new Table({ n: vectorFromArray([1], new Int32()) }), { column: 'n' }),
     ).toThrow(invalid('over the limit of 7'));
     const index = kind.build(new Table({ n: vectorFromArray([1, 1, 1, 1], new Int32()) }), { column: 'n' });
     const both = new Table({ key: vectorFromArray([1], new Int32()), lo: vectorFromArray([1], new Int32()) })
@@ -139,13 +139,13 @@ describe('ordered index', () => {
   });
 
   it('reopens bytes that are not 8-byte aligned with one copy and the same answers', () => {
-    const index = orderedIndexKind().build(new Table({ n: vectorFromArray([2n, 1n, 2n], new Int64()) }), {
+    const index = orderedIndex().build(new Table({ n: vectorFromArray([2n, 1n, 2n], new Int64()) }), {
       column: 'n',
     });
     const bytes = index.persist();
     const shifted = new Uint8Array(bytes.byteLength + 4);
     shifted.set(bytes, 4);
-    const reopened = orderedIndexKind().open(shifted.subarray(4));
+    const reopened = orderedIndex().open(shifted.subarray(4));
     expect(reopened.rowIds.buffer === shifted.buffer).toBe(false);
     const query = equalityBatch(new Int64(), [2n, 1n]);
     expect(matchArrays(reopened.probe(query, 5))).toEqual(matchArrays(index.probe(query, 5)));
@@ -153,7 +153,7 @@ describe('ordered index', () => {
   });
 
   it('refuses calls on a closed handle with RESOURCE_CLOSED', () => {
-    const index = orderedIndexKind().build(new Table({ n: vectorFromArray([1], new Int32()) }), { column: 'n' });
+    const index = orderedIndex().build(new Table({ n: vectorFromArray([1], new Int32()) }), { column: 'n' });
     index.close();
     index.close();
     expect(() => index.probe(equalityBatch(new Int32(), [1]), 1)).toThrow(

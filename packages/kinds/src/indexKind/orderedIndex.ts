@@ -5,13 +5,13 @@ import { corruptIndex, invalidIndexArgument, throwIfAborted, typeName } from './
 import { checksum, META_CRC32, META_ROWS, metaInt, readIndexFile, verifyChecksum } from './indexFile.js';
 import { checkBuildOptions, indexOptions } from './indexArguments.js';
 import { MAX_INDEX_ROWS, ORDERED_KIND } from './indexLimits.js';
-import { ORDERED_FORMAT_VERSION, OrderedIndex, orderedChecksumViews } from './orderedIndex.js';
+import { ORDERED_FORMAT_VERSION, OrderedIndexHandle, orderedChecksumViews } from './orderedIndexHandle.js';
 import { keyFamily, sortedKeyBytes, sortKeys, SUPPORTED_KEY_TYPES } from './orderedKeys.js';
 import type { KeyFamily, NumericKeyArray, SortedKeys } from './orderedKeys.js';
 import { requireColumn } from './sourceColumn.js';
 
-/** Limits and checks of an ordered index provider. */
-export interface OrderedIndexKindOptions {
+/** Options of {@link orderedIndex}: limits and checks. */
+export interface OrderedIndexOptions {
   /** Largest index data (keys + offsets + row ids) `build` and `open` accept, checked before allocating. */
   readonly maxBytes?: number;
   /** Largest result a probe may produce, checked before allocating. */
@@ -20,11 +20,11 @@ export interface OrderedIndexKindOptions {
   readonly verifyChecksum?: boolean;
 }
 
-/** The ordered index provider: an {@link IndexKindProvider} whose handles are {@link OrderedIndex}. */
-export interface OrderedIndexKind extends IndexKindProvider {
+/** The ordered index provider: an {@link IndexKindProvider} whose handles are {@link OrderedIndexHandle}. */
+export interface OrderedIndexProvider extends IndexKindProvider {
   readonly kind: typeof ORDERED_KIND;
-  build(source: RecordBatch | Table, options: IndexBuildOptions): OrderedIndex;
-  open(bytes: Uint8Array, options?: CallOptions): OrderedIndex;
+  build(source: RecordBatch | Table, options: IndexBuildOptions): OrderedIndexHandle;
+  open(bytes: Uint8Array, options?: CallOptions): OrderedIndexHandle;
 }
 
 /**
@@ -35,13 +35,13 @@ export interface OrderedIndexKind extends IndexKindProvider {
  * CRC-32) and keeps views over `bytes` when `bytes.byteOffset` is 8-byte aligned (no copy; the
  * caller must not modify `bytes` afterwards), copying once otherwise. Each call makes an
  * independent provider, as a new plugin version would. Wrong options (not an object, a limit that
- * is not a safe integer) are `INVALID_ARGUMENT`.
+ * is not a safe integer, an unknown option) are `INVALID_ARGUMENT`.
  */
-export function orderedIndexKind(options?: OrderedIndexKindOptions): OrderedIndexKind {
+export function orderedIndex(options?: OrderedIndexOptions): OrderedIndexProvider {
   const { maxBytes, maxProbeResults, verify } = indexOptions(ORDERED_KIND, options);
   return {
     kind: ORDERED_KIND,
-    build(source: RecordBatch | Table, build: IndexBuildOptions): OrderedIndex {
+    build(source: RecordBatch | Table, build: IndexBuildOptions): OrderedIndexHandle {
       checkBuildOptions(ORDERED_KIND, build);
       throwIfAborted(ORDERED_KIND, 'build', build);
       const params = build.params ?? {};
@@ -72,9 +72,9 @@ export function orderedIndexKind(options?: OrderedIndexKindOptions): OrderedInde
         );
       }
       const keys = sortKeys(column, family);
-      return new OrderedIndex({ keys, crc32: checksum(orderedChecksumViews(keys)), maxProbeResults });
+      return new OrderedIndexHandle({ keys, crc32: checksum(orderedChecksumViews(keys)), maxProbeResults });
     },
-    open(bytes: Uint8Array, call?: CallOptions): OrderedIndex {
+    open(bytes: Uint8Array, call?: CallOptions): OrderedIndexHandle {
       throwIfAborted(ORDERED_KIND, 'open', call);
       const { schema, batch } = readIndexFile(bytes, {
         kind: ORDERED_KIND,
@@ -97,7 +97,7 @@ export function orderedIndexKind(options?: OrderedIndexKindOptions): OrderedInde
       const crc32 = verify
         ? verifyChecksum(schema, views, ORDERED_KIND)
         : metaInt(schema, META_CRC32, 0xffffffff, ORDERED_KIND);
-      return new OrderedIndex({ keys, crc32, maxProbeResults });
+      return new OrderedIndexHandle({ keys, crc32, maxProbeResults });
     },
   };
 }

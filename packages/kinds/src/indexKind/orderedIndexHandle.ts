@@ -6,34 +6,29 @@ import { checkK, closedIndex, invalidIndexArgument, throwIfAborted } from './ind
 import { META_CRC32, META_FORMAT_VERSION, META_KIND, META_ROWS } from './indexFile.js';
 import { writeIndexFile } from './indexWriter.js';
 import type { SortedKeys } from './orderedKeys.js';
+import type { OrderedIndexState } from './orderedIndexState.js';
 import { ORDERED_KIND } from './indexLimits.js';
 import { readRanges } from './orderedQuery.js';
 import { searchRange } from './orderedSearch.js';
 import { orderedResultSchema, resultBatch } from './resultBatch.js';
 
-/** Format version {@link OrderedIndex.persist} writes. */
+/** Format version {@link OrderedIndexHandle.persist} writes. */
 export const ORDERED_FORMAT_VERSION = 1;
-
-/** Everything an {@link OrderedIndex} is made of. */
-export interface OrderedIndexState {
-  readonly keys: SortedKeys;
-  /** CRC-32 of the key buffers followed by the row-id bytes (as persisted). */
-  readonly crc32: number;
-  /** Refuse probes whose result would exceed this many rows. */
-  readonly maxProbeResults: number;
-}
 
 /**
  * An open ordered index over a scalar column: keys sorted once (ascending, ties by row id) in typed
  * arrays, answering equality and range lookups by binary search. Read-only: probes never change it.
- * See {@link orderedIndexKind} and {@link readRanges} for the query format.
+ * See {@link orderedIndex} and {@link readRanges} for the query format.
  */
-export class OrderedIndex implements IndexHandle {
+export class OrderedIndexHandle implements IndexHandle {
   #state: OrderedIndexState | undefined;
 
-  /** An index over `state` (used by the provider's build and open; a state they would not make is `INVALID_ARGUMENT`). */
+  /**
+   * An index over `state` (used by the provider's build and open; a state they would not make is `INVALID_ARGUMENT`).
+   * @internal Use a provider (`orderedIndex().build`, `open`).
+   */
   constructor(state: OrderedIndexState) {
-    checkHandleState(ORDERED_KIND, 'OrderedIndex', isOrderedState(state));
+    checkHandleState(ORDERED_KIND, 'OrderedIndexHandle', isOrderedState(state));
     this.#state = state;
   }
 

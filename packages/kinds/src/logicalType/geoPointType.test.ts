@@ -5,7 +5,6 @@ import { describe, expect, it } from 'vitest';
 import type { LogicalType } from './defineLogicalType.js';
 import type { GeoPoint } from './geoPoint.js';
 import { geoPointType } from './geoPointType.js';
-import { geoPointV2Type } from './geoPointV2Type.js';
 import { valuesOf, vectorOf } from './logicalVector.js';
 
 const code = (code: string, message: string): Error =>
@@ -16,20 +15,20 @@ const point = fc.record({ lon, lat });
 
 describe('baton.geo.point v1', () => {
   it('is stored as FixedSizeList[2]<item: Float64> with a versioned metadata document', () => {
-    expect(geoPointType).toMatchObject({
+    expect(geoPointType()).toMatchObject({
       name: 'baton.geo.point',
       encodingVersion: 1,
       metadata: '{"crs":"OGC:CRS84","encodingVersion":1}',
     });
-    expect(geoPointType.storageType).toEqual(new FixedSizeList(2, new Field('item', new Float64(), true)));
+    expect(geoPointType().storageType).toEqual(new FixedSizeList(2, new Field('item', new Float64(), true)));
   });
 
   it('parses WKT and EWKT points and formats WKT', () => {
-    expect(geoPointType.parse('POINT(13.4 52.52)')).toEqual({ lon: 13.4, lat: 52.52 });
-    expect(geoPointType.parse('  point ( -1.5e1   +.5 ) ')).toEqual({ lon: -15, lat: 0.5 });
-    expect(geoPointType.parse('SRID=4326;POINT(180 -90)')).toEqual({ lon: 180, lat: -90 });
-    expect(geoPointType.format({ lon: 13.4, lat: 52.52 })).toBe('POINT(13.4 52.52)');
-    expect(geoPointType.format({ lon: -0, lat: 1e-7 })).toBe('POINT(-0 1e-7)');
+    expect(geoPointType().parse('POINT(13.4 52.52)')).toEqual({ lon: 13.4, lat: 52.52 });
+    expect(geoPointType().parse('  point ( -1.5e1   +.5 ) ')).toEqual({ lon: -15, lat: 0.5 });
+    expect(geoPointType().parse('SRID=4326;POINT(180 -90)')).toEqual({ lon: 180, lat: -90 });
+    expect(geoPointType().format({ lon: 13.4, lat: 52.52 })).toBe('POINT(13.4 52.52)');
+    expect(geoPointType().format({ lon: -0, lat: 1e-7 })).toBe('POINT(-0 1e-7)');
   });
 
   it('rejects bad literals with INVALID_ARGUMENT naming what is wrong', () => {
@@ -47,29 +46,29 @@ describe('baton.geo.point v1', () => {
       ['POINT(1e999 0)', "'lon' must be finite (got Infinity)"],
     ];
     for (const [literal, message] of cases)
-      expect(() => geoPointType.parse(literal), literal).toThrow(code('INVALID_ARGUMENT', message));
-    expect(() => geoPointType.parse(`POINT(${'1'.repeat(300)} 0)`)).toThrow(
+      expect(() => geoPointType().parse(literal), literal).toThrow(code('INVALID_ARGUMENT', message));
+    expect(() => geoPointType().parse(`POINT(${'1'.repeat(300)} 0)`)).toThrow(
       code('INVALID_ARGUMENT', 'exceeds the limit of 256'),
     );
   });
 
   it('rejects bad values with INVALID_ARGUMENT', () => {
-    expect(() => geoPointType.toStorage({ lon: 0, lat: 91 })).toThrow(
+    expect(() => geoPointType().toStorage({ lon: 0, lat: 91 })).toThrow(
       code('INVALID_ARGUMENT', "'lat' 91 is outside [-90, 90]"),
     );
-    expect(() => geoPointType.toStorage({ lon: NaN, lat: 0 })).toThrow(
+    expect(() => geoPointType().toStorage({ lon: NaN, lat: 0 })).toThrow(
       code('INVALID_ARGUMENT', "'lon' must be finite (got NaN)"),
     );
-    expect(() => geoPointType.toStorage({ lon: '1', lat: 0 } as never)).toThrow(
+    expect(() => geoPointType().toStorage({ lon: '1', lat: 0 } as never)).toThrow(
       code('INVALID_ARGUMENT', "'lon' must be a number (got string)"),
     );
-    expect(() => geoPointType.toStorage({ lon: 1, lat: 2, alt: 3 } as never)).toThrow(
+    expect(() => geoPointType().toStorage({ lon: 1, lat: 2, alt: 3 } as never)).toThrow(
       code('INVALID_ARGUMENT', "expected only 'lon' and 'lat' (got also 'alt')"),
     );
-    expect(() => geoPointType.format([1, 2] as never)).toThrow(
+    expect(() => geoPointType().format([1, 2] as never)).toThrow(
       code('INVALID_ARGUMENT', 'expected an object { lon, lat }'),
     );
-    expect(() => vectorOf(geoPointType, [{ lon: 1, lat: 2 }, { lat: 2 } as never])).toThrow(
+    expect(() => vectorOf(geoPointType(), [{ lon: 1, lat: 2 }, { lat: 2 } as never])).toThrow(
       code(
         'INVALID_ARGUMENT',
         "row 1: invalid baton.geo.point value an object: 'lon' must be a number (got undefined)",
@@ -78,11 +77,11 @@ describe('baton.geo.point v1', () => {
   });
 
   it('refuses storage that holds no point with CORRUPT_INPUT', () => {
-    expect(() => geoPointType.fromStorage(new Float64Array(3))).toThrow(
+    expect(() => geoPointType().fromStorage(new Float64Array(3))).toThrow(
       code('CORRUPT_INPUT', 'expected a pair of coordinates'),
     );
-    expect(() => geoPointType.fromStorage([1, null])).toThrow(code('CORRUPT_INPUT', 'a null coordinate?'));
-    expect(() => geoPointType.fromStorage(Float64Array.of(0, 95))).toThrow(
+    expect(() => geoPointType().fromStorage([1, null])).toThrow(code('CORRUPT_INPUT', 'a null coordinate?'));
+    expect(() => geoPointType().fromStorage(Float64Array.of(0, 95))).toThrow(
       code('CORRUPT_INPUT', "holds an invalid baton.geo.point value: 'lat' 95 is outside"),
     );
     // A column whose valid slot has a null child value.
@@ -93,46 +92,50 @@ describe('baton.geo.point v1', () => {
       nullBitmap: Uint8Array.of(0b01),
       data: Float64Array.of(1, 0),
     });
-    const column = makeVector(makeData({ type: geoPointType.storageType, length: 1, nullCount: 0, child }));
-    expect(() => valuesOf(geoPointType, column)).toThrow(code('CORRUPT_INPUT', 'row 0: cannot read storage value'));
+    const column = makeVector(makeData({ type: geoPointType().storageType, length: 1, nullCount: 0, child }));
+    expect(() => valuesOf(geoPointType(), column)).toThrow(code('CORRUPT_INPUT', 'row 0: cannot read storage value'));
   });
 
   it('stores a column interleaved, longitude first', () => {
-    const vector = vectorOf(geoPointType, [{ lon: 1, lat: 2 }, null, { lon: -3, lat: 4 }]);
+    const vector = vectorOf(geoPointType(), [{ lon: 1, lat: 2 }, null, { lon: -3, lat: 4 }]);
     expect(vector.nullCount).toBe(1);
     const child = vector.data[0]!.children[0]!;
     const coordinates = (child.values as Float64Array).subarray(0, 6);
     expect([coordinates[0], coordinates[1], coordinates[4], coordinates[5]]).toEqual([1, 2, -3, 4]);
-    expect(valuesOf(geoPointType, vector)).toEqual([{ lon: 1, lat: 2 }, null, { lon: -3, lat: 4 }]);
+    expect(valuesOf(geoPointType(), vector)).toEqual([{ lon: 1, lat: 2 }, null, { lon: -3, lat: 4 }]);
   });
 });
 
 describe('baton.geo.point v2 (the incompatible next version)', () => {
   it('is stored as Struct<lon, lat> with encoding version 2', () => {
-    expect(geoPointV2Type).toMatchObject({
+    expect(geoPointType({ version: 2 })).toMatchObject({
       name: 'baton.geo.point',
       encodingVersion: 2,
       metadata: '{"crs":"OGC:CRS84","encodingVersion":2}',
     });
-    expect(geoPointV2Type.storageType).toEqual(
+    expect(geoPointType({ version: 2 }).storageType).toEqual(
       new Struct([new Field('lon', new Float64(), true), new Field('lat', new Float64(), true)]),
     );
   });
 
   it('has the same values and literals, and refuses bad struct rows', () => {
-    const vector = vectorOf(geoPointV2Type, [{ lon: 10, lat: -20 }, null]);
+    const vector = vectorOf(geoPointType({ version: 2 }), [{ lon: 10, lat: -20 }, null]);
     expect(vector.type).toBeInstanceOf(Struct);
-    expect(valuesOf(geoPointV2Type, vector)).toEqual([{ lon: 10, lat: -20 }, null]);
-    expect(geoPointV2Type.parse('POINT(10 -20)')).toEqual({ lon: 10, lat: -20 });
-    expect(() => geoPointV2Type.fromStorage({ lon: 1 })).toThrow(code('CORRUPT_INPUT', 'a null coordinate?'));
-    expect(() => geoPointV2Type.fromStorage(5)).toThrow(code('CORRUPT_INPUT', 'expected a { lon, lat } struct row'));
-    expect(() => valuesOf(geoPointV2Type, vectorOf(geoPointType, [{ lon: 1, lat: 2 }]))).toThrow(
+    expect(valuesOf(geoPointType({ version: 2 }), vector)).toEqual([{ lon: 10, lat: -20 }, null]);
+    expect(geoPointType({ version: 2 }).parse('POINT(10 -20)')).toEqual({ lon: 10, lat: -20 });
+    expect(() => geoPointType({ version: 2 }).fromStorage({ lon: 1 })).toThrow(
+      code('CORRUPT_INPUT', 'a null coordinate?'),
+    );
+    expect(() => geoPointType({ version: 2 }).fromStorage(5)).toThrow(
+      code('CORRUPT_INPUT', 'expected a { lon, lat } struct row'),
+    );
+    expect(() => valuesOf(geoPointType({ version: 2 }), vectorOf(geoPointType(), [{ lon: 1, lat: 2 }]))).toThrow(
       code('CORRUPT_INPUT', "'baton.geo.point' columns are stored as Struct"),
     );
   });
 });
 
-const bothVersions: LogicalType<GeoPoint, DataType, unknown>[] = [geoPointType, geoPointV2Type];
+const bothVersions: LogicalType<GeoPoint, DataType, unknown>[] = [geoPointType(), geoPointType({ version: 2 })];
 
 test.prop([point], { numRuns: 300 })('points round-trip storage and WKT (both versions)', (p) => {
   for (const type of bothVersions) {
@@ -154,9 +157,11 @@ test.prop([fc.double(), fc.double()], { numRuns: 200 })(
   'any pair of doubles is accepted exactly when it is in range',
   (x, y) => {
     const inRange = Number.isFinite(x) && Number.isFinite(y) && Math.abs(x) <= 180 && Math.abs(y) <= 90;
-    expect(geoPointType.isValid({ lon: x, lat: y })).toBe(inRange);
-    if (inRange) expect(geoPointType.fromStorage(Float64Array.of(x, y))).toEqual({ lon: x, lat: y });
+    expect(geoPointType().isValid({ lon: x, lat: y })).toBe(inRange);
+    if (inRange) expect(geoPointType().fromStorage(Float64Array.of(x, y))).toEqual({ lon: x, lat: y });
     else
-      expect(() => geoPointType.fromStorage(Float64Array.of(x, y))).toThrow(code('CORRUPT_INPUT', 'holds an invalid'));
+      expect(() => geoPointType().fromStorage(Float64Array.of(x, y))).toThrow(
+        code('CORRUPT_INPUT', 'holds an invalid'),
+      );
   },
 );

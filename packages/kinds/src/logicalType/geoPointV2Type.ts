@@ -5,23 +5,19 @@ import { GEO_POINT_CRS, MAX_WKT_POINT_LENGTH, formatWktPoint, geoPointProblem, p
 import type { GeoPoint } from './geoPoint.js';
 
 /** The storage type of `baton.geo.point` v2: `Struct<lon: Float64, lat: Float64>`. */
-export function geoPointV2StorageType(): Struct<{ lon: Float64; lat: Float64 }> {
+function geoPointV2StorageType(): Struct<{ lon: Float64; lat: Float64 }> {
   return new Struct([new Field('lon', new Float64(), true), new Field('lat', new Float64(), true)]);
 }
 
 /**
- * The next version of `baton.geo.point` (encoding version 2): the same values and literals as
- * `geoPointType`, stored as `Struct<lon: Float64, lat: Float64>` (separated layout) instead of an
+ * The next version of `baton.geo.point` (encoding version 2, `geoPointType({ version: 2 })`): the
+ * same values and literals as version 1, stored as `Struct<lon: Float64, lat: Float64>` (separated layout) instead of an
  * interleaved pair. A fully working type, and the example of an incompatible redeclaration: it
- * changes the storage type, encoding version and metadata, so a reload from `geoPointType` to it is
+ * changes the storage type, encoding version and metadata, so a reload from version 1 to it is
  * refused (columns written as pairs would be misread). A new name or a data migration is the way
  * to adopt it.
  */
-export const geoPointV2Type: LogicalType<
-  GeoPoint,
-  Struct<{ lon: Float64; lat: Float64 }>,
-  GeoPoint
-> = defineLogicalType({
+export const geoPointV2: LogicalType<GeoPoint, Struct<{ lon: Float64; lat: Float64 }>, GeoPoint> = defineLogicalType({
   name: 'baton.geo.point',
   storageType: geoPointV2StorageType(),
   encodingVersion: 2,

@@ -17,7 +17,6 @@ import type { JsonValue } from './canonicalJson.js';
 import { extensionField } from './extensionField.js';
 import type { GeoPoint } from './geoPoint.js';
 import { geoPointType } from './geoPointType.js';
-import { geoPointV2Type } from './geoPointV2Type.js';
 import { jsonType } from './jsonType.js';
 import { logicalFieldsOf } from './logicalFields.js';
 import { logicalTable } from './logicalTable.js';
@@ -47,24 +46,24 @@ const row = fc.record({
 function tableOf(rows: readonly Row[]): Table {
   const schema = new Schema(
     [
-      extensionField(uuidType, 'id', false),
-      extensionField(jsonType, 'doc'),
-      extensionField(geoPointType, 'at'),
+      extensionField(uuidType(), 'id', false),
+      extensionField(jsonType(), 'doc'),
+      extensionField(geoPointType(), 'at'),
       new Field('n', new Int32(), false),
     ],
     new Map([['table', 'places']]),
   );
   return logicalTable(schema, {
     id: vectorOf(
-      uuidType,
+      uuidType(),
       rows.map((r) => r.id),
     ),
     doc: vectorOf(
-      jsonType,
+      jsonType(),
       rows.map((r) => r.doc),
     ),
     at: vectorOf(
-      geoPointType,
+      geoPointType(),
       rows.map((r) => r.at),
     ),
     n: vectorFromArray(Int32Array.from(rows, (_, i) => i)),
@@ -80,7 +79,7 @@ function readRows(table: Table, registry: LogicalTypeRegistry): Record<string, u
   return columns;
 }
 
-const registry = new LogicalTypeRegistry([uuidType, jsonType, geoPointType]);
+const registry = new LogicalTypeRegistry([uuidType(), jsonType(), geoPointType()]);
 /** JSON values read back as canonical JSON wrote them (-0 becomes 0). */
 const normalised = (value: unknown): unknown => (value === null ? null : JSON.parse(JSON.stringify(value)));
 
@@ -96,17 +95,20 @@ describe.each(['stream', 'file'] as const)('Arrow IPC %s format', (format) => {
     expect(back.schema.fields[0]!.metadata.get(EXTENSION_NAME_KEY)).toBe('arrow.uuid');
     expect(back.schema.fields[2]!.metadata.get(EXTENSION_METADATA_KEY)).toBe('{"crs":"OGC:CRS84","encodingVersion":1}');
     expect(back.schema.metadata.get('table')).toBe('places');
-    expect(logicalFieldsOf(back.schema, registry).map((f) => f.type)).toEqual([uuidType, jsonType, geoPointType]);
+    expect(logicalFieldsOf(back.schema, registry).map((f) => f.type)).toEqual([uuidType(), jsonType(), geoPointType()]);
   });
 
   it('keeps logical fields nested in a struct', () => {
     const ids = ['0b0e8c3a-6f1d-4c2e-9a57-3f2b8d1e4c60', 'ffffffff-0000-4000-8000-000000000001'];
-    const placeType = new Struct([extensionField(uuidType, 'id', false), extensionField(geoPointType, 'at')]);
-    const children = [vectorOf(uuidType, ids).data[0]!, vectorOf(geoPointType, [{ lon: 3, lat: 4 }, null]).data[0]!];
+    const placeType = new Struct([extensionField(uuidType(), 'id', false), extensionField(geoPointType(), 'at')]);
+    const children = [
+      vectorOf(uuidType(), ids).data[0]!,
+      vectorOf(geoPointType(), [{ lon: 3, lat: 4 }, null]).data[0]!,
+    ];
     const place = makeVector(makeData({ type: placeType, length: 2, nullCount: 0, children }));
-    const schema = new Schema([extensionField(jsonType, 'doc'), new Field('place', placeType, false)]);
+    const schema = new Schema([extensionField(jsonType(), 'doc'), new Field('place', placeType, false)]);
     const back = tableFromIPC(
-      tableToIPC(logicalTable(schema, { doc: vectorOf(jsonType, [[1], { a: 'b' }]), place }), format),
+      tableToIPC(logicalTable(schema, { doc: vectorOf(jsonType(), [[1], { a: 'b' }]), place }), format),
     );
     expect(logicalFieldsOf(back.schema, registry).map((f) => [f.path.join('.'), f.indices, f.type.name])).toEqual([
       ['doc', [0], 'arrow.json'],
@@ -114,14 +116,16 @@ describe.each(['stream', 'file'] as const)('Arrow IPC %s format', (format) => {
       ['place.at', [1, 1], 'baton.geo.point'],
     ]);
     const backPlace = back.getChild('place')!;
-    expect(valuesOf(uuidType, backPlace.getChildAt(0)!)).toEqual(ids);
-    expect(valuesOf(geoPointType, backPlace.getChildAt(1)!)).toEqual([{ lon: 3, lat: 4 }, null]);
-    expect(valuesOf(jsonType, back.getChild('doc')!)).toEqual([[1], { a: 'b' }]);
+    expect(valuesOf(uuidType(), backPlace.getChildAt(0)!)).toEqual(ids);
+    expect(valuesOf(geoPointType(), backPlace.getChildAt(1)!)).toEqual([{ lon: 3, lat: 4 }, null]);
+    expect(valuesOf(jsonType(), back.getChild('doc')!)).toEqual([[1], { a: 'b' }]);
   });
 
   it('is refused by a registry that knows another version of a type', () => {
     const back = tableFromIPC(tableToIPC(tableOf([]), format));
-    expect(() => logicalFieldsOf(back.schema, new LogicalTypeRegistry([uuidType, jsonType, geoPointV2Type]))).toThrow(
+    expect(() =>
+      logicalFieldsOf(back.schema, new LogicalTypeRegistry([uuidType(), jsonType(), geoPointType({ version: 2 })])),
+    ).toThrow(
       expect.objectContaining({
         code: 'CORRUPT_INPUT',
         details: expect.objectContaining({ problem: 'encodingVersionMismatch', field: 'at' }),

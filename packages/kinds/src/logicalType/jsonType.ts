@@ -4,20 +4,24 @@ import type { JsonValue } from './canonicalJson.js';
 import { defineLogicalType } from './defineLogicalType.js';
 import type { LogicalType } from './defineLogicalType.js';
 
-/** Longest JSON literal `jsonType.parse()` accepts (16 Mi characters), checked before parsing. */
+/** Longest JSON literal `jsonType().parse()` accepts (16 Mi characters), checked before parsing. */
 export const MAX_JSON_LITERAL_LENGTH = 16 * 1024 * 1024;
 
 /**
- * `arrow.json`, Arrow's canonical JSON extension type: UTF-8 text (`Utf8`), metadata "" (as Arrow's
+ * The `arrow.json` logical type, Arrow's canonical JSON extension type: UTF-8 text (`Utf8`), metadata "" (as Arrow's
  * other implementations write), encoding version 1. Values are JSON values (see `jsonValueProblem`:
  * no `undefined`, `NaN`, bigint, class instances, cycles or holes; at most 512 levels deep) and are
  * stored as their canonical JSON text (RFC 8785: sorted keys, no whitespace; `-0` is stored as `0`),
  * so equal documents are equal storage values. Reading accepts any JSON text other writers stored.
  *
  * In `vectorOf` and `valuesOf`, `null` is a null slot, so a stored JSON `null` document reads back
- * as `null` too.
+ * as `null` too. Logical types are immutable: every call returns the same object.
  */
-export const jsonType: LogicalType<JsonValue, Utf8, string> = defineLogicalType({
+export function jsonType(): LogicalType<JsonValue, Utf8, string> {
+  return JSON_TYPE;
+}
+
+const JSON_TYPE: LogicalType<JsonValue, Utf8, string> = defineLogicalType({
   name: 'arrow.json',
   storageType: new Utf8(),
   encodingVersion: 1,

@@ -24,13 +24,13 @@ const DEPTH = 3000;
 
 describe('logicalFieldsOf on deep schemas', () => {
   it('finds a field at the bottom with its full path and indices, siblings in schema order', () => {
-    const bottom = extensionField(uuidType, 'id');
-    const side = extensionField(uuidType, 'side');
+    const bottom = extensionField(uuidType(), 'id');
+    const side = extensionField(uuidType(), 'side');
     const schema = new Schema([
       new Field('s', new Struct([deep(bottom, DEPTH), side])),
-      extensionField(uuidType, 'top'),
+      extensionField(uuidType(), 'top'),
     ]);
-    const found = logicalFieldsOf(schema, new LogicalTypeRegistry([uuidType]));
+    const found = logicalFieldsOf(schema, new LogicalTypeRegistry([uuidType()]));
     expect(found.map((f) => f.field.name)).toEqual(['id', 'side', 'top']);
     const [first] = found;
     expect(first!.path).toEqual(['s', ...Array.from({ length: DEPTH }, (_, d) => `l${d + 1}`), 'id']);
@@ -43,7 +43,7 @@ describe('logicalFieldsOf on deep schemas', () => {
     const unknown = new Field('x', new Int32(), true, new Map([['ARROW:extension:name', 'no.such.type']]));
     const schema = new Schema([deep(unknown, DEPTH)]);
     const path = [...Array.from({ length: DEPTH }, (_, d) => `l${d + 1}`), 'x'].join('.');
-    expect(() => logicalFieldsOf(schema, new LogicalTypeRegistry([uuidType]))).toThrow(
+    expect(() => logicalFieldsOf(schema, new LogicalTypeRegistry([uuidType()]))).toThrow(
       expect.objectContaining({
         code: 'SURFACE_NOT_FOUND',
         details: expect.objectContaining({ field: path }) as object,

@@ -13,14 +13,13 @@ import {
 import { describe, expect, it } from 'vitest';
 import { extensionField, extensionMetadataOf, extensionNameOf } from './extensionField.js';
 import { geoPointType } from './geoPointType.js';
-import { geoPointV2Type } from './geoPointV2Type.js';
 import { jsonType } from './jsonType.js';
 import { logicalFieldsOf } from './logicalFields.js';
 import { LogicalTypeRegistry } from './logicalTypeRegistry.js';
 import { EXTENSION_METADATA_KEY, EXTENSION_NAME_KEY } from './typeMetadata.js';
 import { uuidType } from './uuidType.js';
 
-const registry = (): LogicalTypeRegistry => new LogicalTypeRegistry([uuidType, jsonType, geoPointType]);
+const registry = (): LogicalTypeRegistry => new LogicalTypeRegistry([uuidType(), jsonType(), geoPointType()]);
 const tagged = (name: string, type: Field['type'], extension: string, metadata?: string): Field =>
   new Field(
     name,
@@ -42,23 +41,23 @@ const problem = (problem: string, code: string, message: string, details: Record
 
 describe('extensionField', () => {
   it('carries the storage type and the two extension keys, plus extra metadata', () => {
-    const field = extensionField(geoPointType, 'location', false, new Map([['comment', 'where']]));
+    const field = extensionField(geoPointType(), 'location', false, new Map([['comment', 'where']]));
     expect(field).toMatchObject({ name: 'location', nullable: false });
-    expect(field.type).toBe(geoPointType.storageType);
+    expect(field.type).toBe(geoPointType().storageType);
     expect(extensionNameOf(field)).toBe('baton.geo.point');
     expect(extensionMetadataOf(field)).toBe('{"crs":"OGC:CRS84","encodingVersion":1}');
     expect(field.metadata.get('comment')).toBe('where');
-    expect(extensionField(uuidType, 'id').nullable).toBe(true);
+    expect(extensionField(uuidType(), 'id').nullable).toBe(true);
   });
 
   it('refuses extra metadata that would override the extension keys, and empty names', () => {
-    expect(() => extensionField(uuidType, 'id', true, new Map([[EXTENSION_NAME_KEY, 'x']]))).toThrow(
+    expect(() => extensionField(uuidType(), 'id', true, new Map([[EXTENSION_NAME_KEY, 'x']]))).toThrow(
       expect.objectContaining({
         code: 'INVALID_ARGUMENT',
         message: expect.stringContaining(`may not set '${EXTENSION_NAME_KEY}'`),
       }),
     );
-    expect(() => extensionField(uuidType, '')).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    expect(() => extensionField(uuidType(), '')).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
   });
 
   it('reads a missing metadata entry as ""', () => {
@@ -71,17 +70,17 @@ describe('LogicalTypeRegistry', () => {
   it('resolves fields to their registered type; plain fields to undefined', () => {
     const r = registry();
     expect(r.names()).toEqual(['arrow.uuid', 'arrow.json', 'baton.geo.point']);
-    expect(r.resolve(extensionField(uuidType, 'id'))).toBe(uuidType);
-    expect(r.resolve(extensionField(geoPointType, 'at'))).toBe(geoPointType);
+    expect(r.resolve(extensionField(uuidType(), 'id'))).toBe(uuidType());
+    expect(r.resolve(extensionField(geoPointType(), 'at'))).toBe(geoPointType());
     expect(r.resolve(new Field('n', new Int32()))).toBeUndefined();
     // Other writers: no metadata entry, "{}", or the document with other key order and spacing.
-    expect(r.resolve(tagged('id', new FixedSizeBinary(16), 'arrow.uuid'))).toBe(uuidType);
-    expect(r.resolve(tagged('doc', new Utf8(), 'arrow.json', '{}'))).toBe(jsonType);
+    expect(r.resolve(tagged('id', new FixedSizeBinary(16), 'arrow.uuid'))).toBe(uuidType());
+    expect(r.resolve(tagged('doc', new Utf8(), 'arrow.json', '{}'))).toBe(jsonType());
     expect(
       r.resolve(
-        tagged('at', geoPointType.storageType, 'baton.geo.point', '{ "encodingVersion": 1, "crs": "OGC:CRS84" }'),
+        tagged('at', geoPointType().storageType, 'baton.geo.point', '{ "encodingVersion": 1, "crs": "OGC:CRS84" }'),
       ),
-    ).toBe(geoPointType);
+    ).toBe(geoPointType());
   });
 
   it('reports an unknown extension name as SURFACE_NOT_FOUND, or treats it as storage when asked', () => {
@@ -116,7 +115,7 @@ describe('LogicalTypeRegistry', () => {
     ];
     for (const child of children) {
       expect(() =>
-        r.resolve(tagged('at', new FixedSizeList(2, child), 'baton.geo.point', geoPointType.metadata)),
+        r.resolve(tagged('at', new FixedSizeList(2, child), 'baton.geo.point', geoPointType().metadata)),
       ).toThrow(
         problem(
           'storageMismatch',
@@ -128,7 +127,7 @@ describe('LogicalTypeRegistry', () => {
   });
 
   it('checks the encoding version the field was written with', () => {
-    const v2 = extensionField(geoPointV2Type, 'at');
+    const v2 = extensionField(geoPointType({ version: 2 }), 'at');
     expect(() => registry().resolve(v2)).toThrow(
       problem(
         'encodingVersionMismatch',
@@ -139,14 +138,14 @@ describe('LogicalTypeRegistry', () => {
     );
     const sameStorage = tagged(
       'at',
-      geoPointType.storageType,
+      geoPointType().storageType,
       'baton.geo.point',
       '{"crs":"OGC:CRS84","encodingVersion":3}',
     );
     expect(() => registry().resolve(sameStorage)).toThrow(
       problem('encodingVersionMismatch', 'CORRUPT_INPUT', 'encoding version 3'),
     );
-    expect(new LogicalTypeRegistry([geoPointV2Type]).resolve(v2)).toBe(geoPointV2Type);
+    expect(new LogicalTypeRegistry([geoPointType({ version: 2 })]).resolve(v2)).toBe(geoPointType({ version: 2 }));
   });
 
   it('reports other metadata differences', () => {
@@ -158,7 +157,7 @@ describe('LogicalTypeRegistry', () => {
       '[1]',
       '{"crs":',
     ]) {
-      expect(() => r.resolve(tagged('at', geoPointType.storageType, 'baton.geo.point', metadata)), metadata).toThrow(
+      expect(() => r.resolve(tagged('at', geoPointType().storageType, 'baton.geo.point', metadata)), metadata).toThrow(
         problem('metadataMismatch', 'CORRUPT_INPUT', `extension metadata ${JSON.stringify(metadata)} differs`),
       );
     }
@@ -172,7 +171,7 @@ describe('LogicalTypeRegistry', () => {
 
   it('replaces a type with the same contract and refuses another contract under the same name', () => {
     const r = registry();
-    expect(() => r.register(geoPointV2Type)).toThrow(
+    expect(() => r.register(geoPointType({ version: 2 }))).toThrow(
       expect.objectContaining({
         code: 'INVALID_ARGUMENT',
         message: expect.stringMatching(
@@ -180,11 +179,11 @@ describe('LogicalTypeRegistry', () => {
         ),
       }),
     );
-    expect(r.get('baton.geo.point')).toBe(geoPointType);
+    expect(r.get('baton.geo.point')).toBe(geoPointType());
     expect(r.unregister('baton.geo.point')).toBe(true);
     expect(r.unregister('baton.geo.point')).toBe(false);
-    r.register(geoPointV2Type);
-    expect(r.get('baton.geo.point')).toBe(geoPointV2Type);
+    r.register(geoPointType({ version: 2 }));
+    expect(r.get('baton.geo.point')).toBe(geoPointType({ version: 2 }));
     expect(r.has('arrow.json')).toBe(true);
     expect(() => r.register({ name: 'x' } as never)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
   });
@@ -192,11 +191,11 @@ describe('LogicalTypeRegistry', () => {
 
 describe('logicalFieldsOf', () => {
   const schema = new Schema([
-    extensionField(uuidType, 'id', false),
+    extensionField(uuidType(), 'id', false),
     new Field('n', new Int32()),
-    new Field('props', new Struct([extensionField(jsonType, 'doc'), new Field('label', new Utf8())])),
-    new Field('track', new List(extensionField(geoPointType, 'item'))),
-    extensionField(geoPointType, 'home'),
+    new Field('props', new Struct([extensionField(jsonType(), 'doc'), new Field('label', new Utf8())])),
+    new Field('track', new List(extensionField(geoPointType(), 'item'))),
+    extensionField(geoPointType(), 'home'),
   ]);
 
   it('finds top-level and nested logical fields with their paths', () => {
@@ -216,7 +215,7 @@ describe('logicalFieldsOf', () => {
       problem('unknownName', 'SURFACE_NOT_FOUND', "field 'props.doc'", { field: 'props.doc' }),
     );
     expect(logicalFieldsOf(bad, registry(), { unknown: 'asStorage' })).toEqual([]);
-    const mismatch = new Schema([new Field('track', new List(extensionField(geoPointV2Type, 'item')))]);
+    const mismatch = new Schema([new Field('track', new List(extensionField(geoPointType({ version: 2 }), 'item')))]);
     expect(() => logicalFieldsOf(mismatch, registry())).toThrow(
       problem('encodingVersionMismatch', 'CORRUPT_INPUT', "field 'track.item'"),
     );

@@ -15,13 +15,19 @@ const DIGIT_VALUE = Uint8Array.from(
 );
 
 /**
- * `arrow.uuid`, Arrow's canonical UUID extension type: 16 bytes (`FixedSizeBinary(16)`, RFC 9562
+ * The `arrow.uuid` logical type, Arrow's canonical UUID extension type: 16 bytes (`FixedSizeBinary(16)`, RFC 9562
  * byte order) per value, metadata "" (as Arrow's other implementations write and expect), encoding
  * version 1. Values are canonical lowercase UUID strings (`8-4-4-4-12` hex digits; any version and
  * variant, so any 16 bytes are a value). `parse()` also accepts upper case, 32 bare hex digits,
  * `{…}` braces and a `urn:uuid:` prefix; `format()` gives the canonical string.
+ *
+ * Logical types are immutable: every call returns the same object.
  */
-export const uuidType: LogicalType<string, FixedSizeBinary, Uint8Array> = defineLogicalType({
+export function uuidType(): LogicalType<string, FixedSizeBinary, Uint8Array> {
+  return UUID_TYPE;
+}
+
+const UUID_TYPE: LogicalType<string, FixedSizeBinary, Uint8Array> = defineLogicalType({
   name: 'arrow.uuid',
   storageType: new FixedSizeBinary(16),
   encodingVersion: 1,

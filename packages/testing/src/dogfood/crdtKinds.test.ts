@@ -1,18 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { gCounter, gCounterV2, lossyPnCounterV2, lwwRegister, orSet, pnCounter } from '@baton/kinds';
+import { gCounter, lwwRegister, orSet, pnCounter } from '@baton/kinds';
 import type { CrdtKindProvider } from '@baton/core';
 import { referenceOps } from '../arbitraries/crdtOps.js';
 import { assertCrdtCompat } from '../checks/crdtCompat.js';
 import { assertCrdtLaws } from '../checks/crdtLaws.js';
 import { crdtKindConformance } from '../conformance/crdtKindConformance.js';
+import { brokenCrdts } from '../counterexamples/brokenCrdts.js';
 
 // Every reference CRDT kind of @baton/kinds runs the shared conformance suite.
 const suites: [CrdtKindProvider<never, unknown>, (replica: string) => unknown][] = [
-  [gCounter as never, referenceOps.gCounter],
-  [gCounterV2 as never, referenceOps.gCounter],
-  [pnCounter as never, referenceOps.pnCounter],
-  [lwwRegister as never, referenceOps.lwwRegister],
-  [orSet as never, referenceOps.orSet],
+  [gCounter() as never, referenceOps.gCounter],
+  [gCounter({ format: 2 }) as never, referenceOps.gCounter],
+  [pnCounter() as never, referenceOps.pnCounter],
+  [lwwRegister() as never, referenceOps.lwwRegister],
+  [orSet() as never, referenceOps.orSet],
 ];
 for (const [provider, ops] of suites) {
   describe(`conformance: ${provider.kind} format ${provider.formatVersion}`, () => {
@@ -22,7 +23,7 @@ for (const [provider, ops] of suites) {
 
 describe('assertCrdtCompat', () => {
   it('accepts g-counter v1 → v2 through its declared migration', async () => {
-    const verdict = await assertCrdtCompat(gCounter, gCounterV2, {
+    const verdict = await assertCrdtCompat(gCounter(), gCounter({ format: 2 }), {
       ops: referenceOps.gCounter,
       newOps: referenceOps.gCounter,
       numRuns: 80,
@@ -31,7 +32,7 @@ describe('assertCrdtCompat', () => {
   });
 
   it('catches a v2 that drops data only non-empty states hold, naming the state and values', async () => {
-    const failure = await assertCrdtCompat(pnCounter, lossyPnCounterV2, {
+    const failure = await assertCrdtCompat(pnCounter(), brokenCrdts.lossyPnCounter(), {
       ops: referenceOps.pnCounter,
       numRuns: 100,
     }).then(

@@ -1,5 +1,5 @@
 import type { IndexHandle, IndexKindProvider } from '@baton/core';
-import { flatVectorIndexKind, orderedIndexKind } from '@baton/kinds';
+import { flatVectorIndex, orderedIndex } from '@baton/kinds';
 import { tableFromArrays } from 'apache-arrow';
 import type { Table } from 'apache-arrow';
 import fc from 'fast-check';
@@ -12,7 +12,7 @@ const vectorSources = vectorTables({ maxRows: 80 });
 
 describe('conformance: flat-vector', () => {
   for (const metric of ['l2', 'cosine'] as const) {
-    for (const c of indexKindConformance(() => flatVectorIndexKind(), {
+    for (const c of indexKindConformance(() => flatVectorIndex(), {
       sources: vectorSources,
       table: (s) => s.table,
       column: 'embedding',
@@ -37,7 +37,7 @@ const rangeQueries = fc
   );
 
 describe('conformance: ordered', () => {
-  for (const c of indexKindConformance(() => orderedIndexKind(), {
+  for (const c of indexKindConformance(() => orderedIndex(), {
     sources: orderedSources,
     table: (t) => t,
     column: 'key',
@@ -49,7 +49,7 @@ describe('conformance: ordered', () => {
 
 describe('assertIndexHandoff', () => {
   it('catches an index whose reopen loses the last row', async () => {
-    const honest = flatVectorIndexKind();
+    const honest = flatVectorIndex();
     // A broken next version: it reopens the index, but forgets the last indexed row.
     const broken: IndexKindProvider = {
       kind: honest.kind,

@@ -7,9 +7,8 @@ import {
   CdcPosition,
   callbackCdcOutput,
   fileCdcOutput,
-  flatVectorIndexKind,
+  flatVectorIndex,
   gCounter,
-  gCounterV2,
   lowerFunction,
   readFileSink,
 } from '@baton/kinds';
@@ -28,9 +27,9 @@ function engine(version: string, directory: string, cdc?: (directory: string) =>
     version,
     register(r) {
       r.scalarFunction(lowerFunction());
-      r.indexKind(flatVectorIndexKind());
+      r.indexKind(flatVectorIndex());
       r.cdcOutput(cdc?.(directory) ?? fileCdcOutput({ name: 'audit', directory, bufferBytes: 128 }));
-      r.crdtKind(version === '1.0.0' ? gCounter : gCounterV2);
+      r.crdtKind(version === '1.0.0' ? gCounter() : gCounter({ format: 2 }));
     },
   });
 }

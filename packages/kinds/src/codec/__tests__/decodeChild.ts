@@ -39,7 +39,7 @@ function validPn(count: number): Uint8Array {
 
 const bytes =
   input === 'emptyMaps' ? craftedEnvelope('g-counter', 1, listOfEmptyMaps(size)) : validPn(Math.floor(size / 7));
-const provider = input === 'emptyMaps' ? gCounter : pnCounter;
+const provider = input === 'emptyMaps' ? gCounter() : pnCounter();
 const heapBefore = process.memoryUsage().heapUsed;
 let outcome = 'value';
 try {

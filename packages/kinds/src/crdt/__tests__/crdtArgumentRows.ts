@@ -3,26 +3,18 @@ import { decodeEnvelope } from '../../codec/envelope.js';
 import type { ArgumentRow } from '../../codec/__tests__/wrongArguments.js';
 import { BYTES } from '../../codec/__tests__/wrongArguments.js';
 import {
-  compareWrites,
-  createGCounter,
-  createGCounterV2,
-  createLwwRegister,
-  createOrSet,
-  createPnCounter,
-  GCounterState,
   gCounter,
-  gCounterV2,
-  LwwRegisterState,
-  lossyPnCounterV2,
   lwwRegister,
-  migrateGCounterV1ToV2,
-  OrSetState,
   orSet,
-  PnCounterState,
   pnCounter,
-  unmigratedGCounterV3,
-  comparePrimitives,
+  GCounterState,
+  LwwRegisterState,
+  OrSetState,
+  PnCounterState,
 } from '../../index.js';
+import { migrateGCounterV1ToV2 } from '../gCounter.js';
+import { compareWrites } from '../lwwRegisterState.js';
+import { comparePrimitives } from '../primitive.js';
 import { BodyReader } from '../bodyReader.js';
 import type { CrdtProvider } from '../crdtProvider.js';
 import { gCounterFormatV1 } from '../gCounterFormats.js';
@@ -40,13 +32,11 @@ const stateClasses: Record<string, string> = {
 };
 
 const providers: Record<string, AnyProvider> = {
-  gCounter: gCounter as unknown as AnyProvider,
-  gCounterV2: gCounterV2 as unknown as AnyProvider,
-  pnCounter: pnCounter as unknown as AnyProvider,
-  lwwRegister: lwwRegister as unknown as AnyProvider,
-  orSet: orSet as unknown as AnyProvider,
-  lossyPnCounterV2: lossyPnCounterV2 as unknown as AnyProvider,
-  unmigratedGCounterV3: unmigratedGCounterV3 as unknown as AnyProvider,
+  'gCounter()': gCounter() as unknown as AnyProvider,
+  'gCounter({ format: 2 })': gCounter({ format: 2 }) as unknown as AnyProvider,
+  'pnCounter()': pnCounter() as unknown as AnyProvider,
+  'lwwRegister()': lwwRegister() as unknown as AnyProvider,
+  'orSet()': orSet() as unknown as AnyProvider,
 };
 
 /** A valid op of each kind. */
@@ -99,7 +89,7 @@ const providerRows = Object.entries(providers).flatMap(([name, provider]): Argum
 
 /** A packed OR-Set as its decoder makes it. */
 function packedOrSet(): unknown {
-  const state = orSet.empty();
+  const state = orSet().empty();
   state.apply({ replica: 'a', add: 'x' });
   const { body } = decodeEnvelope(state.persist(), { kind: 'or-set', versions: [2] });
   return decodeOrSetBody(2, body, new BodyReader('or-set'));
@@ -109,24 +99,44 @@ const write = { value: 'v', timestamp: 1, replica: 'a' };
 
 export const crdtArgumentRows: readonly ArgumentRow[] = [
   ...providerRows,
-  ...Object.entries({ createGCounter, createGCounterV2, createPnCounter, createLwwRegister, createOrSet }).map(
-    ([name, create]): ArgumentRow => ({
-      name,
-      args: [{ maxBytes: 1024 }],
-      call: (options) => create(options as never),
-    }),
-  ),
+  ...Object.entries({ gCounter, pnCounter, lwwRegister, orSet }).map(([name, create]): ArgumentRow => ({
+    name,
+    args: [{ maxBytes: 1024 }],
+    call: (options) => create(options as never),
+  })),
+  { name: 'gCounter (format 2)', args: [{ maxBytes: 1024, format: 2 }], call: (options) => gCounter(options as never) },
   {
     name: 'migrateGCounterV1ToV2',
-    args: [gCounter.empty().persist()],
+    args: [gCounter().empty().persist()],
     codes: [BYTES],
     call: (bytes) => migrateGCounterV1ToV2(bytes as Uint8Array),
   },
   { name: 'comparePrimitives', args: ['a', 1n], call: (a, b) => comparePrimitives(a as never, b as never) },
   { name: 'compareWrites', args: [write, write], call: (a, b) => compareWrites(a as never, b as never) },
-  { name: 'GCounterState.count', args: ['a'], call: (replica) => gCounter.empty().count(replica as string) },
-  { name: 'PnCounterState.counts', args: ['a'], call: (replica) => pnCounter.empty().counts(replica as string) },
-  { name: 'OrSetState.has', args: ['x'], call: (element) => orSet.empty().has(element as never) },
+  {
+    name: 'GCounterState.count',
+    args: ['a'],
+    call: (replica) =>
+      gCounter()
+        .empty()
+        .count(replica as string),
+  },
+  {
+    name: 'PnCounterState.counts',
+    args: ['a'],
+    call: (replica) =>
+      pnCounter()
+        .empty()
+        .counts(replica as string),
+  },
+  {
+    name: 'OrSetState.has',
+    args: ['x'],
+    call: (element) =>
+      orSet()
+        .empty()
+        .has(element as never),
+  },
   {
     name: 'new GCounterState',
     args: [gCounterFormatV1, new ReplicaCounts([['a', 1]])],

@@ -15,7 +15,7 @@ import type { CrdtPrimitive } from '../primitive.js';
 export function toFormat1(bytes: Uint8Array): Uint8Array {
   const { body } = decodeEnvelope(bytes, { kind: 'or-set', versions: [2] });
   const [replicas, context, , , , , dots] = body as unknown[];
-  return encodeEnvelope('or-set', 1, [replicas, context, orSet.fromPersisted(bytes).value(), dots]);
+  return encodeEnvelope('or-set', 1, [replicas, context, orSet().fromPersisted(bytes).value(), dots]);
 }
 
 /** A state of {@link orSetFormat1}: an OR-Set persisting format 1. */
@@ -39,10 +39,10 @@ class Format1State implements CrdtState<OrSetOp, CrdtPrimitive[]> {
 export const orSetFormat1: CrdtKindProvider<OrSetOp, CrdtPrimitive[]> = Object.freeze({
   kind: 'or-set',
   formatVersion: 1,
-  empty: () => new Format1State(orSet.empty()),
+  empty: () => new Format1State(orSet().empty()),
   fromPersisted(bytes: Uint8Array): Format1State {
     decodeEnvelope(bytes, { kind: 'or-set', versions: [1] });
-    return new Format1State(orSet.fromPersisted(bytes));
+    return new Format1State(orSet().fromPersisted(bytes));
   },
-  samples: () => orSet.samples(),
+  samples: () => orSet().samples(),
 });

@@ -2,7 +2,7 @@
 import { tableFromArrays } from 'apache-arrow';
 import type { ArgumentRow } from '../../codec/__tests__/wrongArguments.js';
 import { BYTES } from '../../codec/__tests__/wrongArguments.js';
-import { FlatVectorIndex, flatVectorIndexKind, OrderedIndex, orderedIndexKind } from '../../index.js';
+import { FlatVectorIndexHandle, flatVectorIndex, OrderedIndexHandle, orderedIndex } from '../../index.js';
 import { keyFamily, sortKeys } from '../orderedKeys.js';
 import { queryBatch, vectorTable } from './vectorData.js';
 
@@ -13,11 +13,11 @@ const vectors = vectorTable(
   ],
   2,
 );
-const flat = flatVectorIndexKind();
-const flatIndex = (): FlatVectorIndex => flat.build(vectors, { column: 'emb', params: { metric: 'l2' } });
+const flat = flatVectorIndex();
+const flatIndex = (): FlatVectorIndexHandle => flat.build(vectors, { column: 'emb', params: { metric: 'l2' } });
 const keys = tableFromArrays({ k: Int32Array.from([3, 1, 2]) });
-const ordered = orderedIndexKind();
-const orderedIndex = (): OrderedIndex => ordered.build(keys, { column: 'k' });
+const ordered = orderedIndex();
+const orderedHandle = (): OrderedIndexHandle => ordered.build(keys, { column: 'k' });
 const keyQuery = tableFromArrays({ key: Int32Array.from([2]) }).batches[0]!;
 
 /** The state a flat vector index is made of (what its provider passes the constructor). */
@@ -33,53 +33,57 @@ const flatState = {
 
 export const indexArgumentRows: readonly ArgumentRow[] = [
   {
-    name: 'flatVectorIndexKind',
-    args: [{ maxBytes: 1 << 20, maxProbeResults: 100, verifyChecksum: true, persistFormat: 2 }],
-    call: (options) => flatVectorIndexKind(options as never),
+    name: 'flatVectorIndex',
+    args: [{ maxBytes: 1 << 20, maxProbeResults: 100, verifyChecksum: true, format: 2 }],
+    call: (options) => flatVectorIndex(options as never),
   },
   {
-    name: 'orderedIndexKind',
+    name: 'orderedIndex',
     args: [{ maxBytes: 1 << 20, maxProbeResults: 100, verifyChecksum: false }],
-    call: (options) => orderedIndexKind(options as never),
+    call: (options) => orderedIndex(options as never),
   },
   {
-    name: 'flatVectorIndexKind().build',
+    name: 'flatVectorIndex().build',
     args: [vectors, { column: 'emb', params: { metric: 'cosine' } }],
     call: (source, options) => flat.build(source as never, options as never),
   },
   {
-    name: 'flatVectorIndexKind().open',
+    name: 'flatVectorIndex().open',
     args: [flatIndex().persist(), {}],
     codes: [BYTES],
     call: (bytes, options) => flat.open(bytes as Uint8Array, options as never),
   },
   {
-    name: 'FlatVectorIndex.probe',
+    name: 'FlatVectorIndexHandle.probe',
     args: [queryBatch([[1, 0]], 2), 1],
     call: (query, k) => flatIndex().probe(query as never, k as number),
   },
-  { name: 'FlatVectorIndex.persist', args: [{}], call: (options) => flatIndex().persist(options as never) },
-  { name: 'new FlatVectorIndex', args: [flatState], call: (state) => new FlatVectorIndex(state as never).persist() },
+  { name: 'FlatVectorIndexHandle.persist', args: [{}], call: (options) => flatIndex().persist(options as never) },
   {
-    name: 'orderedIndexKind().build',
+    name: 'new FlatVectorIndexHandle',
+    args: [flatState],
+    call: (state) => new FlatVectorIndexHandle(state as never).persist(),
+  },
+  {
+    name: 'orderedIndex().build',
     args: [keys, { column: 'k' }],
     call: (source, options) => ordered.build(source as never, options as never),
   },
   {
-    name: 'orderedIndexKind().open',
-    args: [orderedIndex().persist(), {}],
+    name: 'orderedIndex().open',
+    args: [orderedHandle().persist(), {}],
     codes: [BYTES],
     call: (bytes, options) => ordered.open(bytes as Uint8Array, options as never),
   },
   {
-    name: 'OrderedIndex.probe',
+    name: 'OrderedIndexHandle.probe',
     args: [keyQuery, 5],
-    call: (query, k) => orderedIndex().probe(query as never, k as number),
+    call: (query, k) => orderedHandle().probe(query as never, k as number),
   },
-  { name: 'OrderedIndex.persist', args: [{}], call: (options) => orderedIndex().persist(options as never) },
+  { name: 'OrderedIndexHandle.persist', args: [{}], call: (options) => orderedHandle().persist(options as never) },
   {
-    name: 'new OrderedIndex',
+    name: 'new OrderedIndexHandle',
     args: [{ keys: sortKeys(keys.getChild('k')!, keyFamily(keys.getChild('k')!.type)!), crc32: 0, maxProbeResults: 1 }],
-    call: (state) => new OrderedIndex(state as never).size,
+    call: (state) => new OrderedIndexHandle(state as never).size,
   },
 ];

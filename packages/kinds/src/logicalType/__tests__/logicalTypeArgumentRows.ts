@@ -3,39 +3,34 @@ import { Field, FixedSizeBinary, Schema, Utf8 } from 'apache-arrow';
 import type { ArgumentRow } from '../../codec/__tests__/wrongArguments.js';
 import { ARGUMENT, BYTES } from '../../codec/__tests__/wrongArguments.js';
 import {
-  canonicalJson,
   defineLogicalType,
   extensionField,
   extensionMetadataOf,
   extensionNameOf,
-  formatWktPoint,
-  geoPointProblem,
   geoPointType,
-  geoPointV2Type,
   jsonType,
-  jsonValueProblem,
   logicalFieldsOf,
   logicalTable,
   LogicalTypeRegistry,
-  parseWktPoint,
-  readTypeMetadata,
-  typeMetadata,
   uuidType,
   valuesOf,
   vectorOf,
 } from '../../index.js';
+import { canonicalJson, jsonValueProblem } from '../canonicalJson.js';
+import { formatWktPoint, geoPointProblem, parseWktPoint } from '../geoPoint.js';
+import { readTypeMetadata, typeMetadata } from '../typeMetadata.js';
 import type { AnyLogicalType } from '../../index.js';
 
 const UUID = '0b0e8c3a-6f1d-4c2e-9a57-3f2b8d1e4c60';
-const uuidField = extensionField(uuidType, 'id');
-const uuidVector = vectorOf(uuidType, [UUID]);
+const uuidField = extensionField(uuidType(), 'id');
+const uuidVector = vectorOf(uuidType(), [UUID]);
 
 /** A valid value, storage value and literal of each exported type. */
 const samples: readonly [string, AnyLogicalType, unknown, unknown, string][] = [
-  ['uuidType', uuidType, UUID, uuidType.toStorage(UUID), UUID],
-  ['jsonType', jsonType, { a: [1] }, '{"a":[1]}', '{"a":[1]}'],
-  ['geoPointType', geoPointType, { lon: 1, lat: 2 }, [1, 2], 'POINT(1 2)'],
-  ['geoPointV2Type', geoPointV2Type, { lon: 1, lat: 2 }, { lon: 1, lat: 2 }, 'POINT(1 2)'],
+  ['uuidType()', uuidType(), UUID, uuidType().toStorage(UUID), UUID],
+  ['jsonType()', jsonType(), { a: [1] }, '{"a":[1]}', '{"a":[1]}'],
+  ['geoPointType()', geoPointType(), { lon: 1, lat: 2 }, [1, 2], 'POINT(1 2)'],
+  ['geoPointType({ version: 2 })', geoPointType({ version: 2 }), { lon: 1, lat: 2 }, { lon: 1, lat: 2 }, 'POINT(1 2)'],
 ];
 
 const typeRows = samples.flatMap(([name, type, value, storage, literal]): ArgumentRow[] => [
@@ -62,33 +57,39 @@ const spec = {
   format: (v: string) => v,
 };
 
-const registry = (): LogicalTypeRegistry => new LogicalTypeRegistry([uuidType]);
+const registry = (): LogicalTypeRegistry => new LogicalTypeRegistry([uuidType()]);
 
 export const logicalTypeArgumentRows: readonly ArgumentRow[] = [
   ...typeRows,
   { name: 'defineLogicalType', args: [spec], call: (s) => defineLogicalType(s as typeof spec) },
+  { name: 'geoPointType', args: [{ version: 2 }], call: (options) => geoPointType(options as never) },
   {
     name: 'extensionField',
-    args: [uuidType, 'id', true, new Map([['k', 'v']])],
+    args: [uuidType(), 'id', true, new Map([['k', 'v']])],
     call: (type, name, nullable, metadata) =>
-      extensionField(type as typeof uuidType, name as string, nullable as boolean, metadata as Map<string, string>),
+      extensionField(
+        type as ReturnType<typeof uuidType>,
+        name as string,
+        nullable as boolean,
+        metadata as Map<string, string>,
+      ),
   },
   { name: 'extensionNameOf', args: [uuidField], call: (field) => extensionNameOf(field as Field) },
   { name: 'extensionMetadataOf', args: [uuidField], call: (field) => extensionMetadataOf(field as Field) },
   {
     name: 'valuesOf',
-    args: [uuidType, uuidVector],
+    args: [uuidType(), uuidVector],
     codes: [ARGUMENT, [...ARGUMENT, ...BYTES]],
-    call: (type, vector) => valuesOf(type as typeof uuidType, vector as typeof uuidVector),
+    call: (type, vector) => valuesOf(type as ReturnType<typeof uuidType>, vector as typeof uuidVector),
   },
-  { name: 'vectorOf', args: [uuidType, [UUID]], call: (type, values) => vectorOf(type as never, values as never) },
+  { name: 'vectorOf', args: [uuidType(), [UUID]], call: (type, values) => vectorOf(type as never, values as never) },
   {
     name: 'logicalTable',
     args: [new Schema([uuidField]), { id: uuidVector }],
     call: (schema, columns) => logicalTable(schema as Schema, columns as never),
   },
-  { name: 'new LogicalTypeRegistry', args: [[uuidType]], call: (types) => new LogicalTypeRegistry(types as never) },
-  { name: 'LogicalTypeRegistry.register', args: [jsonType], call: (type) => registry().register(type as never) },
+  { name: 'new LogicalTypeRegistry', args: [[uuidType()]], call: (types) => new LogicalTypeRegistry(types as never) },
+  { name: 'LogicalTypeRegistry.register', args: [jsonType()], call: (type) => registry().register(type as never) },
   {
     name: 'LogicalTypeRegistry.unregister',
     args: ['arrow.uuid'],
