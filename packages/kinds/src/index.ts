@@ -56,6 +56,7 @@ export { orderedIndex } from './indexKind/orderedIndex.js';
 export { FlatVectorIndexHandle } from './indexKind/flatVectorIndexHandle.js';
 export { OrderedIndexHandle } from './indexKind/orderedIndexHandle.js';
 export { FLAT_VECTOR_KIND, ORDERED_KIND } from './indexKind/indexLimits.js';
+export { vectorMetrics } from './indexKind/vectorMetric.js';
 export type {
   FlatVectorBuildParams,
   FlatVectorIndexOptions,

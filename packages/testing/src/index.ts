@@ -46,6 +46,7 @@ export type { IndexConformanceOptions } from './conformance/indexKindConformance
 
 // Deliberately broken providers (counterexamples for compat checks; never for production)
 export { brokenCrdts } from './counterexamples/brokenCrdts.js';
+export type { BrokenCrdts } from './counterexamples/brokenCrdts.js';
 export type { LossyPnCounterState } from './counterexamples/lossyPnCounter.js';
 export type { UnmigratedGCounterState } from './counterexamples/unmigratedGCounter.js';
 

@@ -11,7 +11,6 @@ import { afterBatch, afterMarker, markerAt } from './sinkChain.js';
 import type { SinkLease } from './sinkLock.js';
 import { encodeMarker, encodeRecord } from './sinkRecord.js';
 import { ownsSink, releaseSink } from './sinkOwnership.js';
-import type { SinkOwner } from './sinkOwnership.js';
 
 /** How a {@link FileCdcStream} is set up (by `fileCdcOutput`'s `start`, after reconciling the sink). */
 export interface FileCdcStreamInit {
@@ -40,7 +39,7 @@ type StreamState =
  * the checkpoint is `IO_FAILED` naming the file (the system error as `cause`), and the stream then
  * refuses further calls: start the output again, which resumes from what is committed.
  */
-export class FileCdcStream implements CdcStream, SinkOwner {
+export class FileCdcStream implements CdcStream {
   readonly #context: CdcErrorContext;
   readonly #init: FileCdcStreamInit;
   /** What the sink holds, buffered bytes included. */

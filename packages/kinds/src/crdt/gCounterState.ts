@@ -33,8 +33,9 @@ export interface GCounterFormat {
  * exact up to `Number.MAX_SAFE_INTEGER`). Each replica applies only its own ops (`op.replica` is
  * the local replica's id); other replicas' increments arrive through `merge`.
  *
- * Obtain states from a provider (`gCounter.empty()`, `gCounterV2.fromPersisted(bytes)`); the
- * state persists in its provider's format version.
+ * Obtain states from a provider (`gCounter().empty()`,
+ * `gCounter({ format: 2 }).fromPersisted(bytes)`); the state persists in its provider's format
+ * version.
  */
 export class GCounterState implements CrdtState<GCounterOp, number> {
   readonly #format: GCounterFormat;
@@ -43,7 +44,7 @@ export class GCounterState implements CrdtState<GCounterOp, number> {
   /** @internal Use a provider (`INVALID_ARGUMENT` for arguments a provider would not pass). */
   constructor(format: GCounterFormat, counts = new ReplicaCounts()) {
     if (!isGCounterFormat(format) || !(counts instanceof ReplicaCounts))
-      throw invalidCrdtArgument(G_COUNTER, 'a GCounterState is made by a provider (gCounter.empty(), fromPersisted)');
+      throw invalidCrdtArgument(G_COUNTER, 'a GCounterState is made by a provider (gCounter().empty(), fromPersisted)');
     this.#format = format;
     this.#counts = counts;
   }

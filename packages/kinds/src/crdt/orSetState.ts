@@ -63,7 +63,7 @@ export class OrSetState implements CrdtState<OrSetOp, CrdtPrimitive[]> {
    */
   constructor(packed?: PackedOrSet) {
     if (packed !== undefined && !isPackedOrSet(packed))
-      throw invalidCrdtArgument(OR_SET, 'an OrSetState is made by a provider (orSet.empty(), orSet.fromPersisted)');
+      throw invalidCrdtArgument(OR_SET, 'an OrSetState is made by a provider (orSet().empty(), fromPersisted)');
     this.#replicas = packed === undefined ? [] : packed.replicas.slice();
     this.#context = packed === undefined ? [] : packed.context.slice();
     this.#packed = packed;

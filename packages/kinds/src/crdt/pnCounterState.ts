@@ -42,7 +42,7 @@ export class PnCounterState implements CrdtState<PnCounterOp, number> {
     if (!isFormatVersion(formatVersion) || !(p instanceof ReplicaCounts) || !(n instanceof ReplicaCounts))
       throw invalidCrdtArgument(
         PN_COUNTER,
-        'a PnCounterState is made by a provider (pnCounter.empty(), fromPersisted)',
+        'a PnCounterState is made by a provider (pnCounter().empty(), fromPersisted)',
       );
     this.#formatVersion = formatVersion;
     this.#p = p;

@@ -12,7 +12,7 @@ import type { TopK } from './topK.js';
  */
 export const vectorMetrics = ['l2', 'l2sq', 'cosine', 'dot'] as const;
 
-/** One of {@link vectorMetrics}. */
+/** One of {@link vectorMetrics}: a distance metric of the flat vector index. */
 export type VectorMetric = (typeof vectorMetrics)[number];
 
 /** True when `value` names a {@link VectorMetric}. */

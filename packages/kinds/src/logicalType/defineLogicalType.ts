@@ -46,13 +46,14 @@ export interface LogicalTypeSpec<V, S extends DataType, SV> {
   /** Version of the value encoding inside `storageType`, a positive integer. */
   readonly encodingVersion: number;
   /**
-   * Parameters written, with the encoding version, into the metadata document (see `typeMetadata`).
+   * Parameters written, with the encoding version, into the metadata document: the canonical JSON
+   * (RFC 8785) of `{ encodingVersion, ...parameters }`.
    * Not allowed together with `metadata`.
    */
   readonly parameters?: Readonly<Record<string, JsonValue>>;
   /**
    * An explicit `ARROW:extension:metadata` string, for types whose metadata another spec fixes (Arrow's
-   * canonical `arrow.uuid` and `arrow.json` write ""). Default: `typeMetadata(encodingVersion, parameters)`.
+   * canonical `arrow.uuid` and `arrow.json` write ""). Default: the canonical JSON of `{ encodingVersion, ...parameters }`.
    */
   readonly metadata?: string;
   /** What a value of the type is, in words. */
@@ -67,7 +68,7 @@ export interface LogicalTypeSpec<V, S extends DataType, SV> {
   parse(literal: string): V;
   /** Formats a checked value. */
   format(value: V): string;
-  /** Longest literal `parse()` accepts (default {@link DEFAULT_MAX_LITERAL_LENGTH}). */
+  /** Longest literal `parse()` accepts (default 4096 characters). */
   readonly maxLiteralLength?: number;
   /** Further compat checks beyond the extension contract (see `LogicalTypeProvider.compatCheck`). */
   compatCheck?(old: LogicalTypeProvider): MaybePromise<CompatVerdict>;

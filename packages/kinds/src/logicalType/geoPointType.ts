@@ -76,7 +76,11 @@ export function geoPointType(
 export function geoPointType(
   options: GeoPointTypeOptions & { readonly version: 2 },
 ): LogicalType<GeoPoint, Struct<{ lon: Float64; lat: Float64 }>, GeoPoint>;
-export function geoPointType(options?: GeoPointTypeOptions): AnyGeoPointType;
+export function geoPointType(
+  options?: GeoPointTypeOptions,
+):
+  | LogicalType<GeoPoint, FixedSizeList<Float64>, readonly [number, number]>
+  | LogicalType<GeoPoint, Struct<{ lon: Float64; lat: Float64 }>, GeoPoint>;
 export function geoPointType(options?: GeoPointTypeOptions): AnyGeoPointType {
   const given = optionsObject(options, 'geoPointType');
   const unknown = Object.keys(given).filter((key) => key !== 'version');

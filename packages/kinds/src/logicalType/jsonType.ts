@@ -8,9 +8,9 @@ import type { LogicalType } from './defineLogicalType.js';
 export const MAX_JSON_LITERAL_LENGTH = 16 * 1024 * 1024;
 
 /**
- * The `arrow.json` logical type, Arrow's canonical JSON extension type: UTF-8 text (`Utf8`), metadata "" (as Arrow's
- * other implementations write), encoding version 1. Values are JSON values (see `jsonValueProblem`:
- * no `undefined`, `NaN`, bigint, class instances, cycles or holes; at most 512 levels deep) and are
+ * The `arrow.json` logical type, Arrow's canonical JSON extension type: UTF-8 text (`Utf8`),
+ * metadata "" (as Arrow's other implementations write), encoding version 1. Values are JSON values
+ * (no `undefined`, `NaN`, bigint, class instances, cycles or holes; at most 512 levels deep) and are
  * stored as their canonical JSON text (RFC 8785: sorted keys, no whitespace; `-0` is stored as `0`),
  * so equal documents are equal storage values. Reading accepts any JSON text other writers stored.
  *

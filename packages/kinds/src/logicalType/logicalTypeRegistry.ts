@@ -28,7 +28,7 @@ export interface ResolveOptions {
  *
  * Resolution is version-aware. `ARROW:extension:metadata` is the type's metadata string; for
  * Baton-defined types it is a canonical JSON document holding `encodingVersion` and the type's
- * parameters (see `typeMetadata`). A field resolves to a registered type when its storage type
+ * parameters (the canonical JSON of `{ encodingVersion, ...parameters }`). A field resolves to a registered type when its storage type
  * equals the type's (deep, children included), its metadata document names the same encoding
  * version, and the document is otherwise equal (compared canonically, so key order and whitespace
  * written by other Arrow implementations do not matter; "" equals `{}`).

@@ -15,9 +15,9 @@ const DIGIT_VALUE = Uint8Array.from(
 );
 
 /**
- * The `arrow.uuid` logical type, Arrow's canonical UUID extension type: 16 bytes (`FixedSizeBinary(16)`, RFC 9562
- * byte order) per value, metadata "" (as Arrow's other implementations write and expect), encoding
- * version 1. Values are canonical lowercase UUID strings (`8-4-4-4-12` hex digits; any version and
+ * The `arrow.uuid` logical type, Arrow's canonical UUID extension type: 16 bytes
+ * (`FixedSizeBinary(16)`, RFC 9562 byte order) per value, metadata "" (as Arrow's other
+ * implementations write and expect), encoding version 1. Values are canonical lowercase UUID strings (`8-4-4-4-12` hex digits; any version and
  * variant, so any 16 bytes are a value). `parse()` also accepts upper case, 32 bare hex digits,
  * `{…}` braces and a `urn:uuid:` prefix; `format()` gives the canonical string.
  *
