@@ -133,4 +133,16 @@ describe('g-counter semantics', () => {
     expectReloadError(() => gCounter({ maxBytes: -1 }), 'INVALID_ARGUMENT');
     expect(gCounter({ maxBytes: 1024 }).fromPersisted(state.persist()).value()).toBe(1);
   });
+
+  it('picks the format with an option, and refuses a format it has not and an unknown option', () => {
+    expect(gCounter().formatVersion).toBe(1);
+    expect(gCounter({ format: 1 }).formatVersion).toBe(1);
+    expect(gCounter({ format: 2, maxBytes: 1024 }).formatVersion).toBe(2);
+    const unknownFormat = expectReloadError(() => gCounter({ format: 3 as never }), 'INVALID_ARGUMENT');
+    expect(unknownFormat.message).toContain('format must be 1 or 2, not 3');
+    // A misspelt option would otherwise pick format 1 silently.
+    const misspelt = expectReloadError(() => gCounter({ fromat: 2 } as never), 'INVALID_ARGUMENT');
+    expect(misspelt.message).toContain("unknown option(s) 'fromat' (known: maxBytes, format)");
+    expect(misspelt).toMatchObject({ kind: 'crdtKind', key: 'g-counter' });
+  });
 });

@@ -2,6 +2,7 @@ import { crc32 } from 'node:zlib';
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { flatVectorIndex } from './flatVectorIndex.js';
+import { orderedIndex } from './orderedIndex.js';
 import { vectorMetrics } from './vectorMetric.js';
 import { knnArrays, queryBatch, vectorCase, vectorTable } from './__tests__/vectorData.js';
 
@@ -45,6 +46,16 @@ describe('flat vector index: persisted formats', () => {
         code: 'INVALID_ARGUMENT',
         message: expect.stringContaining('format must be 1 or 2') as string,
       }),
+    );
+    // The option's former spelling, or any unknown option, is refused rather than ignored.
+    expect(() => flatVectorIndex({ persistFormat: 1 } as never)).toThrow(
+      expect.objectContaining({
+        code: 'INVALID_ARGUMENT',
+        message: expect.stringContaining("unknown option(s) 'persistFormat'") as string,
+      }),
+    );
+    expect(() => orderedIndex({ format: 1 } as never)).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringContaining("'format'") as string }),
     );
   });
 

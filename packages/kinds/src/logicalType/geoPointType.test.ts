@@ -106,6 +106,21 @@ describe('baton.geo.point v1', () => {
   });
 });
 
+describe('geoPointType options', () => {
+  it('picks the encoding version (1 by default) and refuses another version or an unknown option', () => {
+    expect(geoPointType().encodingVersion).toBe(1);
+    expect(geoPointType({ version: 1 })).toBe(geoPointType());
+    expect(geoPointType({ version: 2 }).encodingVersion).toBe(2);
+    expect(() => geoPointType({ version: 3 } as never)).toThrow(
+      code('INVALID_ARGUMENT', 'version must be 1 or 2, not 3'),
+    );
+    expect(() => geoPointType({ encodingVersion: 2 } as never)).toThrow(
+      code('INVALID_ARGUMENT', "unknown option(s) 'encodingVersion'"),
+    );
+    expect(() => geoPointType(null as never)).toThrow(code('INVALID_ARGUMENT', 'options must be an object'));
+  });
+});
+
 describe('baton.geo.point v2 (the incompatible next version)', () => {
   it('is stored as Struct<lon, lat> with encoding version 2', () => {
     expect(geoPointType({ version: 2 })).toMatchObject({

@@ -12,7 +12,6 @@ import {
 } from './geoPoint.js';
 import type { GeoPoint } from './geoPoint.js';
 import { geoPointV2 } from './geoPointV2Type.js';
-import { optionsObject } from './logicalArguments.js';
 import { describeValue, invalidValue } from './logicalTypeErrors.js';
 
 const GEO_POINT = 'baton.geo.point';
@@ -82,7 +81,9 @@ export function geoPointType(
   | LogicalType<GeoPoint, FixedSizeList<Float64>, readonly [number, number]>
   | LogicalType<GeoPoint, Struct<{ lon: Float64; lat: Float64 }>, GeoPoint>;
 export function geoPointType(options?: GeoPointTypeOptions): AnyGeoPointType {
-  const given = optionsObject(options, 'geoPointType');
+  if (options !== undefined && (typeof options !== 'object' || options === null))
+    throw invalidValue(GEO_POINT, `geoPointType: options must be an object (got ${describeValue(options)})`);
+  const given: GeoPointTypeOptions = options ?? {};
   const unknown = Object.keys(given).filter((key) => key !== 'version');
   if (unknown.length > 0)
     throw invalidValue(
