@@ -58,7 +58,7 @@ export function afterMarker(state: FileCheckpoint): FileCheckpoint {
 const range = (record: ScannedRecord): string => `[${record.header.lsnStart}, ${record.header.lsnEnd})`;
 
 /** The state after `record` (which starts at `state.offset`), or why it does not continue the chain. */
-export function follow(state: FileCheckpoint, record: ScannedRecord): FileCheckpoint | string {
+function follow(state: FileCheckpoint, record: ScannedRecord): FileCheckpoint | string {
   const at = `record at byte ${record.offset}`;
   if (record.header.kind === 'batch') {
     if (record.header.lsnStart < state.lsn) {

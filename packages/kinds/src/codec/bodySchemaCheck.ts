@@ -8,7 +8,7 @@ import type { BodySchema } from './bodySchemaTypes.js';
 import { describeArgument } from './describeArgument.js';
 
 /** Deepest nesting of tuples, lists and maps a schema may have. */
-export const MAX_SCHEMA_DEPTH = 64;
+const MAX_SCHEMA_DEPTH = 64;
 
 /** Schemas already checked (made by the builders, or checked once by `decodeEnvelope`). */
 const checked = new WeakSet<object>();
@@ -19,7 +19,7 @@ export function invalidSchema(message: string): ReloadError {
 }
 
 /** Why `value` is not a count or byte length a schema may name, or `undefined`. */
-export function lengthProblem(value: unknown): string | undefined {
+function lengthProblem(value: unknown): string | undefined {
   return Number.isSafeInteger(value) && (value as number) >= 0
     ? undefined
     : `${describeArgument(value)} is not a non-negative safe integer`;
@@ -48,7 +48,7 @@ export function checkedSchema<S extends BodySchema>(schema: S): S {
 const LEAVES = new Set(['str', 'number', 'bool', 'bin', 'bigint']);
 
 /** Why `value` is not a {@link BodySchema}, or `undefined` when it is one. */
-export function bodySchemaProblem(value: unknown, depth = 0): string | undefined {
+function bodySchemaProblem(value: unknown, depth = 0): string | undefined {
   if (typeof value !== 'object' || value === null) return `${describeArgument(value)} is not a body schema`;
   if (checked.has(value)) return undefined;
   if (depth > MAX_SCHEMA_DEPTH) return `schemas nested deeper than ${MAX_SCHEMA_DEPTH} levels (or a cycle)`;

@@ -10,13 +10,13 @@ import { describeArgument } from './describeArgument.js';
 import type { EnvelopeExpectation } from './envelopeTypes.js';
 
 /** Largest format version an envelope header holds (a msgpack integer of at most 32 bits). */
-export const MAX_FORMAT_VERSION = 0xffff_ffff;
+const MAX_FORMAT_VERSION = 0xffff_ffff;
 
 /** Longest kind name an envelope header may hold, in UTF-8 bytes. */
 export const MAX_KIND_BYTES = 256;
 
 /** The `INVALID_ARGUMENT` error of a wrong argument of an envelope function. */
-export function invalidEnvelopeArgument(message: string, cause?: unknown): ReloadError {
+function invalidEnvelopeArgument(message: string, cause?: unknown): ReloadError {
   return new ReloadError({ code: 'INVALID_ARGUMENT', phase: 'call', message: `envelope: ${message}`, cause });
 }
 

@@ -9,7 +9,7 @@ import type { BodySchema, ListSchema, MapSchema, OneOfSchema, TupleSchema } from
 import { ARRAY, BIN, BOOL, EXT, familyName, FLOAT, INT, INT64, MAP, MsgpackHead, NIL, STR } from './msgpackHead.js';
 
 /** msgpackr's bigint extension type. */
-export const BIGINT_EXTENSION = 0x42;
+const BIGINT_EXTENSION = 0x42;
 
 /** Largest bigint extension an {@link AnySchema} value may hold (a bigint of 4096 bits). */
 const ANY_BIGINT_BYTES = bigintExtensionBytes(4096);

@@ -15,7 +15,7 @@ export function itemCount(column: ByteColumn): number {
 }
 
 /** The largest column (its offsets are 32-bit, as is the length of the envelope that persists it). */
-export const MAX_COLUMN_BYTES = 0xffff_ffff;
+const MAX_COLUMN_BYTES = 0xffff_ffff;
 
 /** Throws a `RangeError` when a column of `size` bytes would be too large. */
 export function checkColumnSize(size: number): void {

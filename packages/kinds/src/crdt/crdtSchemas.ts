@@ -23,7 +23,7 @@ export const numberSchema = bodySchema.number();
  * Most items a list of a state can hold: two tables' worth (a PN-Counter's replicas are those of
  * its two halves; an OR-Set's elements those of its plain and its byte-string index).
  */
-export const MAX_LIST_ITEMS = 2 * MAX_STATE_ENTRIES;
+const MAX_LIST_ITEMS = 2 * MAX_STATE_ENTRIES;
 
 /** Replica ids. */
 export const replicaIdsSchema = bodySchema.list(replicaIdSchema, MAX_LIST_ITEMS);
@@ -49,7 +49,7 @@ export const primitiveSchema: BodySchema = bodySchema.oneOf(
 );
 
 /** Booleans, numbers and bigints (an OR-Set's scalar column). */
-export const scalarSchema: BodySchema = bodySchema.oneOf(
+const scalarSchema: BodySchema = bodySchema.oneOf(
   'a boolean, number or bigint',
   numberSchema,
   bigintSchema,

@@ -4,7 +4,7 @@
  */
 
 /** Most bytes one varint of a safe integer takes (⌈53 / 7⌉). */
-export const MAX_VARINT_BYTES = 8;
+const MAX_VARINT_BYTES = 8;
 
 /** Encodes non-negative safe integers (the caller guarantees the domain) as concatenated varints. */
 export function encodeVarints(values: readonly number[]): Uint8Array {
@@ -41,7 +41,7 @@ export function writeVarint(out: Uint8Array, at: number, value: number): number 
 }
 
 /** Writes varints into a buffer of a size computed beforehand with {@link varintSize}. */
-export class VarintWriter {
+class VarintWriter {
   readonly bytes: Uint8Array;
   #at = 0;
 

@@ -16,7 +16,7 @@ import { isVectorMetric } from './vectorMetric.js';
 import type { FlatVectorData } from './flatVectorData.js';
 
 /** Format 1 of the flat vector index: a BTIX frame (layout 1) and an Arrow IPC file. */
-export const FLAT_VECTOR_FORMAT_1 = 1;
+const FLAT_VECTOR_FORMAT_1 = 1;
 /** Schema-metadata key holding the metric. */
 export const META_METRIC = 'baton.index.metric';
 /** Schema-metadata key holding the dimension. */

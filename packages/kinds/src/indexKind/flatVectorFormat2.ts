@@ -5,7 +5,7 @@ import type { FlatVectorData } from './flatVectorData.js';
 import type { VectorMetric } from './vectorMetric.js';
 
 /** Format 2 of the flat vector index (the default): a raw header and the vectors as they lie in memory. */
-export const FLAT_VECTOR_FORMAT_2 = 2;
+const FLAT_VECTOR_FORMAT_2 = 2;
 
 /** Metric codes of format 2 (part of the format: never renumber). */
 const METRIC_CODES: Readonly<Record<VectorMetric, number>> = { l2: 1, l2sq: 2, cosine: 3, dot: 4 };

@@ -2,11 +2,11 @@ import { crc32 } from 'node:zlib';
 import { corruptIndex } from './indexErrors.js';
 
 /** Smallest frame in front of the Arrow IPC file. */
-export const MIN_FRAME_BYTES = 32;
+const MIN_FRAME_BYTES = 32;
 /** Bodies at least this large start at a page (4096-byte) boundary of the persisted bytes. */
 const PAGE_ALIGN_FROM = 64 * 1024;
 /** Largest frame: 32 bytes plus up to 4088 bytes of zero padding, so the body can be page aligned. */
-export const MAX_FRAME_BYTES = MIN_FRAME_BYTES + 4088;
+const MAX_FRAME_BYTES = MIN_FRAME_BYTES + 4088;
 /** "BTIX": the magic a persisted Baton index starts with. */
 export const FRAME_MAGIC = [0x42, 0x54, 0x49, 0x58] as const;
 /** Frame layout 1: the frame of {@link fillFrame}, then an Arrow IPC file. */

@@ -3,7 +3,7 @@ import { corruptIndex } from './indexErrors.js';
 import { FRAME_MAGIC, LAYOUT_RAW } from './indexFrame.js';
 
 /** Bytes of a raw header before any padding: the common fields (0..48) and the kind's own (48..64). */
-export const RAW_HEADER_BYTES = 64;
+const RAW_HEADER_BYTES = 64;
 /** Offset of the first kind-specific header field. */
 export const RAW_FIELDS_AT = 48;
 /** Largest kind name the raw layout holds (ASCII, NUL-padded). */
@@ -33,7 +33,7 @@ export interface RawHeader {
  * data is 64 KiB or more, so the data starts at a page boundary of the output and its copy runs at
  * plain memcpy speed (the source buffer is page aligned too).
  */
-export function rawHeaderLength(dataLength: number): number {
+function rawHeaderLength(dataLength: number): number {
   return dataLength >= PAGE_ALIGN_FROM ? PAGE : RAW_HEADER_BYTES;
 }
 

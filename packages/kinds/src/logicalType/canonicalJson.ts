@@ -4,7 +4,7 @@ import { describeValue, invalidValue } from './logicalTypeErrors.js';
 export type JsonValue = null | boolean | number | string | readonly JsonValue[] | { readonly [key: string]: JsonValue };
 
 /** Deepest nesting of arrays and objects a JSON value may have (checked without deep recursion). */
-export const MAX_JSON_DEPTH = 512;
+const MAX_JSON_DEPTH = 512;
 
 /**
  * What makes `value` not a JSON value, or `undefined` when it is one. A JSON value is `null`, a

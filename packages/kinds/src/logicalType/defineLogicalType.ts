@@ -7,7 +7,7 @@ import { LOGICAL_TYPE_KIND, corruptStorage, describeValue, invalidValue } from '
 import { readTypeMetadata, typeMetadata } from './typeMetadata.js';
 
 /** Default upper bound on the length of a literal given to `parse()`, checked before parsing. */
-export const DEFAULT_MAX_LITERAL_LENGTH = 4096;
+const DEFAULT_MAX_LITERAL_LENGTH = 4096;
 
 /**
  * An Arrow logical (extension) type: the {@link LogicalTypeProvider} contract a host registers

@@ -5,7 +5,7 @@ import { defineLogicalType } from './defineLogicalType.js';
 import type { LogicalType } from './defineLogicalType.js';
 
 /** Longest JSON literal `jsonType().parse()` accepts (16 Mi characters), checked before parsing. */
-export const MAX_JSON_LITERAL_LENGTH = 16 * 1024 * 1024;
+const MAX_JSON_LITERAL_LENGTH = 16 * 1024 * 1024;
 
 /**
  * The `arrow.json` logical type, Arrow's canonical JSON extension type: UTF-8 text (`Utf8`),

@@ -120,7 +120,7 @@ export class LogicalTypeRegistry {
  * {@link LogicalTypeRegistry.resolve} of checked arguments, through the registry's public methods
  * only (`logicalFieldsOf` calls it for each field of a schema).
  */
-export function resolveField(
+function resolveField(
   registry: LogicalTypeRegistry,
   field: Field,
   unknown: UnknownExtensionPolicy | undefined,

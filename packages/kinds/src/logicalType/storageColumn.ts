@@ -3,7 +3,7 @@ import type { Builder, Data, FixedSizeList, Float } from 'apache-arrow';
 import { describeDataType, describeValue, invalidValue } from './logicalTypeErrors.js';
 
 /** Largest byte length of a `Utf8` column chunk (its offsets are Int32), checked before allocating. */
-export const MAX_UTF8_COLUMN_BYTES = 0x7fff_ffff;
+const MAX_UTF8_COLUMN_BYTES = 0x7fff_ffff;
 
 /**
  * A Vector of `storageType` holding `values` (`null` is a null slot). `FixedSizeBinary`, `Utf8` and

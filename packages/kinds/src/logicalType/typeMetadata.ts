@@ -10,10 +10,10 @@ export const EXTENSION_NAME_KEY = 'ARROW:extension:name';
 export const EXTENSION_METADATA_KEY = 'ARROW:extension:metadata';
 
 /** The member of a metadata document that holds the encoding version. */
-export const ENCODING_VERSION_MEMBER = 'encodingVersion';
+const ENCODING_VERSION_MEMBER = 'encodingVersion';
 
 /** Longest `ARROW:extension:metadata` string that is parsed as a document (checked before parsing). */
-export const MAX_METADATA_LENGTH = 64 * 1024;
+const MAX_METADATA_LENGTH = 64 * 1024;
 
 /** A metadata string read as a document (see {@link readTypeMetadata}). */
 export interface TypeMetadataDocument {

@@ -8,7 +8,7 @@ import { isReloadError } from '@baton/core';
 import { expect } from 'vitest';
 
 /** A Uint8Array whose buffer was transferred away (detached: length 0, every use of its buffer throws). */
-export function detachedBytes(): Uint8Array {
+function detachedBytes(): Uint8Array {
   const buffer = new ArrayBuffer(8);
   const view = new Uint8Array(buffer);
   structuredClone(buffer, { transfer: [buffer] });
@@ -16,7 +16,7 @@ export function detachedBytes(): Uint8Array {
 }
 
 /** Values of every wrong type a caller can pass, by name. */
-export const wrongValues: readonly (readonly [string, unknown])[] = [
+const wrongValues: readonly (readonly [string, unknown])[] = [
   ['undefined', undefined],
   ['null', null],
   ['0', 0],

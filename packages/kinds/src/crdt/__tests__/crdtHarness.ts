@@ -102,7 +102,7 @@ export function compatContext(
 }
 
 /** Bytes are either refused with CORRUPT_INPUT or read into a sound state (which round-trips). */
-export function expectCorruptOrSound<Op, Value, S extends TestedState<Op, Value>>(
+function expectCorruptOrSound<Op, Value, S extends TestedState<Op, Value>>(
   provider: CrdtProvider<S, Op, Value>,
   bytes: Uint8Array,
 ): void {
@@ -133,7 +133,7 @@ function leafPaths(value: unknown, path: (string | number)[] = []): (string | nu
 }
 
 /** `body` with the leaf at `choice` (modulo the number of leaves) replaced by `replacement` (or its byte xored). */
-export function mutateBody(body: unknown, choice: number, replacement: unknown, xor: number): unknown {
+function mutateBody(body: unknown, choice: number, replacement: unknown, xor: number): unknown {
   const paths = leafPaths(body).filter((p) => p.length > 0);
   if (paths.length === 0) return replacement;
   const path = paths[choice % paths.length]!;

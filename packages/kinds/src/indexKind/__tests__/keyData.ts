@@ -26,7 +26,7 @@ export interface KeySpec {
 const utf8 = (s: string): Buffer => Buffer.from(s, 'utf8');
 
 /** Total order of the index: numeric order for numbers and bigints, UTF-8 byte order for strings. */
-export function compareKeys(a: Key, b: Key): number {
+function compareKeys(a: Key, b: Key): number {
   if (typeof a === 'string' && typeof b === 'string') return Buffer.compare(utf8(a), utf8(b));
   return a < b ? -1 : a > b ? 1 : 0;
 }

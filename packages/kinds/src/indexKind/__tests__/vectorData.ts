@@ -77,7 +77,7 @@ export function knnArrays(batch: RecordBatch): KnnResult {
 }
 
 /** Brute-force distance, in float64 then rounded to float32 (the index's documented arithmetic). */
-export function referenceDistance(metric: VectorMetric, a: readonly number[], b: readonly number[]): number {
+function referenceDistance(metric: VectorMetric, a: readonly number[], b: readonly number[]): number {
   let dot = 0;
   let sq = 0;
   let na = 0;
