@@ -49,6 +49,8 @@ export function parseDemoOptions(argv: readonly string[], examplesDir: string): 
       'data-dir': { type: 'string' },
       seed: { type: 'string', default: '42' },
       rows: { type: 'string', default: '20000' },
+      // isTTY is undefined, not false, when stdout is not a terminal (the typings say boolean).
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-boolean-literal-compare
       progress: { type: 'boolean', default: process.stdout.isTTY === true },
       'no-progress': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },

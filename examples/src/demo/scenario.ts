@@ -97,6 +97,8 @@ export async function runDemo(options: DemoOptions, pluginsDir: string, runtimeD
         result,
         paused: attempt.paused,
         queueWaitsMs: attempt.waits,
+        // Set by the 'drained' listener during the reload (the compiler sees only the reset above).
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
         ...(attempt.drainMs === undefined ? {} : { drainMs: attempt.drainMs }),
       });
       recorder.mark(`${label}: committed`, 'ok');

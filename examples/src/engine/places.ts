@@ -60,7 +60,9 @@ function embeddingVector(values: Float32Array, dim: number) {
  */
 export function placesTable(places: readonly Place[], dim: number, geo: LogicalType<GeoPoint>): Table {
   const flat = new Float32Array(places.length * dim);
-  places.forEach((p, i) => flat.set(p.embedding, i * dim));
+  places.forEach((p, i) => {
+    flat.set(p.embedding, i * dim);
+  });
   const embedding = embeddingVector(flat, dim);
   const schema = new Schema([
     new Field('id', new Int32(), false),
@@ -85,6 +87,8 @@ export function placesTable(places: readonly Place[], dim: number, geo: LogicalT
 /** A query batch of vectors in a `vector` column, as flat-vector probes read it. */
 export function queryBatch(vectors: readonly Float32Array[], dim: number): RecordBatch {
   const flat = new Float32Array(vectors.length * dim);
-  vectors.forEach((v, i) => flat.set(v, i * dim));
+  vectors.forEach((v, i) => {
+    flat.set(v, i * dim);
+  });
   return new RecordBatch({ vector: embeddingVector(flat, dim) });
 }

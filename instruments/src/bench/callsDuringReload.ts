@@ -71,7 +71,10 @@ async function runCase(callers: number, windowMs: number): Promise<CaseResult> {
     () => host.call('scalarFunction', 'echo', invoke),
     () => ref.call(invoke),
     () => index.probe(query, 3),
-    () => crdt.apply(op).then(() => void applied++),
+    () =>
+      crdt.apply(op).then(() => {
+        applied++;
+      }),
     () => cdc.deliver(batchAt(lsn++)),
   ];
   const gatedFrom = 3;

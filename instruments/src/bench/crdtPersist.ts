@@ -43,15 +43,24 @@ export async function benchCrdtPersist(options: CrdtPersistOptions): Promise<Omi
         run: () => void (checksum += orSet().fromPersisted(state.persist()).size),
       },
       afterOp: {
-        prepare: () => state.apply(nextOp()),
+        prepare: () => {
+          state.apply(nextOp());
+        },
         run: () => void (checksum += orSet().fromPersisted(state.persist()).size),
       },
       json: {
-        prepare: () => applyPlain(model, nextPlainOp()),
+        prepare: () => {
+          applyPlain(model, nextPlainOp());
+        },
         run: () => void (checksum += fromJson(persistJson(model)).entries.size),
       },
       arrayJson: { run: () => void (checksum += (arrayJsonRoundTrip(model) as unknown[]).length) },
-      persistAfterOp: { prepare: () => state.apply(nextOp()), run: () => void (checksum += state.persist().length) },
+      persistAfterOp: {
+        prepare: () => {
+          state.apply(nextOp());
+        },
+        run: () => void (checksum += state.persist().length),
+      },
       fromPersisted: {
         prepare: () => state.persist(),
         run: () => void (checksum += orSet().fromPersisted(state.persist()).size),

@@ -36,8 +36,13 @@ export class FakeCdcStream implements CdcStream {
   }
 }
 
+/** A {@link CdcOutputProvider} whose streams are {@link FakeCdcStream}s. */
+interface FakeCdcOutput extends CdcOutputProvider {
+  start(options: CdcStartOptions): FakeCdcStream;
+}
+
 /** A CDC output provider of {@link FakeCdcStream}s. */
-export function fakeCdcOutput(name: string, checkpointMs: number): CdcOutputProvider {
+export function fakeCdcOutput(name: string, checkpointMs: number): FakeCdcOutput {
   return {
     name,
     start: (options: CdcStartOptions): FakeCdcStream => new FakeCdcStream(options.fromLsn ?? 0n, checkpointMs),

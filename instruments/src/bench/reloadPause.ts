@@ -2,7 +2,6 @@ import { RegistrationSet, ReloadDispatcher } from '@baton/core';
 import type { ResourceHandoff } from '@baton/core';
 import { flatVectorIndex } from '@baton/kinds';
 import { fakeCdcOutput } from './fakeCdc.js';
-import type { FakeCdcStream } from './fakeCdc.js';
 import type { BenchRow, GoalSection } from './results.js';
 import { interleaved, median } from './stats.js';
 import { VECTOR_COLUMN, vectorTable } from './vectorData.js';
@@ -33,7 +32,7 @@ async function handoffs(streams: number, indexes: number, persisted: Uint8Array)
   const nextIndex = flatVectorIndex();
   const list: ResourceHandoff[] = [];
   for (let i = 0; i < streams; i++) {
-    const old = (await oldCdc.start({ fromLsn: BigInt(i) })) as FakeCdcStream;
+    const old = oldCdc.start({ fromLsn: BigInt(i) });
     list.push({
       kind: 'cdcOutput',
       name: `stream-${i}`,

@@ -31,7 +31,10 @@ async function run(world: CrashWorld): Promise<never> {
   const random = new Random(seed * 1_000_003 + Date.now());
   const { versions } = await artifactsOf(dataDir);
   const compatible = versions.filter((v) => v.startsWith('2.'));
-  for (const event of reloadEventNames) world.host.on(event, () => say(`phase ${event}`));
+  for (const event of reloadEventNames)
+    world.host.on(event, () => {
+      say(`phase ${event}`);
+    });
   let nextId = 1_000_000 + Number(world.changeLog.headLsn);
   say('ready');
   for (;;) {

@@ -107,7 +107,9 @@ function runNode(args: string[], killWhen?: (line: string) => boolean, timeoutMs
       killedAt = at;
       child.kill('SIGKILL');
     };
-    const timer = setTimeout(() => kill('timeout'), timeoutMs);
+    const timer = setTimeout(() => {
+      kill('timeout');
+    }, timeoutMs);
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     createInterface({ input: child.stdout }).on('line', (line) => {
       lines.push(line);

@@ -86,7 +86,10 @@ function measure(
   return new Promise((resolve) => {
     execFile(process.execPath, args, { timeout: 120_000, maxBuffer: 1 << 20 }, (error, stdout, stderr) => {
       const line = stdout.split('\n').find((l) => l.startsWith('result '));
-      if (line !== undefined) return resolve(JSON.parse(line.slice(7)) as AmplificationResult);
+      if (line !== undefined) {
+        resolve(JSON.parse(line.slice(7)) as AmplificationResult);
+        return;
+      }
       const oom = /heap out of memory|Allocation failed/i.test(stderr);
       resolve(
         oom

@@ -43,7 +43,7 @@ const CORRUPT = ['CORRUPT_INPUT'];
 
 async function crdtTargets(
   name: string,
-  provider: CrdtKindProvider<never, unknown>,
+  provider: CrdtKindProvider<never>,
   ops: (replica: string) => unknown,
 ): Promise<DecoderTarget[]> {
   const valid = await persistedSamples(provider, ops as never, 24);

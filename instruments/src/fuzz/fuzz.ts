@@ -82,10 +82,11 @@ const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 console.log(`\ncrafted high-amplification inputs of ${mib(amplificationBytes)}, each in a child process:`);
 const amplification = await runAmplification({
   bytes: amplificationBytes,
-  onResult: (r) =>
+  onResult: (r) => {
     console.log(
       `${(r.limit !== undefined && r.bytesPerInputByte > r.limit) || (r.quarter?.growth ?? 0) > MAX_TIME_GROWTH ? 'FINDING' : 'ok     '}  ${`${r.target} ← ${r.input}`.padEnd(88)} ${r.outcome.padEnd(20)} ${String(r.ms).padStart(8)} ms ${r.nsPerInputByte.toFixed(0).padStart(6)} ns/B  ${r.bytesPerInputByte.toFixed(2).padStart(6)} B/B${r.limit === undefined ? ' (measured only)' : ` (limit ${r.limit})`}${r.quarter === undefined ? '' : `  time per byte ×${r.quarter.growth} from ${mib(r.quarter.bytes)} (limit ×${MAX_TIME_GROWTH})`}`,
-    ),
+    );
+  },
 });
 for (const f of amplification.findings) console.log(`  amplification: ${f}`);
 const { worst, worstMeasured, worstRefused } = amplification;

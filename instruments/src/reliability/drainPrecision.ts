@@ -51,7 +51,7 @@ export async function measureDrainPrecision(trials: number, drainTimeoutMs = 50)
     host.on('quiesced', () => (drainStart = performance.now()));
     const failed = await host.reload(plugin('2.0.0')).then(
       () => false,
-      (error: { code?: string }) => error.code === 'DRAIN_TIMEOUT',
+      (error: unknown) => (error as { code?: string } | undefined)?.code === 'DRAIN_TIMEOUT',
     );
     overshoots.push(performance.now() - drainStart - drainTimeoutMs);
     release();

@@ -43,7 +43,15 @@ function version(n: number, sink: { batches: number; position: CdcPosition }, fa
     register(r) {
       r.scalarFunction(lowerFunction());
       r.indexKind(flatVectorIndex());
-      r.cdcOutput(callbackCdcOutput({ name: 'feed', position: sink.position, onBatch: () => void sink.batches++ }));
+      r.cdcOutput(
+        callbackCdcOutput({
+          name: 'feed',
+          position: sink.position,
+          onBatch: () => {
+            sink.batches++;
+          },
+        }),
+      );
       r.crdtKind(gCounter());
     },
   });

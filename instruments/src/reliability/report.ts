@@ -26,7 +26,9 @@ const quick = process.argv.includes('--quick');
 const n = (full: number, small: number): number => (quick ? small : full);
 const instrumentsDir = fileURLToPath(new URL('../..', import.meta.url));
 const scratch = await mkdtemp(join(tmpdir(), 'baton-reliability-'));
-const log = (line: string): void => console.log(line);
+const log = (line: string): void => {
+  console.log(line);
+};
 const problems: string[] = [];
 
 log('crash trials …');

@@ -48,7 +48,11 @@ class Writer {
       ['--import', 'tsx', '--conditions=@baton/source', script, dir, String(end), String(seed), hold ? 'hold' : ''],
       { cwd: instrumentsDir, stdio: ['pipe', 'pipe', 'inherit'] },
     );
-    this.exited = new Promise((resolve) => this.child.once('exit', () => resolve()));
+    this.exited = new Promise((resolve) => {
+      this.child.once('exit', () => {
+        resolve();
+      });
+    });
     createInterface({ input: this.child.stdout! }).on('line', (line) => {
       this.lines.push(JSON.parse(line) as Line);
       this.#wake?.();
@@ -62,7 +66,11 @@ class Writer {
       if (line) return line;
       const exited = await Promise.race([
         this.exited.then(() => true),
-        new Promise<false>((resolve) => (this.#wake = () => resolve(false))),
+        new Promise<false>((resolve) => {
+          this.#wake = () => {
+            resolve(false);
+          };
+        }),
       ]);
       if (exited) return this.lines.find((l) => l.event === event || l.event === 'refused');
     }

@@ -1,4 +1,5 @@
 import type fc from 'fast-check';
+import { VerbosityLevel } from 'fast-check';
 
 /** Options every property check accepts; passed to `fc.assert`. */
 export interface RunOptions {
@@ -20,6 +21,6 @@ export function assertParameters(options: RunOptions): fc.Parameters<unknown> {
     includeErrorInReport: true,
     ...(options.seed === undefined ? {} : { seed: options.seed }),
     ...(options.path === undefined ? {} : { path: options.path }),
-    ...(options.verbose ? { verbose: 2 } : {}),
+    ...(options.verbose ? { verbose: VerbosityLevel.VeryVerbose } : {}),
   };
 }

@@ -41,7 +41,9 @@ export function crdtKindConformance<Op, V>(
     },
     {
       name: `${kind}: reachable states round-trip through persist / fromPersisted`,
-      run: async () => void (await assertCrdtCompat(provider, provider, { ...options, newOps: options.ops })),
+      run: async () => {
+        await assertCrdtCompat(provider, provider, { ...options, newOps: options.ops });
+      },
     },
     {
       name: `${kind}: fromPersisted rejects random and corrupted bytes with a typed error`,

@@ -198,8 +198,12 @@ describe.each(cases)('%s answers bad input with a ReloadError', (name, provider,
     for (const value of wrong) {
       for (const call of [
         () => provider.schemaCompatCheck?.(value as never),
-        () => provider.empty().apply(value as never),
-        () => provider.empty().merge(value as never),
+        () => {
+          provider.empty().apply(value as never);
+        },
+        () => {
+          provider.empty().merge(value as never);
+        },
         () => provider.empty().equals(value as never),
       ]) {
         try {

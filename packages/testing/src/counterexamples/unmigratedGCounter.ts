@@ -97,7 +97,9 @@ export function unmigratedGCounter(): CrdtProvider<UnmigratedGCounterState, GCou
       ids.forEach((replica, i) => {
         if (state.count(replica) !== 0)
           throw corruptBody(G_COUNTER, `replicaIds[${i}]: replica id ${JSON.stringify(replica)} appears twice`);
-        asCorrupt(G_COUNTER, `replica ${i}`, () => state.apply({ replica, by: counts[i] as number }));
+        asCorrupt(G_COUNTER, `replica ${i}`, () => {
+          state.apply({ replica, by: counts[i] as number });
+        });
       });
       return new UnmigratedGCounterState(state);
     },

@@ -74,7 +74,9 @@ describe('assertIndexHandoff', () => {
             }).batches[0]!;
           },
           persist: () => handle.persist(),
-          close: () => handle.close(),
+          close: () => {
+            handle.close();
+          },
         } satisfies IndexHandle;
       },
     };

@@ -104,12 +104,9 @@ export class ReloadHarness {
       this.#options.faults ??
       fc.option(faultPlans({ modes: ['throw', 'reject', 'abort', 'garbage'] }), { nil: undefined });
     await fc.assert(
-      fc.asyncProperty(
-        fc.scheduler(),
-        calls,
-        faults,
-        async (s, workload, fault) => void (await this.runCase(s, workload, fault)),
-      ),
+      fc.asyncProperty(fc.scheduler(), calls, faults, async (s, workload, fault) => {
+        await this.runCase(s, workload, fault);
+      }),
       assertParameters({ numRuns: 50, ...options }),
     );
   }
