@@ -12,6 +12,7 @@ import shared from './vitest.shared.js';
  * reliability trials, and those that take a second or more alone (long properties, large inputs); each
  * workspace's instruments folder is all trials. Timings measured with `npx vitest run` per workspace on 2 cores.
  * A path below that no longer exists is reported on start: keep the list current when moving tests.
+ * Properties without an explicit `numRuns` run 20 cases here instead of 100 (vitest.unit.setup.ts).
  */
 const slow: Record<string, string[]> = {
   'packages/core': [
@@ -63,6 +64,7 @@ export default defineConfig({
       test: {
         name: dir.replace(/^packages\//, ''),
         root: join(root, dir),
+        setupFiles: [join(root, 'vitest.unit.setup.ts')],
         exclude: ['**/node_modules/**', '**/dist/**', ...files],
       },
     })),

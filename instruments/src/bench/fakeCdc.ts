@@ -6,7 +6,7 @@ import { sleep } from './stats.js';
  * A CDC stream whose sink is free and whose `checkpoint()` takes `checkpointMs` (a timer standing in
  * for the fsync of a real sink): what makes a reload's pause grow with the number of streams.
  */
-export class FakeCdcStream implements CdcStream {
+class FakeCdcStream implements CdcStream {
   /** End LSN of the last batch delivered (or the start LSN). */
   position: bigint;
   delivered = 0;
