@@ -8,14 +8,8 @@ import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  createPluginHost,
-  definePlugin,
-  generateSigningKey,
-  loadPluginVersion,
-  signPluginDirectory,
-  trustedKey,
-} from '@baton/core';
+import { createPluginHost, definePlugin } from '@baton/core';
+import { generateSigningKey, loadPluginVersion, signPluginDirectory, trustedKey } from '@baton/core/loader';
 import { pluginsDirectory } from '@baton/examples/engine';
 
 const instrumentsDir = fileURLToPath(new URL('..', import.meta.url));

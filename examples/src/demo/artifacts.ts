@@ -1,7 +1,7 @@
 import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { generateSigningKey, signPluginDirectory, trustedKey } from '@baton/core';
-import type { TrustedKey } from '@baton/core';
+import { generateSigningKey, signPluginDirectory, trustedKey } from '@baton/core/loader';
+import type { TrustedKey } from '@baton/core/loader';
 
 /** Signed plugin artifacts for the demo, and the key that trusts them. */
 export interface DemoArtifacts {

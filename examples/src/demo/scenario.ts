@@ -1,5 +1,6 @@
 import { prepareDataDirectory } from './dataDirectory.js';
-import { isReloadError, loadPluginVersion } from '@baton/core';
+import { isReloadError } from '@baton/core';
+import { loadPluginVersion } from '@baton/core/loader';
 import type { ReloadError, ReloadResult } from '@baton/core';
 import { Engine } from '../engine/engine.js';
 import { randomPlaces } from '../engine/places.js';

@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import { checkCrdtCompat } from '@baton/core';
+import { checkCrdtCompat } from '@baton/core/kit';
 import type { CompatContext, CompatVerdict, CrdtKindProvider } from '@baton/core';
 import { gCounter, lwwRegister, orSet, pnCounter } from '@baton/kinds';
 import { generatedSamples, opGenerators } from './crdtSamples.js';

@@ -4,7 +4,8 @@ import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { generateSigningKey, reloadEventNames, signPluginDirectory } from '@baton/core';
+import { reloadEventNames } from '@baton/core';
+import { generateSigningKey, signPluginDirectory } from '@baton/core/loader';
 import { Random, pluginsDirectory } from '@baton/examples/engine';
 
 const instrumentsDir = fileURLToPath(new URL('../..', import.meta.url));

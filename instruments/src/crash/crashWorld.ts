@@ -3,14 +3,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { container } from 'tsyringe';
 import { tableFromArrays } from 'apache-arrow';
-import {
-  SnapshotSlots,
-  createPluginHost,
-  fileReloadJournal,
-  loadPluginVersion,
-  trustedKey,
-  writeFileAtomic,
-} from '@baton/core';
+import { createPluginHost, fileReloadJournal } from '@baton/core';
+import { SnapshotSlots, writeFileAtomic } from '@baton/core/durable';
+import { loadPluginVersion, trustedKey } from '@baton/core/loader';
 import type { ManagedCdcStream, ManagedCrdt, ManagedIndex, PluginHost } from '@baton/core';
 import { ChangeLog, MemoryStore } from '@baton/kinds';
 import type { GCounterOp } from '@baton/kinds';

@@ -5,7 +5,7 @@
  * decode, so the worst valid input bounds the factor too). `npm run fuzz` decodes each in a child
  * process and reports the peak memory per input byte.
  */
-import { frameChecked } from '@baton/core';
+import { frameChecked } from '@baton/core/durable';
 import { crdtLimits } from '@baton/kinds';
 import { craftedEnvelope, MsgpackBytes, shortId } from './craftedBytes.js';
 import { cpuInputs } from './cpuInputs.js';

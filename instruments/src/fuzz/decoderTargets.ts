@@ -3,14 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   generateSigningKey,
-  frameChecked,
   parseManifest,
   serializeManifest,
   signManifest,
   trustedKey,
-  unframeChecked,
   verifyManifestSignature,
-} from '@baton/core';
+} from '@baton/core/loader';
+import { frameChecked, unframeChecked } from '@baton/core/durable';
 import type { CrdtKindProvider, MaybePromise } from '@baton/core';
 import {
   fileCdcOutput,

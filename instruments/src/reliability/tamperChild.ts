@@ -3,7 +3,7 @@
 // globalThis.__batonOrigin) and whether the install repaired the copy.
 // Usage: node --import tsx --conditions=@baton/source tamperChild.ts <artifact> <runtime> <public key file>
 import { readFile } from 'node:fs/promises';
-import { loadPluginVersion, trustedKey } from '@baton/core';
+import { loadPluginVersion, trustedKey } from '@baton/core/loader';
 
 const [artifact, runtime, keyFile] = process.argv.slice(2) as [string, string, string];
 try {

@@ -4,7 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { generateSigningKey, installPlugin, signPluginDirectory, trustedKey, verifyPluginDirectory } from '@baton/core';
+import {
+  generateSigningKey,
+  installPlugin,
+  signPluginDirectory,
+  trustedKey,
+  verifyPluginDirectory,
+} from '@baton/core/loader';
 
 const run = promisify(execFile);
 const instrumentsDir = fileURLToPath(new URL('../..', import.meta.url));

@@ -1,6 +1,6 @@
 import { copyFile, open, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { frameChecked, unframeChecked } from '@baton/core';
+import { frameChecked, unframeChecked } from '@baton/core/durable';
 import type { CdcBatch } from '@baton/core';
 import { tableFromArrays } from 'apache-arrow';
 import { fc, test } from '@fast-check/vitest';

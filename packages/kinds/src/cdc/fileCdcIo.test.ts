@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, open, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { frameChecked, unframeChecked } from '@baton/core';
+import { frameChecked, unframeChecked } from '@baton/core/durable';
 import { describe, expect, it } from 'vitest';
 import { pack, unpack } from '../codec/packr.js';
 import { batchAt, batchesOf, ranges, tempDir, typedError } from './__tests__/cdcFixtures.js';

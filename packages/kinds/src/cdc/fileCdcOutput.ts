@@ -1,6 +1,6 @@
 import { mkdir, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
-import { removeStaleTempFiles, withIo } from '@baton/core';
+import { removeStaleTempFiles, withIo } from '@baton/core/durable';
 import type { CdcOutputProvider, CdcStartOptions } from '@baton/core';
 import { checkLsn, closedCdc, invalidCdc, throwIfAborted } from './batchCheck.js';
 import { checkCallOptions, checkCdcOptions, checkDirectoryArg, checkPositiveInteger } from './cdcArgs.js';

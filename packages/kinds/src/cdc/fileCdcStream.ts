@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { ioFailed, ReloadError } from '@baton/core';
+import { ReloadError } from '@baton/core';
+import { ioFailed } from '@baton/core/durable';
 import type { FileHandle } from 'node:fs/promises';
 import type { CallOptions, CdcBatch, CdcStream } from '@baton/core';
 import { checkBatch, closedCdc, invalidCdc, placeBatch, throwIfAborted } from './batchCheck.js';

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { ReloadError, readChecked, writeChecked } from '@baton/core';
+import { ReloadError } from '@baton/core';
+import { readChecked, writeChecked } from '@baton/core/durable';
 import { pack, unpack } from '../codec/packr.js';
 import { MAX_LSN } from './batchCheck.js';
 

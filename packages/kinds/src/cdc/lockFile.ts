@@ -3,14 +3,8 @@ import { link, readdir, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import {
-  errnoCode,
-  ioFailed,
-  openRegularFileIfExists,
-  ReloadError,
-  removeStaleTempFiles,
-  tempFileFor,
-} from '@baton/core';
+import { ReloadError } from '@baton/core';
+import { errnoCode, ioFailed, openRegularFileIfExists, removeStaleTempFiles, tempFileFor } from '@baton/core/durable';
 import { decodeLockOwner, describeOwner, encodeLockOwner, ownerState } from './lockOwner.js';
 import type { LockOwner, OwnerState } from './lockOwner.js';
 

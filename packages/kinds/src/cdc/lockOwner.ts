@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, readlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { errnoCode } from '@baton/core';
+import { errnoCode } from '@baton/core/durable';
 
 /**
  * Who holds a sink lock: written into the lock file, read back by a process that finds the lock

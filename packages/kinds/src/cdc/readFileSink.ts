@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { ioFailed, openRegularFileIfExists, ReloadError } from '@baton/core';
+import { ReloadError } from '@baton/core';
+import { ioFailed, openRegularFileIfExists } from '@baton/core/durable';
 import type { CdcBatch } from '@baton/core';
 import { checkCdcOptions, checkDirectoryArg, checkPositiveInteger } from './cdcArgs.js';
 import { readCheckpoint, SINK_FILE } from './fileCheckpoint.js';

@@ -1,6 +1,7 @@
 import { constants } from 'node:fs';
 import { join } from 'node:path';
-import { openRegularFile, ReloadError, withIo } from '@baton/core';
+import { ReloadError } from '@baton/core';
+import { openRegularFile, withIo } from '@baton/core/durable';
 import type { FileHandle } from 'node:fs/promises';
 import { invalidCdc } from './batchCheck.js';
 import { describePosition, readCheckpoint, SINK_FILE, writeCheckpoint } from './fileCheckpoint.js';

@@ -1,8 +1,8 @@
 import { constants } from 'node:fs';
 import { join } from 'node:path';
 import { rm } from 'node:fs/promises';
-import { ioFailed, openRegularFile, syncDirectory } from '@baton/core';
-import type { IoErrorContext } from '@baton/core';
+import { ioFailed, openRegularFile, syncDirectory } from '@baton/core/durable';
+import type { IoErrorContext } from '@baton/core/durable';
 import type { FileHandle } from 'node:fs/promises';
 import { SINK_FILE } from './fileCheckpoint.js';
 

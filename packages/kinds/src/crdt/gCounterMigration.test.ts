@@ -1,4 +1,4 @@
-import { checkCrdtCompat } from '@baton/core';
+import { checkCrdtCompat } from '@baton/core/kit';
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { peekEnvelope } from '../codec/envelope.js';

@@ -1,4 +1,5 @@
-import { checkCrdtCompat, createPluginHost, definePlugin } from '@baton/core';
+import { createPluginHost, definePlugin } from '@baton/core';
+import { checkCrdtCompat } from '@baton/core/kit';
 import type { CrdtKindProvider } from '@baton/core';
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';

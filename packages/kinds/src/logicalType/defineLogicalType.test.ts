@@ -1,4 +1,5 @@
-import { Compat, checkLogicalTypeCompat } from '@baton/core';
+import { Compat } from '@baton/core';
+import { checkLogicalTypeCompat } from '@baton/core/kit';
 import type { CompatContext } from '@baton/core';
 import { Float64, Int32, Utf8, vectorFromArray } from 'apache-arrow';
 import { describe, expect, expectTypeOf, it } from 'vitest';

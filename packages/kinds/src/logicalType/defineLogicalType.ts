@@ -1,4 +1,5 @@
-import { isReloadError, toReloadError } from '@baton/core';
+import { isReloadError } from '@baton/core';
+import { toReloadError } from '@baton/core/kit';
 import type { CompatVerdict, LogicalTypeProvider, MaybePromise, ReloadError } from '@baton/core';
 import { isArrowDataType } from 'apache-arrow';
 import type { DataType } from 'apache-arrow';

@@ -1,4 +1,5 @@
-import { checkLogicalTypeCompat, createPluginHost, definePlugin, extensionContractDiff } from '@baton/core';
+import { createPluginHost, definePlugin } from '@baton/core';
+import { checkLogicalTypeCompat, extensionContractDiff } from '@baton/core/kit';
 import type { CompatContext, LogicalTypeProvider } from '@baton/core';
 import { Field, FixedSizeBinary, FixedSizeList, Float32, Float64 } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-import { extensionContractDiff } from '@baton/core';
+import { extensionContractDiff } from '@baton/core/kit';
 import { util } from 'apache-arrow';
 import type { DataType, Field } from 'apache-arrow';
 import type { AnyLogicalType } from './defineLogicalType.js';

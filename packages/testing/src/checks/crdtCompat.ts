@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
-import { Compat, checkCrdtCompat, isCompatVerdict } from '@baton/core';
+import { Compat, isCompatVerdict } from '@baton/core';
+import { checkCrdtCompat } from '@baton/core/kit';
 import type { CompatVerdict, CrdtKindProvider } from '@baton/core';
 import fc from 'fast-check';
 import { replicaPlans, stateOf, stateOfPlan } from '../arbitraries/crdtOps.js';

@@ -1,4 +1,5 @@
-import { checkLogicalTypeCompat, isReloadError } from '@baton/core';
+import { isReloadError } from '@baton/core';
+import { checkLogicalTypeCompat } from '@baton/core/kit';
 import type { LogicalTypeProvider } from '@baton/core';
 import {
   LogicalTypeRegistry,

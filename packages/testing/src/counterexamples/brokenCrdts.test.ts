@@ -1,6 +1,7 @@
 /** The broken CRDT providers: each is refused by the compat checks it exists to demonstrate, and is otherwise sound. */
 import { crc32 } from 'node:zlib';
-import { checkCrdtCompat, createPluginHost, definePlugin, isReloadError, ReloadError } from '@baton/core';
+import { createPluginHost, definePlugin, isReloadError, ReloadError } from '@baton/core';
+import { checkCrdtCompat } from '@baton/core/kit';
 import type { CompatContext, CrdtKindProvider } from '@baton/core';
 import { gCounter, pnCounter } from '@baton/kinds';
 import type { PnCounterOp } from '@baton/kinds';

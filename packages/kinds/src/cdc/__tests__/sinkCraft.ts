@@ -2,7 +2,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { frameChecked } from '@baton/core';
+import { frameChecked } from '@baton/core/durable';
 import { pack } from '../../codec/packr.js';
 import { CHECKPOINT_FILE, SINK_FILE } from '../fileCheckpoint.js';
 import { afterBatch, chainStart } from '../sinkChain.js';

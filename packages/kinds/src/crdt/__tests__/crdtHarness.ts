@@ -2,7 +2,8 @@
  * Shared property suite for the CRDT kinds: the lattice laws on reachable states, convergence,
  * persistence round trips, hostile bytes and bodies, bad ops, samples and a self-reload compat check.
  */
-import { checkCrdtCompat, ReloadError } from '@baton/core';
+import { ReloadError } from '@baton/core';
+import { checkCrdtCompat } from '@baton/core/kit';
 import type { CompatContext, CrdtState } from '@baton/core';
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
