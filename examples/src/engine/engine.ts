@@ -84,15 +84,15 @@ export class Engine {
     this.batches.push(table);
     this.#index = await this.host.openIndex({
       name: 'places.embedding',
-      kind: 'flat-vector',
+      key: 'flat-vector',
       source: table,
       column: 'embedding',
       params: { metric: 'cosine' },
     });
-    this.#audit = await this.host.startCdc({ name: 'audit', output: 'audit', fromLsn: 0n });
-    this.#visits = await this.host.openCrdt<GCounterOp, number>({ name: 'visits', kind: 'g-counter' });
-    this.#tags = await this.host.openCrdt<OrSetOp, unknown[]>({ name: 'tags', kind: 'or-set' });
-    this.#meta = await this.host.openStorage({ name: 'meta', backend: 'memory', location: 'meta' });
+    this.#audit = await this.host.startCdc({ name: 'audit', key: 'audit', fromLsn: 0n });
+    this.#visits = await this.host.openCrdt<GCounterOp, number>({ name: 'visits', key: 'g-counter' });
+    this.#tags = await this.host.openCrdt<OrSetOp, unknown[]>({ name: 'tags', key: 'or-set' });
+    this.#meta = await this.host.openStorage({ name: 'meta', key: 'memory', location: 'meta' });
   }
 
   /** The geo point logical type the serving plugin registers. */

@@ -107,13 +107,13 @@ export async function callVariants(): Promise<CallVariants> {
   );
   const managedIndex = await host.openIndex({
     name: 'i',
-    kind: index.kind,
+    key: index.kind,
     source: vectorTable(1024, 64),
     column: VECTOR_COLUMN,
   });
-  const managedCrdt = await host.openCrdt<GCounterOp, number>({ name: 'c', kind: gCounter().kind });
-  const managedStream = await host.startCdc({ name: 's', output: 'sink', fromLsn: 0n });
-  const managedNoopStream = await host.startCdc({ name: 'n', output: 'noop-sink', fromLsn: 0n });
+  const managedCrdt = await host.openCrdt<GCounterOp, number>({ name: 'c', key: gCounter().kind });
+  const managedStream = await host.startCdc({ name: 's', key: 'sink', fromLsn: 0n });
+  const managedNoopStream = await host.startCdc({ name: 'n', key: 'noop-sink', fromLsn: 0n });
   const [directStream, directNoopStream] = [streams.get('sink'), streams.get('noop-sink')];
   if (!handle || !state || !directStream || !directNoopStream)
     throw new Error('the plugin did not build the index, the CRDT state or the CDC streams');

@@ -52,11 +52,11 @@ interface CaseResult {
 async function runCase(callers: number, windowMs: number): Promise<CaseResult> {
   const host = createPluginHost({ drainTimeoutMs: 10_000 });
   await host.load(benchPlugin('1.0.0', { checkpointMs: CHECKPOINT_MS }));
-  const crdt = await host.openCrdt<GCounterOp, number>({ name: 'hits', kind: 'g-counter' });
-  const cdc = await host.startCdc({ name: 'audit', output: BENCH_CDC, fromLsn: 0n });
+  const crdt = await host.openCrdt<GCounterOp, number>({ name: 'hits', key: 'g-counter' });
+  const cdc = await host.startCdc({ name: 'audit', key: BENCH_CDC, fromLsn: 0n });
   const index = await host.openIndex({
     name: 'tiny',
-    kind: 'flat-vector',
+    key: 'flat-vector',
     source: vectorTable(256, 8),
     column: VECTOR_COLUMN,
   });

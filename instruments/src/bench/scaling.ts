@@ -49,7 +49,7 @@ export async function benchScaling(options: ScalingOptions): Promise<Omit<GoalSe
     await host.load(benchPlugin('1.0.0'));
     const index: ManagedIndex = await host.openIndex({
       name: `index-${mb}`,
-      kind: 'flat-vector',
+      key: 'flat-vector',
       source: vectorTable(rowsFor(mb, DIM), DIM),
       column: VECTOR_COLUMN,
     });
@@ -87,7 +87,7 @@ export async function benchScaling(options: ScalingOptions): Promise<Omit<GoalSe
     const host = createPluginHost();
     await host.load(benchPlugin('1.0.0'));
     const streams: ManagedCdcStream[] = await Promise.all(
-      Array.from({ length: n }, (_, i) => host.startCdc({ name: `stream-${i}`, output: BENCH_CDC, fromLsn: 0n })),
+      Array.from({ length: n }, (_, i) => host.startCdc({ name: `stream-${i}`, key: BENCH_CDC, fromLsn: 0n })),
     );
     // Untimed reloads first: the first reloads of a host run colder code (reported apart below).
     const cold: number[] = [];

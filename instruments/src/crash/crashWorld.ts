@@ -91,7 +91,7 @@ export async function recover(dataDir: string, runtimeDir: string, seed: number)
   const indexSnapshot = await indexSlots.read();
   let index: ManagedIndex;
   if (indexSnapshot) {
-    index = await host.openIndex({ name: 'places', kind: 'flat-vector', bytes: indexSnapshot.payload });
+    index = await host.openIndex({ name: 'places', key: 'flat-vector', bytes: indexSnapshot.payload });
   } else {
     const table = placesTable(
       randomPlaces(new Random(seed), 0, 3000, DIM),
@@ -100,7 +100,7 @@ export async function recover(dataDir: string, runtimeDir: string, seed: number)
     );
     index = await host.openIndex({
       name: 'places',
-      kind: 'flat-vector',
+      key: 'flat-vector',
       source: table,
       column: 'embedding',
       params: { metric: 'l2' },
@@ -117,14 +117,14 @@ export async function recover(dataDir: string, runtimeDir: string, seed: number)
   const [snapshotSeq, bytes] = visitSnapshot ? (unpack(visitSnapshot.payload) as [number, Uint8Array]) : [0, undefined];
   const visits = await host.openCrdt<GCounterOp, number>({
     name: 'visits',
-    kind: 'g-counter',
+    key: 'g-counter',
     ...(bytes ? { bytes } : {}),
   });
   for (const { seq, fields } of records)
     if (fields[0] === 'v' && seq > snapshotSeq)
       await visits.apply({ replica: fields[1] as string, by: fields[2] as number });
 
-  const audit = await host.startCdc({ name: 'audit', output: 'audit' });
+  const audit = await host.startCdc({ name: 'audit', key: 'audit' });
   for (const batch of env.changeLog.readFrom(audit.deliveredThrough ?? 0n)) await audit.deliver(batch);
   return {
     dataDir,

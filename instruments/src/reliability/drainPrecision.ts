@@ -39,7 +39,7 @@ export async function measureDrainPrecision(trials: number, drainTimeoutMs = 50)
       });
     const host = createPluginHost({ drainTimeoutMs });
     await host.load(plugin('1.0.0'));
-    const feed = await host.startCdc({ name: 'feed', output: 'feed', fromLsn: 0n });
+    const feed = await host.startCdc({ name: 'feed', key: 'feed', fromLsn: 0n });
     const stuck = feed.deliver({
       lsnStart: 0n,
       lsnEnd: 1n,

@@ -42,15 +42,15 @@ function plugin(version: string, directory: string): PluginDefinition {
 const vectors = Float32Array.from({ length: 40 * 4 }, (_, i) => Math.sin(i * 1.7));
 const resources: HarnessResources = {
   index: {
-    kind: 'flat-vector',
+    key: 'flat-vector',
     source: vectorBatch('embedding', 4, vectors),
     column: 'embedding',
     queries: [vectorBatch('vector', 4, vectors.slice(0, 8))],
     k: 3,
   },
-  cdc: { output: 'audit' },
+  cdc: { key: 'audit' },
   crdt: {
-    kind: 'g-counter',
+    key: 'g-counter',
     ops: [
       { replica: 'h', by: 1 },
       { replica: 'h', by: 4 },

@@ -73,12 +73,12 @@ export async function runLoadTrial(options: LoadTrialOptions): Promise<LoadTrial
   const vectors = Float32Array.from({ length: 200 * 8 }, (_, i) => Math.sin(i));
   const index = await host.openIndex({
     name: 'vectors',
-    kind: 'flat-vector',
+    key: 'flat-vector',
     source: vectorBatch('v', 8, vectors),
     column: 'v',
   });
-  const feed = await host.startCdc({ name: 'feed', output: 'feed', fromLsn: 0n });
-  const counter = await host.openCrdt({ name: 'hits', kind: 'g-counter' });
+  const feed = await host.startCdc({ name: 'feed', key: 'feed', fromLsn: 0n });
+  const counter = await host.openCrdt({ name: 'hits', key: 'g-counter' });
   const query = vectorBatch('vector', 8, vectors.subarray(0, 8));
   const names = vectorFromArray(['A', 'B'], new Utf8());
   const lower = host.surface('scalarFunction', 'lower');

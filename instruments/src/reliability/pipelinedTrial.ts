@@ -54,7 +54,7 @@ export async function runPipelinedTrial(options: {
         });
       await using host = createPluginHost();
       await host.load(flaky('1.0.0'));
-      const feed = await host.startCdc({ name: 'audit', output: 'audit', fromLsn: 0n });
+      const feed = await host.startCdc({ name: 'audit', key: 'audit', fromLsn: 0n });
       const reloadAt = 1 + random.int(options.batches - 1);
       const window = 1 + random.int(16);
       let reload: Promise<unknown> | undefined;

@@ -8,7 +8,7 @@ import { indexKindDiscipline } from './indexKindDiscipline.js';
 /** The discipline table of the package doc, as `kind → [mode, pauses, text]`. */
 function readmeTable(): Map<string, [string, string, string]> {
   const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-  const section = readme.slice(readme.indexOf('## Discipline table'));
+  const section = readme.slice(readme.indexOf('## Discipline table')).split('\n## ')[0]!;
   const rows = section.split('\n').filter((line) => /^\| `/.test(line));
   return new Map(
     rows.map((row) => {

@@ -8,7 +8,7 @@ it('lists the events of a reload in the order a reload emits them', async () => 
   const w = world();
   await using host = createPluginHost();
   await host.load(testPlugin('1.0.0', w));
-  await host.startCdc({ name: 's', output: 'memory', fromLsn: 0n });
+  await host.startCdc({ name: 's', key: 'memory', fromLsn: 0n });
   const seen: string[] = [];
   for (const name of reloadEventNames) host.on(name, () => seen.push(name));
   await (

@@ -69,8 +69,8 @@ export interface PluginSummary {
 /** Options of `PluginHost.openIndex}: build from Arrow data, or reopen persisted bytes. */
 export type OpenIndexOptions = {
   readonly name: string;
-  /** The index kind (registry key of an `indexKind` provider). */
-  readonly kind: string;
+  /** Registry key of the `indexKind` provider (its index kind, e.g. `flat-vector`). */
+  readonly key: string;
   readonly signal?: AbortSignal;
 } & (
   | {
@@ -84,8 +84,8 @@ export type OpenIndexOptions = {
 /** Options of `PluginHost.startCdc}. */
 export interface StartCdcOptions {
   readonly name: string;
-  /** The CDC output (registry key of a `cdcOutput` provider). */
-  readonly output: string;
+  /** Registry key of the `cdcOutput` provider (the output's name). */
+  readonly key: string;
   /** Resume after this checkpoint LSN. */
   readonly fromLsn?: bigint;
   readonly signal?: AbortSignal;
@@ -94,8 +94,8 @@ export interface StartCdcOptions {
 /** Options of `PluginHost.openCrdt}. */
 export interface OpenCrdtOptions {
   readonly name: string;
-  /** The CRDT kind (registry key of a `crdtKind` provider). */
-  readonly kind: string;
+  /** Registry key of the `crdtKind` provider (its CRDT kind, e.g. `g-counter`). */
+  readonly key: string;
   /** Persisted state to restore; absent: the empty state. */
   readonly bytes?: Uint8Array;
   readonly signal?: AbortSignal;
@@ -120,8 +120,8 @@ export interface OpenResourceOptions<K extends SurfaceKind, R> {
 /** Options of `PluginHost.openStorage}. */
 export interface OpenStorageOptions {
   readonly name: string;
-  /** The storage backend (registry key of a `storageBackend` provider). */
-  readonly backend: string;
+  /** Registry key of the `storageBackend` provider (the backend's name). */
+  readonly key: string;
   readonly location: string;
   readonly signal?: AbortSignal;
 }

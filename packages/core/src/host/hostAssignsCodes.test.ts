@@ -111,13 +111,13 @@ describe('the host, not a plugin, assigns error codes', () => {
       };
       await using host = createPluginHost();
       await host.load(definePlugin({ name: 'a', version: '1.0.0', register: (r) => void r.crdtKind(broken) }));
-      const onOpen = await rejection(host.openCrdt({ name: 'x', kind: 'counter' }));
+      const onOpen = await rejection(host.openCrdt({ name: 'x', key: 'counter' }));
       expect(onOpen, String(thrown)).toMatchObject({ code, ...(code === 'PROVIDER_FAILED' ? { step: 'empty' } : {}) });
-      const onBytes = await rejection(host.openCrdt({ name: 'x', kind: 'counter', bytes: new Uint8Array(4) }));
+      const onBytes = await rejection(host.openCrdt({ name: 'x', key: 'counter', bytes: new Uint8Array(4) }));
       expect(onBytes).toMatchObject({ code });
       await host.unload('a');
       await host.load(definePlugin({ name: 'b', version: '1.0.0', register: (r) => void r.crdtKind(working) }));
-      const counter = await host.openCrdt({ name: 'y', kind: 'counter' });
+      const counter = await host.openCrdt({ name: 'y', key: 'counter' });
       expect(await rejection(counter.apply({ replica: 'r', by: 1 }))).toMatchObject({ code });
       expect(await rejection(counter.value())).toMatchObject({ code });
       if (code === 'PROVIDER_FAILED') expect((await rejection(counter.value())).cause).toBe(thrown);
@@ -140,7 +140,7 @@ describe('the host, not a plugin, assigns error codes', () => {
       const w = world();
       await using host = createPluginHost({ stepTimeoutMs: 60_000 });
       await host.load(testPlugin('1.0.0', w));
-      const index = await host.openIndex({ name: 'idx', kind: 'nearest', source: valuesTable([1, 2]), column: 'v' });
+      const index = await host.openIndex({ name: 'idx', key: 'nearest', source: valuesTable([1, 2]), column: 'v' });
       const next = definePlugin({
         ...testPlugin('2.0.0', w),
         register: async (r) => {

@@ -137,7 +137,7 @@ describe('events and stats', () => {
       throw new Error('a listener bug does not break a reload');
     });
     await host.load(testPlugin('1.0.0', w));
-    const stream = await host.startCdc({ name: 's', output: 'memory' });
+    const stream = await host.startCdc({ name: 's', key: 'memory' });
     await stream.deliver(batchAt(0n, 1));
     const result = await host.reload(testPlugin('2.0.0', w));
     await result.retired;
@@ -166,7 +166,7 @@ describe('unload and close', () => {
     const w = world();
     const host = createPluginHost();
     await host.load(testPlugin('1.0.0', w));
-    const stream = await host.startCdc({ name: 's', output: 'memory', fromLsn: 0n });
+    const stream = await host.startCdc({ name: 's', key: 'memory', fromLsn: 0n });
     await stream.deliver(batchAt(0n, 3));
     const error = await rejection(host.unload('engine'));
     expect(error).toMatchObject({ code: 'RESOURCES_OPEN' });
@@ -185,7 +185,7 @@ describe('unload and close', () => {
     const w = world();
     const host = createPluginHost();
     await host.load(testPlugin('1.0.0', w));
-    const stream = await host.startCdc({ name: 's', output: 'memory' });
+    const stream = await host.startCdc({ name: 's', key: 'memory' });
     await stream.deliver(batchAt(0n, 2));
     await host.close();
     expect(w.sink.durable).toBe(2n);
@@ -201,7 +201,7 @@ describe('unload and close', () => {
     w.sink.durable = 10n; // the sink made [0, 10) durable before a restart; the host resumes from its own, older record
     await using host = createPluginHost();
     await host.load(testPlugin('1.0.0', w));
-    const stream = await host.startCdc({ name: 's', output: 'memory' });
+    const stream = await host.startCdc({ name: 's', key: 'memory' });
     expect(stream.deliveredThrough).toBe(10n);
     expect(await stream.deliver(batchAt(0n, 4))).toBe(false);
     expect(await stream.deliver(batchAt(10n, 2))).toBe(true);
@@ -214,8 +214,8 @@ describe('unload and close', () => {
     const w = world();
     await using host = createPluginHost({ queueLimit: 1 });
     await host.load(testPlugin('1.0.0', w, { register: () => undefined }));
-    const stream = await host.startCdc({ name: 's', output: 'memory', fromLsn: 0n });
-    const counter = await host.openCrdt<{ replica: string; by: number }, number>({ name: 'c', kind: 'counter' });
+    const stream = await host.startCdc({ name: 's', key: 'memory', fromLsn: 0n });
+    const counter = await host.openCrdt<{ replica: string; by: number }, number>({ name: 'c', key: 'counter' });
     using _clock = fakeClock(); // the drain deadline cannot pass while the test works
     const release = w.sink.holdNextDelivery();
     const stuck = stream.deliver(batchAt(0n, 1));
@@ -262,7 +262,7 @@ describe('clean surfaces', () => {
       definePlugin({ name: 'store', version, register: (r) => void r.storageBackend(backend(version)) });
     await using host = createPluginHost();
     await host.load(plugin('1.0.0'));
-    const storage = await host.openStorage({ name: 'main', backend: 'mem', location: '/db' });
+    const storage = await host.openStorage({ name: 'main', key: 'mem', location: '/db' });
     await storage.put('k', new Uint8Array([1]));
     const result = await host.reload(plugin('2.0.0'));
     expect(storage.version).toBe('2.0.0');

@@ -88,12 +88,12 @@ describe('PluginHost: load, call, reload', () => {
     await host.load(testPlugin('1.0.0', w));
     const index = await host.openIndex({
       name: 'orders',
-      kind: 'nearest',
+      key: 'nearest',
       source: valuesTable([1, 5, 9, 13]),
       column: 'v',
     });
-    const stream = await host.startCdc({ name: 'feed', output: 'memory', fromLsn: 0n });
-    const counter = await host.openCrdt<{ replica: string; by: number }, number>({ name: 'hits', kind: 'counter' });
+    const stream = await host.startCdc({ name: 'feed', key: 'memory', fromLsn: 0n });
+    const counter = await host.openCrdt<{ replica: string; by: number }, number>({ name: 'hits', key: 'counter' });
     await stream.deliver(batchAt(0n, 2));
     await counter.apply({ replica: 'r', by: 4 });
     const before = await index.probe(queryBatch([6]), 2);
@@ -119,7 +119,7 @@ describe('PluginHost: load, call, reload', () => {
     const w = world();
     await using host = createPluginHost();
     await host.load(testPlugin('1.0.0', w));
-    const counter = await host.openCrdt<{ replica: string; by: number }, number>({ name: 'hits', kind: 'counter' });
+    const counter = await host.openCrdt<{ replica: string; by: number }, number>({ name: 'hits', key: 'counter' });
     await counter.apply({ replica: 'a', by: 2 });
     await counter.merge(new TextEncoder().encode(JSON.stringify({ k: 'counter', v: 1, c: { b: 5 } })));
     await host.reload(testPlugin('2.0.0', w, { crdt: counterV2Migrating() }));

@@ -192,16 +192,16 @@ export class PluginHost implements AsyncDisposable {
 
   /** Builds an index (or reopens persisted bytes) as a managed handle that survives reloads. */
   async openIndex(raw: OpenIndexOptions): Promise<ManagedIndex> {
-    const { name, kind, signal, ...request } = checkOpenOptions('openIndex', raw);
-    const { cell } = await this.#open<IndexHandle>('indexKind', kind, name, signal, request);
+    const { name, key, signal, ...request } = checkOpenOptions('openIndex', raw);
+    const { cell } = await this.#open<IndexHandle>('indexKind', key, name, signal, request);
     return new ManagedIndex(cell, this.#closer);
   }
 
   /** Starts a CDC stream as a managed handle that survives reloads (exactly once at the sink). */
   async startCdc(raw: StartCdcOptions): Promise<ManagedCdcStream> {
-    const { name, output, signal, ...request } = checkOpenOptions('startCdc', raw);
+    const { name, key, signal, ...request } = checkOpenOptions('startCdc', raw);
     const cursor = new DeliveryCursor();
-    const { cell, detail } = await this.#open<CdcStream>('cdcOutput', output, name, signal, request, () =>
+    const { cell, detail } = await this.#open<CdcStream>('cdcOutput', key, name, signal, request, () =>
       cursor.params(),
     );
     const start = detail['checkpointLsn'];
@@ -211,15 +211,15 @@ export class PluginHost implements AsyncDisposable {
 
   /** Opens a CRDT state (empty, or restored from bytes) as a managed handle that survives reloads. */
   async openCrdt<Op = unknown, Value = unknown>(raw: OpenCrdtOptions): Promise<ManagedCrdt<Op, Value>> {
-    const { name, kind, signal, ...request } = checkOpenOptions('openCrdt', raw);
-    const { cell } = await this.#open<CrdtState<Op, Value>>('crdtKind', kind, name, signal, request);
+    const { name, key, signal, ...request } = checkOpenOptions('openCrdt', raw);
+    const { cell } = await this.#open<CrdtState<Op, Value>>('crdtKind', key, name, signal, request);
     return new ManagedCrdt<Op, Value>(cell, this.#closer);
   }
 
   /** Opens a storage at `location` as a managed handle that survives reloads. */
   async openStorage(raw: OpenStorageOptions): Promise<ManagedStorage> {
-    const { name, backend, signal, ...request } = checkOpenOptions('openStorage', raw);
-    const { cell } = await this.#open<Storage>('storageBackend', backend, name, signal, request);
+    const { name, key, signal, ...request } = checkOpenOptions('openStorage', raw);
+    const { cell } = await this.#open<Storage>('storageBackend', key, name, signal, request);
     return new ManagedStorage(cell, this.#closer);
   }
 

@@ -138,9 +138,9 @@ test.prop([fc.scheduler(), fc.array(callArb, { minLength: 1, maxLength: 14 }), f
     const host = createPluginHost({ stepTimeoutMs: 60_000, drainTimeoutMs: 60_000 });
     await host.load(scheduledPlugin('1.0.0', w, s, retired, oldFaults));
     const values = [3, 8, 1, 12, 5];
-    const index = await host.openIndex({ name: 'idx', kind: 'nearest', source: valuesTable(values), column: 'v' });
-    const feed = await s.waitFor(host.startCdc({ name: 'feed', output: 'memory', fromLsn: 0n }));
-    const counter = await host.openCrdt<{ replica: string; by: number }, number>({ name: 'hits', kind: 'counter' });
+    const index = await host.openIndex({ name: 'idx', key: 'nearest', source: valuesTable(values), column: 'v' });
+    const feed = await s.waitFor(host.startCdc({ name: 'feed', key: 'memory', fromLsn: 0n }));
+    const counter = await host.openCrdt<{ replica: string; by: number }, number>({ name: 'hits', key: 'counter' });
 
     // Faults of the old version's objects are switched on now; the new version's come with it.
     const newFaults: { index: IndexFaults; cdc: CdcFaults; register?: Fault; crdt?: CrdtKindProvider } = {

@@ -19,9 +19,9 @@ const versionOf = async (host: PluginHost): Promise<string> =>
 async function setUp(w: World = world()) {
   const host = createPluginHost({ drainTimeoutMs: 200, stepTimeoutMs: 200 });
   await host.load(testPlugin('1.0.0', w));
-  const index = await host.openIndex({ name: 'idx', kind: 'nearest', source: valuesTable([1, 2, 3]), column: 'v' });
-  const stream = await host.startCdc({ name: 'feed', output: 'memory', fromLsn: 0n });
-  const counter = await host.openCrdt<{ replica: string; by: number }, number>({ name: 'hits', kind: 'counter' });
+  const index = await host.openIndex({ name: 'idx', key: 'nearest', source: valuesTable([1, 2, 3]), column: 'v' });
+  const stream = await host.startCdc({ name: 'feed', key: 'memory', fromLsn: 0n });
+  const counter = await host.openCrdt<{ replica: string; by: number }, number>({ name: 'hits', key: 'counter' });
   await stream.deliver(batchAt(0n, 2));
   await counter.apply({ replica: 'r', by: 3 });
   const events: (keyof HostEventMap)[] = [];

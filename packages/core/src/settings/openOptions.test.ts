@@ -15,16 +15,16 @@ describe('every option of the host is checked where it enters, not only the numb
     await host.load(testPlugin('1.0.0', w));
     const bytes = new Uint8Array([1]);
     const cases: [string, () => Promise<unknown>][] = [
-      ['byts', () => host.openCrdt({ name: 'c', kind: 'counter', byts: bytes } as never)],
-      ['bytes', () => host.openCrdt({ name: 'c', kind: 'counter', bytes: [1, 2] } as never)],
-      ['formLsn', () => host.startCdc({ name: 'f', output: 'memory', formLsn: 3n } as never)],
-      ['fromLsn', () => host.startCdc({ name: 'f', output: 'memory', fromLsn: 3 } as never)],
-      ['fromLsn', () => host.startCdc({ name: 'f', output: 'memory', fromLsn: -5n })],
-      ['signal', () => host.openCrdt({ name: 'c', kind: 'counter', signal: 'x' } as never)],
-      ['name', () => host.openCrdt({ name: '', kind: 'counter' })],
-      ['source', () => host.openIndex({ name: 'i', kind: 'nearest', source: [1, 2], column: 'v' } as never)],
-      ['column', () => host.openIndex({ name: 'i', kind: 'nearest', source: valuesTable([1]) } as never)],
-      ['location', () => host.openStorage({ name: 's', backend: 'mem' } as never)],
+      ['byts', () => host.openCrdt({ name: 'c', key: 'counter', byts: bytes } as never)],
+      ['bytes', () => host.openCrdt({ name: 'c', key: 'counter', bytes: [1, 2] } as never)],
+      ['formLsn', () => host.startCdc({ name: 'f', key: 'memory', formLsn: 3n } as never)],
+      ['fromLsn', () => host.startCdc({ name: 'f', key: 'memory', fromLsn: 3 } as never)],
+      ['fromLsn', () => host.startCdc({ name: 'f', key: 'memory', fromLsn: -5n })],
+      ['signal', () => host.openCrdt({ name: 'c', key: 'counter', signal: 'x' } as never)],
+      ['name', () => host.openCrdt({ name: '', key: 'counter' })],
+      ['source', () => host.openIndex({ name: 'i', key: 'nearest', source: [1, 2], column: 'v' } as never)],
+      ['column', () => host.openIndex({ name: 'i', key: 'nearest', source: valuesTable([1]) } as never)],
+      ['location', () => host.openStorage({ name: 's', key: 'mem' } as never)],
       ['make', () => host.openResource({ name: 'r', kind: 'x', key: 'k', make: 5 } as never)],
       ['request', () => host.openResource({ name: 'r', kind: 'x', key: 'k', request: 'bytes' } as never)],
       ['object', () => host.openCrdt(null as never)],
@@ -35,9 +35,9 @@ describe('every option of the host is checked where it enters, not only the numb
       expect(error.message, option).toContain(option === 'object' ? 'must be an object' : option);
     }
     // Nothing was opened by any of them: the names are still free.
-    const feed = await host.startCdc({ name: 'f', output: 'memory', fromLsn: 0n });
+    const feed = await host.startCdc({ name: 'f', key: 'memory', fromLsn: 0n });
     expect(await feed.deliver(batchAt(0n))).toBe(true);
-    await host.openCrdt({ name: 'c', kind: 'counter' });
+    await host.openCrdt({ name: 'c', key: 'counter' });
   });
 
   it('refuses host options of the wrong shape with INVALID_ARGUMENT', () => {

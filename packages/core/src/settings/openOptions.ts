@@ -16,14 +16,14 @@ const base = { name: 'string' } as const;
 /** The options each open method of the host takes. */
 const shapes = {
   openIndexBuild: {
-    required: { ...base, kind: 'string', source: 'arrow', column: 'string' },
+    required: { ...base, key: 'string', source: 'arrow', column: 'string' },
     optional: { params: 'record', signal: 'signal' },
   },
-  openIndexBytes: { required: { ...base, kind: 'string', bytes: 'bytes' }, optional: { signal: 'signal' } },
-  startCdc: { required: { ...base, output: 'string' }, optional: { fromLsn: 'lsn', signal: 'signal' } },
-  openCrdt: { required: { ...base, kind: 'string' }, optional: { bytes: 'bytes', signal: 'signal' } },
+  openIndexBytes: { required: { ...base, key: 'string', bytes: 'bytes' }, optional: { signal: 'signal' } },
+  startCdc: { required: { ...base, key: 'string' }, optional: { fromLsn: 'lsn', signal: 'signal' } },
+  openCrdt: { required: { ...base, key: 'string' }, optional: { bytes: 'bytes', signal: 'signal' } },
   openStorage: {
-    required: { ...base, backend: 'string', location: 'string' },
+    required: { ...base, key: 'string', location: 'string' },
     optional: { signal: 'signal' },
   },
   openResource: {

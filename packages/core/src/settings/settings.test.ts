@@ -43,7 +43,7 @@ describe('settings: one table, checked once, wherever a setting enters', () => {
     const w = world();
     await using host = createPluginHost();
     await host.load(testPlugin('1.0.0', w));
-    const feed = await host.startCdc({ name: 'feed', output: 'memory', fromLsn: 0n });
+    const feed = await host.startCdc({ name: 'feed', key: 'memory', fromLsn: 0n });
     for (const options of [
       { drainTimeoutMs: Number.NaN },
       { concurrency: 2.5 },

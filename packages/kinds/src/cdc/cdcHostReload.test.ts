@@ -39,8 +39,8 @@ describe('CDC outputs under a real PluginHost reload', () => {
 
       const host = createPluginHost();
       await host.load(plugin('1.0.0', outputs(1 << 20)));
-      const files = await host.startCdc({ name: 'feed-files', output: 'files', fromLsn: 0n });
-      const callback = await host.startCdc({ name: 'feed-callback', output: 'callback', fromLsn: 0n });
+      const files = await host.startCdc({ name: 'feed-files', key: 'files', fromLsn: 0n });
+      const callback = await host.startCdc({ name: 'feed-callback', key: 'callback', fromLsn: 0n });
       const lockRecord = await readFile(join(dir.path, LOCK_FILE), 'utf8');
       const all = [...log.readFrom(0n)];
       const reloadAt = reloadSeed % (all.length + 1);

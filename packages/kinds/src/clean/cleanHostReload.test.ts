@@ -26,7 +26,7 @@ describe('clean-surface providers under a real PluginHost reload', () => {
       });
     await using host = createPluginHost();
     await host.load(plugin('1.0.0'));
-    const storage = await host.openStorage({ name: 'catalog', backend: 'memory', location: 'db/catalog' });
+    const storage = await host.openStorage({ name: 'catalog', key: 'memory', location: 'db/catalog' });
     await storage.put('table/orders', new Uint8Array([1, 2, 3]));
     expect(await host.runJob('storage-stats')).toBe(true);
 

@@ -23,9 +23,9 @@ describe('CRDT kinds in a plugin host', () => {
   it('migrates a live g-counter v1 → v2 on reload and keeps every state', async () => {
     await using host = createPluginHost();
     await host.load(engine('1.0.0', gCounter(), orSet(), lwwRegister()));
-    const hits = await host.openCrdt<GCounterOp, number>({ name: 'hits', kind: 'g-counter' });
-    const tags = await host.openCrdt<OrSetOp, CrdtPrimitive[]>({ name: 'tags', kind: 'or-set' });
-    const remote = await host.openCrdt<GCounterOp, number>({ name: 'remote', kind: 'g-counter' });
+    const hits = await host.openCrdt<GCounterOp, number>({ name: 'hits', key: 'g-counter' });
+    const tags = await host.openCrdt<OrSetOp, CrdtPrimitive[]>({ name: 'tags', key: 'or-set' });
+    const remote = await host.openCrdt<GCounterOp, number>({ name: 'remote', key: 'g-counter' });
     await hits.apply({ replica: 'a', by: 40 });
     await remote.apply({ replica: 'b', by: 2 });
     await hits.merge(remote);

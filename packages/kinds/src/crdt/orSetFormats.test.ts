@@ -80,7 +80,7 @@ describe('or-set formats', () => {
       definePlugin({ name: 'engine', version, register: (r) => void r.crdtKind(kind) });
     await using host = createPluginHost();
     await host.load(engine('1.0.0', orSetFormat1));
-    const tags = await host.openCrdt<OrSetOp, CrdtPrimitive[]>({ name: 'tags', kind: 'or-set' });
+    const tags = await host.openCrdt<OrSetOp, CrdtPrimitive[]>({ name: 'tags', key: 'or-set' });
     await tags.apply({ replica: 'a', add: 'red' });
     await tags.apply({ replica: 'a', add: 7n });
     expect(peekEnvelope(await tags.persist())).toEqual({ kind: 'or-set', formatVersion: 1 });

@@ -23,14 +23,14 @@ it('keeps both index kinds answering identically across a host reload', async ()
   const rows = [[1, 0, 0], [0, 1, 0], null, [1, 1, 0], [0, 0, 1], [1, 0, 0]];
   const vectors = await host.openIndex({
     name: 'docs',
-    kind: 'flat-vector',
+    key: 'flat-vector',
     source: vectorTable(rows, 3),
     column: 'emb',
     params: { metric: 'cosine' },
   });
   const ids = await host.openIndex({
     name: 'ids',
-    kind: 'ordered',
+    key: 'ordered',
     source: new Table({ id: vectorFromArray([7, 3, 7, null, 1, 3], new Int32()) }),
     column: 'id',
   });

@@ -98,7 +98,7 @@ describe('brokenCrdts.lossyPnCounter (a counterexample the compat check must cat
       definePlugin({ name: 'engine', version, register: (r) => void r.crdtKind(kind) });
     await using host = createPluginHost();
     await host.load(engine('1.0.0', pnCounter()));
-    const balance = await host.openCrdt<PnCounterOp, number>({ name: 'balance', kind: 'pn-counter' });
+    const balance = await host.openCrdt<PnCounterOp, number>({ name: 'balance', key: 'pn-counter' });
     await balance.apply({ replica: 'a', by: 10 });
     await balance.apply({ replica: 'a', by: -3 });
     await expect(host.reload(engine('2.0.0', lossy))).rejects.toMatchObject({

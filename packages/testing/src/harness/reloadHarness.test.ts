@@ -37,15 +37,15 @@ function engine(version: string, directory: string, cdc?: (directory: string) =>
 const vectors = Float32Array.from({ length: 40 * 4 }, (_, i) => Math.sin(i * 1.7));
 const resources: HarnessResources = {
   index: {
-    kind: 'flat-vector',
+    key: 'flat-vector',
     source: vectorBatch('embedding', 4, vectors),
     column: 'embedding',
     queries: [vectorBatch('vector', 4, vectors.slice(0, 8)), vectorBatch('vector', 4, vectors.slice(40, 44))],
     k: 3,
   },
-  cdc: { output: 'audit' },
+  cdc: { key: 'audit' },
   crdt: {
-    kind: 'g-counter',
+    key: 'g-counter',
     ops: [
       { replica: 'h', by: 1 },
       { replica: 'h', by: 5 },
@@ -124,7 +124,7 @@ describe('ReloadHarness', () => {
     };
     const failure = await new ReloadHarness({
       setup,
-      resources: { cdc: { output: 'audit' } },
+      resources: { cdc: { key: 'audit' } },
       faults: fc.constant(undefined),
       maxCalls: 8,
     })

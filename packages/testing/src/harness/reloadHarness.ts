@@ -35,15 +35,16 @@ export interface HarnessSetup {
 /** The live resources the simulated host opens from the old version and uses throughout. */
 export interface HarnessResources {
   readonly index?: {
-    readonly kind: string;
+    /** Registry key of the index kind (as in `host.openIndex`). */
+    readonly key: string;
     readonly source: Table | RecordBatch;
     readonly column: string;
     readonly params?: Readonly<Record<string, unknown>>;
     readonly queries: readonly RecordBatch[];
     readonly k: number;
   };
-  readonly cdc?: { readonly output: string };
-  readonly crdt?: { readonly kind: string; readonly ops: readonly unknown[] };
+  readonly cdc?: { /** Registry key of the CDC output. */ readonly key: string };
+  readonly crdt?: { /** Registry key of the CRDT kind. */ readonly key: string; readonly ops: readonly unknown[] };
   readonly call?: {
     readonly kind: SurfaceKind;
     readonly key: string;
@@ -141,7 +142,7 @@ export class ReloadHarness {
       if (index) {
         const handle = await w.host.openIndex({
           name: 'harness.index',
-          kind: index.kind,
+          key: index.key,
           source: index.source,
           column: index.column,
           ...(index.params ? { params: index.params } : {}),
@@ -151,14 +152,14 @@ export class ReloadHarness {
       }
       if (cdc)
         w.cdc = {
-          stream: await s.waitFor(w.host.startCdc({ name: 'harness.cdc', output: cdc.output, fromLsn: 0n })),
+          stream: await s.waitFor(w.host.startCdc({ name: 'harness.cdc', key: cdc.key, fromLsn: 0n })),
           delivered: [],
           nextLsn: 0n,
         };
       if (crdt) {
-        reference = w.host.unleasedProvider('crdtKind', crdt.kind);
+        reference = w.host.unleasedProvider('crdtKind', crdt.key);
         w.crdt = {
-          state: await w.host.openCrdt({ name: 'harness.crdt', kind: crdt.kind }),
+          state: await w.host.openCrdt({ name: 'harness.crdt', key: crdt.key }),
           ops: crdt.ops,
           applied: [],
         };

@@ -45,7 +45,7 @@ test.prop([fc.scheduler(), fc.array(opArb, { minLength: 1, maxLength: 24 }), fc.
       definePlugin({ name: 'p', version, register: (r) => void r.cdcOutput(output(s, sink, asyncAt)) });
     const host = createPluginHost();
     await host.load(plugin('1.0.0'));
-    const feed = await s.waitFor(host.startCdc({ name: 'feed', output: 'out', fromLsn: 0n }));
+    const feed = await s.waitFor(host.startCdc({ name: 'feed', key: 'out', fromLsn: 0n }));
 
     const expected: Promise<void>[] = [];
     const written: bigint[] = [];

@@ -61,7 +61,7 @@ describe('a pipelined delivery that fails leaves no gap', () => {
         output(sink, (lsn, attempt) => lsn === 5n && attempt === 1),
       ),
     );
-    const feed = await host.startCdc({ name: 'feed', output: 'out', fromLsn: 0n });
+    const feed = await host.startCdc({ name: 'feed', key: 'out', fromLsn: 0n });
     // The engine fires 0–9 without awaiting each one.
     const results = await Promise.allSettled(range(10).map((lsn) => feed.deliver(batchAt(lsn))));
     expect(results.slice(0, 5).map((r) => r.status)).toEqual(Array(5).fill('fulfilled'));
@@ -94,7 +94,7 @@ describe('a pipelined delivery that fails leaves no gap', () => {
     const out = () => output(sink, fails);
     await using host = createPluginHost();
     await host.load(plugin('1.0.0', out()));
-    const feed = await host.startCdc({ name: 'feed', output: 'out', fromLsn: 0n });
+    const feed = await host.startCdc({ name: 'feed', key: 'out', fromLsn: 0n });
     const results = await Promise.allSettled(range(8).map((lsn) => feed.deliver(batchAt(lsn))));
     expect(results.map((r) => r.status)).toEqual([...Array(5).fill('fulfilled'), ...Array(3).fill('rejected')]);
     expect(sink).toEqual(range(6)); // 5 landed although its delivery failed
@@ -115,7 +115,7 @@ describe('a pipelined delivery that fails leaves no gap', () => {
         output(sink, () => false),
       ),
     );
-    const feed = await host.startCdc({ name: 'feed', output: 'out', fromLsn: 0n });
+    const feed = await host.startCdc({ name: 'feed', key: 'out', fromLsn: 0n });
     await feed.deliver(batchAt(0n, 4));
     await expect(feed.deliver(batchAt(2n, 4))).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     expect(feed.blockedFrom).toBe(4n); // [4, 6) of the overlapping batch never arrived
@@ -152,7 +152,7 @@ describe('a pipelined delivery that fails leaves no gap', () => {
         );
       const host = createPluginHost();
       await host.load(plugin('1.0.0', out()));
-      const feed = await host.startCdc({ name: 'feed', output: 'out', fromLsn: 0n });
+      const feed = await host.startCdc({ name: 'feed', key: 'out', fromLsn: 0n });
       let reload: Promise<unknown> | undefined;
       let sent = 0;
       // The engine: keeps up to `window` deliveries in flight; after a failure, resends from the
@@ -202,7 +202,7 @@ describe('every gated call counts against the queue limit', () => {
         ),
       ),
     );
-    const feed = await host.startCdc({ name: 'feed', output: 'out', fromLsn: 0n });
+    const feed = await host.startCdc({ name: 'feed', key: 'out', fromLsn: 0n });
     const first = feed.deliver(batchAt(0n));
     const paused = new Promise<void>((resolve) => host.on('quiesced', () => resolve()));
     const reload = host.reload(
@@ -245,7 +245,7 @@ describe('calls accepted before a pause are never refused by it', () => {
         (b) => (b.lsnStart === 0n ? slow : Promise.resolve()),
       );
     await host.load(plugin('1.0.0', out()));
-    const feed = await host.startCdc({ name: 'feed', output: 'out', fromLsn: 0n });
+    const feed = await host.startCdc({ name: 'feed', key: 'out', fromLsn: 0n });
     const accepted = range(100).map((lsn) => feed.deliver(batchAt(lsn)));
     const paused = new Promise<void>((resolve) => host.on('quiesced', () => resolve()));
     const reload = host.reload(plugin('2.0.0', out()));
@@ -281,7 +281,7 @@ describe('calls accepted before a pause are never refused by it', () => {
         ),
       ),
     );
-    const feed = await host.startCdc({ name: 'feed', output: 'out', fromLsn: 0n });
+    const feed = await host.startCdc({ name: 'feed', key: 'out', fromLsn: 0n });
     const controller = new AbortController();
     const first = feed.deliver(batchAt(0n));
     const second = feed.deliver(batchAt(1n), { signal: controller.signal });

@@ -47,7 +47,7 @@ try {
   else {
     await using host = createPluginHost();
     await host.load(definePlugin({ name: 'engine', version: '1.0.0', register: (r) => void r.crdtKind(provider) }));
-    const state = await host.openCrdt({ name: 'state', kind: provider.kind });
+    const state = await host.openCrdt({ name: 'state', key: provider.kind });
     await state.merge(bytes);
   }
 } catch (error) {
