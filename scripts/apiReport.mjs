@@ -10,8 +10,8 @@
 // Entry points come from package.json `exports` (every key but ./package.json, through its `types`
 // condition): "." is reported as api/index.api.md, "./kit" as api/kit.api.md. Declarations marked
 // @internal are stripped from the .d.ts by the build (stripInternal), so a report never shows them; a
-// public signature naming a type its entry point does not export shows as an `ae-forgotten-export`
-// warning inside the report.
+// public signature naming a type that no entry point of the package exports shows as an
+// `ae-forgotten-export` warning inside the report.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -101,17 +101,40 @@ function extractorConfig(dir, entry, entries, tempFolder) {
   });
 }
 
-/** API Extractor's report, titled with the entry point's specifier and without the `// @public` tags. */
-function tidy(text, entry) {
+/** The names a report declares as exported (`export interface X`, `export function X(`, …). */
+function exportedNames(text) {
+  const pattern =
+    /^export (?:declare )?(?:abstract )?(?:class|interface|type|function|const|let|var|enum|namespace) (\w+)/gm;
+  return [...text.matchAll(pattern)].map((match) => match[1]);
+}
+
+/**
+ * API Extractor's report, titled with the entry point's specifier, without the `// @public` tags, and without
+ * `ae-forgotten-export` warnings for names another entry point of the package exports (API Extractor sees one
+ * entry point at a time).
+ */
+function tidy(text, entry, exportedByPackage) {
   const lines = text
     .replace(/^## API Report File for "[^"]*"/, `## API Report File for "${entry.specifier}"`)
-    .split('\n');
-  return lines
-    .filter(
-      (line, i) =>
-        !/^\s*\/\/ @public$/.test(line) && !(/^\s*\/\/$/.test(line) && /^\s*\/\/ @public$/.test(lines[i + 1] ?? '')),
-    )
-    .join('\n');
+    .split('\n')
+    .filter((line) => {
+      const forgotten = /^\s*\/\/ Warning: \(ae-forgotten-export\) The symbol "(\w+)"/.exec(line);
+      return forgotten === null || !exportedByPackage.has(forgotten[1]);
+    });
+  const kept = [];
+  for (const [i, line] of lines.entries()) {
+    if (/^\s*\/\/ @public$/.test(line)) continue;
+    // The `//` separating warnings from the tags below them, when nothing is left above or below it.
+    const previous = kept.at(-1) ?? '';
+    if (
+      /^\s*\/\/$/.test(line) &&
+      (!/^\s*\/\/ Warning/.test(previous) || /^\s*\/\/ @public$/.test(lines[i + 1] ?? ''))
+    ) {
+      continue;
+    }
+    kept.push(line);
+  }
+  return kept.join('\n');
 }
 
 const changed = [];
@@ -130,6 +153,7 @@ for (const { dir, manifest } of publishedPackages()) {
   mkdirSync(tempFolder, { recursive: true });
   const reportFolder = join(dir, 'api');
   let compilerState; // one TypeScript program per package, shared by its entry points
+  const raw = new Map();
   for (const entry of entries) {
     const config = extractorConfig(dir, entry, entries, tempFolder);
     compilerState ??= CompilerState.create(config);
@@ -141,9 +165,14 @@ for (const { dir, manifest } of publishedPackages()) {
         if (message.category === 'console') message.handled = true;
       },
     });
-    if (!result.succeeded)
+    if (!result.succeeded) {
       problems.push(`${entry.specifier}: ${result.errorCount} error(s) in ${relative(root, entry.dts)}`);
-    const fresh = tidy(readFileSync(join(tempFolder, entry.file), 'utf8'), entry);
+    }
+    raw.set(entry, readFileSync(join(tempFolder, entry.file), 'utf8'));
+  }
+  const exportedByPackage = new Set([...raw.values()].flatMap(exportedNames));
+  for (const [entry, text] of raw) {
+    const fresh = tidy(text, entry, exportedByPackage);
     const path = join(reportFolder, entry.file);
     const committed = existsSync(path) ? readFileSync(path, 'utf8') : undefined;
     if (committed === fresh) continue;
