@@ -19,7 +19,7 @@ import { deferred } from '../util/deferred.js';
 export type Fault = 'throw' | 'reject' | 'hang' | 'garbage';
 
 /** The value a `garbage` fault returns: of no type any step expects. */
-export const GARBAGE: unique symbol = Symbol('garbage returned by an injected fault');
+const GARBAGE: unique symbol = Symbol('garbage returned by an injected fault');
 
 /**
  * Runs `ok` as step `step` unless `fault` says otherwise: `throw` throws, `reject` returns a
@@ -308,7 +308,7 @@ export function fixtureCdcOutput(
 
 let lsn = 0n;
 /** A CDC batch of `rows` rows following the previous one. */
-export function nextBatch(rows = 1, start?: bigint): CdcBatch {
+function nextBatch(rows = 1, start?: bigint): CdcBatch {
   const lsnStart = start ?? lsn;
   const lsnEnd = lsnStart + BigInt(rows);
   lsn = lsnEnd;
@@ -327,7 +327,7 @@ export function batchAt(lsnStart: bigint, rows = 1): CdcBatch {
 // ---------------------------------------------------------------- CRDT
 
 /** A grow-only counter; v1 persists JSON `{k,v:1,c:{replica:count}}`. */
-export class CounterState implements CrdtState<{ replica: string; by: number }, number> {
+class CounterState implements CrdtState<{ replica: string; by: number }, number> {
   constructor(
     readonly format: 1 | 2,
     readonly counts = new Map<string, number>(),

@@ -5,7 +5,7 @@ import { describeValue, expectMethods, shapeProblems } from './shape.js';
 const streamCheck = expectMethods('a CdcStream', 'deliver', 'checkpoint', 'shutdown');
 
 /** Validates a checkpoint LSN returned by a provider. */
-export function lsnCheck(value: unknown): string | undefined {
+function lsnCheck(value: unknown): string | undefined {
   return typeof value === 'bigint' && value >= 0n
     ? undefined
     : `expected an LSN (a bigint >= 0), got ${describeValue(value)}`;

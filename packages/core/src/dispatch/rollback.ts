@@ -101,7 +101,7 @@ export async function rollBackAttempts(
 }
 
 /** The error for a rollback after which some resources could not be restored. */
-export function rollbackFailed(unrestored: readonly UnrestoredResource[]): ReloadError {
+function rollbackFailed(unrestored: readonly UnrestoredResource[]): ReloadError {
   const first = unrestored[0]!;
   const names = unrestored.map(
     (u) => `${u.kind} '${u.name}'${u.checkpointLsn === undefined ? '' : ` (restart from LSN ${u.checkpointLsn})`}`,

@@ -55,7 +55,7 @@ function invalid(message: string, plugin?: string): ReloadError {
  * Checks that `path` is a safe relative path inside the artifact: not absolute, no `..`, no `.`
  * segments, no backslashes or NUL, not the manifest or signature itself. Returns the problem.
  */
-export function pathProblem(path: string): string | undefined {
+function pathProblem(path: string): string | undefined {
   if (typeof path !== 'string' || path.length === 0) return 'an empty path';
   if (path.length > MANIFEST_LIMITS.maxPathLength)
     return `a path longer than ${MANIFEST_LIMITS.maxPathLength} characters`;

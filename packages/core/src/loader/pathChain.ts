@@ -24,7 +24,7 @@ export function currentUid(): number | undefined {
 }
 
 /** A mode as `ls -l` users write it: `0755`, `1777`. */
-export function formatMode(mode: number): string {
+function formatMode(mode: number): string {
   return (mode & 0o7777).toString(8).padStart(4, '0');
 }
 
@@ -213,7 +213,7 @@ function checkOwner(path: string, stats: Stats, subject: ChainSubject, what: str
 }
 
 /** The `UNSAFE_PATH` error of the runtime directory `subject.root`, whose component `path` is unsafe. */
-export function unsafe(subject: ChainSubject, path: string, stats: Stats, why: string, fix: string): ReloadError {
+function unsafe(subject: ChainSubject, path: string, stats: Stats, why: string, fix: string): ReloadError {
   return new ReloadError({
     code: 'UNSAFE_PATH',
     phase: 'load',

@@ -4,7 +4,7 @@ import { snapshotArtifact } from './artifactSnapshot.js';
 import { ArgumentChecks } from './argumentChecks.js';
 import { fsCall } from './fsErrors.js';
 import { MANIFEST_FILE, SIGNATURE_FILE } from './manifest.js';
-import type { ManifestSurface, PluginManifest } from './manifest.js';
+import type { PluginManifest } from './manifest.js';
 import { serializeSignature, signManifest } from './signing.js';
 import type { ManifestDraft } from './manifestDraft.js';
 

@@ -20,7 +20,7 @@ export function tempDir(prefix: string): Promise<string> {
  * Where the tests' runtime directories live: a gitignored folder of this package (made 0700), since
  * a runtime directory under a shared directory such as /tmp is refused (`UNSAFE_PATH`).
  */
-export const runtimeBase = fileURLToPath(new URL('../../../.baton-runtime/tests/', import.meta.url));
+const runtimeBase = fileURLToPath(new URL('../../../.baton-runtime/tests/', import.meta.url));
 
 /** A fresh directory (0700) in {@link runtimeBase}, for runtime directories and what surrounds them. */
 export async function runtimeDir(prefix: string): Promise<string> {
