@@ -190,7 +190,9 @@ export class MemorySink {
     const hold = deferred();
     this.#hold = hold.promise;
     this.#reached = deferred();
-    return () => hold.resolve();
+    return () => {
+      hold.resolve();
+    };
   }
 
   /** Settles once a delivery reached the hold of {@link holdNextDelivery}: it is stuck in the stream now. */

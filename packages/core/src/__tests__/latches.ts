@@ -63,7 +63,9 @@ export function fakeClock(): FakeClock {
   const start = Date.now();
   return {
     now: () => Date.now() - start,
-    advance: async (ms) => void (await vi.advanceTimersByTimeAsync(ms)),
+    advance: async (ms) => {
+      await vi.advanceTimersByTimeAsync(ms);
+    },
     async runUntilSettled(promise) {
       while (await isPending(promise)) {
         if (vi.getTimerCount() === 0) throw new Error('nothing left to fire, yet the promise is pending');
@@ -92,7 +94,12 @@ export class CallHolds {
   holdNext(): HeldCall {
     const next = { entered: deferred(), gate: deferred() };
     this.#next = next;
-    return { entered: next.entered.promise, release: () => next.gate.resolve() };
+    return {
+      entered: next.entered.promise,
+      release: () => {
+        next.gate.resolve();
+      },
+    };
   }
 
   /** What a starting call awaits: the pending hold (taken once), or nothing. */

@@ -173,7 +173,11 @@ describe('baton inspect stopped by a signal', () => {
       const cli = spawn(node, args, { cwd: cliPackageRoot, stdio: ['ignore', 'pipe', 'pipe'] });
       let err = '';
       cli.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-      const exited = new Promise<number | null>((resolve) => cli.once('exit', (code) => resolve(code)));
+      const exited = new Promise<number | null>((resolve) =>
+        cli.once('exit', (code) => {
+          resolve(code);
+        }),
+      );
       // Wait until both plugin modules ran (the second one's register() then spins).
       while ((await recordedPids(pids)).length < 2) await delay(20);
       expect(await leftovers(runtime)).toHaveLength(1);

@@ -22,8 +22,13 @@ import type { InspectJob, InspectMessage, InspectStep } from './inspectProtocol.
 
 const send = (message: InspectMessage): Promise<void> =>
   new Promise((resolve) => {
-    if (!process.send) return resolve();
-    process.send(message, undefined, {}, () => resolve());
+    if (!process.send) {
+      resolve();
+      return;
+    }
+    process.send(message, undefined, {}, () => {
+      resolve();
+    });
   });
 
 // The CLI is gone (it was killed, or closed the channel): nothing is waiting for a result.

@@ -62,7 +62,7 @@ export async function inspect(directory: string, options: InspectOptions, print:
 
   const interrupt = new AbortController();
   const stops = STOP_SIGNALS.map((name) => {
-    const stop = (): void =>
+    const stop = (): void => {
       interrupt.abort(
         new ReloadError({
           code: 'ABORTED',
@@ -71,6 +71,7 @@ export async function inspect(directory: string, options: InspectOptions, print:
           details: { signal: name },
         }),
       );
+    };
     process.on(name, stop);
     return () => process.off(name, stop);
   });

@@ -35,8 +35,12 @@ export async function runInspectChild(job: InspectJob, signal: AbortSignal): Pro
   child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(chunk));
   // 'close' comes after the exit, once its output and IPC channel are drained (no message is lost).
   const closed = new Promise<void>((resolve) => {
-    child.once('close', () => resolve());
-    child.once('error', () => resolve());
+    child.once('close', () => {
+      resolve();
+    });
+    child.once('error', () => {
+      resolve();
+    });
   });
   let timer: ReturnType<typeof setTimeout> | undefined;
   let onAbort: (() => void) | undefined;
@@ -56,7 +60,9 @@ export async function runInspectChild(job: InspectJob, signal: AbortSignal): Pro
           clearTimeout(timer);
           if (expected.runsForeignCode)
             timer = setTimeout(
-              () => fail(expected.failure(`did not finish within ${job.timeoutMs} ms (its process was stopped)`)),
+              () => {
+                fail(expected.failure(`did not finish within ${job.timeoutMs} ms (its process was stopped)`));
+              },
               Math.min(MAX_TIMER_MS, job.timeoutMs + STOP_GRACE_MS),
             );
         } else if (message?.type === 'done' && index === steps.length - 1 && isOutcome(message)) {
@@ -72,20 +78,25 @@ export async function runInspectChild(job: InspectJob, signal: AbortSignal): Pro
           );
         }
       });
-      child.once('close', (code, killedBy) =>
-        fail(current().failure(`did not finish: its process ended (${killedBy ?? `exit code ${String(code)}`})`)),
-      );
-      child.once('error', (error) =>
+      child.once('close', (code, killedBy) => {
+        fail(current().failure(`did not finish: its process ended (${killedBy ?? `exit code ${String(code)}`})`));
+      });
+      child.once('error', (error) => {
         fail(
           new ReloadError({
             code: 'IO_FAILED',
             message: `cannot run the inspect process: ${error.message}`,
             cause: error,
           }),
-        ),
-      );
-      onAbort = () => fail(signal.reason);
-      if (signal.aborted) return onAbort();
+        );
+      });
+      onAbort = () => {
+        fail(signal.reason);
+      };
+      if (signal.aborted) {
+        onAbort();
+        return;
+      }
       signal.addEventListener('abort', onAbort, { once: true });
       child.send(job);
     });

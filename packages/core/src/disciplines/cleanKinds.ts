@@ -85,7 +85,9 @@ export const storageBackendDiscipline: KindDiscipline<StorageBackendProvider, St
     return {
       next: storage,
       detail: { location },
-      release: async (ctx) => void (await ctx.call('close', () => old.close())),
+      release: async (ctx) => {
+        await ctx.call('close', () => old.close());
+      },
       undo: async (ctx) => {
         // The old one was never touched: it serves again even if closing the new one fails.
         await ctx.call('close', () => storage.close()).catch(() => undefined);

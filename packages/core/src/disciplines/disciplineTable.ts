@@ -1,5 +1,5 @@
 import type { BuiltinKind, BuiltinResources, BuiltinSurfaces } from '../surfaces/surfaceMap.js';
-import { builtinKinds } from '../surfaces/surfaceMap.js';
+import type { builtinKinds } from '../surfaces/surfaceMap.js';
 import {
   aggregateFunctionDiscipline,
   backgroundJobDiscipline,
@@ -72,6 +72,5 @@ export const builtinDisciplines: BuiltinDisciplines = {
 
 // Compile-time check: `builtinKinds` lists every built-in kind (the table rows are then complete too).
 type MissingKinds = Exclude<BuiltinKind, (typeof builtinKinds)[number]>;
-const everyKindListed: [MissingKinds] extends [never] ? true : MissingKinds = true;
-void everyKindListed;
-void builtinKinds;
+type IsTrue<T extends true> = T;
+type _EveryKindListed = IsTrue<[MissingKinds] extends [never] ? true : false>;

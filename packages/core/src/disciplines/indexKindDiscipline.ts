@@ -55,7 +55,9 @@ export const indexKindDiscipline: KindDiscipline<IndexKindProvider, IndexHandle,
     return {
       next: handle,
       detail: { bytes: bytes.byteLength },
-      release: async (ctx) => void (await ctx.call('close', () => old.close())),
+      release: async (ctx) => {
+        await ctx.call('close', () => old.close());
+      },
       undo: async (ctx) => {
         // The old one was never touched: it serves again even if closing the new one fails.
         await ctx.call('close', () => handle.close()).catch(() => undefined);

@@ -134,7 +134,12 @@ describe('ReloadDispatcher: index persist → open', () => {
     const next = {
       ...late,
       open: (bytes: Uint8Array) =>
-        new Promise<FixtureIndexHandle>((resolve) => (finish = () => resolve(lateHandle(bytes)))),
+        new Promise<FixtureIndexHandle>(
+          (resolve) =>
+            (finish = () => {
+              resolve(lateHandle(bytes));
+            }),
+        ),
     };
     const error = await dispatchError(
       new ReloadDispatcher(none, none, {
@@ -328,7 +333,9 @@ describe('ReloadDispatcher: transactions, concurrency, abort', () => {
       ...fixtureIndexKind('v2'),
       open: (bytes: Uint8Array, o?: { signal?: AbortSignal }) =>
         new Promise<never>((_, reject) => {
-          o?.signal?.addEventListener('abort', () => reject(new Error(`aborted ${bytes.length}`)));
+          o?.signal?.addEventListener('abort', () => {
+            reject(new Error(`aborted ${bytes.length}`));
+          });
           if (++opening === handles.length) allOpening.resolve();
         }),
     };
@@ -368,12 +375,16 @@ describe('ReloadDispatcher: transactions, concurrency, abort', () => {
     const persisted = deferred<Uint8Array>();
     const delayed: IndexHandle = {
       probe: (query, k) => slow.probe(query, k),
-      close: () => slow.close(),
+      close: () => {
+        slow.close();
+      },
       persist: () => persisted.promise, // resolved by the test at 20 ms
     };
     const stuck: IndexHandle = {
       probe: (query, k) => hung.probe(query, k),
-      close: () => hung.close(),
+      close: () => {
+        hung.close();
+      },
       persist: () => new Promise<never>(() => undefined), // ignores its signal: times out at 30 ms
     };
     const dispatching = dispatchError(

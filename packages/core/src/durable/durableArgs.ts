@@ -52,6 +52,7 @@ export function checkIntegerOption(what: string, value: unknown, min: number, ma
 }
 
 /** An options object (or undefined) with only the `allowed` keys; returns it, `{}` for undefined. */
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- T is what the checked object is read as
 export function checkOptionsArg<T extends object>(what: string, options: unknown, allowed: readonly string[]): T {
   checkOptionKeys(options, allowed, what, 'call');
   return (options ?? {}) as T;

@@ -41,11 +41,20 @@ async function scratch(): Promise<string> {
 async function plant(kind: Planted, path: string): Promise<void> {
   if (kind === 'fifo') {
     execFileSync('mkfifo', [path]);
-    cleanups.push(() => closeSync(openSync(path, constants.O_RDWR | constants.O_NONBLOCK)));
+    cleanups.push(() => {
+      closeSync(openSync(path, constants.O_RDWR | constants.O_NONBLOCK));
+    });
   } else if (kind === 'socket') {
     const server: Server = createServer();
     await new Promise<void>((resolve) => server.listen(path, resolve));
-    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) =>
+          server.close(() => {
+            resolve();
+          }),
+        ),
+    );
   } else if (kind === 'directory') {
     await mkdir(path);
   } else if (kind === 'symlink') {

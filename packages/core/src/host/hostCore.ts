@@ -116,11 +116,12 @@ export class HostCore {
     if (!journal) return;
     const write = this.#journalTail.then(async () => {
       const current = (this.#journalState ??= await journal.read());
-      const plugins: Record<string, string> = { ...current.plugins };
+      const versions = new Map(Object.entries(current.plugins));
       for (const [name, version] of Object.entries(changes)) {
-        if (version === undefined) delete plugins[name];
-        else plugins[name] = version;
+        if (version === undefined) versions.delete(name);
+        else versions.set(name, version);
       }
+      const plugins: Record<string, string> = Object.fromEntries(versions);
       const next = { plugins, sequence: current.sequence + 1 };
       await journal.write(next);
       this.#journalState = next;

@@ -62,7 +62,10 @@ export class JobRunner {
       loop.timer = undefined;
       loop.running = this.#tick(name, loop.controller.signal).then((found) => {
         loop.running = undefined;
-        if (!found) return this.#end(name, loop);
+        if (!found) {
+          this.#end(name, loop);
+          return;
+        }
         if (loop.controller.signal.aborted) return;
         const next = this.#core.registry.lookup('backgroundJob', name)?.provider as BackgroundJobProvider | undefined;
         if (next) this.#schedule(name, loop, next.intervalMs);

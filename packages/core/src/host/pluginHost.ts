@@ -121,7 +121,11 @@ export class PluginHost implements AsyncDisposable {
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.#track(unloadSlot(this.#core, name, checked).then(() => this.#jobs.sync()));
+    return this.#track(
+      unloadSlot(this.#core, name, checked).then(() => {
+        this.#jobs.sync();
+      }),
+    );
   }
 
   /** The loaded plugins, in load order. */

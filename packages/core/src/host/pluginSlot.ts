@@ -27,7 +27,14 @@ export class PluginSlot {
   /** Makes the slot of a staged version (it becomes active when the load publishes it). */
   constructor(current: PluginVersion, queueLimit: number, onReleased?: (plugin: string, waitedMs: number) => void) {
     this.#current = current;
-    this.gate = new Gate(queueLimit, current.name, onReleased && ((waitedMs) => onReleased(current.name, waitedMs)));
+    this.gate = new Gate(
+      queueLimit,
+      current.name,
+      onReleased &&
+        ((waitedMs) => {
+          onReleased(current.name, waitedMs);
+        }),
+    );
     this.#stats = initialStats(current.name, current.version);
   }
 

@@ -23,7 +23,9 @@ export class PluginVersion {
   /** Calls in flight on this version's surfaces (leases). It retires when they reach zero. */
   readonly leases = new LeaseCounter();
   /** Releases one lease; allocated once so the call path allocates no closure. */
-  readonly releaseLease = (): void => this.leases.release();
+  readonly releaseLease = (): void => {
+    this.leases.release();
+  };
   #state: VersionState = 'staged';
 
   constructor(

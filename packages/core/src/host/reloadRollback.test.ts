@@ -185,7 +185,14 @@ describe('reload rollback: a failure at any step leaves the old version serving'
     const late = new AbortController();
     const hanging = deferred();
     const pending = s.host.reload(
-      testPlugin('2.0.0', s.w, { index: { open: 'hang', onFault: () => hanging.resolve() } }),
+      testPlugin('2.0.0', s.w, {
+        index: {
+          open: 'hang',
+          onFault: () => {
+            hanging.resolve();
+          },
+        },
+      }),
       { signal: late.signal, stepTimeoutMs: 10_000 },
     );
     await hanging.promise; // the reload is in dispatch, its open hanging

@@ -12,6 +12,7 @@ import type { RegistryEntry } from './surfaceRegistry.js';
  * Runs `fn` on `entry`'s provider under a lease on its version: the version retires only after `fn`
  * settles. The one call path of `host.call` and {@link SurfaceRef.call}.
  */
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- P types the caller's callback
 export function leasedCall<P, T>(
   entry: RegistryEntry,
   fn: (provider: P, plugin: PluginInfo) => MaybePromise<T>,

@@ -61,12 +61,12 @@ describe('settings: one table, checked once, wherever a setting enters', () => {
       expect(host.plugins()[0]!.version).toBe('1.0.0');
     }
     expect(await feed.deliver(batchAt(0n))).toBe(true);
-    await rejection(host.unload('engine', { drainTimeoutMs: Number.NaN })).then((e) =>
-      expect(e).toMatchObject({ code: 'INVALID_ARGUMENT', phase: 'unload' }),
-    );
-    await rejection(host.load(testPlugin('1.0.0', w, { name: 'other' }), { registerTimeoutMs: -5 })).then((e) =>
-      expect(e).toMatchObject({ code: 'INVALID_ARGUMENT', phase: 'load' }),
-    );
+    await rejection(host.unload('engine', { drainTimeoutMs: Number.NaN })).then((e) => {
+      expect(e).toMatchObject({ code: 'INVALID_ARGUMENT', phase: 'unload' });
+    });
+    await rejection(host.load(testPlugin('1.0.0', w, { name: 'other' }), { registerTimeoutMs: -5 })).then((e) => {
+      expect(e).toMatchObject({ code: 'INVALID_ARGUMENT', phase: 'load' });
+    });
   });
 
   it("checks a standalone dispatcher's options with the same table", () => {

@@ -17,7 +17,9 @@ describe('withDeadline', () => {
     let seen: AbortSignal | undefined;
     let finish!: (v: string) => void;
     const disposed = deferred();
-    const onLate = vi.fn(() => disposed.resolve());
+    const onLate = vi.fn(() => {
+      disposed.resolve();
+    });
     const call = withDeadline(
       (signal) => {
         seen = signal;
@@ -65,10 +67,19 @@ describe('withDeadline', () => {
     const controller = new AbortController();
     const done = await withDeadline(async (signal) => signal, { timeoutMs: 1000, signal: controller.signal });
     let finish!: () => void;
-    const running = withDeadline((signal) => new Promise<AbortSignal>((resolve) => (finish = () => resolve(signal))), {
-      timeoutMs: 1000,
-      signal: controller.signal,
-    });
+    const running = withDeadline(
+      (signal) =>
+        new Promise<AbortSignal>(
+          (resolve) =>
+            (finish = () => {
+              resolve(signal);
+            }),
+        ),
+      {
+        timeoutMs: 1000,
+        signal: controller.signal,
+      },
+    );
     controller.abort();
     await expect(running).rejects.toMatchObject({ name: 'AbortError' });
     expect(done.aborted).toBe(false);

@@ -67,8 +67,17 @@ export function withDeadline<T>(fn: (signal: AbortSignal) => MaybePromise<T>, op
       controller.abort(reason);
       reject(reason);
     };
-    if (Number.isFinite(timeoutMs)) timer = setTimeout(() => abandon(timeoutError(timeoutMs)), Math.max(0, timeoutMs));
-    if (parent) unsubscribe = onAbort(parent, () => abandon(abortReason(parent)));
+    if (Number.isFinite(timeoutMs))
+      timer = setTimeout(
+        () => {
+          abandon(timeoutError(timeoutMs));
+        },
+        Math.max(0, timeoutMs),
+      );
+    if (parent)
+      unsubscribe = onAbort(parent, () => {
+        abandon(abortReason(parent));
+      });
     work.then(
       (value) => {
         if (!settled) {

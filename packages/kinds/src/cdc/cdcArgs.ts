@@ -25,6 +25,7 @@ function objectArg(value: unknown, what: string, context: CdcErrorContext): Reco
 }
 
 /** An options object (or undefined) with only the `allowed` keys; returns it, `{}` for undefined. */
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- T is what the checked object is read as
 export function checkCdcOptions<T extends object>(
   options: unknown,
   allowed: readonly string[],
@@ -42,6 +43,7 @@ export function checkCdcOptions<T extends object>(
 }
 
 /** Call options the host passes: an object or undefined, `signal` an AbortSignal (other keys tolerated). */
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- T is what the checked object is read as
 export function checkCallOptions<T extends { readonly signal?: AbortSignal }>(
   options: unknown,
   what: string,

@@ -87,10 +87,11 @@ describe('ChangeLog', () => {
 
   it('rejects malformed input with typed errors and stores frozen copies', () => {
     const log = new ChangeLog();
-    const bad = (value: unknown): void =>
+    const bad = (value: unknown): void => {
       expect(() => log.append(value as never)).toThrow(
         expect.objectContaining({ code: 'INVALID_ARGUMENT', phase: 'call' }),
       );
+    };
     const good = batchAt(0n, 1);
     bad(null);
     bad({ ...good, lsnStart: 0 });

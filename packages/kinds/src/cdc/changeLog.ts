@@ -214,7 +214,9 @@ export class ChangeLog {
       const wake = (): void => {
         if (this.#head > lsn) done(true);
       };
-      const onAbort = (): void => done(false);
+      const onAbort = (): void => {
+        done(false);
+      };
       this.#waiters.add(wake);
       signal?.addEventListener('abort', onAbort, { once: true });
     });

@@ -138,7 +138,9 @@ describe('fileCdcOutput: damaged checkpoint or sink', () => {
       const start = fileCdcOutput({ name: 'feed', directory: dir.path, recovery: 'scan' }).start({ fromLsn: lsn });
       await start.then(
         (stream) => stream.shutdown(),
-        (error: unknown) => expect(error).toMatchObject(typedError('INVALID_ARGUMENT', 'would lose batches')),
+        (error: unknown) => {
+          expect(error).toMatchObject(typedError('INVALID_ARGUMENT', 'would lose batches'));
+        },
       );
     },
   );

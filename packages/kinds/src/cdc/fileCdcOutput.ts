@@ -96,7 +96,9 @@ export function fileCdcOutput(options: FileCdcOutputOptions): FileCdcOutput {
       const fromLsn =
         startOptions.fromLsn === undefined ? undefined : checkLsn(startOptions.fromLsn, 'fromLsn', { key: name });
       const { signal } = startOptions;
-      const poll = (): void => throwIfAborted(signal, { key: name }, 'start');
+      const poll = (): void => {
+        throwIfAborted(signal, { key: name }, 'start');
+      };
       poll();
       const io = { kind: 'cdcOutput', key: name, step: 'start', prefix: `CDC '${name}': ` };
       // Synchronously, before anything is awaited: the lock a shutdown just let go of stays held.
@@ -110,7 +112,11 @@ export function fileCdcOutput(options: FileCdcOutputOptions): FileCdcOutput {
         // Claim first: an older stream on this sink is fenced and its in-flight I/O has settled.
         let ready!: (stream: FileCdcStream | undefined) => void;
         const settled = new Promise<FileCdcStream | undefined>((resolve) => (ready = resolve));
-        const claim = { idle: async () => void (await (await settled)?.idle()) };
+        const claim = {
+          idle: async () => {
+            await (await settled)?.idle();
+          },
+        };
         await claimSink(resolved, claim);
         try {
           await removeStaleTempFiles(join(resolved, CHECKPOINT_FILE), io);

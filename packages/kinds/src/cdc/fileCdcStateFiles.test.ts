@@ -28,7 +28,12 @@ function fifo(path: string): void {
 
 /** Resolves once nothing holds the sink's lock file (the release is asynchronous). */
 const lockReleased = (dir: string): Promise<void> =>
-  vi.waitFor(() => expect(existsSync(join(dir, LOCK_FILE))).toBe(false), { timeout: 5000, interval: 5 });
+  vi.waitFor(
+    () => {
+      expect(existsSync(join(dir, LOCK_FILE))).toBe(false);
+    },
+    { timeout: 5000, interval: 5 },
+  );
 
 describe('file CDC state files that are not regular files', () => {
   it.each([LOCK_FILE, CHECKPOINT_FILE, SINK_FILE])(

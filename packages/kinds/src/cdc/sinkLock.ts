@@ -108,7 +108,10 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined, k
         reject(error);
       }
     };
-    if (signal.aborted) return onAbort();
+    if (signal.aborted) {
+      onAbort();
+      return;
+    }
     signal.addEventListener('abort', onAbort, { once: true });
     promise.then(
       (value) => {
@@ -139,7 +142,10 @@ export async function holdSinkLock(directory: string, key: string, signal?: Abor
     entry.count--;
     if (entry.count === 0)
       entry.ready.then(
-        () => setImmediate(() => settle(reg, directory, entry, key)),
+        () =>
+          setImmediate(() => {
+            settle(reg, directory, entry, key);
+          }),
         () => undefined,
       );
     throw error;
@@ -158,7 +164,10 @@ export async function holdSinkLock(directory: string, key: string, signal?: Abor
       if (released) return;
       released = true;
       entry.count--;
-      if (entry.count === 0) setImmediate(() => settle(reg, directory, entry, key));
+      if (entry.count === 0)
+        setImmediate(() => {
+          settle(reg, directory, entry, key);
+        });
     },
   };
 }
@@ -178,6 +187,9 @@ export function beginSinkStart(key: string): () => void {
     reg.pendingStarts--;
     if (reg.pendingStarts > 0) return;
     for (const [directory, entry] of reg.entries)
-      if (entry.count === 0) setImmediate(() => settle(reg, directory, entry, key));
+      if (entry.count === 0)
+        setImmediate(() => {
+          settle(reg, directory, entry, key);
+        });
   };
 }

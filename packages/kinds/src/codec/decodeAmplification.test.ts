@@ -33,7 +33,10 @@ function decodeInChild(
   return new Promise((resolve) => {
     execFile(process.execPath, args, { timeout: 120_000 }, (error, stdout, stderr) => {
       const line = stdout.split('\n').find((l) => l.startsWith('result '));
-      if (line !== undefined) return resolve(JSON.parse(line.slice(7)) as { outcome: string; bytes: number });
+      if (line !== undefined) {
+        resolve(JSON.parse(line.slice(7)) as { outcome: string; bytes: number });
+        return;
+      }
       const died = /out of memory/i.test(stderr)
         ? 'out of memory'
         : `died: ${error?.message ?? ''} ${stderr.slice(-300)}`;

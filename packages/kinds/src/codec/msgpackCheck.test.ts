@@ -9,8 +9,9 @@ class CheckFailed extends Error {}
 const fail = (message: string): Error => new CheckFailed(message);
 const check = (schema: BodySchema, bytes: Uint8Array) => checkMsgpack(bytes, 0, bytes.length, schema, fail);
 const passes = (schema: BodySchema, value: unknown) => check(schema, pack(value));
-const refuses = (schema: BodySchema, bytes: unknown, message: string | RegExp) =>
+const refuses = (schema: BodySchema, bytes: unknown, message: string | RegExp) => {
   expect(() => check(schema, bytes instanceof Uint8Array ? bytes : pack(bytes))).toThrow(message);
+};
 
 const primitive = s.oneOf(
   'a primitive',

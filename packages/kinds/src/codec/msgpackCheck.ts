@@ -92,28 +92,50 @@ class Checker {
         this.#expect(head.family === STR, 'a string');
         if (head.length < schema.minBytes || head.length > schema.maxBytes)
           throw this.#error(`a string of ${head.length} bytes (${schema.minBytes}..${schema.maxBytes} expected)`);
-        return head.skipPayload();
-      case 'number':
-        return this.#expect(head.family === INT || head.family === FLOAT, 'a number');
-      case 'bool':
-        return this.#expect(head.family === BOOL, 'a boolean');
+        {
+          head.skipPayload();
+          return;
+        }
+      case 'number': {
+        this.#expect(head.family === INT || head.family === FLOAT, 'a number');
+        return;
+      }
+      case 'bool': {
+        this.#expect(head.family === BOOL, 'a boolean');
+        return;
+      }
       case 'bin':
         this.#expect(head.family === BIN, 'a byte string');
         if (head.length > schema.maxBytes)
           throw this.#error(`a byte string of ${head.length} bytes (at most ${schema.maxBytes} expected)`);
-        return head.skipPayload();
-      case 'bigint':
-        return this.#bigint(schema.maxBytes);
-      case 'oneOf':
-        return this.#oneOf(schema);
-      case 'tuple':
-        return this.#tuple(schema);
-      case 'list':
-        return this.#list(schema);
-      case 'map':
-        return this.#map(schema);
-      case 'any':
-        return this.#any(0);
+        {
+          head.skipPayload();
+          return;
+        }
+      case 'bigint': {
+        this.#bigint(schema.maxBytes);
+        return;
+      }
+      case 'oneOf': {
+        this.#oneOf(schema);
+        return;
+      }
+      case 'tuple': {
+        this.#tuple(schema);
+        return;
+      }
+      case 'list': {
+        this.#list(schema);
+        return;
+      }
+      case 'map': {
+        this.#map(schema);
+        return;
+      }
+      case 'any': {
+        this.#any(0);
+        return;
+      }
     }
   }
 
@@ -147,7 +169,10 @@ class Checker {
               : option.type === 'bin'
                 ? family === BIN
                 : family === INT64 || family === EXT;
-      if (matches) return this.#matches(option);
+      if (matches) {
+        this.#matches(option);
+        return;
+      }
     }
     throw this.#error(`${familyName(family)} where ${schema.description} was expected`);
   }
@@ -216,24 +241,39 @@ class Checker {
   #any(depth: number): void {
     const head = this.head;
     switch (head.family) {
-      case INT:
-        return this.#charge(head.size === 5 ? COST.heapNumber : 0);
-      case FLOAT:
-        return this.#charge(COST.heapNumber);
-      case INT64:
-        return this.#charge(COST.bigint);
+      case INT: {
+        this.#charge(head.size === 5 ? COST.heapNumber : 0);
+        return;
+      }
+      case FLOAT: {
+        this.#charge(COST.heapNumber);
+        return;
+      }
+      case INT64: {
+        this.#charge(COST.bigint);
+        return;
+      }
       case NIL:
       case BOOL:
         return;
       case STR:
         this.#charge(head.length <= 1 ? 0 : COST.string + head.length);
-        return head.skipPayload();
+        {
+          head.skipPayload();
+          return;
+        }
       case BIN:
         this.#charge(COST.bin);
-        return head.skipPayload();
+        {
+          head.skipPayload();
+          return;
+        }
       case EXT:
         this.#bigint(ANY_BIGINT_BYTES);
-        return this.#charge(COST.bigint + head.length);
+        {
+          this.#charge(COST.bigint + head.length);
+          return;
+        }
     }
     if (depth >= ANY_MAX_DEPTH) throw this.#error(`values nested deeper than ${ANY_MAX_DEPTH} levels`);
     const length = head.length;

@@ -92,10 +92,22 @@ export class MsgpackHead {
     if (at >= this.end) throw this.fail(`the data ends at byte ${at} where a value was expected`);
     const token = this.bytes[at]!;
     this.length = 0;
-    if (token < 0x80 || token >= 0xe0) return this.#int(token < 0x80 ? token : token - 0x100, 1);
-    if (token < 0x90) return this.#container(MAP, token & 0x0f, 1);
-    if (token < 0xa0) return this.#container(ARRAY, token & 0x0f, 1);
-    if (token < 0xc0) return this.#payload(STR, token & 0x1f, 1);
+    if (token < 0x80 || token >= 0xe0) {
+      this.#int(token < 0x80 ? token : token - 0x100, 1);
+      return;
+    }
+    if (token < 0x90) {
+      this.#container(MAP, token & 0x0f, 1);
+      return;
+    }
+    if (token < 0xa0) {
+      this.#container(ARRAY, token & 0x0f, 1);
+      return;
+    }
+    if (token < 0xc0) {
+      this.#payload(STR, token & 0x1f, 1);
+      return;
+    }
     const view = this.view;
     switch (token) {
       case 0xc0:
@@ -107,60 +119,109 @@ export class MsgpackHead {
         this.family = BOOL;
         this.at = at + 1;
         return;
-      case 0xc4:
-        return this.#payload(BIN, this.#u8(at + 1), 2);
-      case 0xc5:
-        return this.#payload(BIN, this.#u16(at + 1), 3);
-      case 0xc6:
-        return this.#payload(BIN, this.#u32(at + 1), 5);
-      case 0xc7:
-        return this.#ext(this.#u8(at + 1), 2);
-      case 0xc8:
-        return this.#ext(this.#u16(at + 1), 3);
-      case 0xc9:
-        return this.#ext(this.#u32(at + 1), 5);
-      case 0xca:
-        return this.#number(FLOAT, 5);
-      case 0xcb:
-        return this.#number(FLOAT, 9);
-      case 0xcc:
-        return this.#int(this.#u8(at + 1), 2);
-      case 0xcd:
-        return this.#int(this.#u16(at + 1), 3);
-      case 0xce:
-        return this.#int(this.#u32(at + 1), 5);
+      case 0xc4: {
+        this.#payload(BIN, this.#u8(at + 1), 2);
+        return;
+      }
+      case 0xc5: {
+        this.#payload(BIN, this.#u16(at + 1), 3);
+        return;
+      }
+      case 0xc6: {
+        this.#payload(BIN, this.#u32(at + 1), 5);
+        return;
+      }
+      case 0xc7: {
+        this.#ext(this.#u8(at + 1), 2);
+        return;
+      }
+      case 0xc8: {
+        this.#ext(this.#u16(at + 1), 3);
+        return;
+      }
+      case 0xc9: {
+        this.#ext(this.#u32(at + 1), 5);
+        return;
+      }
+      case 0xca: {
+        this.#number(FLOAT, 5);
+        return;
+      }
+      case 0xcb: {
+        this.#number(FLOAT, 9);
+        return;
+      }
+      case 0xcc: {
+        this.#int(this.#u8(at + 1), 2);
+        return;
+      }
+      case 0xcd: {
+        this.#int(this.#u16(at + 1), 3);
+        return;
+      }
+      case 0xce: {
+        this.#int(this.#u32(at + 1), 5);
+        return;
+      }
       case 0xcf:
-      case 0xd3:
-        return this.#number(INT64, 9);
+      case 0xd3: {
+        this.#number(INT64, 9);
+        return;
+      }
       case 0xd0:
         this.#need(2);
-        return this.#int(view.getInt8(at + 1), 2);
+        {
+          this.#int(view.getInt8(at + 1), 2);
+          return;
+        }
       case 0xd1:
         this.#need(3);
-        return this.#int(view.getInt16(at + 1), 3);
+        {
+          this.#int(view.getInt16(at + 1), 3);
+          return;
+        }
       case 0xd2:
         this.#need(5);
-        return this.#int(view.getInt32(at + 1), 5);
+        {
+          this.#int(view.getInt32(at + 1), 5);
+          return;
+        }
       case 0xd4:
       case 0xd5:
       case 0xd6:
       case 0xd7:
-      case 0xd8:
-        return this.#ext(1 << (token - 0xd4), 1);
-      case 0xd9:
-        return this.#payload(STR, this.#u8(at + 1), 2);
-      case 0xda:
-        return this.#payload(STR, this.#u16(at + 1), 3);
-      case 0xdb:
-        return this.#payload(STR, this.#u32(at + 1), 5);
-      case 0xdc:
-        return this.#container(ARRAY, this.#u16(at + 1), 3);
-      case 0xdd:
-        return this.#container(ARRAY, this.#u32(at + 1), 5);
-      case 0xde:
-        return this.#container(MAP, this.#u16(at + 1), 3);
-      case 0xdf:
-        return this.#container(MAP, this.#u32(at + 1), 5);
+      case 0xd8: {
+        this.#ext(1 << (token - 0xd4), 1);
+        return;
+      }
+      case 0xd9: {
+        this.#payload(STR, this.#u8(at + 1), 2);
+        return;
+      }
+      case 0xda: {
+        this.#payload(STR, this.#u16(at + 1), 3);
+        return;
+      }
+      case 0xdb: {
+        this.#payload(STR, this.#u32(at + 1), 5);
+        return;
+      }
+      case 0xdc: {
+        this.#container(ARRAY, this.#u16(at + 1), 3);
+        return;
+      }
+      case 0xdd: {
+        this.#container(ARRAY, this.#u32(at + 1), 5);
+        return;
+      }
+      case 0xde: {
+        this.#container(MAP, this.#u16(at + 1), 3);
+        return;
+      }
+      case 0xdf: {
+        this.#container(MAP, this.#u32(at + 1), 5);
+        return;
+      }
       default:
         throw this.fail(`byte ${at} holds 0x${token.toString(16)}, which starts no msgpack value`);
     }

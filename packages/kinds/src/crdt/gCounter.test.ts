@@ -42,7 +42,9 @@ describe('g-counter semantics', () => {
     const state = gCounter().empty();
     state.apply({ replica: 'a', by: Number.MAX_SAFE_INTEGER - 1 });
     state.apply({ replica: 'a', by: 1 });
-    expectReloadError(() => state.apply({ replica: 'a', by: 1 }), 'INVALID_ARGUMENT');
+    expectReloadError(() => {
+      state.apply({ replica: 'a', by: 1 });
+    }, 'INVALID_ARGUMENT');
     expect(state.count('a')).toBe(Number.MAX_SAFE_INTEGER);
   });
 

@@ -54,7 +54,9 @@ export const gCounterFormatV2: GCounterFormat = Object.freeze({
       ids,
       reader,
       () => varints.next(),
-      () => varints.expectEnd(),
+      () => {
+        varints.expectEnd();
+      },
     );
   },
 });

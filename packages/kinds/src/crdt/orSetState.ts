@@ -132,7 +132,10 @@ export class OrSetState implements CrdtState<OrSetOp, CrdtPrimitive[]> {
   merge(other: CrdtState<OrSetOp, CrdtPrimitive[]>): void {
     const that = sameKindState(OR_SET, other, OrSetState);
     if (that === this) return;
-    if (this.#replicas.length === 0 && that.#entries === undefined) return this.#adopt(that);
+    if (this.#replicas.length === 0 && that.#entries === undefined) {
+      this.#adopt(that);
+      return;
+    }
     const entries = this.#store();
     const theirEntries = that.#entries;
     const packed = that.#packed!;

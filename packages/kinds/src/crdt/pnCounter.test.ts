@@ -51,8 +51,12 @@ describe('pn-counter semantics', () => {
     const state = pnCounter().empty();
     state.apply({ replica: 'a', by: Number.MAX_SAFE_INTEGER });
     state.apply({ replica: 'a', by: -Number.MAX_SAFE_INTEGER });
-    expectReloadError(() => state.apply({ replica: 'a', by: 1 }), 'INVALID_ARGUMENT');
-    expectReloadError(() => state.apply({ replica: 'a', by: -1 }), 'INVALID_ARGUMENT');
+    expectReloadError(() => {
+      state.apply({ replica: 'a', by: 1 });
+    }, 'INVALID_ARGUMENT');
+    expectReloadError(() => {
+      state.apply({ replica: 'a', by: -1 });
+    }, 'INVALID_ARGUMENT');
     expect(state.value()).toBe(0);
   });
 

@@ -27,13 +27,14 @@ const ints = orderedIndex()
 
 const openFlat = (bytes: Uint8Array) => flatVectorIndex().open(bytes);
 const openOrdered = (bytes: Uint8Array) => orderedIndex().open(bytes);
-const refused = (open: () => unknown, message: string) =>
+const refused = (open: () => unknown, message: string) => {
   expect(open).toThrow(
     expect.objectContaining({
       code: 'CORRUPT_INPUT',
       message: expect.stringContaining(`Arrow metadata: ${message}`) as string,
     }) as Error,
   );
+};
 
 /** Sets the int64 at field `field` of element `n` of the vector field `vector` of the record batch. */
 const setBatchVector =
@@ -51,7 +52,9 @@ describe('Arrow index files are checked on the bytes before Arrow reads them', (
   });
 
   it('refuses declared sizes the bytes cannot hold: rows, nodes, buffers', () => {
-    const rows = ({ message, batch }: IndexParts) => message.view.setBigInt64(message.field(batch, 0), 2n ** 33n, true);
+    const rows = ({ message, batch }: IndexParts) => {
+      message.view.setBigInt64(message.field(batch, 0), 2n ** 33n, true);
+    };
     refused(() => openFlat(patchIndex(vectors, rows)), '8589934592 rows cannot be held by a');
     refused(
       () => openOrdered(patchIndex(keys, setBatchVector(1, 0, 0, 3n))),
@@ -59,8 +62,9 @@ describe('Arrow index files are checked on the bytes before Arrow reads them', (
     );
     refused(() => openOrdered(patchIndex(ints, setBatchVector(1, 1, 8, 9n))), 'node 1 declares 3 values (9 null)');
     refused(() => openOrdered(patchIndex(ints, setBatchVector(2, 1, 0, 2n ** 40n))), 'buffer 1 (1099511627776+');
-    const nodes = ({ message, batch }: IndexParts) =>
+    const nodes = ({ message, batch }: IndexParts) => {
       message.view.setInt32(message.deref(message.field(batch, 1)), 2 ** 31 - 1, true);
+    };
     refused(() => openOrdered(patchIndex(ints, nodes)), 'field nodes: 2147483647 items (at most 2 expected)');
   });
 
@@ -70,13 +74,17 @@ describe('Arrow index files are checked on the bytes before Arrow reads them', (
       footer.view.setInt32(footer.deref(footer.field(schema, 1)), 2 ** 31 - 1, true);
     };
     refused(() => openFlat(patchIndex(vectors, fields)), 'fields: 2147483647 items (at most 4 expected)');
-    const version = ({ footer }: IndexParts) => footer.view.setUint16(footer.field(footer.root(), 0), 1, true);
+    const version = ({ footer }: IndexParts) => {
+      footer.view.setUint16(footer.field(footer.root(), 0), 1, true);
+    };
     refused(() => openFlat(patchIndex(vectors, version)), 'footer metadata version 1 is not V4 or V5');
-    const batches = ({ footer }: IndexParts) =>
+    const batches = ({ footer }: IndexParts) => {
       footer.view.setInt32(footer.deref(footer.field(footer.root(), 3)), 2, true);
+    };
     refused(() => openFlat(patchIndex(vectors, batches)), 'record batches: 2 items (at most 1 expected)');
-    const footerLength = ({ ipc }: IndexParts) =>
+    const footerLength = ({ ipc }: IndexParts) => {
       new DataView(ipc.buffer, ipc.byteOffset).setInt32(ipc.length - 10, ipc.length, true);
+    };
     refused(() => openFlat(patchIndex(vectors, footerLength)), 'bad footer length');
   });
 

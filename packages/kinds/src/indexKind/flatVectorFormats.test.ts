@@ -110,18 +110,90 @@ describe('format 2: open() checks every header field', () => {
   });
 
   it.each([
-    ['layout', (v: DataView) => v.setUint32(4, 7, true), 'unknown index frame layout 7'],
-    ['header length', (v: DataView) => v.setUint32(12, 72, true), 'bad header length 72'],
-    ['kind', (v: DataView) => v.setUint8(16, 0x46), "these bytes hold a 'Flat-vector' index"],
-    ['format version', (v: DataView) => v.setUint32(32, 9, true), 'unknown format version 9 (this reader knows 2)'],
-    ['reserved', (v: DataView) => v.setUint32(36, 1, true), 'reserved header bytes are not zero'],
-    ['data length', (v: DataView) => v.setBigUint64(40, 12n, true), '4 unexpected bytes after the data'],
-    ['dim', (v: DataView) => v.setUint32(48, 0, true), 'dim 0 is outside 1..65536'],
-    ['count', (v: DataView) => v.setUint32(52, 3, true), '3 rows of dimension 2 need 24 bytes'],
-    ['data checksum', (v: DataView) => v.setUint32(56, 1, true), 'checksum mismatch'],
-    ['metric', (v: DataView) => v.setUint8(60, 9), 'unknown metric code 9'],
-    ['row ids', (v: DataView) => v.setUint8(61, 2), 'unknown row-id layout code 2'],
-    ['padding', (v: DataView) => v.setUint8(63, 1), 'reserved header bytes are not zero'],
+    [
+      'layout',
+      (v: DataView) => {
+        v.setUint32(4, 7, true);
+      },
+      'unknown index frame layout 7',
+    ],
+    [
+      'header length',
+      (v: DataView) => {
+        v.setUint32(12, 72, true);
+      },
+      'bad header length 72',
+    ],
+    [
+      'kind',
+      (v: DataView) => {
+        v.setUint8(16, 0x46);
+      },
+      "these bytes hold a 'Flat-vector' index",
+    ],
+    [
+      'format version',
+      (v: DataView) => {
+        v.setUint32(32, 9, true);
+      },
+      'unknown format version 9 (this reader knows 2)',
+    ],
+    [
+      'reserved',
+      (v: DataView) => {
+        v.setUint32(36, 1, true);
+      },
+      'reserved header bytes are not zero',
+    ],
+    [
+      'data length',
+      (v: DataView) => {
+        v.setBigUint64(40, 12n, true);
+      },
+      '4 unexpected bytes after the data',
+    ],
+    [
+      'dim',
+      (v: DataView) => {
+        v.setUint32(48, 0, true);
+      },
+      'dim 0 is outside 1..65536',
+    ],
+    [
+      'count',
+      (v: DataView) => {
+        v.setUint32(52, 3, true);
+      },
+      '3 rows of dimension 2 need 24 bytes',
+    ],
+    [
+      'data checksum',
+      (v: DataView) => {
+        v.setUint32(56, 1, true);
+      },
+      'checksum mismatch',
+    ],
+    [
+      'metric',
+      (v: DataView) => {
+        v.setUint8(60, 9);
+      },
+      'unknown metric code 9',
+    ],
+    [
+      'row ids',
+      (v: DataView) => {
+        v.setUint8(61, 2);
+      },
+      'unknown row-id layout code 2',
+    ],
+    [
+      'padding',
+      (v: DataView) => {
+        v.setUint8(63, 1);
+      },
+      'reserved header bytes are not zero',
+    ],
   ])('rejects a wrong %s', (_field, edit, message) => {
     expect(() => flatVectorIndex().open(patched(edit))).toThrow(corrupt(message));
   });

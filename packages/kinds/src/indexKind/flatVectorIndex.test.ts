@@ -19,7 +19,9 @@ describe('flat vector index: exact k-NN', () => {
       const want = referenceKnn(m, data.rows, data.queries, k);
       expect(got.query).toEqual(want.query);
       expect(got.row).toEqual(want.row);
-      got.distance.forEach((d, i) => expect(d).toBeCloseTo(want.distance[i]!, 5));
+      got.distance.forEach((d, i) => {
+        expect(d).toBeCloseTo(want.distance[i]!, 5);
+      });
       expect(index.size).toBe(data.rows.filter((r) => r !== null).length);
     },
   );

@@ -60,14 +60,22 @@ export function scanVectors(
   norms: Float64Array | undefined,
 ): void {
   switch (metric) {
-    case 'l2':
-      return scanL2(target, query, top, true);
-    case 'l2sq':
-      return scanL2(target, query, top, false);
-    case 'cosine':
-      return scanInner(target, query, top, norms);
-    case 'dot':
-      return scanInner(target, query, top, undefined);
+    case 'l2': {
+      scanL2(target, query, top, true);
+      return;
+    }
+    case 'l2sq': {
+      scanL2(target, query, top, false);
+      return;
+    }
+    case 'cosine': {
+      scanInner(target, query, top, norms);
+      return;
+    }
+    case 'dot': {
+      scanInner(target, query, top, undefined);
+      return;
+    }
   }
 }
 

@@ -34,10 +34,10 @@ export interface LogicalType<V = unknown, S extends DataType = DataType, SV = un
 }
 
 /** A logical type of any value and storage type (what a registry holds). */
-export type AnyLogicalType = LogicalType<unknown, DataType, unknown>;
+export type AnyLogicalType = LogicalType;
 
 /** The value type of a {@link LogicalType}. */
-export type LogicalValueOf<T> = T extends LogicalType<infer V, DataType, unknown> ? V : never;
+export type LogicalValueOf<T> = T extends LogicalType<infer V> ? V : never;
 
 /** What {@link defineLogicalType} makes a logical type from. */
 export interface LogicalTypeSpec<V, S extends DataType, SV> {

@@ -23,7 +23,7 @@ const check = (old: LogicalTypeProvider, next: LogicalTypeProvider) =>
 
 /** A redeclaration of `type` built from scratch (new objects throughout), with some contract fields changed. */
 function redeclare<V>(
-  type: LogicalType<V, FixedSizeList | FixedSizeBinary, unknown>,
+  type: LogicalType<V, FixedSizeList | FixedSizeBinary>,
   changes: {
     storageType?: FixedSizeList | FixedSizeBinary;
     encodingVersion?: number;

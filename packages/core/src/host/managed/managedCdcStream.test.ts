@@ -21,7 +21,10 @@ function output(s: fc.Scheduler, sink: bigint[], asyncAt: ReadonlySet<bigint>): 
             sink.push(batch.lsnStart);
             position = batch.lsnEnd;
           };
-          if (!asyncAt.has(batch.lsnStart)) return write();
+          if (!asyncAt.has(batch.lsnStart)) {
+            write();
+            return;
+          }
           return s.schedule(Promise.resolve(), `deliver ${batch.lsnStart}`).then(write);
         },
         checkpoint: () => s.schedule(Promise.resolve(position), 'checkpoint'),
@@ -55,13 +58,25 @@ test.prop([fc.scheduler(), fc.array(opArb, { minLength: 1, maxLength: 24 }), fc.
       if (i === reloadAt) reload = host.reload(plugin('2.0.0'));
       if (op === 'checkpoint') {
         const through = lsn; // every delivery issued before it is in the checkpoint
-        expected.push(feed.checkpoint().then((at) => expect(at).toBe(through)));
+        expected.push(
+          feed.checkpoint().then((at) => {
+            expect(at).toBe(through);
+          }),
+        );
       } else if (op === 'redeliver' && lsn > 0n) {
-        expected.push(feed.deliver(batchAt(lsn - 1n)).then((wrote) => expect(wrote).toBe(false)));
+        expected.push(
+          feed.deliver(batchAt(lsn - 1n)).then((wrote) => {
+            expect(wrote).toBe(false);
+          }),
+        );
       } else {
         if (async) asyncAt.add(lsn);
         written.push(lsn);
-        expected.push(feed.deliver(batchAt(lsn++)).then((wrote) => expect(wrote).toBe(true)));
+        expected.push(
+          feed.deliver(batchAt(lsn++)).then((wrote) => {
+            expect(wrote).toBe(true);
+          }),
+        );
       }
     }
     await s.waitFor(Promise.all([...expected, reload]));

@@ -55,7 +55,9 @@ export class ManagedCdcStream extends ManagedHandle<CdcStream> {
   #tail: Promise<unknown> = RESOLVED;
   /** Calls made and not yet settled; while 0, a new call may run at once without breaking the order. */
   #pending = 0;
-  readonly #settled = (): void => void this.#pending--;
+  readonly #settled = (): void => {
+    this.#pending--;
+  };
   /** One delivery on the current stream (made once per handle: a call allocates no closure). */
   readonly #deliverOp = (stream: CdcStream, _provider: unknown, _version: unknown, batch: CdcBatch) =>
     this.#deliverTo(stream, batch);

@@ -38,7 +38,15 @@ function output(
         if (failure === 'after') throw new Error(`acknowledgement of ${batch.lsnStart} lost`);
       };
       return {
-        deliver: (batch) => (delay ? delay(batch).then(() => write(batch)) : write(batch)),
+        deliver: (batch) => {
+          if (!delay) {
+            write(batch);
+            return;
+          }
+          return delay(batch).then(() => {
+            write(batch);
+          });
+        },
         checkpoint: () => position,
         shutdown: () => undefined,
       };
@@ -204,7 +212,11 @@ describe('every gated call counts against the queue limit', () => {
     );
     const feed = await host.startCdc({ name: 'feed', key: 'out', fromLsn: 0n });
     const first = feed.deliver(batchAt(0n));
-    const paused = new Promise<void>((resolve) => host.on('quiesced', () => resolve()));
+    const paused = new Promise<void>((resolve) =>
+      host.on('quiesced', () => {
+        resolve();
+      }),
+    );
     const reload = host.reload(
       plugin(
         '2.0.0',
@@ -247,7 +259,11 @@ describe('calls accepted before a pause are never refused by it', () => {
     await host.load(plugin('1.0.0', out()));
     const feed = await host.startCdc({ name: 'feed', key: 'out', fromLsn: 0n });
     const accepted = range(100).map((lsn) => feed.deliver(batchAt(lsn)));
-    const paused = new Promise<void>((resolve) => host.on('quiesced', () => resolve()));
+    const paused = new Promise<void>((resolve) =>
+      host.on('quiesced', () => {
+        resolve();
+      }),
+    );
     const reload = host.reload(plugin('2.0.0', out()));
     await paused;
     const during = range(120)

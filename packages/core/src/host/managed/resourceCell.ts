@@ -30,7 +30,9 @@ function makeBacking<R>(slot: CellOwner, value: R, provider: unknown, version: P
     provider,
     version,
     leases,
-    release: () => leases.release(),
+    release: () => {
+      leases.release();
+    },
     releaseGated: () => {
       leases.release();
       slot.gated.release();

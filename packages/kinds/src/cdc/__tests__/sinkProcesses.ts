@@ -30,7 +30,11 @@ export class SinkProcess {
       cwd: packageDir,
       stdio: ['pipe', 'pipe', 'pipe'],
     });
-    this.exited = new Promise((resolve) => this.#child.once('exit', (code) => resolve(code)));
+    this.exited = new Promise((resolve) =>
+      this.#child.once('exit', (code) => {
+        resolve(code);
+      }),
+    );
     this.#child.stderr!.on('data', (chunk: Buffer) => (this.#stderr += chunk.toString()));
     createInterface({ input: this.#child.stdout! }).on('line', (line) => {
       this.#replies.push(JSON.parse(line) as ChildReply);
@@ -60,7 +64,11 @@ export class SinkProcess {
       const index = this.#replies.findIndex(match);
       if (index >= 0) return this.#replies.splice(index, 1)[0]!;
       const ended = await Promise.race([
-        new Promise<false>((resolve) => this.#waiters.push(() => resolve(false))),
+        new Promise<false>((resolve) =>
+          this.#waiters.push(() => {
+            resolve(false);
+          }),
+        ),
         this.exited.then(() => true),
       ]);
       if (ended && !this.#replies.some(match))

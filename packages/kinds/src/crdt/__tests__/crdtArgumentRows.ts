@@ -73,12 +73,16 @@ const providerRows = Object.entries(providers).flatMap(([name, provider]): Argum
   {
     name: `${stateClasses[provider.kind]}.apply (${name})`,
     args: [ops[provider.kind]],
-    call: (op) => stateOf(provider).apply(op),
+    call: (op) => {
+      stateOf(provider).apply(op);
+    },
   },
   {
     name: `${stateClasses[provider.kind]}.merge (${name})`,
     args: [provider.empty()],
-    call: (other) => stateOf(provider).merge(other),
+    call: (other) => {
+      stateOf(provider).merge(other);
+    },
   },
   {
     name: `${stateClasses[provider.kind]}.equals (${name})`,

@@ -236,8 +236,14 @@ export function crdtLawSuite<Op, Value, S extends TestedState<Op, Value>>(
           expectSameState(fresh, other);
           // The merged state and the state it was read from change independently afterwards.
           const expected = other.clone();
-          for (const pick of later) [fresh, expected].forEach((s) => s.merge(ours[pick % ours.length]!));
-          for (const op of ops) [fresh, expected].forEach((s) => s.apply(op));
+          for (const pick of later)
+            [fresh, expected].forEach((s) => {
+              s.merge(ours[pick % ours.length]!);
+            });
+          for (const op of ops)
+            [fresh, expected].forEach((s) => {
+              s.apply(op);
+            });
           expectSameState(source, other);
           expectSameState(fresh, expected);
         }
@@ -311,14 +317,18 @@ export function crdtLawSuite<Op, Value, S extends TestedState<Op, Value>>(
       (steps, bad) => {
         const state = reached(steps).at(-1)!;
         const before = state.clone();
-        expectReloadError(() => state.apply(bad as Op), 'INVALID_ARGUMENT');
+        expectReloadError(() => {
+          state.apply(bad as Op);
+        }, 'INVALID_ARGUMENT');
         expectSameState(state, before);
       },
     );
 
     it('refuses to merge a state of another kind', () => {
       const stranger = { apply() {}, merge() {}, value: () => 0, persist: () => new Uint8Array() } satisfies CrdtState;
-      expectReloadError(() => provider.empty().merge(stranger as unknown as CrdtState<Op, Value>), 'INVALID_ARGUMENT');
+      expectReloadError(() => {
+        provider.empty().merge(stranger as unknown as CrdtState<Op, Value>);
+      }, 'INVALID_ARGUMENT');
     });
 
     it('has samples that reach several non-empty states', () => {
