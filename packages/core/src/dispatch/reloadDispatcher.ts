@@ -151,7 +151,7 @@ export class ReloadDispatcher {
     if (failedAt < 0)
       return {
         ok: true,
-        outcome: new ReloadOutcome(
+        outcome: ReloadOutcome.prepared(
           report,
           results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : [])),
           concurrency,

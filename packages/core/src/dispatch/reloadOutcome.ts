@@ -31,8 +31,8 @@ export class ReloadOutcome implements AsyncDisposable {
   readonly #concurrency: number;
   #state: OutcomeState = 'prepared';
 
-  /** @internal Made by the dispatcher. */
-  constructor(
+  /** Made by the dispatcher (`ReloadDispatcher.dispatch`), never by callers. */
+  private constructor(
     readonly compat: CompatReport,
     completed: readonly CompletedHandoff[],
     concurrency: number,
@@ -43,6 +43,11 @@ export class ReloadOutcome implements AsyncDisposable {
       completed.map(({ kind, name, prepared }) => ({ kind, name, resource: prepared.next })),
     );
     this.handoffs = completed.map(({ kind, name, ms, prepared }) => ({ kind, name, ms, detail: prepared.detail }));
+  }
+
+  /** @internal The dispatcher's way to make an outcome. */
+  static prepared(compat: CompatReport, completed: readonly CompletedHandoff[], concurrency: number): ReloadOutcome {
+    return new ReloadOutcome(compat, completed, concurrency);
   }
 
   get state(): OutcomeState {

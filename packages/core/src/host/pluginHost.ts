@@ -184,7 +184,7 @@ export class PluginHost implements AsyncDisposable {
    * re-resolves only after a load, reload or unload.
    */
   surface<K extends SurfaceKind>(kind: K, key: string): SurfaceRef<K> {
-    return new SurfaceRef(this.#core, kind, key);
+    return SurfaceRef.of(this.#core, kind, key);
   }
 
   /** A lease on `kind`/`key`: keep it while using the provider; release it (or `using`) after. */

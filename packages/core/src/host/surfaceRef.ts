@@ -39,13 +39,18 @@ export class SurfaceRef<K extends SurfaceKind> {
   #entry: RegistryEntry | undefined;
   #generation = -1;
 
-  /** @internal Made by `host.surface`. */
-  constructor(
+  /** Made by `host.surface`, never by callers. */
+  private constructor(
     core: HostCore,
     readonly kind: K,
     readonly key: string,
   ) {
     this.#core = core;
+  }
+
+  /** @internal The host's way to make a reference. */
+  static of<K extends SurfaceKind>(core: HostCore, kind: K, key: string): SurfaceRef<K> {
+    return new SurfaceRef(core, kind, key);
   }
 
   /**
