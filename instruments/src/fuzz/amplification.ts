@@ -11,7 +11,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { crdtLimits } from '@baton/kinds';
 import { amplificationInputs } from './amplificationInputs.js';
-import type { AmplificationInput } from './amplificationInputs.js';
+import type { AmplificationInput } from './amplificationInput.js';
 import type { AmplificationResult } from './measureOne.js';
 
 /** One input's result, with its factor and the limit it was held to (`undefined`: measured only). */

@@ -5,7 +5,7 @@
  * growth of it with the size — a merge that scans the other side's dots per dot took 18 s for a
  * 1 MB OR-Set of 100 000 replicas, and would take hours at the fuzzer's 12 MiB.
  */
-import type { AmplificationInput } from './amplificationInputs.js';
+import type { AmplificationInput } from './amplificationInput.js';
 import { craftedEnvelope, MsgpackBytes, shortId } from './craftedBytes.js';
 
 /** The target that reads bytes and merges them into a live OR-Set twice (a replica re-sending its state). */

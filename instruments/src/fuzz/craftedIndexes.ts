@@ -7,7 +7,7 @@ import { crc32 } from 'node:zlib';
 import { flatVectorIndex, orderedIndex } from '@baton/kinds';
 import { vectorBatch } from '@baton/testing';
 import { tableFromArrays } from 'apache-arrow';
-import type { AmplificationInput } from './amplificationInputs.js';
+import type { AmplificationInput } from './amplificationInput.js';
 
 /** Reads FlatBuffers tables of a buffer (no checks: the input is ours). */
 class Flat {
