@@ -198,7 +198,7 @@ export class PluginHost implements AsyncDisposable {
   async openIndex(raw: OpenIndexOptions): Promise<ManagedIndex> {
     const { name, key, signal, ...request } = checkOpenOptions('openIndex', raw);
     const { cell } = await this.#open<IndexHandle>('indexKind', key, name, signal, request);
-    return new ManagedIndex(cell, this.#closer);
+    return ManagedIndex.attach(cell, this.#closer);
   }
 
   /** Starts a CDC stream as a managed handle that survives reloads (exactly once at the sink). */
@@ -210,21 +210,21 @@ export class PluginHost implements AsyncDisposable {
     );
     const start = detail['checkpointLsn'];
     if (typeof start === 'bigint') cursor.deliveredEnd = start;
-    return new ManagedCdcStream(cell, this.#closer, cursor);
+    return ManagedCdcStream.attach(cell, this.#closer, cursor);
   }
 
   /** Opens a CRDT state (empty, or restored from bytes) as a managed handle that survives reloads. */
   async openCrdt<Op = unknown, Value = unknown>(raw: OpenCrdtOptions): Promise<ManagedCrdt<Op, Value>> {
     const { name, key, signal, ...request } = checkOpenOptions('openCrdt', raw);
     const { cell } = await this.#open<CrdtState<Op, Value>>('crdtKind', key, name, signal, request);
-    return new ManagedCrdt<Op, Value>(cell, this.#closer);
+    return ManagedCrdt.attach<Op, Value>(cell, this.#closer);
   }
 
   /** Opens a storage at `location` as a managed handle that survives reloads. */
   async openStorage(raw: OpenStorageOptions): Promise<ManagedStorage> {
     const { name, key, signal, ...request } = checkOpenOptions('openStorage', raw);
     const { cell } = await this.#open<Storage>('storageBackend', key, name, signal, request);
-    return new ManagedStorage(cell, this.#closer);
+    return ManagedStorage.attach(cell, this.#closer);
   }
 
   /**
@@ -254,7 +254,7 @@ export class PluginHost implements AsyncDisposable {
       ...(make ? { make: (provider: unknown) => make(provider as ProviderOf<K>) } : {}),
       ...(options.params ? { handoffParams: options.params } : {}),
     });
-    return new ManagedResource<R>(cell, this.#closer);
+    return ManagedResource.attach<R>(cell, this.#closer);
   }
 
   /** The one open every typed wrapper goes through: the kind's discipline makes the resource. */

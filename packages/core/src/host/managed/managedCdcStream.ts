@@ -62,10 +62,15 @@ export class ManagedCdcStream extends ManagedHandle<CdcStream> {
   readonly #deliverOp = (stream: CdcStream, _provider: unknown, _version: unknown, batch: CdcBatch) =>
     this.#deliverTo(stream, batch);
 
-  /** @internal Made by the host. */
-  constructor(cell: ResourceCell<CdcStream>, closer: CellCloser, cursor: DeliveryCursor) {
+  /** Made by the host (`PluginHost.startCdc`), never by callers. */
+  private constructor(cell: ResourceCell<CdcStream>, closer: CellCloser, cursor: DeliveryCursor) {
     super(cell, closer);
     this.#cursor = cursor;
+  }
+
+  /** @internal The host's way to make a handle. */
+  static attach(cell: ResourceCell<CdcStream>, closer: CellCloser, cursor: DeliveryCursor): ManagedCdcStream {
+    return new ManagedCdcStream(cell, closer, cursor);
   }
 
   /** `lsnEnd` of the last delivered batch (or the start LSN), if known. */

@@ -1,6 +1,8 @@
 import type { CrdtKindProvider, CrdtState } from '../../surfaces/crdtKind.js';
 import type { CallOptions, MaybePromise } from '../../util/maybePromise.js';
 import { ManagedHandle } from './managedHandle.js';
+import type { CellCloser } from './managedHandle.js';
+import type { ResourceCell } from './resourceCell.js';
 
 /** One operation applied to the state (made once: `apply` allocates no closure per call). */
 const applyOp = (state: CrdtState, _provider: unknown, _version: unknown, op: unknown): MaybePromise<void> =>
@@ -11,6 +13,16 @@ const applyOp = (state: CrdtState, _provider: unknown, _version: unknown, op: un
  * state moves to the new version (persist → migrate → fromPersisted); afterwards they continue on it.
  */
 export class ManagedCrdt<Op = unknown, Value = unknown> extends ManagedHandle<CrdtState<Op, Value>> {
+  /** Made by the host (`PluginHost`), never by callers. */
+  private constructor(cell: ResourceCell<CrdtState<Op, Value>>, closer: CellCloser) {
+    super(cell, closer);
+  }
+
+  /** @internal The host's way to make a handle. */
+  static attach<Op, Value>(cell: ResourceCell<CrdtState<Op, Value>>, closer: CellCloser): ManagedCrdt<Op, Value> {
+    return new ManagedCrdt<Op, Value>(cell, closer);
+  }
+
   /** Applies one local operation. */
   apply(op: Op, options?: CallOptions): Promise<void> {
     return this.cell.use(applyOp, options?.signal, op, 'apply');
