@@ -9,6 +9,7 @@ const workspaces = [
   'packages/kinds',
   'packages/testing',
   'packages/postgres',
+  'packages/duckdb',
   'examples',
   'instruments',
 ];

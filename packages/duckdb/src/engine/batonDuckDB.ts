@@ -1,0 +1,253 @@
+import { DuckDBInstance, DuckDBScalarFunction } from '@duckdb/node-api';
+import type {
+  DuckDBConnection,
+  DuckDBDataChunk,
+  DuckDBScalarFunctionBindInfo,
+  DuckDBScalarFunctionInfo,
+  DuckDBType,
+  DuckDBVector,
+} from '@duckdb/node-api';
+import { ReloadError } from '@baton/core';
+import { toReloadError } from '@baton/core/kit';
+import type { PluginHost } from '@baton/core';
+import { columnTypeOfArrow, columnTypeOfDuckDB, duckdbTypeOf } from '../types/columnTypes.js';
+import type { ColumnType } from '../types/columnTypes.js';
+import { BatonConnection } from './batonConnection.js';
+import { queryError } from './engineErrors.js';
+import type { LeaseSource } from './queryScope.js';
+import { ScalarEntryPoint, signatureText } from './scalarEntryPoint.js';
+import type { EntrySignature } from './scalarEntryPoint.js';
+
+/** Options of {@link BatonDuckDB.open}. */
+export interface BatonDuckDBOptions {
+  /** The plugin host whose functions the entry points call. */
+  readonly host: PluginHost;
+  /** A DuckDB instance owned by the caller (not closed by the engine). */
+  readonly instance?: DuckDBInstance;
+  /** Without `instance`: the database the engine opens and closes (default `:memory:`). */
+  readonly path?: string;
+}
+
+/** Options of {@link BatonDuckDB.registerScalarFunction}. */
+export interface ScalarEntryPointOptions {
+  /** The SQL name (default: the surface key). Letters, digits and `_`, not starting with a digit. */
+  readonly name?: string;
+  /** DuckDB parameter types (default: the serving provider's `argumentTypes`). */
+  readonly parameterTypes?: readonly DuckDBType[];
+  /** DuckDB return type (default: the serving provider's `returnType`). */
+  readonly returnType?: DuckDBType;
+  /** Marks the function volatile (DuckDB then never folds or caches its calls). */
+  readonly volatile?: boolean;
+}
+
+/** An entry point registered in DuckDB. */
+export interface EntryPointInfo {
+  /** The SQL name. */
+  readonly name: string;
+  readonly kind: 'scalarFunction';
+  /** The surface key in the plugin host. */
+  readonly key: string;
+  /** `(VARCHAR) → VARCHAR`. */
+  readonly signature: string;
+}
+
+const SQL_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+
+/** What the bind callback leaves for the main callback: the connection the query runs on. */
+interface Binding {
+  readonly connection: BatonConnection;
+}
+
+/**
+ * Baton inside DuckDB: plugin functions registered in a DuckDB database once, as stable entry points
+ * that route each call to the version the calling query holds; queries run on
+ * {@link BatonConnection}s, each holding one lease per entry point for its whole run.
+ *
+ * DuckDB calls the functions on its worker threads; @duckdb/node-api hands each call (a bind, one
+ * data chunk) to the JavaScript thread and blocks that worker until it returns, so providers run on
+ * the JavaScript thread, one chunk at a time, and must return synchronously.
+ */
+export class BatonDuckDB implements AsyncDisposable {
+  readonly #host: PluginHost;
+  readonly #ownsInstance: boolean;
+  readonly #registrar: DuckDBConnection;
+  readonly #entries = new Map<string, ScalarEntryPoint>();
+  readonly #connections = new Map<string, BatonConnection>();
+  readonly #owner = {
+    leaseSources: (): Iterable<LeaseSource> => this.#entries.values(),
+    forget: (connection: BatonConnection): void => {
+      this.#connections.delete(connection.connectionId);
+    },
+  };
+  #closing: Promise<void> | undefined;
+
+  private constructor(
+    host: PluginHost,
+    readonly instance: DuckDBInstance,
+    ownsInstance: boolean,
+    registrar: DuckDBConnection,
+  ) {
+    this.#host = host;
+    this.#ownsInstance = ownsInstance;
+    this.#registrar = registrar;
+  }
+
+  /** Opens an engine over a DuckDB instance (the caller's, or one it opens at `path`). */
+  static async open(options: BatonDuckDBOptions): Promise<BatonDuckDB> {
+    const { host, instance, path } = options;
+    const candidate: unknown = host;
+    if (typeof candidate !== 'object' || candidate === null || !('surface' in candidate))
+      throw invalid('host must be a PluginHost');
+    if (instance !== undefined && !(instance instanceof DuckDBInstance))
+      throw invalid('instance must be a DuckDBInstance of @duckdb/node-api');
+    let opened: DuckDBInstance;
+    try {
+      opened = instance ?? (await DuckDBInstance.create(path ?? ':memory:'));
+    } catch (error) {
+      throw queryError(error, 'open', path);
+    }
+    const registrar = await opened.connect();
+    return new BatonDuckDB(host, opened, instance === undefined, registrar);
+  }
+
+  /**
+   * Registers a plugin's `scalarFunction` surface `key` in DuckDB as the function `name`: one stable
+   * entry point that serves every version the host loads. Its signature comes from the options or
+   * the serving provider's declared types; a provider version whose declared types differ fails the
+   * queries that call it (`INVALID_PROVIDER`). Types DuckDB cannot carry are `INVALID_ARGUMENT`.
+   */
+  registerScalarFunction(key: string, options: ScalarEntryPointOptions = {}): EntryPointInfo {
+    this.#assertOpen();
+    if (typeof key !== 'string' || key === '') throw invalid('key must be a non-empty string');
+    const name: unknown = options.name ?? key;
+    if (typeof name !== 'string' || !SQL_NAME.test(name))
+      throw invalid(`${JSON.stringify(name)} is not a function name DuckDB can call (letters, digits, _)`, key);
+    if (this.#entries.has(name)) throw invalid(`an entry point named '${name}' is already registered`, key);
+    const ref = this.#host.surface('scalarFunction', key);
+    const signature = this.#signature(key, ref.unleasedProvider, options);
+    const entry = new ScalarEntryPoint(name, key, ref, signature);
+    const fn = DuckDBScalarFunction.create({
+      name,
+      parameterTypes: signature.parameters.map(duckdbTypeOf),
+      returnType: duckdbTypeOf(signature.returns),
+      // NULLs reach the provider, which decides what they give.
+      specialHandling: true,
+      volatile: options.volatile === true,
+      bindFunction: (info) => {
+        this.#bind(entry, info);
+      },
+      mainFunction: (info, input, output) => {
+        this.#main(entry, info, input, output);
+      },
+    });
+    try {
+      this.#registrar.registerScalarFunction(fn);
+    } catch (error) {
+      throw queryError(error, `register ${name}`);
+    }
+    this.#entries.set(name, entry);
+    return { name, kind: 'scalarFunction', key, signature: signatureText(signature) };
+  }
+
+  /** The entry points registered so far. */
+  entryPoints(): EntryPointInfo[] {
+    return [...this.#entries.values()].map((entry) => ({
+      name: entry.key,
+      kind: entry.kind,
+      key: entry.surfaceKey,
+      signature: signatureText(entry.signature),
+    }));
+  }
+
+  /** A new connection whose queries may call the entry points. */
+  async connect(): Promise<BatonConnection> {
+    this.#assertOpen();
+    const connection = new BatonConnection(await this.instance.connect(), this.#owner);
+    this.#connections.set(connection.connectionId, connection);
+    return connection;
+  }
+
+  /**
+   * Closes every connection (after its queued queries), then the instance when the engine opened
+   * it. Idempotent.
+   */
+  close(): Promise<void> {
+    return (this.#closing ??= this.#close());
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  async #close(): Promise<void> {
+    await Promise.allSettled([...this.#connections.values()].map((connection) => connection.close()));
+    this.#registrar.disconnectSync();
+    if (this.#ownsInstance) this.instance.closeSync();
+  }
+
+  #signature(key: string, provider: unknown, options: ScalarEntryPointOptions): EntrySignature {
+    const declared = provider as { argumentTypes?: readonly unknown[]; returnType?: unknown } | undefined;
+    const toColumn = (type: unknown, from: 'duckdb' | 'arrow'): ColumnType =>
+      from === 'duckdb'
+        ? columnTypeOfDuckDB(type as DuckDBType, key, 'scalarFunction')
+        : columnTypeOfArrow(type as never, key, 'scalarFunction');
+    const parameters = options.parameterTypes
+      ? options.parameterTypes.map((type) => toColumn(type, 'duckdb'))
+      : declared?.argumentTypes?.map((type) => toColumn(type, 'arrow'));
+    const returns = options.returnType
+      ? toColumn(options.returnType, 'duckdb')
+      : declared?.returnType === undefined
+        ? undefined
+        : toColumn(declared.returnType, 'arrow');
+    if (parameters === undefined || returns === undefined)
+      throw invalid(
+        declared === undefined
+          ? 'no loaded plugin provides it: give parameterTypes and returnType'
+          : 'the provider declares no argumentTypes: give parameterTypes',
+        key,
+      );
+    return { parameters, returns };
+  }
+
+  #bind(entry: ScalarEntryPoint, info: DuckDBScalarFunctionBindInfo): void {
+    const connection = this.#connections.get(String(info.clientContext.connectionId));
+    if (connection === undefined) {
+      info.setError(
+        `${entry.key} is a Baton entry point: run the queries that call it on a BatonConnection (engine.connect())`,
+      );
+      return;
+    }
+    const binding: Binding = { connection };
+    info.setBindData(binding);
+  }
+
+  #main(entry: ScalarEntryPoint, info: DuckDBScalarFunctionInfo, input: DuckDBDataChunk, output: DuckDBVector): void {
+    const scope = (info.bindData as Binding | undefined)?.connection.scope;
+    if (scope === undefined) {
+      info.setError(`${entry.key}: called outside a query of its BatonConnection`);
+      return;
+    }
+    try {
+      entry.invokeChunk(scope, input, output);
+    } catch (error) {
+      const typed = toReloadError(error, { code: 'INTERNAL', phase: 'call', kind: entry.kind, key: entry.key });
+      scope.fail(typed);
+      info.setError(typed.message);
+    }
+  }
+
+  #assertOpen(): void {
+    if (this.#closing)
+      throw new ReloadError({ code: 'RESOURCE_CLOSED', phase: 'call', message: 'the DuckDB engine is closed' });
+  }
+}
+
+function invalid(message: string, key?: string): ReloadError {
+  return new ReloadError({
+    code: 'INVALID_ARGUMENT',
+    phase: 'load',
+    kind: 'scalarFunction',
+    ...(key === undefined ? {} : { key }),
+    message: key === undefined ? message : `'${key}': ${message}`,
+  });
+}

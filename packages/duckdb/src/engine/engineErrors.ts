@@ -1,0 +1,80 @@
+import { ReloadError, isReloadError } from '@baton/core';
+import type { PluginInfo, ReloadErrorCode } from '@baton/core';
+import { isProviderCode } from '@baton/core/kit';
+
+/** Where an entry point's call went: its kind, SQL name and the plugin version serving the query. */
+export interface EntryCallSite {
+  readonly kind: string;
+  readonly name: string;
+  readonly plugin?: PluginInfo;
+}
+
+const versionOf = (site: EntryCallSite): string => (site.plugin ? ` (${site.plugin.name} ${site.plugin.version})` : '');
+
+/**
+ * The error a query gets when the provider behind an entry point fails: a `ReloadError` whose code a
+ * provider may report passes as it is; anything else becomes the cause of `PROVIDER_FAILED`.
+ */
+export function providerCallError(site: EntryCallSite, step: string, error: unknown): ReloadError {
+  if (isReloadError(error) && (isProviderCode(error.code) || error.code === 'PROVIDER_FAILED')) return error;
+  const detail = error instanceof Error ? error.message : String(error);
+  return new ReloadError({
+    code: 'PROVIDER_FAILED',
+    phase: 'call',
+    kind: site.kind,
+    key: site.name,
+    step,
+    ...(site.plugin ? { plugin: site.plugin.name } : {}),
+    message: `${site.kind} '${site.name}'${versionOf(site)}: ${step}() failed: ${detail}`,
+    cause: error,
+  });
+}
+
+/** An entry point's own verdict on what a provider did (returned a promise, a wrong type or length). */
+export function entryPointError(
+  site: EntryCallSite,
+  code: ReloadErrorCode,
+  message: string,
+  cause?: unknown,
+): ReloadError {
+  return new ReloadError({
+    code,
+    phase: 'call',
+    kind: site.kind,
+    key: site.name,
+    ...(site.plugin ? { plugin: site.plugin.name } : {}),
+    message: `${site.kind} '${site.name}'${versionOf(site)}: ${message}`,
+    ...(cause === undefined ? {} : { cause }),
+  });
+}
+
+/** DuckDB error types (the prefix of its messages) that say the statement itself is wrong. */
+const statementErrors =
+  /^(Parser|Binder|Catalog|Conversion|Invalid Input|Constraint|Not implemented|Out of Range|Dependency|Invalid type|Mismatch Type|Syntax|Permission|Sequence|Transaction|TransactionContext) Error/;
+
+/**
+ * A DuckDB failure of `sql` as a `ReloadError`: an interrupted query is `ABORTED`, an I/O error
+ * `IO_FAILED` (naming `location`), a statement DuckDB refuses `INVALID_ARGUMENT`, anything else
+ * `INTERNAL`; the DuckDB error is the cause.
+ */
+export function queryError(error: unknown, sql: string, location?: string, signal?: AbortSignal): ReloadError {
+  if (isReloadError(error)) return error;
+  const detail = error instanceof Error ? error.message : String(error);
+  const code: ReloadErrorCode = signal?.aborted
+    ? 'ABORTED'
+    : /^INTERRUPT Error/.test(detail)
+      ? 'ABORTED'
+      : /^IO Error/.test(detail)
+        ? 'IO_FAILED'
+        : statementErrors.test(detail)
+          ? 'INVALID_ARGUMENT'
+          : 'INTERNAL';
+  const statement = sql.length > 200 ? `${sql.slice(0, 200)}…` : sql;
+  return new ReloadError({
+    code,
+    phase: 'call',
+    message: `DuckDB query failed${location === undefined ? '' : ` on ${location}`}: ${detail} (query: ${statement})`,
+    cause: error,
+    ...(location === undefined ? {} : { details: { location } }),
+  });
+}

@@ -1,0 +1,18 @@
+/**
+ * `@baton/duckdb`: Baton inside DuckDB. Plugin scalar functions become stable DuckDB entry points
+ * that route every call to the version serving the calling query; a query holds one lease per
+ * function for its whole run, so every row of one query is computed by one version and a reload
+ * commits between queries. Plugin storage and CRDT state live in DuckDB tables.
+ *
+ * @packageDocumentation
+ */
+
+// The engine: entry points and queries
+export { BatonDuckDB } from './engine/batonDuckDB.js';
+export { BatonConnection } from './engine/batonConnection.js';
+export type { BatonDuckDBOptions, EntryPointInfo, ScalarEntryPointOptions } from './engine/batonDuckDB.js';
+export type { QueryOptions, QueryValues } from './engine/batonConnection.js';
+
+// Column types the entry points convert between DuckDB and Arrow
+export { arrowTypeOf, columnTypeOfArrow, columnTypeOfDuckDB, duckdbTypeOf } from './types/columnTypes.js';
+export type { ColumnType } from './types/columnTypes.js';
