@@ -16,3 +16,9 @@ export type { QueryOptions, QueryValues } from './engine/batonConnection.js';
 // Column types the entry points convert between DuckDB and Arrow
 export { arrowTypeOf, columnTypeOfArrow, columnTypeOfDuckDB, duckdbTypeOf } from './types/columnTypes.js';
 export type { ColumnType } from './types/columnTypes.js';
+
+// State in DuckDB
+export { duckdbStorageBackend } from './state/duckdbStorageBackend.js';
+export { CrdtStateTable } from './state/crdtStateTable.js';
+export type { DuckDBStorageBackendOptions } from './state/duckdbStorageBackend.js';
+export type { CrdtStateTableOptions, SavedCrdtState } from './state/crdtStateTable.js';
