@@ -11,5 +11,12 @@
 export { postgresServer } from './server/postgresServer.js';
 export type { PostgresServer, PostgresServerOptions } from './server/postgresServer.js';
 
+// Change source
+export { PostgresChangeSource, postgresChangeSource } from './source/postgresChangeSource.js';
+export { changeSchema, readChanges } from './source/cdcLayout.js';
+export type { PostgresChangeSourceOptions } from './source/sourceOptions.js';
+export type { SlotLag } from './source/slotSetup.js';
+export type { ChangeOp, ChangeRow, ChangeValues } from './source/changeRow.js';
+
 // LSNs
 export { formatLsn, parseLsn, MAX_PG_LSN } from './lsn/lsn.js';
