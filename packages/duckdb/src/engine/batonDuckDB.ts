@@ -1,4 +1,4 @@
-import { DuckDBInstance, DuckDBScalarFunction } from '@duckdb/node-api';
+import { DuckDBInstance, DuckDBScalarFunction, LIST } from '@duckdb/node-api';
 import type {
   DuckDBConnection,
   DuckDBDataChunk,
@@ -8,15 +8,17 @@ import type {
   DuckDBVector,
 } from '@duckdb/node-api';
 import { ReloadError } from '@baton/core';
-import { toReloadError } from '@baton/core/kit';
 import type { PluginHost } from '@baton/core';
-import { columnTypeOfArrow, columnTypeOfDuckDB, duckdbTypeOf } from '../types/columnTypes.js';
-import type { ColumnType } from '../types/columnTypes.js';
+import { toReloadError } from '@baton/core/kit';
+import { columnTypeName, duckdbTypeOf } from '../types/columnTypes.js';
+import { AggregateEntryPoint } from './aggregateEntryPoint.js';
 import { BatonConnection } from './batonConnection.js';
 import { queryError } from './engineErrors.js';
+import type { EntryPoint } from './entryPoint.js';
+import { signatureText } from './entryPoint.js';
+import { aggregateSignature, entryName, invalidRegistration, scalarSignature } from './entrySignatures.js';
 import type { LeaseSource } from './queryScope.js';
-import { ScalarEntryPoint, signatureText } from './scalarEntryPoint.js';
-import type { EntrySignature } from './scalarEntryPoint.js';
+import { ScalarEntryPoint } from './scalarEntryPoint.js';
 
 /** Options of {@link BatonDuckDB.open}. */
 export interface BatonDuckDBOptions {
@@ -40,18 +42,26 @@ export interface ScalarEntryPointOptions {
   readonly volatile?: boolean;
 }
 
+/** Options of {@link BatonDuckDB.registerAggregateFunction}. */
+export interface AggregateEntryPointOptions {
+  /** The SQL name (default: the surface key). Letters, digits and `_`, not starting with a digit. */
+  readonly name?: string;
+  /** The DuckDB type of the values aggregated (a scalar type): the function takes a LIST of it. */
+  readonly elementType: DuckDBType;
+  /** DuckDB return type (default: the serving provider's `returnType`). */
+  readonly returnType?: DuckDBType;
+}
+
 /** An entry point registered in DuckDB. */
 export interface EntryPointInfo {
   /** The SQL name. */
   readonly name: string;
-  readonly kind: 'scalarFunction';
+  readonly kind: 'scalarFunction' | 'aggregateFunction';
   /** The surface key in the plugin host. */
   readonly key: string;
-  /** `(VARCHAR) → VARCHAR`. */
+  /** `(VARCHAR) → VARCHAR`; `(DOUBLE[]) → DOUBLE` for an aggregate over a list. */
   readonly signature: string;
 }
-
-const SQL_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 
 /** What the bind callback leaves for the main callback: the connection the query runs on. */
 interface Binding {
@@ -71,7 +81,7 @@ export class BatonDuckDB implements AsyncDisposable {
   readonly #host: PluginHost;
   readonly #ownsInstance: boolean;
   readonly #registrar: DuckDBConnection;
-  readonly #entries = new Map<string, ScalarEntryPoint>();
+  readonly #entries = new Map<string, EntryPoint>();
   readonly #connections = new Map<string, BatonConnection>();
   readonly #owner = {
     leaseSources: (): Iterable<LeaseSource> => this.#entries.values(),
@@ -97,9 +107,9 @@ export class BatonDuckDB implements AsyncDisposable {
     const { host, instance, path } = options;
     const candidate: unknown = host;
     if (typeof candidate !== 'object' || candidate === null || !('surface' in candidate))
-      throw invalid('host must be a PluginHost');
+      throw invalidRegistration('scalarFunction', 'host must be a PluginHost');
     if (instance !== undefined && !(instance instanceof DuckDBInstance))
-      throw invalid('instance must be a DuckDBInstance of @duckdb/node-api');
+      throw invalidRegistration('scalarFunction', 'instance must be a DuckDBInstance of @duckdb/node-api');
     let opened: DuckDBInstance;
     try {
       opened = instance ?? (await DuckDBInstance.create(path ?? ':memory:'));
@@ -118,21 +128,49 @@ export class BatonDuckDB implements AsyncDisposable {
    */
   registerScalarFunction(key: string, options: ScalarEntryPointOptions = {}): EntryPointInfo {
     this.#assertOpen();
-    if (typeof key !== 'string' || key === '') throw invalid('key must be a non-empty string');
-    const name: unknown = options.name ?? key;
-    if (typeof name !== 'string' || !SQL_NAME.test(name))
-      throw invalid(`${JSON.stringify(name)} is not a function name DuckDB can call (letters, digits, _)`, key);
-    if (this.#entries.has(name)) throw invalid(`an entry point named '${name}' is already registered`, key);
-    const ref = this.#host.surface('scalarFunction', key);
-    const signature = this.#signature(key, ref.unleasedProvider, options);
-    const entry = new ScalarEntryPoint(name, key, ref, signature);
+    const checked = entryName('scalarFunction', key, options.name);
+    const ref = this.#host.surface('scalarFunction', checked.key);
+    const signature = scalarSignature(checked.key, ref.unleasedProvider, options);
+    return this.#register(
+      new ScalarEntryPoint(checked.name, checked.key, ref, signature),
+      signature.parameters.map(duckdbTypeOf),
+      options.volatile === true,
+    );
+  }
+
+  /**
+   * Registers a plugin's `aggregateFunction` surface `key` in DuckDB as the scalar function
+   * `name(LIST)`: `@duckdb/node-api` has no aggregate functions, so a query aggregates a group by
+   * handing the plugin the group's values as a list — `SELECT g, name(list(x)) FROM t GROUP BY g` —
+   * and each list is folded with `init` → `update` → `finish` of the version the query leased.
+   * `merge` is not used. NULLs in the list reach the provider.
+   */
+  registerAggregateFunction(key: string, options: AggregateEntryPointOptions): EntryPointInfo {
+    this.#assertOpen();
+    const checked = entryName('aggregateFunction', key, options.name);
+    const ref = this.#host.surface('aggregateFunction', checked.key);
+    const signature = aggregateSignature(checked.key, ref.unleasedProvider, options);
+    return this.#register(
+      new AggregateEntryPoint(checked.name, checked.key, ref, signature),
+      [LIST(duckdbTypeOf(signature.parameters[0]!))],
+      false,
+    );
+  }
+
+  #register(entry: EntryPoint, parameterTypes: DuckDBType[], volatile: boolean): EntryPointInfo {
+    if (this.#entries.has(entry.key))
+      throw invalidRegistration(
+        entry.kind,
+        `an entry point named '${entry.key}' is already registered`,
+        entry.surfaceKey,
+      );
     const fn = DuckDBScalarFunction.create({
-      name,
-      parameterTypes: signature.parameters.map(duckdbTypeOf),
-      returnType: duckdbTypeOf(signature.returns),
+      name: entry.key,
+      parameterTypes,
+      returnType: duckdbTypeOf(entry.signature.returns),
       // NULLs reach the provider, which decides what they give.
       specialHandling: true,
-      volatile: options.volatile === true,
+      volatile,
       bindFunction: (info) => {
         this.#bind(entry, info);
       },
@@ -143,20 +181,15 @@ export class BatonDuckDB implements AsyncDisposable {
     try {
       this.#registrar.registerScalarFunction(fn);
     } catch (error) {
-      throw queryError(error, `register ${name}`);
+      throw queryError(error, `register ${entry.key}`);
     }
-    this.#entries.set(name, entry);
-    return { name, kind: 'scalarFunction', key, signature: signatureText(signature) };
+    this.#entries.set(entry.key, entry);
+    return infoOf(entry);
   }
 
   /** The entry points registered so far. */
   entryPoints(): EntryPointInfo[] {
-    return [...this.#entries.values()].map((entry) => ({
-      name: entry.key,
-      kind: entry.kind,
-      key: entry.surfaceKey,
-      signature: signatureText(entry.signature),
-    }));
+    return [...this.#entries.values()].map(infoOf);
   }
 
   /** A new connection whose queries may call the entry points. */
@@ -185,31 +218,7 @@ export class BatonDuckDB implements AsyncDisposable {
     if (this.#ownsInstance) this.instance.closeSync();
   }
 
-  #signature(key: string, provider: unknown, options: ScalarEntryPointOptions): EntrySignature {
-    const declared = provider as { argumentTypes?: readonly unknown[]; returnType?: unknown } | undefined;
-    const toColumn = (type: unknown, from: 'duckdb' | 'arrow'): ColumnType =>
-      from === 'duckdb'
-        ? columnTypeOfDuckDB(type as DuckDBType, key, 'scalarFunction')
-        : columnTypeOfArrow(type as never, key, 'scalarFunction');
-    const parameters = options.parameterTypes
-      ? options.parameterTypes.map((type) => toColumn(type, 'duckdb'))
-      : declared?.argumentTypes?.map((type) => toColumn(type, 'arrow'));
-    const returns = options.returnType
-      ? toColumn(options.returnType, 'duckdb')
-      : declared?.returnType === undefined
-        ? undefined
-        : toColumn(declared.returnType, 'arrow');
-    if (parameters === undefined || returns === undefined)
-      throw invalid(
-        declared === undefined
-          ? 'no loaded plugin provides it: give parameterTypes and returnType'
-          : 'the provider declares no argumentTypes: give parameterTypes',
-        key,
-      );
-    return { parameters, returns };
-  }
-
-  #bind(entry: ScalarEntryPoint, info: DuckDBScalarFunctionBindInfo): void {
+  #bind(entry: EntryPoint, info: DuckDBScalarFunctionBindInfo): void {
     const connection = this.#connections.get(String(info.clientContext.connectionId));
     if (connection === undefined) {
       info.setError(
@@ -221,7 +230,7 @@ export class BatonDuckDB implements AsyncDisposable {
     info.setBindData(binding);
   }
 
-  #main(entry: ScalarEntryPoint, info: DuckDBScalarFunctionInfo, input: DuckDBDataChunk, output: DuckDBVector): void {
+  #main(entry: EntryPoint, info: DuckDBScalarFunctionInfo, input: DuckDBDataChunk, output: DuckDBVector): void {
     const scope = (info.bindData as Binding | undefined)?.connection.scope;
     if (scope === undefined) {
       info.setError(`${entry.key}: called outside a query of its BatonConnection`);
@@ -242,12 +251,11 @@ export class BatonDuckDB implements AsyncDisposable {
   }
 }
 
-function invalid(message: string, key?: string): ReloadError {
-  return new ReloadError({
-    code: 'INVALID_ARGUMENT',
-    phase: 'load',
-    kind: 'scalarFunction',
-    ...(key === undefined ? {} : { key }),
-    message: key === undefined ? message : `'${key}': ${message}`,
-  });
+function infoOf(entry: EntryPoint): EntryPointInfo {
+  const { parameters, returns } = entry.signature;
+  const signature =
+    entry.kind === 'aggregateFunction'
+      ? `(${columnTypeName(parameters[0]!)}[]) → ${columnTypeName(returns)}`
+      : signatureText(entry.signature);
+  return { name: entry.key, kind: entry.kind, key: entry.surfaceKey, signature };
 }

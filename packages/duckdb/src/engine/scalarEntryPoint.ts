@@ -8,18 +8,9 @@ import { toArrow } from '../types/toArrow.js';
 import { writeArrow } from '../types/fromArrow.js';
 import { entryPointError, providerCallError } from './engineErrors.js';
 import type { EntryCallSite } from './engineErrors.js';
-import type { LeaseSource, QueryScope } from './queryScope.js';
-
-/** The signature an entry point was registered with: what DuckDB binds calls against. */
-export interface EntrySignature {
-  readonly parameters: readonly ColumnType[];
-  readonly returns: ColumnType;
-}
-
-/** `(VARCHAR, DOUBLE) → BOOLEAN`. */
-export function signatureText(signature: EntrySignature): string {
-  return `(${signature.parameters.map(columnTypeName).join(', ')}) → ${columnTypeName(signature.returns)}`;
-}
+import type { EntryPoint, EntrySignature } from './entryPoint.js';
+import { signatureText } from './entryPoint.js';
+import type { QueryScope } from './queryScope.js';
 
 /**
  * A DuckDB scalar function that is a stable entry point of a plugin's `scalarFunction` surface:
@@ -27,8 +18,8 @@ export function signatureText(signature: EntrySignature): string {
  * lease on, converting the DuckDB vectors to the Arrow vectors of the provider contract and the
  * result back.
  */
-export class ScalarEntryPoint implements LeaseSource {
-  readonly kind = 'scalarFunction';
+export class ScalarEntryPoint implements EntryPoint {
+  readonly kind = 'scalarFunction' as const;
   /** Providers whose declared types were checked against the signature. */
   readonly #checked = new WeakSet<object>();
 
