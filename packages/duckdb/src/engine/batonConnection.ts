@@ -1,7 +1,7 @@
 import { DuckDBResultReader } from '@duckdb/node-api';
 import type { DuckDBConnection, DuckDBMaterializedResult, DuckDBValue } from '@duckdb/node-api';
 import { ReloadError } from '@baton/core';
-import { queryError } from './engineErrors.js';
+import { duckdbError } from './engineErrors.js';
 import { QueryScope } from './queryScope.js';
 import type { LeaseSource } from './queryScope.js';
 
@@ -107,8 +107,7 @@ export class BatonConnection implements AsyncDisposable {
   }
 
   async #execute<T>(sql: string, signal: AbortSignal | undefined, execute: () => Promise<T>): Promise<T> {
-    if (signal?.aborted)
-      throw queryError(new Error('INTERRUPT Error: aborted before it started'), sql, undefined, signal);
+    if (signal?.aborted) throw duckdbError(new Error('INTERRUPT Error: aborted before it started'), { sql, signal });
     const scope = new QueryScope(this.#owner.leaseSources(), signal);
     this.#scope = scope;
     const interrupt = (): void => {
@@ -118,7 +117,7 @@ export class BatonConnection implements AsyncDisposable {
     try {
       return await execute();
     } catch (error) {
-      throw scope.failure ?? queryError(error, sql, undefined, signal);
+      throw scope.failure ?? duckdbError(error, { sql, signal });
     } finally {
       signal?.removeEventListener('abort', interrupt);
       this.#scope = undefined;

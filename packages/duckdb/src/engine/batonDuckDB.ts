@@ -13,7 +13,7 @@ import { toReloadError } from '@baton/core/kit';
 import { columnTypeName, duckdbTypeOf } from '../types/columnTypes.js';
 import { AggregateEntryPoint } from './aggregateEntryPoint.js';
 import { BatonConnection } from './batonConnection.js';
-import { queryError } from './engineErrors.js';
+import { duckdbError } from './engineErrors.js';
 import type { EntryPoint } from './entryPoint.js';
 import { signatureText } from './entryPoint.js';
 import { aggregateSignature, entryName, invalidRegistration, scalarSignature } from './entrySignatures.js';
@@ -114,7 +114,7 @@ export class BatonDuckDB implements AsyncDisposable {
     try {
       opened = instance ?? (await DuckDBInstance.create(path ?? ':memory:'));
     } catch (error) {
-      throw queryError(error, 'open', path);
+      throw duckdbError(error, { action: 'open', location: path ?? ':memory:' });
     }
     const registrar = await opened.connect();
     return new BatonDuckDB(host, opened, instance === undefined, registrar);
@@ -181,7 +181,7 @@ export class BatonDuckDB implements AsyncDisposable {
     try {
       this.#registrar.registerScalarFunction(fn);
     } catch (error) {
-      throw queryError(error, `register ${entry.key}`);
+      throw duckdbError(error, { action: `register ${entry.key}` });
     }
     this.#entries.set(entry.key, entry);
     return infoOf(entry);

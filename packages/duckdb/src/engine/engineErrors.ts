@@ -52,28 +52,43 @@ export function entryPointError(
 const statementErrors =
   /^(Parser|Binder|Catalog|Conversion|Invalid Input|Constraint|Not implemented|Out of Range|Dependency|Invalid type|Mismatch Type|Syntax|Permission|Sequence|Transaction|TransactionContext) Error/;
 
+/** What a DuckDB failure happened in. */
+export interface DuckDBFailureSite {
+  /** What was being done: `query` (default), `open`, `register plugin_lower`. */
+  readonly action?: string;
+  /** The statement, when one ran (quoted in the message, cut at 200 characters). */
+  readonly sql?: string;
+  /** The database file or table involved. */
+  readonly location?: string;
+  /** The caller's signal: when it is aborted, the failure is `ABORTED`. */
+  readonly signal?: AbortSignal | undefined;
+}
+
 /**
- * A DuckDB failure of `sql` as a `ReloadError`: an interrupted query is `ABORTED`, an I/O error
- * `IO_FAILED` (naming `location`), a statement DuckDB refuses `INVALID_ARGUMENT`, anything else
- * `INTERNAL`; the DuckDB error is the cause.
+ * A DuckDB failure as a `ReloadError`: an interrupted query is `ABORTED`, a database file another
+ * process holds `LOCKED` (retryable), another I/O error `IO_FAILED`, a statement DuckDB refuses
+ * `INVALID_ARGUMENT`, anything else `INTERNAL`; the message names the action, the location and the
+ * statement, and the DuckDB error is the cause.
  */
-export function queryError(error: unknown, sql: string, location?: string, signal?: AbortSignal): ReloadError {
+export function duckdbError(error: unknown, site: DuckDBFailureSite = {}): ReloadError {
   if (isReloadError(error)) return error;
   const detail = error instanceof Error ? error.message : String(error);
-  const code: ReloadErrorCode = signal?.aborted
-    ? 'ABORTED'
-    : /^INTERRUPT Error/.test(detail)
+  const code: ReloadErrorCode =
+    site.signal?.aborted || /^INTERRUPT Error/.test(detail)
       ? 'ABORTED'
-      : /^IO Error/.test(detail)
-        ? 'IO_FAILED'
-        : statementErrors.test(detail)
-          ? 'INVALID_ARGUMENT'
-          : 'INTERNAL';
-  const statement = sql.length > 200 ? `${sql.slice(0, 200)}…` : sql;
+      : /^IO Error: Could not set lock on file/.test(detail)
+        ? 'LOCKED'
+        : /^IO Error/.test(detail)
+          ? 'IO_FAILED'
+          : statementErrors.test(detail)
+            ? 'INVALID_ARGUMENT'
+            : 'INTERNAL';
+  const { sql, location } = site;
+  const statement = sql === undefined ? '' : ` (query: ${sql.length > 200 ? `${sql.slice(0, 200)}…` : sql})`;
   return new ReloadError({
     code,
     phase: 'call',
-    message: `DuckDB query failed${location === undefined ? '' : ` on ${location}`}: ${detail} (query: ${statement})`,
+    message: `DuckDB ${site.action ?? 'query'} failed${location === undefined ? '' : ` on ${location}`}: ${detail}${statement}`,
     cause: error,
     ...(location === undefined ? {} : { details: { location } }),
   });

@@ -1,6 +1,6 @@
 import { DuckDBResultReader } from '@duckdb/node-api';
 import type { DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node-api';
-import { queryError } from '../engine/engineErrors.js';
+import { duckdbError } from '../engine/engineErrors.js';
 
 /**
  * One DuckDB connection shared by every user of an instance in this process (each storage any
@@ -66,7 +66,7 @@ export class SqlChannel {
       await reader.readAll();
       return reader;
     } catch (error) {
-      throw queryError(error, sql, this.location);
+      throw duckdbError(error, { sql, location: this.location });
     }
   }
 }
