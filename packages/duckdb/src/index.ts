@@ -10,7 +10,12 @@
 // The engine: entry points and queries
 export { BatonDuckDB } from './engine/batonDuckDB.js';
 export { BatonConnection } from './engine/batonConnection.js';
-export type { BatonDuckDBOptions, EntryPointInfo, ScalarEntryPointOptions } from './engine/batonDuckDB.js';
+export type {
+  AggregateEntryPointOptions,
+  BatonDuckDBOptions,
+  EntryPointInfo,
+  ScalarEntryPointOptions,
+} from './engine/batonDuckDB.js';
 export type { QueryOptions, QueryValues } from './engine/batonConnection.js';
 
 // Column types the entry points convert between DuckDB and Arrow

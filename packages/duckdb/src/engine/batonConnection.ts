@@ -84,6 +84,7 @@ export class BatonConnection implements AsyncDisposable {
     return (this.#closing ??= this.#tail.then(disconnect, disconnect));
   }
 
+  /** `await using` closes the connection. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }

@@ -56,6 +56,7 @@ export interface AggregateEntryPointOptions {
 export interface EntryPointInfo {
   /** The SQL name. */
   readonly name: string;
+  /** The surface kind it calls. */
   readonly kind: 'scalarFunction' | 'aggregateFunction';
   /** The surface key in the plugin host. */
   readonly key: string;
@@ -93,6 +94,7 @@ export class BatonDuckDB implements AsyncDisposable {
 
   private constructor(
     host: PluginHost,
+    /** The DuckDB database the entry points are registered in (for raw connections, appenders, state tables). */
     readonly instance: DuckDBInstance,
     ownsInstance: boolean,
     registrar: DuckDBConnection,
@@ -208,6 +210,7 @@ export class BatonDuckDB implements AsyncDisposable {
     return (this.#closing ??= this.#close());
   }
 
+  /** `await using` closes the engine. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }

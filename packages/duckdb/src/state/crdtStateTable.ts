@@ -14,7 +14,9 @@ export interface CrdtStateTableOptions {
 
 /** A CRDT state saved in the table: its kind (the `crdtKind` key) and persisted bytes. */
 export interface SavedCrdtState {
+  /** The `crdtKind` key of the state (`g-counter`, …). */
   readonly kind: string;
+  /** The persisted bytes, in the format of the version that saved them. */
   readonly bytes: Uint8Array;
 }
 
@@ -143,6 +145,7 @@ export class CrdtStateTable implements AsyncDisposable {
     await this.channel.release();
   }
 
+  /** `await using` closes the table. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }

@@ -67,7 +67,10 @@ const scalarTypes = new Map<DuckDBTypeId, ColumnType>([
   [DuckDBTypeId.BOOLEAN, { id: 'boolean' }],
 ]);
 
-/** The column type of a DuckDB type; `INVALID_ARGUMENT` for a type the entry points do not convert. */
+/**
+ * The column type of a DuckDB type; `INVALID_ARGUMENT` for a type the entry points do not convert
+ * (naming the surface `kind` and `key` when given).
+ */
 export function columnTypeOfDuckDB(type: DuckDBType, key?: string, kind?: string): ColumnType {
   const scalar = scalarTypes.get(type.typeId);
   if (scalar) return scalar;
@@ -95,7 +98,10 @@ function floatOfArrow(type: DataType | undefined): 'float' | 'double' | undefine
   return undefined;
 }
 
-/** The column type of an Arrow type; `INVALID_ARGUMENT` for a type the entry points do not convert. */
+/**
+ * The column type of an Arrow type; `INVALID_ARGUMENT` for a type the entry points do not convert
+ * (naming the surface `kind` and `key` when given).
+ */
 export function columnTypeOfArrow(type: DataType, key?: string, kind?: string): ColumnType {
   if (DataType.isUtf8(type)) return { id: 'varchar' };
   if (DataType.isBool(type)) return { id: 'boolean' };
