@@ -20,3 +20,11 @@ export type { ChangeOp, ChangeRow, ChangeValues } from './source/changeRow.js';
 
 // LSNs
 export { formatLsn, parseLsn, MAX_PG_LSN } from './lsn/lsn.js';
+
+// Sink
+export { postgresCdcOutput } from './sink/postgresCdcOutput.js';
+export { PostgresCdcStream } from './sink/postgresCdcStream.js';
+export { readPostgresSink } from './sink/readPostgresSink.js';
+export type { PostgresCdcOutput } from './sink/postgresCdcOutput.js';
+export type { PostgresCdcOutputOptions, SinkConfig } from './sink/sinkOptions.js';
+export type { SinkBatch, SinkContents } from './sink/readPostgresSink.js';

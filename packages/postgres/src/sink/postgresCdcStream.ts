@@ -1,0 +1,235 @@
+import type { CallOptions, CdcBatch, CdcStream } from '@baton/core';
+import type pg from 'pg';
+import { pgFailure } from '../errors/pgErrors.js';
+import { formatLsn, parseLsn } from '../lsn/lsn.js';
+import { checkBatch, sinkError, throwIfAborted } from './sinkErrors.js';
+import type { SinkConfig } from './sinkOptions.js';
+import { rowsJson } from './sinkRows.js';
+import type { SinkTables } from './sinkTables.js';
+import { releaseWriterLock, sinkHolders, takeWriterLock } from './writerLock.js';
+import type { SinkHolder } from './writerLock.js';
+
+/** What a started stream is made of. */
+export interface SinkWriter {
+  readonly config: SinkConfig;
+  readonly tables: SinkTables;
+  /** This writer's generation: the fencing token every transaction checks. */
+  readonly generation: bigint;
+  /** Where the sink was complete when the writer started. */
+  readonly position: bigint;
+  /** The connection holding the sink's advisory lock. */
+  readonly client: pg.Client;
+  /** Opens a new connection (after one was lost). */
+  readonly connect: () => Promise<pg.Client>;
+}
+
+/**
+ * A live writer of a PostgreSQL sink (see `postgresCdcOutput`). Each `deliver` is one transaction:
+ * it locks the output's offsets row, checks the writer's generation (a newer writer fences this one:
+ * `LOCKED`) and the checkpoint (a batch ending at or before it is skipped), inserts the batch and its
+ * rows, and moves the checkpoint to the batch's `lsnEnd` — rows and checkpoint commit together.
+ * Calls run one at a time in call order. A lost connection fails the call with `IO_FAILED`; the next
+ * call reconnects, takes the lock again and re-reads the checkpoint, so a batch whose commit did land
+ * is skipped when it comes again.
+ */
+export class PostgresCdcStream implements CdcStream, SinkHolder {
+  readonly #writer: SinkWriter;
+  readonly #key: string;
+  #client: pg.Client | undefined;
+  #position: bigint;
+  #state: 'open' | 'fenced' | 'closed' = 'open';
+  #tail: Promise<unknown> = Promise.resolve();
+
+  /** @internal Made by `postgresCdcOutput().start()`. */
+  constructor(writer: SinkWriter) {
+    this.#writer = writer;
+    this.#client = writer.client;
+    this.#position = writer.position;
+    this.#key = sinkHolders.key(writer.config);
+  }
+
+  /** The LSN through which the sink holds every batch (as far as this writer knows). */
+  get position(): bigint {
+    return this.#position;
+  }
+
+  /** This writer's generation (its fencing token). */
+  get generation(): bigint {
+    return this.#writer.generation;
+  }
+
+  deliver(batch: CdcBatch): Promise<void> {
+    return this.#serial('deliver', async () => {
+      const { config, tables, generation } = this.#writer;
+      checkBatch(batch, config.name);
+      if (batch.lsnEnd <= this.#position) return; // already in the sink
+      this.#checkPlace(batch, this.#position);
+      let rows: string;
+      try {
+        rows = rowsJson(batch.mutations);
+      } catch (error) {
+        throw sinkError(
+          'INVALID_ARGUMENT',
+          config.name,
+          'deliver',
+          `batch ${range(batch)} cannot be stored: ${(error as Error).message}`,
+          error,
+        );
+      }
+      await this.#transaction(`write batch ${range(batch)}`, async (client) => {
+        const stored = await this.#lockOffsets(client);
+        if (batch.lsnEnd <= stored) return stored; // written before a failure hid the acknowledgement
+        this.#checkPlace(batch, stored);
+        await client.query(
+          `WITH written AS (
+             INSERT INTO ${tables.batches} (output, lsn_start, lsn_end, commit_time, row_count, generation)
+             VALUES ($1, $2::pg_lsn, $3::pg_lsn, to_timestamp($4::float8 / 1000), $5, $6)),
+           changed AS (
+             INSERT INTO ${tables.changes} (output, lsn_start, seq, row)
+             SELECT $1, $2::pg_lsn, (t.n - 1)::integer, t.row FROM jsonb_array_elements($7::jsonb) WITH ORDINALITY AS t(row, n))
+           UPDATE ${tables.offsets} SET lsn = $3::pg_lsn, updated_at = now() WHERE output = $1`,
+          [
+            config.output,
+            formatLsn(batch.lsnStart),
+            formatLsn(batch.lsnEnd),
+            batch.commitTimestamp,
+            batch.mutations.numRows,
+            generation,
+            rows,
+          ],
+        );
+        return batch.lsnEnd;
+      });
+    });
+  }
+
+  checkpoint(options: CallOptions = {}): Promise<bigint> {
+    return this.#serial('checkpoint', async () => {
+      throwIfAborted(options.signal, this.#writer.config.name, 'checkpoint');
+      await this.#transaction('read the checkpoint', (client) => this.#lockOffsets(client));
+      return this.#position;
+    });
+  }
+
+  shutdown(options: CallOptions = {}): Promise<void> {
+    const run = this.#tail.then(async () => {
+      throwIfAborted(options.signal, this.#writer.config.name, 'shutdown');
+      if (this.#state === 'closed') return;
+      this.#state = 'closed';
+      await this.#release();
+    });
+    this.#tail = run.catch(() => undefined);
+    return run;
+  }
+
+  /** @internal A newer start in this process takes the sink: stop, let the call in flight finish, let go. */
+  async fence(): Promise<void> {
+    if (this.#state === 'open') this.#state = 'fenced';
+    await this.#tail;
+    await this.#release();
+  }
+
+  async #release(): Promise<void> {
+    sinkHolders.release(this.#key, this);
+    const client = this.#client;
+    this.#client = undefined;
+    if (!client) return;
+    await releaseWriterLock(client, this.#writer.config).catch(() => undefined);
+    await client.end().catch(() => undefined);
+  }
+
+  /**
+   * Runs `work` in a transaction on the writer's connection (reconnecting first if it was lost); the
+   * position it returns becomes the stream's once the transaction has committed.
+   */
+  async #transaction(what: string, work: (client: pg.Client) => Promise<bigint>): Promise<void> {
+    const { config } = this.#writer;
+    const client = await this.#connection();
+    try {
+      await client.query('BEGIN');
+      const position = await work(client);
+      await client.query('COMMIT');
+      this.#position = position;
+    } catch (error) {
+      const failure = pgFailure(error, { what: `CDC '${config.name}': ${what}`, kind: 'cdcOutput', key: config.name });
+      if (failure.code === 'IO_FAILED') {
+        // The connection may be gone and the commit's outcome unknown: start over on a new one.
+        this.#client = undefined;
+        await client.end().catch(() => undefined);
+      } else {
+        await client.query('ROLLBACK').catch(() => undefined);
+      }
+      throw failure;
+    }
+  }
+
+  /** Locks the offsets row, checks the generation (`LOCKED` when fenced), returns the checkpoint. */
+  async #lockOffsets(client: pg.Client): Promise<bigint> {
+    const { config, tables, generation } = this.#writer;
+    const result = await client.query<{ lsn: string; generation: string; holder: string }>(
+      `SELECT lsn::text AS lsn, generation::text AS generation, holder FROM ${tables.offsets} WHERE output = $1 FOR UPDATE`,
+      [config.output],
+    );
+    const row = result.rows[0];
+    if (row?.generation !== String(generation)) {
+      this.#state = 'fenced';
+      throw sinkError(
+        'LOCKED',
+        config.name,
+        'deliver',
+        `this writer (generation ${generation}) was fenced off: sink output '${config.output}' ${
+          row ? `belongs to generation ${row.generation}, started by ${row.holder}` : 'has no offsets row any more'
+        }; its transaction was rolled back`,
+      );
+    }
+    return parseLsn(row.lsn, `checkpoint of sink output '${config.output}'`);
+  }
+
+  /** The writer's connection; after a lost one, a new connection that takes the lock again. */
+  async #connection(): Promise<pg.Client> {
+    if (this.#client) return this.#client;
+    const { config } = this.#writer;
+    const client = await this.#writer.connect();
+    try {
+      await takeWriterLock(client, config);
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      throw pgFailure(error, { what: `CDC '${config.name}': reconnecting`, kind: 'cdcOutput', key: config.name });
+    }
+    this.#client = client;
+    return client;
+  }
+
+  #checkPlace(batch: CdcBatch, position: bigint): void {
+    if (batch.lsnStart < position) {
+      throw sinkError(
+        'INVALID_ARGUMENT',
+        this.#writer.config.name,
+        'deliver',
+        `batch ${range(batch)} overlaps what the sink already holds (through ${position})`,
+      );
+    }
+  }
+
+  #serial<T>(step: string, task: () => Promise<T>): Promise<T> {
+    const run = this.#tail.then(() => {
+      const { config, generation } = this.#writer;
+      if (this.#state === 'closed')
+        throw sinkError('RESOURCE_CLOSED', config.name, step, `${step} on a stream that was shut down`);
+      if (this.#state === 'fenced')
+        throw sinkError(
+          'LOCKED',
+          config.name,
+          step,
+          `${step} by a writer (generation ${generation}) a newer writer fenced off`,
+        );
+      return task();
+    });
+    this.#tail = run.catch(() => undefined);
+    return run;
+  }
+}
+
+function range(batch: CdcBatch): string {
+  return `[${batch.lsnStart}, ${batch.lsnEnd})`;
+}
