@@ -16,7 +16,7 @@ export type {
   EntryPointInfo,
   ScalarEntryPointOptions,
 } from './engine/batonDuckDB.js';
-export type { QueryOptions, QueryValues } from './engine/batonConnection.js';
+export type { QueryOptions, QueryValues, SearchRequest } from './engine/batonConnection.js';
 
 // Column types the entry points convert between DuckDB and Arrow
 export { arrowTypeOf, columnTypeOfArrow, columnTypeOfDuckDB, duckdbTypeOf } from './types/columnTypes.js';

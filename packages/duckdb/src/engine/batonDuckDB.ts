@@ -19,6 +19,7 @@ import { signatureText } from './entryPoint.js';
 import { aggregateSignature, entryName, invalidRegistration, scalarSignature } from './entrySignatures.js';
 import type { LeaseSource } from './queryScope.js';
 import { ScalarEntryPoint } from './scalarEntryPoint.js';
+import { searchTableFunction } from '../search/searchFunction.js';
 
 /** Options of {@link BatonDuckDB.open}. */
 export interface BatonDuckDBOptions {
@@ -84,6 +85,7 @@ export class BatonDuckDB implements AsyncDisposable {
   readonly #registrar: DuckDBConnection;
   readonly #entries = new Map<string, EntryPoint>();
   readonly #connections = new Map<string, BatonConnection>();
+  readonly #searchFunctions = new Set<string>();
   readonly #owner = {
     leaseSources: (): Iterable<LeaseSource> => this.#entries.values(),
     forget: (connection: BatonConnection): void => {
@@ -157,6 +159,29 @@ export class BatonDuckDB implements AsyncDisposable {
       [LIST(duckdbTypeOf(signature.parameters[0]!))],
       false,
     );
+  }
+
+  /**
+   * Registers the table function `name(search VARCHAR)` (default `baton_search`), through which a
+   * query reads the index searches it was run with: `run(sql, values, { searches: { nearest: {
+   * index, query, k } } })` probes the managed index once when the query starts (an index answers
+   * on one handle, across reloads), and `SELECT * FROM baton_search('nearest')` reads the answer.
+   * DuckDB calls functions synchronously and a managed index answers asynchronously, so the probe
+   * runs before the statement, not inside it.
+   */
+  registerSearchFunction(options: { readonly name?: string } = {}): { readonly name: string } {
+    this.#assertOpen();
+    const { name } = entryName('indexKind', options.name ?? 'baton_search', undefined);
+    if (this.#searchFunctions.has(name))
+      throw invalidRegistration('indexKind', `a search function named '${name}' is already registered`, name);
+    const fn = searchTableFunction(name, (connectionId) => this.#connections.get(connectionId)?.scope);
+    try {
+      this.#registrar.registerTableFunction(fn);
+    } catch (error) {
+      throw duckdbError(error, { action: `register ${name}` });
+    }
+    this.#searchFunctions.add(name);
+    return { name };
   }
 
   #register(entry: EntryPoint, parameterTypes: DuckDBType[], volatile: boolean): EntryPointInfo {

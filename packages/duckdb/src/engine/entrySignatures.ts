@@ -5,7 +5,7 @@ import { columnTypeOfArrow, columnTypeOfDuckDB } from '../types/columnTypes.js';
 import type { ColumnType } from '../types/columnTypes.js';
 import type { EntrySignature } from './entryPoint.js';
 
-type FunctionKind = 'scalarFunction' | 'aggregateFunction';
+type FunctionKind = 'scalarFunction' | 'aggregateFunction' | 'indexKind';
 
 const SQL_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 

@@ -1,3 +1,4 @@
+import type { RecordBatch } from 'apache-arrow';
 import type { ReloadError, SurfaceLease } from '@baton/core';
 
 /** Something a query may call: a surface reference (`host.surface(kind, key)`) under its entry point's name. */
@@ -18,6 +19,8 @@ export interface LeaseSource {
  */
 export class QueryScope {
   readonly #leases = new Map<string, SurfaceLease<unknown>>();
+  /** The index searches of the query, probed before it ran, by name. */
+  readonly searches = new Map<string, RecordBatch>();
   #released = false;
   #failure: ReloadError | undefined;
 
