@@ -1,6 +1,6 @@
 import { DuckDBArrayVector, DuckDBListVector } from '@duckdb/node-api';
 import type { DuckDBVector } from '@duckdb/node-api';
-import { makeData, makeVector, vectorFromArray } from 'apache-arrow';
+import { makeData, makeVector } from 'apache-arrow';
 import type { Data, DataType, Vector } from 'apache-arrow';
 import { ValidityBuilder } from './bitmap.js';
 import { arrowTypeOf } from './columnTypes.js';
@@ -36,11 +36,8 @@ function readFloats(
 export function toArrow(vector: DuckDBVector, type: ColumnType, rows: number): Vector {
   const arrowType = arrowTypeOf(type);
   switch (type.id) {
-    case 'varchar': {
-      const values = new Array<string | null>(rows);
-      for (let row = 0; row < rows; row++) values[row] = vector.getItem(row) as string | null;
-      return vectorFromArray(values, arrowType);
-    }
+    case 'varchar':
+      return utf8ToArrow(vector, arrowType, rows);
     case 'double':
     case 'float':
     case 'integer': {
@@ -85,6 +82,42 @@ export function toArrow(vector: DuckDBVector, type: ColumnType, rows: number): V
       if (!(vector instanceof DuckDBArrayVector)) throw new TypeError('expected a DuckDB ARRAY vector');
       return arrayToArrow(vector, type.element, type.size, arrowType, rows);
   }
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * A Utf8 vector of the strings of `vector`, encoded straight into one value buffer (arrow-js's
+ * builder, `vectorFromArray`, is several times slower for the short strings of a chunk).
+ */
+function utf8ToArrow(vector: DuckDBVector, arrowType: DataType, rows: number): Vector {
+  const offsets = new Int32Array(rows + 1);
+  const validity = new ValidityBuilder(rows);
+  let bytes = new Uint8Array(rows * 16 + 64);
+  let at = 0;
+  for (let row = 0; row < rows; row++) {
+    const value = vector.getItem(row) as string | null;
+    if (value === null) validity.setNull(row);
+    else {
+      // A UTF-16 code unit takes at most 3 UTF-8 bytes.
+      if (bytes.length - at < value.length * 3) {
+        const grown = new Uint8Array(Math.max(bytes.length * 2, at + value.length * 3));
+        grown.set(bytes.subarray(0, at));
+        bytes = grown;
+      }
+      at += encoder.encodeInto(value, bytes.subarray(at)).written;
+    }
+    offsets[row + 1] = at;
+  }
+  return makeVector(
+    makeData({
+      type: arrowType,
+      length: rows,
+      valueOffsets: offsets,
+      data: bytes.subarray(0, at),
+      ...validity.data(),
+    } as never),
+  );
 }
 
 function listToArrow(vector: DuckDBListVector, element: 'float' | 'double', arrowType: DataType, rows: number): Vector {
