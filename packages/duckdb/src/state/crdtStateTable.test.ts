@@ -1,13 +1,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from '@fast-check/vitest';
+import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { createPluginHost, definePlugin } from '@baton/core';
 import type { CrdtKindProvider, PluginHost } from '@baton/core';
 import { gCounter, orSet, pnCounter } from '@baton/kinds';
-import { referenceOps, replicaPlans } from '@baton/testing';
+import { assertRejectsGarbage, persistedSamples, referenceOps, replicaPlans } from '@baton/testing';
 import type { OpSource } from '@baton/testing';
 import { CrdtStateTable } from './crdtStateTable.js';
 import { typedError } from '../engine/__tests__/engineFixtures.js';
@@ -89,6 +89,25 @@ describe('CRDT state in a DuckDB table', () => {
     await table.checkpoint(again);
     expect((await table.load('hits'))!.bytes).toEqual(await again.persist());
     await v2.close();
+    await table.close();
+    instance.closeSync();
+  });
+
+  it('answers corrupt saved bytes with a typed error on restore (garbage through the table)', async () => {
+    const instance = await DuckDBInstance.create(':memory:');
+    const table = await CrdtStateTable.open({ instance });
+    const host = await hostWith('1.0.0', orSet());
+    let opened = 0;
+    await assertRejectsGarbage(
+      async (bytes) => {
+        const name = `s${++opened}`;
+        await table.save(name, 'or-set', bytes);
+        expect((await table.load(name))!.bytes).toEqual(bytes);
+        await (await table.open(host, { name, key: 'or-set' })).close();
+      },
+      { valid: fc.constantFrom(...(await persistedSamples(orSet(), referenceOps.orSet))), numRuns: 150 },
+    );
+    await host.close();
     await table.close();
     instance.closeSync();
   });
