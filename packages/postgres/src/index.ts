@@ -28,3 +28,7 @@ export { readPostgresSink } from './sink/readPostgresSink.js';
 export type { PostgresCdcOutput } from './sink/postgresCdcOutput.js';
 export type { PostgresCdcOutputOptions, SinkConfig } from './sink/sinkOptions.js';
 export type { SinkBatch, SinkContents } from './sink/readPostgresSink.js';
+
+// Pipeline
+export { pumpChanges } from './pipeline/pumpChanges.js';
+export type { PumpOptions, PumpReport, PumpTarget } from './pipeline/pumpChanges.js';
