@@ -41,9 +41,15 @@ const slow: Record<string, string[]> = {
     'src/nodeTestRunner.test.ts', // a child process, 3.5 s
     'src/dogfood/cdcOutputs.test.ts', // 2.9 s
   ],
+  'packages/duckdb': [
+    'src/engine/queryVersions.test.ts', // queries of 40k–120k rows across reloads
+    'src/state/crdtStateTable.test.ts', // several seconds
+    'src/engine/databaseLock.test.ts', // a second process
+  ],
   examples: [
     'src/demo/scenario.test.ts', // the demo, 12 s
   ],
+  // packages/postgres is left out: every one of its tests starts a PostgreSQL server.
 };
 
 const root = import.meta.dirname;
