@@ -24,7 +24,7 @@ export function sqlStateOf(error: unknown): string | undefined {
  * `INVALID_ARGUMENT`; everything else — refused or lost connections, a server shutting down, out of
  * resources — is `IO_FAILED`.
  */
-export function pgErrorCode(error: unknown): ReloadErrorCode {
+function pgErrorCode(error: unknown): ReloadErrorCode {
   const state = sqlStateOf(error);
   if (state === '55006' || state === '55P03') return 'LOCKED';
   if (state?.startsWith('42') || state?.startsWith('22')) return 'INVALID_ARGUMENT';

@@ -10,7 +10,7 @@ import { startServerWatchdog } from './serverWatchdog.js';
 import type { ServerWatchdog } from './serverWatchdog.js';
 
 /** The flags every embedded server gets: logical decoding, loopback TCP only, no Unix socket. */
-export const EMBEDDED_FLAGS: readonly string[] = [
+const EMBEDDED_FLAGS: readonly string[] = [
   '-c',
   'wal_level=logical',
   '-c',

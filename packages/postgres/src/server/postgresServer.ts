@@ -155,7 +155,7 @@ function checkUrl(text: unknown): URL {
 }
 
 /** The URL without its password, for messages. */
-export function redact(url: URL | string): string {
+function redact(url: URL | string): string {
   const copy = new URL(typeof url === 'string' ? url : url.href);
   if (copy.password) copy.password = '***';
   return copy.href;

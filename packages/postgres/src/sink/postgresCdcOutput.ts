@@ -13,6 +13,7 @@ import { holderText, releaseWriterLock, sinkHolders, takeWriterLock } from './wr
 export interface PostgresCdcOutput extends CdcOutputProvider {
   /** Where the sink is: database, tables, output. */
   readonly config: SinkConfig;
+  /** Starts a writer (see {@link postgresCdcOutput} for `fromLsn`, the lock and the generation). */
   start(options?: CdcStartOptions): Promise<PostgresCdcStream>;
 }
 

@@ -7,7 +7,6 @@ import type { SinkConfig } from './sinkOptions.js';
 import { rowsJson } from './sinkRows.js';
 import type { SinkTables } from './sinkTables.js';
 import { releaseWriterLock, sinkHolders, takeWriterLock } from './writerLock.js';
-import type { SinkHolder } from './writerLock.js';
 
 /** What a started stream is made of. */
 export interface SinkWriter {
@@ -32,7 +31,7 @@ export interface SinkWriter {
  * call reconnects, takes the lock again and re-reads the checkpoint, so a batch whose commit did land
  * is skipped when it comes again.
  */
-export class PostgresCdcStream implements CdcStream, SinkHolder {
+export class PostgresCdcStream implements CdcStream {
   readonly #writer: SinkWriter;
   readonly #key: string;
   #client: pg.Client | undefined;
@@ -58,6 +57,12 @@ export class PostgresCdcStream implements CdcStream, SinkHolder {
     return this.#writer.generation;
   }
 
+  /**
+   * Writes one batch and moves the checkpoint to its `lsnEnd`, in one transaction; skips a batch ending
+   * at or before the checkpoint. `INVALID_ARGUMENT` for a malformed batch, one that straddles the
+   * checkpoint or holds a value PostgreSQL refuses (nothing written); `LOCKED` when fenced;
+   * `IO_FAILED` when the connection failed (the next call reconnects).
+   */
   deliver(batch: CdcBatch): Promise<void> {
     return this.#serial('deliver', async () => {
       const { config, tables, generation } = this.#writer;
@@ -103,6 +108,7 @@ export class PostgresCdcStream implements CdcStream, SinkHolder {
     });
   }
 
+  /** The committed checkpoint (every delivered batch is already durable); `LOCKED` when fenced. */
   checkpoint(options: CallOptions = {}): Promise<bigint> {
     return this.#serial('checkpoint', async () => {
       throwIfAborted(options.signal, this.#writer.config.name, 'checkpoint');
@@ -111,6 +117,7 @@ export class PostgresCdcStream implements CdcStream, SinkHolder {
     });
   }
 
+  /** Lets go of the writer lock and the connection after the calls before it; idempotent. */
   shutdown(options: CallOptions = {}): Promise<void> {
     const run = this.#tail.then(async () => {
       throwIfAborted(options.signal, this.#writer.config.name, 'shutdown');

@@ -7,8 +7,11 @@ import { sinkTables } from './sinkTables.js';
 
 /** One batch as the sink holds it. */
 export interface SinkBatch {
+  /** First LSN of the batch (inclusive). */
   readonly lsnStart: bigint;
+  /** End of the batch (exclusive): the checkpoint once it was written. */
   readonly lsnEnd: bigint;
+  /** Commit time in milliseconds since the Unix epoch (stored to the microsecond). */
   readonly commitTimestamp: number;
   /** The writer generation that wrote it. */
   readonly generation: bigint;

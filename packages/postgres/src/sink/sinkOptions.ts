@@ -16,10 +16,15 @@ export interface PostgresCdcOutputOptions {
 
 /** The checked options, defaults filled in. */
 export interface SinkConfig {
+  /** The output's name (registry key). */
   readonly name: string;
+  /** The sink database's URL, as given. */
   readonly url: string;
+  /** The sink's name in its tables. */
   readonly output: string;
+  /** Schema of the tables. */
   readonly schema: string;
+  /** Prefix of the table names. */
   readonly tablePrefix: string;
 }
 

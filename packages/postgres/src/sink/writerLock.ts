@@ -33,7 +33,7 @@ export const sinkHolders = {
 };
 
 /** The advisory lock of one sink output (session level, held by its writer's connection). */
-export function writerLockKeys(config: SinkConfig): [number, number] {
+function writerLockKeys(config: SinkConfig): [number, number] {
   return [LOCK_CLASS, lockKey(`${config.schema}.${config.tablePrefix}:${config.output}`)];
 }
 

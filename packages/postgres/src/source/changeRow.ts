@@ -11,6 +11,7 @@ export type ChangeValues = Readonly<Record<string, string | null>>;
 
 /** One row change of a committed transaction, as the change source decodes it. */
 export interface ChangeRow {
+  /** What the change did. */
   readonly op: ChangeOp;
   /** `schema.table`, each part double-quoted when it is not a plain lower-case identifier. */
   readonly table: string;

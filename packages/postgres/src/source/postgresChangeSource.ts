@@ -143,6 +143,7 @@ export class PostgresChangeSource implements AsyncIterable<CdcBatch>, AsyncDispo
     return this.#closing;
   }
 
+  /** {@link close}, for `await using`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }

@@ -5,6 +5,7 @@ import { parseLsn } from '../lsn/lsn.js';
 
 /** Where a slot stands on the server, and how far the WAL has gone past it. */
 export interface SlotLag {
+  /** The slot's name. */
   readonly slot: string;
   /** The server's current WAL write position (`pg_current_wal_lsn()`). */
   readonly currentLsn: bigint;
@@ -16,6 +17,7 @@ export interface SlotLag {
   readonly lagBytes: bigint;
   /** Whether a replication connection reads the slot now, and its server process. */
   readonly active: boolean;
+  /** The server process reading the slot, or null. */
   readonly activePid: number | null;
 }
 

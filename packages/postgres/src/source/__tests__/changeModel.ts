@@ -37,7 +37,7 @@ const typed: readonly (readonly [string, string])[] = [
 ];
 
 /** The tables of run `run`: default identity, FULL identity, and one needing quotes. */
-export function tablesOf(run: number): TableSpec[] {
+function tablesOf(run: number): TableSpec[] {
   return [
     { schema: `run_${run}`, name: 'plain', full: false, columns: typed },
     { schema: `run_${run}`, name: 'full_rows', full: true, columns: typed },
@@ -45,11 +45,10 @@ export function tablesOf(run: number): TableSpec[] {
   ];
 }
 
-export const quoted = (spec: TableSpec): string =>
-  `${pg.escapeIdentifier(spec.schema)}.${pg.escapeIdentifier(spec.name)}`;
+const quoted = (spec: TableSpec): string => `${pg.escapeIdentifier(spec.schema)}.${pg.escapeIdentifier(spec.name)}`;
 
 /** What the change source calls the table. */
-export const tableName = (spec: TableSpec): string => {
+const tableName = (spec: TableSpec): string => {
   const part = (p: string) => (/^[a-z_][a-z0-9_$]*$/.test(p) ? p : `"${p.replaceAll('"', '""')}"`);
   return `${part(spec.schema)}.${part(spec.name)}`;
 };
@@ -93,7 +92,7 @@ const jsonDocument = fc
   .filter((value) => !/\\u0000|__proto__/.test(JSON.stringify(value)) && !Object.is(value, -0));
 
 /** A generated value of `type`, or NULL. */
-export function cellOf(type: string): fc.Arbitrary<Cell | null> {
+function cellOf(type: string): fc.Arbitrary<Cell | null> {
   const cell: fc.Arbitrary<Cell> = (() => {
     switch (type) {
       case 'numeric':
