@@ -141,10 +141,13 @@ export async function startEmbedded(options: EmbeddedStartOptions): Promise<Embe
     } catch (error) {
       attemptState.abandoned = true;
       await stop().catch(() => undefined);
+      // Worth another attempt: another process took the port first, or created the postgres user
+      // while this one tried to (two servers starting at once on a fresh machine, as root).
       const bindFailed = recent.some((line) =>
         /could not (bind|create listen socket)|address already in use/i.test(line),
       );
-      if (bindFailed && attempt < ATTEMPTS && !options.signal?.aborted) continue;
+      const userRace = error instanceof Error && /create and initialize a new user/.test(error.message);
+      if ((bindFailed || userRace) && attempt < ATTEMPTS && !options.signal?.aborted) continue;
       if (options.signal?.aborted) throw error;
       throw new ReloadError({
         code: 'IO_FAILED',
