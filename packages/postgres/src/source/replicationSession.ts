@@ -12,6 +12,9 @@ import type { SourceMessage } from './transactionAssembler.js';
 const SESSION_OPTIONS =
   '-c DateStyle=ISO,YMD -c TimeZone=UTC -c IntervalStyle=postgres -c extra_float_digits=3 -c bytea_output=hex';
 
+/** How long a stopping session waits for the server to answer its last report. */
+const FINAL_REPORT_MS = 2_000;
+
 /** What a session reports to its owner. */
 export interface SessionHandlers {
   /** Each message in WAL order; the next is not read before the returned promise settles. */
@@ -120,9 +123,22 @@ export class ReplicationSession {
     void this.#service.acknowledge(formatLsn(flushLsn - 1n)).catch(() => undefined);
   }
 
-  /** Ends the connection (after a last report, if given); resolves when it is closed. */
+  /**
+   * Ends the connection; resolves when it is closed. With `flushLsn`, first reports it asking the
+   * server to answer, and waits (at most {@link FINAL_REPORT_MS}) for that answer: pg's `end()` on a
+   * connection that is streaming destroys the socket at once, and a report still in flight could be
+   * lost with it (the slot would then only lag: the output skips what comes again).
+   */
   async stop(flushLsn?: bigint): Promise<void> {
-    if (flushLsn !== undefined) this.reportFlushed(flushLsn);
+    if (flushLsn !== undefined && flushLsn > 0n && !this.#stopping) {
+      const answered = new Promise<void>((resolve) => {
+        this.#service.once('heartbeat', () => {
+          resolve();
+        });
+      });
+      const sent = this.#service.acknowledge(formatLsn(flushLsn - 1n), true).catch(() => false);
+      if (await sent) await Promise.race([answered, delay(FINAL_REPORT_MS, undefined, { ref: false })]);
+    }
     this.#stopping = true;
     await this.#service.destroy().catch(() => undefined);
   }
