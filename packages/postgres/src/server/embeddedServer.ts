@@ -6,6 +6,7 @@ import { inspect } from 'node:util';
 import type { ChildProcess } from 'node:child_process';
 import { ReloadError } from '@baton/core';
 import { freeLoopbackPort } from './freePort.js';
+import { endReplicationConnections, escalateAfter } from './serverShutdown.js';
 import { startServerWatchdog } from './serverWatchdog.js';
 import type { ServerWatchdog } from './serverWatchdog.js';
 
@@ -115,9 +116,12 @@ export async function startEmbedded(options: EmbeddedStartOptions): Promise<Embe
       },
     });
     let watchdog: ServerWatchdog | undefined;
+    let pid: number | undefined;
     const stop = once(async () => {
       try {
-        await stopInstance(instance, dataDirectory);
+        if (pid !== undefined) await endReplicationConnections(port, password);
+        const cancel = escalateAfter(pid, 3_000);
+        await stopInstance(instance, dataDirectory).finally(cancel);
         await rm(dataDirectory, RM);
         watchdog?.release();
       } finally {
@@ -133,7 +137,10 @@ export async function startEmbedded(options: EmbeddedStartOptions): Promise<Embe
       await instance.start();
       // Abandoned meanwhile (deadline, abort): the server that came up after all is stopped too.
       if (abandoned()) await stopInstance(instance, dataDirectory).finally(() => rm(dataDirectory, RM));
-      else watchdog = startServerWatchdog(await postmasterPid(dataDirectory), dataDirectory);
+      else {
+        pid = await postmasterPid(dataDirectory);
+        watchdog = startServerWatchdog(pid, dataDirectory);
+      }
     })();
     try {
       await withDeadline(starting, options.startTimeoutMs, options.signal);

@@ -8,6 +8,7 @@ import { isReloadError } from '@baton/core';
 import { describe, expect, it } from 'vitest';
 import { sql, testServer } from '../__tests__/testServer.js';
 import { freeLoopbackPort } from './freePort.js';
+import { postgresChangeSource } from '../source/postgresChangeSource.js';
 import { postgresServer } from './postgresServer.js';
 
 const child = fileURLToPath(new URL('./__tests__/serverChild.ts', import.meta.url));
@@ -89,6 +90,20 @@ describe('postgresServer', () => {
     }
     expect(await processesMentioning(dataDirectory)).toEqual([]);
     expect(existsSync(dataDirectory)).toBe(false);
+  });
+
+  it('stops promptly while a change source streams from it (the source then fails with IO_FAILED)', async () => {
+    const server = await testServer();
+    await sql(server.url, 'CREATE TABLE t (id int PRIMARY KEY); CREATE PUBLICATION p FOR TABLE t');
+    const source = await postgresChangeSource({ url: server.url, slot: 's', publication: 'p' });
+    await sql(server.url, 'INSERT INTO t VALUES (1)');
+    const batch = await source.next({ signal: AbortSignal.timeout(20_000) });
+    source.confirm(batch!.lsnEnd - 1n); // not all it was sent: a fast shutdown alone would wait for the rest
+    await server.stop(); // the test's timeout bounds it: before, this waited for ever
+    expect(await processesMentioning(server.dataDirectory!)).toEqual([]);
+    const error = await source.next().catch((e: unknown) => e);
+    expect(isReloadError(error) && error.code).toBe('IO_FAILED');
+    await source.close();
   });
 
   it('refuses bad options with INVALID_ARGUMENT and an unreachable server with IO_FAILED', async () => {
