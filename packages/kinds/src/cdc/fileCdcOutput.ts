@@ -129,7 +129,7 @@ export function fileCdcOutput(options: FileCdcOutputOptions): FileCdcOutput {
             poll,
           });
           lease.validated = durable;
-          const stream = new FileCdcStream({
+          const stream = FileCdcStream.create({
             key: name,
             directory: resolved,
             handle,

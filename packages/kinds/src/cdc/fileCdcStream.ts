@@ -53,8 +53,13 @@ export class FileCdcStream implements CdcStream {
   #state: StreamState = { kind: 'open' };
   #tail: Promise<unknown> = Promise.resolve();
 
-  /** @internal Made by `fileCdcOutput().start()`. */
-  constructor(init: FileCdcStreamInit) {
+  /** @internal The kind's own way to make one (providers, formats, tests). */
+  static create(init: FileCdcStreamInit): FileCdcStream {
+    return new FileCdcStream(init);
+  }
+
+  /** Made by `fileCdcOutput().start()`. */
+  private constructor(init: FileCdcStreamInit) {
     this.#init = init;
     this.#context = { key: init.key };
     this.#current = init.durable;

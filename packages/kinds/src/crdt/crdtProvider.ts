@@ -80,8 +80,14 @@ export function oldProvider(kind: string, old: unknown): CrdtKindProvider {
  * `other` as an instance of `type`, for `merge`: a state of another kind (or another class) is an
  * `INVALID_ARGUMENT` error. (Hosts merging across versions pass bytes through `fromPersisted`.)
  */
-export function sameKindState<T>(kind: string, other: unknown, type: abstract new (...args: never[]) => T): T {
-  if (other instanceof type) return other;
+export function sameKindState<T extends object>(
+  kind: string,
+  other: unknown,
+  type: { readonly prototype: T; readonly name: string },
+): T {
+  // instanceof, for classes whose constructor is private (made through their `create`).
+  if (typeof other === 'object' && other !== null && Object.prototype.isPrototypeOf.call(type.prototype, other))
+    return other as T;
   throw invalidCrdtArgument(
     kind,
     `cannot merge ${describeValue(other)} into a ${type.name}: merge needs a state of the same kind (read other versions' bytes with fromPersisted)`,

@@ -79,11 +79,11 @@ function gCounterProvider(
   return Object.freeze({
     kind: G_COUNTER,
     formatVersion: write.version,
-    empty: () => new GCounterState(write),
+    empty: () => GCounterState.create(write),
     fromPersisted(bytes: Uint8Array): GCounterState {
       const { formatVersion, body } = decodeEnvelope(bytes, { kind: G_COUNTER, versions, bodies, maxBytes });
       const format = reads.find((f) => f.version === formatVersion) ?? write;
-      return new GCounterState(write, format.decode(body, new BodyReader(G_COUNTER)));
+      return GCounterState.create(write, format.decode(body, new BodyReader(G_COUNTER)));
     },
     schemaCompatCheck(old: CrdtKindProvider): CompatVerdict {
       oldProvider(G_COUNTER, old);

@@ -41,8 +41,13 @@ export class GCounterState implements CrdtState<GCounterOp, number> {
   readonly #format: GCounterFormat;
   readonly #counts: ReplicaCounts;
 
-  /** @internal Use a provider (`INVALID_ARGUMENT` for arguments a provider would not pass). */
-  constructor(format: GCounterFormat, counts = new ReplicaCounts()) {
+  /** @internal The kind's own way to make one (providers, formats, tests). */
+  static create(format: GCounterFormat, counts = new ReplicaCounts()): GCounterState {
+    return new GCounterState(format, counts);
+  }
+
+  /** Use a provider (`INVALID_ARGUMENT` for arguments a provider would not pass). */
+  private constructor(format: GCounterFormat, counts = new ReplicaCounts()) {
     if (!isGCounterFormat(format) || !(counts instanceof ReplicaCounts))
       throw invalidCrdtArgument(G_COUNTER, 'a GCounterState is made by a provider (gCounter().empty(), fromPersisted)');
     this.#format = format;

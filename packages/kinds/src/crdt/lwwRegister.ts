@@ -22,7 +22,7 @@ export function lwwRegister(options?: CrdtProviderOptions): LwwRegisterProvider 
   return Object.freeze({
     kind: LWW_REGISTER,
     formatVersion: 1,
-    empty: () => new LwwRegisterState(1),
+    empty: () => LwwRegisterState.create(1),
     fromPersisted(bytes: Uint8Array): LwwRegisterState {
       const { body } = decodeEnvelope(bytes, {
         kind: LWW_REGISTER,
@@ -30,7 +30,7 @@ export function lwwRegister(options?: CrdtProviderOptions): LwwRegisterProvider 
         bodies: { 1: LWW_REGISTER_BODY },
         maxBytes,
       });
-      return new LwwRegisterState(1, decodeLwwRegisterBody(body, new BodyReader(LWW_REGISTER)));
+      return LwwRegisterState.create(1, decodeLwwRegisterBody(body, new BodyReader(LWW_REGISTER)));
     },
     schemaCompatCheck(old: CrdtKindProvider): CompatVerdict {
       oldProvider(LWW_REGISTER, old);

@@ -44,8 +44,13 @@ export class LwwRegisterState implements CrdtState<LwwRegisterOp, CrdtPrimitive 
   readonly #formatVersion: number;
   #write: LwwWrite | undefined;
 
-  /** @internal Use a provider (`INVALID_ARGUMENT` for a format version or write that is not one). */
-  constructor(formatVersion: number, write?: LwwWrite) {
+  /** @internal The kind's own way to make one (providers, formats, tests). */
+  static create(formatVersion: number, write?: LwwWrite): LwwRegisterState {
+    return new LwwRegisterState(formatVersion, write);
+  }
+
+  /** Use a provider (`INVALID_ARGUMENT` for a format version or write that is not one). */
+  private constructor(formatVersion: number, write?: LwwWrite) {
     if (!isFormatVersion(formatVersion))
       throw invalidCrdtArgument(
         LWW_REGISTER,
@@ -98,7 +103,7 @@ export class LwwRegisterState implements CrdtState<LwwRegisterOp, CrdtPrimitive 
 
   /** An independent copy. */
   clone(): LwwRegisterState {
-    const copy = new LwwRegisterState(this.#formatVersion);
+    const copy = LwwRegisterState.create(this.#formatVersion);
     copy.#write = this.#write;
     return copy;
   }

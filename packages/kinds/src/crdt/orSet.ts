@@ -26,7 +26,7 @@ export function orSet(options?: CrdtProviderOptions): OrSetProvider {
   return Object.freeze({
     kind: OR_SET,
     formatVersion: OR_SET_FORMAT,
-    empty: () => new OrSetState(),
+    empty: () => OrSetState.create(),
     fromPersisted(bytes: Uint8Array): OrSetState {
       const { formatVersion, body } = decodeEnvelope(bytes, {
         kind: OR_SET,
@@ -34,7 +34,7 @@ export function orSet(options?: CrdtProviderOptions): OrSetProvider {
         bodies: OR_SET_BODIES,
         maxBytes,
       });
-      return new OrSetState(decodeOrSetBody(formatVersion, body, new BodyReader(OR_SET)));
+      return OrSetState.create(decodeOrSetBody(formatVersion, body, new BodyReader(OR_SET)));
     },
     schemaCompatCheck(old: CrdtKindProvider): CompatVerdict {
       oldProvider(OR_SET, old);

@@ -57,11 +57,16 @@ export class OrSetState implements CrdtState<OrSetOp, CrdtPrimitive[]> {
   /** The last pack, its entries and the changes since, while tracked (else the next pack starts over). */
   #base: RepackBase | undefined;
 
+  /** @internal The kind's own way to make one (providers, formats, tests). */
+  static create(packed?: PackedOrSet): OrSetState {
+    return new OrSetState(packed);
+  }
+
   /**
-   * @internal Use a provider. Takes a checked packed form (shared: it is immutable), one a format's
+   * Use a provider. Takes a checked packed form (shared: it is immutable), one a format's
    * decoder or a pack made (`INVALID_ARGUMENT` for anything else).
    */
-  constructor(packed?: PackedOrSet) {
+  private constructor(packed?: PackedOrSet) {
     if (packed !== undefined && !isPackedOrSet(packed))
       throw invalidCrdtArgument(OR_SET, 'an OrSetState is made by a provider (orSet().empty(), fromPersisted)');
     this.#replicas = packed === undefined ? [] : packed.replicas.slice();
@@ -190,7 +195,7 @@ export class OrSetState implements CrdtState<OrSetOp, CrdtPrimitive[]> {
 
   /** An independent copy. */
   clone(): OrSetState {
-    const copy = new OrSetState(this.#entries === undefined ? this.#packed : undefined);
+    const copy = OrSetState.create(this.#entries === undefined ? this.#packed : undefined);
     if (this.#entries === undefined) return copy;
     // Element by element: spreading a large array into push() overflows the stack.
     for (const [i, id] of this.#replicas.entries()) {

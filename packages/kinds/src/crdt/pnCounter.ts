@@ -20,7 +20,7 @@ export function pnCounter(options?: CrdtProviderOptions): PnCounterProvider {
   return Object.freeze({
     kind: PN_COUNTER,
     formatVersion: 1,
-    empty: () => new PnCounterState(1),
+    empty: () => PnCounterState.create(1),
     fromPersisted(bytes: Uint8Array): PnCounterState {
       const { body } = decodeEnvelope(bytes, {
         kind: PN_COUNTER,
@@ -29,7 +29,7 @@ export function pnCounter(options?: CrdtProviderOptions): PnCounterProvider {
         maxBytes,
       });
       const { p, n } = decodePnCounterBody(body, new BodyReader(PN_COUNTER));
-      return new PnCounterState(1, p, n);
+      return PnCounterState.create(1, p, n);
     },
     schemaCompatCheck(old: CrdtKindProvider): CompatVerdict {
       oldProvider(PN_COUNTER, old);

@@ -37,8 +37,13 @@ export class PnCounterState implements CrdtState<PnCounterOp, number> {
   readonly #p: ReplicaCounts;
   readonly #n: ReplicaCounts;
 
-  /** @internal Use a provider (`INVALID_ARGUMENT` for arguments a provider would not pass). */
-  constructor(formatVersion: number, p = new ReplicaCounts(), n = new ReplicaCounts()) {
+  /** @internal The kind's own way to make one (providers, formats, tests). */
+  static create(formatVersion: number, p = new ReplicaCounts(), n = new ReplicaCounts()): PnCounterState {
+    return new PnCounterState(formatVersion, p, n);
+  }
+
+  /** Use a provider (`INVALID_ARGUMENT` for arguments a provider would not pass). */
+  private constructor(formatVersion: number, p = new ReplicaCounts(), n = new ReplicaCounts()) {
     if (!isFormatVersion(formatVersion) || !(p instanceof ReplicaCounts) || !(n instanceof ReplicaCounts))
       throw invalidCrdtArgument(
         PN_COUNTER,

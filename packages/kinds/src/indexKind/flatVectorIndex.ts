@@ -76,7 +76,13 @@ export function flatVectorIndex(options?: FlatVectorIndexOptions): FlatVectorInd
       const dim = vectorDim(column, FLAT_VECTOR_KIND, 'build', false);
       const gathered = gatherVectors(column, dim, maxBytes, FLAT_VECTOR_KIND);
       const views = gathered.rowIds === undefined ? [gathered.vectors] : [gathered.vectors, gathered.rowIds];
-      return new FlatVectorIndexHandle({ ...gathered, metric, crc32: checksum(views), maxProbeResults, persistFormat });
+      return FlatVectorIndexHandle.create({
+        ...gathered,
+        metric,
+        crc32: checksum(views),
+        maxProbeResults,
+        persistFormat,
+      });
     },
     open(bytes: Uint8Array, call?: CallOptions): FlatVectorIndexHandle {
       throwIfAborted(FLAT_VECTOR_KIND, 'open', call);
@@ -91,7 +97,7 @@ export function flatVectorIndex(options?: FlatVectorIndexOptions): FlatVectorInd
           data.rowIds === undefined ? [data.vectors] : [data.vectors, data.rowIds],
           FLAT_VECTOR_KIND,
         );
-      return new FlatVectorIndexHandle({ ...data, maxProbeResults, persistFormat });
+      return FlatVectorIndexHandle.create({ ...data, maxProbeResults, persistFormat });
     },
   };
 }

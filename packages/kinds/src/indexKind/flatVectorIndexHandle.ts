@@ -24,11 +24,16 @@ export class FlatVectorIndexHandle implements IndexHandle {
   #state: FlatVectorIndexState | undefined;
   #norms: Float64Array | undefined;
 
+  /** @internal The kind's own way to make one (providers, formats, tests). */
+  static create(state: FlatVectorIndexState): FlatVectorIndexHandle {
+    return new FlatVectorIndexHandle(state);
+  }
+
   /**
    * An index over `state` (used by the provider's build and open; a state they would not make is `INVALID_ARGUMENT`).
-   * @internal Use a provider (`flatVectorIndex().build`, `open`).
+   * Use a provider (`flatVectorIndex().build`, `open`).
    */
-  constructor(state: FlatVectorIndexState) {
+  private constructor(state: FlatVectorIndexState) {
     checkHandleState(FLAT_VECTOR_KIND, 'FlatVectorIndexHandle', isFlatVectorState(state));
     this.#state = state;
   }

@@ -72,7 +72,7 @@ export function orderedIndex(options?: OrderedIndexOptions): OrderedIndexProvide
         );
       }
       const keys = sortKeys(column, family);
-      return new OrderedIndexHandle({ keys, crc32: checksum(orderedChecksumViews(keys)), maxProbeResults });
+      return OrderedIndexHandle.create({ keys, crc32: checksum(orderedChecksumViews(keys)), maxProbeResults });
     },
     open(bytes: Uint8Array, call?: CallOptions): OrderedIndexHandle {
       throwIfAborted(ORDERED_KIND, 'open', call);
@@ -97,7 +97,7 @@ export function orderedIndex(options?: OrderedIndexOptions): OrderedIndexProvide
       const crc32 = verify
         ? verifyChecksum(schema, views, ORDERED_KIND)
         : metaInt(schema, META_CRC32, 0xffffffff, ORDERED_KIND);
-      return new OrderedIndexHandle({ keys, crc32, maxProbeResults });
+      return OrderedIndexHandle.create({ keys, crc32, maxProbeResults });
     },
   };
 }

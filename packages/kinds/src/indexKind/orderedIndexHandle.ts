@@ -23,11 +23,16 @@ export const ORDERED_FORMAT_VERSION = 1;
 export class OrderedIndexHandle implements IndexHandle {
   #state: OrderedIndexState | undefined;
 
+  /** @internal The kind's own way to make one (providers, formats, tests). */
+  static create(state: OrderedIndexState): OrderedIndexHandle {
+    return new OrderedIndexHandle(state);
+  }
+
   /**
    * An index over `state` (used by the provider's build and open; a state they would not make is `INVALID_ARGUMENT`).
-   * @internal Use a provider (`orderedIndex().build`, `open`).
+   * Use a provider (`orderedIndex().build`, `open`).
    */
-  constructor(state: OrderedIndexState) {
+  private constructor(state: OrderedIndexState) {
     checkHandleState(ORDERED_KIND, 'OrderedIndexHandle', isOrderedState(state));
     this.#state = state;
   }

@@ -144,17 +144,17 @@ export const crdtArgumentRows: readonly ArgumentRow[] = [
   {
     name: 'new GCounterState',
     args: [gCounterFormatV1, new ReplicaCounts([['a', 1]])],
-    call: (format, counts) => new GCounterState(format as never, counts as never).value(),
+    call: (format, counts) => GCounterState.create(format as never, counts as never).value(),
   },
   {
     name: 'new PnCounterState',
     args: [1, new ReplicaCounts([['a', 1]]), new ReplicaCounts()],
-    call: (version, p, n) => new PnCounterState(version as number, p as never, n as never).persist(),
+    call: (version, p, n) => PnCounterState.create(version as number, p as never, n as never).persist(),
   },
   {
     name: 'new LwwRegisterState',
     args: [1, write],
-    call: (version, w) => new LwwRegisterState(version as number, w as never).persist(),
+    call: (version, w) => LwwRegisterState.create(version as number, w as never).persist(),
   },
-  { name: 'new OrSetState', args: [packedOrSet()], call: (packed) => new OrSetState(packed as never).persist() },
+  { name: 'new OrSetState', args: [packedOrSet()], call: (packed) => OrSetState.create(packed as never).persist() },
 ];

@@ -62,7 +62,7 @@ export const indexArgumentRows: readonly ArgumentRow[] = [
   {
     name: 'new FlatVectorIndexHandle',
     args: [flatState],
-    call: (state) => new FlatVectorIndexHandle(state as never).persist(),
+    call: (state) => FlatVectorIndexHandle.create(state as never).persist(),
   },
   {
     name: 'orderedIndex().build',
@@ -84,6 +84,6 @@ export const indexArgumentRows: readonly ArgumentRow[] = [
   {
     name: 'new OrderedIndexHandle',
     args: [{ keys: sortKeys(keys.getChild('k')!, keyFamily(keys.getChild('k')!.type)!), crc32: 0, maxProbeResults: 1 }],
-    call: (state) => new OrderedIndexHandle(state as never).size,
+    call: (state) => OrderedIndexHandle.create(state as never).size,
   },
 ];
