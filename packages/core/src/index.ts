@@ -95,12 +95,12 @@ export type {
   PluginSummary,
   StartCdcOptions,
   UnloadOptions,
-} from './host/pluginHost.js';
+} from './host/hostApiTypes.js';
 export type { SurfaceLease } from './host/providerLease.js';
 export type { PluginDefinition } from './host/pluginDefinition.js';
 export type { Registrar } from './host/registrar.js';
 export type { PluginInfo } from './host/scope.js';
-export type { ReloadOptions, ReloadResult, ReloadTimings, RetireReport } from './host/reloadRun.js';
+export type { ReloadOptions, ReloadResult, ReloadTimings, RetireReport } from './host/reloadTypes.js';
 
 // Events and stats
 export type { HostEventMap, HostListener, PluginTransition, ReloadEventBase } from './events/hostEvents.js';

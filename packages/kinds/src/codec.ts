@@ -23,4 +23,4 @@ export type {
   OneOfSchema,
   StrSchema,
   TupleSchema,
-} from './codec/bodySchema.js';
+} from './codec/bodySchemaTypes.js';

@@ -79,11 +79,13 @@ export async function rollBackAttempts(
 ): Promise<RollbackReport> {
   const completed = attempts.flatMap((a) => (a.result.status === 'fulfilled' ? [a.result.value] : []));
   const undone = await undoEach([...completed].reverse(), concurrency, signal);
+  // Names are unique per kind within a dispatch (checkHandoffs), so kind + name finds each undo.
+  const undoneByName = new Map(undone.restored.map((entry) => [`${entry.kind}\u0000${entry.name}`, entry]));
   const restored: RestoredEntry[] = [];
   const unrestored: UnrestoredResource[] = [...undone.unrestored];
   for (const { kind, name, old, context, result } of attempts) {
     if (result.status === 'fulfilled') {
-      const entry = undone.restored.find((r) => r.kind === kind && r.name === name);
+      const entry = undoneByName.get(`${kind}\u0000${name}`);
       if (entry) restored.push(entry);
     } else if (context.handedBack) {
       restored.push({ kind, name, resource: context.handedBack.resource });

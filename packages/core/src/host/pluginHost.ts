@@ -36,7 +36,7 @@ import { ProviderLease } from './providerLease.js';
 import type { SurfaceLease } from './providerLease.js';
 import { planReload } from './reloadPlan.js';
 import { ReloadRun } from './reloadRun.js';
-import type { ReloadOptions, ReloadResult } from './reloadRun.js';
+import type { ReloadOptions, ReloadResult } from './reloadTypes.js';
 import type { PluginInfo } from './scope.js';
 import { loadSlot } from './load.js';
 import { SurfaceRef, leasedCall } from './surfaceRef.js';
@@ -339,15 +339,3 @@ export class PluginHost implements AsyncDisposable {
 export function createPluginHost(options: PluginHostOptions = {}): PluginHost {
   return new PluginHost(options);
 }
-
-export type {
-  LoadOptions,
-  OpenCrdtOptions,
-  OpenIndexOptions,
-  OpenResourceOptions,
-  OpenStorageOptions,
-  PluginHostOptions,
-  PluginSummary,
-  StartCdcOptions,
-  UnloadOptions,
-} from './hostApiTypes.js';

@@ -316,7 +316,7 @@ export class ReloadRun {
         old: cell.backing.value,
         oldProvider: cell.backing.provider,
         next: next.registrations.get(cell.kind, cell.key),
-        params: () => cell.handoffParams(),
+        params: cell.handoffParams,
       })),
       disciplines: this.#core.disciplines,
       concurrency: this.#options.concurrency ?? settings.concurrency,
@@ -346,5 +346,3 @@ export class ReloadRun {
     this.#core.events.emit(event, { ...base, ...extra } as HostEventMap[E]);
   }
 }
-
-export type { ReloadOptions, ReloadResult, ReloadTimings, RetireReport } from './reloadTypes.js';

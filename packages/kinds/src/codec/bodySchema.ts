@@ -21,20 +21,6 @@ import type {
   TupleSchema,
 } from './bodySchemaTypes.js';
 
-export type {
-  AnySchema,
-  BigIntSchema,
-  BinSchema,
-  BodySchema,
-  BoolSchema,
-  ListSchema,
-  MapSchema,
-  NumberSchema,
-  OneOfSchema,
-  StrSchema,
-  TupleSchema,
-} from './bodySchemaTypes.js';
-
 /** Deepest nesting of arrays and maps an {@link AnySchema} value may have. */
 export const ANY_MAX_DEPTH = 64;
 

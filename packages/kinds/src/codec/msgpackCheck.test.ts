@@ -1,7 +1,7 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { ANY_MAX_DEPTH, bigintExtensionBytes, bodySchema as s } from './bodySchema.js';
-import type { BodySchema } from './bodySchema.js';
+import type { BodySchema } from './bodySchemaTypes.js';
 import { checkMsgpack } from './msgpackCheck.js';
 import { countMapEntries, pack, packr } from './packr.js';
 

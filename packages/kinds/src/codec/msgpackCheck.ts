@@ -5,7 +5,7 @@ import {
   bigintExtensionBytes,
   minEncodedSize,
 } from './bodySchema.js';
-import type { BodySchema, ListSchema, MapSchema, OneOfSchema, TupleSchema } from './bodySchema.js';
+import type { BodySchema, ListSchema, MapSchema, OneOfSchema, TupleSchema } from './bodySchemaTypes.js';
 import { ARRAY, BIN, BOOL, EXT, familyName, FLOAT, INT, INT64, MAP, MsgpackHead, NIL, STR } from './msgpackHead.js';
 
 /** msgpackr's bigint extension type. */

@@ -4,7 +4,7 @@
  * checks a body against its schema on the bytes, before msgpackr decodes it.
  */
 import { bigintExtensionBytes, bodySchema } from '../codec/bodySchema.js';
-import type { BinSchema, BodySchema } from '../codec/bodySchema.js';
+import type { BinSchema, BodySchema } from '../codec/bodySchemaTypes.js';
 import { crdtLimits } from './primitive.js';
 
 /** Most entries a state can hold in one table (a JS `Map` holds at most 2^24 entries). */

@@ -1,6 +1,6 @@
 import type { CrdtState } from '@baton/core';
 import { encodeEnvelope } from '../codec/envelope.js';
-import type { BodySchema } from '../codec/bodySchema.js';
+import type { BodySchema } from '../codec/bodySchemaTypes.js';
 import type { BodyReader } from './bodyReader.js';
 import { sameKindState } from './crdtProvider.js';
 import { isFormatVersion } from '../codec/envelopeArguments.js';

@@ -12,7 +12,7 @@
  * Both are canonical: equal states give equal bodies.
  */
 import { bodySchema } from '../codec/bodySchema.js';
-import type { BodySchema } from '../codec/bodySchema.js';
+import type { BodySchema } from '../codec/bodySchemaTypes.js';
 import type { BodyReader } from './bodyReader.js';
 import { itemCount } from './byteColumn.js';
 import { describeValue } from './crdtErrors.js';

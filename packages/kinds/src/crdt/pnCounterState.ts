@@ -1,7 +1,7 @@
 import type { CrdtState } from '@baton/core';
 import { encodeEnvelope } from '../codec/envelope.js';
 import { bodySchema } from '../codec/bodySchema.js';
-import type { BodySchema } from '../codec/bodySchema.js';
+import type { BodySchema } from '../codec/bodySchemaTypes.js';
 import type { BodyReader } from './bodyReader.js';
 import { isIntegerIn } from './bodyReader.js';
 import { MAX_STATE_ENTRIES, numbersSchema, replicaIdsSchema } from './crdtSchemas.js';
