@@ -1,11 +1,31 @@
-/** Test helper: an embedded server per test file, and small query helpers. */
+/** Test helpers: the package's shared server (see globalSetup.ts), a server of one's own, and query helpers. */
+import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { inject } from 'vitest';
 import { postgresServer } from '../server/postgresServer.js';
 import type { PostgresServer } from '../server/postgresServer.js';
+import { TEST_FLAGS } from './testFlags.js';
 
-/** An embedded server tuned for tests (no fsync: a crash of the machine is not what the tests exercise). */
+/**
+ * An embedded server of the test's own, tuned for tests. Only for tests that must own one (they stop,
+ * restart or kill it); everything else uses {@link testDatabase} on the shared server.
+ */
 export function testServer(): Promise<PostgresServer> {
-  return postgresServer({ postgresFlags: ['-c', 'fsync=off', '-c', 'full_page_writes=off'] });
+  return postgresServer({ postgresFlags: TEST_FLAGS });
+}
+
+/**
+ * A name no other test file uses (`label` and a random suffix), for what is global on a server:
+ * databases and replication slots. Lower-case letters, digits and `_`, at most 63 characters.
+ */
+export function uniqueName(label: string): string {
+  return `${label}_${randomBytes(4).toString('hex')}`.slice(-63);
+}
+
+/** A fresh database on the package's shared server (started once by globalSetup.ts); returns its URL. */
+export async function testDatabase(label: string): Promise<string> {
+  await using server = await postgresServer({ url: inject('postgresUrl') });
+  return await server.createDatabase(uniqueName(label));
 }
 
 /** A connected client that `await using` ends. */

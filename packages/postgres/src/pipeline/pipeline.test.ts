@@ -1,30 +1,26 @@
 import { createPluginHost, definePlugin } from '@baton/core';
 import type { CdcBatch, PluginDefinition } from '@baton/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, sql, testServer } from '../__tests__/testServer.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { connect, sql, testDatabase, uniqueName } from '../__tests__/testServer.js';
 import { parseLsn } from '../lsn/lsn.js';
-import type { PostgresServer } from '../server/postgresServer.js';
 import { postgresCdcOutput } from '../sink/postgresCdcOutput.js';
 import { readPostgresSink } from '../sink/readPostgresSink.js';
 import { readChanges } from '../source/cdcLayout.js';
 import { postgresChangeSource } from '../source/postgresChangeSource.js';
 import { pumpChanges } from './pumpChanges.js';
 
-let server: PostgresServer;
+let sourceUrl: string;
 let sinkUrl: string;
+const slot = uniqueName('e2e');
 
 beforeAll(async () => {
-  server = await testServer();
+  sourceUrl = await testDatabase('source');
   await sql(
-    server.url,
+    sourceUrl,
     `CREATE TABLE orders (id int8 PRIMARY KEY, note text);
      CREATE PUBLICATION orders_pub FOR TABLE orders`,
   );
-  sinkUrl = await server.createDatabase('sink');
-});
-
-afterAll(async () => {
-  await server.stop();
+  sinkUrl = await testDatabase('sink');
 });
 
 /** A deterministic pseudo-random sequence (the writers' choices). */
@@ -41,7 +37,7 @@ function random(seed: number): () => number {
  * delete one it inserted). Returns each committed transaction's changes as signatures, in order.
  */
 async function writer(w: number, count: number): Promise<string[][]> {
-  await using client = await connect(server.url);
+  await using client = await connect(sourceUrl);
   const next = random(w + 1);
   const live: number[] = [];
   let nextId = w * 1_000_000;
@@ -117,14 +113,15 @@ describe('PostgreSQL → slot → Baton-managed CDC stream → PostgreSQL sink',
 
     // "Never ahead": at every confirmation, the slot's confirmed position (read first) is at most the
     // sink's checkpoint (read after; it only grows, so a violation cannot hide).
-    await using slotClient = await connect(server.url);
+    await using slotClient = await connect(sourceUrl);
     await using sinkClient = await connect(sinkUrl);
     const ahead: string[] = [];
     let samples = 0;
     const check = async (): Promise<void> => {
-      const slot = (
+      const slotLsn = (
         await slotClient.query<{ lsn: string }>(
-          `SELECT confirmed_flush_lsn::text AS lsn FROM pg_replication_slots WHERE slot_name = 'e2e'`,
+          `SELECT confirmed_flush_lsn::text AS lsn FROM pg_replication_slots WHERE slot_name = $1`,
+          [slot],
         )
       ).rows[0]!.lsn;
       const sink = (
@@ -133,10 +130,10 @@ describe('PostgreSQL → slot → Baton-managed CDC stream → PostgreSQL sink',
         )
       ).rows[0]!.lsn;
       samples++;
-      if (parseLsn(slot) > parseLsn(sink)) ahead.push(`slot ${slot} > sink ${sink}`);
+      if (parseLsn(slotLsn) > parseLsn(sink)) ahead.push(`slot ${slotLsn} > sink ${sink}`);
     };
 
-    const open = () => postgresChangeSource({ url: server.url, slot: 'e2e', publication: 'orders_pub' });
+    const open = () => postgresChangeSource({ url: sourceUrl, slot, publication: 'orders_pub' });
     const seen = latch();
     const pump = (source: Awaited<ReturnType<typeof open>>, signal?: AbortSignal) =>
       pumpChanges(source, feed, {
@@ -165,7 +162,7 @@ describe('PostgreSQL → slot → Baton-managed CDC stream → PostgreSQL sink',
 
     const transactions = (await writing).flat();
     const marked = seen.batch((batch) => readChanges(batch.mutations).some((row) => row.new?.['note'] === 'marker'));
-    await sql(server.url, `INSERT INTO orders (id, note) VALUES (-1, 'marker')`);
+    await sql(sourceUrl, `INSERT INTO orders (id, note) VALUES (-1, 'marker')`);
     await marked;
     stop.abort();
     const secondReport = await second;
@@ -190,11 +187,12 @@ describe('PostgreSQL → slot → Baton-managed CDC stream → PostgreSQL sink',
     expect(new Set(batches.map((b) => b.generation))).toEqual(new Set([1n, 2n]));
     expect(ahead).toEqual([]);
     expect(samples).toBeGreaterThan(10);
-    const [slot] = await sql<{ lsn: string }>(
-      server.url,
-      `SELECT confirmed_flush_lsn::text AS lsn FROM pg_replication_slots WHERE slot_name = 'e2e'`,
+    const [final] = await sql<{ lsn: string }>(
+      sourceUrl,
+      `SELECT confirmed_flush_lsn::text AS lsn FROM pg_replication_slots WHERE slot_name = $1`,
+      [slot],
     );
-    expect(parseLsn(slot!.lsn)).toBe(contents.checkpoint);
+    expect(parseLsn(final!.lsn)).toBe(contents.checkpoint);
     expect(firstReport.written + secondReport.written).toBe(transactions.length + 1);
   });
 

@@ -2,23 +2,16 @@ import { createPluginHost, definePlugin } from '@baton/core';
 import type { CdcBatch, PluginDefinition } from '@baton/core';
 import { fc, test } from '@fast-check/vitest';
 import { cdcBatches, cdcOutputConformance, lsnRanges } from '@baton/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testServer } from '../__tests__/testServer.js';
-import type { PostgresServer } from '../server/postgresServer.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { testDatabase } from '../__tests__/testServer.js';
 import { postgresCdcOutput } from './postgresCdcOutput.js';
 import { readPostgresSink } from './readPostgresSink.js';
 
-let server: PostgresServer;
 let url: string;
 let outputs = 0;
 
 beforeAll(async () => {
-  server = await testServer();
-  url = await server.createDatabase('sink');
-});
-
-afterAll(async () => {
-  await server.stop();
+  url = await testDatabase('sink');
 });
 
 /** A fresh output in the shared sink tables (each case gets its own offsets row and rows). */

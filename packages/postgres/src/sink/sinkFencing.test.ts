@@ -1,22 +1,15 @@
 import { isReloadError } from '@baton/core';
 import type { CdcBatch } from '@baton/core';
 import { Int32, Table, Utf8, vectorFromArray } from 'apache-arrow';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sql, testServer } from '../__tests__/testServer.js';
-import type { PostgresServer } from '../server/postgresServer.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { sql, testDatabase } from '../__tests__/testServer.js';
 import { postgresCdcOutput } from './postgresCdcOutput.js';
 import { readPostgresSink } from './readPostgresSink.js';
 
-let server: PostgresServer;
 let url: string;
 
 beforeAll(async () => {
-  server = await testServer();
-  url = await server.createDatabase('sink');
-});
-
-afterAll(async () => {
-  await server.stop();
+  url = await testDatabase('sink');
 });
 
 /** A batch of `rows` rows covering `[start, start + rows)`. */
@@ -56,7 +49,7 @@ const ranges = async (output: string) =>
 async function writerBackend(output: string): Promise<number> {
   const rows = await sql<{ pid: number }>(
     url,
-    `SELECT pid FROM pg_stat_activity WHERE application_name LIKE $1 AND pid <> pg_backend_pid()`,
+    `SELECT pid FROM pg_stat_activity WHERE application_name LIKE $1 AND datname = current_database() AND pid <> pg_backend_pid()`,
     [`baton sink ${output} %`],
   );
   expect(rows).toHaveLength(1);

@@ -1,30 +1,28 @@
 import type { CdcBatch } from '@baton/core';
 import { test } from '@fast-check/vitest';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
-import { connect, sql, testServer } from '../__tests__/testServer.js';
-import type { PostgresServer } from '../server/postgresServer.js';
+import { connect, sql, testDatabase, uniqueName } from '../__tests__/testServer.js';
 import { comparable, ddlOf, plan, transactions } from './__tests__/changeModel.js';
 import type { ExpectedRow, Model } from './__tests__/changeModel.js';
 import { readChanges } from './cdcLayout.js';
 import { postgresChangeSource } from './postgresChangeSource.js';
 import type { PostgresChangeSource } from './postgresChangeSource.js';
 
-let server: PostgresServer;
+let url: string;
 let source: PostgresChangeSource;
 let run = 0;
 /** `lsnEnd` of the last batch read: every batch must start at or after it. */
 let lastEnd = 0n;
 
 beforeAll(async () => {
-  server = await testServer();
-  await sql(server.url, 'CREATE PUBLICATION everything FOR ALL TABLES');
-  source = await postgresChangeSource({ url: server.url, slot: 'mapping', publication: 'everything' });
+  url = await testDatabase('mapping');
+  await sql(url, 'CREATE PUBLICATION everything FOR ALL TABLES');
+  source = await postgresChangeSource({ url, slot: uniqueName('mapping'), publication: 'everything' });
   lastEnd = source.startLsn;
 });
 
 afterAll(async () => {
   await source.close();
-  await server.stop();
 });
 
 /** Reads batches until the run's marker transaction; returns those before it. */
@@ -48,8 +46,8 @@ describe('pgoutput → CDC batches', () => {
     'each committed transaction is one batch of its changes in order, values as PostgreSQL text, LSN ranges ascending',
     async (generated) => {
       const current = run++;
-      await sql(server.url, ddlOf(current));
-      await using client = await connect(server.url);
+      await sql(url, ddlOf(current));
+      await using client = await connect(url);
       const model: Model = new Map();
       const expected: ExpectedRow[][] = [];
       for (const { statements, commit } of generated) {

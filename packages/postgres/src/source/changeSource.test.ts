@@ -2,32 +2,29 @@ import { randomBytes } from 'node:crypto';
 import { isReloadError } from '@baton/core';
 import type { CdcBatch } from '@baton/core';
 import { fc, test } from '@fast-check/vitest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, sql, testServer } from '../__tests__/testServer.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { connect, sql, testDatabase, uniqueName } from '../__tests__/testServer.js';
 import { parseLsn } from '../lsn/lsn.js';
-import type { PostgresServer } from '../server/postgresServer.js';
 import { readChanges } from './cdcLayout.js';
 import { postgresChangeSource } from './postgresChangeSource.js';
 import type { PostgresChangeSource } from './postgresChangeSource.js';
 import type { PostgresChangeSourceOptions } from './sourceOptions.js';
 
-let server: PostgresServer;
+let url: string;
+/** Slot names are global on the shared server: this file's are `<tag>_<name>`. */
+const tag = uniqueName('source');
 
 beforeAll(async () => {
-  server = await testServer();
+  url = await testDatabase('source');
   await sql(
-    server.url,
+    url,
     `CREATE TABLE items (id int8 PRIMARY KEY, note text, big text);
      CREATE PUBLICATION items_pub FOR TABLE items`,
   );
 });
 
-afterAll(async () => {
-  await server.stop();
-});
-
 const open = (slot: string, more: Partial<PostgresChangeSourceOptions> = {}): Promise<PostgresChangeSource> =>
-  postgresChangeSource({ url: server.url, slot, publication: 'items_pub', ...more });
+  postgresChangeSource({ url, slot: `${tag}_${slot}`, publication: 'items_pub', ...more });
 
 const next = async (source: PostgresChangeSource): Promise<CdcBatch> => {
   const batch = await source.next({ signal: AbortSignal.timeout(20_000) });
@@ -51,7 +48,7 @@ let nextId = 1;
 
 /** Commits `count` transactions of 1–3 inserts each. */
 async function writeTransactions(sizes: readonly number[]): Promise<void> {
-  await using client = await connect(server.url);
+  await using client = await connect(url);
   for (const size of sizes) {
     await client.query('BEGIN');
     for (let i = 0; i < size; i++)
@@ -62,9 +59,9 @@ async function writeTransactions(sizes: readonly number[]): Promise<void> {
 
 async function confirmedFlushOf(slot: string): Promise<bigint> {
   const [row] = await sql<{ lsn: string }>(
-    server.url,
+    url,
     'SELECT confirmed_flush_lsn::text AS lsn FROM pg_replication_slots WHERE slot_name = $1',
-    [slot],
+    [`${tag}_${slot}`],
   );
   return parseLsn(row!.lsn);
 }
@@ -121,7 +118,7 @@ describe('postgresChangeSource', () => {
   it('decodes a transaction only after the previous one was handed over and asked past (backpressure)', async () => {
     await using source = await open('backpressure');
     await writeTransactions(Array.from({ length: 30 }, () => 1));
-    await using client = await connect(server.url);
+    await using client = await connect(url);
     let previous = source.startLsn;
     for (let i = 0; i < 30; i++) {
       const before = source.receivedLsn;
@@ -139,8 +136,8 @@ describe('postgresChangeSource', () => {
 
   it('orders interleaved transactions by commit, each whole, with ranges that do not overlap', async () => {
     await using source = await open('interleaved');
-    await using a = await connect(server.url);
-    await using b = await connect(server.url);
+    await using a = await connect(url);
+    await using b = await connect(url);
     await a.query('BEGIN');
     await a.query(`INSERT INTO items (id, note) VALUES (1000001, 'a1')`);
     await b.query('BEGIN');
@@ -158,8 +155,8 @@ describe('postgresChangeSource', () => {
   it('leaves an unchanged TOASTed value out of an update’s new row', async () => {
     await using source = await open('toast');
     const big = randomBytes(40_000).toString('base64'); // incompressible: stored out of line
-    await sql(server.url, `INSERT INTO items (id, note, big) VALUES (2000001, 'x', $1)`, [big]);
-    await sql(server.url, `UPDATE items SET note = 'y' WHERE id = 2000001`);
+    await sql(url, `INSERT INTO items (id, note, big) VALUES (2000001, 'x', $1)`, [big]);
+    await sql(url, `UPDATE items SET note = 'y' WHERE id = 2000001`);
     const [inserted] = readChanges((await next(source)).mutations);
     const [updated] = readChanges((await next(source)).mutations);
     expect(inserted!.new!['big']).toBe(big);
@@ -177,13 +174,13 @@ describe('postgresChangeSource', () => {
     expect(await codeOf(open('held', { acquireTimeoutMs: 300 }))).toBe('LOCKED');
     await holder.close();
     await using taker = await open('held', { acquireTimeoutMs: 5_000 });
-    expect(taker.slot).toBe('held');
+    expect(taker.slot).toBe(`${tag}_held`);
   });
 
   it('fails next() with IO_FAILED when the server ends the replication connection', async () => {
     await using source = await open('terminated');
     const { activePid } = await source.slotLag();
-    await sql(server.url, 'SELECT pg_terminate_backend($1)', [activePid]);
+    await sql(url, 'SELECT pg_terminate_backend($1)', [activePid]);
     const error = await source.next({ signal: AbortSignal.timeout(20_000) }).catch((e: unknown) => e);
     expect(isReloadError(error) && error.code).toBe('IO_FAILED');
     expect(await codeOf(source.next())).toBe('IO_FAILED'); // and every later call
