@@ -12,10 +12,13 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { benchCallOverhead } from './callOverhead.js';
 import { benchCallsDuringReload } from './callsDuringReload.js';
+import { benchCdcThroughput } from './cdcThroughput.js';
 import { benchCompatCheck } from './compatCheck.js';
 import { benchCrdtPersist } from './crdtPersist.js';
 import { benchIndexHandoff } from './indexHandoff.js';
+import { benchDuckDBQuery } from './duckdbQuery.js';
 import { machineInfo } from './machine.js';
+import { BenchPostgres } from './pgServer.js';
 import { benchReloadPause } from './reloadPause.js';
 import { markdown, printSection } from './report.js';
 import { mergeResults, readResults, REPORT_PATH, RESULTS_PATH, verdicts, writeResults } from './results.js';
@@ -31,6 +34,8 @@ const quick = values.quick;
 const only = values.only === undefined ? undefined : new Set(values.only.split(',').map((s) => Number(s.trim())));
 
 type Measured = Omit<GoalSection, 'seconds'>;
+/** The embedded PostgreSQL of goals 8 and 10, started on first use and stopped below. */
+const postgres = new BenchPostgres();
 const goals: readonly (readonly [number, () => Promise<Measured>])[] = [
   [
     1,
@@ -71,6 +76,17 @@ const goals: readonly (readonly [number, () => Promise<Measured>])[] = [
           : { megabytes: [1, 4, 16, 64, 256], resources: [1, 10, 100, 1000], rounds: 3 },
       ),
   ],
+  [
+    8,
+    () =>
+      benchCdcThroughput(
+        postgres,
+        quick
+          ? { transactions: 200, rows: 3, rounds: 2, checkpointEvery: 1 }
+          : { transactions: 2000, rows: 3, rounds: 11, checkpointEvery: 1 },
+      ),
+  ],
+  [9, () => benchDuckDBQuery(quick ? { rows: 100_000, rounds: 3 } : { rows: 1_000_000, rounds: 9 })],
 ];
 
 const started = performance.now();
@@ -81,14 +97,19 @@ console.log(
     `${machine.totalMemoryGiB} GiB, Node ${machine.node}; ${machine.code}`,
 );
 const fresh: GoalSection[] = [];
-for (const [id, run] of goals) {
-  if (only && !only.has(id)) continue;
-  collectGarbage();
-  const t = performance.now();
-  const measured = await run();
-  const section: GoalSection = { ...measured, measuredAt: date, seconds: (performance.now() - t) / 1000 };
-  printSection(section);
-  fresh.push(section);
+try {
+  for (const [id, run] of goals) {
+    if (only && !only.has(id)) continue;
+    collectGarbage();
+    const t = performance.now();
+    const measured = await run();
+    const section: GoalSection = { ...measured, measuredAt: date, seconds: (performance.now() - t) / 1000 };
+    printSection(section);
+    fresh.push(section);
+  }
+} finally {
+  // Also when a row fails: the embedded server is stopped (and its directory removed) before exiting.
+  await postgres.stop();
 }
 const results = mergeResults(only ? readResults() : undefined, fresh, date, machine);
 if (!quick) {
