@@ -41,11 +41,14 @@ export async function benchDuckDBQuery(options: DuckDBQueryOptions): Promise<Omi
     registerBaselines(raw, provider);
     const sql = (fn: string): string => `SELECT sum(length(${fn}(name)))::BIGINT FROM names`;
     const answers = new Set<string>();
-    const keep = (rows: unknown[][]): void => void answers.add(String(rows[0]![0]));
+    const query = (on: { runAndReadAll(sql: string): Promise<{ getRows(): unknown[][] }> }, fn: string) => async () => {
+      const rows = (await on.runAndReadAll(sql(fn))).getRows();
+      answers.add(String(rows[0]![0]));
+    };
     const variants = {
-      baton: { run: async () => keep((await connection.runAndReadAll(sql('baton_lower'))).getRows()) },
-      direct: { run: async () => keep((await raw.runAndReadAll(sql('direct_lower'))).getRows()) },
-      native: { run: async () => keep((await raw.runAndReadAll(sql('native_lower'))).getRows()) },
+      baton: { run: query(connection, 'baton_lower') },
+      direct: { run: query(raw, 'direct_lower') },
+      native: { run: query(raw, 'native_lower') },
     };
     await interleaved(variants, 1); // warm-up: JIT, DuckDB's caches
     const times = await interleaved(variants, options.rounds, { gcBetween: true });

@@ -5,6 +5,9 @@
  *
  * Options (after `--`): `--only 1,5` runs some goals (the others keep their last results);
  * `--quick` runs smaller sizes and fewer rounds (a smoke test; its figures are not the goals' figures).
+ * Goals 8 and 10 start an embedded PostgreSQL 18 (`postgresServer()` of `@baton/postgres`) on first
+ * use and stop it before exiting, also when a row fails; on Ctrl-C its exit hook stops it. Set
+ * `BATON_BENCH_PG_URL=postgres://…` to use an existing server (`wal_level=logical`) instead.
  * Run with `node --expose-gc` (the script does) so runs can collect garbage between timed samples.
  * The script builds the packages first and measures them as built (`dist`), as a host runs them.
  */
@@ -17,6 +20,7 @@ import { benchCompatCheck } from './compatCheck.js';
 import { benchCrdtPersist } from './crdtPersist.js';
 import { benchIndexHandoff } from './indexHandoff.js';
 import { benchDuckDBQuery } from './duckdbQuery.js';
+import { benchLivePause } from './livePause.js';
 import { machineInfo } from './machine.js';
 import { BenchPostgres } from './pgServer.js';
 import { benchReloadPause } from './reloadPause.js';
@@ -87,6 +91,7 @@ const goals: readonly (readonly [number, () => Promise<Measured>])[] = [
       ),
   ],
   [9, () => benchDuckDBQuery(quick ? { rows: 100_000, rounds: 3 } : { rows: 1_000_000, rounds: 9 })],
+  [10, () => benchLivePause(postgres, quick ? { streams: [1, 4], rounds: 2 } : { streams: [1, 8, 32], rounds: 5 })],
 ];
 
 const started = performance.now();
