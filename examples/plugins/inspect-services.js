@@ -1,10 +1,11 @@
 // Host services for `baton inspect` of the geo-search plugins. Their register() resolves
 // `baton.example.env` (what src/engine/engine.ts registers on the host's container); inspect only
-// runs register() and the compat checks, so an empty store and change log stand in for the engine's:
+// runs register() and the compat checks, so an engine without PostgreSQL and DuckDB stands in: the
+// plugins then register their file CDC output and memory storage under the same keys.
 //
 //   npx baton inspect <v2-artifact> --against <v1-artifact> --trust <key.pub> \
 //     --services examples/plugins/inspect-services.js
-import { ChangeLog, MemoryStore } from '@baton/kinds';
+import { MemoryStore } from '@baton/kinds';
 
 /** Registers what the plugins resolve, on the container `baton inspect` passes. */
 export default function registerServices(container, { directory }) {
@@ -12,8 +13,6 @@ export default function registerServices(container, { directory }) {
     useValue: {
       dataDirectory: directory, // a scratch directory inspect removes afterwards
       store: new MemoryStore(),
-      changeLog: new ChangeLog(),
-      retainFrom: () => undefined,
     },
   });
 }

@@ -1,10 +1,13 @@
 /**
- * `npm start`: the Baton demo. An embedded data engine serves concurrent clients while its plugin
- * is hot-reloaded from signed artifacts; see `npm start -- --help`.
+ * `npm start`: the Baton demo on a real stack. PostgreSQL (embedded, or `--postgres-url`) takes
+ * writes; a logical replication slot feeds a Baton-managed CDC stream into PostgreSQL sink tables;
+ * DuckDB runs the queries that call the plugin's functions; the plugin is hot-reloaded from signed
+ * artifacts under that load. See `npm start -- --help`.
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import exitHook from 'async-exit-hook';
 import { isReloadError } from '@baton/core';
 import { htmlReport } from './demo/htmlReport.js';
 import { HELP, parseDemoOptions } from './demo/options.js';
@@ -12,6 +15,22 @@ import { textReport } from './demo/report.js';
 import { runDemo } from './demo/scenario.js';
 
 const examplesDir = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * Ctrl-C (SIGINT), SIGTERM and SIGHUP stop the run: the clients, the CDC pump (its slot dropped),
+ * DuckDB and the plugin host are closed, and an embedded PostgreSQL is stopped (its own hook does
+ * that too). async-exit-hook, which the embedded server uses, waits for this hook before it exits.
+ */
+const interrupted = new AbortController();
+let running: Promise<unknown> = Promise.resolve();
+exitHook((done?: () => void) => {
+  if (typeof done !== 'function') return; // the process is exiting already: nothing asynchronous runs
+  if (!interrupted.signal.aborted) {
+    console.error('\nInterrupted: stopping the clients, the CDC pump, DuckDB and PostgreSQL…');
+    interrupted.abort(new Error('interrupted'));
+  }
+  void Promise.race([running, new Promise((resolve) => setTimeout(resolve, 8_000))]).finally(done);
+});
 
 async function main(): Promise<number> {
   let options;
@@ -26,22 +45,26 @@ async function main(): Promise<number> {
     return 0;
   }
   console.log(
-    `Baton demo: v1 serves ${options.clients} clients; v2 is hot-reloaded mid-load; v3 and a tampered v2 are refused.\n`,
+    `Baton demo: v1 serves ${options.clients} query clients and ${options.writers} writers; v2 is hot-reloaded mid-load; v3 and a tampered v2 are refused.\n`,
   );
   // Plugins are imported from a runtime directory inside the examples package, so their imports of
-  // @baton/core and @baton/kinds resolve to the same modules as the host's.
-  const run = await runDemo(options, join(examplesDir, 'plugins'), join(examplesDir, '.baton-runtime'));
+  // @baton/* resolve to the same modules as the host's.
+  const run = runDemo(options, join(examplesDir, 'plugins'), join(examplesDir, '.baton-runtime'), interrupted.signal);
+  running = run.catch(() => undefined);
+  const result = await run;
   const htmlPath = join(options.dataDirectory, 'report.html');
-  const { lines, ok } = textReport(run, htmlPath);
-  await writeFile(htmlPath, htmlReport(run, lines));
+  const { lines, ok } = textReport(result, htmlPath);
+  await writeFile(htmlPath, htmlReport(result, lines));
   console.log(`\n${lines.join('\n')}`);
   return ok ? 0 : 1;
 }
 
+// The exit code is given explicitly: async-exit-hook would otherwise exit with 0 at `beforeExit`.
 main().then(
-  (code) => (process.exitCode = code),
+  (code) => process.exit(code),
   (error: unknown) => {
+    if (interrupted.signal.aborted) return; // the exit hook ends the process once the run is stopped
     console.error(isReloadError(error) ? `${error.code}: ${error.message}` : error);
-    process.exitCode = 1;
+    process.exit(1);
   },
 );

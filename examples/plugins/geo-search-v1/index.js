@@ -1,9 +1,11 @@
 // geo-search 1.0.0: the engine's first extension plugin. Shipped as a signed artifact; the host
-// verifies every file before importing this module.
+// verifies every file before importing this module. It imports what the engine's package installs
+// (@baton/*, apache-arrow): the host imports it from a runtime directory inside that package.
 import { join } from 'node:path';
+import { Int32, Utf8, vectorFromArray } from 'apache-arrow';
 import { definePlugin } from '@baton/core';
+import { duckdbStorageBackend } from '@baton/duckdb';
 import {
-  changeLogRetentionJob,
   fileCdcOutput,
   flatVectorIndex,
   gCounter,
@@ -14,22 +16,43 @@ import {
   orSet,
   sumAggregate,
 } from '@baton/kinds';
+import { postgresCdcOutput } from '@baton/postgres';
+
+const VERSION = '1.0.0';
 
 export default definePlugin({
   name: 'geo-search',
-  version: '1.0.0',
+  version: VERSION,
   register(r) {
     // Host services come from the host's tsyringe container, through this version's own scope.
     const env = r.scope.resolve('baton.example.env');
     r.scalarFunction(lowerFunction());
     r.scalarFunction(l2NormFunction());
+    // plugin_version(id) → this version, for every row: a query records which version computed it.
+    r.scalarFunction({
+      name: 'plugin_version',
+      argumentTypes: [new Int32()],
+      returnType: new Utf8(),
+      invoke: ([ids]) => vectorFromArray(new Array(ids.length).fill(VERSION), new Utf8()),
+    });
     r.aggregateFunction(sumAggregate());
     r.indexKind(flatVectorIndex());
-    r.cdcOutput(fileCdcOutput({ name: 'audit', directory: join(env.dataDirectory, 'cdc', 'audit') }));
+    // The audit stream goes into PostgreSQL tables (env.sinkUrl); an engine without PostgreSQL (the
+    // project's crash trials) gets a file sink instead. Storage is DuckDB's when the engine has one.
+    r.cdcOutput(
+      env.sinkUrl
+        ? postgresCdcOutput({ name: 'audit', url: env.sinkUrl, schema: env.sinkSchema })
+        : fileCdcOutput({ name: 'audit', directory: join(env.dataDirectory, 'cdc', 'audit') }),
+    );
+    r.storageBackend(
+      env.duckdb
+        ? duckdbStorageBackend({ name: 'kv', instance: env.duckdb })
+        : memoryStorageBackend({ name: 'kv', store: env.store }),
+    );
     r.crdtKind(gCounter());
     r.crdtKind(orSet());
     r.logicalType(geoPointType());
-    r.storageBackend(memoryStorageBackend({ store: env.store }));
-    r.backgroundJob(changeLogRetentionJob({ log: env.changeLog, retainFrom: env.retainFrom, intervalMs: 200 }));
+    // Saves the engine's CRDT states (into DuckDB) every 250 ms, on whichever version serves.
+    r.backgroundJob({ name: 'state-checkpoint', intervalMs: 250, tick: () => env.checkpointState?.() });
   },
 });

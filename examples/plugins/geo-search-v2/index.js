@@ -2,9 +2,10 @@
 // migration rewrites live state during the reload), a new scalar function `upper`, a new index
 // kind `ordered`, and flat-vector indexes that accept larger probes.
 import { join } from 'node:path';
+import { Int32, Utf8, vectorFromArray } from 'apache-arrow';
 import { definePlugin } from '@baton/core';
+import { duckdbStorageBackend } from '@baton/duckdb';
 import {
-  changeLogRetentionJob,
   fileCdcOutput,
   flatVectorIndex,
   gCounter,
@@ -17,23 +18,40 @@ import {
   sumAggregate,
   upperFunction,
 } from '@baton/kinds';
+import { postgresCdcOutput } from '@baton/postgres';
+
+const VERSION = '2.0.0';
 
 export default definePlugin({
   name: 'geo-search',
-  version: '2.0.0',
+  version: VERSION,
   register(r) {
     const env = r.scope.resolve('baton.example.env');
     r.scalarFunction(lowerFunction());
     r.scalarFunction(upperFunction());
     r.scalarFunction(l2NormFunction());
+    r.scalarFunction({
+      name: 'plugin_version',
+      argumentTypes: [new Int32()],
+      returnType: new Utf8(),
+      invoke: ([ids]) => vectorFromArray(new Array(ids.length).fill(VERSION), new Utf8()),
+    });
     r.aggregateFunction(sumAggregate());
     r.indexKind(flatVectorIndex({ maxProbeResults: 1 << 25 }));
     r.indexKind(orderedIndex());
-    r.cdcOutput(fileCdcOutput({ name: 'audit', directory: join(env.dataDirectory, 'cdc', 'audit') }));
+    r.cdcOutput(
+      env.sinkUrl
+        ? postgresCdcOutput({ name: 'audit', url: env.sinkUrl, schema: env.sinkSchema })
+        : fileCdcOutput({ name: 'audit', directory: join(env.dataDirectory, 'cdc', 'audit') }),
+    );
+    r.storageBackend(
+      env.duckdb
+        ? duckdbStorageBackend({ name: 'kv', instance: env.duckdb })
+        : memoryStorageBackend({ name: 'kv', store: env.store }),
+    );
     r.crdtKind(gCounter({ format: 2 }));
     r.crdtKind(orSet());
     r.logicalType(geoPointType());
-    r.storageBackend(memoryStorageBackend({ store: env.store }));
-    r.backgroundJob(changeLogRetentionJob({ log: env.changeLog, retainFrom: env.retainFrom, intervalMs: 200 }));
+    r.backgroundJob({ name: 'state-checkpoint', intervalMs: 250, tick: () => env.checkpointState?.() });
   },
 });

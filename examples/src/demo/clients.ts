@@ -1,6 +1,7 @@
 import type { Engine } from '../engine/engine.js';
-import { randomPlaces } from '../engine/places.js';
+import { longitudeByRegion, nearestPlaces } from '../engine/queries.js';
 import { Random } from '../engine/random.js';
+import type { QueryLog } from './queryLog.js';
 import type { Op, Recorder } from './recorder.js';
 
 /** What the clients did to the CRDTs, so the report can check nothing was lost. */
@@ -9,56 +10,51 @@ export interface Expectations {
   readonly tags: Set<string>;
 }
 
-const MIX: readonly (readonly [Op, number])[] = [
-  ['write', 18],
-  ['probe', 22],
-  ['lower', 14],
-  ['sum', 6],
-  ['visit', 16],
-  ['merge', 4],
-  ['tag', 12],
-  ['note', 8],
+type ClientOp = Exclude<Op, 'write'>;
+
+const MIX: readonly (readonly [ClientOp, number])[] = [
+  ['search', 30],
+  ['aggregate', 15],
+  ['visit', 20],
+  ['merge', 5],
+  ['tag', 15],
+  ['note', 15],
 ];
 const TOTAL = MIX.reduce((n, [, w]) => n + w, 0);
 
 /**
- * Runs `count` concurrent clients against the engine until `signal` aborts. Each picks operations
- * from a fixed mix, records every call (a failed call is recorded as such, never retried) and
- * updates the expectations of the CRDT values.
+ * Runs `count` concurrent query clients against the engine until `signal` aborts, each with a
+ * DuckDB connection of its own: SQL queries calling the plugin's functions and its vector index,
+ * and calls on the CRDTs and the storage. Every call is recorded (a failed call as such, never
+ * retried); every query's answer and versions go to the query log.
  */
 export async function runClients(
   engine: Engine,
   recorder: Recorder,
+  queries: QueryLog,
   count: number,
   seed: number,
   signal: AbortSignal,
   expected: Expectations,
 ): Promise<void> {
-  let nextId = 10_000_000;
   let remoteReplica = 0;
   const client = async (c: number): Promise<void> => {
     const random = new Random(seed * 7919 + c);
     const replica = `client-${c}`;
+    await using connection = await engine.connect();
     while (!signal.aborted) {
       let roll = random.int(TOTAL);
       const op = MIX.find(([, w]) => (roll -= w) < 0)![0];
       const started = recorder.now();
       try {
         switch (op) {
-          case 'write': {
-            const rows = 1 + random.int(4);
-            await engine.insert(randomPlaces(random, nextId, rows, engine.dim));
-            nextId += rows;
+          case 'search': {
+            const vectors = [random.unitVector(engine.dim), random.unitVector(engine.dim)];
+            queries.record(await nearestPlaces(connection, engine.index, vectors, 5, engine.dim));
             break;
           }
-          case 'probe':
-            await engine.nearest(random.unitVector(engine.dim), 5);
-            break;
-          case 'lower':
-            await engine.lower([`Place ${random.int(1000)}`, `CITY ${c}`]);
-            break;
-          case 'sum':
-            await engine.sum([random.next(), random.next(), random.next()]);
+          case 'aggregate':
+            queries.record(await longitudeByRegion(connection, random.int(8)));
             break;
           case 'visit': {
             const by = 1 + random.int(3);
@@ -84,6 +80,7 @@ export async function runClients(
         }
         recorder.record(op, started, true);
       } catch (error) {
+        if (op === 'search' || op === 'aggregate') queries.record(undefined, error);
         recorder.record(op, started, false);
         if (recorder.errors.length < 10)
           recorder.errors.push(`${op}: ${error instanceof Error ? error.message : String(error)}`);

@@ -5,13 +5,17 @@ import { parseArgs } from 'node:util';
 export interface DemoOptions {
   /** Seconds of load. */
   readonly durationSec: number;
-  /** Concurrent clients. */
+  /** Concurrent query clients (DuckDB queries, CRDT and storage calls). */
   readonly clients: number;
-  /** Where the CDC sink, signed artifacts and the HTML report go (see `prepareDataDirectory`). */
+  /** Concurrent writer clients (PostgreSQL transactions). */
+  readonly writers: number;
+  /** Where the DuckDB database, signed artifacts and the HTML report go (see `prepareDataDirectory`). */
   readonly dataDirectory: string;
   readonly seed: number;
-  /** Rows of the initial `places` table. */
+  /** Rows of the `places` table and its vector index. */
   readonly rows: number;
+  /** An existing PostgreSQL server to use instead of an embedded one. */
+  readonly postgresUrl?: string;
   /** Print a progress bar (default: when stdout is a terminal). */
   readonly progress: boolean;
   /**
@@ -24,17 +28,26 @@ export interface DemoOptions {
 
 export const HELP = `npm start -- [options]
 
-Runs the Baton demo: an embedded data engine serves concurrent clients while its plugin is
-hot-reloaded to a compatible version, an incompatible one is refused before any pause, and a
-tampered artifact is refused at verification. Prints a report and writes an HTML timeline.
+Runs the Baton demo on a real stack: writer clients commit transactions into PostgreSQL; the
+engine reads them from a logical replication slot into a Baton-managed CDC stream whose output
+(the plugin's) writes PostgreSQL sink tables; query clients run SQL on DuckDB that calls the
+plugin's functions and vector index. Meanwhile the plugin is hot-reloaded to a compatible
+version, an incompatible one is refused before any pause, and a tampered artifact is refused at
+verification. Prints a report with PASS/FAIL checks and writes an HTML timeline.
 
 options:
-  --duration <seconds>   seconds of load (default 6)
-  --clients <n>          concurrent clients (default 32)
+  --duration <seconds>   seconds of load (default 5)
+  --clients <n>          concurrent query clients on DuckDB (default 8)
+  --writers <n>          concurrent writer clients on PostgreSQL (default 4)
+  --postgres-url <url>   use this PostgreSQL server instead of starting an embedded one
+                         (postgres://user:password@host:port/db; needs wal_level=logical and a
+                         user with REPLICATION that may create schemas; the demo makes the
+                         schemas baton_demo and baton_demo_sink, the publication baton_demo_pub
+                         and the slot baton_demo, and drops the slot at the end)
   --data-dir <dir>       data directory: new, empty, or one an earlier run made, which is
                          emptied (anything else is refused) (default examples/.baton-data)
   --seed <n>             random seed (default 42)
-  --rows <n>             rows in the initial table and vector index (default 20000)
+  --rows <n>             rows in the places table and vector index (default 5000)
   --no-progress          no progress bar
   -h, --help             this help
 `;
@@ -44,11 +57,13 @@ export function parseDemoOptions(argv: readonly string[], examplesDir: string): 
   const { values } = parseArgs({
     args: [...argv],
     options: {
-      duration: { type: 'string', default: '6' },
-      clients: { type: 'string', default: '32' },
+      duration: { type: 'string', default: '5' },
+      clients: { type: 'string', default: '8' },
+      writers: { type: 'string', default: '4' },
+      'postgres-url': { type: 'string' },
       'data-dir': { type: 'string' },
       seed: { type: 'string', default: '42' },
-      rows: { type: 'string', default: '20000' },
+      rows: { type: 'string', default: '5000' },
       // isTTY is undefined, not false, when stdout is not a terminal (the typings say boolean).
       // eslint-disable-next-line @typescript-eslint/no-unnecessary-boolean-literal-compare
       progress: { type: 'boolean', default: process.stdout.isTTY === true },
@@ -63,12 +78,17 @@ export function parseDemoOptions(argv: readonly string[], examplesDir: string): 
       throw new RangeError(`--${name} must be a number from ${min} to ${max} (got ${JSON.stringify(text)})`);
     return n;
   };
+  const url = values['postgres-url'];
+  if (url !== undefined && !/^postgres(ql)?:\/\//.test(url))
+    throw new RangeError(`--postgres-url must be a postgres:// or postgresql:// URL`);
   return {
     durationSec: number('duration', values.duration, 1, 600),
-    clients: Math.round(number('clients', values.clients, 1, 10_000)),
+    clients: Math.round(number('clients', values.clients, 1, 1000)),
+    writers: Math.round(number('writers', values.writers, 1, 64)),
     dataDirectory: resolve(values['data-dir'] ?? resolve(examplesDir, '.baton-data')),
     seed: Math.round(number('seed', values.seed, 0, 2 ** 32 - 1)),
     rows: Math.round(number('rows', values.rows, 100, 1_000_000)),
+    ...(url === undefined ? {} : { postgresUrl: url }),
     progress: values.progress && !values['no-progress'],
   };
 }

@@ -1,5 +1,5 @@
 /** The operations demo clients perform. */
-const OPS = ['write', 'probe', 'lower', 'sum', 'visit', 'merge', 'tag', 'note'] as const;
+const OPS = ['write', 'search', 'aggregate', 'visit', 'merge', 'tag', 'note'] as const;
 export type Op = (typeof OPS)[number];
 
 /** A moment worth marking on the timeline. */
@@ -75,10 +75,10 @@ export class Recorder {
     return n;
   }
 
-  /** Calls per operation. */
-  byOp(): Record<Op, number> {
+  /** Calls per operation (`failed`: only those that failed). */
+  byOp(failed = false): Record<Op, number> {
     const counts = Object.fromEntries(OPS.map((op) => [op, 0])) as Record<Op, number>;
-    for (let i = 0; i < this.#count; i++) counts[OPS[this.#op[i]!]!]++;
+    for (let i = 0; i < this.#count; i++) if (!failed || this.#ok[i] === 0) counts[OPS[this.#op[i]!]!]++;
     return counts;
   }
 

@@ -1,4 +1,6 @@
+import { inspect } from 'node:util';
 import type { DemoRun } from './scenario.js';
+import { formatLsn } from '@baton/postgres';
 import { percentile } from './recorder.js';
 
 const ms = (n: number | undefined): string => (n === undefined ? '-' : `${n.toFixed(n < 10 ? 2 : 1)} ms`);
@@ -6,23 +8,34 @@ const int = (n: number): string => n.toLocaleString('en-US');
 
 /** The text report: what happened, and whether every promise held. Returns its lines and whether all checks passed. */
 export function textReport(run: DemoRun, htmlPath: string): { lines: string[]; ok: boolean } {
-  const { recorder, attempts, audit, crdt, expected, options } = run;
+  const { recorder, attempts, cdc, crdt, expected, options, queries } = run;
   const lines: string[] = [];
   const say = (line = ''): number => lines.push(line);
   const checks: [string, boolean][] = [];
   say(
-    `Baton demo: ${options.clients} clients for ${options.durationSec} s (seed ${options.seed}, ${int(options.rows)} indexed rows)`,
+    `Baton demo: ${options.clients} query clients and ${options.writers} writers for ${options.durationSec} s (seed ${options.seed}, ${int(options.rows)} indexed rows)`,
   );
+  say(`        PostgreSQL: ${run.postgres}`);
   say();
-  say(`calls   ${int(recorder.calls)} served, ${int(recorder.failed)} failed`);
-  const byOp = recorder.byOp();
+  const failedBy = recorder.byOp(true);
+  const calls = recorder.byOp();
+  const callOps = ['visit', 'merge', 'tag', 'note'] as const;
+  const callCount = callOps.reduce((n, op) => n + calls[op], 0);
+  const callsFailed = callOps.reduce((n, op) => n + failedBy[op], 0);
   say(
-    `        ${Object.entries(byOp)
-      .map(([op, n]) => `${op} ${int(n)}`)
-      .join(' · ')}`,
+    `queries ${int(queries.run)} on DuckDB (search ${int(calls.search)} · aggregate ${int(calls.aggregate)}), ${int(queries.failed)} failed, ${int(queries.wrong)} wrong, ${int(queries.mixed)} mixed versions`,
   );
-  checks.push(['no call failed', recorder.failed === 0]);
+  say(
+    `        computed by ${[...queries.byVersions].map(([versions, n]) => `${versions}: ${int(n)}`).join(' · ') || 'no version'}`,
+  );
+  for (const problem of queries.problems) say(`        ${problem}`);
+  say(
+    `calls   ${int(callCount)} on the CRDTs and storage (${callOps.map((op) => `${op} ${int(calls[op])}`).join(' · ')}), ${int(callsFailed)} failed`,
+  );
   for (const error of recorder.errors) say(`        failure: ${error}`);
+  checks.push(['no query failed, none wrong', queries.failed === 0 && queries.wrong === 0 && queries.run > 0]);
+  checks.push(['no query mixed plugin versions', queries.mixed === 0]);
+  checks.push(['no call failed', callsFailed === 0]);
   say();
   for (const a of attempts) {
     if (a.result) {
@@ -60,22 +73,46 @@ export function textReport(run: DemoRun, htmlPath: string): { lines: string[]; o
   ]);
   checks.push(['2.0.0 still serves at the end', run.finalVersion === '2.0.0']);
   say();
+  const { ledger, sink, monitor } = cdc;
   say(
-    `CDC     ${int(audit.committed)} batches committed · ${int(audit.inSink)} in the sink (read back from disk) · lost ${audit.lost} · duplicated ${audit.duplicated}`,
+    `writes  ${int(ledger.transactions)} transactions committed to PostgreSQL (${int(sink.written)} changes), ${int(ledger.rollbacks)} rolled back on purpose (${int(ledger.rolledBack.length)} changes), ${int(ledger.failures)} failed`,
   );
+  for (const error of ledger.errors) say(`        failure: ${error}`);
   say(
-    `        sink checkpoint LSN ${String(audit.checkpointLsn)}; the retention job compacted the change log up to LSN ${String(run.changeLogFloor)}`,
+    `CDC     ${int(cdc.batches)} batches through the slot → Baton-managed stream → PostgreSQL sink; the sink (read back) holds ${int(sink.inSink)} changes in ${int(sink.batches)} batches`,
   );
+  say(`        lost ${int(sink.lost)} · duplicated ${int(sink.duplicated)} · never committed ${int(sink.phantom)}`);
+  if (cdc.pumpError !== undefined)
+    say(`        the pump failed: ${cdc.pumpError instanceof Error ? cdc.pumpError.message : inspect(cdc.pumpError)}`);
   checks.push([
-    'no CDC batch lost or duplicated',
-    audit.lost === 0 && audit.duplicated === 0 && audit.inSink === audit.committed,
+    'every committed change in the sink exactly once (lost 0, duplicated 0, none rolled back)',
+    cdc.drained && sink.lost === 0 && sink.duplicated === 0 && sink.phantom === 0 && sink.written > 0,
+  ]);
+  const last = monitor.last;
+  say(
+    `slot    ${int(monitor.samples)} samples (${int(monitor.atConfirmations)} at confirmations, the rest every 100 ms): slot ahead of the sink checkpoint ${monitor.ahead.length} times; trailing it by at most ${int(Number(monitor.maxTrailBytes))} bytes of WAL`,
+  );
+  say(
+    `        at the end: slot ${last ? formatLsn(last.slot) : '-'} · sink checkpoint ${last ? formatLsn(last.checkpoint) : '-'}; the slot was ${cdc.slotDropped ? 'dropped' : 'NOT dropped'}`,
+  );
+  for (const ahead of monitor.ahead.slice(0, 3)) say(`        ahead: ${ahead}`);
+  for (const error of monitor.errors) say(`        sample failed: ${error}`);
+  checks.push([
+    'the slot never ahead of the sink checkpoint (and equal to it at the end)',
+    monitor.ahead.length === 0 && monitor.samples > 0 && last !== undefined && last.slot === last.checkpoint,
   ]);
   say(`index   ${run.probesIdentical} of ${run.probesCompared} probe answers identical before and after the reloads`);
   checks.push(['index answers unchanged', run.probesIdentical === run.probesCompared]);
   say(
-    `CRDT    visits ${int(crdt.visits)} (expected ${int(expected.visits)}) · tags ${int(crdt.tags)} (expected ${int(expected.tags.size)})`,
+    `CRDT    visits ${int(crdt.visits)} (expected ${int(expected.visits)}; saved in DuckDB ${int(crdt.savedVisits)}) · tags ${int(crdt.tags)} (expected ${int(expected.tags.size)}; saved ${int(crdt.savedTags)})`,
   );
-  checks.push(['CRDT values preserved', crdt.visits === expected.visits && crdt.tags === expected.tags.size]);
+  checks.push([
+    'CRDT values as expected, live and saved in DuckDB',
+    crdt.visits === expected.visits &&
+      crdt.savedVisits === expected.visits &&
+      crdt.tags === expected.tags.size &&
+      crdt.savedTags === expected.tags.size,
+  ]);
   say();
   for (const [name, passed] of checks) say(`${passed ? 'PASS' : 'FAIL'}  ${name}`);
   say();

@@ -1,4 +1,4 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,31 +9,53 @@ import { runDemo } from './scenario.js';
 
 const examplesDir = fileURLToPath(new URL('../..', import.meta.url));
 
-describe('the demo (npm start), shortened', () => {
-  it('serves every call, commits v2, refuses v3 and the tampered artifact, and loses nothing', async () => {
+describe('the demo (npm start), shortened, on an embedded PostgreSQL and DuckDB', () => {
+  it('serves every query and call, commits v2, refuses v3 and the tampered artifact, and loses no change', async () => {
     const dataDirectory = await mkdtemp(join(tmpdir(), 'baton-demo-'));
-    const run = await runDemo(
-      { durationSec: 2, clients: 8, dataDirectory, seed: 7, rows: 2000, progress: false, minCallsPerPhase: 50 },
-      join(examplesDir, 'plugins'),
-      join(examplesDir, '.baton-runtime'),
-    );
-    const { lines, ok } = textReport(run, join(dataDirectory, 'report.html'));
-    expect(lines.filter((l) => l.startsWith('FAIL'))).toEqual([]);
-    expect(ok).toBe(true);
-    // Calls kept being served after the committed reload, not only before it (each phase of the
-    // schedule waits for 50 more calls, so a stall would time the test out instead).
-    const committedAt = run.attempts[0]!.atMs;
-    expect(run.recorder.latencies(committedAt).length).toBeGreaterThan(0);
-    expect(run.recorder.failed).toBe(0);
-    expect(run.attempts.map((a) => a.error?.code ?? 'committed')).toEqual([
-      'committed',
-      'SCHEMA_INCOMPATIBLE',
-      'VERIFICATION_FAILED',
-    ]);
-    expect(run.audit).toMatchObject({ lost: 0, duplicated: 0 });
-    expect(run.audit.inSink).toBe(run.audit.committed);
-    const html = htmlReport(run, lines);
-    expect(html).toContain('<svg');
-    expect(html).toContain('reload 1.0.0 → 2.0.0: committed');
+    try {
+      const run = await runDemo(
+        {
+          durationSec: 2,
+          clients: 4,
+          writers: 2,
+          dataDirectory,
+          seed: 7,
+          rows: 1000,
+          progress: false,
+          minCallsPerPhase: 40,
+        },
+        join(examplesDir, 'plugins'),
+        join(examplesDir, '.baton-runtime'),
+      );
+      const { lines, ok } = textReport(run, join(dataDirectory, 'report.html'));
+      expect(lines.filter((l) => l.startsWith('FAIL'))).toEqual([]);
+      expect(ok).toBe(true);
+      // Calls kept being served after the committed reload, not only before it.
+      const committedAt = run.attempts[0]!.atMs;
+      expect(run.recorder.latencies(committedAt).length).toBeGreaterThan(0);
+      expect(run.attempts.map((a) => a.error?.code ?? 'committed')).toEqual([
+        'committed',
+        'SCHEMA_INCOMPATIBLE',
+        'VERIFICATION_FAILED',
+      ]);
+      // Queries ran on both versions, none on two at once.
+      expect(run.queries).toMatchObject({ failed: 0, wrong: 0, mixed: 0 });
+      expect([...run.queries.byVersions.keys()].sort()).toEqual(['1.0.0', '2.0.0']);
+      // The sink holds every committed change once, none of the rolled-back ones.
+      const { sink, ledger, monitor } = run.cdc;
+      expect(sink).toMatchObject({ lost: 0, duplicated: 0, phantom: 0 });
+      expect(sink.inSink).toBe(ledger.committed.length);
+      expect(ledger.rolledBack.length).toBeGreaterThan(0);
+      expect(monitor.ahead).toEqual([]);
+      expect(monitor.atConfirmations).toBeGreaterThan(0);
+      expect(monitor.last?.slot).toBe(sink.checkpoint);
+      expect(run.cdc.slotDropped).toBe(true);
+      expect(run.crdt).toMatchObject({ visits: run.expected.visits, savedVisits: run.expected.visits });
+      const html = htmlReport(run, lines);
+      expect(html).toContain('<svg');
+      expect(html).toContain('reload 1.0.0 → 2.0.0: committed');
+    } finally {
+      await rm(dataDirectory, { recursive: true, force: true });
+    }
   }, 60_000);
 });

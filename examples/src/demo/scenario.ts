@@ -1,151 +1,224 @@
-import { prepareDataDirectory } from './dataDirectory.js';
-import { isReloadError } from '@baton/core';
 import { loadPluginVersion } from '@baton/core/loader';
-import type { ReloadError, ReloadResult } from '@baton/core';
+import { readPostgresSink } from '@baton/postgres';
+import pg from 'pg';
 import { Engine } from '../engine/engine.js';
-import { randomPlaces } from '../engine/places.js';
+import { queryBatch, randomPlaces } from '../engine/places.js';
 import { Random } from '../engine/random.js';
+import { CdcPipeline } from '../pipeline/cdcPipeline.js';
+import { ChangeLedger, checkSink } from '../pipeline/changeLedger.js';
+import type { SinkCheck } from '../pipeline/changeLedger.js';
+import { LsnMonitor } from '../pipeline/lsnMonitor.js';
+import { dropSlot, openPostgres } from '../pipeline/postgresStack.js';
+import { runWriters } from '../pipeline/writers.js';
 import { prepareArtifacts } from './artifacts.js';
+import { Cleanup } from './cleanup.js';
 import { runClients } from './clients.js';
 import type { Expectations } from './clients.js';
+import { prepareDataDirectory } from './dataDirectory.js';
 import type { DemoOptions } from './options.js';
 import { Progress } from './progress.js';
+import { QueryLog } from './queryLog.js';
 import { Recorder } from './recorder.js';
+import { ReloadSchedule } from './reloadSchedule.js';
+import type { Attempt } from './reloadSchedule.js';
 
-/** One attempted reload and what came of it. */
-export interface Attempt {
-  readonly label: string;
-  readonly atMs: number;
-  readonly result?: ReloadResult;
-  readonly error?: ReloadError;
-  /** Whether the plugin's gate closed during the attempt (a refused reload must not pause). */
-  readonly paused: boolean;
-  readonly queueWaitsMs: readonly number[];
-  readonly drainMs?: number;
+export type { Attempt } from './reloadSchedule.js';
+
+/** The CDC side of a run: what the writers committed, what the sink holds, where the slot was. */
+export interface CdcOutcome {
+  readonly ledger: ChangeLedger;
+  readonly sink: SinkCheck;
+  /** Batches that went through the pump, and its failure if it failed. */
+  readonly batches: number;
+  readonly pumpError: unknown;
+  /** Whether the pump delivered the end-of-run change (so everything committed before it). */
+  readonly drained: boolean;
+  readonly monitor: LsnMonitor;
+  readonly slotDropped: boolean;
 }
 
 /** Everything a run produced, for the reports. */
 export interface DemoRun {
   readonly options: DemoOptions;
+  readonly postgres: string;
   readonly recorder: Recorder;
+  readonly queries: QueryLog;
   readonly attempts: readonly Attempt[];
   readonly expected: Expectations;
-  readonly crdt: { visits: number; tags: number };
-  readonly audit: Awaited<ReturnType<Engine['auditCheck']>>;
+  readonly crdt: Awaited<ReturnType<Engine['crdtValues']>>;
+  readonly cdc: CdcOutcome;
   readonly probesIdentical: number;
   readonly probesCompared: number;
   readonly finalVersion: string;
-  readonly changeLogFloor: bigint;
 }
 
 /**
- * The demo: load v1 and serve concurrent clients; hot-reload to v2 in the middle of the load; try
- * v3 (refused before any pause: schema incompatible); try a tampered v2 (refused at verification);
- * keep serving on v2. Then check what the sink, the index and the CRDTs hold.
+ * The demo: start PostgreSQL (or use the server at `--postgres-url`), DuckDB and the plugin host;
+ * load v1; writers commit transactions into PostgreSQL while the slot is pumped into the plugin's CDC
+ * output and query clients run SQL on DuckDB; hot-reload to v2 in the middle of the load; try v3
+ * (refused before any pause: schema incompatible) and a tampered v2 (refused at verification); keep
+ * serving on v2. Then check what the sink, the slot, the queries, the index and the CRDTs hold.
+ * `signal` (Ctrl-C) stops the run: everything it started is stopped, and it rejects.
  */
-export async function runDemo(options: DemoOptions, pluginsDir: string, runtimeDir: string): Promise<DemoRun> {
+export async function runDemo(
+  options: DemoOptions,
+  pluginsDir: string,
+  runtimeDir: string,
+  signal?: AbortSignal,
+): Promise<DemoRun> {
   await prepareDataDirectory(options.dataDirectory);
   const artifacts = await prepareArtifacts(pluginsDir, options.dataDirectory);
-  const load = (dir: string) =>
-    loadPluginVersion(dir, { trustedKeys: artifacts.trustedKeys, runtimeDirectory: runtimeDir });
-
-  const random = new Random(options.seed);
-  const engine = new Engine({ dataDirectory: options.dataDirectory });
-  const places = randomPlaces(random, 0, options.rows, engine.dim);
-  await engine.start((await load(artifacts.v1)).definition, places);
-  const probeQueries = Array.from({ length: 16 }, () => random.unitVector(engine.dim));
-  const before = await Promise.all(probeQueries.map((q) => engine.nearest(q, 10)));
-
-  const recorder = new Recorder();
-  const attempt = { paused: false, waits: [] as number[], drainMs: undefined as number | undefined };
-  engine.host.on('quiesced', () => {
-    attempt.paused = true;
-    recorder.mark('pause', 'pause');
-  });
-  engine.host.on('queueWait', (e) => attempt.waits.push(e.waitedMs));
-  engine.host.on('drained', (e) => (attempt.drainMs = e.drainMs));
-
-  const expected: Expectations = { visits: 0, tags: new Set() };
-  const stop = new AbortController();
-  const durationMs = options.durationSec * 1000;
+  const load = async (dir: string) =>
+    (await loadPluginVersion(dir, { trustedKeys: artifacts.trustedKeys, runtimeDirectory: runtimeDir })).definition;
   const progress = new Progress(options.progress);
-  progress.start(
-    durationMs,
-    performance.now(),
-    () =>
-      `${recorder.calls.toLocaleString('en-US')} calls, ${recorder.failed} failed, serving ${engine.host.plugins()[0]?.version ?? '?'}`,
-  );
-  const clients = runClients(engine, recorder, options.clients, options.seed, stop.signal, expected);
-  const checkpoints = setInterval(() => void engine.checkpoint().catch(() => undefined), 250);
+  const cleanup = new Cleanup();
+  try {
+    const postgres = await openPostgres({
+      ...(options.postgresUrl ? { url: options.postgresUrl } : {}),
+      ...(signal ? { signal } : {}),
+    });
+    const stopServer = cleanup.defer('stop PostgreSQL', () => postgres.server.stop());
+    progress.say(`PostgreSQL: ${postgres.description}`);
 
-  const attempts: Attempt[] = [];
-  let phaseCalls = 0;
-  const at = async (fraction: number): Promise<void> => {
-    await new Promise((r) => setTimeout(r, Math.max(0, fraction * durationMs - recorder.now())));
-    phaseCalls += options.minCallsPerPhase ?? 0;
-    await recorder.whenCalls(phaseCalls);
-  };
-  const tryReload = async (label: string, artifact: string): Promise<void> => {
-    attempt.paused = false;
-    attempt.waits = [];
-    attempt.drainMs = undefined;
-    const atMs = recorder.now();
-    try {
-      const result = await engine.reload((await load(artifact)).definition);
-      attempts.push({
-        label,
-        atMs,
-        result,
-        paused: attempt.paused,
-        queueWaitsMs: attempt.waits,
-        // Set by the 'drained' listener during the reload (the compiler sees only the reset above).
-        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
-        ...(attempt.drainMs === undefined ? {} : { drainMs: attempt.drainMs }),
-      });
-      recorder.mark(`${label}: committed`, 'ok');
-      progress.say(
-        `  ${label}: committed in ${result.timings.totalMs.toFixed(1)} ms (pause ${result.timings.pauseMs.toFixed(1)} ms)`,
+    const random = new Random(options.seed);
+    const engine = await Engine.open({
+      dataDirectory: options.dataDirectory,
+      sinkUrl: postgres.sinkUrl,
+      sinkSchema: postgres.sinkSchema,
+    });
+    const closeEngine = cleanup.defer('close DuckDB and the plugin host', () => engine.close());
+    await engine.start(await load(artifacts.v1), randomPlaces(random, 0, options.rows, engine.dim));
+    const monitor = await LsnMonitor.open(postgres.url, postgres.slot, postgres.sinkSchema, 'audit');
+    const closeMonitor = cleanup.defer('close the LSN monitor', () => monitor.close());
+    const pipeline = await CdcPipeline.open(postgres);
+    let slotDropped = false;
+    const stopPipeline = cleanup.defer('stop the CDC pump and drop the slot', async () => {
+      try {
+        await pipeline.stop();
+        await monitor.sample(); // the slot where the source left it, against the sink's checkpoint
+      } finally {
+        slotDropped = await dropSlot(postgres.url, postgres.slot);
+      }
+    });
+    // The sink starts where the slot does; from then on the slot may be confirmed only to its checkpoint.
+    const feed = await engine.startAudit(pipeline.startLsn);
+    pipeline.pump(feed, monitor);
+    monitor.start(100);
+
+    const probeQueries = Array.from({ length: 16 }, () => random.unitVector(engine.dim));
+    const probe = async (): Promise<string[]> =>
+      Promise.all(
+        probeQueries.map(async (q) => {
+          const batch = await engine.index.probe(queryBatch([q], engine.dim), 10);
+          return JSON.stringify(
+            ['row', 'distance'].map((c) => Array.from(batch.getChild(c)!.toArray() as ArrayLike<number>)),
+          );
+        }),
       );
-    } catch (error) {
-      if (!isReloadError(error)) throw error;
-      attempts.push({ label, atMs, error, paused: attempt.paused, queueWaitsMs: attempt.waits });
-      recorder.mark(`${label}: refused (${error.code})`, 'refused');
-      progress.say(`  ${label}: refused — ${error.code} at ${error.phase ?? '?'}`);
-    }
-  };
+    const before = await probe();
 
-  await at(0.3);
-  await tryReload('reload 1.0.0 → 2.0.0', artifacts.v2);
-  await at(0.55);
-  await tryReload('reload 2.0.0 → 3.0.0 (incompatible)', artifacts.v3);
-  await at(0.75);
-  await tryReload('reload to a tampered 2.0.0 artifact', artifacts.tampered);
-  await at(1);
-  stop.abort();
-  await clients;
-  clearInterval(checkpoints);
-  progress.stop();
+    const recorder = new Recorder();
+    const queries = new QueryLog();
+    const ledger = new ChangeLedger();
+    const schedule = new ReloadSchedule(engine.host, recorder, progress);
+    const expected: Expectations = { visits: 0, tags: new Set() };
+    const stop = new AbortController();
+    const durationMs = options.durationSec * 1000;
+    progress.start(
+      durationMs,
+      performance.now(),
+      () =>
+        `${recorder.calls.toLocaleString('en-US')} calls, ${recorder.failed} failed, ${pipeline.batches.toLocaleString('en-US')} CDC batches, serving ${engine.host.plugins()[0]?.version ?? '?'}`,
+    );
+    const load$ = Promise.all([
+      runClients(engine, recorder, queries, options.clients, options.seed, stop.signal, expected),
+      runWriters(postgres.url, postgres.schema, options.writers, options.seed, stop.signal, ledger, recorder),
+    ]);
+    const stopLoad = cleanup.defer('stop the clients', async () => {
+      stop.abort();
+      await load$;
+      progress.stop();
+    });
+    progress.say(`load: ${options.clients} query clients on DuckDB, ${options.writers} writers on PostgreSQL`);
 
-  const after = await Promise.all(probeQueries.map((q) => engine.nearest(q, 10)));
-  const columns = (batch: (typeof before)[number]): string =>
-    JSON.stringify(['row', 'distance'].map((name) => Array.from(batch.getChild(name)!.toArray() as ArrayLike<number>)));
-  const same = (a: (typeof before)[number], b: (typeof before)[number]): boolean => columns(a) === columns(b);
-  const probesIdentical = before.filter((b, i) => same(b, after[i]!)).length;
-  const crdt = await engine.crdtValues();
-  const audit = await engine.auditCheck();
-  const finalVersion = engine.host.plugins()[0]?.version ?? '?';
-  const changeLogFloor = engine.env.changeLog.floorLsn;
-  await engine.close();
-  return {
-    options,
-    recorder,
-    attempts,
-    expected,
-    crdt,
-    audit,
-    probesIdentical,
-    probesCompared: before.length,
-    finalVersion,
-    changeLogFloor,
-  };
+    let phaseCalls = 0;
+    const at = async (fraction: number): Promise<void> => {
+      const wait = Math.max(0, fraction * durationMs - recorder.now());
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(resolve, wait);
+        signal?.addEventListener('abort', () => {
+          clearTimeout(timer);
+          reject(signal.reason as Error);
+        });
+      });
+      signal?.throwIfAborted();
+      phaseCalls += options.minCallsPerPhase ?? 0;
+      await recorder.whenCalls(phaseCalls);
+    };
+    await at(0.3);
+    await schedule.attempt('reload 1.0.0 → 2.0.0', () => load(artifacts.v2));
+    await at(0.55);
+    await schedule.attempt('reload 2.0.0 → 3.0.0 (incompatible)', () => load(artifacts.v3));
+    await at(0.75);
+    await schedule.attempt('reload to a tampered 2.0.0 artifact', () => load(artifacts.tampered));
+    await at(1);
+    await stopLoad();
+
+    // The end of the load: one more committed change, and the pump has delivered everything before it.
+    const markerId = -1;
+    const marker = pipeline.delivered(
+      postgres.schema.accounts,
+      `${markerId}`,
+      AbortSignal.any([AbortSignal.timeout(20_000), ...(signal ? [signal] : [])]),
+    );
+    const cid = ledger.nextId();
+    const client = new pg.Client({ connectionString: postgres.url });
+    await client.connect();
+    await client.query(
+      `INSERT INTO ${postgres.schema.accounts} (id, owner, balance, cid) VALUES ($1, 'end of run', 0, $2)`,
+      [markerId, cid],
+    );
+    await client.end();
+    ledger.committed.push(`insert ${postgres.schema.accounts} ${markerId} ${cid}`);
+    const drained = await marker.then(
+      () => true,
+      () => false,
+    );
+    await stopPipeline();
+    await closeMonitor();
+
+    const after = await probe();
+    const crdt = await engine.crdtValues();
+    const finalVersion = engine.host.plugins()[0]?.version ?? '?';
+    await closeEngine();
+    const sink = checkSink(
+      ledger,
+      await readPostgresSink({ name: 'check', url: postgres.sinkUrl, output: 'audit', schema: postgres.sinkSchema }),
+    );
+    const cdc: CdcOutcome = {
+      ledger,
+      sink,
+      batches: pipeline.batches,
+      pumpError: pipeline.error,
+      drained,
+      monitor,
+      slotDropped,
+    };
+    await stopServer();
+    return {
+      options,
+      postgres: postgres.description,
+      recorder,
+      queries,
+      attempts: schedule.attempts,
+      expected,
+      crdt,
+      cdc,
+      probesIdentical: before.filter((b, i) => b === after[i]).length,
+      probesCompared: before.length,
+      finalVersion,
+    };
+  } finally {
+    await cleanup.runAll();
+  }
 }

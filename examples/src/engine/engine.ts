@@ -1,8 +1,7 @@
 import 'reflect-metadata';
 import { join } from 'node:path';
 import { container } from 'tsyringe';
-import { Float64, Utf8, vectorFromArray } from 'apache-arrow';
-import type { RecordBatch, Table } from 'apache-arrow';
+import { DOUBLE, DuckDBInstance, INTEGER, VARCHAR } from '@duckdb/node-api';
 import { createPluginHost } from '@baton/core';
 import type {
   ManagedCdcStream,
@@ -14,85 +13,121 @@ import type {
   ReloadOptions,
   ReloadResult,
 } from '@baton/core';
-import { ChangeLog, MemoryStore, readFileSink } from '@baton/kinds';
+import { BatonDuckDB, CrdtStateTable } from '@baton/duckdb';
+import type { BatonConnection } from '@baton/duckdb';
+import { MemoryStore } from '@baton/kinds';
 import type { GeoPoint, GCounterOp, LogicalType, OrSetOp } from '@baton/kinds';
-import { placesTable, queryBatch } from './places.js';
+import { loadPlaces } from './duckdbPlaces.js';
+import { placesTable } from './places.js';
 import type { Place } from './places.js';
 
 /** What plugins resolve from the host's container as `baton.example.env`. */
 export interface EngineEnv {
   readonly dataDirectory: string;
+  /** The PostgreSQL database of the audit CDC sink (`postgresCdcOutput`). */
+  readonly sinkUrl?: string;
+  /** The schema of the sink's tables there (default `public`). */
+  readonly sinkSchema?: string;
+  /** The engine's DuckDB database (`duckdbStorageBackend`). */
+  readonly duckdb?: DuckDBInstance;
+  /** Storage for plugins in an engine without DuckDB. */
   readonly store: MemoryStore;
-  readonly changeLog: ChangeLog;
-  readonly retainFrom: () => bigint | undefined;
+  /** Saves the engine's CRDT states; the plugin's `state-checkpoint` job calls it. */
+  readonly checkpointState?: () => Promise<void>;
 }
 
-/** Options of an {@link Engine}. */
+/** Options of {@link Engine.open}. */
 export interface EngineOptions {
+  /** Where the DuckDB database file (`engine.duckdb`) goes. */
   readonly dataDirectory: string;
+  /** The PostgreSQL database the audit CDC output writes into. */
+  readonly sinkUrl: string;
+  /** The schema of the sink's tables (default `public`). */
+  readonly sinkSchema?: string;
   /** Embedding dimensions (default 32). */
   readonly dim?: number;
   readonly drainTimeoutMs?: number;
 }
 
-/** What the audit sink holds compared with what the engine committed. */
-export interface AuditCheck {
-  readonly committed: number;
-  readonly inSink: number;
-  readonly lost: number;
-  readonly duplicated: number;
-  readonly checkpointLsn: bigint | undefined;
-}
-
 /**
- * A small embedded data engine written on Baton: an in-memory Arrow `places` table whose writes go
- * to a change log and on to a CDC output; a vector index over the embeddings; CRDT counters and
- * sets; scalar and aggregate functions; a logical-type column; a storage backend and a background
- * job — every one of them provided by a plugin that can be reloaded while the engine serves.
+ * A small data engine written on Baton, with DuckDB as its query engine: a `places` table in DuckDB
+ * that queries read with the plugin's functions (`plugin_lower`, `plugin_sum`, `plugin_version`) and
+ * its vector index (`baton_search`); CRDT counters and sets saved in a DuckDB table; a storage backend
+ * in DuckDB; a CDC stream into PostgreSQL — every one of them provided by a plugin that can be
+ * reloaded while the engine serves.
  */
-export class Engine {
-  readonly host: PluginHost;
+export class Engine implements AsyncDisposable {
   readonly env: EngineEnv;
   readonly dim: number;
-  readonly batches: Table[] = [];
-  /** LSN ranges of every committed write, in order (the change log itself is compacted). */
-  readonly ledger: string[] = [];
   #index: ManagedIndex | undefined;
   #audit: ManagedCdcStream | undefined;
   #visits: ManagedCrdt<GCounterOp, number> | undefined;
   #tags: ManagedCrdt<OrSetOp, unknown[]> | undefined;
-  #meta: ManagedStorage | undefined;
-  #durable: bigint | undefined;
+  #kv: ManagedStorage | undefined;
+  #closing: Promise<void> | undefined;
 
-  constructor(readonly options: EngineOptions) {
-    this.dim = options.dim ?? 32;
-    this.env = {
-      dataDirectory: options.dataDirectory,
-      store: new MemoryStore(),
-      changeLog: new ChangeLog(),
-      retainFrom: () => this.#durable,
-    };
-    const scope = container.createChildContainer();
-    scope.register('baton.example.env', { useValue: this.env });
-    this.host = createPluginHost({ container: scope, runJobs: true, drainTimeoutMs: options.drainTimeoutMs ?? 2_000 });
+  private constructor(
+    readonly host: PluginHost,
+    readonly duckdb: BatonDuckDB,
+    readonly states: CrdtStateTable,
+    env: EngineEnv,
+    dim: number,
+  ) {
+    this.env = env;
+    this.dim = dim;
   }
 
-  /** Loads the first plugin version and opens every managed resource over `places`. */
+  /** Opens the engine's DuckDB database (in `dataDirectory`) and its plugin host; no plugin yet. */
+  static async open(options: EngineOptions): Promise<Engine> {
+    const instance = await DuckDBInstance.create(join(options.dataDirectory, 'engine.duckdb'));
+    const created: { engine?: Engine } = {};
+    const env: EngineEnv = {
+      dataDirectory: options.dataDirectory,
+      sinkUrl: options.sinkUrl,
+      ...(options.sinkSchema === undefined ? {} : { sinkSchema: options.sinkSchema }),
+      duckdb: instance,
+      store: new MemoryStore(),
+      checkpointState: () => created.engine?.checkpointState() ?? Promise.resolve(),
+    };
+    const scope = container.createChildContainer();
+    scope.register('baton.example.env', { useValue: env });
+    const host = createPluginHost({ container: scope, runJobs: true, drainTimeoutMs: options.drainTimeoutMs ?? 2_000 });
+    const duckdb = await BatonDuckDB.open({ host, instance });
+    const states = await CrdtStateTable.open({ instance });
+    created.engine = new Engine(host, duckdb, states, env, options.dim ?? 32);
+    return created.engine;
+  }
+
+  /**
+   * Loads the first plugin version, registers its functions as DuckDB entry points, loads `places`
+   * into DuckDB and the vector index, and opens the CRDTs (from DuckDB) and the storage.
+   */
   async start(plugin: PluginDefinition, places: readonly Place[]): Promise<void> {
     await this.host.load(plugin);
-    const table = placesTable(places, this.dim, this.geoType());
-    this.batches.push(table);
+    this.duckdb.registerScalarFunction('lower', { name: 'plugin_lower' });
+    this.duckdb.registerScalarFunction('plugin_version', { parameterTypes: [INTEGER], returnType: VARCHAR });
+    this.duckdb.registerAggregateFunction('sum', { name: 'plugin_sum', elementType: DOUBLE });
+    this.duckdb.registerSearchFunction();
+    await loadPlaces(this.duckdb.instance, places);
     this.#index = await this.host.openIndex({
       name: 'places.embedding',
       key: 'flat-vector',
-      source: table,
+      source: placesTable(places, this.dim, this.geoType()),
       column: 'embedding',
       params: { metric: 'cosine' },
     });
-    this.#audit = await this.host.startCdc({ name: 'audit', key: 'audit', fromLsn: 0n });
-    this.#visits = await this.host.openCrdt<GCounterOp, number>({ name: 'visits', key: 'g-counter' });
-    this.#tags = await this.host.openCrdt<OrSetOp, unknown[]>({ name: 'tags', key: 'or-set' });
-    this.#meta = await this.host.openStorage({ name: 'meta', key: 'memory', location: 'meta' });
+    this.#visits = await this.states.open<GCounterOp, number>(this.host, { name: 'visits', key: 'g-counter' });
+    this.#tags = await this.states.open<OrSetOp, unknown[]>(this.host, { name: 'tags', key: 'or-set' });
+    this.#kv = await this.host.openStorage({ name: 'notes', key: 'kv', location: 'notes' });
+  }
+
+  /**
+   * Starts the audit CDC stream (the plugin's output) at `fromLsn`: the position of the change source
+   * it will be fed from, so the sink's checkpoint says from the start how far it is complete.
+   */
+  async startAudit(fromLsn: bigint): Promise<ManagedCdcStream> {
+    this.#audit = await this.host.startCdc({ name: 'audit', key: 'audit', fromLsn });
+    return this.#audit;
   }
 
   /** The geo point logical type the serving plugin registers. */
@@ -102,35 +137,9 @@ export class Engine {
     return type as LogicalType<GeoPoint>;
   }
 
-  /** Inserts places: appends to the table and the change log, and delivers the change to the CDC output. */
-  async insert(places: readonly Place[]): Promise<void> {
-    const table = placesTable(places, this.dim, this.geoType());
-    this.batches.push(table);
-    for (const batch of table.batches) {
-      const change = this.env.changeLog.append(batch);
-      this.ledger.push(`${change.lsnStart}-${change.lsnEnd}`);
-      await this.audit.deliver(change); // deliveries are ordered by call: no await between append and deliver
-    }
-  }
-
-  /** The `k` places nearest to `vector` (cosine), through the managed index. */
-  nearest(vector: Float32Array, k: number): Promise<RecordBatch> {
-    return this.index.probe(queryBatch([vector], this.dim), k);
-  }
-
-  /** `lower(names)` through the serving plugin's scalar function. */
-  async lower(names: readonly string[]): Promise<string[]> {
-    const out = await this.host.call('scalarFunction', 'lower', (f) =>
-      f.invoke([vectorFromArray([...names], new Utf8())]),
-    );
-    return Array.from(out.toArray() as Iterable<string>);
-  }
-
-  /** `sum(values)` through the serving plugin's aggregate function. */
-  sum(values: readonly number[]): Promise<unknown> {
-    return this.host.call('aggregateFunction', 'sum', async (agg) =>
-      agg.finish(await agg.update(await agg.init(), [vectorFromArray([...values], new Float64())])),
-    );
+  /** A DuckDB connection whose queries call the plugin's functions (one query at a time per connection). */
+  connect(): Promise<BatonConnection> {
+    return this.duckdb.connect();
   }
 
   /** Counts visits at this replica. */
@@ -153,16 +162,32 @@ export class Engine {
     return this.tags.apply({ replica, add: tag });
   }
 
-  /** Records a key in the metadata storage. */
+  /** Records a note in the plugin's storage (a DuckDB table). */
   note(key: string, value: string): Promise<void> {
-    return this.meta.put(key, new TextEncoder().encode(value));
+    return this.kv.put(key, new TextEncoder().encode(value));
   }
 
-  /** Makes the audit sink durable; the retention job may then compact the change log before it. */
-  async checkpoint(): Promise<bigint> {
-    const lsn = await this.audit.checkpoint();
-    this.#durable = lsn;
-    return lsn;
+  /** Saves both CRDT states into DuckDB (the plugin's job does it every 250 ms). */
+  async checkpointState(): Promise<void> {
+    if (this.#closing || !this.#visits || !this.#tags) return;
+    await this.states.checkpoint(this.#visits);
+    await this.states.checkpoint(this.#tags);
+  }
+
+  /** Values of the CRDTs: live, and as saved in DuckDB (read back by the serving version). */
+  async crdtValues(): Promise<{ visits: number; tags: number; savedVisits: number; savedTags: number }> {
+    await this.checkpointState();
+    const saved = async (name: string, key: string): Promise<unknown> => {
+      const state = await this.states.load(name);
+      if (!state) return undefined;
+      return this.host.call('crdtKind', key, async (kind) => (await kind.fromPersisted(state.bytes)).value());
+    };
+    return {
+      visits: await this.visits.value(),
+      tags: (await this.tags.value()).length,
+      savedVisits: (await saved('visits', 'g-counter')) as number,
+      savedTags: ((await saved('tags', 'or-set')) as unknown[]).length,
+    };
   }
 
   /** Reloads the plugin. */
@@ -170,38 +195,25 @@ export class Engine {
     return this.host.reload(plugin, options);
   }
 
-  /** Values of the CRDTs. */
-  async crdtValues(): Promise<{ visits: number; tags: number }> {
-    return { visits: await this.visits.value(), tags: (await this.tags.value()).length };
-  }
-
-  /** Reads the audit sink back from disk and compares it with every committed write. */
-  async auditCheck(): Promise<AuditCheck> {
-    await this.checkpoint();
-    const sink = await readFileSink(join(this.options.dataDirectory, 'cdc', 'audit'));
-    const seen = new Map<string, number>();
-    for (const b of sink.batches)
-      seen.set(`${b.lsnStart}-${b.lsnEnd}`, (seen.get(`${b.lsnStart}-${b.lsnEnd}`) ?? 0) + 1);
-    const lost = this.ledger.filter((range) => !seen.has(range)).length;
-    const duplicated = [...seen.values()].reduce((n, count) => n + count - 1, 0);
-    return {
-      committed: this.ledger.length,
-      inSink: sink.batches.length,
-      lost,
-      duplicated,
-      checkpointLsn: sink.checkpointLsn,
-    };
-  }
-
-  /** Closes the host (checkpoints the CDC stream, closes the index and storage, unloads). */
+  /** Closes DuckDB (its connections after their queries) and the host (checkpoints the CDC stream, unloads). Idempotent. */
   close(): Promise<void> {
-    return this.host.close();
+    return (this.#closing ??= (async () => {
+      await this.states.close();
+      await this.duckdb.close();
+      await this.host.close();
+      this.duckdb.instance.closeSync();
+    })());
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
   }
 
   get index(): ManagedIndex {
     return required(this.#index, 'index');
   }
 
+  /** The audit CDC stream: what the PostgreSQL change source is pumped into. */
   get audit(): ManagedCdcStream {
     return required(this.#audit, 'audit stream');
   }
@@ -214,8 +226,8 @@ export class Engine {
     return required(this.#tags, 'tags set');
   }
 
-  get meta(): ManagedStorage {
-    return required(this.#meta, 'metadata storage');
+  get kv(): ManagedStorage {
+    return required(this.#kv, 'notes storage');
   }
 }
 

@@ -1,0 +1,57 @@
+import { isReloadError } from '@baton/core';
+import type { PluginDefinition, PluginHost, ReloadError, ReloadResult } from '@baton/core';
+import type { Progress } from './progress.js';
+import type { Recorder } from './recorder.js';
+
+/** One attempted reload and what came of it. */
+export interface Attempt {
+  readonly label: string;
+  readonly atMs: number;
+  readonly result?: ReloadResult;
+  readonly error?: ReloadError;
+  /** Whether the plugin's gate closed during the attempt (a refused reload must not pause). */
+  readonly paused: boolean;
+  readonly queueWaitsMs: readonly number[];
+}
+
+/**
+ * Tries reloads on a host while it serves, recording for each whether it committed or was refused,
+ * whether anything paused, and how long calls waited at the gate.
+ */
+export class ReloadSchedule {
+  readonly attempts: Attempt[] = [];
+  #paused = false;
+  #waits: number[] = [];
+
+  constructor(
+    private readonly host: PluginHost,
+    private readonly recorder: Recorder,
+    private readonly progress: Progress,
+  ) {
+    host.on('quiesced', () => {
+      this.#paused = true;
+      recorder.mark('pause', 'pause');
+    });
+    host.on('queueWait', (e) => this.#waits.push(e.waitedMs));
+  }
+
+  /** Loads the artifact (verification included) and reloads to it; a refusal is recorded, not thrown. */
+  async attempt(label: string, load: () => Promise<PluginDefinition>): Promise<void> {
+    this.#paused = false;
+    this.#waits = [];
+    const atMs = this.recorder.now();
+    try {
+      const result = await this.host.reload(await load());
+      this.attempts.push({ label, atMs, result, paused: this.#paused, queueWaitsMs: this.#waits });
+      this.recorder.mark(`${label}: committed`, 'ok');
+      this.progress.say(
+        `  ${label}: committed in ${result.timings.totalMs.toFixed(1)} ms (pause ${result.timings.pauseMs.toFixed(1)} ms)`,
+      );
+    } catch (error) {
+      if (!isReloadError(error)) throw error;
+      this.attempts.push({ label, atMs, error, paused: this.#paused, queueWaitsMs: this.#waits });
+      this.recorder.mark(`${label}: refused (${error.code})`, 'refused');
+      this.progress.say(`  ${label}: refused — ${error.code} at ${error.phase ?? '?'}`);
+    }
+  }
+}
