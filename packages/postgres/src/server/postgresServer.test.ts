@@ -39,8 +39,8 @@ async function eventually(condition: () => boolean, what: string, ms = 20_000): 
 }
 
 /** Starts `serverChild.ts`, returning the child and what it printed. */
-async function startChild() {
-  const process_ = spawn(process.execPath, ['--import', 'tsx', '--conditions=@baton/source', child], {
+async function startChild(...args: string[]) {
+  const process_ = spawn(process.execPath, ['--import', 'tsx', '--conditions=@baton/source', child, ...args], {
     cwd: packageDir,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -95,7 +95,7 @@ describe('postgresServer', () => {
   it('stops promptly while a change source streams from it (the source then fails with IO_FAILED)', async () => {
     const server = await testServer();
     await sql(server.url, 'CREATE TABLE t (id int PRIMARY KEY); CREATE PUBLICATION p FOR TABLE t');
-    const source = await postgresChangeSource({ url: server.url, slot: 's', publication: 'p' });
+    const source = await postgresChangeSource({ url: server.url, slot: 's', publication: 'p', reconnect: false });
     await sql(server.url, 'INSERT INTO t VALUES (1)');
     const batch = await source.next({ signal: AbortSignal.timeout(20_000) });
     source.confirm(batch!.lsnEnd - 1n); // not all it was sent: a fast shutdown alone would wait for the rest
@@ -133,6 +133,15 @@ describe('postgresServer', () => {
 
   it('leaves nothing running after the owning process is SIGKILLed (the watchdog stops the server)', async () => {
     const owner = await startChild();
+    owner.process.kill('SIGKILL');
+    expect(await owner.exited).toBe('SIGKILL');
+    await eventually(() => !alive(owner.pid) && !existsSync(owner.dataDirectory), 'postmaster gone, directory removed');
+    expect(await processesMentioning(owner.dataDirectory)).toEqual([]);
+  });
+
+  it('stops the restarted postmaster, not only the first one, after the owner is SIGKILLed', async () => {
+    const owner = await startChild('restart'); // its pid is the postmaster started by restart()
+    expect(alive(owner.pid)).toBe(true);
     owner.process.kill('SIGKILL');
     expect(await owner.exited).toBe('SIGKILL');
     await eventually(() => !alive(owner.pid) && !existsSync(owner.dataDirectory), 'postmaster gone, directory removed');

@@ -2,7 +2,7 @@ import { ReloadError } from '@baton/core';
 import pg from 'pg';
 import { withPg } from '../errors/pgErrors.js';
 import { startEmbedded } from './embeddedServer.js';
-import type { EmbeddedRunning } from './embeddedServer.js';
+import type { EmbeddedRunning, RestartMode } from './embeddedServer.js';
 
 /** Options of {@link postgresServer}. */
 export interface PostgresServerOptions {
@@ -22,6 +22,19 @@ export interface PostgresServerOptions {
   readonly startTimeoutMs?: number;
 }
 
+/** Options of {@link PostgresServer.restart}. */
+export interface PostgresRestartOptions {
+  /**
+   * How the server stops before it starts again (default `fast`):
+   * - `immediate` — as `pg_ctl stop -m immediate`: SIGQUIT to the postmaster, every connection cut,
+   *   no shutdown checkpoint; the start runs crash recovery from the last checkpoint, so replication
+   *   slots come back as they were saved then (their confirmed position may go back).
+   * - `fast` — as `pg_ctl stop -m fast`: replication connections ended first (a fast shutdown would
+   *   otherwise wait for change sources to confirm everything), then SIGINT and a shutdown checkpoint.
+   */
+  readonly mode?: RestartMode;
+}
+
 /** A PostgreSQL server to connect to; `await using` stops an embedded one. */
 export interface PostgresServer extends AsyncDisposable {
   /** Connection URL of the server's `postgres` database (or of the database the given URL names). */
@@ -34,6 +47,18 @@ export interface PostgresServer extends AsyncDisposable {
   urlOf(database: string): string;
   /** Creates `database` unless it exists, and returns its URL. */
   createDatabase(database: string): Promise<string>;
+  /**
+   * Stops an embedded server and starts it again on the same data directory and port, so {@link url}
+   * stays valid (for crash and restart trials). Resolves once it accepts connections again (after
+   * crash recovery for `immediate`). Every connection is cut meanwhile: clients reconnect. The
+   * cleanup guarantees hold across restarts (the watchdog follows the new postmaster; `stop()` waits
+   * for a restart in progress). Restarts run one at a time.
+   *
+   * Errors: `INVALID_ARGUMENT` for a server given by URL (this package does not own it) or a bad
+   * mode, `RESOURCE_CLOSED` after `stop()`, `IO_FAILED` when the server does not come back (it is
+   * left stopped; `stop()` still removes its directory).
+   */
+  restart(options?: PostgresRestartOptions): Promise<void>;
   /** Stops an embedded server and removes its directory (an external one is left alone); idempotent. */
   stop(): Promise<void>;
 }
@@ -56,7 +81,7 @@ export async function postgresServer(options: PostgresServerOptions = {}): Promi
   if (options.url !== undefined) {
     const url = checkUrl(options.url);
     await withPg({ what: `connecting to the PostgreSQL server at ${redact(url)}` }, () => ping(url.href));
-    return handle(url, 'external', undefined, async () => undefined);
+    return handle(url, 'external', undefined, async () => undefined, undefined);
   }
   const running: EmbeddedRunning = await startEmbedded({
     postgresFlags: options.postgresFlags ?? [],
@@ -65,7 +90,13 @@ export async function postgresServer(options: PostgresServerOptions = {}): Promi
     startTimeoutMs: options.startTimeoutMs ?? 60_000,
   });
   const url = new URL(`postgres://postgres:${running.password}@127.0.0.1:${running.port}/postgres`);
-  return handle(url, 'embedded', running.dataDirectory, () => running.stop());
+  return handle(
+    url,
+    'embedded',
+    running.dataDirectory,
+    () => running.stop(),
+    (mode) => running.restart(mode),
+  );
 }
 
 function handle(
@@ -73,6 +104,7 @@ function handle(
   origin: 'embedded' | 'external',
   dataDirectory: string | undefined,
   stop: () => Promise<void>,
+  restart: ((mode: RestartMode) => Promise<void>) | undefined,
 ): PostgresServer {
   const urlOf = (database: string): string => {
     const other = new URL(url.href);
@@ -100,6 +132,15 @@ function handle(
         }
       });
       return urlOf(database);
+    },
+    async restart(options = {}) {
+      const mode = (options as { mode?: unknown } | null | undefined)?.mode ?? 'fast';
+      if (mode !== 'immediate' && mode !== 'fast')
+        throw invalid(
+          `restart: mode must be 'immediate' or 'fast' (got ${typeof mode === 'string' ? mode : typeof mode})`,
+        );
+      if (!restart) throw invalid(`restart: ${redact(url)} was given by URL; only an embedded server can be restarted`);
+      await restart(mode);
     },
     stop,
     [Symbol.asyncDispose]: stop,

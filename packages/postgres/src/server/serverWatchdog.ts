@@ -6,12 +6,14 @@ import type { Writable } from 'node:stream';
  * clean stop, or died (exit, a signal, SIGKILL: the kernel closes the pipe either way) — then stops
  * the postmaster if it still runs (SIGINT, a fast shutdown; SIGQUIT after 5 s; SIGKILL after 10 s),
  * but only while `postmaster.pid` in the data directory still names it (a reused pid is left
- * alone), and removes the data directory.
+ * alone), and removes the data directory. A line `pid <n>` on its stdin says the server was restarted:
+ * from then on it watches the new postmaster `n` (a restart on the same directory, see
+ * `EmbeddedRunning.restart`).
  */
 const PROGRAM = String.raw`
 const { readFileSync, rmSync } = require('node:fs');
 const { join } = require('node:path');
-const pid = Number(process.env.BATON_PG_PID);
+let pid = Number(process.env.BATON_PG_PID);
 const dir = process.env.BATON_PG_DIR;
 const owns = () => {
   try { return Number(readFileSync(join(dir, 'postmaster.pid'), 'utf8').split('\n')[0]) === pid; } catch { return false; }
@@ -35,6 +37,16 @@ const cleanup = () => {
   if (alive() && owns()) { try { process.kill(pid, 'SIGINT'); } catch {} }
   finish();
 };
+let pending = '';
+process.stdin.on('data', (chunk) => {
+  pending += chunk.toString('utf8');
+  const lines = pending.split('\n');
+  pending = lines.pop();
+  for (const line of lines) {
+    const match = /^pid (\d+)$/.exec(line.trim());
+    if (match && !started) pid = Number(match[1]);
+  }
+});
 process.stdin.on('end', cleanup);
 process.stdin.on('close', cleanup);
 process.stdin.on('error', cleanup);
@@ -43,6 +55,8 @@ process.stdin.resume();
 
 /** A running watchdog; {@link ServerWatchdog.release} lets it go after a clean stop. */
 export interface ServerWatchdog {
+  /** The server was restarted on the same directory: watch the new postmaster `pid` from now on. */
+  watch(pid: number): void;
   /** Closes the pipe: the watchdog finds the server stopped and the directory gone, and exits. */
   release(): void;
 }
@@ -65,6 +79,9 @@ export function startServerWatchdog(pid: number, dataDirectory: string): ServerW
   stdin?.unref?.();
   child.unref();
   return {
+    watch(pid) {
+      stdin?.write(`pid ${pid}\n`);
+    },
     release() {
       stdin?.end();
     },

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { isReloadError } from '@baton/core';
 import type { CdcBatch } from '@baton/core';
 import { fc, test } from '@fast-check/vitest';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { connect, sql, testDatabase, uniqueName } from '../__tests__/testServer.js';
 import { parseLsn } from '../lsn/lsn.js';
 import { readChanges } from './cdcLayout.js';
@@ -177,8 +177,8 @@ describe('postgresChangeSource', () => {
     expect(taker.slot).toBe(`${tag}_held`);
   });
 
-  it('fails next() with IO_FAILED when the server ends the replication connection', async () => {
-    await using source = await open('terminated');
+  it('fails next() with IO_FAILED when the server ends the replication connection and reconnect is false', async () => {
+    await using source = await open('terminated', { reconnect: false });
     const { activePid } = await source.slotLag();
     await sql(url, 'SELECT pg_terminate_backend($1)', [activePid]);
     const error = await source.next({ signal: AbortSignal.timeout(20_000) }).catch((e: unknown) => e);
@@ -186,11 +186,52 @@ describe('postgresChangeSource', () => {
     expect(await codeOf(source.next())).toBe('IO_FAILED'); // and every later call
   });
 
+  it('reconnects after its walsender is terminated: nothing handed over twice, nothing skipped', async () => {
+    await using source = await open('reconnect');
+    await writeTransactions([1, 2, 1]);
+    const first = [await next(source), await next(source)]; // handed over, not confirmed
+    const { activePid } = await source.slotLag();
+    await sql(url, 'SELECT pg_terminate_backend($1)', [activePid]);
+    await writeTransactions([2, 1]);
+    const rest = [await next(source), await next(source), await next(source)];
+    const ids = [...first, ...rest].map((b) => readChanges(b.mutations).map((r) => Number(r.new!['id'])));
+    // Five transactions of 1, 2, 1, 2, 1 consecutive ids: each exactly once, in order.
+    const flat = ids.flat();
+    expect(ids.map((t) => t.length)).toEqual([1, 2, 1, 2, 1]);
+    expect(flat).toEqual(flat.map((_, i) => flat[0]! + i));
+    expect(source.reconnects).toBe(1);
+    // The server sent again from the confirmed position: what was handed over (2 or 3) was dropped.
+    expect(source.resentDropped).toBeGreaterThanOrEqual(2);
+    expect((await source.slotLag()).activePid).not.toBe(activePid);
+  });
+
+  it('fails with IO_FAILED once it could not reconnect within reconnect.timeoutMs', async () => {
+    await using source = await open('unreachable', { reconnect: { timeoutMs: 400, maxDelayMs: 100 } });
+    const database = new URL(url).pathname.slice(1);
+    const admin = inject('postgresUrl');
+    await sql(admin, `ALTER DATABASE "${database}" ALLOW_CONNECTIONS false`); // every reconnection fails
+    try {
+      const { activePid } = await source.slotLag();
+      await sql(admin, 'SELECT pg_terminate_backend($1)', [activePid]);
+      const error = await source.next({ signal: AbortSignal.timeout(20_000) }).catch((e: unknown) => e);
+      expect(isReloadError(error) && error.code).toBe('IO_FAILED');
+      expect((error as Error).message).toMatch(/could not be opened again .* within 400 ms/);
+      expect(source.reconnects).toBe(0);
+    } finally {
+      await sql(admin, `ALTER DATABASE "${database}" ALLOW_CONNECTIONS true`);
+    }
+  });
+
   it('refuses bad options and arguments with INVALID_ARGUMENT', async () => {
     expect(await codeOf(open('Bad-Name'))).toBe('INVALID_ARGUMENT');
     expect(await codeOf(open('fine', { publication: 'no_such_pub' }))).toBe('INVALID_ARGUMENT');
     expect(await codeOf(open('fine', { acquireTimeoutMs: 0 }))).toBe('INVALID_ARGUMENT');
     expect(await codeOf(open('fine', { tabels: ['items'] } as never))).toBe('INVALID_ARGUMENT');
+    expect(await codeOf(open('fine', { reconnect: true } as never))).toBe('INVALID_ARGUMENT');
+    expect(await codeOf(open('fine', { reconnect: { timeoutMs: 0 } }))).toBe('INVALID_ARGUMENT');
+    expect(await codeOf(open('fine', { reconnect: { initialDelayMs: 500, maxDelayMs: 100 } }))).toBe(
+      'INVALID_ARGUMENT',
+    );
     await using source = await open('fine');
     expect(() => {
       source.confirm(-1n);

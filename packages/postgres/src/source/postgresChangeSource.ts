@@ -3,7 +3,9 @@ import type { CallOptions, CdcBatch } from '@baton/core';
 import pg from 'pg';
 import { withPg } from '../errors/pgErrors.js';
 import { Handover } from './handover.js';
+import { reconnectSession } from './reconnectSession.js';
 import { ReplicationSession } from './replicationSession.js';
+import type { SessionHandlers, SessionTarget } from './replicationSession.js';
 import { prepareSlot, slotLag } from './slotSetup.js';
 import type { SlotLag } from './slotSetup.js';
 import { checkSourceOptions } from './sourceOptions.js';
@@ -27,12 +29,23 @@ import type { SourceMessage } from './transactionAssembler.js';
  * - **Lag**: {@link slotLag} reads the server's view (WAL position, confirmed and restart LSN);
  *   {@link readLsn} and {@link confirmedLsn} are this reader's own.
  *
- * A failed stream (connection lost, server stopped) makes every later `next()` reject with
- * `IO_FAILED`; an undecodable message with `CORRUPT_INPUT`. Open a new source to resume.
+ * - **Reconnection** (unless `reconnect: false`): when the replication connection is lost (the
+ *   server restarted or crashed, the walsender was terminated), the source opens a new one by itself
+ *   with bounded exponential backoff and resumes from the position it confirmed. The server sends
+ *   again from there (or from earlier: after a crash the slot is as it was at the last checkpoint);
+ *   a transaction whose commit LSN was already handed over is dropped (same commit LSN, same
+ *   transaction), and one that was being received when the connection broke comes again whole. So
+ *   `next()` neither repeats nor skips a transaction across reconnections; it just waits meanwhile.
+ *   {@link reconnects} counts them.
+ *
+ * A stream that cannot be reopened within `reconnect.timeoutMs` (or at all, with `reconnect:
+ * false`) makes every later `next()` reject with `IO_FAILED`; an undecodable message with
+ * `CORRUPT_INPUT`. Open a new source to resume.
  */
 export class PostgresChangeSource implements AsyncIterable<CdcBatch>, AsyncDisposable {
   readonly #options: CheckedSourceOptions;
-  readonly #control: pg.Client;
+  #control: pg.Client;
+  #controlLost = false;
   readonly #handover: Handover<CdcBatch>;
   readonly #assembler: TransactionAssembler;
   readonly #startLsn: bigint;
@@ -44,11 +57,18 @@ export class PostgresChangeSource implements AsyncIterable<CdcBatch>, AsyncDispo
   #confirmed: bigint;
   #failure: ReloadError | undefined;
   #closing: Promise<void> | undefined;
+  /** Identifies the current session: messages and ends of an older one are ignored. */
+  #epoch = 0;
+  /** Settles when the consumer has come back past the last batch offered (the one-place handover). */
+  #handing: Promise<void> = Promise.resolve();
+  /** Stops a reconnection in progress (close, failure). */
+  #reconnecting: AbortController | undefined;
+  #reconnects = 0;
 
   /** @internal Made by {@link postgresChangeSource}. */
   constructor(options: CheckedSourceOptions, control: pg.Client, startLsn: bigint) {
     this.#options = options;
-    this.#control = control;
+    this.#control = this.#watchControl(control);
     this.#handover = new Handover(options.slot);
     this.#assembler = new TransactionAssembler(options.slot);
     this.#startLsn = startLsn;
@@ -78,6 +98,21 @@ export class PostgresChangeSource implements AsyncIterable<CdcBatch>, AsyncDispo
   /** The slot's name. */
   get slot(): string {
     return this.#options.slot;
+  }
+
+  /** How many times the source reopened a lost replication connection. */
+  get reconnects(): number {
+    return this.#reconnects;
+  }
+
+  /** Transactions the server sent again after a reconnection and the source dropped, as handed over already. */
+  get resentDropped(): number {
+    return this.#assembler.dropped;
+  }
+
+  /** Whether the replication connection is lost and being reopened now. */
+  get reconnecting(): boolean {
+    return this.#reconnecting !== undefined;
   }
 
   /**
@@ -113,8 +148,13 @@ export class PostgresChangeSource implements AsyncIterable<CdcBatch>, AsyncDispo
     this.#report(false);
   }
 
-  /** The slot's lag as the server sees it. */
-  slotLag(): Promise<SlotLag> {
+  /** The slot's lag as the server sees it (on a new connection if the server restarted meanwhile). */
+  async slotLag(): Promise<SlotLag> {
+    if (this.#controlLost && !this.#closing) {
+      const control = await connectControl(this.#options);
+      void this.#control.end().catch(() => undefined);
+      this.#control = this.#watchControl(control);
+    }
     return slotLag(this.#control, this.slot, this.slot);
   }
 
@@ -137,6 +177,7 @@ export class PostgresChangeSource implements AsyncIterable<CdcBatch>, AsyncDispo
     this.#closing ??= (async () => {
       this.#handover.close();
       clearInterval(this.#timer);
+      this.#reconnecting?.abort();
       await this.#session?.stop(this.#flushable());
       await this.#control.end().catch(() => undefined);
     })();
@@ -150,23 +191,66 @@ export class PostgresChangeSource implements AsyncIterable<CdcBatch>, AsyncDispo
 
   /** @internal Starts streaming (called once by the factory). */
   async begin(): Promise<void> {
-    const options = this.#options;
-    this.#session = await ReplicationSession.start(
-      { ...options, source: options.slot, startLsn: this.#startLsn },
-      {
-        onMessage: (message) => this.#onMessage(message),
-        onEnd: (error) => {
-          this.#fail(error);
-        },
-        onStatusRequest: () => {
-          this.#report(true);
-        },
-      },
-    );
+    this.#session = await ReplicationSession.start(this.#sessionTarget(), this.#handlers());
     this.#timer = setInterval(() => {
       this.#report(true);
-    }, options.statusIntervalMs);
+    }, this.#options.statusIntervalMs);
     this.#timer.unref();
+  }
+
+  /** Where a session streams from: the position confirmed to the server (it may resend from there). */
+  #sessionTarget(): SessionTarget {
+    const options = this.#options;
+    return { ...options, source: options.slot, startLsn: this.#confirmed };
+  }
+
+  /** The handlers of a new session: they act only while it is the current one. */
+  #handlers(): SessionHandlers {
+    const epoch = ++this.#epoch;
+    return {
+      onMessage: (message) => (epoch === this.#epoch ? this.#onMessage(message) : Promise.resolve()),
+      onEnd: (error) => {
+        if (epoch === this.#epoch) this.#lost(error);
+      },
+      onStatusRequest: () => {
+        if (epoch === this.#epoch) this.#report(true);
+      },
+    };
+  }
+
+  /** The replication connection ended: reconnect (unless that is off), or fail. */
+  #lost(error: unknown): void {
+    const options = this.#options.reconnect;
+    if (this.#failure || this.#closing) return;
+    if (!options) {
+      this.#fail(error);
+      return;
+    }
+    this.#epoch++; // the old session's late messages and ends are ignored from now on
+    const old = this.#session;
+    this.#session = undefined;
+    void old?.stop().catch(() => undefined);
+    this.#assembler.resume();
+    const controller = new AbortController();
+    this.#reconnecting = controller;
+    reconnectSession(this.#sessionTarget(), {
+      options,
+      lost: error,
+      signal: controller.signal,
+      handlers: () => this.#handlers(),
+    }).then(
+      (session) => {
+        if (this.#reconnecting === controller) this.#reconnecting = undefined;
+        if (!session) return;
+        this.#session = session;
+        this.#reconnects++;
+        this.#report(true); // after a crash the slot may be behind what was confirmed: move it again
+      },
+      (failure: unknown) => {
+        if (this.#reconnecting === controller) this.#reconnecting = undefined;
+        this.#fail(failure);
+      },
+    );
   }
 
   async #onMessage(message: SourceMessage): Promise<void> {
@@ -180,7 +264,10 @@ export class PostgresChangeSource implements AsyncIterable<CdcBatch>, AsyncDispo
     }
     if (!batch) return;
     this.#received = batch.lsnEnd;
-    await this.#handover.put(batch);
+    // After a reconnection the batch offered by the old session may still wait for the consumer.
+    const handing = this.#handing.then(() => this.#handover.put(batch));
+    this.#handing = handing;
+    await handing;
   }
 
   /** The position the server may be told: what the output confirmed, but never past what was read. */
@@ -210,8 +297,31 @@ export class PostgresChangeSource implements AsyncIterable<CdcBatch>, AsyncDispo
           });
     this.#handover.fail(this.#failure);
     clearInterval(this.#timer);
+    this.#reconnecting?.abort();
     void this.#session?.stop().catch(() => undefined);
   }
+
+  /** `control`, with its loss noted: {@link slotLag} then opens a new one. */
+  #watchControl(control: pg.Client): pg.Client {
+    this.#controlLost = false;
+    const lost = (): void => {
+      if (this.#control === control) this.#controlLost = true;
+    };
+    control.on('error', lost);
+    control.on('end', lost);
+    return control;
+  }
+}
+
+/** A connected control client (slot setup, lag). */
+async function connectControl(options: CheckedSourceOptions): Promise<pg.Client> {
+  const control = new pg.Client({
+    connectionString: options.url,
+    application_name: `baton source ${options.slot} control`,
+  });
+  control.on('error', () => undefined); // a lost connection fails the next query, which reports it
+  await withPg({ what: `change source '${options.slot}': connecting`, step: 'start' }, () => control.connect());
+  return control;
 }
 
 /**
@@ -222,12 +332,7 @@ export class PostgresChangeSource implements AsyncIterable<CdcBatch>, AsyncDispo
  */
 export async function postgresChangeSource(options: PostgresChangeSourceOptions): Promise<PostgresChangeSource> {
   const checked = checkSourceOptions(options);
-  const control = new pg.Client({
-    connectionString: checked.url,
-    application_name: `baton source ${checked.slot} control`,
-  });
-  control.on('error', () => undefined); // a lost connection fails the next query, which reports it
-  await withPg({ what: `change source '${checked.slot}': connecting`, step: 'start' }, () => control.connect());
+  const control = await connectControl(checked);
   try {
     checked.signal?.throwIfAborted();
     const startLsn = await prepareSlot(control, {

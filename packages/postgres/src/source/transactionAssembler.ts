@@ -36,10 +36,33 @@ interface OpenTransaction {
 export class TransactionAssembler {
   #open: OpenTransaction | undefined;
   #lastEnd: bigint | undefined;
+  /** Since the last {@link resume}, no transaction was kept: one the server sends again is dropped. */
+  #resumed = false;
+  #dropped = 0;
 
   constructor(private readonly source: string) {}
 
-  /** Reads one message; returns the batch when it completes a transaction. */
+  /** Transactions dropped after a {@link resume} because they had been assembled already. */
+  get dropped(): number {
+    return this.#dropped;
+  }
+
+  /**
+   * A new replication session takes over (after a lost connection): the transaction being received
+   * is discarded — the server sends it again, whole — and until a new transaction completes, a
+   * transaction whose commit LSN is before the end of the last one assembled is dropped instead of
+   * refused: the server resends from the slot's confirmed position (or earlier, after a crash), and
+   * the same commit LSN is the same transaction, already handed over.
+   */
+  resume(): void {
+    this.#open = undefined;
+    this.#resumed = true;
+  }
+
+  /**
+   * Reads one message; returns the batch when it completes a transaction (not one dropped as sent
+   * again after a {@link resume}).
+   */
   accept(message: SourceMessage): CdcBatch | undefined {
     switch (message.tag) {
       case 'undecodable':
@@ -90,7 +113,7 @@ export class TransactionAssembler {
     }
   }
 
-  private commit(message: Pgoutput.MessageCommit): CdcBatch {
+  private commit(message: Pgoutput.MessageCommit): CdcBatch | undefined {
     const open = this.transaction('COMMIT');
     const commitLsn = this.lsn(message.commitLsn, 'COMMIT commit LSN');
     const lsnEnd = this.lsn(message.commitEndLsn, 'COMMIT end LSN');
@@ -99,12 +122,18 @@ export class TransactionAssembler {
         `COMMIT at LSN ${commitLsn} closes transaction ${open.xid}, which BEGIN said commits at ${open.commitLsn}`,
       );
     if (lsnEnd <= commitLsn) throw this.corrupt(`COMMIT end LSN ${lsnEnd} is not after its commit LSN ${commitLsn}`);
+    if (this.#lastEnd !== undefined && commitLsn < this.#lastEnd && this.#resumed) {
+      this.#open = undefined; // sent again after a reconnection: handed over already
+      this.#dropped++;
+      return undefined;
+    }
     if (this.#lastEnd !== undefined && commitLsn < this.#lastEnd)
       throw this.corrupt(
         `transaction ${open.xid} commits at LSN ${commitLsn}, before the previous one ended (${this.#lastEnd})`,
       );
     this.#open = undefined;
     this.#lastEnd = lsnEnd;
+    this.#resumed = false;
     return { lsnStart: commitLsn, lsnEnd, mutations: changeBatch(open.rows), commitTimestamp: open.commitTime };
   }
 
