@@ -1,0 +1,57 @@
+import { writeSync } from 'node:fs';
+import pg from 'pg';
+import type { KillPlan, KillPoint } from './killPoints.js';
+
+/** Counters a killed engine reports in its last line. */
+export interface EngineCounts {
+  written: number;
+  skipped: number;
+  confirms: number;
+  reloads: number;
+}
+
+/** Writes one JSON line to stdout synchronously (it reaches the parent even if a SIGKILL follows at once). */
+export function say(line: Record<string, unknown>): void {
+  writeSync(
+    1,
+    JSON.stringify(line, (_key, value: unknown) => (typeof value === 'bigint' ? String(value) : value)) + '\n',
+  );
+}
+
+/**
+ * The engine's own kill switch: at the `skip + 1`-th time the engine reaches the planned point, it
+ * prints where it is and SIGKILLs itself on the spot — no timing, the kill lands exactly there.
+ */
+export class KillSwitch {
+  readonly #plan: KillPlan | undefined;
+  #left: number;
+  readonly counts: EngineCounts = { written: 0, skipped: 0, confirms: 0, reloads: 0 };
+
+  constructor(plan: KillPlan | undefined) {
+    this.#plan = plan;
+    this.#left = plan?.skip ?? 0;
+  }
+
+  /** The engine reached `point`: dies here if this is the planned time. */
+  reach(point: KillPoint): void {
+    if (this.#plan?.point !== point) return;
+    if (this.#left-- > 0) return;
+    say({ event: 'kill', point, skip: this.#plan.skip, ...this.counts });
+    process.kill(process.pid, 'SIGKILL');
+  }
+}
+
+/**
+ * Reaches `sink.beforeCommit` when a sink delivery is about to send its COMMIT: the batch's rows and
+ * the moved checkpoint are written in an open transaction that the kill leaves uncommitted. Hooks
+ * `pg.Client#query` of this process (the sink's pg is this one); `delivering()` says whether a sink
+ * delivery is running, so the COMMIT of a checkpoint read is not taken for it.
+ */
+export function hookSinkCommit(kill: KillSwitch, delivering: () => boolean): void {
+  const prototype = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
+  const query = prototype.query;
+  prototype.query = function (this: pg.Client, ...args: unknown[]): unknown {
+    if (args[0] === 'COMMIT' && delivering()) kill.reach('sink.beforeCommit');
+    return query.apply(this, args);
+  };
+}

@@ -1,0 +1,249 @@
+import { formatLsn, parseLsn, postgresServer, readPostgresSink } from '@baton/postgres';
+import pg from 'pg';
+import { EngineProcess } from './engineProcess.js';
+import type { EngineLine, EngineTarget } from './engineProcess.js';
+import { formatPlan, killPlan } from './killPoints.js';
+import type { KillPlan, KillPoint } from './killPoints.js';
+import { watchRelease } from './releaseWatch.js';
+import type { Release } from './releaseWatch.js';
+import { auditSink } from './sinkAudit.js';
+import type { SinkAudit } from './sinkAudit.js';
+import { startWriters, sourceTablesSql } from './writers.js';
+
+/** Options of {@link runPgCrashTrial}. */
+export interface PgCrashOptions {
+  /** Kills (rounds before the final, unkilled engine); ignored when `plan` is given. */
+  readonly rounds: number;
+  readonly seed: number;
+  /** Replays a printed plan instead of drawing one. */
+  readonly plan?: readonly KillPlan[];
+  /** Draw kill points only from these. */
+  readonly points?: readonly KillPoint[];
+  /** Writer clients (default 3) and their pause between transactions (0–250 ms, default). */
+  readonly writers?: number;
+  readonly pauseMs?: number;
+  /** Test only: every engine confirms a batch to the slot before delivering it. */
+  readonly broken?: boolean;
+  /** Bounds: an engine must reach its kill point (default 30 s), the final engine drain everything (60 s). */
+  readonly roundTimeoutMs?: number;
+  readonly drainTimeoutMs?: number;
+  readonly onRound?: (line: string) => void;
+}
+
+/** What the trial did and found. */
+export interface PgCrashReport {
+  readonly plan: string;
+  readonly kills: Readonly<Record<string, number>>;
+  readonly transactions: number;
+  readonly rolledBackChanges: number;
+  readonly audit: SinkAudit;
+  /** Batches written, and re-delivered batches the sink skipped, over every engine. */
+  readonly written: number;
+  readonly skipped: number;
+  readonly reloads: number;
+  /** Checks of the slot against the sink checkpoint (after every kill and at the end), and how many found it ahead. */
+  readonly slotChecks: number;
+  readonly slotAhead: number;
+  /** Engines that found the slot still read by the dead engine, and LOCKED answers from the sink. */
+  readonly slotBusy: number;
+  readonly sinkLocked: number;
+  /** Worst times after a kill: PostgreSQL releasing the slot and the sink session; the next engine holding both. */
+  readonly maxSlotReleaseMs: number;
+  readonly maxSinkReleaseMs: number;
+  readonly maxSlotAcquireMs: number;
+  readonly maxSinkAcquireMs: number;
+  readonly wallMs: number;
+  readonly failures: readonly string[];
+}
+
+const MARKER = 'end-marker';
+const num = (line: EngineLine | undefined, field: string): number => Number(line?.[field] ?? 0);
+
+/**
+ * Crash trials of an engine pumping a PostgreSQL slot into a PostgreSQL sink through a Baton host
+ * that reloads its plugin in a loop: writer clients commit transactions into an embedded PostgreSQL
+ * while each engine SIGKILLs itself at its planned point (a reload phase, a handoff step or a point
+ * of a delivery); the next engine (a warm standby, started at once) takes over the slot and the sink,
+ * waiting out what the dead one still holds. After every kill the slot's confirmed position must not
+ * be ahead of the sink's checkpoint, and the sink must hold nothing twice and nothing rolled back; at
+ * the end an engine that is not killed drains everything, and every committed change must be at the
+ * sink exactly once.
+ */
+export async function runPgCrashTrial(options: PgCrashOptions): Promise<PgCrashReport> {
+  const began = performance.now();
+  const plan = options.plan ?? killPlan(options.rounds, options.seed, options.points);
+  const say = options.onRound ?? (() => undefined);
+  say(`plan (seed ${options.seed}): ${formatPlan(plan)}`);
+  const failures: string[] = [];
+  const kills: Record<string, number> = {};
+  const totals = { written: 0, skipped: 0, reloads: 0, slotChecks: 0, slotAhead: 0, slotBusy: 0, sinkLocked: 0 };
+  const worst = { slotRelease: 0, sinkRelease: 0, slotAcquire: 0, sinkAcquire: 0 };
+  const engines: EngineProcess[] = [];
+  const stopWriters = new AbortController();
+  // fsync off: the trial kills the engine, never PostgreSQL or the machine, so what reaches disk is not
+  // what it tests; without it every commit of the writers and the sink waits for this machine's disk.
+  const server = await postgresServer({ postgresFlags: ['-c', 'fsync=off', '-c', 'full_page_writes=off'] });
+  const source = new pg.Client({ connectionString: server.url });
+  let sinkClient: pg.Client | undefined;
+  let writing: Promise<void> | undefined;
+  try {
+    await source.connect();
+    await source.query(`${sourceTablesSql} CREATE PUBLICATION crash_pub FOR TABLE events, counters;`);
+    const created = await source.query<{ lsn: string }>(
+      `SELECT lsn::text AS lsn FROM pg_create_logical_replication_slot('crash', 'pgoutput')`,
+    );
+    const slotCreated = parseLsn(created.rows[0]!.lsn);
+    const target: EngineTarget = {
+      sourceUrl: server.url,
+      sinkUrl: await server.createDatabase('sink'),
+      slot: 'crash',
+      publication: 'crash_pub',
+      output: 'crash-sink',
+    };
+    sinkClient = new pg.Client({ connectionString: target.sinkUrl });
+    await sinkClient.connect();
+    const clients = { source, sink: sinkClient };
+    const sinkOptions = { name: 'audit', url: target.sinkUrl, output: target.output };
+    const spawn = (): EngineProcess => {
+      const engine = new EngineProcess(target);
+      engines.push(engine);
+      return engine;
+    };
+    const writers = startWriters({
+      url: server.url,
+      writers: options.writers ?? 3,
+      seed: options.seed,
+      pauseMs: options.pauseMs ?? 250,
+      signal: stopWriters.signal,
+    });
+    const { log } = writers;
+    writing = writers.done;
+    writing.catch(() => undefined);
+    let standby = spawn();
+    let release: Promise<Release> | undefined;
+    for (let round = 0; round <= plan.length; round++) {
+      const final = round === plan.length;
+      const engine = standby;
+      if (!(await engine.first('ready', 60_000)))
+        throw new Error(`round ${round}: the engine did not start: ${engine.stderr}`);
+      if (final) {
+        stopWriters.abort();
+        await writing;
+        await source.query(`INSERT INTO events (id, writer, note) VALUES ($1, -1, 'end')`, [MARKER]);
+      }
+      engine.go({ plan: final ? null : plan[round]!, final, marker: MARKER, broken: options.broken ?? false });
+      const acquired = await engine.first('acquired', 30_000);
+      if (!acquired) throw new Error(`round ${round}: the engine took neither slot nor sink: ${engine.stderr}`);
+      if (release) {
+        const { slotMs, sinkMs } = await release;
+        worst.slotRelease = Math.max(worst.slotRelease, slotMs);
+        worst.sinkRelease = Math.max(worst.sinkRelease, sinkMs);
+      }
+      if (acquired['slotWasActive'] === true) totals.slotBusy++;
+      totals.sinkLocked += num(acquired, 'sinkLocked');
+      worst.slotAcquire = Math.max(worst.slotAcquire, num(acquired, 'slotMs'));
+      worst.sinkAcquire = Math.max(worst.sinkAcquire, num(acquired, 'sinkMs'));
+      // What the dead engine left, before this one confirms anything: the slot (read first) never ahead
+      // of the sink's checkpoint (read after; it only grows, so a violation cannot hide).
+      const slot = (
+        await source.query<{ lsn: string; pid: number | null }>(
+          `SELECT confirmed_flush_lsn::text AS lsn, active_pid AS pid FROM pg_replication_slots WHERE slot_name = 'crash'`,
+        )
+      ).rows[0]!;
+      const sink = await readPostgresSink(sinkOptions);
+      const confirmed = parseLsn(slot.lsn);
+      const checkpoint = sink.checkpoint ?? 0n;
+      totals.slotChecks++;
+      if (confirmed > (checkpoint > slotCreated ? checkpoint : slotCreated)) {
+        totals.slotAhead++;
+        failures.push(
+          `round ${round}: the slot's confirmed LSN ${slot.lsn} is ahead of the sink checkpoint ${formatLsn(checkpoint)} (after ${plan[round - 1]?.point ?? 'start'})`,
+        );
+      }
+      const check = auditSink(sink, log, { final: false });
+      if (check.duplicated.length > 0)
+        failures.push(`round ${round}: duplicated at the sink: ${check.duplicated.join(', ')}`);
+      if (check.uncommitted.length > 0)
+        failures.push(`round ${round}: rolled back, yet at the sink: ${check.uncommitted.join(', ')}`);
+      const walsenderPid = slot.pid;
+      if (!final) standby = spawn(); // warms up while this engine runs
+      engine.pump();
+      if (final) {
+        const drained = await engine.first('drained', options.drainTimeoutMs ?? 60_000);
+        if (!drained)
+          throw new Error(`the final engine did not drain: ${JSON.stringify(engine.lines.at(-1))} ${engine.stderr}`);
+        totals.written += num(drained, 'written');
+        totals.skipped += num(drained, 'skipped');
+        totals.reloads += num(drained, 'reloads');
+        say(
+          `final engine drained (${num(drained, 'written')} batches written, ${num(drained, 'skipped')} skipped, ${num(drained, 'reloads')} reloads; ${Math.round(performance.now() - began)} ms)`,
+        );
+        await engine.exited;
+        break;
+      }
+      const planned = plan[round]!;
+      const exit = await Promise.race([
+        engine.exited,
+        new Promise<undefined>((resolve) =>
+          setTimeout(() => {
+            resolve(undefined);
+          }, options.roundTimeoutMs ?? 30_000).unref(),
+        ),
+      ]);
+      const died = engine.lines.find((l) => l.event === 'kill');
+      if (!exit || exit.signal !== 'SIGKILL' || died?.['point'] !== planned.point) {
+        throw new Error(
+          `round ${round}: the engine did not die at ${planned.point}+${planned.skip} (${exit ? `exit ${exit.code ?? exit.signal}` : 'still running'}): ${JSON.stringify(engine.lines.at(-1))} ${engine.stderr}`,
+        );
+      }
+      kills[planned.point] = (kills[planned.point] ?? 0) + 1;
+      totals.written += num(died, 'written');
+      totals.skipped += num(died, 'skipped');
+      totals.reloads += num(died, 'reloads');
+      say(
+        `round ${round}: killed at ${planned.point}+${planned.skip} (${num(died, 'written')} batches written, ${num(died, 'reloads')} reloads; ${Math.round(performance.now() - began)} ms)`,
+      );
+      release = watchRelease(clients, { slot: 'crash', walsenderPid, output: target.output, pid: engine.pid }, exit.at);
+      release.catch(() => undefined);
+    }
+    const [end] = (
+      await source.query<{ lsn: string }>(
+        `SELECT confirmed_flush_lsn::text AS lsn FROM pg_replication_slots WHERE slot_name = 'crash'`,
+      )
+    ).rows;
+    const contents = await readPostgresSink(sinkOptions);
+    totals.slotChecks++;
+    if (parseLsn(end!.lsn) !== contents.checkpoint)
+      failures.push(
+        `at the end the slot's confirmed LSN ${end!.lsn} is not the sink checkpoint ${contents.checkpoint === undefined ? 'none' : formatLsn(contents.checkpoint)}`,
+      );
+    const audit = auditSink(contents, log, { final: true, extra: [MARKER] });
+    if (audit.lost.length > 0) failures.push(`lost at the sink: ${audit.lost.slice(0, 10).join(', ')}`);
+    if (audit.duplicated.length > 0)
+      failures.push(`duplicated at the sink: ${audit.duplicated.slice(0, 10).join(', ')}`);
+    if (audit.uncommitted.length > 0)
+      failures.push(`never committed, yet at the sink: ${audit.uncommitted.slice(0, 10).join(', ')}`);
+    if (audit.splitBatches > 0) failures.push(`${audit.splitBatches} sink batches are not one whole transaction`);
+    return {
+      plan: formatPlan(plan),
+      kills,
+      transactions: log.committed.length,
+      rolledBackChanges: log.rolledBack.length,
+      audit,
+      ...totals,
+      maxSlotReleaseMs: worst.slotRelease,
+      maxSinkReleaseMs: worst.sinkRelease,
+      maxSlotAcquireMs: worst.slotAcquire,
+      maxSinkAcquireMs: worst.sinkAcquire,
+      wallMs: performance.now() - began,
+      failures,
+    };
+  } finally {
+    stopWriters.abort();
+    await Promise.all(engines.map((engine) => engine.kill()));
+    await writing?.catch(() => undefined);
+    await sinkClient?.end().catch(() => undefined);
+    await source.end().catch(() => undefined);
+    await server.stop();
+  }
+}
