@@ -16,6 +16,7 @@ export function textReport(run: DemoRun, htmlPath: string): { lines: string[]; o
     `Baton demo: ${options.clients} query clients and ${options.writers} writers for ${options.durationSec} s (seed ${options.seed}, ${int(options.rows)} indexed rows)`,
   );
   say(`        PostgreSQL: ${run.postgres}`);
+  say(`        time: ${run.phases.map(([name, t]) => `${name} ${(t / 1000).toFixed(2)} s`).join(' · ')}`);
   say();
   const failedBy = recorder.byOp(true);
   const calls = recorder.byOp();

@@ -50,6 +50,8 @@ export interface DemoRun {
   readonly probesIdentical: number;
   readonly probesCompared: number;
   readonly finalVersion: string;
+  /** Wall time of each phase of the run, in order: [name, milliseconds]. */
+  readonly phases: readonly (readonly [string, number])[];
 }
 
 /**
@@ -66,8 +68,16 @@ export async function runDemo(
   runtimeDir: string,
   signal?: AbortSignal,
 ): Promise<DemoRun> {
+  const phases: [string, number][] = [];
+  let since = performance.now();
+  const phase = (name: string): void => {
+    const now = performance.now();
+    phases.push([name, now - since]);
+    since = now;
+  };
   await prepareDataDirectory(options.dataDirectory);
   const artifacts = await prepareArtifacts(pluginsDir, options.dataDirectory);
+  phase('sign artifacts');
   const load = async (dir: string) =>
     (await loadPluginVersion(dir, { trustedKeys: artifacts.trustedKeys, runtimeDirectory: runtimeDir })).definition;
   const progress = new Progress(options.progress);
@@ -78,6 +88,7 @@ export async function runDemo(
       ...(signal ? { signal } : {}),
     });
     const stopServer = cleanup.defer('stop PostgreSQL', () => postgres.server.stop());
+    phase('start PostgreSQL');
     progress.say(`PostgreSQL: ${postgres.description}`);
 
     const random = new Random(options.seed);
@@ -116,6 +127,7 @@ export async function runDemo(
         }),
       );
     const before = await probe();
+    phase('start the engine');
 
     const recorder = new Recorder();
     const queries = new QueryLog();
@@ -162,7 +174,9 @@ export async function runDemo(
     await at(0.75);
     await schedule.attempt('reload to a tampered 2.0.0 artifact', () => load(artifacts.tampered));
     await at(1);
+    phase('load');
     await stopLoad();
+    phase('stop the clients');
 
     // The end of the load: one more committed change, and the pump has delivered everything before it.
     const markerId = -1;
@@ -184,13 +198,16 @@ export async function runDemo(
       () => true,
       () => false,
     );
+    phase('drain the CDC');
     await stopPipeline();
     await closeMonitor();
+    phase('stop the pump, drop the slot');
 
     const after = await probe();
     const crdt = await engine.crdtValues();
     const finalVersion = engine.host.plugins()[0]?.version ?? '?';
     await closeEngine();
+    phase('check, close DuckDB and the host');
     const sink = checkSink(
       ledger,
       await readPostgresSink({ name: 'check', url: postgres.sinkUrl, output: 'audit', schema: postgres.sinkSchema }),
@@ -204,7 +221,9 @@ export async function runDemo(
       monitor,
       slotDropped,
     };
+    phase('read the sink');
     await stopServer();
+    phase('stop PostgreSQL');
     return {
       options,
       postgres: postgres.description,
@@ -217,8 +236,10 @@ export async function runDemo(
       probesIdentical: before.filter((b, i) => b === after[i]).length,
       probesCompared: before.length,
       finalVersion,
+      phases,
     };
   } finally {
     await cleanup.runAll();
+    for (const error of cleanup.errors) console.error(`cleanup: ${error}`);
   }
 }

@@ -198,10 +198,13 @@ export class Engine implements AsyncDisposable {
   /** Closes DuckDB (its connections after their queries) and the host (checkpoints the CDC stream, unloads). Idempotent. */
   close(): Promise<void> {
     return (this.#closing ??= (async () => {
-      await this.states.close();
-      await this.duckdb.close();
-      await this.host.close();
-      this.duckdb.instance.closeSync();
+      try {
+        await this.states.close();
+        await this.duckdb.close();
+        await this.host.close();
+      } finally {
+        this.duckdb.instance.closeSync(); // DuckDB checkpoints its WAL into the database file
+      }
     })());
   }
 

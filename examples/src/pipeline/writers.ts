@@ -4,6 +4,9 @@ import type { ChangeLedger } from './changeLedger.js';
 import { changeSignature } from './changeLedger.js';
 import type { DemoSchema } from './postgresStack.js';
 
+/** Milliseconds a writer waits between two transactions. */
+const THINK_MS = 8;
+
 /** Where the writers record each transaction (the demo's recorder): when it started, and whether it ended as meant. */
 export interface WriteRecorder {
   now(): number;
@@ -108,6 +111,8 @@ export async function runWriters(
             ledger.committed.push(...steps.map((s) => s.signature));
           }
           recorder?.record('write', started, true);
+          // A client's think time between transactions (else four writers outrun the pump on 2 cores).
+          await new Promise((resolve) => setTimeout(resolve, THINK_MS));
         } catch (error) {
           ledger.failures++;
           recorder?.record('write', started, false);
