@@ -2,16 +2,39 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postgresServer } from '@baton/postgres';
+import type { PostgresServer } from '@baton/postgres';
 import { htmlReport } from './htmlReport.js';
 import { textReport } from './report.js';
 import { runDemo } from './scenario.js';
 
 const examplesDir = fileURLToPath(new URL('../..', import.meta.url));
 
-describe('the demo (npm start), shortened, on an embedded PostgreSQL and DuckDB', () => {
+/** Runs `text` on the server at `url`. */
+async function sql(url: string, text: string): Promise<unknown[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<Record<string, unknown>>(text)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+// The demo on a server it did not start (--postgres-url): its own schemas, publication and slot there.
+let server: PostgresServer;
+beforeAll(async () => {
+  server = await postgresServer({ postgresFlags: ['-c', 'fsync=off'] });
+}, 60_000);
+afterAll(() => server.stop());
+
+describe('the demo (npm start), shortened, on an existing PostgreSQL (--postgres-url) and DuckDB', () => {
   it('serves every query and call, commits v2, refuses v3 and the tampered artifact, and loses no change', async () => {
     const dataDirectory = await mkdtemp(join(tmpdir(), 'baton-demo-'));
+    // A slot an earlier run left behind when it was killed: dropped at the start, not reused.
+    await sql(server.url, "SELECT pg_create_logical_replication_slot('baton_demo', 'pgoutput')");
     try {
       const run = await runDemo(
         {
@@ -23,6 +46,7 @@ describe('the demo (npm start), shortened, on an embedded PostgreSQL and DuckDB'
           rows: 1000,
           progress: false,
           minCallsPerPhase: 40,
+          postgresUrl: server.url,
         },
         join(examplesDir, 'plugins'),
         join(examplesDir, '.baton-runtime'),
@@ -50,6 +74,12 @@ describe('the demo (npm start), shortened, on an embedded PostgreSQL and DuckDB'
       expect(monitor.atConfirmations).toBeGreaterThan(0);
       expect(monitor.last?.slot).toBe(sink.checkpoint);
       expect(run.cdc.slotDropped).toBe(true);
+      expect(await sql(server.url, 'SELECT slot_name FROM pg_replication_slots')).toEqual([]);
+      // The server is left running, with the sink's tables to look at.
+      const [{ n }] = (await sql(server.url, 'SELECT count(*)::int AS n FROM baton_demo_sink.baton_cdc_changes')) as [
+        { n: number },
+      ];
+      expect(n).toBe(ledger.committed.length);
       expect(run.crdt).toMatchObject({ visits: run.expected.visits, savedVisits: run.expected.visits });
       const html = htmlReport(run, lines);
       expect(html).toContain('<svg');
