@@ -89,3 +89,22 @@ export async function resetSink(url: string): Promise<void> {
     END $$`),
   );
 }
+
+/**
+ * Opens `count` connections to `url` at once (TCP, SCRAM authentication, a new server process
+ * each) and returns the milliseconds until all were ready; they are closed afterwards.
+ */
+export async function parallelConnects(url: string, count: number): Promise<number> {
+  const clients = Array.from({ length: count }, () => {
+    const client = new pg.Client({ connectionString: url });
+    client.on('error', () => undefined);
+    return client;
+  });
+  const started = performance.now();
+  try {
+    await Promise.all(clients.map((client) => client.connect()));
+    return performance.now() - started;
+  } finally {
+    await Promise.all(clients.map((client) => client.end().catch(() => undefined)));
+  }
+}
