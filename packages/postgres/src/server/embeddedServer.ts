@@ -45,9 +45,10 @@ export interface EmbeddedRunning {
   /**
    * Stops the server (`immediate`: SIGQUIT, no shutdown checkpoint, crash recovery on start;
    * `fast`: replication connections ended, then SIGINT) and starts it again on the same directory
-   * and port. Restarts and stops run one at a time; after `stop()` it is `RESOURCE_CLOSED`.
+   * and port; `whileStopped` runs in between (the start waits for it). Restarts and stops run one
+   * at a time; after `stop()` it is `RESOURCE_CLOSED`.
    */
-  restart(mode: RestartMode): Promise<void>;
+  restart(mode: RestartMode, whileStopped?: () => unknown): Promise<void>;
   /** Stops the server and removes its data directory; safe to call twice. */
   stop(): Promise<void>;
 }
@@ -137,7 +138,7 @@ export async function startEmbedded(options: EmbeddedStartOptions): Promise<Embe
         running.delete(stop);
       }
     });
-    const restart = (mode: RestartMode): Promise<void> => {
+    const restart = (mode: RestartMode, whileStopped?: () => unknown): Promise<void> => {
       if (stopped)
         return Promise.reject(
           new ReloadError({
@@ -155,6 +156,11 @@ export async function startEmbedded(options: EmbeddedStartOptions): Promise<Embe
           await stopInstance(instance, dataDirectory).finally(cancel);
         } else {
           await killInstance(instance);
+        }
+        try {
+          await whileStopped?.();
+        } catch {
+          // the caller's own business: the server is started again whatever it did
         }
         try {
           await withDeadline(instance.start(), options.startTimeoutMs, undefined);

@@ -33,6 +33,12 @@ export interface PostgresRestartOptions {
    *   otherwise wait for change sources to confirm everything), then SIGINT and a shutdown checkpoint.
    */
   readonly mode?: RestartMode;
+  /**
+   * Runs while the server is stopped, before it starts again (the start waits for it; whatever it
+   * throws is ignored): lets a trial act at a known point of the outage — e.g. show that clients
+   * fail and retry — instead of racing the restart with sleeps.
+   */
+  readonly whileStopped?: () => unknown;
 }
 
 /** A PostgreSQL server to connect to; `await using` stops an embedded one. */
@@ -95,7 +101,7 @@ export async function postgresServer(options: PostgresServerOptions = {}): Promi
     'embedded',
     running.dataDirectory,
     () => running.stop(),
-    (mode) => running.restart(mode),
+    (mode, whileStopped) => running.restart(mode, whileStopped),
   );
 }
 
@@ -104,7 +110,7 @@ function handle(
   origin: 'embedded' | 'external',
   dataDirectory: string | undefined,
   stop: () => Promise<void>,
-  restart: ((mode: RestartMode) => Promise<void>) | undefined,
+  restart: ((mode: RestartMode, whileStopped?: () => unknown) => Promise<void>) | undefined,
 ): PostgresServer {
   const urlOf = (database: string): string => {
     const other = new URL(url.href);
@@ -134,13 +140,17 @@ function handle(
       return urlOf(database);
     },
     async restart(options = {}) {
-      const mode = (options as { mode?: unknown } | null | undefined)?.mode ?? 'fast';
+      const given = options as { mode?: unknown; whileStopped?: unknown } | null | undefined;
+      const mode = given?.mode ?? 'fast';
+      const whileStopped = given?.whileStopped;
       if (mode !== 'immediate' && mode !== 'fast')
         throw invalid(
           `restart: mode must be 'immediate' or 'fast' (got ${typeof mode === 'string' ? mode : typeof mode})`,
         );
+      if (whileStopped !== undefined && typeof whileStopped !== 'function')
+        throw invalid('restart: whileStopped must be a function');
       if (!restart) throw invalid(`restart: ${redact(url)} was given by URL; only an embedded server can be restarted`);
-      await restart(mode);
+      await restart(mode, whileStopped as (() => unknown) | undefined);
     },
     stop,
     [Symbol.asyncDispose]: stop,
