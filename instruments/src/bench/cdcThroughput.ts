@@ -134,14 +134,17 @@ export async function benchCdcThroughput(
   };
 
   const results: Record<Variant, Run[]> = { baton: [], direct: [] };
-  await runOnce('direct'); // warm-up of both paths (connections, plans, JIT), untimed
-  await runOnce('baton');
-  for (let round = 0; round < options.rounds; round++) {
-    const order: Variant[] = round % 2 === 0 ? ['baton', 'direct'] : ['direct', 'baton'];
-    for (const variant of order) results[variant].push(await runOnce(variant));
+  try {
+    await runOnce('direct'); // warm-up of both paths (connections, plans, JIT), untimed
+    await runOnce('baton');
+    for (let round = 0; round < options.rounds; round++) {
+      const order: Variant[] = round % 2 === 0 ? ['baton', 'direct'] : ['direct', 'baton'];
+      for (const variant of order) results[variant].push(await runOnce(variant));
+    }
+  } finally {
+    await host.close();
+    await dropSlot(sourceUrl, TEMPLATE_SLOT);
   }
-  await host.close();
-  await dropSlot(sourceUrl, TEMPLATE_SLOT);
 
   const tps = (runs: readonly Run[]): number => median(runs.map((r) => (options.transactions / r.ms) * 1000));
   const perTx = (runs: readonly Run[], pick: (r: Run) => number): number =>

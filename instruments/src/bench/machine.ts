@@ -1,4 +1,4 @@
-import { cpus, platform, release, totalmem, arch } from 'node:os';
+import { arch, cpus, loadavg, platform, release, totalmem } from 'node:os';
 import type { MachineInfo } from './results.js';
 
 /** The machine and runtime this process runs on, as BENCHMARKS.md reports them. */
@@ -12,6 +12,7 @@ export function machineInfo(): MachineInfo {
     node: process.version,
     v8: process.versions.v8,
     code: codeUnderTest(),
+    loadAverage: loadavg().map((load) => Math.round(load * 100) / 100),
   };
 }
 

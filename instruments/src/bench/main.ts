@@ -99,7 +99,7 @@ const date = new Date().toISOString();
 const machine = machineInfo();
 console.log(
   `Baton benchmarks${quick ? ' (--quick: smoke test)' : ''} — ${machine.cpuModel} × ${machine.cpus}, ` +
-    `${machine.totalMemoryGiB} GiB, Node ${machine.node}; ${machine.code}`,
+    `${machine.totalMemoryGiB} GiB, Node ${machine.node}; ${machine.code}; load ${machine.loadAverage?.join(', ')}`,
 );
 const fresh: GoalSection[] = [];
 try {

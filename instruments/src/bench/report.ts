@@ -65,6 +65,10 @@ export function markdown(results: BenchResults): string {
         ['Memory', `${m.totalMemoryGiB} GiB`],
         ['Node', `${m.node} (V8 ${m.v8})`],
         ['Code', m.code ?? 'unrecorded'],
+        [
+          'Load',
+          m.loadAverage === undefined ? 'unrecorded' : `${m.loadAverage.join(', ')} (1, 5, 15 min, at the start)`,
+        ],
       ],
     ),
     '',

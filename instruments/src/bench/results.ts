@@ -64,6 +64,8 @@ export interface MachineInfo {
   readonly v8: string;
   /** Which build of the Baton packages ran: `dist` (as built, what a host runs) or `source` (through tsx). */
   readonly code?: string;
+  /** The load average (1, 5 and 15 minutes) when the run started: other work on the machine skews absolute figures. */
+  readonly loadAverage?: readonly number[];
 }
 
 /** Everything `npm run bench` writes to {@link RESULTS_PATH}. */
