@@ -2,19 +2,10 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import type { EngineOrders } from './pgCrashEngine.js';
+import type { EngineOrders } from './engineOrders.js';
 
 const instrumentsDir = fileURLToPath(new URL('../..', import.meta.url));
 const script = fileURLToPath(new URL('./pgCrashEngine.ts', import.meta.url));
-
-/** Where an engine reads and writes. */
-export interface EngineTarget {
-  readonly sourceUrl: string;
-  readonly sinkUrl: string;
-  readonly slot: string;
-  readonly publication: string;
-  readonly output: string;
-}
 
 /** One line an engine printed. */
 export interface EngineLine {
@@ -38,27 +29,11 @@ export class EngineProcess {
   #done = false;
   #wake: (() => void) | undefined;
 
-  constructor(target: EngineTarget) {
-    this.#child = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        '--conditions=@baton/source',
-        script,
-        '--source',
-        target.sourceUrl,
-        '--sink',
-        target.sinkUrl,
-        '--slot',
-        target.slot,
-        '--publication',
-        target.publication,
-        '--output',
-        target.output,
-      ],
-      { cwd: instrumentsDir, stdio: ['pipe', 'pipe', 'pipe'] },
-    );
+  constructor() {
+    this.#child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@baton/source', script], {
+      cwd: instrumentsDir,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     this.#child.stdin!.on('error', () => undefined); // a dead engine's stdin: its exit tells the story
     this.#child.stderr!.on('data', (chunk: Buffer) => (this.#stderr = (this.#stderr + chunk.toString()).slice(-4000)));
     this.exited = new Promise((resolve) => {
@@ -104,7 +79,7 @@ export class EngineProcess {
     }
   }
 
-  /** Sends the engine its orders (it starts acquiring the slot and the sink at once). */
+  /** Sends the engine its orders and where to work (it starts acquiring the slot and the sink at once). */
   go(orders: EngineOrders): void {
     this.#child.stdin!.write(JSON.stringify(orders) + '\n');
   }

@@ -27,10 +27,16 @@ export const killPoints = [
 /** One kill point. */
 export type KillPoint = (typeof killPoints)[number];
 
-/** One round's kill: at the `skip + 1`-th time the engine reaches `point`. */
+/**
+ * One round's kill: at the `skip + 1`-th time the engine reaches `point`. With `hang` the engine
+ * stops itself there (SIGSTOP) instead, its connections open, as a hung or partitioned engine would
+ * be: the next engine must find the slot busy and the sink `LOCKED` and wait; the trial SIGKILLs the
+ * hung one once the next one is seen waiting.
+ */
 export interface KillPlan {
   readonly point: KillPoint;
   readonly skip: number;
+  readonly hang?: boolean;
 }
 
 /** Whether `value` names a kill point. */
@@ -45,18 +51,23 @@ export function isDeliveryPoint(point: KillPoint): boolean {
 
 /**
  * A seeded plan of `rounds` kills: each a random point (every point equally likely), reached a random
- * number of times first (0–2 reloads in, or 0–29 batches in). The same seed gives the same plan, so a
- * failing round can be replayed (`runPgCrashTrial({ plan })`).
+ * number of times first (0–2 reloads in, or 0–29 batches in), one in three a hang. The same seed gives
+ * the same plan, so a failing round can be replayed (`runPgCrashTrial({ plan })`).
  */
 export function killPlan(rounds: number, seed: number, points: readonly KillPoint[] = killPoints): KillPlan[] {
   const random = new Random(seed);
   return Array.from({ length: rounds }, () => {
     const point = points[random.int(points.length)]!;
-    return { point, skip: random.int(isDeliveryPoint(point) ? 30 : 3) };
+    return { point, skip: random.int(isDeliveryPoint(point) ? 30 : 3), hang: random.int(3) === 0 };
   });
 }
 
-/** A plan as text (`point+skip, …`), printed with every report so a failure can be replayed. */
+/** A kill as text: `point+skip`, `point+skip hang`. */
+export function formatKill(kill: KillPlan): string {
+  return `${kill.point}+${kill.skip}${kill.hang === true ? ' hang' : ''}`;
+}
+
+/** A plan as text, printed with every report so a failure can be replayed. */
 export function formatPlan(plan: readonly KillPlan[]): string {
-  return plan.map((p) => `${p.point}+${p.skip}`).join(', ');
+  return plan.map(formatKill).join(', ');
 }

@@ -20,7 +20,8 @@ export function say(line: Record<string, unknown>): void {
 
 /**
  * The engine's own kill switch: at the `skip + 1`-th time the engine reaches the planned point, it
- * prints where it is and SIGKILLs itself on the spot — no timing, the kill lands exactly there.
+ * prints where it is and SIGKILLs itself on the spot — no timing, the kill lands exactly there. A
+ * planned hang stops it there instead (SIGSTOP; the trial SIGKILLs it later).
  */
 export class KillSwitch {
   readonly #plan: KillPlan | undefined;
@@ -36,8 +37,9 @@ export class KillSwitch {
   reach(point: KillPoint): void {
     if (this.#plan?.point !== point) return;
     if (this.#left-- > 0) return;
-    say({ event: 'kill', point, skip: this.#plan.skip, ...this.counts });
-    process.kill(process.pid, 'SIGKILL');
+    const hang = this.#plan.hang === true;
+    say({ event: 'kill', point, skip: this.#plan.skip, hang, ...this.counts });
+    process.kill(process.pid, hang ? 'SIGSTOP' : 'SIGKILL');
   }
 }
 

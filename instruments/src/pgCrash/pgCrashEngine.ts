@@ -13,39 +13,14 @@
  */
 import { createInterface } from 'node:readline';
 import { setTimeout as delay } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
 import { createPluginHost, definePlugin, isReloadError, reloadEventNames } from '@baton/core';
 import type { CdcBatch, ManagedCdcStream, PluginDefinition } from '@baton/core';
 import { parseLsn, postgresCdcOutput, postgresChangeSource, pumpChanges, readChanges } from '@baton/postgres';
 import type { PostgresChangeSource } from '@baton/postgres';
 import pg from 'pg';
 import { KillSwitch, hookSinkCommit, say } from './killSwitch.js';
-import type { KillPlan } from './killPoints.js';
+import type { EngineOrders } from './engineOrders.js';
 import { handoffTracker, tappedOutput } from './tappedOutput.js';
-
-/** What the trial sends with `go`. */
-export interface EngineOrders {
-  readonly plan: KillPlan | null;
-  /** Run without a kill until the batch holding the marker id is confirmed, then shut down cleanly. */
-  readonly final: boolean;
-  readonly marker: string;
-  /** Test-only broken engine: confirms each batch to the slot before delivering it. */
-  readonly broken: boolean;
-}
-
-const { values } = parseArgs({
-  options: {
-    source: { type: 'string' },
-    sink: { type: 'string' },
-    slot: { type: 'string' },
-    publication: { type: 'string' },
-    output: { type: 'string' },
-  },
-});
-const sourceUrl = values.source!;
-const sinkUrl = values.sink!;
-const slot = values.slot!;
-const output = values.output!;
 
 const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
 process.stdin.on('close', () => process.exit(3)); // the trial is gone: so is its engine
@@ -57,6 +32,7 @@ const nextLine = async (): Promise<string> => {
 
 say({ event: 'ready' });
 const orders = JSON.parse(await nextLine()) as EngineOrders;
+const { sourceUrl, sinkUrl, slot, publication, output } = orders.target;
 const kill = new KillSwitch(orders.plan ?? undefined);
 const host = createPluginHost();
 for (const event of reloadEventNames)
@@ -90,6 +66,7 @@ async function startStream(): Promise<{ feed: ManagedCdcStream; locked: number; 
       return { feed, locked, ms: performance.now() - started };
     } catch (error) {
       if (!isReloadError(error) || error.code !== 'LOCKED' || performance.now() - started > 20_000) throw error;
+      if (locked === 0) say({ event: 'locked', message: error.message });
       await delay(Math.min(5 * 2 ** locked, 200));
     }
   }
@@ -105,10 +82,11 @@ async function openSource(): Promise<{ source: PostgresChangeSource; wasActive: 
     await probe.query<{ active: boolean }>('SELECT active FROM pg_replication_slots WHERE slot_name = $1', [slot])
   ).rows[0];
   await probe.end();
+  if (row?.active === true) say({ event: 'slotBusy' });
   const source = await postgresChangeSource({
     url: sourceUrl,
     slot,
-    publication: values.publication!,
+    publication,
     acquireTimeoutMs: 20_000,
   });
   return { source, wasActive: row?.active === true, ms: performance.now() - started };
@@ -183,14 +161,15 @@ function batches(count: number): Promise<void> {
 /**
  * Reloads between the two versions while the pump runs, letting 20 batches or 100 ms through between
  * reloads (a reload of the PostgreSQL output takes ~100 ms here: the new writer connects, takes the
- * lock and claims the sink; back to back they would leave the pump little time).
+ * lock and claims the sink; back to back they would leave the pump little time). The final engine,
+ * there to drain what the writers left, reloads every 500 ms.
  */
 async function reloadLoop(): Promise<void> {
   for (let i = 1; !stop.signal.aborted; i++) {
     const result = await host.reload(versions[i % 2]!, { allowDowngrade: true });
     await result.retired;
     kill.counts.reloads++;
-    await Promise.race([batches(20), delay(100)]);
+    await (orders.final ? delay(500) : Promise.race([batches(20), delay(100)]));
   }
 }
 const reloading = reloadLoop();

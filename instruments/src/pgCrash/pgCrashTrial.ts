@@ -1,12 +1,14 @@
 import { formatLsn, parseLsn, postgresServer, readPostgresSink } from '@baton/postgres';
 import pg from 'pg';
 import { EngineProcess } from './engineProcess.js';
-import type { EngineLine, EngineTarget } from './engineProcess.js';
-import { formatPlan, killPlan } from './killPoints.js';
+import type { EngineLine } from './engineProcess.js';
+import type { EngineTarget } from './engineOrders.js';
+import { formatKill, formatPlan, killPlan } from './killPoints.js';
 import type { KillPlan, KillPoint } from './killPoints.js';
 import { watchRelease } from './releaseWatch.js';
 import type { Release } from './releaseWatch.js';
 import { auditSink } from './sinkAudit.js';
+import { checkHandover } from './handoverCheck.js';
 import type { SinkAudit } from './sinkAudit.js';
 import { startWriters, sourceTablesSql } from './writers.js';
 
@@ -34,6 +36,8 @@ export interface PgCrashOptions {
 export interface PgCrashReport {
   readonly plan: string;
   readonly kills: Readonly<Record<string, number>>;
+  /** Kills that hung the engine first (connections open until the next engine was seen waiting). */
+  readonly hangs: number;
   readonly transactions: number;
   readonly rolledBackChanges: number;
   readonly audit: SinkAudit;
@@ -58,6 +62,8 @@ export interface PgCrashReport {
 
 const MARKER = 'end-marker';
 const num = (line: EngineLine | undefined, field: string): number => Number(line?.[field] ?? 0);
+const describe = (line: EngineLine): string =>
+  `${num(line, 'written')} batches written, ${num(line, 'skipped')} skipped, ${num(line, 'reloads')} reloads`;
 
 /**
  * Crash trials of an engine pumping a PostgreSQL slot into a PostgreSQL sink through a Baton host
@@ -76,13 +82,44 @@ export async function runPgCrashTrial(options: PgCrashOptions): Promise<PgCrashR
   say(`plan (seed ${options.seed}): ${formatPlan(plan)}`);
   const failures: string[] = [];
   const kills: Record<string, number> = {};
-  const totals = { written: 0, skipped: 0, reloads: 0, slotChecks: 0, slotAhead: 0, slotBusy: 0, sinkLocked: 0 };
+  const totals = {
+    hangs: 0,
+    written: 0,
+    skipped: 0,
+    reloads: 0,
+    slotChecks: 0,
+    slotAhead: 0,
+    slotBusy: 0,
+    sinkLocked: 0,
+  };
   const worst = { slotRelease: 0, sinkRelease: 0, slotAcquire: 0, sinkAcquire: 0 };
   const engines: EngineProcess[] = [];
+  const spawn = (): EngineProcess => {
+    const engine = new EngineProcess();
+    engines.push(engine);
+    return engine;
+  };
+  const count = (line: EngineLine): void => {
+    totals.written += num(line, 'written');
+    totals.skipped += num(line, 'skipped');
+    totals.reloads += num(line, 'reloads');
+  };
+  /** A reload that rolled back is a problem here: nothing in the trial makes one fail. */
+  const rolledBack = (engine: EngineProcess, round: number): void => {
+    for (const line of engine.lines)
+      if (line.event === 'rolledBack')
+        failures.push(`round ${round}: a reload rolled back: ${String(line['message'])}`);
+  };
   const stopWriters = new AbortController();
+  let engine = spawn(); // loads its modules while the server starts
   // fsync off: the trial kills the engine, never PostgreSQL or the machine, so what reaches disk is not
   // what it tests; without it every commit of the writers and the sink waits for this machine's disk.
-  const server = await postgresServer({ postgresFlags: ['-c', 'fsync=off', '-c', 'full_page_writes=off'] });
+  const server = await postgresServer({ postgresFlags: ['-c', 'fsync=off', '-c', 'full_page_writes=off'] }).catch(
+    async (error: unknown) => {
+      await engine.kill();
+      throw error;
+    },
+  );
   const source = new pg.Client({ connectionString: server.url });
   let sinkClient: pg.Client | undefined;
   let writing: Promise<void> | undefined;
@@ -104,11 +141,6 @@ export async function runPgCrashTrial(options: PgCrashOptions): Promise<PgCrashR
     await sinkClient.connect();
     const clients = { source, sink: sinkClient };
     const sinkOptions = { name: 'audit', url: target.sinkUrl, output: target.output };
-    const spawn = (): EngineProcess => {
-      const engine = new EngineProcess(target);
-      engines.push(engine);
-      return engine;
-    };
     const writers = startWriters({
       url: server.url,
       writers: options.writers ?? 3,
@@ -119,19 +151,22 @@ export async function runPgCrashTrial(options: PgCrashOptions): Promise<PgCrashR
     const { log } = writers;
     writing = writers.done;
     writing.catch(() => undefined);
-    let standby = spawn();
-    let release: Promise<Release> | undefined;
-    for (let round = 0; round <= plan.length; round++) {
-      const final = round === plan.length;
-      const engine = standby;
+    /** Sends an engine its orders; before the final one, the writers stop and the end marker is committed. */
+    const launch = async (engine: EngineProcess, round: number): Promise<void> => {
       if (!(await engine.first('ready', 60_000)))
         throw new Error(`round ${round}: the engine did not start: ${engine.stderr}`);
+      const final = round === plan.length;
       if (final) {
         stopWriters.abort();
         await writing;
         await source.query(`INSERT INTO events (id, writer, note) VALUES ($1, -1, 'end')`, [MARKER]);
       }
-      engine.go({ plan: final ? null : plan[round]!, final, marker: MARKER, broken: options.broken ?? false });
+      engine.go({ target, plan: final ? null : plan[round]!, final, marker: MARKER, broken: options.broken ?? false });
+    };
+    await launch(engine, 0);
+    let release: Promise<Release> | undefined;
+    for (let round = 0; ; round++) {
+      const final = round === plan.length;
       const acquired = await engine.first('acquired', 30_000);
       if (!acquired) throw new Error(`round ${round}: the engine took neither slot nor sink: ${engine.stderr}`);
       if (release) {
@@ -143,68 +178,60 @@ export async function runPgCrashTrial(options: PgCrashOptions): Promise<PgCrashR
       totals.sinkLocked += num(acquired, 'sinkLocked');
       worst.slotAcquire = Math.max(worst.slotAcquire, num(acquired, 'slotMs'));
       worst.sinkAcquire = Math.max(worst.sinkAcquire, num(acquired, 'sinkMs'));
-      // What the dead engine left, before this one confirms anything: the slot (read first) never ahead
-      // of the sink's checkpoint (read after; it only grows, so a violation cannot hide).
-      const slot = (
-        await source.query<{ lsn: string; pid: number | null }>(
-          `SELECT confirmed_flush_lsn::text AS lsn, active_pid AS pid FROM pg_replication_slots WHERE slot_name = 'crash'`,
-        )
-      ).rows[0]!;
-      const sink = await readPostgresSink(sinkOptions);
-      const confirmed = parseLsn(slot.lsn);
-      const checkpoint = sink.checkpoint ?? 0n;
+      const after = round === 0 ? 'start' : formatKill(plan[round - 1]!);
+      const found = await checkHandover({ source, sinkOptions, slot: 'crash', slotCreated, log });
       totals.slotChecks++;
-      if (confirmed > (checkpoint > slotCreated ? checkpoint : slotCreated)) {
-        totals.slotAhead++;
-        failures.push(
-          `round ${round}: the slot's confirmed LSN ${slot.lsn} is ahead of the sink checkpoint ${formatLsn(checkpoint)} (after ${plan[round - 1]?.point ?? 'start'})`,
-        );
-      }
-      const check = auditSink(sink, log, { final: false });
-      if (check.duplicated.length > 0)
-        failures.push(`round ${round}: duplicated at the sink: ${check.duplicated.join(', ')}`);
-      if (check.uncommitted.length > 0)
-        failures.push(`round ${round}: rolled back, yet at the sink: ${check.uncommitted.join(', ')}`);
-      const walsenderPid = slot.pid;
-      if (!final) standby = spawn(); // warms up while this engine runs
-      engine.pump();
+      if (found.ahead) totals.slotAhead++;
+      failures.push(...found.problems.map((problem) => `round ${round} (after ${after}): ${problem}`));
       if (final) {
+        engine.pump();
         const drained = await engine.first('drained', options.drainTimeoutMs ?? 60_000);
         if (!drained)
           throw new Error(`the final engine did not drain: ${JSON.stringify(engine.lines.at(-1))} ${engine.stderr}`);
-        totals.written += num(drained, 'written');
-        totals.skipped += num(drained, 'skipped');
-        totals.reloads += num(drained, 'reloads');
-        say(
-          `final engine drained (${num(drained, 'written')} batches written, ${num(drained, 'skipped')} skipped, ${num(drained, 'reloads')} reloads; ${Math.round(performance.now() - began)} ms)`,
-        );
+        count(drained);
+        rolledBack(engine, round);
+        say(`final engine drained (${describe(drained)}; ${Math.round(performance.now() - began)} ms)`);
         await engine.exited;
         break;
       }
+      const standby = spawn(); // warms up while this engine runs
+      engine.pump();
       const planned = plan[round]!;
-      const exit = await Promise.race([
-        engine.exited,
-        new Promise<undefined>((resolve) =>
-          setTimeout(() => {
-            resolve(undefined);
-          }, options.roundTimeoutMs ?? 30_000).unref(),
-        ),
-      ]);
-      const died = engine.lines.find((l) => l.event === 'kill');
-      if (!exit || exit.signal !== 'SIGKILL' || died?.['point'] !== planned.point) {
+      const died = await engine.first('kill', options.roundTimeoutMs ?? 30_000);
+      if (died?.['point'] !== planned.point)
         throw new Error(
-          `round ${round}: the engine did not die at ${planned.point}+${planned.skip} (${exit ? `exit ${exit.code ?? exit.signal}` : 'still running'}): ${JSON.stringify(engine.lines.at(-1))} ${engine.stderr}`,
+          `round ${round}: the engine did not reach ${formatKill(planned)}: ${JSON.stringify(engine.lines.at(-1))} ${engine.stderr}`,
         );
+      if (planned.hang === true) {
+        // The engine hangs with its connections open: the next one must find the slot busy and the
+        // sink LOCKED and keep waiting; once it is seen doing both, the hung engine is killed.
+        await launch(standby, round + 1);
+        const busy = await standby.first('slotBusy', 20_000);
+        const locked = await standby.first('locked', 20_000);
+        if (!busy || !locked)
+          failures.push(
+            `round ${round}: the next engine did not find the hung engine's ${busy ? 'sink' : 'slot'} held`,
+          );
+        await engine.kill();
       }
+      const exit = await engine.exited;
+      if (exit.signal !== 'SIGKILL')
+        throw new Error(`round ${round}: the engine exited with ${exit.code ?? exit.signal} instead of being killed`);
       kills[planned.point] = (kills[planned.point] ?? 0) + 1;
-      totals.written += num(died, 'written');
-      totals.skipped += num(died, 'skipped');
-      totals.reloads += num(died, 'reloads');
+      if (planned.hang === true) totals.hangs++;
+      count(died);
+      rolledBack(engine, round);
       say(
-        `round ${round}: killed at ${planned.point}+${planned.skip} (${num(died, 'written')} batches written, ${num(died, 'reloads')} reloads; ${Math.round(performance.now() - began)} ms)`,
+        `round ${round}: killed at ${formatKill(planned)} (${describe(died)}; ${Math.round(performance.now() - began)} ms)`,
       );
-      release = watchRelease(clients, { slot: 'crash', walsenderPid, output: target.output, pid: engine.pid }, exit.at);
+      release = watchRelease(
+        clients,
+        { slot: 'crash', walsenderPid: found.walsenderPid, output: target.output, pid: engine.pid },
+        exit.at,
+      );
       release.catch(() => undefined);
+      if (planned.hang !== true) await launch(standby, round + 1);
+      engine = standby;
     }
     const [end] = (
       await source.query<{ lsn: string }>(
