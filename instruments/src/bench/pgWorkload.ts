@@ -2,7 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import pg from 'pg';
 
 /** The published table the workload writes, and its publication. */
-export const WORKLOAD_TABLE = 'public.bench_orders';
+const WORKLOAD_TABLE = 'public.bench_orders';
 export const WORKLOAD_PUBLICATION = 'bench_pub';
 
 /** Runs `work` on a new connection to `url`, closed afterwards. */
