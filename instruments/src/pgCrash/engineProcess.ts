@@ -7,9 +7,10 @@ import type { EngineOrders } from './engineOrders.js';
 const instrumentsDir = fileURLToPath(new URL('../..', import.meta.url));
 const script = fileURLToPath(new URL('./pgCrashEngine.ts', import.meta.url));
 
-/** One line an engine printed. */
+/** One line an engine printed, and when the trial read it (`at`, `performance.now()`). */
 export interface EngineLine {
   readonly event: string;
+  readonly at: number;
   readonly [field: string]: unknown;
 }
 
@@ -45,9 +46,9 @@ export class EngineProcess {
     });
     createInterface({ input: this.#child.stdout! }).on('line', (line) => {
       try {
-        this.lines.push(JSON.parse(line) as EngineLine);
+        this.lines.push({ ...(JSON.parse(line) as EngineLine), at: performance.now() });
       } catch {
-        this.lines.push({ event: 'text', line });
+        this.lines.push({ event: 'text', line, at: performance.now() });
       }
       this.#wake?.();
     });

@@ -51,11 +51,14 @@ export interface PgCrashReport {
   /** Engines that found the slot still read by the dead engine, and LOCKED answers from the sink. */
   readonly slotBusy: number;
   readonly sinkLocked: number;
-  /** Worst times after a kill: PostgreSQL releasing the slot and the sink session; the next engine holding both. */
+  /** Worst times after a kill: PostgreSQL ending the dead engine's walsender (freeing the slot) and its sink sessions (freeing the writer lock). */
   readonly maxSlotReleaseMs: number;
   readonly maxSinkReleaseMs: number;
+  /** Worst time the next engine took to hold the slot, and the sink, after it was told to go (kills without a hang). */
   readonly maxSlotAcquireMs: number;
   readonly maxSinkAcquireMs: number;
+  /** After a hang: the worst time from killing the hung engine to the waiting engine holding both slot and sink. */
+  readonly maxTakeoverAfterHangMs: number;
   readonly wallMs: number;
   readonly failures: readonly string[];
 }
@@ -92,7 +95,7 @@ export async function runPgCrashTrial(options: PgCrashOptions): Promise<PgCrashR
     slotBusy: 0,
     sinkLocked: 0,
   };
-  const worst = { slotRelease: 0, sinkRelease: 0, slotAcquire: 0, sinkAcquire: 0 };
+  const worst = { slotRelease: 0, sinkRelease: 0, slotAcquire: 0, sinkAcquire: 0, afterHang: 0 };
   const engines: EngineProcess[] = [];
   const spawn = (): EngineProcess => {
     const engine = new EngineProcess();
@@ -165,6 +168,7 @@ export async function runPgCrashTrial(options: PgCrashOptions): Promise<PgCrashR
     };
     await launch(engine, 0);
     let release: Promise<Release> | undefined;
+    let hungUntil: number | undefined; // when the last engine, hung, was killed
     for (let round = 0; ; round++) {
       const final = round === plan.length;
       const acquired = await engine.first('acquired', 30_000);
@@ -176,8 +180,10 @@ export async function runPgCrashTrial(options: PgCrashOptions): Promise<PgCrashR
       }
       if (acquired['slotWasActive'] === true) totals.slotBusy++;
       totals.sinkLocked += num(acquired, 'sinkLocked');
-      worst.slotAcquire = Math.max(worst.slotAcquire, num(acquired, 'slotMs'));
-      worst.sinkAcquire = Math.max(worst.sinkAcquire, num(acquired, 'sinkMs'));
+      if (hungUntil === undefined) {
+        worst.slotAcquire = Math.max(worst.slotAcquire, num(acquired, 'slotMs'));
+        worst.sinkAcquire = Math.max(worst.sinkAcquire, num(acquired, 'sinkMs'));
+      } else worst.afterHang = Math.max(worst.afterHang, acquired.at - hungUntil);
       const after = round === 0 ? 'start' : formatKill(plan[round - 1]!);
       const found = await checkHandover({ source, sinkOptions, slot: 'crash', slotCreated, log });
       totals.slotChecks++;
@@ -230,6 +236,7 @@ export async function runPgCrashTrial(options: PgCrashOptions): Promise<PgCrashR
         exit.at,
       );
       release.catch(() => undefined);
+      hungUntil = planned.hang === true ? exit.at : undefined;
       if (planned.hang !== true) await launch(standby, round + 1);
       engine = standby;
     }
@@ -262,6 +269,7 @@ export async function runPgCrashTrial(options: PgCrashOptions): Promise<PgCrashR
       maxSinkReleaseMs: worst.sinkRelease,
       maxSlotAcquireMs: worst.slotAcquire,
       maxSinkAcquireMs: worst.sinkAcquire,
+      maxTakeoverAfterHangMs: worst.afterHang,
       wallMs: performance.now() - began,
       failures,
     };
