@@ -296,7 +296,13 @@ describe('PostgreSQL stopped hard and restarted mid-stream', () => {
         retried++;
       },
     });
-    const written = await Promise.all(Array.from({ length: WRITERS }, (_, w) => writer(w, seen, committedTotal)));
+    // Writers wait for the pipeline: if the pump fails, the trial fails at once instead of waiting.
+    const written = await Promise.race([
+      Promise.all(Array.from({ length: WRITERS }, (_, w) => writer(w, seen, committedTotal))),
+      pumping.then(() => {
+        throw new Error('the pump stopped before the writers were done');
+      }),
+    ]);
 
     // A last transaction marks the end; the pump stops once it went through.
     await sql(server.url, `INSERT INTO txlog (tx, writer) VALUES ('marker', -1)`);
