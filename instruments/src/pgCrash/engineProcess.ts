@@ -61,14 +61,15 @@ export class EngineProcess {
 
   /** The tail of what it wrote to stderr (for failure messages). */
   get stderr(): string {
-    return this.#stderr.trim().split('\n').slice(-4).join(' | ');
+    return this.#stderr.trim().split('\n').slice(-12).join(' | ');
   }
 
-  /** The first line of `event`, waiting for it; undefined if the process exits first or `timeoutMs` passes. */
-  async first(event: string, timeoutMs: number): Promise<EngineLine | undefined> {
+  /** The first line of `event` (or of any of `event`), waiting for it; undefined if the process exits first or `timeoutMs` passes. */
+  async first(event: string | readonly string[], timeoutMs: number): Promise<EngineLine | undefined> {
+    const events = typeof event === 'string' ? [event] : event;
     const deadline = performance.now() + timeoutMs;
     for (;;) {
-      const line = this.lines.find((l) => l.event === event);
+      const line = this.lines.find((l) => events.includes(l.event));
       if (line || this.#done || performance.now() >= deadline) return line;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, deadline - performance.now());

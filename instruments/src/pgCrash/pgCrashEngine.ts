@@ -63,9 +63,10 @@ async function startStream(): Promise<{ feed: ManagedCdcStream; locked: number; 
   for (let locked = 0; ; locked++) {
     try {
       const feed = await host.startCdc({ name: 'events', key: output });
+      say({ event: 'sinkTaken' });
       return { feed, locked, ms: performance.now() - started };
     } catch (error) {
-      if (!isReloadError(error) || error.code !== 'LOCKED' || performance.now() - started > 20_000) throw error;
+      if (!isReloadError(error) || error.code !== 'LOCKED' || performance.now() - started > 60_000) throw error;
       if (locked === 0) say({ event: 'locked', message: error.message });
       await delay(Math.min(5 * 2 ** locked, 200));
     }
@@ -83,13 +84,15 @@ async function openSource(): Promise<{ source: PostgresChangeSource; wasActive: 
   ).rows[0];
   await probe.end();
   if (row?.active === true) say({ event: 'slotBusy' });
-  const source = await postgresChangeSource({
-    url: sourceUrl,
-    slot,
-    publication,
-    acquireTimeoutMs: 20_000,
-  });
-  return { source, wasActive: row?.active === true, ms: performance.now() - started };
+  for (;;) {
+    try {
+      const source = await postgresChangeSource({ url: sourceUrl, slot, publication, acquireTimeoutMs: 10_000 });
+      return { source, wasActive: row?.active === true, ms: performance.now() - started };
+    } catch (error) {
+      // Still busy after acquireTimeoutMs (a hung engine the trial has not killed yet): try again.
+      if (!isReloadError(error) || error.code !== 'LOCKED' || performance.now() - started > 60_000) throw error;
+    }
+  }
 }
 
 const [stream, opened] = await Promise.all([startStream(), openSource()]);
