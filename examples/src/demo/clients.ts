@@ -50,12 +50,15 @@ export async function runClients(
         switch (op) {
           case 'search': {
             const vectors = [random.unitVector(engine.dim), random.unitVector(engine.dim)];
-            queries.record(await nearestPlaces(connection, engine.index, vectors, 5, engine.dim));
+            const answer = await nearestPlaces(connection, engine.index, vectors, 5, engine.dim);
+            queries.record(answer, { startMs: started, endMs: recorder.now() });
             break;
           }
-          case 'aggregate':
-            queries.record(await longitudeByRegion(connection, random.int(8)));
+          case 'aggregate': {
+            const answer = await longitudeByRegion(connection, random.int(8));
+            queries.record(answer, { startMs: started, endMs: recorder.now() });
             break;
+          }
           case 'visit': {
             const by = 1 + random.int(3);
             await engine.visit(replica, by);
@@ -80,7 +83,7 @@ export async function runClients(
         }
         recorder.record(op, started, true);
       } catch (error) {
-        if (op === 'search' || op === 'aggregate') queries.record(undefined, error);
+        if (op === 'search' || op === 'aggregate') queries.record(undefined, undefined, error);
         recorder.record(op, started, false);
         if (recorder.errors.length < 10)
           recorder.errors.push(`${op}: ${error instanceof Error ? error.message : String(error)}`);

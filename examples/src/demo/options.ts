@@ -36,8 +36,8 @@ version, an incompatible one is refused before any pause, and a tampered artifac
 verification. Prints a report with PASS/FAIL checks and writes an HTML timeline.
 
 options:
-  --duration <seconds>   seconds of load (default 5)
-  --clients <n>          concurrent query clients on DuckDB (default 8)
+  --duration <seconds>   seconds of load (default 4)
+  --clients <n>          concurrent query clients on DuckDB (default 6)
   --writers <n>          concurrent writer clients on PostgreSQL (default 4)
   --postgres-url <url>   use this PostgreSQL server instead of starting an embedded one
                          (postgres://user:password@host:port/db; needs wal_level=logical and a
@@ -57,8 +57,8 @@ export function parseDemoOptions(argv: readonly string[], examplesDir: string): 
   const { values } = parseArgs({
     args: [...argv],
     options: {
-      duration: { type: 'string', default: '5' },
-      clients: { type: 'string', default: '8' },
+      duration: { type: 'string', default: '4' },
+      clients: { type: 'string', default: '6' },
       writers: { type: 'string', default: '4' },
       'postgres-url': { type: 'string' },
       'data-dir': { type: 'string' },

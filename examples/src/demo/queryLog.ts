@@ -12,9 +12,11 @@ export class QueryLog {
   /** Queries per set of versions that computed their rows (`1.0.0`, `2.0.0`, or `1.0.0+2.0.0` if mixed). */
   readonly byVersions = new Map<string, number>();
   readonly problems: string[] = [];
+  /** When each answered query ran (ms since the run started) and which versions computed it. */
+  readonly spans: { readonly startMs: number; readonly endMs: number; readonly versions: string }[] = [];
 
-  /** Records a query's answer, or its failure. */
-  record(answer: QueryAnswer | undefined, error?: unknown): void {
+  /** Records a query's answer (and when it ran), or its failure. */
+  record(answer: QueryAnswer | undefined, span?: { startMs: number; endMs: number }, error?: unknown): void {
     this.run++;
     if (!answer) {
       this.failed++;
@@ -28,6 +30,15 @@ export class QueryLog {
     const versions = [...answer.versions].sort().join('+');
     if (answer.versions.size > 1) this.mixed++;
     this.byVersions.set(versions, (this.byVersions.get(versions) ?? 0) + 1);
+    if (span) this.spans.push({ ...span, versions });
+  }
+
+  /** The queries that overlapped [fromMs, toMs] (started before its end, ended after its start), by the versions that computed them. */
+  overlapping(fromMs: number, toMs: number): Map<string, number> {
+    const found = new Map<string, number>();
+    for (const span of this.spans)
+      if (span.startMs < toMs && span.endMs > fromMs) found.set(span.versions, (found.get(span.versions) ?? 0) + 1);
+    return found;
   }
 
   #problem(text: string): void {

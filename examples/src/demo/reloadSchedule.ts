@@ -12,6 +12,10 @@ export interface Attempt {
   /** Whether the plugin's gate closed during the attempt (a refused reload must not pause). */
   readonly paused: boolean;
   readonly queueWaitsMs: readonly number[];
+  /** When the reload itself started, after its artifact was verified and imported (ms since the run started). */
+  readonly startedAtMs?: number;
+  /** When it committed. */
+  readonly committedAtMs?: number;
 }
 
 /**
@@ -22,6 +26,8 @@ export class ReloadSchedule {
   readonly attempts: Attempt[] = [];
   #paused = false;
   #waits: number[] = [];
+  #startedAt: number | undefined;
+  #committedAt: number | undefined;
 
   constructor(
     private readonly host: PluginHost,
@@ -33,16 +39,31 @@ export class ReloadSchedule {
       recorder.mark('pause', 'pause');
     });
     host.on('queueWait', (e) => this.#waits.push(e.waitedMs));
+    host.on('started', () => (this.#startedAt = recorder.now()));
+    host.on('committed', () => (this.#committedAt = recorder.now()));
   }
 
   /** Loads the artifact (verification included) and reloads to it; a refusal is recorded, not thrown. */
   async attempt(label: string, load: () => Promise<PluginDefinition>): Promise<void> {
     this.#paused = false;
     this.#waits = [];
+    this.#startedAt = undefined;
+    this.#committedAt = undefined;
     const atMs = this.recorder.now();
     try {
       const result = await this.host.reload(await load());
-      this.attempts.push({ label, atMs, result, paused: this.#paused, queueWaitsMs: this.#waits });
+      this.attempts.push({
+        label,
+        atMs,
+        result,
+        paused: this.#paused,
+        queueWaitsMs: this.#waits,
+        // Set by the listeners during the reload (the compiler sees only the reset above).
+        /* eslint-disable @typescript-eslint/no-unnecessary-condition */
+        ...(this.#startedAt === undefined ? {} : { startedAtMs: this.#startedAt }),
+        ...(this.#committedAt === undefined ? {} : { committedAtMs: this.#committedAt }),
+        /* eslint-enable @typescript-eslint/no-unnecessary-condition */
+      });
       this.recorder.mark(`${label}: committed`, 'ok');
       this.progress.say(
         `  ${label}: committed in ${result.timings.totalMs.toFixed(1)} ms (pause ${result.timings.pauseMs.toFixed(1)} ms)`,

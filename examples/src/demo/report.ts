@@ -51,6 +51,12 @@ export function textReport(run: DemoRun, htmlPath: string): { lines: string[]; o
       );
       for (const h of a.result.handoffs)
         say(`        handoff ${h.kind} '${h.name}' ${ms(h.ms)}${describeDetail(h.detail)}`);
+      if (a.startedAtMs !== undefined && a.committedAtMs !== undefined) {
+        const overlapping = [...queries.overlapping(a.startedAtMs, a.committedAtMs)];
+        say(
+          `        DuckDB queries overlapping the reload: ${overlapping.reduce((n, [, count]) => n + count, 0)} (${overlapping.map(([versions, n]) => `${n} computed by ${versions}`).join(', ') || 'none'})`,
+        );
+      }
       const window = recorder.latencies(a.atMs, a.atMs + 1000);
       say(
         `        latency of calls in the second after it began: p50 ${ms(percentile(window, 0.5))} · p99 ${ms(percentile(window, 0.99))}`,
