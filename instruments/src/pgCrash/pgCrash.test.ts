@@ -17,6 +17,9 @@ describe('PostgreSQL crash trial', () => {
     expect(report.audit.changes).toBeGreaterThan(100);
     expect(report.slotChecks).toBe(8);
     expect(report.reloads).toBeGreaterThan(0);
+    // The seeded plan hangs one engine: the next one found its slot busy (and waited) before it was killed.
+    expect(report.hangs).toBe(1);
+    expect(report.slotBusy).toBeGreaterThanOrEqual(1);
   }, 120_000);
 
   it('catches an engine that confirms the slot before the sink has the batch', async () => {

@@ -26,7 +26,7 @@ export interface PgCrashOptions {
   readonly pauseMs?: number;
   /** Test only: every engine confirms a batch to the slot before delivering it. */
   readonly broken?: boolean;
-  /** Bounds: an engine must reach its kill point (default 30 s), the final engine drain everything (60 s). */
+  /** Bounds: an engine must reach its kill point (default 30 s), the final engine drain everything (120 s). */
   readonly roundTimeoutMs?: number;
   readonly drainTimeoutMs?: number;
   readonly onRound?: (line: string) => void;
@@ -191,7 +191,7 @@ export async function runPgCrashTrial(options: PgCrashOptions): Promise<PgCrashR
       failures.push(...found.problems.map((problem) => `round ${round} (after ${after}): ${problem}`));
       if (final) {
         engine.pump();
-        const drained = await engine.first('drained', options.drainTimeoutMs ?? 60_000);
+        const drained = await engine.first('drained', options.drainTimeoutMs ?? 120_000);
         if (!drained)
           throw new Error(`the final engine did not drain: ${JSON.stringify(engine.lines.at(-1))} ${engine.stderr}`);
         count(drained);
