@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { writeSync } from 'node:fs';
 import pg from 'pg';
 import type { KillPlan, KillPoint } from './killPoints.js';
@@ -39,8 +40,19 @@ export class KillSwitch {
     if (this.#left-- > 0) return;
     const hang = this.#plan.hang === true;
     say({ event: 'kill', point, skip: this.#plan.skip, hang, ...this.counts });
+    if (hang) orphanGuard();
     process.kill(process.pid, hang ? 'SIGSTOP' : 'SIGKILL');
   }
+}
+
+/**
+ * A stopped engine cannot notice its trial die (its stdin closing), so before it stops itself a
+ * detached shell watches both: if the trial goes first, it SIGKILLs the engine; once the engine is
+ * gone (the trial killed it), it exits.
+ */
+function orphanGuard(): void {
+  const watch = `while kill -0 ${process.pid} 2>/dev/null; do kill -0 ${process.ppid} 2>/dev/null || { kill -9 ${process.pid}; exit 0; }; sleep 0.2; done`;
+  spawn('sh', ['-c', watch], { detached: true, stdio: 'ignore' }).unref();
 }
 
 /**

@@ -5,11 +5,13 @@
  * SIGKILLs itself at the planned point (`killSwitch.ts`).
  *
  * Protocol (one JSON object per line): it prints `ready` once its modules are loaded and waits for
- * `go` on stdin ({ plan, final, marker, broken }) — a warm standby, so it races the dead engine's
- * slot and sink lock the way a supervisor's restart would; prints `acquired` once it holds the slot
- * and the sink (with how long each took), waits for `pump`, then pumps until it dies or, when
- * `final`, until the batch holding `marker` is confirmed, and prints `drained`. It exits when stdin
- * closes (the trial is gone).
+ * `go` on stdin (`EngineOrders`: where to work, the kill plan, final, marker, broken) — a warm
+ * standby, so it races the dead engine's slot and sink lock the way a supervisor's restart would. It
+ * prints `slotBusy` if the slot is still read by another connection, `locked` at the sink's first
+ * `LOCKED`, `sinkTaken` once its stream started, and `acquired` once it holds both (with how long
+ * each took); waits for `pump`, then pumps until it dies (`kill` first) or, when `final`, until the
+ * batch holding `marker` is delivered and confirmed, and prints `drained`. It exits when stdin closes
+ * (the trial is gone).
  */
 import { createInterface } from 'node:readline';
 import { setTimeout as delay } from 'node:timers/promises';

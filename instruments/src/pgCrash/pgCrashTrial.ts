@@ -1,4 +1,4 @@
-import { formatLsn, parseLsn, postgresServer, readPostgresSink } from '@baton/postgres';
+import { parseLsn, postgresServer } from '@baton/postgres';
 import pg from 'pg';
 import { EngineProcess } from './engineProcess.js';
 import type { EngineLine } from './engineProcess.js';
@@ -7,8 +7,7 @@ import { formatKill, formatPlan, killPlan } from './killPoints.js';
 import type { KillPlan, KillPoint } from './killPoints.js';
 import { watchRelease } from './releaseWatch.js';
 import type { Release } from './releaseWatch.js';
-import { auditSink } from './sinkAudit.js';
-import { checkHandover } from './handoverCheck.js';
+import { checkEnd, checkHandover } from './trialChecks.js';
 import type { SinkAudit } from './sinkAudit.js';
 import { startWriters, sourceTablesSql } from './writers.js';
 
@@ -243,24 +242,9 @@ export async function runPgCrashTrial(options: PgCrashOptions): Promise<PgCrashR
       if (planned.hang !== true) await launch(standby, round + 1);
       engine = standby;
     }
-    const [end] = (
-      await source.query<{ lsn: string }>(
-        `SELECT confirmed_flush_lsn::text AS lsn FROM pg_replication_slots WHERE slot_name = 'crash'`,
-      )
-    ).rows;
-    const contents = await readPostgresSink(sinkOptions);
+    const { audit, problems } = await checkEnd({ source, sinkOptions, slot: 'crash', log, marker: MARKER });
     totals.slotChecks++;
-    if (parseLsn(end!.lsn) !== contents.checkpoint)
-      failures.push(
-        `at the end the slot's confirmed LSN ${end!.lsn} is not the sink checkpoint ${contents.checkpoint === undefined ? 'none' : formatLsn(contents.checkpoint)}`,
-      );
-    const audit = auditSink(contents, log, { final: true, extra: [MARKER] });
-    if (audit.lost.length > 0) failures.push(`lost at the sink: ${audit.lost.slice(0, 10).join(', ')}`);
-    if (audit.duplicated.length > 0)
-      failures.push(`duplicated at the sink: ${audit.duplicated.slice(0, 10).join(', ')}`);
-    if (audit.uncommitted.length > 0)
-      failures.push(`never committed, yet at the sink: ${audit.uncommitted.slice(0, 10).join(', ')}`);
-    if (audit.splitBatches > 0) failures.push(`${audit.splitBatches} sink batches are not one whole transaction`);
+    failures.push(...problems);
     return {
       plan: formatPlan(plan),
       kills,

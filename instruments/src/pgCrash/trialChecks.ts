@@ -2,6 +2,7 @@ import { formatLsn, parseLsn, readPostgresSink } from '@baton/postgres';
 import type { PostgresCdcOutputOptions } from '@baton/postgres';
 import type pg from 'pg';
 import { auditSink } from './sinkAudit.js';
+import type { SinkAudit } from './sinkAudit.js';
 import type { WriterLog } from './writers.js';
 
 /** What a handover check found. */
@@ -44,4 +45,37 @@ export async function checkHandover(at: {
   if (audit.duplicated.length > 0) problems.push(`duplicated at the sink: ${audit.duplicated.join(', ')}`);
   if (audit.uncommitted.length > 0) problems.push(`rolled back, yet at the sink: ${audit.uncommitted.join(', ')}`);
   return { ahead, walsenderPid: slot.pid, problems };
+}
+
+/**
+ * The end of a trial, after the last engine drained and shut down: every committed change at the
+ * sink exactly once, each batch one whole committed transaction, nothing else but the end marker, and
+ * the slot confirmed exactly to the sink's checkpoint (a clean shutdown confirms what it delivered).
+ */
+export async function checkEnd(at: {
+  readonly source: pg.Client;
+  readonly sinkOptions: PostgresCdcOutputOptions;
+  readonly slot: string;
+  readonly log: WriterLog;
+  readonly marker: string;
+}): Promise<{ readonly audit: SinkAudit; readonly problems: readonly string[] }> {
+  const [end] = (
+    await at.source.query<{ lsn: string }>(
+      'SELECT confirmed_flush_lsn::text AS lsn FROM pg_replication_slots WHERE slot_name = $1',
+      [at.slot],
+    )
+  ).rows;
+  const contents = await readPostgresSink(at.sinkOptions);
+  const problems: string[] = [];
+  if (parseLsn(end!.lsn) !== contents.checkpoint)
+    problems.push(
+      `at the end the slot's confirmed LSN ${end!.lsn} is not the sink checkpoint ${contents.checkpoint === undefined ? 'none' : formatLsn(contents.checkpoint)}`,
+    );
+  const audit = auditSink(contents, at.log, { final: true, extra: [at.marker] });
+  const first = (ids: readonly string[]): string => ids.slice(0, 10).join(', ');
+  if (audit.lost.length > 0) problems.push(`lost at the sink: ${first(audit.lost)}`);
+  if (audit.duplicated.length > 0) problems.push(`duplicated at the sink: ${first(audit.duplicated)}`);
+  if (audit.uncommitted.length > 0) problems.push(`never committed, yet at the sink: ${first(audit.uncommitted)}`);
+  if (audit.splitBatches > 0) problems.push(`${audit.splitBatches} sink batches are not one whole transaction`);
+  return { audit, problems };
 }
