@@ -1,9 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { postgresServer } from '@baton/postgres';
 import type { PostgresServer } from '@baton/postgres';
 import { htmlReport } from './htmlReport.js';
@@ -85,6 +85,41 @@ describe('the demo (npm start), shortened, on an existing PostgreSQL (--postgres
       expect(html).toContain('<svg');
       expect(html).toContain('reload 1.0.0 → 2.0.0: committed');
     } finally {
+      await rm(dataDirectory, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('stopped in the middle of the load (what Ctrl-C does to npm start): rejects, drops its slot, closes DuckDB', async () => {
+    const dataDirectory = await mkdtemp(join(tmpdir(), 'baton-demo-abort-'));
+    const stop = new AbortController();
+    // Stop once the load has started: the run prints "load: …" then (console.log is how it reports progress).
+    const log = vi.spyOn(console, 'log').mockImplementation((line: unknown) => {
+      if (String(line).startsWith('load: ')) stop.abort(new Error('stopped by the test'));
+    });
+    try {
+      const run = runDemo(
+        {
+          durationSec: 600,
+          clients: 2,
+          writers: 2,
+          dataDirectory,
+          seed: 3,
+          rows: 500,
+          progress: false,
+          postgresUrl: server.url,
+        },
+        join(examplesDir, 'plugins'),
+        join(examplesDir, '.baton-runtime'),
+        stop.signal,
+      );
+      await expect(run).rejects.toThrow('stopped by the test');
+      expect(stop.signal.aborted).toBe(true);
+      expect(await sql(server.url, 'SELECT slot_name FROM pg_replication_slots')).toEqual([]);
+      expect(await sql(server.url, 'SELECT pid FROM pg_stat_replication')).toEqual([]);
+      // DuckDB was closed: its write-ahead log was checkpointed into the database file.
+      expect((await readdir(dataDirectory)).sort()).toEqual(['.baton-demo-data', 'artifacts', 'engine.duckdb']);
+    } finally {
+      log.mockRestore();
       await rm(dataDirectory, { recursive: true, force: true });
     }
   }, 60_000);

@@ -155,15 +155,19 @@ export async function runDemo(
 
     let phaseCalls = 0;
     const at = async (fraction: number): Promise<void> => {
+      signal?.throwIfAborted();
       const wait = Math.max(0, fraction * durationMs - recorder.now());
       await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(resolve, wait);
-        signal?.addEventListener('abort', () => {
+        const stopped = (): void => {
           clearTimeout(timer);
-          reject(signal.reason as Error);
-        });
+          reject(signal!.reason as Error);
+        };
+        const timer = setTimeout(() => {
+          signal?.removeEventListener('abort', stopped);
+          resolve();
+        }, wait);
+        signal?.addEventListener('abort', stopped, { once: true });
       });
-      signal?.throwIfAborted();
       phaseCalls += options.minCallsPerPhase ?? 0;
       await recorder.whenCalls(phaseCalls);
     };
