@@ -66,7 +66,19 @@ describe('npm start as a process', () => {
 
   it('Ctrl-C in the middle of the load: exits 130, the embedded PostgreSQL stopped, DuckDB closed', async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'baton-demo-sigint-'));
-    const demo = startDemo(['--no-progress', '--duration', '60', '--data-dir', dataDir]);
+    const demo = startDemo([
+      '--no-progress',
+      '--duration',
+      '60',
+      '--clients',
+      '2',
+      '--writers',
+      '1',
+      '--rows',
+      '500',
+      '--data-dir',
+      dataDir,
+    ]);
     const [, pgDir] = await demo.line(/\(data directory (\S+)\)/);
     await demo.line(/^load: /m);
     // The postmaster of the demo's server, from its data directory, while it runs.
