@@ -5,7 +5,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { isReloadError } from '@baton/core';
-import { describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { sql, testServer } from '../__tests__/testServer.js';
 import { freeLoopbackPort } from './freePort.js';
 import { postgresChangeSource } from '../source/postgresChangeSource.js';
@@ -61,8 +61,12 @@ async function startChild(...args: string[]) {
   return { process: process_, exited, ...info };
 }
 
-describe('postgresServer', () => {
-  it('starts PostgreSQL 18 with logical decoding on loopback, answers queries, and stops leaving nothing', async () => {
+// Concurrent: each test owns its server (or a child process owning one); they mostly wait for
+// processes to start and stop, so running them together shortens the package's test time.
+describe.concurrent('postgresServer', () => {
+  it('starts PostgreSQL 18 with logical decoding on loopback, answers queries, and stops leaving nothing', async ({
+    expect,
+  }) => {
     let dataDirectory: string;
     {
       await using server = await testServer();
@@ -92,7 +96,9 @@ describe('postgresServer', () => {
     expect(existsSync(dataDirectory)).toBe(false);
   });
 
-  it('stops promptly while a change source streams from it (the source then fails with IO_FAILED)', async () => {
+  it('stops promptly while a change source streams from it (the source then fails with IO_FAILED)', async ({
+    expect,
+  }) => {
     const server = await testServer();
     await sql(server.url, 'CREATE TABLE t (id int PRIMARY KEY); CREATE PUBLICATION p FOR TABLE t');
     const source = await postgresChangeSource({ url: server.url, slot: 's', publication: 'p', reconnect: false });
@@ -106,7 +112,7 @@ describe('postgresServer', () => {
     await source.close();
   });
 
-  it('refuses bad options with INVALID_ARGUMENT and an unreachable server with IO_FAILED', async () => {
+  it('refuses bad options with INVALID_ARGUMENT and an unreachable server with IO_FAILED', async ({ expect }) => {
     const codeOf = (promise: Promise<unknown>) =>
       promise.then(
         () => 'resolved',
@@ -121,7 +127,7 @@ describe('postgresServer', () => {
     );
   });
 
-  it('stops the server and removes its directory when the owning process gets SIGTERM', async () => {
+  it('stops the server and removes its directory when the owning process gets SIGTERM', async ({ expect }) => {
     const owner = await startChild();
     expect(alive(owner.pid)).toBe(true);
     owner.process.kill('SIGTERM');
@@ -131,7 +137,9 @@ describe('postgresServer', () => {
     expect(existsSync(owner.dataDirectory)).toBe(false);
   });
 
-  it('leaves nothing running after the owning process is SIGKILLed (the watchdog stops the server)', async () => {
+  it('leaves nothing running after the owning process is SIGKILLed (the watchdog stops the server)', async ({
+    expect,
+  }) => {
     const owner = await startChild();
     owner.process.kill('SIGKILL');
     expect(await owner.exited).toBe('SIGKILL');
@@ -139,7 +147,7 @@ describe('postgresServer', () => {
     expect(await processesMentioning(owner.dataDirectory)).toEqual([]);
   });
 
-  it('stops the restarted postmaster, not only the first one, after the owner is SIGKILLed', async () => {
+  it('stops the restarted postmaster, not only the first one, after the owner is SIGKILLed', async ({ expect }) => {
     const owner = await startChild('restart'); // its pid is the postmaster started by restart()
     expect(alive(owner.pid)).toBe(true);
     owner.process.kill('SIGKILL');

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isReloadError } from '@baton/core';
-import { describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { connect, sql, testDatabase } from '../__tests__/testServer.js';
 import { TEST_FLAGS } from '../__tests__/testFlags.js';
 import { readChanges } from '../source/cdcLayout.js';
@@ -32,8 +32,11 @@ async function loggedServer(): Promise<{ server: PostgresServer; log: () => stri
   return { server, log: () => text };
 }
 
-describe('postgresServer restart', () => {
-  it('immediate: the postmaster is quit without a shutdown checkpoint, recovers on the same port and keeps committed rows; a stop waits for a restart', async () => {
+// Concurrent: each test owns its server; they mostly wait for it to start and stop.
+describe.concurrent('postgresServer restart', () => {
+  it('immediate: the postmaster is quit without a shutdown checkpoint, recovers on the same port and keeps committed rows; a stop waits for a restart', async ({
+    expect,
+  }) => {
     const { server, log } = await loggedServer();
     await using _ = server;
     await sql(server.url, 'CREATE TABLE t (id int PRIMARY KEY)');
@@ -68,7 +71,9 @@ describe('postgresServer restart', () => {
     expect(await codeOf(server.restart({ mode: 'fast' }))).toBe('RESOURCE_CLOSED');
   });
 
-  it('fast: a clean shutdown while a change source streams; the source reconnects and drops what it had handed over', async () => {
+  it('fast: a clean shutdown while a change source streams; the source reconnects and drops what it had handed over', async ({
+    expect,
+  }) => {
     const { server, log } = await loggedServer();
     await using _ = server;
     await sql(server.url, 'CREATE TABLE t (id int PRIMARY KEY); CREATE PUBLICATION p FOR TABLE t');
@@ -86,7 +91,7 @@ describe('postgresServer restart', () => {
     expect([source.reconnects, source.resentDropped]).toEqual([1, 1]);
   });
 
-  it('refuses a server given by URL and a bad mode with INVALID_ARGUMENT', async () => {
+  it('refuses a server given by URL and a bad mode with INVALID_ARGUMENT', async ({ expect }) => {
     await using external = await postgresServer({ url: await testDatabase('restart') });
     expect(await codeOf(external.restart({ mode: 'immediate' }))).toBe('INVALID_ARGUMENT');
     expect(await codeOf(external.restart({ mode: 'smart' as never }))).toBe('INVALID_ARGUMENT');
