@@ -32,7 +32,7 @@ export interface EmbeddedStartOptions {
   readonly startTimeoutMs: number;
 }
 
-/** How {@link EmbeddedRunning.restart} stops the server before starting it again. */
+/** How a restart (`PostgresServer.restart`) stops the server before starting it again: see `PostgresRestartOptions.mode`. */
 export type RestartMode = 'immediate' | 'fast';
 
 /** A started embedded server: where it listens, and how to stop it. */
