@@ -26,6 +26,7 @@ export interface DemoOptions {
   readonly minCallsPerPhase?: number;
 }
 
+/** What `npm start -- --help` prints. */
 export const HELP = `npm start -- [options]
 
 Runs the Baton demo on a real stack: writer clients commit transactions into PostgreSQL; the

@@ -1,5 +1,6 @@
 /** The operations demo clients perform. */
 const OPS = ['write', 'search', 'aggregate', 'visit', 'merge', 'tag', 'note'] as const;
+/** One kind of call a client makes. */
 export type Op = (typeof OPS)[number];
 
 /** A moment worth marking on the timeline. */

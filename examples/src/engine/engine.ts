@@ -57,7 +57,9 @@ export interface EngineOptions {
  * reloaded while the engine serves.
  */
 export class Engine implements AsyncDisposable {
+  /** The services plugins resolve as `baton.example.env`. */
   readonly env: EngineEnv;
+  /** Embedding dimensions of the places and the vector index. */
   readonly dim: number;
   #index: ManagedIndex | undefined;
   #audit: ManagedCdcStream | undefined;
@@ -67,8 +69,11 @@ export class Engine implements AsyncDisposable {
   #closing: Promise<void> | undefined;
 
   private constructor(
+    /** The plugin host: loads, reloads and serves the plugin. */
     readonly host: PluginHost,
+    /** DuckDB with the plugin's entry points; `duckdb.instance` is the database. */
     readonly duckdb: BatonDuckDB,
+    /** Where the CRDT states are saved (a DuckDB table). */
     readonly states: CrdtStateTable,
     env: EngineEnv,
     dim: number,
@@ -208,10 +213,12 @@ export class Engine implements AsyncDisposable {
     })());
   }
 
+  /** `await using` closes the engine. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
 
+  /** The vector index over the places' embeddings (the plugin's `flat-vector` kind). */
   get index(): ManagedIndex {
     return required(this.#index, 'index');
   }
@@ -221,14 +228,17 @@ export class Engine implements AsyncDisposable {
     return required(this.#audit, 'audit stream');
   }
 
+  /** The visit counter (a `g-counter`, saved in DuckDB). */
   get visits(): ManagedCrdt<GCounterOp, number> {
     return required(this.#visits, 'visits counter');
   }
 
+  /** The set of tags (an `or-set`, saved in DuckDB). */
   get tags(): ManagedCrdt<OrSetOp, unknown[]> {
     return required(this.#tags, 'tags set');
   }
 
+  /** The notes storage (the plugin's `kv` backend: a DuckDB table). */
   get kv(): ManagedStorage {
     return required(this.#kv, 'notes storage');
   }
