@@ -174,7 +174,7 @@ async function reloadLoop(): Promise<void> {
     const result = await host.reload(versions[i % 2]!, { allowDowngrade: true });
     await result.retired;
     kill.counts.reloads++;
-    await (orders.final ? delay(500) : Promise.race([batches(20), delay(100)]));
+    await (orders.final ? delay(500) : Promise.race([batches(20), delay(250)]));
   }
 }
 const reloading = reloadLoop();

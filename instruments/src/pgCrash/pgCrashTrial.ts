@@ -20,7 +20,7 @@ export interface PgCrashOptions {
   readonly plan?: readonly KillPlan[];
   /** Draw kill points only from these. */
   readonly points?: readonly KillPoint[];
-  /** Writer clients (default 3) and their pause between transactions (0–250 ms, default). */
+  /** Writer clients (default 3) and their pause between transactions (0–400 ms by default). */
   readonly writers?: number;
   readonly pauseMs?: number;
   /** Test only: every engine confirms a batch to the slot before delivering it. */
@@ -147,7 +147,7 @@ export async function runPgCrashTrial(options: PgCrashOptions): Promise<PgCrashR
       url: server.url,
       writers: options.writers ?? 3,
       seed: options.seed,
-      pauseMs: options.pauseMs ?? 250,
+      pauseMs: options.pauseMs ?? 400,
       signal: stopWriters.signal,
     });
     const { log } = writers;
