@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCrashTrials } from '../crash/crashTrials.js';
 import { runPgCrashTrial } from '../pgCrash/pgCrashTrial.js';
+import type { PgCrashReport } from '../pgCrash/pgCrashTrial.js';
 import { updateReadmeBlock } from '../figures/readmeBlocks.js';
 import { fuzzRows } from '../fuzz/fuzzRows.js';
 import type { FuzzSummary } from '../fuzz/fuzzRows.js';
@@ -98,8 +99,14 @@ const second = await runSecondProcessTrial({ rounds: n(10, 3), racers: n(4, 3), 
 problems.push(...second.failures);
 
 log('PostgreSQL crash trials …');
-const pgCrash = await runPgCrashTrial({ rounds: n(60, 8), seed: 20261205, onRound: log });
-problems.push(...pgCrash.failures.map((f) => `PostgreSQL crash trial (plan ${pgCrash.plan}): ${f}`));
+let pgCrash: PgCrashReport | undefined;
+try {
+  pgCrash = await runPgCrashTrial({ rounds: n(60, 8), seed: 20261205, onRound: log });
+  const plan = pgCrash.plan;
+  problems.push(...pgCrash.failures.map((f) => `PostgreSQL crash trial (plan ${plan}): ${f}`));
+} catch (error) {
+  problems.push(`PostgreSQL crash trial stopped: ${error instanceof Error ? error.message : String(error)}`);
+}
 const ms = (value: number): string => value.toFixed(0);
 
 const lines = [
@@ -124,13 +131,17 @@ const lines = [
       ', ',
     )}: index.js rewritten with hostile code or truncated, the predictable directory pre-created with hostile content or made a symbolic link to one), then ${tamper.processes} processes load the signed artifact at once | ${tamper.loads} loads: hostile code ran ${tamper.hostileRuns} times, ${tamper.failedLoads} loads failed; ${tamper.repairs} found the copy damaged and replaced it from the verified bytes; ${tamper.leftovers} leftovers |`,
   `| Second process | ${second.rounds} rolling restarts of an engine process over one file CDC sink (each writes the log in batches of its own sizes): a second process starts while the holder lives; the holder is SIGKILLed (${second.killed} times) or shut down; then ${second.racers} processes race for the sink | ${second.refusedWhileHeld} of ${second.rounds} second processes refused with LOCKED naming the holder (${second.admittedWhileHeld} admitted); ${second.racesWithOneWinner} of ${second.rounds} races had exactly one winner; ${second.lsns} LSNs at the sink: lost ${second.lost}, duplicated ${second.duplicated} |`,
-  `| Crash (PostgreSQL) | ${Object.values(pgCrash.kills).reduce((a, b) => a + b, 0)} SIGKILLs of an engine pumping a PostgreSQL slot into a PostgreSQL sink through a host that reloads its plugin in a loop, while 3 clients commit multi-statement transactions (some rolled back) into an embedded PostgreSQL 18; kills at seeded reload phases, CDC handoff steps and points of a delivery (${Object.entries(
-    pgCrash.kills,
-  )
-    .map(([at, count]) => `${at} ${count}`)
-    .join(
-      ', ',
-    )}), ${pgCrash.hangs} of them hung first with their connections open; the next engine (a warm standby) takes over at once; ${pgCrash.reloads} reloads | ${pgCrash.transactions} committed transactions, ${pgCrash.audit.changes} changes at the sink: lost ${pgCrash.audit.lost.length}, duplicated ${pgCrash.audit.duplicated.length}, not committed ${pgCrash.audit.uncommitted.length}, batches not one whole transaction ${pgCrash.audit.splitBatches}; slot ahead of the sink checkpoint ${pgCrash.slotAhead} of ${pgCrash.slotChecks} checks; ${pgCrash.skipped} re-deliveries skipped by the sink; the next engine found the slot busy ${pgCrash.slotBusy} times and the sink LOCKED ${pgCrash.sinkLocked} times; PostgreSQL let go of a killed engine's slot within ${ms(pgCrash.maxSlotReleaseMs)} ms and its sink session within ${ms(pgCrash.maxSinkReleaseMs)} ms; the next engine held the slot within ${ms(pgCrash.maxSlotAcquireMs)} ms and the sink within ${ms(pgCrash.maxSinkAcquireMs)} ms of trying, and both within ${ms(pgCrash.maxTakeoverAfterHangMs)} ms of a hung engine's kill |`,
+  ...(pgCrash === undefined
+    ? ['| Crash (PostgreSQL) | the trial stopped (see PROBLEM below) | — |']
+    : [
+        `| Crash (PostgreSQL) | ${Object.values(pgCrash.kills).reduce((a, b) => a + b, 0)} SIGKILLs of an engine pumping a PostgreSQL slot into a PostgreSQL sink through a host that reloads its plugin in a loop, while 3 clients commit multi-statement transactions (some rolled back) into an embedded PostgreSQL 18; kills at seeded reload phases, CDC handoff steps and points of a delivery (${Object.entries(
+          pgCrash.kills,
+        )
+          .map(([at, count]) => `${at} ${count}`)
+          .join(
+            ', ',
+          )}), ${pgCrash.hangs} of them hung first with their connections open; the next engine (a warm standby) takes over at once; ${pgCrash.reloads} reloads | ${pgCrash.transactions} committed transactions, ${pgCrash.audit.changes} changes at the sink: lost ${pgCrash.audit.lost.length}, duplicated ${pgCrash.audit.duplicated.length}, not committed ${pgCrash.audit.uncommitted.length}, batches not one whole transaction ${pgCrash.audit.splitBatches}; slot ahead of the sink checkpoint ${pgCrash.slotAhead} of ${pgCrash.slotChecks} checks; ${pgCrash.skipped} re-deliveries skipped by the sink; the next engine found the slot busy ${pgCrash.slotBusy} times and the sink LOCKED ${pgCrash.sinkLocked} times; PostgreSQL let go of a killed engine's slot within ${ms(pgCrash.maxSlotReleaseMs)} ms and its sink session within ${ms(pgCrash.maxSinkReleaseMs)} ms; the next engine held the slot within ${ms(pgCrash.maxSlotAcquireMs)} ms and the sink within ${ms(pgCrash.maxSinkAcquireMs)} ms of trying, and both within ${ms(pgCrash.maxTakeoverAfterHangMs)} ms of a hung engine's kill |`,
+      ]),
   `| Stuck call | a delivery that never completes, ${drain.trials} times, drain timeout ${drain.drainTimeoutMs} ms | the reload gave up ${drain.medianOvershootMs} ms (median) and at most ${drain.maxOvershootMs} ms after the deadline; the next reload succeeded every time: ${drain.recovered} |`,
   ``,
   `Produced by \`npm run reliability\`${quick ? ' --quick' : ''} on Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.`,
