@@ -82,18 +82,23 @@ export function textReport(run: DemoRun, htmlPath: string): { lines: string[]; o
   say();
   const { ledger, sink, monitor } = cdc;
   say(
-    `writes  ${int(ledger.transactions)} transactions committed to PostgreSQL (${int(sink.written)} changes), ${int(ledger.rollbacks)} rolled back on purpose (${int(ledger.rolledBack.length)} changes), ${int(ledger.failures)} failed`,
+    `writes  ${int(ledger.transactions)} transactions committed to PostgreSQL (${int(sink.written)} changes; the last one marks the end), ${int(ledger.rollbacks)} rolled back on purpose (${int(ledger.rolledBack.length)} changes), ${int(ledger.failures)} failed`,
   );
   for (const error of ledger.errors) say(`        failure: ${error}`);
   say(
-    `CDC     ${int(cdc.batches)} batches through the slot → Baton-managed stream → PostgreSQL sink; the sink (read back) holds ${int(sink.inSink)} changes in ${int(sink.batches)} batches`,
+    `CDC     ${int(cdc.batches)} batches through the slot → Baton-managed stream → PostgreSQL sink; the sink (read back) holds ${int(sink.inSink)} changes in ${int(sink.batches)} batches, one per transaction`,
   );
   say(`        lost ${int(sink.lost)} · duplicated ${int(sink.duplicated)} · never committed ${int(sink.phantom)}`);
   if (cdc.pumpError !== undefined)
     say(`        the pump failed: ${cdc.pumpError instanceof Error ? cdc.pumpError.message : inspect(cdc.pumpError)}`);
   checks.push([
-    'every committed change in the sink exactly once (lost 0, duplicated 0, none rolled back)',
-    cdc.drained && sink.lost === 0 && sink.duplicated === 0 && sink.phantom === 0 && sink.written > 0,
+    'every committed change in the sink exactly once, one batch per transaction (lost 0, duplicated 0, none rolled back)',
+    cdc.drained &&
+      sink.lost === 0 &&
+      sink.duplicated === 0 &&
+      sink.phantom === 0 &&
+      sink.written > 0 &&
+      sink.batches === ledger.transactions,
   ]);
   const last = monitor.last;
   say(

@@ -198,6 +198,7 @@ export async function runDemo(
     );
     await client.end();
     ledger.committed.push(`insert ${postgres.schema.accounts} ${markerId} ${cid}`);
+    ledger.transactions++;
     const drained = await marker.then(
       () => true,
       () => false,
