@@ -41,16 +41,25 @@ export async function benchDuckDBQuery(options: DuckDBQueryOptions): Promise<Omi
     registerBaselines(raw, provider);
     const sql = (fn: string): string => `SELECT sum(length(${fn}(name)))::BIGINT FROM names`;
     const answers = new Set<string>();
-    const query = (on: { runAndReadAll(sql: string): Promise<{ getRows(): unknown[][] }> }, fn: string) => async () => {
-      const rows = (await on.runAndReadAll(sql(fn))).getRows();
-      answers.add(String(rows[0]![0]));
-    };
+    // CPU time of the process per query (every thread: DuckDB's workers and the JavaScript thread),
+    // which other processes' load disturbs far less than the elapsed time.
+    const cpu: Record<'baton' | 'direct' | 'native', number[]> = { baton: [], direct: [], native: [] };
+    const query =
+      (on: { runAndReadAll(sql: string): Promise<{ getRows(): unknown[][] }> }, fn: string, label: keyof typeof cpu) =>
+      async () => {
+        const before = process.cpuUsage();
+        const rows = (await on.runAndReadAll(sql(fn))).getRows();
+        const used = process.cpuUsage(before);
+        cpu[label].push((used.user + used.system) / 1000);
+        answers.add(String(rows[0]![0]));
+      };
     const variants = {
-      baton: { run: query(connection, 'baton_lower') },
-      direct: { run: query(raw, 'direct_lower') },
-      native: { run: query(raw, 'native_lower') },
+      baton: { run: query(connection, 'baton_lower', 'baton') },
+      direct: { run: query(raw, 'direct_lower', 'direct') },
+      native: { run: query(raw, 'native_lower', 'native') },
     };
     await interleaved(variants, 1); // warm-up: JIT, DuckDB's caches
+    for (const list of Object.values(cpu)) list.length = 0; // the warm-up round is not counted
     const times = await interleaved(variants, options.rounds, { gcBetween: true });
     if (answers.size !== 1) throw new Error(`the variants disagree: ${[...answers].join(', ')}`);
     raw.disconnectSync();
@@ -103,6 +112,10 @@ export async function benchDuckDBQuery(options: DuckDBQueryOptions): Promise<Omi
           `${options.rounds} rounds in alternating order after one untimed round, garbage collected before each ` +
           `query; every variant returns the same sum. Through Baton: ${baton.toFixed(0)} ms; directly: ` +
           `${direct.toFixed(0)} ms; hand-written: ${native.toFixed(0)} ms.`,
+        `CPU time of the process per query (all threads; medians): through Baton ${median(cpu.baton).toFixed(0)} ms, ` +
+          `directly ${median(cpu.direct).toFixed(0)} ms (${(median(cpu.direct) / median(cpu.baton)).toFixed(3)}×), ` +
+          `hand-written ${median(cpu.native).toFixed(0)} ms. Elapsed time is what the goal compares; CPU time shows ` +
+          'what each variant costs the machine, which other processes running at the same time disturb far less.',
       ],
       measuredAt: new Date().toISOString(),
     };

@@ -90,7 +90,7 @@ const goals: readonly (readonly [number, () => Promise<Measured>])[] = [
           : { transactions: 1000, rows: 3, rounds: 11, checkpointEvery: 1 },
       ),
   ],
-  [9, () => benchDuckDBQuery(quick ? { rows: 100_000, rounds: 3 } : { rows: 1_000_000, rounds: 9 })],
+  [9, () => benchDuckDBQuery(quick ? { rows: 100_000, rounds: 3 } : { rows: 1_000_000, rounds: 15 })],
   [10, () => benchLivePause(postgres, quick ? { streams: [1, 4], rounds: 2 } : { streams: [1, 8, 32], rounds: 5 })],
 ];
 
