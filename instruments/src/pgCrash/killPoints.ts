@@ -39,13 +39,8 @@ export interface KillPlan {
   readonly hang?: boolean;
 }
 
-/** Whether `value` names a kill point. */
-export function isKillPoint(value: string): value is KillPoint {
-  return (killPoints as readonly string[]).includes(value);
-}
-
 /** Whether a point is reached once per batch (so it comes often) rather than once per reload. */
-export function isDeliveryPoint(point: KillPoint): boolean {
+function isDeliveryPoint(point: KillPoint): boolean {
   return point.startsWith('deliver.') || point.startsWith('confirm.') || point.startsWith('sink.');
 }
 
