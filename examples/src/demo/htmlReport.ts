@@ -45,6 +45,9 @@ function chart(
 export function htmlReport(run: DemoRun, lines: readonly string[]): string {
   const buckets = run.recorder.timeline(BUCKET_MS);
   const total = run.recorder.now();
+  const delivered = new Array<number>(buckets.length).fill(0);
+  for (const t of run.cdcTimesMs) delivered[Math.min(buckets.length - 1, Math.floor(t / BUCKET_MS))]! += 1;
+  const cdc: Bucket[] = buckets.map((b, i) => ({ t: b.t, calls: delivered[i]!, p99Ms: 0 }));
   const legend = run.recorder.markers
     .filter((m) => m.tone !== 'pause')
     .map((m) => `<li class="${m.tone}">${(m.t / 1000).toFixed(2)} s — ${escape(m.label)}</li>`)
@@ -62,8 +65,9 @@ li.ok{color:#1a7f37}li.refused{color:#cf222e}
 <h1>Baton: hot reload under load</h1>
 <p>Dashed lines mark the pauses (gate closed for stateful resources); solid green lines a committed reload, solid red lines a refused one.</p>
 <ul>${legend}</ul>
-${chart('Throughput', 'calls completed', buckets, (b) => b.calls, run.recorder.markers, total)}
+${chart('Throughput', 'queries, calls and writer transactions completed', buckets, (b) => b.calls, run.recorder.markers, total)}
 ${chart('Latency p99', 'ms', buckets, (b) => b.p99Ms, run.recorder.markers, total)}
+${chart('CDC: PostgreSQL transactions delivered to the sink', 'batches', cdc, (b) => b.calls, run.recorder.markers, total)}
 <h2>Report</h2>
 <pre>${escape(lines.join('\n'))}</pre>
 </body></html>

@@ -50,6 +50,8 @@ export interface DemoRun {
   readonly probesIdentical: number;
   readonly probesCompared: number;
   readonly finalVersion: string;
+  /** When each CDC batch was delivered to the sink (ms since the load's clock started). */
+  readonly cdcTimesMs: readonly number[];
   /** Wall time of each phase of the run, in order: [name, milliseconds]. */
   readonly phases: readonly (readonly [string, number])[];
 }
@@ -113,7 +115,9 @@ export async function runDemo(
     });
     // The sink starts where the slot does; from then on the slot may be confirmed only to its checkpoint.
     const feed = await engine.startAudit(pipeline.startLsn);
-    pipeline.pump(feed, monitor);
+    const recorder = new Recorder();
+    const cdcTimesMs: number[] = [];
+    pipeline.pump(feed, monitor, () => cdcTimesMs.push(recorder.now()));
     monitor.start(100);
 
     const probeQueries = Array.from({ length: 16 }, () => random.unitVector(engine.dim));
@@ -129,7 +133,6 @@ export async function runDemo(
     const before = await probe();
     phase('start the engine');
 
-    const recorder = new Recorder();
     const queries = new QueryLog();
     const ledger = new ChangeLedger();
     const schedule = new ReloadSchedule(engine.host, recorder, progress);
@@ -242,6 +245,7 @@ export async function runDemo(
       probesCompared: before.length,
       finalVersion,
       phases,
+      cdcTimesMs,
     };
   } finally {
     await cleanup.runAll();

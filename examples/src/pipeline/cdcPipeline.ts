@@ -35,13 +35,14 @@ export class CdcPipeline {
     return this.source.startLsn;
   }
 
-  /** Starts pumping into `feed`, each confirmation sampled by `monitor`. */
-  pump(feed: ManagedCdcStream, monitor: LsnMonitor): void {
+  /** Starts pumping into `feed`, each confirmation sampled by `monitor`; `onBatch` hears of each batch delivered. */
+  pump(feed: ManagedCdcStream, monitor: LsnMonitor, onBatch?: () => void): void {
     const pipeline = this; // eslint-disable-line @typescript-eslint/no-this-alias
     pipeline.#pumping = pumpChanges(this.source, feed, {
       signal: pipeline.#stop.signal,
       checkpointEvery: 4,
       onBatch: (batch) => {
+        onBatch?.();
         pipeline.batches++;
         pipeline.changes += batch.mutations.numRows;
         for (const waiter of pipeline.#waiters)
