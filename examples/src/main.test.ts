@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 
 const examplesDir = fileURLToPath(new URL('..', import.meta.url));
+/** Children still running when a test ends (it failed): killed, so that none outlives the test. */
+const running = new Set<ChildProcess>();
 
 /** `npm start` as a child process (what `npm start` runs, without npm), with its output as it comes. */
 function startDemo(args: string[]) {
@@ -16,7 +19,11 @@ function startDemo(args: string[]) {
   });
   let stdout = '';
   let stderr = '';
-  const waiting: { readonly pattern: RegExp; readonly resolve: (m: RegExpMatchArray) => void }[] = [];
+  const waiting: {
+    readonly pattern: RegExp;
+    readonly resolve: (m: RegExpMatchArray) => void;
+    readonly reject: (e: Error) => void;
+  }[] = [];
   child.stdout.on('data', (chunk: Buffer) => {
     stdout += chunk.toString();
     for (const w of [...waiting]) {
@@ -31,18 +38,24 @@ function startDemo(args: string[]) {
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.on('exit', (code, signal) => {
       resolve({ code, signal });
+      // A line that never came fails its test now, with the output, instead of at the timeout.
+      for (const w of waiting.splice(0))
+        w.reject(new Error(`the demo exited (${code ?? signal}) without printing ${w.pattern}:\n${stdout}\n${stderr}`));
     }),
   );
+  running.add(child);
   return {
     child,
     exited,
     output: () => ({ stdout, stderr }),
     /** Resolves with the first match of `pattern` in the output so far or to come. */
     line: (pattern: RegExp): Promise<RegExpMatchArray> =>
-      new Promise((resolve) => {
+      new Promise((resolve, reject) => {
         const match = stdout.match(pattern);
         if (match) resolve(match);
-        else waiting.push({ pattern, resolve });
+        else if (child.exitCode !== null || child.signalCode !== null)
+          reject(new Error(`the demo exited without printing ${pattern}:\n${stdout}\n${stderr}`));
+        else waiting.push({ pattern, resolve, reject });
       }),
   };
 }
@@ -62,7 +75,11 @@ async function processState(pid: number): Promise<{ alive: boolean; children: nu
 
 describe('npm start as a process', () => {
   let dataDir: string;
-  afterEach(() => rm(dataDir, { recursive: true, force: true }));
+  afterEach(async () => {
+    for (const child of running) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    running.clear();
+    await rm(dataDir, { recursive: true, force: true });
+  });
 
   it('Ctrl-C in the middle of the load: exits 130, the embedded PostgreSQL stopped, DuckDB closed', async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'baton-demo-sigint-'));
