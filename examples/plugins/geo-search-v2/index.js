@@ -4,7 +4,6 @@
 import { join } from 'node:path';
 import { Int32, Utf8, vectorFromArray } from 'apache-arrow';
 import { definePlugin } from '@baton/core';
-import { duckdbStorageBackend } from '@baton/duckdb';
 import {
   fileCdcOutput,
   flatVectorIndex,
@@ -18,14 +17,13 @@ import {
   sumAggregate,
   upperFunction,
 } from '@baton/kinds';
-import { postgresCdcOutput } from '@baton/postgres';
 
 const VERSION = '2.0.0';
 
 export default definePlugin({
   name: 'geo-search',
   version: VERSION,
-  register(r) {
+  async register(r) {
     const env = r.scope.resolve('baton.example.env');
     r.scalarFunction(lowerFunction());
     r.scalarFunction(upperFunction());
@@ -39,16 +37,17 @@ export default definePlugin({
     r.aggregateFunction(sumAggregate());
     r.indexKind(flatVectorIndex({ maxProbeResults: 1 << 25 }));
     r.indexKind(orderedIndex());
-    r.cdcOutput(
-      env.sinkUrl
-        ? postgresCdcOutput({ name: 'audit', url: env.sinkUrl, schema: env.sinkSchema })
-        : fileCdcOutput({ name: 'audit', directory: join(env.dataDirectory, 'cdc', 'audit') }),
-    );
-    r.storageBackend(
-      env.duckdb
-        ? duckdbStorageBackend({ name: 'kv', instance: env.duckdb })
-        : memoryStorageBackend({ name: 'kv', store: env.store }),
-    );
+    // The audit stream goes into PostgreSQL tables (env.sinkUrl) and the storage into DuckDB
+    // (env.duckdb); their adapters load only in an engine that has them. An engine without (the
+    // project's crash trials, `baton inspect`) gets a file sink and a memory store, under the same keys.
+    if (env.sinkUrl) {
+      const { postgresCdcOutput } = await import('@baton/postgres');
+      r.cdcOutput(postgresCdcOutput({ name: 'audit', url: env.sinkUrl, schema: env.sinkSchema }));
+    } else r.cdcOutput(fileCdcOutput({ name: 'audit', directory: join(env.dataDirectory, 'cdc', 'audit') }));
+    if (env.duckdb) {
+      const { duckdbStorageBackend } = await import('@baton/duckdb');
+      r.storageBackend(duckdbStorageBackend({ name: 'kv', instance: env.duckdb }));
+    } else r.storageBackend(memoryStorageBackend({ name: 'kv', store: env.store }));
     r.crdtKind(gCounter({ format: 2 }));
     r.crdtKind(orSet());
     r.logicalType(geoPointType());

@@ -5,7 +5,6 @@
 import { join } from 'node:path';
 import { Int32, Utf8, vectorFromArray } from 'apache-arrow';
 import { definePlugin } from '@baton/core';
-import { duckdbStorageBackend } from '@baton/duckdb';
 import {
   fileCdcOutput,
   flatVectorIndex,
@@ -18,7 +17,6 @@ import {
   sumAggregate,
   upperFunction,
 } from '@baton/kinds';
-import { postgresCdcOutput } from '@baton/postgres';
 import { brokenCrdts } from '@baton/testing';
 
 const VERSION = '3.0.0';
@@ -26,7 +24,7 @@ const VERSION = '3.0.0';
 export default definePlugin({
   name: 'geo-search',
   version: VERSION,
-  register(r) {
+  async register(r) {
     const env = r.scope.resolve('baton.example.env');
     r.scalarFunction(lowerFunction());
     r.scalarFunction(upperFunction());
@@ -40,16 +38,17 @@ export default definePlugin({
     r.aggregateFunction(sumAggregate());
     r.indexKind(flatVectorIndex({ maxProbeResults: 1 << 25 }));
     r.indexKind(orderedIndex());
-    r.cdcOutput(
-      env.sinkUrl
-        ? postgresCdcOutput({ name: 'audit', url: env.sinkUrl, schema: env.sinkSchema })
-        : fileCdcOutput({ name: 'audit', directory: join(env.dataDirectory, 'cdc', 'audit') }),
-    );
-    r.storageBackend(
-      env.duckdb
-        ? duckdbStorageBackend({ name: 'kv', instance: env.duckdb })
-        : memoryStorageBackend({ name: 'kv', store: env.store }),
-    );
+    // The audit stream goes into PostgreSQL tables (env.sinkUrl) and the storage into DuckDB
+    // (env.duckdb); their adapters load only in an engine that has them. An engine without (the
+    // project's crash trials, `baton inspect`) gets a file sink and a memory store, under the same keys.
+    if (env.sinkUrl) {
+      const { postgresCdcOutput } = await import('@baton/postgres');
+      r.cdcOutput(postgresCdcOutput({ name: 'audit', url: env.sinkUrl, schema: env.sinkSchema }));
+    } else r.cdcOutput(fileCdcOutput({ name: 'audit', directory: join(env.dataDirectory, 'cdc', 'audit') }));
+    if (env.duckdb) {
+      const { duckdbStorageBackend } = await import('@baton/duckdb');
+      r.storageBackend(duckdbStorageBackend({ name: 'kv', instance: env.duckdb }));
+    } else r.storageBackend(memoryStorageBackend({ name: 'kv', store: env.store }));
     r.crdtKind(brokenCrdts.unmigratedGCounter());
     r.crdtKind(orSet());
     r.logicalType(geoPointType({ version: 2 }));
