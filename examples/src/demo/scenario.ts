@@ -1,12 +1,12 @@
 import { loadPluginVersion } from '@baton/core/loader';
 import { readPostgresSink } from '@baton/postgres';
-import pg from 'pg';
 import { Engine } from '../engine/engine.js';
 import { queryBatch, randomPlaces } from '../engine/places.js';
 import { Random } from '../engine/random.js';
 import { CdcPipeline } from '../pipeline/cdcPipeline.js';
 import { ChangeLedger, checkSink } from '../pipeline/changeLedger.js';
 import type { SinkCheck } from '../pipeline/changeLedger.js';
+import { markEnd } from '../pipeline/endMarker.js';
 import { LsnMonitor } from '../pipeline/lsnMonitor.js';
 import { dropSlot, openPostgres } from '../pipeline/postgresStack.js';
 import { runWriters } from '../pipeline/writers.js';
@@ -186,26 +186,7 @@ export async function runDemo(
     phase('stop the clients');
 
     // The end of the load: one more committed change, and the pump has delivered everything before it.
-    const markerId = -1;
-    const marker = pipeline.delivered(
-      postgres.schema.accounts,
-      `${markerId}`,
-      AbortSignal.any([AbortSignal.timeout(20_000), ...(signal ? [signal] : [])]),
-    );
-    const cid = ledger.nextId();
-    const client = new pg.Client({ connectionString: postgres.url });
-    await client.connect();
-    await client.query(
-      `INSERT INTO ${postgres.schema.accounts} (id, owner, balance, cid) VALUES ($1, 'end of run', 0, $2)`,
-      [markerId, cid],
-    );
-    await client.end();
-    ledger.committed.push(`insert ${postgres.schema.accounts} ${markerId} ${cid}`);
-    ledger.transactions++;
-    const drained = await marker.then(
-      () => true,
-      () => false,
-    );
+    const drained = await markEnd(postgres.url, postgres.schema, ledger, pipeline, { timeoutMs: 20_000, signal });
     phase('drain the CDC');
     await stopPipeline();
     await closeMonitor();
