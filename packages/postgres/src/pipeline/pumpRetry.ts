@@ -21,7 +21,7 @@ export interface CheckedPumpRetry {
 const KNOWN = ['timeoutMs', 'initialDelayMs', 'maxDelayMs'];
 
 /** The codes worth retrying: the sink is unreachable for now (`IO_FAILED`) or held by another session (`LOCKED`). */
-export function retryableForPump(error: unknown): boolean {
+function retryableForPump(error: unknown): boolean {
   return isReloadError(error) && (error.code === 'IO_FAILED' || error.code === 'LOCKED');
 }
 
