@@ -97,10 +97,16 @@ export class Engine implements AsyncDisposable {
     const scope = container.createChildContainer();
     scope.register('baton.example.env', { useValue: env });
     const host = createPluginHost({ container: scope, runJobs: true, drainTimeoutMs: options.drainTimeoutMs ?? 2_000 });
-    const duckdb = await BatonDuckDB.open({ host, instance });
-    const states = await CrdtStateTable.open({ instance });
-    created.engine = new Engine(host, duckdb, states, env, options.dim ?? 32);
-    return created.engine;
+    try {
+      const duckdb = await BatonDuckDB.open({ host, instance });
+      const states = await CrdtStateTable.open({ instance });
+      created.engine = new Engine(host, duckdb, states, env, options.dim ?? 32);
+      return created.engine;
+    } catch (error) {
+      await host.close();
+      instance.closeSync();
+      throw error;
+    }
   }
 
   /**
