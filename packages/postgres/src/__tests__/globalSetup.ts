@@ -4,12 +4,16 @@
  * (`testDatabase`) and uses slot names of its own, so files stay independent. Tests that must own a
  * server (start, stop, restart, the watchdog) still start their own with `testServer()`.
  *
- * The teardown stops the server and removes its directory whether the tests passed or failed; if
- * vitest itself dies, the server's watchdog process does it.
+ * The server runs in a child process (sharedServerChild.ts, which says why). The teardown closes the
+ * child's stdin, and the child stops the server and removes its directory, whether the tests passed
+ * or failed; if vitest itself dies, the pipe closes all the same (and the server's watchdog covers
+ * the child dying too).
  */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
-import { postgresServer } from '../server/postgresServer.js';
-import { TEST_FLAGS } from './testFlags.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -18,11 +22,28 @@ declare module 'vitest' {
   }
 }
 
+const program = fileURLToPath(new URL('./sharedServerChild.ts', import.meta.url));
+const packageDir = fileURLToPath(new URL('../..', import.meta.url));
+
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const server = await postgresServer({
-    // Room for every file's slots and walsenders at once.
-    postgresFlags: [...TEST_FLAGS, '-c', 'max_replication_slots=64', '-c', 'max_wal_senders=64'],
+  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@baton/source', program], {
+    cwd: packageDir,
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
-  project.provide('postgresUrl', server.url);
-  return () => server.stop();
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = once(child, 'exit');
+  const line = await Promise.race([
+    once(createInterface({ input: child.stdout }), 'line').then(([text]) => String(text)),
+    exited.then(() => {
+      throw new Error(`the shared PostgreSQL test server did not start:\n${stderr}`);
+    }),
+  ]);
+  project.provide('postgresUrl', (JSON.parse(line) as { url: string }).url);
+  return async () => {
+    child.stdin.end(); // the child stops the server, removes its directory, and exits
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000); // its watchdog still cleans up
+    await exited;
+    clearTimeout(timer);
+  };
 }

