@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -121,6 +121,40 @@ describe('the demo (npm start), shortened, on an existing PostgreSQL (--postgres
     } finally {
       log.mockRestore();
       await rm(dataDirectory, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('a failure after the slot was made (the sink cannot start): rejects, drops the slot, closes DuckDB', async () => {
+    const dataDirectory = await mkdtemp(join(tmpdir(), 'baton-demo-fail-'));
+    // v1 with a sink URL nothing answers at: the engine starts, the slot is made, then the CDC stream fails to start.
+    const plugins = await mkdtemp(join(tmpdir(), 'baton-demo-plugins-'));
+    await cp(join(examplesDir, 'plugins'), plugins, { recursive: true });
+    const entry = join(plugins, 'geo-search-v1', 'index.js');
+    const code = await readFile(entry, 'utf8');
+    expect(code).toContain('url: env.sinkUrl,');
+    await writeFile(entry, code.replace('url: env.sinkUrl,', "url: 'postgres://nobody:none@127.0.0.1:1/none',"));
+    try {
+      const run = runDemo(
+        {
+          durationSec: 2,
+          clients: 1,
+          writers: 1,
+          dataDirectory,
+          seed: 5,
+          rows: 200,
+          progress: false,
+          postgresUrl: server.url,
+        },
+        plugins,
+        join(examplesDir, '.baton-runtime'),
+      );
+      await expect(run).rejects.toMatchObject({ message: expect.stringContaining('audit') });
+      expect(await sql(server.url, 'SELECT slot_name FROM pg_replication_slots')).toEqual([]);
+      expect(await sql(server.url, 'SELECT pid FROM pg_stat_replication')).toEqual([]);
+      expect((await readdir(dataDirectory)).sort()).toEqual(['.baton-demo-data', 'artifacts', 'engine.duckdb']);
+    } finally {
+      await rm(dataDirectory, { recursive: true, force: true });
+      await rm(plugins, { recursive: true, force: true });
     }
   }, 60_000);
 });
