@@ -5,7 +5,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { isReloadError } from '@baton/core';
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sql, testServer } from '../__tests__/testServer.js';
 import { freeLoopbackPort } from './freePort.js';
 import { postgresChangeSource } from '../source/postgresChangeSource.js';
@@ -61,9 +61,7 @@ async function startChild(...args: string[]) {
   return { process: process_, exited, ...info };
 }
 
-// Concurrent: each test owns its server (or a child process owning one); they mostly wait for
-// processes to start and stop, so running them together shortens the package's test time.
-describe.concurrent('postgresServer', () => {
+describe('postgresServer', () => {
   it('starts PostgreSQL 18 with logical decoding on loopback, answers queries, and stops leaving nothing', async ({
     expect,
   }) => {
@@ -112,7 +110,7 @@ describe.concurrent('postgresServer', () => {
     await source.close();
   });
 
-  it('refuses bad options with INVALID_ARGUMENT and an unreachable server with IO_FAILED', async ({ expect }) => {
+  it('refuses bad options with INVALID_ARGUMENT and an unreachable server with IO_FAILED', async () => {
     const codeOf = (promise: Promise<unknown>) =>
       promise.then(
         () => 'resolved',
@@ -127,7 +125,7 @@ describe.concurrent('postgresServer', () => {
     );
   });
 
-  it('stops the server and removes its directory when the owning process gets SIGTERM', async ({ expect }) => {
+  it('stops the server and removes its directory when the owning process gets SIGTERM', async () => {
     const owner = await startChild();
     expect(alive(owner.pid)).toBe(true);
     owner.process.kill('SIGTERM');
@@ -147,7 +145,7 @@ describe.concurrent('postgresServer', () => {
     expect(await processesMentioning(owner.dataDirectory)).toEqual([]);
   });
 
-  it('stops the restarted postmaster, not only the first one, after the owner is SIGKILLed', async ({ expect }) => {
+  it('stops the restarted postmaster, not only the first one, after the owner is SIGKILLed', async () => {
     const owner = await startChild('restart'); // its pid is the postmaster started by restart()
     expect(alive(owner.pid)).toBe(true);
     owner.process.kill('SIGKILL');

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isReloadError } from '@baton/core';
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { connect, sql, testDatabase } from '../__tests__/testServer.js';
 import { TEST_FLAGS } from '../__tests__/testFlags.js';
 import { readChanges } from '../source/cdcLayout.js';
@@ -32,8 +32,7 @@ async function loggedServer(): Promise<{ server: PostgresServer; log: () => stri
   return { server, log: () => text };
 }
 
-// Concurrent: each test owns its server; they mostly wait for it to start and stop.
-describe.concurrent('postgresServer restart', () => {
+describe('postgresServer restart', () => {
   it('immediate: the postmaster is quit without a shutdown checkpoint, recovers on the same port and keeps committed rows; a stop waits for a restart', async ({
     expect,
   }) => {
@@ -91,7 +90,7 @@ describe.concurrent('postgresServer restart', () => {
     expect([source.reconnects, source.resentDropped]).toEqual([1, 1]);
   });
 
-  it('refuses a server given by URL and a bad mode with INVALID_ARGUMENT', async ({ expect }) => {
+  it('refuses a server given by URL and a bad mode with INVALID_ARGUMENT', async () => {
     await using external = await postgresServer({ url: await testDatabase('restart') });
     expect(await codeOf(external.restart({ mode: 'immediate' }))).toBe('INVALID_ARGUMENT');
     expect(await codeOf(external.restart({ mode: 'smart' as never }))).toBe('INVALID_ARGUMENT');
