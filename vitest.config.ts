@@ -47,7 +47,8 @@ const slow: Record<string, string[]> = {
     'src/engine/databaseLock.test.ts', // a second process
   ],
   examples: [
-    'src/demo/scenario.test.ts', // the demo, 12 s
+    'src/demo/scenario.test.ts', // the demo against a PostgreSQL server the file starts
+    'src/main.test.ts', // npm start in a child process, with an embedded PostgreSQL
   ],
   // packages/postgres is left out: every one of its tests starts a PostgreSQL server.
 };
