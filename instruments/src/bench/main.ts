@@ -87,7 +87,7 @@ const goals: readonly (readonly [number, () => Promise<Measured>])[] = [
         postgres,
         quick
           ? { transactions: 200, rows: 3, rounds: 2, checkpointEvery: 1 }
-          : { transactions: 1000, rows: 3, rounds: 11, checkpointEvery: 1 },
+          : { transactions: 1000, rows: 3, rounds: 15, checkpointEvery: 1 },
       ),
   ],
   [9, () => benchDuckDBQuery(quick ? { rows: 100_000, rounds: 3 } : { rows: 1_000_000, rounds: 15 })],
