@@ -59,7 +59,7 @@ async function main(): Promise<number> {
   return ok ? 0 : 1;
 }
 
-// The exit code is given explicitly: async-exit-hook would otherwise exit with 0 at `beforeExit`.
+// The process exits as soon as the run is over, whatever handles a library still keeps open.
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {

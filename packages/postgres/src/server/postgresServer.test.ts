@@ -39,8 +39,8 @@ async function eventually(condition: () => boolean, what: string, ms = 20_000): 
 }
 
 /** Starts `serverChild.ts`, returning the child and what it printed. */
-async function startChild() {
-  const process_ = spawn(process.execPath, ['--import', 'tsx', '--conditions=@baton/source', child], {
+async function startChild(...args: string[]) {
+  const process_ = spawn(process.execPath, ['--import', 'tsx', '--conditions=@baton/source', child, ...args], {
     cwd: packageDir,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -132,6 +132,13 @@ describe('postgresServer', () => {
     expect(await owner.exited).toBe(128 + 15); // async-exit-hook exits once every server has stopped
     expect(alive(owner.pid)).toBe(false);
     expect(await processesMentioning(owner.dataDirectory)).toEqual([]);
+    expect(existsSync(owner.dataDirectory)).toBe(false);
+  });
+
+  it("keeps the program's own exit code when it ends by itself (async-exit-hook's beforeExit would exit 0)", async () => {
+    const owner = await startChild('--exit-code', '3');
+    expect(await owner.exited).toBe(3);
+    expect(alive(owner.pid)).toBe(false);
     expect(existsSync(owner.dataDirectory)).toBe(false);
   });
 
