@@ -222,6 +222,36 @@ describe('postgresChangeSource', () => {
     }
   });
 
+  it('fails with the permanent error, not IO_FAILED, when its slot was dropped during the outage', async () => {
+    await using source = await open('dropped', { reconnect: { timeoutMs: 30_000, maxDelayMs: 100 } });
+    const database = new URL(url).pathname.slice(1);
+    const admin = inject('postgresUrl');
+    const slot = `${tag}_dropped`;
+    await sql(admin, `ALTER DATABASE "${database}" ALLOW_CONNECTIONS false`); // reconnections fail meanwhile
+    try {
+      const { activePid } = await source.slotLag();
+      await sql(admin, 'SELECT pg_terminate_backend($1)', [activePid]);
+      // The walsender ends on its own time; there is no event to wait on. Bounded.
+      for (let i = 0; ; i++) {
+        const [row] = await sql<{ active: boolean }>(
+          admin,
+          'SELECT active FROM pg_replication_slots WHERE slot_name = $1',
+          [slot],
+        );
+        if (!row!.active) break;
+        if (i > 400) throw new Error('the slot stayed active');
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      await sql(admin, 'SELECT pg_drop_replication_slot($1)', [slot]);
+    } finally {
+      await sql(admin, `ALTER DATABASE "${database}" ALLOW_CONNECTIONS true`);
+    }
+    const error = await source.next({ signal: AbortSignal.timeout(20_000) }).catch((e: unknown) => e);
+    expect(isReloadError(error) && error.code).toBe('INVALID_ARGUMENT');
+    expect((error as Error).message).toMatch(/replication connection was lost/);
+    expect(source.reconnects).toBe(0);
+  });
+
   it('refuses bad options and arguments with INVALID_ARGUMENT', async () => {
     expect(await codeOf(open('Bad-Name'))).toBe('INVALID_ARGUMENT');
     expect(await codeOf(open('fine', { publication: 'no_such_pub' }))).toBe('INVALID_ARGUMENT');

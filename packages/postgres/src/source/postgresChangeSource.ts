@@ -46,6 +46,8 @@ export class PostgresChangeSource implements AsyncIterable<CdcBatch>, AsyncDispo
   readonly #options: CheckedSourceOptions;
   #control: pg.Client;
   #controlLost = false;
+  /** A new control connection being opened by {@link slotLag}. */
+  #controlReopen: Promise<void> | undefined;
   readonly #handover: Handover<CdcBatch>;
   readonly #assembler: TransactionAssembler;
   readonly #startLsn: bigint;
@@ -151,9 +153,29 @@ export class PostgresChangeSource implements AsyncIterable<CdcBatch>, AsyncDispo
   /** The slot's lag as the server sees it (on a new connection if the server restarted meanwhile). */
   async slotLag(): Promise<SlotLag> {
     if (this.#controlLost && !this.#closing) {
-      const control = await connectControl(this.#options);
-      void this.#control.end().catch(() => undefined);
-      this.#control = this.#watchControl(control);
+      // Concurrent calls share one new connection; one opened while the source closed is ended.
+      this.#controlReopen ??= (async () => {
+        try {
+          const control = await connectControl(this.#options);
+          if (this.#closing) {
+            await control.end().catch(() => undefined);
+            return;
+          }
+          void this.#control.end().catch(() => undefined);
+          this.#control = this.#watchControl(control);
+        } finally {
+          this.#controlReopen = undefined;
+        }
+      })();
+      await this.#controlReopen;
+    }
+    if (this.#closing) {
+      throw new ReloadError({
+        code: 'RESOURCE_CLOSED',
+        phase: 'call',
+        step: 'slotLag',
+        message: `change source '${this.slot}': slotLag() after close()`,
+      });
     }
     return slotLag(this.#control, this.slot, this.slot);
   }
@@ -242,6 +264,11 @@ export class PostgresChangeSource implements AsyncIterable<CdcBatch>, AsyncDispo
       (session) => {
         if (this.#reconnecting === controller) this.#reconnecting = undefined;
         if (!session) return;
+        if (this.#closing || this.#failure) {
+          // Closed (or failed) while the new session was being set up: it must not hold the slot.
+          void session.stop().catch(() => undefined);
+          return;
+        }
         this.#session = session;
         this.#reconnects++;
         this.#report(true); // after a crash the slot may be behind what was confirmed: move it again

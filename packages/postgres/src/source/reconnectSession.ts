@@ -20,9 +20,9 @@ export interface ReconnectPlan {
  * Opens a new replication session after one was lost, with bounded exponential backoff: waits
  * `initialDelayMs`, doubling up to `maxDelayMs`, and retries while each attempt fails with
  * `IO_FAILED` (the server is down, starting up or in recovery) or `LOCKED` (the old walsender still
- * holds the slot), until `timeoutMs` after the loss. Then — or at once for any other error (the slot
- * was dropped: `INVALID_ARGUMENT`) — it rejects with `IO_FAILED` naming the loss and the last
- * attempt's error. Resolves `undefined` when `plan.signal` aborts (a session opened meanwhile is
+ * holds the slot), until `timeoutMs` after the loss; then it rejects with `IO_FAILED` naming the
+ * loss and the last attempt's error. Any other error (the slot was dropped: `INVALID_ARGUMENT`)
+ * rejects at once with that error's code. Resolves `undefined` when `plan.signal` aborts (a session opened meanwhile is
  * stopped).
  */
 export async function reconnectSession(
@@ -64,8 +64,12 @@ export async function reconnectSession(
     }
     wait = Math.min(wait * 2, options.maxDelayMs);
   }
+  // A permanent failure (the slot was dropped, the publication is gone) keeps its own code: a
+  // supervisor must not take it for a passing outage and open a new source (which would make a new
+  // slot at today's WAL position and skip what the old one still held).
+  const code = isReloadError(last) && last.code !== 'LOCKED' ? last.code : 'IO_FAILED';
   throw new ReloadError({
-    code: 'IO_FAILED',
+    code,
     phase: 'call',
     step: 'next',
     message:

@@ -1,4 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import { ReloadError, isReloadError } from '@baton/core';
 import { LogicalReplicationService } from 'pg-logical-replication';
 import { pgFailure, sqlStateOf } from '../errors/pgErrors.js';
 import { formatLsn } from '../lsn/lsn.js';
@@ -14,6 +15,8 @@ const SESSION_OPTIONS =
 
 /** How long a stopping session waits for the server to answer its last report. */
 const FINAL_REPORT_MS = 2_000;
+/** How long one connection attempt may take before it fails (pg's default is to wait for ever). */
+const CONNECT_TIMEOUT_MS = 10_000;
 
 /** What a session reports to its owner. */
 export interface SessionHandlers {
@@ -56,6 +59,21 @@ export class ReplicationSession {
    * until `acquireTimeoutMs`, then `LOCKED` naming the reader's server process.
    */
   static async start(target: SessionTarget, handlers: SessionHandlers): Promise<ReplicationSession> {
+    try {
+      return await ReplicationSession.#acquire(target, handlers);
+    } catch (error) {
+      if (!target.signal?.aborted || isReloadError(error)) throw error;
+      throw new ReloadError({
+        code: 'ABORTED',
+        phase: 'call',
+        step: 'start',
+        message: `change source '${target.source}': streaming slot '${target.slot}' was aborted`,
+        cause: target.signal.reason,
+      });
+    }
+  }
+
+  static async #acquire(target: SessionTarget, handlers: SessionHandlers): Promise<ReplicationSession> {
     const deadline = Date.now() + target.acquireTimeoutMs;
     for (let wait = 25; ; wait = Math.min(wait * 2, 500)) {
       target.signal?.throwIfAborted();
@@ -77,7 +95,14 @@ export class ReplicationSession {
 
   static async #open(target: SessionTarget, handlers: SessionHandlers): Promise<ReplicationSession> {
     const service = new LogicalReplicationService(
-      { connectionString: target.url, options: SESSION_OPTIONS, application_name: `baton source ${target.slot}` },
+      {
+        connectionString: target.url,
+        options: SESSION_OPTIONS,
+        application_name: `baton source ${target.slot}`,
+        // A server that does not answer (a dropped network) fails the attempt instead of hanging it.
+        connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+        keepAlive: true,
+      },
       { acknowledge: { auto: false, timeoutSeconds: 0 }, flowControl: { enabled: true } },
     );
     const session = new ReplicationSession(service);
