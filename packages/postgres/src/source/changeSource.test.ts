@@ -252,6 +252,14 @@ describe('postgresChangeSource', () => {
     expect(source.reconnects).toBe(0);
   });
 
+  it('answers slotLag() after close() with RESOURCE_CLOSED', async () => {
+    const source = await open('closed_lag');
+    expect((await source.slotLag()).active).toBe(true);
+    await source.close();
+    const error = await source.slotLag().catch((e: unknown) => e);
+    expect(isReloadError(error) && error.code).toBe('RESOURCE_CLOSED');
+  });
+
   it('refuses bad options and arguments with INVALID_ARGUMENT', async () => {
     expect(await codeOf(open('Bad-Name'))).toBe('INVALID_ARGUMENT');
     expect(await codeOf(open('fine', { publication: 'no_such_pub' }))).toBe('INVALID_ARGUMENT');

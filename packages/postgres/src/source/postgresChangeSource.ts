@@ -1,12 +1,12 @@
 import { ReloadError } from '@baton/core';
 import type { CallOptions, CdcBatch } from '@baton/core';
-import pg from 'pg';
-import { withPg } from '../errors/pgErrors.js';
+import type pg from 'pg';
+import { ControlConnection, connectControl } from './controlConnection.js';
 import { Handover } from './handover.js';
 import { reconnectSession } from './reconnectSession.js';
 import { ReplicationSession } from './replicationSession.js';
 import type { SessionHandlers, SessionTarget } from './replicationSession.js';
-import { prepareSlot, slotLag } from './slotSetup.js';
+import { prepareSlot } from './slotSetup.js';
 import type { SlotLag } from './slotSetup.js';
 import { checkSourceOptions } from './sourceOptions.js';
 import type { CheckedSourceOptions, PostgresChangeSourceOptions } from './sourceOptions.js';
@@ -44,10 +44,7 @@ import type { SourceMessage } from './transactionAssembler.js';
  */
 export class PostgresChangeSource implements AsyncIterable<CdcBatch>, AsyncDisposable {
   readonly #options: CheckedSourceOptions;
-  #control: pg.Client;
-  #controlLost = false;
-  /** A new control connection being opened by {@link slotLag}. */
-  #controlReopen: Promise<void> | undefined;
+  readonly #control: ControlConnection;
   readonly #handover: Handover<CdcBatch>;
   readonly #assembler: TransactionAssembler;
   readonly #startLsn: bigint;
@@ -70,7 +67,7 @@ export class PostgresChangeSource implements AsyncIterable<CdcBatch>, AsyncDispo
   /** @internal Made by {@link postgresChangeSource}. */
   constructor(options: CheckedSourceOptions, control: pg.Client, startLsn: bigint) {
     this.#options = options;
-    this.#control = this.#watchControl(control);
+    this.#control = new ControlConnection(options.url, options.slot, control);
     this.#handover = new Handover(options.slot);
     this.#assembler = new TransactionAssembler(options.slot);
     this.#startLsn = startLsn;
@@ -151,33 +148,8 @@ export class PostgresChangeSource implements AsyncIterable<CdcBatch>, AsyncDispo
   }
 
   /** The slot's lag as the server sees it (on a new connection if the server restarted meanwhile). */
-  async slotLag(): Promise<SlotLag> {
-    if (this.#controlLost && !this.#closing) {
-      // Concurrent calls share one new connection; one opened while the source closed is ended.
-      this.#controlReopen ??= (async () => {
-        try {
-          const control = await connectControl(this.#options);
-          if (this.#closing) {
-            await control.end().catch(() => undefined);
-            return;
-          }
-          void this.#control.end().catch(() => undefined);
-          this.#control = this.#watchControl(control);
-        } finally {
-          this.#controlReopen = undefined;
-        }
-      })();
-      await this.#controlReopen;
-    }
-    if (this.#closing) {
-      throw new ReloadError({
-        code: 'RESOURCE_CLOSED',
-        phase: 'call',
-        step: 'slotLag',
-        message: `change source '${this.slot}': slotLag() after close()`,
-      });
-    }
-    return slotLag(this.#control, this.slot, this.slot);
+  slotLag(): Promise<SlotLag> {
+    return this.#control.lag();
   }
 
   /** Iterates with {@link next}; leaving the loop early closes the source. */
@@ -201,7 +173,7 @@ export class PostgresChangeSource implements AsyncIterable<CdcBatch>, AsyncDispo
       clearInterval(this.#timer);
       this.#reconnecting?.abort();
       await this.#session?.stop(this.#flushable());
-      await this.#control.end().catch(() => undefined);
+      await this.#control.close();
     })();
     return this.#closing;
   }
@@ -327,28 +299,6 @@ export class PostgresChangeSource implements AsyncIterable<CdcBatch>, AsyncDispo
     this.#reconnecting?.abort();
     void this.#session?.stop().catch(() => undefined);
   }
-
-  /** `control`, with its loss noted: {@link slotLag} then opens a new one. */
-  #watchControl(control: pg.Client): pg.Client {
-    this.#controlLost = false;
-    const lost = (): void => {
-      if (this.#control === control) this.#controlLost = true;
-    };
-    control.on('error', lost);
-    control.on('end', lost);
-    return control;
-  }
-}
-
-/** A connected control client (slot setup, lag). */
-async function connectControl(options: CheckedSourceOptions): Promise<pg.Client> {
-  const control = new pg.Client({
-    connectionString: options.url,
-    application_name: `baton source ${options.slot} control`,
-  });
-  control.on('error', () => undefined); // a lost connection fails the next query, which reports it
-  await withPg({ what: `change source '${options.slot}': connecting`, step: 'start' }, () => control.connect());
-  return control;
 }
 
 /**
@@ -359,7 +309,7 @@ async function connectControl(options: CheckedSourceOptions): Promise<pg.Client>
  */
 export async function postgresChangeSource(options: PostgresChangeSourceOptions): Promise<PostgresChangeSource> {
   const checked = checkSourceOptions(options);
-  const control = await connectControl(checked);
+  const control = await connectControl(checked.url, checked.slot);
   try {
     checked.signal?.throwIfAborted();
     const startLsn = await prepareSlot(control, {
