@@ -20,6 +20,8 @@ export type { QueryOptions, QueryValues, SearchRequest } from './engine/batonCon
 
 // Column types the entry points convert between DuckDB and Arrow
 export { arrowTypeOf, columnTypeOfArrow, columnTypeOfDuckDB, duckdbTypeOf } from './types/columnTypes.js';
+export { toArrow } from './types/toArrow.js';
+export { writeArrow } from './types/fromArrow.js';
 export type { ColumnType } from './types/columnTypes.js';
 
 // State in DuckDB

@@ -1,6 +1,6 @@
 import { ReloadError, isReloadError } from '@baton/core';
 import type { PluginInfo, ReloadErrorCode } from '@baton/core';
-import { isProviderCode } from '@baton/core/kit';
+import { providerError } from '@baton/core/kit';
 
 /** Where an entry point's call went: its kind, SQL name and the plugin version serving the query. */
 export interface EntryCallSite {
@@ -12,22 +12,13 @@ export interface EntryCallSite {
 const versionOf = (site: EntryCallSite): string => (site.plugin ? ` (${site.plugin.name} ${site.plugin.version})` : '');
 
 /**
- * The error a query gets when the provider behind an entry point fails: a `ReloadError` whose code a
- * provider may report passes as it is; anything else becomes the cause of `PROVIDER_FAILED`.
+ * The error a query gets when the provider behind an entry point fails: the host's own rule
+ * (`providerError` of `@baton/core/kit`) — a `ReloadError` whose code a provider may report passes as
+ * it is; anything else becomes the cause of `PROVIDER_FAILED`.
  */
 export function providerCallError(site: EntryCallSite, step: string, error: unknown): ReloadError {
-  if (isReloadError(error) && (isProviderCode(error.code) || error.code === 'PROVIDER_FAILED')) return error;
-  const detail = error instanceof Error ? error.message : String(error);
-  return new ReloadError({
-    code: 'PROVIDER_FAILED',
-    phase: 'call',
-    kind: site.kind,
-    key: site.name,
-    step,
-    ...(site.plugin ? { plugin: site.plugin.name } : {}),
-    message: `${site.kind} '${site.name}'${versionOf(site)}: ${step}() failed: ${detail}`,
-    cause: error,
-  });
+  const plugin = site.plugin ? { plugin: site.plugin.name, version: site.plugin.version } : {};
+  return providerError({ kind: site.kind, name: site.name, ...plugin }, step, error);
 }
 
 /** An entry point's own verdict on what a provider did (returned a promise, a wrong type or length). */

@@ -7,8 +7,10 @@ export interface ProviderCallSite {
   readonly kind: string;
   /** The resource's name. */
   readonly name: string;
-  readonly plugin: string;
-  readonly version: string;
+  /** The plugin that provided it, when one is known. */
+  readonly plugin?: string;
+  /** That plugin's version. */
+  readonly version?: string;
 }
 
 /**
@@ -27,9 +29,9 @@ export function providerError(site: ProviderCallSite, step: string, error: unkno
     phase: 'call',
     kind: site.kind,
     key: site.name,
-    plugin: site.plugin,
+    ...(site.plugin === undefined ? {} : { plugin: site.plugin }),
     step,
-    message: `${site.kind} '${site.name}' (${site.plugin} ${site.version}): ${step}() failed: ${detail}`,
+    message: `${site.kind} '${site.name}'${site.plugin === undefined ? '' : ` (${site.plugin} ${site.version ?? '?'})`}: ${step}() failed: ${detail}`,
     cause: error,
   });
 }
