@@ -1,9 +1,9 @@
-import { createPluginHost, definePlugin } from '@baton/core';
-import type { CdcBatch, PluginDefinition } from '@baton/core';
+import { createPluginHost } from '@baton/core';
+import type { CdcBatch } from '@baton/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { connect, sql, testDatabase, uniqueName } from '../__tests__/testServer.js';
 import { parseLsn } from '../lsn/lsn.js';
-import { postgresCdcOutput } from '../sink/postgresCdcOutput.js';
+import { sinkPlugin } from '../__tests__/sinkPlugin.js';
 import { readPostgresSink } from '../sink/readPostgresSink.js';
 import { readChanges } from '../source/cdcLayout.js';
 import { postgresChangeSource } from '../source/postgresChangeSource.js';
@@ -99,14 +99,7 @@ function latch() {
 
 describe('PostgreSQL → slot → Baton-managed CDC stream → PostgreSQL sink', () => {
   it('holds every change exactly once across a plugin reload and a source restart, the slot never ahead of the sink', async () => {
-    const plugin = (version: string): PluginDefinition =>
-      definePlugin({
-        name: 'pg-sink',
-        version,
-        register(r) {
-          r.cdcOutput(postgresCdcOutput({ name: 'pg-sink', url: sinkUrl }));
-        },
-      });
+    const plugin = (version: string) => sinkPlugin(sinkUrl, version);
     const host = createPluginHost();
     await host.load(plugin('1.0.0'));
     const feed = await host.startCdc({ name: 'orders', key: 'pg-sink' });

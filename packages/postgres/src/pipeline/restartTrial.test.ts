@@ -6,13 +6,13 @@
  * exactly once and the slot was never confirmed past the sink's checkpoint.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { createPluginHost, definePlugin } from '@baton/core';
-import type { CdcBatch, PluginDefinition } from '@baton/core';
+import { createPluginHost } from '@baton/core';
+import type { CdcBatch } from '@baton/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, sql, testServer } from '../__tests__/testServer.js';
 import { parseLsn } from '../lsn/lsn.js';
 import type { PostgresServer } from '../server/postgresServer.js';
-import { postgresCdcOutput } from '../sink/postgresCdcOutput.js';
+import { sinkPlugin } from '../__tests__/sinkPlugin.js';
 import { readPostgresSink } from '../sink/readPostgresSink.js';
 import { postgresChangeSource } from '../source/postgresChangeSource.js';
 import { pumpChanges } from './pumpChanges.js';
@@ -193,16 +193,8 @@ async function writer(w: number, seen: ReturnType<typeof progress>, committedTot
 
 describe('PostgreSQL stopped hard and restarted mid-stream', () => {
   it('loses and repeats nothing: the source reconnects, the pump retries the sink, the slot never passes the sink', async () => {
-    const plugin = (version: string): PluginDefinition =>
-      definePlugin({
-        name: 'pg-sink',
-        version,
-        register(r) {
-          r.cdcOutput(postgresCdcOutput({ name: 'pg-sink', url: sinkUrl }));
-        },
-      });
     const host = createPluginHost();
-    await host.load(plugin('1.0.0'));
+    await host.load(sinkPlugin(sinkUrl, '1.0.0'));
     const feed = await host.startCdc({ name: 'trial', key: 'pg-sink' });
 
     // "Never ahead": the slot's confirmed position (read first) is at most the sink's checkpoint
