@@ -1,6 +1,8 @@
 import { DuckDBBlobValue, DuckDBInstance, blobValue } from '@duckdb/node-api';
 import { ReloadError } from '@baton/core';
 import type { Storage, StorageBackendProvider, StorageOpenOptions } from '@baton/core';
+import { checkStorageKey, checkStorageValue, storageLimits } from '@baton/kinds';
+import type { StorageLimits } from '@baton/kinds';
 import { SqlChannel } from './sqlChannel.js';
 import { quoteIdentifier, tableNameProblem } from './tableName.js';
 
@@ -18,8 +20,6 @@ export interface DuckDBStorageBackendOptions {
   readonly maxKeyLength?: number;
 }
 
-const DEFAULT_MAX_VALUE_BYTES = 64 * 1024 * 1024;
-const DEFAULT_MAX_KEY_LENGTH = 4096;
 /** A lone surrogate: DuckDB stores UTF-8, where it has no encoding (it would come back as U+FFFD). */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
@@ -46,12 +46,8 @@ export function duckdbStorageBackend(options: DuckDBStorageBackendOptions): Stor
   const table = options.table ?? 'baton_storage';
   const problem = tableNameProblem(table);
   if (problem !== undefined) throw fail(problem);
-  const maxValueBytes = options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES;
-  const maxKeyLength = options.maxKeyLength ?? DEFAULT_MAX_KEY_LENGTH;
-  if (!Number.isSafeInteger(maxValueBytes) || maxValueBytes < 0) throw fail('maxValueBytes must be an integer >= 0');
-  if (!Number.isSafeInteger(maxKeyLength) || maxKeyLength < 1) throw fail('maxKeyLength must be an integer >= 1');
+  const limits = storageLimits(options, fail);
   const { instance } = options;
-  const limits = { maxValueBytes, maxKeyLength };
   return {
     name,
     async open(openOptions: StorageOpenOptions): Promise<Storage> {
@@ -90,7 +86,7 @@ class DuckDBStorage implements Storage {
     private readonly channel: SqlChannel,
     private readonly table: string,
     private readonly location: string,
-    private readonly limits: { readonly maxValueBytes: number; readonly maxKeyLength: number },
+    private readonly limits: StorageLimits,
     private readonly fail: (message: string) => ReloadError,
   ) {}
 
@@ -106,9 +102,7 @@ class DuckDBStorage implements Storage {
 
   async put(key: string, value: Uint8Array): Promise<void> {
     this.#check(key);
-    if (!(value instanceof Uint8Array)) throw this.fail(`put('${key}') needs a Uint8Array value`);
-    if (value.byteLength > this.limits.maxValueBytes)
-      throw this.fail(`put('${key}'): ${value.byteLength} bytes exceeds the limit of ${this.limits.maxValueBytes}`);
+    checkStorageValue(key, value, this.limits.maxValueBytes, this.fail);
     await this.channel.query(`INSERT OR REPLACE INTO ${this.table} VALUES ($1, $2, $3)`, [
       this.location,
       key,
@@ -145,20 +139,13 @@ class DuckDBStorage implements Storage {
   }
 
   #check(key: string, prefix = false): void {
-    if (this.#closed)
-      throw new ReloadError({
-        code: 'RESOURCE_CLOSED',
-        phase: 'call',
-        kind: 'storageBackend',
-        key: this.name,
-        message: `storage '${this.name}' is closed`,
-      });
-    if (typeof key !== 'string' || (!prefix && key === ''))
-      throw this.fail(
-        `a ${prefix ? 'prefix' : 'key'} must be a ${prefix ? '' : 'non-empty '}string (got ${typeof key})`,
-      );
-    if (key.length > this.limits.maxKeyLength)
-      throw this.fail(`a key of ${key.length} characters exceeds the limit of ${this.limits.maxKeyLength}`);
+    checkStorageKey(
+      this.name,
+      key,
+      { closed: this.#closed, maxKeyLength: this.limits.maxKeyLength, prefix },
+      this.fail,
+    );
+    // DuckDB stores VARCHAR as UTF-8, which cannot hold a lone surrogate.
     if (LONE_SURROGATE.test(key)) throw this.fail('a key must be a well-formed string (it has a lone surrogate)');
   }
 }

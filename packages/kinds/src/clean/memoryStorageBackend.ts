@@ -1,6 +1,7 @@
 import { ReloadError } from '@baton/core';
 import type { Storage, StorageBackendProvider, StorageOpenOptions } from '@baton/core';
 import { keysWithPrefix, sortedKeysOf } from './memoryStore.js';
+import { checkStorageKey, checkStorageValue, storageLimits } from './storageRules.js';
 import type { MemoryLocation, MemoryStoreLike } from './memoryStore.js';
 
 /** Options of {@link memoryStorageBackend}. */
@@ -14,9 +15,6 @@ export interface MemoryStorageBackendOptions {
   /** Longest key accepted, in UTF-16 code units (default 4096). */
   readonly maxKeyLength?: number;
 }
-
-const DEFAULT_MAX_VALUE_BYTES = 64 * 1024 * 1024;
-const DEFAULT_MAX_KEY_LENGTH = 4096;
 
 /**
  * A storage backend keeping each location's key/value data in a host-owned {@link MemoryStore}.
@@ -37,10 +35,7 @@ export function memoryStorageBackend(options: MemoryStorageBackendOptions): Stor
     });
   if (typeof store !== 'object' || store === null || typeof store.location !== 'function')
     throw fail('store must be a host-owned MemoryStore');
-  const maxValueBytes = options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES;
-  const maxKeyLength = options.maxKeyLength ?? DEFAULT_MAX_KEY_LENGTH;
-  if (!Number.isSafeInteger(maxValueBytes) || maxValueBytes < 0) throw fail('maxValueBytes must be an integer >= 0');
-  if (!Number.isSafeInteger(maxKeyLength) || maxKeyLength < 1) throw fail('maxKeyLength must be an integer >= 1');
+  const { maxValueBytes, maxKeyLength } = storageLimits(options, fail);
   return {
     name,
     open(openOptions: StorageOpenOptions): Storage {
@@ -76,9 +71,7 @@ class MemoryStorage implements Storage {
 
   put(key: string, value: Uint8Array): void {
     this.#check(key);
-    if (!(value instanceof Uint8Array)) throw this.fail(`put('${key}') needs a Uint8Array value`);
-    if (value.byteLength > this.maxValueBytes)
-      throw this.fail(`put('${key}'): ${value.byteLength} bytes exceeds the limit of ${this.maxValueBytes}`);
+    checkStorageValue(key, value, this.maxValueBytes, this.fail);
     if (!this.data.entries.has(key)) this.data.sortedKeys = undefined;
     this.data.entries.set(key, value.slice());
   }
@@ -101,19 +94,6 @@ class MemoryStorage implements Storage {
   }
 
   #check(key: string, prefix = false): void {
-    if (this.#closed)
-      throw new ReloadError({
-        code: 'RESOURCE_CLOSED',
-        phase: 'call',
-        kind: 'storageBackend',
-        key: this.name,
-        message: `storage '${this.name}' is closed`,
-      });
-    if (typeof key !== 'string' || (!prefix && key === ''))
-      throw this.fail(
-        `a ${prefix ? 'prefix' : 'key'} must be a ${prefix ? '' : 'non-empty '}string (got ${typeof key})`,
-      );
-    if (key.length > this.maxKeyLength)
-      throw this.fail(`a key of ${key.length} characters exceeds the limit of ${this.maxKeyLength}`);
+    checkStorageKey(this.name, key, { closed: this.#closed, maxKeyLength: this.maxKeyLength, prefix }, this.fail);
   }
 }
