@@ -19,6 +19,8 @@ const DEFAULTS: StorageLimits = { maxValueBytes: 64 * 1024 * 1024, maxKeyLength:
  * so every backend checks the same rules.
  */
 export function storageLimits(options: Partial<StorageLimits>, fail: StorageFail): StorageLimits {
+  if (typeof (options as unknown) !== 'object' || (options as unknown) === null)
+    throw fail('options must be an object');
   const maxValueBytes = options.maxValueBytes ?? DEFAULTS.maxValueBytes;
   const maxKeyLength = options.maxKeyLength ?? DEFAULTS.maxKeyLength;
   if (!Number.isSafeInteger(maxValueBytes) || maxValueBytes < 0) throw fail('maxValueBytes must be an integer >= 0');

@@ -88,6 +88,9 @@ const notHere = new Set([
   'sumAggregate',
   'MemoryStore',
   'memoryStorageBackend',
+  'storageLimits',
+  'checkStorageKey',
+  'checkStorageValue',
   'storageStatsJob',
   'changeLogRetentionJob',
 ]);
