@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { loadPluginVersion } from '@baton/core/loader';
 import { readPostgresSink } from '@baton/postgres';
 import { Engine } from '../engine/engine.js';
@@ -160,17 +161,7 @@ export async function runDemo(
     const at = async (fraction: number): Promise<void> => {
       signal?.throwIfAborted();
       const wait = Math.max(0, fraction * durationMs - recorder.now());
-      await new Promise<void>((resolve, reject) => {
-        const stopped = (): void => {
-          clearTimeout(timer);
-          reject(signal!.reason as Error);
-        };
-        const timer = setTimeout(() => {
-          signal?.removeEventListener('abort', stopped);
-          resolve();
-        }, wait);
-        signal?.addEventListener('abort', stopped, { once: true });
-      });
+      await delay(wait, undefined, signal ? { signal } : {}).catch(() => signal?.throwIfAborted());
       phaseCalls += options.minCallsPerPhase ?? 0;
       await recorder.whenCalls(phaseCalls);
     };

@@ -10,8 +10,6 @@ import type {
   ManagedStorage,
   PluginDefinition,
   PluginHost,
-  ReloadOptions,
-  ReloadResult,
 } from '@baton/core';
 import { BatonDuckDB, CrdtStateTable } from '@baton/duckdb';
 import type { BatonConnection } from '@baton/duckdb';
@@ -199,11 +197,6 @@ export class Engine implements AsyncDisposable {
       savedVisits: (await saved('visits', 'g-counter')) as number,
       savedTags: ((await saved('tags', 'or-set')) as unknown[]).length,
     };
-  }
-
-  /** Reloads the plugin. */
-  reload(plugin: PluginDefinition, options: ReloadOptions = {}): Promise<ReloadResult> {
-    return this.host.reload(plugin, options);
   }
 
   /** Closes DuckDB (its connections after their queries) and the host (checkpoints the CDC stream, unloads). Idempotent. */

@@ -10,7 +10,6 @@ import type { LsnMonitor } from './lsnMonitor.js';
  */
 export class CdcPipeline {
   batches = 0;
-  changes = 0;
   /** The pump's failure, if it failed. */
   error: unknown;
   readonly #stop = new AbortController();
@@ -44,7 +43,6 @@ export class CdcPipeline {
       onBatch: (batch) => {
         onBatch?.();
         pipeline.batches++;
-        pipeline.changes += batch.mutations.numRows;
         for (const waiter of pipeline.#waiters)
           if (waiter.match(batch)) {
             pipeline.#waiters.delete(waiter);
@@ -75,11 +73,6 @@ export class CdcPipeline {
         if (this.#waiters.delete(waiter)) reject(new Error('the CDC pump stopped', { cause: this.error }));
       });
     });
-  }
-
-  /** The last position the source confirmed to the slot. */
-  get confirmedLsn(): bigint {
-    return this.source.confirmedLsn;
   }
 
   /** Stops the pump (the batch in flight is delivered and a last checkpoint confirmed) and closes the source. */

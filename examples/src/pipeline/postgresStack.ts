@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import pg from 'pg';
 import { ReloadError } from '@baton/core';
 import { postgresServer } from '@baton/postgres';
@@ -120,7 +121,7 @@ export async function dropSlot(url: string, slot: string, timeoutMs = 5_000): Pr
       // Still held (a reader that did not close, or a walsender ending): end it past the deadline.
       if (performance.now() > deadline && row.pid !== null)
         await client.query('SELECT pg_terminate_backend($1)', [row.pid]);
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await delay(50);
     }
   } finally {
     await client.end();

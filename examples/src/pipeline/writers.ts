@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import pg from 'pg';
 import { Random } from '../engine/random.js';
 import type { ChangeLedger } from './changeLedger.js';
@@ -112,7 +113,7 @@ export async function runWriters(
           }
           recorder?.record('write', started, true);
           // A client's think time between transactions (else four writers outrun the pump on 2 cores).
-          await new Promise((resolve) => setTimeout(resolve, THINK_MS));
+          await delay(THINK_MS);
         } catch (error) {
           ledger.failures++;
           recorder?.record('write', started, false);
