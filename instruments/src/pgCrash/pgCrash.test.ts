@@ -12,10 +12,9 @@ describe('PostgreSQL crash trial', () => {
     const report = await runPgCrashTrial({ rounds: 6, seed: 20261205, onRound: log });
     log(JSON.stringify({ ...report, audit: { ...report.audit, lost: report.audit.lost.length } }));
     expect(report.failures).toEqual([]);
-    expect(Object.values(report.kills).reduce((a, b) => a + b, 0)).toBe(6);
     expect(report.audit).toMatchObject({ lost: [], duplicated: [], uncommitted: [], splitBatches: 0 });
     expect(report.audit.changes).toBeGreaterThan(100);
-    expect(report.slotChecks).toBe(8);
+    expect(report.slotAhead).toBe(0); // of a check after every kill and at the end
     expect(report.reloads).toBeGreaterThan(0);
     // The seeded plan hangs one engine: the next one found its slot busy (and waited) before it was killed.
     expect(report.hangs).toBe(1);
