@@ -20,9 +20,9 @@ export type { ReloadErrorCode, ReloadPhase } from './errors/codes.js';
 export type { AggregateFunctionProvider, ScalarFunctionProvider } from './surfaces/functions.js';
 export type { Storage, StorageBackendProvider, StorageOpenOptions } from './surfaces/storage.js';
 export type { BackgroundJobProvider, JobTickContext } from './surfaces/backgroundJob.js';
-export type { IndexBuildOptions, IndexHandle, IndexKindProvider } from './surfaces/indexKind.js';
+export type { IndexBuildOptions, IndexHandle, IndexKindProvider, IndexSnapshot } from './surfaces/indexKind.js';
 export type { CdcBatch, CdcOutputProvider, CdcStartOptions, CdcStream } from './surfaces/cdcOutput.js';
-export type { CrdtKindProvider, CrdtState } from './surfaces/crdtKind.js';
+export type { CrdtKindProvider, CrdtMark, CrdtState } from './surfaces/crdtKind.js';
 export type { LogicalTypeProvider } from './surfaces/logicalType.js';
 export type {
   BuiltinKind,
@@ -58,6 +58,7 @@ export type {
   KindDiscipline,
   LiveResource,
   PreparedHandoff,
+  PreparedSnapshot,
   StepCallOptions,
   StepContext,
 } from './disciplines/discipline.js';

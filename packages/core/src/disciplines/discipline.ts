@@ -122,6 +122,31 @@ export interface PreparedHandoff<R> {
    * Throw only when no resource can serve again: a rejection means the resource is lost.
    */
   undo(context: StepContext): Promise<R>;
+  /**
+   * Optional: right after commit, once the gates opened (while callers use the new resource) —
+   * e.g. the durable copy of a state that was handed over by reference. A failure is reported in
+   * the reload's retire report; the new version keeps serving.
+   */
+  afterCommit?(context: StepContext): Promise<void>;
+}
+
+/**
+ * What {@link KindDiscipline.prepare} made before the pause: the new resource, opened from a
+ * snapshot of the old one while the old one kept serving. Exactly one of `catchUp` (the reload
+ * reached its pause) or `discard` (it was refused or rolled back first) is called.
+ */
+export interface PreparedSnapshot<R> {
+  /** Facts for reports (bytes, by reference or copied, …), merged into the handoff's detail. */
+  readonly detail: Readonly<Record<string, unknown>>;
+  /**
+   * Inside the pause: hands over only what changed since the snapshot, and returns the handoff
+   * (released or undone like any other). Runs while callers wait, so it must not wait for timers
+   * or I/O: its cost is the delta, not the state. `params` are the handoff's parameters read now
+   * (see {@link HandoffInput.params}). If it rejects, the dispatcher calls `discard`.
+   */
+  catchUp(params: Readonly<Record<string, unknown>>, context: StepContext): Promise<PreparedHandoff<R>>;
+  /** Drops what `prepare` made; the old resource serves as it did. */
+  discard(context: StepContext): Promise<void>;
 }
 
 /**
@@ -161,6 +186,13 @@ export interface KindDiscipline<P = unknown, R = unknown, Q = Readonly<Record<st
   open?(provider: P, request: Q, context: OpenContext): Promise<OpenedResource<R>>;
   /** Compat old → new, before anything pauses. Absent: always compatible. */
   checkCompat?(old: P, next: P, context: CompatContext): Promise<CompatVerdict>;
+  /**
+   * Optional: the O(state) part of a handoff, before the gate closes while the old version serves
+   * (snapshot, open on the new provider). Resolves `undefined` when this resource cannot be
+   * prepared (its provider lacks the hooks): `handoff` then runs inside the pause as before. A
+   * rejection refuses the reload before anything pauses.
+   */
+  prepare?(input: HandoffInput<P, R>, context: StepContext): Promise<PreparedSnapshot<R> | undefined>;
   /** Hands one live resource over. Absent: the kind has no live resources. */
   handoff?(input: HandoffInput<P, R>, context: StepContext): Promise<PreparedHandoff<R>>;
   /** Closes a live resource for good (unload, host close). */

@@ -17,6 +17,11 @@ export interface ReloadDispatcherOptions {
   readonly concurrency?: number;
   /** Milliseconds each provider call of a handoff may take (default 30 000). */
   readonly stepTimeoutMs?: number;
+  /**
+   * Milliseconds each provider call of {@link ReloadDispatcher.prepare} may take (default 300 000):
+   * a snapshot of a large index, or opening it on the new provider, before anything pauses.
+   */
+  readonly prepareTimeoutMs?: number;
   /** Milliseconds each undo step of a rollback may take (default 30 000, at least `stepTimeoutMs`). */
   readonly rollbackTimeoutMs?: number;
   /** Milliseconds the compat check of one surface may take (default 30 000). */
@@ -32,6 +37,7 @@ export interface ReloadDispatcherOptions {
 const DISPATCHER_NUMBERS = [
   'concurrency',
   'stepTimeoutMs',
+  'prepareTimeoutMs',
   'rollbackTimeoutMs',
   'compatTimeoutMs',
   'maxStates',

@@ -110,6 +110,7 @@ export type ReloadPhase =
   | 'validate'
   | 'stage'
   | 'compat'
+  | 'prepare'
   | 'quiesce'
   | 'drain'
   | 'dispatch'
@@ -127,6 +128,7 @@ export const reloadPhases = [
   'validate',
   'stage',
   'compat',
+  'prepare',
   'quiesce',
   'drain',
   'dispatch',

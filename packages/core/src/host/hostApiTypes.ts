@@ -22,6 +22,11 @@ export interface PluginHostOptions {
   readonly drainTimeoutMs?: number;
   /** Milliseconds each provider call of a reload may take (default 30 000). */
   readonly stepTimeoutMs?: number;
+  /**
+   * Milliseconds each provider call that prepares a handoff before the pause may take (default
+   * 300 000): snapshotting a large index and opening it on the new provider while the old serves.
+   */
+  readonly prepareTimeoutMs?: number;
   /** Milliseconds each undo step of a rollback may take (default 30 000). */
   readonly rollbackTimeoutMs?: number;
   /** Milliseconds one compat check may take (default 30 000). */

@@ -35,7 +35,7 @@ export class ReloadRun {
   /** Resources a failed dispatch lost (its rollback could not restore them). */
   readonly #lost: UnrestoredResource[] = [];
   readonly #outcomes: { readonly slot: PluginSlot; readonly outcome: ReloadOutcome }[] = [];
-  readonly #timings = { stageMs: 0, compatMs: 0, drainMs: 0, dispatchMs: 0, pauseMs: 0, totalMs: 0 };
+  readonly #timings = { stageMs: 0, compatMs: 0, prepareMs: 0, drainMs: 0, dispatchMs: 0, pauseMs: 0, totalMs: 0 };
   #pausedAt: number | undefined;
   readonly #plugins: readonly PluginTransition[];
 

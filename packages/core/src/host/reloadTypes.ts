@@ -11,6 +11,8 @@ export interface ReloadOptions {
   readonly drainTimeoutMs?: number;
   /** Milliseconds each provider call of a handoff may take. */
   readonly stepTimeoutMs?: number;
+  /** Milliseconds each provider call that prepares a handoff before the pause may take. */
+  readonly prepareTimeoutMs?: number;
   /** Milliseconds the compat check of one surface may take. */
   readonly compatTimeoutMs?: number;
   /** Milliseconds `register()` may take. */
@@ -29,6 +31,8 @@ export interface ReloadOptions {
 export interface ReloadTimings {
   readonly stageMs: number;
   readonly compatMs: number;
+  /** Preparing handoffs before the pause (snapshots, opens on the new provider); callers keep running. */
+  readonly prepareMs: number;
   readonly drainMs: number;
   readonly dispatchMs: number;
   /** Gate closed → opened: how long calls on stateful resources waited at most. */

@@ -6,6 +6,7 @@ import type { SettingName } from './settingSpecs.js';
 const RELOAD_NUMBERS = [
   'drainTimeoutMs',
   'stepTimeoutMs',
+  'prepareTimeoutMs',
   'compatTimeoutMs',
   'registerTimeoutMs',
   'concurrency',

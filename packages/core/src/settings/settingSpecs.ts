@@ -41,6 +41,10 @@ export const settingSpecs = {
   },
   drainTimeoutMs: ms(5_000, 'milliseconds in-flight calls may take to drain before a reload gives up'),
   stepTimeoutMs: ms(30_000, 'milliseconds each provider call of a reload may take'),
+  prepareTimeoutMs: ms(
+    300_000,
+    'milliseconds each provider call that prepares a handoff before the pause (a snapshot, an open) may take',
+  ),
   rollbackTimeoutMs: ms(30_000, 'milliseconds each undo step of a rollback may take'),
   compatTimeoutMs: ms(30_000, 'milliseconds one compat check may take'),
   registerTimeoutMs: ms(30_000, 'milliseconds register() may take'),

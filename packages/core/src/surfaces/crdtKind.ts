@@ -13,6 +13,30 @@ export interface CrdtState<Op = unknown, Value = unknown> {
   value(): MaybePromise<Value>;
   /** Serialises the state in the kind's versioned format. */
   persist(): MaybePromise<Uint8Array>;
+  /**
+   * Optional (with `mergeDelta`): starts tracking what changes from now on, so a reload can move
+   * the state before the pause and only the changes since inside it. Tracking costs the state
+   * memory for what it touched until the mark is released.
+   */
+  mark?(): MaybePromise<CrdtMark>;
+  /**
+   * Optional: merges a delta another state of this kind produced ({@link CrdtMark.delta}, in the
+   * kind's versioned delta format). Merging a state's persisted bytes at the mark (read by
+   * `fromPersisted`) with its delta gives that state's `value()` and `persist()` bytes; merging a
+   * delta twice changes nothing. A delta of an unknown format or corrupt bytes is a typed error.
+   */
+  mergeDelta?(delta: Uint8Array): MaybePromise<void>;
+}
+
+/** Tracks the changes of one {@link CrdtState} since {@link CrdtState.mark}. */
+export interface CrdtMark {
+  /**
+   * Everything that changed since the mark (local ops and merges), as a delta in the kind's
+   * versioned delta format. Cumulative: a later call covers an earlier one.
+   */
+  delta(): MaybePromise<Uint8Array>;
+  /** Stops tracking. Idempotent. */
+  release(): void;
 }
 
 /**
@@ -21,7 +45,9 @@ export interface CrdtState<Op = unknown, Value = unknown> {
  * Reload discipline: schema compat. Before anything pauses, the old version's reachable states
  * (never only the empty one) are persisted and read back by the new version, through its migration
  * if it declares one; any failure or changed `value()` is a hard error. Live states are then moved
- * by the same persist → (migrate) → `fromPersisted` path while their writers wait.
+ * by the same persist → (migrate) → `fromPersisted` path while their writers wait — or, when the
+ * state has `mark` and the new provider's states `mergeDelta` (and no migration is needed), before
+ * the pause while writers keep writing, with only the delta since the mark merged inside it.
  */
 export interface CrdtKindProvider<Op = unknown, Value = unknown> {
   /** The kind's name (registry key), e.g. `g-counter`. */
