@@ -1,8 +1,9 @@
-import type { CallOptions, IndexBuildOptions, IndexKindProvider } from '@baton/core';
+import type { CallOptions, IndexBuildOptions, IndexKindProvider, IndexSnapshot } from '@baton/core';
 import type { RecordBatch, Table } from 'apache-arrow';
 import { readFlatVectorFormat1 } from './flatVectorFormat1.js';
 import { readFlatVectorFormat2 } from './flatVectorFormat2.js';
 import { FlatVectorIndexHandle } from './flatVectorIndexHandle.js';
+import { readFlatVectorSnapshot } from './flatVectorSnapshot.js';
 import { invalidIndexArgument, throwIfAborted } from './indexErrors.js';
 import { checkIndexSize, checksum, verifyStoredChecksum } from './indexFile.js';
 import { frameLayout, LAYOUT_RAW } from './indexFrame.js';
@@ -44,6 +45,7 @@ export interface FlatVectorIndexProvider extends IndexKindProvider {
   readonly kind: typeof FLAT_VECTOR_KIND;
   build(source: RecordBatch | Table, options: IndexBuildOptions): FlatVectorIndexHandle;
   open(bytes: Uint8Array, options?: CallOptions): FlatVectorIndexHandle;
+  adopt(snapshot: IndexSnapshot, options?: CallOptions): FlatVectorIndexHandle | undefined;
 }
 
 /**
@@ -57,6 +59,12 @@ export interface FlatVectorIndexProvider extends IndexKindProvider {
  * memory) or, with `format: 1`, an Arrow IPC file; `open(bytes)` reads either, validates it
  * (kind, format version, header or metadata, sizes, CRC-32) and keeps a view over `bytes` when it is
  * 4-byte aligned (no copy; the caller must not modify `bytes` afterwards), copying once otherwise.
+ * `adopt(snapshot)` takes over another version's {@link FlatVectorIndexHandle.snapshot} (layout
+ * `flat-vector/2`) in this process: the new handle shares its vectors, row ids and cosine norms (no
+ * copy, no CRC pass, O(1)) and persists to the same bytes, in this provider's format. The snapshot's
+ * shape is checked strictly — a malformed one, or one of another kind, is `INVALID_ARGUMENT` (a
+ * snapshot is an argument handed over in-process, not bytes read from outside); a flat-vector
+ * snapshot of a layout this version does not read answers `undefined`, so the host persists and opens.
  * Each call makes an independent provider, as a new plugin version would. Wrong options (not an
  * object, an unknown one, a limit that is not a safe integer, a `format` other than 1 or 2) are
  * `INVALID_ARGUMENT`.
@@ -98,6 +106,13 @@ export function flatVectorIndex(options?: FlatVectorIndexOptions): FlatVectorInd
           FLAT_VECTOR_KIND,
         );
       return FlatVectorIndexHandle.create({ ...data, maxProbeResults, persistFormat });
+    },
+    adopt(snapshot: IndexSnapshot, call?: CallOptions): FlatVectorIndexHandle | undefined {
+      throwIfAborted(FLAT_VECTOR_KIND, 'adopt', call);
+      const data = readFlatVectorSnapshot(snapshot, maxBytes);
+      if (data === undefined) return undefined;
+      const { norms, ...index } = data;
+      return FlatVectorIndexHandle.create({ ...index, maxProbeResults, persistFormat }, norms);
     },
   };
 }

@@ -1,11 +1,13 @@
-import type { CallOptions, IndexHandle } from '@baton/core';
+import type { CallOptions, IndexHandle, IndexSnapshot } from '@baton/core';
 import type { Data, FixedSizeList, RecordBatch, Vector } from 'apache-arrow';
 import { writeFlatVectorFormat1 } from './flatVectorFormat1.js';
 import { writeFlatVectorFormat2 } from './flatVectorFormat2.js';
 import type { FlatVectorIndexState } from './flatVectorData.js';
+import { flatVectorSnapshot } from './flatVectorSnapshot.js';
 import { checkHandleState, isFlatVectorState } from './indexArguments.js';
 import { checkK, closedIndex, invalidIndexArgument, throwIfAborted } from './indexErrors.js';
 import { FLAT_VECTOR_KIND, VECTOR_QUERY_COLUMN } from './indexLimits.js';
+import { isTypedArray } from './indexSnapshot.js';
 import { resultBatch, vectorResultSchema } from './resultBatch.js';
 import { requireColumn } from './sourceColumn.js';
 import { TopK } from './topK.js';
@@ -24,18 +26,27 @@ export class FlatVectorIndexHandle implements IndexHandle {
   #state: FlatVectorIndexState | undefined;
   #norms: Float64Array | undefined;
 
-  /** @internal The kind's own way to make one (providers, formats, tests). */
-  static create(state: FlatVectorIndexState): FlatVectorIndexHandle {
-    return new FlatVectorIndexHandle(state);
+  /**
+   * @internal The kind's own way to make one (providers, formats, tests). `norms`, when given, are
+   * the cosine norms of `state`'s vectors (an adopted snapshot's), shared rather than recomputed.
+   */
+  static create(state: FlatVectorIndexState, norms?: Float64Array): FlatVectorIndexHandle {
+    return new FlatVectorIndexHandle(state, norms);
   }
 
   /**
-   * An index over `state` (used by the provider's build and open; a state they would not make is `INVALID_ARGUMENT`).
-   * Use a provider (`flatVectorIndex().build`, `open`).
+   * An index over `state` (used by the provider's build, open and adopt; a state they would not make is
+   * `INVALID_ARGUMENT`). Use a provider (`flatVectorIndex().build`, `open`, `adopt`).
    */
-  private constructor(state: FlatVectorIndexState) {
-    checkHandleState(FLAT_VECTOR_KIND, 'FlatVectorIndexHandle', isFlatVectorState(state));
+  private constructor(state: FlatVectorIndexState, norms?: Float64Array) {
+    checkHandleState(
+      FLAT_VECTOR_KIND,
+      'FlatVectorIndexHandle',
+      isFlatVectorState(state) &&
+        (norms === undefined || (isTypedArray(norms, 'Float64Array') && norms.length === state.count)),
+    );
     this.#state = state;
+    this.#norms = norms;
   }
 
   /** The distance metric. */
@@ -129,7 +140,24 @@ export class FlatVectorIndexHandle implements IndexHandle {
     return state.persistFormat === 1 ? writeFlatVectorFormat1(state) : writeFlatVectorFormat2(state);
   }
 
-  /** Releases the vectors. Idempotent; every later call throws `RESOURCE_CLOSED`. */
+  /**
+   * The index as it lies in memory, layout `flat-vector/2` (see `flatVectorSnapshot.ts`), for the
+   * next version's `flatVectorIndex().adopt` in this process: the vectors, the row ids when sparse
+   * and the cosine norms when a probe has computed them, shared (no copy), with the metric, dim,
+   * count and the CRC-32 computed at build or open in `meta`. O(1): no pass over the data. Neither
+   * side writes to the buffers afterwards; `close()` of this handle drops only its own references,
+   * so an adopted handle keeps answering. An aborted `options.signal` is `ABORTED`.
+   */
+  snapshot(options?: CallOptions): IndexSnapshot {
+    const state = this.#open('snapshot');
+    throwIfAborted(FLAT_VECTOR_KIND, 'snapshot', options);
+    return flatVectorSnapshot({ ...state, norms: this.#norms });
+  }
+
+  /**
+   * Releases this handle's references to the vectors (and norms). Idempotent; every later call
+   * throws `RESOURCE_CLOSED`. A handle adopted from its snapshot holds its own references and keeps working.
+   */
   close(): void {
     this.#state = undefined;
     this.#norms = undefined;

@@ -5,8 +5,8 @@
 import { ReloadError } from '@baton/core';
 import { isArrowDataType } from 'apache-arrow';
 import { describeArgument } from '../codec/describeArgument.js';
-import { isDetached } from '../codec/envelopeArguments.js';
 import type { FlatVectorIndexState } from './flatVectorData.js';
+import { isTypedArray } from './indexSnapshot.js';
 import { DEFAULT_MAX_INDEX_BYTES, DEFAULT_MAX_PROBE_RESULTS, MAX_VECTOR_DIM } from './indexLimits.js';
 import type { OrderedIndexState } from './orderedIndexState.js';
 import { keyFamily } from './orderedKeys.js';
@@ -82,8 +82,9 @@ export function checkHandleState(kind: string, handle: string, ok: boolean): voi
 
 const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
 const isUint32 = (value: unknown): boolean => isCount(value) && value <= 0xffff_ffff;
+/** A live typed array of `type`, checked by its internal slot (`instanceof` takes a prototype-made fake for one). */
 const isView = <T extends ArrayBufferView>(value: unknown, type: abstract new (...args: never[]) => T): value is T =>
-  value instanceof type && !isDetached(value);
+  isTypedArray(value, type.name);
 
 /** True when `state` is what a flat vector provider hands {@link FlatVectorIndexHandle}'s constructor. */
 export function isFlatVectorState(state: unknown): state is FlatVectorIndexState {

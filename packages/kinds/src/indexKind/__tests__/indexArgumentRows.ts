@@ -59,6 +59,12 @@ export const indexArgumentRows: readonly ArgumentRow[] = [
     call: (query, k) => flatIndex().probe(query as never, k as number),
   },
   { name: 'FlatVectorIndexHandle.persist', args: [{}], call: (options) => flatIndex().persist(options as never) },
+  { name: 'FlatVectorIndexHandle.snapshot', args: [{}], call: (options) => flatIndex().snapshot(options as never) },
+  {
+    name: 'flatVectorIndex().adopt',
+    args: [flatIndex().snapshot(), {}],
+    call: (snapshot, options) => flat.adopt(snapshot as never, options as never),
+  },
   {
     name: 'new FlatVectorIndexHandle',
     args: [flatState],
