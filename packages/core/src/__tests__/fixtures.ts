@@ -6,9 +6,9 @@ import { RecordBatch, Table, tableFromArrays, vectorFromArray, Utf8 } from 'apac
 import type { Vector } from 'apache-arrow';
 import { Compat } from '../compat/verdict.js';
 import type { CdcBatch, CdcOutputProvider, CdcStream } from '../surfaces/cdcOutput.js';
-import type { CrdtKindProvider, CrdtState } from '../surfaces/crdtKind.js';
+import type { CrdtKindProvider, CrdtMark, CrdtState } from '../surfaces/crdtKind.js';
 import type { ScalarFunctionProvider } from '../surfaces/functions.js';
-import type { IndexHandle, IndexKindProvider } from '../surfaces/indexKind.js';
+import type { IndexHandle, IndexKindProvider, IndexSnapshot } from '../surfaces/indexKind.js';
 import { deferred } from '../util/deferred.js';
 
 /**
@@ -63,7 +63,23 @@ export class FixtureIndexHandle implements IndexHandle {
     readonly version: string,
     readonly values: Float64Array,
     private readonly faults: IndexFaults,
-  ) {}
+  ) {
+    // Only when the kind was made with `byReference` (else the reload persists and opens).
+    if (faults.byReference === true)
+      (this as IndexHandle).snapshot = () =>
+        faulty(
+          faults.snapshot,
+          'snapshot',
+          (): IndexSnapshot => ({
+            kind: 'nearest',
+            layout: faults.layout ?? 'nearest/1',
+            meta: {},
+            buffers: [values],
+            byteLength: values.byteLength,
+          }),
+          faults.onFault,
+        );
+  }
 
   probe(query: RecordBatch, k: number): RecordBatch {
     if (this.closed) throw new Error(`probe on a closed ${this.version} handle`);
@@ -112,6 +128,12 @@ export class FixtureIndexHandle implements IndexHandle {
 export interface IndexFaults {
   persist?: Fault | undefined;
   open?: Fault | undefined;
+  /** Handles have `snapshot` and the provider `adopt` (hand-over by reference). */
+  byReference?: boolean | undefined;
+  snapshot?: Fault | undefined;
+  adopt?: Fault | undefined;
+  /** The layout snapshots claim (default `nearest/1`, the one `adopt` reads). */
+  layout?: string | undefined;
   /** Fail `open` only on the n-th call (1-based). */
   openFailsOnCall?: number | undefined;
   /** Told when one of these faults fires, before it acts (a latch for a test that acts while a step hangs). */
@@ -121,6 +143,7 @@ export interface IndexFaults {
 export interface FixtureIndexKind extends IndexKindProvider {
   readonly ledger: IndexLedger;
   opens: number;
+  adopts: number;
   build(source: RecordBatch | Table, options: { column: string }): FixtureIndexHandle;
 }
 
@@ -133,6 +156,25 @@ export function fixtureIndexKind(
     kind: 'nearest',
     ledger,
     opens: 0,
+    adopts: 0,
+    ...(faults.byReference === true
+      ? {
+          adopt(snapshot: IndexSnapshot): IndexHandle | undefined | Promise<IndexHandle | undefined> {
+            provider.adopts++;
+            return faulty(
+              faults.adopt,
+              'adopt',
+              () => {
+                if (snapshot.layout !== 'nearest/1') return undefined;
+                const handle = new FixtureIndexHandle(version, snapshot.buffers[0] as Float64Array, faults);
+                ledger.handles.push(handle);
+                return handle;
+              },
+              faults.onFault,
+            );
+          },
+        }
+      : {}),
     build(source: RecordBatch | Table, options: { column: string }): FixtureIndexHandle {
       const column = source.getChild(options.column);
       if (!column) throw new Error(`no column ${options.column}`);
@@ -410,6 +452,95 @@ export function counterV2Lossy(): CrdtKindProvider<{ replica: string; by: number
       return new CounterState(1, new Map([...state.counts].filter(([r]) => r === 'a')));
     },
   };
+}
+
+/** Calls made on a {@link DeltaCounterState}, and whether the reload's gates were closed then. */
+export interface CounterLog {
+  readonly calls: string[];
+  /** Set by a test's `quiesced` listener: calls made from then on are recorded with a `paused:` prefix. */
+  paused: boolean;
+  /** Marks open now (tracking costs memory until released). */
+  openMarks: number;
+  /** Faults of the delta steps. */
+  readonly faults: { mark?: Fault; delta?: Fault; mergeDelta?: Fault };
+}
+
+/** The counter with marks and deltas (JSON `{k:'counter-delta',c:{replica:count}}`). */
+class DeltaCounterState extends CounterState {
+  readonly #marks = new Set<Set<string>>();
+  constructor(
+    readonly log: CounterLog,
+    counts?: Map<string, number>,
+  ) {
+    super(1, counts);
+  }
+  #note(call: string): void {
+    this.log.calls.push(this.log.paused ? `paused:${call}` : call);
+  }
+  override apply(op: { replica: string; by: number }): void {
+    super.apply(op);
+    for (const touched of this.#marks) touched.add(op.replica);
+  }
+  override merge(other: CrdtState<{ replica: string; by: number }, number>): void {
+    for (const [r, c] of (other as CounterState).counts)
+      if (c > (this.counts.get(r) ?? 0)) for (const touched of this.#marks) touched.add(r);
+    super.merge(other);
+  }
+  override persist(): Uint8Array {
+    this.#note('persist');
+    return super.persist();
+  }
+  override value(): number {
+    this.#note('value');
+    return super.value();
+  }
+  mark(): CrdtMark | Promise<CrdtMark> {
+    this.#note('mark');
+    return faulty(this.log.faults.mark, 'mark', () => {
+      const touched = new Set<string>();
+      this.#marks.add(touched);
+      this.log.openMarks++;
+      let open = true;
+      return {
+        delta: () => {
+          this.#note('delta');
+          return faulty(this.log.faults.delta, 'delta', () => {
+            const c = Object.fromEntries([...touched].map((r) => [r, this.counts.get(r) ?? 0]));
+            return new TextEncoder().encode(JSON.stringify({ k: 'counter-delta', c }));
+          });
+        },
+        release: () => {
+          if (!open) return;
+          open = false;
+          this.#marks.delete(touched);
+          this.log.openMarks--;
+        },
+      };
+    });
+  }
+  mergeDelta(delta: Uint8Array): void | Promise<void> {
+    this.#note('mergeDelta');
+    return faulty(this.log.faults.mergeDelta, 'mergeDelta', () => {
+      const doc = JSON.parse(new TextDecoder().decode(delta)) as { k?: string; c?: Record<string, number> };
+      if (doc.k !== 'counter-delta') throw new Error('not a counter delta');
+      for (const [r, c] of Object.entries(doc.c ?? {})) this.counts.set(r, Math.max(c, this.counts.get(r) ?? 0));
+    });
+  }
+}
+
+/** Counter of format 1 whose states have `mark` and `mergeDelta`, logging their calls into `log`. */
+export function deltaCounter(log: CounterLog): CrdtKindProvider<{ replica: string; by: number }, number> {
+  return {
+    kind: 'counter',
+    formatVersion: 1,
+    empty: () => new DeltaCounterState(log),
+    fromPersisted: (bytes) => new DeltaCounterState(log, readCounter(bytes, 1).counts),
+  };
+}
+
+/** A fresh {@link CounterLog}. */
+export function counterLog(): CounterLog {
+  return { calls: [], paused: false, openMarks: 0, faults: {} };
 }
 
 // ---------------------------------------------------------------- functions

@@ -1,10 +1,80 @@
 import { isDeepStrictEqual, inspect } from 'node:util';
 import { checkCrdtCompat } from '../compat/crdtCompat.js';
-import type { CrdtKindProvider, CrdtState } from '../surfaces/crdtKind.js';
-import type { KindDiscipline } from './discipline.js';
+import type { CrdtKindProvider, CrdtMark, CrdtState } from '../surfaces/crdtKind.js';
+import type { KindDiscipline, PreparedSnapshot, StepContext } from './discipline.js';
 import { expectBytes, expectMethods, shapeProblems } from './shape.js';
 
 const stateCheck = expectMethods('a CrdtState', 'apply', 'merge', 'value', 'persist');
+
+const markCheck = expectMethods('a CrdtMark', 'delta', 'release');
+
+/** Fails `step` when the two values differ (a handoff must not change what a state reads as). */
+function sameValue(before: unknown, after: unknown, context: StepContext, step: string): void {
+  if (!isDeepStrictEqual(before, after))
+    throw context.fail(
+      step,
+      `value changed across the handoff: ${inspect(before, { depth: 2 })} → ${inspect(after, { depth: 2 })}`,
+    );
+}
+
+/**
+ * Before the pause, while writers keep writing: mark the old state, persist it, read the bytes
+ * with the new provider (checked against the old provider's reading of the same bytes), and merge
+ * the delta so far once (which proves the new state reads the old one's deltas). Inside the pause
+ * only the delta since the mark is merged. Undefined when a side lacks the hooks or a migration is
+ * needed (deltas are not migrated): the whole state then moves inside the pause, as before.
+ */
+async function prepareByDelta(
+  old: CrdtState,
+  oldProvider: CrdtKindProvider | undefined,
+  next: CrdtKindProvider,
+  context: StepContext,
+): Promise<PreparedSnapshot<CrdtState> | undefined> {
+  if (typeof old.mark !== 'function' || oldProvider === undefined) return undefined;
+  const mark: CrdtMark = await context.call('mark', () => old.mark!(), {
+    check: markCheck,
+    onLate: (late) => {
+      late.release();
+    },
+  });
+  try {
+    const bytes = await context.call('persist', () => old.persist(), { check: expectBytes });
+    const state = await context.call('fromPersisted', () => next.fromPersisted(bytes), { check: stateCheck });
+    if (typeof state.mergeDelta !== 'function') {
+      mark.release();
+      return undefined;
+    }
+    const reread = await context.call('fromPersisted', () => oldProvider.fromPersisted(bytes), { check: stateCheck });
+    sameValue(
+      await context.call('value', () => reread.value()),
+      await context.call('value', () => state.value()),
+      context,
+      'verify',
+    );
+    const first = await context.call('delta', () => mark.delta(), { check: expectBytes });
+    await context.call('mergeDelta', () => state.mergeDelta!(first));
+    return {
+      detail: { bytes: bytes.byteLength, migrated: false, byDelta: true },
+      catchUp: async (_params, ctx) => {
+        const delta = await ctx.call('delta', () => mark.delta(), { check: expectBytes });
+        await ctx.call('mergeDelta', () => state.mergeDelta!(delta));
+        mark.release();
+        return {
+          next: state,
+          detail: { deltaBytes: delta.byteLength },
+          release: async () => undefined,
+          undo: async () => old,
+        };
+      },
+      discard: async () => {
+        mark.release();
+      },
+    };
+  } catch (error) {
+    mark.release();
+    throw error;
+  }
+}
 
 /** How a CRDT state is opened: restored from persisted bytes, or empty. */
 export interface CrdtOpenRequest {
@@ -15,7 +85,9 @@ export interface CrdtOpenRequest {
  * CRDT kinds: reachable states of the old version must round-trip into the new one (checked before
  * anything pauses; incompatible is a hard error). Live states move by persist → migrate (when the
  * verdict carries a migration) → `fromPersisted` while their writers wait, and their `value()` must
- * be unchanged. Undo keeps the old state, which was never modified.
+ * be unchanged. A state with `mark` whose new provider's states have `mergeDelta` (and no
+ * migration) moves before the pause instead, and only its delta since the mark inside it. Undo
+ * keeps the old state, which was never modified.
  */
 export const crdtKindDiscipline: KindDiscipline<CrdtKindProvider, CrdtState, CrdtOpenRequest> & {
   readonly mode: 'schemaCompat';
@@ -42,6 +114,10 @@ export const crdtKindDiscipline: KindDiscipline<CrdtKindProvider, CrdtState, Crd
     return { resource };
   },
   checkCompat: checkCrdtCompat,
+  async prepare({ old, oldProvider, next, verdict }, context) {
+    if (verdict.type !== 'compatible') return undefined;
+    return prepareByDelta(old, oldProvider, next, context);
+  },
   async handoff({ old, next, verdict }, context) {
     if (verdict.type === 'incompatible') throw context.fail('compat', verdict.reason);
     const before: unknown = await context.call('value', () => old.value());
@@ -52,13 +128,7 @@ export const crdtKindDiscipline: KindDiscipline<CrdtKindProvider, CrdtState, Crd
     }
     const migrated = bytes;
     const state = await context.call('fromPersisted', () => next.fromPersisted(migrated), { check: stateCheck });
-    const after: unknown = await context.call('value', () => state.value());
-    if (!isDeepStrictEqual(before, after)) {
-      throw context.fail(
-        'verify',
-        `value changed across the handoff: ${inspect(before, { depth: 2 })} → ${inspect(after, { depth: 2 })}`,
-      );
-    }
+    sameValue(before, await context.call('value', () => state.value()), context, 'verify');
     return {
       next: state,
       detail: { bytes: migrated.byteLength, migrated: verdict.type === 'compatibleAfterMigration' },

@@ -1,6 +1,6 @@
 import type { RecordBatch, Table } from 'apache-arrow';
-import type { IndexHandle, IndexKindProvider } from '../surfaces/indexKind.js';
-import type { KindDiscipline } from './discipline.js';
+import type { IndexHandle, IndexKindProvider, IndexSnapshot } from '../surfaces/indexKind.js';
+import type { KindDiscipline, PreparedHandoff, StepContext } from './discipline.js';
 import { expectBytes, expectMethods, shapeProblems } from './shape.js';
 
 const handleCheck = expectMethods('an IndexHandle', 'probe', 'persist', 'close');
@@ -14,11 +14,68 @@ export type IndexOpenRequest =
     }
   | { readonly bytes: Uint8Array };
 
+/** Checks what `snapshot()` returned: an object naming a kind and a layout, with buffers. */
+function snapshotCheck(value: unknown): string | undefined {
+  const v = value as Partial<IndexSnapshot> | null;
+  if (typeof v !== 'object' || v === null) return 'expected an IndexSnapshot object';
+  if (typeof v.kind !== 'string' || typeof v.layout !== 'string') return 'an IndexSnapshot needs a kind and a layout';
+  if (!Array.isArray(v.buffers) || !v.buffers.every((b) => ArrayBuffer.isView(b)))
+    return 'an IndexSnapshot needs buffers (typed arrays)';
+  return undefined;
+}
+
 /**
- * Index kinds: `persist()` on the old handle, then `open(bytes)` on the new provider. The old handle
- * keeps answering probes until commit (handles are read-only) and is closed only after the new
- * version took over and its last probe finished. Undo closes the new handle; the old one was never
- * touched.
+ * The new handle for `old`: adopted from its snapshot when both sides have the hooks and the new
+ * provider reads the layout (no copy), else persisted and opened.
+ */
+async function reopen(
+  old: IndexHandle,
+  next: IndexKindProvider,
+  context: StepContext,
+): Promise<{ handle: IndexHandle; bytes: number; byReference: boolean }> {
+  if (typeof old.snapshot === 'function' && typeof next.adopt === 'function') {
+    const snapshot = await context.call('snapshot', (signal) => old.snapshot!({ signal }), { check: snapshotCheck });
+    const adopted = await context.call('adopt', (signal) => next.adopt!(snapshot, { signal }), {
+      check: (value) => (value === undefined ? undefined : handleCheck(value)),
+      onLate: (late) => late?.close(),
+    });
+    if (adopted !== undefined) return { handle: adopted, bytes: snapshot.byteLength, byReference: true };
+  }
+  const bytes = await context.call('persist', (signal) => old.persist({ signal }), { check: expectBytes });
+  const handle = await context.call('open', (signal) => next.open(bytes, { signal }), {
+    check: handleCheck,
+    onLate: (late) => late.close(),
+  });
+  return { handle, bytes: bytes.byteLength, byReference: false };
+}
+
+/** The handoff of a handle already reopened: release closes the old one, undo the new one. */
+function handedOver(
+  old: IndexHandle,
+  handle: IndexHandle,
+  detail: Record<string, unknown>,
+): PreparedHandoff<IndexHandle> {
+  return {
+    next: handle,
+    detail,
+    release: async (ctx) => {
+      await ctx.call('close', () => old.close());
+    },
+    undo: async (ctx) => {
+      // The old one was never touched: it serves again even if closing the new one fails.
+      await ctx.call('close', () => handle.close()).catch(() => undefined);
+      return old;
+    },
+  };
+}
+
+/**
+ * Index kinds: the new provider reopens the old handle's data — `adopt(snapshot())` by reference
+ * when both versions have the hooks and share a layout, else `persist()` then `open(bytes)`. Handles
+ * are read-only, so this is prepared before the pause while the old handle serves (`prepare`); the
+ * pause hands over nothing. The old handle keeps answering probes until commit and is closed only
+ * after the new version took over and its last probe finished (closing it only drops its own
+ * references). A failure refuses the reload before anything pauses; undo closes the new handle.
  */
 export const indexKindDiscipline: KindDiscipline<IndexKindProvider, IndexHandle, IndexOpenRequest> & {
   readonly mode: 'persistOpen';
@@ -27,7 +84,7 @@ export const indexKindDiscipline: KindDiscipline<IndexKindProvider, IndexHandle,
   kind: 'indexKind',
   mode: 'persistOpen',
   description:
-    'persist() on the old handle, then open(bytes) on the new provider; the old handle stays live until commit',
+    'before the pause: adopt(snapshot()) or persist() → open(bytes) on the new provider; the old handle stays live until commit',
   pausesCallers: false,
   keyOf: (provider) => provider.kind,
   validate: (provider) => shapeProblems(provider, { strings: ['kind'], methods: ['build', 'open'] }),
@@ -46,24 +103,20 @@ export const indexKindDiscipline: KindDiscipline<IndexKindProvider, IndexHandle,
           );
     return { resource };
   },
-  async handoff({ old, next }, context) {
-    const bytes = await context.call('persist', (signal) => old.persist({ signal }), { check: expectBytes });
-    const handle = await context.call('open', (signal) => next.open(bytes, { signal }), {
-      check: handleCheck,
-      onLate: (late) => late.close(),
-    });
+  async prepare({ old, next }, context) {
+    const { handle, bytes, byReference } = await reopen(old, next, context);
     return {
-      next: handle,
-      detail: { bytes: bytes.byteLength },
-      release: async (ctx) => {
-        await ctx.call('close', () => old.close());
-      },
-      undo: async (ctx) => {
-        // The old one was never touched: it serves again even if closing the new one fails.
-        await ctx.call('close', () => handle.close()).catch(() => undefined);
-        return old;
+      detail: { bytes, byReference },
+      // Read-only handles: nothing changed since the snapshot, so nothing is handed over in the pause.
+      catchUp: async () => handedOver(old, handle, {}),
+      discard: async (ctx) => {
+        await ctx.call('close', () => handle.close());
       },
     };
+  },
+  async handoff({ old, next }, context) {
+    const { handle, bytes, byReference } = await reopen(old, next, context);
+    return handedOver(old, handle, { bytes, byReference });
   },
   async close(resource, context) {
     await context.call('close', () => resource.close());

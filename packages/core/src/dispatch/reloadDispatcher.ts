@@ -8,6 +8,8 @@ import { checkDispatcherOptions, hasMethods } from './dispatcherOptions.js';
 import type { ReloadDispatcherOptions } from './dispatcherOptions.js';
 import type { RegistrationSet } from './registrationSet.js';
 import { ReloadOutcome } from './reloadOutcome.js';
+import { PreparedHandoffs } from './preparedHandoffs.js';
+import type { HandoffRecord } from './reloadOutcome.js';
 import { checkHandoffs, paramsOf } from './resourceHandoff.js';
 import type { CheckedHandoff } from './resourceHandoff.js';
 import { rollBackAttempts } from './rollback.js';
@@ -48,8 +50,12 @@ export class ReloadDispatcher {
   readonly #disciplines: DisciplineSet;
   readonly #handoffs: readonly CheckedHandoff[];
   readonly #compat: CompatChecks;
+  readonly #prepared: PreparedHandoffs;
   #report: Promise<CompatReport> | undefined;
+  #preparing = false;
   #dispatched = false;
+  /** The steps of one dispatcher share one abort signal until a step is abandoned (see StepContext.call). */
+  readonly #shared = new StepSignal();
 
   constructor(old: RegistrationSet, next: RegistrationSet, options: ReloadDispatcherOptions = {}) {
     for (const [which, set] of [
@@ -65,6 +71,7 @@ export class ReloadDispatcher {
     this.#disciplines = this.#options.disciplines ?? DisciplineSet.builtin();
     this.#handoffs = checkHandoffs(this.#disciplines, this.#options.handoffs ?? []);
     this.#compat = new CompatChecks(old, next, this.#disciplines, this.#handoffs, this.#options);
+    this.#prepared = new PreparedHandoffs(this.#handoffs, this.#disciplines);
   }
 
   /** Checks compat of every surface both versions register (once), and returns the report without throwing. */
@@ -98,6 +105,44 @@ export class ReloadDispatcher {
   }
 
   /**
+   * Optional, after `checkCompat` (which it runs if it has not run) and before the pause: runs the
+   * `prepare` step of every handoff whose discipline has one — the O(state) part (snapshots, opens
+   * on the new providers) while the old resources keep serving — so that `dispatch` only catches
+   * up inside the pause. Resolves with what was prepared. Rejects with `SCHEMA_INCOMPATIBLE`, or
+   * with the first failure (phase `prepare`) after discarding everything prepared: nothing paused,
+   * the old resources were not disturbed. Without it, `dispatch` hands everything over as before.
+   * Call `discardPrepared` if you will not dispatch.
+   */
+  async prepare(): Promise<readonly HandoffRecord[]> {
+    if (this.#preparing || this.#dispatched)
+      throw new ReloadError({
+        code: 'INVALID_ARGUMENT',
+        phase: 'prepare',
+        message: 'prepare() may run once per dispatcher, before dispatch()',
+      });
+    this.#preparing = true;
+    const report = await this.checkCompat();
+    const timeoutMs = this.#options.prepareTimeoutMs ?? defaultSettings.prepareTimeoutMs;
+    await this.#prepared.prepare({
+      signal: this.#options.signal ?? NEVER_ABORTED,
+      concurrency: this.#options.concurrency ?? defaultSettings.concurrency,
+      timeoutMs,
+      rollbackTimeoutMs: Math.max(timeoutMs, this.#options.rollbackTimeoutMs ?? defaultSettings.rollbackTimeoutMs),
+      shared: this.#shared,
+      verdictOf: (h) => this.#compat.verdictFor(h, report),
+    });
+    return this.#prepared.records;
+  }
+
+  /**
+   * Discards what `prepare` made and `dispatch` did not consume (a reload that stops between the
+   * two). Resolves with the failures of discarding (the old resources serve regardless); never rejects.
+   */
+  discardPrepared(): Promise<unknown[]> {
+    return this.#prepared.discardAll();
+  }
+
+  /**
    * Hands every live resource over (after `checkCompat`, which it runs if it has not run). Resolves
    * with `{ ok: true, outcome }`, or with `{ ok: false, error, rollback }` once every completed
    * handoff was undone. Rejects only when called twice.
@@ -114,7 +159,7 @@ export class ReloadDispatcher {
     const concurrency = this.#options.concurrency ?? defaultSettings.concurrency;
     const timeoutMs = this.#options.stepTimeoutMs ?? defaultSettings.stepTimeoutMs;
     const rollbackMs = Math.max(timeoutMs, this.#options.rollbackTimeoutMs ?? defaultSettings.rollbackTimeoutMs);
-    const shared = new StepSignal();
+    const shared = this.#shared;
     const contexts = this.#handoffs.map(
       (h) => new StepRecorder(h.kind, h.name, signal, timeoutMs, 'dispatch', rollbackMs, shared),
     );
@@ -122,6 +167,7 @@ export class ReloadDispatcher {
     try {
       report = await this.checkCompat();
     } catch (error) {
+      await this.#prepared.discardAll();
       const rollback = await rollBackAttempts(
         this.#handoffs.map((h, i) => ({ ...h, context: contexts[i]!, result: { status: 'skipped' } as const })),
         concurrency,
@@ -131,11 +177,16 @@ export class ReloadDispatcher {
     }
     const results = await mapBounded(this.#handoffs, concurrency, async (h, i): Promise<CompletedHandoff> => {
       signal.throwIfAborted();
+      const context = contexts[i]!;
+      const started = performance.now();
+      const caughtUp = this.#prepared.catchUp(i, context);
+      if (caughtUp !== undefined) {
+        const prepared = await caughtUp;
+        return { kind: h.kind, name: h.name, old: h.old, prepared, context, ms: performance.now() - started };
+      }
       const discipline = this.#disciplines.require(h.kind);
       const known = this.#compat.verdictFor(h, report);
       const verdict = known instanceof Promise ? await known : known;
-      const context = contexts[i]!;
-      const started = performance.now();
       const input = {
         name: h.name,
         old: h.old,
@@ -148,6 +199,8 @@ export class ReloadDispatcher {
       return { kind: h.kind, name: h.name, old: h.old, prepared, context, ms: performance.now() - started };
     });
     const failedAt = results.findIndex((r) => r.status === 'rejected' && r.order === 0);
+    // Prepared handoffs whose catch-up never ran (skipped after the first failure, or aborted first).
+    await this.#prepared.discardAll();
     if (failedAt < 0)
       return {
         ok: true,

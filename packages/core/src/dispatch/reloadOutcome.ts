@@ -76,6 +76,21 @@ export class ReloadOutcome implements AsyncDisposable {
   }
 
   /**
+   * Runs the `afterCommit` step of every handoff that has one (e.g. the durable copy of a state
+   * handed over by reference). Call right after the new version is committed and visible; it does
+   * not wait for the old resources to go idle. Resolves with the failures (the new version serves
+   * regardless); never rejects.
+   */
+  async afterCommit(signal: AbortSignal = new AbortController().signal): Promise<unknown[]> {
+    const steps = this.#completed.flatMap(({ prepared, context }) =>
+      prepared.afterCommit === undefined ? [] : [prepared.afterCommit(context.forPhase('commit', signal))],
+    );
+    if (steps.length === 0) return [];
+    const results = await Promise.allSettled(steps);
+    return results.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
+  }
+
+  /**
    * Undoes every handoff in reverse order of completion (up to the dispatcher's concurrency at a
    * time) and reports what serves again: the untouched old resources, and CDC streams restarted on
    * the old provider at their checkpoint. Resolves even when some could not be restored: the

@@ -29,6 +29,11 @@ export interface HostEventMap {
   started: ReloadEventBase;
   /** Every compat check passed, before anything paused. */
   compatChecked: ReloadEventBase & { readonly reports: ReadonlyMap<string, CompatReport>; readonly compatMs: number };
+  /**
+   * Handoffs that can be prepared were, while the old versions served (snapshots opened on the new
+   * providers); what remains runs inside the pause. Emitted even when nothing was prepared.
+   */
+  prepared: ReloadEventBase & { readonly prepareMs: number; readonly handoffs: readonly HandoffRecord[] };
   /** The gates closed: new calls on stateful resources wait from here on. */
   quiesced: ReloadEventBase;
   /** In-flight calls on stateful resources finished. */

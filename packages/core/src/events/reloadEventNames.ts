@@ -10,6 +10,7 @@ export type ReloadEventName = {
 const phases = {
   started: true,
   compatChecked: true,
+  prepared: true,
   quiesced: true,
   drained: true,
   dispatched: true,
@@ -19,7 +20,8 @@ const phases = {
 } as const satisfies Record<ReloadEventName, true>;
 
 /**
- * Every event a reload emits, in phase order: `started`, `compatChecked`, `quiesced`, `drained`,
+ * Every event a reload emits, in phase order: `started`, `compatChecked`, `prepared`,
+ * `quiesced`, `drained`,
  * `dispatched`, `committed`, then `retired` once the old versions are released; a reload that fails
  * emits `rolledBack` instead of the phases after the one that failed. Subscribe to all of them with
  * `for (const name of reloadEventNames) host.on(name, …)`.

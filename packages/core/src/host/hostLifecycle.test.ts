@@ -145,6 +145,7 @@ describe('events and stats', () => {
       'loaded',
       'started',
       'compatChecked',
+      'prepared',
       'quiesced',
       'drained',
       'dispatched',

@@ -112,39 +112,53 @@ describe('reload rollback: a failure at any step leaves the old version serving'
     await s.host.close();
   });
 
-  it.each<[string, PluginOptions, string]>([
-    ['index open', { index: { open: 'reject' } }, 'open'],
-    ['index persist', { index: { persist: 'throw' } }, 'persist'],
-    ['CDC start', { cdc: { start: 'throw' } }, 'start'],
-  ])('%s fails at dispatch: HANDOFF_FAILED, everything restored', async (_name, faults, step) => {
+  const refusedBeforePause = ['started', 'compatChecked', 'rolledBack'];
+  const rolledBackInPause = ['started', 'compatChecked', 'prepared', 'quiesced', 'drained', 'rolledBack'];
+  it.each<[string, PluginOptions, string, string, string[]]>([
+    ['index open', { index: { open: 'reject' } }, 'open', 'prepare', refusedBeforePause],
+    ['index persist', { index: { persist: 'throw' } }, 'persist', 'prepare', refusedBeforePause],
+    ['CDC start', { cdc: { start: 'throw' } }, 'start', 'dispatch', rolledBackInPause],
+  ])('%s fails: HANDOFF_FAILED at its phase, everything restored', async (_name, faults, step, phase, events) => {
     const s = await setUp();
     const w = s.w;
     // A persist fault belongs to the old version's handles; open and start faults to the new provider.
     const oldFaults = faults.index?.persist ? faults.index : undefined;
     if (oldFaults) Object.assign(w.faults.index, oldFaults);
     const error = await rejection(s.host.reload(testPlugin('2.0.0', w, oldFaults ? {} : faults)));
-    expect(error).toMatchObject({ code: 'HANDOFF_FAILED', phase: 'dispatch', step });
-    expect(s.events).toEqual(['started', 'compatChecked', 'quiesced', 'drained', 'rolledBack']);
+    expect(error).toMatchObject({ code: 'HANDOFF_FAILED', phase, step });
+    expect(s.events).toEqual(events);
     w.faults.index.persist = undefined;
     await expectOldServing(s);
     expect(w.ledger.handles.filter((h) => h.version === '2.0.0').every((h) => h.closed)).toBe(true);
     await s.host.close();
   });
 
-  it('a provider call that hangs in dispatch times out: STEP_TIMEOUT, the host stays healthy', async () => {
+  it('a provider call that hangs in prepare times out at prepareTimeoutMs: STEP_TIMEOUT, the host stays healthy', async () => {
     const s = await setUp();
     using clock = fakeClock(); // deadlines pass only as the test advances the clock, timer by timer
     const started = clock.now();
     const reload = rejection(
-      s.host.reload(testPlugin('2.0.0', s.w, { index: { open: 'hang' } }), { stepTimeoutMs: 30 }),
+      s.host.reload(testPlugin('2.0.0', s.w, { index: { open: 'hang' } }), { prepareTimeoutMs: 30 }),
     );
     await clock.runUntilSettled(reload);
     const error = await reload;
-    expect(error).toMatchObject({ code: 'STEP_TIMEOUT', step: 'open' });
+    expect(error).toMatchObject({ code: 'STEP_TIMEOUT', step: 'open', phase: 'prepare' });
     expect(clock.now() - started).toBeLessThan(1_000);
     await expectOldServing(s);
     await s.host.reload(testPlugin('3.0.0', s.w));
     expect(await versionOf(s.host)).toBe('3.0.0');
+    await s.host.close();
+  });
+
+  it('a provider call that hangs inside the pause times out at stepTimeoutMs: STEP_TIMEOUT, old serves', async () => {
+    const s = await setUp();
+    using clock = fakeClock();
+    const reload = rejection(
+      s.host.reload(testPlugin('2.0.0', s.w, { cdc: { start: 'hang' } }), { stepTimeoutMs: 30 }),
+    );
+    await clock.runUntilSettled(reload);
+    expect(await reload).toMatchObject({ code: 'STEP_TIMEOUT', step: 'start', phase: 'dispatch' });
+    await expectOldServing(s);
     await s.host.close();
   });
 

@@ -1,6 +1,6 @@
 import type { CompatReport } from '../compat/compatReport.js';
 import { ReloadDispatcher } from '../dispatch/reloadDispatcher.js';
-import type { ReloadOutcome } from '../dispatch/reloadOutcome.js';
+import type { HandoffRecord, ReloadOutcome } from '../dispatch/reloadOutcome.js';
 import type { UnrestoredResource } from '../dispatch/rollback.js';
 import type { ReloadPhase } from '../errors/codes.js';
 import { ReloadError, isReloadError, toReloadError } from '../errors/reloadError.js';
@@ -17,8 +17,8 @@ import type { ReloadOptions, ReloadResult, RetireReport } from './reloadTypes.js
 const NEVER_ABORTED = new AbortController().signal;
 
 /**
- * One reload, start to end: stage → compat → quiesce → drain → dispatch → journal → commit → retire, or
- * rollback from any step before commit. Every phase change, event and stats update happens here.
+ * One reload, start to end: stage → compat → prepare → quiesce → drain → dispatch → journal → commit
+ * → retire (after-commit steps first), or rollback from any step before commit. Every phase change, event and stats update happens here.
  */
 export class ReloadRun {
   readonly id: number;
@@ -59,6 +59,7 @@ export class ReloadRun {
       this.#emit('started', {});
       await this.#stage();
       await this.#checkCompat();
+      await this.#prepare();
       this.#quiesce();
       await this.#drain();
       await this.#dispatch();
@@ -129,6 +130,15 @@ export class ReloadRun {
     }
     this.#timings.compatMs = performance.now() - t;
     this.#emit('compatChecked', { reports: this.#reports, compatMs: this.#timings.compatMs });
+  }
+
+  /** The O(state) part of the handoffs, before the gates close, while the old versions serve. */
+  async #prepare(): Promise<void> {
+    const t = this.#enter('prepare');
+    const handoffs: HandoffRecord[] = [];
+    for (const dispatcher of this.#dispatchers) handoffs.push(...(await dispatcher.prepare()));
+    this.#timings.prepareMs = performance.now() - t;
+    this.#emit('prepared', { prepareMs: this.#timings.prepareMs, handoffs });
   }
 
   #quiesce(): void {
@@ -237,6 +247,7 @@ export class ReloadRun {
   async #retire(retiring: readonly PluginVersion[], oldBackings: readonly Backing[]): Promise<RetireReport> {
     const t = performance.now();
     const errors: unknown[] = [];
+    for (const { outcome } of this.#outcomes) errors.push(...(await outcome.afterCommit()));
     await Promise.all([...retiring.map((v) => v.leases.whenIdle()), ...oldBackings.map((b) => b.leases.whenIdle())]);
     for (const { outcome } of this.#outcomes) await outcome.release().catch((error: unknown) => errors.push(error));
     for (const version of retiring) errors.push(...(await version.retire()));
@@ -256,6 +267,8 @@ export class ReloadRun {
       lost.push(...report.unrestored);
     }
     lost.push(...this.#lost);
+    // What was prepared before the pause and never caught up (a failure at or after prepare).
+    for (const dispatcher of this.#dispatchers) await dispatcher.discardPrepared();
     const pause = this.#openGates();
     for (const version of this.#staged) await version.discard();
     const serving = this.#steps.map(({ slot }) => `${slot.name} ${slot.current.version}`).join(', ');
@@ -321,6 +334,7 @@ export class ReloadRun {
       disciplines: this.#core.disciplines,
       concurrency: this.#options.concurrency ?? settings.concurrency,
       stepTimeoutMs: this.#options.stepTimeoutMs ?? settings.stepTimeoutMs,
+      prepareTimeoutMs: this.#options.prepareTimeoutMs ?? settings.prepareTimeoutMs,
       rollbackTimeoutMs: settings.rollbackTimeoutMs,
       compatTimeoutMs: this.#options.compatTimeoutMs ?? settings.compatTimeoutMs,
       signal: this.#signal,

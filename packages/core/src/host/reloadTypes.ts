@@ -57,6 +57,10 @@ export interface ReloadResult {
   /** Calls that waited at the gates, and the longest wait in milliseconds. */
   readonly queued: number;
   readonly maxQueueWaitMs: number;
-  /** Settles once the old versions' in-flight calls finished and their resources and scopes were released. Never rejects. */
+  /**
+   * Settles once the handoffs' after-commit steps ran (e.g. durable copies) and the old versions'
+   * in-flight calls finished and their resources and scopes were released. Never rejects: failures
+   * are in its `errors`.
+   */
   readonly retired: Promise<RetireReport>;
 }
