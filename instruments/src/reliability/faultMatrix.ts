@@ -81,7 +81,7 @@ export async function runFaultMatrix(interleavings: number, seed = 1): Promise<F
       };
     },
     resources,
-    host: { stepTimeoutMs: 200, compatTimeoutMs: 1_000 },
+    host: { stepTimeoutMs: 200, prepareTimeoutMs: 200, compatTimeoutMs: 1_000 },
   });
   const modes: FaultMode[] = ['throw', 'reject', 'hang', 'abort', 'garbage'];
   const unused = new Set(['register', 'shutdown']); // steps whose return value is not used: garbage is no fault there

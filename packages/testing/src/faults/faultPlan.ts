@@ -8,10 +8,27 @@ import fc from 'fast-check';
  * - `open` (new): an index provider's `open(bytes)`;
  * - `checkpoint`, `shutdown` (old): the old CDC stream;
  * - `start` (new): the new CDC provider's `start({ fromLsn })`;
- * - `fromPersisted` (new): the new CRDT provider reading migrated state.
+ * - `fromPersisted` (new): the new CRDT provider reading migrated state;
+ * - `snapshot` (old) and `adopt` (new): an index handed over by reference, before the pause;
+ * - `mark`, `delta` (old) and `mergeDelta` (new): a CRDT state moved before the pause, and its delta
+ *   merged inside it (`delta` and `mergeDelta` run in both places).
+ *
+ * Steps of a kind whose providers lack the hooks (no `snapshot`, no `mark`) never fire.
  */
 export type FaultStep =
-  'register' | 'compat' | 'persist' | 'open' | 'checkpoint' | 'shutdown' | 'start' | 'fromPersisted';
+  | 'register'
+  | 'compat'
+  | 'persist'
+  | 'open'
+  | 'checkpoint'
+  | 'shutdown'
+  | 'start'
+  | 'fromPersisted'
+  | 'snapshot'
+  | 'adopt'
+  | 'mark'
+  | 'delta'
+  | 'mergeDelta';
 
 /**
  * How the step misbehaves: throws synchronously, rejects, hangs forever (ignoring its signal),
@@ -29,6 +46,11 @@ export const faultStepRole: Readonly<Record<FaultStep, 'old' | 'new'>> = {
   shutdown: 'old',
   start: 'new',
   fromPersisted: 'new',
+  snapshot: 'old',
+  adopt: 'new',
+  mark: 'old',
+  delta: 'old',
+  mergeDelta: 'new',
 };
 
 /** One fault to inject into one reload. */
@@ -49,10 +71,26 @@ export const faultStepKinds: Readonly<Record<FaultStep, readonly string[]>> = {
   shutdown: ['cdcOutput'],
   start: ['cdcOutput'],
   fromPersisted: ['crdtKind'],
+  snapshot: ['indexKind'],
+  adopt: ['indexKind'],
+  mark: ['crdtKind'],
+  delta: ['crdtKind'],
+  mergeDelta: ['crdtKind'],
 };
 
 /** Steps whose return value is used, so `garbage` is a meaningful fault there. */
-const valueSteps: readonly FaultStep[] = ['compat', 'persist', 'open', 'checkpoint', 'start', 'fromPersisted'];
+const valueSteps: readonly FaultStep[] = [
+  'compat',
+  'persist',
+  'open',
+  'checkpoint',
+  'start',
+  'fromPersisted',
+  'snapshot',
+  'adopt',
+  'mark',
+  'delta',
+];
 
 /** Every step. */
 export const faultSteps: readonly FaultStep[] = Object.keys(faultStepRole) as FaultStep[];

@@ -1,10 +1,13 @@
 import type {
+  CallOptions,
   CdcOutputProvider,
   CdcStream,
   CrdtKindProvider,
+  CrdtMark,
   CrdtState,
   IndexHandle,
   IndexKindProvider,
+  IndexSnapshot,
   LogicalTypeProvider,
   MaybePromise,
   PluginDefinition,
@@ -59,16 +62,35 @@ export function withFaults(plugin: PluginDefinition, faults: FaultSwitch): Plugi
   const step = <T>(name: FaultStep, call: () => T, kind?: string): T => faults.run(name, version, call, kind);
 
   const handle = (h: IndexHandle): IndexHandle =>
-    override(h, { persist: (options) => step('persist', () => h.persist(options), 'indexKind') });
+    override(h, {
+      persist: (options) => step('persist', () => h.persist(options), 'indexKind'),
+      // Only where the handle has the hook: a proxy must not invent one.
+      ...(typeof h.snapshot === 'function'
+        ? { snapshot: (options?: CallOptions) => step('snapshot', () => h.snapshot!(options), 'indexKind') }
+        : {}),
+    });
   const stream = (s: CdcStream): CdcStream =>
     override(s, {
       checkpoint: (options) => step('checkpoint', () => s.checkpoint(options), 'cdcOutput'),
       shutdown: (options) => step('shutdown', () => s.shutdown(options), 'cdcOutput'),
     });
+  const mark = (m: CrdtMark): CrdtMark => override(m, { delta: () => step('delta', () => m.delta(), 'crdtKind') });
   const state = (s: CrdtState): CrdtState =>
     override(s, {
       persist: () => step('persist', () => s.persist(), 'crdtKind'),
       merge: (other) => s.merge(unwrap(other)),
+      ...(typeof s.mark === 'function'
+        ? {
+            mark: () =>
+              mapResult(
+                step('mark', () => s.mark!(), 'crdtKind'),
+                mark,
+              ),
+          }
+        : {}),
+      ...(typeof s.mergeDelta === 'function'
+        ? { mergeDelta: (delta: Uint8Array) => step('mergeDelta', () => s.mergeDelta!(delta), 'crdtKind') }
+        : {}),
     });
 
   const wrap = (kind: string, provider: unknown): unknown => {
@@ -77,6 +99,15 @@ export function withFaults(plugin: PluginDefinition, faults: FaultSwitch): Plugi
         const p = provider as IndexKindProvider;
         return override(p, {
           build: (source, options) => mapResult(p.build(source, options), handle),
+          ...(typeof p.adopt === 'function'
+            ? {
+                adopt: (snapshot: IndexSnapshot, options?: CallOptions) =>
+                  mapResult(
+                    step('adopt', () => p.adopt!(snapshot, options), 'indexKind'),
+                    (adopted) => (adopted === undefined ? adopted : handle(adopted)),
+                  ),
+              }
+            : {}),
           open: (bytes, options) =>
             mapResult(
               step('open', () => p.open(bytes, options), 'indexKind'),

@@ -91,7 +91,7 @@ describe('ReloadHarness', () => {
       setup: inMemory,
       resources,
       faults: faultPlans({ modes: ['hang'], steps: ['persist', 'open', 'checkpoint', 'start', 'fromPersisted'] }),
-      host: { stepTimeoutMs: 250, compatTimeoutMs: 500 },
+      host: { stepTimeoutMs: 250, prepareTimeoutMs: 250, compatTimeoutMs: 500 },
     }).check({ numRuns: 8 });
   }, 120_000);
 

@@ -70,7 +70,7 @@ export interface ReloadHarnessOptions {
   readonly faults?: fc.Arbitrary<FaultPlan | undefined>;
   /** Concurrent calls per case at most (default 16). */
   readonly maxCalls?: number;
-  /** Host settings (e.g. a short `stepTimeoutMs` when plans include `hang`). */
+  /** Host settings (e.g. short `stepTimeoutMs` and `prepareTimeoutMs` when plans include `hang`). */
   readonly host?: PluginHostOptions;
 }
 
@@ -122,7 +122,12 @@ export class ReloadHarness {
     const faults = new FaultSwitch();
     const retiredAt = new Map<string, number>();
     const w: { -readonly [K in keyof Workload]: Workload[K] } = {
-      host: createPluginHost({ drainTimeoutMs: 10_000, stepTimeoutMs: 10_000, ...this.#options.host }),
+      host: createPluginHost({
+        drainTimeoutMs: 10_000,
+        stepTimeoutMs: 10_000,
+        prepareTimeoutMs: 10_000,
+        ...this.#options.host,
+      }),
       versionsSeen: [],
       retiredAt,
       sequence: 0,
