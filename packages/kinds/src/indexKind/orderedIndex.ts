@@ -1,4 +1,4 @@
-import type { CallOptions, IndexBuildOptions, IndexKindProvider } from '@baton/core';
+import type { CallOptions, IndexBuildOptions, IndexKindProvider, IndexSnapshot } from '@baton/core';
 import { DataType } from 'apache-arrow';
 import type { Data, RecordBatch, Table } from 'apache-arrow';
 import { corruptIndex, invalidIndexArgument, throwIfAborted, typeName } from './indexErrors.js';
@@ -6,6 +6,7 @@ import { checksum, META_CRC32, META_ROWS, metaInt, readIndexFile, verifyChecksum
 import { checkBuildOptions, indexOptions } from './indexArguments.js';
 import { MAX_INDEX_ROWS, ORDERED_KIND } from './indexLimits.js';
 import { ORDERED_FORMAT_VERSION, OrderedIndexHandle, orderedChecksumViews } from './orderedIndexHandle.js';
+import { readOrderedSnapshot } from './orderedSnapshot.js';
 import { keyFamily, sortedKeyBytes, sortKeys, SUPPORTED_KEY_TYPES } from './orderedKeys.js';
 import type { KeyFamily, NumericKeyArray, SortedKeys } from './orderedKeys.js';
 import { requireColumn } from './sourceColumn.js';
@@ -25,6 +26,7 @@ export interface OrderedIndexProvider extends IndexKindProvider {
   readonly kind: typeof ORDERED_KIND;
   build(source: RecordBatch | Table, options: IndexBuildOptions): OrderedIndexHandle;
   open(bytes: Uint8Array, options?: CallOptions): OrderedIndexHandle;
+  adopt(snapshot: IndexSnapshot, options?: CallOptions): OrderedIndexHandle | undefined;
 }
 
 /**
@@ -33,7 +35,12 @@ export interface OrderedIndexProvider extends IndexKindProvider {
  * (no params) sorts the non-null, non-NaN keys once by key then row id into typed arrays. `persist()`
  * writes an Arrow IPC file; `open(bytes)` validates it (kind, format version, schema, sizes,
  * CRC-32) and keeps views over `bytes` when `bytes.byteOffset` is 8-byte aligned (no copy; the
- * caller must not modify `bytes` afterwards), copying once otherwise. Each call makes an
+ * caller must not modify `bytes` afterwards), copying once otherwise. `adopt(snapshot)` takes over
+ * another version's {@link OrderedIndexHandle.snapshot} (layout `ordered/1`) in this process: the
+ * new handle shares its keys and row ids (no copy, no CRC pass, O(1)) and persists to the same bytes.
+ * A malformed snapshot, or one of another kind, is `INVALID_ARGUMENT` (a snapshot is an argument
+ * handed over in-process, not bytes read from outside); an ordered snapshot of a layout this version
+ * does not read answers `undefined`, so the host persists and opens. Each call makes an
  * independent provider, as a new plugin version would. Wrong options (not an object, a limit that
  * is not a safe integer, an unknown option) are `INVALID_ARGUMENT`.
  */
@@ -98,6 +105,11 @@ export function orderedIndex(options?: OrderedIndexOptions): OrderedIndexProvide
         ? verifyChecksum(schema, views, ORDERED_KIND)
         : metaInt(schema, META_CRC32, 0xffffffff, ORDERED_KIND);
       return OrderedIndexHandle.create({ keys, crc32, maxProbeResults });
+    },
+    adopt(snapshot: IndexSnapshot, call?: CallOptions): OrderedIndexHandle | undefined {
+      throwIfAborted(ORDERED_KIND, 'adopt', call);
+      const adopted = readOrderedSnapshot(snapshot, maxBytes);
+      return adopted === undefined ? undefined : OrderedIndexHandle.create({ ...adopted, maxProbeResults });
     },
   };
 }

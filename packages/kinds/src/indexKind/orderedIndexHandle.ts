@@ -1,4 +1,4 @@
-import type { CallOptions, IndexHandle } from '@baton/core';
+import type { CallOptions, IndexHandle, IndexSnapshot } from '@baton/core';
 import { Field, makeData, Uint32 } from 'apache-arrow';
 import type { Data, DataType, RecordBatch, Utf8 } from 'apache-arrow';
 import { checkHandleState, isOrderedState } from './indexArguments.js';
@@ -10,6 +10,7 @@ import type { OrderedIndexState } from './orderedIndexState.js';
 import { ORDERED_KIND } from './indexLimits.js';
 import { readRanges } from './orderedQuery.js';
 import { searchRange } from './orderedSearch.js';
+import { orderedSnapshot } from './orderedSnapshot.js';
 import { orderedResultSchema, resultBatch } from './resultBatch.js';
 
 /** Format version {@link OrderedIndexHandle.persist} writes. */
@@ -29,8 +30,8 @@ export class OrderedIndexHandle implements IndexHandle {
   }
 
   /**
-   * An index over `state` (used by the provider's build and open; a state they would not make is `INVALID_ARGUMENT`).
-   * Use a provider (`orderedIndex().build`, `open`).
+   * An index over `state` (used by the provider's build, open and adopt; a state they would not make is
+   * `INVALID_ARGUMENT`). Use a provider (`orderedIndex().build`, `open`, `adopt`).
    */
   private constructor(state: OrderedIndexState) {
     checkHandleState(ORDERED_KIND, 'OrderedIndexHandle', isOrderedState(state));
@@ -121,7 +122,24 @@ export class OrderedIndexHandle implements IndexHandle {
     return writeIndexFile(fields, [keyData, rowData], count, metadata);
   }
 
-  /** Releases the keys. Idempotent; every later call throws `RESOURCE_CLOSED`. */
+  /**
+   * The index as it lies in memory, layout `ordered/1` (see `orderedSnapshot.ts`), for the next
+   * version's `orderedIndex().adopt` in this process: the sorted keys (or UTF-8 offsets and bytes) and
+   * row ids, shared (no copy), with the key type as plain text, the row count and the CRC-32 computed
+   * at build or open in `meta`. O(1): no pass over the data. Neither side writes to the buffers
+   * afterwards; `close()` of this handle drops only its own references, so an adopted handle keeps
+   * answering. An aborted `options.signal` is `ABORTED`.
+   */
+  snapshot(options?: CallOptions): IndexSnapshot {
+    const state = this.#open('snapshot');
+    throwIfAborted(ORDERED_KIND, 'snapshot', options);
+    return orderedSnapshot(state);
+  }
+
+  /**
+   * Releases this handle's references to the keys. Idempotent; every later call throws
+   * `RESOURCE_CLOSED`. A handle adopted from its snapshot holds its own references and keeps working.
+   */
   close(): void {
     this.#state = undefined;
   }

@@ -87,6 +87,12 @@ export const indexArgumentRows: readonly ArgumentRow[] = [
     call: (query, k) => orderedHandle().probe(query as never, k as number),
   },
   { name: 'OrderedIndexHandle.persist', args: [{}], call: (options) => orderedHandle().persist(options as never) },
+  { name: 'OrderedIndexHandle.snapshot', args: [{}], call: (options) => orderedHandle().snapshot(options as never) },
+  {
+    name: 'orderedIndex().adopt',
+    args: [orderedHandle().snapshot(), {}],
+    call: (snapshot, options) => ordered.adopt(snapshot as never, options as never),
+  },
   {
     name: 'new OrderedIndexHandle',
     args: [{ keys: sortKeys(keys.getChild('k')!, keyFamily(keys.getChild('k')!.type)!), crc32: 0, maxProbeResults: 1 }],
