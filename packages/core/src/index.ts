@@ -21,7 +21,7 @@ export type { AggregateFunctionProvider, ScalarFunctionProvider } from './surfac
 export type { Storage, StorageBackendProvider, StorageOpenOptions } from './surfaces/storage.js';
 export type { BackgroundJobProvider, JobTickContext } from './surfaces/backgroundJob.js';
 export type { IndexBuildOptions, IndexHandle, IndexKindProvider, IndexSnapshot } from './surfaces/indexKind.js';
-export type { CdcBatch, CdcOutputProvider, CdcStartOptions, CdcStream } from './surfaces/cdcOutput.js';
+export type { CdcBatch, CdcOutputProvider, CdcStartOptions, CdcStream, CdcTakeover } from './surfaces/cdcOutput.js';
 export type { CrdtKindProvider, CrdtMark, CrdtState } from './surfaces/crdtKind.js';
 export type { LogicalTypeProvider } from './surfaces/logicalType.js';
 export type {
