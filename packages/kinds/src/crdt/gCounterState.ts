@@ -7,6 +7,8 @@ import { isFormatVersion } from '../codec/envelopeArguments.js';
 import { invalidCrdtArgument } from './crdtErrors.js';
 import { OpFields } from './opFields.js';
 import { ReplicaCounts } from './replicaCounts.js';
+import { decodeDelta, encodeDelta, StateMark } from './crdtDelta.js';
+import { G_COUNTER_DELTA_BODIES, readCountsDelta } from './countsDelta.js';
 
 /** The kind name of the G-Counter. */
 export const G_COUNTER = 'g-counter';
@@ -70,6 +72,37 @@ export class GCounterState implements CrdtState<GCounterOp, number> {
   /** Takes each replica's larger count (another G-Counter state, of any format version). */
   merge(other: CrdtState<GCounterOp, number>): void {
     this.#counts.mergeMax(sameKindState(G_COUNTER, other, GCounterState).#counts);
+  }
+
+  /**
+   * Starts tracking the replicas whose count changes (by op, merge or `mergeDelta`). Its `delta()`
+   * is a `g-counter.delta` envelope, format 1 `[replicaIds, counts]`: those replicas and their
+   * current counts. Marks are independent; tracking costs nothing once all are released.
+   */
+  mark(): StateMark {
+    const touched = this.#counts.track();
+    return new StateMark(
+      G_COUNTER,
+      () => encodeDelta(G_COUNTER, 1, this.#counts.countsOf(touched)),
+      () => {
+        this.#counts.untrack(touched);
+      },
+    );
+  }
+
+  /**
+   * Takes each replica's larger count from a delta (of a state of any format version). Anything but
+   * a `g-counter.delta` of format 1 with a sound body is `CORRUPT_INPUT`, and nothing changes.
+   */
+  mergeDelta(delta: Uint8Array): void {
+    const { body, reader } = decodeDelta(G_COUNTER, delta, G_COUNTER_DELTA_BODIES);
+    const [ids, counts] = reader.array(body, 'the delta [replicaIds, counts]', 2);
+    this.#counts.mergeMax(readCountsDelta(ids, counts, 'the', reader));
+  }
+
+  /** @internal The replicas recorded for open marks (0 when none is open). */
+  get trackedChanges(): number {
+    return this.#counts.tracked;
   }
 
   /** The sum of all replicas' counts. */

@@ -11,6 +11,11 @@ import { DotIndex, mergedDots, unseenDots } from './orSetMerge.js';
 import { recordEdit, repackBase, repackOrSet } from './orSetRepack.js';
 import type { RepackBase } from './orSetRepack.js';
 import { comparePrimitives, ownPrimitive, primitiveProblem } from './primitive.js';
+import type { StateMark } from './crdtDelta.js';
+import { decodeOrSetDelta } from './orSetDelta.js';
+import { mergeOrSetDelta } from './orSetDeltaMerge.js';
+import type { Cleared, DeltaTarget } from './orSetDeltaMerge.js';
+import { OrSetMarks } from './orSetTracker.js';
 import type { CrdtPrimitive } from './primitive.js';
 
 /** The kind name of the OR-Set. */
@@ -56,6 +61,12 @@ export class OrSetState implements CrdtState<OrSetOp, CrdtPrimitive[]> {
   #bytes: Uint8Array | undefined;
   /** The last pack, its entries and the changes since, while tracked (else the next pack starts over). */
   #base: RepackBase | undefined;
+  /** The open marks (none: changes record nothing). */
+  readonly #marks = new OrSetMarks();
+  /** What the last `mergeDelta` cleared, while nothing else changed this state since. */
+  #cleared: Cleared | undefined;
+  /** @internal Whether the last `mergeDelta` had to scan every element (tests). */
+  lastDeltaScanned = false;
 
   /** @internal The kind's own way to make one (providers, formats, tests). */
   static create(packed?: PackedOrSet): OrSetState {
@@ -102,6 +113,7 @@ export class OrSetState implements CrdtState<OrSetOp, CrdtPrimitive[]> {
       const entries = this.#store();
       const entry = entries.get(element);
       if (entry === undefined) return;
+      this.#marks.element(element, entry.dots);
       entry.dots = [];
       entries.delete(element);
       this.#touch(entry);
@@ -114,9 +126,11 @@ export class OrSetState implements CrdtState<OrSetOp, CrdtPrimitive[]> {
     const r = this.#intern(replica);
     const counter = this.#context[r]! + 1;
     if (counter > Number.MAX_SAFE_INTEGER) throw fields.fail('replica', `${replica} has made 2^53 − 1 dots`);
+    this.#marks.context(r, this.#context[r]!);
     this.#context[r] = counter;
     this.#changed();
     const entry = entries.get(element);
+    this.#marks.element(element, entry?.dots ?? []);
     if (entry === undefined) {
       this.#add({ element, dots: [r, counter] });
       return;
@@ -137,7 +151,8 @@ export class OrSetState implements CrdtState<OrSetOp, CrdtPrimitive[]> {
   merge(other: CrdtState<OrSetOp, CrdtPrimitive[]>): void {
     const that = sameKindState(OR_SET, other, OrSetState);
     if (that === this) return;
-    if (this.#replicas.length === 0 && that.#entries === undefined) {
+    this.#cleared = undefined;
+    if (this.#replicas.length === 0 && that.#entries === undefined && !this.#marks.active) {
       this.#adopt(that);
       return;
     }
@@ -157,7 +172,9 @@ export class OrSetState implements CrdtState<OrSetOp, CrdtPrimitive[]> {
     if (this.#base !== undefined) this.#base.allDots = true;
     const index = new DotIndex(mine.length);
     for (const entry of entries.values()) {
-      entry.dots = mergedDots(entry.dots, theirDots(entry.element), map, mine, theirs, index);
+      const before = entry.dots;
+      entry.dots = mergedDots(before, theirDots(entry.element), map, mine, theirs, index);
+      if (this.#marks.active && !samePairs(before, entry.dots)) this.#marks.element(entry.element, before);
       if (entry.dots.length > 0) continue;
       entries.delete(entry.element);
       this.#touch(entry);
@@ -165,12 +182,66 @@ export class OrSetState implements CrdtState<OrSetOp, CrdtPrimitive[]> {
     const offer = (element: CrdtPrimitive, dots: readonly number[]): void => {
       if (entries.has(element)) return;
       const unseen = unseenDots(dots, map, mine);
-      if (unseen.length > 0) this.#add({ element, dots: unseen });
+      if (unseen.length === 0) return;
+      this.#marks.element(element, []);
+      this.#add({ element, dots: unseen });
     };
     if (theirEntries !== undefined) for (const entry of theirEntries.values()) offer(entry.element, entry.dots);
     else for (let e = 0; e < packed.elements.length; e++) offer(packed.elements[e]!, packedDots(packed, e, scratch));
-    for (let r = 0; r < mine.length; r++) this.#context[r] = Math.max(mine[r]!, theirs[r]!);
+    for (let r = 0; r < mine.length; r++) {
+      if (theirs[r]! > mine[r]!) this.#marks.context(r, this.#context[r]!);
+      this.#context[r] = Math.max(mine[r]!, theirs[r]!);
+    }
     this.#changed();
+  }
+
+  /**
+   * Starts tracking what changes from now on (ops, merges, deltas). Its `delta()` is an
+   * `or-set.delta` (see `orSetDelta`): the touched elements with their dots and the context seen
+   * since, costing time in what was touched. Marks are independent; none open, none costs.
+   */
+  mark(): StateMark {
+    const dotsOf = (element: CrdtPrimitive): readonly number[] | undefined => this.#entries?.get(element)?.dots;
+    return this.#marks.open({ replicas: this.#replicas, context: this.#context, dotsOf });
+  }
+
+  /**
+   * Joins a delta (see `orSetDeltaMerge`): costs time in the delta when this state is the one
+   * persisted after the mark (or holds no later dot of its replicas), else also scans the state.
+   * Anything but a sound `or-set.delta` of format 1 is `CORRUPT_INPUT`, and nothing changes.
+   */
+  mergeDelta(delta: Uint8Array): void {
+    const read = decodeOrSetDelta(delta);
+    let changed = false;
+    const target: DeltaTarget = {
+      context: this.#context,
+      entries: () => this.#store(),
+      intern: (id) => this.#intern(id),
+      setDots: (element, entry, dots) => {
+        changed = true;
+        this.#marks.element(element, entry?.dots ?? []);
+        if (entry === undefined) {
+          this.#add({ element, dots });
+          return;
+        }
+        entry.dots = dots;
+        if (dots.length === 0) this.#entries!.delete(element);
+        this.#touch(entry);
+      },
+      setContext: (r, value) => {
+        changed = true;
+        this.#marks.context(r, this.#context[r]!);
+        this.#context[r] = value;
+      },
+    };
+    const { cleared, scanned } = mergeOrSetDelta(target, read, this.#cleared);
+    if (changed) this.#changed();
+    [this.#cleared, this.lastDeltaScanned] = [cleared, scanned];
+  }
+
+  /** @internal The elements and replicas recorded for open marks (0 when none is open). */
+  get trackedChanges(): number {
+    return this.#marks.size;
   }
 
   /** The elements, sorted by {@link comparePrimitives} (bytes as copies). */
@@ -251,6 +322,7 @@ export class OrSetState implements CrdtState<OrSetOp, CrdtPrimitive[]> {
   }
 
   #changed(): void {
+    this.#cleared = undefined;
     this.#packed = undefined;
     this.#bytes = undefined;
   }
@@ -277,4 +349,9 @@ const byElement = (a: OrSetEntry, b: OrSetEntry): number => comparePrimitives(a.
 function packFromScratch(table: ReplicaTable, entries: OrSetEntry[]): { packed: PackedOrSet; sorted: OrSetEntry[] } {
   const sorted = entries.sort(byElement);
   return { packed: packOrSet(table, sorted), sorted };
+}
+
+/** True when two flat dot lists are the same pairs in the same order. */
+function samePairs(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((x, i) => b[i] === x);
 }

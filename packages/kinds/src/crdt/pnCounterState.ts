@@ -11,6 +11,8 @@ import { invalidCrdtArgument } from './crdtErrors.js';
 import { OpFields } from './opFields.js';
 import { replicaIdProblem } from './primitive.js';
 import { ReplicaCounts } from './replicaCounts.js';
+import { decodeDelta, encodeDelta, StateMark } from './crdtDelta.js';
+import { PN_COUNTER_DELTA_BODIES, readCountsDelta } from './countsDelta.js';
 
 /** The kind name of the PN-Counter. */
 export const PN_COUNTER = 'pn-counter';
@@ -74,6 +76,38 @@ export class PnCounterState implements CrdtState<PnCounterOp, number> {
     const that = sameKindState(PN_COUNTER, other, PnCounterState);
     this.#p.mergeMax(that.#p);
     this.#n.mergeMax(that.#n);
+  }
+
+  /**
+   * Starts tracking the replicas whose P or N count changes (by op, merge or `mergeDelta`). Its
+   * `delta()` is a `pn-counter.delta` envelope, format 1 `[pReplicaIds, pCounts, nReplicaIds,
+   * nCounts]`: those replicas and their current counts per half. Tracking stops on release.
+   */
+  mark(): StateMark {
+    const [p, n] = [this.#p.track(), this.#n.track()];
+    return new StateMark(
+      PN_COUNTER,
+      () => encodeDelta(PN_COUNTER, 1, [...this.#p.countsOf(p), ...this.#n.countsOf(n)]),
+      () => {
+        this.#p.untrack(p);
+        this.#n.untrack(n);
+      },
+    );
+  }
+
+  /** Merges a delta's halves by per-replica maximum; anything but a sound delta is `CORRUPT_INPUT`, nothing changed. */
+  mergeDelta(delta: Uint8Array): void {
+    const { body, reader } = decodeDelta(PN_COUNTER, delta, PN_COUNTER_DELTA_BODIES);
+    const [pIds, pCounts, nIds, nCounts] = reader.array(body, 'the delta [pIds, pCounts, nIds, nCounts]', 4);
+    const p = readCountsDelta(pIds, pCounts, 'P', reader);
+    const n = readCountsDelta(nIds, nCounts, 'N', reader);
+    this.#p.mergeMax(p);
+    this.#n.mergeMax(n);
+  }
+
+  /** @internal The replicas recorded for open marks, both halves (0 when none is open). */
+  get trackedChanges(): number {
+    return this.#p.tracked + this.#n.tracked;
   }
 
   /** sum(P) − sum(N). */

@@ -5,6 +5,8 @@
  */
 export class ReplicaCounts {
   #counts: Map<string, number>;
+  /** Per open mark, the replicas whose count changed since it (first change first); none: no cost. */
+  #marks: Set<Set<string>> | undefined;
 
   /** Counts from trusted, already validated entries (positive safe integers, distinct replicas). */
   constructor(entries?: Iterable<readonly [string, number]>) {
@@ -39,14 +41,48 @@ export class ReplicaCounts {
   /** Adds `by` (> 0, within {@link headroom}) to `replica`'s count. */
   add(replica: string, by: number): void {
     this.#counts.set(replica, this.get(replica) + by);
+    if (this.#marks !== undefined) this.#note(replica);
   }
 
   /** Takes, per replica, the larger of the two counts. */
   mergeMax(other: ReplicaCounts): void {
     if (other === this) return;
     for (const [replica, count] of other.#counts) {
-      if (count > this.get(replica)) this.#counts.set(replica, count);
+      if (count > this.get(replica)) {
+        this.#counts.set(replica, count);
+        if (this.#marks !== undefined) this.#note(replica);
+      }
     }
+  }
+
+  /** Starts recording which replicas' counts change; the returned set fills as they do. */
+  track(): Set<string> {
+    const touched = new Set<string>();
+    (this.#marks ??= new Set()).add(touched);
+    return touched;
+  }
+
+  /** Stops filling `touched` (from {@link track}); with no mark left, changes cost nothing again. */
+  untrack(touched: Set<string>): void {
+    this.#marks?.delete(touched);
+    if (this.#marks?.size === 0) this.#marks = undefined;
+  }
+
+  /** The replicas recorded for open marks, summed over the marks (0 when none is open). */
+  get tracked(): number {
+    let total = 0;
+    for (const touched of this.#marks ?? []) total += touched.size;
+    return total;
+  }
+
+  /** The ids and counts of `replicas` (in their order), the body of a counts delta. */
+  countsOf(replicas: Iterable<string>): [string[], number[]] {
+    const ids = [...replicas];
+    return [ids, ids.map((id) => this.get(id))];
+  }
+
+  #note(replica: string): void {
+    for (const touched of this.#marks!) touched.add(replica);
   }
 
   /** The exact sum of all counts. */

@@ -89,7 +89,28 @@ const providerRows = Object.entries(providers).flatMap(([name, provider]): Argum
     args: [provider.empty()],
     call: (other) => stateOf(provider).equals(other),
   },
+  ...deltaRows(name, provider),
 ]);
+
+/** The `mergeDelta` row of a kind whose states have it (a delta of a state with one op). */
+function deltaRows(name: string, provider: AnyProvider): ArgumentRow[] {
+  type Marked = { mark(): { delta(): Uint8Array }; mergeDelta(delta: Uint8Array): void; apply(op: unknown): void };
+  const state = provider.empty() as unknown as Partial<Marked>;
+  if (typeof state.mark !== 'function') return [];
+  const marked = state as Marked;
+  const mark = marked.mark();
+  marked.apply(ops[provider.kind]);
+  return [
+    {
+      name: `${stateClasses[provider.kind]}.mergeDelta (${name})`,
+      args: [mark.delta()],
+      codes: [BYTES],
+      call: (delta) => {
+        (provider.empty() as unknown as Marked).mergeDelta(delta as Uint8Array);
+      },
+    },
+  ];
+}
 
 /** A packed OR-Set as its decoder makes it. */
 function packedOrSet(): unknown {
