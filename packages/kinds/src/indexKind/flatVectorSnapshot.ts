@@ -22,7 +22,7 @@ import { checkMetaKeys, invalidSnapshot, snapshotParts, typedArrayName } from '.
 import { isVectorMetric, vectorMetrics } from './vectorMetric.js';
 
 /** The layout name of a flat vector index snapshot (see the module comment). */
-export const FLAT_VECTOR_SNAPSHOT_LAYOUT = 'flat-vector/2';
+const FLAT_VECTOR_SNAPSHOT_LAYOUT = 'flat-vector/2';
 const META_KEYS = ['metric', 'dim', 'count', 'crc32', 'rowIds', 'norms'] as const;
 
 /** A flat vector index as a snapshot carries it: its data and, when computed, its cosine norms. */

@@ -38,7 +38,7 @@ import { keyFamily } from './orderedKeys.js';
 import type { NumericKeyArray, SortedKeys } from './orderedKeys.js';
 
 /** The layout name of an ordered index snapshot (see the module comment). */
-export const ORDERED_SNAPSHOT_LAYOUT = 'ordered/1';
+const ORDERED_SNAPSHOT_LAYOUT = 'ordered/1';
 const META_KEYS = ['keyType', 'timezone', 'count', 'crc32'] as const;
 const MAX_TIMEZONE = 256;
 const UNITS: readonly (readonly [string, TimeUnit])[] = [
