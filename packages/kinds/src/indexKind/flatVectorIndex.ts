@@ -45,6 +45,11 @@ export interface FlatVectorIndexProvider extends IndexKindProvider {
   readonly kind: typeof FLAT_VECTOR_KIND;
   build(source: RecordBatch | Table, options: IndexBuildOptions): FlatVectorIndexHandle;
   open(bytes: Uint8Array, options?: CallOptions): FlatVectorIndexHandle;
+  /**
+   * A handle sharing the buffers of another version's `flat-vector/2` snapshot (no copy, no CRC pass);
+   * `undefined` for a layout this version does not read; `INVALID_ARGUMENT` for a malformed snapshot
+   * or one of another kind; `ABORTED` for an aborted signal.
+   */
   adopt(snapshot: IndexSnapshot, options?: CallOptions): FlatVectorIndexHandle | undefined;
 }
 

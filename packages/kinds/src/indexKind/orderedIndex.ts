@@ -26,6 +26,11 @@ export interface OrderedIndexProvider extends IndexKindProvider {
   readonly kind: typeof ORDERED_KIND;
   build(source: RecordBatch | Table, options: IndexBuildOptions): OrderedIndexHandle;
   open(bytes: Uint8Array, options?: CallOptions): OrderedIndexHandle;
+  /**
+   * A handle sharing the buffers of another version's `ordered/1` snapshot (no copy, no CRC pass);
+   * `undefined` for a layout this version does not read; `INVALID_ARGUMENT` for a malformed snapshot
+   * or one of another kind; `ABORTED` for an aborted signal.
+   */
   adopt(snapshot: IndexSnapshot, options?: CallOptions): OrderedIndexHandle | undefined;
 }
 
