@@ -5,7 +5,7 @@
 import { RecordBatch, Table, tableFromArrays, vectorFromArray, Utf8 } from 'apache-arrow';
 import type { Vector } from 'apache-arrow';
 import { Compat } from '../compat/verdict.js';
-import type { CdcBatch, CdcOutputProvider, CdcStream } from '../surfaces/cdcOutput.js';
+import type { CdcBatch, CdcOutputProvider, CdcStream, CdcTakeover } from '../surfaces/cdcOutput.js';
 import type { CrdtKindProvider, CrdtMark, CrdtState } from '../surfaces/crdtKind.js';
 import type { ScalarFunctionProvider } from '../surfaces/functions.js';
 import type { IndexHandle, IndexKindProvider, IndexSnapshot } from '../surfaces/indexKind.js';
@@ -264,6 +264,12 @@ export interface CdcFaults {
   /** Fail `start` only on the n-th call (1-based). */
   startFailsOnCall?: number | undefined;
   deliver?: Fault | undefined;
+  /** Streams have `detach` and the provider `adopt` (an in-memory takeover). */
+  takeover?: boolean | undefined;
+  detach?: Fault | undefined;
+  adopt?: Fault | undefined;
+  /** The layout takeovers claim (default `memory/1`, the one `adopt` reads). */
+  layout?: string | undefined;
   /** Told when one of these faults fires, before it acts (a latch for a test that acts while a step hangs). */
   onFault?: ((step: string) => void) | undefined;
 }
@@ -279,6 +285,35 @@ export class FixtureCdcStream implements CdcStream {
     private readonly faults: CdcFaults,
   ) {
     this.position = fromLsn ?? sink.durable;
+    if (faults.takeover === true) (this as CdcStream).detach = () => this.#detach();
+  }
+
+  /** Hands the position over; the sink stays as it is (nothing made durable). */
+  #detach(): CdcTakeover | Promise<CdcTakeover> {
+    return faulty(
+      this.faults.detach,
+      'detach',
+      (): CdcTakeover => {
+        if (this.stopped) throw new Error(`detach of a stopped ${this.version} stream`);
+        this.stopped = true;
+        let open = true;
+        const position = this.position;
+        const sink = this.sink;
+        return {
+          output: 'memory',
+          layout: this.faults.layout ?? 'memory/1',
+          lsn: position,
+          state: { sink, take: () => open && !(open = false) },
+          close: () => {
+            if (!open) throw new Error('takeover already adopted or closed');
+            open = false;
+            sink.durable = position;
+            return position;
+          },
+        };
+      },
+      this.faults.onFault,
+    );
   }
 
   deliver(batch: CdcBatch): void | Promise<void> {
@@ -326,11 +361,32 @@ export function fixtureCdcOutput(
   version: string,
   sink: MemorySink,
   faults: CdcFaults = {},
-): CdcOutputProvider & { streams: FixtureCdcStream[]; starts: number } {
+): CdcOutputProvider & { streams: FixtureCdcStream[]; starts: number; adopts: number } {
   const provider = {
     name: 'memory',
     streams: [] as FixtureCdcStream[],
     starts: 0,
+    adopts: 0,
+    ...(faults.takeover === true
+      ? {
+          adopt(takeover: CdcTakeover): CdcStream | undefined | Promise<CdcStream | undefined> {
+            provider.adopts++;
+            return faulty(
+              faults.adopt,
+              'adopt',
+              () => {
+                if (takeover.layout !== 'memory/1') return undefined;
+                const state = takeover.state as { sink: MemorySink; take: () => boolean };
+                if (state.sink !== sink || !state.take()) throw new Error('not a takeover of this sink');
+                const stream = new FixtureCdcStream(version, sink, takeover.lsn, faults);
+                provider.streams.push(stream);
+                return stream;
+              },
+              faults.onFault,
+            );
+          },
+        }
+      : {}),
     start(options: { fromLsn?: bigint }): CdcStream | Promise<CdcStream> {
       provider.starts++;
       const fault =

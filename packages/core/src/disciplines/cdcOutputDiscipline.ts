@@ -1,8 +1,7 @@
 import type { CdcOutputProvider, CdcStream } from '../surfaces/cdcOutput.js';
+import { canTakeOver, detach, giveBack, streamCheck, takeOver } from './cdcTakeover.js';
 import type { KindDiscipline, StepContext } from './discipline.js';
-import { describeValue, expectMethods, shapeProblems } from './shape.js';
-
-const streamCheck = expectMethods('a CdcStream', 'deliver', 'checkpoint', 'shutdown');
+import { describeValue, shapeProblems } from './shape.js';
 
 /** Validates a checkpoint LSN returned by a provider. */
 function lsnCheck(value: unknown): string | undefined {
@@ -29,6 +28,19 @@ async function startAt(
   });
 }
 
+/**
+ * Why handing over at `lsn` would lose or duplicate batches, given the host's `expectedLsn` (end of
+ * the last batch delivered) and `maxLsn` (what a delivery of unknown outcome may have written).
+ */
+function lsnMismatch(lsn: bigint, params: Readonly<Record<string, unknown>>, what: string): string | undefined {
+  const expected = params['expectedLsn'];
+  const max = typeof params['maxLsn'] === 'bigint' ? params['maxLsn'] : expected;
+  if (typeof expected !== 'bigint' || (lsn >= expected && lsn <= (max as bigint))) return undefined;
+  const through =
+    max === expected ? `${expected}` : `${expected} (a failed delivery may have reached ${max as bigint})`;
+  return `${what} LSN ${lsn} but batches were delivered through LSN ${through}; handing off would lose or duplicate batches`;
+}
+
 /** How a CDC stream is started: after a checkpoint LSN, or from the output's own checkpoint. */
 export interface CdcOpenRequest {
   readonly fromLsn?: bigint;
@@ -42,7 +54,9 @@ export interface CdcOpenRequest {
  * `params.expectedLsn` (the end of the last batch it delivered), a checkpoint that disagrees is
  * refused before anything is stopped: it would lose or duplicate batches. `params.maxLsn` widens
  * that to what a delivery whose outcome is unknown (it failed after the write, say) may have
- * written: the new stream skips those batches when they are delivered again.
+ * written: the new stream skips those batches when they are delivered again. When the old stream
+ * has `detach` and the new provider `adopt`, the new stream takes the old one over in memory
+ * instead: no checkpoint, no I/O inside the pause (see `cdcTakeover.ts`).
  */
 export const cdcOutputDiscipline: KindDiscipline<CdcOutputProvider, CdcStream, CdcOpenRequest> & {
   readonly mode: 'checkpointRestart';
@@ -68,17 +82,23 @@ export const cdcOutputDiscipline: KindDiscipline<CdcOutputProvider, CdcStream, C
   async handoff({ old, oldProvider, next, params }, context) {
     if (!oldProvider)
       throw context.fail('checkpoint', 'a CDC handoff needs the old provider, to restart it if the new one fails');
-    const lsn = await checkpointOf(old, context);
-    const expected = params['expectedLsn'];
-    const max = typeof params['maxLsn'] === 'bigint' ? params['maxLsn'] : expected;
-    if (typeof expected === 'bigint' && (lsn < expected || lsn > (max as bigint))) {
-      const through =
-        max === expected ? `${expected}` : `${expected} (a failed delivery may have reached ${max as bigint})`;
-      throw context.fail(
-        'checkpoint',
-        `checkpoint() returned LSN ${lsn} but batches were delivered through LSN ${through}; handing off would lose or duplicate batches`,
-      );
+    if (canTakeOver(old, next)) {
+      let takeover;
+      try {
+        takeover = await detach(old, context);
+      } catch (error) {
+        // A stream that still checkpoints was not disturbed; one that does not is lost.
+        await checkpointOf(old, context.undoContext()).catch(() => { context.markOldLost(); });
+        throw error;
+      }
+      const wrong = lsnMismatch(takeover.lsn, params, 'detach() reported');
+      if (wrong !== undefined)
+        return giveBack(oldProvider, takeover, { closedAt: undefined }, context, context.fail('detach', wrong));
+      return takeOver(oldProvider, next, takeover, context);
     }
+    const lsn = await checkpointOf(old, context);
+    const wrong = lsnMismatch(lsn, params, 'checkpoint() returned');
+    if (wrong !== undefined) throw context.fail('checkpoint', wrong);
     const restartOld = async (error: unknown): Promise<never> => {
       let restored: CdcStream;
       try {
