@@ -10,6 +10,7 @@ import { isFormatVersion } from '../codec/envelopeArguments.js';
 import { describeValue, invalidCrdtArgument } from './crdtErrors.js';
 import { comparePrimitives, ownPrimitive, primitiveProblem, replicaIdProblem } from './primitive.js';
 import type { CrdtPrimitive } from './primitive.js';
+import { decodeDelta, encodeDelta, StateMark } from './crdtDelta.js';
 
 /** The kind name of the LWW-Register. */
 export const LWW_REGISTER = 'lww-register';
@@ -78,6 +79,30 @@ export class LwwRegisterState implements CrdtState<LwwRegisterOp, CrdtPrimitive 
     if (write !== undefined) this.#offer(write);
   }
 
+  /**
+   * A mark. The register is one write, so it tracks nothing: its `delta()` is the current write in
+   * an `lww-register.delta` envelope, format 1 (`[]` or `[timestamp, replica, value]`, as persisted).
+   */
+  mark(): StateMark {
+    return new StateMark(
+      LWW_REGISTER,
+      () => encodeDelta(LWW_REGISTER, 1, this.#body()),
+      () => undefined,
+    );
+  }
+
+  /** Keeps the winner of this register's write and a delta's; anything but a sound delta is `CORRUPT_INPUT`. */
+  mergeDelta(delta: Uint8Array): void {
+    const { body, reader } = decodeDelta(LWW_REGISTER, delta, { 1: LWW_REGISTER_BODY });
+    const write = decodeLwwRegisterBody(body, reader);
+    if (write !== undefined) this.#offer(write);
+  }
+
+  /** @internal What open marks record: nothing (see {@link mark}). */
+  get trackedChanges(): number {
+    return 0;
+  }
+
   /** The current value (a copy, for bytes), or `undefined` before the first write. */
   value(): CrdtPrimitive | undefined {
     return this.#write === undefined ? undefined : ownPrimitive(this.#write.value);
@@ -90,8 +115,12 @@ export class LwwRegisterState implements CrdtState<LwwRegisterOp, CrdtPrimitive 
 
   /** The state in an `lww-register` envelope. */
   persist(): Uint8Array {
+    return encodeEnvelope(LWW_REGISTER, this.#formatVersion, this.#body());
+  }
+
+  #body(): unknown[] {
     const w = this.#write;
-    return encodeEnvelope(LWW_REGISTER, this.#formatVersion, w === undefined ? [] : [w.timestamp, w.replica, w.value]);
+    return w === undefined ? [] : [w.timestamp, w.replica, w.value];
   }
 
   /** True when `other` is an LWW-Register holding the same write. */

@@ -1,7 +1,7 @@
-import { fc } from '@fast-check/vitest';
+import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { expectReloadError } from './__tests__/crdtHarness.js';
-import { deltaLawSuite } from './__tests__/deltaHarness.js';
+import { expectReloadError, REPLICAS, scenarioArb } from './__tests__/crdtHarness.js';
+import { deltaLawSuite, play } from './__tests__/deltaHarness.js';
 import { elementArb } from './__tests__/elements.js';
 import { encodeDelta } from './crdtDelta.js';
 import { gCounter } from './gCounter.js';
@@ -29,6 +29,25 @@ const body = (over: Partial<Record<number, unknown>>): unknown[] =>
   Object.assign([token, 1, ['a'], [0], [1], encodeVarints([]), ['x'], encodeVarints([1, 0, 1])], over);
 
 describe('or-set deltas', () => {
+  const steps = scenarioArb(opOf, 16);
+  test.prop([steps, steps, steps])(
+    'persisted right at the mark, the pre-copy and the final merge look only at the delta (no scan)',
+    (before, toPrecopy, toEnd) => {
+      const replicas = REPLICAS.map(() => orSet().empty());
+      play(replicas, before);
+      const live = replicas[0]!;
+      const mark = live.mark();
+      const moved = orSet().fromPersisted(live.persist());
+      play(replicas, toPrecopy);
+      moved.mergeDelta(mark.delta());
+      expect(moved.lastDeltaScanned).toBe(false);
+      play(replicas, toEnd);
+      moved.mergeDelta(mark.delta());
+      expect(moved.lastDeltaScanned).toBe(false);
+      expect(moved.persist()).toEqual(live.persist());
+    },
+  );
+
   it('removes what was removed after the mark, keeps untouched elements, needs no scan after a plain persist', () => {
     const live = orSet().empty();
     for (const add of ['keep', 'gone', 'moved']) live.apply({ replica: 'a', add });
@@ -62,6 +81,25 @@ describe('or-set deltas', () => {
     expect(moved.persist()).toEqual(expected.persist());
   });
 
+  it("a delta of another mark does not ride on an earlier mark's clearance", () => {
+    const [a, b, c, d] = [orSet().empty(), orSet().empty(), orSet().empty(), orSet().empty()];
+    const first = a.mark();
+    const moved = orSet().fromPersisted(a.persist());
+    const second = c.mark();
+    b.apply({ replica: 'b', add: 'e' });
+    a.merge(b);
+    moved.mergeDelta(first.delta()); // cleared for the first mark: every dot of b above 0 is named by its deltas
+    d.merge(b);
+    d.apply({ remove: 'e' });
+    c.merge(d); // c sees b's dot of 'e' without ever holding it
+    moved.mergeDelta(second.delta());
+    expect(moved.lastDeltaScanned).toBe(true);
+    const expected = a.clone();
+    expected.merge(c);
+    expect(moved.value()).toEqual([]);
+    expect(moved.persist()).toEqual(expected.persist());
+  });
+
   it('a valid crafted delta merges (the bad ones below differ from it in one part)', () => {
     const state = orSet().empty();
     state.mergeDelta(encodeDelta('or-set', 1, body({})));
@@ -78,6 +116,7 @@ describe('or-set deltas', () => {
     ['a mark dot above from', () => encodeDelta('or-set', 1, body({ 5: encodeVarints([0, 1]) }))],
     ['a mark dot of a replica out of range', () => encodeDelta('or-set', 1, body({ 5: encodeVarints([3, 1]) }))],
     ['to below from', () => encodeDelta('or-set', 1, body({ 3: [2] }))],
+    ['a replica with an empty context', () => encodeDelta('or-set', 1, body({ 4: [0], 6: [], 7: encodeVarints([]) }))],
     ['a short token', () => encodeDelta('or-set', 1, body({ 0: new Uint8Array(3) }))],
     ['replicas out of order', () => encodeDelta('or-set', 1, body({ 2: ['b', 'a'], 3: [0, 0], 4: [1, 1] }))],
     ['elements out of order', () => encodeDelta('or-set', 1, body({ 6: ['y', 'x'], 7: encodeVarints([1, 0, 1, 0]) }))],

@@ -5,7 +5,7 @@
  * `[token, seq, replicas, from, to, markDots, elements, dots]`
  * - `token` (16 bytes) names the mark, `seq` (≥ 1) counts its `delta()` calls;
  * - `replicas`: the replica ids the delta mentions, strictly increasing; `from` and `to` parallel
- *   to them (0 ≤ from ≤ to): the context holds the dots `(from[i], to[i]]` of replica i (the dots
+ *   to them (0 ≤ from ≤ to, 1 ≤ to): the context holds the dots `(from[i], to[i]]` of replica i (the dots
  *   it saw since the mark: its context at the mark, and now);
  * - `markDots`: varints `i, k, …`, strictly increasing pairs, each `k ≤ from[i]`: the dots the
  *   touched elements held at the mark, also in the context;
@@ -79,7 +79,8 @@ export function decodeOrSetDelta(bytes: Uint8Array): OrSetDelta {
   }
   const n = replicas.length;
   const from = reader.integers(fromPart, 'from', n, 0);
-  const to = reader.integers(toPart, 'to', n, 0);
+  // A replica the delta names has made a dot (a context of 0 would persist unreadably).
+  const to = reader.integers(toPart, 'to', n, 1);
   for (let i = 0; i < n; i++) if (to[i]! < from[i]!) throw reader.fail(`to[${i}] = ${to[i]} is below from ${from[i]}`);
   const fail = (what: string) => (message: string) => reader.fail(`${what}: ${message}`);
   const markDots = new Map<number, Set<number>>();

@@ -63,9 +63,9 @@ export function deltaLawSuite<Op, Value, S extends DeltaState<Op, Value>>(
       },
     );
 
-    test.prop([steps, steps, steps, fc.integer({ min: 1, max: REPLICAS.length - 1 })])(
-      'a receiver that merged another replica first gets the join of that replica and the live state',
-      (before, afterMark, afterPersist, other) => {
+    test.prop([steps, steps, steps, steps, fc.integer({ min: 1, max: REPLICAS.length - 1 }), fc.boolean()])(
+      'a receiver that merged another replica (after a pre-copy or not) gets the join of that replica and the live state',
+      (before, afterMark, afterPersist, afterPrecopy, other, precopy) => {
         const replicas = REPLICAS.map(() => provider.empty());
         play(replicas, before);
         const live = replicas[0]!;
@@ -73,6 +73,8 @@ export function deltaLawSuite<Op, Value, S extends DeltaState<Op, Value>>(
         play(replicas, afterMark);
         const moved = reader.fromPersisted(live.persist());
         play(replicas, afterPersist);
+        if (precopy) moved.mergeDelta(mark.delta());
+        play(replicas, afterPrecopy);
         moved.merge(reader.fromPersisted(replicas[other]!.persist()));
         moved.mergeDelta(mark.delta());
         const expected = reader.fromPersisted(live.persist());
