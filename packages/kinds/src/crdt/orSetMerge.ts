@@ -94,3 +94,8 @@ export function unseenDots(other: readonly number[], map: readonly number[], min
   }
   return dots;
 }
+
+/** True when two flat dot lists are the same pairs in the same order. */
+export function samePairs(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((x, i) => b[i] === x);
+}

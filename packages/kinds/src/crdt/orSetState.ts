@@ -7,7 +7,7 @@ import { OpFields } from './opFields.js';
 import { encodeOrSetBody, OR_SET_FORMAT } from './orSetFormats.js';
 import { isPackedOrSet, packedDots, packedIndexOf, packOrSet, replicaTable, unpackOrSet } from './orSetPacked.js';
 import type { OrSetEntry, PackedOrSet, ReplicaTable } from './orSetPacked.js';
-import { DotIndex, mergedDots, unseenDots } from './orSetMerge.js';
+import { DotIndex, mergedDots, samePairs, unseenDots } from './orSetMerge.js';
 import { recordEdit, repackBase, repackOrSet } from './orSetRepack.js';
 import type { RepackBase } from './orSetRepack.js';
 import { comparePrimitives, ownPrimitive, primitiveProblem } from './primitive.js';
@@ -110,13 +110,9 @@ export class OrSetState implements CrdtState<OrSetOp, CrdtPrimitive[]> {
     if (!adding) {
       if (fields.has('replica')) fields.replica();
       const element = fields.primitive('remove');
-      const entries = this.#store();
-      const entry = entries.get(element);
+      const entry = this.#store().get(element);
       if (entry === undefined) return;
-      this.#marks.element(element, entry.dots);
-      entry.dots = [];
-      entries.delete(element);
-      this.#touch(entry);
+      this.#setDots(element, entry, []);
       this.#changed();
       return;
     }
@@ -130,17 +126,11 @@ export class OrSetState implements CrdtState<OrSetOp, CrdtPrimitive[]> {
     this.#context[r] = counter;
     this.#changed();
     const entry = entries.get(element);
-    this.#marks.element(element, entry?.dots ?? []);
-    if (entry === undefined) {
-      this.#add({ element, dots: [r, counter] });
-      return;
-    }
     const dots: number[] = [];
-    for (let i = 0; i < entry.dots.length; i += 2)
-      if (entry.dots[i] !== r) dots.push(entry.dots[i]!, entry.dots[i + 1]!);
+    for (let i = 0; i < (entry?.dots.length ?? 0); i += 2)
+      if (entry!.dots[i] !== r) dots.push(entry!.dots[i]!, entry!.dots[i + 1]!);
     dots.push(r, counter);
-    entry.dots = dots;
-    this.#touch(entry);
+    this.#setDots(element, entry, dots);
   }
 
   /**
@@ -219,14 +209,7 @@ export class OrSetState implements CrdtState<OrSetOp, CrdtPrimitive[]> {
       intern: (id) => this.#intern(id),
       setDots: (element, entry, dots) => {
         changed = true;
-        this.#marks.element(element, entry?.dots ?? []);
-        if (entry === undefined) {
-          this.#add({ element, dots });
-          return;
-        }
-        entry.dots = dots;
-        if (dots.length === 0) this.#entries!.delete(element);
-        this.#touch(entry);
+        this.#setDots(element, entry, dots);
       },
       setContext: (r, value) => {
         changed = true;
@@ -303,6 +286,17 @@ export class OrSetState implements CrdtState<OrSetOp, CrdtPrimitive[]> {
     return this.#packed;
   }
 
+  /** Replaces `element`'s dots (a new entry, or none: removed), recorded for open marks. */
+  #setDots(element: CrdtPrimitive, entry: OrSetEntry | undefined, dots: number[]): void {
+    this.#marks.element(element, entry?.dots ?? []);
+    if (entry === undefined) this.#add({ element, dots });
+    else {
+      entry.dots = dots;
+      if (dots.length === 0) this.#entries!.delete(element);
+      this.#touch(entry);
+    }
+  }
+
   /** Indexes a new entry. */
   #add(entry: OrSetEntry): void {
     this.#entries!.set(entry.element, entry);
@@ -349,9 +343,4 @@ const byElement = (a: OrSetEntry, b: OrSetEntry): number => comparePrimitives(a.
 function packFromScratch(table: ReplicaTable, entries: OrSetEntry[]): { packed: PackedOrSet; sorted: OrSetEntry[] } {
   const sorted = entries.sort(byElement);
   return { packed: packOrSet(table, sorted), sorted };
-}
-
-/** True when two flat dot lists are the same pairs in the same order. */
-function samePairs(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((x, i) => b[i] === x);
 }
