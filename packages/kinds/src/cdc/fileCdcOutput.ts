@@ -1,11 +1,12 @@
 import { mkdir, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import { removeStaleTempFiles, withIo } from '@baton/core/durable';
-import type { CdcOutputProvider, CdcStartOptions } from '@baton/core';
+import type { CallOptions, CdcOutputProvider, CdcStartOptions, CdcTakeover } from '@baton/core';
 import { checkLsn, closedCdc, invalidCdc, throwIfAborted } from './batchCheck.js';
 import { checkCallOptions, checkCdcOptions, checkDirectoryArg, checkPositiveInteger } from './cdcArgs.js';
 import { CHECKPOINT_FILE } from './fileCheckpoint.js';
 import { FileCdcStream } from './fileCdcStream.js';
+import { adoptTakeover } from './fileCdcTakeover.js';
 import { beginSinkStart, holdSinkLock } from './sinkLock.js';
 import type { SinkLease } from './sinkLock.js';
 import { claimSink, releaseSink, transferSink } from './sinkOwnership.js';
@@ -42,6 +43,20 @@ export interface FileCdcOutput extends CdcOutputProvider {
   /** The sink directory, as configured. */
   readonly directory: string;
   start(options: CdcStartOptions): Promise<FileCdcStream>;
+  /**
+   * Continues a stream of this output that was detached in this process (`FileCdcStream.detach`,
+   * layout `file-cdc/1`, possibly by another version of this package), without I/O: the new stream
+   * owns the open sink and the lock from then on, appends after the detached stream's last batch,
+   * and its next `checkpoint` makes the detached stream's buffered records durable too. `undefined`
+   * for another layout (the takeover stays open). A takeover of another output or sink directory,
+   * or whose state is malformed or inconsistent, is `INVALID_ARGUMENT` naming what does not match,
+   * and one adopted, closed, or fenced by a newer `start` already is `RESOURCE_CLOSED`: nothing is
+   * taken over, and an open takeover stays open for `close`. The directory is compared as
+   * configured first, and only when it differs from the sink's real path resolved synchronously (a
+   * relative path or a symbolic link). Wrong-typed `options` are `INVALID_ARGUMENT`, an aborted
+   * `signal` is `ABORTED`.
+   */
+  adopt(takeover: CdcTakeover, options?: CallOptions): Promise<FileCdcStream | undefined>;
 }
 
 const DEFAULT_BUFFER_BYTES = 1024 * 1024;
@@ -155,6 +170,15 @@ export function fileCdcOutput(options: FileCdcOutputOptions): FileCdcOutput {
         lease?.release();
         started();
       }
+    },
+    adopt(takeover: CdcTakeover, options: CallOptions = {}): Promise<FileCdcStream | undefined> {
+      return Promise.resolve().then(() => {
+        const { signal } = checkCallOptions<CallOptions>(options, 'adopt options', { key: name });
+        throwIfAborted(signal, { key: name }, 'adopt');
+        return adoptTakeover(takeover, { name, directory }, (state) =>
+          FileCdcStream.resume(name, state, { maxBatchBytes, bufferBytes }),
+        );
+      });
     },
   };
 }

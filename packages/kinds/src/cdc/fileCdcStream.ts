@@ -2,12 +2,14 @@ import { join } from 'node:path';
 import { ReloadError } from '@baton/core';
 import { ioFailed } from '@baton/core/durable';
 import type { FileHandle } from 'node:fs/promises';
-import type { CallOptions, CdcBatch, CdcStream } from '@baton/core';
+import type { CallOptions, CdcBatch, CdcStream, CdcTakeover } from '@baton/core';
 import { checkBatch, closedCdc, invalidCdc, placeBatch, throwIfAborted } from './batchCheck.js';
 import { checkCallOptions } from './cdcArgs.js';
 import type { CdcErrorContext } from './batchCheck.js';
 import { SINK_FILE, writeCheckpoint } from './fileCheckpoint.js';
 import type { FileCheckpoint } from './fileCheckpoint.js';
+import { detachSink } from './fileCdcTakeover.js';
+import type { FileCdcTakeoverState } from './fileCdcTakeover.js';
 import { afterBatch, afterMarker, markerAt } from './sinkChain.js';
 import type { SinkLease } from './sinkLock.js';
 import { encodeMarker, encodeRecord } from './sinkRecord.js';
@@ -27,10 +29,15 @@ export interface FileCdcStreamInit {
   readonly lease: SinkLease;
   /** The file the start saved cut bytes to (recovery `scan`), if it did. */
   readonly salvaged: string | undefined;
+  /** Where a detached stream stood (adopt): delivered state, bytes written, records still buffered. */
+  readonly resume?: Pick<FileCdcTakeoverState, 'current' | 'written' | 'pending'>;
 }
 
 type StreamState =
-  { readonly kind: 'open' } | { readonly kind: 'failed'; readonly cause: unknown } | { readonly kind: 'closed' };
+  | { readonly kind: 'open' }
+  | { readonly kind: 'failed'; readonly cause: unknown }
+  | { readonly kind: 'closed' }
+  | { readonly kind: 'detached' };
 
 /**
  * A live stream of a file CDC output. `deliver` encodes a batch as a sink record and appends it
@@ -58,13 +65,25 @@ export class FileCdcStream implements CdcStream {
     return new FileCdcStream(init);
   }
 
+  /** @internal The stream that continues a detached one (adopt, or a takeover's close): no I/O. */
+  static resume(
+    key: string,
+    state: FileCdcTakeoverState,
+    limits: Pick<FileCdcStreamInit, 'maxBatchBytes' | 'bufferBytes'>,
+  ): FileCdcStream {
+    const { directory, handle, lease, durable } = state;
+    return new FileCdcStream({ key, directory, handle, lease, durable, ...limits, salvaged: undefined, resume: state });
+  }
+
   /** Made by `fileCdcOutput().start()`. */
   private constructor(init: FileCdcStreamInit) {
     this.#init = init;
     this.#context = { key: init.key };
-    this.#current = init.durable;
+    this.#current = init.resume?.current ?? init.durable;
     this.#durable = init.durable;
-    this.#written = init.durable.offset;
+    this.#written = init.resume?.written ?? init.durable.offset;
+    this.#pending = [...(init.resume?.pending ?? [])];
+    this.#pendingBytes = this.#pending.reduce((sum, record) => sum + record.byteLength, 0);
     this.#sinkPath = join(init.directory, SINK_FILE);
   }
 
@@ -142,14 +161,53 @@ export class FileCdcStream implements CdcStream {
   }
 
   /**
+   * Hands the open sink, this stream's share of the lock, its checkpoints, what it wrote and the
+   * records it still buffers to a takeover (layout `file-cdc/1`, see `fileCdcTakeover.ts`), without
+   * any I/O: after the calls made before it settle, it settles within microtasks. The next
+   * version's `fileCdcOutput(...).adopt(takeover)` continues exactly where this stream stood, or
+   * `takeover.close()` checkpoints and releases it all. This stream is closed from then on: its
+   * `deliver`, `checkpoint` and `detach` are `RESOURCE_CLOSED`, and `shutdown` does nothing (what
+   * it would close belongs to the takeover). A stream fenced off, shut down, detached already or
+   * whose sink write failed is refused the same way as its other calls; `ABORTED` when `signal`
+   * is aborted (then nothing changes).
+   */
+  detach(options: CallOptions = {}): Promise<CdcTakeover> {
+    return this.#serial('detach', () => {
+      const { signal } = checkCallOptions<CallOptions>(options, 'detach options', this.#context);
+      throwIfAborted(signal, this.#context, 'detach');
+      const { key, directory, handle, lease, maxBatchBytes, bufferBytes } = this.#init;
+      const takeover = detachSink(
+        {
+          key,
+          directory,
+          handle,
+          lease,
+          durable: this.#durable,
+          current: this.#current,
+          written: this.#written,
+          pending: this.#pending,
+        },
+        this,
+        (state) => FileCdcStream.resume(key, state, { maxBatchBytes, bufferBytes }),
+      );
+      this.#state = { kind: 'detached' };
+      this.#pending = [];
+      this.#pendingBytes = 0;
+      this.#handleClosed = true; // the takeover holds the file now
+      return Promise.resolve(takeover);
+    });
+  }
+
+  /**
    * Stops the stream and closes the sink file. It does not checkpoint (the host checkpoints first):
    * batches delivered after the last checkpoint are not committed, are cut off by the next start,
-   * and must be delivered again. Idempotent. Wrong-typed `options` are `INVALID_ARGUMENT`.
+   * and must be delivered again. Idempotent; after `detach` it does nothing. Wrong-typed `options`
+   * are `INVALID_ARGUMENT`.
    */
   shutdown(options: CallOptions = {}): Promise<void> {
     const run = this.#tail.then(async () => {
       checkCallOptions<CallOptions>(options, 'shutdown options', this.#context);
-      if (this.#state.kind === 'closed') return;
+      if (this.#state.kind === 'closed' || this.#state.kind === 'detached') return;
       this.#state = { kind: 'closed' };
       this.#pending = [];
       this.#pendingBytes = 0;
@@ -167,6 +225,7 @@ export class FileCdcStream implements CdcStream {
   /** A newer stream took the sink over: release the file (later calls fail as fenced off). */
   fenced(): Promise<void> {
     const run = this.#tail.then(async () => {
+      if (this.#state.kind === 'detached') return; // the takeover holds the file and the lease
       try {
         await this.#closeHandle();
       } finally {
@@ -201,6 +260,8 @@ export class FileCdcStream implements CdcStream {
   #checkUsable(step: string): void {
     const base = { phase: 'call' as const, kind: 'cdcOutput', key: this.#init.key, step };
     if (this.#state.kind === 'closed') throw closedCdc(this.#context, step, `${step} on a stream that was shut down`);
+    if (this.#state.kind === 'detached')
+      throw closedCdc(this.#context, step, `${step} on a stream that was detached (its sink was handed over)`);
     if (this.#state.kind === 'failed') {
       const cause = this.#state.cause;
       throw new ReloadError({
