@@ -39,7 +39,9 @@ describe('lww-register deltas', () => {
     const state = lwwRegister().empty();
     state.apply({ replica: 'z', timestamp: 1, value: 'w' });
     const before = state.persist();
-    expectReloadError(() => { state.mergeDelta(make()); }, 'CORRUPT_INPUT');
+    expectReloadError(() => {
+      state.mergeDelta(make());
+    }, 'CORRUPT_INPUT');
     expect(state.persist()).toEqual(before);
   });
 

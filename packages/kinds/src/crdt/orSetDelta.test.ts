@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { expectReloadError, REPLICAS, scenarioArb } from './__tests__/crdtHarness.js';
 import { deltaLawSuite, play } from './__tests__/deltaHarness.js';
 import { elementArb } from './__tests__/elements.js';
+import { toFormat1 } from './__tests__/orSetFormat1.js';
 import { encodeDelta } from './crdtDelta.js';
 import { gCounter } from './gCounter.js';
 import { orSet } from './orSet.js';
@@ -44,6 +45,21 @@ describe('or-set deltas', () => {
       play(replicas, toEnd);
       moved.mergeDelta(mark.delta());
       expect(moved.lastDeltaScanned).toBe(false);
+      expect(moved.persist()).toEqual(live.persist());
+    },
+  );
+
+  test.prop([steps, steps, steps])(
+    'a snapshot persisted in format 1 (an earlier release) joined with the delta is the live state',
+    (before, toPersist, toEnd) => {
+      const replicas = REPLICAS.map(() => orSet().empty());
+      play(replicas, before);
+      const live = replicas[0]!;
+      const mark = live.mark();
+      play(replicas, toPersist);
+      const moved = orSet().fromPersisted(toFormat1(live.persist()));
+      play(replicas, toEnd);
+      moved.mergeDelta(mark.delta());
       expect(moved.persist()).toEqual(live.persist());
     },
   );

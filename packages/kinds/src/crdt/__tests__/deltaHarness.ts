@@ -37,7 +37,7 @@ export function deltaLawSuite<Op, Value, S extends DeltaState<Op, Value>>(
   const steps = scenarioArb(opOf, 16);
   describe(`${name}: the delta law`, () => {
     test.prop([steps, steps, steps, steps, fc.boolean()])(
-      'fromPersisted(after the mark) ⊔ delta = the live state, pre-copy or not, twice or once',
+      'fromPersisted(after the mark) ⊔ delta = the live state, pre-copy or not, twice or once, an earlier delta late',
       (before, toPersist, toPrecopy, toEnd, precopy) => {
         const replicas = REPLICAS.map(() => provider.empty());
         play(replicas, before);
@@ -46,7 +46,8 @@ export function deltaLawSuite<Op, Value, S extends DeltaState<Op, Value>>(
         play(replicas, toPersist);
         const moved = reader.fromPersisted(live.persist());
         play(replicas, toPrecopy);
-        if (precopy) moved.mergeDelta(mark.delta());
+        const early = mark.delta();
+        if (precopy) moved.mergeDelta(early);
         play(replicas, toEnd);
         const delta = mark.delta();
         moved.mergeDelta(delta);
@@ -55,6 +56,7 @@ export function deltaLawSuite<Op, Value, S extends DeltaState<Op, Value>>(
           true,
         );
         moved.mergeDelta(delta);
+        moved.mergeDelta(early); // an earlier delta, late: already covered
         expect(Buffer.from(moved.persist()).equals(Buffer.from(reader.fromPersisted(live.persist()).persist()))).toBe(
           true,
         );
