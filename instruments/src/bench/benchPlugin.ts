@@ -14,6 +14,8 @@ export const BENCH_CDC = 'bench-cdc';
 export interface BenchPluginOptions {
   /** Milliseconds each CDC checkpoint takes (default 1). */
   readonly checkpointMs?: number;
+  /** CDC streams move in memory on reload (`detach` → `adopt`; default false: checkpoint → shutdown → start). */
+  readonly cdcTakeover?: boolean;
 }
 
 /**
@@ -46,7 +48,7 @@ export function benchPlugin(version: string, options: BenchPluginOptions = {}): 
     register(r) {
       r.scalarFunction(echoFunction());
       r.crdtKind(gCounter());
-      r.cdcOutput(fakeCdcOutput(BENCH_CDC, checkpointMs));
+      r.cdcOutput(fakeCdcOutput(BENCH_CDC, checkpointMs, options.cdcTakeover ?? false));
       r.indexKind(flatVectorIndex());
     },
   });

@@ -5,6 +5,7 @@ import { createPluginHost } from '@baton/core';
 import type { ReloadResult, ScalarFunctionProvider } from '@baton/core';
 import type { GCounterOp } from '@baton/kinds';
 import { BENCH_CDC, BENCH_PLUGIN, benchPlugin } from './benchPlugin.js';
+import type { BenchPluginOptions } from './benchPlugin.js';
 import { CallLog } from './callLog.js';
 import type { WindowStats } from './callLog.js';
 import { batchAt } from './fakeCdc.js';
@@ -24,7 +25,7 @@ export interface CallsDuringReloadOptions {
 }
 
 /** What one case measured. */
-interface CaseResult {
+export interface CaseResult {
   readonly callers: number;
   readonly steady: { readonly all: WindowStats; readonly gated: WindowStats; readonly ungated: WindowStats };
   readonly reload: { readonly all: WindowStats; readonly gated: WindowStats; readonly ungated: WindowStats };
@@ -40,6 +41,16 @@ interface CaseResult {
   readonly coldPauseMs: number;
   /** Calls that started while the gate was closed. */
   readonly duringPause: { readonly gated: number; readonly ungated: number };
+  /** Pauses of the windowed reload and of the extra reloads after the window. */
+  readonly pauses: readonly number[];
+}
+
+/** Options of one case beyond its callers and window. */
+export interface CaseOptions {
+  /** How each version of the bench plugin is built (e.g. CDC takeovers); the checkpoint is fixed here. */
+  readonly plugin?: Omit<BenchPluginOptions, 'checkpointMs'>;
+  /** Reloads after the measured window, a tenth of a window apart, for more pause samples (default 0). */
+  readonly extraReloads?: number;
 }
 
 /**
@@ -49,9 +60,10 @@ interface CaseResult {
  * yields to the event loop between calls, as a caller driven by I/O would. A steady window is
  * measured first, then the plugin is reloaded in the middle of a second window.
  */
-async function runCase(callers: number, windowMs: number): Promise<CaseResult> {
+export async function runCallsCase(callers: number, windowMs: number, options: CaseOptions = {}): Promise<CaseResult> {
   const host = createPluginHost({ drainTimeoutMs: 10_000 });
-  await host.load(benchPlugin('1.0.0', { checkpointMs: CHECKPOINT_MS }));
+  const version = (v: string) => benchPlugin(v, { ...options.plugin, checkpointMs: CHECKPOINT_MS });
+  await host.load(version('1.0.0'));
   const crdt = await host.openCrdt<GCounterOp, number>({ name: 'hits', key: 'g-counter' });
   const cdc = await host.startCdc({ name: 'audit', key: BENCH_CDC, fromLsn: 0n });
   const index = await host.openIndex({
@@ -107,7 +119,7 @@ async function runCase(callers: number, windowMs: number): Promise<CaseResult> {
   // reload path and the providers' encoders on first use), which is not what a reload costs later.
   await sleep(windowMs * 0.2);
   await nextTurn();
-  const cold = await host.reload(benchPlugin('1.1.0', { checkpointMs: CHECKPOINT_MS }));
+  const cold = await host.reload(version('1.1.0'));
   await cold.retired;
   const steady = [t0 + windowMs * 0.5, t0 + windowMs * 1.5] as const;
   const reloadAt = steady[1] + windowMs / 2;
@@ -116,8 +128,16 @@ async function runCase(callers: number, windowMs: number): Promise<CaseResult> {
   // Node may run expired timers, the checkpoint's among them, before it lets any caller run).
   await nextTurn();
   [paused, duringPause.gated, duringPause.ungated] = [false, 0, 0];
-  const result = await host.reload(benchPlugin('2.0.0', { checkpointMs: CHECKPOINT_MS }));
+  const result = await host.reload(version('2.0.0'));
   await sleep(reloadAt + windowMs / 2 - performance.now());
+  const pauses = [result.timings.pauseMs];
+  for (let i = 0; i < (options.extraReloads ?? 0); i++) {
+    await sleep(windowMs / 10);
+    await nextTurn();
+    const extra = await host.reload(version(`3.0.${i}`));
+    pauses.push(extra.timings.pauseMs);
+    await extra.retired;
+  }
   stopped = true;
   await Promise.all(running);
   await result.retired;
@@ -146,6 +166,7 @@ async function runCase(callers: number, windowMs: number): Promise<CaseResult> {
     lostBatches,
     duringPause,
     coldPauseMs: cold.timings.pauseMs,
+    pauses,
   };
 }
 
@@ -157,7 +178,7 @@ export async function benchCallsDuringReload(options: CallsDuringReloadOptions):
   const rows: BenchRow[] = [];
   const findings: string[] = [];
   for (const callers of options.callers) {
-    const c = await runCase(callers, options.windowMs);
+    const c = await runCallsCase(callers, options.windowMs);
     const k = callers >= 1000 ? `${callers / 1000}k` : String(callers);
     const pair = (name: string, reload: number, steady: number, unit: string, label = 'steady state'): BenchRow => ({
       name: `${k} callers: ${name}`,

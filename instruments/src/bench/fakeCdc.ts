@@ -1,5 +1,5 @@
 import { Field, Int32, makeData, RecordBatch, Schema, Struct } from 'apache-arrow';
-import type { CdcBatch, CdcOutputProvider, CdcStartOptions, CdcStream } from '@baton/core';
+import type { CdcBatch, CdcOutputProvider, CdcStartOptions, CdcStream, CdcTakeover } from '@baton/core';
 import { sleep } from './stats.js';
 
 /**
@@ -34,6 +34,24 @@ class FakeCdcStream implements CdcStream {
   shutdown(): void {
     this.stopped = true;
   }
+
+  /** Hands the position over in memory (no checkpoint): see {@link fakeCdcOutput}'s `takeover`. */
+  takeOver(name: string): CdcTakeover {
+    if (this.stopped) throw new Error('detach after shutdown');
+    this.stopped = true;
+    const position = this.position;
+    const checkpointMs = this.checkpointMs;
+    return {
+      output: name,
+      layout: 'fake-cdc/1',
+      lsn: position,
+      state: { position },
+      close: async () => {
+        if (checkpointMs > 0) await sleep(checkpointMs);
+        return position;
+      },
+    };
+  }
 }
 
 /** A {@link CdcOutputProvider} whose streams are {@link FakeCdcStream}s. */
@@ -41,11 +59,26 @@ interface FakeCdcOutput extends CdcOutputProvider {
   start(options: CdcStartOptions): FakeCdcStream;
 }
 
-/** A CDC output provider of {@link FakeCdcStream}s. */
-export function fakeCdcOutput(name: string, checkpointMs: number): FakeCdcOutput {
+/**
+ * A CDC output provider of {@link FakeCdcStream}s. With `takeover`, its streams have `detach` and
+ * the provider `adopt`: a reload moves a stream in memory (as a sink that hands its open file and
+ * buffer over would) instead of checkpoint → shutdown → start.
+ */
+export function fakeCdcOutput(name: string, checkpointMs: number, takeover = false): FakeCdcOutput {
+  const start = (options: CdcStartOptions): FakeCdcStream => {
+    const stream = new FakeCdcStream(options.fromLsn ?? 0n, checkpointMs);
+    if (takeover) (stream as CdcStream).detach = () => stream.takeOver(name);
+    return stream;
+  };
   return {
     name,
-    start: (options: CdcStartOptions): FakeCdcStream => new FakeCdcStream(options.fromLsn ?? 0n, checkpointMs),
+    start,
+    ...(takeover
+      ? {
+          adopt: (t: CdcTakeover): FakeCdcStream | undefined =>
+            t.layout === 'fake-cdc/1' && t.output === name ? start({ fromLsn: t.lsn }) : undefined,
+        }
+      : {}),
   };
 }
 

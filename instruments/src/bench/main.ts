@@ -17,6 +17,8 @@ import { benchCallOverhead } from './callOverhead.js';
 import { benchCallsDuringReload } from './callsDuringReload.js';
 import { benchCdcThroughput } from './cdcThroughput.js';
 import { benchCompatCheck } from './compatCheck.js';
+import { benchConstantPause, pauseFigures } from './constantPause.js';
+import { updateReadmeBlock } from '../figures/readmeBlocks.js';
 import { benchCrdtPersist } from './crdtPersist.js';
 import { benchIndexHandoff } from './indexHandoff.js';
 import { benchDuckDBQuery } from './duckdbQuery.js';
@@ -92,6 +94,31 @@ const goals: readonly (readonly [number, () => Promise<Measured>])[] = [
   ],
   [9, () => benchDuckDBQuery(quick ? { rows: 100_000, rounds: 3 } : { rows: 1_000_000, rounds: 15 })],
   [10, () => benchLivePause(postgres, quick ? { streams: [1, 4], rounds: 2 } : { streams: [1, 8, 32], rounds: 5 })],
+  [
+    11,
+    () =>
+      benchConstantPause(
+        quick
+          ? {
+              indexMegabytes: [1, 16, 64],
+              copyMegabytes: 16,
+              orSetElements: 2000,
+              streams: 200,
+              callers: 1000,
+              windowMs: 300,
+              rounds: 3,
+            }
+          : {
+              indexMegabytes: [1, 256, 1024],
+              copyMegabytes: 256,
+              orSetElements: 10_000,
+              streams: 1000,
+              callers: 10_000,
+              windowMs: 1000,
+              rounds: 9,
+            },
+      ),
+  ],
 ];
 
 const started = performance.now();
@@ -120,6 +147,8 @@ const results = mergeResults(only ? readResults() : undefined, fresh, date, mach
 if (!quick) {
   writeResults(results);
   writeFileSync(REPORT_PATH, markdown(results));
+  const pause = fresh.find((section) => section.id === 11);
+  if (pause) updateReadmeBlock('pause', pauseFigures(pause));
 }
 const missed = verdicts(results).filter((v) => !v.pass);
 console.log(

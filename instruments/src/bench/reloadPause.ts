@@ -23,11 +23,17 @@ const WARMUP_ROUNDS = 3;
 
 /**
  * Builds the live resources of one reload: `streams` CDC streams (checkpoint 1 ms) and `indexes`
- * small flat-vector handles (256 × 32), each with the new provider that takes it over.
+ * small flat-vector handles (256 × 32), each with the new provider that takes it over. With
+ * `takeover`, the streams move in memory (`detach` → `adopt`) instead of checkpoint → shutdown → start.
  */
-async function handoffs(streams: number, indexes: number, persisted: Uint8Array): Promise<ResourceHandoff[]> {
-  const oldCdc = fakeCdcOutput('bench-cdc', CHECKPOINT_MS);
-  const nextCdc = fakeCdcOutput('bench-cdc', CHECKPOINT_MS);
+export async function handoffs(
+  streams: number,
+  indexes: number,
+  persisted: Uint8Array,
+  takeover = false,
+): Promise<ResourceHandoff[]> {
+  const oldCdc = fakeCdcOutput('bench-cdc', CHECKPOINT_MS, takeover);
+  const nextCdc = fakeCdcOutput('bench-cdc', CHECKPOINT_MS, takeover);
   const oldIndex = flatVectorIndex();
   const nextIndex = flatVectorIndex();
   const list: ResourceHandoff[] = [];
@@ -53,7 +59,10 @@ async function handoffs(streams: number, indexes: number, persisted: Uint8Array)
 }
 
 /** Dispatches one reload's handoffs with `concurrency`; returns the milliseconds dispatch took. */
-async function dispatchOnce(resources: Awaited<ReturnType<typeof handoffs>>, concurrency: number): Promise<number> {
+export async function dispatchOnce(
+  resources: Awaited<ReturnType<typeof handoffs>>,
+  concurrency: number,
+): Promise<number> {
   const dispatcher = new ReloadDispatcher(RegistrationSet.empty(), RegistrationSet.empty(), {
     concurrency,
     handoffs: resources,
