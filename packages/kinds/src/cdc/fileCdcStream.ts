@@ -9,7 +9,7 @@ import type { CdcErrorContext } from './batchCheck.js';
 import { SINK_FILE, writeCheckpoint } from './fileCheckpoint.js';
 import type { FileCheckpoint } from './fileCheckpoint.js';
 import { detachSink } from './fileCdcTakeover.js';
-import type { FileCdcTakeoverState } from './fileCdcTakeover.js';
+import type { FileCdcTakeoverState } from './fileCdcTakeoverState.js';
 import { afterBatch, afterMarker, markerAt } from './sinkChain.js';
 import type { SinkLease } from './sinkLock.js';
 import { encodeMarker, encodeRecord } from './sinkRecord.js';
