@@ -71,6 +71,21 @@ describe('counter deltas', () => {
     expect(state.persist()).toEqual(before);
   });
 
+  it("a delta larger than the provider's maxBytes is CORRUPT_INPUT, for its states and their clones", () => {
+    const source = gCounter().empty();
+    const mark = source.mark();
+    for (const replica of ['r1', 'r2', 'r3', 'r4', 'r5', 'r6']) source.apply({ replica, by: 1 });
+    const delta = mark.delta();
+    const small = gCounter({ maxBytes: delta.length - 14 });
+    for (const state of [small.empty(), small.empty().clone(), small.fromPersisted(small.empty().persist())])
+      expectReloadError(() => {
+        state.mergeDelta(delta);
+      }, 'CORRUPT_INPUT');
+    const fits = gCounter({ maxBytes: delta.length - 13 }).empty();
+    fits.mergeDelta(delta);
+    expect(fits.value()).toBe(6);
+  });
+
   it('after release, delta() is RESOURCE_CLOSED and changes are no longer recorded', () => {
     for (const state of [gCounter().empty(), pnCounter().empty()]) {
       const m = state.mark();

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { ReloadError } from '@baton/core';
 import type { CrdtMark } from '@baton/core';
-import { decodeEnvelope, encodeEnvelope } from '../codec/envelope.js';
+import { decodeEnvelope, DEFAULT_MAX_ENVELOPE_BYTES, encodeEnvelope } from '../codec/envelope.js';
 import type { BodySchema } from '../codec/bodySchemaTypes.js';
 import { BodyReader } from './bodyReader.js';
 
@@ -21,15 +21,33 @@ export function encodeDelta(kind: string, version: number, body: unknown): Uint8
   return encodeEnvelope(deltaKind(kind), version, body);
 }
 
+/** The largest delta each state accepts, when its provider set one. */
+const deltaLimits = new WeakMap<object, number>();
+
+/**
+ * Makes `state` accept deltas of up to `maxBytes` (its provider's `maxBytes`, the largest state it
+ * reads: a delta is never larger than the state it moves). Returns `state`.
+ */
+export function limitDeltas<T extends object>(state: T, maxBytes: number): T {
+  deltaLimits.set(state, maxBytes);
+  return state;
+}
+
+/** The largest delta `state` accepts (`DEFAULT_MAX_ENVELOPE_BYTES` unless its provider set one). */
+export function deltaLimitOf(state: object): number {
+  return deltaLimits.get(state) ?? DEFAULT_MAX_ENVELOPE_BYTES;
+}
+
 /**
  * The body of a delta of `kind` (the envelope checked, the body checked against `bodies` on the
- * bytes) and a reader for its strict checks. Persisted state, another kind's delta, an unknown
+ * bytes; at most `maxBytes`) and a reader for its strict checks. Persisted state, another kind's delta, an unknown
  * delta version or corrupt bytes: `CORRUPT_INPUT` naming `kind`.
  */
 export function decodeDelta(
   kind: string,
   bytes: Uint8Array,
   bodies: Readonly<Record<number, BodySchema>>,
+  maxBytes: number,
 ): { version: number; body: unknown; reader: BodyReader } {
   const reader = new DeltaReader(kind);
   try {
@@ -37,6 +55,7 @@ export function decodeDelta(
       kind: deltaKind(kind),
       versions: Object.keys(bodies).map(Number),
       bodies,
+      maxBytes,
     });
     return { version: formatVersion, body, reader };
   } catch (error) {

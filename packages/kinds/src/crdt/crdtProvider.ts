@@ -6,7 +6,8 @@ import { describeValue, invalidCrdtArgument } from './crdtErrors.js';
 export interface CrdtProviderOptions {
   /**
    * Largest persisted state `fromPersisted` accepts, in bytes (default
-   * `DEFAULT_MAX_ENVELOPE_BYTES`, 16 MiB), checked before anything is decoded. Reading `n` bytes
+   * `DEFAULT_MAX_ENVELOPE_BYTES`, 16 MiB), checked before anything is decoded; also the largest
+   * delta the provider's states accept in `mergeDelta`. Reading `n` bytes
    * takes at most `crdtLimits.memoryPerInputByte × n` bytes of memory.
    */
   readonly maxBytes?: number;

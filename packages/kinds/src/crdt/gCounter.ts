@@ -2,6 +2,7 @@ import { Compat } from '@baton/core';
 import type { CompatVerdict, CrdtKindProvider } from '@baton/core';
 import { decodeEnvelope, encodeEnvelope } from '../codec/envelope.js';
 import { BodyReader } from './bodyReader.js';
+import { limitDeltas } from './crdtDelta.js';
 import { crdtOptions, oldProvider } from './crdtProvider.js';
 import type { CrdtProvider, CrdtProviderOptions } from './crdtProvider.js';
 import { describeValue, invalidCrdtArgument } from './crdtErrors.js';
@@ -79,11 +80,11 @@ function gCounterProvider(
   return Object.freeze({
     kind: G_COUNTER,
     formatVersion: write.version,
-    empty: () => GCounterState.create(write),
+    empty: () => limitDeltas(GCounterState.create(write), maxBytes),
     fromPersisted(bytes: Uint8Array): GCounterState {
       const { formatVersion, body } = decodeEnvelope(bytes, { kind: G_COUNTER, versions, bodies, maxBytes });
       const format = reads.find((f) => f.version === formatVersion) ?? write;
-      return GCounterState.create(write, format.decode(body, new BodyReader(G_COUNTER)));
+      return limitDeltas(GCounterState.create(write, format.decode(body, new BodyReader(G_COUNTER))), maxBytes);
     },
     schemaCompatCheck(old: CrdtKindProvider): CompatVerdict {
       oldProvider(G_COUNTER, old);

@@ -7,7 +7,7 @@ import { isFormatVersion } from '../codec/envelopeArguments.js';
 import { invalidCrdtArgument } from './crdtErrors.js';
 import { OpFields } from './opFields.js';
 import { ReplicaCounts } from './replicaCounts.js';
-import { decodeDelta, encodeDelta, StateMark } from './crdtDelta.js';
+import { decodeDelta, deltaLimitOf, encodeDelta, limitDeltas, StateMark } from './crdtDelta.js';
 import { G_COUNTER_DELTA_BODIES, readCountsDelta } from './countsDelta.js';
 
 /** The kind name of the G-Counter. */
@@ -95,7 +95,7 @@ export class GCounterState implements CrdtState<GCounterOp, number> {
    * a `g-counter.delta` of format 1 with a sound body is `CORRUPT_INPUT`, and nothing changes.
    */
   mergeDelta(delta: Uint8Array): void {
-    const { body, reader } = decodeDelta(G_COUNTER, delta, G_COUNTER_DELTA_BODIES);
+    const { body, reader } = decodeDelta(G_COUNTER, delta, G_COUNTER_DELTA_BODIES, deltaLimitOf(this));
     const [ids, counts] = reader.array(body, 'the delta [replicaIds, counts]', 2);
     this.#counts.mergeMax(readCountsDelta(ids, counts, 'the', reader));
   }
@@ -132,7 +132,7 @@ export class GCounterState implements CrdtState<GCounterOp, number> {
 
   /** An independent copy (same format version). */
   clone(): GCounterState {
-    return new GCounterState(this.#format, this.#counts.clone());
+    return limitDeltas(new GCounterState(this.#format, this.#counts.clone()), deltaLimitOf(this));
   }
 }
 

@@ -2,6 +2,7 @@ import { Compat } from '@baton/core';
 import type { CompatVerdict, CrdtKindProvider } from '@baton/core';
 import { decodeEnvelope } from '../codec/envelope.js';
 import { BodyReader } from './bodyReader.js';
+import { limitDeltas } from './crdtDelta.js';
 import { crdtOptions, oldProvider } from './crdtProvider.js';
 import type { CrdtProvider, CrdtProviderOptions } from './crdtProvider.js';
 import { decodeLwwRegisterBody, LWW_REGISTER, LWW_REGISTER_BODY, LwwRegisterState } from './lwwRegisterState.js';
@@ -22,7 +23,7 @@ export function lwwRegister(options?: CrdtProviderOptions): LwwRegisterProvider 
   return Object.freeze({
     kind: LWW_REGISTER,
     formatVersion: 1,
-    empty: () => LwwRegisterState.create(1),
+    empty: () => limitDeltas(LwwRegisterState.create(1), maxBytes),
     fromPersisted(bytes: Uint8Array): LwwRegisterState {
       const { body } = decodeEnvelope(bytes, {
         kind: LWW_REGISTER,
@@ -30,7 +31,10 @@ export function lwwRegister(options?: CrdtProviderOptions): LwwRegisterProvider 
         bodies: { 1: LWW_REGISTER_BODY },
         maxBytes,
       });
-      return LwwRegisterState.create(1, decodeLwwRegisterBody(body, new BodyReader(LWW_REGISTER)));
+      return limitDeltas(
+        LwwRegisterState.create(1, decodeLwwRegisterBody(body, new BodyReader(LWW_REGISTER))),
+        maxBytes,
+      );
     },
     schemaCompatCheck(old: CrdtKindProvider): CompatVerdict {
       oldProvider(LWW_REGISTER, old);

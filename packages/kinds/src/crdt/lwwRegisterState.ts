@@ -10,7 +10,7 @@ import { isFormatVersion } from '../codec/envelopeArguments.js';
 import { describeValue, invalidCrdtArgument } from './crdtErrors.js';
 import { comparePrimitives, ownPrimitive, primitiveProblem, replicaIdProblem } from './primitive.js';
 import type { CrdtPrimitive } from './primitive.js';
-import { decodeDelta, encodeDelta, StateMark } from './crdtDelta.js';
+import { decodeDelta, deltaLimitOf, encodeDelta, limitDeltas, StateMark } from './crdtDelta.js';
 
 /** The kind name of the LWW-Register. */
 export const LWW_REGISTER = 'lww-register';
@@ -93,7 +93,7 @@ export class LwwRegisterState implements CrdtState<LwwRegisterOp, CrdtPrimitive 
 
   /** Keeps the winner of this register's write and a delta's; anything but a sound delta is `CORRUPT_INPUT`. */
   mergeDelta(delta: Uint8Array): void {
-    const { body, reader } = decodeDelta(LWW_REGISTER, delta, { 1: LWW_REGISTER_BODY });
+    const { body, reader } = decodeDelta(LWW_REGISTER, delta, { 1: LWW_REGISTER_BODY }, deltaLimitOf(this));
     const write = decodeLwwRegisterBody(body, reader);
     if (write !== undefined) this.#offer(write);
   }
@@ -132,7 +132,7 @@ export class LwwRegisterState implements CrdtState<LwwRegisterOp, CrdtPrimitive 
 
   /** An independent copy. */
   clone(): LwwRegisterState {
-    const copy = LwwRegisterState.create(this.#formatVersion);
+    const copy = limitDeltas(LwwRegisterState.create(this.#formatVersion), deltaLimitOf(this));
     copy.#write = this.#write;
     return copy;
   }

@@ -2,6 +2,7 @@ import { Compat } from '@baton/core';
 import type { CompatVerdict, CrdtKindProvider } from '@baton/core';
 import { decodeEnvelope } from '../codec/envelope.js';
 import { BodyReader } from './bodyReader.js';
+import { limitDeltas } from './crdtDelta.js';
 import { crdtOptions, oldProvider } from './crdtProvider.js';
 import type { CrdtProvider, CrdtProviderOptions } from './crdtProvider.js';
 import { decodeOrSetBody, OR_SET_BODIES, OR_SET_FORMAT, OR_SET_READS } from './orSetFormats.js';
@@ -26,7 +27,7 @@ export function orSet(options?: CrdtProviderOptions): OrSetProvider {
   return Object.freeze({
     kind: OR_SET,
     formatVersion: OR_SET_FORMAT,
-    empty: () => OrSetState.create(),
+    empty: () => limitDeltas(OrSetState.create(), maxBytes),
     fromPersisted(bytes: Uint8Array): OrSetState {
       const { formatVersion, body } = decodeEnvelope(bytes, {
         kind: OR_SET,
@@ -34,7 +35,7 @@ export function orSet(options?: CrdtProviderOptions): OrSetProvider {
         bodies: OR_SET_BODIES,
         maxBytes,
       });
-      return OrSetState.create(decodeOrSetBody(formatVersion, body, new BodyReader(OR_SET)));
+      return limitDeltas(OrSetState.create(decodeOrSetBody(formatVersion, body, new BodyReader(OR_SET))), maxBytes);
     },
     schemaCompatCheck(old: CrdtKindProvider): CompatVerdict {
       oldProvider(OR_SET, old);

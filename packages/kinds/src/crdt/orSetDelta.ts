@@ -61,9 +61,9 @@ export function deltaSees(delta: OrSetDelta, i: number, k: number): boolean {
   return (k > delta.from[i]! && k <= delta.to[i]!) || delta.markDots.get(i)?.has(k) === true;
 }
 
-/** Reads `bytes` as an OR-Set delta, checked strictly (`CORRUPT_INPUT` otherwise). */
-export function decodeOrSetDelta(bytes: Uint8Array): OrSetDelta {
-  const { body, reader } = decodeDelta(KIND, bytes, BODIES);
+/** Reads `bytes` (at most `maxBytes`) as an OR-Set delta, checked strictly (`CORRUPT_INPUT` otherwise). */
+export function decodeOrSetDelta(bytes: Uint8Array, maxBytes: number): OrSetDelta {
+  const { body, reader } = decodeDelta(KIND, bytes, BODIES, maxBytes);
   const [tokenPart, seqPart, replicasPart, fromPart, toPart, markPart, elementsPart, dotsPart] = reader.array(
     body,
     'the delta [token, seq, replicas, from, to, markDots, elements, dots]',

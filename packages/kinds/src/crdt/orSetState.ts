@@ -11,6 +11,7 @@ import { DotIndex, mergedDots, samePairs, unseenDots } from './orSetMerge.js';
 import { recordEdit, repackBase, repackOrSet } from './orSetRepack.js';
 import type { RepackBase } from './orSetRepack.js';
 import { comparePrimitives, ownPrimitive, primitiveProblem } from './primitive.js';
+import { deltaLimitOf, limitDeltas } from './crdtDelta.js';
 import type { StateMark } from './crdtDelta.js';
 import { decodeOrSetDelta } from './orSetDelta.js';
 import { mergeOrSetDelta } from './orSetDeltaMerge.js';
@@ -201,7 +202,7 @@ export class OrSetState implements CrdtState<OrSetOp, CrdtPrimitive[]> {
    * Anything but a sound `or-set.delta` of format 1 is `CORRUPT_INPUT`, and nothing changes.
    */
   mergeDelta(delta: Uint8Array): void {
-    const read = decodeOrSetDelta(delta);
+    const read = decodeOrSetDelta(delta, deltaLimitOf(this));
     let changed = false;
     const target: DeltaTarget = {
       context: this.#context,
@@ -249,7 +250,10 @@ export class OrSetState implements CrdtState<OrSetOp, CrdtPrimitive[]> {
 
   /** An independent copy. */
   clone(): OrSetState {
-    const copy = OrSetState.create(this.#entries === undefined ? this.#packed : undefined);
+    const copy = limitDeltas(
+      OrSetState.create(this.#entries === undefined ? this.#packed : undefined),
+      deltaLimitOf(this),
+    );
     if (this.#entries === undefined) return copy;
     // Element by element: spreading a large array into push() overflows the stack.
     for (const [i, id] of this.#replicas.entries()) {

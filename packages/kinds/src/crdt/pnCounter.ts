@@ -2,6 +2,7 @@ import { Compat } from '@baton/core';
 import type { CompatVerdict, CrdtKindProvider } from '@baton/core';
 import { decodeEnvelope } from '../codec/envelope.js';
 import { BodyReader } from './bodyReader.js';
+import { limitDeltas } from './crdtDelta.js';
 import { crdtOptions, oldProvider } from './crdtProvider.js';
 import type { CrdtProvider, CrdtProviderOptions } from './crdtProvider.js';
 import { decodePnCounterBody, PN_COUNTER, PN_COUNTER_BODY, PnCounterState } from './pnCounterState.js';
@@ -20,7 +21,7 @@ export function pnCounter(options?: CrdtProviderOptions): PnCounterProvider {
   return Object.freeze({
     kind: PN_COUNTER,
     formatVersion: 1,
-    empty: () => PnCounterState.create(1),
+    empty: () => limitDeltas(PnCounterState.create(1), maxBytes),
     fromPersisted(bytes: Uint8Array): PnCounterState {
       const { body } = decodeEnvelope(bytes, {
         kind: PN_COUNTER,
@@ -29,7 +30,7 @@ export function pnCounter(options?: CrdtProviderOptions): PnCounterProvider {
         maxBytes,
       });
       const { p, n } = decodePnCounterBody(body, new BodyReader(PN_COUNTER));
-      return PnCounterState.create(1, p, n);
+      return limitDeltas(PnCounterState.create(1, p, n), maxBytes);
     },
     schemaCompatCheck(old: CrdtKindProvider): CompatVerdict {
       oldProvider(PN_COUNTER, old);

@@ -11,7 +11,7 @@ import { invalidCrdtArgument } from './crdtErrors.js';
 import { OpFields } from './opFields.js';
 import { replicaIdProblem } from './primitive.js';
 import { ReplicaCounts } from './replicaCounts.js';
-import { decodeDelta, encodeDelta, StateMark } from './crdtDelta.js';
+import { decodeDelta, deltaLimitOf, encodeDelta, limitDeltas, StateMark } from './crdtDelta.js';
 import { PN_COUNTER_DELTA_BODIES, readCountsDelta } from './countsDelta.js';
 
 /** The kind name of the PN-Counter. */
@@ -97,7 +97,7 @@ export class PnCounterState implements CrdtState<PnCounterOp, number> {
 
   /** Merges a delta's halves by per-replica maximum; anything but a sound delta is `CORRUPT_INPUT`, nothing changed. */
   mergeDelta(delta: Uint8Array): void {
-    const { body, reader } = decodeDelta(PN_COUNTER, delta, PN_COUNTER_DELTA_BODIES);
+    const { body, reader } = decodeDelta(PN_COUNTER, delta, PN_COUNTER_DELTA_BODIES, deltaLimitOf(this));
     const [pIds, pCounts, nIds, nCounts] = reader.array(body, 'the delta [pIds, pCounts, nIds, nCounts]', 4);
     const p = readCountsDelta(pIds, pCounts, 'P', reader);
     const n = readCountsDelta(nIds, nCounts, 'N', reader);
@@ -140,7 +140,7 @@ export class PnCounterState implements CrdtState<PnCounterOp, number> {
 
   /** An independent copy. */
   clone(): PnCounterState {
-    return new PnCounterState(this.#formatVersion, this.#p.clone(), this.#n.clone());
+    return limitDeltas(new PnCounterState(this.#formatVersion, this.#p.clone(), this.#n.clone()), deltaLimitOf(this));
   }
 }
 
