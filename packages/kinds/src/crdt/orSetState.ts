@@ -199,7 +199,9 @@ export class OrSetState implements CrdtState<OrSetOp, CrdtPrimitive[]> {
   /**
    * Joins a delta (see `orSetDeltaMerge`): costs time in the delta when this state is the one
    * persisted after the mark (or holds no later dot of its replicas), else also scans the state.
-   * Anything but a sound `or-set.delta` of format 1 is `CORRUPT_INPUT`, and nothing changes.
+   * Anything but a sound `or-set.delta` of format 1 is `CORRUPT_INPUT`, and nothing changes. The
+   * first one into a state read by `fromPersisted` indexes its elements (time in its size): a
+   * pre-copy merge before the pause takes that cost there.
    */
   mergeDelta(delta: Uint8Array): void {
     const read = decodeOrSetDelta(delta, deltaLimitOf(this));
