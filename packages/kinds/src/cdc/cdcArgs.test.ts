@@ -31,6 +31,17 @@ const output = (extra: Record<string, unknown> = {}) =>
   fileCdcOutput({ name: 'feed', directory: join(dir, 'other'), ...extra });
 const cast = (value: unknown) => value as never;
 
+/** Detaches a stream of its own sink, calls `close(options)`, then closes the takeover for real. */
+async function closeWith(options: never): Promise<bigint> {
+  const own = await fileCdcOutput({ name: 'feed', directory: join(dir, 'close') }).start({});
+  const takeover = await own.detach();
+  try {
+    return await takeover.close(options);
+  } finally {
+    expect(await takeover.close()).toBe(0n); // the refused close left it open
+  }
+}
+
 /** [what, a call with a wrong argument]: each must throw or reject with INVALID_ARGUMENT. */
 const CASES: readonly (readonly [string, () => unknown])[] = [
   ['readFileSink(undefined)', () => readFileSink(cast(undefined))],
@@ -53,6 +64,14 @@ const CASES: readonly (readonly [string, () => unknown])[] = [
   ['stream.checkpoint(null)', () => stream.checkpoint(cast(null))],
   ['stream.checkpoint({ signal: 42 })', () => stream.checkpoint(cast({ signal: 42 }))],
   ['stream.shutdown(null)', () => stream.shutdown(cast(null))],
+  ['stream.detach(null)', () => stream.detach(cast(null))],
+  ["stream.detach({ signal: 'x' })", () => stream.detach(cast({ signal: 'x' }))],
+  ['.adopt(undefined)', () => output().adopt(cast(undefined))],
+  [".adopt('file-cdc/1')", () => output().adopt(cast('file-cdc/1'))],
+  ['.adopt({ layout: 1 })', () => output().adopt(cast({ layout: 1 }))],
+  ['.adopt(takeover, null)', () => output().adopt(cast({ layout: 'file-cdc/1' }), cast(null))],
+  ["takeover.close({ signal: 'x' })", () => closeWith(cast({ signal: 'x' }))],
+  ['takeover.close(null)', () => closeWith(cast(null))],
   ['callbackCdcOutput(null)', () => callbackCdcOutput(cast(null))],
   [
     'callbackCdcOutput({ onBach })',
@@ -106,7 +125,8 @@ describe('CDC exports answer wrong-typed arguments with INVALID_ARGUMENT', () =>
     expect(await failureOf(() => output({ maxBatchByte: 1024 }))).toMatchObject({
       message: expect.stringContaining("unknown option(s) 'maxBatchByte'"),
     });
-    expect(await readdir(dir)).toEqual(['sink']); // no refused output created its directory
+    // No refused output created its directory ('close' is the closeWith cases' own sink).
+    expect((await readdir(dir)).filter((name) => name !== 'close')).toEqual(['sink']);
     for (const [what, run] of CASES) if (what.startsWith('stream.')) await failureOf(run);
     await stream.deliver(batchAt(0n, 2));
     expect(await stream.checkpoint()).toBe(2n);

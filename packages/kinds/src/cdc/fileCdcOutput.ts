@@ -75,6 +75,14 @@ const OPTIONS = ['name', 'directory', 'recovery', 'maxBatchBytes', 'bufferBytes'
  * handoff (checkpoint → shutdown → start on the new version over the same directory) and a
  * crash/restart therefore neither lose nor duplicate a batch.
  *
+ * In-memory handoff: a reload inside one process can skip the checkpoint, close and re-open.
+ * `stream.detach()` hands the open sink, the lock lease, the checkpoints and the buffered records
+ * to a takeover (layout `file-cdc/1`) and `adopt(takeover)` on the new version's provider continues
+ * the stream exactly (see {@link FileCdcOutput.adopt}); neither does I/O. A takeover nobody adopts
+ * is `close()`d: checkpoint, then release, returning the LSN to `start` from. What the detached
+ * stream delivered becomes durable at the adopted stream's next checkpoint; a crash before it
+ * loses only batches delivered since the last checkpoint, which the source re-delivers.
+ *
  * One writer: the latest stream started on a directory fences older ones in this process, and the
  * process holds an exclusive lock on the directory against other processes from the first start
  * until its last stream there is shut down (across reload handoffs). A `start` in a second process

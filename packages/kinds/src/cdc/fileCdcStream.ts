@@ -45,7 +45,9 @@ type StreamState =
  * the sink and then atomically replaces the checkpoint, so the checkpoint never covers bytes that
  * are not durable. Calls run one at a time in call order. A failed write or sync of the sink or
  * the checkpoint is `IO_FAILED` naming the file (the system error as `cause`), and the stream then
- * refuses further calls: start the output again, which resumes from what is committed.
+ * refuses further calls: start the output again, which resumes from what is committed. `detach`
+ * hands the stream to the next version in the same process without I/O (its `fileCdcOutput`'s
+ * `adopt` continues it).
  */
 export class FileCdcStream implements CdcStream {
   readonly #context: CdcErrorContext;
@@ -162,8 +164,8 @@ export class FileCdcStream implements CdcStream {
 
   /**
    * Hands the open sink, this stream's share of the lock, its checkpoints, what it wrote and the
-   * records it still buffers to a takeover (layout `file-cdc/1`, see `fileCdcTakeover.ts`), without
-   * any I/O: after the calls made before it settle, it settles within microtasks. The next
+   * records it still buffers to a takeover (layout `file-cdc/1`), without any I/O: after the
+   * calls made before it settle, it settles within microtasks. The next
    * version's `fileCdcOutput(...).adopt(takeover)` continues exactly where this stream stood, or
    * `takeover.close()` checkpoints and releases it all. This stream is closed from then on: its
    * `deliver`, `checkpoint` and `detach` are `RESOURCE_CLOSED`, and `shutdown` does nothing (what
