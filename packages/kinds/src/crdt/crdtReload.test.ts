@@ -44,4 +44,33 @@ describe('CRDT kinds in a plugin host', () => {
     expect(await hits.value()).toBe(48);
     expect(await tags.value()).toEqual([7n, 'red']);
   });
+
+  it('moves live states by delta before the pause: writes after the snapshot arrive, only the delta runs inside', async () => {
+    await using host = createPluginHost();
+    await host.load(engine('1.0.0', gCounter(), orSet(), lwwRegister()));
+    const hits = await host.openCrdt<GCounterOp, number>({ name: 'hits', key: 'g-counter' });
+    const tags = await host.openCrdt<OrSetOp, CrdtPrimitive[]>({ name: 'tags', key: 'or-set' });
+    for (let i = 0; i < 50; i++) await tags.apply({ replica: 'a', add: `t${i}` });
+    await hits.apply({ replica: 'a', by: 40 });
+    // Writes that land after the snapshot, before the gate closes: they travel in the delta.
+    const late: Promise<void>[] = [];
+    host.on('prepared', () => {
+      late.push(
+        hits.apply({ replica: 'b', by: 2 }),
+        tags.apply({ remove: 't3' }),
+        tags.apply({ replica: 'b', add: 'late' }),
+      );
+    });
+    const result = await host.reload(engine('2.0.0', gCounter(), orSet(), lwwRegister()));
+    await Promise.all(late);
+    expect(await hits.value()).toBe(42);
+    const value = await tags.value();
+    expect(value).toContain('late');
+    expect(value).not.toContain('t3');
+    expect(value).toHaveLength(50);
+    const details = Object.fromEntries(result.handoffs.map((h) => [h.name, h.detail]));
+    expect(details['hits']).toMatchObject({ byDelta: true });
+    expect(details['tags']).toMatchObject({ byDelta: true });
+    expect(Number(details['tags']!['deltaBytes'])).toBeLessThan(Number(details['tags']!['bytes']));
+  });
 });

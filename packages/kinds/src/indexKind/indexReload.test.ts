@@ -47,6 +47,9 @@ it('keeps both index kinds answering identically across a host reload', async ()
 
   const result = await host.reload(searchPlugin('2.0.0'));
   expect(result.handoffs.map((h) => `${h.kind}:${h.name}`).sort()).toEqual(['indexKind:docs', 'indexKind:ids']);
+  // Both kinds were handed over by reference before the pause: no bytes persisted, nothing copied.
+  expect(result.handoffs.map((h) => h.detail['byReference'])).toEqual([true, true]);
+  expect(result.timings.prepareMs).toBeGreaterThan(0);
   expect([vectors.version, ids.version]).toEqual(['2.0.0', '2.0.0']);
   expect(knnArrays(await vectors.probe(nearest, 3))).toEqual(before.knn);
   expect(matchArrays(await ids.probe(lookup, 5))).toEqual(before.ids);
