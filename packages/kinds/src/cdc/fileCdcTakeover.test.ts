@@ -128,6 +128,73 @@ describe('fileCdcOutput: in-memory handoff (detach → adopt)', () => {
     },
   );
 
+  test.prop(
+    [
+      fc.nat({ max: 3 }),
+      fc.nat({ max: 4 }),
+      fc.subarray(['adoptA', 'adoptB', 'close', 'start'] as const, { minLength: 1 }),
+      fc.constantFrom(1, 1 << 20),
+    ],
+    { numRuns: 30 },
+  )(
+    'pipelined deliveries then detach; racing adopters, close and a start: one takes the takeover, no batch lost or doubled',
+    async (committed, pipelined, racers, bufferBytes) => {
+      await using dir = await tempDir();
+      const options: FileCdcOutputOptions = { name: 'feed', directory: dir.path, bufferBytes };
+      const batches = Array.from({ length: committed + pipelined }, (_, i) => batchAt(BigInt(i * 2), 2));
+      const old = await outputOfCopyA(options).start({ fromLsn: 0n });
+      for (const batch of batches.slice(0, committed)) await old.deliver(batch);
+      await old.checkpoint();
+      // Not awaited: detach queues behind the deliveries, and a delivery after it is refused.
+      const deliveries = batches.slice(committed).map((batch) => old.deliver(batch));
+      const detaching = old.detach();
+      const late = old.deliver(batchAt(endOf(batches, batches.length), 1));
+      await Promise.all(deliveries);
+      const takeover = await detaching;
+      await expect(late).rejects.toMatchObject(typedError('RESOURCE_CLOSED', 'detached'));
+      expect(takeover.lsn).toBe(endOf(batches, batches.length));
+
+      const attempts = racers.map((racer) =>
+        racer === 'close'
+          ? Promise.resolve(takeover.close())
+          : racer === 'start'
+            ? outputOfCopyB(options).start({})
+            : (racer === 'adoptA' ? outputOfCopyA : outputOfCopyB)(options).adopt(takeover),
+      );
+      const results = await Promise.allSettled(attempts);
+      const takers = racers.filter((racer, i) => racer !== 'start' && results[i]!.status === 'fulfilled');
+      // Exactly one adopt or close takes it (a start racing them fences the holder only if it claims first).
+      expect(takers.length).toBe(racers.includes('start') ? Math.min(takers.length, 1) : 1);
+      for (const [i, result] of results.entries())
+        if (result.status === 'rejected') {
+          expect(racers[i]).not.toBe('start');
+          expect(result.reason).toMatchObject(typedError('RESOURCE_CLOSED'));
+        }
+      const streams = results.flatMap((result, i) =>
+        result.status === 'fulfilled' && racers[i] !== 'close' ? [result.value as FileCdcStream] : [],
+      );
+      // The newest stream owns the sink (a start fences an adopted stream); the others are fenced.
+      const live: FileCdcStream[] = [];
+      for (const stream of streams)
+        if (
+          await stream.checkpoint().then(
+            () => true,
+            () => false,
+          )
+        )
+          live.push(stream);
+      expect(live.length).toBeLessThanOrEqual(1);
+      const final = live[0] ?? (await outputOfCopyA(options).start({}));
+      for (const batch of batches) await final.deliver(batch); // the source re-delivers; written ones are skipped
+      expect(await final.checkpoint()).toBe(endOf(batches, batches.length));
+      await final.shutdown();
+      for (const stream of streams) await stream.shutdown();
+      const sink = await readFileSink(dir.path);
+      expect(ranges(sink.batches)).toEqual(ranges(batches));
+      expect(sink.uncommittedBytes).toBe(0);
+    },
+  );
+
   it('detach and adopt settle within microtasks and touch no file; the next checkpoint writes what the old stream buffered', async () => {
     await using dir = await tempDir();
     const options: FileCdcOutputOptions = { name: 'feed', directory: dir.path, bufferBytes: 1 << 20 };

@@ -33,7 +33,7 @@ export function detachSink(
   open: OpenTakeover<ClosingStream>,
 ): CdcTakeover {
   const { key, ...fields } = parts;
-  const holder: TakeoverHolder = {
+  const holder: Omit<TakeoverHolder, 'state'> = {
     status: 'open',
     idle: () => Promise.resolve(),
     async fenced() {
@@ -49,8 +49,10 @@ export function detachSink(
   const state: FileCdcTakeoverState = Object.freeze({
     ...fields,
     pending: Object.freeze([...fields.pending]),
-    holder,
+    holder: holder as TakeoverHolder,
   });
+  // The holder names the one state it was made with: a copy of the takeover with a field changed is not it.
+  Object.defineProperty(holder, 'state', { value: state, enumerable: true, writable: false, configurable: false });
   if (!transferSink(state.directory, from, holder))
     throw closedCdc({ key }, 'detach', `a newer stream was started on ${state.directory}; this one is fenced off`);
   return Object.freeze({

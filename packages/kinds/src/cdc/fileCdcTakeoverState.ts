@@ -14,7 +14,9 @@
  * - `pending`: the records buffered but not written (`Uint8Array`s), `current.offset - written`
  *   bytes in all;
  * - `holder`: who owns the sink in this process's fencing registry (`sinkOwnership.ts`) until the
- *   takeover ends, with its `status` (`open`, then `adopted`, `closed` or `fenced`).
+ *   takeover ends: `{ status, state, idle, fenced }`, its `status` `open`, then `adopted`, `closed`
+ *   or `fenced`, and `state` (read-only) this very state object, so that a copy of the takeover
+ *   with any field changed is refused.
  *
  * The registry entry is what makes the takeover single-use: `adopt` and `close` move the sink from
  * `holder` to a new stream in one synchronous step and only while `holder` owns it, so a takeover
@@ -40,6 +42,8 @@ export const FILE_CDC_LAYOUT = 'file-cdc/1';
 /** Who owns the sink while a takeover is pending. */
 export interface TakeoverHolder extends SinkOwner {
   status: 'open' | 'adopted' | 'closed' | 'fenced';
+  /** The state it was made with (read-only). */
+  readonly state: FileCdcTakeoverState;
 }
 
 /** The `state` of a `file-cdc/1` takeover (see the module comment). */
@@ -104,7 +108,8 @@ function checkCheckpoint(value: unknown, what: string, refuse: (why: string) => 
  * checkpoint moves the generation, and it leaves `current` equal to `durable`), equal to it or
  * ahead in offset, LSN and records; `written` plus the pending bytes at `current.offset`; each
  * pending record one whole batch record, in LSN order from `durable.lsn`, the last one at
- * `current.lastRecordOffset` ending at `current.lsn`. Anything else: `INVALID_ARGUMENT` via `refuse`.
+ * `current.lastRecordOffset` ending at `current.lsn`; and the very object its holder was made
+ * with. Anything else: `INVALID_ARGUMENT` via `refuse`.
  */
 export function checkTakeoverState(
   value: unknown,
@@ -120,9 +125,10 @@ export function checkTakeoverState(
     !isObject(holder) ||
     !STATUSES.has(holder.status as string) ||
     typeof holder.idle !== 'function' ||
-    typeof holder.fenced !== 'function'
+    typeof holder.fenced !== 'function' ||
+    !('state' in holder)
   )
-    throw refuse('state.holder must be the sink holder { status, idle, fenced }');
+    throw refuse('state.holder must be the sink holder { status, state, idle, fenced }');
   checkOpen(value as unknown as FileCdcTakeoverState, context, 'adopt');
   if (
     !isObject(handle) ||
@@ -162,6 +168,7 @@ export function checkTakeoverState(
     );
   const problem = pendingProblem(pending, durable, current);
   if (problem !== undefined) throw refuse(`state.pending ${problem}`);
+  if (holder.state !== value) throw refuse('state is not the one its holder was detached with (a copy or a forgery)');
   return value as unknown as FileCdcTakeoverState;
 }
 
