@@ -1,6 +1,6 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { createPluginHost, definePlugin } from '@baton/core';
-import type { PluginDefinition } from '@baton/core';
+import type { ManagedCrdt, PluginDefinition, PluginHost } from '@baton/core';
 import { orSet } from '@baton/kinds';
 import type { OrSetOp } from '@baton/kinds';
 import type { BenchRow } from './results.js';
@@ -17,9 +17,8 @@ function setPlugin(version: string): PluginDefinition {
   });
 }
 
-/** What the reloads of one OR-Set measured. */
+/** What the reloads of one OR-Set measured (medians). */
 interface SetPauseCase {
-  readonly elements: number;
   readonly pauseMs: number;
   readonly prepareMs: number;
   readonly writes: number;
@@ -30,54 +29,73 @@ interface SetPauseCase {
 const OPS_PER_TURN = 16;
 const BURST = 200;
 
-/**
- * Reloads a plugin whose one live resource is an OR-Set of `elements` elements, `rounds` times
- * after one untimed reload. With `writer`, a writer keeps adding and removing elements
- * (`OPS_PER_TURN` per event-loop turn) throughout. With `burst`, `BURST` more ops land after each
- * reload's prepare step, before its gate closes (the worst case: all of them travel in the delta
- * merged inside the pause). Medians of the pause and prepare.
- */
-async function setPauseCase(elements: number, writer: boolean, rounds: number, burst = false): Promise<SetPauseCase> {
-  const host = createPluginHost();
-  await host.load(setPlugin('1.0.0'));
-  const set = await host.openCrdt<OrSetOp, unknown>({ name: 'members', key: 'or-set' });
-  for (let i = 0; i < elements; i++) await set.apply({ replica: 'seed', add: `member-${i}` });
-  let stopped = !writer;
-  let writes = 0;
-  let i = 0;
-  const write = (): Promise<void> => {
-    const element = `member-${(i++ * 7919) % Math.max(1, elements)}`;
-    writes++;
-    return set.apply(i % 3 === 2 ? { remove: element } : { replica: 'writer', add: element });
-  };
-  const writing = (async () => {
-    while (!stopped) {
-      await Promise.all(Array.from({ length: OPS_PER_TURN }, write));
-      await nextTurn();
-    }
-  })();
-  const landed: Promise<void>[] = [];
-  if (burst) host.on('prepared', () => void landed.push(...Array.from({ length: BURST }, write)));
-  const pauses: number[] = [];
-  const prepares: number[] = [];
-  const deltas: number[] = [];
-  for (let round = 0; round <= rounds; round++) {
+/** One host whose one live resource is an OR-Set, reloaded round by round (see {@link crdtPauseRows}). */
+class SetCase {
+  readonly pauses: number[] = [];
+  readonly prepares: number[] = [];
+  readonly deltas: number[] = [];
+  writes = 0;
+  #stopped = false;
+  #writing: Promise<void> = Promise.resolve();
+  readonly #landed: Promise<void>[] = [];
+  #next = 0;
+
+  private constructor(
+    readonly elements: number,
+    private readonly host: PluginHost,
+    private readonly set: ManagedCrdt<OrSetOp, unknown>,
+  ) {}
+
+  /**
+   * A set of `elements` elements. With `writer`, a writer keeps adding and removing elements
+   * (`OPS_PER_TURN` per event-loop turn) until {@link close}. With `burst`, `BURST` more ops land
+   * after each reload's prepare step, before its gate closes (the worst case: all of them travel in
+   * the delta merged inside the pause).
+   */
+  static async open(elements: number, writer: boolean, burst: boolean): Promise<SetCase> {
+    const host = createPluginHost();
+    await host.load(setPlugin('1.0.0'));
+    const set = await host.openCrdt<OrSetOp, unknown>({ name: 'members', key: 'or-set' });
+    for (let i = 0; i < elements; i++) await set.apply({ replica: 'seed', add: `member-${i}` });
+    const c = new SetCase(elements, host, set);
+    if (writer)
+      c.#writing = (async () => {
+        while (!c.#stopped) {
+          await Promise.all(Array.from({ length: OPS_PER_TURN }, () => c.#write()));
+          await nextTurn();
+        }
+      })();
+    if (burst) host.on('prepared', () => void c.#landed.push(...Array.from({ length: BURST }, () => c.#write())));
+    return c;
+  }
+
+  #write(): Promise<void> {
+    const i = this.#next++;
+    const element = `member-${(i * 7919) % Math.max(1, this.elements)}`;
+    this.writes++;
+    return this.set.apply(i % 3 === 2 ? { remove: element } : { replica: 'writer', add: element });
+  }
+
+  /** One reload; recorded unless `warmUp`. */
+  async reload(round: number, warmUp: boolean): Promise<void> {
     collectGarbage();
-    for (let turn = 0; turn < 8; turn++) await nextTurn(); // the writer writes between reloads
-    const result = await host.reload(setPlugin(`1.${round + 1}.0`));
+    for (let turn = 0; turn < 8; turn++) await nextTurn(); // a writer writes between reloads
+    const result = await this.host.reload(setPlugin(`1.${round + 1}.0`));
     await result.retired;
-    await Promise.all(landed.splice(0));
-    if (round === 0) continue;
-    pauses.push(result.timings.pauseMs);
-    prepares.push(result.timings.prepareMs);
+    await Promise.all(this.#landed.splice(0));
+    if (warmUp) return;
+    this.pauses.push(result.timings.pauseMs);
+    this.prepares.push(result.timings.prepareMs);
     const detail = result.handoffs.find((h) => h.kind === 'crdtKind')?.detail;
     if (detail?.['byDelta'] !== true) throw new Error('the OR-Set was not moved by delta');
-    deltas.push(Number(detail['deltaBytes']));
+    this.deltas.push(Number(detail['deltaBytes']));
   }
-  stopped = true;
-  await writing;
-  await host.close();
-  return { elements, pauseMs: median(pauses), prepareMs: median(prepares), writes, deltaBytes: median(deltas) };
+
+  async close(): Promise<void> {
+    this.#stopped = true;
+    await this.#writing;
+    await this.host.close();
+  }
 }
 
 /** The OR-Set rows of goal 11: a 10k-element set under constant writes against an empty one. */
@@ -85,9 +103,21 @@ export async function crdtPauseRows(
   elements: number,
   rounds: number,
 ): Promise<{ rows: BenchRow[]; findings: string[] }> {
-  const empty = await setPauseCase(0, false, rounds);
-  const full = await setPauseCase(elements, true, rounds);
-  const burst = await setPauseCase(elements, true, rounds, true);
+  const cases = [
+    await SetCase.open(0, false, false),
+    await SetCase.open(elements, true, false),
+    await SetCase.open(elements, true, true),
+  ];
+  // Interleaved rounds (the order alternating), so drift in machine state hits every case alike.
+  for (let round = 0; round <= rounds; round++)
+    for (const c of round % 2 === 0 ? cases : [...cases].reverse()) await c.reload(round, round === 0);
+  for (const c of cases) await c.close();
+  const [empty, full, burst] = cases.map((c) => ({
+    pauseMs: median(c.pauses),
+    prepareMs: median(c.prepares),
+    deltaBytes: median(c.deltas),
+    writes: c.writes,
+  })) as [SetPauseCase, SetPauseCase, SetPauseCase];
   const rows: BenchRow[] = [
     {
       name: `pause, ${elements / 1000}k-element OR-Set under constant writes`,
@@ -108,7 +138,7 @@ export async function crdtPauseRows(
     },
   ];
   const findings = [
-    `OR-Set reloads (medians of ${rounds} after one untimed): the ${elements}-element set was persisted, read by the ` +
+    `OR-Set reloads (medians of ${rounds} interleaved rounds after one untimed): the ${elements}-element set was persisted, read by the ` +
       `new version and checked before the pause (prepare ${full.prepareMs.toFixed(1)} ms, against ` +
       `${empty.prepareMs.toFixed(2)} ms empty) while a writer applied ${full.writes} add/remove ops over the run ` +
       `(${OPS_PER_TURN} per event-loop turn); inside the pause only the delta since the mark was merged (median ` +
