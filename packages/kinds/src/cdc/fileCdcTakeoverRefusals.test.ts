@@ -262,4 +262,28 @@ describe('the lock moves with the sink', () => {
     await child.next((r) => r.round === 3 && r.event === 'shutdown');
     expect(ranges((await readFileSink(dir.path)).batches)).toEqual(['0-2', '2-5', '5-7']);
   });
+
+  it('a process killed while its adopted stream runs: the next process takes the lock and keeps exactly what was checkpointed', async () => {
+    await using dir = await tempDir();
+    const victim = await SinkProcess.spawn();
+    victim.send({ op: 'handoff', dir: dir.path, round: 1 });
+    expect(await victim.next((r) => r.round === 1)).toMatchObject({ event: 'started' });
+    const output = fileCdcOutput({ name: 'feed', directory: dir.path });
+    await expect(output.start({})).rejects.toMatchObject(typedError('LOCKED', `pid ${victim.pid}`));
+    const before = await readFileSink(dir.path);
+    expect([ranges(before.batches), before.uncommittedBytes > 0]).toEqual([['0-2'], true]); // [2, 6) written, not committed
+    await victim.kill('SIGKILL');
+    const restarted = await output.start({});
+    expect(restarted.position).toBe(2n); // the source re-delivers [2, 6)
+    for (const from of [0n, 2n, 4n]) await restarted.deliver(batchAt(from, 2));
+    expect(await restarted.checkpoint()).toBe(6n);
+    await restarted.shutdown();
+    const sink = await readFileSink(dir.path);
+    expect([ranges(sink.batches), sink.uncommittedBytes]).toEqual([['0-2', '2-4', '4-6'], 0]);
+    // [2, 6) are the re-delivered batches (ids 2, 3 and 4, 5), not the killed process's uncommitted ones.
+    expect(sink.batches.slice(1).map((b) => Array.from(b.mutations.getChild('id')!.toArray() as Int32Array))).toEqual([
+      [2, 3],
+      [4, 5],
+    ]);
+  });
 });

@@ -54,7 +54,7 @@ export class SinkProcess {
   }
 
   /** Sends a command (see `sinkProcess.ts`). */
-  send(command: { op: 'start'; dir: string; round: number } | { op: 'shutdown'; round: number }): void {
+  send(command: { op: 'start' | 'handoff'; dir: string; round: number } | { op: 'shutdown'; round: number }): void {
     this.#child.stdin!.write(`${JSON.stringify(command)}\n`);
   }
 
