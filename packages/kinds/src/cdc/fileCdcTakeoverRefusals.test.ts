@@ -4,10 +4,11 @@
  * and the lock move with the sink (a newer start, a second process).
  */
 import { open, readFile, readdir, stat, symlink, unlink } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { CdcTakeover } from '@baton/core';
 import { fc, test } from '@fast-check/vitest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { batchAt, ranges, tempDir, typedError } from './__tests__/cdcFixtures.js';
 import { SinkProcess } from './__tests__/sinkProcesses.js';
 import { CHECKPOINT_FILE, SINK_FILE } from './fileCheckpoint.js';
@@ -223,6 +224,65 @@ describe('a takeover is used once; the detached stream is closed', () => {
     } finally {
       await import('node:fs/promises').then((fs) => fs.unlink(link));
     }
+    expect(ranges((await readFileSink(dir.path)).batches)).toEqual(['0-1', '1-2', '2-3']);
+  });
+});
+
+describe('failed I/O around a takeover', () => {
+  const systemError = (code: string): Error => Object.assign(new Error(`${code}: simulated`), { code });
+  /** The FileHandle prototype (shared by every open file of the process). */
+  async function fileHandleProto(dir: string): Promise<FileHandle> {
+    const probe = await open(join(dir, '.probe'), 'w');
+    await probe.close();
+    await unlink(join(dir, '.probe'));
+    return Object.getPrototypeOf(probe) as FileHandle;
+  }
+
+  it('a stream whose sink write failed cannot be detached (IO_FAILED again); a start resumes from the checkpoint', async () => {
+    await using dir = await tempDir();
+    const output = fileCdcOutput({ name: 'feed', directory: dir.path, bufferBytes: 1 });
+    const stream = await output.start({ fromLsn: 0n });
+    await stream.deliver(batchAt(0n, 1));
+    await stream.checkpoint();
+    const write = vi.spyOn(await fileHandleProto(dir.path), 'write').mockRejectedValueOnce(systemError('ENOSPC'));
+    try {
+      await expect(stream.deliver(batchAt(1n, 1))).rejects.toMatchObject(typedError('IO_FAILED'));
+    } finally {
+      write.mockRestore();
+    }
+    await expect(stream.detach()).rejects.toMatchObject(
+      typedError('IO_FAILED', 'detach on a stream whose sink write failed'),
+    );
+    const next = await output.start({});
+    expect(next.position).toBe(1n);
+    await next.shutdown();
+  });
+
+  it('a close whose sync fails is IO_FAILED and still releases the sink: a start resumes, nothing doubled', async () => {
+    await using dir = await tempDir();
+    const output = fileCdcOutput({ name: 'feed', directory: dir.path });
+    const stream = await output.start({ fromLsn: 0n });
+    await stream.deliver(batchAt(0n, 1));
+    await stream.checkpoint();
+    await stream.deliver(batchAt(1n, 1));
+    const takeover = await stream.detach();
+    const sync = vi.spyOn(await fileHandleProto(dir.path), 'datasync').mockRejectedValueOnce(systemError('EIO'));
+    try {
+      await expect(takeover.close()).rejects.toMatchObject(typedError('IO_FAILED', join(dir.path, SINK_FILE)));
+    } finally {
+      sync.mockRestore();
+    }
+    await expect(takeover.close()).rejects.toMatchObject(typedError('RESOURCE_CLOSED', 'closed already'));
+    await expect(output.adopt(takeover)).rejects.toMatchObject(typedError('RESOURCE_CLOSED', 'closed already'));
+    expect((takeover.state as { handle: FileHandle }).handle.fd).toBe(-1); // closed
+    const next = await output.start({});
+    // The commit marker reached the file before the sync failed: the start rolls forward to it, as
+    // after any checkpoint whose sync failed. The source re-delivers [1, 2): skipped, never doubled.
+    expect(next.position).toBe(2n);
+    await next.deliver(batchAt(1n, 1));
+    await next.deliver(batchAt(2n, 1));
+    expect(await next.checkpoint()).toBe(3n);
+    await next.shutdown();
     expect(ranges((await readFileSink(dir.path)).batches)).toEqual(['0-1', '1-2', '2-3']);
   });
 });
