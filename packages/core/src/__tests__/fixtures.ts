@@ -518,7 +518,7 @@ export interface CounterLog {
   /** Marks open now (tracking costs memory until released). */
   openMarks: number;
   /** Faults of the delta steps. */
-  readonly faults: { mark?: Fault; delta?: Fault; mergeDelta?: Fault };
+  readonly faults: { mark?: Fault | undefined; delta?: Fault | undefined; mergeDelta?: Fault | undefined };
 }
 
 /** The counter with marks and deltas (JSON `{k:'counter-delta',c:{replica:count}}`). */
