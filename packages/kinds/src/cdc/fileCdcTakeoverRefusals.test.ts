@@ -166,7 +166,7 @@ describe('fileCdcOutput.adopt refuses what it must not take over, and nothing is
     try {
       for (const [field, value] of [
         ['handle', elsewhere],
-        ['current', { ...state.current, digest: state.current.digest ^ 1 }],
+        ['current', { ...state.current, digest: (state.current.digest ^ 1) >>> 0 }],
         ['durable', state.durable],
       ] as const)
         await expect(provider().adopt(withState(takeover, field, value)), field).rejects.toMatchObject(
