@@ -8,12 +8,14 @@
 
 // Arbitraries
 export { crdtPrimitives, opsOf, referenceOps, replicaPlans, stateOf, stateOfPlan } from './arbitraries/crdtOps.js';
+export { crdtSteps, playSteps } from './arbitraries/crdtSteps.js';
 export { cdcBatches, cdcStreamWithCut, lsnRanges } from './arbitraries/cdcBatches.js';
 export { vectorBatch, vectorQueries, vectorTables } from './arbitraries/vectorTables.js';
 export { logicalColumns, logicalValues } from './arbitraries/logicalValues.js';
 export { faultPlans, describeFault, faultStepKinds, faultStepRole, faultSteps } from './faults/faultPlan.js';
 export { garbageBytes } from './checks/garbageBytes.js';
 export type { OpSource, ReplicaPlanOptions } from './arbitraries/crdtOps.js';
+export type { CrdtStep } from './arbitraries/crdtSteps.js';
 export type { CdcBatchOptions } from './arbitraries/cdcBatches.js';
 export type { VectorTableOptions } from './arbitraries/vectorTables.js';
 export type { LogicalColumn } from './arbitraries/logicalValues.js';
@@ -22,6 +24,7 @@ export type { FaultMode, FaultPlan, FaultPlanOptions, FaultStep } from './faults
 // Checks
 export { assertCrdtLaws } from './checks/crdtLaws.js';
 export { assertCrdtCompat } from './checks/crdtCompat.js';
+export { assertCrdtDelta } from './checks/crdtDelta.js';
 export { assertLogicalTypeCompat, assertLogicalTypeRoundTrip } from './checks/logicalType.js';
 export { assertIndexHandoff } from './checks/indexHandoff.js';
 export { assertCdcHandoff } from './checks/cdcHandoff.js';
@@ -30,9 +33,10 @@ export { batchDifference } from './checks/batchEquality.js';
 export { CheckFailure } from './checks/describe.js';
 export type { CrdtLawOptions } from './checks/crdtLaws.js';
 export type { CrdtCompatOptions } from './checks/crdtCompat.js';
+export type { CrdtDeltaOptions } from './checks/crdtDelta.js';
 export type { LogicalRoundTripOptions } from './checks/logicalType.js';
 export type { IndexHandoffOptions } from './checks/indexHandoff.js';
-export type { CdcHandoffOptions } from './checks/cdcHandoff.js';
+export type { CdcHandoffOptions, CdcHandoffPath } from './checks/cdcHandoff.js';
 export type { GarbageOptions } from './checks/garbageBytes.js';
 export type { RunOptions } from './checks/runOptions.js';
 

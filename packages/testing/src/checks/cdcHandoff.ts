@@ -23,10 +23,17 @@ export interface CdcHandoffOptions<S> extends RunOptions {
    * an `adopt` answering `undefined` — the host then closes the takeover and starts anew — is allowed).
    */
   readonly expectAdopt?: boolean;
+  /**
+   * The handoff paths cases take (default all): `restart` (checkpoint → shutdown → start),
+   * `adopt` (detach → adopt) and `unknownLayout` (detach → adopt of a layout nobody reads → close →
+   * start). Without both hooks every case restarts.
+   */
+  readonly paths?: readonly CdcHandoffPath[];
 }
 
-/** How a generated case hands the stream over. */
-type Path = 'restart' | 'adopt' | 'unknownLayout';
+/** How a case of {@link assertCdcHandoff} hands the stream over (see {@link CdcHandoffOptions.paths}). */
+export type CdcHandoffPath = 'restart' | 'adopt' | 'unknownLayout';
+type Path = CdcHandoffPath;
 
 /** What the wrappers of one case saw: takeovers made and closed, adopt answers, start positions. */
 interface Seen {
@@ -166,7 +173,7 @@ export async function assertCdcHandoff<S>(
     stream: cdcStreamWithCut(options.batches),
     startFails: fc.boolean(),
     redeliver: fc.nat(),
-    path: fc.constantFrom<Path>('adopt', 'unknownLayout', 'restart'),
+    path: fc.constantFrom<Path>(...(options.paths ?? ['adopt', 'unknownLayout', 'restart'])),
   });
   await fc.assert(
     fc.asyncProperty(cases, async ({ stream: { batches, cut }, startFails, redeliver, path: drawn }) => {

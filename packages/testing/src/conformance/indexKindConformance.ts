@@ -21,13 +21,17 @@ export interface IndexConformanceOptions<S> extends RunOptions {
 /**
  * The conformance suite every index kind runs. `factory` makes a provider as a newly loaded version
  * would: answers must survive persist → open on a fresh provider, and `open` must answer random and
- * corrupted bytes with a typed error.
+ * corrupted bytes with a typed error. When the provider has `adopt`, a case demands that a fresh
+ * provider adopts a handle's snapshot (so its handles need `snapshot`) and that the adopted handle
+ * answers and persists as the reopened one, also after the old handle is closed (see
+ * `assertIndexHandoff` with `expectAdopt`).
  */
 export function indexKindConformance<S>(
   factory: () => IndexKindProvider,
   options: IndexConformanceOptions<S>,
 ): ConformanceCase[] {
-  const kind = factory().kind;
+  const sample = factory();
+  const kind = sample.kind;
   const build = (source: S) =>
     factory().build(options.table(source), {
       column: options.column,
@@ -39,6 +43,14 @@ export function indexKindConformance<S>(
       run: () =>
         assertIndexHandoff(build, factory(), { ...options, sources: options.sources, queries: options.queries }),
     },
+    ...(typeof sample.adopt === 'function'
+      ? [
+          {
+            name: `${kind}: snapshot → adopt on a new version answers identically, also after the old handle closes`,
+            run: () => assertIndexHandoff(build, factory(), { ...options, expectAdopt: true }),
+          },
+        ]
+      : []),
     {
       name: `${kind}: open rejects random and corrupted bytes with a typed error`,
       run: async () => {

@@ -10,7 +10,10 @@ import type { ConformanceCase } from './conformanceCase.js';
 /**
  * The conformance suite every CDC output runs: `factory(sink)` makes a provider over a sink, as each
  * loaded version would; a handoff between two of them at any cut point — also when the new one fails
- * to start — leaves every batch in the sink exactly once.
+ * to start — leaves every batch in the sink exactly once. Where streams have `detach` and providers
+ * `adopt`, cases take the in-memory paths too; with `expectAdopt` a case of its own demands them: a
+ * stream taken over in memory continues exactly once, and a takeover of a layout the next version
+ * does not read is closed and started anew (see `assertCdcHandoff`).
  */
 export function cdcOutputConformance<S>(
   name: string,
@@ -20,8 +23,16 @@ export function cdcOutputConformance<S>(
   return [
     {
       name: `${name}: exactly once at the sink across a handoff at any cut point`,
-      run: () => assertCdcHandoff(factory, factory, options),
+      run: () => assertCdcHandoff(factory, factory, { ...options, expectAdopt: false }),
     },
+    ...(options.expectAdopt
+      ? [
+          {
+            name: `${name}: a stream taken over in memory continues exactly once (detach → adopt, unknown layouts restart)`,
+            run: () => assertCdcHandoff(factory, factory, { ...options, paths: ['adopt', 'unknownLayout'] }),
+          },
+        ]
+      : []),
   ];
 }
 
