@@ -165,8 +165,8 @@ export class FileCdcStream implements CdcStream {
   /**
    * Hands the open sink, this stream's share of the lock, its checkpoints, what it wrote and the
    * records it still buffers to a takeover (layout `file-cdc/1`), without any I/O: after the
-   * calls made before it settle, it settles within microtasks. The next
-   * version's `fileCdcOutput(...).adopt(takeover)` continues exactly where this stream stood, or
+   * calls made before it settle, it settles within microtasks. The next version's
+   * `fileCdcOutput(...).adopt(takeover)` continues exactly where this stream stood, or
    * `takeover.close()` checkpoints and releases it all. This stream is closed from then on: its
    * `deliver`, `checkpoint` and `detach` are `RESOURCE_CLOSED`, and `shutdown` does nothing (what
    * it would close belongs to the takeover). A stream fenced off, shut down, detached already or
