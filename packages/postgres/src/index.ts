@@ -26,6 +26,7 @@ export { formatLsn, parseLsn, MAX_PG_LSN } from './lsn/lsn.js';
 export { postgresCdcOutput } from './sink/postgresCdcOutput.js';
 export { PostgresCdcStream } from './sink/postgresCdcStream.js';
 export { readPostgresSink } from './sink/readPostgresSink.js';
+export { POSTGRES_SINK_LAYOUT } from './sink/sinkTakeover.js';
 export type { PostgresCdcOutput } from './sink/postgresCdcOutput.js';
 export type { PostgresCdcOutputOptions, SinkConfig } from './sink/sinkOptions.js';
 export type { SinkBatch, SinkContents } from './sink/readPostgresSink.js';

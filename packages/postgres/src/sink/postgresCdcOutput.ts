@@ -1,4 +1,4 @@
-import type { CdcOutputProvider, CdcStartOptions } from '@baton/core';
+import type { CallOptions, CdcOutputProvider, CdcStartOptions, CdcTakeover } from '@baton/core';
 import pg from 'pg';
 import { pgFailure, withPg } from '../errors/pgErrors.js';
 import { formatLsn, parseLsn } from '../lsn/lsn.js';
@@ -6,7 +6,8 @@ import { PostgresCdcStream } from './postgresCdcStream.js';
 import { checkLsnArg, sinkError, throwIfAborted } from './sinkErrors.js';
 import { checkSinkOptions } from './sinkOptions.js';
 import type { PostgresCdcOutputOptions, SinkConfig } from './sinkOptions.js';
-import { ensureSinkTables } from './sinkTables.js';
+import { ensureSinkTables, sinkTables } from './sinkTables.js';
+import { adoptWriter, checkCallArgs } from './sinkTakeover.js';
 import { holderText, releaseWriterLock, sinkHolders, takeWriterLock } from './writerLock.js';
 
 /** A PostgreSQL CDC output provider. */
@@ -15,6 +16,17 @@ export interface PostgresCdcOutput extends CdcOutputProvider {
   readonly config: SinkConfig;
   /** Starts a writer (see {@link postgresCdcOutput} for `fromLsn`, the lock and the generation). */
   start(options?: CdcStartOptions): Promise<PostgresCdcStream>;
+  /**
+   * Continues a writer of this output detached in this process (`PostgresCdcStream.detach`, layout
+   * `postgres-sink/1`), possibly by another copy of this package, without a query: the new stream
+   * writes on the detached one's connection, under its lock and generation (not bumped: see
+   * `sinkTakeover.ts`), from its position. `undefined` for another layout. A takeover of another
+   * output — another name, database, schema, table prefix or output —, or with a malformed or
+   * copied state, is `INVALID_ARGUMENT` (nothing taken over or written; the takeover stays open); one
+   * adopted, closed or fenced by a newer start already is `RESOURCE_CLOSED`; bad `options`
+   * `INVALID_ARGUMENT`, an aborted signal `ABORTED`.
+   */
+  adopt(takeover: CdcTakeover, options?: CallOptions): Promise<PostgresCdcStream | undefined>;
 }
 
 /**
@@ -36,6 +48,11 @@ export interface PostgresCdcOutput extends CdcOutputProvider {
  * `start({ fromLsn })`: a `fromLsn` ahead of the sink's checkpoint is refused (`INVALID_ARGUMENT`: it
  * would lose batches); behind it, the sink resumes at its checkpoint. A new output starts at
  * `fromLsn ?? 0`. A connection failure is `IO_FAILED`; bad options `INVALID_ARGUMENT`.
+ *
+ * A reload hands a writer over in memory: the old version's `stream.detach()` and the new version's
+ * `adopt(takeover)` move the connection, lock, generation and position without a query, so the
+ * reload's pause waits for no connection, authentication or table check (see
+ * {@link PostgresCdcOutput.adopt}).
  */
 export function postgresCdcOutput(options: PostgresCdcOutputOptions): PostgresCdcOutput {
   const config = checkSinkOptions(options);
@@ -121,6 +138,19 @@ export function postgresCdcOutput(options: PostgresCdcOutputOptions): PostgresCd
         if (locked) await releaseWriterLock(client, config).catch(() => undefined);
         await client.end().catch(() => undefined);
         throw pgFailure(error, { what: `CDC '${config.name}': start`, kind: 'cdcOutput', key: config.name });
+      }
+    },
+    adopt(takeover: CdcTakeover, options: CallOptions = {}): Promise<PostgresCdcStream | undefined> {
+      try {
+        checkCallArgs(options, config.name, 'adopt');
+        const tables = sinkTables(config);
+        const stream = adoptWriter(takeover, config, (state) => {
+          const { client, generation, position } = state;
+          return new PostgresCdcStream({ config, tables, generation, position, client: client ?? undefined, connect });
+        });
+        return Promise.resolve(stream);
+      } catch (error) {
+        return Promise.reject(error);
       }
     },
   };

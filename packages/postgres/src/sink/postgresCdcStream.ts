@@ -1,4 +1,4 @@
-import type { CallOptions, CdcBatch, CdcStream } from '@baton/core';
+import type { CallOptions, CdcBatch, CdcStream, CdcTakeover } from '@baton/core';
 import type pg from 'pg';
 import { pgFailure } from '../errors/pgErrors.js';
 import { formatLsn, parseLsn } from '../lsn/lsn.js';
@@ -6,6 +6,7 @@ import { checkBatch, sinkError, throwIfAborted } from './sinkErrors.js';
 import type { SinkConfig } from './sinkOptions.js';
 import { rowsJson } from './sinkRows.js';
 import type { SinkTables } from './sinkTables.js';
+import { checkCallArgs, detachWriter } from './sinkTakeover.js';
 import { releaseWriterLock, sinkHolders, takeWriterLock } from './writerLock.js';
 
 /** What a started stream is made of. */
@@ -16,8 +17,8 @@ export interface SinkWriter {
   readonly generation: bigint;
   /** Where the sink was complete when the writer started. */
   readonly position: bigint;
-  /** The connection holding the sink's advisory lock. */
-  readonly client: pg.Client;
+  /** The connection holding the sink's advisory lock (none: the first call connects and takes it). */
+  readonly client: pg.Client | undefined;
   /** Opens a new connection (after one was lost). */
   readonly connect: () => Promise<pg.Client>;
 }
@@ -30,16 +31,20 @@ export interface SinkWriter {
  * Calls run one at a time in call order. A lost connection fails the call with `IO_FAILED`; the next
  * call reconnects, takes the lock again and re-reads the checkpoint, so a batch whose commit did land
  * is skipped when it comes again.
+ *
+ * `detach` hands the writer — its connection, which holds the lock, its generation and position —
+ * to the next version's `postgresCdcOutput(...).adopt` without a query (layout `postgres-sink/1`,
+ * see `sinkTakeover.ts`, which also says why the generation stays the same).
  */
 export class PostgresCdcStream implements CdcStream {
   readonly #writer: SinkWriter;
   readonly #key: string;
   #client: pg.Client | undefined;
   #position: bigint;
-  #state: 'open' | 'fenced' | 'closed' = 'open';
+  #state: 'open' | 'fenced' | 'closed' | 'detached' = 'open';
   #tail: Promise<unknown> = Promise.resolve();
 
-  /** @internal Made by `postgresCdcOutput().start()`. */
+  /** @internal Made by `postgresCdcOutput().start()` and `adopt()`. */
   constructor(writer: SinkWriter) {
     this.#writer = writer;
     this.#client = writer.client;
@@ -117,11 +122,37 @@ export class PostgresCdcStream implements CdcStream {
     });
   }
 
-  /** Lets go of the writer lock and the connection after the calls before it; idempotent. */
+  /**
+   * Hands this writer to a takeover (layout `postgres-sink/1`) after the calls before it, without any
+   * I/O: it settles within microtasks once they have. The takeover holds the connection (with the
+   * writer lock on its session), the generation, the tables and the position, and the process's
+   * registry names it as the sink's holder; the next version's `postgresCdcOutput(...).adopt`
+   * continues exactly there, or `takeover.close()` releases the lock and ends the session. Nothing
+   * needs to be made durable: every `deliver` committed. This stream is closed from then on: its
+   * `deliver`, `checkpoint` and `detach` are `RESOURCE_CLOSED`, and `shutdown` does nothing (it
+   * never releases the lock or ends the connection, which are the takeover's). A stream whose
+   * connection was lost still hands over (`client: null`): the adopter's first call reconnects and
+   * takes the lock again (`LOCKED` if another writer took it meanwhile), as this stream's next call
+   * would have. A fenced stream is `LOCKED`, a shut down or detached one `RESOURCE_CLOSED`; bad
+   * `options` `INVALID_ARGUMENT`, an aborted signal `ABORTED` (nothing changes then).
+   */
+  detach(options: CallOptions = {}): Promise<CdcTakeover> {
+    return this.#serial('detach', () => {
+      const { config, tables, generation } = this.#writer;
+      checkCallArgs(options, config.name, 'detach');
+      const client = this.#client ?? null;
+      const takeover = detachWriter(config, { tables, generation, position: this.#position, client }, this);
+      this.#state = 'detached';
+      this.#client = undefined; // the takeover's now: never released or ended by this stream
+      return Promise.resolve(takeover);
+    });
+  }
+
+  /** Lets go of the writer lock and the connection after the calls before it; idempotent; nothing after `detach`. */
   shutdown(options: CallOptions = {}): Promise<void> {
     const run = this.#tail.then(async () => {
       throwIfAborted(options.signal, this.#writer.config.name, 'shutdown');
-      if (this.#state === 'closed') return;
+      if (this.#state === 'closed' || this.#state === 'detached') return;
       this.#state = 'closed';
       await this.#release();
     });
@@ -223,6 +254,13 @@ export class PostgresCdcStream implements CdcStream {
       const { config, generation } = this.#writer;
       if (this.#state === 'closed')
         throw sinkError('RESOURCE_CLOSED', config.name, step, `${step} on a stream that was shut down`);
+      if (this.#state === 'detached')
+        throw sinkError(
+          'RESOURCE_CLOSED',
+          config.name,
+          step,
+          `${step} on a stream that was detached (its writer was handed over)`,
+        );
       if (this.#state === 'fenced')
         throw sinkError(
           'LOCKED',

@@ -4,14 +4,24 @@ import type pg from 'pg';
 import { LOCK_CLASS, lockKey } from './sinkTables.js';
 import type { SinkConfig } from './sinkOptions.js';
 
-/** A stream that holds a sink in this process; a newer start fences it. */
+/** A stream (or a pending takeover) that holds a sink in this process; a newer start fences it. */
 export interface SinkHolder {
   /** Stops the holder from writing, waits for its call in flight, and releases its lock and connection. */
   fence(): Promise<void>;
 }
 
-/** The holders in this process, by sink (database, tables, output). */
-const holders = new Map<string, SinkHolder>();
+/**
+ * The holders in this process, by sink (database, tables, output). The map lives on `globalThis`
+ * under a `Symbol.for` key, so two copies of this package in one process (an old and a new plugin
+ * version) see one registry: a start of either fences the other's stream, and a takeover moves
+ * the entry from the detached stream to its adopter.
+ */
+const REGISTRY = Symbol.for('@baton/postgres.sinkHolders');
+
+function holders(): Map<string, SinkHolder> {
+  const host = globalThis as unknown as Record<symbol, Map<string, SinkHolder> | undefined>;
+  return (host[REGISTRY] ??= new Map<string, SinkHolder>());
+}
 
 /** Who holds a sink in this process, keyed by where the sink is. */
 export const sinkHolders = {
@@ -21,14 +31,20 @@ export const sinkHolders = {
     return `${url.href}|${config.schema}.${config.tablePrefix}|${config.output}`;
   },
   get(key: string): SinkHolder | undefined {
-    return holders.get(key);
+    return holders().get(key);
   },
   set(key: string, holder: SinkHolder): void {
-    holders.set(key, holder);
+    holders().set(key, holder);
   },
   /** Forgets `holder` if it still holds `key`. */
   release(key: string, holder: SinkHolder): void {
-    if (holders.get(key) === holder) holders.delete(key);
+    if (holders().get(key) === holder) holders().delete(key);
+  },
+  /** Hands `key` from `from` to `to`; false (nothing changed) when `from` does not hold it. */
+  transfer(key: string, from: SinkHolder, to: SinkHolder): boolean {
+    if (holders().get(key) !== from) return false;
+    holders().set(key, to);
+    return true;
   },
 };
 
