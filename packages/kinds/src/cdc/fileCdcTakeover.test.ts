@@ -3,7 +3,8 @@
  * adopts), between two copies of this package's modules (what two plugin versions in one process
  * are): exactly once across handoffs, crashes and abandoned takeovers; no I/O inside the handoff.
  */
-import { open } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CdcBatch, CdcTakeover } from '@baton/core';
@@ -228,6 +229,37 @@ describe('fileCdcOutput: in-memory handoff (detach → adopt)', () => {
     expect(await adopted!.checkpoint()).toBe(6n);
     await adopted!.shutdown();
     expect(ranges((await readFileSink(dir.path)).batches)).toEqual(['0-2', '2-5', '5-6']);
+  });
+
+  it('200 streams handed over at once: in memory without touching a file, then the old way (figures printed)', async () => {
+    await using dir = await tempDir();
+    const outputs = Array.from({ length: 200 }, (_, i) => ({ name: `feed-${i}`, directory: join(dir.path, `s${i}`) }));
+    let streams = await Promise.all(outputs.map((options) => outputOfCopyA(options).start({ fromLsn: 0n })));
+    await Promise.all(streams.map((stream) => stream.deliver(batchAt(0n, 4)))); // buffered
+    const sizes = async () => Promise.all(outputs.map(async (o) => (await stat(join(o.directory, SINK_FILE))).size));
+    const before = await sizes();
+    let started = performance.now();
+    streams = await Promise.all(
+      streams.map(async (stream, i) => (await outputOfCopyB(outputs[i]!).adopt(await stream.detach()))!),
+    );
+    const inMemory = performance.now() - started;
+    expect(streams.map((stream) => stream.position)).toEqual(outputs.map(() => 4n));
+    expect(await sizes()).toEqual(before);
+    started = performance.now();
+    streams = await Promise.all(
+      streams.map(async (stream, i) => {
+        const lsn = await stream.checkpoint();
+        await stream.shutdown();
+        return outputOfCopyA(outputs[i]!).start({ fromLsn: lsn });
+      }),
+    );
+    const restart = performance.now() - started;
+    expect(streams.map((stream) => stream.position)).toEqual(outputs.map(() => 4n));
+    await Promise.all(streams.map((stream) => stream.shutdown()));
+    console.log(
+      `${outputs.length} file CDC streams with a buffered batch each: detach → adopt ${inMemory.toFixed(1)} ms, ` +
+        `checkpoint → shutdown → start ${restart.toFixed(0)} ms (all at once)`,
+    );
   });
 
   it('takeover.close() checkpoints everything delivered and releases the sink: a start resumes at its LSN', async () => {
