@@ -3,7 +3,7 @@
  * adopts), between two copies of this package's modules (what two plugin versions in one process
  * are): exactly once across handoffs, crashes and abandoned takeovers; no I/O inside the handoff.
  */
-import { open, stat } from 'node:fs/promises';
+import { open, readdir, stat } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -16,6 +16,7 @@ import type { FileCdcOutput, FileCdcOutputOptions } from './fileCdcOutput.js';
 import type { FileCdcStream } from './fileCdcStream.js';
 import { SINK_FILE } from './fileCheckpoint.js';
 import { readFileSink } from './readFileSink.js';
+import { LOCK_FILE } from './sinkLock.js';
 
 // A second copy of the CDC modules (and of @baton/core from source): what the next plugin version loads.
 vi.resetModules();
@@ -273,6 +274,9 @@ describe('fileCdcOutput: in-memory handoff (detach → adopt)', () => {
     expect([ranges(sink.batches), sink.checkpointLsn, sink.uncommittedBytes]).toEqual([['10-12'], 12n, 0]);
     await expect(takeover.close()).rejects.toMatchObject(typedError('RESOURCE_CLOSED', 'closed'));
     await expect(outputOfCopyA(options).adopt(takeover)).rejects.toMatchObject(typedError('RESOURCE_CLOSED', 'closed'));
+    // Released: the file is closed, and with no other stream on the sink the process lets the lock go.
+    expect((takeover.state as { handle: FileHandle }).handle.fd).toBe(-1);
+    await expect.poll(() => readdir(dir.path), { timeout: 50_000 }).not.toContain(LOCK_FILE);
     const next = await outputOfCopyA(options).start({ fromLsn: 12n });
     await next.deliver(batchAt(11n, 1)); // re-delivered: skipped
     await next.deliver(batchAt(12n, 1));
@@ -280,6 +284,5 @@ describe('fileCdcOutput: in-memory handoff (detach → adopt)', () => {
     await next.shutdown();
     expect(ranges((await readFileSink(dir.path)).batches)).toEqual(['10-12', '12-13']);
     expect((await readFileSink(dir.path)).uncommittedBytes).toBe(0);
-    await expect(open(join(dir.path, SINK_FILE), 'r').then((h) => h.close())).resolves.toBeUndefined();
   });
 });
