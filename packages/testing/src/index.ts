@@ -60,6 +60,7 @@ export { withFaults } from './faults/withFaults.js';
 export { ReloadHarness } from './harness/reloadHarness.js';
 export type {
   HarnessCaseResult,
+  HarnessCrdt,
   HarnessResources,
   HarnessSetup,
   ReloadHarnessOptions,

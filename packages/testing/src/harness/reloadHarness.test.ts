@@ -10,6 +10,7 @@ import {
   flatVectorIndex,
   gCounter,
   lowerFunction,
+  orSet,
   readFileSink,
 } from '@baton/kinds';
 import { Utf8, vectorFromArray } from 'apache-arrow';
@@ -18,7 +19,9 @@ import { describe, expect, it } from 'vitest';
 import { vectorBatch } from '../arbitraries/vectorTables.js';
 import { faultPlans } from '../faults/faultPlan.js';
 import { ReloadHarness } from './reloadHarness.js';
-import type { HarnessResources } from './reloadHarness.js';
+import type { HarnessCrdt, HarnessResources } from './reloadHarness.js';
+import { harnessCalls } from './workload.js';
+import type { HarnessCall } from './workload.js';
 
 /** The same plugin as a host would ship it: v1 with g-counter format 1, v2 migrating it to format 2. */
 function engine(version: string, directory: string, cdc?: (directory: string) => CdcOutputProvider): PluginDefinition {
@@ -81,7 +84,61 @@ const inMemory = () => {
   return { old: engine('1.0.0', '', cdc), next: engine('2.0.0', '', cdc), readSink: () => written };
 };
 
+/** The engine with a second CRDT that moves by delta (or-set in both versions) beside the migrated g-counter. */
+const withOrSet = (directory: string) => (version: string) =>
+  definePlugin({
+    name: 'engine',
+    version,
+    async register(r) {
+      await engine(version, directory).register(r);
+      r.crdtKind(orSet());
+    },
+  });
+const twoCrdts: HarnessResources = {
+  ...resources,
+  crdt: [
+    resources.crdt as HarnessCrdt,
+    {
+      key: 'or-set',
+      ops: [
+        { replica: 'h', add: 'x' },
+        { replica: 'h', remove: 'x' },
+        { replica: 'h', add: 'y' },
+      ],
+    },
+  ],
+};
+
 describe('ReloadHarness', () => {
+  it('with a migrated and a delta-moved CRDT, every CRDT fault step fires and is reported', async () => {
+    const harness = new ReloadHarness({
+      setup: async () => {
+        const directory = await mkdtemp(join(tmpdir(), 'baton-harness-'));
+        const plugin = withOrSet(directory);
+        return {
+          old: plugin('1.0.0'),
+          next: plugin('2.0.0'),
+          readSink: async () => (await readFileSink(directory)).batches,
+          dispose: () => rm(directory, { recursive: true, force: true }),
+        };
+      },
+      resources: twoCrdts,
+    });
+    const [[scheduler, calls]] = fc.sample(
+      fc.tuple(fc.scheduler(), harnessCalls({ index: 2, cdc: true, crdt: 6, call: true }, 8)),
+      { numRuns: 1, seed: 3 },
+    ) as [[fc.Scheduler, HarnessCall[]]];
+    const fired: string[] = [];
+    for (const step of ['compat', 'persist', 'fromPersisted', 'mark', 'delta', 'mergeDelta'] as const) {
+      const result = await harness.runCase(scheduler, calls, { step, mode: 'throw', kind: 'crdtKind' });
+      if (result.fired) fired.push(step);
+      expect(result.outcome).toBe(result.fired ? 'rolledBack' : 'committed');
+    }
+    expect(fired).toEqual(['compat', 'persist', 'fromPersisted', 'mark', 'delta', 'mergeDelta']);
+    const clean = await harness.runCase(scheduler, calls, undefined);
+    expect(clean.outcome).toBe('committed');
+  }, 60_000);
+
   it('a real plugin survives reloads under any interleaving and any injected fault', async () => {
     await new ReloadHarness({ setup: world(), resources }).check({ numRuns: 60 });
   }, 120_000);

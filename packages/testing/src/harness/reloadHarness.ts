@@ -32,6 +32,19 @@ export interface HarnessSetup {
   readonly dispose?: () => MaybePromise<void>;
 }
 
+/** A CRDT state the simulated host opens and the operations its callers apply. */
+export interface HarnessCrdt {
+  /** Registry key of the CRDT kind. */
+  readonly key: string;
+  readonly ops: readonly unknown[];
+}
+
+/** The CRDTs of `resources` as a list. */
+function crdtsOf(resources: HarnessResources): readonly HarnessCrdt[] {
+  const crdt = resources.crdt;
+  return crdt === undefined ? [] : 'key' in crdt ? [crdt] : crdt;
+}
+
 /** The live resources the simulated host opens from the old version and uses throughout. */
 export interface HarnessResources {
   readonly index?: {
@@ -44,7 +57,11 @@ export interface HarnessResources {
     readonly k: number;
   };
   readonly cdc?: { /** Registry key of the CDC output. */ readonly key: string };
-  readonly crdt?: { /** Registry key of the CRDT kind. */ readonly key: string; readonly ops: readonly unknown[] };
+  /**
+   * CRDT states to open and update: one, or several (e.g. one migrated inside the pause and one
+   * moved by delta before it). Apply calls pick among all their ops.
+   */
+  readonly crdt?: HarnessCrdt | readonly HarnessCrdt[];
   readonly call?: {
     readonly kind: SurfaceKind;
     readonly key: string;
@@ -96,7 +113,7 @@ export class ReloadHarness {
       {
         index: r.index?.queries.length ?? 0,
         cdc: r.cdc !== undefined,
-        crdt: r.crdt?.ops.length ?? 0,
+        crdt: crdtsOf(r).reduce((n, c) => n + c.ops.length, 0),
         call: r.call !== undefined,
       },
       this.#options.maxCalls ?? 16,
@@ -129,6 +146,7 @@ export class ReloadHarness {
         ...this.#options.host,
       }),
       versionsSeen: [],
+      crdts: [],
       retiredAt,
       sequence: 0,
     };
@@ -142,8 +160,8 @@ export class ReloadHarness {
     const where = `fault: ${describeFault(fault)}; calls: ${calls.map(describeCall).join(', ') || 'none'}`;
     try {
       await w.host.load(withFaults(probe(setup.old), faults));
-      const { index, cdc, crdt, call } = this.#options.resources;
-      let reference: CrdtKindProvider | undefined;
+      const { index, cdc, call } = this.#options.resources;
+      const references: CrdtKindProvider[] = [];
       if (index) {
         const handle = await w.host.openIndex({
           name: 'harness.index',
@@ -161,13 +179,15 @@ export class ReloadHarness {
           delivered: [],
           nextLsn: 0n,
         };
-      if (crdt) {
-        reference = w.host.unleasedProvider('crdtKind', crdt.key);
-        w.crdt = {
-          state: await w.host.openCrdt({ name: 'harness.crdt', key: crdt.key }),
+      for (const [i, crdt] of crdtsOf(this.#options.resources).entries()) {
+        const reference = w.host.unleasedProvider('crdtKind', crdt.key);
+        if (!reference) fail(`the old version registers no CRDT kind '${crdt.key}'`, where);
+        references.push(reference);
+        w.crdts.push({
+          state: await w.host.openCrdt({ name: i === 0 ? 'harness.crdt' : `harness.crdt.${i}`, key: crdt.key }),
           ops: crdt.ops,
           applied: [],
-        };
+        });
       }
       if (call) w.call = call;
 
@@ -219,7 +239,7 @@ export class ReloadHarness {
       const serving = outcome.status === 'fulfilled' ? setup.next.version : setup.old.version;
       const actual = w.host.plugins().find((p) => p.name === setup.old.name)?.version;
       if (actual !== serving) fail(`version ${show(actual)} serves, expected ${serving}`, where);
-      for (const handle of [w.index?.handle, w.cdc?.stream, w.crdt?.state]) {
+      for (const handle of [w.index?.handle, w.cdc?.stream, ...w.crdts.map((c) => c.state)]) {
         if (handle && handle.version !== serving)
           fail(`managed resource '${handle.name}' is backed by version ${handle.version}, expected ${serving}`, where);
       }
@@ -235,11 +255,16 @@ export class ReloadHarness {
           if (difference) fail(`index answers changed after the reload (query ${i})`, where, difference);
         }
       }
-      if (w.crdt && reference) {
-        const expected = await (await stateOf(reference, w.crdt.applied)).value();
-        const actualValue = await w.crdt.state.value();
+      for (const [i, crdt] of w.crdts.entries()) {
+        const expected = await (await stateOf(references[i]!, crdt.applied)).value();
+        const actualValue = await crdt.state.value();
         if (!isDeepStrictEqual(expected, actualValue))
-          fail('CRDT updates were lost', where, `expected ${show(expected)}`, `actual   ${show(actualValue)}`);
+          fail(
+            `CRDT updates were lost ('${crdt.state.name}')`,
+            where,
+            `expected ${show(expected)}`,
+            `actual   ${show(actualValue)}`,
+          );
       }
       faults.disarm();
       if (w.cdc) {

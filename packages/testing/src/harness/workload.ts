@@ -45,7 +45,8 @@ export interface Workload {
     readonly baseline: readonly RecordBatch[];
   };
   readonly cdc?: { readonly stream: ManagedCdcStream; readonly delivered: CdcBatch[]; nextLsn: bigint };
-  readonly crdt?: { readonly state: ManagedCrdt; readonly ops: readonly unknown[]; readonly applied: unknown[] };
+  /** The CRDT states; an `apply` call's op index runs over their ops in this order. */
+  readonly crdts: { readonly state: ManagedCrdt; readonly ops: readonly unknown[]; readonly applied: unknown[] }[];
   readonly call?: {
     readonly kind: SurfaceKind;
     readonly key: string;
@@ -87,8 +88,14 @@ export async function runCall(call: HarnessCall, w: Workload): Promise<void> {
       return;
     }
     case 'apply': {
-      const crdt = w.crdt!;
-      const op = crdt.ops[call.op];
+      let index = call.op;
+      let crdt = w.crdts[0]!;
+      for (const c of w.crdts) {
+        crdt = c;
+        if (index < c.ops.length) break;
+        index -= c.ops.length;
+      }
+      const op = crdt.ops[index];
       crdt.applied.push(op);
       await crdt.state.apply(op);
       return;
