@@ -103,6 +103,8 @@ describe('PostgresCdcStream.detach → postgresCdcOutput(...).adopt', () => {
     const opts = options();
     const old = await postgresCdcOutput(opts).start({});
     await old.deliver(batch(0, 2));
+    expect(await codeOf(old.detach({ signal: AbortSignal.abort() }))).toBe('ABORTED'); // nothing changes
+    expect(await codeOf(old.detach(null as never))).toBe('INVALID_ARGUMENT');
     const takeover = await old.detach();
     const other = { schema: 'other_schema', tablePrefix: 'other_prefix', output: `${opts.output!}_other` };
     const wrong = [
@@ -125,6 +127,7 @@ describe('PostgresCdcStream.detach → postgresCdcOutput(...).adopt', () => {
     expect(await codeOf(next.adopt({ ...takeover, state: null }))).toBe('INVALID_ARGUMENT');
     expect(await codeOf(next.adopt(null as never))).toBe('INVALID_ARGUMENT');
     expect(await codeOf(next.adopt(takeover, null as never))).toBe('INVALID_ARGUMENT');
+    expect(await codeOf(next.adopt(takeover, { signal: AbortSignal.abort() }))).toBe('ABORTED');
     expect(await next.adopt({ ...takeover, layout: 'postgres-sink/2' })).toBeUndefined();
     expect(await next.adopt({ ...takeover, layout: 'file-cdc/1' })).toBeUndefined();
     // Nothing reached the other tables or output.
