@@ -231,4 +231,44 @@ describe('PostgresCdcStream.detach → postgresCdcOutput(...).adopt', () => {
     await newer.shutdown();
     expect(await ranges(url, opts.output!)).toEqual(['0-1:1', '1-2:1', '2-3:1', '3-4:2']);
   });
+
+  test.prop([fc.constantFrom(0, 1, 2, 3, 4, 5), fc.integer({ min: 1, max: 3 })], { numRuns: 6 })(
+    'racing adopters (two copies of the package) and a close: the first one called takes the takeover, the others are RESOURCE_CLOSED; every batch once',
+    async (order, rows) => {
+      vi.resetModules();
+      const copy = await import('./postgresCdcOutput.js');
+      const opts = options();
+      const old = await postgresCdcOutput(opts).start({});
+      await old.deliver(batch(0, rows));
+      const takeover = await old.detach();
+      const contenders = {
+        adopt: () => postgresCdcOutput(opts).adopt(takeover),
+        'adopt (copy)': () => copy.postgresCdcOutput(opts).adopt(takeover),
+        close: async () => await takeover.close(),
+      };
+      const names = Object.keys(contenders) as (keyof typeof contenders)[];
+      const permutations = names.flatMap((a) =>
+        names.flatMap((b) => names.filter((c) => c !== a && c !== b && a !== b).map((c) => [a, b, c])),
+      );
+      const called = permutations[order]!;
+      // All called at once, none awaited before the others: exactly the first one wins.
+      const settled = await Promise.allSettled(called.map((name) => contenders[name]()));
+      expect(settled.map((r) => (r.status === 'fulfilled' ? 'ok' : (r.reason as { code?: string }).code))).toEqual([
+        'ok',
+        'RESOURCE_CLOSED',
+        'RESOURCE_CLOSED',
+      ]);
+      const winner = (settled[0] as PromiseFulfilledResult<unknown>).value;
+      const next =
+        called[0] === 'close'
+          ? await postgresCdcOutput({ ...opts, url: elsewhere(url) }).start({ fromLsn: winner as bigint })
+          : (winner as PostgresCdcStream);
+      if (called[0] === 'close') expect(winner).toBe(BigInt(rows));
+      await next.deliver(batch(rows));
+      await next.shutdown();
+      const generation = called[0] === 'close' ? 2 : 1;
+      expect(await ranges(url, opts.output!)).toEqual([`0-${rows}:1`, `${rows}-${rows + 1}:${generation}`]);
+    },
+    60_000,
+  );
 });
