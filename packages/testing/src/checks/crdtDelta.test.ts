@@ -115,7 +115,40 @@ describe('assertCrdtDelta', () => {
     expect(failure?.message).toMatch(
       /two-phase-set: (the delta since a mark does not carry every change|persisted ⊔ delta has the live value but not)/,
     );
-    expect(failure?.message).toMatch(/→ final delta: +\[.*r\d ← \{ remove: '[abc]' \}/);
+    expect(failure?.message).toMatch(
+      /(mark → persist|persist → pre-copy|→ final delta): +\[.*r\d ← \{ remove: '[abc]' \}/,
+    );
+  });
+
+  it('catches a real or-set whose marks answer their first delta forever (the catch-up misses later writes)', async () => {
+    const real = orSet();
+    const frozen = (state: CrdtState): CrdtState =>
+      new Proxy(state, {
+        get(target, prop) {
+          if (prop === 'mark')
+            return (): CrdtMark => {
+              const mark = target.mark!() as CrdtMark;
+              let first: Uint8Array | undefined;
+              return {
+                delta: () => (first ??= mark.delta() as Uint8Array),
+                release: () => {
+                  mark.release();
+                },
+              };
+            };
+          const value: unknown = Reflect.get(target, prop, target);
+          return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
+        },
+      });
+    const broken: CrdtKindProvider = {
+      kind: 'or-set',
+      empty: () => frozen(real.empty()),
+      fromPersisted: (bytes) => real.fromPersisted(bytes),
+    };
+    const failure = await failureOf(assertCrdtDelta(broken, { ops: referenceOps.orSet as never, numRuns: 200 }));
+    expect(failure?.message).toMatch(
+      /or-set: (the delta since a mark does not carry every change|delta\(\) of a released mark)/,
+    );
   });
 
   it('catches a merge that gets the value right but not the bytes', async () => {

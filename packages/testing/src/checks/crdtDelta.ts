@@ -157,7 +157,11 @@ export async function assertCrdtDelta<Op, V>(
       } catch {
         return;
       }
-      fail(`${kind}: delta() of a released mark did not throw`, ...where, `it returned ${show(late)}`);
+      fail(
+        `${kind}: delta() of a released mark did not throw`,
+        ...where,
+        `it returned ${late instanceof Uint8Array ? `${late.byteLength} bytes` : show(late)}`,
+      );
     }),
     assertParameters(options),
   );
