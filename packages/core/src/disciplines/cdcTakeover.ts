@@ -23,7 +23,11 @@ export function canTakeOver(old: CdcStream, next: CdcOutputProvider): boolean {
 
 /** Detaches `stream` (no I/O): what it held, for `adopt`. */
 export async function detach(stream: CdcStream, context: StepContext): Promise<CdcTakeover> {
-  const takeover = await context.call('detach', (signal) => stream.detach!({ signal }), { check: takeoverCheck });
+  const takeover = await context.call('detach', (signal) => stream.detach!({ signal }), {
+    check: takeoverCheck,
+    // A detach that settles after its step was abandoned: nobody will adopt it, so release what it holds.
+    onLate: (late) => (takeoverCheck(late) === undefined ? late.close() : undefined),
+  });
   context.noteCheckpoint(takeover.lsn);
   return takeover;
 }
