@@ -36,6 +36,7 @@ export interface HarnessSetup {
 export interface HarnessCrdt {
   /** Registry key of the CRDT kind. */
   readonly key: string;
+  /** Operations the simulated callers apply to the state (`apply` calls pick them by index). */
   readonly ops: readonly unknown[];
 }
 
