@@ -25,7 +25,7 @@ function indexPlugin(version: string, byReference: boolean): PluginDefinition {
 }
 
 /** What the reloads of one index size measured. */
-export interface IndexPauseCase {
+interface IndexPauseCase {
   readonly megabytes: number;
   readonly byReference: boolean;
   readonly pauseMs: number;
@@ -39,7 +39,7 @@ export interface IndexPauseCase {
  * `rounds` times after one untimed reload: the pause (gate closed → open) and the prepare phase
  * before it, medians, and the array-buffer memory the prepared handoff held at its peak.
  */
-export async function indexPauseCase(megabytes: number, byReference: boolean, rounds: number): Promise<IndexPauseCase> {
+async function indexPauseCase(megabytes: number, byReference: boolean, rounds: number): Promise<IndexPauseCase> {
   const host = createPluginHost();
   await host.load(indexPlugin('1.0.0', byReference));
   const rows = rowsFor(megabytes, DIM);

@@ -43,7 +43,7 @@ export interface TakeoverState {
  * at that LSN. Resolves with the stream and whether it was adopted; rejects when adopt throws (the
  * takeover is still open then) or the fallback fails.
  */
-export async function continueOn(
+async function continueOn(
   provider: CdcOutputProvider,
   takeover: CdcTakeover,
   state: TakeoverState,

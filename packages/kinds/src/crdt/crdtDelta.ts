@@ -12,7 +12,7 @@ import type { BodySchema } from '../codec/bodySchemaTypes.js';
 import { BodyReader } from './bodyReader.js';
 
 /** The envelope kind of the deltas of `kind` (`g-counter.delta`…). */
-export function deltaKind(kind: string): string {
+function deltaKind(kind: string): string {
   return `${kind}.delta`;
 }
 
@@ -64,7 +64,7 @@ export function decodeDelta(
 }
 
 /** The `CORRUPT_INPUT` error of bytes that are not a delta of `kind` this reader can merge. */
-export function corruptCrdtDelta(kind: string, message: string, cause?: unknown): ReloadError {
+function corruptCrdtDelta(kind: string, message: string, cause?: unknown): ReloadError {
   return new ReloadError({
     code: 'CORRUPT_INPUT',
     phase: 'decode',

@@ -81,7 +81,7 @@ const isObject = (value: unknown): value is Record<string, unknown> => typeof va
 const sameKeys = (value: object, keys: readonly string[]): boolean => Object.keys(value).sort().join() === keys.join();
 
 /** Where `config` writes (its URL without the password). */
-export function sinkPlace(config: SinkConfig): SinkPlace {
+function sinkPlace(config: SinkConfig): SinkPlace {
   const url = new URL(config.url);
   url.password = '';
   return { database: url.href, schema: config.schema, tablePrefix: config.tablePrefix, output: config.output };
