@@ -83,7 +83,8 @@ async function hookExit(): Promise<void> {
       done();
     });
   });
-  exitHook.unhookEvent('beforeExit');
+  // Another copy of this module (a host holding two) may have taken it back already.
+  if (exitHook.hookedEvents().includes('beforeExit')) exitHook.unhookEvent('beforeExit');
   process.on('beforeExit', () => {
     if (running.size > 0) void stopAll();
   });
