@@ -43,7 +43,7 @@ class SetCase {
   private constructor(
     readonly elements: number,
     private readonly host: PluginHost,
-    private readonly set: ManagedCrdt<OrSetOp, unknown>,
+    private readonly set: ManagedCrdt<OrSetOp>,
   ) {}
 
   /**
@@ -55,7 +55,7 @@ class SetCase {
   static async open(elements: number, writer: boolean, burst: boolean): Promise<SetCase> {
     const host = createPluginHost();
     await host.load(setPlugin('1.0.0'));
-    const set = await host.openCrdt<OrSetOp, unknown>({ name: 'members', key: 'or-set' });
+    const set = await host.openCrdt<OrSetOp>({ name: 'members', key: 'or-set' });
     for (let i = 0; i < elements; i++) await set.apply({ replica: 'seed', add: `member-${i}` });
     const c = new SetCase(elements, host, set);
     if (writer)

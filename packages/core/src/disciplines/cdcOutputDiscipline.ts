@@ -88,7 +88,9 @@ export const cdcOutputDiscipline: KindDiscipline<CdcOutputProvider, CdcStream, C
         takeover = await detach(old, context);
       } catch (error) {
         // A stream that still checkpoints was not disturbed; one that does not is lost.
-        await checkpointOf(old, context.undoContext()).catch(() => { context.markOldLost(); });
+        await checkpointOf(old, context.undoContext()).catch(() => {
+          context.markOldLost();
+        });
         throw error;
       }
       const wrong = lsnMismatch(takeover.lsn, params, 'detach() reported');

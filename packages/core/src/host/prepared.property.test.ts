@@ -73,7 +73,12 @@ function scheduledPlugin(
     persist: () => st.persist(),
     mark: later(async (): Promise<CrdtMark> => {
       const m = await st.mark!();
-      return { delta: later(() => m.delta()), release: () => m.release() };
+      return {
+        delta: later(() => m.delta()),
+        release: () => {
+          m.release();
+        },
+      };
     }),
     mergeDelta: later((d: Uint8Array) => st.mergeDelta!(d)),
   });
