@@ -32,7 +32,7 @@ export interface LoadTrialResult {
 const failures: readonly FaultPlan[] = [
   { step: 'register', mode: 'throw' },
   { step: 'compat', mode: 'throw', kind: 'crdtKind' },
-  { step: 'open', mode: 'reject', kind: 'indexKind' },
+  { step: 'adopt', mode: 'reject', kind: 'indexKind' }, // the index moves by reference before the pause
 ];
 
 /** Version `1.n.0` of the load plugin; `faults` makes it fail at the step armed for its reload. */
