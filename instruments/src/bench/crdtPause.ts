@@ -144,6 +144,11 @@ export async function crdtPauseRows(
       `(${OPS_PER_TURN} per event-loop turn); inside the pause only the delta since the mark was merged (median ` +
       `${full.deltaBytes} bytes: a reload of synchronous providers gives the writer no turn between its last ` +
       `pre-copy and the gate closing).`,
+    'Where the rest of the difference comes from: no event-loop turn, no queued call and no garbage collection ' +
+      'fall inside these pauses (checked with a turn counter and a `gc` PerformanceObserver while writing this ' +
+      'bench); the catch-up merges an empty delta. Every step of the pause, the drain included, runs slower right ' +
+      "after the prepare step's O(state) work (persisting, reading and comparing the 10k elements touches megabytes) " +
+      'than after an empty one: the pause pays the cold caches that work leaves, not work of its own.',
     `The worst case: ${BURST} ops landing after the prepare step, before the gate closes (a 'prepared' listener ` +
       `applies them), all travel in the in-pause delta (median ${burst.deltaBytes} bytes) and the pause grows to ` +
       `${burst.pauseMs.toFixed(2)} ms: the cost of the changes, not of the ${elements} elements. Most of it is ` +
