@@ -6,7 +6,17 @@ import tseslint from 'typescript-eslint';
 const strictFiles = ['packages/**/*.ts', 'examples/**/*.ts', 'instruments/**/*.ts'];
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '**/reports/**', '**/.turbo/**', 'examples/plugins/**/runtime/**'] },
+  {
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      '**/reports/**',
+      '**/.turbo/**',
+      'examples/plugins/**/runtime/**',
+      // Temporary directories the CLI tests make and remove while lint may run beside them.
+      '**/.baton-inspect-*/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   ...tseslint.configs.strictTypeChecked.map((config) => ({ ...config, files: strictFiles })),
