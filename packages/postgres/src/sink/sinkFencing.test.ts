@@ -1,49 +1,15 @@
 import { isReloadError } from '@baton/core';
-import type { CdcBatch } from '@baton/core';
-import { Int32, Table, Utf8, vectorFromArray } from 'apache-arrow';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { sql, testDatabase } from '../__tests__/testServer.js';
 import { postgresCdcOutput } from './postgresCdcOutput.js';
 import { readPostgresSink } from './readPostgresSink.js';
+import { batch, codeOf, elsewhere, ranges } from './__tests__/sinkFixtures.js';
 
 let url: string;
 
 beforeAll(async () => {
   url = await testDatabase('sink');
 });
-
-/** A batch of `rows` rows covering `[start, start + rows)`. */
-function batch(start: number, rows = 1, note = 'n'): CdcBatch {
-  const mutations = new Table({
-    id: vectorFromArray(
-      Array.from({ length: rows }, (_, i) => start + i),
-      new Int32(),
-    ),
-    note: vectorFromArray(
-      Array.from({ length: rows }, () => note),
-      new Utf8(),
-    ),
-  }).batches[0]!;
-  return { lsnStart: BigInt(start), lsnEnd: BigInt(start + rows), mutations, commitTimestamp: 1_700_000_000_000 };
-}
-
-const codeOf = (promise: Promise<unknown>): Promise<string> =>
-  promise.then(
-    () => 'resolved',
-    (error: unknown) => (isReloadError(error) ? error.code : String(error)),
-  );
-
-/** "Another process": the registry of writers in this process is keyed by URL, so a variant of it is not recognised. */
-const elsewhere = (): string => {
-  const other = new URL(url);
-  other.searchParams.set('application_name', 'another process');
-  return other.href;
-};
-
-const ranges = async (output: string) =>
-  (await readPostgresSink({ name: 'check', url, output })).batches.map(
-    (b) => `${b.lsnStart}-${b.lsnEnd}:${b.generation}`,
-  );
 
 /** The server process of the writer's connection (its application name says which output). */
 async function writerBackend(output: string): Promise<number> {
@@ -60,7 +26,7 @@ describe('postgresCdcOutput: one writer at a time', () => {
   it('refuses a second process’s writer with LOCKED naming the live one; a stale writer’s transaction fails with LOCKED', async () => {
     const a = await postgresCdcOutput({ name: 'a', url, output: 'shared' }).start({});
     await a.deliver(batch(0));
-    const refused = await postgresCdcOutput({ name: 'b', url: elsewhere(), output: 'shared' })
+    const refused = await postgresCdcOutput({ name: 'b', url: elsewhere(url), output: 'shared' })
       .start({})
       .catch((e: unknown) => e);
     expect(isReloadError(refused) && refused.code).toBe('LOCKED');
@@ -70,7 +36,7 @@ describe('postgresCdcOutput: one writer at a time', () => {
 
     // A's session ends while A lives on (a partition, an administrator): B takes the sink over.
     await sql(url, 'SELECT pg_terminate_backend($1)', [await writerBackend('shared')]);
-    const b = await postgresCdcOutput({ name: 'b', url: elsewhere(), output: 'shared' }).start({});
+    const b = await postgresCdcOutput({ name: 'b', url: elsewhere(url), output: 'shared' }).start({});
     expect(b.generation).toBe(a.generation + 1n);
     await b.deliver(batch(1));
     // A tries again: its connection is gone, and the lock is B's.
@@ -81,7 +47,7 @@ describe('postgresCdcOutput: one writer at a time', () => {
     expect(await codeOf(a.deliver(batch(2)))).toBe('LOCKED');
     expect(await codeOf(a.checkpoint())).toBe('LOCKED');
     await a.shutdown();
-    expect(await ranges('shared')).toEqual(['0-1:1', '1-2:2']);
+    expect(await ranges(url, 'shared')).toEqual(['0-1:1', '1-2:2']);
   });
 
   it('checks the generation inside every transaction: a writer fenced by a newer start writes nothing', async () => {
@@ -112,7 +78,7 @@ describe('postgresCdcOutput: one writer at a time', () => {
     await newer.deliver(batch(1));
     await newer.shutdown();
     await older.shutdown();
-    expect(await ranges('same-process')).toEqual(['0-1:1', '1-2:2']);
+    expect(await ranges(url, 'same-process')).toEqual(['0-1:1', '1-2:2']);
   });
 });
 
@@ -148,6 +114,6 @@ describe('postgresCdcOutput: rows and checkpoint commit together', () => {
     await stream.deliver(batch(2));
     expect(await stream.checkpoint()).toBe(3n);
     await stream.shutdown();
-    expect(await ranges('reconnect')).toEqual(['0-1:1', '1-2:1', '2-3:1']);
+    expect(await ranges(url, 'reconnect')).toEqual(['0-1:1', '1-2:1', '2-3:1']);
   });
 });
