@@ -1,10 +1,10 @@
 import type { DisciplineSet } from '../disciplines/disciplineSet.js';
 import type { PreparedHandoff, PreparedSnapshot } from '../disciplines/discipline.js';
-import { ReloadError, toReloadError } from '../errors/reloadError.js';
+import { ReloadError } from '../errors/reloadError.js';
 import { mapBounded } from '../util/boundedMap.js';
 import type { CompatVerdict } from '../compat/verdict.js';
 import type { HandoffRecord } from './reloadOutcome.js';
-import { paramsOf } from './resourceHandoff.js';
+import { firstFailure, handoffInput, paramsOf } from './resourceHandoff.js';
 import type { CheckedHandoff } from './resourceHandoff.js';
 import { StepRecorder } from './stepRecorder.js';
 import type { StepSignal } from './stepSignal.js';
@@ -73,31 +73,16 @@ export class PreparedHandoffs {
         settings.shared,
       );
       const started = performance.now();
-      const input = {
-        name: h.name,
-        old: h.old,
-        oldProvider: h.oldProvider,
-        next: h.next,
-        params: paramsOf(h),
-        verdict,
-      };
-      const snapshot = await discipline.prepare(input, context);
+      const snapshot = await discipline.prepare(handoffInput(h, verdict), context);
       return snapshot === undefined ? undefined : { snapshot, context, ms: performance.now() - started };
     });
     results.forEach((r, i) => {
       if (r.status === 'fulfilled') this.#entries[i] = r.value;
     });
-    const failedAt = results.findIndex((r) => r.status === 'rejected' && r.order === 0);
-    if (failedAt < 0) return;
-    const failure = results[failedAt]!;
-    const failed = this.#handoffs[failedAt]!;
+    const failure = firstFailure(this.#handoffs, results, 'prepare');
+    if (failure === undefined) return;
+    const { failed, cause } = failure;
     const errors = await this.discardAll();
-    const cause = toReloadError(failure.status === 'rejected' ? failure.reason : undefined, {
-      code: 'HANDOFF_FAILED',
-      phase: 'prepare',
-      kind: failed.kind,
-      key: failed.name,
-    });
     if (errors.length === 0) throw cause;
     throw new ReloadError({
       code: cause.code,

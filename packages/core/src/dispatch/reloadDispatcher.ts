@@ -10,7 +10,7 @@ import type { RegistrationSet } from './registrationSet.js';
 import { ReloadOutcome } from './reloadOutcome.js';
 import { PreparedHandoffs } from './preparedHandoffs.js';
 import type { HandoffRecord } from './reloadOutcome.js';
-import { checkHandoffs, paramsOf } from './resourceHandoff.js';
+import { checkHandoffs, firstFailure, handoffInput } from './resourceHandoff.js';
 import type { CheckedHandoff } from './resourceHandoff.js';
 import { rollBackAttempts } from './rollback.js';
 import type { CompletedHandoff, RollbackReport } from './rollback.js';
@@ -187,21 +187,13 @@ export class ReloadDispatcher {
       const discipline = this.#disciplines.require(h.kind);
       const known = this.#compat.verdictFor(h, report);
       const verdict = known instanceof Promise ? await known : known;
-      const input = {
-        name: h.name,
-        old: h.old,
-        oldProvider: h.oldProvider,
-        next: h.next,
-        params: paramsOf(h),
-        verdict,
-      };
-      const prepared = await discipline.handoff!(input, context);
+      const prepared = await discipline.handoff!(handoffInput(h, verdict), context);
       return { kind: h.kind, name: h.name, old: h.old, prepared, context, ms: performance.now() - started };
     });
-    const failedAt = results.findIndex((r) => r.status === 'rejected' && r.order === 0);
+    const failure = firstFailure(this.#handoffs, results, 'dispatch');
     // Prepared handoffs whose catch-up never ran (skipped after the first failure, or aborted first).
     await this.#prepared.discardAll();
-    if (failedAt < 0)
+    if (failure === undefined)
       return {
         ok: true,
         outcome: ReloadOutcome.prepared(
@@ -215,14 +207,7 @@ export class ReloadDispatcher {
       concurrency,
       NEVER_ABORTED,
     );
-    const failure = results[failedAt]!;
-    const failed = this.#handoffs[failedAt]!;
-    const cause = toReloadError(failure.status === 'rejected' ? failure.reason : undefined, {
-      code: 'HANDOFF_FAILED',
-      phase: 'dispatch',
-      kind: failed.kind,
-      key: failed.name,
-    });
+    const { failed, cause } = failure;
     if (!rollback.error) return { ok: false, error: cause, rollback };
     const error = new ReloadError({
       code: 'ROLLBACK_FAILED',

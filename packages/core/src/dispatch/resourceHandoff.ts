@@ -1,5 +1,9 @@
 import type { DisciplineSet } from '../disciplines/disciplineSet.js';
-import { ReloadError } from '../errors/reloadError.js';
+import type { CompatVerdict } from '../compat/verdict.js';
+import type { HandoffInput } from '../disciplines/discipline.js';
+import type { ReloadPhase } from '../errors/codes.js';
+import { ReloadError, toReloadError } from '../errors/reloadError.js';
+import type { BoundedResult } from '../util/boundedMap.js';
 import type { ProviderOf, ResourceOf, SurfaceKind } from '../surfaces/surfaceMap.js';
 
 /** Kind-specific handoff parameters, or a function that reads them when the dispatch runs. */
@@ -75,6 +79,40 @@ export function checkHandoffs(disciplines: DisciplineSet, handoffs: unknown): Ch
     taken.add(id);
     return { kind, name, old, oldProvider, next, params: (params ?? {}) as HandoffParams };
   });
+}
+
+/** What a discipline's `prepare` or `handoff` gets for `handoff`: its parameters read now, and its verdict. */
+export function handoffInput(handoff: CheckedHandoff, verdict: CompatVerdict): HandoffInput<unknown, unknown> {
+  return {
+    name: handoff.name,
+    old: handoff.old,
+    oldProvider: handoff.oldProvider,
+    next: handoff.next,
+    params: paramsOf(handoff),
+    verdict,
+  };
+}
+
+/**
+ * The error of the handoff that failed first (in time) among `results` (in the order of
+ * `handoffs`), as a `ReloadError` of `phase` naming its kind and name, or undefined if none failed.
+ */
+export function firstFailure(
+  handoffs: readonly CheckedHandoff[],
+  results: readonly BoundedResult<unknown>[],
+  phase: ReloadPhase,
+): { readonly failed: CheckedHandoff; readonly cause: ReloadError } | undefined {
+  const at = results.findIndex((r) => r.status === 'rejected' && r.order === 0);
+  if (at < 0) return undefined;
+  const result = results[at]!;
+  const failed = handoffs[at]!;
+  const cause = toReloadError(result.status === 'rejected' ? result.reason : undefined, {
+    code: 'HANDOFF_FAILED',
+    phase,
+    kind: failed.kind,
+    key: failed.name,
+  });
+  return { failed, cause };
 }
 
 /** The parameters of `handoff`, read now. */
