@@ -1,25 +1,16 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createPluginHost, definePlugin } from '@baton/core';
-import type { CdcBatch, CdcOutputProvider, PluginDefinition } from '@baton/core';
+import { createPluginHost } from '@baton/core';
+import type { CdcBatch, CdcOutputProvider } from '@baton/core';
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
-import { batchAt, ranges, tempDir } from './__tests__/cdcFixtures.js';
+import { batchAt, cdcPlugin, ranges, tempDir } from './__tests__/cdcFixtures.js';
 import { callbackCdcOutput } from './callbackCdcOutput.js';
 import { CdcPosition } from './cdcPosition.js';
 import { ChangeLog } from './changeLog.js';
 import { fileCdcOutput } from './fileCdcOutput.js';
 import { readFileSink } from './readFileSink.js';
 import { LOCK_FILE } from './sinkLock.js';
-
-const plugin = (version: string, outputs: readonly CdcOutputProvider[]): PluginDefinition =>
-  definePlugin({
-    name: 'cdc-sinks',
-    version,
-    register(r) {
-      for (const output of outputs) r.cdcOutput(output);
-    },
-  });
 
 describe('CDC outputs under a real PluginHost reload', () => {
   test.prop([fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 10 }), fc.nat(), fc.nat()], {
@@ -38,7 +29,7 @@ describe('CDC outputs under a real PluginHost reload', () => {
       ];
 
       const host = createPluginHost();
-      await host.load(plugin('1.0.0', outputs(1 << 20)));
+      await host.load(cdcPlugin('1.0.0', outputs(1 << 20)));
       const files = await host.startCdc({ name: 'feed-files', key: 'files', fromLsn: 0n });
       const callback = await host.startCdc({ name: 'feed-callback', key: 'callback', fromLsn: 0n });
       const lockRecord = await readFile(join(dir.path, LOCK_FILE), 'utf8');
@@ -48,7 +39,7 @@ describe('CDC outputs under a real PluginHost reload', () => {
         expect(await files.deliver(batch)).toBe(true);
         expect(await callback.deliver(batch)).toBe(true);
       }
-      const result = await host.reload(plugin('2.0.0', outputs(64)));
+      const result = await host.reload(cdcPlugin('2.0.0', outputs(64)));
       expect(result.handoffs.map((h) => h.name).sort()).toEqual(['feed-callback', 'feed-files']);
       expect(files.version).toBe('2.0.0');
       // The reload's shutdown → start handoff kept this process's lock: no other process could take the sink.

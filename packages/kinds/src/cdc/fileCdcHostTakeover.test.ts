@@ -5,26 +5,17 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createPluginHost, definePlugin } from '@baton/core';
-import type { CdcOutputProvider, PluginDefinition } from '@baton/core';
+import { createPluginHost } from '@baton/core';
+import type { CdcOutputProvider } from '@baton/core';
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, vi } from 'vitest';
-import { batchAt, endOf, ranges, tempDir } from './__tests__/cdcFixtures.js';
+import { batchAt, cdcPlugin, endOf, ranges, tempDir } from './__tests__/cdcFixtures.js';
 import { callbackCdcOutput } from './callbackCdcOutput.js';
 import { CdcPosition } from './cdcPosition.js';
 import { fileCdcOutput } from './fileCdcOutput.js';
 import { CHECKPOINT_FILE, SINK_FILE } from './fileCheckpoint.js';
 import { readFileSink } from './readFileSink.js';
 import { LOCK_FILE } from './sinkLock.js';
-
-const plugin = (version: string, outputs: readonly CdcOutputProvider[]): PluginDefinition =>
-  definePlugin({
-    name: 'cdc-sinks',
-    version,
-    register(r) {
-      for (const output of outputs) r.cdcOutput(output);
-    },
-  });
 
 /** A v2 output whose start fails: its handoff fails and the whole reload rolls back. */
 const broken: CdcOutputProvider = {
@@ -54,7 +45,7 @@ describe('fileCdcOutput under a real PluginHost reload: taken over in memory', (
       const host = createPluginHost();
       const [v1, v2] = [files(bufferBytes), files(64)];
       const adopts = [vi.spyOn(v1, 'adopt'), vi.spyOn(v2, 'adopt')];
-      await host.load(plugin('1.0.0', [v1, side]));
+      await host.load(cdcPlugin('1.0.0', [v1, side]));
       const stream = await host.startCdc({ name: 'feed', key: 'files', fromLsn: 0n });
       await host.startCdc({ name: 'side-feed', key: 'side', fromLsn: 0n });
       const half = Math.ceil(batches.length / 2);
@@ -68,7 +59,7 @@ describe('fileCdcOutput under a real PluginHost reload: taken over in memory', (
       );
       const size0 = (await stat(join(dir.path, SINK_FILE))).size;
 
-      const reload = host.reload(plugin('2.0.0', [v2, rollBack ? broken : side]));
+      const reload = host.reload(cdcPlugin('2.0.0', [v2, rollBack ? broken : side]));
       if (rollBack) {
         await expect(reload).rejects.toMatchObject({ code: 'HANDOFF_FAILED' });
         expect(stream.version).toBe('1.0.0');

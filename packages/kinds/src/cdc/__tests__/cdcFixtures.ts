@@ -3,7 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tableFromArrays } from 'apache-arrow';
-import type { CdcBatch } from '@baton/core';
+import { definePlugin } from '@baton/core';
+import type { CdcBatch, CdcOutputProvider, PluginDefinition } from '@baton/core';
 import { expect } from 'vitest';
 
 /** A batch covering `[lsnStart, lsnStart + rows)` whose `id` column holds those LSNs. */
@@ -67,3 +68,13 @@ export function typedError(code: string, text?: string): Record<string, unknown>
   const matcher: unknown = expect.objectContaining(message === undefined ? { code } : { code, message });
   return matcher as Record<string, unknown>;
 }
+
+/** Version `version` of a plugin that registers only `outputs` (fresh providers, as a new version would). */
+export const cdcPlugin = (version: string, outputs: readonly CdcOutputProvider[]): PluginDefinition =>
+  definePlugin({
+    name: 'cdc-sinks',
+    version,
+    register(r) {
+      for (const output of outputs) r.cdcOutput(output);
+    },
+  });
