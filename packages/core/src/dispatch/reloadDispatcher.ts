@@ -191,8 +191,7 @@ export class ReloadDispatcher {
       return { kind: h.kind, name: h.name, old: h.old, prepared, context, ms: performance.now() - started };
     });
     const failure = firstFailure(this.#handoffs, results, 'dispatch');
-    // Prepared handoffs whose catch-up never ran (skipped after the first failure, or aborted first).
-    await this.#prepared.discardAll();
+    // Every handoff completed, so every prepared one was caught up: nothing to discard in the pause.
     if (failure === undefined)
       return {
         ok: true,
@@ -202,6 +201,8 @@ export class ReloadDispatcher {
           concurrency,
         ),
       };
+    // Prepared handoffs whose catch-up never ran (skipped after the first failure, or aborted first).
+    await this.#prepared.discardAll();
     const rollback = await rollBackAttempts(
       this.#handoffs.map((h, i) => ({ ...h, context: contexts[i]!, result: results[i]! })),
       concurrency,
