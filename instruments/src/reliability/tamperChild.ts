@@ -12,7 +12,7 @@ try {
     runtimeDirectory: runtime,
   });
   const origin = (globalThis as { __batonOrigin?: string }).__batonOrigin;
-  console.log(JSON.stringify({ origin, repaired: loaded.installed.repaired !== undefined }));
+  console.log(JSON.stringify({ origin, repaired: loaded.installed?.repaired !== undefined }));
 } catch (error) {
   const e = error as { code?: string; message?: string };
   console.log(JSON.stringify({ error: `${e.code ?? 'raw'}: ${String(e.message)}` }));

@@ -101,7 +101,8 @@ export type { SurfaceLease } from './host/providerLease.js';
 export type { PluginDefinition } from './host/pluginDefinition.js';
 export type { Registrar } from './host/registrar.js';
 export type { PluginInfo } from './host/scope.js';
-export type { ReloadOptions, ReloadResult, ReloadTimings, RetireReport } from './host/reloadTypes.js';
+export type { ReloadOptions, ReloadResult, ReloadTimings, RetiredLeftover, RetireReport } from './host/reloadTypes.js';
+export type { RuntimeLeftover } from './loader/bundle/pluginRuntime.js';
 
 // Events and stats
 export type { HostEventMap, HostListener, PluginTransition, ReloadEventBase } from './events/hostEvents.js';

@@ -1,7 +1,8 @@
 /**
  * `@baton/core/loader`: plugin artifacts — the manifest, ed25519 signatures, verification of a
  * directory against its signed manifest, the install of the verified bytes into a private runtime
- * directory, and loading a verified version as a `PluginDefinition` for the host.
+ * directory (or, for a bundled artifact, their evaluation outside the ES module map), loading a
+ * verified version as a `PluginDefinition` for the host, and building a bundled artifact.
  *
  * @packageDocumentation
  */
@@ -13,7 +14,9 @@ export { installPlugin } from './loader/installRuntime.js';
 export { loadPluginVersion } from './loader/loadPluginVersion.js';
 export { signPluginDirectory } from './loader/signArtifact.js';
 export { collectRegistrations } from './loader/collectRegistrations.js';
-export type { ManifestSurface, PluginManifest } from './loader/manifest.js';
+export { BUNDLE_FILE, bundlePluginDirectory } from './loader/bundle/bundleArtifact.js';
+export type { ManifestSurface, PluginLoader, PluginManifest } from './loader/manifest.js';
+export type { BundleOptions } from './loader/bundle/bundleArtifact.js';
 export type { SignatureDocument, SigningKeyPair, TrustedKey } from './loader/signing.js';
 export type { VerifiedPlugin, VerifyOptions } from './loader/verifyDirectory.js';
 export type { InstalledPlugin } from './loader/installRuntime.js';

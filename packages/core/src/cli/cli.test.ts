@@ -49,6 +49,32 @@ describe('baton CLI', () => {
     });
   });
 
+  it('sign --bundle builds a bundled artifact that verifies and inspects', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'baton-cli-'));
+    const keys = join(root, 'keys');
+    await run('keygen', '--out', keys);
+    const [key, pub] = [join(keys, 'baton-signing.key'), join(keys, 'baton-signing.pub')];
+    const v1 = await pluginDir(root, '1.0.0', ['tick']);
+    expect((await run('sign', v1, '--key', key)).code).toBe(0);
+    const v2 = await pluginDir(root, '2.0.0', ['tick', 'extra']);
+    const out = join(root, 'v2-bundle');
+    const signed = await run('sign', v2, '--key', key, '--bundle', out);
+    expect(signed).toMatchObject({
+      code: 0,
+      out: expect.stringMatching(/bundled and signed demo 2\.0\.0: .*plugin\.cjs \(\d+ bytes\)/),
+    });
+    expect(await run('verify', out, '--trust', pub)).toMatchObject({
+      code: 0,
+      out: expect.stringContaining('2 file(s)'),
+    });
+    const inspected = await run('inspect', out, '--against', v1, '--trust', pub);
+    expect(inspected).toMatchObject({ code: 0, out: expect.stringContaining("backgroundJob 'extra': added") });
+    expect((await run('sign', v2, '--key', key, '--bundle', v1)).err).toContain('holds files of its own');
+    expect((await run('sign', v2, '--key', key, '--external', 'x')).err).toContain(
+      '--external only goes with --bundle',
+    );
+  });
+
   it('explains usage errors', async () => {
     expect((await run()).code).toBe(2);
     expect((await run('sign', 'x')).err).toContain('sign needs <plugin-dir> and --key');

@@ -1,5 +1,6 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { bundlePluginDirectory } from '../loader/bundle/bundleArtifact.js';
 import { signPluginDirectory } from '../loader/signArtifact.js';
 import { verifyPluginDirectory } from '../loader/verifyDirectory.js';
 import { loadSigningKey, loadTrustedKey, writeKeyPair } from './keyFiles.js';
@@ -24,6 +25,25 @@ export async function sign(directory: string, keyPath: string, print: Print): Pr
       `warning: ${manifest.entry} is a .js file but the artifact has no package.json with "type": "module"; add one (or use .mjs) so it loads as an ES module`,
     );
   }
+}
+
+/**
+ * `baton sign <dir> --key <private.pem> --bundle <out-dir>`: bundles the plugin into `<out-dir>`
+ * and signs that artifact (see `bundlePluginDirectory`).
+ */
+export async function signBundle(
+  directory: string,
+  outDirectory: string,
+  keyPath: string,
+  external: readonly string[],
+  print: Print,
+): Promise<void> {
+  const manifest = await bundlePluginDirectory(directory, outDirectory, {
+    privateKeyPem: await loadSigningKey(keyPath),
+    external,
+  });
+  const bytes = (await stat(join(outDirectory, manifest.entry))).size;
+  print(`bundled and signed ${manifest.name} ${manifest.version}: ${outDirectory}/${manifest.entry} (${bytes} bytes)`);
 }
 
 /** `baton verify <dir> --trust <pub.pem>…`: checks the signature and every file hash. */

@@ -1,5 +1,5 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { ReloadError } from '../errors/reloadError.js';
 import { snapshotArtifact } from '../loader/artifactSnapshot.js';
 import { fsCall } from '../loader/fsErrors.js';
@@ -46,7 +46,7 @@ export async function inspect(directory: string, options: InspectOptions, print:
   const keys = await Promise.all(options.trust.map(loadTrustedKey));
   const read = (dir: string): Promise<VerifiedPlugin> =>
     options.unsigned
-      ? snapshotArtifact(dir).then((s) => ({ ...s, keyId: 'unsigned' }))
+      ? snapshotArtifact(dir).then((s) => ({ ...s, keyId: 'unsigned', directory: resolve(dir) }))
       : verifyPluginDirectory(dir, { trustedKeys: keys });
   const next = await read(directory);
   const { manifest } = next;

@@ -6,7 +6,7 @@ import { DEFAULT_COLLECT_TIMEOUT_MS } from '../loader/collectRegistrations.js';
 import { ArgumentChecks } from '../loader/argumentChecks.js';
 import { checkSetting } from '../settings/checkSettings.js';
 import { MAX_TIMER_MS } from '../settings/settingSpecs.js';
-import { keygen, sign, verify } from './cliCommands.js';
+import { keygen, sign, signBundle, verify } from './cliCommands.js';
 import { inspect } from './inspectCommand.js';
 import { userDirectory } from './userDirectory.js';
 
@@ -15,6 +15,9 @@ const USAGE = `baton — sign, verify and inspect Baton plugin artifacts
 usage:
   baton keygen [--out <dir>]                         write an ed25519 signing key pair
   baton sign <plugin-dir> --key <private.pem>         hash every file, write and sign baton-plugin.json
+  baton sign <plugin-dir> --key <private.pem> --bundle <out-dir> [--external <module>]...
+                                                      bundle the plugin (esbuild) into one file in
+                                                      <out-dir>, and sign that artifact (loader "bundle")
   baton verify <plugin-dir> --trust <public.pem>...   check the signature and every file hash
   baton inspect <plugin-dir> --trust <public.pem>... [--against <dir>] [options]
                                                       surfaces, versions, compat verdict against another version
@@ -34,6 +37,11 @@ of the verified bytes in a private temporary runtime directory, removed afterwar
                        Every directory on its path must belong to root or you and not be writable
                        by others (so not /tmp)
 
+sign --bundle builds what the host loads without Node's module cache, so a retired version's code
+is garbage collected: the entry and everything it imports become <out-dir>/plugin.cjs (and a source
+map), except @baton/core, Node's built-ins and each --external module (ones the host passes to
+loadPluginVersion as shared, e.g. --external @baton/kinds). Needs the esbuild package installed.
+
 Relative paths are resolved against the directory you ran the command in (with npx inside a
 workspace too, where npm changes into the package's directory: its INIT_CWD is used).
 
@@ -44,7 +52,7 @@ exit codes: 0 ok (compatible), 1 failed or incompatible, 2 usage error,
 /** What each command takes: how many positional arguments, and which options. */
 const COMMANDS = {
   keygen: { positionals: [], options: ['out'] },
-  sign: { positionals: ['<plugin-dir>'], options: ['key'] },
+  sign: { positionals: ['<plugin-dir>'], options: ['key', 'bundle', 'external'] },
   verify: { positionals: ['<plugin-dir>'], options: ['trust'] },
   inspect: {
     positionals: ['<plugin-dir>'],
@@ -73,6 +81,8 @@ export async function main(
       options: {
         out: { type: 'string' },
         key: { type: 'string' },
+        bundle: { type: 'string' },
+        external: { type: 'string', multiple: true },
         trust: { type: 'string', multiple: true },
         against: { type: 'string' },
         unsigned: { type: 'boolean' },
@@ -108,7 +118,11 @@ export async function main(
         return 0;
       case 'sign':
         if (!target || !values.key) throw usage('sign needs <plugin-dir> and --key <private.pem>');
-        await sign(target, path(values.key), print);
+        if (values.external !== undefined && values.bundle === undefined)
+          throw usage('--external only goes with --bundle <out-dir>');
+        if (values.bundle !== undefined)
+          await signBundle(target, path(values.bundle), path(values.key), values.external ?? [], print);
+        else await sign(target, path(values.key), print);
         return 0;
       case 'verify':
         if (!target || trust.length === 0)

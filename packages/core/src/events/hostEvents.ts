@@ -2,6 +2,7 @@ import type { CompatReport } from '../compat/compatReport.js';
 import type { HandoffRecord } from '../dispatch/reloadOutcome.js';
 import type { ReloadPhase } from '../errors/codes.js';
 import type { ReloadError } from '../errors/reloadError.js';
+import type { RuntimeLeftover } from '../loader/bundle/pluginRuntime.js';
 
 /** One plugin's move in a reload. */
 export interface PluginTransition {
@@ -50,6 +51,11 @@ export interface HostEventMap {
   queueWait: { readonly plugin: string; readonly waitedMs: number };
   /** A background job tick threw; the job keeps its schedule. */
   jobFailed: { readonly plugin: string; readonly job: string; readonly version: string; readonly error: unknown };
+  /**
+   * A bundled plugin version was retired or discarded while its code still held timers or `process`
+   * listeners (they would keep it in memory, or running): they were cleared, and this says which.
+   */
+  leftovers: { readonly plugin: string; readonly version: string; readonly leftovers: readonly RuntimeLeftover[] };
   /** A listener threw; Baton carried on. */
   listenerError: { readonly event: string; readonly error: unknown };
 }

@@ -7,7 +7,8 @@ import { HostEvents } from '../events/hostEvents.js';
 import { abortReason, withDeadline } from '../util/deadline.js';
 import type { PluginDefinition } from './pluginDefinition.js';
 import type { PluginSlot } from './pluginSlot.js';
-import { PluginVersion } from './pluginVersion.js';
+import { PluginVersion, releaseRuntime } from './pluginVersion.js';
+import type { RuntimeLeftover } from '../loader/bundle/pluginRuntime.js';
 import { createRegistrar } from './registrar.js';
 import type { StagingRegistrar } from './registrar.js';
 import { createVersionScope, disposeScope } from './scope.js';
@@ -188,6 +189,9 @@ export class HostCore {
     const scope = createVersionScope(this.container, info);
     let staging: StagingRegistrar | undefined;
     let deadline: AbortSignal | undefined;
+    const report = (leftovers: readonly RuntimeLeftover[]): void => {
+      this.events.emit('leftovers', { plugin: info.name, version: info.version, leftovers });
+    };
     try {
       const registrations = await withDeadline(
         async (signal) => {
@@ -198,10 +202,11 @@ export class HostCore {
         },
         { timeoutMs, signal },
       );
-      return new PluginVersion(definition, info, registrations, scope, staging!.retireHooks);
+      return new PluginVersion(definition, info, registrations, scope, staging!.retireHooks, report);
     } catch (error) {
       staging?.seal(); // a register() that outlived its deadline can add nothing more
       await disposeScope(scope, staging?.retireHooks);
+      releaseRuntime(definition, report);
       // Only the host's own verdicts keep their code: what register() threw itself is the cause.
       const abandoned = deadline?.aborted === true && deadline.reason === error;
       throw registrationError(definition, error, timeoutMs, {

@@ -1,4 +1,5 @@
 import { shapeProblems } from '../disciplines/shape.js';
+import { PLUGIN_RUNTIME, runtimeOf } from '../loader/bundle/pluginRuntime.js';
 import { ReloadError } from '../errors/reloadError.js';
 import type { MaybePromise } from '../util/maybePromise.js';
 import type { Registrar } from './registrar.js';
@@ -57,11 +58,13 @@ export function validatePlugin(value: unknown): PluginDefinition {
   }
   const definition = candidate as PluginDefinition;
   const { name, version, dependsOn } = definition;
+  const runtime = runtimeOf(definition); // a bundled version's timers and listeners (see loadPluginVersion)
   return Object.freeze({
     name,
     version,
     dependsOn: Object.freeze([...(dependsOn ?? [])]),
     register: (registrar: Registrar) => definition.register(registrar),
+    ...(runtime === undefined ? {} : { [PLUGIN_RUNTIME]: runtime }),
   });
 }
 

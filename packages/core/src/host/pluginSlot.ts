@@ -27,12 +27,13 @@ export class PluginSlot {
   /** Makes the slot of a staged version (it becomes active when the load publishes it). */
   constructor(current: PluginVersion, queueLimit: number, onReleased?: (plugin: string, waitedMs: number) => void) {
     this.#current = current;
+    const { name } = current; // not `current`: the gate outlives this version, and must not keep it
     this.gate = new Gate(
       queueLimit,
-      current.name,
+      name,
       onReleased &&
         ((waitedMs) => {
-          onReleased(current.name, waitedMs);
+          onReleased(name, waitedMs);
         }),
     );
     this.#stats = initialStats(current.name, current.version);

@@ -1,6 +1,8 @@
 import type { DependencyContainer } from 'tsyringe';
 import type { RegistrationSet } from '../dispatch/registrationSet.js';
 import { ReloadError } from '../errors/reloadError.js';
+import { runtimeOf } from '../loader/bundle/pluginRuntime.js';
+import type { RuntimeLeftover } from '../loader/bundle/pluginRuntime.js';
 import { LeaseCounter } from './leaseCounter.js';
 import type { PluginDefinition } from './pluginDefinition.js';
 import { disposeScope } from './scope.js';
@@ -35,7 +37,16 @@ export class PluginVersion {
     readonly scope: DependencyContainer,
     /** What `registrar.onRetire` collected. */
     readonly retireHooks: readonly (() => unknown)[] = [],
+    /** Told what a bundled version's code still held when it was retired or discarded (cleared). */
+    readonly onLeftovers: (leftovers: readonly RuntimeLeftover[]) => void = () => undefined,
   ) {}
+
+  #leftovers: readonly RuntimeLeftover[] = [];
+
+  /** The timers and `process` listeners its code still held when it was retired or discarded (cleared then). */
+  get leftovers(): readonly RuntimeLeftover[] {
+    return this.#leftovers;
+  }
 
   /** Where this version is in its lifecycle. */
   get state(): VersionState {
@@ -74,9 +85,14 @@ export class PluginVersion {
     return errors;
   }
 
-  /** Runs the retire hooks and disposes the scope; returns the errors (never throws). */
-  private dispose(): Promise<unknown[]> {
-    return disposeScope(this.scope, this.retireHooks);
+  /**
+   * Runs the retire hooks and disposes the scope, then clears the timers and listeners a bundled
+   * version's code still holds (reported to `onLeftovers`); returns the errors (never throws).
+   */
+  private async dispose(): Promise<unknown[]> {
+    const errors = await disposeScope(this.scope, this.retireHooks);
+    this.#leftovers = releaseRuntime(this.definition, this.onLeftovers);
+    return errors;
   }
 
   get name(): string {
@@ -90,4 +106,17 @@ export class PluginVersion {
   get dependsOn(): readonly string[] {
     return this.definition.dependsOn ?? [];
   }
+}
+
+/**
+ * Clears what the code of a bundled `definition` still holds, and tells `report` when it held
+ * anything; returns it. A definition that is no bundle holds nothing Baton tracks.
+ */
+export function releaseRuntime(
+  definition: PluginDefinition,
+  report: (leftovers: readonly RuntimeLeftover[]) => void,
+): readonly RuntimeLeftover[] {
+  const leftovers = runtimeOf(definition)?.release() ?? [];
+  if (leftovers.length > 0) report(leftovers);
+  return leftovers;
 }

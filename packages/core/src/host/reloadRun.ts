@@ -252,7 +252,8 @@ export class ReloadRun {
     for (const { outcome } of this.#outcomes) await outcome.release().catch((error: unknown) => errors.push(error));
     for (const version of retiring) errors.push(...(await version.retire()));
     this.#emit('retired', {});
-    return { ms: performance.now() - t, errors };
+    const leftovers = retiring.flatMap((v) => v.leftovers.map((l) => ({ ...l, plugin: v.name, version: v.version })));
+    return { ms: performance.now() - t, errors, leftovers };
   }
 
   /** Undoes everything before commit and returns the error to throw. */

@@ -1,3 +1,4 @@
+import type { RuntimeLeftover } from '../loader/bundle/pluginRuntime.js';
 import type { CompatReport } from '../compat/compatReport.js';
 import type { CompatSampleSource } from '../dispatch/dispatcherOptions.js';
 import type { HandoffRecord } from '../dispatch/reloadOutcome.js';
@@ -45,6 +46,18 @@ export interface RetireReport {
   readonly ms: number;
   /** Old resources or scopes that failed to close (the new versions serve regardless). */
   readonly errors: readonly unknown[];
+  /**
+   * Timers and `process` listeners the retired versions' code still held (bundled versions only;
+   * see `loadPluginVersion`): cleared at retire, since they would keep the old code in memory and
+   * running. Each is also a `leftovers` event.
+   */
+  readonly leftovers: readonly RetiredLeftover[];
+}
+
+/** One thing a retired version's code still held, and which version it was. */
+export interface RetiredLeftover extends RuntimeLeftover {
+  readonly plugin: string;
+  readonly version: string;
 }
 
 /** The result of a committed reload. */

@@ -62,6 +62,8 @@ export class ArgumentChecks {
   draft(name: string, value: unknown): void {
     const d = this.object(name, value);
     for (const field of ['name', 'version', 'entry'] as const) this.string(`${name}.${field}`, d[field]);
+    if (d['loader'] !== undefined && d['loader'] !== 'bundle')
+      throw this.invalid(`${name}.loader`, '"bundle" or absent', d['loader']);
     if (d['dependsOn'] !== undefined) this.strings(`${name}.dependsOn`, d['dependsOn']);
     const surfaces = d['surfaces'];
     const isSurface = (s: unknown): boolean =>

@@ -18,7 +18,8 @@ export interface ArtifactSnapshot {
   readonly digest: string;
 }
 
-const invalid = (message: string, cause?: unknown): ReloadError =>
+/** `INVALID_ARGUMENT` about an artifact to sign (what verification would refuse), with its cause. */
+export const invalid = (message: string, cause?: unknown): ReloadError =>
   new ReloadError({
     code: 'INVALID_ARGUMENT',
     phase: 'verify',
@@ -55,6 +56,7 @@ export async function snapshotArtifact(directory: string, draft?: ManifestDraft)
     name: base.name,
     version: base.version,
     entry: base.entry,
+    ...(base.loader === undefined ? {} : { loader: base.loader }),
     dependsOn: base.dependsOn ?? [],
     surfaces: base.surfaces ?? [],
     files: digests,
@@ -71,7 +73,7 @@ export async function snapshotArtifact(directory: string, draft?: ManifestDraft)
 }
 
 /** The draft fields of the manifest already in `directory`. */
-async function readDraft(directory: string): Promise<ManifestDraft> {
+export async function readDraft(directory: string): Promise<ManifestDraft> {
   const path = join(directory, MANIFEST_FILE);
   const bytes = await readArtifactFile(path, {
     reader: 'sign',
@@ -92,6 +94,7 @@ async function readDraft(directory: string): Promise<ManifestDraft> {
     name: d['name'],
     version: d['version'],
     entry: d['entry'],
+    ...(d['loader'] === undefined ? {} : { loader: d['loader'] as 'bundle' }),
     ...(d['dependsOn'] === undefined ? {} : { dependsOn: d['dependsOn'] as string[] }),
     ...(d['surfaces'] === undefined ? {} : { surfaces: d['surfaces'] as readonly ManifestSurface[] }),
   };

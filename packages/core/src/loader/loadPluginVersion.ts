@@ -4,6 +4,8 @@ import { validatePlugin } from '../host/pluginDefinition.js';
 import type { PluginDefinition } from '../host/pluginDefinition.js';
 import type { Registrar } from '../host/registrar.js';
 import { ArgumentChecks } from './argumentChecks.js';
+import { bundledVersion } from './bundle/bundledVersion.js';
+import { PLUGIN_RUNTIME } from './bundle/pluginRuntime.js';
 import { importInstalled } from './importInstalled.js';
 import type { InstalledPlugin } from './installRuntime.js';
 import type { PluginManifest } from './manifest.js';
@@ -16,7 +18,8 @@ export interface LoadPluginVersionOptions {
   /** Keys whose signatures are accepted. */
   readonly trustedKeys: readonly TrustedKey[];
   /**
-   * Where verified artifacts are copied and imported from (created 0700 if missing). Put it where
+   * For an ES module artifact (no `loader` in its manifest), where verified artifacts are copied
+   * and imported from (created 0700 if missing); a bundled artifact needs none. Put it where
    * Node's module resolution finds the host's shared packages (e.g. `<project>/.baton/runtime`), so a
    * plugin shares `@baton/core` and `apache-arrow` with its host. Every directory on its path, and
    * every symbolic link followed, must belong to root or this user, and no directory on it may be
@@ -24,24 +27,38 @@ export interface LoadPluginVersionOptions {
    * `package.json` (else `UNSAFE_PATH`). A copy found in it is re-checked byte for byte before every
    * import and replaced if it differs.
    */
-  readonly runtimeDirectory: string;
+  readonly runtimeDirectory?: string;
+  /**
+   * For a bundled artifact: the modules its bundle gets from the host (specifier → the module, e.g.
+   * `{ '@baton/kinds': await import('@baton/kinds') }`), besides `@baton/core` (the copy that loads
+   * it) and Node's built-ins. A bundle requiring anything else fails to load with `INVALID_PLUGIN`.
+   */
+  readonly shared?: Readonly<Record<string, unknown>>;
 }
 
 /** A verified, installed and imported plugin version, ready for `host.load` or `host.reload`. */
 export interface LoadedPluginVersion {
   readonly definition: PluginDefinition;
   readonly manifest: PluginManifest;
-  readonly installed: InstalledPlugin;
+  /** Where an ES module artifact was installed; absent for a bundle (evaluated from memory). */
+  readonly installed?: InstalledPlugin;
   /** The key that signed the artifact. */
   readonly keyId: string;
 }
 
 /**
  * Loads one plugin version from an artifact directory: verifies its signature and every file's hash
- * (before any of its code runs), copies the verified bytes into a content-addressed runtime
- * directory, imports the entry module from there, and checks that its default export (or `plugin`
- * export) is a plugin definition matching the manifest. The returned definition also checks, when
- * it registers, that it registers exactly the surfaces its manifest declares.
+ * (before any of its code runs), then makes its code a module, and checks that its default export
+ * (or `plugin` export) is a plugin definition matching the manifest. The returned definition also
+ * checks, when it registers, that it registers exactly the surfaces its manifest declares.
+ *
+ * - An ES module artifact: the verified bytes are copied into a content-addressed runtime directory
+ *   and the entry is imported from there. Node keeps every imported module for the life of the
+ *   process.
+ * - A bundled artifact (`loader: 'bundle'`, see `bundlePluginDirectory`): the verified bundle bytes
+ *   are evaluated outside the ES module map; once the version is retired and unreachable its code
+ *   is garbage collected. Its timers and `process` listeners still held at retire are cleared and
+ *   reported in `RetireReport.leftovers`; its stack traces are mapped through its source map.
  *
  * A tampered or unsigned artifact is refused with `VERIFICATION_FAILED`; nothing is imported.
  */
@@ -53,24 +70,46 @@ export async function loadPluginVersion(
   check.string('directory', directory);
   const o = check.object('options', options);
   check.trustedKeys('options.trustedKeys', o['trustedKeys']);
-  check.string('options.runtimeDirectory', o['runtimeDirectory']);
+  if (o['runtimeDirectory'] !== undefined) check.string('options.runtimeDirectory', o['runtimeDirectory']);
+  if (o['shared'] !== undefined) check.object('options.shared', o['shared']);
   const verified = await verifyPluginDirectory(directory, { trustedKeys: options.trustedKeys });
-  return importVerifiedPlugin(verified, options.runtimeDirectory);
+  return importVerifiedPlugin(verified, options.runtimeDirectory, options.shared);
 }
 
 /**
- * Installs an already verified artifact under `runtimeDirectory` (re-checking or repairing the copy
- * there), imports it from that copy and checks it against its manifest, as {@link loadPluginVersion}
- * does after verifying. For tooling that verified the artifact itself (`baton inspect`).
+ * Makes an already verified artifact a plugin version, as {@link loadPluginVersion} does after
+ * verifying: an ES module artifact is installed under `runtimeDirectory` (re-checking or repairing
+ * the copy there) and imported from that copy; a bundle is evaluated with `shared`. For tooling
+ * that verified the artifact itself (`baton inspect`).
  */
 export async function importVerifiedPlugin(
   verified: VerifiedPlugin,
-  runtimeDirectory: string,
+  runtimeDirectory: string | undefined,
+  shared?: Readonly<Record<string, unknown>>,
 ): Promise<LoadedPluginVersion> {
   const check = new ArgumentChecks('importVerifiedPlugin', 'load');
   check.verifiedPlugin('verified', verified);
+  const { manifest } = verified;
+  if (manifest.loader === 'bundle') {
+    const bundled = await bundledVersion(verified, shared);
+    const loaded = checked(verified, bundled.module);
+    const definition = Object.freeze({ ...loaded.definition, [PLUGIN_RUNTIME]: bundled.runtime });
+    bundled.mapStacks(definition);
+    return { ...loaded, definition };
+  }
+  if (runtimeDirectory === undefined)
+    throw check.invalid(
+      'runtimeDirectory',
+      `a directory to install '${manifest.name}' in (an ES module artifact; only a bundled one needs none)`,
+      runtimeDirectory,
+    );
   check.string('runtimeDirectory', runtimeDirectory);
   const { installed, module } = await importInstalled(verified, runtimeDirectory);
+  return { ...checked(verified, module), installed };
+}
+
+/** The plugin definition `module` exports, checked against the manifest of `verified`. */
+function checked(verified: VerifiedPlugin, module: Record<string, unknown>): LoadedPluginVersion {
   const { manifest } = verified;
   let definition: PluginDefinition;
   try {
@@ -91,7 +130,7 @@ export async function importVerifiedPlugin(
       plugin: manifest.name,
       message: `the plugin module does not match its manifest: ${mismatch.join('; ')}`,
     });
-  return { definition: checkingSurfaces(definition, manifest), manifest, installed, keyId: verified.keyId };
+  return { definition: checkingSurfaces(definition, manifest), manifest, keyId: verified.keyId };
 }
 
 /** Wraps `register` to fail registration when the surfaces differ from the manifest's. */

@@ -55,9 +55,9 @@ describe('plugin artifacts', () => {
     });
     expect(loaded.manifest).toMatchObject({ name: 'jobs', version: '1.0.0', entry: 'index.js' });
     expect(Object.keys(loaded.manifest.files).sort()).toEqual(['index.js', 'lib/state.js']);
-    expect(loaded.installed.directory.startsWith(join(runtime, 'jobs', '1.0.0-'))).toBe(true);
+    expect(loaded.installed!.directory.startsWith(join(runtime, 'jobs', '1.0.0-'))).toBe(true);
     expect((await stat(runtime)).mode & 0o777).toBe(0o700);
-    expect((await stat(loaded.installed.directory)).mode & 0o777).toBe(0o700);
+    expect((await stat(loaded.installed!.directory)).mode & 0o777).toBe(0o700);
     await using host = createPluginHost();
     await host.load(loaded.definition);
     expect(await host.runJob('count')).toBe(true);
@@ -67,12 +67,12 @@ describe('plugin artifacts', () => {
     const runtime = await runtimeDir('runtime');
     const a = await loadPluginVersion(await artifact('1.0.0'), { trustedKeys: trusted, runtimeDirectory: runtime });
     const b = await loadPluginVersion(await artifact('2.0.0'), { trustedKeys: trusted, runtimeDirectory: runtime });
-    const modA = (await import(a.installed.entryPath)) as { instance: symbol };
-    const modB = (await import(b.installed.entryPath)) as { instance: symbol };
+    const modA = (await import(a.installed!.entryPath)) as { instance: symbol };
+    const modB = (await import(b.installed!.entryPath)) as { instance: symbol };
     expect(modA.instance).not.toBe(modB.instance);
-    expect(a.installed.directory).not.toBe(b.installed.directory);
+    expect(a.installed!.directory).not.toBe(b.installed!.directory);
     const again = await loadPluginVersion(await artifact('1.0.0'), { trustedKeys: trusted, runtimeDirectory: runtime });
-    expect(again.installed.directory).toBe(a.installed.directory); // same bytes, same address
+    expect(again.installed!.directory).toBe(a.installed!.directory); // same bytes, same address
   });
 
   it('refuses a tampered file, a tampered manifest, an unsigned or foreign-signed artifact', async () => {

@@ -2,6 +2,7 @@ import { createPrivateKey } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { main } from '../cli/main.js';
 import { isReloadError } from '../errors/reloadError.js';
+import { bundlePluginDirectory } from './bundle/bundleArtifact.js';
 import { collectRegistrations } from './collectRegistrations.js';
 import { installPlugin } from './installRuntime.js';
 import { importVerifiedPlugin, loadPluginVersion } from './loadPluginVersion.js';
@@ -61,9 +62,23 @@ const calls: [string, () => unknown][] = [
     () => loadPluginVersion(undefined as never, { trustedKeys: testTrusted, runtimeDirectory: '/nonexistent' }),
   ],
   [
-    'loadPluginVersion(dir, no runtimeDirectory)',
-    () => loadPluginVersion('/nonexistent', { trustedKeys: testTrusted } as never),
+    'loadPluginVersion(dir, shared 7)',
+    () => loadPluginVersion('/nonexistent', { trustedKeys: testTrusted, shared: 7 } as never),
   ],
+  [
+    'bundlePluginDirectory(undefined, out, options)',
+    () => bundlePluginDirectory(undefined as never, '/x', { privateKeyPem: pem }),
+  ],
+  [
+    'bundlePluginDirectory(dir, undefined, options)',
+    () => bundlePluginDirectory('/nonexistent', undefined as never, { privateKeyPem: pem }),
+  ],
+  ['bundlePluginDirectory(dir, out, undefined)', () => bundlePluginDirectory('/nonexistent', '/x', undefined as never)],
+  [
+    'bundlePluginDirectory(dir, out, external 7)',
+    () => bundlePluginDirectory('/nonexistent', '/x', { privateKeyPem: pem, external: 7 } as never),
+  ],
+  ['bundlePluginDirectory(dir, dir, options)', () => bundlePluginDirectory('/same', '/same', { privateKeyPem: pem })],
   [
     'loadPluginVersion(dir, runtimeDirectory 7)',
     () => loadPluginVersion('/nonexistent', { trustedKeys: testTrusted, runtimeDirectory: 7 } as never),

@@ -14,14 +14,25 @@ export interface ManifestSurface {
 }
 
 /**
+ * How a plugin version's code is loaded. Absent: `entry` is an ES module, imported from a verified
+ * copy in the runtime directory (its module graph stays for the life of the process). `'bundle'`:
+ * `entry` is one CommonJS bundle (as `baton sign --bundle` builds it), evaluated from the verified
+ * bytes outside the ES module map, so an unreachable version's code is garbage collected.
+ */
+export type PluginLoader = 'bundle';
+
+/**
  * What a plugin version ships: its identity, dependencies, the surfaces it registers, its entry
- * module, and the sha256 of every file (paths relative to the artifact directory, `/`-separated).
+ * module, how it is loaded, and the sha256 of every file (paths relative to the artifact directory,
+ * `/`-separated).
  */
 export interface PluginManifest {
   readonly manifestVersion: 1;
   readonly name: string;
   readonly version: string;
   readonly entry: string;
+  /** Absent for an ES module artifact; see {@link PluginLoader}. */
+  readonly loader?: PluginLoader;
   readonly dependsOn: readonly string[];
   readonly surfaces: readonly ManifestSurface[];
   /** File path → lowercase hex sha256 of its bytes. */
@@ -91,6 +102,8 @@ export function parseManifest(bytes: Uint8Array): PluginManifest {
     const problem = semverProblem(m['version']);
     if (problem !== undefined) problems.push(problem);
   }
+  if (m['loader'] !== undefined && m['loader'] !== 'bundle')
+    problems.push(`'loader' must be "bundle", or absent for an ES module (got ${JSON.stringify(m['loader'])})`);
   const deps = m['dependsOn'] ?? [];
   if (!Array.isArray(deps) || deps.some((d) => typeof d !== 'string' || !NAME.test(d)))
     problems.push("'dependsOn' must be an array of plugin names");
@@ -128,6 +141,7 @@ export function parseManifest(bytes: Uint8Array): PluginManifest {
     name: name!,
     version: m['version'] as string,
     entry: m['entry'] as string,
+    ...(m['loader'] === 'bundle' ? { loader: 'bundle' as const } : {}),
     dependsOn: Object.freeze([...(deps as string[])]),
     surfaces: Object.freeze((surfaces as ManifestSurface[]).map(({ kind, key }) => Object.freeze({ kind, key }))),
     files: Object.freeze({ ...(files as Record<string, string>) }),
@@ -162,6 +176,7 @@ export function serializeManifest(manifest: PluginManifest): Uint8Array {
     name: manifest.name,
     version: manifest.version,
     entry: manifest.entry,
+    ...(manifest.loader === 'bundle' ? { loader: 'bundle' } : {}),
     dependsOn: manifest.dependsOn,
     surfaces: manifest.surfaces,
     files,
@@ -174,6 +189,8 @@ function checkManifestShape(manifest: unknown): void {
   const check = new ArgumentChecks('serializeManifest', 'verify');
   const m = check.object('manifest', manifest);
   for (const field of ['name', 'version', 'entry'] as const) check.string(`manifest.${field}`, m[field]);
+  if (m['loader'] !== undefined && m['loader'] !== 'bundle')
+    throw check.invalid('manifest.loader', '"bundle" or absent', m['loader']);
   check.strings('manifest.dependsOn', m['dependsOn']);
   const surfaces = m['surfaces'];
   if (

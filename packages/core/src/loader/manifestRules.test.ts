@@ -46,11 +46,15 @@ const manifestArb: fc.Arbitrary<PluginManifest> = fc
       minLength: 1,
       maxLength: 5,
     }),
+    bundle: fc.boolean(),
   })
-  .map(({ paths, ...rest }) => ({
+  .map(({ paths, bundle, name, version, ...rest }) => ({
     manifestVersion: 1 as const,
-    ...rest,
+    name,
+    version,
     entry: paths[0]!,
+    ...(bundle ? { loader: 'bundle' as const } : {}),
+    ...rest,
     files: Object.fromEntries(paths.map((p) => [p, sha256(p)])),
   }));
 
@@ -70,6 +74,7 @@ describe('manifests: only the canonical form', () => {
       (_, text) => text.replace('\n', '\r\n'),
       (doc) => JSON.stringify(Object.fromEntries(Object.entries(doc).reverse()), null, 2) + '\n', // key order
       (doc) => JSON.stringify({ ...doc, extra: true }, null, 2) + '\n', // unknown key
+      (_, text) => text.replace(/("entry": "[^"]*",)\n(?! {2}"loader")/, '$1\n  "loader": "esm",\n'), // the default, spelt out
       (_, text) => text.replace('"manifestVersion": 1,', '"manifestVersion": 1, "manifestVersion": 1,'), // duplicate key
       (_, text) =>
         text.replace(
@@ -81,7 +86,7 @@ describe('manifests: only the canonical form', () => {
     const text = new TextDecoder().decode(serializeManifest(manifest));
     const other = reencode(JSON.parse(text) as Record<string, unknown>, text);
     fc.pre(other !== text);
-    expect(() => parseManifest(utf8(other))).toThrow(/not in canonical form/);
+    expect(() => parseManifest(utf8(other))).toThrow(/not in canonical form|'loader' must be "bundle"/);
   });
 
   it('refuses a signed manifest that lists a file twice (JSON.parse would keep the last digest)', async () => {

@@ -111,7 +111,7 @@ describe('every component of the runtime directory’s path is checked (ssh Stri
     await mkdir(join(shared, 'node_modules'));
     const root = join(project, '.baton', 'runtime');
     const loaded = await loadPluginVersion(await jobsArtifact(), { trustedKeys: testTrusted, runtimeDirectory: root });
-    expect(loaded.installed.directory.startsWith(root)).toBe(true);
+    expect(loaded.installed!.directory.startsWith(root)).toBe(true);
     // Without the project's node_modules, the same layout is refused.
     await rm(join(project, 'node_modules'), { recursive: true });
     const error = await refusal(

@@ -65,9 +65,9 @@ describe('the runtime directory is never trusted', () => {
     await symlink('/etc/passwd', join(predictable, 'lib', 'link.js'));
 
     const loaded = await loadPluginVersion(artifact, { trustedKeys: testTrusted, runtimeDirectory: runtime });
-    expect(loaded.installed.directory).toBe(predictable);
-    expect(loaded.installed.repaired).toBeDefined();
-    const module = (await import(pathToFileURL(loaded.installed.entryPath).href)) as { origin: string };
+    expect(loaded.installed!.directory).toBe(predictable);
+    expect(loaded.installed!.repaired).toBeDefined();
+    const module = (await import(pathToFileURL(loaded.installed!.entryPath).href)) as { origin: string };
     expect(module.origin).toBe('verified-precreated');
     expect(await tree(predictable)).toEqual(verifiedTree(verified));
     expect(await runtimeEntries(runtime)).toEqual([predictable.split('/').at(-1)]);
@@ -84,9 +84,9 @@ describe('the runtime directory is never trusted', () => {
     await symlink(hostile, predictable);
 
     const loaded = await loadPluginVersion(artifact, { trustedKeys: testTrusted, runtimeDirectory: runtime });
-    expect(loaded.installed.repaired).toBe('it is not a directory');
+    expect(loaded.installed!.repaired).toBe('it is not a directory');
     expect((await lstat(predictable)).isDirectory()).toBe(true);
-    const module = (await import(pathToFileURL(loaded.installed.entryPath).href)) as { origin: string };
+    const module = (await import(pathToFileURL(loaded.installed!.entryPath).href)) as { origin: string };
     expect(module.origin).toBe('verified-link');
     expect((await tree(hostile))['index.js']).toBe(HOSTILE_INDEX);
   });
@@ -99,8 +99,8 @@ describe('the runtime directory is never trusted', () => {
     await truncate(join(installed.directory, 'lib', 'state.js'), 20);
 
     const loaded = await loadPluginVersion(artifact, { trustedKeys: testTrusted, runtimeDirectory: runtime });
-    expect(loaded.installed.repaired).toMatch(/'lib\/state.js' has another size/);
-    const module = (await import(pathToFileURL(loaded.installed.entryPath).href)) as { origin: string };
+    expect(loaded.installed!.repaired).toMatch(/'lib\/state.js' has another size/);
+    const module = (await import(pathToFileURL(loaded.installed!.entryPath).href)) as { origin: string };
     expect(module.origin).toBe('verified-torn');
     expect(await tree(installed.directory)).toEqual(verifiedTree(verified));
   });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { ReloadError } from '../errors/reloadError.js';
 import { forEachFile, listArtifactFiles, readArtifactFile } from './artifactFiles.js';
 import { MANIFEST_FILE, MANIFEST_LIMITS, SIGNATURE_FILE, parseManifest } from './manifest.js';
@@ -20,6 +20,8 @@ export interface VerifiedPlugin {
   readonly files: ReadonlyMap<string, Uint8Array>;
   /** sha256 of the manifest bytes: the artifact's content address. */
   readonly digest: string;
+  /** The directory it was verified in (absolute). */
+  readonly directory: string;
 }
 
 /** Options of {@link verifyPluginDirectory}. */
@@ -90,5 +92,6 @@ export async function verifyPluginDirectory(directory: string, options: VerifyOp
     keyId: key.keyId,
     files,
     digest: createHash('sha256').update(manifestBytes).digest('hex'),
+    directory: resolve(directory),
   };
 }

@@ -12,7 +12,7 @@ try {
   });
   const origin = (globalThis as { __batonOrigin?: string }).__batonOrigin; // set by the module that ran
   console.log(
-    JSON.stringify({ origin, directory: loaded.installed.directory, repaired: loaded.installed.repaired ?? null }),
+    JSON.stringify({ origin, directory: loaded.installed!.directory, repaired: loaded.installed!.repaired ?? null }),
   );
 } catch (error) {
   const e = error as { code?: string; message?: string };
