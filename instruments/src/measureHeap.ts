@@ -1,76 +1,40 @@
 /**
- * Measures what Node's unkillable ESM cache costs a host: reloads a plugin 100 times, each time to a
- * new artifact (new code, new URL, as a real upgrade is), and reports heap growth per reload after
- * forced garbage collection. Node cannot unload an ES module (nodejs/node#49442): every version's
- * module graph stays. Run: `npm run heap --workspace instruments` (needs --expose-gc, which the script sets).
+ * What reloading to new plugin code costs a long-lived host in heap, per loading mode: each
+ * scenario of `heap/heapScenario.ts` runs in a process of its own, and this prints one JSON line
+ * with every figure (the last line of stdout; `npm run docs:figures` writes them into the README).
+ *
+ * - `machinery`: 1000 reloads to the same code (what the reload machinery itself keeps);
+ * - `bundleSmall`: 1000 reloads, each to a new bundled version of a plugin with a 2000-entry table;
+ * - `moduleSmall`: 100 reloads of the same plugin loaded as ES modules (Node keeps every module graph);
+ * - `bundleLarge`: 100 reloads, each to a new bundled version of a plugin of about 5 MB;
+ * - `moduleLarge`: 10 reloads of that plugin as ES modules.
+ *
+ * Run: `npm run heap --workspace instruments` (`--quick`: a tenth of the reloads, for a smoke test).
  */
-import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { createPluginHost, definePlugin } from '@baton/core';
-import { generateSigningKey, loadPluginVersion, signPluginDirectory, trustedKey } from '@baton/core/loader';
-import { pluginsDirectory } from '@baton/examples/engine';
 
-const instrumentsDir = fileURLToPath(new URL('..', import.meta.url));
-const gc = (globalThis as { gc?: () => void }).gc;
-if (!gc) throw new Error('run with node --expose-gc');
+const quick = process.argv.includes('--quick');
+const scenario = fileURLToPath(new URL('./heap/heapScenario.ts', import.meta.url));
 
-/** A plugin artifact with enough code to be realistic: a job whose module holds a 50 KB table. */
-async function artifact(root: string, version: number, key: string): Promise<string> {
-  const dir = join(root, `v${version}`);
-  await cp(join(pluginsDirectory, 'geo-search-v1', 'package.json'), join(dir, 'package.json'));
-  const table = JSON.stringify(Array.from({ length: 2000 }, (_, i) => `entry-${version}-${i}`));
-  await writeFile(
-    join(dir, 'index.js'),
-    `const table = ${table};\nexport default { name: 'heap-probe', version: '${version}.0.0', register(r) { r.backgroundJob({ name: 'probe', intervalMs: 1000, tick() { return table.length; } }); } };\n`,
+/** Runs one scenario in a child process; its growth per reload (KiB of heap, after forced GC). */
+function measure(mode: string, size: string, reloads: number): { reloads: number; heapPerReloadKiB: number } {
+  const n = quick ? Math.max(5, Math.ceil(reloads / 10)) : reloads;
+  const out = execFileSync(
+    process.execPath,
+    ['--expose-gc', '--import', 'tsx', '--conditions=@baton/source', scenario, mode, size, String(n)],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
   );
-  await writeFile(
-    join(dir, 'baton-plugin.json'),
-    JSON.stringify({ name: 'heap-probe', version: `${version}.0.0`, entry: 'index.js' }),
-  );
-  await signPluginDirectory(dir, key);
-  return dir;
+  const result = JSON.parse(out.trim().split('\n').at(-1)!) as { reloads: number; heapPerReloadKiB: number };
+  return { reloads: result.reloads, heapPerReloadKiB: result.heapPerReloadKiB };
 }
 
-const reloads = Number(process.argv[2] ?? 100);
-const root = await mkdtemp(join(tmpdir(), 'baton-heap-'));
-const runtime = join(instrumentsDir, '.baton-runtime', 'heap');
-const pair = generateSigningKey();
-const trusted = [trustedKey(pair.publicKeyPem)];
-const host = createPluginHost();
-const load = async (v: number) =>
-  (
-    await loadPluginVersion(await artifact(root, v, pair.privateKeyPem), {
-      trustedKeys: trusted,
-      runtimeDirectory: runtime,
-    })
-  ).definition;
-await host.load(await load(0));
-// Reloads to the same code (no new module): what the reload machinery itself keeps (should be ~0).
-const same = definePlugin({ ...(await load(0)) });
-// Warm up first: the JIT compiles the reload path during the first few hundred reloads.
-for (let i = 0; i < 300; i++) await (await host.reload(same, { allowSameVersion: true })).retired;
-const heap = (): number => {
-  gc();
-  gc();
-  return process.memoryUsage().heapUsed;
+const figures = {
+  machinery: measure('same', 'small', 1000),
+  bundleSmall: measure('bundle', 'small', 1000),
+  moduleSmall: measure('esm', 'small', 100),
+  bundleLarge: measure('bundle', 'large', 100),
+  moduleLarge: measure('esm', 'large', 10),
+  node: process.version,
 };
-const start = heap();
-for (let i = 0; i < reloads; i++) await (await host.reload(same, { allowSameVersion: true })).retired;
-const afterSame = heap();
-// Reloads to new code: each version's module graph stays in Node's ESM cache.
-for (let v = 1; v <= reloads; v++) await (await host.reload(await load(v))).retired;
-const afterNew = heap();
-await host.close();
-await rm(root, { recursive: true, force: true });
-await rm(runtime, { recursive: true, force: true });
-const kib = (bytes: number): number => +(bytes / 1024 / reloads).toFixed(1);
-console.log(
-  JSON.stringify({
-    reloads,
-    sameCodeGrowthPerReloadKiB: kib(afterSame - start),
-    newCodeGrowthPerReloadKiB: kib(afterNew - afterSame),
-    node: process.version,
-  }),
-);
+console.log(JSON.stringify(figures));

@@ -17,6 +17,7 @@ import { benchCallOverhead } from './callOverhead.js';
 import { benchCallsDuringReload } from './callsDuringReload.js';
 import { benchCdcThroughput } from './cdcThroughput.js';
 import { benchCompatCheck } from './compatCheck.js';
+import { benchBundleLoading } from './bundleLoading.js';
 import { benchConstantPause, pauseFigures } from './constantPause.js';
 import { updateReadmeBlock } from '../figures/readmeBlocks.js';
 import { benchCrdtPersist } from './crdtPersist.js';
@@ -117,6 +118,13 @@ const goals: readonly (readonly [number, () => Promise<Measured>])[] = [
               windowMs: 1000,
               rounds: 9,
             },
+      ),
+  ],
+  [
+    12,
+    () =>
+      benchBundleLoading(
+        quick ? { rounds: 3, callsPerRound: 2000, loads: 3 } : { rounds: 30, callsPerRound: 20_000, loads: 15 },
       ),
   ],
 ];

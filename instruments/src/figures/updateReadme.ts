@@ -17,15 +17,26 @@ function run(script: string, ...args: string[]): string {
   );
 }
 
-const heap = JSON.parse(run('src/measureHeap.ts', '100').trim().split('\n').at(-1)!) as {
-  reloads: number;
-  sameCodeGrowthPerReloadKiB: number;
-  newCodeGrowthPerReloadKiB: number;
+type Figure = { reloads: number; heapPerReloadKiB: number };
+const heap = JSON.parse(run('src/measureHeap.ts').trim().split('\n').at(-1)!) as {
+  machinery: Figure;
+  bundleSmall: Figure;
+  moduleSmall: Figure;
+  bundleLarge: Figure;
+  moduleLarge: Figure;
   node: string;
 };
+const kib = (f: Figure): string => `${f.heapPerReloadKiB} KiB per reload (${f.reloads} reloads)`;
 updateReadmeBlock(
   'heap',
-  `  ${heap.newCodeGrowthPerReloadKiB} KiB of heap per reload to new code, and ${heap.sameCodeGrowthPerReloadKiB} KiB per reload\n` +
-    `  to the same code (what the reload machinery itself keeps), over ${heap.reloads} reloads on Node ${heap.node}.`,
+  [
+    '| Heap growth after forced GC, each reload to a new version | Bundled (`baton sign --bundle`) | ES module |',
+    '| --- | --- | --- |',
+    `| plugin with a 2000-entry module-level table | ${kib(heap.bundleSmall)} | ${kib(heap.moduleSmall)} |`,
+    `| plugin of about 5 MB | ${kib(heap.bundleLarge)} | ${kib(heap.moduleLarge)} |`,
+    '',
+    `Reloads to the same code (what the reload machinery itself keeps): ${kib(heap.machinery)}. ` +
+      `Node ${heap.node}; \`npm run heap --workspace instruments\`.`,
+  ].join('\n'),
 );
 console.log('README figures updated: heap');

@@ -7,7 +7,8 @@
  * maps when `--enable-source-maps` is on, and chains to a `prepareStackTrace` set before it.
  *
  * A bundle's map is registered for as long as its owner (the loaded plugin definition) is alive,
- * and parsed the first time a stack needs it: the registry keeps no version alive.
+ * and parsed the first time a stack needs it: the registry keeps no version, and no map of a
+ * collected version, alive.
  */
 import { SourceMap, findSourceMap } from 'node:module';
 import { dirname, isAbsolute, resolve } from 'node:path';
@@ -19,9 +20,10 @@ interface BundleMap {
   parsed?: SourceMap | null;
 }
 
+/** Bundle file name → its owner, weakly; the owner → its map (so the map goes with the owner). */
 interface Mapper {
-  readonly maps: Map<string, BundleMap>;
-  readonly collected: FinalizationRegistry<{ readonly filename: string; readonly entry: BundleMap }>;
+  readonly owners: Map<string, WeakRef<object>>;
+  readonly maps: WeakMap<object, BundleMap>;
 }
 
 const KEY = Symbol.for('baton.bundleStackMapper');
@@ -32,18 +34,12 @@ function mapper(): Mapper {
   const g = globalThis as Record<symbol, Mapper | undefined>;
   const existing = g[KEY];
   if (existing !== undefined) return existing;
-  const maps = new Map<string, BundleMap>();
-  const created: Mapper = {
-    maps,
-    collected: new FinalizationRegistry(({ filename, entry }) => {
-      if (maps.get(filename) === entry) maps.delete(filename);
-    }),
-  };
+  const created: Mapper = { owners: new Map(), maps: new WeakMap() };
   g[KEY] = created;
   // eslint-disable-next-line @typescript-eslint/unbound-method -- V8 calls it unbound; so does this hook
   const previous = Error.prepareStackTrace as Prepare | undefined;
   Error.prepareStackTrace = function batonPrepareStackTrace(error: Error, stack: NodeJS.CallSite[]): unknown {
-    const frames = stack.map((site) => mapSite(maps, site));
+    const frames = stack.map((site) => mapSite(created, site));
     if (previous !== undefined) return previous(error, frames);
     // A CallSite's own toString is V8's frame text (the default stack format).
     return `${headline(error)}${frames.map((site) => `\n    at ${frameText(site)}`).join('')}`;
@@ -57,10 +53,11 @@ function mapper(): Mapper {
  * reads a map's sources relative to the map's own location.
  */
 export function registerBundleMap(filename: string, payload: Uint8Array, base: string, owner: object): void {
-  const { maps, collected } = mapper();
-  const entry: BundleMap = { payload, base };
-  maps.set(filename, entry);
-  collected.register(owner, { filename, entry });
+  const { owners, maps } = mapper();
+  // Forget the names of bundles whose owners are gone (their maps went with them).
+  for (const [name, ref] of owners) if (ref.deref() === undefined) owners.delete(name);
+  owners.set(filename, new WeakRef(owner));
+  maps.set(owner, { payload, base });
 }
 
 /** What `Error.prototype.toString` would print, without throwing on odd errors. */
@@ -84,12 +81,13 @@ function parse(entry: BundleMap): SourceMap | null {
 }
 
 /** `site` with its position in the original source, when a map knows it; else `site`. */
-function mapSite(maps: ReadonlyMap<string, BundleMap>, site: NodeJS.CallSite): NodeJS.CallSite {
+function mapSite({ owners, maps }: Mapper, site: NodeJS.CallSite): NodeJS.CallSite {
   const file = site.getFileName();
   const line = site.getLineNumber();
   const column = site.getColumnNumber();
   if (file === undefined || file === null || line === null || column === null) return site;
-  const entry = maps.get(file);
+  const owner = owners.get(file)?.deref();
+  const entry = owner === undefined ? undefined : maps.get(owner);
   const map =
     entry !== undefined
       ? parse(entry)

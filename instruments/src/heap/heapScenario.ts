@@ -1,0 +1,111 @@
+/**
+ * One scenario of `npm run heap`, in a process of its own (so one scenario's leak cannot blur
+ * another's): a host reloads plugin `heap-probe` `reloads` times, and this prints, as its last line
+ * of stdout, the heap growth per reload after forced garbage collection.
+ *
+ * Usage: node --expose-gc --import tsx heapScenario.ts <same|esm|bundle> <small|large> <reloads>
+ * - `same`: every reload to the same code (what the reload machinery itself keeps);
+ * - `esm`: each reload to a new version loaded as an ES module (Node keeps every module graph);
+ * - `bundle`: each reload to a new bundled version (evaluated outside the module map).
+ * Each version is built and signed just before it is loaded, and its files removed once loaded.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createPluginHost, definePlugin } from '@baton/core';
+import type { PluginDefinition } from '@baton/core';
+import { generateSigningKey, loadPluginVersion, trustedKey } from '@baton/core/loader';
+import { LARGE_TABLE, SMALL_TABLE, bundledArtifact, moduleArtifact } from './heapPlugins.js';
+
+const gc = (globalThis as { gc?: () => void }).gc;
+if (!gc) throw new Error('run with node --expose-gc');
+const [mode, size, count] = process.argv.slice(2) as ['same' | 'esm' | 'bundle', 'small' | 'large', string];
+if (!['same', 'esm', 'bundle'].includes(mode) || !['small', 'large'].includes(size))
+  throw new Error('usage: heapScenario.ts <same|esm|bundle> <small|large> <reloads>');
+const reloads = Number(count);
+const table = size === 'small' ? SMALL_TABLE : LARGE_TABLE;
+const root = await mkdtemp(join(tmpdir(), 'baton-heap-'));
+const runtime = fileURLToPath(new URL(`../../.baton-runtime/heap-${process.pid}`, import.meta.url));
+const pair = generateSigningKey();
+const options = { trustedKeys: [trustedKey(pair.publicKeyPem)], runtimeDirectory: runtime };
+
+/** Builds, signs and loads version `v` (ES module or bundle as `mode` says); removes its files. */
+async function version(v: number): Promise<PluginDefinition> {
+  const dir =
+    mode === 'bundle'
+      ? await bundledArtifact(root, v, table, pair.privateKeyPem)
+      : await moduleArtifact(root, v, table, pair.privateKeyPem);
+  const { definition } = await loadPluginVersion(dir, options);
+  await rm(dir, { recursive: true, force: true });
+  await rm(join(root, `src-${v}`), { recursive: true, force: true });
+  return definition;
+}
+
+const heap = (): { used: number; external: number } => {
+  gc();
+  gc();
+  const { heapUsed, external } = process.memoryUsage();
+  return { used: heapUsed, external };
+};
+
+const host = createPluginHost();
+try {
+  await host.load(await version(0));
+  const same = definePlugin({ ...(await version(0)) });
+  // Warm up: the JIT compiles the load and reload paths, the builder starts, and V8's tables reach
+  // their working size in the first reloads (with 5 MB versions that takes longer: measured).
+  const warmUp = mode === 'same' ? 300 : size === 'large' ? 120 : 50;
+  let next = 1;
+  for (let i = 0; i < warmUp; i++)
+    await (
+      await host.reload(mode === 'same' ? same : await version(next++), { allowSameVersion: true })
+    ).retired;
+  // The heap after forced collection, every `every` reloads; the growth per reload is the slope of
+  // the least-squares line through them (less noisy than two end points when versions are large).
+  const every = Math.max(1, Math.floor(reloads / 20));
+  const samples: { at: number; used: number; external: number }[] = [{ at: 0, ...heap() }];
+  if (process.env['HEAP_SPACES'])
+    console.error(
+      (await import('node:v8'))
+        .getHeapSpaceStatistics()
+        .map((s) => `${s.space_name} ${(s.space_used_size / 1024).toFixed(0)}`)
+        .join('; '),
+    );
+  for (let i = 1; i <= reloads; i++) {
+    await (
+      await host.reload(mode === 'same' ? same : await version(next++), { allowSameVersion: true })
+    ).retired;
+    if (i % every === 0 || i === reloads) samples.push({ at: i, ...heap() });
+  }
+  if (process.env['HEAP_SAMPLES']) console.error(samples.map((s) => (s.used / 1024).toFixed(0)).join(' '));
+  if (process.env['HEAP_SPACES'])
+    console.error(
+      (await import('node:v8'))
+        .getHeapSpaceStatistics()
+        .map((s) => `${s.space_name} ${(s.space_used_size / 1024).toFixed(0)}`)
+        .join('; '),
+    );
+  const slope = (y: (s: (typeof samples)[number]) => number): number => {
+    const n = samples.length;
+    const mx = samples.reduce((a, s) => a + s.at, 0) / n;
+    const my = samples.reduce((a, s) => a + y(s), 0) / n;
+    const sxy = samples.reduce((a, s) => a + (s.at - mx) * (y(s) - my), 0);
+    const sxx = samples.reduce((a, s) => a + (s.at - mx) ** 2, 0);
+    return sxy / sxx;
+  };
+  const perReload = (bytes: number): number => +(bytes / 1024).toFixed(2);
+  console.log(
+    JSON.stringify({
+      mode,
+      size,
+      reloads,
+      heapPerReloadKiB: perReload(slope((s) => s.used)),
+      externalPerReloadKiB: perReload(slope((s) => s.external)),
+    }),
+  );
+} finally {
+  await host.close();
+  await rm(root, { recursive: true, force: true });
+  await rm(runtime, { recursive: true, force: true });
+}
