@@ -1,7 +1,8 @@
 import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { generateSigningKey, signPluginDirectory, trustedKey } from '@baton/core/loader';
+import { BUNDLE_FILE, bundlePluginDirectory, generateSigningKey, trustedKey } from '@baton/core/loader';
 import type { TrustedKey } from '@baton/core/loader';
+import { pluginModules } from '../engine/pluginModules.js';
 
 /** Signed plugin artifacts for the demo, and the key that trusts them. */
 export interface DemoArtifacts {
@@ -14,8 +15,9 @@ export interface DemoArtifacts {
 }
 
 /**
- * Copies the example plugins into `<dataDir>/artifacts`, signs each with a signing key made for
- * this run (as a release pipeline would with `baton sign`), and makes a tampered copy of v2.
+ * Bundles each example plugin into `<dataDir>/artifacts/<name>` and signs it with a signing key made
+ * for this run (as a release pipeline would with `baton sign --bundle`): loaded from a bundle, a
+ * retired version's code is garbage collected. Also makes a tampered copy of v2.
  */
 export async function prepareArtifacts(pluginsDir: string, dataDir: string): Promise<DemoArtifacts> {
   const key = generateSigningKey();
@@ -23,15 +25,20 @@ export async function prepareArtifacts(pluginsDir: string, dataDir: string): Pro
   await mkdir(root, { recursive: true });
   const signed = async (name: string): Promise<string> => {
     const dir = join(root, name);
-    await cp(join(pluginsDir, name), dir, { recursive: true });
-    await signPluginDirectory(dir, key.privateKeyPem);
+    await bundlePluginDirectory(join(pluginsDir, name), dir, {
+      privateKeyPem: key.privateKeyPem,
+      external: Object.keys(pluginModules),
+    });
     return dir;
   };
   const [v1, v2, v3] = [await signed('geo-search-v1'), await signed('geo-search-v2'), await signed('geo-search-v3')];
   const tampered = join(root, 'geo-search-v2-tampered');
   await cp(v2, tampered, { recursive: true });
-  const entry = join(tampered, 'index.js');
+  const entry = join(tampered, BUNDLE_FILE);
   const code = await readFile(entry, 'utf8');
-  await writeFile(entry, code.replace('maxProbeResults: 1 << 25', 'maxProbeResults: 1 << 26'));
+  const changed = code.replace('maxProbeResults: 1 << 25', 'maxProbeResults: 1 << 26');
+  if (changed === code)
+    throw new Error(`the tampered copy's change was not made: no 'maxProbeResults: 1 << 25' in ${entry}`);
+  await writeFile(entry, changed);
   return { v1, v2, v3, tampered, trustedKeys: [trustedKey(key.publicKeyPem)] };
 }

@@ -11,6 +11,7 @@ import { markEnd } from '../pipeline/endMarker.js';
 import { LsnMonitor } from '../pipeline/lsnMonitor.js';
 import { dropSlot, openPostgres } from '../pipeline/postgresStack.js';
 import { runWriters } from '../pipeline/writers.js';
+import { pluginModules } from '../engine/pluginModules.js';
 import { prepareArtifacts } from './artifacts.js';
 import { Cleanup } from './cleanup.js';
 import { runClients } from './clients.js';
@@ -82,7 +83,13 @@ export async function runDemo(
   const artifacts = await prepareArtifacts(pluginsDir, options.dataDirectory);
   phase('sign artifacts');
   const load = async (dir: string) =>
-    (await loadPluginVersion(dir, { trustedKeys: artifacts.trustedKeys, runtimeDirectory: runtimeDir })).definition;
+    (
+      await loadPluginVersion(dir, {
+        trustedKeys: artifacts.trustedKeys,
+        runtimeDirectory: runtimeDir,
+        shared: pluginModules,
+      })
+    ).definition;
   const progress = new Progress(options.progress);
   const cleanup = new Cleanup();
   try {

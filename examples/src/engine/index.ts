@@ -11,6 +11,7 @@ export type { QueryAnswer } from './queries.js';
 export { placesTable, queryBatch, randomPlaces } from './places.js';
 export type { Place } from './places.js';
 export { Random } from './random.js';
+export { pluginModules } from './pluginModules.js';
 
 /** The directory of the example plugins (`geo-search-v1` … `v3`), as source artifacts to sign. */
 export const pluginsDirectory = fileURLToPath(new URL('../../plugins', import.meta.url));

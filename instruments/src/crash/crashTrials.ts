@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { reloadEventNames } from '@baton/core';
-import { generateSigningKey, signPluginDirectory } from '@baton/core/loader';
-import { Random, pluginsDirectory } from '@baton/examples/engine';
+import { bundlePluginDirectory, generateSigningKey } from '@baton/core/loader';
+import { Random, pluginModules, pluginsDirectory } from '@baton/examples/engine';
 
 const instrumentsDir = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -47,7 +47,10 @@ export interface CrashReport {
 /** The reload events a node prints (`phase <name>`): the points a trial may kill it at. */
 const PHASES = reloadEventNames;
 
-/** Signs v1, a v2 that migrates g-counter, compatible 2.0.x versions and an incompatible v3. */
+/**
+ * Bundles and signs v1, a v2 that migrates g-counter, compatible 2.0.x versions and an incompatible
+ * v3 (bundled artifacts, as the demo's: the nodes load them outside Node's module map).
+ */
 async function prepareCrashArtifacts(dataDir: string): Promise<void> {
   const root = join(dataDir, 'artifacts');
   await mkdir(root, { recursive: true });
@@ -55,13 +58,16 @@ async function prepareCrashArtifacts(dataDir: string): Promise<void> {
   const versions = ['1.0.0', '2.0.0', '2.0.1', '2.0.2', '2.0.3', '3.0.0'];
   for (const version of versions) {
     const source = version === '1.0.0' ? 'geo-search-v1' : version === '3.0.0' ? 'geo-search-v3' : 'geo-search-v2';
-    const dir = join(root, version);
-    await cp(join(pluginsDirectory, source), dir, { recursive: true });
+    const staged = join(root, 'sources', version);
+    await cp(join(pluginsDirectory, source), staged, { recursive: true });
     for (const file of ['index.js', 'baton-plugin.json']) {
-      const path = join(dir, file);
+      const path = join(staged, file);
       await writeFile(path, (await readFile(path, 'utf8')).replace(/(['"])\d\.0\.0\1/, `$1${version}$1`));
     }
-    await signPluginDirectory(dir, key.privateKeyPem);
+    await bundlePluginDirectory(staged, join(root, version), {
+      privateKeyPem: key.privateKeyPem,
+      external: Object.keys(pluginModules),
+    });
   }
   await writeFile(join(root, 'versions.json'), JSON.stringify(versions));
   await writeFile(join(root, 'trusted.pub'), key.publicKeyPem);

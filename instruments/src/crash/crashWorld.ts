@@ -10,7 +10,7 @@ import type { ManagedCdcStream, ManagedCrdt, ManagedIndex, PluginHost } from '@b
 import { ChangeLog, MemoryStore } from '@baton/kinds';
 import type { GCounterOp } from '@baton/kinds';
 import { pack, unpack } from '@baton/kinds/codec';
-import { Random, placesTable, queryBatch, randomPlaces } from '@baton/examples/engine';
+import { Random, placesTable, pluginModules, queryBatch, randomPlaces } from '@baton/examples/engine';
 import { WriteAheadLog } from './writeAheadLog.js';
 
 /** The durable state of a crash-test node, recovered at every start. */
@@ -47,7 +47,11 @@ export async function artifactsOf(
 export async function loadVersion(dataDir: string, runtimeDir: string, version: string) {
   const { trusted } = await artifactsOf(dataDir);
   return (
-    await loadPluginVersion(join(dataDir, 'artifacts', version), { trustedKeys: trusted, runtimeDirectory: runtimeDir })
+    await loadPluginVersion(join(dataDir, 'artifacts', version), {
+      trustedKeys: trusted,
+      runtimeDirectory: runtimeDir,
+      shared: pluginModules,
+    })
   ).definition;
 }
 

@@ -65,6 +65,20 @@ describe('bundled plugin artifacts', () => {
     await host.close();
   });
 
+  it('turn a dynamic import of a shared module into the shared module (no dynamic-import callback needed)', async () => {
+    const sources = calcSources('1.0.0');
+    sources['src/index.ts'] = sources['src/index.ts']!.replace(
+      '  register(r) {',
+      "  async register(r) {\n    const { Float64: Lazy } = await import('apache-arrow');\n    if (Lazy !== Float64) throw new Error('two copies');",
+    );
+    const { definition } = await loadPluginVersion(await bundled(sources), { trustedKeys: testTrusted, shared });
+    const host = createPluginHost();
+    await host.load(definition);
+    const out = await host.surface('scalarFunction', 'calc.double').call((f) => f.invoke([input]));
+    expect(Array.from(out.toArray() as Float64Array)).toEqual([2, 4, 6]);
+    await host.close();
+  });
+
   it('map stack traces of the bundled code to the plugin sources', async () => {
     const artifact = await bundled(calcSources('1.0.0'));
     const { definition } = await loadPluginVersion(artifact, { trustedKeys: testTrusted, shared });

@@ -76,6 +76,9 @@ export async function bundlePluginDirectory(
       format: 'cjs',
       platform: 'node',
       target: 'node20',
+      // `import()` becomes `require` (of the bundle or of a shared module): a bundle is compiled with
+      // no dynamic-import callback, which would tie it to Node's module map and keep it alive.
+      supported: { 'dynamic-import': false },
       sourcemap: true,
       sourcesContent: false,
       minify: options.minify === true,
