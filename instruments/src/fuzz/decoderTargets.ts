@@ -1,8 +1,12 @@
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  MANIFEST_FILE,
+  SIGNATURE_FILE,
   generateSigningKey,
+  loadPluginVersion,
   parseManifest,
   serializeManifest,
   signManifest,
@@ -29,6 +33,59 @@ import { persistedSamples, referenceOps, vectorBatch } from '@baton/testing';
 import { tableFromArrays } from 'apache-arrow';
 import { OR_SET_MERGE_TWICE } from './cpuInputs.js';
 
+/**
+ * A bundled artifact's source map, as the loader reads it when a stack of the bundle's code is
+ * formatted: each input is signed as the map of a fixed bundle, the artifact is loaded, and an
+ * error thrown in the bundle has its stack read. A map that does not parse maps nothing; reading a
+ * stack must never throw or hang, whatever the map.
+ */
+async function bundleStackTarget(): Promise<DecoderTarget> {
+  const dir = await mkdtemp(join(tmpdir(), 'baton-fuzz-bundle-'));
+  const key = generateSigningKey();
+  const trusted = [trustedKey(key.publicKeyPem)];
+  const bundle = new TextEncoder().encode(
+    "globalThis.__batonFuzzThrow = function thrower() { throw new Error('from the bundle'); };\n" +
+      "module.exports = { default: { name: 'fuzz-map', version: '1.0.0', register() {} } };\n",
+  );
+  const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+  const valid = new TextEncoder().encode(
+    JSON.stringify({ version: 3, sources: ['src/index.ts'], names: ['thrower'], mappings: 'AAAA,SAAS;AACT' }),
+  );
+  await writeFile(join(dir, 'plugin.cjs'), bundle);
+  return {
+    name: 'bundle source map (stack of bundled code)',
+    decode: async (map) => {
+      const manifest = serializeManifest({
+        manifestVersion: 1,
+        name: 'fuzz-map',
+        version: '1.0.0',
+        entry: 'plugin.cjs',
+        loader: 'bundle',
+        dependsOn: [],
+        surfaces: [],
+        files: { 'plugin.cjs': sha(bundle), 'plugin.cjs.map': sha(map) },
+      });
+      const { algorithm, keyId, signature } = signManifest(manifest, key.privateKeyPem);
+      await writeFile(join(dir, 'plugin.cjs.map'), map);
+      await writeFile(join(dir, MANIFEST_FILE), manifest);
+      await writeFile(join(dir, SIGNATURE_FILE), `${JSON.stringify({ algorithm, keyId, signature }, null, 2)}\n`);
+      const loaded = await loadPluginVersion(dir, { trustedKeys: trusted });
+      try {
+        (globalThis as { __batonFuzzThrow?: () => void }).__batonFuzzThrow!();
+      } catch (error) {
+        const stack = (error as Error).stack;
+        if (typeof stack !== 'string' || !stack.startsWith('Error: from the bundle'))
+          throw new Error(`the stack of a bundled error is not a stack: ${String(stack)}`, { cause: error });
+      }
+      return loaded.manifest;
+    },
+    valid: [valid],
+    codes: [],
+    dispose: () => rm(dir, { recursive: true, force: true }),
+    maxInputs: 10_000,
+  };
+}
+
 /** One decoder under fuzz: how to feed it bytes, valid inputs to mutate, and the error codes it may answer with. */
 export interface DecoderTarget {
   readonly name: string;
@@ -36,6 +93,8 @@ export interface DecoderTarget {
   readonly valid: readonly Uint8Array[];
   readonly codes: readonly string[];
   readonly dispose?: () => Promise<void>;
+  /** At most this many inputs (a target whose every input is a signed artifact loaded from disk). */
+  readonly maxInputs?: number;
 }
 
 const CORRUPT = ['CORRUPT_INPUT'];
@@ -136,12 +195,23 @@ export async function decoderTargets(): Promise<DecoderTarget[]> {
     surfaces: [{ kind: 'indexKind', key: 'flat-vector' }],
     files: { 'index.js': 'a'.repeat(64), 'lib/x.js': 'b'.repeat(64) },
   });
+  const bundleManifest = serializeManifest({
+    manifestVersion: 1,
+    name: 'geo',
+    version: '2.0.0-rc.1',
+    entry: 'plugin.cjs',
+    loader: 'bundle',
+    dependsOn: [],
+    surfaces: [],
+    files: { 'plugin.cjs': 'c'.repeat(64), 'plugin.cjs.map': 'd'.repeat(64) },
+  });
   targets.push({
     name: 'plugin manifest parseManifest',
     decode: (b) => parseManifest(b),
-    valid: [manifest],
+    valid: [manifest, bundleManifest],
     codes: ['VERIFICATION_FAILED'],
   });
+  targets.push(await bundleStackTarget());
   // The exact form `baton sign` writes (the verifier refuses any other spacing or key order).
   const { algorithm, keyId, signature: sig } = signManifest(manifest, key.privateKeyPem);
   const signature = new TextEncoder().encode(`${JSON.stringify({ algorithm, keyId, signature: sig }, null, 2)}\n`);

@@ -12,7 +12,9 @@ describe('every decoder answers bad bytes with a typed error, quickly, without p
       async () => {
         const result = await fuzzTarget(target, 400, { seed: 42 });
         expect(result.findings).toEqual([]);
-        expect(result.rejected).toBeGreaterThan(0);
+        // A target with no error codes reads anything (a bundle's source map: a bad one maps nothing).
+        if (target.codes.length === 0) expect(result.accepted).toBe(400);
+        else expect(result.rejected).toBeGreaterThan(0);
       },
       60_000,
     );

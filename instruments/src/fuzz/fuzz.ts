@@ -1,8 +1,9 @@
 /**
  * `npm run fuzz [-- <inputs per decoder> [seed] [summary file] [amplification bytes]]`: feeds every
  * decoder Baton exposes (CRDT envelopes and merges, index bytes, checked frames, file CDC
- * checkpoints and sink records, plugin manifests and signatures) at least 100 000 random and
- * mutated inputs each, one child process per decoder watched for hangs; then decodes each crafted
+ * checkpoints and sink records, plugin manifests and signatures, a bundle's source map) at least
+ * 100 000 random and mutated inputs each (10 000 for the source map: each input is a signed bundled
+ * artifact loaded from disk), one child process per decoder watched for hangs; then decodes each crafted
  * high-amplification input (`amplificationInputs.ts`, 12 MiB each by default) in a child process of
  * its own and reports the peak memory and the time per input byte (CPU inputs at two sizes, to find
  * time that grows faster than the input). Exits non-zero on any finding; writes a

@@ -5,7 +5,7 @@ import { fuzzTarget } from './fuzzTarget.js';
 const [name, inputs, seed] = [process.argv[2]!, Number(process.argv[3] ?? 1000), Number(process.argv[4] ?? 1)];
 const target = (await decoderTargets()).find((t) => t.name === name);
 if (!target) throw new Error(`no decoder target '${name}'`);
-const result = await fuzzTarget(target, inputs, {
+const result = await fuzzTarget(target, Math.min(inputs, target.maxInputs ?? inputs), {
   seed,
   onProgress: (done) => process.stdout.write(`progress ${done}\n`),
 });

@@ -7,7 +7,8 @@ import * as arrow from 'apache-arrow';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { createPluginHost } from '../../host/pluginHost.js';
 import { removeRuntimeDirs, runtimeDir, testKey, testTrusted } from '../__tests__/artifactKit.js';
-import { loadPluginVersion } from '../loadPluginVersion.js';
+import { importVerifiedPlugin, loadPluginVersion } from '../loadPluginVersion.js';
+import { verifyPluginDirectory } from '../verifyDirectory.js';
 import { parseManifest } from '../manifest.js';
 import { bundled, calcModule, calcSources } from './__tests__/bundleKit.js';
 
@@ -125,6 +126,22 @@ describe('bundled plugin artifacts', () => {
       await writeFile(manifestPath, original);
     }
     await expect(loadPluginVersion(artifact, { trustedKeys: testTrusted, shared })).resolves.toBeDefined();
+  });
+
+  it('evaluate the verified bytes: a bundle rewritten on disk after verification does not run', async () => {
+    const artifact = await bundled(calcSources('1.0.0'));
+    const verified = await verifyPluginDirectory(artifact, { trustedKeys: testTrusted });
+    const path = join(artifact, 'plugin.cjs');
+    await writeFile(
+      path,
+      "globalThis.__swapped = true; module.exports = { default: { name: 'calc', version: '1.0.0', register() {} } };\n",
+    );
+    const { definition } = await importVerifiedPlugin(verified, undefined, shared);
+    expect((globalThis as { __swapped?: boolean }).__swapped).toBeUndefined();
+    const host = createPluginHost();
+    await host.load(definition);
+    expect(host.surface('scalarFunction', 'calc.double').unleasedProvider).toBeDefined();
+    await host.close();
   });
 
   it('refuse a bundle that requires a module the host does not share, naming it', async () => {
