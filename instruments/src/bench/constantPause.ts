@@ -3,7 +3,6 @@ import { runCallsCase } from './callsDuringReload.js';
 import { crdtPauseRows } from './crdtPause.js';
 import { indexPauseRows } from './indexPause.js';
 import { dispatchOnce, handoffs } from './reloadPause.js';
-import { describeTarget, formatNumber, meets } from './results.js';
 import type { BenchRow, GoalSection } from './results.js';
 import { interleaved, median } from './stats.js';
 import { VECTOR_COLUMN, vectorTable } from './vectorData.js';
@@ -133,24 +132,4 @@ export async function benchConstantPause(options: ConstantPauseOptions): Promise
     findings: parts.flatMap((p) => p.findings),
     measuredAt: new Date().toISOString(),
   };
-}
-
-/** The README's `pause` figures block, from goal 11's section as measured. */
-export function pauseFigures(section: GoalSection): string {
-  const lines = section.rows.map((row) => {
-    const ratio = Number.isNaN(row.ratio) ? '' : ` (${formatNumber(row.ratio)}×)`;
-    const goal =
-      row.target === undefined
-        ? '—'
-        : `${describeTarget(row.target)}: ${meets(row.target.on === 'ratio' ? row.ratio : row.baton, row.target) ? 'met' : 'missed'}`;
-    return `| ${row.name} | ${formatNumber(row.baton)} ${row.unit} | ${formatNumber(row.baseline)} ${row.unit}, ${row.baselineLabel}${ratio} | ${goal} |`;
-  });
-  return [
-    '| Measured | Baton | Against | Goal |',
-    '|---|---|---|---|',
-    ...lines,
-    '',
-    `Produced by \`npm run bench\` (goal 11) on ${section.measuredAt.slice(0, 10)}; the findings under goal 11 of ` +
-      '[BENCHMARKS.md](BENCHMARKS.md) say where the time went.',
-  ].join('\n');
 }

@@ -18,7 +18,8 @@ import { benchCallsDuringReload } from './callsDuringReload.js';
 import { benchCdcThroughput } from './cdcThroughput.js';
 import { benchCompatCheck } from './compatCheck.js';
 import { benchBundleLoading } from './bundleLoading.js';
-import { benchConstantPause, pauseFigures } from './constantPause.js';
+import { benchConstantPause } from './constantPause.js';
+import { readmeFigures } from './readmeFigures.js';
 import { updateReadmeBlock } from '../figures/readmeBlocks.js';
 import { benchCrdtPersist } from './crdtPersist.js';
 import { benchIndexHandoff } from './indexHandoff.js';
@@ -155,8 +156,14 @@ const results = mergeResults(only ? readResults() : undefined, fresh, date, mach
 if (!quick) {
   writeResults(results);
   writeFileSync(REPORT_PATH, markdown(results));
-  const pause = fresh.find((section) => section.id === 11);
-  if (pause) updateReadmeBlock('pause', pauseFigures(pause));
+  // The README blocks written from a goal's rows, when that goal ran.
+  for (const [id, block] of [
+    [11, 'pause'],
+    [12, 'bundle'],
+  ] as const) {
+    const section = fresh.find((s) => s.id === id);
+    if (section) updateReadmeBlock(block, readmeFigures(section));
+  }
 }
 const missed = verdicts(results).filter((v) => !v.pass);
 console.log(
