@@ -1,8 +1,10 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { definePlugin } from '@baton/core';
 import type { CdcOutputProvider, IndexHandle, IndexKindProvider, MaybePromise, PluginDefinition } from '@baton/core';
+import { bundlePluginDirectory, generateSigningKey, loadPluginVersion, trustedKey } from '@baton/core/loader';
+import * as kinds from '@baton/kinds';
 import { fileCdcOutput, flatVectorIndex, gCounter, lowerFunction, orSet, readFileSink } from '@baton/kinds';
 import { ReloadHarness, describeFault, faultStepKinds, faultSteps, harnessCalls, vectorBatch } from '@baton/testing';
 import type { FaultMode, FaultPlan, FaultStep, HarnessResources } from '@baton/testing';
@@ -13,7 +15,9 @@ import fc from 'fast-check';
  * How the plugin's index and CDC output move on reload: `byReference` as shipped (index snapshot →
  * adopt, CDC stream detach → adopt), `byCopy` with those hooks hidden (index persist → open, CDC
  * checkpoint → shutdown → start). CRDTs are the same in both: a g-counter migrated inside the pause
- * and an or-set moved by delta before it.
+ * and an or-set moved by delta before it. The `byReference` versions are loaded as shipped too: from
+ * signed bundled artifacts (see `bundledVersions`), so every fault there runs in code loaded outside
+ * Node's module map.
  */
 export type MatrixWorld = 'byReference' | 'byCopy';
 
@@ -57,6 +61,54 @@ function withoutTakeovers(provider: CdcOutputProvider): CdcOutputProvider {
       return { deliver: (b) => s.deliver(b), checkpoint: (o) => s.checkpoint(o), shutdown: (o) => s.shutdown(o) };
     },
   };
+}
+
+/** The source of the `byReference` plugin, bundled: the same surfaces as {@link plugin} builds. */
+const BUNDLE_SOURCE = `import { definePlugin } from '@baton/core';
+import { fileCdcOutput, flatVectorIndex, gCounter, lowerFunction, orSet } from '@baton/kinds';
+import env from 'baton-matrix-env';
+export default definePlugin({
+  name: 'engine',
+  version: VERSION,
+  register(r) {
+    r.scalarFunction(lowerFunction());
+    r.indexKind(flatVectorIndex());
+    r.cdcOutput(fileCdcOutput({ name: 'audit', directory: env.directory, bufferBytes: 128 }));
+    r.crdtKind(VERSION === '1.0.0' ? gCounter() : gCounter({ format: 2 }));
+    r.crdtKind(orSet());
+  },
+});
+`;
+
+/**
+ * Versions 1.0.0 and 2.0.0 of the `byReference` plugin as signed bundled artifacts under `root`,
+ * and how to load one for a case: its CDC directory reaches it as the shared module `baton-matrix-env`.
+ */
+async function bundledVersions(
+  root: string,
+): Promise<(version: string, directory: string) => Promise<PluginDefinition>> {
+  const key = generateSigningKey();
+  const dirs = new Map<string, string>();
+  for (const version of ['1.0.0', '2.0.0']) {
+    const source = join(root, `src-${version}`);
+    await mkdir(source, { recursive: true });
+    await writeFile(join(source, 'index.js'), `const VERSION = '${version}';\n${BUNDLE_SOURCE}`);
+    await writeFile(join(source, 'baton-plugin.json'), JSON.stringify({ name: 'engine', version, entry: 'index.js' }));
+    const out = join(root, `bundle-${version}`);
+    await bundlePluginDirectory(source, out, {
+      privateKeyPem: key.privateKeyPem,
+      external: ['@baton/kinds', 'baton-matrix-env'],
+    });
+    dirs.set(version, out);
+  }
+  const trustedKeys = [trustedKey(key.publicKeyPem)];
+  return async (version, directory) =>
+    (
+      await loadPluginVersion(dirs.get(version)!, {
+        trustedKeys,
+        shared: { '@baton/kinds': kinds, 'baton-matrix-env': { directory } },
+      })
+    ).definition;
 }
 
 function plugin(version: string, directory: string, world: MatrixWorld): PluginDefinition {
@@ -118,13 +170,26 @@ const resources: HarnessResources = {
  * may fail, and the old version must keep serving with its resources intact.
  */
 export async function runFaultMatrix(interleavings: number, seed = 1): Promise<FaultMatrixResult> {
+  const artifacts = await mkdtemp(join(tmpdir(), 'baton-matrix-artifacts-'));
+  try {
+    return await matrix(interleavings, seed, await bundledVersions(artifacts));
+  } finally {
+    await rm(artifacts, { recursive: true, force: true });
+  }
+}
+
+async function matrix(
+  interleavings: number,
+  seed: number,
+  bundled: (version: string, directory: string) => Promise<PluginDefinition>,
+): Promise<FaultMatrixResult> {
   const harness = (world: MatrixWorld): ReloadHarness =>
     new ReloadHarness({
       setup: async () => {
         const directory = await mkdtemp(join(tmpdir(), 'baton-matrix-'));
         return {
-          old: plugin('1.0.0', directory, world),
-          next: plugin('2.0.0', directory, world),
+          old: world === 'byReference' ? await bundled('1.0.0', directory) : plugin('1.0.0', directory, world),
+          next: world === 'byReference' ? await bundled('2.0.0', directory) : plugin('2.0.0', directory, world),
           readSink: async () => (await readFileSink(directory)).batches,
           dispose: () => rm(directory, { recursive: true, force: true }),
         };
