@@ -7,7 +7,9 @@
  * - `bundleSmall`: 1000 reloads, each to a new bundled version of a plugin with a 2000-entry table;
  * - `moduleSmall`: 100 reloads of the same plugin loaded as ES modules (Node keeps every module graph);
  * - `bundleLarge`: 100 reloads, each to a new bundled version of a plugin of about 5 MB;
- * - `moduleLarge`: 10 reloads of that plugin as ES modules.
+ * - `moduleLarge`: 10 reloads of that plugin as ES modules;
+ * - `scriptSmall`, `contextSmall`: 100 reloads of the small plugin's bundles evaluated the two ways
+ *   Baton does not (a `vm.Script` here; a `vm` context per version), the measurement behind its choice.
  *
  * Run: `npm run heap --workspace instruments` (`--quick`: a tenth of the reloads, for a smoke test).
  */
@@ -35,6 +37,8 @@ const figures = {
   moduleSmall: measure('esm', 'small', 100),
   bundleLarge: measure('bundle', 'large', 100),
   moduleLarge: measure('esm', 'large', 10),
+  scriptSmall: measure('script', 'small', 100),
+  contextSmall: measure('context', 'small', 100),
   node: process.version,
 };
 console.log(JSON.stringify(figures));

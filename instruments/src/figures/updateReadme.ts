@@ -24,6 +24,8 @@ const heap = JSON.parse(run('src/measureHeap.ts').trim().split('\n').at(-1)!) as
   moduleSmall: Figure;
   bundleLarge: Figure;
   moduleLarge: Figure;
+  scriptSmall: Figure;
+  contextSmall: Figure;
   node: string;
 };
 const kib = (f: Figure): string => `${f.heapPerReloadKiB} KiB per reload (${f.reloads} reloads)`;
@@ -34,6 +36,9 @@ updateReadmeBlock(
     '| --- | --- | --- |',
     `| plugin with a 2000-entry module-level table | ${kib(heap.bundleSmall)} | ${kib(heap.moduleSmall)} |`,
     `| plugin of about 5 MB | ${kib(heap.bundleLarge)} | ${kib(heap.moduleLarge)} |`,
+    '',
+    'The same bundles of the small plugin evaluated the ways Baton does not: as a `vm.Script` in the ' +
+      `host's context, ${kib(heap.scriptSmall)}; in a \`vm\` context per version, ${kib(heap.contextSmall)}.`,
     '',
     `Reloads to the same code (what the reload machinery itself keeps): ${kib(heap.machinery)}. ` +
       `Node ${heap.node}; \`npm run heap --workspace instruments\`.`,

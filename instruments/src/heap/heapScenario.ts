@@ -3,26 +3,32 @@
  * another's): a host reloads plugin `heap-probe` `reloads` times, and this prints, as its last line
  * of stdout, the heap growth per reload after forced garbage collection.
  *
- * Usage: node --expose-gc --import tsx heapScenario.ts <same|esm|bundle> <small|large> <reloads>
+ * Usage: node --expose-gc --import tsx heapScenario.ts <same|esm|bundle|script|context> <small|large> <reloads>
  * - `same`: every reload to the same code (what the reload machinery itself keeps);
  * - `esm`: each reload to a new version loaded as an ES module (Node keeps every module graph);
- * - `bundle`: each reload to a new bundled version (evaluated outside the module map).
+ * - `bundle`: each reload to a new bundled version (`loadPluginVersion`: `vm.compileFunction`);
+ * - `script`, `context`: the same verified bundles evaluated the ways Baton does not, for the
+ *   record: as a `vm.Script` in this context, and in a `vm` context of their own per version.
  * Each version is built and signed just before it is loaded, and its files removed once loaded.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Script, runInNewContext } from 'node:vm';
+import * as core from '@baton/core';
 import { createPluginHost, definePlugin } from '@baton/core';
 import type { PluginDefinition } from '@baton/core';
-import { generateSigningKey, loadPluginVersion, trustedKey } from '@baton/core/loader';
+import { generateSigningKey, loadPluginVersion, trustedKey, verifyPluginDirectory } from '@baton/core/loader';
+import type { VerifiedPlugin } from '@baton/core/loader';
 import { LARGE_TABLE, SMALL_TABLE, bundledArtifact, moduleArtifact } from './heapPlugins.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with node --expose-gc');
-const [mode, size, count] = process.argv.slice(2) as ['same' | 'esm' | 'bundle', 'small' | 'large', string];
-if (!['same', 'esm', 'bundle'].includes(mode) || !['small', 'large'].includes(size))
-  throw new Error('usage: heapScenario.ts <same|esm|bundle> <small|large> <reloads>');
+type Mode = 'same' | 'esm' | 'bundle' | 'script' | 'context';
+const [mode, size, count] = process.argv.slice(2) as [Mode, 'small' | 'large', string];
+if (!['same', 'esm', 'bundle', 'script', 'context'].includes(mode) || !['small', 'large'].includes(size))
+  throw new Error('usage: heapScenario.ts <same|esm|bundle|script|context> <small|large> <reloads>');
 const reloads = Number(count);
 const table = size === 'small' ? SMALL_TABLE : LARGE_TABLE;
 const root = await mkdtemp(join(tmpdir(), 'baton-heap-'));
@@ -33,13 +39,34 @@ const options = { trustedKeys: [trustedKey(pair.publicKeyPem)], runtimeDirectory
 /** Builds, signs and loads version `v` (ES module or bundle as `mode` says); removes its files. */
 async function version(v: number): Promise<PluginDefinition> {
   const dir =
-    mode === 'bundle'
-      ? await bundledArtifact(root, v, table, pair.privateKeyPem)
-      : await moduleArtifact(root, v, table, pair.privateKeyPem);
-  const { definition } = await loadPluginVersion(dir, options);
+    mode === 'esm' || mode === 'same'
+      ? await moduleArtifact(root, v, table, pair.privateKeyPem)
+      : await bundledArtifact(root, v, table, pair.privateKeyPem);
+  const definition =
+    mode === 'script' || mode === 'context'
+      ? evaluateOtherwise(await verifyPluginDirectory(dir, options), mode)
+      : (await loadPluginVersion(dir, options)).definition;
   await rm(dir, { recursive: true, force: true });
   await rm(join(root, `src-${v}`), { recursive: true, force: true });
   return definition;
+}
+
+/** A verified bundle evaluated as a `vm.Script` here, or in a context of its own (what Baton does not do). */
+function evaluateOtherwise(verified: VerifiedPlugin, how: 'script' | 'context'): PluginDefinition {
+  const source = Buffer.from(verified.files.get(verified.manifest.entry)!).toString('utf8');
+  const module = { exports: {} as { default?: PluginDefinition } };
+  const require = (specifier: string): unknown => {
+    if (specifier === '@baton/core') return core;
+    throw new Error(`not shared: ${specifier}`);
+  };
+  const filename = `${verified.directory}/${verified.manifest.entry}`;
+  if (how === 'script') {
+    const body = new Script(`(function (exports, require, module) {${source}\n})`, { filename }).runInThisContext() as (
+      ...args: unknown[]
+    ) => void;
+    body(module.exports, require, module);
+  } else runInNewContext(source, { module, exports: module.exports, require }, { filename });
+  return module.exports.default!;
 }
 
 const heap = (): { used: number; external: number } => {
