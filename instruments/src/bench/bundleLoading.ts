@@ -29,12 +29,15 @@ export interface BundleLoadingOptions {
   readonly loads: number;
 }
 
-/** Version `v` of plugin `bench-dot`: one background job whose tick is a 64-element dot product over module-level data. */
+/**
+ * Version `v` of plugin `bench-dot`: one background job whose tick is a 4096-element dot product over
+ * module-level data (work enough that the plugin's own code, not the call path, is what is compared).
+ */
 function source(v: number): string {
   return (
-    `const weights = Float64Array.from({ length: 64 }, (_, i) => (i % 7) / 7 + ${v});\n` +
-    'const input = Float64Array.from({ length: 64 }, (_, i) => i / 64);\n' +
-    'function dot() { let s = 0; for (let i = 0; i < 64; i++) s += weights[i] * input[i]; return s; }\n' +
+    `const weights = Float64Array.from({ length: 4096 }, (_, i) => (i % 7) / 7 + ${v});\n` +
+    'const input = Float64Array.from({ length: 4096 }, (_, i) => i / 4096);\n' +
+    'function dot() { let s = 0; for (let i = 0; i < 4096; i++) s += weights[i] * input[i]; return s; }\n' +
     `export default { name: 'bench-dot', version: '${v}.0.0', register(r) {\n` +
     "  r.backgroundJob({ name: 'dot', intervalMs: 3600000, tick: dot });\n" +
     '} };\n'
@@ -104,7 +107,7 @@ export async function benchBundleLoading(options: BundleLoadingOptions): Promise
     const load = { esm: median(loadMs.esm), bundle: median(loadMs.bundle) };
     const rows: BenchRow[] = [
       {
-        name: 'call into a bundled plugin (SurfaceRef.call, 64-element dot product)',
+        name: 'call into a bundled plugin (SurfaceRef.call, 4096-element dot product)',
         baton: call.bundle,
         baseline: call.esm,
         unit: 'ns/call',
