@@ -49,7 +49,7 @@ describe('baton CLI', () => {
     });
   });
 
-  it('sign --bundle builds a bundled artifact that verifies and inspects', async () => {
+  it('sign --bundle builds a bundled artifact that verifies and inspects (with the modules a host shares)', async () => {
     const root = await mkdtemp(join(tmpdir(), 'baton-cli-'));
     const keys = join(root, 'keys');
     await run('keygen', '--out', keys);
@@ -57,8 +57,14 @@ describe('baton CLI', () => {
     const v1 = await pluginDir(root, '1.0.0', ['tick']);
     expect((await run('sign', v1, '--key', key)).code).toBe(0);
     const v2 = await pluginDir(root, '2.0.0', ['tick', 'extra']);
+    // v2 uses a module the host shares: left out of the bundle, supplied at load.
+    await writeFile(
+      join(v2, 'index.js'),
+      "import { gCounter } from '@baton/kinds';\n" +
+        "export default { name: 'demo', version: '2.0.0', register(r) { r.backgroundJob({ name: 'tick', intervalMs: 5, tick() { return gCounter().kind; } }); r.backgroundJob({ name: 'extra', intervalMs: 5, tick() {} }); } };\n",
+    );
     const out = join(root, 'v2-bundle');
-    const signed = await run('sign', v2, '--key', key, '--bundle', out);
+    const signed = await run('sign', v2, '--key', key, '--bundle', out, '--external', '@baton/kinds');
     expect(signed).toMatchObject({
       code: 0,
       out: expect.stringMatching(/bundled and signed demo 2\.0\.0: .*plugin\.cjs \(\d+ bytes\)/),
@@ -67,8 +73,13 @@ describe('baton CLI', () => {
       code: 0,
       out: expect.stringContaining('2 file(s)'),
     });
-    const inspected = await run('inspect', out, '--against', v1, '--trust', pub);
+    const unshared = await run('inspect', out, '--against', v1, '--trust', pub);
+    expect(unshared).toMatchObject({ code: 1, err: expect.stringContaining("requires '@baton/kinds'") });
+    const inspected = await run('inspect', out, '--against', v1, '--trust', pub, '--shared', '@baton/kinds');
     expect(inspected).toMatchObject({ code: 0, out: expect.stringContaining("backgroundJob 'extra': added") });
+    expect((await run('inspect', out, '--trust', pub, '--against', v1, '--shared', 'no-such-module')).err).toContain(
+      '--shared no-such-module: not found',
+    );
     expect((await run('sign', v2, '--key', key, '--bundle', v1)).err).toContain('holds files of its own');
     expect((await run('sign', v2, '--key', key, '--external', 'x')).err).toContain(
       '--external only goes with --bundle',

@@ -5,7 +5,9 @@
 // one InspectJob, reports each step before it starts it, then one result.
 import 'reflect-metadata';
 import { mkdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { container as rootContainer } from 'tsyringe';
 import { ReloadDispatcher } from '../dispatch/reloadDispatcher.js';
 import type { RegistrationSet } from '../dispatch/registrationSet.js';
@@ -59,9 +61,10 @@ async function run(job: InspectJob): Promise<void> {
       await runHostServices(job.services, register, services, { directory: scratch }, job.timeoutMs);
     }
     await step('import:previous');
-    const oldLoaded = await importVerifiedPlugin(job.previous, plugins);
+    const shared = await importShared(job);
+    const oldLoaded = await importVerifiedPlugin(job.previous, plugins, shared);
     await step('import:next');
-    const newLoaded = await importVerifiedPlugin(job.next, plugins);
+    const newLoaded = await importVerifiedPlugin(job.next, plugins, shared);
     const collect = (definition: PluginDefinition): Promise<RegistrationSet> =>
       collectRegistrations(definition, [], { container: services, timeoutMs: job.timeoutMs }).catch(
         (error: unknown) => {
@@ -83,6 +86,32 @@ async function run(job: InspectJob): Promise<void> {
   }
   await send(result);
   process.exit(0); // whatever the plugins left running (timers, sockets) ends with this process
+}
+
+/**
+ * The `--shared` modules a bundled artifact gets, imported as the project's own code imports them:
+ * resolved from the runtime directory (inside the project), one copy each.
+ */
+async function importShared(job: InspectJob): Promise<Record<string, unknown> | undefined> {
+  if (job.shared === undefined || job.shared.length === 0) return undefined;
+  const resolveFrom = createRequire(join(job.runtime, 'shared.cjs'));
+  const entries = await Promise.all(
+    job.shared.map(async (specifier): Promise<[string, unknown]> => {
+      let url: string;
+      try {
+        url = pathToFileURL(resolveFrom.resolve(specifier)).href;
+      } catch (error) {
+        throw new ReloadError({
+          code: 'INVALID_ARGUMENT',
+          phase: 'load',
+          message: `--shared ${specifier}: not found from ${job.runtime} (install it in the project, or run inspect with --runtime inside it)`,
+          cause: error,
+        });
+      }
+      return [specifier, await import(url)];
+    }),
+  );
+  return Object.fromEntries(entries);
 }
 
 /** Adds how to supply a host service to tsyringe's "unregistered dependency token" error. */

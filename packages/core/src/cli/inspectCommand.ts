@@ -20,6 +20,8 @@ export interface InspectOptions {
   readonly unsigned: boolean;
   /** A module whose default export registers host services on the container (see `runHostServices`). */
   readonly services?: string | undefined;
+  /** Modules a host shares with bundled artifacts (`loadPluginVersion`'s `shared`), by specifier. */
+  readonly shared?: readonly string[] | undefined;
   /** Milliseconds each step that runs plugin code (or the services module) may take. */
   readonly timeoutMs: number;
   /** Where the private temporary runtime directory is made. */
@@ -84,7 +86,7 @@ export async function inspect(directory: string, options: InspectOptions, print:
     );
     try {
       outcome = await runInspectChild(
-        { previous, next, services: options.services, timeoutMs: options.timeoutMs, runtime },
+        { previous, next, services: options.services, shared: options.shared, timeoutMs: options.timeoutMs, runtime },
         interrupt.signal,
       );
     } finally {

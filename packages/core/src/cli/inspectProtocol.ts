@@ -13,6 +13,8 @@ export interface InspectJob {
   readonly next: VerifiedPlugin;
   /** Absolute path of the `--services` module. */
   readonly services?: string | undefined;
+  /** Modules shared with bundled artifacts (`--shared`), resolved from the runtime directory. */
+  readonly shared?: readonly string[] | undefined;
   readonly timeoutMs: number;
   /** The private temporary runtime directory (absolute). */
   readonly runtime: string;

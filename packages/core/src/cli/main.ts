@@ -29,6 +29,9 @@ of the verified bytes in a private temporary runtime directory, removed afterwar
   --services <module>  a module whose default export (container, { directory, signal }) registers
                        the host services the plugins resolve in register(), on the tsyringe
                        container it is given, e.g. container.register('my.env', { useValue: env })
+  --shared <module>    for bundled artifacts: a module the host shares with them (loadPluginVersion's
+                       shared; the ones given to sign --bundle as --external), imported from where
+                       --runtime resolves; repeat for each
   --timeout <ms>       how long each step that runs plugin code may take: importing each plugin,
                        each register(), the compat checks, the services module (default
                        ${DEFAULT_COLLECT_TIMEOUT_MS}, at most ${MAX_TIMER_MS}); the child process is stopped then
@@ -56,7 +59,7 @@ const COMMANDS = {
   verify: { positionals: ['<plugin-dir>'], options: ['trust'] },
   inspect: {
     positionals: ['<plugin-dir>'],
-    options: ['trust', 'against', 'unsigned', 'services', 'timeout', 'runtime'],
+    options: ['trust', 'against', 'unsigned', 'services', 'shared', 'timeout', 'runtime'],
   },
 } as const;
 type Command = keyof typeof COMMANDS;
@@ -87,6 +90,7 @@ export async function main(
         against: { type: 'string' },
         unsigned: { type: 'boolean' },
         services: { type: 'string' },
+        shared: { type: 'string', multiple: true },
         timeout: { type: 'string' },
         runtime: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -141,6 +145,7 @@ export async function main(
             trust,
             unsigned: values.unsigned === true,
             services: values.services === undefined ? undefined : path(values.services),
+            shared: values.shared,
             timeoutMs: timeoutOption(values.timeout),
             runtimeParent: path(values.runtime ?? '.'),
           },
