@@ -2,7 +2,9 @@ import { defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
 
 // Run workspace packages from source: the "@baton/source" export condition points at src/index.ts.
-const conditions = ['@baton/source', ...defaultServerConditions];
+// Without the bundlers' "module" condition, which Node ignores: packages resolve as Node resolves them
+// (@opentelemetry/api's "module" build has extensionless imports that only a bundler reads).
+const conditions = ['@baton/source', ...defaultServerConditions.filter((c) => c !== 'module')];
 
 /**
  * The test configuration every workspace shares. Test files share one module graph per worker

@@ -106,6 +106,8 @@ export type { RuntimeLeftover } from './loader/bundle/pluginRuntime.js';
 
 // Events and stats
 export type { HostEventMap, HostListener, PluginTransition, ReloadEventBase } from './events/hostEvents.js';
+export { consoleLogger } from './events/hostLogger.js';
+export type { HostLogger } from './events/hostLogger.js';
 export { reloadEventNames, type ReloadEventName } from './events/reloadEventNames.js';
 export type { KindHandoffStats, PluginStats } from './events/stats.js';
 

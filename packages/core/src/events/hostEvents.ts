@@ -45,8 +45,11 @@ export interface HostEventMap {
   committed: ReloadEventBase & { readonly pauseMs: number; readonly queued: number; readonly maxQueueWaitMs: number };
   /** The reload failed; the old versions serve with their resources intact. */
   rolledBack: ReloadEventBase & { readonly phase: ReloadPhase; readonly error: ReloadError; readonly pauseMs: number };
-  /** The old versions were released after their last in-flight call. */
-  retired: ReloadEventBase;
+  /**
+   * The old versions were released after their last in-flight call; `errors` are the old resources
+   * or scopes that failed to close (as in `RetireReport`).
+   */
+  retired: ReloadEventBase & { readonly errors: readonly unknown[] };
   /** A call that waited at a plugin's gate during a pause was released (once per call). */
   queueWait: { readonly plugin: string; readonly waitedMs: number };
   /** A background job tick threw; the job keeps its schedule. */

@@ -25,6 +25,11 @@ export interface PluginStats {
   readonly handoffs: Readonly<Record<string, KindHandoffStats>>;
   readonly lastError:
     { readonly code: string; readonly phase: string | undefined; readonly message: string } | undefined;
+  /**
+   * Calls made on the serving version so far (`host.call`, `SurfaceRef.call`, job ticks), a held
+   * lease counting once: it starts at 0 with each version.
+   */
+  readonly calls: number;
 }
 
 /** The stats of a freshly loaded plugin. */
@@ -42,6 +47,7 @@ export function initialStats(plugin: string, version: string): PluginStats {
     lastMaxQueueWaitMs: 0,
     handoffs: {},
     lastError: undefined,
+    calls: 0,
   };
 }
 

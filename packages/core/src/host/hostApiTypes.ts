@@ -1,3 +1,4 @@
+import type { HostLogger } from '../events/hostLogger.js';
 import type { RecordBatch, Table } from 'apache-arrow';
 import type { DependencyContainer } from 'tsyringe';
 import type { AnyDiscipline } from '../disciplines/disciplineSet.js';
@@ -46,6 +47,12 @@ export interface PluginHostOptions {
    * `fileReloadJournal`). After a crash, load the versions `journal.read()` names.
    */
   readonly journal?: ReloadJournal;
+  /**
+   * Where the host writes what would otherwise go unseen (see `HostLogger`): a background job or an
+   * event listener that threw, a refused reload, leftovers of a retired version. Default: errors and
+   * warnings to standard error (`consoleLogger`); `false` writes nothing.
+   */
+  readonly logger?: HostLogger | false;
 }
 
 /** Options of `PluginHost.load}. */

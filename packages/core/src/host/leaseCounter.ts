@@ -7,6 +7,7 @@ import type { Deferred } from '../util/deferred.js';
  */
 export class LeaseCounter {
   #count = 0;
+  #total = 0;
   #idle: Deferred<void> | undefined;
 
   /** In-flight uses. */
@@ -14,8 +15,14 @@ export class LeaseCounter {
     return this.#count;
   }
 
+  /** Uses so far (every acquire). */
+  get total(): number {
+    return this.#total;
+  }
+
   acquire(): void {
     this.#count++;
+    this.#total++;
   }
 
   release(): void {

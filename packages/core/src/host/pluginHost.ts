@@ -41,6 +41,7 @@ import type { PluginInfo } from './scope.js';
 import { loadSlot } from './load.js';
 import { SurfaceRef, leasedCall } from './surfaceRef.js';
 import { checkHostOptions } from '../settings/hostOptions.js';
+import { attachLogger, consoleLogger } from '../events/hostLogger.js';
 import { checkOpenOptions } from '../settings/openOptions.js';
 import { checkOperationOptions } from '../settings/operationOptions.js';
 import { unloadSlot } from './unload.js';
@@ -72,6 +73,7 @@ export class PluginHost implements AsyncDisposable {
       checked.journal,
     );
     this.#jobs = new JobRunner(this.#core, checked.runJobs ?? false);
+    if (checked.logger !== false) attachLogger(this.#core.events, checked.logger ?? consoleLogger);
     this.#closer = (cell) => closeCell(this.#core, cell);
   }
 

@@ -68,9 +68,9 @@ export class PluginSlot {
     return this.#activity;
   }
 
-  /** Reload statistics. */
+  /** Reload statistics, and the calls made on the serving version so far. */
   get stats(): PluginStats {
-    return this.#stats;
+    return { ...this.#stats, calls: this.#current.leases.total };
   }
 
   /** Marks the slot busy with a reload or an unload (one at a time: the caller checked `activity`). */

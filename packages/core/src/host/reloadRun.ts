@@ -251,7 +251,7 @@ export class ReloadRun {
     await Promise.all([...retiring.map((v) => v.leases.whenIdle()), ...oldBackings.map((b) => b.leases.whenIdle())]);
     for (const { outcome } of this.#outcomes) await outcome.release().catch((error: unknown) => errors.push(error));
     for (const version of retiring) errors.push(...(await version.retire()));
-    this.#emit('retired', {});
+    this.#emit('retired', { errors });
     const leftovers = retiring.flatMap((v) => v.leftovers.map((l) => ({ ...l, plugin: v.name, version: v.version })));
     return { ms: performance.now() - t, errors, leftovers };
   }

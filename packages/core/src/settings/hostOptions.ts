@@ -3,7 +3,15 @@ import { checkFlag, checkFunction, checkOptionKeys, resolveSettings } from './ch
 import { settingSpecs } from './settingSpecs.js';
 import type { NumericSettings } from './settingSpecs.js';
 
-const HOST_OPTION_KEYS = [...Object.keys(settingSpecs), 'disciplines', 'container', 'samples', 'runJobs', 'journal'];
+const HOST_OPTION_KEYS = [
+  ...Object.keys(settingSpecs),
+  'disciplines',
+  'container',
+  'samples',
+  'runJobs',
+  'journal',
+  'logger',
+];
 
 /** The options of a plugin host, read once and checked: what the host is built from. */
 export interface CheckedHostOptions<O> {
@@ -14,7 +22,8 @@ export interface CheckedHostOptions<O> {
 /**
  * Checks a plugin host's options once: known keys only, every number against `settingSpecs`,
  * `disciplines` an array, `container` a tsyringe container (it has `createChildContainer` and
- * `resolve`), `journal` something with `read` and `write`, `samples` a function, `runJobs` a boolean.
+ * `resolve`), `journal` something with `read` and `write`, `logger` false or something with `error`
+ * and `warn`, `samples` a function, `runJobs` a boolean.
  * Returns a frozen copy (each option read once). Throws `INVALID_ARGUMENT` naming the option.
  */
 export function checkHostOptions<O extends object>(options: O): CheckedHostOptions<O> {
@@ -26,6 +35,8 @@ export function checkHostOptions<O extends object>(options: O): CheckedHostOptio
   if (disciplines !== undefined && !Array.isArray(disciplines)) invalid('disciplines must be an array of disciplines');
   hasMethods('container', copy['container'], ['createChildContainer', 'resolve'], 'a tsyringe DependencyContainer');
   hasMethods('journal', copy['journal'], ['read', 'write'], 'a ReloadJournal (e.g. fileReloadJournal(dir))');
+  if (copy['logger'] !== false)
+    hasMethods('logger', copy['logger'], ['error', 'warn'], 'false or a logger (console, a pino logger)');
   return { options: copy as Readonly<O>, settings: resolveSettings(copy) };
 }
 

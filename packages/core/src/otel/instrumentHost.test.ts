@@ -1,0 +1,132 @@
+import { SpanStatusCode } from '@opentelemetry/api';
+import { InMemorySpanExporter, BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import type { DataPoint, Histogram } from '@opentelemetry/sdk-metrics';
+import { describe, expect, it } from 'vitest';
+import { testPlugin, world } from '../__tests__/plugins.js';
+import { createPluginHost } from '../host/pluginHost.js';
+import { BATON_METRICS, instrumentHost } from './instrumentHost.js';
+
+/** A metric reader the test collects from when it wants (no timer). */
+class TestReader extends MetricReader {
+  protected onForceFlush(): Promise<void> {
+    return Promise.resolve();
+  }
+  protected onShutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+function telemetry() {
+  const spans = new InMemorySpanExporter();
+  const tracer = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] }).getTracer('test');
+  const reader = new TestReader();
+  const meter = new MeterProvider({ readers: [reader] }).getMeter('test');
+  const points = async (name: string): Promise<DataPoint<unknown>[]> => {
+    const { resourceMetrics } = await reader.collect();
+    const metric = resourceMetrics.scopeMetrics.flatMap((s) => s.metrics).find((m) => m.descriptor.name === name);
+    return metric?.dataPoints ?? [];
+  };
+  return { spans, tracer, meter, points };
+}
+
+const byName = (spans: readonly ReadableSpan[], name: string) => spans.filter((s) => s.name === name);
+const parentOf = (span: ReadableSpan): string | undefined => span.parentSpanContext?.spanId;
+
+describe('instrumentHost', () => {
+  it('a committed reload is one trace: a root span, a span per phase, a span per handoff; and its metrics', async () => {
+    const t = telemetry();
+    const w = world();
+    const host = createPluginHost();
+    instrumentHost(host, { tracer: t.tracer, meter: t.meter });
+    await host.load(testPlugin('1.0.0', w));
+    await host.startCdc({ name: 's', key: 'memory', fromLsn: 0n });
+    const result = await host.reload(testPlugin('2.0.0', w));
+    await result.retired;
+    const spans = t.spans.getFinishedSpans();
+    const [root] = byName(spans, 'baton.reload');
+    expect(root).toBeDefined();
+    expect(root!.attributes).toMatchObject({
+      'baton.reload.id': result.reloadId,
+      'baton.plugins': ['engine'],
+      'baton.versions.from': ['1.0.0'],
+      'baton.versions.to': ['2.0.0'],
+    });
+    const phases = [
+      'baton.reload.stage',
+      'baton.reload.prepare',
+      'baton.reload.quiesce',
+      'baton.reload.drain',
+      'baton.reload.dispatch',
+      'baton.reload.commit',
+      'baton.reload.retire',
+    ];
+    for (const name of phases) {
+      const [span] = byName(spans, name);
+      expect(span, name).toBeDefined();
+      expect(parentOf(span!)).toBe(root!.spanContext().spanId);
+      expect(span!.status.code).not.toBe(SpanStatusCode.ERROR);
+    }
+    const [cdc] = byName(spans, 'baton.handoff cdcOutput');
+    expect(cdc).toBeDefined();
+    expect(cdc!.attributes).toMatchObject({ 'baton.kind': 'cdcOutput', 'baton.resource': 's' });
+    expect(parentOf(cdc!)).toBe(byName(spans, 'baton.reload.dispatch')[0]!.spanContext().spanId);
+    const pause = (await t.points(BATON_METRICS.pause)) as DataPoint<Histogram>[];
+    expect(pause).toHaveLength(1);
+    expect(pause[0]!.attributes).toEqual({ 'baton.plugin': 'engine' });
+    expect(pause[0]!.value.count).toBe(1);
+    expect(pause[0]!.value.sum).toBeCloseTo(result.timings.pauseMs, 6);
+    const handoffs = (await t.points(BATON_METRICS.handoff)) as DataPoint<Histogram>[];
+    expect(handoffs.map((p) => p.attributes['baton.kind'])).toContain('cdcOutput');
+    expect(await t.points(BATON_METRICS.reloads)).toEqual([
+      expect.objectContaining({ attributes: { 'baton.plugin': 'engine', 'baton.outcome': 'committed' }, value: 1 }),
+    ]);
+    const fn = host.surface('scalarFunction', 'version');
+    for (let i = 0; i < 3; i++) await fn.call((f) => f.invoke([]));
+    expect(await t.points(BATON_METRICS.calls)).toEqual([
+      expect.objectContaining({ attributes: { 'baton.plugin': 'engine', 'baton.version': '2.0.0' }, value: 3 }),
+    ]);
+    await host.close();
+  });
+
+  it('a refused reload ends its phase and its root with an error carrying the code, and counts the refusal', async () => {
+    const t = telemetry();
+    const w = world();
+    const host = createPluginHost();
+    const stop = instrumentHost(host, { tracer: t.tracer, meter: t.meter });
+    await host.load(testPlugin('1.0.0', w));
+    const failing = testPlugin('2.0.0', w, {
+      register: () => {
+        throw new Error('no register today');
+      },
+    });
+    const error = await host.reload(failing).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'REGISTRATION_FAILED' });
+    const spans = t.spans.getFinishedSpans();
+    const [root] = byName(spans, 'baton.reload');
+    expect(root!.status).toMatchObject({
+      code: SpanStatusCode.ERROR,
+      message: expect.stringContaining('REGISTRATION_FAILED'),
+    });
+    expect(root!.attributes['baton.error.code']).toBe('REGISTRATION_FAILED');
+    expect(root!.events.map((e) => e.name)).toContain('exception');
+    const [stage] = byName(spans, 'baton.reload.stage');
+    expect(stage!.status.code).toBe(SpanStatusCode.ERROR);
+    expect(byName(spans, 'baton.reload.commit')).toHaveLength(0);
+    expect(await t.points(BATON_METRICS.refusals)).toEqual([
+      expect.objectContaining({
+        attributes: { 'baton.error.code': 'REGISTRATION_FAILED', 'baton.error.phase': 'stage' },
+        value: 1,
+      }),
+    ]);
+    stop(); // no more spans after this
+    await host.reload(testPlugin('2.0.1', w));
+    expect(byName(t.spans.getFinishedSpans(), 'baton.reload')).toHaveLength(1);
+    await host.close();
+  });
+
+  it('refuses what is not a host', () => {
+    expect(() => instrumentHost({} as never)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+  });
+});

@@ -1,0 +1,140 @@
+/**
+ * OpenTelemetry for a `PluginHost`, through `@opentelemetry/api` (an optional peer dependency: only
+ * this entry point imports it, so a host that never imports `@baton/core/otel` pays nothing). With
+ * no SDK registered, the API's tracer and meter are no-ops.
+ */
+import { metrics, trace } from '@opentelemetry/api';
+import type { Attributes, Meter, Tracer } from '@opentelemetry/api';
+import type { PluginHost } from '../host/pluginHost.js';
+import { ReloadError } from '../errors/reloadError.js';
+import { ReloadTrace } from './reloadTrace.js';
+
+/** Options of {@link instrumentHost}. */
+export interface InstrumentOptions {
+  /** Where spans go (default: the global tracer provider's `@baton/core` tracer). */
+  readonly tracer?: Tracer;
+  /** Where metrics go (default: the global meter provider's `@baton/core` meter). */
+  readonly meter?: Meter;
+}
+
+/** The instruments {@link instrumentHost} records to, by name. */
+export const BATON_METRICS = {
+  pause: 'baton.reload.pause',
+  drain: 'baton.reload.drain',
+  handoff: 'baton.handoff.duration',
+  reloads: 'baton.reloads',
+  refusals: 'baton.reload.refusals',
+  queued: 'baton.gate.queued',
+  queueWait: 'baton.gate.queue_wait',
+  leftovers: 'baton.retire.leftovers',
+  jobFailures: 'baton.job.failures',
+  calls: 'baton.calls',
+} as const;
+
+/**
+ * Reports what `host` does to OpenTelemetry, from its events:
+ * - a trace per reload: a `baton.reload` span (reload id, plugins, versions) with a child span per
+ *   phase (`baton.reload.stage` … `baton.reload.retire`) and a `baton.handoff <kind>` span per
+ *   handoff under the phase that ran it (resource name and what its record says: bytes, LSN, …); a
+ *   reload that rolls back ends its phase and its root with an error status, the `ReloadError`'s
+ *   code in `baton.error.code` and the error recorded;
+ * - metrics (milliseconds; attributes in brackets): histograms `baton.reload.pause`,
+ *   `baton.reload.drain` [plugin], `baton.handoff.duration` [kind], `baton.gate.queue_wait`
+ *   [plugin] and `baton.gate.queued` (calls that waited per reload) [plugin]; counters
+ *   `baton.reloads` [plugin, outcome], `baton.reload.refusals` [code, phase], `baton.retire.leftovers`
+ *   [plugin, version, type] and `baton.job.failures` [plugin, job, version]; an observable counter
+ *   `baton.calls` [plugin, version]: calls on each serving version (`PluginStats.calls`), read when
+ *   metrics are collected.
+ *
+ * Returns a function that stops reporting (spans of reloads in flight are left open).
+ */
+export function instrumentHost(host: PluginHost, options: InstrumentOptions = {}): () => void {
+  if (typeof host !== 'object' || host === null || typeof (host as { on?: unknown }).on !== 'function')
+    throw new ReloadError({ code: 'INVALID_ARGUMENT', message: 'instrumentHost: host must be a PluginHost' });
+  const tracer = options.tracer ?? trace.getTracer('@baton/core');
+  const meter = options.meter ?? metrics.getMeter('@baton/core');
+  const ms = { unit: 'ms' } as const;
+  const pause = meter.createHistogram(BATON_METRICS.pause, {
+    ...ms,
+    description: 'Reload pause: gate closed to opened',
+  });
+  const drain = meter.createHistogram(BATON_METRICS.drain, { ...ms, description: 'Drain of in-flight calls' });
+  const handoff = meter.createHistogram(BATON_METRICS.handoff, { ...ms, description: 'One resource handoff' });
+  const queueWait = meter.createHistogram(BATON_METRICS.queueWait, {
+    ...ms,
+    description: 'Wait of a call at a closed gate',
+  });
+  const queued = meter.createHistogram(BATON_METRICS.queued, {
+    description: 'Calls that waited at the gates in one reload',
+  });
+  const reloads = meter.createCounter(BATON_METRICS.reloads, { description: 'Reloads, by outcome' });
+  const refusals = meter.createCounter(BATON_METRICS.refusals, { description: 'Reloads refused, by ReloadError code' });
+  const leftovers = meter.createCounter(BATON_METRICS.leftovers, {
+    description: 'Timers and listeners a retired version still held',
+  });
+  const jobFailures = meter.createCounter(BATON_METRICS.jobFailures, {
+    description: 'Background job ticks that threw',
+  });
+
+  const calls = meter.createObservableCounter(BATON_METRICS.calls, { description: 'Calls on the serving version' });
+  const observeCalls = (result: { observe(value: number, attributes: Attributes): void }): void => {
+    for (const { name } of host.plugins()) {
+      const stats = host.stats(name);
+      result.observe(stats.calls, { 'baton.plugin': name, 'baton.version': stats.version });
+    }
+  };
+  calls.addCallback(observeCalls);
+
+  const traces = new Map<number, ReloadTrace>();
+  const names = (plugins: readonly { name: string }[]): string => plugins.map((p) => p.name).join(',');
+  const offs = [
+    host.on('started', (e) => void traces.set(e.reloadId, new ReloadTrace(tracer, e))),
+    host.on('compatChecked', (e) => traces.get(e.reloadId)?.phase('compatChecked', e)),
+    host.on('prepared', (e) => {
+      traces.get(e.reloadId)?.phase('prepared', e);
+      for (const h of e.handoffs) handoff.record(h.ms, { 'baton.kind': h.kind });
+    }),
+    host.on('quiesced', (e) => traces.get(e.reloadId)?.phase('quiesced', e)),
+    host.on('drained', (e) => {
+      traces.get(e.reloadId)?.phase('drained', e);
+      drain.record(e.drainMs, { 'baton.plugin': names(e.plugins) });
+    }),
+    host.on('dispatched', (e) => {
+      traces.get(e.reloadId)?.phase('dispatched', e);
+      for (const h of e.handoffs) handoff.record(h.ms, { 'baton.kind': h.kind });
+    }),
+    host.on('committed', (e) => {
+      traces.get(e.reloadId)?.phase('committed', e);
+      const plugin = { 'baton.plugin': names(e.plugins) };
+      pause.record(e.pauseMs, plugin);
+      queued.record(e.queued, plugin);
+      reloads.add(1, { ...plugin, 'baton.outcome': 'committed' });
+    }),
+    host.on('retired', (e) => {
+      traces.get(e.reloadId)?.phase('retired', e);
+      traces.delete(e.reloadId);
+    }),
+    host.on('rolledBack', (e) => {
+      traces.get(e.reloadId)?.rolledBack(e);
+      traces.delete(e.reloadId);
+      const plugin = { 'baton.plugin': names(e.plugins) };
+      if (e.pauseMs > 0) pause.record(e.pauseMs, plugin);
+      reloads.add(1, { ...plugin, 'baton.outcome': 'rolledBack' });
+      refusals.add(1, { 'baton.error.code': e.error.code, 'baton.error.phase': e.phase });
+    }),
+    host.on('queueWait', (e) => {
+      queueWait.record(e.waitedMs, { 'baton.plugin': e.plugin });
+    }),
+    host.on('leftovers', (e) => {
+      for (const l of e.leftovers)
+        leftovers.add(1, { 'baton.plugin': e.plugin, 'baton.version': e.version, 'baton.leftover.type': l.type });
+    }),
+    host.on('jobFailed', (e) => {
+      jobFailures.add(1, { 'baton.plugin': e.plugin, 'baton.job': e.job, 'baton.version': e.version });
+    }),
+  ];
+  return () => {
+    for (const off of offs) off();
+    calls.removeCallback(observeCalls);
+  };
+}
