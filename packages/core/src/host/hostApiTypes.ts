@@ -17,6 +17,12 @@ export interface PluginHostOptions {
   readonly disciplines?: readonly AnyDiscipline[];
   /** Parent of every version scope: register host services here (default: a child of tsyringe's root container). */
   readonly container?: DependencyContainer;
+  /**
+   * Host services as a plain object, token → value (`{ 'my.env': env }`): each is registered as a
+   * value a plugin resolves with `r.scope.resolve('my.env')`, in a child of `container` when both
+   * are given (the container given is not changed). No tsyringe needed in the host's own code.
+   */
+  readonly services?: Readonly<Record<string, unknown>>;
   /** Calls that may wait at one plugin's gate during a pause (default 100 000). */
   readonly queueLimit?: number;
   /** Milliseconds in-flight calls may take to drain before a reload gives up (default 5 000). */

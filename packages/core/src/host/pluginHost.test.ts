@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { batchAt, counterV2Migrating, queryBatch, valuesTable } from '../__tests__/fixtures.js';
 import { CallHolds, isPending } from '../__tests__/latches.js';
 import { testPlugin, world } from '../__tests__/plugins.js';
+import { definePlugin } from './pluginDefinition.js';
 import { createPluginHost } from './pluginHost.js';
 import { PluginInfoToken } from './scope.js';
 import type { PluginInfo } from './scope.js';
@@ -80,6 +81,32 @@ describe('PluginHost: load, call, reload', () => {
     await result.retired;
     expect(seen.map((s) => s.version)).toEqual(['1.0.0', '2.0.0']);
     expect(disposed).toEqual(['hook 1.0.0', 'cache 1.0.0']);
+  });
+
+  it('takes host services as a plain object too, alone or over a container (which it leaves unchanged)', async () => {
+    const { container } = await import('tsyringe');
+    const resolved: unknown[] = [];
+    const plugin = definePlugin({
+      name: 'svc',
+      version: '1.0.0',
+      register: (r) =>
+        void resolved.push([r.scope.resolve('my.env'), r.scope.isRegistered('base', true) && r.scope.resolve('base')]),
+    });
+    const env = { region: 'eu' };
+    await using alone = createPluginHost({ services: { 'my.env': env } });
+    await alone.load(plugin);
+    const parent = container.createChildContainer();
+    parent.register('base', { useValue: 'from the container' });
+    await using both = createPluginHost({ container: parent, services: { 'my.env': env } });
+    await both.load(plugin);
+    expect(resolved).toEqual([
+      [env, false],
+      [env, 'from the container'],
+    ]);
+    expect(parent.isRegistered('my.env')).toBe(false);
+    expect(() => createPluginHost({ services: ['x'] as never })).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('services must be') }),
+    );
   });
 
   it('keeps managed resources working across a reload, backed by the new version', async () => {

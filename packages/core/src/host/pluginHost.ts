@@ -11,6 +11,7 @@ import type {
   UnloadOptions,
 } from './hostApiTypes.js';
 import { container as rootContainer } from 'tsyringe';
+import type { DependencyContainer } from 'tsyringe';
 import { DisciplineSet } from '../disciplines/disciplineSet.js';
 import { ReloadError } from '../errors/reloadError.js';
 import type { HostEventMap, HostListener } from '../events/hostEvents.js';
@@ -69,7 +70,7 @@ export class PluginHost implements AsyncDisposable {
     this.#core = new HostCore(
       { ...settings, samples: checked.samples },
       disciplines,
-      checked.container ?? rootContainer.createChildContainer(),
+      hostContainer(checked.container, checked.services),
       checked.journal,
     );
     this.#jobs = new JobRunner(this.#core, checked.runJobs ?? false);
@@ -340,4 +341,16 @@ export class PluginHost implements AsyncDisposable {
 /** Makes a {@link PluginHost}. */
 export function createPluginHost(options: PluginHostOptions = {}): PluginHost {
   return new PluginHost(options);
+}
+
+/** The parent of every version scope: `container` (or a child of the root), with `services` in a child of it. */
+function hostContainer(
+  container: DependencyContainer | undefined,
+  services: Readonly<Record<string, unknown>> | undefined,
+): DependencyContainer {
+  const base = container ?? rootContainer.createChildContainer();
+  if (services === undefined) return base;
+  const withServices = base.createChildContainer();
+  for (const [token, value] of Object.entries(services)) withServices.register(token, { useValue: value });
+  return withServices;
 }

@@ -11,6 +11,7 @@ const HOST_OPTION_KEYS = [
   'runJobs',
   'journal',
   'logger',
+  'services',
 ];
 
 /** The options of a plugin host, read once and checked: what the host is built from. */
@@ -23,7 +24,7 @@ export interface CheckedHostOptions<O> {
  * Checks a plugin host's options once: known keys only, every number against `settingSpecs`,
  * `disciplines` an array, `container` a tsyringe container (it has `createChildContainer` and
  * `resolve`), `journal` something with `read` and `write`, `logger` false or something with `error`
- * and `warn`, `samples` a function, `runJobs` a boolean.
+ * and `warn`, `services` an object, `samples` a function, `runJobs` a boolean.
  * Returns a frozen copy (each option read once). Throws `INVALID_ARGUMENT` naming the option.
  */
 export function checkHostOptions<O extends object>(options: O): CheckedHostOptions<O> {
@@ -35,6 +36,9 @@ export function checkHostOptions<O extends object>(options: O): CheckedHostOptio
   if (disciplines !== undefined && !Array.isArray(disciplines)) invalid('disciplines must be an array of disciplines');
   hasMethods('container', copy['container'], ['createChildContainer', 'resolve'], 'a tsyringe DependencyContainer');
   hasMethods('journal', copy['journal'], ['read', 'write'], 'a ReloadJournal (e.g. fileReloadJournal(dir))');
+  const services = copy['services'];
+  if (services !== undefined && (typeof services !== 'object' || services === null || Array.isArray(services)))
+    invalid("services must be a plain object of host services (token → value), e.g. { 'my.env': env }");
   if (copy['logger'] !== false)
     hasMethods('logger', copy['logger'], ['error', 'warn'], 'false or a logger (console, a pino logger)');
   return { options: copy as Readonly<O>, settings: resolveSettings(copy) };
