@@ -60,9 +60,23 @@ function importFailed(verified: VerifiedPlugin, entryPath: string, error: unknow
     code: 'INVALID_PLUGIN',
     phase: 'load',
     plugin: name,
-    message: `importing ${name} ${version} from ${entryPath} failed: ${error instanceof Error ? error.message : String(error)}`,
+    message: `importing ${name} ${version} from ${entryPath} failed: ${error instanceof Error ? error.message : String(error)}${packageHint(error)}`,
     cause: error,
   });
+}
+
+/**
+ * What to do when the plugin imports a package Node cannot find from the runtime directory: the
+ * usual cause is a runtime directory outside the host's project, where `node_modules` is not found.
+ */
+function packageHint(error: unknown): string {
+  const missing = error instanceof Error && /Cannot find package '([^']+)'/.exec(error.message)?.[1];
+  if (!missing || errnoOf(error) !== 'ERR_MODULE_NOT_FOUND') return '';
+  return (
+    ` (the plugin imports '${missing}', which Node resolves from the runtime directory upwards: put ` +
+    `runtimeDirectory inside the project that has ${missing} installed, e.g. <project>/.baton/runtime, or ` +
+    `ship the plugin as a bundled artifact with ${missing} shared or bundled in)`
+  );
 }
 
 /** Whether `error` says a module file inside `directory` was not there. */

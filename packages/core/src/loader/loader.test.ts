@@ -129,3 +129,32 @@ describe('plugin artifacts', () => {
     });
   });
 });
+
+describe('a runtime directory outside the project', () => {
+  it('fails to import a plugin that imports a host package, and says where to put the directory', async () => {
+    const { homedir } = await import('node:os');
+    const { rm } = await import('node:fs/promises');
+    const keys = generateSigningKey();
+    const artifact = await mkdtemp(join(tmpdir(), 'baton-outside-'));
+    await writeFile(join(artifact, 'package.json'), '{ "type": "module" }\n');
+    await writeFile(
+      join(artifact, 'index.js'),
+      "import { definePlugin } from '@baton/core';\nexport default definePlugin({ name: 'outside', version: '1.0.0', register() {} });\n",
+    );
+    await signPluginDirectory(artifact, keys.privateKeyPem, { name: 'outside', version: '1.0.0', entry: 'index.js' });
+    // The user's home directory: no project (no node_modules) on its path.
+    const runtime = await mkdtemp(join(homedir(), '.baton-outside-'));
+    try {
+      await expect(
+        loadPluginVersion(artifact, { trustedKeys: [trustedKey(keys.publicKeyPem)], runtimeDirectory: runtime }),
+      ).rejects.toMatchObject({
+        code: 'INVALID_PLUGIN',
+        message: expect.stringContaining(
+          "the plugin imports '@baton/core', which Node resolves from the runtime directory upwards: put runtimeDirectory inside the project",
+        ),
+      });
+    } finally {
+      await rm(runtime, { recursive: true, force: true });
+    }
+  });
+});
