@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { fc, test } from '@fast-check/vitest';
-import Ajv from 'ajv';
+import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { parseManifest, serializeManifest } from './manifest.js';
 import type { PluginManifest } from './manifest.js';
