@@ -45,7 +45,8 @@ function typesOf(target) {
 function entryPoints(dir, manifest) {
   const entries = [];
   for (const [subpath, target] of Object.entries(manifest.exports ?? { '.': { types: manifest.types } })) {
-    if (subpath === './package.json') continue;
+    // Data files (package.json, a JSON Schema) have no API to report.
+    if (subpath.endsWith('.json')) continue;
     if (subpath.includes('*')) throw new Error(`${manifest.name}: wildcard export "${subpath}" has no API report`);
     const types = typesOf(target);
     if (types === undefined) throw new Error(`${manifest.name}: export "${subpath}" names no .d.ts under "types"`);

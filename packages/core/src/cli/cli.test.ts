@@ -1,4 +1,4 @@
-import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -84,6 +84,56 @@ describe('baton CLI', () => {
     expect((await run('sign', v2, '--key', key, '--external', 'x')).err).toContain(
       '--external only goes with --bundle',
     );
+  });
+
+  it('sign lists the surfaces from register() when the manifest does not, for a bundle too', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'baton-cli-'));
+    const keys = join(root, 'keys');
+    await run('keygen', '--out', keys);
+    const key = join(keys, 'baton-signing.key');
+    const dir = await pluginDir(root, '1.0.0', ['tick', 'other']);
+    await writeFile(
+      join(dir, 'baton-plugin.json'),
+      JSON.stringify({ name: 'demo', version: '1.0.0', entry: 'index.js' }),
+    );
+    const signed = await run('sign', dir, '--key', key);
+    expect(signed).toMatchObject({
+      code: 0,
+      out: expect.stringContaining('surfaces: backgroundJob tick, backgroundJob other (from register())'),
+    });
+    const manifest = JSON.parse(await readFile(join(dir, 'baton-plugin.json'), 'utf8')) as { surfaces: unknown };
+    expect(manifest.surfaces).toEqual([
+      { kind: 'backgroundJob', key: 'tick' },
+      { kind: 'backgroundJob', key: 'other' },
+    ]);
+    const source = await pluginDir(root, '2.0.0', ['tick']);
+    await writeFile(
+      join(source, 'baton-plugin.json'),
+      JSON.stringify({ name: 'demo', version: '2.0.0', entry: 'index.js' }),
+    );
+    const out = join(root, 'bundle');
+    expect((await run('sign', source, '--key', key, '--bundle', out)).code).toBe(0);
+    const bundled = JSON.parse(await readFile(join(out, 'baton-plugin.json'), 'utf8')) as {
+      surfaces: unknown;
+      loader: string;
+    };
+    expect(bundled).toMatchObject({ loader: 'bundle', surfaces: [{ kind: 'backgroundJob', key: 'tick' }] });
+    expect((await run('verify', out, '--trust', join(keys, 'baton-signing.pub'))).code).toBe(0);
+    // A register() that needs a host service nobody gave: sign says what to do.
+    const needy = join(root, 'needy');
+    await mkdir(needy);
+    await writeFile(join(needy, 'package.json'), '{ "type": "module" }\n');
+    await writeFile(
+      join(needy, 'index.js'),
+      "export default { name: 'needy', version: '1.0.0', register(r) { r.scope.resolve('my.env'); } };\n",
+    );
+    await writeFile(
+      join(needy, 'baton-plugin.json'),
+      JSON.stringify({ name: 'needy', version: '1.0.0', entry: 'index.js' }),
+    );
+    const refused = await run('sign', needy, '--key', key);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain('pass --services for the host services it needs, or write "surfaces"');
   });
 
   it('explains usage errors', async () => {

@@ -1,6 +1,12 @@
 import { readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { ReloadError, isReloadError } from '../errors/reloadError.js';
+import { readDraft, snapshotArtifact } from '../loader/artifactSnapshot.js';
 import { bundlePluginDirectory } from '../loader/bundle/bundleArtifact.js';
+import { MANIFEST_FILE } from '../loader/manifest.js';
+import type { ManifestDraft } from '../loader/manifestDraft.js';
+import { runInChild } from './inspectCommand.js';
+import type { ChildOptions } from './inspectCommand.js';
 import { signPluginDirectory } from '../loader/signArtifact.js';
 import { verifyPluginDirectory } from '../loader/verifyDirectory.js';
 import { loadSigningKey, loadTrustedKey, writeKeyPair } from './keyFiles.js';
@@ -16,9 +22,47 @@ export async function keygen(outDir: string, print: Print): Promise<void> {
   print(`public key  ${publicPath} (give it to hosts: --trust)`);
 }
 
-/** `baton sign <dir> --key <private.pem>`: hashes every file and signs the manifest. */
-export async function sign(directory: string, keyPath: string, print: Print): Promise<void> {
-  const manifest = await signPluginDirectory(directory, await loadSigningKey(keyPath));
+/**
+ * The surfaces the plugin in `directory` registers, found by running its `register()` in a child
+ * process (as `baton inspect` does), for a manifest that does not list them.
+ */
+async function foundSurfaces(
+  directory: string,
+  draft: ManifestDraft,
+  child: ChildOptions,
+  print: Print,
+): Promise<ManifestDraft> {
+  if (draft.surfaces !== undefined) return draft;
+  const snapshot = await snapshotArtifact(directory, draft);
+  let outcome;
+  try {
+    outcome = await runInChild(
+      { next: { ...snapshot, keyId: 'unsigned', directory: resolve(directory) } },
+      child,
+      'sign',
+    );
+  } catch (error) {
+    if (!isReloadError(error)) throw error;
+    throw new ReloadError({
+      code: error.code,
+      ...(error.phase === undefined ? {} : { phase: error.phase }),
+      ...(error.plugin === undefined ? {} : { plugin: error.plugin }),
+      message: `${error.message} (sign runs register() to list the surfaces in the manifest: pass --services for the host services it needs, or write "surfaces" in ${MANIFEST_FILE}; "surfaces": [] skips the check)`,
+      cause: error,
+    });
+  }
+  print(`surfaces: ${outcome.surfaces.map((s) => `${s.kind} ${s.key}`).join(', ') || 'none'} (from register())`);
+  return { ...draft, surfaces: outcome.surfaces };
+}
+
+/**
+ * `baton sign <dir> --key <private.pem>`: hashes every file and signs the manifest. A manifest
+ * without `surfaces` gets them from the plugin's own `register()` (run in a child process).
+ */
+export async function sign(directory: string, keyPath: string, print: Print, child: ChildOptions): Promise<void> {
+  const key = await loadSigningKey(keyPath);
+  const draft = await foundSurfaces(directory, await readDraft(directory), child, print);
+  const manifest = await signPluginDirectory(directory, key, draft);
   print(`signed ${manifest.name} ${manifest.version}: ${Object.keys(manifest.files).length} file(s)`);
   if (manifest.entry.endsWith('.js') && !(await isModulePackage(directory))) {
     print(
@@ -37,11 +81,18 @@ export async function signBundle(
   keyPath: string,
   external: readonly string[],
   print: Print,
+  child: ChildOptions,
 ): Promise<void> {
-  const manifest = await bundlePluginDirectory(directory, outDirectory, {
-    privateKeyPem: await loadSigningKey(keyPath),
-    external,
-  });
+  const privateKeyPem = await loadSigningKey(keyPath);
+  let manifest = await bundlePluginDirectory(directory, outDirectory, { privateKeyPem, external });
+  const draft = await readDraft(directory);
+  if (draft.surfaces === undefined) {
+    // The bundle is what runs: its surfaces come from it, with the modules the host shares.
+    const { name, version, entry, loader, dependsOn } = await readDraft(outDirectory);
+    const bundled = { name, version, entry, ...(loader ? { loader } : {}), ...(dependsOn ? { dependsOn } : {}) };
+    const found = await foundSurfaces(outDirectory, bundled, { ...child, shared: external }, print);
+    manifest = await signPluginDirectory(outDirectory, privateKeyPem, found);
+  }
   const bytes = (await stat(join(outDirectory, manifest.entry))).size;
   print(`bundled and signed ${manifest.name} ${manifest.version}: ${outDirectory}/${manifest.entry} (${bytes} bytes)`);
 }

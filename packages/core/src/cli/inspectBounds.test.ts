@@ -142,7 +142,8 @@ describe('baton inspect bounds every way plugin code can hang', () => {
       await writeTree(dir, {
         'package.json': '{ "type": "module" }\n',
         'index.js': `import { ReloadError } from '@baton/core';\nexport default { name: 'demo', version: '${version}', register(r) { ${body} } };\n`,
-        'baton-plugin.json': JSON.stringify({ name: 'demo', version, entry: 'index.js' }),
+        // "surfaces": [] — sign then does not run register() to list them (v2's throws).
+        'baton-plugin.json': JSON.stringify({ name: 'demo', version, entry: 'index.js', surfaces: [] }),
       });
       expect((await runCli('sign', dir, '--key', join(root, 'keys', 'baton-signing.key'))).code).toBe(0);
       return dir;

@@ -49,7 +49,7 @@ async function run(job: InspectJob): Promise<void> {
     await step('install');
     // Both copies are installed before any plugin code runs: nothing either runs can change the other.
     const plugins = join(job.runtime, 'plugins');
-    await installPlugin(job.previous, plugins);
+    if (job.previous !== undefined) await installPlugin(job.previous, plugins);
     await installPlugin(job.next, plugins);
     const services = rootContainer.createChildContainer();
     if (job.services !== undefined) {
@@ -60,32 +60,50 @@ async function run(job: InspectJob): Promise<void> {
       await step('services:register');
       await runHostServices(job.services, register, services, { directory: scratch }, job.timeoutMs);
     }
-    await step('import:previous');
-    const shared = await importShared(job);
-    const oldLoaded = await importVerifiedPlugin(job.previous, plugins, shared);
-    await step('import:next');
-    const newLoaded = await importVerifiedPlugin(job.next, plugins, shared);
     const collect = (definition: PluginDefinition): Promise<RegistrationSet> =>
       collectRegistrations(definition, [], { container: services, timeoutMs: job.timeoutMs }).catch(
         (error: unknown) => {
           throw explainMissingService(error, job.services);
         },
       );
-    await step('register:previous');
-    const oldSet = await collect(oldLoaded.definition);
-    await step('register:next');
-    const newSet = await collect(newLoaded.definition);
-    await step('compat');
-    const report = await new ReloadDispatcher(oldSet, newSet, {
-      compatTimeoutMs: job.timeoutMs,
-      concurrency: settingSpecs.concurrency.max, // every check at once: the step takes one timeout
-    }).inspectCompat();
-    result = { type: 'done', lines: report.toLines(), incompatible: report.incompatible.length };
+    if (job.previous === undefined) {
+      await step('import:next');
+      const loaded = await importVerifiedPlugin(job.next, plugins, await importShared(job));
+      await step('register:next');
+      const set = await collect(loaded.definition);
+      result = { type: 'done', lines: [], incompatible: 0, surfaces: surfacesOf(set) };
+    } else {
+      await step('import:previous');
+      const shared = await importShared(job);
+      const oldLoaded = await importVerifiedPlugin(job.previous, plugins, shared);
+      await step('import:next');
+      const newLoaded = await importVerifiedPlugin(job.next, plugins, shared);
+      await step('register:previous');
+      const oldSet = await collect(oldLoaded.definition);
+      await step('register:next');
+      const newSet = await collect(newLoaded.definition);
+      await step('compat');
+      const report = await new ReloadDispatcher(oldSet, newSet, {
+        compatTimeoutMs: job.timeoutMs,
+        concurrency: settingSpecs.concurrency.max, // every check at once: the step takes one timeout
+      }).inspectCompat();
+      result = {
+        type: 'done',
+        lines: report.toLines(),
+        incompatible: report.incompatible.length,
+        surfaces: surfacesOf(newSet),
+      };
+    }
   } catch (error) {
     result = { type: 'failed', error: transport(error, current) };
   }
   await send(result);
   process.exit(0); // whatever the plugins left running (timers, sockets) ends with this process
+}
+
+/** The surfaces of a registration set, as a manifest lists them. */
+function surfacesOf(set: RegistrationSet): { kind: string; key: string }[] {
+  return [...set].map(({ kind, key }) => ({ kind, key }));
 }
 
 /**

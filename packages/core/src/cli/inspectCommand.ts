@@ -8,6 +8,7 @@ import { verifyPluginDirectory } from '../loader/verifyDirectory.js';
 import type { VerifiedPlugin } from '../loader/verifyDirectory.js';
 import type { Print } from './cliCommands.js';
 import { runInspectChild } from './inspectProcess.js';
+import type { InspectOutcome } from './inspectProcess.js';
 import { loadTrustedKey } from './keyFiles.js';
 
 /** Options of {@link inspect}. Paths are absolute. */
@@ -62,6 +63,31 @@ export async function inspect(directory: string, options: InspectOptions, print:
   if (options.against === undefined) return true;
   const previous = await read(options.against);
 
+  const outcome = await runInChild({ previous, next }, options);
+  print(`compat ${previous.manifest.version} → ${manifest.version}:`);
+  for (const line of outcome.lines) print(`  ${line}`);
+  print(
+    outcome.incompatible === 0
+      ? 'verdict: compatible (a reload can proceed)'
+      : `verdict: INCOMPATIBLE (${outcome.incompatible} surface(s) block a reload)`,
+  );
+  return outcome.incompatible === 0;
+}
+
+/** How {@link runInChild} runs the plugins' code. */
+export type ChildOptions = Pick<InspectOptions, 'services' | 'shared' | 'timeoutMs' | 'runtimeParent'>;
+
+/**
+ * Runs an inspection of `versions` in a child process (see {@link runInspectChild}), from a
+ * temporary runtime directory in `options.runtimeParent` removed afterwards, stopped on SIGINT or
+ * SIGTERM (then this rejects with `ABORTED`). Without `previous`, it only collects what `next`
+ * registers.
+ */
+export async function runInChild(
+  versions: { previous?: VerifiedPlugin; next: VerifiedPlugin },
+  options: ChildOptions,
+  command: 'inspect' | 'sign' = 'inspect',
+): Promise<InspectOutcome> {
   const interrupt = new AbortController();
   const stops = STOP_SIGNALS.map((name) => {
     const stop = (): void => {
@@ -69,7 +95,7 @@ export async function inspect(directory: string, options: InspectOptions, print:
         new ReloadError({
           code: 'ABORTED',
           phase: 'stage',
-          message: `inspect was interrupted by ${name}: its plugin process was stopped and its temporary runtime directory removed`,
+          message: `${command} was interrupted by ${name}: its plugin process was stopped and its temporary runtime directory removed`,
           details: { signal: name },
         }),
       );
@@ -77,7 +103,7 @@ export async function inspect(directory: string, options: InspectOptions, print:
     process.on(name, stop);
     return () => process.off(name, stop);
   });
-  let outcome;
+  let outcome: InspectOutcome;
   try {
     await sweepLeftovers(options.runtimeParent);
     const runtime = await fsCall(
@@ -86,7 +112,7 @@ export async function inspect(directory: string, options: InspectOptions, print:
     );
     try {
       outcome = await runInspectChild(
-        { previous, next, services: options.services, shared: options.shared, timeoutMs: options.timeoutMs, runtime },
+        { ...versions, services: options.services, shared: options.shared, timeoutMs: options.timeoutMs, runtime },
         interrupt.signal,
       );
     } finally {
@@ -96,14 +122,7 @@ export async function inspect(directory: string, options: InspectOptions, print:
     for (const off of stops) off();
   }
   if (interrupt.signal.aborted) throw interrupt.signal.reason;
-  print(`compat ${previous.manifest.version} → ${manifest.version}:`);
-  for (const line of outcome.lines) print(`  ${line}`);
-  print(
-    outcome.incompatible === 0
-      ? 'verdict: compatible (a reload can proceed)'
-      : `verdict: INCOMPATIBLE (${outcome.incompatible} surface(s) block a reload)`,
-  );
-  return outcome.incompatible === 0;
+  return outcome;
 }
 
 /** Removes temporary runtime directories in `parent` left by inspect processes that no longer run. */

@@ -10,6 +10,8 @@ import type { InspectJob, InspectMessage, InspectStep } from './inspectProtocol.
 export interface InspectOutcome {
   readonly lines: readonly string[];
   readonly incompatible: number;
+  /** What the inspected version registered. */
+  readonly surfaces: readonly { readonly kind: string; readonly key: string }[];
 }
 
 /**
@@ -67,7 +69,11 @@ export async function runInspectChild(job: InspectJob, signal: AbortSignal): Pro
             );
         } else if (message?.type === 'done' && index === steps.length - 1 && isOutcome(message)) {
           clearTimeout(timer);
-          resolve({ lines: [...message.lines], incompatible: message.incompatible });
+          resolve({
+            lines: [...message.lines],
+            incompatible: message.incompatible,
+            surfaces: message.surfaces.map(({ kind, key }) => ({ kind, key })),
+          });
         } else if (message?.type === 'failed' && typeof message.error?.message === 'string') {
           fail(received(message.error));
         } else {
@@ -108,11 +114,19 @@ export async function runInspectChild(job: InspectJob, signal: AbortSignal): Pro
   }
 }
 
-function isOutcome(message: { lines?: unknown; incompatible?: unknown }): boolean {
+function isOutcome(message: { lines?: unknown; incompatible?: unknown; surfaces?: unknown }): boolean {
   return (
     Array.isArray(message.lines) &&
     message.lines.every((line) => typeof line === 'string') &&
-    typeof message.incompatible === 'number'
+    typeof message.incompatible === 'number' &&
+    Array.isArray(message.surfaces) &&
+    message.surfaces.every(
+      (s: unknown) =>
+        typeof s === 'object' &&
+        s !== null &&
+        typeof (s as { kind?: unknown }).kind === 'string' &&
+        typeof (s as { key?: unknown }).key === 'string',
+    )
   );
 }
 

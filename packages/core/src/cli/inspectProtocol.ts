@@ -9,7 +9,8 @@ import type { VerifiedPlugin } from '../loader/verifyDirectory.js';
  * take: a child that reports anything else is stopped.
  */
 export interface InspectJob {
-  readonly previous: VerifiedPlugin;
+  /** The version to compare against; absent: only `next`'s surfaces are collected (`baton sign`). */
+  readonly previous?: VerifiedPlugin | undefined;
   readonly next: VerifiedPlugin;
   /** Absolute path of the `--services` module. */
   readonly services?: string | undefined;
@@ -23,7 +24,13 @@ export interface InspectJob {
 /** What the child sends. */
 export type InspectMessage =
   | { readonly type: 'step'; readonly step: string }
-  | { readonly type: 'done'; readonly lines: readonly string[]; readonly incompatible: number }
+  | {
+      readonly type: 'done';
+      readonly lines: readonly string[];
+      readonly incompatible: number;
+      /** What `next` registered. */
+      readonly surfaces: readonly { readonly kind: string; readonly key: string }[];
+    }
   | { readonly type: 'failed'; readonly error: TransportedError };
 
 /** A `ReloadError` as it crosses the process boundary. */
@@ -70,10 +77,15 @@ export function inspectSteps(job: Pick<InspectJob, 'previous' | 'next' | 'servic
       { step: 'services:register', runsForeignCode: true, failure: fail('registering the host services') },
     );
   }
-  for (const [which, v] of [
-    ['previous', job.previous],
-    ['next', job.next],
-  ] as const) {
+  const versions = (
+    job.previous === undefined
+      ? [['next', job.next]]
+      : [
+          ['previous', job.previous],
+          ['next', job.next],
+        ]
+  ) as readonly (readonly ['previous' | 'next', VerifiedPlugin])[];
+  for (const [which, v] of versions) {
     steps.push({
       step: `import:${which}`,
       runsForeignCode: true,
@@ -86,10 +98,7 @@ export function inspectSteps(job: Pick<InspectJob, 'previous' | 'next' | 'servic
         }),
     });
   }
-  for (const [which, v] of [
-    ['previous', job.previous],
-    ['next', job.next],
-  ] as const) {
+  for (const [which, v] of versions) {
     steps.push({
       step: `register:${which}`,
       runsForeignCode: true,
@@ -102,6 +111,8 @@ export function inspectSteps(job: Pick<InspectJob, 'previous' | 'next' | 'servic
         }),
     });
   }
+  const previous = job.previous;
+  if (previous === undefined) return steps;
   steps.push({
     step: 'compat',
     runsForeignCode: true,
@@ -109,7 +120,7 @@ export function inspectSteps(job: Pick<InspectJob, 'previous' | 'next' | 'servic
       new ReloadError({
         code: 'SCHEMA_INCOMPATIBLE',
         phase: 'compat',
-        message: `the compat checks of ${named(job.previous)} → ${named(job.next)} ${what}`,
+        message: `the compat checks of ${named(previous)} → ${named(job.next)} ${what}`,
       }),
   });
   return steps;

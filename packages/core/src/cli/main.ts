@@ -15,6 +15,9 @@ const USAGE = `baton — sign, verify and inspect Baton plugin artifacts
 usage:
   baton keygen [--out <dir>]                         write an ed25519 signing key pair
   baton sign <plugin-dir> --key <private.pem>         hash every file, write and sign baton-plugin.json
+                                                      (with no "surfaces" in it, they are listed from
+                                                      what register() registers, run as inspect runs it:
+                                                      --services, --timeout and --runtime apply)
   baton sign <plugin-dir> --key <private.pem> --bundle <out-dir> [--external <module>]...
                                                       bundle the plugin (esbuild) into one file in
                                                       <out-dir>, and sign that artifact (loader "bundle")
@@ -55,7 +58,7 @@ exit codes: 0 ok (compatible), 1 failed or incompatible, 2 usage error,
 /** What each command takes: how many positional arguments, and which options. */
 const COMMANDS = {
   keygen: { positionals: [], options: ['out'] },
-  sign: { positionals: ['<plugin-dir>'], options: ['key', 'bundle', 'external'] },
+  sign: { positionals: ['<plugin-dir>'], options: ['key', 'bundle', 'external', 'services', 'timeout', 'runtime'] },
   verify: { positionals: ['<plugin-dir>'], options: ['trust'] },
   inspect: {
     positionals: ['<plugin-dir>'],
@@ -120,14 +123,21 @@ export async function main(
       case 'keygen':
         await keygen(path(values.out ?? '.'), print);
         return 0;
-      case 'sign':
+      case 'sign': {
         if (!target || !values.key) throw usage('sign needs <plugin-dir> and --key <private.pem>');
         if (values.external !== undefined && values.bundle === undefined)
           throw usage('--external only goes with --bundle <out-dir>');
+        // For a manifest without "surfaces": how register() is run to list them.
+        const child = {
+          services: values.services === undefined ? undefined : path(values.services),
+          timeoutMs: timeoutOption(values.timeout),
+          runtimeParent: path(values.runtime ?? '.'),
+        };
         if (values.bundle !== undefined)
-          await signBundle(target, path(values.bundle), path(values.key), values.external ?? [], print);
-        else await sign(target, path(values.key), print);
+          await signBundle(target, path(values.bundle), path(values.key), values.external ?? [], print, child);
+        else await sign(target, path(values.key), print, child);
         return 0;
+      }
       case 'verify':
         if (!target || trust.length === 0)
           throw usage('verify needs <plugin-dir> and at least one --trust <public.pem>');
