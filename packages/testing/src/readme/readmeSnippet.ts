@@ -10,16 +10,16 @@ export interface ReadmeSnippet {
 }
 
 /**
- * The example marked `<!-- example: name … -->` in `readme`: the first `ts` block after the marker,
- * and the `text` block after that when one follows before the next heading.
+ * The example marked `<!-- example: name … -->` in `readme`: the first `ts` or `js` block after the
+ * marker, and the `text` block after that when one follows before the next heading.
  */
 export async function readmeSnippet(readme: string, name: string): Promise<ReadmeSnippet> {
   const text = await readFile(readme, 'utf8');
   const at = text.indexOf(`<!-- example: ${name}`);
   if (at < 0) throw new Error(`${readme} has no example '${name}'`);
   const rest = text.slice(at);
-  const code = /```ts\n([\s\S]*?)```/.exec(rest);
-  if (!code) throw new Error(`example '${name}' in ${readme} has no ts block`);
+  const code = /```(?:ts|js)\n([\s\S]*?)```/.exec(rest);
+  if (!code) throw new Error(`example '${name}' in ${readme} has no ts or js block`);
   const after = rest.slice(code.index + code[0].length);
   const section = after.slice(0, after.search(/\n#{1,6} /) >>> 0);
   const prints = /```text\n([\s\S]*?)```/.exec(section);
