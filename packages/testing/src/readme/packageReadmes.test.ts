@@ -1,0 +1,11 @@
+import { fileURLToPath } from 'node:url';
+import { expect, test } from 'vitest';
+import { readmeSnippet, runSnippet } from './readmeSnippet.js';
+
+const readme = (pkg: string): string => fileURLToPath(new URL(`../../../${pkg}/README.md`, import.meta.url));
+
+test('the DuckDB README example runs and prints what the README says', { timeout: 60_000 }, async () => {
+  const { code, prints } = await readmeSnippet(readme('duckdb'), 'duckdb');
+  expect(prints).toBeDefined();
+  expect(await runSnippet('duckdb', code)).toBe(prints);
+});
