@@ -9,3 +9,9 @@ test('the DuckDB README example runs and prints what the README says', { timeout
   expect(prints).toBeDefined();
   expect(await runSnippet('duckdb', code)).toBe(prints);
 });
+
+test('the PostgreSQL README server example runs and prints what the README says', { timeout: 120_000 }, async () => {
+  const { code, prints } = await readmeSnippet(readme('postgres'), 'server');
+  expect(prints).toBeDefined();
+  expect(await runSnippet('server', code)).toBe(prints);
+});
