@@ -148,6 +148,14 @@ describe('baton inspect on the demo’s own signed plugins', () => {
     return { v1, v2, v3, pub };
   }
 
+  it('the services example of the core README is this file, as run below', async () => {
+    const readme = await readFile(fileURLToPath(new URL('../../README.md', import.meta.url)), 'utf8');
+    const block = /<!-- example: services[^\n]*\n\n```js\n\/\/ host-services\.js\n([\s\S]*?)```/.exec(readme)?.[1];
+    const file = await readFile(services, 'utf8');
+    expect(block).toBeDefined();
+    expect(file.slice(file.indexOf('import '))).toBe(block);
+  });
+
   it('gives the verdicts the demo expects, with host services from --services', { timeout: 30_000 }, async () => {
     const { v1, v2, v3, pub } = await signedDemo();
     const compatible = await run('inspect', v2, '--against', v1, '--trust', pub, '--services', services);
