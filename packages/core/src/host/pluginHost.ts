@@ -62,6 +62,8 @@ export class PluginHost implements AsyncDisposable {
   readonly #jobs: JobRunner;
   readonly #closer: CellCloser;
   readonly #running = new Set<Promise<unknown>>();
+  /** The CDC streams `startCdc` made (closed ones are dropped when listed). */
+  readonly #cdcStreams = new Set<ManagedCdcStream>();
   #closing: Promise<void> | undefined;
 
   constructor(options: PluginHostOptions = {}) {
@@ -212,8 +214,19 @@ export class PluginHost implements AsyncDisposable {
       cursor.params(),
     );
     const start = detail['checkpointLsn'];
-    if (typeof start === 'bigint') cursor.deliveredEnd = start;
-    return ManagedCdcStream.attach(cell, this.#closer, cursor);
+    if (typeof start === 'bigint') {
+      cursor.deliveredEnd = start;
+      cursor.checkpointed(start);
+    }
+    const stream = ManagedCdcStream.attach(cell, this.#closer, cursor);
+    this.#cdcStreams.add(stream);
+    return stream;
+  }
+
+  /** The managed CDC streams `startCdc` opened and nobody closed yet (e.g. to report their `lag`). */
+  cdcStreams(): ManagedCdcStream[] {
+    for (const stream of this.#cdcStreams) if (stream.closed) this.#cdcStreams.delete(stream);
+    return [...this.#cdcStreams];
   }
 
   /** Opens a CRDT state (empty, or restored from bytes) as a managed handle that survives reloads. */

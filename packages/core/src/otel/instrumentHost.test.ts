@@ -3,7 +3,9 @@ import { InMemorySpanExporter, BasicTracerProvider, SimpleSpanProcessor } from '
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import type { DataPoint, Histogram } from '@opentelemetry/sdk-metrics';
-import { describe, expect, it } from 'vitest';
+import type { RecordBatch} from 'apache-arrow';
+import { tableFromArrays } from 'apache-arrow';
+import { describe, expect, it, vi } from 'vitest';
 import { testPlugin, world } from '../__tests__/plugins.js';
 import { createPluginHost } from '../host/pluginHost.js';
 import { BATON_METRICS, instrumentHost } from './instrumentHost.js';
@@ -124,6 +126,36 @@ describe('instrumentHost', () => {
     await host.reload(testPlugin('2.0.1', w));
     expect(byName(t.spans.getFinishedSpans(), 'baton.reload')).toHaveLength(1);
     await host.close();
+  });
+
+  it("reports each open CDC stream's lag: the LSNs and the time its checkpoint trails what it delivered", async () => {
+    vi.useFakeTimers({ toFake: ['performance'] });
+    try {
+      const t = telemetry();
+      const host = createPluginHost();
+      instrumentHost(host, { tracer: t.tracer, meter: t.meter });
+      await host.load(testPlugin('1.0.0', world()));
+      const feed = await host.startCdc({ name: 'orders', key: 'memory', fromLsn: 0n });
+      const lag = async () =>
+        [await t.points(BATON_METRICS.cdcLagLsn), await t.points(BATON_METRICS.cdcLagTime)].map((points) =>
+          points.map((p) => [p.attributes['baton.stream'], p.value]),
+        );
+      expect(await lag()).toEqual([[['orders', 0]], [['orders', 0]]]);
+      const [rows] = tableFromArrays({ id: Int32Array.of(1) }).batches as [RecordBatch];
+      await feed.deliver({ lsnStart: 0n, lsnEnd: 5n, mutations: rows, commitTimestamp: 0 });
+      vi.advanceTimersByTime(250);
+      await feed.deliver({ lsnStart: 5n, lsnEnd: 7n, mutations: rows, commitTimestamp: 0 });
+      expect(feed.lag).toEqual({ lsn: 7n, ms: 250 });
+      expect(await lag()).toEqual([[['orders', 7]], [['orders', 250]]]);
+      expect(await feed.checkpoint()).toBe(7n);
+      expect(feed.lag).toBeUndefined();
+      expect(await lag()).toEqual([[['orders', 0]], [['orders', 0]]]);
+      await feed.close();
+      expect(host.cdcStreams()).toEqual([]);
+      await host.close();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('refuses what is not a host', () => {

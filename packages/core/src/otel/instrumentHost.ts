@@ -4,7 +4,7 @@
  * no SDK registered, the API's tracer and meter are no-ops.
  */
 import { metrics, trace } from '@opentelemetry/api';
-import type { Attributes, Meter, Tracer } from '@opentelemetry/api';
+import type { Attributes, BatchObservableResult, Meter, Tracer } from '@opentelemetry/api';
 import type { PluginHost } from '../host/pluginHost.js';
 import { ReloadError } from '../errors/reloadError.js';
 import { ReloadTrace } from './reloadTrace.js';
@@ -29,6 +29,8 @@ export const BATON_METRICS = {
   leftovers: 'baton.retire.leftovers',
   jobFailures: 'baton.job.failures',
   calls: 'baton.calls',
+  cdcLagLsn: 'baton.cdc.lag.lsn',
+  cdcLagTime: 'baton.cdc.lag.time',
 } as const;
 
 /**
@@ -43,8 +45,10 @@ export const BATON_METRICS = {
  *   [plugin] and `baton.gate.queued` (calls that waited per reload) [plugin]; counters
  *   `baton.reloads` [plugin, outcome], `baton.reload.refusals` [code, phase], `baton.retire.leftovers`
  *   [plugin, version, type] and `baton.job.failures` [plugin, job, version]; an observable counter
- *   `baton.calls` [plugin, version]: calls on each serving version (`PluginStats.calls`), read when
- *   metrics are collected.
+ *   `baton.calls` [plugin, version]: calls on each serving version (`PluginStats.calls`); observable
+ *   gauges `baton.cdc.lag.lsn` and `baton.cdc.lag.time` (ms) [stream, key, plugin]: how far each
+ *   open CDC stream's checkpoint trails what it delivered (`ManagedCdcStream.lag`; 0 when none).
+ *   Observables are read when metrics are collected.
  *
  * Returns a function that stops reporting (spans of reloads in flight are left open).
  */
@@ -84,6 +88,22 @@ export function instrumentHost(host: PluginHost, options: InstrumentOptions = {}
     }
   };
   calls.addCallback(observeCalls);
+  const lagLsn = meter.createObservableGauge(BATON_METRICS.cdcLagLsn, {
+    description: 'LSNs a CDC stream delivered past its last checkpoint',
+  });
+  const lagTime = meter.createObservableGauge(BATON_METRICS.cdcLagTime, {
+    unit: 'ms',
+    description: 'How long the oldest delivery past the last checkpoint has waited',
+  });
+  const observeLag = (result: BatchObservableResult): void => {
+    for (const stream of host.cdcStreams()) {
+      const lag = stream.lag;
+      const attributes = { 'baton.stream': stream.name, 'baton.key': stream.key, 'baton.plugin': stream.plugin.name };
+      result.observe(lagLsn, lag === undefined ? 0 : Number(lag.lsn), attributes);
+      result.observe(lagTime, lag?.ms ?? 0, attributes);
+    }
+  };
+  meter.addBatchObservableCallback(observeLag, [lagLsn, lagTime]);
 
   const traces = new Map<number, ReloadTrace>();
   const names = (plugins: readonly { name: string }[]): string => plugins.map((p) => p.name).join(',');
@@ -136,5 +156,6 @@ export function instrumentHost(host: PluginHost, options: InstrumentOptions = {}
   return () => {
     for (const off of offs) off();
     calls.removeCallback(observeCalls);
+    meter.removeBatchObservableCallback(observeLag, [lagLsn, lagTime]);
   };
 }

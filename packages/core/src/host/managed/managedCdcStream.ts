@@ -22,6 +22,23 @@ export class DeliveryCursor {
    * sink may hold it (the write happened, the acknowledgement was lost) or not.
    */
   uncertainEnd: bigint | undefined;
+  /** The last checkpoint this handle saw (at start, then each `checkpoint()`): durable through here. */
+  durableEnd: bigint | undefined;
+  /** When (`performance.now()`) the oldest delivery past {@link durableEnd} was written, if any. */
+  undurableSince: number | undefined;
+
+  /** A batch ending at `end` was written. */
+  delivered(end: bigint): void {
+    this.deliveredEnd = end;
+    if (this.undurableSince === undefined && (this.durableEnd === undefined || end > this.durableEnd))
+      this.undurableSince = performance.now();
+  }
+
+  /** The stream reported checkpoint `lsn`: what was delivered through it is durable. */
+  checkpointed(lsn: bigint): void {
+    this.durableEnd = lsn;
+    if (this.deliveredEnd === undefined || lsn >= this.deliveredEnd) this.undurableSince = undefined;
+  }
 
   /**
    * The handoff parameters: a checkpoint must equal what was delivered, or lie within what a failed
@@ -152,7 +169,23 @@ export class ManagedCdcStream extends ManagedHandle<CdcStream> {
         gate.unhold();
         return this.cell.use((stream) => stream.checkpoint(options), options?.signal, undefined, 'checkpoint', true);
       }),
-    );
+    ).then((lsn) => {
+      this.#cursor.checkpointed(lsn);
+      return lsn;
+    });
+  }
+
+  /**
+   * How far the sink's durable state trails what this handle delivered: `lsn`, the LSNs delivered
+   * past the last checkpoint this handle saw (at start or by {@link checkpoint}), and `ms`, how long
+   * the oldest of those deliveries has waited for a checkpoint. Undefined when everything delivered
+   * is checkpointed (or nothing was delivered). After a reload, what the old version delivered
+   * counts until the next checkpoint.
+   */
+  get lag(): { readonly lsn: bigint; readonly ms: number } | undefined {
+    const { deliveredEnd, durableEnd, undurableSince } = this.#cursor;
+    if (undurableSince === undefined || deliveredEnd === undefined) return undefined;
+    return { lsn: deliveredEnd - (durableEnd ?? 0n), ms: performance.now() - undurableSince };
   }
 
   /** Waits for pending deliveries, checkpoints, shuts the stream down; the LSN is in {@link finalLsn}. */
@@ -252,7 +285,7 @@ export class ManagedCdcStream extends ManagedHandle<CdcStream> {
 
   /** `batch` reached the sink: the cursor moves past it and the gaps it covered close. */
   #advance(batch: CdcBatch): true {
-    this.#cursor.deliveredEnd = batch.lsnEnd;
+    this.#cursor.delivered(batch.lsnEnd);
     this.#gaps.delivered(batch.lsnEnd);
     return true;
   }
