@@ -15,3 +15,13 @@ test('the PostgreSQL README server example runs and prints what the README says'
   expect(prints).toBeDefined();
   expect(await runSnippet('server', code)).toBe(prints);
 });
+
+test(
+  'the PostgreSQL README change-source example runs and prints what the README says',
+  { timeout: 120_000 },
+  async () => {
+    const { code, prints } = await readmeSnippet(readme('postgres'), 'changes');
+    expect(prints).toBeDefined();
+    expect(await runSnippet('changes', code)).toBe(prints);
+  },
+);

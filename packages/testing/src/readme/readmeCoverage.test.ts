@@ -21,8 +21,6 @@ const readmes = [
 const NOT_RUN_YET = new Set([
   "README.md: import { test } from 'vitest';", // "Test your provider": readmeExample.test.ts runs a copy
   "packages/duckdb/README.md: const docs = await host.openIndex({ name: 'docs', key: 'flat-vector', source: embeddings, column: 'embedding' });",
-  "packages/postgres/README.md: import { postgresChangeSource, readChanges } from '@baton/postgres';",
-  "packages/postgres/README.md: import { postgresCdcOutput, readPostgresSink } from '@baton/postgres';",
 ]);
 
 test('every TypeScript or JavaScript block of a README is an example a test runs (or a listed debt)', async () => {
