@@ -3,7 +3,7 @@ import { InMemorySpanExporter, BasicTracerProvider, SimpleSpanProcessor } from '
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import type { DataPoint, Histogram } from '@opentelemetry/sdk-metrics';
-import type { RecordBatch} from 'apache-arrow';
+import type { RecordBatch } from 'apache-arrow';
 import { tableFromArrays } from 'apache-arrow';
 import { describe, expect, it, vi } from 'vitest';
 import { testPlugin, world } from '../__tests__/plugins.js';

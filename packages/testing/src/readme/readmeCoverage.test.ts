@@ -19,7 +19,6 @@ const readmes = [
  * Each one here is a debt; a block not marked `<!-- example: … -->` and not listed fails the test.
  */
 const NOT_RUN_YET = new Set([
-  "README.md: import { test } from 'vitest';", // "Test your provider": readmeExample.test.ts runs a copy
   "packages/duckdb/README.md: const docs = await host.openIndex({ name: 'docs', key: 'flat-vector', source: embeddings, column: 'embedding' });",
 ]);
 

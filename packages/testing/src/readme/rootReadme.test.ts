@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { promisify, stripVTControlCharacters } from 'node:util';
 import { generateSigningKey, signPluginDirectory } from '@baton/core/loader';
 import { expect, test } from 'vitest';
 import { readmeSnippet } from './readmeSnippet.js';
@@ -78,3 +78,31 @@ test(
     }
   },
 );
+
+test("the root README's provider test passes as a vitest file of its own", { timeout: 120_000 }, async () => {
+  const { code } = await readmeSnippet(rootReadme, 'provider');
+  const project = join(testingRoot, '.readme-snippets', `provider-${process.pid}`);
+  await rm(project, { recursive: true, force: true });
+  await mkdir(project, { recursive: true });
+  try {
+    await writeFile(join(project, 'provider.test.ts'), code);
+    await writeFile(
+      join(project, 'myCounterV2.ts'),
+      "import { gCounter } from '@baton/kinds';\nexport const myCounterV2 = gCounter({ format: 2 });\n",
+    );
+    await writeFile(
+      join(project, 'vitest.config.ts'),
+      "import { defaultServerConditions } from 'vite';\n" +
+        "const conditions = ['@baton/source', ...defaultServerConditions.filter((c) => c !== 'module')];\n" +
+        "export default { resolve: { conditions }, ssr: { resolve: { conditions } }, test: { include: ['*.test.ts'] } };\n",
+    );
+    const vitest = join(dirname(createRequire(import.meta.url).resolve('vitest/package.json')), 'vitest.mjs');
+    const { stdout } = await run(process.execPath, [vitest, 'run', '--root', project], {
+      cwd: project,
+      env: { ...process.env, FORCE_COLOR: '0' },
+    });
+    expect(stripVTControlCharacters(stdout)).toMatch(/Tests\s+1 passed/);
+  } finally {
+    await rm(project, { recursive: true, force: true });
+  }
+});
