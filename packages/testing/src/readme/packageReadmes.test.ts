@@ -25,3 +25,9 @@ test(
     expect(await runSnippet('changes', code)).toBe(prints);
   },
 );
+
+test('the DuckDB README vector-search example runs and prints what the README says', { timeout: 60_000 }, async () => {
+  const { code, prints } = await readmeSnippet(readme('duckdb'), 'search');
+  expect(prints).toBeDefined();
+  expect(await runSnippet('search', code)).toBe(prints);
+});
