@@ -84,35 +84,21 @@ try {
   // their working size in the first reloads (with 5 MB versions that takes longer: measured).
   const warmUp = mode === 'same' ? 300 : size === 'large' ? 120 : 50;
   let next = 1;
-  for (let i = 0; i < warmUp; i++)
+  /** One reload: to the same code, or to the next new version. */
+  const reloadOnce = async (): Promise<void> => {
     await (
       await host.reload(mode === 'same' ? same : await version(next++), { allowSameVersion: true })
     ).retired;
+  };
+  for (let i = 0; i < warmUp; i++) await reloadOnce();
   // The heap after forced collection, every `every` reloads; the growth per reload is the slope of
   // the least-squares line through them (less noisy than two end points when versions are large).
   const every = Math.max(1, Math.floor(reloads / 20));
   const samples: { at: number; used: number; external: number }[] = [{ at: 0, ...heap() }];
-  if (process.env['HEAP_SPACES'])
-    console.error(
-      (await import('node:v8'))
-        .getHeapSpaceStatistics()
-        .map((s) => `${s.space_name} ${(s.space_used_size / 1024).toFixed(0)}`)
-        .join('; '),
-    );
   for (let i = 1; i <= reloads; i++) {
-    await (
-      await host.reload(mode === 'same' ? same : await version(next++), { allowSameVersion: true })
-    ).retired;
+    await reloadOnce();
     if (i % every === 0 || i === reloads) samples.push({ at: i, ...heap() });
   }
-  if (process.env['HEAP_SAMPLES']) console.error(samples.map((s) => (s.used / 1024).toFixed(0)).join(' '));
-  if (process.env['HEAP_SPACES'])
-    console.error(
-      (await import('node:v8'))
-        .getHeapSpaceStatistics()
-        .map((s) => `${s.space_name} ${(s.space_used_size / 1024).toFixed(0)}`)
-        .join('; '),
-    );
   const slope = (y: (s: (typeof samples)[number]) => number): number => {
     const n = samples.length;
     const mx = samples.reduce((a, s) => a + s.at, 0) / n;

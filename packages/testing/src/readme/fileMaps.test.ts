@@ -2,17 +2,10 @@ import { readFile, readdir, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { readmeWorkspaces } from './readmeSnippet.js';
 
 const root = fileURLToPath(new URL('../../../..', import.meta.url));
-const workspaces = [
-  'packages/core',
-  'packages/kinds',
-  'packages/testing',
-  'packages/postgres',
-  'packages/duckdb',
-  'examples',
-  'instruments',
-];
+const workspaces = readmeWorkspaces;
 
 /** The folders the `## Files` table of a README names (`src/…/`), in its order. */
 function mappedFolders(readme: string): string[] | undefined {

@@ -4,30 +4,18 @@ import { readmeSnippet, runSnippet } from './readmeSnippet.js';
 
 const readme = (pkg: string): string => fileURLToPath(new URL(`../../../${pkg}/README.md`, import.meta.url));
 
-test('the DuckDB README example runs and prints what the README says', { timeout: 60_000 }, async () => {
-  const { code, prints } = await readmeSnippet(readme('duckdb'), 'duckdb');
-  expect(prints).toBeDefined();
-  expect(await runSnippet('duckdb', code)).toBe(prints);
-});
-
-test('the PostgreSQL README server example runs and prints what the README says', { timeout: 120_000 }, async () => {
-  const { code, prints } = await readmeSnippet(readme('postgres'), 'server');
-  expect(prints).toBeDefined();
-  expect(await runSnippet('server', code)).toBe(prints);
-});
-
-test(
-  'the PostgreSQL README change-source example runs and prints what the README says',
+// Each example runs as a module of this package and must print what its README says it prints.
+test.each([
+  ['duckdb', 'duckdb'],
+  ['duckdb', 'search'],
+  ['postgres', 'server'],
+  ['postgres', 'changes'],
+] as const)(
+  'the %s README example %s runs and prints what the README says',
   { timeout: 120_000 },
-  async () => {
-    const { code, prints } = await readmeSnippet(readme('postgres'), 'changes');
+  async (pkg, name) => {
+    const { code, prints } = await readmeSnippet(readme(pkg), name);
     expect(prints).toBeDefined();
-    expect(await runSnippet('changes', code)).toBe(prints);
+    expect(await runSnippet(name, code)).toBe(prints);
   },
 );
-
-test('the DuckDB README vector-search example runs and prints what the README says', { timeout: 60_000 }, async () => {
-  const { code, prints } = await readmeSnippet(readme('duckdb'), 'search');
-  expect(prints).toBeDefined();
-  expect(await runSnippet('search', code)).toBe(prints);
-});

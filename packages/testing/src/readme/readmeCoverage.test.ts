@@ -1,18 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from 'vitest';
+import { readmeWorkspaces } from './readmeSnippet.js';
 
 const root = fileURLToPath(new URL('../../../../', import.meta.url));
-const readmes = [
-  'README.md',
-  'packages/core/README.md',
-  'packages/kinds/README.md',
-  'packages/testing/README.md',
-  'packages/duckdb/README.md',
-  'packages/postgres/README.md',
-  'examples/README.md',
-  'instruments/README.md',
-];
+const readmes = ['README.md', ...readmeWorkspaces.map((w) => `${w}/README.md`)];
 
 /**
  * Code blocks not run yet, by README and first line: fragments that need a program around them.

@@ -2,6 +2,17 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
+/** The workspaces whose READMEs the readme tests read (the root README besides). */
+export const readmeWorkspaces: readonly string[] = [
+  'packages/core',
+  'packages/kinds',
+  'packages/testing',
+  'packages/postgres',
+  'packages/duckdb',
+  'examples',
+  'instruments',
+];
+
 /** One example of a README: its code and the output it documents. */
 export interface ReadmeSnippet {
   readonly code: string;
