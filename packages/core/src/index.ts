@@ -22,6 +22,7 @@ export type { Storage, StorageBackendProvider, StorageOpenOptions } from './surf
 export type { BackgroundJobProvider, JobTickContext } from './surfaces/backgroundJob.js';
 export type { IndexBuildOptions, IndexHandle, IndexKindProvider, IndexSnapshot } from './surfaces/indexKind.js';
 export type { CdcBatch, CdcOutputProvider, CdcStartOptions, CdcStream, CdcTakeover } from './surfaces/cdcOutput.js';
+export type { CdcLagBehind, CdcSource, CdcSourceLag, CdcSourcePosition } from './surfaces/cdcSource.js';
 export type { CrdtKindProvider, CrdtMark, CrdtState } from './surfaces/crdtKind.js';
 export type { LogicalTypeProvider } from './surfaces/logicalType.js';
 export type {
@@ -83,6 +84,7 @@ export { PluginInfoToken } from './host/scope.js';
 export { ManagedHandle } from './host/managed/managedHandle.js';
 export { ManagedIndex } from './host/managed/managedIndex.js';
 export { ManagedCdcStream } from './host/managed/managedCdcStream.js';
+export type { TrackSourceOptions } from './host/managed/sourceLagTracker.js';
 export { ManagedCrdt } from './host/managed/managedCrdt.js';
 export { ManagedStorage } from './host/managed/managedStorage.js';
 export { ManagedResource } from './host/managed/managedResource.js';

@@ -1,13 +1,14 @@
 import { SpanStatusCode } from '@opentelemetry/api';
 import { InMemorySpanExporter, BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import { AggregationTemporality, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import type { DataPoint, Histogram } from '@opentelemetry/sdk-metrics';
 import type { RecordBatch } from 'apache-arrow';
 import { tableFromArrays } from 'apache-arrow';
 import { describe, expect, it, vi } from 'vitest';
 import { testPlugin, world } from '../__tests__/plugins.js';
 import { createPluginHost } from '../host/pluginHost.js';
+import type { CdcSourcePosition } from '../surfaces/cdcSource.js';
 import { BATON_METRICS, instrumentHost } from './instrumentHost.js';
 
 /** A metric reader the test collects from when it wants (no timer). */
@@ -20,10 +21,11 @@ class TestReader extends MetricReader {
   }
 }
 
-function telemetry() {
+/** `temporality`: DELTA reports only what the last collection observed (a skipped point is absent). */
+function telemetry(temporality = AggregationTemporality.CUMULATIVE) {
   const spans = new InMemorySpanExporter();
   const tracer = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] }).getTracer('test');
-  const reader = new TestReader();
+  const reader = new TestReader({ aggregationTemporalitySelector: () => temporality });
   const meter = new MeterProvider({ readers: [reader] }).getMeter('test');
   const points = async (name: string): Promise<DataPoint<unknown>[]> => {
     const { resourceMetrics } = await reader.collect();
@@ -158,7 +160,82 @@ describe('instrumentHost', () => {
     }
   });
 
-  it('refuses what is not a host', () => {
+  it("reports how far each stream with a source trails the source's head, and nothing for one without", async () => {
+    const t = telemetry(AggregationTemporality.DELTA);
+    const warnings: { fields: object; message: string }[] = [];
+    const logger = {
+      error: () => undefined,
+      warn: (fields: object, message: string) => warnings.push({ fields, message }),
+    };
+    const host = createPluginHost({ logger: false });
+    instrumentHost(host, { tracer: t.tracer, meter: t.meter, logger });
+    await host.load(testPlugin('1.0.0', world()));
+    const feed = await host.startCdc({ name: 'orders', key: 'memory', fromLsn: 0n });
+    await host.startCdc({ name: 'audit', key: 'memory', fromLsn: 0n }); // no source: no points
+    let position: CdcSourcePosition | Error = { headLsn: 40n, confirmedLsn: 10n, at: 1_000 };
+    let readings = 0;
+    feed.trackSource(
+      {
+        sourcePosition: () => {
+          readings++;
+          if (position instanceof Error) throw position;
+          return position;
+        },
+      },
+      { intervalMs: 3_600_000 },
+    );
+    const gauges = async () =>
+      [await t.points(BATON_METRICS.cdcSourceLagLsn), await t.points(BATON_METRICS.cdcSourceLagTime)].map((points) =>
+        points.map((p) => [p.attributes['baton.stream'], p.attributes['baton.position'], p.value]),
+      );
+    await feed.readSourceLag();
+    expect(await gauges()).toEqual([
+      [
+        ['orders', 'delivered', 30],
+        ['orders', 'confirmed', 30],
+      ],
+      [
+        ['orders', 'delivered', 0],
+        ['orders', 'confirmed', 0],
+      ],
+    ]);
+    const [rows] = tableFromArrays({ id: Int32Array.of(1) }).batches as [RecordBatch];
+    await feed.deliver({ lsnStart: 0n, lsnEnd: 25n, mutations: rows, commitTimestamp: 0 });
+    position = { headLsn: 40n, confirmedLsn: 25n, at: 4_000 };
+    await feed.readSourceLag();
+    expect(await gauges()).toEqual([
+      [
+        ['orders', 'delivered', 15],
+        ['orders', 'confirmed', 15],
+      ],
+      [
+        ['orders', 'delivered', 3_000],
+        ['orders', 'confirmed', 3_000],
+      ],
+    ]);
+    expect(readings).toBe(2); // collections read no source
+    // A failing reading: no points, one warning however many collections see it, until one succeeds.
+    position = new Error('the server went away');
+    await expect(feed.readSourceLag()).rejects.toMatchObject({ code: 'PROVIDER_FAILED' });
+    expect(await gauges()).toEqual([[], []]);
+    expect(await gauges()).toEqual([[], []]);
+    expect(warnings).toEqual([
+      {
+        fields: expect.objectContaining({ stream: 'orders', code: 'PROVIDER_FAILED', err: feed.sourceLagError }),
+        message: expect.stringContaining("CDC stream 'orders': reading its source failed (PROVIDER_FAILED)"),
+      },
+    ]);
+    position = { headLsn: 25n, at: 5_000 };
+    await feed.readSourceLag();
+    expect(await gauges()).toEqual([[['orders', 'delivered', 0]], [['orders', 'delivered', 0]]]);
+    await host.close();
+  });
+
+  it('refuses what is not a host, and a logger without warn', () => {
     expect(() => instrumentHost({} as never)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    const host = createPluginHost({ logger: false });
+    expect(() => instrumentHost(host, { logger: {} as never })).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+    );
   });
 });

@@ -7,7 +7,10 @@ import { metrics, trace } from '@opentelemetry/api';
 import type { Attributes, BatchObservableResult, Meter, Tracer } from '@opentelemetry/api';
 import type { PluginHost } from '../host/pluginHost.js';
 import { ReloadError } from '../errors/reloadError.js';
+import { consoleLogger } from '../events/hostLogger.js';
+import type { HostLogger } from '../events/hostLogger.js';
 import { ReloadTrace } from './reloadTrace.js';
+import { SOURCE_LAG_METRICS, observeSourceLag } from './sourceLagGauges.js';
 
 /** Options of {@link instrumentHost}. */
 export interface InstrumentOptions {
@@ -15,6 +18,12 @@ export interface InstrumentOptions {
   readonly tracer?: Tracer;
   /** Where metrics go (default: the global meter provider's `@baton/core` meter). */
   readonly meter?: Meter;
+  /**
+   * Where a failed reading of a CDC stream's source is logged as a warning, once per run of failures
+   * with the same code (pass
+   * the host's `logger`; default `consoleLogger`, the host's default; `false`: nowhere).
+   */
+  readonly logger?: HostLogger | false;
 }
 
 /** The instruments {@link instrumentHost} records to, by name. */
@@ -31,6 +40,7 @@ export const BATON_METRICS = {
   calls: 'baton.calls',
   cdcLagLsn: 'baton.cdc.lag.lsn',
   cdcLagTime: 'baton.cdc.lag.time',
+  ...SOURCE_LAG_METRICS,
 } as const;
 
 /**
@@ -47,14 +57,31 @@ export const BATON_METRICS = {
  *   [plugin, version, type] and `baton.job.failures` [plugin, job, version]; an observable counter
  *   `baton.calls` [plugin, version]: calls on each serving version (`PluginStats.calls`); observable
  *   gauges `baton.cdc.lag.lsn` and `baton.cdc.lag.time` (ms) [stream, key, plugin]: how far each
- *   open CDC stream's checkpoint trails what it delivered (`ManagedCdcStream.lag`; 0 when none).
- *   Observables are read when metrics are collected.
+ *   open CDC stream's checkpoint trails what it delivered (`ManagedCdcStream.lag`; 0 when none);
+ *   observable gauges `baton.cdc.source_lag.lsn` and `baton.cdc.source_lag.time` (ms) [stream,
+ *   key, plugin, position]: for each open stream with a source attached
+ *   (`ManagedCdcStream.trackSource`), how far `position` — `delivered` (what the stream delivered)
+ *   and `confirmed` (the source's confirmed position, when it keeps one) — trails the source's
+ *   head, from the last reading (`ManagedCdcStream.sourceLag`). A stream without a source, or
+ *   whose last reading failed, reports none; the failure is logged to `options.logger`.
+ *   Observables are read when metrics are collected; no collection reads a source (the stream
+ *   reads it on its own interval).
  *
  * Returns a function that stops reporting (spans of reloads in flight are left open).
  */
 export function instrumentHost(host: PluginHost, options: InstrumentOptions = {}): () => void {
   if (typeof host !== 'object' || host === null || typeof (host as { on?: unknown }).on !== 'function')
     throw new ReloadError({ code: 'INVALID_ARGUMENT', message: 'instrumentHost: host must be a PluginHost' });
+  const optionLogger: unknown = options.logger;
+  if (
+    optionLogger !== undefined &&
+    optionLogger !== false &&
+    typeof (optionLogger as { warn?: unknown }).warn !== 'function'
+  )
+    throw new ReloadError({
+      code: 'INVALID_ARGUMENT',
+      message: 'instrumentHost: logger must be false or a logger with warn() (console, a pino logger)',
+    });
   const tracer = options.tracer ?? trace.getTracer('@baton/core');
   const meter = options.meter ?? metrics.getMeter('@baton/core');
   const ms = { unit: 'ms' } as const;
@@ -104,6 +131,7 @@ export function instrumentHost(host: PluginHost, options: InstrumentOptions = {}
     }
   };
   meter.addBatchObservableCallback(observeLag, [lagLsn, lagTime]);
+  const stopSourceLag = observeSourceLag(host, meter, options.logger === undefined ? consoleLogger : options.logger);
 
   const traces = new Map<number, ReloadTrace>();
   const names = (plugins: readonly { name: string }[]): string => plugins.map((p) => p.name).join(',');
@@ -157,5 +185,6 @@ export function instrumentHost(host: PluginHost, options: InstrumentOptions = {}
     for (const off of offs) off();
     calls.removeCallback(observeCalls);
     meter.removeBatchObservableCallback(observeLag, [lagLsn, lagTime]);
+    stopSourceLag();
   };
 }

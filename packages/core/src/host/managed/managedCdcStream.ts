@@ -1,6 +1,7 @@
 import { isArrowRecordBatch } from 'apache-arrow';
 import { ReloadError } from '../../errors/reloadError.js';
 import type { CdcBatch, CdcStream } from '../../surfaces/cdcOutput.js';
+import type { CdcSource, CdcSourceLag } from '../../surfaces/cdcSource.js';
 import { isPromiseLike } from '../../util/maybePromise.js';
 import type { CallOptions, MaybePromise } from '../../util/maybePromise.js';
 import { DeliveryGaps } from './deliveryGaps.js';
@@ -8,6 +9,8 @@ import { providerError } from './providerError.js';
 import { ManagedHandle } from './managedHandle.js';
 import type { CellCloser } from './managedHandle.js';
 import type { ResourceCell } from './resourceCell.js';
+import { SourceLagTracker } from './sourceLagTracker.js';
+import type { TrackSourceOptions } from './sourceLagTracker.js';
 
 /**
  * Tracks what a managed stream delivered; the host reads it when handing the stream over. It starts
@@ -68,6 +71,8 @@ export class DeliveryCursor {
 export class ManagedCdcStream extends ManagedHandle<CdcStream> {
   readonly #cursor: DeliveryCursor;
   readonly #gaps = new DeliveryGaps();
+  /** Reads the attached source's position ({@link trackSource}), if any. */
+  #source: SourceLagTracker | undefined;
   /** Settles after every call made so far (never rejects). */
   #tail: Promise<unknown> = RESOLVED;
   /** Calls made and not yet settled; while 0, a new call may run at once without breaking the order. */
@@ -188,8 +193,75 @@ export class ManagedCdcStream extends ManagedHandle<CdcStream> {
     return { lsn: deliveredEnd - (durableEnd ?? 0n), ms: performance.now() - undurableSince };
   }
 
+  /**
+   * Attaches the source that feeds this stream (the engine's change log, a replication slot: anything
+   * implementing {@link CdcSource}), so the stream can say how far it trails the source's head
+   * ({@link sourceLag}). The source is read at once and then every `intervalMs` (default 5000), one
+   * reading at a time, each bounded by `timeoutMs` (default 2000): never by a metrics collection,
+   * and never on the path of a delivery. A reading that fails leaves the stream alone; its typed
+   * error is in {@link sourceLagError} until a reading succeeds. Replaces a source attached before;
+   * returns the function that detaches it. Reading stops when the stream closes.
+   *
+   * Throws `INVALID_ARGUMENT` for a source without `sourcePosition` or bad options, `RESOURCE_CLOSED`
+   * on a closed stream.
+   */
+  trackSource(source: CdcSource, options?: TrackSourceOptions): () => void {
+    if (this.closed) {
+      throw new ReloadError({
+        code: 'RESOURCE_CLOSED',
+        phase: 'call',
+        kind: 'cdcOutput',
+        key: this.name,
+        message: `CDC stream '${this.name}' is closed: no source can be tracked`,
+      });
+    }
+    const tracker = new SourceLagTracker(source, this, () => this.#cursor.deliveredEnd, options);
+    this.#source?.stop();
+    this.#source = tracker;
+    tracker.start();
+    return () => {
+      tracker.stop();
+      if (this.#source === tracker) this.#source = undefined;
+    };
+  }
+
+  /**
+   * How far this stream trails its source's head, from the last reading of the source attached with
+   * {@link trackSource}: the head, when it was read, and for what the stream delivered (now) and for
+   * the source's confirmed position, the LSNs behind the head and how long the head has been past
+   * them (see {@link CdcSourceLag}). `undefined` with no source attached, before the first reading,
+   * after a reading failed (see {@link sourceLagError}) and once the stream is closed. Reading it
+   * costs no I/O.
+   */
+  get sourceLag(): CdcSourceLag | undefined {
+    const tracker = this.#source;
+    if (tracker === undefined || tracker.stopped) return undefined;
+    return tracker.lag(this.#cursor.deliveredEnd);
+  }
+
+  /** Why the last reading of the attached source failed (a `ReloadError`); `undefined` after a success. */
+  get sourceLagError(): ReloadError | undefined {
+    const tracker = this.#source;
+    return tracker === undefined || tracker.stopped ? undefined : tracker.error;
+  }
+
+  /**
+   * Reads the attached source now (or joins the reading in flight) and returns {@link sourceLag};
+   * `undefined` with no source attached. Rejects with the reading's error (`STEP_TIMEOUT` past
+   * `timeoutMs`, the source's own `ReloadError`, `PROVIDER_FAILED` for another error,
+   * `INVALID_PROVIDER` for a malformed position), and with `ABORTED` when `options.signal` aborts
+   * (the reading goes on). The next periodic reading is due `intervalMs` after this one.
+   */
+  async readSourceLag(options?: CallOptions): Promise<CdcSourceLag | undefined> {
+    const tracker = this.#source;
+    if (tracker === undefined || tracker.stopped) return undefined;
+    await tracker.readNow(options?.signal);
+    return tracker.lag(this.#cursor.deliveredEnd);
+  }
+
   /** Waits for pending deliveries, checkpoints, shuts the stream down; the LSN is in {@link finalLsn}. */
   override async close(): Promise<void> {
+    this.#source?.stop();
     await this.#tail;
     await this.closeWithReport();
   }
