@@ -1,6 +1,7 @@
 import type { Engine } from '../engine/engine.js';
 import { longitudeByRegion, nearestPlaces } from '../engine/queries.js';
 import { Random } from '../engine/random.js';
+import { Pacer } from './pacer.js';
 import type { QueryLog } from './queryLog.js';
 import type { Op, Recorder } from './recorder.js';
 
@@ -22,27 +23,40 @@ const MIX: readonly (readonly [ClientOp, number])[] = [
 ];
 const TOTAL = MIX.reduce((n, [, w]) => n + w, 0);
 
+/** How the query clients run (see {@link runClients}). */
+export interface ClientLoad {
+  /** Concurrent clients. */
+  readonly count: number;
+  /** Operations per second, over all clients (each client gets an equal share). */
+  readonly ratePerSec: number;
+  readonly seed: number;
+}
+
 /**
- * Runs `count` concurrent query clients against the engine until `signal` aborts, each with a
+ * Runs `load.count` concurrent query clients against the engine until `signal` aborts, each with a
  * DuckDB connection of its own: SQL queries calling the plugin's functions and its vector index,
- * and calls on the CRDTs and the storage. Every call is recorded (a failed call as such, never
- * retried); every query's answer and versions go to the query log.
+ * and calls on the CRDTs and the storage, at `load.ratePerSec` in all (see {@link Pacer}: latency
+ * counts from when a call was due). Every call is recorded (a failed call as such, never retried);
+ * every query's answer and versions go to the query log.
  */
 export async function runClients(
   engine: Engine,
   recorder: Recorder,
   queries: QueryLog,
-  count: number,
-  seed: number,
+  load: ClientLoad,
   signal: AbortSignal,
   expected: Expectations,
 ): Promise<void> {
+  const { count, seed } = load;
   let remoteReplica = 0;
   const client = async (c: number): Promise<void> => {
     const random = new Random(seed * 7919 + c);
+    const pacer = new Pacer(recorder, load.ratePerSec / count, seed * 6271 + c);
     const replica = `client-${c}`;
     await using connection = await engine.connect();
     while (!signal.aborted) {
+      const due = await pacer.next(signal).catch(() => undefined);
+      if (due === undefined) break; // stopped while waiting for the next call
       let roll = random.int(TOTAL);
       const op = MIX.find(([, w]) => (roll -= w) < 0)![0];
       const started = recorder.now();
@@ -81,10 +95,10 @@ export async function runClients(
             await engine.note(`client/${c}`, `seen at ${started.toFixed(1)} ms`);
             break;
         }
-        recorder.record(op, started, true);
+        recorder.record(op, due, true);
       } catch (error) {
         if (op === 'search' || op === 'aggregate') queries.record(undefined, undefined, error);
-        recorder.record(op, started, false);
+        recorder.record(op, due, false);
         if (recorder.errors.length < 10)
           recorder.errors.push(`${op}: ${error instanceof Error ? error.message : String(error)}`);
       }

@@ -27,7 +27,17 @@ describe("the demo's --data-dir never deletes what the demo did not make", () =>
     const dir = join(root, 'home');
     await mkdir(dir);
     await writeFile(join(dir, '.bashrc'), 'alias ll="ls -l"');
-    const options = { durationSec: 1, clients: 1, writers: 1, dataDirectory: dir, seed: 1, rows: 100, progress: false };
+    const options = {
+      durationSec: 1,
+      clients: 1,
+      writers: 1,
+      rate: 50,
+      writeRate: 20,
+      dataDirectory: dir,
+      seed: 1,
+      rows: 100,
+      progress: false,
+    };
     await expect(runDemo(options, join(root, 'no-plugins'), join(root, 'runtime'))).rejects.toMatchObject({
       code: 'INVALID_ARGUMENT',
     });

@@ -9,6 +9,12 @@ export interface DemoOptions {
   readonly clients: number;
   /** Concurrent writer clients (PostgreSQL transactions). */
   readonly writers: number;
+  /** Engine calls per second over all query clients (paced; latency counts from when a call was due). */
+  readonly rate: number;
+  /** PostgreSQL transactions per second over all writers. */
+  readonly writeRate: number;
+  /** Seconds the query clients run before the load's clock starts (default 0: none). */
+  readonly warmupSec?: number;
   /** Where the DuckDB database, signed artifacts and the HTML report go (see `prepareDataDirectory`). */
   readonly dataDirectory: string;
   readonly seed: number;
@@ -40,6 +46,12 @@ options:
   --duration <seconds>   seconds of load (default 4)
   --clients <n>          concurrent query clients on DuckDB (default 6)
   --writers <n>          concurrent writer clients on PostgreSQL (default 4)
+  --rate <n>             queries and calls per second, over all query clients (default 150);
+                         each call's latency counts from when it was due, so a rate the
+                         machine cannot keep up with shows as growing latency
+  --write-rate <n>       PostgreSQL transactions per second, over all writers (default 60)
+  --warmup <seconds>     the query clients run this long before the load (and its clock)
+                         starts, so the timeline shows a warm process (default 1)
   --postgres-url <url>   use this PostgreSQL server instead of starting an embedded one
                          (postgres://user:password@host:port/db; needs wal_level=logical and a
                          user with REPLICATION that may create schemas; the demo makes the
@@ -61,6 +73,9 @@ export function parseDemoOptions(argv: readonly string[], examplesDir: string): 
       duration: { type: 'string', default: '4' },
       clients: { type: 'string', default: '6' },
       writers: { type: 'string', default: '4' },
+      rate: { type: 'string', default: '150' },
+      'write-rate': { type: 'string', default: '60' },
+      warmup: { type: 'string', default: '1' },
       'postgres-url': { type: 'string' },
       'data-dir': { type: 'string' },
       seed: { type: 'string', default: '42' },
@@ -86,6 +101,9 @@ export function parseDemoOptions(argv: readonly string[], examplesDir: string): 
     durationSec: number('duration', values.duration, 1, 600),
     clients: Math.round(number('clients', values.clients, 1, 1000)),
     writers: Math.round(number('writers', values.writers, 1, 64)),
+    rate: number('rate', values.rate, 1, 100_000),
+    writeRate: number('write-rate', values['write-rate'], 1, 10_000),
+    warmupSec: number('warmup', values.warmup, 0, 60),
     dataDirectory: resolve(values['data-dir'] ?? resolve(examplesDir, '.baton-data')),
     seed: Math.round(number('seed', values.seed, 0, 2 ** 32 - 1)),
     rows: Math.round(number('rows', values.rows, 100, 1_000_000)),

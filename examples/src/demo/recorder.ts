@@ -1,51 +1,78 @@
 /** The operations demo clients perform. */
-const OPS = ['write', 'search', 'aggregate', 'visit', 'merge', 'tag', 'note'] as const;
+export const OPS = ['write', 'search', 'aggregate', 'visit', 'merge', 'tag', 'note'] as const;
 /** One kind of call a client makes. */
 export type Op = (typeof OPS)[number];
 
-/** A moment worth marking on the timeline. */
-export interface Marker {
-  readonly t: number;
-  readonly label: string;
-  readonly tone: 'ok' | 'refused' | 'pause';
+/** Every recorded call, as parallel columns of length `count` (views, not copies). */
+export interface CallSamples {
+  readonly count: number;
+  /** When each call completed (ms since the run started). */
+  readonly end: Float64Array;
+  /** Its latency in ms, from when it was due. */
+  readonly latency: Float64Array;
+  /** Its operation, an index into {@link OPS}. */
+  readonly op: Uint8Array;
+  /** 1 when it succeeded. */
+  readonly ok: Uint8Array;
+  /** The plugin version serving when it completed, an index into `versions` (0: none, a PostgreSQL write). */
+  readonly version: Uint8Array;
+  readonly versions: readonly string[];
 }
 
-/** One bucket of the timeline. */
-export interface Bucket {
-  readonly t: number;
-  readonly calls: number;
-  readonly p99Ms: number;
-}
+/** The index of `write` in {@link OPS}: PostgreSQL transactions, not calls into the plugin. */
+export const WRITE_OP = 0;
 
 /**
- * Records every call's completion time, latency, operation and outcome in growable typed arrays
- * (a run makes hundreds of thousands of calls), plus timeline markers.
+ * Records every call's completion time, latency, operation, outcome and the plugin version serving
+ * at its completion, in growable typed arrays (a run makes hundreds of thousands of calls).
+ *
+ * The serving version at completion is the version that ran the call: a reload commits only after
+ * the calls in flight on the old version have finished (drain), and the calls held at its gate run
+ * on the new version after the commit.
  */
 export class Recorder {
-  readonly startedAt = performance.now();
-  readonly markers: Marker[] = [];
+  #origin = performance.now();
   readonly errors: string[] = [];
   #end = new Float64Array(1 << 16);
   #latency = new Float64Array(1 << 16);
   #op = new Uint8Array(1 << 16);
   #ok = new Uint8Array(1 << 16);
+  #version = new Uint8Array(1 << 16);
+  readonly #versions = [''];
   #count = 0;
+
+  /** @param serving - the version serving now (undefined: none yet). */
+  constructor(private readonly serving: () => string | undefined = () => undefined) {}
   /** Waiters for a call count, by the count they wait for. */
   #waiters: { readonly calls: number; readonly resolve: () => void }[] = [];
 
-  /** Milliseconds since the run started. */
+  /** Milliseconds since the clock started (the run's load; see {@link startClock}). */
   now(): number {
-    return performance.now() - this.startedAt;
+    return performance.now() - this.#origin;
   }
 
-  record(op: Op, startedMs: number, ok: boolean): void {
+  /**
+   * Starts the clock again at 0 (when the load begins, after a warm-up): what was recorded before
+   * moves to negative times, still counted, but before the load's timeline. Returns by how many
+   * milliseconds the clock moved, for other times kept on it.
+   */
+  startClock(): number {
+    const shift = performance.now() - this.#origin;
+    this.#origin += shift;
+    for (let i = 0; i < this.#count; i++) this.#end[i]! -= shift;
+    return shift;
+  }
+
+  /** Records a call that was due at `dueMs` and completes now. */
+  record(op: Op, dueMs: number, ok: boolean): void {
     if (this.#count === this.#end.length) this.#grow();
     const end = this.now();
     const i = this.#count++;
     this.#end[i] = end;
-    this.#latency[i] = end - startedMs;
+    this.#latency[i] = end - dueMs;
     this.#op[i] = OPS.indexOf(op);
     this.#ok[i] = ok ? 1 : 0;
+    this.#version[i] = op === 'write' ? 0 : this.#versionIndex(this.serving());
     if (this.#waiters.length > 0 && this.#waiters[0]!.calls <= this.#count) this.#wake();
   }
 
@@ -62,8 +89,26 @@ export class Recorder {
     while (this.#waiters.length > 0 && this.#waiters[0]!.calls <= this.#count) this.#waiters.shift()!.resolve();
   }
 
-  mark(label: string, tone: Marker['tone']): void {
-    this.markers.push({ t: this.now(), label, tone });
+  #versionIndex(version: string | undefined): number {
+    if (version === undefined) return 0;
+    const known = this.#versions.indexOf(version);
+    if (known >= 0) return known;
+    if (this.#versions.length === 256) throw new RangeError('more than 255 plugin versions in one run');
+    return this.#versions.push(version) - 1;
+  }
+
+  /** Every call recorded so far (see {@link CallSamples}). */
+  samples(): CallSamples {
+    const n = this.#count;
+    return {
+      count: n,
+      end: this.#end.subarray(0, n),
+      latency: this.#latency.subarray(0, n),
+      op: this.#op.subarray(0, n),
+      ok: this.#ok.subarray(0, n),
+      version: this.#version.subarray(0, n),
+      versions: [...this.#versions],
+    };
   }
 
   get calls(): number {
@@ -83,24 +128,12 @@ export class Recorder {
     return counts;
   }
 
-  /** Latencies of calls that completed in [from, to) milliseconds. */
+  /** Latencies of the engine's calls (not the PostgreSQL writes) that completed in [from, to) milliseconds. */
   latencies(from = 0, to = Infinity): Float64Array {
     const out: number[] = [];
-    for (let i = 0; i < this.#count; i++) if (this.#end[i]! >= from && this.#end[i]! < to) out.push(this.#latency[i]!);
-    return Float64Array.from(out);
-  }
-
-  /** The timeline in buckets of `bucketMs`. */
-  timeline(bucketMs: number): Bucket[] {
-    const total = Math.ceil(this.now() / bucketMs);
-    const buckets: number[][] = Array.from({ length: total }, () => []);
     for (let i = 0; i < this.#count; i++)
-      buckets[Math.min(total - 1, Math.floor(this.#end[i]! / bucketMs))]!.push(this.#latency[i]!);
-    return buckets.map((latencies, i) => ({
-      t: i * bucketMs,
-      calls: latencies.length,
-      p99Ms: percentile(Float64Array.from(latencies), 0.99),
-    }));
+      if (this.#op[i] !== WRITE_OP && this.#end[i]! >= from && this.#end[i]! < to) out.push(this.#latency[i]!);
+    return Float64Array.from(out);
   }
 
   #grow(): void {
@@ -113,6 +146,7 @@ export class Recorder {
     this.#latency = grow(this.#latency);
     this.#op = grow(this.#op);
     this.#ok = grow(this.#ok);
+    this.#version = grow(this.#version);
   }
 }
 

@@ -6,6 +6,9 @@ import type { Recorder } from './recorder.js';
 /** One attempted reload and what came of it. */
 export interface Attempt {
   readonly label: string;
+  /** When the schedule meant it to start (ms since the run started). */
+  readonly dueMs: number;
+  /** When it started: its artifact loaded and verified from then on. */
   readonly atMs: number;
   readonly result?: ReloadResult;
   readonly error?: ReloadError;
@@ -16,6 +19,10 @@ export interface Attempt {
   readonly startedAtMs?: number;
   /** When it committed. */
   readonly committedAtMs?: number;
+  /** When it ended, committed or refused. */
+  readonly endedAtMs: number;
+  /** When the gate was closed (quiesced) and opened again (committed or rolled back), if it closed. */
+  readonly pause?: { readonly fromMs: number; readonly toMs: number };
 }
 
 /**
@@ -25,6 +32,8 @@ export interface Attempt {
 export class ReloadSchedule {
   readonly attempts: Attempt[] = [];
   #paused = false;
+  #pauseFrom: number | undefined;
+  #pauseTo: number | undefined;
   #waits: number[] = [];
   #startedAt: number | undefined;
   #committedAt: number | undefined;
@@ -36,16 +45,24 @@ export class ReloadSchedule {
   ) {
     host.on('quiesced', () => {
       this.#paused = true;
-      recorder.mark('pause', 'pause');
+      this.#pauseFrom = recorder.now();
     });
     host.on('queueWait', (e) => this.#waits.push(e.waitedMs));
     host.on('started', () => (this.#startedAt = recorder.now()));
-    host.on('committed', () => (this.#committedAt = recorder.now()));
+    host.on('committed', () => (this.#committedAt = this.#pauseTo = recorder.now()));
+    host.on('rolledBack', () => (this.#pauseTo = recorder.now()));
+  }
+
+  /** The gate's closed window of the attempt now ending, if it closed. */
+  #pause(): Pick<Attempt, 'pause'> {
+    if (this.#pauseFrom === undefined || this.#pauseTo === undefined) return {};
+    return { pause: { fromMs: this.#pauseFrom, toMs: this.#pauseTo } };
   }
 
   /** Loads the artifact (verification included) and reloads to it; a refusal is recorded, not thrown. */
-  async attempt(label: string, load: () => Promise<PluginDefinition>): Promise<void> {
+  async attempt(label: string, dueMs: number, load: () => Promise<PluginDefinition>): Promise<void> {
     this.#paused = false;
+    this.#pauseFrom = this.#pauseTo = undefined;
     this.#waits = [];
     this.#startedAt = undefined;
     this.#committedAt = undefined;
@@ -54,8 +71,11 @@ export class ReloadSchedule {
       const result = await this.host.reload(await load());
       this.attempts.push({
         label,
+        dueMs,
         atMs,
+        endedAtMs: this.recorder.now(),
         result,
+        ...this.#pause(),
         paused: this.#paused,
         queueWaitsMs: this.#waits,
         // Set by the listeners during the reload (the compiler sees only the reset above).
@@ -64,14 +84,21 @@ export class ReloadSchedule {
         ...(this.#committedAt === undefined ? {} : { committedAtMs: this.#committedAt }),
         /* eslint-enable @typescript-eslint/no-unnecessary-condition */
       });
-      this.recorder.mark(`${label}: committed`, 'ok');
       this.progress.say(
         `  ${label}: committed in ${result.timings.totalMs.toFixed(1)} ms (pause ${result.timings.pauseMs.toFixed(1)} ms)`,
       );
     } catch (error) {
       if (!isReloadError(error)) throw error;
-      this.attempts.push({ label, atMs, error, paused: this.#paused, queueWaitsMs: this.#waits });
-      this.recorder.mark(`${label}: refused (${error.code})`, 'refused');
+      this.attempts.push({
+        label,
+        dueMs,
+        atMs,
+        endedAtMs: this.recorder.now(),
+        error,
+        paused: this.#paused,
+        queueWaitsMs: this.#waits,
+        ...this.#pause(),
+      });
       this.progress.say(`  ${label}: refused — ${error.code} at ${error.phase ?? '?'}`);
     }
   }

@@ -1,10 +1,46 @@
 import { inspect } from 'node:util';
 import type { DemoRun } from './scenario.js';
 import { formatLsn } from '@baton/postgres';
-import { percentile } from './recorder.js';
+import { OPS, WRITE_OP, percentile } from './recorder.js';
+import type { Op } from './recorder.js';
+import type { Attempt } from './reloadSchedule.js';
 
 const ms = (n: number | undefined): string => (n === undefined ? '-' : `${n.toFixed(n < 10 ? 2 : 1)} ms`);
 const int = (n: number): string => n.toLocaleString('en-US');
+const sec = (n: number): string => `${(n / 1000).toFixed(2)} s`;
+const when = (a: Attempt): string => `at ${sec(a.atMs)} (due at ${sec(a.dueMs)})`;
+
+/** How long after a reload attempt began its effect on latency is counted as the reload's, not the steady state's. */
+const RELOAD_WINDOW_MS = 1000;
+
+/** The operations whose latency the report gives one by one. */
+const LATENCY_OPS: readonly Op[] = ['search', 'aggregate', 'visit', 'merge', 'tag', 'note'];
+
+/** `op p50/p99` of one operation's calls during the load. */
+function opLatency(run: DemoRun, name: Op): string {
+  const { latency, op, end, count } = run.recorder.samples();
+  const index = OPS.indexOf(name);
+  const values: number[] = [];
+  for (let i = 0; i < count; i++)
+    if (op[i] === index && end[i]! >= 0 && end[i]! < run.loadEndMs) values.push(latency[i]!);
+  return `${name} ${percentile(values, 0.5).toFixed(1)}/${percentile(values, 0.99).toFixed(1)}`;
+}
+
+/** Latencies of the engine calls that completed away from every reload attempt (not within a second after one began). */
+function steadyLatencies(run: DemoRun): number[] {
+  const windows = run.attempts.map((a) => [a.atMs, Math.max(a.endedAtMs, a.atMs + RELOAD_WINDOW_MS)] as const);
+  const { end, latency, op, count } = run.recorder.samples();
+  const out: number[] = [];
+  for (let i = 0; i < count; i++)
+    if (
+      op[i] !== WRITE_OP &&
+      end[i]! >= 0 &&
+      end[i]! < run.loadEndMs &&
+      !windows.some(([from, to]) => end[i]! >= from && end[i]! < to)
+    )
+      out.push(latency[i]!);
+  return out;
+}
 
 /** The text report: what happened, and whether every promise held. Returns its lines and whether all checks passed. */
 export function textReport(run: DemoRun, htmlPath: string): { lines: string[]; ok: boolean } {
@@ -13,7 +49,7 @@ export function textReport(run: DemoRun, htmlPath: string): { lines: string[]; o
   const say = (line = ''): number => lines.push(line);
   const checks: [string, boolean][] = [];
   say(
-    `Baton demo: ${options.clients} query clients and ${options.writers} writers for ${options.durationSec} s (seed ${options.seed}, ${int(options.rows)} indexed rows)`,
+    `Baton demo: ${options.clients} query clients (${int(options.rate)} calls/s) and ${options.writers} writers (${int(options.writeRate)} transactions/s) for ${options.durationSec} s (seed ${options.seed}, ${int(options.rows)} indexed rows)`,
   );
   say(`        PostgreSQL: ${run.postgres}`);
   say(`        time: ${run.phases.map(([name, t]) => `${name} ${(t / 1000).toFixed(2)} s`).join(' · ')}`);
@@ -34,6 +70,19 @@ export function textReport(run: DemoRun, htmlPath: string): { lines: string[]; o
     `calls   ${int(callCount)} on the CRDTs and storage (${callOps.map((op) => `${op} ${int(calls[op])}`).join(' · ')}), ${int(callsFailed)} failed`,
   );
   for (const error of recorder.errors) say(`        failure: ${error}`);
+  const warmUp = recorder.latencies(-Infinity, 0).length;
+  if (warmUp > 0)
+    say(
+      `        (${int(warmUp)} of the queries and calls during the ${options.warmupSec ?? 0} s warm-up before the load)`,
+    );
+  const steady = steadyLatencies(run);
+  say(
+    `        latency from when each call was due, away from the reloads: p50 ${ms(percentile(steady, 0.5))} · p99 ${ms(percentile(steady, 0.99))} · max ${ms(steady.reduce((m, x) => Math.max(m, x), 0))}`,
+  );
+  say(`        latency p50/p99 by operation (ms): ${LATENCY_OPS.map((op) => opLatency(run, op)).join(' · ')}`);
+  say(
+    `        event loop during the load: ${(run.loop.utilization * 100).toFixed(0)}% busy · delay p50 ${ms(run.loop.delayP50Ms)} · p99 ${ms(run.loop.delayP99Ms)} · max ${ms(run.loop.delayMaxMs)}`,
+  );
   checks.push(['no query failed, none wrong', queries.failed === 0 && queries.wrong === 0 && queries.run > 0]);
   checks.push(['no query mixed plugin versions', queries.mixed === 0]);
   checks.push(['no call failed', callsFailed === 0]);
@@ -42,7 +91,7 @@ export function textReport(run: DemoRun, htmlPath: string): { lines: string[]; o
     if (a.result) {
       const t = a.result.timings;
       const waits = a.queueWaitsMs;
-      say(`${a.label}: COMMITTED`);
+      say(`${a.label}: COMMITTED ${when(a)}`);
       say(
         `        total ${ms(t.totalMs)} · compat ${ms(t.compatMs)} · drain ${ms(t.drainMs)} · dispatch ${ms(t.dispatchMs)} · pause ${ms(t.pauseMs)}`,
       );
@@ -63,7 +112,7 @@ export function textReport(run: DemoRun, htmlPath: string): { lines: string[]; o
       );
     } else if (a.error) {
       say(
-        `${a.label}: REFUSED (${a.error.code} at ${a.error.phase ?? '?'}; ${a.paused ? 'callers were paused' : 'nothing was paused'})`,
+        `${a.label}: REFUSED ${when(a)} (${a.error.code} at ${a.error.phase ?? '?'}; ${a.paused ? 'callers were paused' : 'nothing was paused'})`,
       );
       say(`        ${a.error.message}`);
     }

@@ -1,12 +1,14 @@
 import { cp, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import pg from 'pg';
+import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { postgresServer } from '@baton/postgres';
 import type { PostgresServer } from '@baton/postgres';
-import { htmlReport } from './htmlReport.js';
+import { CHROMIUM_ARGS, ensureChromium } from './chromium.js';
+import { htmlReport, reportTimeline } from './htmlReport.js';
 import { textReport } from './report.js';
 import { runDemo } from './scenario.js';
 
@@ -25,6 +27,9 @@ async function sql(url: string, text: string): Promise<unknown[]> {
 
 // The demo on a server it did not start (--postgres-url): its own schemas, publication and slot there.
 let server: PostgresServer;
+/** The first test's run, for the browser test of its HTML report. */
+let shortRun: Awaited<ReturnType<typeof runDemo>> | undefined;
+let shortRunHtml = '';
 beforeAll(async () => {
   server = await postgresServer({ postgresFlags: ['-c', 'fsync=off'] });
 }, 60_000);
@@ -41,6 +46,8 @@ describe('the demo (npm start), shortened, on an existing PostgreSQL (--postgres
           durationSec: 2,
           clients: 4,
           writers: 2,
+          rate: 200,
+          writeRate: 60,
           dataDirectory,
           seed: 7,
           rows: 1000,
@@ -81,13 +88,80 @@ describe('the demo (npm start), shortened, on an existing PostgreSQL (--postgres
       ];
       expect(n).toBe(ledger.committed.length);
       expect(run.crdt).toMatchObject({ visits: run.expected.visits, savedVisits: run.expected.visits });
-      const html = htmlReport(run, lines);
-      expect(html).toContain('<svg');
-      expect(html).toContain('reload 1.0.0 → 2.0.0: committed');
+      // The reloads came when the schedule said, not before; the timeline ends with the load.
+      expect(run.attempts.map((a) => a.dueMs)).toEqual([0.3, 0.55, 0.75].map((f) => f * 2000));
+      for (const a of run.attempts) expect(a.atMs).toBeGreaterThanOrEqual(a.dueMs);
+      expect(run.loadEndMs).toBeGreaterThanOrEqual(2000);
+      expect(run.attempts[0]!.pause).toBeDefined();
+      expect(run.attempts.slice(1).map((a) => a.pause)).toEqual([undefined, undefined]);
+      shortRunHtml = htmlReport(run, lines);
+      shortRun = run;
+      expect(shortRunHtml).toContain('reload 1.0.0 → 2.0.0: committed');
     } finally {
       await rm(dataDirectory, { recursive: true, force: true });
     }
   }, 60_000);
+
+  it('writes an HTML report that headless Chromium opens offline without an error, with the pause band and the reload markers on every chart', async () => {
+    expect(shortRun, 'the short run above made no report').toBeDefined();
+    const timeline = reportTimeline(shortRun!);
+    const dir = await mkdtemp(join(tmpdir(), 'baton-report-'));
+    const browser = await chromium.launch({ executablePath: await ensureChromium(), args: [...CHROMIUM_ARGS] });
+    try {
+      const path = join(dir, 'report.html');
+      await writeFile(path, shortRunHtml);
+      const page = await browser.newPage({ viewport: { width: 1000, height: 900 } });
+      const errors: string[] = [];
+      const requests: string[] = [];
+      page.on('console', (m) => {
+        if (m.type() === 'error') errors.push(m.text());
+      });
+      page.on('pageerror', (e) => {
+        errors.push(e.message);
+      });
+      page.on('request', (r) => {
+        if (!r.url().startsWith('file:')) requests.push(r.url());
+      });
+      await page.goto(pathToFileURL(path).href);
+      await page.waitForFunction('window.batonCharts && window.batonCharts.length === 4');
+      const charts = await page.evaluate<ChartSeen[]>(SEE_CHARTS);
+      expect(errors).toEqual([]);
+      expect(requests).toEqual([]); // everything is inlined: the page works offline
+      expect(charts.map((c) => c.title)).toEqual([
+        'Throughput, by the plugin version that served the calls',
+        'Latency of engine calls, from when each was due',
+        'CDC: PostgreSQL transactions delivered to the sink',
+        "Event-loop delay of the engine's process",
+      ]);
+      expect(timeline.pauses).toHaveLength(1);
+      for (const c of charts) {
+        expect(c.xMax).toBe(timeline.endSec); // nothing after the load is drawn
+        expect(c.width).toBeGreaterThan(500);
+        // The pause: a band from the gate's closing to its opening (at least 3 px wide).
+        expect(c.bands).toHaveLength(1);
+        const [band] = c.bands;
+        expect(band!.right).toBeGreaterThanOrEqual(band!.to - 1);
+        expect(band!.left).toBeLessThanOrEqual(band!.from + 1);
+        expect(band!.right - band!.left).toBeGreaterThanOrEqual(Math.max(3, band!.to - band!.from) - 1);
+        // A marker where each attempt ended: committed, then two refused.
+        expect(c.markers.map((m) => m.className)).toEqual([
+          'reload-marker committed',
+          'reload-marker refused',
+          'reload-marker refused',
+        ]);
+        for (const m of c.markers) expect(Math.abs(m.left - m.at)).toBeLessThanOrEqual(1);
+        expect(c.markers[1]!.title).toContain('refused (SCHEMA_INCOMPATIBLE)');
+      }
+      // Throughput by version: calls on 1.0.0 before the reload, on 2.0.0 after it.
+      expect(charts[0]!.legend).toEqual(
+        expect.arrayContaining(['calls on 1.0.0', 'calls on 2.0.0', 'PostgreSQL transactions']),
+      );
+      expect(charts[1]!.legend).toEqual(expect.arrayContaining(['p50', 'p99', 'max']));
+    } finally {
+      await browser.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 400_000);
 
   it('stopped in the middle of the load (what Ctrl-C does to npm start): rejects, drops its slot, closes DuckDB', async () => {
     const dataDirectory = await mkdtemp(join(tmpdir(), 'baton-demo-abort-'));
@@ -102,6 +176,8 @@ describe('the demo (npm start), shortened, on an existing PostgreSQL (--postgres
           durationSec: 600,
           clients: 2,
           writers: 2,
+          rate: 200,
+          writeRate: 60,
           dataDirectory,
           seed: 3,
           rows: 500,
@@ -139,6 +215,8 @@ describe('the demo (npm start), shortened, on an existing PostgreSQL (--postgres
           durationSec: 2,
           clients: 1,
           writers: 1,
+          rate: 50,
+          writeRate: 20,
           dataDirectory,
           seed: 5,
           rows: 200,
@@ -158,3 +236,34 @@ describe('the demo (npm start), shortened, on an existing PostgreSQL (--postgres
     }
   }, 60_000);
 });
+
+/** What the browser test reads off one chart of the report. */
+interface ChartSeen {
+  readonly title: string;
+  readonly xMax: number;
+  readonly width: number;
+  /** Pause bands: their edges and where the pause's start and end fall on the x axis (px in the plot). */
+  readonly bands: readonly { left: number; right: number; from: number; to: number }[];
+  readonly markers: readonly { left: number; at: number; className: string; title: string }[];
+  readonly legend: readonly string[];
+}
+
+/** Runs in the page: reads every chart (`window.batonCharts`, uPlot instances) and its overlays. */
+const SEE_CHARTS = `window.batonCharts.map((u) => ({
+  title: u.root.querySelector('.u-title').textContent,
+  xMax: u.scales.x.max,
+  width: u.over.clientWidth,
+  bands: [...u.over.querySelectorAll('.pause-band')].map((b) => ({
+    left: b.offsetLeft,
+    right: b.offsetLeft + b.offsetWidth,
+    from: u.valToPos(Number(b.dataset.fromSec), 'x'),
+    to: u.valToPos(Number(b.dataset.toSec), 'x'),
+  })),
+  markers: [...u.over.querySelectorAll('.reload-marker')].map((m) => ({
+    left: m.offsetLeft,
+    at: u.valToPos(Number(m.dataset.atSec), 'x'),
+    className: m.className,
+    title: m.title,
+  })),
+  legend: [...u.root.querySelectorAll('.u-legend .u-label')].map((e) => e.textContent),
+}))`;

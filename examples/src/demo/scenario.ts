@@ -18,6 +18,8 @@ import { runClients } from './clients.js';
 import type { Expectations } from './clients.js';
 import { prepareDataDirectory } from './dataDirectory.js';
 import type { DemoOptions } from './options.js';
+import { LoopMonitor } from './loopMonitor.js';
+import type { LoopSummary } from './loopMonitor.js';
 import { Progress } from './progress.js';
 import { QueryLog } from './queryLog.js';
 import { Recorder } from './recorder.js';
@@ -54,6 +56,10 @@ export interface DemoRun {
   readonly finalVersion: string;
   /** When each CDC batch was delivered to the sink (ms since the load's clock started). */
   readonly cdcTimesMs: readonly number[];
+  /** When the load ended (ms on the same clock): the clients were told to stop. */
+  readonly loadEndMs: number;
+  /** How busy the event loop was during the load. */
+  readonly loop: LoopSummary;
   /** Wall time of each phase of the run, in order: [name, milliseconds]. */
   readonly phases: readonly (readonly [string, number])[];
 }
@@ -123,7 +129,7 @@ export async function runDemo(
     });
     // The sink starts where the slot does; from then on the slot may be confirmed only to its checkpoint.
     const feed = await engine.startAudit(pipeline.startLsn);
-    const recorder = new Recorder();
+    const recorder = new Recorder(() => engine.host.plugins()[0]?.version);
     const cdcTimesMs: number[] = [];
     pipeline.pump(feed, monitor, () => cdcTimesMs.push(recorder.now()));
     monitor.start(100);
@@ -140,11 +146,34 @@ export async function runDemo(
       );
     const before = await probe();
     phase('start the engine');
-
+    const expected: Expectations = { visits: 0, tags: new Set() };
     const queries = new QueryLog();
+    const clientLoad = { count: options.clients, ratePerSec: options.rate, seed: options.seed };
+    const warmupSec = options.warmupSec ?? 0;
+    if (warmupSec > 0) {
+      // The clients at their rate for a while, before the load's clock starts: the first calls of a
+      // process are slow (code not yet compiled, DuckDB's caches cold), and not what a reload does.
+      // Their calls count (a failure is reported) but are not drawn on the timeline.
+      const warm = new AbortController();
+      const warming = runClients(
+        engine,
+        recorder,
+        queries,
+        { ...clientLoad, seed: clientLoad.seed + 1 },
+        warm.signal,
+        expected,
+      );
+      await delay(warmupSec * 1000, undefined, signal ? { signal } : {}).finally(() => {
+        warm.abort();
+      });
+      await warming;
+      const shift = recorder.startClock();
+      cdcTimesMs.forEach((t, i) => (cdcTimesMs[i] = t - shift));
+      phase('warm up');
+    }
+
     const ledger = new ChangeLedger();
     const schedule = new ReloadSchedule(engine.host, recorder, progress);
-    const expected: Expectations = { visits: 0, tags: new Set() };
     const stop = new AbortController();
     const durationMs = options.durationSec * 1000;
     progress.start(
@@ -153,11 +182,22 @@ export async function runDemo(
       () =>
         `${recorder.calls.toLocaleString('en-US')} calls, ${recorder.failed} failed, ${pipeline.batches.toLocaleString('en-US')} CDC batches, serving ${engine.host.plugins()[0]?.version ?? '?'}`,
     );
+    const loop = new LoopMonitor(recorder, 100);
     const load$ = Promise.all([
-      runClients(engine, recorder, queries, options.clients, options.seed, stop.signal, expected),
-      runWriters(postgres.url, postgres.schema, options.writers, options.seed, stop.signal, ledger, recorder),
+      runClients(engine, recorder, queries, clientLoad, stop.signal, expected),
+      runWriters(
+        postgres.url,
+        postgres.schema,
+        { count: options.writers, ratePerSec: options.writeRate, seed: options.seed },
+        stop.signal,
+        ledger,
+        recorder,
+      ),
     ]);
+    let loadEndMs = 0;
     const stopLoad = cleanup.defer('stop the clients', async () => {
+      loadEndMs = recorder.now();
+      loop.stop();
       stop.abort();
       await load$;
       progress.stop();
@@ -165,19 +205,20 @@ export async function runDemo(
     progress.say(`load: ${options.clients} query clients on DuckDB, ${options.writers} writers on PostgreSQL`);
 
     let phaseCalls = 0;
-    const at = async (fraction: number): Promise<void> => {
+    /** Waits until `fraction` of the duration has passed (and the phase's calls were made); returns that time. */
+    const at = async (fraction: number): Promise<number> => {
       signal?.throwIfAborted();
-      const wait = Math.max(0, fraction * durationMs - recorder.now());
-      await delay(wait, undefined, signal ? { signal } : {}).catch(() => signal?.throwIfAborted());
+      const due = fraction * durationMs;
+      // A timer may fire up to a millisecond before the clock says it is due: wait out the rest.
+      for (let rest = due - recorder.now(); rest > 0; rest = due - recorder.now())
+        await delay(rest, undefined, signal ? { signal } : {}).catch(() => signal?.throwIfAborted());
       phaseCalls += options.minCallsPerPhase ?? 0;
       await recorder.whenCalls(phaseCalls);
+      return due;
     };
-    await at(0.3);
-    await schedule.attempt('reload 1.0.0 → 2.0.0', () => load(artifacts.v2));
-    await at(0.55);
-    await schedule.attempt('reload 2.0.0 → 3.0.0 (incompatible)', () => load(artifacts.v3));
-    await at(0.75);
-    await schedule.attempt('reload to a tampered 2.0.0 artifact', () => load(artifacts.tampered));
+    await schedule.attempt('reload 1.0.0 → 2.0.0', await at(0.3), () => load(artifacts.v2));
+    await schedule.attempt('reload 2.0.0 → 3.0.0 (incompatible)', await at(0.55), () => load(artifacts.v3));
+    await schedule.attempt('reload to a tampered 2.0.0 artifact', await at(0.75), () => load(artifacts.tampered));
     await at(1);
     phase('load');
     await stopLoad();
@@ -225,6 +266,8 @@ export async function runDemo(
       finalVersion,
       phases,
       cdcTimesMs,
+      loadEndMs,
+      loop: loop.stop(),
     };
   } finally {
     await cleanup.runAll();

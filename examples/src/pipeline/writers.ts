@@ -1,17 +1,23 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import pg from 'pg';
+import { Pacer } from '../demo/pacer.js';
 import { Random } from '../engine/random.js';
 import type { ChangeLedger } from './changeLedger.js';
 import { changeSignature } from './changeLedger.js';
 import type { DemoSchema } from './postgresStack.js';
 
-/** Milliseconds a writer waits between two transactions. */
-const THINK_MS = 8;
-
 /** Where the writers record each transaction (the demo's recorder): when it started, and whether it ended as meant. */
 export interface WriteRecorder {
   now(): number;
-  record(op: 'write', startedMs: number, ok: boolean): void;
+  record(op: 'write', dueMs: number, ok: boolean): void;
+}
+
+/** How the writers run (see {@link runWriters}). */
+export interface WriteLoad {
+  /** Concurrent writers, each on its own connection. */
+  readonly count: number;
+  /** Transactions per second, over all writers (each gets an equal share). */
+  readonly ratePerSec: number;
+  readonly seed: number;
 }
 
 /** One statement of a transaction, and how it changes the writer's rows once committed. */
@@ -21,25 +27,27 @@ interface Step {
 }
 
 /**
- * Runs `count` writer clients against PostgreSQL until `signal` aborts, each on its own connection:
+ * Runs `load.count` writer clients against PostgreSQL until `signal` aborts, each on its own
+ * connection, at `load.ratePerSec` transactions per second in all (paced like the query clients):
  * transactions of 1–4 statements over `accounts` and `transfers` (inserts, updates, deletes of rows
  * the writer made), one in ten rolled back on purpose. Only what committed enters the ledger.
  */
 export async function runWriters(
   url: string,
   schema: DemoSchema,
-  count: number,
-  seed: number,
+  load: WriteLoad,
   signal: AbortSignal,
   ledger: ChangeLedger,
-  recorder?: WriteRecorder,
+  recorder: WriteRecorder,
 ): Promise<void> {
   const { accounts, transfers } = schema;
+  const { count, seed } = load;
   const writer = async (w: number): Promise<void> => {
     const client = new pg.Client({ connectionString: url, application_name: `baton demo writer ${w}` });
     client.on('error', () => undefined);
     await client.connect();
     const random = new Random(seed * 104_729 + w);
+    const pacer = new Pacer(recorder, load.ratePerSec / count, seed * 3571 + w);
     const liveAccounts: number[] = [];
     const liveTransfers: number[] = [];
     const step = async (): Promise<Step> => {
@@ -86,8 +94,9 @@ export async function runWriters(
     };
     try {
       while (!signal.aborted) {
+        const due = await pacer.next(signal).catch(() => undefined);
+        if (due === undefined) break; // stopped while waiting for the next transaction
         const steps: Step[] = [];
-        const started = recorder?.now() ?? 0;
         const before = [[...liveAccounts], [...liveTransfers]] as const;
         const undo = (): void => {
           liveAccounts.splice(0, liveAccounts.length, ...before[0]);
@@ -111,12 +120,10 @@ export async function runWriters(
             ledger.transactions++;
             ledger.committed.push(...steps.map((s) => s.signature));
           }
-          recorder?.record('write', started, true);
-          // A client's think time between transactions (else four writers outrun the pump on 2 cores).
-          await delay(THINK_MS);
+          recorder.record('write', due, true);
         } catch (error) {
           ledger.failures++;
-          recorder?.record('write', started, false);
+          recorder.record('write', due, false);
           if (ledger.errors.length < 5) ledger.errors.push(error instanceof Error ? error.message : String(error));
           await client.query('ROLLBACK').catch(() => undefined);
           undo();
