@@ -40,6 +40,9 @@ const slow: Record<string, string[]> = {
     'src/harness/reloadHarness.test.ts', // 4.5 s
     'src/nodeTestRunner.test.ts', // a child process, 3.5 s
     'src/dogfood/cdcOutputs.test.ts', // 2.9 s
+    'src/readme/rootReadme.test.ts', // tsc and child processes
+    'src/readme/packageReadmes.test.ts', // child processes, DuckDB and PostgreSQL
+    'src/readme/testingReadme.test.ts', // tsc and a child vitest, 21 s
   ],
   'packages/duckdb': [
     'src/engine/queryVersions.test.ts', // queries of 40k–120k rows across reloads
