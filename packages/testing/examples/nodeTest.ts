@@ -7,7 +7,7 @@ void test('g-counter v2 takes over v1 state', async () => {
   await assertCrdtCompat(gCounter(), gCounter({ format: 2 }), { ops: referenceOps.gCounter, numRuns: 30 });
 });
 
-void test('pn-counter laws', async () => {
+void test('g-counter laws', async () => {
   await assertCrdtLaws(gCounter({ format: 2 }), { ops: referenceOps.gCounter, numRuns: 30 });
 });
 
