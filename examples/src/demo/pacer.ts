@@ -45,8 +45,9 @@ export class Pacer {
   async next(signal?: AbortSignal): Promise<number> {
     const due = this.#due;
     this.#due += this.#gap();
-    const wait = due - this.clock.now();
-    if (wait > 0) await delay(wait, undefined, signal ? { signal } : {});
+    // A timer may fire up to a millisecond before the clock says it is due: wait out the rest.
+    for (let wait = due - this.clock.now(); wait > 0; wait = due - this.clock.now())
+      await delay(wait, undefined, signal ? { signal } : {});
     return due;
   }
 }

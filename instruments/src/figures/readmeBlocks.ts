@@ -14,7 +14,7 @@ function replaceBlock(text: string, name: string, body: string): string {
   return text.slice(0, i + start.length) + '\n' + body.trimEnd() + '\n' + text.slice(j);
 }
 
-/** Rewrites block `name` of the README with `body`. */
-export function updateReadmeBlock(name: string, body: string): void {
-  writeFileSync(readmePath, replaceBlock(readFileSync(readmePath, 'utf8'), name, body));
+/** Rewrites block `name` of the README (the root one unless `path` names another) with `body`. */
+export function updateReadmeBlock(name: string, body: string, path = readmePath): void {
+  writeFileSync(path, replaceBlock(readFileSync(path, 'utf8'), name, body));
 }
