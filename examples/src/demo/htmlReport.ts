@@ -6,7 +6,7 @@ import { buildTimeline } from './timeline.js';
 import type { ReportTimeline } from './timeline.js';
 
 /** The timeline's bucket: 100 ms. */
-export const BUCKET_MS = 100;
+const BUCKET_MS = 100;
 
 const escape = (s: string): string =>
   s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);

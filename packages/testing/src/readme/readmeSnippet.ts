@@ -9,6 +9,7 @@ export const readmeWorkspaces: readonly string[] = [
   'packages/testing',
   'packages/postgres',
   'packages/duckdb',
+  'packages/fleet',
   'examples',
   'instruments',
 ];
