@@ -41,10 +41,12 @@ export interface CdcLagBehind {
   /** LSNs between the position and the head (PostgreSQL: bytes of WAL); 0 when caught up. */
   readonly lsn: bigint;
   /**
-   * Milliseconds the head has been past the position, as seen by the readings: the reading's time
-   * minus that of the earliest kept reading whose head was already past it (0 when caught up). A
-   * lower bound, precise to the reading interval; it counts from the first reading after the source
-   * was attached at the earliest.
+   * Milliseconds the source has had something past the position (0 when caught up): the reading's
+   * time minus the earliest time known at which the source had logged past it — the commit time of
+   * the first batch past it that the stream delivered (this dates the confirmed position exactly),
+   * else the time of the earliest reading whose head was already past it. A lower bound: from the
+   * readings, precise to their interval, and counted from the first reading after the source was
+   * attached at the earliest.
    */
   readonly ms: number;
 }

@@ -359,6 +359,7 @@ export class ManagedCdcStream extends ManagedHandle<CdcStream> {
   #advance(batch: CdcBatch): true {
     this.#cursor.delivered(batch.lsnEnd);
     this.#gaps.delivered(batch.lsnEnd);
+    this.#source?.delivered(batch.lsnEnd, batch.commitTimestamp);
     return true;
   }
 

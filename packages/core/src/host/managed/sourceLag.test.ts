@@ -37,12 +37,22 @@ async function openStream() {
   return { host, w, stream };
 }
 
-/** What a reading says for a position, computed from every reading made so far (no samples dropped). */
-function expectedBehind(readings: readonly { head: bigint; at: number }[], position: bigint) {
+/**
+ * What a reading says for a position, computed from every reading and every delivered batch so far
+ * (nothing dropped): the earliest time the source is known to have had something past it.
+ */
+function expectedBehind(
+  readings: readonly { head: bigint; at: number }[],
+  commits: readonly { end: bigint; at: number }[],
+  position: bigint,
+) {
   const last = readings.at(-1)!;
   if (position >= last.head) return { lsn: 0n, ms: 0 };
-  const first = readings.find((r) => r.head > position)!;
-  return { lsn: last.head - position, ms: last.at - first.at };
+  const times = [
+    ...readings.filter((r) => r.head > position).map((r) => r.at),
+    ...commits.filter((c) => c.end > position).map((c) => c.at),
+  ];
+  return { lsn: last.head - position, ms: last.at - Math.min(...times) };
 }
 
 afterEach(() => {
@@ -56,6 +66,7 @@ describe('ManagedCdcStream.trackSource: the lag behind the source', () => {
         fc.record({
           grow: fc.bigInt({ min: 0n, max: 50n }),
           wait: fc.integer({ min: 1, max: 1_000 }),
+          committedBefore: fc.integer({ min: 0, max: 3_000 }),
           deliver: fc.bigInt({ min: 0n, max: 60n }),
           confirm: fc.bigInt({ min: 0n, max: 60n }),
         }),
@@ -64,11 +75,12 @@ describe('ManagedCdcStream.trackSource: the lag behind the source', () => {
     ],
     { numRuns: 40 },
   )(
-    'each position trails the head by its LSNs, dated by the earliest reading whose head was past it',
+    'each position trails the head by its LSNs, dated by the earliest reading or delivered commit past it',
     async (steps) => {
       const { host, stream } = await openStream();
       const source = new ScriptedSource();
       const readings: { head: bigint; at: number }[] = [];
+      const commits: { end: bigint; at: number }[] = [];
       let head = 0n;
       let time = 1_000_000;
       let confirmed = 0n;
@@ -83,7 +95,12 @@ describe('ManagedCdcStream.trackSource: the lag behind the source', () => {
         // the head too (another reader of the source may be ahead of this stream).
         const delivered = stream.deliveredThrough!;
         const target = delivered + step.deliver > head ? head : delivered + step.deliver;
-        if (target > delivered) await stream.deliver(batchAt(delivered, Number(target - delivered)));
+        if (target > delivered) {
+          // It committed before now, after the batch before it (the source's clock).
+          const committed = Math.max(commits.at(-1)?.at ?? 0, time - step.committedBefore);
+          await stream.deliver({ ...batchAt(delivered, Number(target - delivered)), commitTimestamp: committed });
+          commits.push({ end: target, at: committed });
+        }
         const through = stream.deliveredThrough!;
         confirmed = confirmed + step.confirm > head ? head : confirmed + step.confirm;
         readings.push({ head, at: time });
@@ -92,8 +109,8 @@ describe('ManagedCdcStream.trackSource: the lag behind the source', () => {
           headLsn: head,
           at: time,
           // A stream behind the confirmed position counts from it: the source has nothing before it.
-          delivered: expectedBehind(readings, through > confirmed ? through : confirmed),
-          confirmed: expectedBehind(readings, confirmed),
+          delivered: expectedBehind(readings, commits, through > confirmed ? through : confirmed),
+          confirmed: expectedBehind(readings, commits, confirmed),
         });
       }
       await host.close();

@@ -19,7 +19,13 @@ export interface TrackSourceOptions {
  */
 const MAX_SAMPLES = 256;
 
-/** One reading's head: by `at`, the source had logged through `lsn`. */
+/**
+ * Commit times of delivered batches kept to date the source's confirmed position; past this many,
+ * every other one but the oldest goes (the oldest dates the confirmed position exactly).
+ */
+const MAX_COMMITS = 1_024;
+
+/** By `at` (the source's clock), the source had logged through `lsn`: a reading's head, or a delivered batch's commit. */
 interface Sample {
   readonly lsn: bigint;
   readonly at: number;
@@ -33,14 +39,17 @@ export interface TrackedStream {
 
 /**
  * Reads a {@link CdcSource} every `intervalMs` for one managed stream — one reading at a time, each
- * bounded by `timeoutMs` — and keeps the last one (or its failure) and the heads of earlier ones,
- * which date a position: how long the head has been past it. Nothing here touches the stream's
- * deliveries. Stops by itself once the stream is closed.
+ * bounded by `timeoutMs` — and keeps the last one (or its failure), the heads of earlier ones and the
+ * commit times of the batches delivered past the confirmed position, which date a position: how
+ * long the source has had something past it. Nothing here touches the stream's deliveries. Stops by
+ * itself once the stream is closed.
  */
 export class SourceLagTracker {
   readonly #intervalMs: number;
   readonly #timeoutMs: number;
   #samples: Sample[] = [];
+  /** Delivered batches past the confirmed position: `lsnEnd` and commit time, ascending. */
+  #commits: Sample[] = [];
   #last: CdcSourcePosition & { readonly at: number } = { headLsn: 0n, at: 0 };
   #hasReading = false;
   #error: ReloadError | undefined;
@@ -138,11 +147,27 @@ export class SourceLagTracker {
     };
   }
 
+  /**
+   * The stream delivered a batch ending at `lsnEnd` that committed at `commitTimestamp`: it dates the
+   * source's confirmed position until the source confirms past it. Kept only while the source
+   * reports a confirmed position (nothing else can be behind a delivered batch).
+   */
+  delivered(lsnEnd: bigint, commitTimestamp: number): void {
+    if (this.#last.confirmedLsn === undefined || lsnEnd <= this.#last.confirmedLsn) return;
+    const commits = this.#commits;
+    const newest = commits.at(-1);
+    if (newest !== undefined && (lsnEnd <= newest.lsn || commitTimestamp < newest.at)) return;
+    commits.push({ lsn: lsnEnd, at: commitTimestamp });
+    if (commits.length > MAX_COMMITS) this.#commits = commits.filter((_, i) => i % 2 === 0);
+  }
+
   #behind(position: bigint): CdcLagBehind {
     const { headLsn, at } = this.#last;
     if (position >= headLsn) return { lsn: 0n, ms: 0 };
-    const first = this.#samples.find((sample) => sample.lsn > position);
-    return { lsn: headLsn - position, ms: first === undefined ? 0 : Math.max(0, at - first.at) };
+    const past = (sample: Sample): boolean => sample.lsn > position;
+    const seen = this.#samples.find(past)?.at ?? at;
+    const committed = this.#commits.find(past)?.at ?? at;
+    return { lsn: headLsn - position, ms: Math.max(0, at - Math.min(seen, committed)) };
   }
 
   #schedule(): void {
@@ -205,9 +230,10 @@ export class SourceLagTracker {
     if (newest === undefined || sample.lsn !== newest.lsn || samples.length === 0) samples.push(sample);
     const lowest = this.#last.confirmedLsn ?? this.floor();
     if (lowest !== undefined) {
-      const keepFrom = samples.findIndex((s) => s.lsn > lowest);
-      samples.splice(0, keepFrom === -1 ? samples.length : keepFrom);
+      dropThrough(samples, lowest);
+      dropThrough(this.#commits, lowest);
     }
+    if (this.#last.confirmedLsn === undefined) this.#commits.length = 0;
     if (samples.length > MAX_SAMPLES) samples.splice(densest(samples), 1);
     this.#samples = samples;
   }
@@ -231,6 +257,12 @@ export class SourceLagTracker {
       ...(cause === undefined ? {} : { cause }),
     });
   }
+}
+
+/** Removes the samples (ascending) at or before `lsn`. */
+function dropThrough(samples: Sample[], lsn: bigint): void {
+  const keepFrom = samples.findIndex((s) => s.lsn > lsn);
+  samples.splice(0, keepFrom === -1 ? samples.length : keepFrom);
 }
 
 /** The index (neither first nor last) whose removal leaves the smallest gap in time. */
