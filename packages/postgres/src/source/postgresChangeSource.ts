@@ -1,5 +1,5 @@
 import { ReloadError } from '@baton/core';
-import type { CallOptions, CdcBatch } from '@baton/core';
+import type { CallOptions, CdcBatch, CdcSource, CdcSourcePosition } from '@baton/core';
 import type pg from 'pg';
 import { ControlConnection, connectControl } from './controlConnection.js';
 import { Handover } from './handover.js';
@@ -27,7 +27,9 @@ import type { SourceMessage } from './transactionAssembler.js';
  *   caller asked for the next (having delivered it): at most one transaction waits in memory, and
  *   the replication socket is paused meanwhile, so a slow output slows the walsender.
  * - **Lag**: {@link slotLag} reads the server's view (WAL position, confirmed and restart LSN);
- *   {@link readLsn} and {@link confirmedLsn} are this reader's own.
+ *   {@link readLsn} and {@link confirmedLsn} are this reader's own. It is a `CdcSource` of
+ *   `@baton/core`: `feed.trackSource(source)` on the managed stream it feeds makes the stream report
+ *   how far it and the slot trail the WAL head ({@link sourcePosition}).
  *
  * - **Reconnection** (unless `reconnect: false`): when the replication connection is lost (the
  *   server restarted or crashed, the walsender was terminated), the source opens a new one by itself
@@ -42,7 +44,7 @@ import type { SourceMessage } from './transactionAssembler.js';
  * false`) makes every later `next()` reject with `IO_FAILED`; an undecodable message with
  * `CORRUPT_INPUT`. Open a new source to resume.
  */
-export class PostgresChangeSource implements AsyncIterable<CdcBatch>, AsyncDisposable {
+export class PostgresChangeSource implements AsyncIterable<CdcBatch>, AsyncDisposable, CdcSource {
   readonly #options: CheckedSourceOptions;
   readonly #control: ControlConnection;
   readonly #handover: Handover<CdcBatch>;
@@ -150,6 +152,21 @@ export class PostgresChangeSource implements AsyncIterable<CdcBatch>, AsyncDispo
   /** The slot's lag as the server sees it (on a new connection if the server restarted meanwhile). */
   slotLag(): Promise<SlotLag> {
     return this.#control.lag();
+  }
+
+  /**
+   * The server's WAL head and the slot's confirmed position, for `ManagedCdcStream.trackSource`
+   * (`CdcSource` of `@baton/core`): `headLsn` is `pg_current_wal_lsn()` — the whole server's WAL,
+   * other databases and unpublished tables included, which the slot also holds back —,
+   * `confirmedLsn` the slot's `confirmed_flush_lsn`, `at` the server's `clock_timestamp()`, all
+   * read by one query on the control connection (shared by concurrent callers; reopened if lost).
+   * `signal` gives up (`ABORTED`) and drops that connection, so a query that hangs does not hold
+   * up the next reading. `IO_FAILED` when the server cannot be queried, `INVALID_ARGUMENT` when the
+   * slot is gone, `RESOURCE_CLOSED` after {@link close}.
+   */
+  async sourcePosition(options: CallOptions = {}): Promise<CdcSourcePosition> {
+    const lag = await this.#control.lag(options.signal, 'sourcePosition');
+    return { headLsn: lag.currentLsn, confirmedLsn: lag.confirmedFlushLsn, at: lag.serverTime };
   }
 
   /** Iterates with {@link next}; leaving the loop early closes the source. */

@@ -19,6 +19,8 @@ export interface SlotLag {
   readonly active: boolean;
   /** The server process reading the slot, or null. */
   readonly activePid: number | null;
+  /** When the server read these (`clock_timestamp()`), in milliseconds since the Unix epoch: the clock of commit timestamps. */
+  readonly serverTime: number;
 }
 
 /** What the source needs to exist before it streams. */
@@ -88,9 +90,11 @@ export async function slotLag(client: pg.Client, source: string, slot: string): 
       restart: string | null;
       active: boolean;
       active_pid: number | null;
+      server_time: string;
     }>(
       `SELECT pg_current_wal_lsn()::text AS current, confirmed_flush_lsn::text AS confirmed,
-              restart_lsn::text AS restart, active, active_pid
+              restart_lsn::text AS restart, active, active_pid,
+              (extract(epoch FROM clock_timestamp()) * 1000)::float8::text AS server_time
          FROM pg_replication_slots WHERE slot_name = $1`,
       [slot],
     );
@@ -112,6 +116,7 @@ export async function slotLag(client: pg.Client, source: string, slot: string): 
       lagBytes: currentLsn > confirmedFlushLsn ? currentLsn - confirmedFlushLsn : 0n,
       active: row.active,
       activePid: row.active_pid,
+      serverTime: Math.floor(Number(row.server_time)),
     };
   });
 }
