@@ -157,6 +157,23 @@ describe('bundled plugin artifacts', () => {
     ).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining("shared['@baton/core']") });
   });
 
+  it('name the installed packages that cannot be bundled (native code), and say to mark them external', async () => {
+    const sources = calcSources('1.0.0');
+    const withNative = {
+      ...sources,
+      'src/index.ts': "import 'native-thing';\n" + sources['src/index.ts']!,
+      'node_modules/native-thing/package.json': '{ "name": "native-thing", "main": "index.js" }\n',
+      'node_modules/native-thing/index.js': "module.exports = require('./binding.node');\n",
+      'node_modules/native-thing/binding.node': '\u007fELF not really\n',
+    };
+    await expect(bundled(withNative)).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: expect.stringMatching(/cannot go into a bundle \(native-thing: .*--external <module>/),
+    });
+    // Marked external, it is left to the host, and the bundle builds.
+    await expect(bundled(withNative, ['apache-arrow', 'native-thing'])).resolves.toEqual(expect.any(String));
+  });
+
   it('clear and report the timers and process listeners a retired version still holds', async () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
     const counter = globalThis as { __calcTicks?: number };

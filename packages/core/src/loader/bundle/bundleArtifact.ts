@@ -90,7 +90,7 @@ export async function bundlePluginDirectory(
   } catch (error) {
     const errors = (error as { errors?: { text: string; location?: { file: string; line: number } | null }[] }).errors;
     const what = errors?.map((e) => (e.location ? `${e.location.file}:${e.location.line}: ${e.text}` : e.text));
-    throw invalid(`could not bundle ${source}: ${what?.join('; ') ?? String(error)}`, error);
+    throw invalid(`could not bundle ${source}: ${describeBundleErrors(what ?? [String(error)])}`, error);
   }
   await fsCall({ doing: 'creating', path: out, phase: 'verify' }, () => mkdir(out, { recursive: true, mode: 0o755 }));
   for (const file of outputs) {
@@ -123,4 +123,27 @@ async function emptyOrOwn(out: string): Promise<void> {
     throw invalid(
       `${out} holds files of its own (${foreign.slice(0, 5).join(', ')}): give an empty or new directory for the bundled artifact`,
     );
+}
+
+/** How many of esbuild's errors the message quotes. */
+const QUOTED_ERRORS = 3;
+
+/**
+ * esbuild's errors, the first few quoted, and — when they come from installed packages (native code,
+ * platform-specific optional dependencies) — which packages, and what to do about them.
+ */
+function describeBundleErrors(errors: readonly string[]): string {
+  const quoted = errors.slice(0, QUOTED_ERRORS).join('; ');
+  const more = errors.length > QUOTED_ERRORS ? ` (and ${errors.length - QUOTED_ERRORS} more)` : '';
+  const packages = new Set<string>();
+  for (const e of errors) {
+    const name = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(e)?.[1];
+    if (name !== undefined) packages.add(name);
+  }
+  if (packages.size === 0) return quoted + more;
+  return (
+    `${quoted}${more}. These come from installed packages that cannot go into a bundle (${[...packages].join(', ')}: ` +
+    'native code or platform-specific optional dependencies): mark the module your plugin imports them through ' +
+    "as external (`--external <module>`, or bundlePluginDirectory's `external`) and pass the host's copy as `shared`"
+  );
 }
