@@ -43,6 +43,7 @@ const slow: Record<string, string[]> = {
     'src/readme/rootReadme.test.ts', // tsc and child processes
     'src/readme/packageReadmes.test.ts', // child processes, DuckDB and PostgreSQL
     'src/readme/testingReadme.test.ts', // tsc and a child vitest, 21 s
+    'src/readme/shellReadme.test.ts', // the baton CLI in child processes, 20 s
   ],
   'packages/duckdb': [
     'src/engine/queryVersions.test.ts', // queries of 40k–120k rows across reloads
