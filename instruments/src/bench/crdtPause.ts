@@ -211,7 +211,7 @@ export async function crdtPauseRows(
       'promise callbacks takes about 1.4× as long after 8 ms of reading memory or of sleeping as right after ' +
       'other work (1.1× after 8 ms of arithmetic that touches no memory). What ' +
       'brings the cases together is warm caches: running a small unrelated reload just before the gate closes ' +
-      'gives 0.9–1.3×, and a full garbage collection between prepare and pause within 10% but doubles every ' +
+      'gives 0.9–1.4× (2.0–2.3× without it in the same runs), and a full garbage collection between prepare and pause within 10% but doubles every ' +
       'pause; neither is a production step, so the bench does neither.',
     `The worst case: ${BURST} ops landing after the prepare step, before the gate closes (a 'prepared' listener ` +
       `applies them), all travel in the in-pause delta (median ${burst.deltaBytes} bytes) and the pause grows to ` +
