@@ -138,6 +138,9 @@ export function textReport(run: DemoRun, htmlPath: string): { lines: string[]; o
     `CDC     ${int(cdc.batches)} batches through the slot → Baton-managed stream → PostgreSQL sink; the sink (read back) holds ${int(sink.inSink)} changes in ${int(sink.batches)} batches, one per transaction`,
   );
   say(`        lost ${int(sink.lost)} · duplicated ${int(sink.duplicated)} · never committed ${int(sink.phantom)}`);
+  say(
+    `        behind PostgreSQL's WAL head: at most ${int(Number(cdc.maxSourceLag.lsn))} bytes of WAL (the stream's source-lag readings, every second)`,
+  );
   if (cdc.pumpError !== undefined)
     say(`        the pump failed: ${cdc.pumpError instanceof Error ? cdc.pumpError.message : inspect(cdc.pumpError)}`);
   checks.push([

@@ -34,6 +34,8 @@ export interface CdcOutcome {
   readonly sink: SinkCheck;
   /** Batches that went through the pump, and its failure if it failed. */
   readonly batches: number;
+  /** The most the stream trailed PostgreSQL's WAL head (its source-lag readings at each batch). */
+  readonly maxSourceLag: { readonly lsn: bigint };
   readonly pumpError: unknown;
   /** Whether the pump delivered the end-of-run change (so everything committed before it). */
   readonly drained: boolean;
@@ -244,6 +246,7 @@ export async function runDemo(
       ledger,
       sink,
       batches: pipeline.batches,
+      maxSourceLag: pipeline.maxSourceLag,
       pumpError: pipeline.error,
       drained,
       monitor,
