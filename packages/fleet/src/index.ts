@@ -7,5 +7,25 @@
  * @packageDocumentation
  */
 
-/** The default PostgreSQL schema of the fleet's tables. */
-export const FLEET_SCHEMA = 'baton_fleet';
+// Store: the tables, their rows, errors
+export { FLEET_SCHEMA, fleetNames } from './store/schemaName.js';
+export { ensureFleetSchema } from './store/fleetSchema.js';
+export { countQueries } from './store/queryable.js';
+export { fleetError } from './store/fleetErrors.js';
+export type { FleetNames } from './store/schemaName.js';
+export type { FleetSchemaOptions } from './store/fleetSchema.js';
+export type { CountingQueryable, Queryable } from './store/queryable.js';
+export type { FleetErrorInit, FleetPhase } from './store/fleetErrors.js';
+export type {
+  ArtifactRef,
+  CommandAction,
+  CommandError,
+  CommandResult,
+  CommandRow,
+  CommandState,
+  HandoffSummary,
+  MemberFigures,
+  MemberRow,
+  RolloutRow,
+  RolloutStatus,
+} from './store/rows.js';
