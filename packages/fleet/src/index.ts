@@ -29,3 +29,11 @@ export type {
   RolloutRow,
   RolloutStatus,
 } from './store/rows.js';
+
+// Members: join, heartbeats with figures, leave, liveness
+export { FleetMembership } from './members/membership.js';
+export { listMembers } from './members/listMembers.js';
+export { hostReport } from './members/memberFigures.js';
+export type { JoinOptions } from './members/membership.js';
+export type { ListMembersOptions, MemberStatus } from './members/listMembers.js';
+export type { FiguresSource, MemberReport } from './members/memberFigures.js';

@@ -95,3 +95,18 @@ export async function withPg<T>(context: PgContext, task: () => Promise<T>): Pro
     });
   }
 }
+
+/**
+ * `error` if it is a `ReloadError`; otherwise a fleet error with `code` (default `INTERNAL`) whose
+ * message is `message` and the error's own words, and whose cause is `error`.
+ */
+export function toFleetError(
+  error: unknown,
+  fleetPhase: FleetPhase,
+  message: string,
+  code: ReloadErrorCode = 'INTERNAL',
+): ReloadError {
+  if (isReloadError(error)) return error;
+  const detail = error instanceof Error ? error.message : String(error);
+  return fleetError({ code, fleetPhase, message: `${message}: ${detail}`, cause: error });
+}
