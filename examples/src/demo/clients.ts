@@ -81,7 +81,7 @@ export async function runClients(
           }
           case 'merge': {
             const by = 1 + random.int(5);
-            await engine.mergeVisits(`remote-${remoteReplica++}`, by);
+            await engine.mergeVisits(`remote-${seed}-${remoteReplica++}`, by); // a replica no other run of clients merges
             expected.visits += by;
             break;
           }

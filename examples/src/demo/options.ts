@@ -46,10 +46,10 @@ options:
   --duration <seconds>   seconds of load (default 4)
   --clients <n>          concurrent query clients on DuckDB (default 6)
   --writers <n>          concurrent writer clients on PostgreSQL (default 4)
-  --rate <n>             queries and calls per second, over all query clients (default 150);
+  --rate <n>             queries and calls per second, over all query clients (default 100);
                          each call's latency counts from when it was due, so a rate the
                          machine cannot keep up with shows as growing latency
-  --write-rate <n>       PostgreSQL transactions per second, over all writers (default 60)
+  --write-rate <n>       PostgreSQL transactions per second, over all writers (default 40)
   --warmup <seconds>     the query clients run this long before the load (and its clock)
                          starts, so the timeline shows a warm process (default 1)
   --postgres-url <url>   use this PostgreSQL server instead of starting an embedded one
@@ -73,8 +73,8 @@ export function parseDemoOptions(argv: readonly string[], examplesDir: string): 
       duration: { type: 'string', default: '4' },
       clients: { type: 'string', default: '6' },
       writers: { type: 'string', default: '4' },
-      rate: { type: 'string', default: '150' },
-      'write-rate': { type: 'string', default: '60' },
+      rate: { type: 'string', default: '100' },
+      'write-rate': { type: 'string', default: '40' },
       warmup: { type: 'string', default: '1' },
       'postgres-url': { type: 'string' },
       'data-dir': { type: 'string' },

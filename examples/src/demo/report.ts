@@ -139,7 +139,7 @@ export function textReport(run: DemoRun, htmlPath: string): { lines: string[]; o
   );
   say(`        lost ${int(sink.lost)} · duplicated ${int(sink.duplicated)} · never committed ${int(sink.phantom)}`);
   say(
-    `        behind PostgreSQL's WAL head: at most ${int(Number(cdc.maxSourceLag.lsn))} bytes of WAL (the stream's source-lag readings, every second)`,
+    `        behind PostgreSQL's WAL head: at most ${int(Number(cdc.maxSourceLag.lsn))} bytes of WAL (the stream's source-lag readings, every 250 ms)`,
   );
   if (cdc.pumpError !== undefined)
     say(`        the pump failed: ${cdc.pumpError instanceof Error ? cdc.pumpError.message : inspect(cdc.pumpError)}`);

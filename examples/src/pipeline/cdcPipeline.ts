@@ -35,24 +35,38 @@ export class CdcPipeline {
   }
 
   /**
-   * The most the stream trailed PostgreSQL's WAL head, in bytes of WAL, as the stream's source-lag
-   * readings (`trackSource`, every second) said at each batch delivered.
+   * The most the stream trailed PostgreSQL's WAL head, in bytes of WAL: the stream's source-lag
+   * readings (`trackSource`), made every 250 ms while the pump runs.
    */
   readonly maxSourceLag = { lsn: 0n };
 
   /** Starts pumping into `feed`, each confirmation sampled by `monitor`; `onBatch` hears of each batch delivered. */
   pump(feed: ManagedCdcStream, monitor: LsnMonitor, onBatch?: () => void): void {
     const pipeline = this; // eslint-disable-line @typescript-eslint/no-this-alias
-    const untrack = feed.trackSource(this.source, { intervalMs: 1000 });
-    pipeline.#stop.signal.addEventListener('abort', untrack, { once: true });
+    const untrack = feed.trackSource(this.source, { intervalMs: 60_000 });
+    const sampling = setInterval(() => {
+      feed.readSourceLag().then(
+        (lag) => {
+          const behind = lag?.delivered?.lsn ?? 0n;
+          if (behind > pipeline.maxSourceLag.lsn) pipeline.maxSourceLag.lsn = behind;
+        },
+        () => undefined, // a failed reading is the stream's sourceLagError; the next one may succeed
+      );
+    }, 250);
+    pipeline.#stop.signal.addEventListener(
+      'abort',
+      () => {
+        clearInterval(sampling);
+        untrack();
+      },
+      { once: true },
+    );
     pipeline.#pumping = pumpChanges(this.source, feed, {
       signal: pipeline.#stop.signal,
       checkpointEvery: 4,
       onBatch: (batch) => {
         onBatch?.();
         pipeline.batches++;
-        const lag = feed.sourceLag?.delivered;
-        if (lag && lag.lsn > pipeline.maxSourceLag.lsn) pipeline.maxSourceLag.lsn = lag.lsn;
         for (const waiter of pipeline.#waiters)
           if (waiter.match(batch)) {
             pipeline.#waiters.delete(waiter);
