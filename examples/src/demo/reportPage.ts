@@ -103,7 +103,8 @@ export const REPORT_PAGE_SCRIPT = String.raw`
       'loop',
       "Event-loop delay of the engine's process",
       'ms',
-      [gappy('largest delay', 2)],
+      // A continuous measure (sampled every 100 ms, not always once per bucket): a line across empty buckets.
+      [line('largest delay', 2, { spanGaps: true })],
       [data.loopDelayMs],
       (u, min, max) => [0, Math.max(1, max) * 1.1],
     ),
