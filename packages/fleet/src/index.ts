@@ -37,3 +37,6 @@ export { hostReport } from './members/memberFigures.js';
 export type { JoinOptions } from './members/membership.js';
 export type { ListMembersOptions, MemberStatus } from './members/listMembers.js';
 export type { FiguresSource, MemberReport } from './members/memberFigures.js';
+
+// Formats: mixed-version state, the two-step format switch, fleet compat pre-checks
+export * from './formats/index.js';
