@@ -58,7 +58,7 @@ export interface CommandError {
   /** The fleet phase or provider call (`ReloadError.step`). */
   readonly step: string | null;
   readonly message: string;
-  /** The version still serving after the failure, when the host said. */
+  /** The plugin version the member serves after the failure (null when none is loaded). */
   readonly stillServing: string | null;
 }
 
