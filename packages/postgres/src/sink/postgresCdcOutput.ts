@@ -3,6 +3,8 @@ import pg from 'pg';
 import { pgFailure, withPg } from '../errors/pgErrors.js';
 import { formatLsn, parseLsn } from '../lsn/lsn.js';
 import { PostgresCdcStream } from './postgresCdcStream.js';
+import { leasePlace, startToken, verifyLease } from './sinkFence.js';
+import type { SinkLeasePlace } from './sinkFence.js';
 import { checkLsnArg, sinkError, throwIfAborted } from './sinkErrors.js';
 import { checkSinkOptions } from './sinkOptions.js';
 import type { PostgresCdcOutputOptions, SinkConfig } from './sinkOptions.js';
@@ -53,13 +55,26 @@ export interface PostgresCdcOutput extends CdcOutputProvider {
  * `adopt(takeover)` move the connection, lock, generation and position without a query, so the
  * reload's pause waits for no connection, authentication or table check (see
  * {@link PostgresCdcOutput.adopt}).
+ *
+ * With `fence: { stream, token }` (off by default) writers are fenced by a lease instead of the
+ * session lock: a `start` reads `fence.token` (a bigint, or a function such as `() => lease.token`)
+ * and claims the output only if the lease row of `fence.stream` (table `baton_fleet.cdc_leases` by
+ * default, in the sink's database) holds that token and an owner, and every `deliver` and
+ * `checkpoint` checks it again inside its transaction (`SELECT … FOR SHARE` of the row): a writer
+ * whose lease a newer owner acquired — a paused or partitioned zombie — is `LOCKED` and writes
+ * nothing. Such a writer takes no session advisory lock, so a new owner with a newer token starts at
+ * once even while the zombie's session lives (why: `sinkFence.ts`); its start is still `LOCKED`
+ * while a writer without a fence holds the output.
  */
 export function postgresCdcOutput(options: PostgresCdcOutputOptions): PostgresCdcOutput {
   const config = checkSinkOptions(options);
   const connect = async (): Promise<pg.Client> => {
+    const idle = config.fence?.idleInTransactionTimeoutMs ?? 0;
     const client = new pg.Client({
       connectionString: config.url,
       application_name: `baton sink ${config.output} pid ${process.pid}`.slice(0, 63),
+      // A fenced writer paused inside a transaction would hold its lease row: the server ends it (sinkFence.ts).
+      ...(idle > 0 ? { idle_in_transaction_session_timeout: idle } : {}),
     });
     client.on('error', () => undefined); // a lost connection fails the next query, which reports it
     await withPg(
@@ -78,6 +93,8 @@ export function postgresCdcOutput(options: PostgresCdcOutputOptions): PostgresCd
         args.fromLsn === undefined ? undefined : checkLsnArg(args.fromLsn, 'fromLsn', config.name, 'start');
       const signal = args.signal;
       throwIfAborted(signal, config.name, 'start');
+      const lease: SinkLeasePlace | undefined =
+        config.fence && leasePlace(config.fence, startToken(config, config.fence));
       const key = sinkHolders.key(config);
       // A newer start in this process takes over: the older stream stops, its call in flight settles.
       await sinkHolders.get(key)?.fence();
@@ -89,10 +106,13 @@ export function postgresCdcOutput(options: PostgresCdcOutputOptions): PostgresCd
           () => ensureSinkTables(client, config),
         );
         throwIfAborted(signal, config.name, 'start');
-        await takeWriterLock(client, config);
-        locked = true;
+        if (lease === undefined) {
+          await takeWriterLock(client, config);
+          locked = true;
+        }
         throwIfAborted(signal, config.name, 'start');
-        const holder = holderText(config);
+        const holder =
+          lease === undefined ? holderText(config) : `${holderText(config)} under lease token ${lease.token}`;
         const { generation, lsn } = await withPg(
           {
             what: `CDC '${config.name}': claiming sink output '${config.output}'`,
@@ -102,6 +122,12 @@ export function postgresCdcOutput(options: PostgresCdcOutputOptions): PostgresCd
           async () => {
             await client.query('BEGIN');
             try {
+              if (lease !== undefined) {
+                // The lease is the lock: a stale token claims nothing; nor does a start while a
+                // writer without a fence holds the output's session lock.
+                await verifyLease(client, config, lease, 'start');
+                await takeWriterLock(client, config, undefined, 'transaction');
+              }
               await client.query(
                 `INSERT INTO ${tables.offsets} (output, lsn, generation, holder) VALUES ($1, $2::pg_lsn, 0, $3) ON CONFLICT (output) DO NOTHING`,
                 [config.output, formatLsn(fromLsn ?? 0n), holder],
@@ -131,7 +157,7 @@ export function postgresCdcOutput(options: PostgresCdcOutputOptions): PostgresCd
             }
           },
         );
-        const stream = new PostgresCdcStream({ config, tables, generation, position: lsn, client, connect });
+        const stream = new PostgresCdcStream({ config, tables, generation, lease, position: lsn, client, connect });
         sinkHolders.set(key, stream);
         return stream;
       } catch (error) {
@@ -145,8 +171,16 @@ export function postgresCdcOutput(options: PostgresCdcOutputOptions): PostgresCd
         checkCallArgs(options, config.name, 'adopt');
         const tables = sinkTables(config);
         const stream = adoptWriter(takeover, config, (state) => {
-          const { client, generation, position } = state;
-          return new PostgresCdcStream({ config, tables, generation, position, client: client ?? undefined, connect });
+          const { client, generation, position, lease } = state;
+          return new PostgresCdcStream({
+            config,
+            tables,
+            generation,
+            lease,
+            position,
+            client: client ?? undefined,
+            connect,
+          });
         });
         return Promise.resolve(stream);
       } catch (error) {

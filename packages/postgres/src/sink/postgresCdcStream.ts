@@ -3,6 +3,8 @@ import type pg from 'pg';
 import { pgFailure } from '../errors/pgErrors.js';
 import { formatLsn, parseLsn } from '../lsn/lsn.js';
 import { checkBatch, sinkError, throwIfAborted } from './sinkErrors.js';
+import { verifyLease } from './sinkFence.js';
+import type { SinkLeasePlace } from './sinkFence.js';
 import type { SinkConfig } from './sinkOptions.js';
 import { rowsJson } from './sinkRows.js';
 import type { SinkTables } from './sinkTables.js';
@@ -15,9 +17,14 @@ export interface SinkWriter {
   readonly tables: SinkTables;
   /** This writer's generation: the fencing token every transaction checks. */
   readonly generation: bigint;
+  /**
+   * The lease this writer is fenced by, with its token (`fence` option; see `sinkFence.ts`): every
+   * transaction checks it, and the writer holds no session advisory lock. Undefined: the lock.
+   */
+  readonly lease: SinkLeasePlace | undefined;
   /** Where the sink was complete when the writer started. */
   readonly position: bigint;
-  /** The connection holding the sink's advisory lock (none: the first call connects and takes it). */
+  /** The writer's connection, holding the sink's advisory lock unless fenced by a lease (none: the first call connects). */
   readonly client: pg.Client | undefined;
   /** Opens a new connection (after one was lost). */
   readonly connect: () => Promise<pg.Client>;
@@ -35,6 +42,12 @@ export interface SinkWriter {
  * `detach` hands the writer — its connection, which holds the lock, its generation and position —
  * to the next version's `postgresCdcOutput(...).adopt` without a query (layout `postgres-sink/1`,
  * see `sinkTakeover.ts`, which also says why the generation stays the same).
+ *
+ * A writer fenced by a lease (the output's `fence` option) holds no advisory lock: each transaction
+ * first share-locks the lease row and checks that its token is still the row's (`LOCKED` and nothing
+ * written otherwise, and every later call `LOCKED`), then goes on as above; a reconnect takes no
+ * lock; `detach` hands over under layout `postgres-sink-fenced/1`, with the lease and its token (see
+ * `sinkFence.ts` for why the lease replaces the lock).
  */
 export class PostgresCdcStream implements CdcStream {
   readonly #writer: SinkWriter;
@@ -62,6 +75,11 @@ export class PostgresCdcStream implements CdcStream {
     return this.#writer.generation;
   }
 
+  /** The lease token this writer is fenced by (`fence` option), or undefined without a fence. */
+  get leaseToken(): bigint | undefined {
+    return this.#writer.lease?.token;
+  }
+
   /**
    * Writes one batch and moves the checkpoint to its `lsnEnd`, in one transaction; skips a batch ending
    * at or before the checkpoint. `INVALID_ARGUMENT` for a malformed batch, one that straddles the
@@ -87,7 +105,7 @@ export class PostgresCdcStream implements CdcStream {
         );
       }
       await this.#transaction(`write batch ${range(batch)}`, async (client) => {
-        const stored = await this.#lockOffsets(client);
+        const stored = await this.#lockOffsets(client, 'deliver');
         if (batch.lsnEnd <= stored) return stored; // written before a failure hid the acknowledgement
         this.#checkPlace(batch, stored);
         await client.query(
@@ -117,7 +135,7 @@ export class PostgresCdcStream implements CdcStream {
   checkpoint(options: CallOptions = {}): Promise<bigint> {
     return this.#serial('checkpoint', async () => {
       throwIfAborted(options.signal, this.#writer.config.name, 'checkpoint');
-      await this.#transaction('read the checkpoint', (client) => this.#lockOffsets(client));
+      await this.#transaction('read the checkpoint', (client) => this.#lockOffsets(client, 'checkpoint'));
       return this.#position;
     });
   }
@@ -138,10 +156,10 @@ export class PostgresCdcStream implements CdcStream {
    */
   detach(options: CallOptions = {}): Promise<CdcTakeover> {
     return this.#serial('detach', () => {
-      const { config, tables, generation } = this.#writer;
+      const { config, tables, generation, lease } = this.#writer;
       checkCallArgs(options, config.name, 'detach');
       const client = this.#client ?? null;
-      const takeover = detachWriter(config, { tables, generation, position: this.#position, client }, this);
+      const takeover = detachWriter(config, { tables, generation, lease, position: this.#position, client }, this);
       this.#state = 'detached';
       this.#client = undefined; // the takeover's now: never released or ended by this stream
       return Promise.resolve(takeover);
@@ -172,7 +190,7 @@ export class PostgresCdcStream implements CdcStream {
     const client = this.#client;
     this.#client = undefined;
     if (!client) return;
-    await releaseWriterLock(client, this.#writer.config).catch(() => undefined);
+    if (!this.#writer.lease) await releaseWriterLock(client, this.#writer.config).catch(() => undefined);
     await client.end().catch(() => undefined);
   }
 
@@ -201,9 +219,20 @@ export class PostgresCdcStream implements CdcStream {
     }
   }
 
-  /** Locks the offsets row, checks the generation (`LOCKED` when fenced), returns the checkpoint. */
-  async #lockOffsets(client: pg.Client): Promise<bigint> {
-    const { config, tables, generation } = this.#writer;
+  /**
+   * Checks the lease token when fenced by one (share-locking its row first), locks the offsets row,
+   * checks the generation (`LOCKED` when fenced either way), returns the checkpoint.
+   */
+  async #lockOffsets(client: pg.Client, step: string): Promise<bigint> {
+    const { config, tables, generation, lease } = this.#writer;
+    if (lease) {
+      try {
+        await verifyLease(client, config, lease, step);
+      } catch (error) {
+        if ((error as { code?: unknown }).code === 'LOCKED') this.#state = 'fenced';
+        throw error;
+      }
+    }
     const result = await client.query<{ lsn: string; generation: string; holder: string }>(
       `SELECT lsn::text AS lsn, generation::text AS generation, holder FROM ${tables.offsets} WHERE output = $1 FOR UPDATE`,
       [config.output],
@@ -214,7 +243,7 @@ export class PostgresCdcStream implements CdcStream {
       throw sinkError(
         'LOCKED',
         config.name,
-        'deliver',
+        step,
         `this writer (generation ${generation}) was fenced off: sink output '${config.output}' ${
           row ? `belongs to generation ${row.generation}, started by ${row.holder}` : 'has no offsets row any more'
         }; its transaction was rolled back`,
@@ -229,7 +258,7 @@ export class PostgresCdcStream implements CdcStream {
     const { config } = this.#writer;
     const client = await this.#writer.connect();
     try {
-      await takeWriterLock(client, config);
+      if (!this.#writer.lease) await takeWriterLock(client, config);
     } catch (error) {
       await client.end().catch(() => undefined);
       throw pgFailure(error, { what: `CDC '${config.name}': reconnecting`, kind: 'cdcOutput', key: config.name });
@@ -261,13 +290,16 @@ export class PostgresCdcStream implements CdcStream {
           step,
           `${step} on a stream that was detached (its writer was handed over)`,
         );
-      if (this.#state === 'fenced')
+      if (this.#state === 'fenced') {
+        const lease = this.#writer.lease;
+        const token = lease ? `, lease token ${lease.token} of stream '${lease.stream}'` : '';
         throw sinkError(
           'LOCKED',
           config.name,
           step,
-          `${step} by a writer (generation ${generation}) a newer writer fenced off`,
+          `${step} by a writer (generation ${generation}${token}) a newer writer fenced off`,
         );
+      }
       return task();
     });
     this.#tail = run.catch(() => undefined);

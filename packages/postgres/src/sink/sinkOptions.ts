@@ -1,4 +1,6 @@
 import { ReloadError } from '@baton/core';
+import { checkFenceOptions } from './sinkFence.js';
+import type { SinkFence, SinkFenceOptions } from './sinkFence.js';
 
 /** Options of {@link postgresCdcOutput}. */
 export interface PostgresCdcOutputOptions {
@@ -12,6 +14,13 @@ export interface PostgresCdcOutputOptions {
   readonly schema?: string;
   /** Prefix of the table names (default `baton_cdc`: `baton_cdc_offsets`, `_batches`, `_changes`). */
   readonly tablePrefix?: string;
+  /**
+   * Fences the writer by a lease instead of a session advisory lock (off by default): every
+   * transaction checks, on the lease row of `fence.stream`, that the writer's token is still the
+   * row's — a stale writer (a paused or partitioned process whose lease a newer owner acquired) is
+   * `LOCKED` and writes nothing. See `sinkFence.ts` and the package README.
+   */
+  readonly fence?: SinkFenceOptions;
 }
 
 /** The checked options, defaults filled in. */
@@ -26,9 +35,11 @@ export interface SinkConfig {
   readonly schema: string;
   /** Prefix of the table names. */
   readonly tablePrefix: string;
+  /** The lease the writers are fenced by (undefined: the session advisory lock and the generation). */
+  readonly fence?: SinkFence;
 }
 
-const KNOWN = ['name', 'url', 'output', 'schema', 'tablePrefix'];
+const KNOWN = ['name', 'url', 'output', 'schema', 'tablePrefix', 'fence'];
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,39}$/;
 
 /** Checks every option (an unknown one included): `INVALID_ARGUMENT` naming the first wrong one. */
@@ -59,5 +70,6 @@ export function checkSinkOptions(input: PostgresCdcOutputOptions): SinkConfig {
     throw invalid('schema must be a lower-case SQL identifier of at most 40 characters');
   if (typeof tablePrefix !== 'string' || !IDENTIFIER.test(tablePrefix))
     throw invalid('tablePrefix must be a lower-case SQL identifier of at most 40 characters');
-  return { name: raw['name'], url: raw['url'], output, schema, tablePrefix };
+  const config = { name: raw['name'], url: raw['url'], output, schema, tablePrefix };
+  return raw['fence'] === undefined ? config : { ...config, fence: checkFenceOptions(raw['fence'], invalid) };
 }

@@ -29,10 +29,20 @@
  * be a second writer with the same token. A writer elsewhere is fenced exactly as before: an older
  * one holds a smaller generation, and any later `start` (after this session ended) bumps past it and
  * fences the adopter. Batches written after the handoff carry the same generation as those before.
+ *
+ * A writer fenced by a lease (the `fence` option, `sinkFence.ts`) hands over under layout
+ * `postgres-sink-fenced/1`: the same fields and `lease`, `{ schema, table, stream, token }` — the
+ * lease row it checks and its token, which stays the writer's (the adopter keeps checking it, so a
+ * newer lease owner fences the adopted stream as it fenced the detached one). Its client holds no
+ * advisory lock. Each layout is read only by a provider configured alike: a provider with a `fence`
+ * answers `undefined` for `postgres-sink/1` and one without for `postgres-sink-fenced/1` (the reload
+ * then closes the takeover and starts anew, under the new configuration); a fenced takeover of
+ * another lease (schema, table or stream) is `INVALID_ARGUMENT`.
  */
 import type { CallOptions, CdcTakeover } from '@baton/core';
 import type pg from 'pg';
 import { MAX_PG_LSN } from '../lsn/lsn.js';
+import type { SinkLeasePlace } from './sinkFence.js';
 import { sinkError, throwIfAborted } from './sinkErrors.js';
 import type { SinkConfig } from './sinkOptions.js';
 import { sinkTables } from './sinkTables.js';
@@ -42,6 +52,9 @@ import type { SinkHolder } from './writerLock.js';
 
 /** The layout name of a detached PostgreSQL sink writer (see the module comment). */
 export const POSTGRES_SINK_LAYOUT = 'postgres-sink/1';
+
+/** The layout name of a detached PostgreSQL sink writer fenced by a lease (see the module comment). */
+export const POSTGRES_FENCED_SINK_LAYOUT = 'postgres-sink-fenced/1';
 
 /** Where a sink writer writes, as a takeover names it. */
 export interface SinkPlace {
@@ -67,12 +80,18 @@ export interface SinkTakeoverState {
   readonly generation: bigint;
   readonly position: bigint;
   readonly holder: TakeoverHolder;
+  /** Layout `postgres-sink-fenced/1` only: the lease the writer is fenced by, and its token. */
+  readonly lease?: SinkLeasePlace;
 }
 
 /** What a stream hands over. */
-export type DetachedWriter = Omit<SinkTakeoverState, 'sink' | 'holder'>;
+export interface DetachedWriter extends Omit<SinkTakeoverState, 'sink' | 'holder' | 'lease'> {
+  readonly lease: SinkLeasePlace | undefined;
+}
 
 const STATE_KEYS = ['client', 'generation', 'holder', 'position', 'sink', 'tables'];
+const FENCED_STATE_KEYS = [...STATE_KEYS, 'lease'].sort();
+const LEASE_KEYS = ['schema', 'stream', 'table', 'token'];
 const PLACE_KEYS = ['database', 'output', 'schema', 'tablePrefix'] as const;
 const TABLE_KEYS = ['batches', 'changes', 'offsets'] as const;
 const STATUSES = new Set(['open', 'adopted', 'closed', 'fenced']);
@@ -121,6 +140,7 @@ export function detachWriter(config: SinkConfig, writer: DetachedWriter, from: S
     generation: writer.generation,
     position: writer.position,
     holder: holder as TakeoverHolder,
+    ...(writer.lease === undefined ? {} : { lease: Object.freeze({ ...writer.lease }) }),
   });
   // The holder names the one state it was made with: a copy of the takeover with a field changed is not it.
   Object.defineProperty(holder, 'state', { value: state, enumerable: true, writable: false, configurable: false });
@@ -128,7 +148,7 @@ export function detachWriter(config: SinkConfig, writer: DetachedWriter, from: S
     throw sinkError('LOCKED', config.name, 'detach', `a newer writer was started on sink output '${config.output}'`);
   return Object.freeze({
     output: config.name,
-    layout: POSTGRES_SINK_LAYOUT,
+    layout: writer.lease === undefined ? POSTGRES_SINK_LAYOUT : POSTGRES_FENCED_SINK_LAYOUT,
     lsn: writer.position,
     state,
     /** Nobody adopted it: release the lock and end the session (every delivery already committed). */
@@ -146,7 +166,7 @@ export function detachWriter(config: SinkConfig, writer: DetachedWriter, from: S
 async function release(config: SinkConfig, state: SinkTakeoverState): Promise<void> {
   sinkHolders.release(placeKey(state.sink), state.holder);
   if (state.client === null) return;
-  await releaseWriterLock(state.client, config).catch(() => undefined);
+  if (state.lease === undefined) await releaseWriterLock(state.client, config).catch(() => undefined);
   await state.client.end().catch(() => undefined);
 }
 
@@ -179,11 +199,23 @@ export function adoptWriter<S extends SinkHolder>(
     sinkError('INVALID_ARGUMENT', config.name, 'adopt', `adopt: the takeover ${why}; nothing was taken over`);
   if (!isObject(takeover)) throw refuse('must be an object');
   if (typeof takeover.layout !== 'string') throw refuse('has no layout name');
-  if (takeover.layout !== POSTGRES_SINK_LAYOUT) return undefined;
+  const fence = config.fence;
+  if (takeover.layout !== (fence === undefined ? POSTGRES_SINK_LAYOUT : POSTGRES_FENCED_SINK_LAYOUT)) return undefined;
   if (takeover.output !== config.name) throw refuse(`is of output '${String(takeover.output)}', not '${config.name}'`);
   const state = takeover.state;
-  if (!isObject(state) || !sameKeys(state, STATE_KEYS))
-    throw refuse(`state must be exactly { ${STATE_KEYS.join(', ')} }`);
+  const keys = fence === undefined ? STATE_KEYS : FENCED_STATE_KEYS;
+  if (!isObject(state) || !sameKeys(state, keys)) throw refuse(`state must be exactly { ${keys.join(', ')} }`);
+  if (fence !== undefined) {
+    const lease = state.lease;
+    if (!isObject(lease) || !sameKeys(lease, LEASE_KEYS))
+      throw refuse(`state.lease must be { ${LEASE_KEYS.join(', ')} }`);
+    for (const field of ['schema', 'table', 'stream'] as const)
+      if (lease[field] !== fence[field])
+        throw refuse(
+          `is fenced by lease ${field} ${JSON.stringify(lease[field])}, not this output's ${JSON.stringify(fence[field])}`,
+        );
+    if (typeof lease.token !== 'bigint' || lease.token < 1n) throw refuse('state.lease.token must be a bigint >= 1');
+  }
   const mine = sinkPlace(config);
   const { sink, tables, holder, client, generation, position } = state;
   if (!isObject(sink) || !sameKeys(sink, PLACE_KEYS)) throw refuse(`state.sink must be { ${PLACE_KEYS.join(', ')} }`);

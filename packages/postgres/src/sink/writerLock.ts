@@ -61,10 +61,20 @@ export function holderText(config: SinkConfig): string {
 /**
  * Takes the sink's advisory lock on `client`'s session, or throws `LOCKED` naming the server process
  * that holds it (its application name says which Baton process) and who last started a writer.
+ * `scope: 'transaction'` takes it for the caller's transaction only: what a lease-fenced start does
+ * (see `sinkFence.ts`), so that it is `LOCKED` while a writer without a fence holds the output.
  */
-export async function takeWriterLock(client: pg.Client, config: SinkConfig, lastHolder?: string): Promise<void> {
+export async function takeWriterLock(
+  client: pg.Client,
+  config: SinkConfig,
+  lastHolder?: string,
+  scope: 'session' | 'transaction' = 'session',
+): Promise<void> {
   const [classId, objectId] = writerLockKeys(config);
-  const taken = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', [classId, objectId]);
+  const taken = await client.query<{ ok: boolean }>(
+    `SELECT ${scope === 'session' ? 'pg_try_advisory_lock' : 'pg_try_advisory_xact_lock'}($1, $2) AS ok`,
+    [classId, objectId],
+  );
   if (taken.rows[0]?.ok === true) return;
   const holder = await client.query<{ pid: number; application_name: string; since: string }>(
     `SELECT a.pid, a.application_name, a.backend_start::text AS since
