@@ -1,0 +1,218 @@
+/**
+ * The CDC side of a member: it competes for the stream's lease, and while it holds it pumps the
+ * PostgreSQL slot into the plugin's fenced PostgreSQL sink (`host.startCdc`, `pumpChanges`). The
+ * lease is renewed every `renewMs`; a member that finds it lost stops pumping. Before it reads the
+ * slot, a new owner ends the walsender still reading it (a frozen or dead predecessor's: the lease
+ * says the slot is now this member's). A write the sink refuses as fenced (`LOCKED`,
+ * `details.fenced`) ends the pump: that member is a zombie and writes nothing more.
+ */
+import { setTimeout as delay } from 'node:timers/promises';
+import { isReloadError } from '@baton/core';
+import type { ManagedCdcStream, PluginHost } from '@baton/core';
+import { parseLsn, postgresChangeSource, pumpChanges, readChanges } from '@baton/postgres';
+import type { PostgresChangeSource } from '@baton/postgres';
+import pg from 'pg';
+import { say } from '../pgCrash/killSwitch.js';
+import type { MemberSwitch } from './memberSwitch.js';
+import type { StreamLease } from './trialLease.js';
+import { SINK_OUTPUT } from './trialPlugin.js';
+
+/** Where the stream reads and what ends it. */
+export interface CdcPlace {
+  readonly sourceUrl: string;
+  readonly slot: string;
+  readonly publication: string;
+  /** The id of the change that marks the end of the writers' work. */
+  readonly marker: string;
+}
+
+/** What the member's CDC side did. */
+export interface CdcCounts {
+  /** Times it took the lease, batches written and skipped, writes refused as fenced. */
+  terms: number;
+  written: number;
+  skipped: number;
+  fenced: number;
+  /** Failures other than fencing (a trial failure). */
+  errors: number;
+  lastError: string | undefined;
+}
+
+const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+const isFenced = (error: unknown): boolean =>
+  isReloadError(error) && error.code === 'LOCKED' && error.details['fenced'] === true;
+
+/** One member's CDC side; `start()` begins competing for the lease, `stop()` ends cleanly. */
+export class CdcOwner {
+  readonly #host: PluginHost;
+  readonly #lease: StreamLease;
+  readonly #place: CdcPlace;
+  readonly #switch: MemberSwitch;
+  readonly #renewMs: number;
+  readonly counts: CdcCounts = { terms: 0, written: 0, skipped: 0, fenced: 0, errors: 0, lastError: undefined };
+  #competing = false;
+  #stopped = false;
+  #loop: Promise<void> | undefined;
+  #term: { stop: AbortController; done: Promise<void> } | undefined;
+
+  constructor(host: PluginHost, lease: StreamLease, place: CdcPlace, memberSwitch: MemberSwitch, renewMs: number) {
+    this.#host = host;
+    this.#lease = lease;
+    this.#place = place;
+    this.#switch = memberSwitch;
+    this.#renewMs = renewMs;
+  }
+
+  /** Whether this member holds the lease (as of its last renewal). */
+  get owner(): boolean {
+    return this.#term !== undefined;
+  }
+
+  /** Starts competing for the lease (idempotent). */
+  compete(): void {
+    if (this.#competing || this.#stopped) return;
+    this.#competing = true;
+    this.#loop = this.#run();
+  }
+
+  /** Stops competing: the pump confirms what it delivered, then the lease is released. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    await this.#loop;
+    await this.#endTerm();
+    if (this.#lease.held) await this.#lease.release().catch(() => undefined);
+  }
+
+  async #run(): Promise<void> {
+    while (!this.#stopped) {
+      try {
+        if (this.#term === undefined) {
+          if (await this.#lease.acquire()) {
+            // stop() may have come while the acquire was in flight.
+            if (this.#isStopped()) await this.#lease.release();
+            else this.#startTerm();
+          }
+        } else if (!(await this.#lease.renew())) {
+          say({ event: 'leaseLost', token: this.#lease.token });
+          await this.#endTerm();
+        }
+      } catch (error) {
+        this.#fail(`lease: ${errorText(error)}`);
+      }
+      await delay(this.#renewMs);
+    }
+  }
+
+  #isStopped(): boolean {
+    return this.#stopped;
+  }
+
+  #fail(message: string): void {
+    this.counts.errors++;
+    this.counts.lastError ??= message;
+    say({ event: 'cdcError', message });
+  }
+
+  #startTerm(): void {
+    this.counts.terms++;
+    const stop = new AbortController();
+    say({ event: 'cdcOwner', token: this.#lease.token });
+    const done = this.#pump(stop.signal).catch((error: unknown) => {
+      if (isFenced(error)) {
+        this.counts.fenced++;
+        say({ event: 'fenced', token: this.#lease.token, message: errorText(error) });
+      } else if (!stop.signal.aborted) this.#fail(`pump: ${errorText(error)}`);
+    });
+    this.#term = { stop, done };
+    void done.then(() => {
+      if (this.#term?.done === done) this.#term = undefined; // a fenced pump ended on its own
+    });
+  }
+
+  async #endTerm(): Promise<void> {
+    const term = this.#term;
+    this.#term = undefined;
+    if (term === undefined) return;
+    term.stop.abort();
+    await term.done;
+  }
+
+  /** Ends the walsender still reading the slot (the previous owner's), since the lease makes it this member's. */
+  async #freeSlot(): Promise<void> {
+    const client = new pg.Client({ connectionString: this.#place.sourceUrl });
+    client.on('error', () => undefined);
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ pid: number }>(
+        `SELECT pg_terminate_backend(active_pid), active_pid AS pid FROM pg_replication_slots
+          WHERE slot_name = $1 AND active_pid IS NOT NULL`,
+        [this.#place.slot],
+      );
+      if (rows.length > 0) say({ event: 'slotFreed', walsender: rows[0]!.pid });
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+
+  async #pump(signal: AbortSignal): Promise<void> {
+    await this.#freeSlot();
+    let source: PostgresChangeSource | undefined;
+    let feed: ManagedCdcStream | undefined;
+    try {
+      source = await postgresChangeSource({
+        url: this.#place.sourceUrl,
+        slot: this.#place.slot,
+        publication: this.#place.publication,
+        acquireTimeoutMs: 10_000,
+        signal,
+      });
+      feed = await this.#host.startCdc({ name: 'events', key: SINK_OUTPUT });
+      say({ event: 'cdcStarted', token: this.#lease.token });
+      const stream = feed;
+      const report = await pumpChanges(
+        source,
+        {
+          deliver: (batch) => {
+            this.#switch.reach('deliver.before', { token: this.#lease.token });
+            return stream.deliver(batch);
+          },
+          checkpoint: () => stream.checkpoint(),
+        },
+        {
+          signal,
+          checkpointEvery: 3,
+          onBatch: (batch, written) => {
+            if (written) this.counts.written++;
+            else this.counts.skipped++;
+            this.#switch.reach('deliver.after');
+            if (readChanges(batch.mutations).some((row) => row.new?.['id'] === this.#place.marker))
+              say({ event: 'marker', lsn: batch.lsnEnd });
+          },
+          // A fenced writer stays fenced: no retry makes it write again.
+          onRetry: (error) => {
+            if (isFenced(error)) throw error;
+          },
+        },
+      );
+      say({ event: 'pumped', confirmedLsn: report.confirmedLsn, written: report.written, skipped: report.skipped });
+    } finally {
+      await source?.close().catch(() => undefined);
+      await feed?.close().catch(() => undefined);
+    }
+  }
+}
+
+/** The slot's confirmed LSN now (what a clean stop left). */
+export async function slotConfirmed(sourceUrl: string, slot: string): Promise<bigint | null> {
+  const client = new pg.Client({ connectionString: sourceUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ lsn: string | null }>(
+      'SELECT confirmed_flush_lsn::text AS lsn FROM pg_replication_slots WHERE slot_name = $1',
+      [slot],
+    );
+    return rows[0]?.lsn ? parseLsn(rows[0].lsn) : null;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
