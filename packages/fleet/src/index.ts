@@ -41,6 +41,9 @@ export type { FiguresSource, MemberReport } from './members/memberFigures.js';
 // Formats: mixed-version state, the two-step format switch, fleet compat pre-checks
 export * from './formats/index.js';
 
+// Fencing: CDC stream leases with fencing tokens, checked inside the sink's transactions
+export * from './fencing/index.js';
+
 // Agent: runs the commands addressed to one engine process
 export { FleetAgent } from './agent/fleetAgent.js';
 export type { FleetAgentEvents, FleetAgentOptions } from './agent/fleetAgent.js';
