@@ -1,6 +1,6 @@
 import type { CrdtKindProvider, Registrar } from '@baton/core';
 import { describeValue } from '@baton/core/kit';
-import { checkName, invalidFormatArgument, isFormatNumber } from './formatPhase.js';
+import { checkName, formatPhases, invalidFormatArgument, isFormatNumber, pinnedProblem } from './formatPhase.js';
 import type { FormatPhase, FormatPhaseRow, FormatSchemaOptions } from './formatPhase.js';
 import { listFormatPhases } from './formatPhaseStore.js';
 import type { Queryable } from '../store/queryable.js';
@@ -167,5 +167,22 @@ function keyOf(plugin: string, version: string): string {
 }
 
 function index(rows: Iterable<FormatPhaseRow>): ReadonlyMap<string, FormatPhaseRow> {
-  return new Map([...rows].map((row) => [keyOf(row.plugin, row.version), row]));
+  const given: unknown = rows; // from JavaScript callers too
+  if (typeof (given as Partial<Iterable<unknown>> | null | undefined)?.[Symbol.iterator] !== 'function')
+    throw invalidFormatArgument(`FleetFormats needs an iterable of format phase rows, not ${describeValue(given)}`);
+  const map = new Map<string, FormatPhaseRow>();
+  for (const row of rows) {
+    const problem = rowProblem(row);
+    if (problem !== undefined) throw invalidFormatArgument(`FleetFormats: a row is not a format phase (${problem})`);
+    map.set(keyOf(row.plugin, row.version), row);
+  }
+  return map;
+}
+
+function rowProblem(row: unknown): string | undefined {
+  const r = row as Partial<FormatPhaseRow> | null;
+  if (typeof r !== 'object' || r === null) return describeValue(row);
+  if (typeof r.plugin !== 'string' || typeof r.version !== 'string') return 'plugin and version must be strings';
+  if (!formatPhases.includes(r.phase as FormatPhase)) return `phase ${describeValue(r.phase)}`;
+  return pinnedProblem(r.pinned);
 }

@@ -47,7 +47,7 @@ describe('pinFormat', () => {
     const fromV2 = stateOf(gCounter({ format: 2 }).empty(), first);
     const fromV1 = stateOf(gCounter({ format: 1 }).empty(), second);
     for (const source of [fromV2, fromV1]) {
-      const read = (await pinned.fromPersisted(source.persist()));
+      const read = await pinned.fromPersisted(source.persist());
       expect(await read.value()).toBe(source.value());
       const bytes = await read.persist();
       expect(peekEnvelope(bytes)).toEqual({ kind: 'g-counter', formatVersion: 1 });
