@@ -8,20 +8,28 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { isReloadError } from '@baton/core';
+import { acquireCdcLease } from '@baton/fleet';
+import type { CdcLease } from '@baton/fleet';
 import type { ManagedCdcStream, PluginHost } from '@baton/core';
 import { parseLsn, postgresChangeSource, pumpChanges, readChanges } from '@baton/postgres';
 import type { PostgresChangeSource } from '@baton/postgres';
 import pg from 'pg';
 import { say } from '../pgCrash/killSwitch.js';
 import type { MemberSwitch } from './memberSwitch.js';
-import type { StreamLease } from './trialLease.js';
 import { SINK_OUTPUT } from './trialPlugin.js';
 
-/** Where the stream reads and what ends it. */
+/** Where the stream reads, its lease, and what ends it. */
 export interface CdcPlace {
   readonly sourceUrl: string;
   readonly slot: string;
   readonly publication: string;
+  /** The fleet's database (the lease table is there, with the sink it fences). */
+  readonly fleetUrl: string;
+  /** The stream's lease: its key, the member's id, its time to live and how often to renew or try to take it. */
+  readonly stream: string;
+  readonly owner: string;
+  readonly ttlMs: number;
+  readonly renewMs: number;
   /** The id of the change that marks the end of the writers' work. */
   readonly marker: string;
 }
@@ -42,28 +50,38 @@ const errorText = (error: unknown): string => (error instanceof Error ? error.me
 const isFenced = (error: unknown): boolean =>
   isReloadError(error) && error.code === 'LOCKED' && error.details['fenced'] === true;
 
-/** One member's CDC side; `start()` begins competing for the lease, `stop()` ends cleanly. */
+/** One term of ownership: the lease, and the pump running under it. */
+interface Term {
+  readonly lease: CdcLease;
+  readonly stop: AbortController;
+  readonly done: Promise<void>;
+}
+
+/** One member's CDC side; `compete()` begins competing for the lease, `stop()` ends cleanly. */
 export class CdcOwner {
   readonly #host: PluginHost;
-  readonly #lease: StreamLease;
   readonly #place: CdcPlace;
   readonly #switch: MemberSwitch;
-  readonly #renewMs: number;
   readonly counts: CdcCounts = { terms: 0, written: 0, skipped: 0, fenced: 0, errors: 0, lastError: undefined };
   #competing = false;
   #stopped = false;
   #loop: Promise<void> | undefined;
-  #term: { stop: AbortController; done: Promise<void> } | undefined;
+  #term: Term | undefined;
+  /** The token of the last lease this member took (the sink writer's fencing token). */
+  #token = 0n;
 
-  constructor(host: PluginHost, lease: StreamLease, place: CdcPlace, memberSwitch: MemberSwitch, renewMs: number) {
+  constructor(host: PluginHost, place: CdcPlace, memberSwitch: MemberSwitch) {
     this.#host = host;
-    this.#lease = lease;
     this.#place = place;
     this.#switch = memberSwitch;
-    this.#renewMs = renewMs;
   }
 
-  /** Whether this member holds the lease (as of its last renewal). */
+  /** The fencing token the sink writer starts with: the token of the lease this member took last. */
+  get token(): bigint {
+    return this.#token;
+  }
+
+  /** Whether this member holds the lease and pumps. */
   get owner(): boolean {
     return this.#term !== undefined;
   }
@@ -80,26 +98,28 @@ export class CdcOwner {
     this.#stopped = true;
     await this.#loop;
     await this.#endTerm();
-    if (this.#lease.held) await this.#lease.release().catch(() => undefined);
   }
 
+  /** While not stopped: takes the lease whenever it is free (another live owner's is `LOCKED`: try again later). */
   async #run(): Promise<void> {
     while (!this.#stopped) {
-      try {
-        if (this.#term === undefined) {
-          if (await this.#lease.acquire()) {
-            // stop() may have come while the acquire was in flight.
-            if (this.#isStopped()) await this.#lease.release();
-            else this.#startTerm();
-          }
-        } else if (!(await this.#lease.renew())) {
-          say({ event: 'leaseLost', token: this.#lease.token });
-          await this.#endTerm();
+      if (this.#term === undefined) {
+        try {
+          const lease = await acquireCdcLease({
+            url: this.#place.fleetUrl,
+            stream: this.#place.stream,
+            owner: this.#place.owner,
+            ttlMs: this.#place.ttlMs,
+            renewEveryMs: this.#place.renewMs,
+          });
+          // stop() may have come while the acquire was in flight.
+          if (this.#isStopped()) await lease.release();
+          else this.#startTerm(lease);
+        } catch (error) {
+          if (!(isReloadError(error) && error.code === 'LOCKED')) this.#fail(`lease: ${errorText(error)}`);
         }
-      } catch (error) {
-        this.#fail(`lease: ${errorText(error)}`);
       }
-      await delay(this.#renewMs);
+      await delay(this.#place.renewMs);
     }
   }
 
@@ -113,19 +133,29 @@ export class CdcOwner {
     say({ event: 'cdcError', message });
   }
 
-  #startTerm(): void {
+  #startTerm(lease: CdcLease): void {
     this.counts.terms++;
+    this.#token = lease.token;
     const stop = new AbortController();
-    say({ event: 'cdcOwner', token: this.#lease.token });
+    say({ event: 'cdcOwner', token: lease.token });
+    lease.signal.addEventListener('abort', () => {
+      if (lease.state === 'lost')
+        say({ event: 'leaseLost', token: lease.token, message: errorText(lease.signal.reason) });
+      stop.abort();
+    });
     const done = this.#pump(stop.signal).catch((error: unknown) => {
       if (isFenced(error)) {
         this.counts.fenced++;
-        say({ event: 'fenced', token: this.#lease.token, message: errorText(error) });
+        say({ event: 'fenced', token: lease.token, message: errorText(error) });
       } else if (!stop.signal.aborted) this.#fail(`pump: ${errorText(error)}`);
     });
-    this.#term = { stop, done };
-    void done.then(() => {
-      if (this.#term?.done === done) this.#term = undefined; // a fenced pump ended on its own
+    const term: Term = { lease, stop, done };
+    this.#term = term;
+    // A pump that ended on its own (fenced, failed, or its lease lost) ends the term: the member competes again.
+    void done.then(async () => {
+      if (this.#term !== term) return;
+      this.#term = undefined;
+      await lease.release().catch(() => undefined);
     });
   }
 
@@ -135,6 +165,7 @@ export class CdcOwner {
     if (term === undefined) return;
     term.stop.abort();
     await term.done;
+    await term.lease.release().catch(() => undefined);
   }
 
   /** Ends the walsender still reading the slot (the previous owner's), since the lease makes it this member's. */
@@ -167,13 +198,13 @@ export class CdcOwner {
         signal,
       });
       feed = await this.#host.startCdc({ name: 'events', key: SINK_OUTPUT });
-      say({ event: 'cdcStarted', token: this.#lease.token });
+      say({ event: 'cdcStarted', token: this.#token });
       const stream = feed;
       const report = await pumpChanges(
         source,
         {
           deliver: (batch) => {
-            this.#switch.reach('deliver.before', { token: this.#lease.token });
+            this.#switch.reach('deliver.before', { token: this.#token });
             return stream.deliver(batch);
           },
           checkpoint: () => stream.checkpoint(),

@@ -179,3 +179,24 @@ export class TrialChild {
     for (const waiter of [...this.#waiters]) waiter();
   }
 }
+
+/**
+ * The first line any of `children` printed for which `match` holds, with its child, waiting for
+ * it; undefined when `timeoutMs` passes or every child has exited without one.
+ */
+export async function firstOfAny(
+  children: readonly TrialChild[],
+  match: (line: ChildLine) => boolean,
+  timeoutMs: number,
+): Promise<{ readonly child: TrialChild; readonly line: ChildLine } | undefined> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    for (const child of children) {
+      const line = child.lines.find(match);
+      if (line) return { child, line };
+    }
+    const left = deadline - performance.now();
+    if (left <= 0 || children.every((child) => child.done)) return undefined;
+    await Promise.race(children.map((child) => child.waitFor(match, Math.min(left, 250))));
+  }
+}

@@ -1,28 +1,70 @@
 /**
- * A member's fleet side: its membership (heartbeats carrying its version and figures) and the agent
- * that runs the rollout commands addressed to it on its host, from `@baton/fleet`.
+ * A member's fleet side, from `@baton/fleet`: the format phases its plugin reads at `register()`
+ * (the `FleetFormats` host service, refreshed before every reload the agent runs), and the
+ * `FleetAgent` — its membership heartbeats carrying the version and figures, and the rollout
+ * commands addressed to it, run on its host. Every command's start and end is printed.
  */
 import type { PluginDefinition, PluginHost } from '@baton/core';
+import { FLEET_FORMATS, FleetAgent, FleetFormats } from '@baton/fleet';
+import type { ArtifactRef } from '@baton/fleet';
 import type pg from 'pg';
+import { say } from '../pgCrash/killSwitch.js';
 import type { MemberOrders } from './memberOrders.js';
+import { TRIAL_PLUGIN } from './trialPlugin.js';
+
+/** The format phases as of now, as the host service `register()` reads (`FLEET_FORMATS`). */
+export async function formatService(client: pg.Client): Promise<{ readonly [FLEET_FORMATS]: FleetFormats }> {
+  return { [FLEET_FORMATS]: await FleetFormats.load(client) };
+}
 
 /** What the member gives its fleet side. */
 export interface FleetSideOptions {
   readonly orders: MemberOrders;
   readonly host: PluginHost;
+  /** The member's connection (the agent opens its own). */
   readonly client: pg.Client;
-  readonly loadVersion: (version: string) => Promise<PluginDefinition>;
-  /** The host's services (the fleet side adds the format phases). */
-  readonly services: Record<string, unknown>;
-  readonly figures: () => { readonly failedCalls: number };
+  readonly formats: FleetFormats;
+  readonly loadVersion: (artifact: ArtifactRef) => Promise<PluginDefinition>;
+  /** The member's clients' failed calls, for the heartbeats. */
+  readonly failedCalls: () => number;
 }
 
-/** The member's fleet side, running. */
-export interface FleetSide {
-  leave(): Promise<void>;
-}
-
-/** Joins the fleet. */
-export async function joinFleet(options: FleetSideOptions): Promise<FleetSide> {
-  return Promise.resolve({ leave: () => Promise.resolve(options.host.stats.length > 0 ? undefined : undefined) });
+/** Starts the member's agent (it joins the fleet); resolves once it listens for commands. */
+export async function joinFleet(options: FleetSideOptions): Promise<FleetAgent> {
+  const { orders, client, formats } = options;
+  const agent = await FleetAgent.start({
+    host: options.host,
+    url: orders.fleetUrl,
+    memberId: orders.memberId,
+    plugin: TRIAL_PLUGIN,
+    // The format phase may have changed since the last load: register() reads it from the snapshot.
+    loadArtifact: async (artifact) => {
+      await formats.refresh(client);
+      return options.loadVersion(artifact);
+    },
+    figures: () => ({ failedCalls: options.failedCalls() }),
+    heartbeatMs: orders.heartbeatMs,
+    pollMs: 250,
+  });
+  agent.on('commandStarted', ({ command }) => {
+    say({ event: 'command', id: command.id, seq: command.seq, action: command.action, to: command.artifact.version });
+  });
+  agent.on('commandEnded', ({ command, result, recorded }) => {
+    say({
+      event: 'commandEnded',
+      id: command.id,
+      action: command.action,
+      outcome: result.outcome,
+      recorded,
+      ...('version' in result ? { version: result.version } : {}),
+      ...('error' in result ? { error: result.error } : {}),
+    });
+  });
+  agent.on('interrupted', ({ commands }) => {
+    say({ event: 'interrupted', ids: commands.map((c) => c.id) });
+  });
+  agent.on('error', ({ error }) => {
+    say({ event: 'agentError', code: error.code, message: error.message });
+  });
+  return agent;
 }

@@ -10,6 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateSigningKey } from '@baton/core/loader';
+import { ensureFleetSchema, ensureFormatSchema, ensureLeaseSchema } from '@baton/fleet';
 import { gCounter } from '@baton/kinds';
 import type { PostgresServer } from '@baton/postgres';
 import pg from 'pg';
@@ -21,7 +22,6 @@ import type { ChildLine } from './childProcess.js';
 import { CRDT_STATES, ensureCrdtTable } from './crdtGossip.js';
 import type { MemberOrders } from './memberOrders.js';
 import type { MemberPlan } from './memberSwitch.js';
-import { ensureLeaseTable } from './trialLease.js';
 import { buildTrialArtifacts } from './trialPlugin.js';
 import type { TrialArtifacts } from './trialPlugin.js';
 import { finishTrial } from './trialEnd.js';
@@ -142,7 +142,9 @@ export class FleetWorld implements AsyncDisposable {
       await fleet.connect();
       await source.query(`${sourceTablesSql} CREATE PUBLICATION ${options.name}_pub FOR TABLE events, counters;`);
       await source.query(`SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, [`${options.name}_slot`]);
-      await ensureLeaseTable(fleet);
+      await ensureFleetSchema(fleet);
+      await ensureFormatSchema(fleet);
+      await ensureLeaseSchema(fleet);
       await ensureCrdtTable(fleet);
       await fleet.end();
       return new FleetWorld({

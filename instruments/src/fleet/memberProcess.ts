@@ -17,6 +17,8 @@ import * as arrow from 'apache-arrow';
 import { createPluginHost, reloadEventNames } from '@baton/core';
 import type { PluginDefinition } from '@baton/core';
 import { loadPluginVersion, trustedKey } from '@baton/core/loader';
+import { FLEET_FORMATS, FLEET_SCHEMA, LEASE_TABLE } from '@baton/fleet';
+import type { ArtifactRef } from '@baton/fleet';
 import * as kinds from '@baton/kinds';
 import * as postgres from '@baton/postgres';
 import pg from 'pg';
@@ -25,10 +27,9 @@ import { CdcOwner, slotConfirmed } from './cdcOwner.js';
 import { startClients } from './clientLoad.js';
 import { CrdtGossip } from './crdtGossip.js';
 import type { CounterOp } from './crdtGossip.js';
-import { joinFleet } from './fleetSide.js';
+import { formatService, joinFleet } from './fleetSide.js';
 import type { MemberCommand, MemberOrders } from './memberOrders.js';
 import { MemberSwitch } from './memberSwitch.js';
-import { StreamLease, TRIAL_LEASES } from './trialLease.js';
 import { CRDT_KIND, TRIAL_ENV, TRIAL_PLUGIN } from './trialPlugin.js';
 import type { TrialEnv } from './trialPlugin.js';
 
@@ -52,28 +53,30 @@ const client = new pg.Client({
 });
 client.on('error', () => undefined);
 await client.connect();
-const lease = new StreamLease(client, { stream: orders.stream, owner: orders.memberId, ttlMs: orders.leaseTtlMs });
+// eslint-disable-next-line prefer-const -- made once the host is (it pumps through the host); read later
+let cdc: CdcOwner;
 const env: TrialEnv = {
   memberId: orders.memberId,
   sinkUrl: orders.fleetUrl,
   output: orders.output,
   stream: orders.stream,
-  leaseSchema: TRIAL_LEASES.schema,
-  leaseTable: TRIAL_LEASES.table,
-  leaseToken: () => lease.token,
+  leaseSchema: FLEET_SCHEMA,
+  leaseTable: LEASE_TABLE,
+  // The sink writer's fencing token: the lease the member's CDC side took last (read at each writer start).
+  leaseToken: () => cdc.token,
 };
 
 const trustedKeys = [trustedKey(orders.trustedKeyPem)];
 const shared = { '@baton/kinds': kinds, '@baton/postgres': postgres, 'apache-arrow': arrow };
-/** Loads (verifies, evaluates) the signed artifact of `version`. */
-async function loadVersion(version: string): Promise<PluginDefinition> {
-  const dir = orders.artifacts[version];
-  if (dir === undefined) throw new Error(`no artifact of ${TRIAL_PLUGIN} ${version}`);
+/** Loads (verifies, evaluates) the signed artifact of a version: where the artifact says, or the driver's of that version. */
+async function loadVersion(artifact: ArtifactRef): Promise<PluginDefinition> {
+  const dir = artifact.location ?? orders.artifacts[artifact.version];
+  if (dir === undefined) throw new Error(`no artifact of ${TRIAL_PLUGIN} ${artifact.version}`);
   return (await loadPluginVersion(dir, { trustedKeys, shared })).definition;
 }
 
-const services: Record<string, unknown> = { [TRIAL_ENV]: env };
-const host = createPluginHost({ services, drainTimeoutMs: 5_000 });
+const formats = await formatService(client);
+const host = createPluginHost({ services: { [TRIAL_ENV]: env, ...formats }, drainTimeoutMs: 5_000 });
 for (const event of reloadEventNames)
   host.on(event, (e) => {
     const move = e.plugins.map((p) => `${p.from}→${p.to}`).join(',');
@@ -87,7 +90,7 @@ for (const event of reloadEventNames)
     if (event !== 'rolledBack') memberSwitch.reach(event, { move });
   });
 
-await host.load(await loadVersion(orders.startVersion));
+await host.load(await loadVersion({ version: orders.startVersion }));
 const version = (): string => host.stats(TRIAL_PLUGIN).version;
 const counter = await host.openCrdt<CounterOp, number>({ name: 'hits', key: CRDT_KIND });
 const gossip = new CrdtGossip(client, orders.memberId, counter, version);
@@ -108,12 +111,20 @@ const gossiping = setInterval(() => {
   });
 }, orders.gossipMs);
 
-const cdc = new CdcOwner(
+cdc = new CdcOwner(
   host,
-  lease,
-  { sourceUrl: orders.sourceUrl, slot: orders.slot, publication: orders.publication, marker: orders.marker },
+  {
+    sourceUrl: orders.sourceUrl,
+    slot: orders.slot,
+    publication: orders.publication,
+    fleetUrl: orders.fleetUrl,
+    stream: orders.stream,
+    owner: orders.memberId,
+    ttlMs: orders.leaseTtlMs,
+    renewMs: orders.leaseRenewMs,
+    marker: orders.marker,
+  },
   memberSwitch,
-  orders.leaseRenewMs,
 );
 if (orders.cdc) cdc.compete();
 
@@ -126,7 +137,14 @@ const figures = () => ({
   gossip: { ...gossip.counts },
   cdc: { ...cdc.counts, owner: cdc.owner },
 });
-const fleet = await joinFleet({ orders, host, client, loadVersion, services, figures });
+const fleet = await joinFleet({
+  orders,
+  host,
+  client,
+  formats: formats[FLEET_FORMATS],
+  loadVersion,
+  failedCalls: () => clients.counts.failed + gossip.counts.failed,
+});
 say({ event: 'joined', version: version(), restored });
 const reporting = setInterval(() => {
   say({ event: 'figures', ...figures() });
@@ -158,7 +176,7 @@ for (;;) {
       clearInterval(reporting);
       await cdc.stop();
       const last = figures();
-      await fleet.leave();
+      await fleet.close();
       await host.close();
       const slotLsn = await slotConfirmed(orders.sourceUrl, orders.slot);
       await client.end();

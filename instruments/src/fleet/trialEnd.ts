@@ -5,6 +5,7 @@
  * are checked against what the writers committed.
  */
 import type { SinkAudit } from '../pgCrash/sinkAudit.js';
+import { firstOfAny } from './childProcess.js';
 import type { ChildLine, TrialChild } from './childProcess.js';
 
 /** What a member's last figures said. */
@@ -52,19 +53,6 @@ export interface EndHooks {
 const figuresOf = (line: ChildLine | undefined): MemberFiguresLine | undefined =>
   line as unknown as MemberFiguresLine | undefined;
 
-/** Waits until some member printed `event` (after index `from` of its lines). */
-async function anyOf(members: readonly TrialChild[], event: string, timeoutMs: number): Promise<ChildLine | undefined> {
-  const deadline = performance.now() + timeoutMs;
-  while (performance.now() < deadline) {
-    for (const child of members) {
-      const line = child.last(event);
-      if (line) return line;
-    }
-    await Promise.race(members.map((child) => child.first(event, Math.min(200, deadline - performance.now()))));
-  }
-  return undefined;
-}
-
 /** Ends a world's trial (see the file's comment). */
 export async function finishTrial(
   world: { readonly members: ReadonlyMap<string, TrialChild>; live(): TrialChild[] },
@@ -72,7 +60,7 @@ export async function finishTrial(
 ): Promise<TrialEnd> {
   const failures: string[] = [];
   const live = world.live();
-  if (!(await anyOf(live, 'marker', hooks.timeoutMs)))
+  if (!(await firstOfAny(live, (line) => line.event === 'marker', hooks.timeoutMs)))
     throw new Error(
       `no member delivered the end marker within ${hooks.timeoutMs} ms: ${live.map((c) => `${c.name}: ${JSON.stringify(c.lines.at(-1))}`).join('; ')}`,
     );
