@@ -48,3 +48,16 @@ export * from './fencing/index.js';
 export { FleetAgent } from './agent/fleetAgent.js';
 export type { FleetAgentEvents, FleetAgentOptions } from './agent/fleetAgent.js';
 export type { ArtifactLoader, FormatContext, FormatHandler } from './agent/runCommand.js';
+
+// Rollout: the coordinator, its reducer, policy and events
+export { FleetCoordinator } from './rollout/fleetCoordinator.js';
+export { rolloutReducer, foldRollout, initialRolloutState } from './rollout/rolloutState.js';
+export { nextMove } from './rollout/nextMove.js';
+export { resolvePolicy, planSteps } from './rollout/rolloutPolicy.js';
+export { evaluateGate } from './rollout/healthGate.js';
+export type { FleetCoordinatorOptions, PreflightContext, RolloutRequest } from './rollout/fleetCoordinator.js';
+export type { RolloutEvent, RolloutState } from './rollout/rolloutState.js';
+export type { CommandIntent, HaltReason, MoveView, RolloutMove, RolloutSummary } from './rollout/nextMove.js';
+export type { GateLimits, RolloutPolicy } from './rollout/rolloutPolicy.js';
+export type { GateReading, GateViolation } from './rollout/healthGate.js';
+export type { FleetCoordinatorEvents, RolloutOutcome } from './rollout/rolloutEvents.js';

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { fleetError } from './fleetErrors.js';
 import type { FleetPhase } from './fleetErrors.js';
 
@@ -7,7 +8,7 @@ export function checkMs(value: unknown, what: string, fleetPhase: FleetPhase): n
     throw fleetError({
       code: 'INVALID_ARGUMENT',
       fleetPhase,
-      message: `${what} must be a whole number of milliseconds in [0, 86400000] (got ${String(value)})`,
+      message: `${what} must be a whole number of milliseconds in [0, 86400000] (got ${show(value)})`,
     });
   return value;
 }
@@ -18,7 +19,12 @@ export function checkId(value: unknown, what: string, fleetPhase: FleetPhase): s
     throw fleetError({
       code: 'INVALID_ARGUMENT',
       fleetPhase,
-      message: `${what} must be a string of 1 to 200 characters (got ${typeof value === 'string' ? JSON.stringify(value) : String(value)})`,
+      message: `${what} must be a string of 1 to 200 characters (got ${show(value)})`,
     });
   return value;
+}
+
+/** A value as an error message shows it (strings quoted). */
+export function show(value: unknown): string {
+  return inspect(value, { depth: 1, breakLength: Infinity });
 }

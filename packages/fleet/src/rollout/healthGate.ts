@@ -1,0 +1,76 @@
+import { withPg } from '../store/fleetErrors.js';
+import type { Queryable } from '../store/queryable.js';
+import { parseFigures } from '../store/rowParsing.js';
+import type { MemberFigures } from '../store/rows.js';
+import type { FleetNames } from '../store/schemaName.js';
+import type { GateLimits } from './rolloutPolicy.js';
+
+/** A figure of an upgraded member over its limit. */
+export interface GateViolation {
+  readonly member: string;
+  readonly figure: keyof GateLimits;
+  /** The figure: an increase since the member's reload began (failed calls, refusals), or its value. */
+  readonly value: number;
+  readonly limit: number;
+}
+
+/** An upgraded member's figures now, and when its reload began (the baseline of the counters). */
+export interface GateReading {
+  readonly member: string;
+  readonly figures: MemberFigures;
+  readonly before: MemberFigures | undefined;
+}
+
+/**
+ * The violations of `limits` by the upgraded members: failed calls and refusals counted since each
+ * member's reload began (a counter that went down — the process restarted — counts from 0), pause
+ * and CDC lag as they are now. Empty: the gate passes.
+ */
+export function evaluateGate(readings: readonly GateReading[], limits: GateLimits): GateViolation[] {
+  const violations: GateViolation[] = [];
+  for (const { member, figures, before } of readings) {
+    const values: Record<keyof GateLimits, number> = {
+      failedCalls: Math.max(0, figures.failedCalls - (before?.failedCalls ?? 0)),
+      refusals: Math.max(0, figures.refusals - (before?.refusals ?? 0)),
+      pauseMs: figures.lastPauseMs,
+      cdcLagMs: figures.cdcLagMs,
+    };
+    for (const figure of ['failedCalls', 'refusals', 'pauseMs', 'cdcLagMs'] as const) {
+      const limit = limits[figure];
+      if (limit !== undefined && values[figure] > limit)
+        violations.push({ member, figure, value: values[figure], limit });
+    }
+  }
+  return violations;
+}
+
+/** A member's figures as the gate reads them. */
+export interface MemberReading {
+  readonly member: string;
+  readonly figures: MemberFigures;
+  /** Its last heartbeat came after `since`. */
+  readonly fresh: boolean;
+  readonly live: boolean;
+}
+
+/**
+ * Reads the figures of `members` and whether each sent them after `since` (a `timestamptz` as the
+ * database printed it; both by the database's clock). One round trip.
+ */
+export async function readMemberFigures(
+  client: Queryable,
+  names: FleetNames,
+  members: readonly string[],
+  since: string,
+  staleAfterMs: number,
+): Promise<MemberReading[]> {
+  const { rows } = await withPg({ fleetPhase: 'gate', message: 'reading the upgraded members’ figures' }, () =>
+    client.query<{ id: string; figures: unknown; fresh: boolean; live: boolean }>(
+      `SELECT id, figures, heartbeat_at > $2::timestamptz AS fresh,
+              (left_at IS NULL AND heartbeat_at > now() - make_interval(secs => $3::float8 / 1000)) AS live
+         FROM ${names.members} WHERE id = ANY($1::text[])`,
+      [members, since, staleAfterMs],
+    ),
+  );
+  return rows.map((row) => ({ member: row.id, figures: parseFigures(row.figures), fresh: row.fresh, live: row.live }));
+}
