@@ -7,7 +7,7 @@ import { parseCommandRow } from '../../store/rowParsing.js';
 import type { CommandAction, CommandRow } from '../../store/rows.js';
 
 /** The plugin every test member serves: one scalar function; `fail` makes its `register()` throw. */
-export function enginePlugin(version: string, options: { readonly fail?: string } = {}): PluginDefinition {
+export function enginePlugin(version: string, options: { readonly fail?: string | undefined } = {}): PluginDefinition {
   return definePlugin({
     name: 'engine',
     version,
