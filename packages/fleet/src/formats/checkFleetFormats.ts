@@ -90,10 +90,8 @@ export async function checkFleetFormats(options: FleetFormatCheckOptions): Promi
     };
     kinds.push(await kindReport(key, sides, context, timeoutMs));
   }
-  const problems: string[] = [];
+  const problems: string[] = requiredProblems(kinds);
   for (const kind of kinds) {
-    for (const check of requiredFormatChecks)
-      if (kind[check].status === 'incompatible') problems.push(`${kind.key} ${check}: ${kind[check].detail}`);
     if (kind.rollbackAfterSwitch.status === 'incompatible')
       problems.push(
         `${kind.key} rollbackAfterSwitch (a rollback after the switch would be refused): ${kind.rollbackAfterSwitch.detail}`,
@@ -121,16 +119,25 @@ export function assertFleetFormats(report: FleetFormatReport): void {
   const first = report.kinds.find((kind) =>
     requiredFormatChecks.some((check) => kind[check].status === 'incompatible'),
   );
-  const required = report.problems.filter((line) => !/^\S+ rollbackAfterSwitch /.test(line));
   throw new ReloadError({
     code: 'SCHEMA_INCOMPATIBLE',
     phase: 'compat',
+    step: 'preflight',
     plugin: report.plugin,
     kind: 'crdtKind',
     ...(first === undefined ? {} : { key: first.key }),
-    message: `fleet format check of ${report.plugin} ${report.fromVersion} → ${report.toVersion} failed: ${required.join('; ')}`,
-    details: { report },
+    message: `fleet format check of ${report.plugin} ${report.fromVersion} → ${report.toVersion} failed: ${requiredProblems(report.kinds).join('; ')}`,
+    details: { report, fleetPhase: 'preflight' },
   });
+}
+
+/** One line per failed check that must pass before a rollout starts. */
+function requiredProblems(kinds: readonly KindFormatReport[]): string[] {
+  return kinds.flatMap((kind) =>
+    requiredFormatChecks
+      .filter((check) => kind[check].status === 'incompatible')
+      .map((check) => `${kind.key} ${check}: ${kind[check].detail}`),
+  );
 }
 
 interface Sides {
@@ -162,6 +169,8 @@ async function kindReport(
       throw new ReloadError({
         code: 'ABORTED',
         phase: 'compat',
+        step: 'preflight',
+        details: { fleetPhase: 'preflight' },
         kind: 'crdtKind',
         key,
         message: `fleet format check of '${key}' was aborted`,

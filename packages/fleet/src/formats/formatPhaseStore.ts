@@ -186,6 +186,23 @@ export async function revertFormatPhase(client: Queryable, key: FormatPhaseKey):
   return row;
 }
 
+/**
+ * Undoes the switch of `version` when its `format` rollout halts: the phase goes back to `mixed`
+ * (the members reloaded by the halted rollout are then reloaded again, pinned). Always allowed: the
+ * preflight verified that the version in phase `mixed` reads what it writes once switched
+ * (`switchReads`). Returns the row, or `undefined` when no phase is recorded.
+ */
+export async function undoFormatSwitch(client: Queryable, key: FormatPhaseKey): Promise<FormatPhaseRow | undefined> {
+  const site = siteOf(key, 'halt', 'undoFormatSwitch', 'undoing the format switch of');
+  const rows = await sql(
+    client,
+    site,
+    `UPDATE ${site.table} SET phase = 'mixed', switched_at = NULL WHERE plugin = $1 AND version = $2 RETURNING *`,
+    [site.plugin, site.version],
+  );
+  return rows[0] === undefined ? undefined : phaseRow(rows[0], site);
+}
+
 /** The checked key and where statements about it come from. */
 function siteOf(
   key: FormatPhaseKey,

@@ -12,6 +12,7 @@ export {
   readFormatPhase,
   revertFormatPhase,
   switchFormatPhase,
+  undoFormatSwitch,
 } from './formatPhaseStore.js';
 export type { FleetMemberVersion, FormatPhaseKey, MixedPhaseInit } from './formatPhaseStore.js';
 export { FLEET_FORMATS, FleetFormats, fleetFormats } from './fleetFormats.js';
@@ -21,6 +22,8 @@ export { assertFleetFormats, checkFleetFormats } from './checkFleetFormats.js';
 export type { FleetFormatCheckOptions } from './checkFleetFormats.js';
 export type { RegisterEnvironment } from './pluginCrdtKinds.js';
 export { formatPreflight } from './formatPreflight.js';
+export { formatsPreflight, withFormatRefresh } from './fleetHooks.js';
+export type { FormatPreflightContext, FormatsPreflightOptions } from './fleetHooks.js';
 export type { FormatPreflightOptions } from './formatPreflight.js';
 export { requiredFormatChecks } from './formatReport.js';
 export type { FleetFormatReport, FormatCheck, FormatCheckStatus, KindFormatReport } from './formatReport.js';
