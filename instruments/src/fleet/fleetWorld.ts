@@ -20,6 +20,7 @@ import type { WriterLog } from '../pgCrash/writers.js';
 import { TrialChild } from './childProcess.js';
 import type { ChildLine } from './childProcess.js';
 import { CRDT_STATES, ensureCrdtTable } from './crdtGossip.js';
+import type { CoordinatorOrders } from './coordinatorOrders.js';
 import type { MemberOrders } from './memberOrders.js';
 import type { MemberPlan } from './memberSwitch.js';
 import { buildTrialArtifacts } from './trialPlugin.js';
@@ -66,6 +67,20 @@ const DEFAULTS: MemberSettings = {
   leaseRenewMs: 250,
   startVersion: '1.0.0',
 };
+
+/** One row of the fleet's `commands`, with its rollout's action and target version. */
+export interface FleetCommand {
+  readonly id: string;
+  readonly rolloutId: string;
+  readonly rolloutAction: 'reload' | 'format';
+  readonly toVersion: string;
+  readonly member: string;
+  readonly seq: number;
+  readonly action: 'reload' | 'rollback' | 'format';
+  readonly state: string;
+  /** The version the command's artifact names. */
+  readonly version: string;
+}
 
 /** The marker the driver commits after the writers' last transaction. */
 export const END_MARKER = 'fleet-end-marker';
@@ -186,6 +201,46 @@ export class FleetWorld implements AsyncDisposable {
     };
     child.send(orders);
     return child;
+  }
+
+  /**
+   * Spawns a coordinator (it loads its modules at once: spawn it early) and, when `orders` are given,
+   * sends them; else send them with {@link FleetWorld.orderRollout}.
+   */
+  spawnCoordinator(name = 'coordinator'): TrialChild {
+    return new TrialChild(name, 'coordinatorProcess.ts', (_child, line) => this.#onLine?.(name, line));
+  }
+
+  /** Sends a coordinator its rollout (see `CoordinatorOrders`). */
+  orderRollout(
+    coordinator: TrialChild,
+    rollout: Pick<CoordinatorOrders, 'from' | 'to' | 'policy' | 'resume' | 'switchFormats'>,
+  ): void {
+    const orders: CoordinatorOrders = {
+      ...rollout,
+      fleetUrl: this.fleetUrl,
+      artifacts: this.artifacts,
+      trustedKeyPem: this.#trustedKeyPem,
+      pollMs: 100,
+    };
+    coordinator.send(orders);
+  }
+
+  /** The fleet's commands, oldest first, with their rollout's action and target version. */
+  async commands(): Promise<FleetCommand[]> {
+    const client = new pg.Client({ connectionString: this.fleetUrl });
+    await client.connect();
+    try {
+      const { rows } = await client.query<FleetCommand>(
+        `SELECT c.id::text AS id, c.rollout_id::text AS "rolloutId", r.action AS "rolloutAction",
+                r.to_version AS "toVersion", c.member_id AS member, c.seq, c.action, c.state,
+                c.artifact->>'version' AS version
+           FROM baton_fleet.commands c JOIN baton_fleet.rollouts r ON r.id = c.rollout_id ORDER BY c.id`,
+      );
+      return rows;
+    } finally {
+      await client.end();
+    }
   }
 
   /**

@@ -1,0 +1,76 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postgresServer } from '@baton/postgres';
+import type { PostgresServer } from '@baton/postgres';
+import { runScenario } from './fleetTrials.js';
+import type { ScenarioName, ScenarioReport } from './fleetTrials.js';
+
+// Five engine processes, one embedded PostgreSQL (shared by the trials; each has databases and a slot
+// of its own), writers committing into it, and a rollout coordinated through it. `npm run fleet`
+// shows one with its report.
+let server: PostgresServer | undefined;
+beforeAll(async () => {
+  server = await postgresServer({ postgresFlags: ['-c', 'fsync=off', '-c', 'full_page_writes=off'] });
+}, 60_000);
+afterAll(async () => {
+  await server?.stop();
+});
+
+const summary = (report: ScenarioReport): string =>
+  JSON.stringify({
+    name: report.name,
+    wallMs: Math.round(report.wallMs),
+    calls: report.end.calls,
+    failedCalls: report.end.failedCalls,
+    changes: report.end.audit.changes,
+    crdt: report.end.mergedValue,
+    fenced: report.end.fencedWrites,
+    outcomes: report.outcomes.map((o) => [o['action'], o['status'], Math.round(Number(o['ms'])), o['roundTrips']]),
+    versions: report.versions,
+    failures: report.failures,
+  });
+
+/** Runs a trial and checks what every trial must show: no failed call, exactly once at the sink, CRDT values converged. */
+async function trial(name: ScenarioName): Promise<ScenarioReport> {
+  const report = await runScenario(server!, name);
+  console.log(summary(report));
+  expect(report.failures).toEqual([]);
+  expect(report.end.failedCalls).toBe(0);
+  expect(report.end.calls).toBeGreaterThan(1000);
+  expect(report.end.audit).toMatchObject({ lost: [], duplicated: [], uncommitted: [], splitBatches: 0 });
+  expect(report.end.audit.changes).toBeGreaterThan(100);
+  for (const value of Object.values(report.end.values)) expect(value).toBe(report.end.mergedValue);
+  return report;
+}
+
+describe('fleet trials (five members, one PostgreSQL)', () => {
+  it('a clean rollout: every member on 2.0.0, then the format switch; nothing failed, lost or doubled', async () => {
+    const report = await trial('clean');
+    expect(report.outcomes.map((o) => o['status'])).toEqual(['done', 'done']);
+    expect(Object.values(report.versions)).toEqual(['2.0.0', '2.0.0', '2.0.0', '2.0.0', '2.0.0']);
+  }, 90_000);
+
+  it('a version failing on member 3: the rollout halts and every member that moved is rolled back', async () => {
+    const report = await trial('failing');
+    expect(report.outcomes.map((o) => o['status'])).toEqual(['halted']);
+    expect(Object.values(report.versions)).toEqual(['1.0.0', '1.0.0', '1.0.0', '1.0.0', '1.0.0']);
+  }, 90_000);
+
+  it('the coordinator SIGKILLed mid-rollout: another resumes it, no command issued or run twice', async () => {
+    const report = await trial('coordinatorKilled');
+    expect(report.rolloutLines.some((l) => l.event === 'rollout.started' && l['resumed'] === true)).toBe(true);
+    expect(Object.values(report.versions)).toEqual(['2.0.0', '2.0.0', '2.0.0', '2.0.0', '2.0.0']);
+  }, 90_000);
+
+  it('a member SIGKILLed mid-reload: the rollout halts and the others are rolled back', async () => {
+    const report = await trial('memberKilled');
+    expect(report.end.members['m4']?.alive).toBe(false);
+    expect(report.outcomes.map((o) => o['status'])).toEqual(['halted']);
+  }, 90_000);
+
+  it('a zombie CDC owner woken after its lease was taken: its write is fenced', async () => {
+    const report = await trial('zombie');
+    expect(report.end.fencedWrites).toBe(1);
+    expect(report.zombie?.fencedMessage).toMatch(/fenced off/);
+    expect(BigInt(report.zombie!.successorToken)).toBeGreaterThan(BigInt(report.zombie!.zombieToken));
+  }, 90_000);
+});
