@@ -8,7 +8,7 @@ import { vi } from 'vitest';
 import { sql } from '../../__tests__/testServer.js';
 
 /** The lease table the fenced sink tests use (the fence option's default place). */
-export const LEASES = 'baton_fleet.cdc_leases';
+const LEASES = 'baton_fleet.cdc_leases';
 
 /** Creates `baton_fleet.cdc_leases` (as `ensureLeaseSchema` of `@baton/fleet` does) when missing. */
 export async function createLeaseTable(url: string): Promise<void> {
