@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import type { ReloadError } from '@baton/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '../__tests__/testDatabase.js';
-import { acquireCdcLease } from './cdcLease.js';
+import { acquireCdcLease } from './acquireCdcLease.js';
 import type { CdcLeaseOptions } from './leaseOptions.js';
 import { ensureLeaseSchema } from './leaseSchema.js';
 import { advance, codeOf, leaseDatabase, leaseRow } from './__tests__/leaseFixtures.js';

@@ -1,53 +1,15 @@
 import type { ReloadError } from '@baton/core';
 import type { SinkFenceOptions } from '@baton/postgres';
-import pg from 'pg';
+import type pg from 'pg';
+import { openClient } from './leaseClient.js';
 import { leaseError, leasePg } from './leaseErrors.js';
-import { checkLeaseOptions } from './leaseOptions.js';
-import type { CdcLeaseOptions, LeaseConfig } from './leaseOptions.js';
+import type { LeaseConfig } from './leaseOptions.js';
 import { LEASE_TABLE } from './leaseSchema.js';
-import { acquireRow, describeRow, readRow, releaseRow, renewRow } from './leaseSql.js';
+import { describeRow, readRow, releaseRow, renewRow } from './leaseSql.js';
 import type { LeaseGrant } from './leaseSql.js';
 
 /** Where a lease stands, as far as its holder knows. */
 export type CdcLeaseState = 'held' | 'lost' | 'released';
-
-/**
- * Takes the lease of a CDC stream — only when it is free: no row yet, released, or expired by the
- * database's clock — bumping its fencing token, and returns it held (renewed in the background every
- * `renewEveryMs`). Another live owner's lease is `LOCKED` (retryable; the message and `details`
- * name its owner, token and how long it still runs); a sink transaction holding the row past
- * `lockTimeoutMs` is `LOCKED` too (`details.busy`). Bad options `INVALID_ARGUMENT`, an unreachable
- * database `IO_FAILED`, an aborted `signal` `ABORTED`. Needs the lease table (`ensureLeaseSchema`).
- */
-export async function acquireCdcLease(options: CdcLeaseOptions): Promise<CdcLease> {
-  const config = checkLeaseOptions(options);
-  throwIfAborted(config);
-  const client = await openClient(config, 'acquire');
-  try {
-    throwIfAborted(config);
-    const sent = performance.now();
-    const grant = await leasePg('acquire', config.stream, `acquiring the lease as '${config.owner}'`, async () => {
-      const granted = await acquireRow(client, config);
-      if (granted) return granted;
-      const row = await readRow(client, config);
-      throw leaseError({
-        code: 'LOCKED',
-        step: 'acquire',
-        stream: config.stream,
-        message: `held by another live owner: ${describeRow(row)}; '${config.owner}' can take it once it is released or expires`,
-        details: { owner: row?.owner ?? null, token: row?.token ?? null, expiresAt: row?.expiresAt ?? null },
-      });
-    });
-    if (config.signal?.aborted) {
-      await releaseRow(client, config, grant.token).catch(() => undefined);
-      throwIfAborted(config);
-    }
-    return new CdcLease(config, client, grant, sent);
-  } catch (error) {
-    await client.end().catch(() => undefined);
-    throw error;
-  }
-}
 
 /**
  * A held lease on one CDC stream: `owner` writes the stream's sink while it holds the lease, with
@@ -80,7 +42,7 @@ export class CdcLease implements AsyncDisposable {
   #tail: Promise<unknown> = Promise.resolve();
   #timer: NodeJS.Timeout | undefined;
 
-  /** @internal Made by {@link acquireCdcLease}. */
+  /** @internal Made by `acquireCdcLease`. */
   constructor(config: LeaseConfig, client: pg.Client, grant: LeaseGrant, sent: number) {
     this.#config = config;
     this.stream = config.stream;
@@ -271,32 +233,4 @@ export class CdcLease implements AsyncDisposable {
     this.#tail = run.catch(() => undefined);
     return run;
   }
-}
-
-/** A connection for lease statements: its application name says whose, `lock_timeout` bounds waits. */
-async function openClient(config: LeaseConfig, step: 'acquire' | 'renew'): Promise<pg.Client> {
-  const client = new pg.Client({
-    connectionString: config.url,
-    application_name: `baton lease ${config.stream} pid ${process.pid}`.slice(0, 63),
-    ...(config.lockTimeoutMs > 0 ? { lock_timeout: config.lockTimeoutMs } : {}),
-  });
-  client.on('error', () => undefined); // a lost connection fails the next statement, which reports it
-  try {
-    await leasePg(step, config.stream, 'connecting to the lease database', () => client.connect());
-  } catch (error) {
-    await client.end().catch(() => undefined);
-    throw error;
-  }
-  return client;
-}
-
-function throwIfAborted(config: LeaseConfig): void {
-  if (config.signal?.aborted)
-    throw leaseError({
-      code: 'ABORTED',
-      step: 'acquire',
-      stream: config.stream,
-      message: 'acquire aborted',
-      cause: config.signal.reason,
-    });
 }

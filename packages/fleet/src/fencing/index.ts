@@ -3,7 +3,8 @@
  * fencing token the PostgreSQL sink checks inside its own transactions (see docs/design/fleet.md,
  * "Fencing", and `@baton/postgres`'s `fence` option).
  */
-export { acquireCdcLease, CdcLease } from './cdcLease.js';
+export { acquireCdcLease } from './acquireCdcLease.js';
+export { CdcLease } from './cdcLease.js';
 export type { CdcLeaseState } from './cdcLease.js';
 export { ensureLeaseSchema, LEASE_TABLE } from './leaseSchema.js';
 export type { LeaseSchemaOptions } from './leaseSchema.js';

@@ -9,7 +9,7 @@ import { fc, test } from '@fast-check/vitest';
 import type pg from 'pg';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { connect } from '../__tests__/testDatabase.js';
-import { acquireCdcLease } from './cdcLease.js';
+import { acquireCdcLease } from './acquireCdcLease.js';
 import type { CdcLease } from './cdcLease.js';
 import { advance, leaseDatabase, leaseRow } from './__tests__/leaseFixtures.js';
 

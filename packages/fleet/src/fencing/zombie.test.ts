@@ -9,7 +9,7 @@ import { postgresCdcOutput, readPostgresSink } from '@baton/postgres';
 import { cdcBatches, lsnRanges } from '@baton/testing';
 import { fc, test } from '@fast-check/vitest';
 import { beforeAll, expect } from 'vitest';
-import { acquireCdcLease } from './cdcLease.js';
+import { acquireCdcLease } from './acquireCdcLease.js';
 import type { CdcLease } from './cdcLease.js';
 import { advance, codeOf, leaseDatabase, processUrl } from './__tests__/leaseFixtures.js';
 

@@ -12,7 +12,7 @@ import { isReloadError } from '@baton/core';
 import { postgresCdcOutput, readPostgresSink } from '@baton/postgres';
 import { beforeAll, expect, it } from 'vitest';
 import { connect } from '../__tests__/testDatabase.js';
-import { acquireCdcLease } from './cdcLease.js';
+import { acquireCdcLease } from './acquireCdcLease.js';
 import type { CdcLease } from './cdcLease.js';
 import { batchAt } from './__tests__/batchAt.js';
 import { leaseDatabase, processUrl } from './__tests__/leaseFixtures.js';

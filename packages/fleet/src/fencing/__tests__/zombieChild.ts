@@ -11,7 +11,7 @@ import { createInterface } from 'node:readline';
 import { isReloadError } from '@baton/core';
 import type { ReloadError } from '@baton/core';
 import { postgresCdcOutput } from '@baton/postgres';
-import { acquireCdcLease } from '../cdcLease.js';
+import { acquireCdcLease } from '../acquireCdcLease.js';
 import { batchAt } from './batchAt.js';
 
 const [url, stream, sinkUrl] = process.argv.slice(2) as [string, string, string];
