@@ -47,7 +47,7 @@ export * from './fencing/index.js';
 // Agent: runs the commands addressed to one engine process
 export { FleetAgent } from './agent/fleetAgent.js';
 export type { FleetAgentEvents, FleetAgentOptions } from './agent/fleetAgent.js';
-export type { ArtifactLoader, FormatContext, FormatHandler } from './agent/runCommand.js';
+export type { ArtifactLoader, FormatContext, FormatHandler, LoadContext } from './agent/runCommand.js';
 
 // Rollout: the coordinator, its reducer, policy and events
 export { FleetCoordinator } from './rollout/fleetCoordinator.js';
@@ -55,7 +55,8 @@ export { rolloutReducer, foldRollout, initialRolloutState } from './rollout/roll
 export { nextMove } from './rollout/nextMove.js';
 export { resolvePolicy, planSteps } from './rollout/rolloutPolicy.js';
 export { evaluateGate } from './rollout/healthGate.js';
-export type { FleetCoordinatorOptions, PreflightContext, RolloutRequest } from './rollout/fleetCoordinator.js';
+export type { FleetCoordinatorOptions } from './rollout/fleetCoordinator.js';
+export type { PreflightContext, RolloutRequest } from './rollout/rolloutRequest.js';
 export type { RolloutEvent, RolloutState } from './rollout/rolloutState.js';
 export type { CommandIntent, HaltReason, MoveView, RolloutMove, RolloutSummary } from './rollout/nextMove.js';
 export type { GateLimits, RolloutPolicy } from './rollout/rolloutPolicy.js';

@@ -142,7 +142,7 @@ describe('FleetAgent', () => {
     const loads: string[] = [];
     const first = await startAgent('a-crash', {
       applicationName: 'agent-a-crash-1',
-      loadArtifact: async (artifact, command) => {
+      loadArtifact: async (artifact, { command }) => {
         loads.push(`first ${command.id}`);
         await gate.promise;
         return enginePlugin(artifact.version);
@@ -158,7 +158,7 @@ describe('FleetAgent', () => {
       `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'agent-a-crash-1'`,
     );
     await using second = await startAgent('a-crash', {
-      loadArtifact: async (artifact, c) => {
+      loadArtifact: async (artifact, { command: c }) => {
         loads.push(`second ${c.id}`);
         return enginePlugin(artifact.version);
       },

@@ -2,8 +2,18 @@ import type { PluginDefinition, PluginHost, ReloadOptions, ReloadResult } from '
 import { toFleetError } from '../store/fleetErrors.js';
 import type { ArtifactRef, CommandResult, CommandRow, HandoffSummary, MemberFigures } from '../store/rows.js';
 
-/** Loads the plugin version an artifact names (e.g. `loadPluginVersion` of a verified directory). */
-export type ArtifactLoader = (artifact: ArtifactRef, command: CommandRow) => Promise<PluginDefinition>;
+/** What an {@link ArtifactLoader} gets besides the artifact: the command, and the agent's signal. */
+export interface LoadContext {
+  readonly command: CommandRow;
+  /** Aborted when the agent closes: stop loading. */
+  readonly signal: AbortSignal;
+}
+
+/**
+ * Loads the plugin version an artifact names, e.g. `(a) => loadPluginVersion(a.location, { trustedKeys,
+ * runtimeDirectory }).then((v) => v.definition)`: the artifact is verified again on the member itself.
+ */
+export type ArtifactLoader = (artifact: ArtifactRef, context: LoadContext) => Promise<PluginDefinition>;
 
 /** What a `format` command's handler gets (see `FleetAgentOptions.format`). */
 export interface FormatContext {
@@ -44,7 +54,7 @@ function handoffSummary(result: ReloadResult): Record<string, HandoffSummary> {
 }
 
 async function reloadTo(command: CommandRow, context: RunContext): Promise<ReloadResult> {
-  const definition = await context.loadArtifact(command.artifact, command);
+  const definition = await context.loadArtifact(command.artifact, { command, signal: context.signal });
   return context.host.reload(definition, {
     ...context.reloadOptions,
     signal: context.signal,

@@ -5,7 +5,7 @@ import { enginePlugin, latch } from './__tests__/fleetFixtures.js';
 import { serving, startFleet } from './__tests__/fleetHarness.js';
 import { FleetCoordinator } from './fleetCoordinator.js';
 import type { FleetCoordinatorEvents } from './rolloutEvents.js';
-import type { RolloutRequest } from './fleetCoordinator.js';
+import type { RolloutRequest } from './rolloutRequest.js';
 
 let url: string;
 beforeAll(async () => {

@@ -1,24 +1,18 @@
 import pg from 'pg';
-import { verifyPluginDirectory } from '@baton/core/loader';
-import type { TrustedKey } from '@baton/core/loader';
-import { listMembers } from '../members/listMembers.js';
-import type { MemberStatus } from '../members/listMembers.js';
 import { advisoryKey, lockKey, unlockKey } from '../store/advisoryKey.js';
 import { checkId, checkMs } from '../store/checks.js';
 import { fleetError, toFleetError, withPg } from '../store/fleetErrors.js';
 import { FleetEvents } from '../store/fleetEvents.js';
 import { ensureFleetSchema } from '../store/fleetSchema.js';
 import { countQueries } from '../store/queryable.js';
-import type { Queryable } from '../store/queryable.js';
-import { readRolloutCommands } from './rolloutStore.js';
-import type { ArtifactRef, RolloutRow } from '../store/rows.js';
+import type { RolloutRow } from '../store/rows.js';
 import { fleetNames } from '../store/schemaName.js';
 import type { FleetNames } from '../store/schemaName.js';
 import type { FleetCoordinatorEvents, RolloutOutcome } from './rolloutEvents.js';
-import { planSteps, resolvePolicy } from './rolloutPolicy.js';
-import type { RolloutPolicy } from './rolloutPolicy.js';
+import { checkRequest, prepareRollout } from './rolloutRequest.js';
+import type { RolloutRequest } from './rolloutRequest.js';
 import { RolloutRunner } from './rolloutRunner.js';
-import { activeRollout, createRollout } from './rolloutStore.js';
+import { activeRollout, createRollout, readRolloutCommands } from './rolloutStore.js';
 import { Wakeup } from './wakeup.js';
 
 /** Options of {@link FleetCoordinator.open}. */
@@ -30,43 +24,6 @@ export interface FleetCoordinatorOptions {
   readonly pollMs?: number;
   /** The connection's `application_name` (default `baton-fleet coordinator`). */
   readonly applicationName?: string;
-}
-
-/** What a pre-flight hook gets: the rollout about to be made, before any process moves. */
-export interface PreflightContext {
-  /** The coordinator's connection (its session holds the plugin's rollout lock). */
-  readonly client: Queryable;
-  readonly schema: string;
-  readonly plugin: string;
-  readonly action: 'reload' | 'format';
-  readonly from: ArtifactRef;
-  readonly to: ArtifactRef;
-  /** The plugin's live members. */
-  readonly members: readonly MemberStatus[];
-  /** The steps the rollout will take (member ids, the canary first). */
-  readonly plan: readonly (readonly string[])[];
-  readonly signal: AbortSignal;
-}
-
-/** A rollout to run (or to resume, when one of the plugin to the same version is active). */
-export interface RolloutRequest {
-  readonly plugin: string;
-  /** The version the members run now: what a halt rolls them back to. */
-  readonly from: ArtifactRef;
-  /** The version to roll out. */
-  readonly to: ArtifactRef;
-  /** `reload` (default), or `format`: a reload of the same artifact that switches a format. */
-  readonly action?: 'reload' | 'format';
-  readonly policy?: Partial<RolloutPolicy>;
-  /**
-   * Runs before the rollout is made, after the plan: a throw refuses the rollout and no process
-   * moves (the formats module's compat checks plug in here). A `ReloadError` is passed on as it is;
-   * anything else becomes `PROVIDER_FAILED`.
-   */
-  readonly preflight?: (context: PreflightContext) => Promise<void>;
-  /** When given, both artifacts' `location` directories are verified (`verifyPluginDirectory`) first. */
-  readonly trustedKeys?: readonly TrustedKey[];
-  readonly signal?: AbortSignal;
 }
 
 /**
@@ -147,27 +104,8 @@ export class FleetCoordinator implements AsyncDisposable {
    * (PostgreSQL) mid-rollout, which leaves the rollout active to resume.
    */
   async rollout(request: RolloutRequest): Promise<RolloutOutcome> {
-    const plugin = checkId(request.plugin, 'plugin', 'plan');
-    const action = request.action ?? 'reload';
-    for (const [name, ref] of [
-      ['from', request.from as unknown],
-      ['to', request.to as unknown],
-    ] as const)
-      if (typeof ref !== 'object' || ref === null || typeof (ref as { version?: unknown }).version !== 'string')
-        throw fleetError({
-          code: 'INVALID_ARGUMENT',
-          fleetPhase: 'plan',
-          plugin,
-          message: `${name} must be an artifact ref with a version`,
-        });
-    if (action === 'reload' && request.from.version === request.to.version)
-      throw fleetError({
-        code: 'INVALID_ARGUMENT',
-        fleetPhase: 'plan',
-        plugin,
-        message: `a reload rollout needs two versions (both are ${request.to.version})`,
-      });
-    const policy = resolvePolicy(request.policy);
+    const checked = checkRequest(request);
+    const { plugin, action } = checked;
     return this.#locked(plugin, request.signal, async (signal) => {
       const active = await activeRollout(this.#client, this.#names, plugin);
       if (active !== undefined) {
@@ -181,42 +119,13 @@ export class FleetCoordinator implements AsyncDisposable {
           });
         return this.#run(active, true, signal);
       }
-      await this.#verify(request, plugin);
-      const members = await listMembers(this.#client, {
-        plugin,
-        staleAfterMs: policy.staleAfterMs,
-        liveOnly: true,
-        schema: this.#names.schema,
-      });
-      const plan = planSteps(this.#targets(members, request, action, plugin), policy);
-      if (request.preflight !== undefined) {
-        try {
-          await request.preflight({
-            client: this.#client,
-            schema: this.#names.schema,
-            plugin,
-            action,
-            from: request.from,
-            to: request.to,
-            members,
-            plan,
-            signal,
-          });
-        } catch (error) {
-          throw toFleetError(
-            error,
-            'preflight',
-            `the pre-flight of plugin '${plugin}' refused the rollout`,
-            'PROVIDER_FAILED',
-          );
-        }
-      }
+      const plan = await prepareRollout(this.#client, this.#names.schema, request, checked, signal);
       const row = await createRollout(this.#client, this.#names, {
         plugin,
         action,
         fromArtifact: request.from,
         artifact: request.to,
-        policy,
+        policy: checked.policy,
         plan,
       });
       return this.#run(row, false, signal);
@@ -311,52 +220,6 @@ export class FleetCoordinator implements AsyncDisposable {
       return await runner.run();
     } finally {
       this.#wakeups.delete(row.id);
-    }
-  }
-
-  #targets(
-    members: readonly MemberStatus[],
-    request: RolloutRequest,
-    action: 'reload' | 'format',
-    plugin: string,
-  ): string[] {
-    if (members.length === 0)
-      throw fleetError({
-        code: 'INVALID_ARGUMENT',
-        fleetPhase: 'plan',
-        plugin,
-        message: `plugin '${plugin}' has no live member`,
-      });
-    const known = action === 'reload' ? [request.from.version, request.to.version] : [request.to.version];
-    const strangers = members.filter((m) => m.version === null || !known.includes(m.version));
-    if (strangers.length > 0)
-      throw fleetError({
-        code: 'INVALID_ARGUMENT',
-        fleetPhase: 'plan',
-        plugin,
-        message: `members run a version the rollout does not know (${known.join(' or ')} expected): ${strangers.map((m) => `${m.id} (${m.version ?? 'none'})`).join(', ')}`,
-      });
-    return members.filter((m) => action === 'format' || m.version === request.from.version).map((m) => m.id);
-  }
-
-  async #verify(request: RolloutRequest, plugin: string): Promise<void> {
-    if (request.trustedKeys === undefined) return;
-    for (const ref of [request.from, request.to]) {
-      if (typeof ref.location !== 'string')
-        throw fleetError({
-          code: 'INVALID_ARGUMENT',
-          fleetPhase: 'preflight',
-          plugin,
-          message: `artifact ${ref.version} has no location to verify`,
-        });
-      const verified = await verifyPluginDirectory(ref.location, { trustedKeys: request.trustedKeys });
-      if (verified.manifest.version !== ref.version)
-        throw fleetError({
-          code: 'VERIFICATION_FAILED',
-          fleetPhase: 'preflight',
-          plugin,
-          message: `the artifact at ${ref.location} is version ${verified.manifest.version}, not ${ref.version}`,
-        });
     }
   }
 

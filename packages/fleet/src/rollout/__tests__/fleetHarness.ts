@@ -2,7 +2,8 @@
 import type { PluginDefinition, PluginHost } from '@baton/core';
 import { FleetAgent } from '../../agent/fleetAgent.js';
 import type { FleetAgentOptions } from '../../agent/fleetAgent.js';
-import type { ArtifactRef, CommandRow } from '../../store/rows.js';
+import type { LoadContext } from '../../agent/runCommand.js';
+import type { ArtifactRef } from '../../store/rows.js';
 import { engineHost, enginePlugin } from './fleetFixtures.js';
 
 /** One member: its host, its agent, and the reloads its host committed (version by version). */
@@ -14,7 +15,7 @@ export interface TestMember {
 }
 
 /** How one member loads artifacts (default: the engine plugin at the artifact's version). */
-export type TestLoader = (artifact: ArtifactRef, command: CommandRow) => Promise<PluginDefinition>;
+export type TestLoader = (artifact: ArtifactRef, context: LoadContext) => Promise<PluginDefinition>;
 
 /** Starts `ids.length` members serving engine 1.0.0 in `schema`. */
 export async function startFleet(
