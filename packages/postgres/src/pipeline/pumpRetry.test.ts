@@ -32,13 +32,22 @@ function fakeSource(count: number) {
 }
 
 /** A sink that holds batches in memory with a checkpoint, failing its calls as `faults` say (then succeeding). */
-function faultySink(faults: Fault[], code: 'IO_FAILED' | 'LOCKED' | 'INVALID_ARGUMENT' = 'IO_FAILED') {
+function faultySink(
+  faults: Fault[],
+  code: 'IO_FAILED' | 'LOCKED' | 'INVALID_ARGUMENT' = 'IO_FAILED',
+  details?: Record<string, unknown>,
+) {
   const held: bigint[] = [];
   let checkpoint = 0n;
   let call = 0;
   let calm = true; // until the pump starts (the host checkpoints a stream it starts)
   const fail = (): never => {
-    throw new ReloadError({ code, phase: 'call', message: `the sink is unreachable (call ${call})` });
+    throw new ReloadError({
+      code,
+      phase: 'call',
+      message: `the sink is unreachable (call ${call})`,
+      ...(details ? { details } : {}),
+    });
   };
   const stream: CdcStream = {
     deliver(b) {
@@ -147,5 +156,14 @@ describe('pumpChanges retries a sink that is briefly unreachable', () => {
     );
     expect(isReloadError(last) && last.code).toBe('LOCKED');
     expect(down.held).toEqual([]);
+  });
+
+  it('stops at once when the sink fenced the writer (a newer lease token owns the stream): no retry', async () => {
+    const fenced = faultySink(['before'], 'LOCKED', { fenced: true });
+    const retried: unknown[] = [];
+    const error = await pumpThroughHost(3, fenced, { onRetry: (e) => retried.push(e) }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'LOCKED', details: { fenced: true } });
+    expect(retried).toEqual([]);
+    expect(fenced.held).toEqual([]);
   });
 });

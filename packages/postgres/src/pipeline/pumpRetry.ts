@@ -20,9 +20,15 @@ export interface CheckedPumpRetry {
 
 const KNOWN = ['timeoutMs', 'initialDelayMs', 'maxDelayMs'];
 
-/** The codes worth retrying: the sink is unreachable for now (`IO_FAILED`) or held by another session (`LOCKED`). */
+/**
+ * The codes worth retrying: the sink is unreachable for now (`IO_FAILED`) or held by another session
+ * (`LOCKED`) — but not a writer fenced by a newer lease token (`LOCKED` with `details.fenced`): it
+ * lost the stream for good, and retrying would only delay its stop.
+ */
 function retryableForPump(error: unknown): boolean {
-  return isReloadError(error) && (error.code === 'IO_FAILED' || error.code === 'LOCKED');
+  if (!isReloadError(error)) return false;
+  if (error.code === 'LOCKED') return error.details['fenced'] === undefined;
+  return error.code === 'IO_FAILED';
 }
 
 /** Checks `retry` (`false`: off → `undefined`); `INVALID_ARGUMENT` naming what is wrong. */
