@@ -64,8 +64,9 @@ for (const event of events)
   coordinator.on(event, (payload) => {
     say({ event: `rollout.${event}`, ...payload });
   });
-const report = (outcome: RolloutOutcome | undefined, action: string): void => {
-  say({ event: 'outcome', action, ...(outcome ?? { status: 'none' }) });
+/** Prints how a rollout ended, with the wall time of the call that ran it (verification and pre-flight included). */
+const report = (outcome: RolloutOutcome | undefined, action: string, since: number): void => {
+  say({ event: 'outcome', action, wallMs: performance.now() - since, ...(outcome ?? { status: 'none' }) });
 };
 
 try {
@@ -73,11 +74,13 @@ try {
   const load = async (version: string) =>
     (await loadPluginVersion(ref(version).location!, { trustedKeys, shared })).definition;
   let outcome: RolloutOutcome | undefined;
+  let since = performance.now();
   if (orders.resume) {
     outcome = await coordinator.resume(TRIAL_PLUGIN);
-    report(outcome, 'resume');
+    report(outcome, 'resume', since);
   } else {
     const [oldPlugin, newPlugin] = [await load(orders.from), await load(orders.to)];
+    since = performance.now();
     outcome = await coordinator.rollout({
       plugin: TRIAL_PLUGIN,
       from: ref(orders.from),
@@ -89,7 +92,7 @@ try {
         say({ event: 'preflight', pinned: checked.pinned, rollbackSafe: checked.rollbackSafe });
       },
     });
-    report(outcome, 'reload');
+    report(outcome, 'reload', since);
   }
   const phase = await readFormatPhase(client, { plugin: TRIAL_PLUGIN, version: orders.to });
   if (orders.switchFormats && (outcome === undefined || outcome.status === 'done') && phase?.phase === 'mixed') {
@@ -100,6 +103,7 @@ try {
       members: members.map((m) => ({ id: m.id, version: m.version ?? 'none' })),
     });
     say({ event: 'formatSwitched', version: orders.to });
+    since = performance.now();
     const switched = await coordinator.rollout({
       plugin: TRIAL_PLUGIN,
       action: 'format',
@@ -107,7 +111,7 @@ try {
       to: ref(orders.to),
       policy: orders.policy,
     });
-    report(switched, 'format');
+    report(switched, 'format', since);
   }
   say({ event: 'finished' });
   await coordinator.close();

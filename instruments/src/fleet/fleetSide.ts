@@ -4,7 +4,7 @@
  * `FleetAgent` — its membership heartbeats carrying the version and figures, and the rollout
  * commands addressed to it, run on its host. Every command's start and end is printed.
  */
-import type { PluginDefinition, PluginHost } from '@baton/core';
+import type { PluginDefinition, PluginHost, ReloadTimings } from '@baton/core';
 import { FLEET_FORMATS, FleetAgent, FleetFormats } from '@baton/fleet';
 import type { ArtifactRef } from '@baton/fleet';
 import type pg from 'pg';
@@ -32,6 +32,11 @@ export interface FleetSideOptions {
 /** Starts the member's agent (it joins the fleet); resolves once it listens for commands. */
 export async function joinFleet(options: FleetSideOptions): Promise<FleetAgent> {
   const { orders, client, formats } = options;
+  // When the command in flight was claimed, began loading its artifact, and its reload committed or
+  // rolled back: the member's own figures of a command and of the reload it ran.
+  const times: { command: number; load?: number; reloadEnd?: number } = { command: 0 };
+  options.host.on('committed', () => (times.reloadEnd = performance.now()));
+  options.host.on('rolledBack', () => (times.reloadEnd = performance.now()));
   const agent = await FleetAgent.start({
     host: options.host,
     url: orders.fleetUrl,
@@ -39,6 +44,7 @@ export async function joinFleet(options: FleetSideOptions): Promise<FleetAgent> 
     plugin: TRIAL_PLUGIN,
     // The format phase may have changed since the last load: register() reads it from the snapshot.
     loadArtifact: async (artifact) => {
+      times.load = performance.now();
       await formats.refresh(client);
       return options.loadVersion(artifact);
     },
@@ -47,15 +53,25 @@ export async function joinFleet(options: FleetSideOptions): Promise<FleetAgent> 
     pollMs: 250,
   });
   agent.on('commandStarted', ({ command }) => {
+    times.command = performance.now();
+    delete times.load;
+    delete times.reloadEnd;
     say({ event: 'command', id: command.id, seq: command.seq, action: command.action, to: command.artifact.version });
   });
   agent.on('commandEnded', ({ command, result, recorded }) => {
+    const now = performance.now();
+    const timings: ReloadTimings | undefined = 'timings' in result ? result.timings : undefined;
     say({
       event: 'commandEnded',
       id: command.id,
       action: command.action,
       outcome: result.outcome,
       recorded,
+      // From claiming the command to its end as recorded, and from loading the artifact (verify,
+      // evaluate) to the reload's commit or rollback: what reloading this one process by hand costs.
+      ms: now - times.command,
+      ...(times.load === undefined ? {} : { reloadMs: (times.reloadEnd ?? now) - times.load }),
+      ...(timings === undefined ? {} : { totalMs: timings.totalMs, pauseMs: timings.pauseMs }),
       ...('version' in result ? { version: result.version } : {}),
       ...('error' in result ? { error: result.error } : {}),
     });

@@ -29,6 +29,10 @@ export interface ScenarioReport {
   /** Every coordinator event line (`rollout.*`, `preflight`, `formatSwitched`). */
   readonly rolloutLines: readonly ChildLine[];
   readonly commands: readonly FleetCommand[];
+  /** Every command a member ran, as the member timed it. */
+  readonly runs: readonly CommandRun[];
+  /** The policy the rollouts ran with. */
+  readonly policy: Partial<RolloutPolicy>;
   /** Per member: the reloads it committed (`from→to`), in order. */
   readonly moves: Readonly<Record<string, readonly string[]>>;
   /** Per member: the version it served at the end (or when it died). */
@@ -37,6 +41,21 @@ export interface ScenarioReport {
   readonly wallMs: number;
   /** The world's failures and the trial's own. */
   readonly failures: readonly string[];
+}
+
+/** A command as the member that ran it timed it (its `commandEnded` line). */
+export interface CommandRun {
+  readonly member: string;
+  readonly commandId: string;
+  readonly action: string;
+  readonly outcome: string;
+  /** Claimed → ended (recorded), at the member. */
+  readonly ms: number;
+  /** Loading the artifact (verify, evaluate) → the reload's commit or rollback: the reload by hand. */
+  readonly reloadMs: number | undefined;
+  /** The reload's own timings (the host's), when it ran one. */
+  readonly totalMs: number | undefined;
+  readonly pauseMs: number | undefined;
 }
 
 /** Options of {@link runScenario}. */
@@ -155,7 +174,33 @@ export async function runScenario(
     const rolloutLines = coordinators.flatMap((c) =>
       c.lines.filter((l) => l.event.startsWith('rollout.') || l.event === 'preflight' || l.event === 'formatSwitched'),
     );
-    const report = { name, end, outcomes, rolloutLines, commands, moves, versions, wallMs: 0, failures };
+    const runs: CommandRun[] = [...world.members].flatMap(([member, child]) =>
+      child.lines
+        .filter((l) => l.event === 'commandEnded')
+        .map((l) => ({
+          member,
+          commandId: String(l['id']),
+          action: String(l['action']),
+          outcome: String(l['outcome']),
+          ms: Number(l['ms']),
+          reloadMs: typeof l['reloadMs'] === 'number' ? l['reloadMs'] : undefined,
+          totalMs: typeof l['totalMs'] === 'number' ? l['totalMs'] : undefined,
+          pauseMs: typeof l['pauseMs'] === 'number' ? l['pauseMs'] : undefined,
+        })),
+    );
+    const report = {
+      name,
+      end,
+      outcomes,
+      rolloutLines,
+      commands,
+      runs,
+      policy,
+      moves,
+      versions,
+      wallMs: 0,
+      failures,
+    };
     failures.push(...scenarioChecks(report, world));
     return { ...report, ...(zombie === undefined ? {} : { zombie }), wallMs: performance.now() - began };
   } finally {
