@@ -130,6 +130,21 @@ describe('FleetAgent', () => {
     expect(seen).toEqual(['2.0.0']);
   });
 
+  it('records a command it cannot run on a closed host as failed (a claimed command always ends)', async () => {
+    await using client = await connect(url);
+    const host = await engineHost('1.0.0');
+    await using agent = await startAgent('a-closed-host', { host });
+    await host.close();
+    const command = await issueCommand(client, {
+      rolloutId: await insertRollout(client),
+      memberId: agent.memberId,
+      version: '2.0.0',
+    });
+    const row = await ended(client, command.id);
+    expect(row).toMatchObject({ state: 'failed', result: { outcome: 'failed' } });
+    expect(row.result).toHaveProperty('error.code', 'HOST_CLOSED');
+  });
+
   it('a second agent with the same member id gets LOCKED', async () => {
     await using _first = await startAgent('a-twice');
     const error: unknown = await startAgent('a-twice').catch((e: unknown) => e);

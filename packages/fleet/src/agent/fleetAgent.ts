@@ -72,6 +72,7 @@ export interface FleetAgentEvents {
  * event): the member's heartbeats stop, and the coordinator sees it as lost.
  */
 export class FleetAgent implements AsyncDisposable {
+  /** The member this agent runs as. */
   readonly memberId: string;
   readonly #options: FleetAgentOptions;
   readonly #names: FleetNames;
@@ -219,7 +220,11 @@ export class FleetAgent implements AsyncDisposable {
   async #run(command: CommandRow): Promise<void> {
     this.#events.emit('commandStarted', { command });
     const membership = this.#membership!;
-    const { figures: before } = await membership.report();
+    // A claimed command always gets an end: a failing figures read only loses the gate's baseline.
+    const before = await membership.report().then(
+      (report) => report.figures,
+      () => undefined,
+    );
     const result = await runCommand(command, {
       host: this.#options.host,
       plugin: this.#options.plugin,

@@ -36,7 +36,8 @@ export interface RunContext {
   readonly format: FormatHandler | undefined;
   readonly reloadOptions: Omit<ReloadOptions, 'signal' | 'allowDowngrade' | 'allowSameVersion'>;
   readonly signal: AbortSignal;
-  readonly before: MemberFigures;
+  /** The member's figures when it claimed the command (undefined when they could not be read). */
+  readonly before: MemberFigures | undefined;
 }
 
 function serving(host: PluginHost, plugin: string): string | undefined {
@@ -74,7 +75,8 @@ export async function runCommand(
   command: CommandRow,
   context: RunContext,
 ): Promise<CommandResult & { readonly outcome: 'done' | 'failed' }> {
-  const { host, plugin, before } = context;
+  const { host, plugin } = context;
+  const before = context.before === undefined ? {} : { before: context.before };
   try {
     let reloaded: ReloadResult | undefined;
     if (command.action === 'format') {
@@ -83,14 +85,14 @@ export async function runCommand(
           ? await reloadTo(command, context)
           : await context.format({ command, host, loadArtifact: context.loadArtifact, signal: context.signal });
     } else if (serving(host, plugin) === command.artifact.version) {
-      return { outcome: 'done', version: command.artifact.version, skipped: 'already serving this version', before };
+      return { outcome: 'done', version: command.artifact.version, skipped: 'already serving this version', ...before };
     } else {
       reloaded = await reloadTo(command, context);
     }
     return {
       outcome: 'done',
       version: serving(host, plugin) ?? command.artifact.version,
-      before,
+      ...before,
       ...(reloaded === undefined ? {} : { timings: reloaded.timings, handoffs: handoffSummary(reloaded) }),
     };
   } catch (thrown) {
@@ -102,7 +104,7 @@ export async function runCommand(
     );
     return {
       outcome: 'failed',
-      before,
+      ...before,
       error: {
         code: error.code,
         phase: error.phase ?? null,

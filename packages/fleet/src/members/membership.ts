@@ -36,7 +36,9 @@ export interface JoinOptions {
  * them and marks the row as left. Liveness is decided by the database's clock (see `listMembers`).
  */
 export class FleetMembership implements AsyncDisposable {
+  /** The member's id. */
   readonly memberId: string;
+  /** The plugin it serves. */
   readonly plugin: string;
   readonly #client: Queryable;
   readonly #names: FleetNames;
