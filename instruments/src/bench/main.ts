@@ -3,7 +3,8 @@
  * `bench-results.json` and `BENCHMARKS.md` at the repository root. `npm run bench:check` judges the
  * results against the goals.
  *
- * Options (after `--`): `--only 1,5` runs some goals (the others keep their last results);
+ * Options (after `--`): `--only 1,5` runs some goals (the others keep their last results); goal 13
+ * (a fleet rollout of five engine processes) runs only when `--only` names it;
  * `--quick` runs smaller sizes and fewer rounds (a smoke test; its figures are not the goals' figures).
  * Goals 8 and 10 start an embedded PostgreSQL 18 (`postgresServer()` of `@baton/postgres`) on first
  * use and stop it before exiting, also when a row fails; on Ctrl-C its exit hook stops it. Set
@@ -24,6 +25,7 @@ import { updateReadmeBlock } from '../figures/readmeBlocks.js';
 import { benchCrdtPersist } from './crdtPersist.js';
 import { benchIndexHandoff } from './indexHandoff.js';
 import { benchDuckDBQuery } from './duckdbQuery.js';
+import { benchFleetRollout } from './fleetRollout.js';
 import { benchLivePause } from './livePause.js';
 import { machineInfo } from './machine.js';
 import { BenchPostgres } from './pgServer.js';
@@ -128,7 +130,10 @@ const goals: readonly (readonly [number, () => Promise<Measured>])[] = [
         quick ? { rounds: 3, callsPerRound: 2000, loads: 3 } : { rounds: 30, callsPerRound: 20_000, loads: 15 },
       ),
   ],
+  [13, () => benchFleetRollout(postgres, quick ? { rounds: 1, gateWaitMs: 500 } : { rounds: 3, gateWaitMs: 1000 })],
 ];
+/** Goals that run only when `--only` names them (goal 13 runs five engine processes per round). */
+const onDemand = new Set([13]);
 
 const started = performance.now();
 const date = new Date().toISOString();
@@ -140,7 +145,7 @@ console.log(
 const fresh: GoalSection[] = [];
 try {
   for (const [id, run] of goals) {
-    if (only && !only.has(id)) continue;
+    if (only ? !only.has(id) : onDemand.has(id)) continue;
     collectGarbage();
     const t = performance.now();
     const measured = await run();

@@ -83,7 +83,7 @@ export interface FleetCommand {
 }
 
 /** The marker the driver commits after the writers' last transaction. */
-export const END_MARKER = 'fleet-end-marker';
+const END_MARKER = 'fleet-end-marker';
 const OUTPUT = 'fleet_events';
 const STREAM = 'fleet-events';
 

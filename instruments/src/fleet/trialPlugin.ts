@@ -53,7 +53,7 @@ const VERSIONS: readonly VersionSpec[] = [
 ];
 
 /** Modules the members share with the bundles (`loadPluginVersion`'s `shared`). */
-export const SHARED_MODULES = ['@baton/kinds', '@baton/postgres', 'apache-arrow'] as const;
+const SHARED_MODULES = ['@baton/kinds', '@baton/postgres', 'apache-arrow'] as const;
 
 /** The plugin module of one version (JavaScript, bundled by esbuild). */
 function moduleSource(spec: VersionSpec): string {
