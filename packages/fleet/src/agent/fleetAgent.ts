@@ -183,13 +183,14 @@ export class FleetAgent implements AsyncDisposable {
     if (interrupted.length > 0) this.#events.emit('interrupted', { commands: interrupted });
     client.on('notification', (message) => {
       if (message.channel !== this.#names.channel || message.payload === undefined) return;
-      let payload: { member?: unknown; state?: unknown } = {};
+      let payload: { member?: unknown; state?: unknown; report?: unknown; for?: unknown } = {};
       try {
         payload = JSON.parse(message.payload) as typeof payload;
       } catch {
         // not the trigger's: the poll still finds every command
       }
       if (payload.member === memberId && payload.state === 'pending') this.wake();
+      if (Array.isArray(payload.report) && payload.report.includes(memberId)) void this.#report(String(payload.for));
     });
     await withPg({ fleetPhase: 'listen', key: `member ${memberId}`, message: `member ${memberId}: LISTEN` }, () =>
       client.query(`LISTEN "${this.#names.channel}"`),
@@ -239,6 +240,20 @@ export class FleetAgent implements AsyncDisposable {
     await membership.heartbeat().catch((error: unknown) => {
       this.#events.emit('error', { error: toFleetError(error, 'heartbeat', `member ${this.memberId}: heartbeat`) });
     });
+  }
+
+  /** A coordinator's gate asks for figures: a heartbeat now, and a notification that it was sent. */
+  async #report(rolloutId: string): Promise<void> {
+    try {
+      await this.#membership?.heartbeat();
+      await this.#client.query('SELECT pg_notify($1, $2)', [
+        this.#names.channel,
+        JSON.stringify({ rollout: rolloutId, member: this.memberId, reported: true }),
+      ]);
+    } catch (error) {
+      if (this.#abort.signal.aborted) return;
+      this.#events.emit('error', { error: toFleetError(error, 'heartbeat', `member ${this.memberId}: report`) });
+    }
   }
 
   #fail(error: unknown): void {

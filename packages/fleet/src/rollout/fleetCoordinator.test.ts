@@ -188,7 +188,7 @@ describe('FleetCoordinator', () => {
           `${schema} m3`,
         ]);
       });
-      const outcome = await coordinator.rollout(request({ onMemberLoss, staleAfterMs: 400 }));
+      const outcome = await coordinator.rollout(request({ onMemberLoss, staleAfterMs: 1500 }));
       if (onMemberLoss === 'halt') {
         expect(outcome).toMatchObject({ status: 'halted', reason: { type: 'memberLost', member: 'm3' } });
         expect(serving(fleet.members)).toMatchObject({ m1: '1.0.0', m2: '1.0.0' });

@@ -74,3 +74,25 @@ export async function readMemberFigures(
   );
   return rows.map((row) => ({ member: row.id, figures: parseFigures(row.figures), fresh: row.fresh, live: row.live }));
 }
+
+/**
+ * Asks `members` to report their figures now: a notification their agents answer with a heartbeat
+ * (and a notification back, which wakes the coordinator). Returns the database's time of the
+ * request: the figures the gate reads must be younger. One round trip.
+ */
+export async function requestReports(
+  client: Queryable,
+  names: FleetNames,
+  rolloutId: string,
+  members: readonly string[],
+): Promise<string> {
+  const { rows } = await withPg(
+    { fleetPhase: 'gate', key: `rollout ${rolloutId}`, message: 'asking for figures' },
+    () =>
+      client.query<{ now: string }>('SELECT now()::text AS now, pg_notify($1, $2) AS sent', [
+        names.channel,
+        JSON.stringify({ report: members, for: rolloutId }),
+      ]),
+  );
+  return rows[0]!.now;
+}

@@ -2,7 +2,7 @@ import type { CountingQueryable } from '../store/queryable.js';
 import type { CommandRow, MemberFigures, RolloutRow } from '../store/rows.js';
 import type { FleetEvents } from '../store/fleetEvents.js';
 import type { FleetNames } from '../store/schemaName.js';
-import { evaluateGate, readMemberFigures } from './healthGate.js';
+import { evaluateGate, readMemberFigures, requestReports } from './healthGate.js';
 import type { GateReading } from './healthGate.js';
 import { nextMove, summary } from './nextMove.js';
 import type { HaltReason, RolloutMove } from './nextMove.js';
@@ -142,22 +142,20 @@ export class RolloutRunner {
   }
 
   /**
-   * The health gate after `step`: waits `gateWaitMs`, then reads the upgraded members' figures sent
-   * after the step ended (waiting for them up to `staleAfterMs`; a member that sends none is lost),
-   * and halts on a violated limit.
+   * The health gate after `step`: waits `gateWaitMs`, asks the upgraded members for their figures
+   * and reads those sent after the request (waiting for them up to `staleAfterMs`: a member that
+   * sends none is lost), and halts on a violated limit.
    */
   async #gate(step: number, members: readonly string[]): Promise<void> {
-    const { client, names, signal, events } = this.#ctx;
+    const { client, names, signal, events, wakeup } = this.#ctx;
     const { policy, id } = this.#state;
-    const since = this.#now;
     const start = performance.now();
     await sleep(policy.gateWaitMs, signal);
+    const since = members.length === 0 ? this.#now : await requestReports(client, names, id, members);
+    const asked = performance.now();
     let readings = await readMemberFigures(client, names, members, since, policy.staleAfterMs);
-    while (
-      readings.some((r) => r.live && !r.fresh) &&
-      performance.now() - start < policy.gateWaitMs + policy.staleAfterMs
-    ) {
-      await sleep(this.#ctx.pollMs, signal);
+    while (readings.some((r) => r.live && !r.fresh) && performance.now() - asked < policy.staleAfterMs) {
+      await wakeup.wait(Math.min(this.#ctx.pollMs, policy.staleAfterMs), signal);
       readings = await readMemberFigures(client, names, members, since, policy.staleAfterMs);
     }
     const lost = members.filter((m) => !readings.some((r) => r.member === m && r.live && r.fresh));

@@ -1,0 +1,85 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { testDatabase } from '../__tests__/testDatabase.js';
+import type { MemberFigures } from '../store/rows.js';
+import { serving, startFleet } from './__tests__/fleetHarness.js';
+import { FleetCoordinator } from './fleetCoordinator.js';
+import { evaluateGate } from './healthGate.js';
+
+const figures = (f: Partial<MemberFigures>): MemberFigures => ({
+  calls: 0,
+  failedCalls: 0,
+  refusals: 0,
+  lastPauseMs: 0,
+  cdcLagMs: 0,
+  ...f,
+});
+
+describe('evaluateGate', () => {
+  it('counts failed calls and refusals since the reload began, pause and lag as they are', () => {
+    const readings = [
+      {
+        member: 'a',
+        figures: figures({ failedCalls: 12, refusals: 1, lastPauseMs: 3 }),
+        before: figures({ failedCalls: 10 }),
+      },
+      { member: 'b', figures: figures({ failedCalls: 2, cdcLagMs: 900 }), before: figures({ failedCalls: 9 }) }, // restarted: from 0
+      { member: 'c', figures: figures({ failedCalls: 1 }), before: undefined },
+    ];
+    expect(evaluateGate(readings, { failedCalls: 1, refusals: 0, pauseMs: 5, cdcLagMs: 1000 })).toEqual([
+      { member: 'a', figure: 'failedCalls', value: 2, limit: 1 },
+      { member: 'a', figure: 'refusals', value: 1, limit: 0 },
+    ]);
+    expect(evaluateGate(readings, { cdcLagMs: 500 })).toEqual([
+      { member: 'b', figure: 'cdcLagMs', value: 900, limit: 500 },
+    ]);
+    expect(evaluateGate(readings, {})).toEqual([]);
+  });
+});
+
+describe('the gate against PostgreSQL', () => {
+  let url: string;
+  beforeAll(async () => {
+    url = await testDatabase('fleet_gate');
+  });
+
+  // Heartbeats once a minute: the gate must ask for fresh figures instead of waiting for them.
+  const slowHeartbeats = { heartbeatMs: 60_000 };
+  const policy = { gateWaitMs: 100, staleAfterMs: 120_000, stepTimeoutMs: 10_000 };
+
+  it('asks the upgraded members for figures after its wait, so it sees what happened during it', async () => {
+    const schema = 'fleet_gate_asks';
+    let failed = 0;
+    await using fleet = await startFleet(url, schema, ['m1', 'm2'], {
+      agent: (id) => ({ ...slowHeartbeats, figures: () => ({ failedCalls: id === 'm1' ? failed : 0 }) }),
+    });
+    fleet.members[0]!.host.on('committed', () => {
+      setTimeout(() => (failed = 2), 20); // m1's clients start failing after the reload, during the gate's wait
+    });
+    await using coordinator = await FleetCoordinator.open({ url, schema, pollMs: 100 });
+    const outcome = await coordinator.rollout({
+      plugin: 'engine',
+      from: { version: '1.0.0' },
+      to: { version: '2.0.0' },
+      policy,
+    });
+    expect(outcome).toMatchObject({
+      status: 'halted',
+      reason: { type: 'gateFailed', step: 1, violations: [{ member: 'm1', figure: 'failedCalls', value: 2 }] },
+    });
+    expect(serving(fleet.members)).toEqual({ m1: '1.0.0', m2: '1.0.0' });
+  });
+
+  it('passes at once when the members answer (no wait for their next heartbeat)', async () => {
+    const schema = 'fleet_gate_quick';
+    await using fleet = await startFleet(url, schema, ['m1', 'm2', 'm3'], { agent: () => slowHeartbeats });
+    await using coordinator = await FleetCoordinator.open({ url, schema, pollMs: 100 });
+    const outcome = await coordinator.rollout({
+      plugin: 'engine',
+      from: { version: '1.0.0' },
+      to: { version: '2.0.0' },
+      policy: { ...policy, maxUnavailable: 2 },
+    });
+    expect(outcome).toMatchObject({ status: 'done', steps: 2 });
+    expect(serving(fleet.members)).toEqual({ m1: '2.0.0', m2: '2.0.0', m3: '2.0.0' });
+  });
+});
