@@ -6,6 +6,7 @@
  * committed change at the sink exactly once, the slot at the sink's checkpoint, no failed call at any
  * member's clients, and CRDT values converged.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -87,6 +88,21 @@ const END_MARKER = 'fleet-end-marker';
 const OUTPUT = 'fleet_events';
 const STREAM = 'fleet-events';
 
+/** Drops a world's databases (their sessions ended by force: the members are gone, what is left is idle). */
+async function dropDatabases(server: PostgresServer, name: string): Promise<void> {
+  const client = new pg.Client({ connectionString: server.url });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    for (const database of [`${name}_source`, `${name}_fleet`])
+      await client.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+  } catch {
+    // best effort: an embedded server's directory goes with it anyway
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
 /** One trial's world. */
 export class FleetWorld implements AsyncDisposable {
   readonly name: string;
@@ -108,20 +124,20 @@ export class FleetWorld implements AsyncDisposable {
 
   private constructor(init: {
     options: FleetWorldOptions;
-    sourceUrl: string;
-    fleetUrl: string;
+    /** The world's name with its suffix (its databases' and slot's prefix). */
+    name: string;
     artifacts: TrialArtifacts;
     directory: string;
     trustedKeyPem: string;
     source: pg.Client;
   }) {
     const { options } = init;
-    this.name = options.name;
+    this.name = init.name;
     this.server = options.server;
-    this.sourceUrl = init.sourceUrl;
-    this.fleetUrl = init.fleetUrl;
-    this.slot = `${options.name}_slot`;
-    this.publication = `${options.name}_pub`;
+    this.sourceUrl = options.server.urlOf(`${init.name}_source`);
+    this.fleetUrl = options.server.urlOf(`${init.name}_fleet`);
+    this.slot = `${init.name}_slot`;
+    this.publication = `${init.name}_pub`;
     this.artifacts = init.artifacts;
     this.settings = { ...DEFAULTS, ...options.member };
     this.#directory = init.directory;
@@ -130,7 +146,7 @@ export class FleetWorld implements AsyncDisposable {
     this.#onLine = options.onLine;
     this.#stopWriters = new AbortController();
     const writers = startWriters({
-      url: init.sourceUrl,
+      url: this.sourceUrl,
       writers: options.writers ?? 2,
       seed: options.seed,
       pauseMs: options.pauseMs ?? 60,
@@ -147,16 +163,18 @@ export class FleetWorld implements AsyncDisposable {
    */
   static async open(options: FleetWorldOptions): Promise<FleetWorld> {
     if (!/^[a-z][a-z0-9_]{0,30}$/.test(options.name)) throw new Error(`bad world name ${options.name}`);
+    // Databases and the slot get a suffix of their own: a server may hold other worlds of the same name.
+    const name = `${options.name}_${randomBytes(4).toString('hex')}`;
     const directory = await mkdtemp(join(tmpdir(), `baton-fleet-${options.name}-`));
     const key = generateSigningKey();
-    const source = new pg.Client({ connectionString: await options.server.createDatabase(`${options.name}_source`) });
-    const fleet = new pg.Client({ connectionString: await options.server.createDatabase(`${options.name}_fleet`) });
+    const source = new pg.Client({ connectionString: await options.server.createDatabase(`${name}_source`) });
+    const fleet = new pg.Client({ connectionString: await options.server.createDatabase(`${name}_fleet`) });
     try {
       const artifacts = await buildTrialArtifacts(join(directory, 'artifacts'), key.privateKeyPem);
       await source.connect();
       await fleet.connect();
-      await source.query(`${sourceTablesSql} CREATE PUBLICATION ${options.name}_pub FOR TABLE events, counters;`);
-      await source.query(`SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, [`${options.name}_slot`]);
+      await source.query(`${sourceTablesSql} CREATE PUBLICATION ${name}_pub FOR TABLE events, counters;`);
+      await source.query(`SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, [`${name}_slot`]);
       await ensureFleetSchema(fleet);
       await ensureFormatSchema(fleet);
       await ensureLeaseSchema(fleet);
@@ -164,8 +182,7 @@ export class FleetWorld implements AsyncDisposable {
       await fleet.end();
       return new FleetWorld({
         options,
-        sourceUrl: options.server.urlOf(`${options.name}_source`),
-        fleetUrl: options.server.urlOf(`${options.name}_fleet`),
+        name,
         artifacts,
         directory,
         trustedKeyPem: key.publicKeyPem,
@@ -175,6 +192,7 @@ export class FleetWorld implements AsyncDisposable {
       await source.end().catch(() => undefined);
       await fleet.end().catch(() => undefined);
       await rm(directory, { recursive: true, force: true });
+      await dropDatabases(options.server, name);
       throw error;
     }
   }
@@ -341,6 +359,7 @@ export class FleetWorld implements AsyncDisposable {
       .catch(() => undefined);
     await this.#source.end().catch(() => undefined);
     await rm(this.#directory, { recursive: true, force: true });
+    await dropDatabases(this.server, this.name);
   }
 
   [Symbol.asyncDispose](): Promise<void> {
