@@ -8,7 +8,7 @@ import { postgresServer } from '@baton/postgres';
  * A name no other test file uses (`label` and a random suffix), for what is global on a server:
  * databases and replication slots. Lower-case letters, digits and `_`, at most 63 characters.
  */
-export function uniqueName(label: string): string {
+function uniqueName(label: string): string {
   return `${label}_${randomBytes(4).toString('hex')}`.slice(-63);
 }
 
