@@ -67,6 +67,14 @@ describe('fleet trials (five members, one PostgreSQL)', () => {
     expect(report.outcomes.map((o) => o['status'])).toEqual(['halted']);
   }, 90_000);
 
+  it('catches members whose plugin ignores the format phases: the old version cannot read what the new one writes', async () => {
+    // A broken fleet: 2.0.0 writes g-counter format 2 while 1.0.0 members still run. The trials'
+    // convergence check must see the states that fail to merge (and the values that differ).
+    const report = await runScenario(server!, 'clean', { brokenFormats: true });
+    console.log(summary(report));
+    expect(report.failures.some((f) => /CRDT states failed to merge .*unknown format version 2/.test(f))).toBe(true);
+  }, 90_000);
+
   it('a zombie CDC owner woken after its lease was taken: its write is fenced', async () => {
     const report = await trial('zombie');
     expect(report.end.fencedWrites).toBe(1);

@@ -65,6 +65,8 @@ export interface ScenarioOptions {
   readonly onLine?: (who: string, line: ChildLine) => void;
   /** Changes to the trials' policy. */
   readonly policy?: Partial<RolloutPolicy>;
+  /** Test only: members whose plugin ignores the fleet's format phases (the checks must catch it). */
+  readonly brokenFormats?: boolean;
 }
 
 /** The trials' rollout policy: a canary, then two members at a time; short gates; a lost member halts. */
@@ -115,6 +117,7 @@ export async function runScenario(
     server,
     name: name.toLowerCase(),
     seed: options.seed ?? 20261205,
+    brokenFormats: options.brokenFormats ?? false,
     ...(options.onLine === undefined ? {} : { onLine: options.onLine }),
   });
   const coordinators: TrialChild[] = [];

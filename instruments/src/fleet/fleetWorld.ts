@@ -41,6 +41,8 @@ export interface FleetWorldOptions {
   readonly pauseMs?: number;
   /** Member settings (defaults below). */
   readonly member?: Partial<MemberSettings>;
+  /** Test only: members whose plugin does not get the fleet's format phases (see `MemberOrders.brokenFormats`). */
+  readonly brokenFormats?: boolean;
   /** Hears every line a member prints. */
   readonly onLine?: (member: string, line: ChildLine) => void;
 }
@@ -121,6 +123,7 @@ export class FleetWorld implements AsyncDisposable {
   readonly #stopWriters: AbortController;
   readonly #writing: Promise<void>;
   readonly #onLine: FleetWorldOptions['onLine'];
+  readonly #brokenFormats: boolean;
 
   private constructor(init: {
     options: FleetWorldOptions;
@@ -144,6 +147,7 @@ export class FleetWorld implements AsyncDisposable {
     this.#trustedKeyPem = init.trustedKeyPem;
     this.#source = init.source;
     this.#onLine = options.onLine;
+    this.#brokenFormats = options.brokenFormats ?? false;
     this.#stopWriters = new AbortController();
     const writers = startWriters({
       url: this.sourceUrl,
@@ -214,6 +218,7 @@ export class FleetWorld implements AsyncDisposable {
       artifacts: this.artifacts,
       trustedKeyPem: this.#trustedKeyPem,
       cdc: options.cdc,
+      brokenFormats: this.#brokenFormats,
       ...(options.startVersion === undefined ? {} : { startVersion: options.startVersion }),
       ...(options.plan === undefined ? {} : { plan: options.plan }),
     };

@@ -32,6 +32,12 @@ export interface MemberOrders {
   readonly leaseRenewMs: number;
   /** Compete for the stream's lease from the start (else only after a `cdc` command). */
   readonly cdc: boolean;
+  /**
+   * Test only, a broken member: its plugin is not given the fleet's format phases (the
+   * `FleetFormats` host service), so a new version writes its newest formats while the fleet is still
+   * mixed — what the trials' convergence check must catch.
+   */
+  readonly brokenFormats?: boolean;
   /** Planned death or freeze, armed from the start. */
   readonly plan?: MemberPlan;
 }

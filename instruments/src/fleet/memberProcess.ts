@@ -76,7 +76,8 @@ async function loadVersion(artifact: ArtifactRef): Promise<PluginDefinition> {
 }
 
 const formats = await formatService(client);
-const host = createPluginHost({ services: { [TRIAL_ENV]: env, ...formats }, drainTimeoutMs: 5_000 });
+const services = orders.brokenFormats === true ? { [TRIAL_ENV]: env } : { [TRIAL_ENV]: env, ...formats };
+const host = createPluginHost({ services, drainTimeoutMs: 5_000 });
 for (const event of reloadEventNames)
   host.on(event, (e) => {
     const move = e.plugins.map((p) => `${p.from}→${p.to}`).join(',');
