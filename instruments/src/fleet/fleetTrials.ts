@@ -74,7 +74,7 @@ export const TRIAL_POLICY: Partial<RolloutPolicy> = {
   canary: 1,
   maxUnavailable: 2,
   gateWaitMs: 300,
-  staleAfterMs: 1500,
+  staleAfterMs: 3000,
   stepTimeoutMs: 20_000,
   onMemberLoss: 'halt',
   limits: { failedCalls: 0, refusals: 0 },
