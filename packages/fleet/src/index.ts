@@ -62,3 +62,8 @@ export type { CommandIntent, HaltReason, MoveView, RolloutMove, RolloutSummary }
 export type { GateLimits, RolloutPolicy } from './rollout/rolloutPolicy.js';
 export type { GateReading, GateViolation } from './rollout/healthGate.js';
 export type { FleetCoordinatorEvents, RolloutOutcome } from './rollout/rolloutEvents.js';
+
+// Status: what `baton-fleet status` prints
+export { readFleetStatus } from './cli/fleetStatus.js';
+export { formatFleetStatus } from './cli/formatStatus.js';
+export type { FleetStatus, FleetStatusOptions, RolloutProgress } from './cli/fleetStatus.js';
