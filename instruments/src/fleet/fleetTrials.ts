@@ -18,6 +18,7 @@ import type { ZombieReport } from './zombieTrial.js';
 
 /** The trials. */
 export const scenarioNames = ['clean', 'failing', 'coordinatorKilled', 'memberKilled', 'zombie'] as const;
+/** One of the trials. */
 export type ScenarioName = (typeof scenarioNames)[number];
 
 /** What one trial saw. */

@@ -19,9 +19,11 @@ import { bundlePluginDirectory } from '@baton/core/loader';
 export const TRIAL_PLUGIN = 'fleet-trial';
 /** The host-service token of the member's {@link TrialEnv}. */
 export const TRIAL_ENV = 'baton.fleet-trial.env';
-/** Keys of the plugin's surfaces. */
+/** The key of the plugin's scalar function. */
 export const SCORE_FUNCTION = 'score';
+/** The key of the plugin's CRDT kind (the members' exchanged state). */
 export const CRDT_KIND = 'g-counter';
+/** The key of the plugin's CDC output (the fenced PostgreSQL sink). */
 export const SINK_OUTPUT = 'fleet-sink';
 
 /** What a member gives the plugin (host service {@link TRIAL_ENV}). */
