@@ -149,10 +149,12 @@ export function fleetReportText(report: ScenarioReport): string {
       );
     }
     if (r.rolledBack.length > 0) out.push(`  rolled back: ${r.rolledBack.join(', ')}`);
+    const trips = `${r.roundTrips} PostgreSQL round trips by the coordinator`;
     out.push(
-      `  wall time ${ms(r.wallMs)} against Σ single-process reloads ${ms(r.reloadsMs)} + gate waits ${ms(r.gateWaitsMs)}: ` +
-        `${r.ratio.toFixed(2)}×; ${r.roundTrips} PostgreSQL round trips by the coordinator` +
-        (r.steps.length > 0 ? ` (${(r.roundTrips / r.steps.length).toFixed(1)} per step)` : ''),
+      r.status === 'done'
+        ? `  wall time ${ms(r.wallMs)} against Σ single-process reloads ${ms(r.reloadsMs)} + gate waits ${ms(r.gateWaitsMs)}: ` +
+            `${r.ratio.toFixed(2)}×; ${trips} (${(r.roundTrips / Math.max(1, r.steps.length)).toFixed(1)} per step)`
+        : `  wall time ${ms(r.wallMs)}, the rollback included; ${trips}`,
     );
   }
   const { end } = report;
