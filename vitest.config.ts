@@ -54,7 +54,7 @@ const slow: Record<string, string[]> = {
     'src/demo/scenario.test.ts', // the demo against a PostgreSQL server the file starts
     'src/main.test.ts', // npm start in a child process, with an embedded PostgreSQL
   ],
-  // packages/postgres is left out: every one of its tests starts a PostgreSQL server.
+  // packages/postgres and packages/fleet are left out: every one of their tests needs a PostgreSQL server.
 };
 
 const root = import.meta.dirname;
