@@ -7,22 +7,28 @@
  * one failed, 2 for a usage error.
  *
  * Options: `--trial <name>` runs another of the fleet trials (clean by default: 1.0.0 → 2.0.0, then the
- * format switch; `failing`, `coordinatorKilled`, `memberKilled`, `zombie`); `--seed <n>`.
+ * format switch; `failing`, `coordinatorKilled`, `memberKilled`, `zombie`); `--gate-wait <ms>`, the
+ * health gate's wait after each step (default 1000; the tests use 300); `--seed <n>`.
  */
 import { parseArgs } from 'node:util';
 import { postgresServer } from '@baton/postgres';
 import type { PostgresServer } from '@baton/postgres';
 import type { ChildLine } from './childProcess.js';
 import { fleetReportText } from './fleetReport.js';
-import { runScenario, scenarioNames } from './fleetTrials.js';
+import { runScenario, scenarioNames, TRIAL_POLICY } from './fleetTrials.js';
 import type { ScenarioName } from './fleetTrials.js';
 import { ProgressView } from './progressView.js';
 
-const usage = `Usage: npm run fleet -- [--trial ${scenarioNames.join('|')}] [--seed <n>]`;
-let values: { trial?: string; seed?: string; help?: boolean };
+const usage = `Usage: npm run fleet -- [--trial ${scenarioNames.join('|')}] [--gate-wait <ms>] [--seed <n>]`;
+let values: { trial?: string; seed?: string; 'gate-wait'?: string; help?: boolean };
 try {
   values = parseArgs({
-    options: { trial: { type: 'string' }, seed: { type: 'string' }, help: { type: 'boolean' } },
+    options: {
+      trial: { type: 'string' },
+      seed: { type: 'string' },
+      'gate-wait': { type: 'string' },
+      help: { type: 'boolean' },
+    },
     allowPositionals: false,
   }).values;
 } catch (error) {
@@ -35,7 +41,13 @@ if (values.help === true) {
 }
 const trial = (values.trial ?? 'clean') as ScenarioName;
 const seed = Number(values.seed ?? 20261205);
-if (!scenarioNames.includes(trial) || !Number.isSafeInteger(seed)) {
+const gateWaitMs = Number(values['gate-wait'] ?? 1000);
+if (
+  !scenarioNames.includes(trial) ||
+  !Number.isSafeInteger(seed) ||
+  !Number.isSafeInteger(gateWaitMs) ||
+  gateWaitMs < 0
+) {
   console.error(usage);
   process.exit(2);
 }
@@ -50,6 +62,7 @@ try {
   view.say(`PostgreSQL 18 on ${new URL(server.url).host} (${Math.round(performance.now() - began)} ms)`);
   const report = await runScenario(server, trial, {
     seed,
+    policy: { ...TRIAL_POLICY, gateWaitMs },
     onLine: (who: string, line: ChildLine) => {
       view.hear(who, line);
     },
