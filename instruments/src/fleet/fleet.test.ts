@@ -19,6 +19,7 @@ const summary = (report: ScenarioReport): string =>
   JSON.stringify({
     name: report.name,
     wallMs: Math.round(report.wallMs),
+    phases: report.phases,
     calls: report.end.calls,
     failedCalls: report.end.failedCalls,
     changes: report.end.audit.changes,

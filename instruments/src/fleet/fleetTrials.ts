@@ -39,6 +39,8 @@ export interface ScenarioReport {
   /** Per member: the version it served at the end (or when it died). */
   readonly versions: Readonly<Record<string, string>>;
   readonly zombie?: ZombieReport;
+  /** Milliseconds of each part: making the world, starting the members, the warm-up, the trial itself, the end and its checks. */
+  readonly phases: Readonly<Record<string, number>>;
   readonly wallMs: number;
   /** The world's failures and the trial's own. */
   readonly failures: readonly string[];
@@ -113,6 +115,13 @@ export async function runScenario(
   options: ScenarioOptions = {},
 ): Promise<ScenarioReport> {
   const began = performance.now();
+  const phases: Record<string, number> = {};
+  let since = began;
+  const phase = (label: string): void => {
+    const now = performance.now();
+    phases[label] = Math.round(now - since);
+    since = now;
+  };
   const policy = { ...TRIAL_POLICY, ...options.policy };
   const world = await FleetWorld.open({
     server,
@@ -132,8 +141,11 @@ export async function runScenario(
     const second = name === 'coordinatorKilled' ? spawnCoordinator('coordinator-2') : undefined;
     const plans: Record<string, MemberPlan> =
       name === 'memberKilled' ? { m4: { point: 'quiesced', skip: 0, action: 'kill' } } : {};
+    phase('open');
     await world.startMembers(5, plans);
+    phase('members');
     await warmUp(world, 10);
+    phase('warmUp');
     const failures: string[] = [];
     let zombie: ZombieReport | undefined;
     await first?.expect('ready', 60_000);
@@ -166,7 +178,9 @@ export async function runScenario(
         zombie = await runZombie(world);
         break;
     }
+    phase('trial');
     const end = await world.finish();
+    phase('finish');
     failures.push(...end.failures);
     const commands = await world.commands();
     const moves: Record<string, string[]> = {};
@@ -207,7 +221,7 @@ export async function runScenario(
       failures,
     };
     failures.push(...scenarioChecks(report, world));
-    return { ...report, ...(zombie === undefined ? {} : { zombie }), wallMs: performance.now() - began };
+    return { ...report, ...(zombie === undefined ? {} : { zombie }), phases, wallMs: performance.now() - began };
   } finally {
     await Promise.all(coordinators.map((c) => c.kill()));
     await world.close();
