@@ -34,6 +34,21 @@ describe('evaluateGate', () => {
     ]);
     expect(evaluateGate(readings, {})).toEqual([]);
   });
+
+  it('judges the members not moved yet by their failed calls only, since the rollout began', () => {
+    const bystanders = [
+      {
+        member: 'x',
+        figures: figures({ failedCalls: 5, refusals: 3, lastPauseMs: 99 }),
+        before: figures({ failedCalls: 4 }),
+      },
+      { member: 'y', figures: figures({ failedCalls: 7 }), before: figures({ failedCalls: 7 }) },
+    ];
+    expect(evaluateGate([], { failedCalls: 0, refusals: 0, pauseMs: 5 }, bystanders)).toEqual([
+      { member: 'x', figure: 'failedCalls', value: 1, limit: 0 },
+    ]);
+    expect(evaluateGate([], { refusals: 0, pauseMs: 5 }, bystanders)).toEqual([]);
+  });
 });
 
 describe('the gate against PostgreSQL', () => {
@@ -81,5 +96,29 @@ describe('the gate against PostgreSQL', () => {
     });
     expect(outcome).toMatchObject({ status: 'done', steps: 2 });
     expect(serving(fleet.members)).toEqual({ m1: '2.0.0', m2: '2.0.0', m3: '2.0.0' });
+  });
+
+  it('halts when the members still on the old version start failing (the new one writes what they cannot read)', async () => {
+    const schema = 'fleet_gate_bystanders';
+    let broken = false;
+    await using fleet = await startFleet(url, schema, ['m1', 'm2', 'm3'], {
+      // m3 stays on 1.0.0 during step 1; its clients fail once m1 runs 2.0.0 (as if it sent states m3 cannot merge).
+      agent: (id) => ({ ...slowHeartbeats, figures: () => ({ failedCalls: id === 'm3' && broken ? 3 : 0 }) }),
+    });
+    fleet.members[0]!.host.on('committed', () => {
+      broken = true;
+    });
+    await using coordinator = await FleetCoordinator.open({ url, schema, pollMs: 100 });
+    const outcome = await coordinator.rollout({
+      plugin: 'engine',
+      from: { version: '1.0.0' },
+      to: { version: '2.0.0' },
+      policy,
+    });
+    expect(outcome).toMatchObject({
+      status: 'halted',
+      reason: { type: 'gateFailed', step: 1, violations: [{ member: 'm3', figure: 'failedCalls', value: 3 }] },
+    });
+    expect(serving(fleet.members)).toEqual({ m1: '1.0.0', m2: '1.0.0', m3: '1.0.0' });
   });
 });

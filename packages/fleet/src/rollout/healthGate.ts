@@ -24,10 +24,23 @@ export interface GateReading {
 /**
  * The violations of `limits` by the upgraded members: failed calls and refusals counted since each
  * member's reload began (a counter that went down — the process restarted — counts from 0), pause
- * and CDC lag as they are now. Empty: the gate passes.
+ * and CDC lag as they are now. `bystanders` are the live members not moved yet, their `before` the
+ * figures they had when this coordinator started running the rollout: only their failed calls are
+ * judged (a new version can break the members still on the old one — states they cannot read —
+ * while every upgraded member looks healthy). Empty: the gate passes.
  */
-export function evaluateGate(readings: readonly GateReading[], limits: GateLimits): GateViolation[] {
+export function evaluateGate(
+  readings: readonly GateReading[],
+  limits: GateLimits,
+  bystanders: readonly GateReading[] = [],
+): GateViolation[] {
   const violations: GateViolation[] = [];
+  if (limits.failedCalls !== undefined)
+    for (const { member, figures, before } of bystanders) {
+      const value = Math.max(0, figures.failedCalls - (before?.failedCalls ?? 0));
+      if (value > limits.failedCalls)
+        violations.push({ member, figure: 'failedCalls', value, limit: limits.failedCalls });
+    }
   for (const { member, figures, before } of readings) {
     const values: Record<keyof GateLimits, number> = {
       failedCalls: Math.max(0, figures.failedCalls - (before?.failedCalls ?? 0)),

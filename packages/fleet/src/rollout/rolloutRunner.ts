@@ -38,6 +38,8 @@ export class RolloutRunner {
   #live: ReadonlySet<string> = new Set();
   #now = '';
   readonly #gatesPassed = new Set<number>();
+  /** Each planned member's figures when this runner started: the baseline of the members not moved yet. */
+  #baseline: ReadonlyMap<string, MemberFigures> = new Map();
   readonly #firstSeen = new Map<string, number>();
   readonly #stepsAnnounced = new Set<number>();
   #step: { readonly number: number; readonly at: number; readonly count: number } | undefined;
@@ -68,6 +70,12 @@ export class RolloutRunner {
       resumed: this.#resumed,
     });
     await this.#observe();
+    const planned = s.plan.flat();
+    this.#baseline = new Map(
+      (await readMemberFigures(this.#ctx.client, this.#ctx.names, planned, '-infinity', s.policy.staleAfterMs)).map(
+        (r) => [r.member, r.figures],
+      ),
+    );
     for (;;) {
       this.#ctx.signal.throwIfAborted();
       const move = nextMove(this.#state, {
@@ -142,7 +150,8 @@ export class RolloutRunner {
   }
 
   /**
-   * The health gate after `step`: waits `gateWaitMs`, asks the upgraded members for their figures
+   * The health gate after `step`: waits `gateWaitMs`, asks the upgraded members (and, when failed
+   * calls have a limit, the live members not moved yet) for their figures
    * and reads those sent after the request (waiting for them up to `staleAfterMs`: a member that
    * sends none is lost), and halts on a violated limit.
    */
@@ -151,24 +160,32 @@ export class RolloutRunner {
     const { policy, id } = this.#state;
     const start = performance.now();
     await sleep(policy.gateWaitMs, signal);
-    const since = members.length === 0 ? this.#now : await requestReports(client, names, id, members);
+    // The live members not moved yet are asked too: their failed calls since this runner started
+    // count (a new version can break the members still on the old one while looking healthy itself).
+    const waiting =
+      policy.limits.failedCalls === undefined
+        ? []
+        : this.#state.plan.flat().filter((m) => !members.includes(m) && this.#live.has(m) && !this.#moved(m));
+    const everyone = [...members, ...waiting];
+    const since = everyone.length === 0 ? this.#now : await requestReports(client, names, id, everyone);
     const asked = performance.now();
-    let readings = await readMemberFigures(client, names, members, since, policy.staleAfterMs);
+    let readings = await readMemberFigures(client, names, everyone, since, policy.staleAfterMs);
     while (readings.some((r) => r.live && !r.fresh) && performance.now() - asked < policy.staleAfterMs) {
       await wakeup.wait(Math.min(this.#ctx.pollMs, policy.staleAfterMs), signal);
-      readings = await readMemberFigures(client, names, members, since, policy.staleAfterMs);
+      readings = await readMemberFigures(client, names, everyone, since, policy.staleAfterMs);
     }
-    const lost = members.filter((m) => !readings.some((r) => r.member === m && r.live && r.fresh));
+    const lost = everyone.filter((m) => !readings.some((r) => r.member === m && r.live && r.fresh));
     if (lost.length > 0) {
       this.#live = new Set([...this.#live].filter((m) => !lost.includes(m)));
       return; // the next move halts, or goes on without them
     }
-    const judged: GateReading[] = readings.map((r) => ({
-      member: r.member,
-      figures: r.figures,
-      before: this.#before(r.member),
-    }));
-    const violations = evaluateGate(judged, policy.limits);
+    const judged: GateReading[] = readings
+      .filter((r) => members.includes(r.member))
+      .map((r) => ({ member: r.member, figures: r.figures, before: this.#before(r.member) }));
+    const bystanders: GateReading[] = readings
+      .filter((r) => waiting.includes(r.member))
+      .map((r) => ({ member: r.member, figures: r.figures, before: this.#baseline.get(r.member) }));
+    const violations = evaluateGate(judged, policy.limits, bystanders);
     const passed = violations.length === 0;
     events.emit('gate', { rolloutId: id, step, passed, readings: judged, violations });
     if (!passed) {
@@ -185,6 +202,11 @@ export class RolloutRunner {
       ms: performance.now() - started.at,
       roundTrips: client.count - started.count,
     });
+  }
+
+  /** Whether `member`'s forward command of this rollout was issued (it is, or was, on the new version). */
+  #moved(member: string): boolean {
+    return commandOf(this.#state, member, FORWARD_SEQ) !== undefined;
   }
 
   #before(member: string): MemberFigures | undefined {
