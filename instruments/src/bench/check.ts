@@ -5,7 +5,7 @@
  */
 import { readResults, RESULTS_PATH, verdicts } from './results.js';
 
-const GOALS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] as const;
+const GOALS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13] as const;
 
 const results = readResults();
 if (results === undefined) {
