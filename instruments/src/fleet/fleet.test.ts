@@ -1,3 +1,7 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresServer } from '@baton/postgres';
 import type { PostgresServer } from '@baton/postgres';
@@ -83,4 +87,31 @@ describe('fleet trials (five members, one PostgreSQL)', () => {
     expect(report.zombie?.fencedMessage).toMatch(/fenced off/);
     expect(BigInt(report.zombie!.successorToken)).toBeGreaterThan(BigInt(report.zombie!.zombieToken));
   }, 90_000);
+
+  it('npm run fleet on an existing server (--postgres-url): every check passes, and the server is left running', async () => {
+    const instruments = fileURLToPath(new URL('../..', import.meta.url));
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--conditions=@baton/source',
+        'src/fleet/fleetMain.ts',
+        '--postgres-url',
+        server!.url,
+        '--gate-wait',
+        '200',
+      ],
+      { cwd: instruments, timeout: 180_000, maxBuffer: 16 << 20 },
+    );
+    expect(stdout).toContain('Every check passed.');
+    expect(stdout).toMatch(/Rollout 1 \(reload\) 1\.0\.0 → 2\.0\.0: done/);
+    const client = new pg.Client({ connectionString: server!.url });
+    await client.connect();
+    try {
+      expect((await client.query<{ one: number }>('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+    } finally {
+      await client.end();
+    }
+  }, 200_000);
 });

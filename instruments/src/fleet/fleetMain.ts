@@ -19,14 +19,18 @@ import { runScenario, scenarioNames, TRIAL_POLICY } from './fleetTrials.js';
 import type { ScenarioName } from './fleetTrials.js';
 import { ProgressView } from './progressView.js';
 
-const usage = `Usage: npm run fleet -- [--trial ${scenarioNames.join('|')}] [--gate-wait <ms>] [--seed <n>]`;
-let values: { trial?: string; seed?: string; 'gate-wait'?: string; help?: boolean };
+const usage = `Usage: npm run fleet -- [--trial ${scenarioNames.join('|')}] [--gate-wait <ms>] [--seed <n>] [--postgres-url <url>]
+
+--postgres-url: an existing PostgreSQL server (wal_level=logical, a user that may create databases,
+replication slots and end other sessions) instead of an embedded one; it is left running.`;
+let values: { trial?: string; seed?: string; 'gate-wait'?: string; 'postgres-url'?: string; help?: boolean };
 try {
   values = parseArgs({
     options: {
       trial: { type: 'string' },
       seed: { type: 'string' },
       'gate-wait': { type: 'string' },
+      'postgres-url': { type: 'string' },
       help: { type: 'boolean' },
     },
     allowPositionals: false,
@@ -42,7 +46,9 @@ if (values.help === true) {
 const trial = (values.trial ?? 'clean') as ScenarioName;
 const seed = Number(values.seed ?? 20261205);
 const gateWaitMs = Number(values['gate-wait'] ?? 1000);
+const postgresUrl = values['postgres-url'];
 if (
+  (postgresUrl !== undefined && !/^postgres(ql)?:\/\//.test(postgresUrl)) ||
   !scenarioNames.includes(trial) ||
   !Number.isSafeInteger(seed) ||
   !Number.isSafeInteger(gateWaitMs) ||
@@ -54,12 +60,18 @@ if (
 
 const view = new ProgressView(process.stdout.isTTY);
 const began = performance.now();
-view.say(`Fleet trial '${trial}': five engine processes, one embedded PostgreSQL, a rollout under load`);
+view.say(
+  `Fleet trial '${trial}': five engine processes, ${postgresUrl === undefined ? 'one embedded PostgreSQL' : 'an existing PostgreSQL'}, a rollout under load`,
+);
 let server: PostgresServer | undefined;
 let code = 1;
 try {
-  server = await postgresServer({ postgresFlags: ['-c', 'fsync=off', '-c', 'full_page_writes=off'] });
-  view.say(`PostgreSQL 18 on ${new URL(server.url).host} (${Math.round(performance.now() - began)} ms)`);
+  server = await postgresServer(
+    postgresUrl === undefined
+      ? { postgresFlags: ['-c', 'fsync=off', '-c', 'full_page_writes=off'] }
+      : { url: postgresUrl },
+  );
+  view.say(`PostgreSQL on ${new URL(server.url).host} (${Math.round(performance.now() - began)} ms)`);
   const report = await runScenario(server, trial, {
     seed,
     policy: { ...TRIAL_POLICY, gateWaitMs },
