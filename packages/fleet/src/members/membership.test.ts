@@ -4,6 +4,8 @@ import type { ReloadError } from '@baton/core';
 import { connect, testDatabase } from '../__tests__/testDatabase.js';
 import { callEngine, engineHost, enginePlugin, eventually } from '../rollout/__tests__/fleetFixtures.js';
 import { ensureFleetSchema } from '../store/fleetSchema.js';
+import { ensureFormatSchema } from '../formats/formatSchema.js';
+import { beginMixedPhase, switchFormatPhase } from '../formats/formatPhaseStore.js';
 import { listMembers } from './listMembers.js';
 import { FleetMembership } from './membership.js';
 
@@ -105,5 +107,60 @@ describe('FleetMembership', () => {
       expect(isReloadError(error) && error.code).toBe('INVALID_ARGUMENT');
     }
     expect(await listMembers(client, { plugin: 'p' })).toEqual([]);
+  });
+
+  it('refuses to join with a version the fleet switched away from (it cannot read the new formats)', async () => {
+    const schema = 'fleet_join_switched';
+    await using client = await connect(url);
+    await ensureFleetSchema(client, { schema });
+    await using v1 = await engineHost('1.0.0');
+    // Formats never used in this schema: anyone joins.
+    await using early = await FleetMembership.join({
+      client,
+      schema,
+      memberId: 'early',
+      plugin: 'engine',
+      host: v1,
+      heartbeatMs: 0,
+    });
+    await early.leave();
+    await ensureFormatSchema(client, { schema });
+    const key = { plugin: 'engine', version: '2.0.0', schema };
+    await beginMixedPhase(client, { ...key, fromVersion: '1.0.0', pinned: { 'g-counter': 1 }, rollbackSafe: false });
+    // While mixed, the old version may still join.
+    await using mixed = await FleetMembership.join({
+      client,
+      schema,
+      memberId: 'mixed',
+      plugin: 'engine',
+      host: v1,
+      heartbeatMs: 0,
+    });
+    await mixed.leave();
+    await switchFormatPhase(client, { ...key, members: [{ id: 'm1', version: '2.0.0' }] });
+    const refused = await FleetMembership.join({
+      client,
+      schema,
+      memberId: 'late',
+      plugin: 'engine',
+      host: v1,
+      heartbeatMs: 0,
+    }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({
+      code: 'SCHEMA_INCOMPATIBLE',
+      step: 'join',
+      message: expect.stringContaining('start it on 2.0.0'),
+    });
+    expect((await listMembers(client, { schema })).map((m) => m.id)).toEqual(['early', 'mixed']); // 'late' never joined
+    await using v2 = await engineHost('2.0.0');
+    await using joined = await FleetMembership.join({
+      client,
+      schema,
+      memberId: 'late',
+      plugin: 'engine',
+      host: v2,
+      heartbeatMs: 0,
+    });
+    expect(joined.memberId).toBe('late');
   });
 });

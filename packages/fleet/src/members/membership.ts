@@ -133,12 +133,46 @@ export class FleetMembership implements AsyncDisposable {
   }
 
   /** One write at a time: the join, or a heartbeat (which also rejoins a row that vanished). */
+  /**
+   * Refuses to join with a version the fleet has switched away from: a `format_phases` row of the
+   * plugin in phase `switched` whose old version is `version` and whose old version does not read the
+   * new formats (not `rollback_safe`). Such a process could not read the states the others write. No
+   * `format_phases` table (formats never used): nothing to refuse.
+   */
+  async #refuseSwitchedAway(version: string): Promise<void> {
+    const table = `"${this.#names.schema}".format_phases`;
+    const context = { fleetPhase: 'join' as const, plugin: this.plugin, key: `member ${this.memberId}` };
+    const { rows: present } = await withPg({ ...context, message: 'looking for the format phases' }, () =>
+      this.#client.query<{ present: boolean }>('SELECT to_regclass($1) IS NOT NULL AS present', [table]),
+    );
+    if (present[0]?.present !== true) return;
+    const { rows } = await withPg({ ...context, message: 'reading the format phases' }, () =>
+      this.#client.query<{ version: string }>(
+        `SELECT version FROM ${table}
+          WHERE plugin = $1 AND phase = 'switched' AND from_version = $2 AND NOT rollback_safe`,
+        [this.plugin, version],
+      ),
+    );
+    const [switched] = rows;
+    if (switched !== undefined)
+      throw fleetError({
+        code: 'SCHEMA_INCOMPATIBLE',
+        fleetPhase: 'join',
+        plugin: this.plugin,
+        key: `member ${this.memberId}`,
+        message:
+          `member ${this.memberId} serves ${this.plugin} ${version}, which the fleet switched away from: ` +
+          `${switched.version} writes formats ${version} cannot read (format_phases); start it on ${switched.version}`,
+      });
+  }
+
   async #write(kind: 'join' | 'heartbeat'): Promise<MemberRow | undefined> {
     const previous = this.#inFlight;
     const next = (async () => {
       await previous?.catch(() => undefined);
       if (this.#left) return undefined;
       const { version, figures } = await this.report();
+      if (kind === 'join' && version !== null) await this.#refuseSwitchedAway(version);
       const { members } = this.#names;
       const rejoin = kind === 'join' ? ', joined_at = now()' : '';
       const { rows } = await withPg(
