@@ -202,7 +202,7 @@ export class FleetWorld implements AsyncDisposable {
   }
 
   /** Spawns member `id` (it loads its modules at once) and sends its orders. */
-  spawnMember(id: string, options: { cdc: boolean; plan?: MemberPlan; startVersion?: string }): TrialChild {
+  spawnMember(id: string, options: { cdc: boolean; plan?: MemberPlan }): TrialChild {
     const child = new TrialChild(id, 'memberProcess.ts', (_child, line) => this.#onLine?.(id, line));
     this.members.set(id, child);
     const orders: MemberOrders = {
@@ -219,7 +219,6 @@ export class FleetWorld implements AsyncDisposable {
       trustedKeyPem: this.#trustedKeyPem,
       cdc: options.cdc,
       brokenFormats: this.#brokenFormats,
-      ...(options.startVersion === undefined ? {} : { startVersion: options.startVersion }),
       ...(options.plan === undefined ? {} : { plan: options.plan }),
     };
     child.send(orders);
@@ -227,8 +226,8 @@ export class FleetWorld implements AsyncDisposable {
   }
 
   /**
-   * Spawns a coordinator (it loads its modules at once: spawn it early) and, when `orders` are given,
-   * sends them; else send them with {@link FleetWorld.orderRollout}.
+   * Spawns a coordinator (it loads its modules at once: spawn it early); send it its rollout with
+   * {@link FleetWorld.orderRollout}.
    */
   spawnCoordinator(name = 'coordinator'): TrialChild {
     return new TrialChild(name, 'coordinatorProcess.ts', (_child, line) => this.#onLine?.(name, line));
@@ -298,21 +297,6 @@ export class FleetWorld implements AsyncDisposable {
   /** Members still running. */
   live(): TrialChild[] {
     return [...this.members.values()].filter((child) => !child.done);
-  }
-
-  /** Changes the sink holds now (a cheap count, for waiting on progress). */
-  async sinkChanges(): Promise<number> {
-    const client = new pg.Client({ connectionString: this.fleetUrl });
-    await client.connect();
-    try {
-      const { rows } = await client.query<{ n: number }>(
-        `SELECT CASE WHEN to_regclass('public.baton_cdc_changes') IS NULL THEN 0
-           ELSE (SELECT count(*)::int FROM public.baton_cdc_changes) END AS n`,
-      );
-      return rows[0]?.n ?? 0;
-    } finally {
-      await client.end();
-    }
   }
 
   /**
