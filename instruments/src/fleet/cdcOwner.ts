@@ -11,7 +11,7 @@ import { isReloadError } from '@baton/core';
 import { acquireCdcLease } from '@baton/fleet';
 import type { CdcLease } from '@baton/fleet';
 import type { ManagedCdcStream, PluginHost } from '@baton/core';
-import { parseLsn, postgresChangeSource, pumpChanges, readChanges } from '@baton/postgres';
+import { postgresChangeSource, pumpChanges, readChanges } from '@baton/postgres';
 import type { PostgresChangeSource } from '@baton/postgres';
 import pg from 'pg';
 import { say } from '../pgCrash/killSwitch.js';
@@ -230,20 +230,5 @@ export class CdcOwner {
       await source?.close().catch(() => undefined);
       await feed?.close().catch(() => undefined);
     }
-  }
-}
-
-/** The slot's confirmed LSN now (what a clean stop left). */
-export async function slotConfirmed(sourceUrl: string, slot: string): Promise<bigint | null> {
-  const client = new pg.Client({ connectionString: sourceUrl });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ lsn: string | null }>(
-      'SELECT confirmed_flush_lsn::text AS lsn FROM pg_replication_slots WHERE slot_name = $1',
-      [slot],
-    );
-    return rows[0]?.lsn ? parseLsn(rows[0].lsn) : null;
-  } finally {
-    await client.end().catch(() => undefined);
   }
 }

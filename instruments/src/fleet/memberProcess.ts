@@ -23,7 +23,7 @@ import * as kinds from '@baton/kinds';
 import * as postgres from '@baton/postgres';
 import pg from 'pg';
 import { say } from '../pgCrash/killSwitch.js';
-import { CdcOwner, slotConfirmed } from './cdcOwner.js';
+import { CdcOwner } from './cdcOwner.js';
 import { startClients } from './clientLoad.js';
 import { CrdtGossip } from './crdtGossip.js';
 import type { CounterOp } from './crdtGossip.js';
@@ -179,9 +179,8 @@ for (;;) {
       const last = figures();
       await fleet.close();
       await host.close();
-      const slotLsn = await slotConfirmed(orders.sourceUrl, orders.slot);
       await client.end();
-      say({ event: 'stopped', slotLsn, ...last });
+      say({ event: 'stopped', ...last });
       process.exit(0);
     }
   }
