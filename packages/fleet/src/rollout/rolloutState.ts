@@ -1,4 +1,4 @@
-import type { ArtifactRef, CommandRow, CommandState, RolloutRow, RolloutStatus } from '../store/rows.js';
+import type { CommandRow, CommandState, RolloutRow, RolloutStatus } from '../store/rows.js';
 import { resolvePolicy } from './rolloutPolicy.js';
 import type { RolloutPolicy } from './rolloutPolicy.js';
 
@@ -8,18 +8,14 @@ import type { RolloutPolicy } from './rolloutPolicy.js';
  * {@link rolloutReducer} — a restarted coordinator gets the state the crashed one had, minus what
  * was never a row (which gates passed, how long commands have waited).
  */
-export interface RolloutState {
-  readonly id: string;
-  readonly plugin: string;
-  readonly action: 'reload' | 'format';
-  readonly fromVersion: string;
-  readonly toVersion: string;
-  readonly fromArtifact: ArtifactRef;
-  readonly artifact: ArtifactRef;
+export interface RolloutState extends Pick<
+  RolloutRow,
+  'id' | 'plugin' | 'action' | 'fromVersion' | 'toVersion' | 'fromArtifact' | 'artifact' | 'plan' | 'haltedReason'
+> {
+  /** The row's policy with its defaults (see {@link resolvePolicy}). */
   readonly policy: RolloutPolicy;
-  readonly plan: readonly (readonly string[])[];
+  /** The row's `state`. */
   readonly status: RolloutStatus;
-  readonly haltedReason: Readonly<Record<string, unknown>> | null;
   /** The rollout's commands by id. */
   readonly commands: ReadonlyMap<string, CommandRow>;
 }
