@@ -14,7 +14,15 @@
 import { createInterface } from 'node:readline';
 import * as arrow from 'apache-arrow';
 import { loadPluginVersion, trustedKey } from '@baton/core/loader';
-import { FleetCoordinator, formatPreflight, listMembers, readFormatPhase, switchFormatPhase } from '@baton/fleet';
+import {
+  FLEET_SCHEMA,
+  FleetCoordinator,
+  formatPreflight,
+  LEASE_TABLE,
+  listMembers,
+  readFormatPhase,
+  switchFormatPhase,
+} from '@baton/fleet';
 import type { ArtifactRef, FleetCoordinatorEvents, RolloutOutcome } from '@baton/fleet';
 import * as kinds from '@baton/kinds';
 import * as postgres from '@baton/postgres';
@@ -44,8 +52,8 @@ const env: TrialEnv = {
   sinkUrl: orders.fleetUrl,
   output: 'preflight',
   stream: 'preflight',
-  leaseSchema: 'baton_fleet',
-  leaseTable: 'cdc_leases',
+  leaseSchema: FLEET_SCHEMA,
+  leaseTable: LEASE_TABLE,
   leaseToken: () => 1n,
 };
 

@@ -14,6 +14,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { bundlePluginDirectory } from '@baton/core/loader';
+import { FLEET_FORMATS } from '@baton/fleet';
 
 /** The plugin's name. */
 export const TRIAL_PLUGIN = 'fleet-trial';
@@ -62,10 +63,10 @@ function moduleSource(spec: VersionSpec): string {
   const crdt =
     spec.format === 1
       ? 'gCounter()'
-      : // Phase `mixed`: the fleet's FleetFormats service pins the format 1.0.0 writes (by hand, so the
-        // plugin does not import @baton/fleet); without the service (no fleet) it writes format 2.
-        `(r.scope.isRegistered('baton.fleet.formats', true)
-          ? r.scope.resolve('baton.fleet.formats').forPlugin(r.plugin).crdtKind(gCounter({ format: 2 }), (format) => gCounter({ format }))
+      : // Phase `mixed`: the fleet's FleetFormats service pins the format 1.0.0 writes (its token written
+        // in, so the plugin does not import @baton/fleet); without the service (no fleet) it writes format 2.
+        `(r.scope.isRegistered(${JSON.stringify(FLEET_FORMATS)}, true)
+          ? r.scope.resolve(${JSON.stringify(FLEET_FORMATS)}).forPlugin(r.plugin).crdtKind(gCounter({ format: 2 }), (format) => gCounter({ format }))
           : gCounter({ format: 2 }))`;
   const fail =
     spec.failOn === undefined
