@@ -13,7 +13,7 @@ import { FleetWorld } from './fleetWorld.js';
 import type { FleetCommand } from './fleetWorld.js';
 import type { MemberPlan } from './memberSwitch.js';
 import type { TrialEnd } from './trialEnd.js';
-import { runZombie } from './zombieTrial.js';
+import { figuresReach, runZombie } from './zombieTrial.js';
 import type { ZombieReport } from './zombieTrial.js';
 
 /** The trials. */
@@ -96,11 +96,8 @@ async function coordinatorDone(coordinator: TrialChild, timeoutMs = 60_000): Pro
 /** Waits until the CDC owner has written `batches` (so the load is on before anything moves). */
 async function warmUp(world: FleetWorld, batches: number): Promise<void> {
   const owner = world.cdcOwner();
-  const line = await owner?.waitFor(
-    (l) => l.event === 'figures' && ((l['cdc'] as { written?: number } | undefined)?.written ?? 0) >= batches,
-    20_000,
-  );
-  if (!line) throw new Error(`the CDC owner did not write ${batches} batches`);
+  if (owner === undefined) throw new Error('no member owns the CDC stream');
+  await figuresReach(owner, ['cdc', 'written'], batches, 20_000);
 }
 
 const expectSame = (failures: string[], what: string, actual: unknown, expected: unknown): void => {
@@ -217,7 +214,6 @@ export async function runScenario(
       policy,
       moves,
       versions,
-      wallMs: 0,
       failures,
     };
     failures.push(...scenarioChecks(report, world));
@@ -262,6 +258,13 @@ function scenarioChecks(
     (c, i) => commands.findIndex((d) => d.rolloutId === c.rolloutId && d.member === c.member && d.seq === c.seq) !== i,
   );
   if (twice.length > 0) failures.push(`commands issued twice: ${JSON.stringify(twice)}`);
+  /** The reload rollout halted for `type` on `member`, and every member is back on 1.0.0. */
+  const halted = (type: string, member: string): void => {
+    expectSame(failures, 'outcomes', statuses, ['reload:halted']);
+    const reason = outcomes[0]?.['reason'] as { type?: string; member?: string } | undefined;
+    expectSame(failures, 'halt reason', [reason?.type, reason?.member], [type, member]);
+    for (const id of everyMember) expectSame(failures, `${id}'s version`, versions[id], '1.0.0');
+  };
   switch (report.name) {
     case 'clean':
       expectSame(failures, 'outcomes', statuses, ['reload:done', 'format:done']);
@@ -271,10 +274,7 @@ function scenarioChecks(
       }
       break;
     case 'failing': {
-      expectSame(failures, 'outcomes', statuses, ['reload:halted']);
-      const reason = outcomes[0]?.['reason'] as { type?: string; member?: string } | undefined;
-      expectSame(failures, 'halt reason', [reason?.type, reason?.member], ['commandFailed', 'm3']);
-      for (const id of everyMember) expectSame(failures, `${id}'s version`, versions[id], '1.0.0');
+      halted('commandFailed', 'm3');
       const moved = everyMember.filter((id) => (moves[id] ?? []).includes('1.0.0→2.1.0'));
       if (moved.length === 0) failures.push('no member moved to 2.1.0 before the failure');
       for (const id of moved) expectSame(failures, `${id}'s reloads`, moves[id], ['1.0.0→2.1.0', '2.1.0→1.0.0']);
@@ -298,11 +298,8 @@ function scenarioChecks(
       break;
     }
     case 'memberKilled': {
-      expectSame(failures, 'outcomes', statuses, ['reload:halted']);
-      const reason = outcomes[0]?.['reason'] as { type?: string; member?: string } | undefined;
-      expectSame(failures, 'halt reason', [reason?.type, reason?.member], ['memberLost', 'm4']);
       // Back after its restart: the whole fleet on 1.0.0, m4's reload never run again.
-      for (const id of everyMember) expectSame(failures, `${id}'s version`, versions[id], '1.0.0');
+      halted('memberLost', 'm4');
       const m4 = commands.filter((c) => c.member === 'm4' && c.action === 'reload');
       expectSame(
         failures,

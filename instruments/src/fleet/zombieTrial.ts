@@ -30,8 +30,8 @@ const figure = (line: { readonly [field: string]: unknown } | undefined, path: r
   return typeof value === 'number' ? value : 0;
 };
 
-/** Waits until `child`'s figures show `path` ≥ `at least`. */
-async function figuresReach(
+/** Waits until `child`'s figures show `path` ≥ `atLeast`. */
+export async function figuresReach(
   child: TrialChild,
   path: readonly string[],
   atLeast: number,
