@@ -1,6 +1,7 @@
 import { listMembers } from '../members/listMembers.js';
 import type { MemberStatus } from '../members/listMembers.js';
-import { withPg } from '../store/fleetErrors.js';
+import { show } from '../store/checks.js';
+import { fleetError, withPg } from '../store/fleetErrors.js';
 import type { Queryable } from '../store/queryable.js';
 import { parseCommandRow, parseRolloutRow } from '../store/rowParsing.js';
 import type { CommandRow, RolloutRow } from '../store/rows.js';
@@ -35,7 +36,7 @@ export interface FleetStatusOptions {
   readonly schema?: string;
   /** Only this plugin's members and rollouts. */
   readonly plugin?: string;
-  /** How many of the latest rollouts (default 3). */
+  /** How many of the latest rollouts, 1 to 1000 (default 3). */
   readonly rollouts?: number;
   /** A member whose last heartbeat is older is not live (ms, default 10 000). */
   readonly staleAfterMs?: number;
@@ -57,13 +58,18 @@ function progressOf(rollout: RolloutRow, commands: readonly CommandRow[]): Rollo
 
 /**
  * Reads the fleet's members (with liveness by the database's clock), the latest rollouts and their
- * commands. Read-only: it takes no lock and may run while rollouts do.
+ * commands. Read-only: it takes no lock and may run while rollouts do. `INVALID_ARGUMENT` for a
+ * `rollouts` count outside 1 to 1000 (before any query), `IO_FAILED` when PostgreSQL fails.
  */
 export async function readFleetStatus(client: Queryable, options: FleetStatusOptions = {}): Promise<FleetStatus> {
   const names = fleetNames(options.schema);
   const limit = options.rollouts ?? 3;
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
-    throw new RangeError(`rollouts must be a whole number from 1 to 1000 (got ${String(limit)})`);
+    throw fleetError({
+      code: 'INVALID_ARGUMENT',
+      fleetPhase: 'members',
+      message: `rollouts must be a whole number from 1 to 1000 (got ${show(limit)})`,
+    });
   const { rows: clock } = await withPg({ fleetPhase: 'members', message: "reading the database's clock" }, () =>
     client.query<{ now: Date }>('SELECT now() AS now'),
   );

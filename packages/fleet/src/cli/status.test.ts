@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { isReloadError } from '@baton/core';
 import { connect, testDatabase } from '../__tests__/testDatabase.js';
 import { enginePlugin } from '../rollout/__tests__/fleetFixtures.js';
 import { startFleet } from '../rollout/__tests__/fleetHarness.js';
@@ -70,6 +71,19 @@ describe('baton-fleet status', () => {
     expect(lines.find((l) => l.startsWith('  halted: '))).toContain('commandFailed');
     expect(lines.find((l) => l.startsWith('  step 2: '))).toMatch(/m2 failed [A-Z_]+/);
     expect(lines.find((l) => l.startsWith('  canary: '))).toMatch(/m1 done .*, rollback done/);
+  });
+
+  it('refuses a bad number of rollouts with a typed error, before any query', async () => {
+    const untouched = {
+      query: (): never => {
+        throw new Error('no query expected');
+      },
+    };
+    for (const rollouts of [0, 1.5, 1001]) {
+      const error: unknown = await readFleetStatus(untouched, { rollouts }).catch((e: unknown) => e);
+      expect(isReloadError(error) && error.code).toBe('INVALID_ARGUMENT');
+      expect((error as Error).message).toContain(`rollouts must be a whole number from 1 to 1000 (got ${rollouts})`);
+    }
   });
 
   it('answers bad usage with exit code 2 and an unreachable database with 1', async () => {
