@@ -1,4 +1,5 @@
 import { listMembers } from '../members/listMembers.js';
+import { FORWARD_SEQ, ROLLBACK_SEQ } from '../rollout/rolloutState.js';
 import type { MemberStatus } from '../members/listMembers.js';
 import { show } from '../store/checks.js';
 import { fleetError, withPg } from '../store/fleetErrors.js';
@@ -44,7 +45,7 @@ export interface FleetStatusOptions {
 
 /** How far `rollout` went, from its commands. */
 function progressOf(rollout: RolloutRow, commands: readonly CommandRow[]): RolloutProgress {
-  const movedIds = new Set(commands.filter((c) => c.seq === 1 && c.state === 'done').map((c) => c.memberId));
+  const movedIds = new Set(commands.filter((c) => c.seq === FORWARD_SEQ && c.state === 'done').map((c) => c.memberId));
   const planned = rollout.plan.reduce((n, step) => n + step.length, 0);
   return {
     rollout,
@@ -52,7 +53,7 @@ function progressOf(rollout: RolloutRow, commands: readonly CommandRow[]): Rollo
     moved: movedIds.size,
     planned,
     stepsDone: rollout.plan.filter((step) => step.every((id) => movedIds.has(id))).length,
-    rolledBack: commands.filter((c) => c.seq === 2 && c.state === 'done').length,
+    rolledBack: commands.filter((c) => c.seq === ROLLBACK_SEQ && c.state === 'done').length,
   };
 }
 

@@ -1,3 +1,4 @@
+import { FORWARD_SEQ, ROLLBACK_SEQ } from '../rollout/rolloutState.js';
 import type { FleetStatus, RolloutProgress } from './fleetStatus.js';
 
 const bar = (done: number, total: number, width: number): string => {
@@ -19,8 +20,8 @@ function rolloutLines(p: RolloutProgress, width: number): string[] {
   r.plan.forEach((step, i) => {
     const parts = step.map((member) => {
       const mine = p.commands.filter((c) => c.memberId === member);
-      const forward = mine.find((c) => c.seq === 1);
-      const back = mine.find((c) => c.seq === 2);
+      const forward = mine.find((c) => c.seq === FORWARD_SEQ);
+      const back = mine.find((c) => c.seq === ROLLBACK_SEQ);
       const result = forward?.result;
       const pause = result?.outcome === 'done' ? ` pause ${ms(result.timings?.pauseMs)}` : '';
       const error = result?.outcome === 'failed' ? ` ${result.error.code}` : '';
