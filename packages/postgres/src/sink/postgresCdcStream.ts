@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { pgFailure } from '../errors/pgErrors.js';
 import { formatLsn, parseLsn } from '../lsn/lsn.js';
 import { checkBatch, sinkError, throwIfAborted } from './sinkErrors.js';
-import { verifyLease } from './sinkFence.js';
+import { leaseFenced, leaseRowQuery } from './sinkFence.js';
 import type { SinkLeasePlace } from './sinkFence.js';
 import type { SinkConfig } from './sinkOptions.js';
 import { rowsJson } from './sinkRows.js';
@@ -220,32 +220,45 @@ export class PostgresCdcStream implements CdcStream {
   }
 
   /**
-   * Checks the lease token when fenced by one (share-locking its row first), locks the offsets row,
-   * checks the generation (`LOCKED` when fenced either way), returns the checkpoint.
+   * Locks the offsets row and checks the generation; when fenced by a lease, the same statement
+   * first share-locks the lease row and reads its token (checked before the generation), so the
+   * lease costs no round trip per batch. `LOCKED` when fenced either way; returns the checkpoint.
    */
   async #lockOffsets(client: pg.Client, step: string): Promise<bigint> {
     const { config, tables, generation, lease } = this.#writer;
-    if (lease) {
-      try {
-        await verifyLease(client, config, lease, step);
-      } catch (error) {
-        if ((error as { code?: unknown }).code === 'LOCKED') this.#state = 'fenced';
-        throw error;
+    const offsets = `SELECT lsn::text AS lsn, generation::text AS generation, holder FROM ${tables.offsets} WHERE output = $1 FOR UPDATE`;
+    type Row = { lsn: string | null; generation: string | null; holder: string | null };
+    let row: Row | undefined;
+    if (lease === undefined) {
+      row = (await client.query<Row>(offsets, [config.output])).rows[0];
+    } else {
+      // One row always: the lease row's columns (null without one), then the offsets row's.
+      const result = await client.query<Row & { lease_token: string | null; lease_owner: string | null }>(
+        `SELECT l.token AS lease_token, l.owner AS lease_owner, o.lsn, o.generation, o.holder
+           FROM (VALUES (1)) AS one
+           LEFT JOIN (${leaseRowQuery(lease, 2)}) AS l ON true
+           LEFT JOIN (${offsets}) AS o ON true`,
+        [config.output, lease.stream],
+      );
+      const found = result.rows[0];
+      const leaseRow = found?.lease_token == null ? undefined : { token: found.lease_token, owner: found.lease_owner };
+      const fenced = leaseFenced(config, lease, leaseRow, step);
+      if (fenced !== undefined) {
+        this.#state = 'fenced';
+        throw fenced;
       }
+      row = found;
     }
-    const result = await client.query<{ lsn: string; generation: string; holder: string }>(
-      `SELECT lsn::text AS lsn, generation::text AS generation, holder FROM ${tables.offsets} WHERE output = $1 FOR UPDATE`,
-      [config.output],
-    );
-    const row = result.rows[0];
-    if (row?.generation !== String(generation)) {
+    if (row?.generation !== String(generation) || row.lsn === null) {
       this.#state = 'fenced';
       throw sinkError(
         'LOCKED',
         config.name,
         step,
         `this writer (generation ${generation}) was fenced off: sink output '${config.output}' ${
-          row ? `belongs to generation ${row.generation}, started by ${row.holder}` : 'has no offsets row any more'
+          row?.generation == null
+            ? 'has no offsets row any more'
+            : `belongs to generation ${row.generation}, started by ${row.holder}`
         }; its transaction was rolled back`,
       );
     }

@@ -2,7 +2,8 @@
  * Lease fencing of a sink writer: a writer started with `fence` carries the fencing token of a lease
  * row (`@baton/fleet`'s `cdc_leases`: `stream`, `owner`, `token`) and checks it **inside every
  * transaction** that claims the output, writes a batch or reads the checkpoint — `SELECT token, owner
- * … WHERE stream = $1 FOR SHARE`, before the offsets row is locked. A writer whose token is no longer
+ * … WHERE stream = $1 FOR SHARE`, for a batch or a checkpoint in the very statement that locks the
+ * offsets row (no round trip of its own). A writer whose token is no longer
  * the row's (a newer owner acquired the lease, bumping the token) or whose lease was released is
  * fenced: `LOCKED`, the transaction rolled back, nothing written. The share lock makes the check
  * hold until the commit: a new owner's acquire (an `UPDATE` of the row) waits for a write in flight,
@@ -130,31 +131,40 @@ export function leasePlace(fence: SinkFence, token: bigint): SinkLeasePlace {
 const leaseTable = (place: Pick<SinkLeasePlace, 'schema' | 'table'>): string =>
   `${pg.escapeIdentifier(place.schema)}.${pg.escapeIdentifier(place.table)}`;
 
+/** The lease row as {@link leaseRowQuery} reads it (`undefined`: there is none). */
+export interface LeaseRow {
+  readonly token: string;
+  readonly owner: string | null;
+}
+
 /**
- * Inside the caller's transaction: share-locks the lease row of `place.stream` and checks that it
- * still holds `place.token` and has an owner; else `LOCKED` (the writer is fenced), naming the row's
- * token and owner, with `details.fenced` true. A missing lease table is `INVALID_ARGUMENT` (SQLSTATE
- * 42P01, reported by the caller).
+ * The query that share-locks the lease row of `place.stream` (parameter `$<param>`) and reads its
+ * `token` (as text) and `owner`: on its own for a `start`, and as a sub-select of the statement that
+ * locks the offsets row for a `deliver` or `checkpoint`, so the check costs no round trip of its own.
  */
-export async function verifyLease(
-  client: pg.Client,
+export function leaseRowQuery(place: SinkLeasePlace, param: number): string {
+  return `SELECT token::text AS token, owner FROM ${leaseTable(place)} WHERE stream = $${param} FOR SHARE`;
+}
+
+/**
+ * The `LOCKED` error of a writer whose lease `row` (read by {@link leaseRowQuery} in its
+ * transaction) no longer holds `place.token` or has no owner — naming the row's token and owner,
+ * with `details.fenced` true — or `undefined` while the lease is still the writer's.
+ */
+export function leaseFenced(
   config: SinkConfig,
   place: SinkLeasePlace,
+  row: LeaseRow | undefined,
   step: string,
-): Promise<void> {
-  const result = await client.query<{ token: string; owner: string | null }>(
-    `SELECT token::text AS token, owner FROM ${leaseTable(place)} WHERE stream = $1 FOR SHARE`,
-    [place.stream],
-  );
-  const row = result.rows[0];
-  if (row !== undefined && row.owner !== null && row.token === String(place.token)) return;
+): ReloadError | undefined {
+  if (row !== undefined && row.owner !== null && row.token === String(place.token)) return undefined;
   const now =
     row === undefined
       ? 'has no row'
       : row.owner === null
         ? `was released (token ${row.token})`
         : `is now token ${row.token}, held by '${row.owner}'`;
-  throw new ReloadError({
+  return new ReloadError({
     code: 'LOCKED',
     phase: 'call',
     kind: 'cdcOutput',
@@ -169,4 +179,20 @@ export async function verifyLease(
       leaseOwner: row?.owner ?? null,
     },
   });
+}
+
+/**
+ * Inside the caller's transaction: share-locks the lease row of `place.stream` and checks that it
+ * still holds `place.token` and has an owner; else {@link leaseFenced}'s `LOCKED`. A missing lease
+ * table is `INVALID_ARGUMENT` (SQLSTATE 42P01, reported by the caller).
+ */
+export async function verifyLease(
+  client: pg.Client,
+  config: SinkConfig,
+  place: SinkLeasePlace,
+  step: string,
+): Promise<void> {
+  const result = await client.query<LeaseRow>(leaseRowQuery(place, 1), [place.stream]);
+  const fenced = leaseFenced(config, place, result.rows[0], step);
+  if (fenced !== undefined) throw fenced;
 }

@@ -8,7 +8,7 @@ import { isReloadError } from '@baton/core';
 import { fc, test } from '@fast-check/vitest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { sql, testDatabase } from '../__tests__/testServer.js';
-import { batch, codeOf, ranges, writerBackends } from './__tests__/sinkFixtures.js';
+import { batch, codeOf, countingPg, ranges, writerBackends } from './__tests__/sinkFixtures.js';
 import { createLeaseTable, holdAfterLeaseCheck, leaseRowFree, moveLease, until } from './__tests__/leaseFixtures.js';
 import { postgresCdcOutput } from './postgresCdcOutput.js';
 import type { PostgresCdcStream } from './postgresCdcStream.js';
@@ -89,6 +89,26 @@ describe('postgresCdcOutput({ fence }): the lease token checked in every transac
     expect(await b.checkpoint()).toBe(3n);
     await b.shutdown();
     expect(await ranges(url, output)).toEqual(['0-1:1', '1-2:2', '2-3:2']);
+  });
+
+  it('the lease check costs a deliver or checkpoint no round trip: as many queries as without a fence', async () => {
+    const { output, stream, fenced } = place();
+    const plain = await postgresCdcOutput({ name: 'plain', url, output: `${output}_plain` }).start({});
+    const leased = await fenced(await moveLease(url, stream, 'a')).start({});
+    const queriesOf = async (writer: PostgresCdcStream): Promise<number> => {
+      const counted = await countingPg(async () => {
+        await writer.deliver(batch(0));
+        await writer.deliver(batch(1, 3));
+        return writer.checkpoint();
+      });
+      expect(counted.result).toBe(4n);
+      return counted.queries;
+    };
+    const withoutFence = await queriesOf(plain);
+    expect(withoutFence).toBeGreaterThan(0);
+    expect(await queriesOf(leased)).toBe(withoutFence);
+    await plain.shutdown();
+    await leased.shutdown();
   });
 
   it('a stale, released or missing lease claims nothing at start; a missing table or bad token is INVALID_ARGUMENT', async () => {
