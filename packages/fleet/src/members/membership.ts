@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import type { PluginHost, ReloadError } from '@baton/core';
+import { phasesTable } from '../formats/formatSql.js';
 import { fleetError, toFleetError, withPg } from '../store/fleetErrors.js';
 import { checkId, checkMs } from '../store/checks.js';
 import type { Queryable } from '../store/queryable.js';
@@ -132,7 +133,6 @@ export class FleetMembership implements AsyncDisposable {
     this.#timer.unref();
   }
 
-  /** One write at a time: the join, or a heartbeat (which also rejoins a row that vanished). */
   /**
    * Refuses to join with a version the fleet has switched away from: a `format_phases` row of the
    * plugin in phase `switched` whose old version is `version` and whose old version does not read the
@@ -140,7 +140,7 @@ export class FleetMembership implements AsyncDisposable {
    * `format_phases` table (formats never used): nothing to refuse.
    */
   async #refuseSwitchedAway(version: string): Promise<void> {
-    const table = `"${this.#names.schema}".format_phases`;
+    const table = phasesTable(this.#names.schema);
     const context = { fleetPhase: 'join' as const, plugin: this.plugin, key: `member ${this.memberId}` };
     const { rows: present } = await withPg({ ...context, message: 'looking for the format phases' }, () =>
       this.#client.query<{ present: boolean }>('SELECT to_regclass($1) IS NOT NULL AS present', [table]),
@@ -166,6 +166,7 @@ export class FleetMembership implements AsyncDisposable {
       });
   }
 
+  /** One write at a time: the join, or a heartbeat (which also rejoins a row that vanished). */
   async #write(kind: 'join' | 'heartbeat'): Promise<MemberRow | undefined> {
     const previous = this.#inFlight;
     const next = (async () => {
