@@ -3,6 +3,7 @@ import type { Queryable } from '../store/queryable.js';
 import { parseFigures } from '../store/rowParsing.js';
 import type { MemberFigures } from '../store/rows.js';
 import type { FleetNames } from '../store/schemaName.js';
+import { GATE_FIGURES } from './rolloutPolicy.js';
 import type { GateLimits } from './rolloutPolicy.js';
 
 /** A figure of an upgraded member over its limit. */
@@ -34,13 +35,13 @@ export function evaluateGate(
   limits: GateLimits,
   bystanders: readonly GateReading[] = [],
 ): GateViolation[] {
+  const bystanderLimits: GateLimits = limits.failedCalls === undefined ? {} : { failedCalls: limits.failedCalls };
+  return [...violationsOf(bystanders, bystanderLimits), ...violationsOf(readings, limits)];
+}
+
+/** The figures of `readings` over `limits`: counters since `before` (from 0 if they went down), the rest as they are. */
+function violationsOf(readings: readonly GateReading[], limits: GateLimits): GateViolation[] {
   const violations: GateViolation[] = [];
-  if (limits.failedCalls !== undefined)
-    for (const { member, figures, before } of bystanders) {
-      const value = Math.max(0, figures.failedCalls - (before?.failedCalls ?? 0));
-      if (value > limits.failedCalls)
-        violations.push({ member, figure: 'failedCalls', value, limit: limits.failedCalls });
-    }
   for (const { member, figures, before } of readings) {
     const values: Record<keyof GateLimits, number> = {
       failedCalls: Math.max(0, figures.failedCalls - (before?.failedCalls ?? 0)),
@@ -48,7 +49,7 @@ export function evaluateGate(
       pauseMs: figures.lastPauseMs,
       cdcLagMs: figures.cdcLagMs,
     };
-    for (const figure of ['failedCalls', 'refusals', 'pauseMs', 'cdcLagMs'] as const) {
+    for (const figure of GATE_FIGURES) {
       const limit = limits[figure];
       if (limit !== undefined && values[figure] > limit)
         violations.push({ member, figure, value: values[figure], limit });

@@ -16,6 +16,9 @@ export interface GateLimits {
   readonly cdcLagMs?: number;
 }
 
+/** The figures a {@link GateLimits} may limit. */
+export const GATE_FIGURES: readonly (keyof GateLimits)[] = ['failedCalls', 'refusals', 'pauseMs', 'cdcLagMs'];
+
 /** How a rollout moves, waits, judges and reacts. */
 export interface RolloutPolicy {
   /** Members in the first step, the canary (default 1). */
@@ -85,7 +88,7 @@ export function resolvePolicy(partial: Partial<RolloutPolicy> = {}): RolloutPoli
       message: `policy.onMemberLoss must be 'halt' or 'continue' (got ${show(loss)})`,
     });
   const limits: Record<string, number> = {};
-  for (const name of ['failedCalls', 'refusals', 'pauseMs', 'cdcLagMs'] as const) {
+  for (const name of GATE_FIGURES) {
     const value = limit((p.limits as GateLimits | undefined)?.[name], name);
     if (value !== undefined) limits[name] = value;
   }
