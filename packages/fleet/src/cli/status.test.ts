@@ -4,6 +4,7 @@ import { connect, testDatabase } from '../__tests__/testDatabase.js';
 import { enginePlugin } from '../rollout/__tests__/fleetFixtures.js';
 import { startFleet } from '../rollout/__tests__/fleetHarness.js';
 import { FleetCoordinator } from '../rollout/fleetCoordinator.js';
+import { ensureFleetSchema } from '../store/fleetSchema.js';
 import { readFleetStatus } from './fleetStatus.js';
 import { formatFleetStatus } from './formatStatus.js';
 import { main } from './main.js';
@@ -71,6 +72,23 @@ describe('baton-fleet status', () => {
     expect(lines.find((l) => l.startsWith('  halted: '))).toContain('commandFailed');
     expect(lines.find((l) => l.startsWith('  step 2: '))).toMatch(/m2 failed [A-Z_]+/);
     expect(lines.find((l) => l.startsWith('  canary: '))).toMatch(/m1 done .*, rollback done/);
+  });
+
+  it('--watch redraws until its signal aborts, then exits 0', async () => {
+    const schema = 'status_watch';
+    await using client = await connect(url);
+    await ensureFleetSchema(client, { schema });
+    const clear = '\x1b[2J\x1b[H';
+    const printed: string[] = [];
+    const stop = new AbortController();
+    const print = (line: string): void => {
+      if (line === clear && printed.includes(clear)) stop.abort(); // the second frame begins: the last one
+      printed.push(line);
+    };
+    const argv = ['status', '--url', url, '--schema', schema, '--watch', '100'];
+    expect(await main(argv, print, undefined, stop.signal)).toBe(0);
+    const frame = [clear, 'no rollout yet', 'members (0 live of 0)'];
+    expect(printed).toEqual([...frame, ...frame]);
   });
 
   it('refuses a bad number of rollouts with a typed error, before any query', async () => {
