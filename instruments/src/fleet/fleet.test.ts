@@ -89,21 +89,7 @@ describe('fleet trials (five members, one PostgreSQL)', () => {
   }, 90_000);
 
   it('npm run fleet on an existing server (--postgres-url): every check passes, and the server is left running', async () => {
-    const instruments = fileURLToPath(new URL('../..', import.meta.url));
-    const { stdout } = await promisify(execFile)(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        '--conditions=@baton/source',
-        'src/fleet/fleetMain.ts',
-        '--postgres-url',
-        server!.url,
-        '--gate-wait',
-        '200',
-      ],
-      { cwd: instruments, timeout: 180_000, maxBuffer: 16 << 20 },
-    );
+    const { stdout } = await fleetMain(['--postgres-url', server!.url, '--gate-wait', '200']);
     expect(stdout).toContain('Every check passed.');
     expect(stdout).toMatch(/Rollout 1 \(reload\) 1\.0\.0 → 2\.0\.0: done/);
     const client = new pg.Client({ connectionString: server!.url });
@@ -114,4 +100,25 @@ describe('fleet trials (five members, one PostgreSQL)', () => {
       await client.end();
     }
   }, 200_000);
+
+  it('npm run fleet: a usage error (an unknown trial, an unknown option) exits 2 with the usage', async () => {
+    for (const args of [['--trial', 'nope'], ['--frobnicate']]) {
+      const failed = (await fleetMain(args).then(
+        () => undefined,
+        (error: unknown) => error,
+      )) as { code?: unknown; stderr?: string } | undefined;
+      expect(failed?.code, args.join(' ')).toBe(2);
+      expect(failed?.stderr).toContain('Usage: npm run fleet');
+    }
+  }, 60_000);
 });
+
+/** Runs `npm run fleet -- <args>` (its script, through tsx); rejects on a non-zero exit. */
+function fleetMain(args: readonly string[]): Promise<{ stdout: string; stderr: string }> {
+  const instruments = fileURLToPath(new URL('../..', import.meta.url));
+  return promisify(execFile)(
+    process.execPath,
+    ['--import', 'tsx', '--conditions=@baton/source', 'src/fleet/fleetMain.ts', ...args],
+    { cwd: instruments, timeout: 180_000, maxBuffer: 16 << 20 },
+  );
+}
