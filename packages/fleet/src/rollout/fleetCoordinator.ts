@@ -45,8 +45,10 @@ export class FleetCoordinator implements AsyncDisposable {
   readonly #pollMs: number;
   readonly #events = new FleetEvents<FleetCoordinatorEvents>();
   readonly #abort = new AbortController();
-  readonly #running = new Map<string, Wakeup>();
+  /** Plugins whose rollout this coordinator runs. */
+  readonly #running = new Set<string>();
   readonly #inflight = new Set<Promise<unknown>>();
+  /** The wakeup of each rollout under way, by rollout id (what the notifications name). */
   readonly #wakeups = new Map<string, Wakeup>();
   #closed: Promise<void> | undefined;
 
@@ -174,7 +176,7 @@ export class FleetCoordinator implements AsyncDisposable {
     const signal =
       callerSignal === undefined ? this.#abort.signal : AbortSignal.any([this.#abort.signal, callerSignal]);
     const key = advisoryKey('rollout', `${this.#names.schema}:${plugin}`);
-    this.#running.set(plugin, new Wakeup());
+    this.#running.add(plugin);
     const work = (async () => {
       try {
         await withPg({ fleetPhase: 'lock', plugin, message: `taking the rollout lock of plugin '${plugin}'` }, () =>
@@ -205,7 +207,7 @@ export class FleetCoordinator implements AsyncDisposable {
   }
 
   async #run(row: RolloutRow, resumed: boolean, signal: AbortSignal): Promise<RolloutOutcome> {
-    const wakeup = this.#running.get(row.plugin)!;
+    const wakeup = new Wakeup();
     this.#wakeups.set(row.id, wakeup);
     try {
       const commands = await readRolloutCommands(this.#client, this.#names, row.id);
