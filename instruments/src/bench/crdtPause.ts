@@ -154,13 +154,10 @@ export async function crdtPauseRows(
   for (let round = 0; round <= rounds; round++)
     for (const c of round % 2 === 0 ? cases : [...cases].reverse()) await c.reload(round, round === 0);
   for (const c of cases) await c.close();
-  const [empty, full, large, burst, control] = cases.map(summary) as [
-    SetPauseCase,
-    SetPauseCase,
-    SetPauseCase,
-    SetPauseCase,
-    SetPauseCase,
-  ];
+  // By name, not by position: a case added to `opened` cannot shift the others' figures.
+  const { empty, full, large, burst, control } = Object.fromEntries(
+    Object.entries(opened).map(([name, c]) => [name, summary(c)]),
+  ) as Record<keyof typeof opened, SetPauseCase>;
   const k = (n: number): string => `${n / 1000}k`;
   const vsEmpty = { baseline: empty.pauseMs, unit: 'ms', baselineLabel: 'pause, empty OR-Set under the same writes' };
   const rows: BenchRow[] = [
