@@ -136,6 +136,7 @@ describe('acquireCdcLease / CdcLease', () => {
       { owner: '' },
       { ttlMs: 0 },
       { ttlMs: 1.5 },
+      { ttlMs: 2 ** 31 }, // past a timer's range
       { renewEveryMs: 60_000 },
       { lockTimeoutMs: -1 },
       { schema: 'Bad Schema' },

@@ -1,4 +1,5 @@
 import type { ReloadError } from '@baton/core';
+import { MAX_TIMER_MS } from '@baton/core/kit';
 import { leaseError } from './leaseErrors.js';
 import { leaseTable } from './leaseSchema.js';
 
@@ -44,10 +45,8 @@ export interface LeaseConfig {
 }
 
 const KNOWN = ['url', 'stream', 'owner', 'ttlMs', 'renewEveryMs', 'schema', 'lockTimeoutMs', 'signal', 'onRenewError'];
-const MAX_MS = 2_147_483_647;
-
 const isMs = (value: unknown, min: number): value is number =>
-  typeof value === 'number' && Number.isSafeInteger(value) && value >= min && value <= MAX_MS;
+  typeof value === 'number' && Number.isSafeInteger(value) && value >= min && value <= MAX_TIMER_MS;
 
 /** Checks every option (unknown ones included): `INVALID_ARGUMENT` naming the first wrong one. */
 export function checkLeaseOptions(input: CdcLeaseOptions): LeaseConfig {

@@ -201,6 +201,7 @@ describe('checkFleetFormats', () => {
       { oldPlugin: countersV1, newPlugin: { ...countersV2, name: 'other' } },
       { oldPlugin: countersV1, newPlugin: countersV2, maxStates: 0 },
       { oldPlugin: countersV1, newPlugin: countersV2, checkTimeoutMs: -1 },
+      { oldPlugin: countersV1, newPlugin: countersV2, checkTimeoutMs: 2 ** 31 },
     ];
     for (const options of bad)
       expect((await reloadErrorOf(() => checkFleetFormats(options as never))).code).toBe('INVALID_ARGUMENT');

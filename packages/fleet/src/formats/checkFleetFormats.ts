@@ -1,6 +1,6 @@
 import { ReloadError } from '@baton/core';
 import type { CompatContext, CrdtKindProvider, PluginDefinition } from '@baton/core';
-import { checkCrdtCompat, withDeadline } from '@baton/core/kit';
+import { MAX_TIMER_MS, checkCrdtCompat, withDeadline } from '@baton/core/kit';
 import { checkConvergence } from './convergence.js';
 import { FleetFormats } from './fleetFormats.js';
 import { invalidFormatArgument } from './formatPhase.js';
@@ -267,7 +267,7 @@ function checkOptions(options: FleetFormatCheckOptions): { oldPlugin: PluginDefi
     throw invalidFormatArgument('checkFleetFormats: maxStates must be a positive integer', newPlugin.name);
   if (
     checkTimeoutMs !== undefined &&
-    (!Number.isSafeInteger(checkTimeoutMs) || checkTimeoutMs < 1 || checkTimeoutMs > 2 ** 31 - 1)
+    (!Number.isSafeInteger(checkTimeoutMs) || checkTimeoutMs < 1 || checkTimeoutMs > MAX_TIMER_MS)
   )
     throw invalidFormatArgument(
       'checkFleetFormats: checkTimeoutMs must be a whole number of milliseconds in [1, 2^31 − 1]',
