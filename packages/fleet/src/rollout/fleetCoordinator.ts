@@ -12,7 +12,7 @@ import type { FleetCoordinatorEvents, RolloutOutcome } from './rolloutEvents.js'
 import { checkRequest, prepareRollout } from './rolloutRequest.js';
 import type { RolloutRequest } from './rolloutRequest.js';
 import { RolloutRunner } from './rolloutRunner.js';
-import { activeRollout, createRollout, readRolloutCommands } from './rolloutStore.js';
+import { activeRollout, createRollout } from './rolloutStore.js';
 import { Wakeup } from './wakeup.js';
 
 /** Options of {@link FleetCoordinator.open}. */
@@ -210,8 +210,7 @@ export class FleetCoordinator implements AsyncDisposable {
     const wakeup = new Wakeup();
     this.#wakeups.set(row.id, wakeup);
     try {
-      const commands = await readRolloutCommands(this.#client, this.#names, row.id);
-      const runner = new RolloutRunner(row, commands, resumed, {
+      const runner = new RolloutRunner(row, resumed, {
         client: countQueries(this.#client),
         names: this.#names,
         events: this.#events,

@@ -7,7 +7,7 @@ import type { GateReading } from './healthGate.js';
 import { nextMove, summary } from './nextMove.js';
 import type { HaltReason, RolloutMove } from './nextMove.js';
 import type { FleetCoordinatorEvents, RolloutOutcome } from './rolloutEvents.js';
-import { FORWARD_SEQ, commandOf, foldRollout, rolloutReducer } from './rolloutState.js';
+import { FORWARD_SEQ, commandOf, initialRolloutState, rolloutReducer } from './rolloutState.js';
 import type { RolloutState } from './rolloutState.js';
 import { endCommands, finishRollout, issueCommands, observeRollout, setHalting } from './rolloutStore.js';
 import { sleep } from './wakeup.js';
@@ -46,10 +46,11 @@ export class RolloutRunner {
   #reason: HaltReason | undefined;
   readonly #started = performance.now();
 
-  constructor(row: RolloutRow, commands: readonly CommandRow[], resumed: boolean, ctx: RunnerContext) {
+  /** The runner of the rollout `row`: its commands are folded in by the first read of the rows, in {@link run}. */
+  constructor(row: RolloutRow, resumed: boolean, ctx: RunnerContext) {
     this.#ctx = ctx;
     this.#resumed = resumed;
-    this.#state = foldRollout(row, commands);
+    this.#state = initialRolloutState(row);
     this.#reason = (row.haltedReason ?? undefined) as HaltReason | undefined;
   }
 

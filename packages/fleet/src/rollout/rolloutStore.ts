@@ -189,16 +189,3 @@ export async function finishRollout(
   );
   return rows[0] === undefined ? undefined : parseRolloutRow(rows[0]);
 }
-
-/** Every command of a rollout, oldest first. */
-export async function readRolloutCommands(
-  client: Queryable,
-  names: FleetNames,
-  rolloutId: string,
-): Promise<CommandRow[]> {
-  const { rows } = await withPg(
-    { fleetPhase: 'resume', key: `rollout ${rolloutId}`, message: 'reading the commands' },
-    () => client.query(`SELECT * FROM ${names.commands} WHERE rollout_id = $1 ORDER BY id`, [rolloutId]),
-  );
-  return rows.map(parseCommandRow);
-}
