@@ -14,19 +14,19 @@ beforeAll(async () => {
   url = await testDatabase('fleet_status');
 });
 
-const policy = { gateWaitMs: 30, staleAfterMs: 2000, stepTimeoutMs: 10_000, canary: 1, maxUnavailable: 2 };
+const request = {
+  plugin: 'engine',
+  from: { version: '1.0.0' },
+  to: { version: '2.0.0' },
+  policy: { gateWaitMs: 30, staleAfterMs: 2000, stepTimeoutMs: 10_000, canary: 1, maxUnavailable: 2 },
+};
 
 describe('baton-fleet status', () => {
   it('shows a finished rollout (all members moved, its steps) and the members on the new version, live', async () => {
     const schema = 'status_done';
     await using _fleet = await startFleet(url, schema, ['m1', 'm2', 'm3']);
     await using coordinator = await FleetCoordinator.open({ url, schema, pollMs: 200 });
-    const outcome = await coordinator.rollout({
-      plugin: 'engine',
-      from: { version: '1.0.0' },
-      to: { version: '2.0.0' },
-      policy,
-    });
+    const outcome = await coordinator.rollout(request);
     expect(outcome.status).toBe('done');
     await using client = await connect(url);
     const status = await readFleetStatus(client, { schema });
@@ -58,12 +58,7 @@ describe('baton-fleet status', () => {
       },
     });
     await using coordinator = await FleetCoordinator.open({ url, schema, pollMs: 200 });
-    const outcome = await coordinator.rollout({
-      plugin: 'engine',
-      from: { version: '1.0.0' },
-      to: { version: '2.0.0' },
-      policy,
-    });
+    const outcome = await coordinator.rollout(request);
     expect(outcome.status).toBe('halted');
     await using client = await connect(url);
     const lines = formatFleetStatus(await readFleetStatus(client, { schema }), 4);

@@ -59,7 +59,12 @@ describe('the gate against PostgreSQL', () => {
 
   // Heartbeats once a minute: the gate must ask for fresh figures instead of waiting for them.
   const slowHeartbeats = { heartbeatMs: 60_000 };
-  const policy = { gateWaitMs: 100, staleAfterMs: 120_000, stepTimeoutMs: 10_000 };
+  const request = {
+    plugin: 'engine',
+    from: { version: '1.0.0' },
+    to: { version: '2.0.0' },
+    policy: { gateWaitMs: 100, staleAfterMs: 120_000, stepTimeoutMs: 10_000 },
+  };
 
   it('asks the upgraded members for figures after its wait, so it sees what happened during it', async () => {
     const schema = 'fleet_gate_asks';
@@ -71,12 +76,7 @@ describe('the gate against PostgreSQL', () => {
       setTimeout(() => (failed = 2), 20); // m1's clients start failing after the reload, during the gate's wait
     });
     await using coordinator = await FleetCoordinator.open({ url, schema, pollMs: 100 });
-    const outcome = await coordinator.rollout({
-      plugin: 'engine',
-      from: { version: '1.0.0' },
-      to: { version: '2.0.0' },
-      policy,
-    });
+    const outcome = await coordinator.rollout(request);
     expect(outcome).toMatchObject({
       status: 'halted',
       reason: { type: 'gateFailed', step: 1, violations: [{ member: 'm1', figure: 'failedCalls', value: 2 }] },
@@ -88,12 +88,7 @@ describe('the gate against PostgreSQL', () => {
     const schema = 'fleet_gate_quick';
     await using fleet = await startFleet(url, schema, ['m1', 'm2', 'm3'], { agent: () => slowHeartbeats });
     await using coordinator = await FleetCoordinator.open({ url, schema, pollMs: 100 });
-    const outcome = await coordinator.rollout({
-      plugin: 'engine',
-      from: { version: '1.0.0' },
-      to: { version: '2.0.0' },
-      policy: { ...policy, maxUnavailable: 2 },
-    });
+    const outcome = await coordinator.rollout({ ...request, policy: { ...request.policy, maxUnavailable: 2 } });
     expect(outcome).toMatchObject({ status: 'done', steps: 2 });
     expect(serving(fleet.members)).toEqual({ m1: '2.0.0', m2: '2.0.0', m3: '2.0.0' });
   });
@@ -109,12 +104,7 @@ describe('the gate against PostgreSQL', () => {
       broken = true;
     });
     await using coordinator = await FleetCoordinator.open({ url, schema, pollMs: 100 });
-    const outcome = await coordinator.rollout({
-      plugin: 'engine',
-      from: { version: '1.0.0' },
-      to: { version: '2.0.0' },
-      policy,
-    });
+    const outcome = await coordinator.rollout(request);
     expect(outcome).toMatchObject({
       status: 'halted',
       reason: { type: 'gateFailed', step: 1, violations: [{ member: 'm3', figure: 'failedCalls', value: 3 }] },
