@@ -92,6 +92,12 @@ describe('fleet trials (five members, one PostgreSQL)', () => {
     const { stdout } = await fleetMain(['--postgres-url', server!.url, '--gate-wait', '200']);
     expect(stdout).toContain('Every check passed.');
     expect(stdout).toMatch(/Rollout 1 \(reload\) 1\.0\.0 → 2\.0\.0: done/);
+    // The report's promises: per step its members, time, round trips and gate, each member's load +
+    // reload and pause with its gate reading; per rollout the wall time against Σ reloads + gate waits.
+    expect(stdout).toMatch(/^ {2}1 +(m\d) +\d+ ms +\d+ +passed +\1 \d+ ms \/ \d+ ms; 0 failed, lag \d+ ms$/m);
+    expect(stdout).toMatch(
+      /wall time \d+ ms against Σ single-process reloads \d+ ms \+ gate waits \d+ ms: [\d.]+×; \d+ PostgreSQL round trips by the coordinator \([\d.]+ per step\)/,
+    );
     const client = new pg.Client({ connectionString: server!.url });
     await client.connect();
     try {
