@@ -203,13 +203,13 @@ export async function crdtPauseRows(
       "provider call timed); V8's background threads and JIT (the ratio is the same under --single-threaded, " +
       '--single-threaded-gc, --no-incremental-marking and --jitless); the thread moving between cores (same when ' +
       'pinned with taskset); the allocation (reading memory without allocating, as the control does, is ' +
-      "enough). The pause's slowdown grows with the memory read before it: reading 1 MiB (this CPU's L2 " +
-      'cache) adds little, 4 MiB about 40%, 16 MiB about 100%, 64 MiB about 200%. It is not specific to Baton: outside it, a chain of 200 ' +
-      'promise callbacks takes about 1.4× as long after 8 ms of reading memory or of sleeping as right after ' +
-      'other work (1.1× after 8 ms of arithmetic that touches no memory). What ' +
-      'brings the cases together is warm caches: running a small unrelated reload just before the gate closes ' +
-      'gives 0.9–1.4× (2.0–2.3× without it in the same runs), and a full garbage collection between prepare and pause within 10% but doubles every ' +
-      'pause; neither is a production step, so the bench does neither.',
+      "enough). The pause's slowdown grows with the memory read before it, once that is more than this CPU's " +
+      'L2 cache. It is not specific to Baton: outside it, a chain of promise callbacks runs slower right after ' +
+      'reading memory or sleeping, and hardly after arithmetic that touches no memory. What brings the cases ' +
+      'together is warm caches: a small unrelated reload just before the gate closes, or a full garbage ' +
+      'collection between prepare and pause (which doubles every pause). Those were experiments made while ' +
+      'writing this bench, not measured on each run (the control case above is); neither is a production step, ' +
+      'so the bench does neither.',
     `The worst case: ${BURST} ops landing after the prepare step, before the gate closes (a 'prepared' listener ` +
       `applies them), all travel in the in-pause delta (median ${burst.deltaBytes} bytes) and the pause grows to ` +
       `${burst.pauseMs.toFixed(2)} ms: the cost of the changes, not of the ${elements} elements.`,
