@@ -98,6 +98,7 @@ describe('instrumentCoordinator', () => {
     const root = spans.find((s) => s.name === 'baton.fleet.rollout')!;
     expect(root.status.code).toBe(SpanStatusCode.ERROR);
     expect(root.events.map((e) => e.attributes?.['baton.fleet.halt'])).toEqual(['commandFailed']);
+    expect(root.attributes['baton.fleet.halt']).toBe('commandFailed');
     expect(spans.find((s) => s.name === 'baton.fleet.step')!.status.code).toBe(SpanStatusCode.ERROR);
     expect((await t.points(FLEET_METRICS.halts)).map((p) => [p.attributes['baton.fleet.halt'], p.value])).toEqual([
       ['commandFailed', 1],
