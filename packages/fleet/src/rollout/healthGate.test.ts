@@ -22,12 +22,13 @@ describe('evaluateGate', () => {
         figures: figures({ failedCalls: 12, refusals: 1, lastPauseMs: 3 }),
         before: figures({ failedCalls: 10 }),
       },
-      { member: 'b', figures: figures({ failedCalls: 2, cdcLagMs: 900 }), before: figures({ failedCalls: 9 }) }, // restarted: from 0
+      { member: 'b', figures: figures({ failedCalls: 2, cdcLagMs: 900 }), before: figures({ failedCalls: 9 }) }, // restarted: all 2 count
       { member: 'c', figures: figures({ failedCalls: 1 }), before: undefined },
     ];
     expect(evaluateGate(readings, { failedCalls: 1, refusals: 0, pauseMs: 5, cdcLagMs: 1000 })).toEqual([
       { member: 'a', figure: 'failedCalls', value: 2, limit: 1 },
       { member: 'a', figure: 'refusals', value: 1, limit: 0 },
+      { member: 'b', figure: 'failedCalls', value: 2, limit: 1 }, // a restart does not hide new failures
     ]);
     expect(evaluateGate(readings, { cdcLagMs: 500 })).toEqual([
       { member: 'b', figure: 'cdcLagMs', value: 900, limit: 500 },

@@ -24,7 +24,7 @@ export interface GateReading {
 
 /**
  * The violations of `limits` by the upgraded members: failed calls and refusals counted since each
- * member's reload began (a counter that went down — the process restarted — counts from 0), pause
+ * member's reload began (a counter that went down — the process restarted — counts all it holds), pause
  * and CDC lag as they are now. `bystanders` are the live members not moved yet, their `before` the
  * figures they had when this coordinator started running the rollout: only their failed calls are
  * judged (a new version can break the members still on the old one — states they cannot read —
@@ -39,13 +39,19 @@ export function evaluateGate(
   return [...violationsOf(bystanders, bystanderLimits), ...violationsOf(readings, limits)];
 }
 
+/**
+ * How much a counter grew since `before`: a counter that went down (the process restarted and
+ * counts from 0 again) grew by all it holds now, so failures after a restart are never hidden.
+ */
+const since = (now: number, before = 0): number => (now >= before ? now - before : now);
+
 /** The figures of `readings` over `limits`: counters since `before` (from 0 if they went down), the rest as they are. */
 function violationsOf(readings: readonly GateReading[], limits: GateLimits): GateViolation[] {
   const violations: GateViolation[] = [];
   for (const { member, figures, before } of readings) {
     const values: Record<keyof GateLimits, number> = {
-      failedCalls: Math.max(0, figures.failedCalls - (before?.failedCalls ?? 0)),
-      refusals: Math.max(0, figures.refusals - (before?.refusals ?? 0)),
+      failedCalls: since(figures.failedCalls, before?.failedCalls),
+      refusals: since(figures.refusals, before?.refusals),
       pauseMs: figures.lastPauseMs,
       cdcLagMs: figures.cdcLagMs,
     };
