@@ -166,6 +166,40 @@ describe('ManagedCdcStream.trackSource: the lag behind the source', () => {
     await host.close();
   });
 
+  it('past 1024 held commits the confirmed position is still dated exactly; a delivered one by a bound', async () => {
+    const { host, stream } = await openStream();
+    const source = new ScriptedSource();
+    const head = 10_000n;
+    let time = 5_000_000;
+    source.answer = () => at(head, time, 0n); // the source confirms nothing past 0 meanwhile
+    stream.trackSource(source, { intervalMs: 3_600_000 });
+    await stream.readSourceLag();
+    // 3000 one-row batches, each committed 1 ms after the one before: more than the 1024 kept, so
+    // the commits are thinned (every other one but the oldest) twice over.
+    const batches = 3_000;
+    for (let i = 0; i < batches; i++)
+      await stream.deliver({ ...batchAt(BigInt(i), 1), commitTimestamp: 1_000_000 + i });
+    time = 6_000_000;
+    const lag = await stream.readSourceLag();
+    // Exact: the oldest commit past the confirmed position is never dropped.
+    expect(lag.confirmed).toEqual({ lsn: head, ms: time - 1_000_000 });
+    const through = stream.deliveredThrough!;
+    expect(through).toBe(BigInt(batches));
+    // Delivered through 3000, nothing in these commits is past it: only the readings date it.
+    expect(lag.delivered).toEqual({ lsn: head - through, ms: 1_000_000 });
+    // The source confirms through 1500, in the middle of the thinned commits: the first commit past
+    // it may be gone, so the next one kept dates it — a lower bound, short by less than the gap
+    // between kept commits (1 ms apart at first, doubled by each of the 4 thinnings of 3000 pushes).
+    const confirmed = 1_500n;
+    source.answer = () => at(head, time, confirmed);
+    const later = await stream.readSourceLag();
+    const exact = time - (1_000_000 + Number(confirmed));
+    expect(later.confirmed!.lsn).toBe(head - confirmed);
+    expect(later.confirmed!.ms).toBeLessThanOrEqual(exact);
+    expect(later.confirmed!.ms).toBeGreaterThan(exact - 2 ** 4);
+    await host.close();
+  });
+
   it('a failing source is reported with a typed error and never touches the stream', async () => {
     const { host, w, stream } = await openStream();
     const source = new ScriptedSource();
