@@ -112,7 +112,7 @@ async function callerRows(callers: number, windowMs: number): Promise<{ rows: Be
 export async function benchConstantPause(options: ConstantPauseOptions): Promise<Omit<GoalSection, 'seconds'>> {
   const parts = [
     await indexPauseRows(options.indexMegabytes, options.copyMegabytes, options.rounds * 3),
-    await crdtPauseRows(options.orSetElements, options.rounds * 2),
+    await crdtPauseRows(options.orSetElements, options.rounds * 4),
     await streamRows(options.streams, options.rounds),
     await callerRows(options.callers, options.windowMs),
   ];

@@ -20,9 +20,10 @@ function sameValue(before: unknown, after: unknown, context: StepContext, step: 
 /**
  * Before the pause, while writers keep writing: mark the old state, persist it, read the bytes
  * with the new provider (checked against the old provider's reading of the same bytes), and merge
- * the delta so far once (which proves the new state reads the old one's deltas). Inside the pause
- * only the delta since the mark is merged. Undefined when a side lacks the hooks or a migration is
- * needed (deltas are not migrated): the whole state then moves inside the pause, as before.
+ * the delta so far once (which proves the new state reads the old one's deltas). A pre-copy round
+ * (`refresh`) right before the gate closes merges what changed since and moves the mark, so inside
+ * the pause only the delta since that round is merged. Undefined when a side lacks the hooks or a
+ * migration is needed (deltas are not migrated): the whole state then moves inside the pause, as before.
  */
 async function prepareByDelta(
   old: CrdtState,
@@ -31,17 +32,13 @@ async function prepareByDelta(
   context: StepContext,
 ): Promise<PreparedSnapshot<CrdtState> | undefined> {
   if (typeof old.mark !== 'function' || oldProvider === undefined) return undefined;
-  const mark: CrdtMark = await context.call('mark', () => old.mark!(), {
-    check: markCheck,
-    onLate: (late) => {
-      late.release();
-    },
-  });
+  const marks = new OpenMarks();
+  let mark: CrdtMark = await openMark(old, context, marks);
   try {
     const bytes = await context.call('persist', () => old.persist(), { check: expectBytes });
     const state = await context.call('fromPersisted', () => next.fromPersisted(bytes), { check: stateCheck });
     if (typeof state.mergeDelta !== 'function') {
-      mark.release();
+      marks.releaseAll();
       return undefined;
     }
     const reread = await context.call('fromPersisted', () => oldProvider.fromPersisted(bytes), { check: stateCheck });
@@ -53,12 +50,29 @@ async function prepareByDelta(
     );
     const first = await context.call('delta', () => mark.delta(), { check: expectBytes });
     await context.call('mergeDelta', () => state.mergeDelta!(first));
+    let precopied = 0;
     return {
       detail: { bytes: bytes.byteLength, migrated: false, byDelta: true },
+      refresh: async (ctx) => {
+        // The new mark opens in the same synchronous run as the old mark's delta is taken (when
+        // both hooks answer synchronously), so no change falls between them.
+        const opening = openMark(old, ctx, marks);
+        const taking = ctx.call('delta', () => mark.delta(), { check: expectBytes });
+        // Both settle before either failure is thrown, so a mark opened is in `marks` for `discard`.
+        const [opened, taken] = await Promise.allSettled([opening, taking]);
+        if (opened.status === 'rejected') throw opened.reason;
+        if (taken.status === 'rejected') throw taken.reason;
+        const [again, delta] = [opened.value, taken.value];
+        await ctx.call('mergeDelta', () => state.mergeDelta!(delta));
+        marks.release(mark);
+        mark = again;
+        precopied += delta.byteLength;
+        return { precopyBytes: precopied };
+      },
       catchUp: async (_params, ctx) => {
         const delta = await ctx.call('delta', () => mark.delta(), { check: expectBytes });
         await ctx.call('mergeDelta', () => state.mergeDelta!(delta));
-        mark.release();
+        marks.releaseAll();
         return {
           next: state,
           detail: { deltaBytes: delta.byteLength },
@@ -67,12 +81,41 @@ async function prepareByDelta(
         };
       },
       discard: async () => {
-        mark.release();
+        marks.releaseAll();
       },
     };
   } catch (error) {
-    mark.release();
+    marks.releaseAll();
     throw error;
+  }
+}
+
+/** Opens a mark on `old` through `context`, recorded in `marks` (a mark that answers too late is released). */
+async function openMark(old: CrdtState, context: StepContext, marks: OpenMarks): Promise<CrdtMark> {
+  const mark = await context.call('mark', () => old.mark!(), {
+    check: markCheck,
+    onLate: (late) => {
+      late.release();
+    },
+  });
+  marks.add(mark);
+  return mark;
+}
+
+/** The marks a prepared handoff holds open on the old state: each is released exactly once. */
+class OpenMarks {
+  readonly #open = new Set<CrdtMark>();
+
+  add(mark: CrdtMark): void {
+    this.#open.add(mark);
+  }
+
+  release(mark: CrdtMark): void {
+    if (this.#open.delete(mark)) mark.release();
+  }
+
+  releaseAll(): void {
+    for (const mark of [...this.#open]) this.release(mark);
   }
 }
 

@@ -147,6 +147,14 @@ export interface PreparedSnapshot<R> {
   catchUp(params: Readonly<Record<string, unknown>>, context: StepContext): Promise<PreparedHandoff<R>>;
   /** Drops what `prepare` made; the old resource serves as it did. */
   discard(context: StepContext): Promise<void>;
+  /**
+   * Optional: one pre-copy round, after every handoff of the reload was prepared and right before
+   * the gate closes, while the old version still serves. Hands over what changed since the snapshot
+   * (or since the round before), so that `catchUp` only has what changes after it. Resolves with
+   * facts for reports (merged into the handoff's detail). A rejection refuses the reload before
+   * anything pauses, and `discard` is called.
+   */
+  refresh?(context: StepContext): Promise<Readonly<Record<string, unknown>>>;
 }
 
 /**

@@ -59,6 +59,16 @@ describe('ReloadDispatcher.prepare', () => {
     expect(await rejection(b.prepare())).toMatchObject({ code: 'INVALID_ARGUMENT', phase: 'prepare' });
   });
 
+  it('refresh: only between prepare and dispatch; nothing to do for handoffs without a pre-copy round', async () => {
+    const a = setUp().dispatcher;
+    expect(await rejection(a.refresh())).toMatchObject({ code: 'INVALID_ARGUMENT', phase: 'prepare' });
+    const records = await a.prepare();
+    expect(a.refreshable).toBe(false); // index handoffs have nothing to pre-copy
+    expect(await a.refresh()).toEqual(records);
+    await a.dispatch();
+    expect(await rejection(a.refresh())).toMatchObject({ code: 'INVALID_ARGUMENT', phase: 'prepare' });
+  });
+
   it('an abort before dispatch discards the prepared handles in the rollback', async () => {
     const controller = new AbortController();
     const old = fixtureIndexKind('v1');

@@ -14,6 +14,8 @@ interface PreparedEntry {
   readonly snapshot: PreparedSnapshot<unknown>;
   readonly context: StepRecorder;
   readonly ms: number;
+  /** What the pre-copy rounds reported (see `PreparedSnapshot.refresh`). */
+  readonly facts?: Readonly<Record<string, unknown>>;
 }
 
 /** What {@link PreparedHandoffs.prepare} needs besides the handoffs. */
@@ -48,7 +50,14 @@ export class PreparedHandoffs {
     return this.#entries.flatMap((e, i) =>
       e === undefined
         ? []
-        : [{ kind: this.#handoffs[i]!.kind, name: this.#handoffs[i]!.name, ms: e.ms, detail: e.snapshot.detail }],
+        : [
+            {
+              kind: this.#handoffs[i]!.kind,
+              name: this.#handoffs[i]!.name,
+              ms: e.ms,
+              detail: { ...e.snapshot.detail, ...e.facts },
+            },
+          ],
     );
   }
 
@@ -79,7 +88,11 @@ export class PreparedHandoffs {
     results.forEach((r, i) => {
       if (r.status === 'fulfilled') this.#entries[i] = r.value;
     });
-    const failure = firstFailure(this.#handoffs, results, 'prepare');
+    await this.#failed(firstFailure(this.#handoffs, results, 'prepare'));
+  }
+
+  /** After a failed prepare or refresh: discards everything prepared, then throws the failure. */
+  async #failed(failure: ReturnType<typeof firstFailure>): Promise<void> {
     if (failure === undefined) return;
     const { failed, cause } = failure;
     const errors = await this.discardAll();
@@ -95,6 +108,31 @@ export class PreparedHandoffs {
     });
   }
 
+  /** True when some prepared handoff has a pre-copy round (`refresh`). */
+  get refreshable(): boolean {
+    return this.#entries.some((e) => e?.snapshot.refresh !== undefined);
+  }
+
+  /**
+   * One pre-copy round: `refresh` of every prepared handoff that has one (up to `concurrency` at
+   * once), its facts merged into the handoff's detail. On the first failure, discards everything
+   * prepared and rejects with a `ReloadError` in phase `prepare` (nothing paused).
+   */
+  async refresh(concurrency: number): Promise<void> {
+    const results = await mapBounded(this.#entries, concurrency, async (e) => {
+      if (e?.snapshot.refresh === undefined) return undefined;
+      const started = performance.now();
+      const facts = await e.snapshot.refresh(e.context);
+      return { ...(facts as Readonly<Record<string, unknown>> | undefined), refreshMs: performance.now() - started };
+    });
+    results.forEach((r, i) => {
+      const entry = this.#entries[i];
+      if (r.status === 'fulfilled' && r.value !== undefined && entry !== undefined)
+        this.#entries[i] = { ...entry, facts: { ...entry.facts, ...r.value } };
+    });
+    await this.#failed(firstFailure(this.#handoffs, results, 'prepare'));
+  }
+
   /**
    * Inside the pause: the `catchUp` of handoff `i` when it was prepared (the entry is consumed,
    * and discarded if `catchUp` rejects), else `undefined`.
@@ -105,7 +143,7 @@ export class PreparedHandoffs {
     this.#entries[i] = undefined;
     const handoff = this.#handoffs[i]!;
     return entry.snapshot.catchUp(paramsOf(handoff), context).then(
-      (prepared) => withDetail(prepared, { ...entry.snapshot.detail, prepareMs: entry.ms }),
+      (prepared) => withDetail(prepared, { ...entry.snapshot.detail, prepareMs: entry.ms, ...entry.facts }),
       async (error: unknown) => {
         await entry.snapshot.discard(context.undoContext()).catch(() => undefined);
         throw error;

@@ -134,6 +134,29 @@ export class ReloadDispatcher {
     return this.#prepared.records;
   }
 
+  /** True when something `prepare` made has a pre-copy round for {@link ReloadDispatcher.refresh}. */
+  get refreshable(): boolean {
+    return this.#prepared.refreshable;
+  }
+
+  /**
+   * Optional, after `prepare` and right before the pause (close the gate as soon as it resolves): one
+   * pre-copy round. Each prepared handoff that has one hands over what changed since its snapshot or
+   * its last round (a CRDT merges the delta and moves its mark), so `dispatch` has only what changes
+   * after it. Resolves with the prepared records, the rounds' facts in their detail;
+   * rejects like `prepare` (phase `prepare`, everything prepared discarded, nothing paused).
+   */
+  async refresh(): Promise<readonly HandoffRecord[]> {
+    if (!this.#preparing || this.#dispatched)
+      throw new ReloadError({
+        code: 'INVALID_ARGUMENT',
+        phase: 'prepare',
+        message: 'refresh() runs after prepare() and before dispatch()',
+      });
+    await this.#prepared.refresh(this.#options.concurrency ?? defaultSettings.concurrency);
+    return this.#prepared.records;
+  }
+
   /**
    * Discards what `prepare` made and `dispatch` did not consume (a reload that stops between the
    * two). Resolves with the failures of discarding (the old resources serve regardless); never rejects.

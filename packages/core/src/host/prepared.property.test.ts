@@ -1,7 +1,7 @@
 /**
  * Property: with every stateful kind on its fast path (an index adopted by reference, a counter
  * moved by delta, a CDC stream taken over in memory), for any interleaving of concurrent calls with
- * the snapshot, adopt, delta and takeover steps and the gate closing, and a fault at any of those
+ * the snapshot, adopt, delta, pre-copy and takeover steps and the gate closing, and a fault at any of those
  * steps: no call fails, CRDT updates are never lost, CDC batches reach the sink exactly once and in
  * order, and a failure before the pause refuses the reload without closing the gate.
  */
@@ -26,13 +26,36 @@ import { definePlugin } from './pluginDefinition.js';
 import { createPluginHost } from './pluginHost.js';
 
 type Scheduler = fc.Scheduler;
-type Step = 'snapshot' | 'adopt' | 'mark' | 'delta' | 'mergeDelta' | 'detach' | 'adoptStream';
+type Step =
+  | 'snapshot'
+  | 'adopt'
+  | 'mark'
+  | 'delta'
+  | 'mergeDelta'
+  | 'detach'
+  | 'adoptStream'
+  | 'refreshMark'
+  | 'refreshDelta'
+  | 'refreshMerge';
 /** Steps that run before the gate closes: a fault there refuses the reload with nothing paused. */
-const beforePause = new Set<Step>(['snapshot', 'adopt', 'mark']);
+const beforePause = new Set<Step>(['snapshot', 'adopt', 'mark', 'refreshMark', 'refreshDelta', 'refreshMerge']);
+/** The counter's call that fails in the pre-copy round (after prepare, before the gate closes). */
+const inRefresh = { refreshMark: 'mark', refreshDelta: 'delta', refreshMerge: 'mergeDelta' } as const;
 
 const faultArb = fc.option(
   fc.record({
-    step: fc.constantFrom<Step>('snapshot', 'adopt', 'mark', 'delta', 'mergeDelta', 'detach', 'adoptStream'),
+    step: fc.constantFrom<Step>(
+      'snapshot',
+      'adopt',
+      'mark',
+      'delta',
+      'mergeDelta',
+      'detach',
+      'adoptStream',
+      'refreshMark',
+      'refreshDelta',
+      'refreshMerge',
+    ),
     mode: fc.constantFrom<Fault>('throw', 'reject'),
   }),
   { nil: undefined },
@@ -135,6 +158,11 @@ test.prop([fc.scheduler(), fc.array(callArb, { minLength: 1, maxLength: 12 }), f
     if (fault?.step === 'detach') oldFaults.cdc.detach = fault.mode;
     if (fault?.step === 'adoptStream') newFaults.cdc.adopt = fault.mode;
     let quiesced = false;
+    host.on('prepared', () => {
+      // The pre-copy round's calls fail from here on (prepare's own went through).
+      if (fault !== undefined && fault.step in inRefresh)
+        log.faults[inRefresh[fault.step as keyof typeof inRefresh]] = fault.mode;
+    });
     host.on('quiesced', () => {
       quiesced = true;
       // Inside the pause: the delta steps fail from here on (the pre-copy before it went through).

@@ -96,6 +96,82 @@ describe('handoffs prepared before the pause', () => {
     await s.host.close();
   });
 
+  it('a pre-copy round right before the gates close carries what landed after prepare; the pause only what came after', async () => {
+    const s = await setUp();
+    const late: Promise<void>[] = [];
+    s.host.on('prepared', () => {
+      late.push(s.counter.apply({ replica: 'c', by: 5 }), s.counter.apply({ replica: 'a', by: 1 }));
+      s.log.calls.push('--prepared--');
+    });
+    const result = await s.host.reload(v2(s.w, s.log));
+    await Promise.all(late);
+    expect(await s.counter.value()).toBe(3 + 4 + 5 + 1);
+    const calls = s.log.calls.slice(s.log.calls.indexOf('--prepared--') + 1).filter((c) => c !== 'value');
+    // The round opens the next mark, takes the first one's delta and merges it, all before the pause.
+    expect(calls).toEqual(['mark', 'delta', 'mergeDelta', 'paused:delta', 'paused:mergeDelta']);
+    const detail = result.handoffs.find((h) => h.kind === 'crdtKind')!.detail;
+    const emptyDelta = new TextEncoder().encode(JSON.stringify({ k: 'counter-delta', c: {} })).byteLength;
+    expect(detail['deltaBytes']).toBe(emptyDelta); // nothing changed after the round
+    expect(detail['precopyBytes']).toBeGreaterThan(emptyDelta); // the round carried c and a
+    expect(result.timings.refreshMs).toBeGreaterThan(0);
+    expect(s.log.openMarks).toBe(0);
+    await s.host.close();
+  });
+
+  it('the gates close right after the pre-copy round, with no event-loop turn between; none without one', async () => {
+    const s = await setUp();
+    let turned = false;
+    s.host.on('prepared', () => void setImmediate(() => (turned = true)));
+    const turnedAtQuiesce: boolean[] = [];
+    s.host.on('quiesced', () => turnedAtQuiesce.push(turned));
+    const withRound = await s.host.reload(v2(s.w, s.log));
+    expect(withRound.timings.refreshMs).toBeGreaterThan(0);
+    expect(turnedAtQuiesce).toEqual([false]);
+    await s.host.close();
+    const w: World = world();
+    const host = createPluginHost();
+    await host.load(testPlugin('1.0.0', w));
+    await host.openIndex({ name: 'idx', key: 'nearest', source: valuesTable([1, 2, 3]), column: 'v' });
+    const withoutRound = await host.reload(testPlugin('2.0.0', w)); // an index has nothing to pre-copy
+    expect(withoutRound.timings.refreshMs).toBe(0);
+    await host.close();
+  });
+
+  for (const step of ['mark', 'delta', 'mergeDelta'] as const)
+    it(`a ${step} that fails in the pre-copy round refuses the reload before any pause; marks released, old serves`, async () => {
+      const s = await setUp();
+      const events: string[] = [];
+      s.host.on('prepared', () => void (s.log.faults[step] = 'reject'));
+      s.host.on('quiesced', () => events.push('quiesced'));
+      const error = await rejection(s.host.reload(v2(s.w, s.log)));
+      expect(error).toMatchObject({ code: 'HANDOFF_FAILED', phase: 'prepare', kind: 'crdtKind', step });
+      expect(events).toEqual([]);
+      expect(s.log.openMarks).toBe(0);
+      expect(s.w.ledger.handles.filter((h) => h.version === '2.0.0').every((h) => h.closed)).toBe(true);
+      s.log.faults[step] = undefined;
+      await s.counter.apply({ replica: 'a', by: 1 });
+      expect([s.counter.version, await s.counter.value()]).toEqual(['1.0.0', 8]);
+      await s.host.close();
+    });
+
+  it('an abort after prepare refuses with ABORTED before the pre-copy round and before any pause', async () => {
+    const s = await setUp();
+    const controller = new AbortController();
+    const events: string[] = [];
+    s.host.on('prepared', () => {
+      s.log.calls.push('--prepared--');
+      controller.abort(new Error('operator stop'));
+    });
+    s.host.on('quiesced', () => events.push('quiesced'));
+    const error = await rejection(s.host.reload(v2(s.w, s.log), { signal: controller.signal }));
+    expect(error).toMatchObject({ code: 'ABORTED', phase: 'prepare' });
+    expect(events).toEqual([]);
+    expect(s.log.calls.slice(s.log.calls.indexOf('--prepared--') + 1)).toEqual([]); // no round ran
+    expect(s.log.openMarks).toBe(0);
+    expect(s.counter.version).toBe('1.0.0');
+    await s.host.close();
+  });
+
   it('a failure while preparing refuses the reload before any pause and releases the mark', async () => {
     const s = await setUp();
     s.log.faults.delta = 'throw';

@@ -35,7 +35,16 @@ export class ReloadRun {
   /** Resources a failed dispatch lost (its rollback could not restore them). */
   readonly #lost: UnrestoredResource[] = [];
   readonly #outcomes: { readonly slot: PluginSlot; readonly outcome: ReloadOutcome }[] = [];
-  readonly #timings = { stageMs: 0, compatMs: 0, prepareMs: 0, drainMs: 0, dispatchMs: 0, pauseMs: 0, totalMs: 0 };
+  readonly #timings = {
+    stageMs: 0,
+    compatMs: 0,
+    prepareMs: 0,
+    refreshMs: 0,
+    drainMs: 0,
+    dispatchMs: 0,
+    pauseMs: 0,
+    totalMs: 0,
+  };
   #pausedAt: number | undefined;
   readonly #plugins: readonly PluginTransition[];
 
@@ -60,10 +69,14 @@ export class ReloadRun {
       await this.#stage();
       await this.#checkCompat();
       await this.#prepare();
+      await this.#refresh();
       this.#quiesce();
-      await this.#drain();
+      // Inside the pause a step with nothing to wait for returns no promise: no hop, no timer.
+      const draining = this.#drain();
+      if (draining) await draining;
       await this.#dispatch();
-      await this.#journal();
+      const journaling = this.#journal();
+      if (journaling) await journaling;
       return this.#commit();
     } catch (error) {
       throw await this.#rollback(error);
@@ -141,14 +154,40 @@ export class ReloadRun {
     this.#emit('prepared', { prepareMs: this.#timings.prepareMs, handoffs });
   }
 
+  /**
+   * One pre-copy round, when something prepared has one: each prepared handoff's `refresh` hands
+   * over what changed since its snapshot, so the pause only has what changes after it. The gates
+   * close right after it, with no event-loop turn between.
+   */
+  async #refresh(): Promise<void> {
+    if (!this.#dispatchers.some((d) => d.refreshable)) return;
+    const t = this.#enter('prepare');
+    for (const dispatcher of this.#dispatchers) if (dispatcher.refreshable) await dispatcher.refresh();
+    this.#timings.refreshMs = performance.now() - t;
+  }
+
   #quiesce(): void {
     this.#pausedAt = this.#enter('quiesce');
     for (const { slot } of this.#steps) slot.gate.close();
     this.#emit('quiesced', {});
   }
 
-  async #drain(): Promise<void> {
+  /** Waits for the gated calls in flight; `undefined` (nothing to wait for) when there are none. */
+  #drain(): Promise<void> | undefined {
     const t = this.#enter('drain');
+    if (this.#steps.every(({ slot }) => slot.gated.count === 0)) {
+      this.#drained(t);
+      return undefined;
+    }
+    return this.#drainBusy(t);
+  }
+
+  #drained(t: number): void {
+    this.#timings.drainMs = performance.now() - t;
+    this.#emit('drained', { drainMs: this.#timings.drainMs });
+  }
+
+  async #drainBusy(t: number): Promise<void> {
     const timeoutMs = this.#options.drainTimeoutMs ?? this.#core.settings.drainTimeoutMs;
     try {
       await waitWithin(Promise.all(this.#steps.map(({ slot }) => slot.gated.whenIdle())), timeoutMs, this.#signal);
@@ -165,8 +204,7 @@ export class ReloadRun {
         cause: timeoutError(timeoutMs, 'drain'),
       });
     }
-    this.#timings.drainMs = performance.now() - t;
-    this.#emit('drained', { drainMs: this.#timings.drainMs });
+    this.#drained(t);
   }
 
   async #dispatch(): Promise<void> {
@@ -187,10 +225,11 @@ export class ReloadRun {
     });
   }
 
-  /** Records the new versions in the journal, durably, before they become visible. */
-  async #journal(): Promise<void> {
+  /** Records the new versions in the journal, durably, before they become visible; `undefined` without a journal. */
+  #journal(): Promise<void> | undefined {
     this.#enter('commit');
-    await this.#core.recordVersions(
+    if (this.#core.journal === undefined) return undefined;
+    return this.#core.recordVersions(
       Object.fromEntries(this.#steps.map(({ slot }, i) => [slot.name, this.#staged[i]!.version])),
       'commit',
     );

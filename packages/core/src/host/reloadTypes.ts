@@ -34,6 +34,11 @@ export interface ReloadTimings {
   readonly compatMs: number;
   /** Preparing handoffs before the pause (snapshots, opens on the new provider); callers keep running. */
   readonly prepareMs: number;
+  /**
+   * The pre-copy round right before the pause (each prepared handoff's `refresh`: a CRDT merges
+   * what changed since its snapshot); 0 when nothing prepared has one. Callers keep running.
+   */
+  readonly refreshMs: number;
   readonly drainMs: number;
   readonly dispatchMs: number;
   /** Gate closed → opened: how long calls on stateful resources waited at most. */

@@ -73,4 +73,27 @@ describe('CRDT kinds in a plugin host', () => {
     expect(details['tags']).toMatchObject({ byDelta: true });
     expect(Number(details['tags']!['deltaBytes'])).toBeLessThan(Number(details['tags']!['bytes']));
   });
+
+  it('the pre-copy round right before the pause carries the writes that landed after prepare; the pause merges an empty delta', async () => {
+    await using host = createPluginHost();
+    await host.load(engine('1.0.0', orSet()));
+    const tags = await host.openCrdt<OrSetOp, CrdtPrimitive[]>({ name: 'tags', key: 'or-set' });
+    for (let i = 0; i < 1000; i++) await tags.apply({ replica: 'a', add: `t${i}` });
+    const late: Promise<void>[] = [];
+    host.on('prepared', () => {
+      for (let i = 0; i < 100; i++) late.push(tags.apply({ replica: 'b', add: `late${i}` }));
+      late.push(tags.apply({ remove: 't3' }));
+    });
+    const result = await host.reload(engine('2.0.0', orSet()));
+    await Promise.all(late);
+    const value = await tags.value();
+    expect(value).toHaveLength(1000 - 1 + 100);
+    expect(value).toContain('late99');
+    expect(value).not.toContain('t3');
+    const detail = result.handoffs.find((h) => h.name === 'tags')!.detail;
+    // An empty OR-Set's first delta: what a mark that saw no change hands over.
+    const emptyDelta = orSet().empty().mark().delta();
+    expect(detail['deltaBytes']).toBe(emptyDelta.byteLength);
+    expect(Number(detail['precopyBytes'])).toBeGreaterThan(100 * 'late0'.length);
+  });
 });

@@ -180,7 +180,7 @@ describe('ManagedCdcStream.trackSource: the lag behind the source', () => {
     for (let i = 0; i < batches; i++)
       await stream.deliver({ ...batchAt(BigInt(i), 1), commitTimestamp: 1_000_000 + i });
     time = 6_000_000;
-    const lag = await stream.readSourceLag();
+    const lag = (await stream.readSourceLag())!;
     // Exact: the oldest commit past the confirmed position is never dropped.
     expect(lag.confirmed).toEqual({ lsn: head, ms: time - 1_000_000 });
     const through = stream.deliveredThrough!;
@@ -192,7 +192,7 @@ describe('ManagedCdcStream.trackSource: the lag behind the source', () => {
     // between kept commits (1 ms apart at first, doubled by each of the 4 thinnings of 3000 pushes).
     const confirmed = 1_500n;
     source.answer = () => at(head, time, confirmed);
-    const later = await stream.readSourceLag();
+    const later = (await stream.readSourceLag())!;
     const exact = time - (1_000_000 + Number(confirmed));
     expect(later.confirmed!.lsn).toBe(head - confirmed);
     expect(later.confirmed!.ms).toBeLessThanOrEqual(exact);
