@@ -4,7 +4,8 @@
  * results against the goals.
  *
  * Options (after `--`): `--only 1,5` runs some goals (the others keep their last results); goal 13
- * (a fleet rollout of five engine processes) runs only when `--only` names it;
+ * (a fleet rollout of five engine processes) runs only when `--only` names it (a full run keeps its
+ * last results);
  * `--quick` runs smaller sizes and fewer rounds (a smoke test; its figures are not the goals' figures).
  * Goals 8 and 10 start an embedded PostgreSQL 18 (`postgresServer()` of `@baton/postgres`) on first
  * use and stop it before exiting, also when a row fails; on Ctrl-C its exit hook stops it. Set
@@ -157,7 +158,11 @@ try {
   // Also when a row fails: the embedded server is stopped (and its directory removed) before exiting.
   await postgres.stop();
 }
-const results = mergeResults(only ? readResults() : undefined, fresh, date, machine);
+// A full run replaces every goal it ran; the on-demand goals (not run) keep their last results.
+const previous = readResults();
+const kept =
+  only || previous === undefined ? previous : { ...previous, goals: previous.goals.filter((g) => onDemand.has(g.id)) };
+const results = mergeResults(kept, fresh, date, machine);
 if (!quick) {
   writeResults(results);
   writeFileSync(REPORT_PATH, markdown(results));
