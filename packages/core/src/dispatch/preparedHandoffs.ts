@@ -50,14 +50,7 @@ export class PreparedHandoffs {
     return this.#entries.flatMap((e, i) =>
       e === undefined
         ? []
-        : [
-            {
-              kind: this.#handoffs[i]!.kind,
-              name: this.#handoffs[i]!.name,
-              ms: e.ms,
-              detail: { ...e.snapshot.detail, ...e.facts },
-            },
-          ],
+        : [{ kind: this.#handoffs[i]!.kind, name: this.#handoffs[i]!.name, ms: e.ms, detail: detailOf(e) }],
     );
   }
 
@@ -119,16 +112,11 @@ export class PreparedHandoffs {
    * prepared and rejects with a `ReloadError` in phase `prepare` (nothing paused).
    */
   async refresh(concurrency: number): Promise<void> {
-    const results = await mapBounded(this.#entries, concurrency, async (e) => {
-      if (e?.snapshot.refresh === undefined) return undefined;
+    const results = await mapBounded(this.#entries, concurrency, async (e, i) => {
+      if (e?.snapshot.refresh === undefined) return;
       const started = performance.now();
       const facts = await e.snapshot.refresh(e.context);
-      return { ...(facts as Readonly<Record<string, unknown>> | undefined), refreshMs: performance.now() - started };
-    });
-    results.forEach((r, i) => {
-      const entry = this.#entries[i];
-      if (r.status === 'fulfilled' && r.value !== undefined && entry !== undefined)
-        this.#entries[i] = { ...entry, facts: { ...entry.facts, ...r.value } };
+      this.#entries[i] = { ...e, facts: { ...e.facts, ...facts, refreshMs: performance.now() - started } };
     });
     await this.#failed(firstFailure(this.#handoffs, results, 'prepare'));
   }
@@ -143,7 +131,7 @@ export class PreparedHandoffs {
     this.#entries[i] = undefined;
     const handoff = this.#handoffs[i]!;
     return entry.snapshot.catchUp(paramsOf(handoff), context).then(
-      (prepared) => withDetail(prepared, { ...entry.snapshot.detail, prepareMs: entry.ms, ...entry.facts }),
+      (prepared) => withDetail(prepared, { ...detailOf(entry), prepareMs: entry.ms }),
       async (error: unknown) => {
         await entry.snapshot.discard(context.undoContext()).catch(() => undefined);
         throw error;
@@ -158,6 +146,11 @@ export class PreparedHandoffs {
     const settled = await Promise.allSettled(pending.map(({ e }) => e.snapshot.discard(e.context.undoContext())));
     return settled.flatMap((s) => (s.status === 'rejected' ? [s.reason as unknown] : []));
   }
+}
+
+/** What prepare found about an entry, and what its pre-copy rounds reported. */
+function detailOf(entry: PreparedEntry): Readonly<Record<string, unknown>> {
+  return { ...entry.snapshot.detail, ...entry.facts };
 }
 
 /** `prepared` with `detail` in front of its own detail (what prepare found, then what catchUp did). */

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { counterLog, deltaCounter, queryBatch, valuesTable, batchAt } from '../__tests__/fixtures.js';
 import type { CounterLog, FixtureIndexHandle } from '../__tests__/fixtures.js';
 import { testPlugin, world } from '../__tests__/plugins.js';
@@ -135,6 +135,18 @@ describe('handoffs prepared before the pause', () => {
     const withoutRound = await host.reload(testPlugin('2.0.0', w)); // an index has nothing to pre-copy
     expect(withoutRound.timings.refreshMs).toBe(0);
     await host.close();
+  });
+
+  it('a pause with no gated call in flight arms no timer (the drain and the absent journal return at once)', async () => {
+    const s = await setUp(); // drainTimeoutMs 200: a drain that waited would arm its deadline
+    const timers = vi.spyOn(globalThis, 'setTimeout');
+    const armed: number[] = [];
+    s.host.on('quiesced', () => void timers.mockClear());
+    s.host.on('committed', () => void armed.push(timers.mock.calls.length));
+    await s.host.reload(v2(s.w, s.log));
+    timers.mockRestore();
+    expect(armed).toEqual([0]);
+    await s.host.close();
   });
 
   for (const step of ['mark', 'delta', 'mergeDelta'] as const)

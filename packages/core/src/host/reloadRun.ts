@@ -160,9 +160,10 @@ export class ReloadRun {
    * close right after it, with no event-loop turn between.
    */
   async #refresh(): Promise<void> {
-    if (!this.#dispatchers.some((d) => d.refreshable)) return;
+    const refreshing = this.#dispatchers.filter((d) => d.refreshable);
+    if (refreshing.length === 0) return;
     const t = this.#enter('prepare');
-    for (const dispatcher of this.#dispatchers) if (dispatcher.refreshable) await dispatcher.refresh();
+    for (const dispatcher of refreshing) await dispatcher.refresh();
     this.#timings.refreshMs = performance.now() - t;
   }
 
