@@ -1,6 +1,7 @@
 /**
- * Vitest global setup: ONE embedded PostgreSQL server for every test file of this package (starting
- * one per file cost ~1.5–2 s of CPU each on 2 cores). Each file makes its own database
+ * Vitest global setup: ONE embedded PostgreSQL server for every test file of this package, and of
+ * @baton/fleet, whose vitest.config.ts names this file (starting one per file cost ~1.5–2 s of CPU
+ * each on 2 cores). Each file makes its own database
  * (`testDatabase`) and uses slot names of its own, so files stay independent. Tests that must own a
  * server (start, stop, restart, the watchdog) still start their own with `testServer()`.
  *
