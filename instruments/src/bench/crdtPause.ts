@@ -24,6 +24,9 @@ interface SetPauseCase {
   readonly writes: number;
   readonly deltaBytes: number;
   readonly precopyBytes: number;
+  /** Reloads whose pause took no delta (the mark saw no change since the pre-copy round). */
+  readonly unchanged: number;
+  readonly reloads: number;
 }
 
 /** Ops a writer applies per event-loop turn, and in the burst that lands while a reload prepares. */
@@ -58,6 +61,7 @@ class SetCase {
   readonly prepares: number[] = [];
   readonly deltas: number[] = [];
   readonly precopies: number[] = [];
+  unchanged = 0;
   writes = 0;
   #stopped = false;
   #writing: Promise<void> = Promise.resolve();
@@ -121,6 +125,7 @@ class SetCase {
     if (detail?.['byDelta'] !== true) throw new Error('the OR-Set was not moved by delta');
     this.deltas.push(Number(detail['deltaBytes']));
     this.precopies.push(Number(detail['precopyBytes']));
+    if (detail['changed'] === false) this.unchanged++;
   }
 
   async close(): Promise<void> {
@@ -137,6 +142,8 @@ function summary(c: SetCase): SetPauseCase {
     prepareMs: median(c.prepares),
     deltaBytes: median(c.deltas),
     precopyBytes: median(c.precopies),
+    unchanged: c.unchanged,
+    reloads: c.pauses.length,
     writes: c.writes,
   };
 }
@@ -197,14 +204,17 @@ export async function crdtPauseRows(
       `version and checked before the pause (prepare ${full.prepareMs.toFixed(1)} ms, against ` +
       `${empty.prepareMs.toFixed(2)} ms empty and ${large.prepareMs.toFixed(1)} ms for ${elements * 10} elements); ` +
       'a pre-copy round right before the gate closed merged what changed since and moved the mark ' +
-      `(median ${full.precopyBytes} bytes), and inside the pause only the delta since that round was merged ` +
-      `(median ${full.deltaBytes} bytes: the round and the gate closing share one run of promise callbacks, ` +
-      'so the writer gets no turn between them).',
-    'Why the pause of a large set is still longer than the empty one, though it runs the same O(delta) steps: ' +
+      `(median ${full.precopyBytes} bytes); inside the pause the fresh mark said whether anything changed ` +
+      `since: nothing had in ${full.unchanged} of ${full.reloads} reloads (the round and the gate closing share ` +
+      'one run of promise callbacks, so the writer gets no turn between them), and the pause took no delta ' +
+      `(median ${full.deltaBytes} bytes merged).`,
+    'Why the pause of a large set is still longer than the empty one, though it runs the same steps: ' +
       "the CPU caches. Prepare's O(state) work (the persisted bytes read twice, the values compared, the " +
       'elements indexed: megabytes of memory touched) evicts the code and data the pause then runs (drain, ' +
-      'dispatch, the delta codec, commit, the promise machinery) from the caches, and every step of the pause, ' +
-      `the drain included, runs slower. The control: an empty set whose 'prepared' listener only reads a ` +
+      "dispatch, the mark's changed(), commit, the promise machinery) from the caches, and every step of the " +
+      'pause, the drain included, runs slower. The steps that slowed most were the encoding and merging of the ' +
+      'delta, which the pause now skips when the mark saw no change. ' +
+      `The control: an empty set whose 'prepared' listener only reads a ` +
       `${CONTROL_MIB} MiB array before the gate closes (no allocation, no OR-Set work, the same steps in the ` +
       `pause) pauses ${control.pauseMs.toFixed(3)} ms, ${(control.pauseMs / empty.pauseMs).toFixed(2)}× the ` +
       `empty set (the ${elements}-element set: ${(full.pauseMs / empty.pauseMs).toFixed(2)}×). ` +
@@ -222,9 +232,10 @@ export async function crdtPauseRows(
       'writing this bench, not measured on each run (the control case above is); neither is a production step, ' +
       'so the bench does neither.',
     `${BURST} ops landing after the prepare step, before the gate closes (a 'prepared' listener applies them): ` +
-      `they travel in the pre-copy round (median ${burst.precopyBytes} bytes), not in the pause, whose delta ` +
-      `stays at ${burst.deltaBytes} bytes; the pause is ${burst.pauseMs.toFixed(2)} ms. Without the round, all of ` +
-      'them were merged inside the pause, which then grew with the number of changes.',
+      `they travel in the pre-copy round (median ${burst.precopyBytes} bytes), not in the pause, which took no ` +
+      `delta in ${burst.unchanged} of ${burst.reloads} reloads (median ${burst.deltaBytes} bytes merged); the ` +
+      `pause is ${burst.pauseMs.toFixed(2)} ms. Without the round, all of them were merged inside the pause, ` +
+      'which then grew with the number of changes.',
   ];
   return { rows, findings };
 }

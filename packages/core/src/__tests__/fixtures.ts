@@ -517,8 +517,17 @@ export interface CounterLog {
   paused: boolean;
   /** Marks open now (tracking costs memory until released). */
   openMarks: number;
+  /** Whether marks have `changed()` (true when a replica's count changed since the mark). */
+  changed: boolean;
+  /** Called with each call's name as it is recorded (before the call runs). */
+  onCall?: ((call: string) => void) | undefined;
   /** Faults of the delta steps. */
-  readonly faults: { mark?: Fault | undefined; delta?: Fault | undefined; mergeDelta?: Fault | undefined };
+  readonly faults: {
+    mark?: Fault | undefined;
+    delta?: Fault | undefined;
+    mergeDelta?: Fault | undefined;
+    changed?: Fault | undefined;
+  };
 }
 
 /** The counter with marks and deltas (JSON `{k:'counter-delta',c:{replica:count}}`). */
@@ -532,6 +541,7 @@ class DeltaCounterState extends CounterState {
   }
   #note(call: string): void {
     this.log.calls.push(this.log.paused ? `paused:${call}` : call);
+    this.log.onCall?.(call);
   }
   override apply(op: { replica: string; by: number }): void {
     super.apply(op);
@@ -557,7 +567,12 @@ class DeltaCounterState extends CounterState {
       this.#marks.add(touched);
       this.log.openMarks++;
       let open = true;
+      const changed = (): boolean | Promise<boolean> => {
+        this.#note('changed');
+        return faulty(this.log.faults.changed, 'changed', () => touched.size > 0);
+      };
       return {
+        ...(this.log.changed ? { changed } : {}),
         delta: () => {
           this.#note('delta');
           return faulty(this.log.faults.delta, 'delta', () => {
@@ -596,7 +611,7 @@ export function deltaCounter(log: CounterLog): CrdtKindProvider<{ replica: strin
 
 /** A fresh {@link CounterLog}. */
 export function counterLog(): CounterLog {
-  return { calls: [], paused: false, openMarks: 0, faults: {} };
+  return { calls: [], paused: false, openMarks: 0, changed: false, faults: {} };
 }
 
 // ---------------------------------------------------------------- functions

@@ -2,11 +2,23 @@ import { isDeepStrictEqual, inspect } from 'node:util';
 import { checkCrdtCompat } from '../compat/crdtCompat.js';
 import type { CrdtKindProvider, CrdtMark, CrdtState } from '../surfaces/crdtKind.js';
 import type { KindDiscipline, PreparedSnapshot, StepContext } from './discipline.js';
-import { expectBytes, expectMethods, shapeProblems } from './shape.js';
+import { expectBoolean, expectBytes, expectMethods, shapeProblems } from './shape.js';
 
 const stateCheck = expectMethods('a CrdtState', 'apply', 'merge', 'value', 'persist');
 
-const markCheck = expectMethods('a CrdtMark', 'delta', 'release');
+function markCheck(value: unknown): string | undefined {
+  const problems = shapeProblems(value, { methods: ['delta', 'release'], optionalMethods: ['changed'] });
+  return problems.length === 0 ? undefined : `expected a CrdtMark: ${problems.join('; ')}`;
+}
+
+/** Whether `mark` has `changed()`; a getter that throws counts as having it (the call then fails, typed). */
+function hasChanged(mark: CrdtMark): boolean {
+  try {
+    return typeof mark.changed === 'function';
+  } catch {
+    return true;
+  }
+}
 
 /** Fails `step` when the two values differ (a handoff must not change what a state reads as). */
 function sameValue(before: unknown, after: unknown, context: StepContext, step: string): void {
@@ -22,8 +34,9 @@ function sameValue(before: unknown, after: unknown, context: StepContext, step: 
  * with the new provider (checked against the old provider's reading of the same bytes), and merge
  * the delta so far once (which proves the new state reads the old one's deltas). A pre-copy round
  * (`refresh`) right before the gate closes merges what changed since and moves the mark, so inside
- * the pause only the delta since that round is merged. Undefined when a side lacks the hooks or a
- * migration is needed (deltas are not migrated): the whole state then moves inside the pause, as before.
+ * the pause only the delta since that round is merged, and nothing at all when the mark says it saw
+ * no change (`changed()` false). Undefined when a side lacks the hooks or a migration is needed
+ * (deltas are not migrated): the whole state then moves inside the pause, as before.
  */
 async function prepareByDelta(
   old: CrdtState,
@@ -54,15 +67,10 @@ async function prepareByDelta(
     return {
       detail: { bytes: bytes.byteLength, migrated: false, byDelta: true },
       refresh: async (ctx) => {
-        // The new mark opens in the same synchronous run as the old mark's delta is taken (when
-        // both hooks answer synchronously), so no change falls between them.
-        const opening = openMark(old, ctx, marks);
-        const taking = ctx.call('delta', () => mark.delta(), { check: expectBytes });
-        // Both settle before either failure is thrown, so a mark opened is in `marks` for `discard`.
-        const [opened, taken] = await Promise.allSettled([opening, taking]);
-        if (opened.status === 'rejected') throw opened.reason;
-        if (taken.status === 'rejected') throw taken.reason;
-        const [again, delta] = [opened.value, taken.value];
+        // The new mark opens before the old mark's delta is taken: a change landing between the two
+        // is in both (merging it twice changes nothing), never in neither, whenever the hooks answer.
+        const again = await openMark(old, ctx, marks);
+        const delta = await ctx.call('delta', () => mark.delta(), { check: expectBytes });
         await ctx.call('mergeDelta', () => state.mergeDelta!(delta));
         marks.release(mark);
         mark = again;
@@ -70,12 +78,19 @@ async function prepareByDelta(
         return { precopyBytes: precopied };
       },
       catchUp: async (_params, ctx) => {
-        const delta = await ctx.call('delta', () => mark.delta(), { check: expectBytes });
-        await ctx.call('mergeDelta', () => state.mergeDelta!(delta));
+        // A mark that saw no change since the round has nothing to hand over: the pause skips the delta.
+        const unchanged =
+          hasChanged(mark) && !(await ctx.call('changed', () => mark.changed!(), { check: expectBoolean }));
+        let deltaBytes = 0;
+        if (!unchanged) {
+          const delta = await ctx.call('delta', () => mark.delta(), { check: expectBytes });
+          await ctx.call('mergeDelta', () => state.mergeDelta!(delta));
+          deltaBytes = delta.byteLength;
+        }
         marks.releaseAll();
         return {
           next: state,
-          detail: { deltaBytes: delta.byteLength },
+          detail: unchanged ? { deltaBytes, changed: false } : { deltaBytes },
           release: async () => undefined,
           undo: async () => old,
         };

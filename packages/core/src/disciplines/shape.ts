@@ -57,6 +57,11 @@ export function expectBytes(value: unknown): string | undefined {
   return value instanceof Uint8Array ? undefined : `expected a Uint8Array, got ${describeValue(value)}`;
 }
 
+/** A check for {@link StepCallOptions.check}: `value` must be a boolean. */
+export function expectBoolean(value: unknown): string | undefined {
+  return typeof value === 'boolean' ? undefined : `expected a boolean, got ${describeValue(value)}`;
+}
+
 /** A short, safe description of any value for error messages. */
 export function describeValue(value: unknown): string {
   if (value === null) return 'null';

@@ -32,6 +32,7 @@ type Step =
   | 'mark'
   | 'delta'
   | 'mergeDelta'
+  | 'changed'
   | 'detach'
   | 'adoptStream'
   | 'refreshMark'
@@ -50,6 +51,7 @@ const faultArb = fc.option(
       'mark',
       'delta',
       'mergeDelta',
+      'changed',
       'detach',
       'adoptStream',
       'refreshMark',
@@ -97,6 +99,7 @@ function scheduledPlugin(
     mark: later(async (): Promise<CrdtMark> => {
       const m = await st.mark!();
       return {
+        ...(m.changed ? { changed: later(() => m.changed!()) } : {}),
         delta: later(() => m.delta()),
         release: () => {
           m.release();
@@ -138,11 +141,15 @@ function scheduledPlugin(
   });
 }
 
-test.prop([fc.scheduler(), fc.array(callArb, { minLength: 1, maxLength: 12 }), faultArb], { numRuns: 150 })(
+test.prop([fc.scheduler(), fc.array(callArb, { minLength: 1, maxLength: 12 }), faultArb, fc.boolean()], {
+  numRuns: 150,
+})(
   'prepared handoffs interleaved with calls fail no call and lose or duplicate nothing',
-  async (s, calls, fault) => {
+  async (s, calls, fault, changed) => {
     const w = world();
     const log = counterLog();
+    // Marks with changed() let the pause skip a delta that carries nothing.
+    log.changed = changed || fault?.step === 'changed';
     const oldFaults = { index: {} as IndexFaults, cdc: {} as CdcFaults, log };
     const newFaults = { index: {} as IndexFaults, cdc: {} as CdcFaults, log };
     const host = createPluginHost({ stepTimeoutMs: 60_000, prepareTimeoutMs: 60_000, drainTimeoutMs: 60_000 });
@@ -165,9 +172,13 @@ test.prop([fc.scheduler(), fc.array(callArb, { minLength: 1, maxLength: 12 }), f
     });
     host.on('quiesced', () => {
       quiesced = true;
+      log.paused = true; // the counter's calls from here on are recorded as 'paused:…'
       // Inside the pause: the delta steps fail from here on (the pre-copy before it went through).
-      if (fault?.step === 'delta' || fault?.step === 'mergeDelta') log.faults[fault.step] = fault.mode;
+      if (fault?.step === 'delta' || fault?.step === 'mergeDelta' || fault?.step === 'changed')
+        log.faults[fault.step] = fault.mode;
     });
+
+    for (const end of ['committed', 'rolledBack'] as const) host.on(end, () => void (log.paused = false));
 
     let lsn = 0n;
     const delivered: string[] = [];
@@ -194,7 +205,11 @@ test.prop([fc.scheduler(), fc.array(callArb, { minLength: 1, maxLength: 12 }), f
 
     expect(outcome.slice(1).flatMap((r) => (r.status === 'rejected' ? [String(r.reason)] : []))).toEqual([]);
     const result = outcome[0];
-    expect(result.status).toBe(fault === undefined ? 'fulfilled' : 'rejected');
+    // An in-pause delta step runs unless changed() said the mark saw nothing; without it, always.
+    const inPause = fault?.step === 'delta' || fault?.step === 'mergeDelta';
+    const fired = fault !== undefined && (!inPause || log.calls.includes(`paused:${fault.step}`));
+    if (inPause && !log.changed) expect(fired).toBe(true);
+    expect(result.status).toBe(fired ? 'rejected' : 'fulfilled');
     if (result.status === 'rejected') {
       expect(isReloadError(result.reason)).toBe(true);
       if (beforePause.has(fault!.step)) {
@@ -202,10 +217,10 @@ test.prop([fc.scheduler(), fc.array(callArb, { minLength: 1, maxLength: 12 }), f
         expect(quiesced).toBe(false); // refused before anything paused
       }
     }
-    const serving = fault === undefined ? '2.0.0' : '1.0.0';
+    const serving = fired ? '1.0.0' : '2.0.0';
     expect([index.version, feed.version, counter.version]).toEqual([serving, serving, serving]);
     expect(log.openMarks).toBe(0);
-    Object.assign(log.faults, { mark: undefined, delta: undefined, mergeDelta: undefined });
+    Object.assign(log.faults, { mark: undefined, delta: undefined, mergeDelta: undefined, changed: undefined });
     for (const faults of [oldFaults, newFaults]) {
       Object.assign(faults.index, { snapshot: undefined, adopt: undefined });
       Object.assign(faults.cdc, { detach: undefined, adopt: undefined });

@@ -1,38 +1,12 @@
 import { describe, expect, it, vi } from 'vitest';
-import { counterLog, deltaCounter, queryBatch, valuesTable, batchAt } from '../__tests__/fixtures.js';
-import type { CounterLog, FixtureIndexHandle } from '../__tests__/fixtures.js';
+import { queryBatch, batchAt, valuesTable } from '../__tests__/fixtures.js';
+import type { FixtureIndexHandle } from '../__tests__/fixtures.js';
 import { testPlugin, world } from '../__tests__/plugins.js';
-import type { PluginOptions, World } from '../__tests__/plugins.js';
+import type { World } from '../__tests__/plugins.js';
+import { setUp, v2 } from '../__tests__/preparedSetup.js';
 import { rejection } from '../__tests__/rejection.js';
 import type { HandoffRecord } from '../dispatch/reloadOutcome.js';
 import { createPluginHost } from './pluginHost.js';
-
-type CounterOp = { replica: string; by: number };
-
-/** A host on v1 with one index and one counter whose states take deltas; `log.paused` follows the gates. */
-async function setUp(options: { byReference?: boolean } = {}) {
-  const w: World = world();
-  w.faults.index.byReference = options.byReference;
-  const log = counterLog();
-  const host = createPluginHost({ drainTimeoutMs: 200, stepTimeoutMs: 200 });
-  await host.load(testPlugin('1.0.0', w, { crdt: deltaCounter(log) }));
-  const index = await host.openIndex({ name: 'idx', key: 'nearest', source: valuesTable([1, 2, 3]), column: 'v' });
-  const counter = await host.openCrdt<CounterOp, number>({ name: 'hits', key: 'counter' });
-  await counter.apply({ replica: 'a', by: 3 });
-  await counter.apply({ replica: 'b', by: 4 });
-  const openedAtQuiesce: number[] = [];
-  host.on('quiesced', () => {
-    log.paused = true;
-    openedAtQuiesce.push(w.ledger.handles.filter((h) => h.version === '2.0.0').length);
-  });
-  host.on('committed', () => void (log.paused = false));
-  host.on('rolledBack', () => void (log.paused = false));
-  log.calls.length = 0;
-  return { host, w, log, index, counter, openedAtQuiesce };
-}
-
-const v2 = (w: World, log: CounterLog, options: PluginOptions = {}) =>
-  testPlugin('2.0.0', w, { crdt: deltaCounter(log), ...options });
 
 describe('handoffs prepared before the pause', () => {
   it('an index is reopened before the gates close, persisted and opened when the kind has no snapshot', async () => {

@@ -35,6 +35,13 @@ export interface CrdtMark {
    * versioned delta format. Cumulative: a later call covers an earlier one.
    */
   delta(): MaybePromise<Uint8Array>;
+  /**
+   * Optional: whether the state changed since the mark (an op, a merge or a `mergeDelta` that
+   * changed it). `false` promises that nothing did, so `delta()` carries no change: a reload then
+   * skips `delta()` and the new state's `mergeDelta` inside its pause. Answer `true` when unsure.
+   * Without it, the delta is always taken and merged.
+   */
+  changed?(): MaybePromise<boolean>;
   /** Stops tracking. Idempotent. */
   release(): void;
 }

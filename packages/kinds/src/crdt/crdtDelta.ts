@@ -88,9 +88,9 @@ export function markToken(): Uint8Array {
 }
 
 /**
- * The {@link CrdtMark} of a state of `kind`: `delta()` asks `build` while open; `release()` calls
- * `stop` once (the state then forgets this mark's tracking) and later `delta()` calls are
- * `RESOURCE_CLOSED`.
+ * The {@link CrdtMark} of a state of `kind`: `delta()` asks `build` and `changed()` asks
+ * `changedSince` while open; `release()` calls `stop` once (the state then forgets this mark's
+ * tracking) and later `delta()` and `changed()` calls are `RESOURCE_CLOSED`.
  */
 export class StateMark implements CrdtMark {
   #open = true;
@@ -99,6 +99,7 @@ export class StateMark implements CrdtMark {
     private readonly kind: string,
     private readonly build: () => Uint8Array,
     private readonly stop: () => void,
+    private readonly changedSince: () => boolean,
   ) {}
 
   /** True until {@link release}. */
@@ -108,15 +109,17 @@ export class StateMark implements CrdtMark {
 
   /** The changes since the mark, cumulative (`RESOURCE_CLOSED` after {@link release}). */
   delta(): Uint8Array {
-    if (!this.#open)
-      throw new ReloadError({
-        code: 'RESOURCE_CLOSED',
-        phase: 'call',
-        kind: 'crdtKind',
-        key: this.kind,
-        message: `'${this.kind}': delta() of a released mark (take a new mark)`,
-      });
+    if (!this.#open) throw this.#closed('delta');
     return this.build();
+  }
+
+  /**
+   * Whether the state changed since the mark: `false` only when nothing did, so {@link delta}
+   * carries no change (`RESOURCE_CLOSED` after {@link release}).
+   */
+  changed(): boolean {
+    if (!this.#open) throw this.#closed('changed');
+    return this.changedSince();
   }
 
   /** Stops tracking. Idempotent. */
@@ -124,5 +127,15 @@ export class StateMark implements CrdtMark {
     if (!this.#open) return;
     this.#open = false;
     this.stop();
+  }
+
+  #closed(call: string): ReloadError {
+    return new ReloadError({
+      code: 'RESOURCE_CLOSED',
+      phase: 'call',
+      kind: 'crdtKind',
+      key: this.kind,
+      message: `'${this.kind}': ${call}() of a released mark (take a new mark)`,
+    });
   }
 }

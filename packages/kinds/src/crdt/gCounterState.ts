@@ -87,6 +87,7 @@ export class GCounterState implements CrdtState<GCounterOp, number> {
       () => {
         this.#counts.untrack(touched);
       },
+      () => touched.size > 0,
     );
   }
 

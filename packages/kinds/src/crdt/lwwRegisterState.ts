@@ -81,13 +81,17 @@ export class LwwRegisterState implements CrdtState<LwwRegisterOp, CrdtPrimitive 
 
   /**
    * A mark. The register is one write, so it tracks nothing: its `delta()` is the current write in
-   * an `lww-register.delta` envelope, format 1 (`[]` or `[timestamp, replica, value]`, as persisted).
+   * an `lww-register.delta` envelope, format 1 (`[]` or `[timestamp, replica, value]`, as persisted),
+   * and `changed()` says whether another write has won since.
    */
   mark(): StateMark {
+    const atMark = this.#write;
     return new StateMark(
       LWW_REGISTER,
       () => encodeDelta(LWW_REGISTER, 1, this.#body()),
       () => undefined,
+      // A winning write replaces the write object, never edits it.
+      () => this.#write !== atMark,
     );
   }
 

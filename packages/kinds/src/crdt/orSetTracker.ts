@@ -121,6 +121,8 @@ export class OrSetMarks {
       () => {
         this.#trackers = this.#trackers.filter((t) => t !== tracker);
       },
+      // Every change goes through `element` or `context` first: nothing recorded, nothing changed.
+      () => tracker.size > 0,
     );
   }
 }

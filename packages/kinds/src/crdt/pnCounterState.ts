@@ -92,6 +92,7 @@ export class PnCounterState implements CrdtState<PnCounterOp, number> {
         this.#p.untrack(p);
         this.#n.untrack(n);
       },
+      () => p.size > 0 || n.size > 0,
     );
   }
 

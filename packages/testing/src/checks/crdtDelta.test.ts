@@ -6,12 +6,19 @@ import { referenceOps } from '../arbitraries/crdtOps.js';
 import { assertCrdtDelta } from './crdtDelta.js';
 
 type SetOp = { readonly add: string } | { readonly remove: string };
-type Bug = 'forgetsRemovals' | 'deltaAfterRelease' | 'sumsCounts' | 'dropsHiddenTombstones';
+type Bug =
+  | 'forgetsRemovals'
+  | 'deltaAfterRelease'
+  | 'sumsCounts'
+  | 'dropsHiddenTombstones'
+  | 'neverChanged'
+  | 'changedAfterRelease';
 
 /**
  * A two-phase set (adds and tombstones, both grow-only) with deltas, honest unless `bug` says:
  * the delta forgets removals; a released mark still answers; counts of adds are summed on merge
- * (not idempotent); or mergeDelta drops tombstones of elements never added (same value, other bytes).
+ * (not idempotent); mergeDelta drops tombstones of elements never added (same value, other bytes);
+ * the mark's `changed()` always says nothing changed, or still answers once released.
  */
 function twoPhaseSet(bug?: Bug): CrdtKindProvider<SetOp, string[]> {
   const make = (adds = new Map<string, number>(), removed = new Set<string>()): CrdtState<SetOp, string[]> => {
@@ -53,6 +60,10 @@ function twoPhaseSet(bug?: Bug): CrdtKindProvider<SetOp, string[]> {
             const entries = [...tracked.adds].map((x) => [x, adds.get(x)!]);
             const gone = bug === 'forgetsRemovals' ? [] : [...tracked.removed];
             return new TextEncoder().encode(JSON.stringify([entries, gone]));
+          },
+          changed() {
+            if (!open && bug !== 'changedAfterRelease') throw new Error('released');
+            return bug !== 'neverChanged' && (tracked.adds.size > 0 || tracked.removed.size > 0);
           },
           release() {
             open = false;
@@ -165,9 +176,19 @@ describe('assertCrdtDelta', () => {
     );
   });
 
+  it('catches a mark whose changed() says nothing changed when something did', async () => {
+    const failure = await failureOf(assertCrdtDelta(twoPhaseSet('neverChanged'), { ops: setOps, numRuns: 200 }));
+    expect(failure?.message).toMatch(
+      /two-phase-set: changed\(\) said nothing changed since the mark, but the state did/,
+    );
+    expect(failure?.message).toMatch(/at the mark vs now: /);
+  });
+
   it('catches a released mark that still answers', async () => {
     const failure = await failureOf(assertCrdtDelta(twoPhaseSet('deltaAfterRelease'), { ops: setOps, numRuns: 20 }));
     expect(failure?.message).toMatch(/two-phase-set: delta\(\) of a released mark did not throw/);
+    const changed = await failureOf(assertCrdtDelta(twoPhaseSet('changedAfterRelease'), { ops: setOps, numRuns: 20 }));
+    expect(changed?.message).toMatch(/two-phase-set: changed\(\) of a released mark did not throw/);
   });
 
   it('fails on a kind without the hooks unless told to skip it, and on a pair that needs a migration', async () => {

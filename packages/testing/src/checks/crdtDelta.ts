@@ -49,8 +49,9 @@ const message = (error: unknown): string => (error instanceof Error ? error.mess
  * `T = next.fromPersisted(b)`, optionally `T.mergeDelta(m.delta())` (the pre-copy), then
  * `T.mergeDelta(m.delta())`. Demands: `T.value()` deep-equals `S.value()`; `T.persist()` equals, byte
  * for byte, what the next version writes for S (`next.fromPersisted(S.persist()).persist()`);
- * merging the final and the earlier delta again changes neither; after `m.release()`, `m.delta()`
- * throws. Resolves `true` when checked, `false` when skipped (see `requireHooks`); throws a readable
+ * merging the final and the earlier delta again changes neither; a mark with `changed()` answers
+ * a boolean, and `false` only when `S.persist()` is what it was at the mark (a reload skips the
+ * delta then); after `m.release()`, `m.delta()` (and `m.changed()`) throws. Resolves `true` when checked, `false` when skipped (see `requireHooks`); throws a readable
  * counterexample (phases, values, bytes) otherwise.
  */
 export async function assertCrdtDelta<Op, V>(
@@ -103,6 +104,8 @@ export async function assertCrdtDelta<Op, V>(
       ];
       await playSteps(states, before);
       const mark: CrdtMark = await live.mark!();
+      const hasChanged = typeof mark.changed === 'function';
+      const atMark = hasChanged ? await live.persist() : undefined;
       try {
         await playSteps(states, toPersist);
         const moved = await next.fromPersisted(await live.persist());
@@ -148,8 +151,29 @@ export async function assertCrdtDelta<Op, V>(
             `once vs twice: ${bytesDifference(wantBytes, again)}`,
             `value once ${show(want)}, twice ${show(await moved.value())}`,
           );
+        if (atMark !== undefined) {
+          const changed: unknown = await mark.changed!();
+          if (typeof changed !== 'boolean')
+            fail(`${kind}: changed() returned ${show(changed)}, not a boolean`, ...where);
+          const now = await live.persist();
+          if (!changed && !bytesEqual(now, atMark))
+            fail(
+              `${kind}: changed() said nothing changed since the mark, but the state did (a reload would skip its delta)`,
+              ...where,
+              `at the mark vs now: ${bytesDifference(atMark, now)}`,
+            );
+        }
       } finally {
         mark.release();
+      }
+      if (hasChanged) {
+        let answered = true;
+        try {
+          await mark.changed!();
+        } catch {
+          answered = false;
+        }
+        if (answered) fail(`${kind}: changed() of a released mark did not throw`, ...where);
       }
       let late: unknown;
       try {

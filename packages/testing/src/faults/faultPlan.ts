@@ -11,7 +11,8 @@ import fc from 'fast-check';
  * - `fromPersisted` (new): the new CRDT provider reading migrated state;
  * - `snapshot` (old) and `adopt` (new): an index handed over by reference, before the pause;
  * - `mark`, `delta` (old) and `mergeDelta` (new): a CRDT state moved before the pause, and its delta
- *   merged inside it (`delta` and `mergeDelta` run in both places).
+ *   merged inside it (`delta` and `mergeDelta` run in both places);
+ * - `changed` (old): inside the pause, a mark saying whether there is a delta to merge at all.
  *
  * Steps of a kind whose providers lack the hooks (no `snapshot`, no `mark`) never fire.
  */
@@ -28,7 +29,8 @@ export type FaultStep =
   | 'adopt'
   | 'mark'
   | 'delta'
-  | 'mergeDelta';
+  | 'mergeDelta'
+  | 'changed';
 
 /**
  * How the step misbehaves: throws synchronously, rejects, hangs forever (ignoring its signal),
@@ -51,6 +53,7 @@ export const faultStepRole: Readonly<Record<FaultStep, 'old' | 'new'>> = {
   mark: 'old',
   delta: 'old',
   mergeDelta: 'new',
+  changed: 'old',
 };
 
 /** One fault to inject into one reload. */
@@ -76,6 +79,7 @@ export const faultStepKinds: Readonly<Record<FaultStep, readonly string[]>> = {
   mark: ['crdtKind'],
   delta: ['crdtKind'],
   mergeDelta: ['crdtKind'],
+  changed: ['crdtKind'],
 };
 
 /** Steps whose return value is used, so `garbage` is a meaningful fault there. */
@@ -90,6 +94,7 @@ const valueSteps: readonly FaultStep[] = [
   'adopt',
   'mark',
   'delta',
+  'changed',
 ];
 
 /** Every step. */

@@ -74,7 +74,11 @@ export function withFaults(plugin: PluginDefinition, faults: FaultSwitch): Plugi
       checkpoint: (options) => step('checkpoint', () => s.checkpoint(options), 'cdcOutput'),
       shutdown: (options) => step('shutdown', () => s.shutdown(options), 'cdcOutput'),
     });
-  const mark = (m: CrdtMark): CrdtMark => override(m, { delta: () => step('delta', () => m.delta(), 'crdtKind') });
+  const mark = (m: CrdtMark): CrdtMark =>
+    override(m, {
+      delta: () => step('delta', () => m.delta(), 'crdtKind'),
+      ...(typeof m.changed === 'function' ? { changed: () => step('changed', () => m.changed!(), 'crdtKind') } : {}),
+    });
   const state = (s: CrdtState): CrdtState =>
     override(s, {
       persist: () => step('persist', () => s.persist(), 'crdtKind'),

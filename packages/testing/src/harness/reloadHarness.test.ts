@@ -129,12 +129,12 @@ describe('ReloadHarness', () => {
       { numRuns: 1, seed: 3 },
     ) as [[fc.Scheduler, HarnessCall[]]];
     const fired: string[] = [];
-    for (const step of ['compat', 'persist', 'fromPersisted', 'mark', 'delta', 'mergeDelta'] as const) {
+    for (const step of ['compat', 'persist', 'fromPersisted', 'mark', 'delta', 'mergeDelta', 'changed'] as const) {
       const result = await harness.runCase(scheduler, calls, { step, mode: 'throw', kind: 'crdtKind' });
       if (result.fired) fired.push(step);
       expect(result.outcome).toBe(result.fired ? 'rolledBack' : 'committed');
     }
-    expect(fired).toEqual(['compat', 'persist', 'fromPersisted', 'mark', 'delta', 'mergeDelta']);
+    expect(fired).toEqual(['compat', 'persist', 'fromPersisted', 'mark', 'delta', 'mergeDelta', 'changed']);
     const clean = await harness.runCase(scheduler, calls, undefined);
     expect(clean.outcome).toBe('committed');
   }, 60_000);
