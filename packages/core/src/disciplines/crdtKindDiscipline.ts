@@ -61,8 +61,13 @@ async function prepareByDelta(
       context,
       'verify',
     );
-    const first = await context.call('delta', () => mark.delta(), { check: expectBytes });
-    await context.call('mergeDelta', () => state.mergeDelta!(first));
+    /** Takes the current mark's delta and merges it into the new state; resolves with its size. */
+    const carry = async (ctx: StepContext): Promise<number> => {
+      const delta = await ctx.call('delta', () => mark.delta(), { check: expectBytes });
+      await ctx.call('mergeDelta', () => state.mergeDelta!(delta));
+      return delta.byteLength;
+    };
+    await carry(context);
     let precopied = 0;
     return {
       detail: { bytes: bytes.byteLength, migrated: false, byDelta: true },
@@ -70,27 +75,20 @@ async function prepareByDelta(
         // The new mark opens before the old mark's delta is taken: a change landing between the two
         // is in both (merging it twice changes nothing), never in neither, whenever the hooks answer.
         const again = await openMark(old, ctx, marks);
-        const delta = await ctx.call('delta', () => mark.delta(), { check: expectBytes });
-        await ctx.call('mergeDelta', () => state.mergeDelta!(delta));
+        precopied += await carry(ctx);
         marks.release(mark);
         mark = again;
-        precopied += delta.byteLength;
         return { precopyBytes: precopied };
       },
       catchUp: async (_params, ctx) => {
         // A mark that saw no change since the round has nothing to hand over: the pause skips the delta.
         const unchanged =
           hasChanged(mark) && !(await ctx.call('changed', () => mark.changed!(), { check: expectBoolean }));
-        let deltaBytes = 0;
-        if (!unchanged) {
-          const delta = await ctx.call('delta', () => mark.delta(), { check: expectBytes });
-          await ctx.call('mergeDelta', () => state.mergeDelta!(delta));
-          deltaBytes = delta.byteLength;
-        }
+        const detail = unchanged ? { deltaBytes: 0, changed: false } : { deltaBytes: await carry(ctx) };
         marks.releaseAll();
         return {
           next: state,
-          detail: unchanged ? { deltaBytes, changed: false } : { deltaBytes },
+          detail,
           release: async () => undefined,
           undo: async () => old,
         };

@@ -51,8 +51,9 @@ const message = (error: unknown): string => (error instanceof Error ? error.mess
  * for byte, what the next version writes for S (`next.fromPersisted(S.persist()).persist()`);
  * merging the final and the earlier delta again changes neither; a mark with `changed()` answers
  * a boolean, and `false` only when `S.persist()` is what it was at the mark (a reload skips the
- * delta then); after `m.release()`, `m.delta()` (and `m.changed()`) throws. Resolves `true` when checked, `false` when skipped (see `requireHooks`); throws a readable
- * counterexample (phases, values, bytes) otherwise.
+ * delta then); after `m.release()`, `m.delta()` (and `m.changed()`) throws. Resolves `true` when
+ * checked, `false` when skipped (see `requireHooks`); throws a readable counterexample (phases,
+ * values, bytes) otherwise.
  */
 export async function assertCrdtDelta<Op, V>(
   provider: CrdtKindProvider<Op, V>,
