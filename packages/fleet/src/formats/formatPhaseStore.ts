@@ -3,7 +3,7 @@ import type { FleetPhase } from '../store/fleetErrors.js';
 import type { Queryable } from '../store/queryable.js';
 import { checkName, invalidFormatArgument, pinnedProblem, schemaOf } from './formatPhase.js';
 import type { FormatPhaseRow, FormatSchemaOptions } from './formatPhase.js';
-import { phaseRow, phasesTable, sql } from './formatSql.js';
+import { phaseRow, phasesTable, phasesTableExists, sql } from './formatSql.js';
 import type { RawPhaseRow, SqlSite } from './formatSql.js';
 
 /** Which plugin version a function over `format_phases` is about. */
@@ -34,6 +34,26 @@ export async function readFormatPhase(client: Queryable, key: FormatPhaseKey): P
     site.plugin,
     site.version,
   ]);
+  return rows[0] === undefined ? undefined : phaseRow(rows[0], site);
+}
+
+/**
+ * The phase that switched `key.plugin` away from `key.version` for good: phase `switched`, from
+ * `version`, and not rollback-safe (`version` cannot read the formats it writes). `undefined` when
+ * there is none, also when formats were never used (no `format_phases` table). What a process about
+ * to join with `version` must not run against.
+ */
+export async function switchedAwayFrom(client: Queryable, key: FormatPhaseKey): Promise<FormatPhaseRow | undefined> {
+  const site = siteOf(key, 'join', 'switchedAwayFrom', 'looking for a switch away from');
+  if (!(await phasesTableExists(client, site))) return undefined;
+  const rows = await sql(
+    client,
+    site,
+    `SELECT * FROM ${site.table}
+      WHERE plugin = $1 AND phase = 'switched' AND from_version = $2 AND NOT rollback_safe
+      ORDER BY version LIMIT 1`,
+    [site.plugin, site.version],
+  );
   return rows[0] === undefined ? undefined : phaseRow(rows[0], site);
 }
 

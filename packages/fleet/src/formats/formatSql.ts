@@ -53,6 +53,19 @@ export async function sql(
   return rows;
 }
 
+/** Whether `site.table` exists: it does once formats were used in the schema (`ensureFormatSchema`). */
+export async function phasesTableExists(client: Queryable, site: SqlSite): Promise<boolean> {
+  const { rows } = await withPg(
+    {
+      fleetPhase: site.fleetPhase,
+      message: `format phases: ${site.doing}: looking for ${site.table}`,
+      ...(site.plugin === undefined ? {} : { plugin: site.plugin }),
+    },
+    () => client.query<{ present: boolean }>('SELECT to_regclass($1) IS NOT NULL AS present', [site.table]),
+  );
+  return rows[0]?.present === true;
+}
+
 /**
  * A row read from `site.table`, checked: a row that does not hold what this module writes (edited
  * by hand, or by another program) is `CORRUPT_INPUT`, never a phase taken on trust.

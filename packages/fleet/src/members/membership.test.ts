@@ -114,38 +114,19 @@ describe('FleetMembership', () => {
     await using client = await connect(url);
     await ensureFleetSchema(client, { schema });
     await using v1 = await engineHost('1.0.0');
+    const join = (memberId: string, host: typeof v1) =>
+      FleetMembership.join({ client, schema, memberId, plugin: 'engine', host, heartbeatMs: 0 });
     // Formats never used in this schema: anyone joins.
-    await using early = await FleetMembership.join({
-      client,
-      schema,
-      memberId: 'early',
-      plugin: 'engine',
-      host: v1,
-      heartbeatMs: 0,
-    });
+    await using early = await join('early', v1);
     await early.leave();
     await ensureFormatSchema(client, { schema });
     const key = { plugin: 'engine', version: '2.0.0', schema };
     await beginMixedPhase(client, { ...key, fromVersion: '1.0.0', pinned: { 'g-counter': 1 }, rollbackSafe: false });
     // While mixed, the old version may still join.
-    await using mixed = await FleetMembership.join({
-      client,
-      schema,
-      memberId: 'mixed',
-      plugin: 'engine',
-      host: v1,
-      heartbeatMs: 0,
-    });
+    await using mixed = await join('mixed', v1);
     await mixed.leave();
     await switchFormatPhase(client, { ...key, members: [{ id: 'm1', version: '2.0.0' }] });
-    const refused = await FleetMembership.join({
-      client,
-      schema,
-      memberId: 'late',
-      plugin: 'engine',
-      host: v1,
-      heartbeatMs: 0,
-    }).catch((e: unknown) => e);
+    const refused = await join('late', v1).catch((e: unknown) => e);
     expect(refused).toMatchObject({
       code: 'SCHEMA_INCOMPATIBLE',
       step: 'join',
@@ -153,14 +134,7 @@ describe('FleetMembership', () => {
     });
     expect((await listMembers(client, { schema })).map((m) => m.id)).toEqual(['early', 'mixed']); // 'late' never joined
     await using v2 = await engineHost('2.0.0');
-    await using joined = await FleetMembership.join({
-      client,
-      schema,
-      memberId: 'late',
-      plugin: 'engine',
-      host: v2,
-      heartbeatMs: 0,
-    });
+    await using joined = await join('late', v2);
     expect(joined.memberId).toBe('late');
   });
 });

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import type { PluginHost, ReloadError } from '@baton/core';
-import { phasesTable } from '../formats/formatSql.js';
+import { switchedAwayFrom } from '../formats/formatPhaseStore.js';
 import { fleetError, toFleetError, withPg } from '../store/fleetErrors.js';
 import { checkId, checkMs } from '../store/checks.js';
 import type { Queryable } from '../store/queryable.js';
@@ -140,20 +140,11 @@ export class FleetMembership implements AsyncDisposable {
    * `format_phases` table (formats never used): nothing to refuse.
    */
   async #refuseSwitchedAway(version: string): Promise<void> {
-    const table = phasesTable(this.#names.schema);
-    const context = { fleetPhase: 'join' as const, plugin: this.plugin, key: `member ${this.memberId}` };
-    const { rows: present } = await withPg({ ...context, message: 'looking for the format phases' }, () =>
-      this.#client.query<{ present: boolean }>('SELECT to_regclass($1) IS NOT NULL AS present', [table]),
-    );
-    if (present[0]?.present !== true) return;
-    const { rows } = await withPg({ ...context, message: 'reading the format phases' }, () =>
-      this.#client.query<{ version: string }>(
-        `SELECT version FROM ${table}
-          WHERE plugin = $1 AND phase = 'switched' AND from_version = $2 AND NOT rollback_safe`,
-        [this.plugin, version],
-      ),
-    );
-    const [switched] = rows;
+    const switched = await switchedAwayFrom(this.#client, {
+      schema: this.#names.schema,
+      plugin: this.plugin,
+      version,
+    });
     if (switched !== undefined)
       throw fleetError({
         code: 'SCHEMA_INCOMPATIBLE',

@@ -31,8 +31,6 @@ interface Open {
   readonly plugin: string;
   readonly startedAt: number;
   step?: Span;
-  /** Why it halted (the `halted` event's reason type), once it did. */
-  halt?: string;
 }
 
 /**
@@ -131,15 +129,12 @@ export function instrumentCoordinator(
     }),
     coordinator.on('halted', (e) => {
       halts.add(1, { 'baton.plugin': e.plugin, 'baton.fleet.halt': e.reason.type });
-      const o = open.get(e.rolloutId);
-      if (!o) return;
-      o.halt = e.reason.type;
-      o.span.addEvent('baton.fleet.halted', { 'baton.fleet.halt': e.reason.type });
+      open.get(e.rolloutId)?.span.addEvent('baton.fleet.halted', { 'baton.fleet.halt': e.reason.type });
     }),
     coordinator.on('rolledBack', (e) => {
       const o = open.get(e.rolloutId);
       o?.span.setAttribute('baton.fleet.rolled_back', [...e.summary.rolledBack]);
-      end(e.rolloutId, 'halted', o?.halt ?? 'halted');
+      end(e.rolloutId, 'halted', e.reason?.type ?? 'halted');
     }),
     coordinator.on('done', (e) => {
       end(e.rolloutId, 'done'); // emitted only for a rollout that is done (a halted one ends at rolledBack)

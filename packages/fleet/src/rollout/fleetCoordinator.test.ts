@@ -31,7 +31,7 @@ function record(coordinator: FleetCoordinator): { log: string[]; stepsDone: Flee
     log.push(`stepDone ${e.step}`);
   });
   coordinator.on('halted', (e) => log.push(`halted ${e.reason.type}`));
-  coordinator.on('rolledBack', (e) => log.push(`rolledBack ${e.summary.rolledBack.join(',')}`));
+  coordinator.on('rolledBack', (e) => log.push(`rolledBack ${e.summary.rolledBack.join(',')} (${e.reason?.type})`));
   coordinator.on('done', () => log.push('done'));
   return { log, stepsDone };
 }
@@ -93,7 +93,7 @@ describe('FleetCoordinator', () => {
       'stepDone 1',
       'stepStarted 2/3 m2',
       'halted commandFailed',
-      'rolledBack m1',
+      'rolledBack m1 (commandFailed)',
     ]);
     expect(serving(fleet.members)).toEqual({ m1: '1.0.0', m2: '1.0.0', m3: '1.0.0' });
     expect(fleet.members.map((m) => m.committed)).toEqual([['2.0.0', '1.0.0'], [], []]);

@@ -63,8 +63,16 @@ export interface FleetCoordinatorEvents {
   };
   /** The rollout halts (a failed or refused command, a failed gate, a lost member, a timeout). */
   halted: { readonly rolloutId: string; readonly plugin: string; readonly reason: HaltReason };
-  /** A halted rollout's rollback ended. */
-  rolledBack: { readonly rolloutId: string; readonly plugin: string; readonly summary: RolloutSummary };
+  /**
+   * A halted rollout's rollback ended; `reason` is why it halted (also for a rollout resumed while
+   * halting, whose coordinator never emitted `halted`), `undefined` only when no reason was stored.
+   */
+  rolledBack: {
+    readonly rolloutId: string;
+    readonly plugin: string;
+    readonly reason: HaltReason | undefined;
+    readonly summary: RolloutSummary;
+  };
   /** A rollout ended with every planned member moved. */
   done: RolloutOutcome;
 }

@@ -135,7 +135,12 @@ export class RolloutRunner {
         const row = await finishRollout(client, names, s.id, move.status, move.summary);
         if (row !== undefined) this.#state = rolloutReducer(this.#state, { type: 'rollout', row });
         if (move.status === 'halted')
-          this.#ctx.events.emit('rolledBack', { rolloutId: s.id, plugin: s.plugin, summary: move.summary });
+          this.#ctx.events.emit('rolledBack', {
+            rolloutId: s.id,
+            plugin: s.plugin,
+            reason: this.#reason,
+            summary: move.summary,
+          });
         else this.#ctx.events.emit('done', this.#outcome());
         return;
       }
