@@ -16,7 +16,7 @@ export interface ConstantPauseOptions {
   readonly orSetElements: number;
   /**
    * Reloads per OR-Set case: a pause there is a fraction of a millisecond, and its median needs many
-   * samples to settle (see goal 11's findings).
+   * samples to settle (with 36, the ratio moved by about ±0.1× between runs of the same code).
    */
   readonly orSetRounds: number;
   readonly streams: number;

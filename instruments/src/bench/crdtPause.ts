@@ -175,6 +175,9 @@ export async function crdtPauseRows(
     Object.entries(opened).map(([name, c]) => [name, summary(c)]),
   ) as Record<keyof typeof opened, SetPauseCase>;
   const k = (n: number): string => `${n / 1000}k`;
+  /** What the pauses of a case merged, as measured: how many took no delta, and the median merged. */
+  const inPause = (c: SetPauseCase): string =>
+    `the pause took no delta in ${c.unchanged} of ${c.reloads} reloads (median ${c.deltaBytes} bytes merged)`;
   const vsEmpty = { baseline: empty.pauseMs, unit: 'ms', baselineLabel: 'pause, empty OR-Set under the same writes' };
   const rows: BenchRow[] = [
     {
@@ -205,15 +208,14 @@ export async function crdtPauseRows(
       `${empty.prepareMs.toFixed(2)} ms empty and ${large.prepareMs.toFixed(1)} ms for ${elements * 10} elements); ` +
       'a pre-copy round right before the gate closed merged what changed since and moved the mark ' +
       `(median ${full.precopyBytes} bytes); inside the pause the fresh mark said whether anything changed ` +
-      `since: nothing had in ${full.unchanged} of ${full.reloads} reloads (the round and the gate closing share ` +
-      'one run of promise callbacks, so the writer gets no turn between them), and the pause took no delta ' +
-      `(median ${full.deltaBytes} bytes merged).`,
+      'since (the round and the gate closing share one run of promise callbacks, so the writer gets no turn ' +
+      `between them): ${inPause(full)}.`,
     'Why the pause of a large set is still longer than the empty one, though it runs the same steps: ' +
       "the CPU caches. Prepare's O(state) work (the persisted bytes read twice, the values compared, the " +
       'elements indexed: megabytes of memory touched) evicts the code and data the pause then runs (drain, ' +
       "dispatch, the mark's changed(), commit, the promise machinery) from the caches, and every step of the " +
-      'pause, the drain included, runs slower. The steps that slowed most were the encoding and merging of the ' +
-      'delta, which the pause now skips when the mark saw no change. ' +
+      'pause, the drain included, runs slower (in a scratch trace made while writing this bench, the encoding ' +
+      'and merging of the delta slowed most; the pause skips them when the mark saw no change). ' +
       `The control: an empty set whose 'prepared' listener only reads a ` +
       `${CONTROL_MIB} MiB array before the gate closes (no allocation, no OR-Set work, the same steps in the ` +
       `pause) pauses ${control.pauseMs.toFixed(3)} ms, ${(control.pauseMs / empty.pauseMs).toFixed(2)}× the ` +
@@ -232,10 +234,8 @@ export async function crdtPauseRows(
       'writing this bench, not measured on each run (the control case above is); neither is a production step, ' +
       'so the bench does neither.',
     `${BURST} ops landing after the prepare step, before the gate closes (a 'prepared' listener applies them): ` +
-      `they travel in the pre-copy round (median ${burst.precopyBytes} bytes), not in the pause, which took no ` +
-      `delta in ${burst.unchanged} of ${burst.reloads} reloads (median ${burst.deltaBytes} bytes merged); the ` +
-      `pause is ${burst.pauseMs.toFixed(2)} ms. Without the round, all of them were merged inside the pause, ` +
-      'which then grew with the number of changes.',
+      `the pre-copy round carried them (median ${burst.precopyBytes} bytes), and ${inPause(burst)}; the pause ` +
+      `is ${burst.pauseMs.toFixed(2)} ms. Before the round existed, all of them were merged inside the pause.`,
   ];
   return { rows, findings };
 }

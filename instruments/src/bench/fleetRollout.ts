@@ -7,6 +7,7 @@
  * per step so nothing overlaps, and compares medians. Run it alone: `npm run bench -- --only 13`.
  */
 import { rolloutFigures } from '../fleet/fleetReport.js';
+import { AGENT_POLL_MS } from '../fleet/fleetSide.js';
 import type { RolloutFigures } from '../fleet/fleetReport.js';
 import { runScenario, TRIAL_POLICY } from '../fleet/fleetTrials.js';
 import type { BenchPostgres } from './pgServer.js';
@@ -105,7 +106,7 @@ export async function benchFleetRollout(
     findings: [
       `Medians of ${options.rounds} run(s) of the clean fleet trial (five member processes, client load, CDC traffic into a fenced PostgreSQL sink, CRDT states exchanged; every check of the trial passed in each run). ` +
         `A single-process reload is what the member itself timed from loading the artifact (verify, evaluate the bundle) to the reload's commit: median sum ${r.reloads.toFixed(0)} ms over ${r.steps} steps, against ${r.gates.toFixed(0)} ms of configured gate waits.`,
-      `The rest of the wall time (${(r.wall - r.baseline).toFixed(0)} ms) is coordination: ${r.before.toFixed(0)} ms before the first step (verifying both artifacts, and the formats' pre-flight: both versions' register() and the CRDT compat checks across formats), then about ${((r.wall - r.baseline - r.before) / Math.max(1, r.steps)).toFixed(0)} ms per step — issuing the command, the member's agent noticing it (LISTEN/NOTIFY; a 250 ms poll is the fallback) and claiming it, recording its end, the coordinator noticing that, and the gate — after its wait — asking the upgraded members for fresh figures (a notification their agents answer with a heartbeat) and reading them.`,
+      `The rest of the wall time (${(r.wall - r.baseline).toFixed(0)} ms) is coordination: ${r.before.toFixed(0)} ms before the first step (verifying both artifacts, and the formats' pre-flight: both versions' register() and the CRDT compat checks across formats), then about ${((r.wall - r.baseline - r.before) / Math.max(1, r.steps)).toFixed(0)} ms per step — issuing the command, the member's agent noticing it (LISTEN/NOTIFY; a ${AGENT_POLL_MS} ms poll is the fallback) and claiming it, recording its end, the coordinator noticing that, and the gate — after its wait — asking the upgraded members for fresh figures (a notification their agents answer with a heartbeat) and reading them.`,
       `The coordinator spent ${r.roundTripsPerStep.toFixed(1)} PostgreSQL round trips per step (its own connection, counted by countQueries): issuing the step's commands, reading them back as they end, and the gate's request for the members' figures and its reads of them. The agents' claims, records and heartbeats are on their own connections and are not in this count.`,
     ],
   };

@@ -160,7 +160,8 @@ try {
   // Also when a row fails: the embedded server is stopped (and its directory removed) before exiting.
   await postgres.stop();
 }
-// A full run replaces every goal it ran; the on-demand goals (not run) keep their last results.
+// A full run replaces every goal it ran; the on-demand goals (not run) keep their last results, and
+// results of goals no longer in the list are dropped. `--only` keeps every other goal's results.
 const previous = readResults();
 const kept =
   only || previous === undefined ? previous : { ...previous, goals: previous.goals.filter((g) => onDemand.has(g.id)) };

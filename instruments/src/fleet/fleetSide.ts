@@ -12,6 +12,9 @@ import { say } from '../pgCrash/killSwitch.js';
 import type { MemberOrders } from './memberOrders.js';
 import { TRIAL_PLUGIN } from './trialPlugin.js';
 
+/** How often a member's agent polls for commands when a notification is missed (the fallback of LISTEN/NOTIFY). */
+export const AGENT_POLL_MS = 250;
+
 /** The format phases as of now, as the host service `register()` reads (`FLEET_FORMATS`). */
 export async function formatService(client: pg.Client): Promise<{ readonly [FLEET_FORMATS]: FleetFormats }> {
   return { [FLEET_FORMATS]: await FleetFormats.load(client) };
@@ -50,7 +53,7 @@ export async function joinFleet(options: FleetSideOptions): Promise<FleetAgent> 
     },
     figures: () => ({ failedCalls: options.failedCalls() }),
     heartbeatMs: orders.heartbeatMs,
-    pollMs: 250,
+    pollMs: AGENT_POLL_MS,
   });
   agent.on('commandStarted', ({ command }) => {
     times.command = performance.now();

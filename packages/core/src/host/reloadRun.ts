@@ -17,8 +17,9 @@ import type { ReloadOptions, ReloadResult, RetireReport } from './reloadTypes.js
 const NEVER_ABORTED = new AbortController().signal;
 
 /**
- * One reload, start to end: stage → compat → prepare → quiesce → drain → dispatch → journal → commit
- * → retire (after-commit steps first), or rollback from any step before commit. Every phase change, event and stats update happens here.
+ * One reload, start to end: stage → compat → prepare → pre-copy round → quiesce → drain → dispatch
+ * → journal → commit → retire (after-commit steps first), or rollback from any step before commit.
+ * Every phase change, event and stats update happens here.
  */
 export class ReloadRun {
   readonly id: number;
